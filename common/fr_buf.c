@@ -1,0 +1,456 @@
+#include "fr_buf.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+fr_slice_t fr_slice_from_cstr(const char *s) {
+    if (!s)
+        return FR_SLICE_NULL;
+    return (fr_slice_t){(const uint8_t *)s, (int32_t)strlen(s)};
+}
+
+int fr_slice_eq_cstr(fr_slice_t s, const char *cstr) {
+    if (s.len < 0 || !cstr)
+        return 0;
+    size_t n = strlen(cstr);
+    return (size_t)s.len == n && (n == 0 || memcmp(s.ptr, cstr, n) == 0);
+}
+
+/* ---- reader ---- */
+
+void fr_reader_init(fr_reader_t *r, const void *buf, size_t len) {
+    r->base = r->p = (const uint8_t *)buf;
+    r->end = r->p + len;
+    r->err = 0;
+    r->err_offset = 0;
+    r->err_what = NULL;
+}
+
+int fr_reader_fail(fr_reader_t *r, const char *what) {
+    if (!r->err) {
+        r->err = FR_ERR_PARSE;
+        r->err_offset = fr_reader_offset(r);
+        r->err_what = what;
+    }
+    return FR_ERR_PARSE;
+}
+
+/* Checks that n bytes are left; on failure marks the reader. */
+static inline int need(fr_reader_t *r, size_t n, const char *what) {
+    if (r->err)
+        return FR_ERR_PARSE;
+    if ((size_t)(r->end - r->p) < n)
+        return fr_reader_fail(r, what);
+    return 0;
+}
+
+int fr_read_i8(fr_reader_t *r, int8_t *out) {
+    *out = 0;
+    if (need(r, 1, "int8"))
+        return FR_ERR_PARSE;
+    *out = (int8_t)*r->p++;
+    return 0;
+}
+
+int fr_read_bool(fr_reader_t *r, uint8_t *out) {
+    *out = 0;
+    if (need(r, 1, "bool"))
+        return FR_ERR_PARSE;
+    *out = *r->p++ != 0;
+    return 0;
+}
+
+int fr_read_i16(fr_reader_t *r, int16_t *out) {
+    *out = 0;
+    if (need(r, 2, "int16"))
+        return FR_ERR_PARSE;
+    *out = (int16_t)fr_be16(r->p);
+    r->p += 2;
+    return 0;
+}
+
+int fr_read_u16(fr_reader_t *r, uint16_t *out) {
+    *out = 0;
+    if (need(r, 2, "uint16"))
+        return FR_ERR_PARSE;
+    *out = fr_be16(r->p);
+    r->p += 2;
+    return 0;
+}
+
+int fr_read_i32(fr_reader_t *r, int32_t *out) {
+    *out = 0;
+    if (need(r, 4, "int32"))
+        return FR_ERR_PARSE;
+    *out = (int32_t)fr_be32(r->p);
+    r->p += 4;
+    return 0;
+}
+
+int fr_read_u32(fr_reader_t *r, uint32_t *out) {
+    *out = 0;
+    if (need(r, 4, "uint32"))
+        return FR_ERR_PARSE;
+    *out = fr_be32(r->p);
+    r->p += 4;
+    return 0;
+}
+
+int fr_read_i64(fr_reader_t *r, int64_t *out) {
+    *out = 0;
+    if (need(r, 8, "int64"))
+        return FR_ERR_PARSE;
+    *out = (int64_t)fr_be64(r->p);
+    r->p += 8;
+    return 0;
+}
+
+int fr_read_f64(fr_reader_t *r, double *out) {
+    *out = 0;
+    if (need(r, 8, "float64"))
+        return FR_ERR_PARSE;
+    uint64_t u = fr_be64(r->p);
+    memcpy(out, &u, sizeof(*out));
+    r->p += 8;
+    return 0;
+}
+
+int fr_read_uuid(fr_reader_t *r, uint8_t out[16]) {
+    memset(out, 0, 16);
+    if (need(r, 16, "uuid"))
+        return FR_ERR_PARSE;
+    memcpy(out, r->p, 16);
+    r->p += 16;
+    return 0;
+}
+
+static int read_uvarlong(fr_reader_t *r, uint64_t *out, int max_bytes, const char *what) {
+    uint64_t v = 0;
+    *out = 0;
+    if (r->err)
+        return FR_ERR_PARSE;
+    for (int i = 0; i < max_bytes; i++) {
+        if (r->p >= r->end)
+            return fr_reader_fail(r, what);
+        uint8_t b = *r->p++;
+        v |= (uint64_t)(b & 0x7f) << (7 * i);
+        if (!(b & 0x80)) {
+            *out = v;
+            return 0;
+        }
+    }
+    return fr_reader_fail(r, what); /* too long */
+}
+
+int fr_read_uvarint(fr_reader_t *r, uint32_t *out) {
+    uint64_t v;
+    *out = 0;
+    if (read_uvarlong(r, &v, 5, "uvarint"))
+        return FR_ERR_PARSE;
+    if (v > UINT32_MAX)
+        return fr_reader_fail(r, "uvarint");
+    *out = (uint32_t)v;
+    return 0;
+}
+
+int fr_read_varint(fr_reader_t *r, int32_t *out) {
+    uint64_t v;
+    *out = 0;
+    if (read_uvarlong(r, &v, 5, "varint"))
+        return FR_ERR_PARSE;
+    if (v > UINT32_MAX)
+        return fr_reader_fail(r, "varint");
+    uint32_t u = (uint32_t)v;
+    *out = (int32_t)((u >> 1) ^ (~(u & 1) + 1));
+    return 0;
+}
+
+int fr_read_varlong(fr_reader_t *r, int64_t *out) {
+    uint64_t u;
+    *out = 0;
+    if (read_uvarlong(r, &u, 10, "varlong"))
+        return FR_ERR_PARSE;
+    *out = (int64_t)((u >> 1) ^ (~(u & 1) + 1));
+    return 0;
+}
+
+int fr_read_raw(fr_reader_t *r, size_t n, const uint8_t **out) {
+    *out = NULL;
+    if (need(r, n, "bytes"))
+        return FR_ERR_PARSE;
+    *out = r->p;
+    r->p += n;
+    return 0;
+}
+
+int fr_read_skip(fr_reader_t *r, size_t n) {
+    if (need(r, n, "skip"))
+        return FR_ERR_PARSE;
+    r->p += n;
+    return 0;
+}
+
+static int read_len_prefixed(fr_reader_t *r, int compact, int nullable, int wide,
+                             fr_slice_t *out, const char *what) {
+    int64_t len;
+    *out = FR_SLICE_NULL;
+    if (compact) {
+        uint32_t u;
+        if (fr_read_uvarint(r, &u))
+            return FR_ERR_PARSE;
+        len = (int64_t)u - 1;
+    } else if (wide) {
+        int32_t l;
+        if (fr_read_i32(r, &l))
+            return FR_ERR_PARSE;
+        len = l;
+    } else {
+        int16_t l;
+        if (fr_read_i16(r, &l))
+            return FR_ERR_PARSE;
+        len = l;
+    }
+    if (len < 0) {
+        if (len == -1 && nullable)
+            return 0;
+        return fr_reader_fail(r, what);
+    }
+    if (need(r, (size_t)len, what))
+        return FR_ERR_PARSE;
+    out->ptr = r->p;
+    out->len = (int32_t)len;
+    r->p += len;
+    return 0;
+}
+
+int fr_read_string(fr_reader_t *r, int compact, int nullable, fr_slice_t *out) {
+    return read_len_prefixed(r, compact, nullable, 0, out, "string");
+}
+
+int fr_read_bytes(fr_reader_t *r, int compact, int nullable, fr_slice_t *out) {
+    return read_len_prefixed(r, compact, nullable, 1, out, "bytes");
+}
+
+int fr_read_array_len(fr_reader_t *r, int compact, size_t min_elem_size, int32_t *out) {
+    int64_t n;
+    *out = 0;
+    if (compact) {
+        uint32_t u;
+        if (fr_read_uvarint(r, &u))
+            return FR_ERR_PARSE;
+        n = (int64_t)u - 1;
+    } else {
+        int32_t l;
+        if (fr_read_i32(r, &l))
+            return FR_ERR_PARSE;
+        n = l;
+    }
+    if (n < -1)
+        return fr_reader_fail(r, "array length");
+    if (n > 0 && (uint64_t)n * (min_elem_size ? min_elem_size : 1) > fr_reader_left(r))
+        return fr_reader_fail(r, "array length");
+    *out = (int32_t)n;
+    return 0;
+}
+
+int fr_read_skip_tags(fr_reader_t *r) {
+    uint32_t ntags, tag, size;
+    if (fr_read_uvarint(r, &ntags))
+        return FR_ERR_PARSE;
+    for (uint32_t i = 0; i < ntags; i++) {
+        if (fr_read_uvarint(r, &tag) || fr_read_uvarint(r, &size) || fr_read_skip(r, size))
+            return FR_ERR_PARSE;
+    }
+    return 0;
+}
+
+/* ---- writer ---- */
+
+void fr_writer_init(fr_writer_t *w) { memset(w, 0, sizeof(*w)); }
+
+static void drop_files(fr_writer_t *w) {
+    for (size_t i = 0; i < w->nfiles; i++)
+        if (w->files[i].unref)
+            w->files[i].unref(w->files[i].ref);
+    w->nfiles = 0;
+    w->file_bytes = 0;
+}
+
+void fr_writer_free(fr_writer_t *w) {
+    drop_files(w);
+    free(w->buf);
+    free(w->files);
+    memset(w, 0, sizeof(*w));
+}
+
+void fr_writer_reset(fr_writer_t *w) {
+    drop_files(w);
+    w->len = 0;
+    w->err = 0;
+}
+
+uint8_t *fr_writer_room(fr_writer_t *w, size_t n) {
+    if (w->err)
+        return NULL;
+    if (w->cap - w->len < n) {
+        size_t cap = w->cap ? w->cap : 256;
+        while (cap - w->len < n) {
+            if (cap > SIZE_MAX / 2) {
+                w->err = FR_ERR_NOMEM;
+                return NULL;
+            }
+            cap *= 2;
+        }
+        uint8_t *nb = realloc(w->buf, cap);
+        if (!nb) {
+            w->err = FR_ERR_NOMEM;
+            return NULL;
+        }
+        w->buf = nb;
+        w->cap = cap;
+    }
+    return w->buf + w->len;
+}
+
+void fr_write_raw(fr_writer_t *w, const void *p, size_t n) {
+    uint8_t *dst = fr_writer_room(w, n);
+    if (!dst)
+        return;
+    if (n)
+        memcpy(dst, p, n);
+    w->len += n;
+}
+
+void fr_write_i8(fr_writer_t *w, int8_t v) { fr_write_raw(w, &v, 1); }
+void fr_write_bool(fr_writer_t *w, uint8_t v) { uint8_t b = v ? 1 : 0; fr_write_raw(w, &b, 1); }
+
+void fr_write_i16(fr_writer_t *w, int16_t v) { fr_write_u16(w, (uint16_t)v); }
+void fr_write_u16(fr_writer_t *w, uint16_t v) {
+    uint8_t b[2];
+    fr_put_be16(b, v);
+    fr_write_raw(w, b, 2);
+}
+void fr_write_i32(fr_writer_t *w, int32_t v) { fr_write_u32(w, (uint32_t)v); }
+void fr_write_u32(fr_writer_t *w, uint32_t v) {
+    uint8_t b[4];
+    fr_put_be32(b, v);
+    fr_write_raw(w, b, 4);
+}
+void fr_write_i64(fr_writer_t *w, int64_t v) {
+    uint8_t b[8];
+    fr_put_be64(b, (uint64_t)v);
+    fr_write_raw(w, b, 8);
+}
+void fr_write_f64(fr_writer_t *w, double v) {
+    uint64_t u;
+    memcpy(&u, &v, sizeof(u));
+    uint8_t b[8];
+    fr_put_be64(b, u);
+    fr_write_raw(w, b, 8);
+}
+void fr_write_uuid(fr_writer_t *w, const uint8_t v[16]) { fr_write_raw(w, v, 16); }
+
+static void write_uvarlong(fr_writer_t *w, uint64_t u) {
+    uint8_t b[10];
+    size_t n = 0;
+    while (u >= 0x80) {
+        b[n++] = (uint8_t)(u | 0x80);
+        u >>= 7;
+    }
+    b[n++] = (uint8_t)u;
+    fr_write_raw(w, b, n);
+}
+
+void fr_write_uvarint(fr_writer_t *w, uint32_t v) { write_uvarlong(w, v); }
+void fr_write_varint(fr_writer_t *w, int32_t v) {
+    write_uvarlong(w, (uint32_t)(((uint32_t)v << 1) ^ (uint32_t)(v >> 31)));
+}
+void fr_write_varlong(fr_writer_t *w, int64_t v) {
+    write_uvarlong(w, ((uint64_t)v << 1) ^ (uint64_t)(v >> 63));
+}
+
+size_t fr_uvarint_size(uint32_t v) {
+    size_t n = 1;
+    while (v >= 0x80) {
+        v >>= 7;
+        n++;
+    }
+    return n;
+}
+size_t fr_varint_size(int32_t v) {
+    return fr_uvarint_size(((uint32_t)v << 1) ^ (uint32_t)(v >> 31));
+}
+size_t fr_varlong_size(int64_t v) {
+    uint64_t u = ((uint64_t)v << 1) ^ (uint64_t)(v >> 63);
+    size_t n = 1;
+    while (u >= 0x80) {
+        u >>= 7;
+        n++;
+    }
+    return n;
+}
+
+void fr_write_string(fr_writer_t *w, int compact, fr_slice_t s) {
+    if (compact)
+        fr_write_uvarint(w, (uint32_t)(s.len + 1));
+    else
+        fr_write_i16(w, (int16_t)s.len);
+    if (s.len > 0)
+        fr_write_raw(w, s.ptr, (size_t)s.len);
+}
+
+void fr_write_bytes(fr_writer_t *w, int compact, fr_slice_t s) {
+    if (compact)
+        fr_write_uvarint(w, (uint32_t)(s.len + 1));
+    else
+        fr_write_i32(w, s.len);
+    if (s.len > 0)
+        fr_write_raw(w, s.ptr, (size_t)s.len);
+}
+
+void fr_write_array_len(fr_writer_t *w, int compact, int32_t n) {
+    if (compact)
+        fr_write_uvarint(w, (uint32_t)(n + 1));
+    else
+        fr_write_i32(w, n);
+}
+
+void fr_write_empty_tags(fr_writer_t *w) { fr_write_uvarint(w, 0); }
+
+size_t fr_writer_reserve(fr_writer_t *w, size_t n) {
+    size_t at = w->len;
+    uint8_t *dst = fr_writer_room(w, n);
+    if (dst) {
+        memset(dst, 0, n);
+        w->len += n;
+    }
+    return at;
+}
+
+void fr_writer_patch_i32(fr_writer_t *w, size_t at, int32_t v) {
+    if (!w->err && at + 4 <= w->len)
+        fr_put_be32(w->buf + at, (uint32_t)v);
+}
+
+void fr_writer_put_file(fr_writer_t *w, int fd, int64_t offset, size_t len,
+                        void (*unref)(void *ref), void *ref) {
+    if (w->err || len == 0) {
+        if (unref)
+            unref(ref);
+        return;
+    }
+    if (w->nfiles == w->files_cap) {
+        size_t cap = w->files_cap ? w->files_cap * 2 : 8;
+        fr_wfile_t *nf = realloc(w->files, cap * sizeof(*nf));
+        if (!nf) {
+            w->err = FR_ERR_NOMEM;
+            if (unref)
+                unref(ref);
+            return;
+        }
+        w->files = nf;
+        w->files_cap = cap;
+    }
+    w->files[w->nfiles++] = (fr_wfile_t){w->len, fd, offset, len, unref, ref};
+    w->file_bytes += len;
+}

@@ -1,0 +1,42 @@
+/*
+ * fr_logging.h — the one logging module.
+ *
+ * Lines go to stderr in Kafka's log4j shape:
+ *   [2026-11-21 10:00:00,123] INFO message (component)
+ * The level is process-wide and set once at start (FR_LOG_LEVEL env or
+ * fr_logging_set_level()); logging is thread-safe (one write(2) per line).
+ */
+#ifndef FR_LOGGING_H
+#define FR_LOGGING_H
+
+typedef enum fr_log_level {
+    FR_LOG_ERROR = 0,
+    FR_LOG_WARN = 1,
+    FR_LOG_INFO = 2,
+    FR_LOG_DEBUG = 3,
+    FR_LOG_TRACE = 4,
+} fr_log_level_t;
+
+void fr_logging_set_level(fr_log_level_t level);
+fr_log_level_t fr_logging_level(void);
+/* Parses "ERROR", "warn", "info", ...; returns -1 when unknown. */
+int fr_logging_parse_level(const char *s);
+/* Reads FR_LOG_LEVEL from the environment, if set. */
+void fr_logging_init_from_env(void);
+
+void fr_logf(fr_log_level_t level, const char *component, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+#define fr_log_enabled(lvl) ((lvl) <= fr_logging_level())
+#define FR_LOG_(lvl, comp, ...)                                              \
+    do {                                                                     \
+        if (fr_log_enabled(lvl))                                             \
+            fr_logf(lvl, comp, __VA_ARGS__);                                 \
+    } while (0)
+#define fr_error(comp, ...) FR_LOG_(FR_LOG_ERROR, comp, __VA_ARGS__)
+#define fr_warn(comp, ...)  FR_LOG_(FR_LOG_WARN, comp, __VA_ARGS__)
+#define fr_info(comp, ...)  FR_LOG_(FR_LOG_INFO, comp, __VA_ARGS__)
+#define fr_debug(comp, ...) FR_LOG_(FR_LOG_DEBUG, comp, __VA_ARGS__)
+#define fr_trace(comp, ...) FR_LOG_(FR_LOG_TRACE, comp, __VA_ARGS__)
+
+#endif

@@ -1,0 +1,193 @@
+/* Unit tests for freshet_common: reader bounds, varints, writer, arena, properties. */
+#include <stdlib.h>
+
+#include "fr_arena.h"
+#include "fr_buf.h"
+#include "fr_err.h"
+#include "fr_props.h"
+#include "fr_test.h"
+
+FR_TEST(reader_refuses_reads_past_end) {
+    uint8_t buf[3] = {0, 1, 2};
+    fr_reader_t r;
+    fr_reader_init(&r, buf, sizeof(buf));
+    int16_t v16;
+    int32_t v32;
+    FR_CHECK_EQ_INT(fr_read_i16(&r, &v16), 0);
+    FR_CHECK_EQ_INT(v16, 1);
+    FR_CHECK_EQ_INT(fr_read_i32(&r, &v32), FR_ERR_PARSE);
+    FR_CHECK_EQ_INT(r.err, FR_ERR_PARSE);
+    FR_CHECK_EQ_INT(r.err_offset, 2);
+    /* sticky: even a read that would fit fails now */
+    int8_t v8;
+    FR_CHECK_EQ_INT(fr_read_i8(&r, &v8), FR_ERR_PARSE);
+}
+
+FR_TEST(varints_round_trip) {
+    int64_t samples[] = {0, 1, -1, 63, -64, 64, 300, -300, INT32_MAX, INT32_MIN, INT64_MAX, INT64_MIN};
+    fr_writer_t w;
+    fr_writer_init(&w);
+    for (size_t i = 0; i < sizeof(samples) / sizeof(samples[0]); i++) {
+        fr_write_varlong(&w, samples[i]);
+        if (samples[i] >= INT32_MIN && samples[i] <= INT32_MAX)
+            fr_write_varint(&w, (int32_t)samples[i]);
+    }
+    fr_reader_t r;
+    fr_reader_init(&r, w.buf, w.len);
+    for (size_t i = 0; i < sizeof(samples) / sizeof(samples[0]); i++) {
+        int64_t l;
+        FR_CHECK_EQ_INT(fr_read_varlong(&r, &l), 0);
+        FR_CHECK(l == samples[i]);
+        if (samples[i] >= INT32_MIN && samples[i] <= INT32_MAX) {
+            int32_t v;
+            FR_CHECK_EQ_INT(fr_read_varint(&r, &v), 0);
+            FR_CHECK_EQ_INT(v, samples[i]);
+            FR_CHECK_EQ_INT(fr_varint_size((int32_t)samples[i]) > 0, 1);
+        }
+    }
+    FR_CHECK_EQ_INT(fr_reader_left(&r), 0);
+    fr_writer_free(&w);
+}
+
+FR_TEST(varint_too_long_is_an_error) {
+    uint8_t buf[6] = {0xff, 0xff, 0xff, 0xff, 0xff, 0x01};
+    fr_reader_t r;
+    fr_reader_init(&r, buf, sizeof(buf));
+    int32_t v;
+    FR_CHECK_EQ_INT(fr_read_varint(&r, &v), FR_ERR_PARSE);
+}
+
+FR_TEST(strings_classic_and_compact) {
+    fr_writer_t w;
+    fr_writer_init(&w);
+    fr_write_string(&w, 0, fr_slice_from_cstr("topic"));
+    fr_write_string(&w, 1, fr_slice_from_cstr("compact"));
+    fr_write_string(&w, 0, FR_SLICE_NULL);
+    fr_write_string(&w, 1, FR_SLICE_NULL);
+    fr_reader_t r;
+    fr_reader_init(&r, w.buf, w.len);
+    fr_slice_t s;
+    FR_CHECK_EQ_INT(fr_read_string(&r, 0, 0, &s), 0);
+    FR_CHECK(fr_slice_eq_cstr(s, "topic"));
+    FR_CHECK_EQ_INT(fr_read_string(&r, 1, 0, &s), 0);
+    FR_CHECK(fr_slice_eq_cstr(s, "compact"));
+    FR_CHECK_EQ_INT(fr_read_string(&r, 0, 1, &s), 0);
+    FR_CHECK(fr_slice_is_null(s));
+    /* a null where the field is not nullable is malformed */
+    FR_CHECK_EQ_INT(fr_read_string(&r, 1, 0, &s), FR_ERR_PARSE);
+    fr_writer_free(&w);
+}
+
+FR_TEST(string_length_beyond_buffer_is_refused) {
+    uint8_t buf[] = {0x7f, 0xff, 'a', 'b'};
+    fr_reader_t r;
+    fr_reader_init(&r, buf, sizeof(buf));
+    fr_slice_t s;
+    FR_CHECK_EQ_INT(fr_read_string(&r, 0, 1, &s), FR_ERR_PARSE);
+}
+
+FR_TEST(hostile_array_count_is_refused_before_allocation) {
+    uint8_t buf[] = {0x7f, 0xff, 0xff, 0xff, 0, 0, 0, 0};
+    fr_reader_t r;
+    fr_reader_init(&r, buf, sizeof(buf));
+    int32_t n;
+    FR_CHECK_EQ_INT(fr_read_array_len(&r, 0, 4, &n), FR_ERR_PARSE);
+    uint8_t ok[] = {0, 0, 0, 1, 0, 0, 0, 7};
+    fr_reader_init(&r, ok, sizeof(ok));
+    FR_CHECK_EQ_INT(fr_read_array_len(&r, 0, 4, &n), 0);
+    FR_CHECK_EQ_INT(n, 1);
+}
+
+FR_TEST(tags_are_skipped) {
+    uint8_t buf[] = {2, 0, 1, 0xaa, 5, 2, 0xbb, 0xcc, 9};
+    fr_reader_t r;
+    fr_reader_init(&r, buf, sizeof(buf));
+    FR_CHECK_EQ_INT(fr_read_skip_tags(&r), 0);
+    FR_CHECK_EQ_INT(fr_reader_left(&r), 1);
+}
+
+static int unrefs;
+static void count_unref(void *ref) { (void)ref; unrefs++; }
+
+FR_TEST(writer_splices_files_and_patches) {
+    fr_writer_t w;
+    fr_writer_init(&w);
+    size_t at = fr_writer_reserve(&w, 4);
+    fr_write_i16(&w, 7);
+    fr_writer_put_file(&w, 3, 100, 50, count_unref, NULL);
+    fr_write_i8(&w, 1);
+    fr_writer_patch_i32(&w, at, (int32_t)(fr_writer_size(&w) - 4));
+    FR_CHECK_EQ_INT(fr_writer_size(&w), 4 + 2 + 50 + 1);
+    FR_CHECK_EQ_INT(fr_be32(w.buf), 53);
+    FR_CHECK_EQ_INT(w.nfiles, 1);
+    FR_CHECK_EQ_INT(w.files[0].at, 6);
+    fr_writer_free(&w);
+    FR_CHECK_EQ_INT(unrefs, 1);
+}
+
+FR_TEST(arena_allocates_aligned_and_resets) {
+    fr_arena_t a;
+    fr_arena_init(&a, 64);
+    void *p1 = fr_arena_alloc(&a, 3);
+    void *p2 = fr_arena_alloc(&a, 1000);
+    FR_CHECK(p1 && p2);
+    FR_CHECK(((uintptr_t)p1 & 15) == 0 && ((uintptr_t)p2 & 15) == 0);
+    FR_CHECK(fr_arena_calloc(&a, SIZE_MAX / 2, 4) == NULL);
+    char *s = fr_arena_strndup(&a, "abc", 2);
+    FR_CHECK_EQ_STR(s, "ab");
+    fr_arena_reset(&a);
+    FR_CHECK(fr_arena_alloc(&a, 8) != NULL);
+    fr_arena_free(&a);
+}
+
+FR_TEST(properties_parse_like_java) {
+    const char *text =
+        "# comment\n"
+        "! also comment\n"
+        "broker.id=0\n"
+        "listeners = PLAINTEXT://127.0.0.1:9092\n"
+        "log.dirs: /tmp/x\n"
+        "spaced value with spaces\n"
+        "multi=one,\\\n"
+        "      two\n"
+        "esc=a\\tb\\u0041\n"
+        "empty=\n"
+        "broker.id=1\n";
+    fr_props_t p;
+    fr_props_init(&p);
+    char err[256];
+    FR_CHECK_EQ_INT(fr_props_parse(&p, text, strlen(text), err, sizeof(err)), 0);
+    FR_CHECK_EQ_STR(fr_props_get(&p, "broker.id"), "1");
+    FR_CHECK_EQ_STR(fr_props_get(&p, "listeners"), "PLAINTEXT://127.0.0.1:9092");
+    FR_CHECK_EQ_STR(fr_props_get(&p, "log.dirs"), "/tmp/x");
+    FR_CHECK_EQ_STR(fr_props_get(&p, "spaced"), "value with spaces");
+    FR_CHECK_EQ_STR(fr_props_get(&p, "multi"), "one,two");
+    FR_CHECK_EQ_STR(fr_props_get(&p, "esc"), "a\tbA");
+    FR_CHECK_EQ_STR(fr_props_get(&p, "empty"), "");
+    FR_CHECK(fr_props_get(&p, "missing") == NULL);
+    FR_CHECK_EQ_INT(fr_props_set_kv(&p, "novalue", err, sizeof(err)), FR_ERR_CONFIG);
+    FR_CHECK_EQ_INT(fr_props_set_kv(&p, "a.b=c=d", err, sizeof(err)), 0);
+    FR_CHECK_EQ_STR(fr_props_get(&p, "a.b"), "c=d");
+    fr_props_free(&p);
+}
+
+FR_TEST(error_names_and_mapping) {
+    FR_CHECK_EQ_STR(fr_err_name(FR_ERR_UNKNOWN_TOPIC_OR_PARTITION), "UNKNOWN_TOPIC_OR_PARTITION");
+    FR_CHECK_EQ_INT(fr_err_to_kafka(FR_ERR_PARSE), FR_ERR_INVALID_REQUEST);
+    FR_CHECK_EQ_INT(fr_err_to_kafka(FR_ERR_MESSAGE_TOO_LARGE), 10);
+}
+
+int main(void) {
+    FR_RUN(reader_refuses_reads_past_end);
+    FR_RUN(varints_round_trip);
+    FR_RUN(varint_too_long_is_an_error);
+    FR_RUN(strings_classic_and_compact);
+    FR_RUN(string_length_beyond_buffer_is_refused);
+    FR_RUN(hostile_array_count_is_refused_before_allocation);
+    FR_RUN(tags_are_skipped);
+    FR_RUN(writer_splices_files_and_patches);
+    FR_RUN(arena_allocates_aligned_and_resets);
+    FR_RUN(properties_parse_like_java);
+    FR_RUN(error_names_and_mapping);
+    return fr_test_done();
+}

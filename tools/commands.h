@@ -1,0 +1,24 @@
+/*
+ * The subcommand table.  Each entry's function takes (argc, argv) with argv[0]
+ * being the subcommand name, and returns the process exit code.
+ */
+#ifndef FR_TOOLS_COMMANDS_H
+#define FR_TOOLS_COMMANDS_H
+
+typedef struct fr_command {
+    const char *name;
+    int (*fn)(int argc, char **argv);
+    const char *help;
+} fr_command_t;
+
+#define FR_COMMANDS(X)                                                              \
+    X("server", fr_cmd_server, "run a broker: server [server.properties] [--override k=v ...]") \
+    X("topics", fr_cmd_topics, "create, list, describe, alter and delete topics")  \
+    X("console-producer", fr_cmd_console_producer, "produce lines from stdin")     \
+    X("console-consumer", fr_cmd_console_consumer, "print records to stdout")
+
+#define FR_CMD_DECL_(name, fn, help) int fn(int argc, char **argv);
+FR_COMMANDS(FR_CMD_DECL_)
+#undef FR_CMD_DECL_
+
+#endif
