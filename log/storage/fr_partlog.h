@@ -1,0 +1,113 @@
+/*
+ * fr_partlog.h — one partition's log: a directory of segments.
+ *
+ * Layout (Kafka's): <log.dir>/<topic>-<partition>/ holding, per segment,
+ * <20-digit base offset>.log (record batches, magic v2, byte-for-byte as
+ * produced but for the broker-assigned base offset), .index (sparse
+ * relative offset -> file position, 8-byte entries) and .timeindex (sparse
+ * timestamp -> relative offset, 12-byte entries).
+ *
+ * Threading: a partlog has its own mutex.  fr_partlog_append, _read,
+ * _offset_for_time and the offset getters may be called from any thread;
+ * fr_partlog_flush (fsync) is meant for a worker thread and does not hold the
+ * lock while it syncs.  close/delete must be the last call.
+ *
+ * Ownership: fr_partlog_open returns a partlog the caller frees with
+ * fr_partlog_close (or fr_partlog_delete, which also removes its directory).
+ * A read returns a reference to a segment file that stays valid (its fd open,
+ * even if the segment is deleted or the log closed) until the caller calls
+ * fr_read_result_t.unref(ref) exactly once.
+ */
+#ifndef FR_PARTLOG_H
+#define FR_PARTLOG_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+typedef struct fr_partlog fr_partlog_t;
+
+typedef struct fr_log_config {
+    int64_t segment_bytes;           /* log.segment.bytes, default 1073741824 */
+    int64_t segment_ms;              /* log.roll.ms / log.roll.hours, default 7 days */
+    int32_t index_interval_bytes;    /* log.index.interval.bytes, default 4096 */
+    int32_t max_message_bytes;       /* message.max.bytes, default 1048588 */
+    int64_t flush_interval_messages; /* log.flush.interval.messages, default INT64_MAX */
+    int64_t flush_interval_ms;       /* log.flush.interval.ms, default INT64_MAX (unset) */
+} fr_log_config_t;
+
+/* Kafka's defaults. */
+void fr_log_config_defaults(fr_log_config_t *cfg);
+
+typedef struct fr_append_info {
+    int64_t base_offset;      /* offset assigned to the first record */
+    int64_t last_offset;      /* offset of the last record */
+    int64_t max_timestamp;    /* largest record timestamp seen */
+    int64_t log_append_time;  /* -1 (CreateTime topics) */
+    int64_t log_start_offset;
+    int32_t record_count;
+    int needs_flush;          /* 1 when the flush policy asks for an fsync now */
+} fr_append_info_t;
+
+typedef struct fr_read_result {
+    int fd;                   /* segment file to sendfile from; -1 when len == 0 */
+    int64_t file_position;    /* where the first returned batch starts */
+    size_t len;               /* bytes of whole batches (see fr_partlog_read) */
+    int64_t high_watermark;   /* == log end offset on a single node */
+    int64_t log_start_offset;
+    void (*unref)(void *ref); /* NULL when len == 0 */
+    void *ref;
+} fr_read_result_t;
+
+/*
+ * Opens (creating if needed) the partition directory and recovers it: every
+ * segment is checked against its index; the active segment is scanned batch by
+ * batch, and a torn or corrupt tail (bad length, bad magic, bad CRC) is
+ * truncated away with a warning naming file and position; indexes are rebuilt
+ * where they do not match.  Returns 0 or an fr_err_t.
+ */
+int fr_partlog_open(const char *dir, const fr_log_config_t *cfg, fr_partlog_t **out);
+/* Flushes nothing, closes files, frees. */
+void fr_partlog_close(fr_partlog_t *log);
+/* Closes and removes the directory with everything in it. */
+int fr_partlog_delete(fr_partlog_t *log);
+
+/*
+ * Validates and appends the record batches in buf (the `records` of one
+ * partition in a Produce request): each batch must be magic 2, with a
+ * batchLength that fits, a CRC32C that matches, a known compression codec, and
+ * be no larger than max_message_bytes.  The base offsets in buf are patched in
+ * place (buf is the request buffer, owned by the caller) and all batches go to
+ * the active segment in one write.  Rolls the segment first when it is full or
+ * old.  Errors (nothing is appended): FR_ERR_CORRUPT_MESSAGE,
+ * FR_ERR_MESSAGE_TOO_LARGE, FR_ERR_UNSUPPORTED_COMPRESSION_TYPE,
+ * FR_ERR_INVALID_RECORD, FR_ERR_KAFKA_STORAGE_ERROR.
+ */
+int fr_partlog_append(fr_partlog_t *log, uint8_t *buf, size_t len, int64_t now_ms,
+                      fr_append_info_t *info);
+
+/*
+ * Finds whole batches starting with the batch that contains `offset`, adding
+ * batches while the total stays <= max_bytes; the first batch is returned even
+ * when it alone is larger (as Kafka does, so consumers always make progress).
+ * Reads never cross a segment boundary.  offset == log end offset returns
+ * len 0.  offset < log start or > log end: FR_ERR_OFFSET_OUT_OF_RANGE.
+ */
+int fr_partlog_read(fr_partlog_t *log, int64_t offset, int32_t max_bytes, fr_read_result_t *out);
+
+/*
+ * ListOffsets by timestamp: the earliest offset whose batch max timestamp is
+ * >= ts, using the time index.  Sets *offset_out = -1 (and *ts_out = -1) when
+ * no such record exists.
+ */
+int fr_partlog_offset_for_time(fr_partlog_t *log, int64_t ts, int64_t *offset_out, int64_t *ts_out);
+
+int64_t fr_partlog_start_offset(fr_partlog_t *log);
+int64_t fr_partlog_end_offset(fr_partlog_t *log);   /* next offset to be assigned */
+int64_t fr_partlog_size_bytes(fr_partlog_t *log);
+
+/* fsyncs the active segment (and its indexes) up to what has been appended. */
+int fr_partlog_flush(fr_partlog_t *log);
+/* Writes nothing; records the state that the caller shut down cleanly so the next open can skip the full scan. */
+int fr_partlog_mark_clean(fr_partlog_t *log);
+
+#endif
