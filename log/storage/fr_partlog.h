@@ -107,7 +107,5 @@ int64_t fr_partlog_size_bytes(fr_partlog_t *log);
 
 /* fsyncs the active segment (and its indexes) up to what has been appended. */
 int fr_partlog_flush(fr_partlog_t *log);
-/* Writes nothing; records the state that the caller shut down cleanly so the next open can skip the full scan. */
-int fr_partlog_mark_clean(fr_partlog_t *log);
 
 #endif
