@@ -1,0 +1,258 @@
+/*
+ * record_batch.c — magic-v2 record batches: header, framing, validation,
+ * in-place patching and record iteration.  See record_batch.h for the layout
+ * and the contracts.  Every read goes through fr_reader_t; nothing allocates.
+ */
+#include "record_batch.h"
+
+#include "crc32c.h"
+
+/* ---- header and framing ---- */
+
+int fr_batch_parse_header(const uint8_t *p, size_t len, fr_batch_header_t *h) {
+    fr_reader_t r;
+
+    *h = (fr_batch_header_t){0};
+    if (len < FR_BATCH_HEADER_SIZE)
+        return FR_ERR_NEED_MORE;
+    fr_reader_init(&r, p, FR_BATCH_HEADER_SIZE);
+    fr_read_i64(&r, &h->base_offset);
+    fr_read_i32(&r, &h->batch_length);
+    fr_read_i32(&r, &h->partition_leader_epoch);
+    fr_read_i8(&r, &h->magic);
+    fr_read_u32(&r, &h->crc);
+    fr_read_i16(&r, &h->attributes);
+    fr_read_i32(&r, &h->last_offset_delta);
+    fr_read_i64(&r, &h->base_timestamp);
+    fr_read_i64(&r, &h->max_timestamp);
+    fr_read_i64(&r, &h->producer_id);
+    fr_read_i16(&r, &h->producer_epoch);
+    fr_read_i32(&r, &h->base_sequence);
+    fr_read_i32(&r, &h->records_count);
+    return r.err; /* cannot fail: exactly FR_BATCH_HEADER_SIZE bytes were read */
+}
+
+int fr_batch_check_frame(const uint8_t *p, size_t len, fr_batch_header_t *h, const char **why) {
+    *why = NULL;
+    if (len < FR_BATCH_LOG_OVERHEAD)
+        return FR_ERR_NEED_MORE;
+    int32_t batch_length = (int32_t)fr_be32(p + FR_BATCH_OFF_LENGTH);
+    if (batch_length < FR_BATCH_MIN_LENGTH) {
+        *why = "batch length smaller than a batch header";
+        return FR_ERR_CORRUPT_MESSAGE;
+    }
+    if (len <= FR_BATCH_OFF_MAGIC)
+        return FR_ERR_NEED_MORE;
+    if (p[FR_BATCH_OFF_MAGIC] != FR_BATCH_MAGIC_V2) {
+        *why = "magic is not 2";
+        return FR_ERR_CORRUPT_MESSAGE;
+    }
+    if ((uint64_t)len < (uint64_t)batch_length + FR_BATCH_LOG_OVERHEAD)
+        return FR_ERR_NEED_MORE;
+    return fr_batch_parse_header(p, len, h);
+}
+
+uint32_t fr_batch_compute_crc(const uint8_t *batch, size_t len) {
+    if (len < FR_BATCH_OFF_ATTRIBUTES)
+        return 0;
+    return fr_crc32c(batch + FR_BATCH_OFF_ATTRIBUTES, len - FR_BATCH_OFF_ATTRIBUTES);
+}
+
+void fr_batch_set_base_offset(uint8_t *batch, int64_t base_offset) {
+    fr_put_be64(batch + FR_BATCH_OFF_BASE_OFFSET, (uint64_t)base_offset);
+}
+
+void fr_batch_set_leader_epoch(uint8_t *batch, int32_t epoch) {
+    fr_put_be32(batch + FR_BATCH_OFF_LEADER_EPOCH, (uint32_t)epoch);
+}
+
+/* ---- validation ---- */
+
+#define FAIL(code, reason)                                                   \
+    do {                                                                     \
+        *why = (reason);                                                     \
+        return (code);                                                       \
+    } while (0)
+
+static int validate_records(const uint8_t *batch, size_t len, const fr_batch_header_t *h,
+                            const char **why) {
+    fr_record_iter_t it;
+    fr_record_t rec;
+
+    fr_record_iter_init(&it, batch, len, h);
+    while (fr_record_iter_next(&it, &rec))
+        ;
+    if (it.err)
+        FAIL(it.err, it.why);
+    return 0;
+}
+
+int fr_batch_validate(const uint8_t *batch, size_t len, const fr_batch_header_t *h, int flags,
+                      const char **why) {
+    const char *unused;
+
+    if (!why)
+        why = &unused;
+    *why = NULL;
+    if (len < FR_BATCH_HEADER_SIZE || (int64_t)len != fr_batch_size(h))
+        FAIL(FR_ERR_CORRUPT_MESSAGE, "batch length does not match the bytes given");
+    if (h->magic != FR_BATCH_MAGIC_V2)
+        FAIL(FR_ERR_CORRUPT_MESSAGE, "magic is not 2");
+    if (fr_batch_compute_crc(batch, len) != h->crc)
+        FAIL(FR_ERR_CORRUPT_MESSAGE, "CRC-32C mismatch");
+    if (fr_batch_compression(h) > FR_COMPRESSION_ZSTD)
+        FAIL(FR_ERR_UNSUPPORTED_COMPRESSION_TYPE, "unknown compression codec");
+    if (h->last_offset_delta < 0)
+        FAIL(FR_ERR_INVALID_RECORD, "negative lastOffsetDelta");
+    if (h->records_count < 0 || (int64_t)h->records_count > (int64_t)h->last_offset_delta + 1)
+        FAIL(FR_ERR_INVALID_RECORD, "recordsCount does not fit lastOffsetDelta");
+
+    if (flags & FR_BATCH_V_CLIENT) {
+        if ((int64_t)h->records_count != (int64_t)h->last_offset_delta + 1)
+            FAIL(FR_ERR_INVALID_RECORD, "recordsCount != lastOffsetDelta + 1");
+        if (fr_batch_is_control(h))
+            FAIL(FR_ERR_INVALID_RECORD, "clients may not write control batches");
+        if (h->producer_id >= 0 && h->base_sequence < 0)
+            FAIL(FR_ERR_INVALID_RECORD, "batch with a producer id has no base sequence");
+    }
+
+    if ((flags & FR_BATCH_V_RECORDS) && fr_batch_compression(h) == FR_COMPRESSION_NONE)
+        return validate_records(batch, len, h, why);
+    return 0;
+}
+
+/* ---- batch iterator ---- */
+
+void fr_batch_iter_init(fr_batch_iter_t *it, const uint8_t *buf, size_t len) {
+    it->buf = buf;
+    it->len = len;
+    it->pos = 0;
+    it->err = 0;
+    it->why = NULL;
+}
+
+int fr_batch_iter_next(fr_batch_iter_t *it, fr_batch_header_t *h, const uint8_t **batch,
+                       size_t *batch_len) {
+    if (it->err || it->pos >= it->len)
+        return 0;
+    const uint8_t *p = it->buf + it->pos;
+    int rc = fr_batch_check_frame(p, it->len - it->pos, h, &it->why);
+    if (rc) {
+        it->err = rc;
+        if (rc == FR_ERR_NEED_MORE)
+            it->why = "partial batch";
+        return 0;
+    }
+    *batch = p;
+    *batch_len = (size_t)fr_batch_size(h);
+    it->pos += *batch_len;
+    return 1;
+}
+
+/* ---- records of an uncompressed batch ---- */
+
+int fr_record_iter_init(fr_record_iter_t *it, const uint8_t *batch, size_t len,
+                        const fr_batch_header_t *h) {
+    size_t n = len > FR_BATCH_HEADER_SIZE ? len - FR_BATCH_HEADER_SIZE : 0;
+
+    fr_reader_init(&it->r, batch + (len >= FR_BATCH_HEADER_SIZE ? FR_BATCH_HEADER_SIZE : len), n);
+    it->base_offset = h->base_offset;
+    it->base_timestamp = h->base_timestamp;
+    it->count = h->records_count;
+    it->last_delta = h->last_offset_delta;
+    it->prev_delta = -1;
+    it->index = 0;
+    it->err = 0;
+    it->why = NULL;
+    if (fr_batch_compression(h) != FR_COMPRESSION_NONE) {
+        it->count = 0;
+        it->err = FR_ERR_UNSUPPORTED_COMPRESSION_TYPE;
+        it->why = "records of a compressed batch are not decoded";
+        return it->err;
+    }
+    if (len < FR_BATCH_HEADER_SIZE || h->records_count < 0) {
+        it->count = 0;
+        it->err = FR_ERR_INVALID_RECORD;
+        it->why = len < FR_BATCH_HEADER_SIZE ? "batch shorter than its header" : "negative recordsCount";
+        return it->err;
+    }
+    return 0;
+}
+
+static int record_fail(fr_record_iter_t *it, const char *why) {
+    it->err = FR_ERR_INVALID_RECORD;
+    it->why = why;
+    return 0;
+}
+
+/* A varint length that is -1 (null) or >= 0 and fits in the reader. */
+static int read_nullable_run(fr_reader_t *r, fr_slice_t *out) {
+    int32_t n;
+
+    *out = FR_SLICE_NULL;
+    if (fr_read_varint(r, &n))
+        return FR_ERR_PARSE;
+    if (n == -1)
+        return 0;
+    if (n < 0)
+        return fr_reader_fail(r, "negative length");
+    if (fr_read_raw(r, (size_t)n, &out->ptr))
+        return FR_ERR_PARSE;
+    out->len = n;
+    return 0;
+}
+
+int fr_record_header_next(fr_reader_t *hr, fr_slice_t *key, fr_slice_t *value) {
+    if (read_nullable_run(hr, key) || read_nullable_run(hr, value))
+        return FR_ERR_PARSE;
+    if (fr_slice_is_null(*key))
+        return fr_reader_fail(hr, "null header key");
+    return 0;
+}
+
+int fr_record_iter_next(fr_record_iter_t *it, fr_record_t *rec) {
+    fr_reader_t body;
+    const uint8_t *p;
+
+    *rec = (fr_record_t){0};
+    if (it->err)
+        return 0;
+    if (it->index >= it->count) {
+        if (fr_reader_left(&it->r) != 0)
+            return record_fail(it, "bytes after the last record");
+        return 0;
+    }
+    if (fr_read_varint(&it->r, &rec->length) || rec->length < 0 ||
+        fr_read_raw(&it->r, (size_t)rec->length, &p))
+        return record_fail(it, "record length runs past the batch");
+
+    fr_reader_init(&body, p, (size_t)rec->length);
+    fr_read_i8(&body, &rec->attributes);
+    fr_read_varlong(&body, &rec->timestamp_delta);
+    fr_read_varint(&body, &rec->offset_delta);
+    read_nullable_run(&body, &rec->key);
+    read_nullable_run(&body, &rec->value);
+    fr_read_varint(&body, &rec->header_count);
+    if (body.err)
+        return record_fail(it, "malformed record fields");
+    /* each header takes at least two bytes: that bounds a hostile count */
+    if (rec->header_count < 0 || (size_t)rec->header_count > fr_reader_left(&body) / 2)
+        return record_fail(it, "bad header count");
+    rec->headers = body.p;
+    for (int32_t i = 0; i < rec->header_count; i++) {
+        fr_slice_t k, v;
+        if (fr_record_header_next(&body, &k, &v))
+            return record_fail(it, "malformed record header");
+    }
+    rec->headers_len = (size_t)(body.p - rec->headers);
+    if (fr_reader_left(&body) != 0)
+        return record_fail(it, "record shorter than its declared length");
+
+    if (rec->offset_delta <= it->prev_delta || rec->offset_delta > it->last_delta)
+        return record_fail(it, "offset delta out of order or beyond lastOffsetDelta");
+    it->prev_delta = rec->offset_delta;
+    rec->offset = (int64_t)((uint64_t)it->base_offset + (uint64_t)(int64_t)rec->offset_delta);
+    rec->timestamp = (int64_t)((uint64_t)it->base_timestamp + (uint64_t)rec->timestamp_delta);
+    it->index++;
+    return 1;
+}
