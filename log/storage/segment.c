@@ -1,0 +1,322 @@
+/*
+ * segment.c — one segment: its files, per-batch index bookkeeping, and the
+ * header-only scans that locate batches for fetch and ListOffsets.
+ * See segment.h.
+ */
+#include "segment.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "fr_err.h"
+#include "fr_logging.h"
+#include "index_file.h"
+
+#define COMPONENT "storage"
+
+/* ---- refcounted file ---- */
+
+fr_segfile_t *fr_segfile_new(int fd) {
+    fr_segfile_t *f = malloc(sizeof(*f));
+    if (!f) {
+        close(fd);
+        return NULL;
+    }
+    f->fd = fd;
+    atomic_init(&f->refs, 1);
+    return f;
+}
+
+void fr_segfile_ref(fr_segfile_t *f) { atomic_fetch_add_explicit(&f->refs, 1, memory_order_relaxed); }
+
+void fr_segfile_unref(void *ref) {
+    fr_segfile_t *f = ref;
+    if (f && atomic_fetch_sub_explicit(&f->refs, 1, memory_order_acq_rel) == 1) {
+        close(f->fd);
+        free(f);
+    }
+}
+
+/* ---- names ---- */
+
+void fr_segment_filename(char *buf, int64_t base_offset, const char *suffix) {
+    snprintf(buf, FR_SEGMENT_FILENAME_MAX, "%020" PRId64 "%s", base_offset, suffix);
+}
+
+int fr_segment_parse_filename(const char *name, const char *suffix, int64_t *base) {
+    int64_t v = 0;
+    for (int i = 0; i < FR_SEGMENT_NAME_DIGITS; i++) {
+        if (name[i] < '0' || name[i] > '9')
+            return -1;
+        if (v > (INT64_MAX - (name[i] - '0')) / 10)
+            return -1;
+        v = v * 10 + (name[i] - '0');
+    }
+    if (strcmp(name + FR_SEGMENT_NAME_DIGITS, suffix) != 0)
+        return -1;
+    *base = v;
+    return 0;
+}
+
+/* ---- life cycle ---- */
+
+static int segment_new(int fd, int64_t base_offset, int64_t index_max_bytes, fr_segment_t **out) {
+    fr_segment_t *seg = calloc(1, sizeof(*seg));
+    if (!seg) {
+        close(fd);
+        return FR_ERR_NOMEM;
+    }
+    seg->log = fr_segfile_new(fd);
+    if (!seg->log) {
+        free(seg);
+        return FR_ERR_NOMEM;
+    }
+    seg->base_offset = base_offset;
+    seg->next_offset = base_offset;
+    seg->max_timestamp = -1;
+    seg->offset_of_max_timestamp = -1;
+    seg->roll_base_ms = -1;
+    fr_offset_index_init(&seg->oindex, base_offset, index_max_bytes);
+    fr_time_index_init(&seg->tindex, base_offset, index_max_bytes);
+    fr_segment_filename(seg->name, base_offset, ".log");
+    *out = seg;
+    return 0;
+}
+
+int fr_segment_create(int dirfd, int64_t base_offset, int64_t index_max_bytes, fr_segment_t **out) {
+    char name[FR_SEGMENT_FILENAME_MAX];
+    fr_segment_filename(name, base_offset, ".log");
+    int fd = openat(dirfd, name, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+    if (fd < 0)
+        return errno == EEXIST ? FR_ERR_EXISTS : FR_ERR_IO;
+    return segment_new(fd, base_offset, index_max_bytes, out);
+}
+
+int fr_segment_open(int dirfd, int64_t base_offset, int64_t index_max_bytes, fr_segment_t **out) {
+    char name[FR_SEGMENT_FILENAME_MAX];
+    struct stat st;
+    fr_segment_filename(name, base_offset, ".log");
+    int fd = openat(dirfd, name, O_RDWR | O_CLOEXEC);
+    if (fd < 0)
+        return FR_ERR_IO;
+    if (fstat(fd, &st) < 0) {
+        close(fd);
+        return FR_ERR_IO;
+    }
+    int rc = segment_new(fd, base_offset, index_max_bytes, out);
+    if (rc == 0)
+        (*out)->size = (*out)->synced_size = st.st_size;
+    return rc;
+}
+
+void fr_segment_free(fr_segment_t *seg) {
+    if (!seg)
+        return;
+    fr_offset_index_free(&seg->oindex);
+    fr_time_index_free(&seg->tindex);
+    fr_segfile_unref(seg->log);
+    free(seg);
+}
+
+/* ---- bookkeeping ---- */
+
+void fr_segment_track_batch(fr_segment_t *seg, int64_t position, const fr_batch_header_t *h,
+                            int64_t index_interval_bytes) {
+    int64_t last = fr_batch_last_offset(h);
+    if (h->max_timestamp > seg->max_timestamp) {
+        seg->max_timestamp = h->max_timestamp;
+        seg->offset_of_max_timestamp = last;
+    }
+    if (seg->bytes_since_index > index_interval_bytes) {
+        /* failures (full, out of range) leave a sparser index, which is still correct */
+        fr_offset_index_append(&seg->oindex, last, position);
+        fr_time_index_maybe_append(&seg->tindex, seg->max_timestamp, seg->offset_of_max_timestamp, 0);
+        seg->bytes_since_index = 0;
+    }
+    seg->bytes_since_index += fr_batch_size(h);
+    seg->next_offset = last + 1;
+    seg->size = position + fr_batch_size(h);
+}
+
+void fr_segment_reset(fr_segment_t *seg) {
+    fr_offset_index_clear(&seg->oindex);
+    fr_time_index_clear(&seg->tindex);
+    seg->next_offset = seg->base_offset;
+    seg->size = 0;
+    seg->max_timestamp = -1;
+    seg->offset_of_max_timestamp = -1;
+    seg->bytes_since_index = 0;
+}
+
+void fr_segment_seal(fr_segment_t *seg) {
+    if (seg->max_timestamp >= 0)
+        fr_time_index_maybe_append(&seg->tindex, seg->max_timestamp, seg->offset_of_max_timestamp, 1);
+}
+
+static int write_index_file(int dirfd, int64_t base, const char *suffix, const void *idx, int is_time) {
+    char name[FR_SEGMENT_FILENAME_MAX];
+    fr_segment_filename(name, base, suffix);
+    int fd = openat(dirfd, name, O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
+    if (fd < 0)
+        return FR_ERR_IO;
+    int rc = is_time ? fr_time_index_write(idx, fd) : fr_offset_index_write(idx, fd);
+    if (close(fd) < 0 && !rc)
+        rc = FR_ERR_IO;
+    return rc;
+}
+
+int fr_segment_write_indexes(fr_segment_t *seg, int dirfd) {
+    int rc = write_index_file(dirfd, seg->base_offset, ".index", &seg->oindex, 0);
+    if (!rc)
+        rc = write_index_file(dirfd, seg->base_offset, ".timeindex", &seg->tindex, 1);
+    seg->index_unsynced = 1;
+    return rc;
+}
+
+/* ---- header scans ---- */
+
+int fr_segment_read_header(const fr_segment_t *seg, int64_t position, fr_batch_header_t *h,
+                           const char **why) {
+    uint8_t buf[FR_BATCH_HEADER_SIZE];
+    *why = NULL;
+    if (position < 0 || position + FR_BATCH_HEADER_SIZE > seg->size) {
+        *why = "batch header past the end of the segment";
+        return FR_ERR_CORRUPT;
+    }
+    if (fr_pread_full(seg->log->fd, buf, sizeof(buf), position)) {
+        *why = errno ? strerror(errno) : "file shorter than the segment";
+        return errno ? FR_ERR_IO : FR_ERR_CORRUPT;
+    }
+    fr_batch_parse_header(buf, sizeof(buf), h);
+    if (h->magic != FR_BATCH_MAGIC_V2)
+        *why = "magic is not 2";
+    else if (h->batch_length < FR_BATCH_MIN_LENGTH)
+        *why = "batch length smaller than a batch header";
+    else if (position + fr_batch_size(h) > seg->size)
+        *why = "batch runs past the end of the segment";
+    return *why ? FR_ERR_CORRUPT : 0;
+}
+
+static void report(const fr_segment_t *seg, const char *dir, int64_t pos, const char *why,
+                   const char *action) {
+    fr_error(COMPONENT, "%s/%s: bad batch header at position %" PRId64 ": %s; %s", dir, seg->name,
+             pos, why ? why : "?", action);
+}
+
+/*
+ * Reads the header at p; when p came from an index entry (entry >= 0), also
+ * checks that the batch there is the one the entry names (its last offset).
+ */
+static int header_at(const fr_segment_t *seg, const char *dir, int64_t p, long entry,
+                     int64_t entry_offset, fr_batch_header_t *h, const char *doing) {
+    const char *why;
+    int rc = fr_segment_read_header(seg, p, h, &why);
+    if (rc == 0 && entry >= 0 && fr_batch_last_offset(h) != entry_offset) {
+        why = "offset index entry does not match the batch at its position";
+        rc = FR_ERR_CORRUPT;
+    }
+    if (rc)
+        report(seg, dir, p, why, doing);
+    return rc;
+}
+
+/* Scans headers from start for the first batch whose last offset >= offset. */
+static int scan_offset(const fr_segment_t *seg, const char *dir, int64_t start, long entry,
+                       int64_t entry_offset, int64_t offset, int64_t *position,
+                       fr_batch_header_t *h) {
+    for (int64_t p = start; p < seg->size; p += fr_batch_size(h), entry = -1) {
+        int rc = header_at(seg, dir, p, entry, entry_offset, h, "looking up an offset");
+        if (rc)
+            return rc;
+        if (fr_batch_last_offset(h) >= offset) {
+            *position = p;
+            return 0;
+        }
+    }
+    return FR_ERR_NOT_FOUND;
+}
+
+int fr_segment_find(const fr_segment_t *seg, const char *dir, int64_t offset, int64_t *position,
+                    fr_batch_header_t *h) {
+    int64_t eoff, epos;
+    long entry = fr_offset_index_lookup(&seg->oindex, offset, &eoff, &epos);
+    int rc = scan_offset(seg, dir, epos, entry, eoff, offset, position, h);
+    if (rc != 0 && rc != FR_ERR_NOT_FOUND && entry >= 0) /* a bad index entry: go the long way */
+        rc = scan_offset(seg, dir, 0, -1, 0, offset, position, h);
+    return rc;
+}
+
+/* From a batch boundary p, adds whole batches while they end <= limit. */
+static int walk_to_limit(const fr_segment_t *seg, const char *dir, int64_t p, long entry,
+                         int64_t entry_offset, int64_t limit, int64_t *end) {
+    fr_batch_header_t h;
+    for (; p < seg->size; p += fr_batch_size(&h), entry = -1) {
+        int rc = header_at(seg, dir, p, entry, entry_offset, &h, "sizing a fetch");
+        if (rc)
+            return rc;
+        if (p + fr_batch_size(&h) > limit)
+            break;
+    }
+    *end = p;
+    return 0;
+}
+
+int fr_segment_fetch_end(const fr_segment_t *seg, const char *dir, int64_t start,
+                         int64_t first_size, int64_t max_bytes, int64_t *end) {
+    int64_t limit = start + (max_bytes > 0 ? max_bytes : 0);
+    int64_t first_end = start + first_size;
+    if (seg->size <= limit) {
+        *end = seg->size;
+        return 0;
+    }
+    if (first_end >= limit) {
+        *end = first_end;
+        return 0;
+    }
+    /* Index positions are batch starts: jump to the last one that fits. */
+    int64_t eoff, p;
+    long entry = fr_offset_index_lookup_position(&seg->oindex, limit, &eoff, &p);
+    if (p < first_end) {
+        p = first_end;
+        entry = -1;
+    }
+    int rc = walk_to_limit(seg, dir, p, entry, eoff, limit, end);
+    if (rc && entry >= 0)
+        rc = walk_to_limit(seg, dir, first_end, -1, 0, limit, end);
+    if (rc)
+        *end = first_end; /* the first batch alone is known good */
+    return 0;
+}
+
+static int scan_time(const fr_segment_t *seg, const char *dir, int64_t start, long entry,
+                     int64_t entry_offset, int64_t ts, int64_t *offset, int64_t *timestamp) {
+    fr_batch_header_t h;
+    for (int64_t p = start; p < seg->size; p += fr_batch_size(&h), entry = -1) {
+        int rc = header_at(seg, dir, p, entry, entry_offset, &h, "looking up a timestamp");
+        if (rc)
+            return rc;
+        if (h.max_timestamp >= ts) {
+            *offset = h.base_offset;
+            *timestamp = h.max_timestamp;
+            return 0;
+        }
+    }
+    return FR_ERR_NOT_FOUND;
+}
+
+int fr_segment_find_time(const fr_segment_t *seg, const char *dir, int64_t ts, int64_t *offset,
+                         int64_t *timestamp) {
+    int64_t ets, eoff, ioff, pos;
+    fr_time_index_lookup(&seg->tindex, ts, &ets, &eoff);
+    long entry = fr_offset_index_lookup(&seg->oindex, eoff, &ioff, &pos);
+    int rc = scan_time(seg, dir, pos, entry, ioff, ts, offset, timestamp);
+    if (rc != 0 && rc != FR_ERR_NOT_FOUND && entry >= 0)
+        rc = scan_time(seg, dir, 0, -1, 0, ts, offset, timestamp);
+    return rc;
+}

@@ -1,0 +1,125 @@
+/*
+ * segment.h — one segment of a partition log: <base>.log with its .index and
+ * .timeindex (20-digit, zero-padded base offset).
+ *
+ * A segment holds whole record batches with contiguous offsets from its base
+ * offset.  Its .log file is shared with fetches through a refcounted
+ * fr_segfile_t: a read takes a reference, and the fd stays open until the
+ * last reference goes, even when the segment is closed or its file deleted.
+ *
+ * The two indexes live in memory (see offset_index.h, time_index.h) and are
+ * written to their files when the segment stops being active (the roll) and
+ * when the log is closed.
+ *
+ * Everything here except fr_segfile_ref/unref runs under the owning partlog's
+ * lock; the functions that read the file (pread of batch headers) do not read
+ * record bodies.
+ */
+#ifndef FR_SEGMENT_H
+#define FR_SEGMENT_H
+
+#include <stdatomic.h>
+#include <stdint.h>
+
+#include "offset_index.h"
+#include "record_batch.h"
+#include "time_index.h"
+
+#define FR_SEGMENT_NAME_DIGITS 20
+#define FR_SEGMENT_FILENAME_MAX 40
+
+/* A refcounted segment file descriptor. */
+typedef struct fr_segfile {
+    int fd;
+    atomic_int refs;
+} fr_segfile_t;
+
+/* Wraps fd (owned from here on) with one reference; NULL on ENOMEM (fd is closed). */
+fr_segfile_t *fr_segfile_new(int fd);
+void fr_segfile_ref(fr_segfile_t *f);
+/* Drops a reference (any thread); the last one closes the fd.  void * so that it
+ * can be handed out as fr_read_result_t.unref. */
+void fr_segfile_unref(void *f);
+
+typedef struct fr_segment {
+    int64_t base_offset;
+    int64_t next_offset;        /* last offset of the last batch + 1; base_offset when empty */
+    int64_t size;               /* bytes of whole, valid batches in the .log */
+    int64_t synced_size;        /* bytes of the .log known to be fsync'ed */
+    int index_unsynced;         /* index files written but not yet fsync'ed */
+    int64_t max_timestamp;      /* largest batch max timestamp, -1 when none */
+    int64_t offset_of_max_timestamp;
+    int64_t roll_base_ms;       /* segment_ms counts from here; -1 before the first append */
+    int64_t bytes_since_index;  /* bytes appended since the last index entry */
+    fr_segfile_t *log;          /* the .log file (O_RDWR) */
+    fr_offset_index_t oindex;
+    fr_time_index_t tindex;
+    char name[FR_SEGMENT_FILENAME_MAX]; /* "<base>.log", for messages */
+} fr_segment_t;
+
+/* "<20-digit base><suffix>" into buf (FR_SEGMENT_FILENAME_MAX bytes). */
+void fr_segment_filename(char *buf, int64_t base_offset, const char *suffix);
+/* Parses "<20 digits>.log" (or another suffix); 0 and *base, or -1. */
+int fr_segment_parse_filename(const char *name, const char *suffix, int64_t *base);
+
+/*
+ * Creates a new, empty segment file <base>.log in dirfd (it must not exist).
+ * index_max_bytes sizes the indexes.  Returns 0 or FR_ERR_IO / FR_ERR_EXISTS /
+ * FR_ERR_NOMEM.  The caller owns *out and frees it with fr_segment_free.
+ */
+int fr_segment_create(int dirfd, int64_t base_offset, int64_t index_max_bytes, fr_segment_t **out);
+/*
+ * Opens an existing <base>.log.  size is set to the file size and nothing
+ * else is known yet: recovery (recovery.h) fills in the rest.
+ */
+int fr_segment_open(int dirfd, int64_t base_offset, int64_t index_max_bytes, fr_segment_t **out);
+/* Frees the indexes and drops the segment's reference to its file. */
+void fr_segment_free(fr_segment_t *seg);
+
+/*
+ * Bookkeeping for one batch just placed at position (Kafka's
+ * LogSegment.append, per batch): max timestamp, index entries every
+ * index_interval_bytes, next_offset and size.
+ */
+void fr_segment_track_batch(fr_segment_t *seg, int64_t position, const fr_batch_header_t *h,
+                            int64_t index_interval_bytes);
+/* Forgets all batches: empty indexes, size 0 (the file is not touched). */
+void fr_segment_reset(fr_segment_t *seg);
+/* Adds the final time index entry (the segment's max timestamp), at the roll. */
+void fr_segment_seal(fr_segment_t *seg);
+/* Writes both index files (creating them) and marks them unsynced. */
+int fr_segment_write_indexes(fr_segment_t *seg, int dirfd);
+
+/*
+ * Reads the header of the batch at position and checks that it frames
+ * (magic 2, sane length, inside seg->size).  Returns 0 or FR_ERR_CORRUPT
+ * (*why set) / FR_ERR_IO.
+ */
+int fr_segment_read_header(const fr_segment_t *seg, int64_t position, fr_batch_header_t *h,
+                           const char **why);
+
+/*
+ * Finds the first batch whose last offset is >= offset (the batch holding it,
+ * or the next one after a gap): its position and header.  Starts at the
+ * offset index entry and scans headers forward.  FR_ERR_NOT_FOUND when the
+ * segment has none; FR_ERR_CORRUPT when the file disagrees with the segment.
+ */
+int fr_segment_find(const fr_segment_t *seg, const char *dir, int64_t offset, int64_t *position,
+                    fr_batch_header_t *h);
+
+/*
+ * End of a fetch that starts with the batch at start (first_size bytes): the
+ * largest batch boundary <= start + max_bytes, but at least the end of the
+ * first batch, and never past the segment.
+ */
+int fr_segment_fetch_end(const fr_segment_t *seg, const char *dir, int64_t start,
+                         int64_t first_size, int64_t max_bytes, int64_t *end);
+
+/*
+ * The first batch whose max timestamp is >= ts: its base offset and max
+ * timestamp.  FR_ERR_NOT_FOUND when no batch of the segment qualifies.
+ */
+int fr_segment_find_time(const fr_segment_t *seg, const char *dir, int64_t ts, int64_t *offset,
+                         int64_t *timestamp);
+
+#endif
