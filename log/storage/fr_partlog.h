@@ -14,6 +14,8 @@
  *
  * Ownership: fr_partlog_open returns a partlog the caller frees with
  * fr_partlog_close (or fr_partlog_delete, which also removes its directory).
+ * An open partlog holds an exclusive flock on its directory: a second open of
+ * the same directory (this process or another) fails with FR_ERR_LOCKED.
  * A read returns a reference to a segment file that stays valid (its fd open,
  * even if the segment is deleted or the log closed) until the caller calls
  * fr_read_result_t.unref(ref) exactly once.
@@ -33,9 +35,14 @@ typedef struct fr_log_config {
     int32_t max_message_bytes;       /* message.max.bytes, default 1048588 */
     int64_t flush_interval_messages; /* log.flush.interval.messages, default INT64_MAX */
     int64_t flush_interval_ms;       /* log.flush.interval.ms, default INT64_MAX (unset) */
+    int32_t index_max_bytes;         /* log.index.size.max.bytes, default 10485760 */
 } fr_log_config_t;
 
-/* Kafka's defaults. */
+/*
+ * Kafka's defaults.  fr_partlog_open replaces out-of-range values with these
+ * (<= 0 sizes and intervals; segment_bytes is capped at INT32_MAX because
+ * index positions are 4 bytes), so a zeroed field means "default".
+ */
 void fr_log_config_defaults(fr_log_config_t *cfg);
 
 typedef struct fr_append_info {
@@ -63,7 +70,10 @@ typedef struct fr_read_result {
  * segment is checked against its index; the active segment is scanned batch by
  * batch, and a torn or corrupt tail (bad length, bad magic, bad CRC) is
  * truncated away with a warning naming file and position; indexes are rebuilt
- * where they do not match.  Returns 0 or an fr_err_t.
+ * where they do not match.  An empty directory becomes a log starting at
+ * offset 0.  An older segment damaged in the middle is truncated too and the
+ * later segments are kept, leaving a gap in the offsets that reads step over.
+ * Returns 0 or an fr_err_t (FR_ERR_IO, FR_ERR_NOMEM, FR_ERR_LOCKED).
  */
 int fr_partlog_open(const char *dir, const fr_log_config_t *cfg, fr_partlog_t **out);
 /* Flushes nothing, closes files, frees. */
@@ -91,13 +101,23 @@ int fr_partlog_append(fr_partlog_t *log, uint8_t *buf, size_t len, int64_t now_m
  * when it alone is larger (as Kafka does, so consumers always make progress).
  * Reads never cross a segment boundary.  offset == log end offset returns
  * len 0.  offset < log start or > log end: FR_ERR_OFFSET_OUT_OF_RANGE.
+ * An offset inside a gap (records lost to recovery) reads from the next batch
+ * after it.  max_bytes <= 0 still returns the first batch.  Only batch headers
+ * are read (pread) to find the range; file_position is where that batch
+ * starts, which may be before `offset` (Kafka's consumers skip the records
+ * below the offset they asked for).  Errors: FR_ERR_OFFSET_OUT_OF_RANGE,
+ * FR_ERR_KAFKA_STORAGE_ERROR.  On error out->fd is -1 and there is nothing
+ * to unref.
  */
 int fr_partlog_read(fr_partlog_t *log, int64_t offset, int32_t max_bytes, fr_read_result_t *out);
 
 /*
  * ListOffsets by timestamp: the earliest offset whose batch max timestamp is
  * >= ts, using the time index.  Sets *offset_out = -1 (and *ts_out = -1) when
- * no such record exists.
+ * no such record exists.  The answer is at batch granularity: *offset_out is
+ * that batch's base offset and *ts_out its max timestamp (records are not
+ * decoded).  The special timestamps (-1 latest, -2 earliest) are the caller's
+ * business; any negative ts simply matches the first batch.
  */
 int fr_partlog_offset_for_time(fr_partlog_t *log, int64_t ts, int64_t *offset_out, int64_t *ts_out);
 
@@ -105,7 +125,24 @@ int64_t fr_partlog_start_offset(fr_partlog_t *log);
 int64_t fr_partlog_end_offset(fr_partlog_t *log);   /* next offset to be assigned */
 int64_t fr_partlog_size_bytes(fr_partlog_t *log);
 
-/* fsyncs the active segment (and its indexes) up to what has been appended. */
+/*
+ * fsyncs (fdatasync) everything appended so far: the active segment, any
+ * segment rolled since the last flush and the index files written at the roll,
+ * and the directory when segment files were created.  The partlog's lock is
+ * not held while syncing, so appends and reads go on meanwhile; concurrent
+ * flushes are safe.  The active segment's own index files are not synced:
+ * recovery always rebuilds them.  Returns 0 or FR_ERR_KAFKA_STORAGE_ERROR.
+ */
 int fr_partlog_flush(fr_partlog_t *log);
+
+/*
+ * The leader epoch stamped into the partitionLeaderEpoch of appended batches
+ * (default 0, Kafka's first epoch).  Report the same value as leader_epoch in
+ * Metadata / ListOffsets.
+ */
+void fr_partlog_set_leader_epoch(fr_partlog_t *log, int32_t epoch);
+
+/* Number of segments (for tests, tools and metrics). */
+size_t fr_partlog_segment_count(fr_partlog_t *log);
 
 #endif

@@ -1,0 +1,670 @@
+/*
+ * partlog.c — one partition's log: open (with recovery), append, read,
+ * offset_for_time, flush, close, delete.  See fr_partlog.h for the contract.
+ *
+ * The log is an array of segments ordered by base offset; the last one is
+ * active and takes appends.  One mutex guards the array and every segment's
+ * in-memory state; segment files are shared with fetches by refcount, and
+ * fsync runs without the lock.
+ */
+#include "fr_partlog.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "fr_err.h"
+#include "fr_logging.h"
+#include "index_file.h"
+#include "record_batch.h"
+#include "recovery.h"
+#include "segment.h"
+
+#define COMPONENT "storage"
+
+struct fr_partlog {
+    pthread_mutex_t lock;
+    char *dir;
+    int dirfd;                  /* also holds the flock */
+    fr_log_config_t cfg;
+    fr_segment_t **segs;        /* by base offset; segs[nsegs - 1] is active */
+    size_t nsegs, cap;
+    int64_t leo;                /* log end offset: next offset to assign */
+    int64_t size_bytes;
+    int32_t leader_epoch;
+    int64_t appended_messages;  /* records appended since open */
+    int64_t flushed_messages;   /* of those, covered by a completed flush */
+    int64_t last_flush_ms;      /* -1: set by the first append */
+    int64_t last_append_ms;
+    uint64_t dir_changes;       /* segment files created, ever */
+    uint64_t dir_synced;        /* dir_changes covered by the last directory fsync */
+};
+
+void fr_log_config_defaults(fr_log_config_t *cfg) {
+    cfg->segment_bytes = 1073741824;
+    cfg->segment_ms = 7LL * 24 * 60 * 60 * 1000;
+    cfg->index_interval_bytes = 4096;
+    cfg->max_message_bytes = 1048588;
+    cfg->flush_interval_messages = INT64_MAX;
+    cfg->flush_interval_ms = INT64_MAX;
+    cfg->index_max_bytes = 10485760;
+}
+
+static void sanitize_config(fr_log_config_t *c, const fr_log_config_t *in) {
+    fr_log_config_t d;
+    fr_log_config_defaults(&d);
+    *c = *in;
+    if (c->segment_bytes <= 0)
+        c->segment_bytes = d.segment_bytes;
+    if (c->segment_bytes > INT32_MAX)
+        c->segment_bytes = INT32_MAX;
+    if (c->segment_ms <= 0)
+        c->segment_ms = d.segment_ms;
+    if (c->index_interval_bytes < 0)
+        c->index_interval_bytes = d.index_interval_bytes;
+    if (c->max_message_bytes <= 0)
+        c->max_message_bytes = d.max_message_bytes;
+    if (c->flush_interval_messages <= 0)
+        c->flush_interval_messages = 1;
+    if (c->flush_interval_ms < 0)
+        c->flush_interval_ms = d.flush_interval_ms;
+    if (c->index_max_bytes < FR_TIME_INDEX_ENTRY_SIZE)
+        c->index_max_bytes = d.index_max_bytes;
+}
+
+static int64_t wall_clock_ms(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static fr_segment_t *active(fr_partlog_t *log) { return log->segs[log->nsegs - 1]; }
+
+static int push_segment(fr_partlog_t *log, fr_segment_t *seg) {
+    if (log->nsegs == log->cap) {
+        size_t cap = log->cap ? log->cap * 2 : 8;
+        fr_segment_t **s = realloc(log->segs, cap * sizeof(*s));
+        if (!s)
+            return FR_ERR_NOMEM;
+        log->segs = s;
+        log->cap = cap;
+    }
+    log->segs[log->nsegs++] = seg;
+    return 0;
+}
+
+static void free_log(fr_partlog_t *log) {
+    for (size_t i = 0; i < log->nsegs; i++)
+        fr_segment_free(log->segs[i]);
+    free(log->segs);
+    if (log->dirfd >= 0)
+        close(log->dirfd);
+    pthread_mutex_destroy(&log->lock);
+    free(log->dir);
+    free(log);
+}
+
+/* ---- open and recovery ---- */
+
+static int mkdir_p(const char *path) {
+    char *p = strdup(path);
+    if (!p)
+        return FR_ERR_NOMEM;
+    for (char *s = p + 1; *s; s++) {
+        if (*s != '/')
+            continue;
+        *s = '\0';
+        if (mkdir(p, 0755) < 0 && errno != EEXIST) {
+            free(p);
+            return FR_ERR_IO;
+        }
+        *s = '/';
+    }
+    int rc = mkdir(p, 0755) < 0 && errno != EEXIST ? FR_ERR_IO : 0;
+    free(p);
+    return rc;
+}
+
+static int cmp_i64(const void *a, const void *b) {
+    int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+    return x < y ? -1 : x > y;
+}
+
+/* Base offsets of the *.log files in dirfd, sorted; orphan index files are removed. */
+static int list_segments(fr_partlog_t *log, int64_t **out, size_t *n_out) {
+    int fd = dup(log->dirfd);
+    DIR *d = fd >= 0 ? fdopendir(fd) : NULL;
+    int64_t *bases = NULL;
+    size_t n = 0, cap = 0;
+    struct dirent *e;
+
+    if (!d) {
+        if (fd >= 0)
+            close(fd);
+        return FR_ERR_IO;
+    }
+    rewinddir(d); /* the dup shares its position with log->dirfd */
+    while ((e = readdir(d)) != NULL) {
+        int64_t base;
+        if (fr_segment_parse_filename(e->d_name, ".log", &base) == 0) {
+            if (n == cap) {
+                cap = cap ? cap * 2 : 16;
+                int64_t *b = realloc(bases, cap * sizeof(*b));
+                if (!b) {
+                    free(bases);
+                    closedir(d);
+                    return FR_ERR_NOMEM;
+                }
+                bases = b;
+            }
+            bases[n++] = base;
+        } else if (fr_segment_parse_filename(e->d_name, ".index", &base) == 0 ||
+                   fr_segment_parse_filename(e->d_name, ".timeindex", &base) == 0) {
+            char name[FR_SEGMENT_FILENAME_MAX];
+            fr_segment_filename(name, base, ".log");
+            if (faccessat(log->dirfd, name, F_OK, 0) < 0 && errno == ENOENT) {
+                fr_warn(COMPONENT, "%s/%s: index without a log file; deleting it", log->dir, e->d_name);
+                unlinkat(log->dirfd, e->d_name, 0);
+            }
+        }
+    }
+    closedir(d);
+    if (n)
+        qsort(bases, n, sizeof(*bases), cmp_i64);
+    *out = bases;
+    *n_out = n;
+    return 0;
+}
+
+static int recover(fr_partlog_t *log) {
+    int64_t *bases;
+    size_t n;
+    int rc = list_segments(log, &bases, &n);
+    if (rc)
+        return rc;
+    for (size_t i = 0; i < n && rc == 0; i++) {
+        fr_segment_t *seg;
+        int64_t limit = i + 1 < n ? bases[i + 1] : INT64_MAX;
+        rc = fr_segment_open(log->dirfd, bases[i], log->cfg.index_max_bytes, &seg);
+        if (rc) {
+            fr_error(COMPONENT, "%s: cannot open segment %020" PRId64 ".log: %s", log->dir, bases[i],
+                     strerror(errno));
+            break;
+        }
+        if ((rc = push_segment(log, seg)) != 0) {
+            fr_segment_free(seg);
+            break;
+        }
+        if (i + 1 < n)
+            rc = fr_load_segment(seg, log->dirfd, log->dir, limit, log->cfg.index_interval_bytes);
+        else
+            rc = fr_recover_segment(seg, log->dir, limit, log->cfg.index_interval_bytes, NULL);
+    }
+    free(bases);
+    if (rc)
+        return rc;
+
+    if (log->nsegs == 0) {
+        fr_segment_t *seg;
+        if ((rc = fr_segment_create(log->dirfd, 0, log->cfg.index_max_bytes, &seg)) != 0)
+            return rc;
+        if ((rc = push_segment(log, seg)) != 0) {
+            fr_segment_free(seg);
+            return rc;
+        }
+        log->dir_changes++;
+    }
+    fr_segment_t *act = active(log);
+    int64_t now = wall_clock_ms();
+    if (act->size > 0 && (act->roll_base_ms < 0 || act->roll_base_ms > now))
+        act->roll_base_ms = now;
+    log->leo = act->next_offset;
+    for (size_t i = 0; i < log->nsegs; i++)
+        log->size_bytes += log->segs[i]->size;
+    return 0;
+}
+
+int fr_partlog_open(const char *dir, const fr_log_config_t *cfg, fr_partlog_t **out) {
+    *out = NULL;
+    fr_partlog_t *log = calloc(1, sizeof(*log));
+    if (!log)
+        return FR_ERR_NOMEM;
+    pthread_mutex_init(&log->lock, NULL);
+    log->dirfd = -1;
+    log->last_flush_ms = -1;
+    sanitize_config(&log->cfg, cfg);
+    log->dir = strdup(dir);
+    if (!log->dir) {
+        free_log(log);
+        return FR_ERR_NOMEM;
+    }
+    int rc = mkdir_p(dir);
+    if (rc == 0) {
+        log->dirfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        if (log->dirfd < 0)
+            rc = FR_ERR_IO;
+    }
+    if (rc) {
+        fr_error(COMPONENT, "%s: cannot open the partition directory: %s", dir, strerror(errno));
+        free_log(log);
+        return rc;
+    }
+    if (flock(log->dirfd, LOCK_EX | LOCK_NB) < 0) {
+        rc = errno == EWOULDBLOCK ? FR_ERR_LOCKED : FR_ERR_IO;
+        fr_error(COMPONENT, "%s: cannot lock the partition directory: %s", dir, strerror(errno));
+        free_log(log);
+        return rc;
+    }
+    if ((rc = recover(log)) != 0) {
+        free_log(log);
+        return rc;
+    }
+    fr_debug(COMPONENT, "%s: opened, %zu segment(s), offsets %" PRId64 "..%" PRId64, dir, log->nsegs,
+             log->segs[0]->base_offset, log->leo);
+    *out = log;
+    return 0;
+}
+
+void fr_partlog_close(fr_partlog_t *log) {
+    if (!log)
+        return;
+    if (fr_segment_write_indexes(active(log), log->dirfd))
+        fr_warn(COMPONENT, "%s/%s: cannot write the index files: %s", log->dir, active(log)->name,
+                strerror(errno));
+    free_log(log);
+}
+
+int fr_partlog_delete(fr_partlog_t *log) {
+    int fd = dup(log->dirfd);
+    DIR *d = fd >= 0 ? fdopendir(fd) : NULL;
+    struct dirent *e;
+    int rc = 0;
+
+    if (!d) {
+        if (fd >= 0)
+            close(fd);
+        rc = FR_ERR_IO;
+    } else {
+        rewinddir(d); /* the dup shares its position with log->dirfd */
+        while ((e = readdir(d)) != NULL) {
+            if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
+                continue;
+            if (unlinkat(log->dirfd, e->d_name, 0) < 0 && errno != ENOENT)
+                rc = FR_ERR_IO;
+        }
+        closedir(d);
+    }
+    if (rc == 0 && rmdir(log->dir) < 0)
+        rc = FR_ERR_IO;
+    if (rc)
+        fr_error(COMPONENT, "%s: cannot delete: %s", log->dir, strerror(errno));
+    free_log(log); /* fetches holding a segment keep reading the unlinked file */
+    return rc;
+}
+
+/* ---- append ---- */
+
+/*
+ * Validates every batch of the request before anything is written, and sums
+ * what the append needs: offsets, the largest batch max timestamp.
+ */
+static int validate_request(const fr_partlog_t *log, const uint8_t *buf, size_t len,
+                            int64_t *n_offsets, int32_t *n_records, int64_t *max_ts,
+                            const char **why) {
+    fr_batch_iter_t it;
+    fr_batch_header_t h;
+    const uint8_t *batch;
+    size_t blen;
+
+    *n_offsets = 0;
+    *n_records = 0;
+    *max_ts = -1;
+    fr_batch_iter_init(&it, buf, len);
+    while (fr_batch_iter_next(&it, &h, &batch, &blen)) {
+        if ((int64_t)blen > log->cfg.max_message_bytes) {
+            *why = "batch larger than max.message.bytes";
+            return FR_ERR_MESSAGE_TOO_LARGE;
+        }
+        if ((int64_t)blen > log->cfg.segment_bytes) {
+            *why = "batch larger than segment.bytes";
+            return FR_ERR_RECORD_LIST_TOO_LARGE;
+        }
+        int rc = fr_batch_validate(batch, blen, &h, FR_BATCH_V_CLIENT | FR_BATCH_V_RECORDS, why);
+        if (rc)
+            return rc;
+        *n_offsets += (int64_t)h.last_offset_delta + 1;
+        *n_records += h.records_count;
+        if (h.max_timestamp > *max_ts)
+            *max_ts = h.max_timestamp;
+    }
+    if (it.err) {
+        *why = it.err == FR_ERR_NEED_MORE ? "partial batch at the end of the records" : it.why;
+        return FR_ERR_CORRUPT_MESSAGE;
+    }
+    return 0;
+}
+
+/* Seals the active segment, writes its indexes, starts a new one at the log end. */
+static int roll(fr_partlog_t *log) {
+    fr_segment_t *old = active(log), *seg;
+    fr_segment_seal(old);
+    if (fr_segment_write_indexes(old, log->dirfd))
+        fr_warn(COMPONENT, "%s/%s: cannot write the index files: %s (recovery will rebuild them)",
+                log->dir, old->name, strerror(errno));
+    int rc = fr_segment_create(log->dirfd, log->leo, log->cfg.index_max_bytes, &seg);
+    if (rc == 0 && (rc = push_segment(log, seg)) != 0) {
+        char name[FR_SEGMENT_FILENAME_MAX];
+        fr_segment_filename(name, log->leo, ".log");
+        unlinkat(log->dirfd, name, 0);
+        fr_segment_free(seg);
+    }
+    if (rc) {
+        fr_error(COMPONENT, "%s: cannot roll to a new segment at offset %" PRId64 ": %s", log->dir,
+                 log->leo, fr_err_str(rc));
+        return rc;
+    }
+    log->dir_changes++;
+    fr_debug(COMPONENT, "%s: rolled to %s", log->dir, seg->name);
+    return 0;
+}
+
+/* Kafka's LogSegment.shouldRoll, for an append of len bytes and n_offsets offsets. */
+static int should_roll(const fr_partlog_t *log, const fr_segment_t *seg, size_t len,
+                       int64_t n_offsets, int64_t now_ms) {
+    if (seg->size == 0)
+        return 0; /* never roll an empty segment */
+    return seg->size + (int64_t)len > log->cfg.segment_bytes ||
+           (seg->roll_base_ms >= 0 && now_ms - seg->roll_base_ms > log->cfg.segment_ms) ||
+           fr_offset_index_is_full(&seg->oindex) || fr_time_index_is_full(&seg->tindex) ||
+           log->leo + n_offsets - 1 - seg->base_offset > INT32_MAX;
+}
+
+int fr_partlog_append(fr_partlog_t *log, uint8_t *buf, size_t len, int64_t now_ms,
+                      fr_append_info_t *info) {
+    int64_t n_offsets, max_ts;
+    int32_t n_records;
+    const char *why = NULL;
+
+    *info = (fr_append_info_t){.base_offset = -1, .last_offset = -1, .max_timestamp = -1,
+                               .log_append_time = -1, .log_start_offset = -1};
+    int rc = validate_request(log, buf, len, &n_offsets, &n_records, &max_ts, &why);
+    if (rc) {
+        fr_debug(COMPONENT, "%s: rejected append: %s", log->dir, why ? why : fr_err_str(rc));
+        return rc;
+    }
+
+    pthread_mutex_lock(&log->lock);
+    info->log_start_offset = log->segs[0]->base_offset;
+    if (len == 0) {
+        pthread_mutex_unlock(&log->lock);
+        return 0;
+    }
+    if (should_roll(log, active(log), len, n_offsets, now_ms) && roll(log) != 0) {
+        pthread_mutex_unlock(&log->lock);
+        return FR_ERR_KAFKA_STORAGE_ERROR;
+    }
+    fr_segment_t *seg = active(log);
+
+    /* Assign offsets in place; the CRC does not cover these two fields. */
+    fr_batch_iter_t it;
+    fr_batch_header_t h;
+    const uint8_t *batch;
+    size_t blen;
+    int64_t next = log->leo;
+    fr_batch_iter_init(&it, buf, len);
+    while (fr_batch_iter_next(&it, &h, &batch, &blen)) {
+        uint8_t *b = buf + (batch - buf);
+        fr_batch_set_base_offset(b, next);
+        fr_batch_set_leader_epoch(b, log->leader_epoch);
+        next += (int64_t)h.last_offset_delta + 1;
+    }
+
+    int64_t pos = seg->size;
+    if (fr_pwrite_full(seg->log->fd, buf, len, pos)) {
+        int err = errno;
+        /* best effort: the next append writes at pos again, and recovery cuts garbage */
+        if (ftruncate(seg->log->fd, pos) < 0)
+            fr_warn(COMPONENT, "%s/%s: cannot cut a failed write back", log->dir, seg->name);
+        pthread_mutex_unlock(&log->lock);
+        fr_error(COMPONENT, "%s/%s: write of %zu bytes at position %" PRId64 " failed: %s", log->dir,
+                 seg->name, len, pos, strerror(err));
+        return FR_ERR_KAFKA_STORAGE_ERROR;
+    }
+
+    fr_batch_iter_init(&it, buf, len);
+    while (fr_batch_iter_next(&it, &h, &batch, &blen))
+        fr_segment_track_batch(seg, pos + (int64_t)it.pos - (int64_t)blen, &h,
+                               log->cfg.index_interval_bytes);
+    if (seg->roll_base_ms < 0)
+        seg->roll_base_ms = now_ms;
+
+    info->base_offset = log->leo;
+    info->last_offset = next - 1;
+    info->max_timestamp = max_ts;
+    info->record_count = n_records;
+    log->leo = next;
+    log->size_bytes += (int64_t)len;
+    log->appended_messages += n_records;
+    log->last_append_ms = now_ms;
+    if (log->last_flush_ms < 0)
+        log->last_flush_ms = now_ms;
+    info->needs_flush = log->appended_messages - log->flushed_messages >= log->cfg.flush_interval_messages ||
+                        now_ms - log->last_flush_ms >= log->cfg.flush_interval_ms;
+    pthread_mutex_unlock(&log->lock);
+    return 0;
+}
+
+/* ---- read ---- */
+
+/* Index of the last segment whose base offset is <= offset (0 if none). */
+static size_t floor_segment(const fr_partlog_t *log, int64_t offset) {
+    size_t lo = 0, hi = log->nsegs;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (log->segs[mid]->base_offset <= offset)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo ? lo - 1 : 0;
+}
+
+int fr_partlog_read(fr_partlog_t *log, int64_t offset, int32_t max_bytes, fr_read_result_t *out) {
+    int rc = 0;
+
+    pthread_mutex_lock(&log->lock);
+    *out = (fr_read_result_t){.fd = -1, .high_watermark = log->leo,
+                              .log_start_offset = log->segs[0]->base_offset};
+    if (offset < out->log_start_offset || offset > log->leo) {
+        pthread_mutex_unlock(&log->lock);
+        return FR_ERR_OFFSET_OUT_OF_RANGE;
+    }
+    for (size_t i = floor_segment(log, offset); offset < log->leo && i < log->nsegs; i++) {
+        fr_segment_t *seg = log->segs[i];
+        fr_batch_header_t h;
+        int64_t pos, end;
+        if (seg->size == 0 || offset >= seg->next_offset)
+            continue;
+        rc = fr_segment_find(seg, log->dir, offset, &pos, &h);
+        if (rc == FR_ERR_NOT_FOUND) {
+            rc = 0;
+            continue;
+        }
+        if (rc == 0)
+            rc = fr_segment_fetch_end(seg, log->dir, pos, fr_batch_size(&h), max_bytes, &end);
+        if (rc) {
+            rc = FR_ERR_KAFKA_STORAGE_ERROR;
+            break;
+        }
+        fr_segfile_ref(seg->log);
+        out->fd = seg->log->fd;
+        out->file_position = pos;
+        out->len = (size_t)(end - pos);
+        out->unref = fr_segfile_unref;
+        out->ref = seg->log;
+        break;
+    }
+    pthread_mutex_unlock(&log->lock);
+    return rc;
+}
+
+int fr_partlog_offset_for_time(fr_partlog_t *log, int64_t ts, int64_t *offset_out, int64_t *ts_out) {
+    int rc = 0;
+    *offset_out = -1;
+    *ts_out = -1;
+    pthread_mutex_lock(&log->lock);
+    for (size_t i = 0; i < log->nsegs; i++) {
+        fr_segment_t *seg = log->segs[i];
+        if (seg->size == 0 || seg->max_timestamp < ts)
+            continue;
+        rc = fr_segment_find_time(seg, log->dir, ts, offset_out, ts_out);
+        if (rc == 0)
+            break;
+        if (rc != FR_ERR_NOT_FOUND) {
+            rc = FR_ERR_KAFKA_STORAGE_ERROR;
+            break;
+        }
+        rc = 0; /* the segment's max timestamp was too optimistic: try the next */
+    }
+    pthread_mutex_unlock(&log->lock);
+    return rc;
+}
+
+/* ---- getters ---- */
+
+int64_t fr_partlog_start_offset(fr_partlog_t *log) {
+    pthread_mutex_lock(&log->lock);
+    int64_t v = log->segs[0]->base_offset;
+    pthread_mutex_unlock(&log->lock);
+    return v;
+}
+
+int64_t fr_partlog_end_offset(fr_partlog_t *log) {
+    pthread_mutex_lock(&log->lock);
+    int64_t v = log->leo;
+    pthread_mutex_unlock(&log->lock);
+    return v;
+}
+
+int64_t fr_partlog_size_bytes(fr_partlog_t *log) {
+    pthread_mutex_lock(&log->lock);
+    int64_t v = log->size_bytes;
+    pthread_mutex_unlock(&log->lock);
+    return v;
+}
+
+size_t fr_partlog_segment_count(fr_partlog_t *log) {
+    pthread_mutex_lock(&log->lock);
+    size_t v = log->nsegs;
+    pthread_mutex_unlock(&log->lock);
+    return v;
+}
+
+void fr_partlog_set_leader_epoch(fr_partlog_t *log, int32_t epoch) {
+    pthread_mutex_lock(&log->lock);
+    log->leader_epoch = epoch;
+    pthread_mutex_unlock(&log->lock);
+}
+
+/* ---- flush ---- */
+
+typedef struct flush_item {
+    fr_segfile_t *file;
+    int64_t base_offset;
+    int64_t size;
+    int indexes;
+} flush_item_t;
+
+static int fsync_index_files(int dirfd, int64_t base) {
+    static const char *const suffixes[] = {".index", ".timeindex"};
+    for (int i = 0; i < 2; i++) {
+        char name[FR_SEGMENT_FILENAME_MAX];
+        fr_segment_filename(name, base, suffixes[i]);
+        int fd = openat(dirfd, name, O_RDONLY | O_CLOEXEC);
+        if (fd < 0)
+            return FR_ERR_IO;
+        int rc = fdatasync(fd) < 0 ? FR_ERR_IO : 0;
+        close(fd);
+        if (rc)
+            return rc;
+    }
+    return 0;
+}
+
+int fr_partlog_flush(fr_partlog_t *log) {
+    flush_item_t *items;
+    size_t n = 0;
+    int rc = 0;
+
+    pthread_mutex_lock(&log->lock);
+    items = calloc(log->nsegs, sizeof(*items));
+    if (!items) {
+        pthread_mutex_unlock(&log->lock);
+        return FR_ERR_KAFKA_STORAGE_ERROR;
+    }
+    for (size_t i = 0; i < log->nsegs; i++) {
+        fr_segment_t *seg = log->segs[i];
+        int is_active = i + 1 == log->nsegs;
+        int indexes = seg->index_unsynced && !is_active;
+        if (seg->synced_size == seg->size && !indexes)
+            continue;
+        fr_segfile_ref(seg->log);
+        items[n++] = (flush_item_t){seg->log, seg->base_offset, seg->size, indexes};
+    }
+    uint64_t dir_changes = log->dir_changes;
+    int dir_dirty = log->dir_synced != dir_changes;
+    int64_t messages = log->appended_messages;
+    int64_t append_ms = log->last_append_ms;
+    pthread_mutex_unlock(&log->lock);
+
+    for (size_t i = 0; i < n; i++) {
+        if (fdatasync(items[i].file->fd) < 0 ||
+            (items[i].indexes && fsync_index_files(log->dirfd, items[i].base_offset))) {
+            char name[FR_SEGMENT_FILENAME_MAX];
+            fr_segment_filename(name, items[i].base_offset, ".log");
+            fr_error(COMPONENT, "%s/%s: fsync failed: %s", log->dir, name, strerror(errno));
+            rc = FR_ERR_KAFKA_STORAGE_ERROR;
+            items[i].size = -1;
+        }
+    }
+    if (rc == 0 && dir_dirty && fsync(log->dirfd) < 0) {
+        fr_error(COMPONENT, "%s: fsync of the directory failed: %s", log->dir, strerror(errno));
+        rc = FR_ERR_KAFKA_STORAGE_ERROR;
+    }
+
+    pthread_mutex_lock(&log->lock);
+    for (size_t i = 0; i < n; i++) {
+        if (items[i].size >= 0) {
+            for (size_t j = 0; j < log->nsegs; j++) {
+                fr_segment_t *seg = log->segs[j];
+                if (seg->base_offset != items[i].base_offset)
+                    continue;
+                if (items[i].size > seg->synced_size)
+                    seg->synced_size = items[i].size;
+                if (items[i].indexes)
+                    seg->index_unsynced = 0;
+                break;
+            }
+        }
+        fr_segfile_unref(items[i].file);
+    }
+    if (rc == 0) {
+        if (dir_dirty && dir_changes > log->dir_synced)
+            log->dir_synced = dir_changes;
+        if (messages > log->flushed_messages)
+            log->flushed_messages = messages;
+        if (append_ms > log->last_flush_ms)
+            log->last_flush_ms = append_ms;
+    }
+    pthread_mutex_unlock(&log->lock);
+    free(items);
+    return rc;
+}
