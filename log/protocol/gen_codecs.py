@@ -460,8 +460,9 @@ HEADER_TOP = r'''/*
  * fr_messages.h — Kafka request and response messages, as C structs with
  * generated codecs.
  *
- * For each message (fr_<api>_request_t, fr_<api>_response_t) and each struct
- * nested in it (fr_<api>_<request|response>_<struct>_t):
+ * Each message is fr_<api>_request_t or fr_<api>_response_t (api in
+ * snake_case); a struct nested in it is fr_<api>_<request|response>_<struct>_t
+ * and has an _init function too.  For each message:
  *
  *   void fr_<msg>_init(fr_<msg>_t *m);
  *       Sets every field to its default (e.g. -1 where Kafka's is -1, null
