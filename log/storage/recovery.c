@@ -111,53 +111,67 @@ static const char *load_index(int dirfd, const fr_segment_t *seg, const char *su
 }
 
 /*
- * Walks batch headers from the last offset index entry (or the file start)
- * to the end of the file, filling in next_offset and the max timestamp.
+ * Walks batch headers from the batch named by the last time index entry (or
+ * the last offset index entry, whichever comes first) to the end of the file,
+ * filling in next_offset and the max timestamp.  Every batch after the last
+ * time index entry is seen, so a time index that lost its tail entries is
+ * caught (some batch beats its last timestamp); every batch after the last
+ * offset index entry is seen, so missing offset entries are caught.
  * Returns NULL when everything agrees, else the reason for doubt (*at set).
  */
 static const char *walk_tail(fr_segment_t *seg, int64_t limit_offset, int64_t interval, int64_t *at) {
     fr_batch_header_t h;
     const char *why;
-    int64_t entry_off = seg->base_offset, p = 0;
-    int have_entry = seg->oindex.n > 0;
-    if (have_entry)
-        fr_offset_index_entry(&seg->oindex, seg->oindex.n - 1, &entry_off, &p);
-    int64_t expected = have_entry ? -1 : seg->base_offset;
-    int64_t bytes_since = 0, start = p;
+    int have_o = seg->oindex.n > 0, have_t = seg->tindex.n > 0;
+    int64_t o_off = seg->base_offset, o_pos = 0, t_ts, t_off, s_off, start;
 
-    for (; p < seg->size; p += fr_batch_size(&h)) {
+    if (have_o)
+        fr_offset_index_entry(&seg->oindex, seg->oindex.n - 1, &o_off, &o_pos);
+    fr_time_index_last(&seg->tindex, &t_ts, &t_off);
+    long s_entry = fr_offset_index_lookup(&seg->oindex, t_off, &s_off, &start);
+
+    int64_t expected = s_entry >= 0 ? -1 : seg->base_offset;
+    int64_t bytes_since = 0, p;
+    int t_seen = !have_t;
+    seg->max_timestamp = seg->offset_of_max_timestamp = -1;
+    for (p = start; p < seg->size; p += fr_batch_size(&h)) {
         *at = p;
         if (fr_segment_read_header(seg, p, &h, &why))
             return why;
         int64_t last = fr_batch_last_offset(&h);
-        if (p == start && have_entry && last != entry_off)
-            return "the last offset index entry does not name the batch at its position";
+        if ((p == start && s_entry >= 0 && last != s_off) || (p == o_pos && have_o && last != o_off))
+            return "an offset index entry does not name the batch at its position";
+        if (have_o && p < o_pos && p + fr_batch_size(&h) > o_pos)
+            return "the last offset index entry is not at a batch boundary";
         if (expected >= 0 && h.base_offset != expected)
             return "batch offsets are not contiguous";
         if (h.last_offset_delta < 0 || last >= limit_offset || last - seg->base_offset > INT32_MAX)
             return "batch offsets outside the segment";
-        if (p != start && bytes_since > interval && !fr_offset_index_is_full(&seg->oindex))
+        if (p > o_pos && bytes_since > interval && !fr_offset_index_is_full(&seg->oindex))
             return "the offset index is missing entries";
+        if (!t_seen && h.base_offset <= t_off && t_off <= last) {
+            if (h.max_timestamp != t_ts)
+                return "the last time index entry does not match the max timestamp of its batch";
+            t_seen = 1;
+        }
         if (h.max_timestamp > seg->max_timestamp) {
             seg->max_timestamp = h.max_timestamp;
             seg->offset_of_max_timestamp = last;
         }
-        bytes_since += fr_batch_size(&h);
+        if (p >= o_pos)
+            bytes_since += fr_batch_size(&h);
         expected = last + 1;
     }
     *at = p;
+    if (!t_seen)
+        return "the last time index entry names an offset that is not in the segment";
+    if (seg->max_timestamp > t_ts)
+        return "the time index lacks the segment's max timestamp";
     seg->next_offset = expected >= 0 ? expected : seg->base_offset;
     seg->bytes_since_index = bytes_since;
-
-    int64_t tts, toff;
-    fr_time_index_last(&seg->tindex, &tts, &toff);
-    if (seg->tindex.n > 0 && toff >= seg->next_offset)
-        return "the time index points past the end of the segment";
-    if (seg->max_timestamp > tts)
-        return "the time index lacks the segment's max timestamp";
-    if (tts > seg->max_timestamp) {
-        seg->max_timestamp = tts;
-        seg->offset_of_max_timestamp = toff;
+    if (have_t) {
+        seg->max_timestamp = t_ts;
+        seg->offset_of_max_timestamp = t_off;
     }
     return NULL;
 }
@@ -172,18 +186,17 @@ int fr_load_segment(fr_segment_t *seg, int dirfd, const char *dir, int64_t limit
     why = load_index(dirfd, seg, ".index", &seg->oindex, 0);
     if (!why)
         why = load_index(dirfd, seg, ".timeindex", &seg->tindex, 1);
-    if (!why && fr_offset_index_check(&seg->oindex, file_size, limit_offset, &why, &bad) == 0 &&
-        fr_time_index_check(&seg->tindex, limit_offset, &why, &bad) == 0)
-        why = walk_tail(seg, limit_offset, index_interval_bytes, &at);
-    if (!why)
-        return 0;
-
-    if (at >= 0)
-        fr_warn(COMPONENT, "%s/%s: index check failed near position %" PRId64 ": %s; rebuilding the indexes",
+    if (why) {
+        fr_warn(COMPONENT, "%s/%s: %s; rebuilding the indexes", dir, seg->name, why);
+    } else if (fr_offset_index_check(&seg->oindex, file_size, limit_offset, &why, &bad) ||
+               fr_time_index_check(&seg->tindex, limit_offset, &why, &bad)) {
+        fr_warn(COMPONENT, "%s/%s: index entry %zu: %s; rebuilding the indexes", dir, seg->name, bad, why);
+    } else if ((why = walk_tail(seg, limit_offset, index_interval_bytes, &at)) != NULL) {
+        fr_warn(COMPONENT, "%s/%s: index check failed at position %" PRId64 ": %s; rebuilding the indexes",
                 dir, seg->name, at, why);
-    else
-        fr_warn(COMPONENT, "%s/%s: index check failed (entry %zu): %s; rebuilding the indexes", dir,
-                seg->name, bad, why);
+    } else {
+        return 0;
+    }
     seg->size = file_size;
     int rc = fr_recover_segment(seg, dir, limit_offset, index_interval_bytes, NULL);
     if (rc)

@@ -32,13 +32,16 @@ int fr_recover_segment(fr_segment_t *seg, const char *dir, int64_t limit_offset,
 
 /*
  * Brings up an inactive (older) segment cheaply: loads its .index and
- * .timeindex and checks them (entries in order and inside the file and the
- * segment, the last offset entry naming the batch at its position, the time
- * index holding the segment's max timestamp), then walks the batch headers
- * after the last index entry to the end of the file, which must end exactly
- * at a batch boundary with contiguous offsets and no stretch longer than the
- * index interval left unindexed.  On any doubt it warns and falls back to
- * fr_recover_segment, then rewrites both index files.
+ * .timeindex and checks their entries (in order, inside the file and the
+ * segment), then walks the batch headers (no CRC) from the batch named by the
+ * last time index entry, or the last offset index entry if that comes first,
+ * to the end of the file.  The walk must end exactly at the end of the file
+ * with contiguous offsets; the last entries of both indexes must name the
+ * batches they point at (offset; max timestamp); no batch after the last time
+ * entry may beat its timestamp (so a time index that lost entries is caught);
+ * and no stretch longer than the index interval may be left unindexed.  With
+ * timestamps that mostly rise the walk is a few headers.  On any doubt it
+ * warns and falls back to fr_recover_segment, then rewrites both index files.
  * Returns 0 or FR_ERR_IO / FR_ERR_NOMEM.
  */
 int fr_load_segment(fr_segment_t *seg, int dirfd, const char *dir, int64_t limit_offset,

@@ -294,13 +294,37 @@ int fr_segment_fetch_end(const fr_segment_t *seg, const char *dir, int64_t start
     return 0;
 }
 
+/*
+ * Scans for the first batch with max timestamp >= ts.  When the start came
+ * from a time index entry (t_ts >= 0, naming offset t_off), the scan also
+ * holds the entry to its promise: no batch before the one holding t_off
+ * reaches ts, and that batch's max timestamp is t_ts.
+ */
 static int scan_time(const fr_segment_t *seg, const char *dir, int64_t start, long entry,
-                     int64_t entry_offset, int64_t ts, int64_t *offset, int64_t *timestamp) {
+                     int64_t entry_offset, int64_t t_ts, int64_t t_off, int64_t ts,
+                     int64_t *offset, int64_t *timestamp) {
     fr_batch_header_t h;
+    int reached = t_ts < 0;
     for (int64_t p = start; p < seg->size; p += fr_batch_size(&h), entry = -1) {
         int rc = header_at(seg, dir, p, entry, entry_offset, &h, "looking up a timestamp");
         if (rc)
             return rc;
+        if (!reached) {
+            const char *why = NULL;
+            if (h.base_offset <= t_off && t_off <= fr_batch_last_offset(&h)) {
+                if (h.max_timestamp != t_ts)
+                    why = "time index entry does not match the max timestamp of its batch";
+                reached = 1;
+            } else if (h.base_offset > t_off) {
+                why = "time index entry names an offset that is not in the segment";
+            } else if (h.max_timestamp >= ts) {
+                why = "a batch before the time index entry has a later timestamp";
+            }
+            if (why) {
+                report(seg, dir, p, why, "looking up a timestamp");
+                return FR_ERR_CORRUPT;
+            }
+        }
         if (h.max_timestamp >= ts) {
             *offset = h.base_offset;
             *timestamp = h.max_timestamp;
@@ -313,10 +337,10 @@ static int scan_time(const fr_segment_t *seg, const char *dir, int64_t start, lo
 int fr_segment_find_time(const fr_segment_t *seg, const char *dir, int64_t ts, int64_t *offset,
                          int64_t *timestamp) {
     int64_t ets, eoff, ioff, pos;
-    fr_time_index_lookup(&seg->tindex, ts, &ets, &eoff);
+    long tentry = fr_time_index_lookup(&seg->tindex, ts, &ets, &eoff);
     long entry = fr_offset_index_lookup(&seg->oindex, eoff, &ioff, &pos);
-    int rc = scan_time(seg, dir, pos, entry, ioff, ts, offset, timestamp);
-    if (rc != 0 && rc != FR_ERR_NOT_FOUND && entry >= 0)
-        rc = scan_time(seg, dir, 0, -1, 0, ts, offset, timestamp);
+    int rc = scan_time(seg, dir, pos, entry, ioff, tentry >= 0 ? ets : -1, eoff, ts, offset, timestamp);
+    if (rc != 0 && rc != FR_ERR_NOT_FOUND && (entry >= 0 || tentry >= 0))
+        rc = scan_time(seg, dir, 0, -1, 0, -1, 0, ts, offset, timestamp);
     return rc;
 }
