@@ -1,4 +1,90 @@
-/* placeholder until the subcommand lands */
+/*
+ * freshet server [server.properties] [--override key=value ...]
+ *
+ * Runs a single-node broker.  Without a file, Kafka's defaults apply.
+ */
 #include <stdio.h>
+#include <string.h>
+#include <uv.h>
+
+#include "broker.h"
 #include "commands.h"
-int fr_cmd_server(int argc, char **argv) { (void)argc; fprintf(stderr, "%s: not implemented yet\n", argv[0]); return 1; }
+#include "fr_err.h"
+#include "fr_logging.h"
+
+static void usage(void) {
+    fprintf(stderr,
+            "USAGE: freshet server [server.properties] [--override property=value]*\n"
+            "  --override k=v   set a broker property, overriding the file (repeatable)\n");
+}
+
+int fr_cmd_server(int argc, char **argv) {
+    fr_props_t props;
+    fr_props_init(&props);
+    char err[512] = "";
+    const char *file = NULL;
+    int rc = 1;
+    fr_props_t overrides;
+    fr_props_init(&overrides);
+    for (int i = 1; i < argc; i++) {
+        if (strcmp(argv[i], "--override") == 0) {
+            if (i + 1 >= argc) {
+                fprintf(stderr, "--override needs key=value\n");
+                goto out;
+            }
+            if (fr_props_set_kv(&overrides, argv[++i], err, sizeof(err))) {
+                fprintf(stderr, "Invalid --override: %s\n", err);
+                goto out;
+            }
+        } else if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
+            usage();
+            rc = 0;
+            goto out;
+        } else if (argv[i][0] == '-') {
+            fprintf(stderr, "Unknown option %s\n", argv[i]);
+            usage();
+            goto out;
+        } else if (!file) {
+            file = argv[i];
+        } else {
+            fprintf(stderr, "Only one properties file may be given\n");
+            usage();
+            goto out;
+        }
+    }
+    if (file && fr_props_load(&props, file, err, sizeof(err))) {
+        fprintf(stderr, "%s\n", err);
+        goto out;
+    }
+    for (size_t i = 0; i < overrides.count; i++)
+        if (fr_props_set(&props, overrides.items[i].key, overrides.items[i].value))
+            goto out;
+    const char *lvl = fr_props_get(&props, "log4j.rootLogger.level");
+    if (lvl && fr_logging_parse_level(lvl) >= 0)
+        fr_logging_set_level((fr_log_level_t)fr_logging_parse_level(lvl));
+
+    fr_broker_config_t cfg;
+    fr_broker_config_defaults(&cfg);
+    if (fr_broker_config_load(&cfg, &props, err, sizeof(err))) {
+        fr_error("server", "%s", err);
+        fprintf(stderr, "Invalid configuration: %s\n", err);
+        fr_broker_config_free(&cfg);
+        goto out;
+    }
+    uv_loop_t loop;
+    uv_loop_init(&loop);
+    fr_server_t srv;
+    if (fr_server_init(&srv, &loop, &cfg, err, sizeof(err))) {
+        fr_error("server", "Fatal error during KafkaServer startup: %s", err);
+        uv_loop_close(&loop);
+        fr_broker_config_free(&cfg);
+        goto out;
+    }
+    rc = fr_server_run(&srv);
+    uv_loop_close(&loop);
+    fr_broker_config_free(&cfg);
+out:
+    fr_props_free(&props);
+    fr_props_free(&overrides);
+    return rc;
+}

@@ -1,0 +1,109 @@
+/*
+ * broker.h — the broker's internals shared by the server, the connection code
+ * and the API handlers (log/broker/handlers/<api>.c).
+ *
+ * Threading: one libuv loop thread owns the server, every connection and the
+ * topic registry.  Only fsync work runs on libuv's thread pool.
+ *
+ * Request lifecycle: a connection reads one whole frame, decodes the header,
+ * and calls the API's handler with a fr_req_t.  The handler decodes its body
+ * from req->body (slices borrow the frame, which stays untouched until the
+ * request completes; allocations come from req->arena, reset after it), then
+ * writes its response body into req->resp (the frame size and response header
+ * are already there) and returns FR_REQ_DONE.  It may instead return
+ * FR_REQ_NO_RESPONSE (acks=0 produce) or FR_REQ_PARKED (a long-poll fetch that
+ * set req->retry and req->deadline_ms): the connection then reads nothing more
+ * until the request completes, so responses keep request order as Kafka
+ * requires.  Any negative return closes the connection (malformed request).
+ */
+#ifndef FR_BROKER_H
+#define FR_BROKER_H
+
+#include <stdint.h>
+#include <uv.h>
+
+#include "broker_config.h"
+#include "fr_arena.h"
+#include "fr_buf.h"
+#include "fr_messages.h"
+#include "topics.h"
+
+typedef struct fr_server fr_server_t;
+typedef struct fr_conn fr_conn_t;
+typedef struct fr_req fr_req_t;
+
+enum { FR_REQ_DONE = 0, FR_REQ_NO_RESPONSE = 1, FR_REQ_PARKED = 2 };
+
+struct fr_req {
+    fr_server_t *srv;
+    fr_conn_t *conn;
+    fr_request_header_t hdr;
+    fr_reader_t body;           /* the request body, after the header */
+    uint8_t *frame;             /* the whole request frame (mutable: produce patches it) */
+    size_t frame_len;
+    fr_arena_t *arena;
+    fr_writer_t *resp;          /* holds size + response header; handler appends the body */
+    size_t resp_body_start;     /* offset in resp where the body begins (for retries) */
+    int64_t now_ms;             /* wall clock at request start */
+    /* Parking (long-poll fetch). */
+    int (*retry)(fr_req_t *req, int timed_out);  /* FR_REQ_DONE or FR_REQ_PARKED */
+    void *state;                /* handler state kept across retries (arena memory) */
+    uint64_t deadline_ms;       /* loop time (uv_now) when retry(timed_out=1) must run */
+};
+
+typedef int (*fr_handler_fn)(fr_req_t *req);
+
+typedef struct fr_handler {
+    int16_t api_key;
+    int16_t min_version, max_version;  /* what the broker serves (within the codec's range) */
+    fr_handler_fn fn;
+} fr_handler_t;
+
+/* The handler table (handlers/dispatch.c): only APIs listed there are advertised. */
+const fr_handler_t *fr_handler_find(int16_t api_key);
+const fr_handler_t *fr_handlers(size_t *count);
+
+typedef struct fr_flush_work fr_flush_work_t;
+
+struct fr_server {
+    uv_loop_t *loop;
+    fr_broker_config_t *cfg;
+    fr_topics_t topics;
+    int listen_fd;
+    uv_poll_t listen_poll;
+    int port;                   /* bound port */
+    uv_signal_t sigint, sigterm;
+    uv_check_t check;           /* runs parked fetches after each I/O round */
+    uv_timer_t flush_timer;     /* time-based flush policy */
+    uv_timer_t park_timer;      /* fires at the earliest parked-fetch deadline */
+    fr_conn_t *conns;           /* all connections (doubly linked) */
+    fr_conn_t *parked;          /* connections with a parked request (singly linked via park_next) */
+    fr_flush_work_t *flushes;   /* fsyncs queued or running */
+    int appended;               /* data appended since the parked fetches were last looked at */
+    int stopping;
+    int64_t conn_count;
+};
+
+/* Server API (server.c). */
+int fr_server_init(fr_server_t *srv, uv_loop_t *loop, fr_broker_config_t *cfg, char *err, size_t errlen);
+/* Runs until fr_server_stop or SIGINT/SIGTERM; then flushes and closes everything. */
+int fr_server_run(fr_server_t *srv);
+void fr_server_stop(fr_server_t *srv);
+/* Called by the produce handler after a successful append. */
+void fr_server_note_append(fr_server_t *srv, fr_partition_t *p, int needs_flush);
+/* Deletes a topic, dealing with fsyncs still running on its partitions. */
+int fr_server_delete_topic(fr_server_t *srv, fr_topic_t *topic);
+
+/* Connection API (conn.c). */
+void fr_conn_accept(fr_server_t *srv, int fd, const char *peer);
+void fr_conn_close(fr_conn_t *c, const char *why);
+/* Runs the parked request's retry; completes it if done. */
+void fr_conn_retry_parked(fr_conn_t *c, int timed_out);
+uint64_t fr_conn_parked_deadline(const fr_conn_t *c);
+fr_conn_t *fr_conn_park_next(const fr_conn_t *c);
+void fr_conn_close_all(fr_server_t *srv);
+
+/* Wall-clock milliseconds (record timestamps, log append time). */
+int64_t fr_now_ms(void);
+
+#endif

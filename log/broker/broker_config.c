@@ -1,0 +1,345 @@
+#include "broker_config.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "fr_err.h"
+#include "fr_logging.h"
+
+/* Keys a standard Kafka server.properties carries that mean nothing for a
+ * single-node broker (threads, ZooKeeper, KRaft quorum, replication of internal
+ * topics).  They are accepted silently so a Kafka file works unchanged. */
+static const char *const accepted_keys[] = {
+    "num.network.threads", "num.io.threads", "socket.send.buffer.bytes",
+    "socket.receive.buffer.bytes", "num.recovery.threads.per.data.dir",
+    "offsets.topic.replication.factor", "transaction.state.log.replication.factor",
+    "transaction.state.log.min.isr", "log.retention.check.interval.ms",
+    "zookeeper.connect", "zookeeper.connection.timeout.ms", "group.initial.rebalance.delay.ms",
+    "process.roles", "controller.quorum.voters", "controller.quorum.bootstrap.servers",
+    "controller.listener.names", "inter.broker.listener.name", "listener.security.protocol.map",
+    "offsets.topic.num.partitions", "offsets.retention.minutes", "min.insync.replicas",
+    "log.cleaner.enable", "log.cleaner.threads", "log.preallocate", "log.roll.jitter.ms",
+    "log.roll.jitter.hours", "log.index.size.max.bytes", "log.message.timestamp.type",
+    "log.cleaner.delete.retention.ms", "log.cleaner.min.cleanable.ratio",
+    "log.cleaner.min.compaction.lag.ms", "log.cleaner.max.compaction.lag.ms",
+    "log.segment.delete.delay.ms", "log.flush.scheduler.interval.ms",
+    "unclean.leader.election.enable", "replica.fetch.max.bytes", "num.replica.fetchers",
+    "group.min.session.timeout.ms", "group.max.session.timeout.ms", "queued.max.requests",
+    "connections.max.idle.ms", "request.timeout.ms", "metadata.log.dir", "cluster.id",
+};
+
+void fr_broker_config_defaults(fr_broker_config_t *cfg) {
+    memset(cfg, 0, sizeof(*cfg));
+    cfg->broker_id = 0;
+    cfg->listener.host[0] = '\0';
+    cfg->listener.port = 9092;
+    cfg->num_partitions = 1;
+    cfg->default_replication_factor = 1;
+    cfg->auto_create_topics_enable = 1;
+    cfg->delete_topic_enable = 1;
+    cfg->socket_request_max_bytes = 104857600;
+    cfg->log_retention_ms = 168LL * 3600 * 1000;
+    cfg->log_retention_bytes = -1;
+    snprintf(cfg->cleanup_policy, sizeof(cfg->cleanup_policy), "delete");
+    snprintf(cfg->compression_type, sizeof(cfg->compression_type), "producer");
+    fr_log_config_defaults(&cfg->log);
+    fr_props_init(&cfg->props);
+}
+
+void fr_broker_config_free(fr_broker_config_t *cfg) {
+    for (int i = 0; i < cfg->num_log_dirs; i++)
+        free(cfg->log_dirs[i]);
+    cfg->num_log_dirs = 0;
+    fr_props_free(&cfg->props);
+}
+
+int fr_config_parse_long(const char *s, int64_t min, int64_t max, int64_t *out) {
+    char *end;
+    errno = 0;
+    while (*s == ' ')
+        s++;
+    long long v = strtoll(s, &end, 10);
+    while (*end == ' ')
+        end++;
+    if (errno || end == s || *end || v < min || v > max)
+        return FR_ERR_CONFIG;
+    *out = v;
+    return 0;
+}
+
+int fr_config_parse_bool(const char *s, int *out) {
+    if (strcasecmp(s, "true") == 0)
+        *out = 1;
+    else if (strcasecmp(s, "false") == 0)
+        *out = 0;
+    else
+        return FR_ERR_CONFIG;
+    return 0;
+}
+
+int fr_listener_parse(const char *s, fr_listener_t *out, char *err, size_t errlen) {
+    /* Comma-separated NAME://host:port entries; we serve the PLAINTEXT one. */
+    const char *p = s;
+    while (*p) {
+        const char *comma = strchr(p, ',');
+        size_t n = comma ? (size_t)(comma - p) : strlen(p);
+        char entry[512];
+        if (n >= sizeof(entry)) {
+            snprintf(err, errlen, "listener entry too long");
+            return FR_ERR_CONFIG;
+        }
+        memcpy(entry, p, n);
+        entry[n] = '\0';
+        char *e = entry;
+        while (*e == ' ')
+            e++;
+        char *sep = strstr(e, "://");
+        if (!sep) {
+            snprintf(err, errlen, "Error creating broker listeners from '%s': Unable to parse %s to a broker endpoint", s, e);
+            return FR_ERR_CONFIG;
+        }
+        *sep = '\0';
+        char *hostport = sep + 3;
+        if (strcmp(e, "PLAINTEXT") == 0) {
+            char *colon = strrchr(hostport, ':');
+            if (!colon) {
+                snprintf(err, errlen, "Unable to parse %s to a broker endpoint", hostport);
+                return FR_ERR_CONFIG;
+            }
+            *colon = '\0';
+            int64_t port;
+            if (fr_config_parse_long(colon + 1, 0, 65535, &port)) {
+                snprintf(err, errlen, "Invalid port '%s' in listener", colon + 1);
+                return FR_ERR_CONFIG;
+            }
+            char *host = hostport;
+            size_t hl = strlen(host);
+            if (hl >= 2 && host[0] == '[' && host[hl - 1] == ']') { /* [::1] */
+                host[hl - 1] = '\0';
+                host++;
+            }
+            if (strlen(host) >= sizeof(out->host)) {
+                snprintf(err, errlen, "listener host too long");
+                return FR_ERR_CONFIG;
+            }
+            snprintf(out->host, sizeof(out->host), "%s", host);
+            out->port = (int)port;
+            return 0;
+        }
+        p = comma ? comma + 1 : p + n;
+    }
+    snprintf(err, errlen, "no PLAINTEXT listener in '%s' (only PLAINTEXT is supported)", s);
+    return FR_ERR_CONFIG;
+}
+
+static int set_log_dirs(fr_broker_config_t *cfg, const char *v, char *err, size_t errlen) {
+    for (int i = 0; i < cfg->num_log_dirs; i++)
+        free(cfg->log_dirs[i]);
+    cfg->num_log_dirs = 0;
+    const char *p = v;
+    while (*p) {
+        const char *comma = strchr(p, ',');
+        size_t n = comma ? (size_t)(comma - p) : strlen(p);
+        while (n && *p == ' ') {
+            p++;
+            n--;
+        }
+        while (n && p[n - 1] == ' ')
+            n--;
+        if (n) {
+            if (cfg->num_log_dirs == FR_MAX_LOG_DIRS) {
+                snprintf(err, errlen, "Invalid value %s for configuration log.dirs: at most %d directories", v, FR_MAX_LOG_DIRS);
+                return FR_ERR_CONFIG;
+            }
+            cfg->log_dirs[cfg->num_log_dirs] = strndup(p, n);
+            if (!cfg->log_dirs[cfg->num_log_dirs])
+                return FR_ERR_NOMEM;
+            cfg->num_log_dirs++;
+        }
+        if (!comma)
+            break;
+        p = comma + 1;
+    }
+    if (cfg->num_log_dirs == 0) {
+        snprintf(err, errlen, "Invalid value %s for configuration log.dirs: empty list", v);
+        return FR_ERR_CONFIG;
+    }
+    return 0;
+}
+
+/* Numeric keys: where the value lands and its Kafka type bounds. */
+typedef struct num_key {
+    const char *key;
+    int64_t min, max;
+    const char *type; /* Kafka's type name for the error message */
+} num_key_t;
+
+static int parse_num(const char *key, const char *v, int64_t min, int64_t max, const char *type,
+                     int64_t *out, char *err, size_t errlen) {
+    if (fr_config_parse_long(v, min, max, out)) {
+        if (fr_config_parse_long(v, INT64_MIN, INT64_MAX, out) == 0)
+            snprintf(err, errlen, "Invalid value %s for configuration %s: Value must be at least %lld", v, key, (long long)min);
+        else
+            snprintf(err, errlen, "Invalid value %s for configuration %s: Not a number of type %s", v, key, type);
+        return FR_ERR_CONFIG;
+    }
+    return 0;
+}
+
+static int is_accepted(const char *key) {
+    for (size_t i = 0; i < sizeof(accepted_keys) / sizeof(accepted_keys[0]); i++)
+        if (strcmp(key, accepted_keys[i]) == 0)
+            return 1;
+    return 0;
+}
+
+int fr_broker_config_load(fr_broker_config_t *cfg, const fr_props_t *props, char *err, size_t errlen) {
+    int64_t v;
+    int b;
+    int have_roll_ms = 0, have_retention_ms = 0, have_retention_minutes = 0, have_log_dirs = 0;
+    int64_t roll_hours = -1, retention_hours = -1, retention_minutes = -1;
+    const int64_t I32 = INT32_MAX;
+
+    for (size_t i = 0; i < props->count; i++) {
+        const char *k = props->items[i].key, *val = props->items[i].value;
+        if (fr_props_set(&cfg->props, k, val))
+            return FR_ERR_NOMEM;
+#define NUM(minv, maxv, type)                                                   \
+    if (parse_num(k, val, minv, maxv, type, &v, err, errlen))                  \
+        return FR_ERR_CONFIG;
+#define BOOL_()                                                                 \
+    if (fr_config_parse_bool(val, &b)) {                                        \
+        snprintf(err, errlen, "Invalid value %s for configuration %s: Expected value to be either true or false", val, k); \
+        return FR_ERR_CONFIG;                                                   \
+    }
+        if (strcmp(k, "broker.id") == 0 || strcmp(k, "node.id") == 0) {
+            NUM(-1, I32, "INT");
+            cfg->broker_id = v < 0 ? 0 : (int32_t)v;
+        } else if (strcmp(k, "listeners") == 0) {
+            char e2[300];
+            if (fr_listener_parse(val, &cfg->listener, e2, sizeof(e2))) {
+                snprintf(err, errlen, "Invalid value %s for configuration listeners: %s", val, e2);
+                return FR_ERR_CONFIG;
+            }
+        } else if (strcmp(k, "advertised.listeners") == 0) {
+            char e2[300];
+            if (fr_listener_parse(val, &cfg->advertised, e2, sizeof(e2))) {
+                snprintf(err, errlen, "Invalid value %s for configuration advertised.listeners: %s", val, e2);
+                return FR_ERR_CONFIG;
+            }
+            cfg->advertised_set = 1;
+        } else if (strcmp(k, "log.dirs") == 0 || (strcmp(k, "log.dir") == 0 && !have_log_dirs)) {
+            int rc = set_log_dirs(cfg, val, err, errlen);
+            if (rc)
+                return rc;
+            if (strcmp(k, "log.dirs") == 0)
+                have_log_dirs = 1;
+        } else if (strcmp(k, "log.dir") == 0) {
+            /* log.dirs wins over log.dir, as in Kafka */
+        } else if (strcmp(k, "num.partitions") == 0) {
+            NUM(1, I32, "INT");
+            cfg->num_partitions = (int32_t)v;
+        } else if (strcmp(k, "default.replication.factor") == 0) {
+            NUM(1, INT16_MAX, "INT");
+            cfg->default_replication_factor = (int16_t)v;
+        } else if (strcmp(k, "auto.create.topics.enable") == 0) {
+            BOOL_();
+            cfg->auto_create_topics_enable = b;
+        } else if (strcmp(k, "delete.topic.enable") == 0) {
+            BOOL_();
+            cfg->delete_topic_enable = b;
+        } else if (strcmp(k, "socket.request.max.bytes") == 0) {
+            NUM(1, I32, "INT");
+            cfg->socket_request_max_bytes = (int32_t)v;
+        } else if (strcmp(k, "log.segment.bytes") == 0) {
+            NUM(14, I32, "INT");
+            cfg->log.segment_bytes = v;
+        } else if (strcmp(k, "log.roll.ms") == 0) {
+            NUM(1, INT64_MAX, "LONG");
+            cfg->log.segment_ms = v;
+            have_roll_ms = 1;
+        } else if (strcmp(k, "log.roll.hours") == 0) {
+            NUM(1, I32, "INT");
+            roll_hours = v;
+        } else if (strcmp(k, "log.index.interval.bytes") == 0) {
+            NUM(0, I32, "INT");
+            cfg->log.index_interval_bytes = (int32_t)v;
+        } else if (strcmp(k, "message.max.bytes") == 0) {
+            NUM(0, I32, "INT");
+            cfg->log.max_message_bytes = (int32_t)v;
+        } else if (strcmp(k, "log.flush.interval.messages") == 0) {
+            NUM(1, INT64_MAX, "LONG");
+            cfg->log.flush_interval_messages = v;
+        } else if (strcmp(k, "log.flush.interval.ms") == 0) {
+            NUM(0, INT64_MAX, "LONG");
+            cfg->log.flush_interval_ms = v;
+        } else if (strcmp(k, "log.retention.ms") == 0) {
+            NUM(-1, INT64_MAX, "LONG");
+            cfg->log_retention_ms = v;
+            have_retention_ms = 1;
+        } else if (strcmp(k, "log.retention.minutes") == 0) {
+            NUM(-1, I32, "INT");
+            retention_minutes = v;
+            have_retention_minutes = 1;
+        } else if (strcmp(k, "log.retention.hours") == 0) {
+            NUM(-1, I32, "INT");
+            retention_hours = v;
+        } else if (strcmp(k, "log.retention.bytes") == 0) {
+            NUM(-1, INT64_MAX, "LONG");
+            cfg->log_retention_bytes = v;
+        } else if (strcmp(k, "log.cleanup.policy") == 0) {
+            if (strcmp(val, "delete") && strcmp(val, "compact") && strcmp(val, "compact,delete") &&
+                strcmp(val, "delete,compact")) {
+                snprintf(err, errlen, "Invalid value %s for configuration log.cleanup.policy: String must be one of: compact, delete", val);
+                return FR_ERR_CONFIG;
+            }
+            snprintf(cfg->cleanup_policy, sizeof(cfg->cleanup_policy), "%s", val);
+        } else if (strcmp(k, "compression.type") == 0) {
+            const char *ok[] = {"producer", "uncompressed", "gzip", "snappy", "lz4", "zstd"};
+            int found = 0;
+            for (size_t j = 0; j < 6; j++)
+                found |= strcmp(val, ok[j]) == 0;
+            if (!found) {
+                snprintf(err, errlen, "Invalid value %s for configuration compression.type: String must be one of: uncompressed, zstd, lz4, snappy, gzip, producer", val);
+                return FR_ERR_CONFIG;
+            }
+            snprintf(cfg->compression_type, sizeof(cfg->compression_type), "%s", val);
+        } else if (is_accepted(k)) {
+            fr_debug("config", "%s is accepted but has no effect on a single-node broker", k);
+        } else {
+            fr_warn("config", "The configuration '%s' was supplied but isn't a known config.", k);
+        }
+#undef NUM
+#undef BOOL_
+    }
+    /* Kafka's precedence: *.ms over *.minutes over *.hours. */
+    if (!have_roll_ms && roll_hours > 0)
+        cfg->log.segment_ms = roll_hours * 3600 * 1000;
+    if (!have_retention_ms) {
+        if (have_retention_minutes)
+            cfg->log_retention_ms = retention_minutes < 0 ? -1 : retention_minutes * 60 * 1000;
+        else if (retention_hours != -1 || fr_props_get(props, "log.retention.hours"))
+            cfg->log_retention_ms = retention_hours < 0 ? -1 : retention_hours * 3600 * 1000;
+    }
+    if (cfg->num_log_dirs == 0) {
+        int rc = set_log_dirs(cfg, "/tmp/kafka-logs", err, errlen);
+        if (rc)
+            return rc;
+    }
+    if (!cfg->advertised_set) {
+        cfg->advertised = cfg->listener;
+    }
+    if (strcmp(cfg->advertised.host, "0.0.0.0") == 0 || strcmp(cfg->advertised.host, "::") == 0) {
+        snprintf(err, errlen, "advertised.listeners cannot use the nonroutable meta-address %s. Use a routable IP address.", cfg->advertised.host);
+        return FR_ERR_CONFIG;
+    }
+    if (cfg->default_replication_factor != 1) {
+        snprintf(err, errlen, "Invalid value %d for configuration default.replication.factor: a single-node broker holds one replica", cfg->default_replication_factor);
+        return FR_ERR_CONFIG;
+    }
+    return 0;
+}

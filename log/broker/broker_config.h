@@ -1,0 +1,64 @@
+/*
+ * broker_config.h — the broker's configuration, with Kafka's keys and defaults.
+ *
+ * fr_broker_config_load() takes the .properties pairs (file plus --override
+ * pairs), validates every key it knows, warns about keys it does not, and
+ * fills a fr_broker_config_t.  Invalid values are refused with a message that
+ * names the key, in Kafka's words ("Invalid value x for configuration k: ...").
+ *
+ * The config owns its strings; fr_broker_config_free() releases them.  The
+ * original pairs are kept (props) so DescribeConfigs can report which keys
+ * were set statically.
+ */
+#ifndef FR_BROKER_CONFIG_H
+#define FR_BROKER_CONFIG_H
+
+#include <stdint.h>
+
+#include "fr_partlog.h"
+#include "fr_props.h"
+
+#define FR_MAX_LOG_DIRS 16
+
+typedef struct fr_listener {
+    char host[256];   /* "" means every interface */
+    int port;         /* 0 means an ephemeral port, resolved at bind */
+} fr_listener_t;
+
+typedef struct fr_broker_config {
+    int32_t broker_id;                 /* broker.id / node.id, default 0 */
+    fr_listener_t listener;            /* listeners (PLAINTEXT only) */
+    fr_listener_t advertised;          /* advertised.listeners, default = listeners */
+    int advertised_set;
+    char *log_dirs[FR_MAX_LOG_DIRS];   /* log.dirs (or log.dir), default /tmp/kafka-logs */
+    int num_log_dirs;
+    int32_t num_partitions;            /* num.partitions, 1 */
+    int16_t default_replication_factor;/* default.replication.factor, 1 */
+    int auto_create_topics_enable;     /* auto.create.topics.enable, true */
+    int delete_topic_enable;           /* delete.topic.enable, true */
+    int32_t socket_request_max_bytes;  /* socket.request.max.bytes, 104857600 */
+    int64_t log_retention_ms;          /* log.retention.{ms,minutes,hours}, 7 days */
+    int64_t log_retention_bytes;       /* log.retention.bytes, -1 */
+    char cleanup_policy[32];           /* log.cleanup.policy, delete */
+    char compression_type[16];         /* compression.type, producer */
+    fr_log_config_t log;               /* segment/index/flush/message size settings */
+    fr_props_t props;                  /* every pair as given, for DescribeConfigs */
+} fr_broker_config_t;
+
+/* Kafka's defaults (log dir /tmp/kafka-logs, listener PLAINTEXT://:9092). */
+void fr_broker_config_defaults(fr_broker_config_t *cfg);
+/*
+ * Applies props over the defaults.  Returns 0, or FR_ERR_CONFIG with a
+ * message naming the key in err.  Unknown keys produce a warning only.
+ */
+int fr_broker_config_load(fr_broker_config_t *cfg, const fr_props_t *props, char *err, size_t errlen);
+void fr_broker_config_free(fr_broker_config_t *cfg);
+
+/* Parses "PLAINTEXT://host:port[,...]" (first PLAINTEXT entry). */
+int fr_listener_parse(const char *s, fr_listener_t *out, char *err, size_t errlen);
+
+/* Value parsers shared with topic configs; 0 or FR_ERR_CONFIG. */
+int fr_config_parse_long(const char *s, int64_t min, int64_t max, int64_t *out);
+int fr_config_parse_bool(const char *s, int *out);
+
+#endif

@@ -1,0 +1,41 @@
+/*
+ * dispatch.c — the table of APIs the broker serves.  Only APIs listed here are
+ * advertised by ApiVersions; their ranges must lie within what the generated
+ * codecs support (checked at startup by fr_handlers_check()).
+ */
+#include <string.h>
+
+#include "fr_arena.h"
+#include "handlers.h"
+
+static const fr_handler_t handlers[] = {
+    {FR_API_PRODUCE, 3, 9, fr_handle_produce},
+    {FR_API_FETCH, 4, 12, fr_handle_fetch},
+    {FR_API_LIST_OFFSETS, 0, 6, fr_handle_list_offsets},
+    {FR_API_METADATA, 0, 12, fr_handle_metadata},
+    {FR_API_DESCRIBE_CONFIGS, 0, 4, fr_handle_describe_configs},
+    {FR_API_API_VERSIONS, 0, 3, fr_handle_api_versions},
+    {FR_API_CREATE_TOPICS, 0, 7, fr_handle_create_topics},
+    {FR_API_DELETE_TOPICS, 0, 6, fr_handle_delete_topics},
+    {FR_API_CREATE_PARTITIONS, 0, 3, fr_handle_create_partitions},
+};
+
+const fr_handler_t *fr_handlers(size_t *count) {
+    *count = sizeof(handlers) / sizeof(handlers[0]);
+    return handlers;
+}
+
+const fr_handler_t *fr_handler_find(int16_t api_key) {
+    for (size_t i = 0; i < sizeof(handlers) / sizeof(handlers[0]); i++)
+        if (handlers[i].api_key == api_key)
+            return &handlers[i];
+    return NULL;
+}
+
+fr_slice_t fr_req_msg(fr_req_t *req, const char *msg) {
+    size_t n = strlen(msg);
+    char *p = fr_arena_strndup(req->arena, msg, n);
+    if (!p)
+        return FR_SLICE_NULL;
+    return (fr_slice_t){(const uint8_t *)p, (int32_t)n};
+}

@@ -1,0 +1,128 @@
+/*
+ * Fetch: serves whole record batches straight from segment files (the
+ * response carries file ranges that go out with sendfile).  A fetch that
+ * finds fewer than min_bytes parks until data arrives or max_wait_ms passes
+ * (long poll); the connection answers nothing else meanwhile, as in Kafka.
+ *
+ * Sizes: each partition gets at most partition_max_bytes and the response at
+ * most max_bytes, except that the first batch of the first partition with
+ * data is always returned whole, so a consumer can make progress past a batch
+ * larger than its limits.  Fetch sessions are not kept: session_id 0 tells
+ * clients to send full fetches.
+ */
+#include "handlers.h"
+
+typedef struct fetch_state {
+    fr_fetch_request_t in;
+} fetch_state_t;
+
+static void empty_partition(fr_fetch_response_partition_data_t *pd, int32_t index, int16_t err) {
+    pd->partition_index = index;
+    pd->error_code = err;
+    pd->high_watermark = -1;
+    pd->last_stable_offset = -1;
+    pd->log_start_offset = -1;
+    pd->aborted_transactions = NULL;
+    pd->aborted_transactions_count = 0;
+    pd->preferred_read_replica = -1;
+    pd->records = (fr_records_t){NULL, 0, -1, 0, NULL, NULL};
+}
+
+static void release_records(fr_fetch_response_t *out) {
+    for (int32_t i = 0; i < out->responses_count; i++)
+        for (int32_t j = 0; j < out->responses[i].partitions_count; j++) {
+            fr_records_t *r = &out->responses[i].partitions[j].records;
+            if (r->unref)
+                r->unref(r->ref);
+            r->unref = NULL;
+        }
+}
+
+/* Builds the response.  Returns FR_REQ_DONE, FR_REQ_PARKED (nothing written), or an error. */
+static int fetch_build(fr_req_t *req, int final) {
+    fetch_state_t *st = req->state;
+    fr_fetch_request_t *in = &st->in;
+    int16_t v = req->hdr.api_version;
+    fr_fetch_response_t out;
+    fr_fetch_response_init(&out);
+    out.error_code = FR_ERR_NONE;
+    out.session_id = 0;
+    out.responses = FR_REQ_ARRAY(req, fr_fetch_response_fetchable_topic_response_t, in->topics_count);
+    if (!out.responses)
+        return FR_ERR_NOMEM;
+    out.responses_count = in->topics_count;
+
+    int64_t remaining = in->max_bytes > 0 ? in->max_bytes : INT32_MAX;
+    int64_t total = 0;
+    int any_error = 0;
+    for (int32_t i = 0; i < in->topics_count; i++) {
+        fr_fetch_request_fetch_topic_t *ft = &in->topics[i];
+        fr_fetch_response_fetchable_topic_response_t *tr = &out.responses[i];
+        tr->topic = ft->topic;
+        tr->partitions = FR_REQ_ARRAY(req, fr_fetch_response_partition_data_t, ft->partitions_count);
+        if (!tr->partitions) {
+            release_records(&out);
+            return FR_ERR_NOMEM;
+        }
+        tr->partitions_count = ft->partitions_count;
+        fr_topic_t *topic = fr_topics_find(&req->srv->topics, ft->topic);
+        for (int32_t j = 0; j < ft->partitions_count; j++) {
+            fr_fetch_request_fetch_partition_t *fp = &ft->partitions[j];
+            fr_fetch_response_partition_data_t *pd = &tr->partitions[j];
+            fr_partition_t *p = fr_topic_partition(topic, fp->partition);
+            if (!p) {
+                empty_partition(pd, fp->partition, FR_ERR_UNKNOWN_TOPIC_OR_PARTITION);
+                any_error = 1;
+                continue;
+            }
+            int64_t limit = fp->partition_max_bytes < remaining ? fp->partition_max_bytes : remaining;
+            fr_read_result_t rr;
+            int rc = fr_partlog_read(p->log, fp->fetch_offset, (int32_t)(limit > 0 ? limit : 0), &rr);
+            empty_partition(pd, fp->partition, FR_ERR_NONE);
+            if (rc) {
+                pd->error_code = fr_err_to_kafka(rc);
+                pd->high_watermark = fr_partlog_end_offset(p->log);
+                pd->last_stable_offset = pd->high_watermark;
+                pd->log_start_offset = fr_partlog_start_offset(p->log);
+                any_error = 1;
+                continue;
+            }
+            pd->high_watermark = rr.high_watermark;
+            pd->last_stable_offset = rr.high_watermark;
+            pd->log_start_offset = rr.log_start_offset;
+            if (rr.len == 0 || limit <= 0 || (total > 0 && (int64_t)rr.len > limit)) {
+                /* nothing new, or it does not fit behind what we already return */
+                if (rr.unref)
+                    rr.unref(rr.ref);
+                continue;
+            }
+            pd->records = (fr_records_t){NULL, (int32_t)rr.len, rr.fd, rr.file_position, rr.unref, rr.ref};
+            total += (int64_t)rr.len;
+            remaining -= (int64_t)rr.len;
+        }
+    }
+    if (!final && !any_error && total < in->min_bytes && in->max_wait_ms > 0) {
+        release_records(&out);
+        return FR_REQ_PARKED;
+    }
+    /* The writer takes over every file reference. */
+    fr_fetch_response_write(req->resp, v, &out);
+    return FR_REQ_DONE;
+}
+
+static int fetch_retry(fr_req_t *req, int timed_out) { return fetch_build(req, timed_out); }
+
+int fr_handle_fetch(fr_req_t *req) {
+    fetch_state_t *st = fr_arena_calloc(req->arena, 1, sizeof(*st));
+    if (!st)
+        return FR_ERR_NOMEM;
+    if (fr_fetch_request_read(&req->body, req->hdr.api_version, req->arena, &st->in))
+        return FR_ERR_PARSE;
+    req->state = st;
+    int rc = fetch_build(req, 0);
+    if (rc == FR_REQ_PARKED) {
+        req->retry = fetch_retry;
+        req->deadline_ms = uv_now(req->srv->loop) + (uint64_t)st->in.max_wait_ms;
+    }
+    return rc;
+}

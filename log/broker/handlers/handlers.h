@@ -1,0 +1,27 @@
+/*
+ * handlers.h — one entry point per Kafka API (one file each) and the small
+ * helpers they share.  Every handler follows broker.h's request lifecycle.
+ */
+#ifndef FR_HANDLERS_H
+#define FR_HANDLERS_H
+
+#include "broker.h"
+#include "fr_err.h"
+
+int fr_handle_api_versions(fr_req_t *req);
+int fr_handle_metadata(fr_req_t *req);
+int fr_handle_produce(fr_req_t *req);
+int fr_handle_fetch(fr_req_t *req);
+int fr_handle_list_offsets(fr_req_t *req);
+int fr_handle_create_topics(fr_req_t *req);
+int fr_handle_delete_topics(fr_req_t *req);
+int fr_handle_create_partitions(fr_req_t *req);
+int fr_handle_describe_configs(fr_req_t *req);
+
+/* Zeroed array of n elements from the request arena (never NULL-for-zero). */
+#define FR_REQ_ARRAY(req, type, n) ((type *)fr_arena_calloc((req)->arena, (size_t)((n) > 0 ? (n) : 1), sizeof(type)))
+
+/* An arena copy of a message, as a slice (for error_message fields). */
+fr_slice_t fr_req_msg(fr_req_t *req, const char *msg);
+
+#endif

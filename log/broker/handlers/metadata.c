@@ -1,0 +1,118 @@
+/*
+ * Metadata: the one broker, and topics with their partitions.  Unknown topics
+ * are created here when auto.create.topics.enable and the client allow it,
+ * as Kafka does.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "handlers.h"
+
+static int fill_topic(fr_req_t *req, fr_metadata_response_metadata_response_topic_t *t, fr_topic_t *topic) {
+    int32_t id = req->srv->cfg->broker_id;
+    t->error_code = FR_ERR_NONE;
+    t->name = fr_slice_from_cstr(topic->name);
+    memcpy(t->topic_id, topic->id, 16);
+    t->is_internal = topic->name[0] == '_' && topic->name[1] == '_';
+    t->partitions = FR_REQ_ARRAY(req, fr_metadata_response_metadata_response_partition_t, topic->num_partitions);
+    int32_t *node = FR_REQ_ARRAY(req, int32_t, 1);
+    if (!t->partitions || !node)
+        return FR_ERR_NOMEM;
+    *node = id;
+    t->partitions_count = topic->num_partitions;
+    for (int32_t i = 0; i < topic->num_partitions; i++) {
+        fr_metadata_response_metadata_response_partition_t *p = &t->partitions[i];
+        p->error_code = FR_ERR_NONE;
+        p->partition_index = i;
+        p->leader_id = id;
+        p->leader_epoch = 0;
+        p->replica_nodes = node;
+        p->replica_nodes_count = 1;
+        p->isr_nodes = node;
+        p->isr_nodes_count = 1;
+        p->offline_replicas = NULL;
+        p->offline_replicas_count = 0;
+    }
+    return 0;
+}
+
+int fr_handle_metadata(fr_req_t *req) {
+    int16_t v = req->hdr.api_version;
+    fr_metadata_request_t in;
+    if (fr_metadata_request_read(&req->body, v, req->arena, &in))
+        return FR_ERR_PARSE;
+    fr_server_t *srv = req->srv;
+    fr_metadata_response_t out;
+    fr_metadata_response_init(&out);
+
+    out.brokers = FR_REQ_ARRAY(req, fr_metadata_response_metadata_response_broker_t, 1);
+    if (!out.brokers)
+        return FR_ERR_NOMEM;
+    out.brokers_count = 1;
+    out.brokers[0].node_id = srv->cfg->broker_id;
+    out.brokers[0].host = fr_slice_from_cstr(srv->cfg->advertised.host);
+    out.brokers[0].port = srv->cfg->advertised.port;
+    out.brokers[0].rack = FR_SLICE_NULL;
+    out.cluster_id = fr_slice_from_cstr(srv->topics.cluster_id);
+    out.controller_id = srv->cfg->broker_id;
+
+    /* v0: an empty list means all topics; v1+: null means all, empty means none. */
+    int all = in.topics_count < 0 || (v == 0 && in.topics_count == 0);
+    if (all) {
+        out.topics = FR_REQ_ARRAY(req, fr_metadata_response_metadata_response_topic_t, srv->topics.count);
+        if (!out.topics)
+            return FR_ERR_NOMEM;
+        out.topics_count = (int32_t)srv->topics.count;
+        for (size_t i = 0; i < srv->topics.count; i++)
+            if (fill_topic(req, &out.topics[i], srv->topics.items[i]))
+                return FR_ERR_NOMEM;
+    } else {
+        out.topics = FR_REQ_ARRAY(req, fr_metadata_response_metadata_response_topic_t, in.topics_count);
+        if (!out.topics)
+            return FR_ERR_NOMEM;
+        out.topics_count = in.topics_count;
+        for (int32_t i = 0; i < in.topics_count; i++) {
+            fr_metadata_response_metadata_response_topic_t *t = &out.topics[i];
+            fr_slice_t name = in.topics[i].name;
+            t->name = name;
+            t->partitions_count = 0;
+            fr_topic_t *topic = NULL;
+            if (fr_slice_is_null(name)) {
+                /* lookup by topic id (v10+) */
+                for (size_t j = 0; j < srv->topics.count && !topic; j++)
+                    if (memcmp(srv->topics.items[j]->id, in.topics[i].topic_id, 16) == 0)
+                        topic = srv->topics.items[j];
+                if (!topic) {
+                    t->error_code = FR_ERR_UNKNOWN_TOPIC_ID;
+                    memcpy(t->topic_id, in.topics[i].topic_id, 16);
+                    continue;
+                }
+            } else {
+                topic = fr_topics_find(&srv->topics, name);
+            }
+            if (!topic) {
+                char err[300];
+                int rc = fr_topic_name_validate(name, err, sizeof(err));
+                if (rc) {
+                    t->error_code = (int16_t)rc;
+                    continue;
+                }
+                if (!srv->cfg->auto_create_topics_enable || !in.allow_auto_topic_creation) {
+                    t->error_code = FR_ERR_UNKNOWN_TOPIC_OR_PARTITION;
+                    continue;
+                }
+                rc = fr_topics_create(&srv->topics, name, srv->cfg->num_partitions, NULL, 0, &topic, err, sizeof(err));
+                if (rc && rc != FR_ERR_TOPIC_ALREADY_EXISTS) {
+                    t->error_code = fr_err_to_kafka(rc);
+                    continue;
+                }
+                if (!topic)
+                    topic = fr_topics_find(&srv->topics, name);
+            }
+            if (fill_topic(req, t, topic))
+                return FR_ERR_NOMEM;
+        }
+    }
+    fr_metadata_response_write(req->resp, v, &out);
+    return FR_REQ_DONE;
+}

@@ -1,0 +1,313 @@
+/*
+ * server.c — the listening socket, signals, long-poll wakeups and the flush
+ * policy.  Connections live in conn.c, API handlers in handlers/.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <netdb.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "broker.h"
+#include "fr_err.h"
+#include "fr_logging.h"
+
+#define COMPONENT "server"
+#define ACCEPTS_PER_WAKEUP 64
+
+/* ---------- flush policy (fsync off the loop) ---------- */
+
+struct fr_flush_work {
+    uv_work_t work;
+    fr_server_t *srv;
+    fr_flush_work_t *next;
+    fr_partition_t *partition;   /* NULL once its topic was deleted */
+    fr_partlog_t *log;
+    int rc;
+};
+
+static void flush_run(uv_work_t *w) {
+    fr_flush_work_t *fw = w->data;
+    fw->rc = fr_partlog_flush(fw->log);
+}
+
+static void flush_schedule(fr_server_t *srv, fr_partition_t *p);
+
+static void flush_done(uv_work_t *w, int status) {
+    fr_flush_work_t *fw = w->data;
+    fr_server_t *srv = fw->srv;
+    for (fr_flush_work_t **pp = &srv->flushes; *pp; pp = &(*pp)->next)
+        if (*pp == fw) {
+            *pp = fw->next;
+            break;
+        }
+    fr_partition_t *p = fw->partition;
+    if (!p) {
+        fr_partlog_delete(fw->log); /* its topic was deleted while we synced */
+    } else {
+        if (fw->rc)
+            fr_error(COMPONENT, "fsync of %s-%d failed: %s", p->topic->name, p->index, fr_err_str(fw->rc));
+        p->flush_in_progress = 0;
+        if (p->flush_again && !srv->stopping) {
+            p->flush_again = 0;
+            flush_schedule(srv, p);
+        }
+    }
+    (void)status;
+    free(fw);
+}
+
+static void flush_schedule(fr_server_t *srv, fr_partition_t *p) {
+    if (p->flush_in_progress) {
+        p->flush_again = 1;
+        return;
+    }
+    fr_flush_work_t *fw = calloc(1, sizeof(*fw));
+    if (!fw) {
+        /* fall back to syncing here: slower, never skipped */
+        fr_partlog_flush(p->log);
+        return;
+    }
+    fw->srv = srv;
+    fw->partition = p;
+    fw->log = p->log;
+    fw->work.data = fw;
+    p->flush_in_progress = 1;
+    p->unflushed_since_ms = 0;
+    if (uv_queue_work(srv->loop, &fw->work, flush_run, flush_done)) {
+        p->flush_in_progress = 0;
+        free(fw);
+        fr_partlog_flush(p->log);
+        return;
+    }
+    fw->next = srv->flushes;
+    srv->flushes = fw;
+}
+
+void fr_server_note_append(fr_server_t *srv, fr_partition_t *p, int needs_flush) {
+    srv->appended = 1;
+    if (needs_flush)
+        flush_schedule(srv, p);
+    else if (p->topic->log_cfg.flush_interval_ms < INT64_MAX && !p->unflushed_since_ms)
+        p->unflushed_since_ms = (int64_t)uv_now(srv->loop);
+}
+
+static void on_flush_timer(uv_timer_t *t) {
+    fr_server_t *srv = t->data;
+    int64_t now = (int64_t)uv_now(srv->loop);
+    for (size_t i = 0; i < srv->topics.count; i++) {
+        fr_topic_t *topic = srv->topics.items[i];
+        for (int32_t j = 0; j < topic->num_partitions; j++) {
+            fr_partition_t *p = topic->partitions[j];
+            if (p->unflushed_since_ms && now - p->unflushed_since_ms >= topic->log_cfg.flush_interval_ms)
+                flush_schedule(srv, p);
+        }
+    }
+}
+
+int fr_server_delete_topic(fr_server_t *srv, fr_topic_t *topic) {
+    /* An fsync still running on a partition keeps the partlog; it is deleted when the sync returns. */
+    for (fr_flush_work_t *fw = srv->flushes; fw; fw = fw->next) {
+        if (fw->partition && fw->partition->topic == topic) {
+            fw->partition->log = NULL;
+            fw->partition = NULL;
+        }
+    }
+    return fr_topics_delete(&srv->topics, topic);
+}
+
+/* ---------- long-poll wakeups ---------- */
+
+/* Only wakes the loop: on_check, which runs after every I/O round, does the work. */
+static void on_park_timer(uv_timer_t *t) { (void)t; }
+
+static void on_check(uv_check_t *h) {
+    fr_server_t *srv = h->data;
+    if (!srv->parked)
+        return;
+    uint64_t now = uv_now(srv->loop);
+    int appended = srv->appended;
+    srv->appended = 0;
+    /* Retrying can unpark (and so unlink) the current entry: walk a snapshot. */
+    fr_conn_t *snapshot[256];
+    size_t n = 0;
+    for (fr_conn_t *c = srv->parked; c && n < 256; c = fr_conn_park_next(c))
+        snapshot[n++] = c;
+    for (size_t i = 0; i < n; i++) {
+        fr_conn_t *c = snapshot[i];
+        int timed_out = fr_conn_parked_deadline(c) <= now;
+        if (timed_out || appended)
+            fr_conn_retry_parked(c, timed_out);
+    }
+    /* Arm the wakeup for the earliest deadline still parked. */
+    uint64_t earliest = UINT64_MAX;
+    for (fr_conn_t *c = srv->parked; c; c = fr_conn_park_next(c))
+        if (fr_conn_parked_deadline(c) < earliest)
+            earliest = fr_conn_parked_deadline(c);
+    if (earliest != UINT64_MAX)
+        uv_timer_start(&srv->park_timer, on_park_timer, earliest > now ? earliest - now : 0, 0);
+}
+
+/* ---------- listener ---------- */
+
+static void on_accept(uv_poll_t *h, int status, int events) {
+    fr_server_t *srv = h->data;
+    if (status < 0 || srv->stopping)
+        return;
+    (void)events;
+    for (int i = 0; i < ACCEPTS_PER_WAKEUP; i++) {
+        struct sockaddr_storage ss;
+        socklen_t sl = sizeof(ss);
+        int fd = accept4(srv->listen_fd, (struct sockaddr *)&ss, &sl, SOCK_NONBLOCK | SOCK_CLOEXEC);
+        if (fd < 0) {
+            if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR && errno != ECONNABORTED)
+                fr_warn(COMPONENT, "accept failed: %s", strerror(errno));
+            return;
+        }
+        int one = 1;
+        setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+        char host[INET6_ADDRSTRLEN] = "?", peer[64];
+        int port = 0;
+        if (ss.ss_family == AF_INET) {
+            struct sockaddr_in *a = (struct sockaddr_in *)&ss;
+            inet_ntop(AF_INET, &a->sin_addr, host, sizeof(host));
+            port = ntohs(a->sin_port);
+        } else if (ss.ss_family == AF_INET6) {
+            struct sockaddr_in6 *a = (struct sockaddr_in6 *)&ss;
+            inet_ntop(AF_INET6, &a->sin6_addr, host, sizeof(host));
+            port = ntohs(a->sin6_port);
+        }
+        snprintf(peer, sizeof(peer), "%s:%d", host, port);
+        fr_conn_accept(srv, fd, peer);
+    }
+}
+
+static int listen_on(fr_server_t *srv, char *err, size_t errlen) {
+    const fr_listener_t *l = &srv->cfg->listener;
+    struct addrinfo hints = {0}, *res = NULL;
+    hints.ai_family = AF_UNSPEC;
+    hints.ai_socktype = SOCK_STREAM;
+    hints.ai_flags = AI_PASSIVE;
+    char port[16];
+    snprintf(port, sizeof(port), "%d", l->port);
+    int rc = getaddrinfo(l->host[0] ? l->host : NULL, port, &hints, &res);
+    if (rc) {
+        snprintf(err, errlen, "cannot resolve listener host '%s': %s", l->host, gai_strerror(rc));
+        return FR_ERR_CONFIG;
+    }
+    /* Prefer IPv6 wildcard (it takes IPv4 too) when no host was named. */
+    struct addrinfo *ai = res;
+    for (struct addrinfo *p = res; p && !l->host[0]; p = p->ai_next)
+        if (p->ai_family == AF_INET6)
+            ai = p;
+    int fd = socket(ai->ai_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+    if (fd < 0) {
+        snprintf(err, errlen, "socket: %s", strerror(errno));
+        freeaddrinfo(res);
+        return FR_ERR_IO;
+    }
+    int one = 1, zero = 0;
+    setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+    if (ai->ai_family == AF_INET6)
+        setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &zero, sizeof(zero));
+    if (bind(fd, ai->ai_addr, ai->ai_addrlen) || listen(fd, 1024)) {
+        snprintf(err, errlen, "Socket server failed to bind to %s:%d: %s.", l->host[0] ? l->host : "0.0.0.0",
+                 l->port, strerror(errno));
+        close(fd);
+        freeaddrinfo(res);
+        return FR_ERR_IO;
+    }
+    freeaddrinfo(res);
+    struct sockaddr_storage ss;
+    socklen_t sl = sizeof(ss);
+    getsockname(fd, (struct sockaddr *)&ss, &sl);
+    srv->port = ntohs(ss.ss_family == AF_INET6 ? ((struct sockaddr_in6 *)&ss)->sin6_port
+                                               : ((struct sockaddr_in *)&ss)->sin_port);
+    if (srv->cfg->advertised.port == 0)
+        srv->cfg->advertised.port = srv->port;
+    if (!srv->cfg->advertised.host[0]) {
+        if (gethostname(srv->cfg->advertised.host, sizeof(srv->cfg->advertised.host)))
+            snprintf(srv->cfg->advertised.host, sizeof(srv->cfg->advertised.host), "localhost");
+    }
+    srv->listen_fd = fd;
+    return 0;
+}
+
+/* ---------- start / stop ---------- */
+
+static void on_signal(uv_signal_t *h, int signum) {
+    fr_server_t *srv = h->data;
+    fr_info(COMPONENT, "received %s, shutting down", signum == SIGINT ? "SIGINT" : "SIGTERM");
+    fr_server_stop(srv);
+}
+
+int fr_server_init(fr_server_t *srv, uv_loop_t *loop, fr_broker_config_t *cfg, char *err, size_t errlen) {
+    memset(srv, 0, sizeof(*srv));
+    srv->loop = loop;
+    srv->cfg = cfg;
+    srv->listen_fd = -1;
+    int rc = fr_topics_open(&srv->topics, cfg, err, errlen);
+    if (rc)
+        return rc;
+    rc = listen_on(srv, err, errlen);
+    if (rc) {
+        fr_topics_close(&srv->topics);
+        return rc;
+    }
+    uv_poll_init(loop, &srv->listen_poll, srv->listen_fd);
+    srv->listen_poll.data = srv;
+    uv_poll_start(&srv->listen_poll, UV_READABLE, on_accept);
+    uv_signal_init(loop, &srv->sigint);
+    uv_signal_init(loop, &srv->sigterm);
+    srv->sigint.data = srv->sigterm.data = srv;
+    uv_signal_start(&srv->sigint, on_signal, SIGINT);
+    uv_signal_start(&srv->sigterm, on_signal, SIGTERM);
+    signal(SIGPIPE, SIG_IGN);
+    uv_check_init(loop, &srv->check);
+    srv->check.data = srv;
+    uv_check_start(&srv->check, on_check);
+    uv_timer_init(loop, &srv->flush_timer);
+    srv->flush_timer.data = srv;
+    uv_timer_start(&srv->flush_timer, on_flush_timer, 100, 100);
+    uv_timer_init(loop, &srv->park_timer);
+    srv->park_timer.data = srv;
+    return 0;
+}
+
+void fr_server_stop(fr_server_t *srv) {
+    if (srv->stopping)
+        return;
+    srv->stopping = 1;
+    uv_poll_stop(&srv->listen_poll);
+    fr_conn_close_all(srv);
+    uv_close((uv_handle_t *)&srv->listen_poll, NULL);
+    uv_close((uv_handle_t *)&srv->sigint, NULL);
+    uv_close((uv_handle_t *)&srv->sigterm, NULL);
+    uv_close((uv_handle_t *)&srv->check, NULL);
+    uv_close((uv_handle_t *)&srv->flush_timer, NULL);
+    uv_close((uv_handle_t *)&srv->park_timer, NULL);
+}
+
+int fr_server_run(fr_server_t *srv) {
+    fr_info(COMPONENT, "[KafkaServer id=%d] started (listening on %s:%d, advertised as %s:%d)", srv->cfg->broker_id,
+            srv->cfg->listener.host[0] ? srv->cfg->listener.host : "0.0.0.0", srv->port,
+            srv->cfg->advertised.host, srv->cfg->advertised.port);
+    uv_run(srv->loop, UV_RUN_DEFAULT); /* returns once every handle is closed and every fsync is back */
+    close(srv->listen_fd);
+    /* A clean shutdown leaves everything on disk. */
+    for (size_t i = 0; i < srv->topics.count; i++) {
+        fr_topic_t *topic = srv->topics.items[i];
+        for (int32_t j = 0; j < topic->num_partitions; j++)
+            if (topic->partitions[j]->log)
+                fr_partlog_flush(topic->partitions[j]->log);
+    }
+    fr_topics_close(&srv->topics);
+    fr_info(COMPONENT, "[KafkaServer id=%d] shut down completed", srv->cfg->broker_id);
+    return 0;
+}

@@ -1,0 +1,682 @@
+#include "topics.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/random.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "fr_err.h"
+#include "fr_logging.h"
+#include "topic_config.h"
+
+#define COMPONENT "topics"
+
+/* ---------- small file helpers ---------- */
+
+static int mkdir_p(const char *path) {
+    char buf[4096];
+    size_t n = strlen(path);
+    if (n >= sizeof(buf))
+        return -1;
+    memcpy(buf, path, n + 1);
+    for (size_t i = 1; i < n; i++) {
+        if (buf[i] == '/') {
+            buf[i] = '\0';
+            if (mkdir(buf, 0755) && errno != EEXIST)
+                return -1;
+            buf[i] = '/';
+        }
+    }
+    if (mkdir(buf, 0755) && errno != EEXIST)
+        return -1;
+    return 0;
+}
+
+/* Writes a file atomically: temp file, fsync, rename. */
+static int write_file_atomic(const char *path, const char *data, size_t len) {
+    char tmp[4200];
+    snprintf(tmp, sizeof(tmp), "%s.tmp", path);
+    int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    if (fd < 0)
+        return -1;
+    ssize_t w = write(fd, data, len);
+    int ok = w == (ssize_t)len && fsync(fd) == 0;
+    close(fd);
+    if (!ok || rename(tmp, path)) {
+        unlink(tmp);
+        return -1;
+    }
+    return 0;
+}
+
+static int remove_tree(const char *path) {
+    DIR *d = opendir(path);
+    if (!d)
+        return errno == ENOENT ? 0 : -1;
+    struct dirent *e;
+    int rc = 0;
+    while ((e = readdir(d))) {
+        if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
+            continue;
+        char p[4200];
+        snprintf(p, sizeof(p), "%s/%s", path, e->d_name);
+        struct stat st;
+        if (lstat(p, &st) == 0 && S_ISDIR(st.st_mode))
+            rc |= remove_tree(p);
+        else if (unlink(p))
+            rc = -1;
+    }
+    closedir(d);
+    if (rmdir(path))
+        rc = -1;
+    return rc;
+}
+
+void fr_uuid_to_string(const uint8_t id[16], char out[23]) {
+    static const char tbl[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+    int o = 0;
+    for (int i = 0; i < 16; i += 3) {
+        uint32_t v = (uint32_t)id[i] << 16;
+        if (i + 1 < 16)
+            v |= (uint32_t)id[i + 1] << 8;
+        if (i + 2 < 16)
+            v |= id[i + 2];
+        out[o++] = tbl[(v >> 18) & 63];
+        out[o++] = tbl[(v >> 12) & 63];
+        if (i + 1 < 16)
+            out[o++] = tbl[(v >> 6) & 63];
+        if (i + 2 < 16)
+            out[o++] = tbl[v & 63];
+    }
+    out[o] = '\0';
+}
+
+static int uuid_from_string(const char *s, uint8_t id[16]) {
+    uint8_t buf[18] = {0};
+    int bits = 0, n = 0;
+    uint32_t acc = 0;
+    for (; *s && *s != '\n' && *s != '\r'; s++) {
+        int v;
+        char c = *s;
+        if (c >= 'A' && c <= 'Z') v = c - 'A';
+        else if (c >= 'a' && c <= 'z') v = c - 'a' + 26;
+        else if (c >= '0' && c <= '9') v = c - '0' + 52;
+        else if (c == '-' || c == '+') v = 62;
+        else if (c == '_' || c == '/') v = 63;
+        else return -1;
+        acc = (acc << 6) | (uint32_t)v;
+        bits += 6;
+        if (bits >= 8) {
+            bits -= 8;
+            if (n >= 18)
+                return -1;
+            buf[n++] = (uint8_t)(acc >> bits);
+        }
+    }
+    if (n != 16)
+        return -1;
+    memcpy(id, buf, 16);
+    return 0;
+}
+
+static void random_uuid(uint8_t id[16]) {
+    if (getrandom(id, 16, 0) != 16) {
+        /* getrandom cannot fail for 16 bytes after boot; keep ids distinct anyway */
+        for (int i = 0; i < 16; i++)
+            id[i] = (uint8_t)rand();
+    }
+    id[6] = (id[6] & 0x0f) | 0x40; /* version 4, as java.util.UUID.randomUUID */
+    id[8] = (id[8] & 0x3f) | 0x80;
+}
+
+/* ---------- name rules ---------- */
+
+int fr_topic_name_validate(fr_slice_t name, char *err, size_t errlen) {
+    if (name.len <= 0) {
+        snprintf(err, errlen, "Topic name is illegal, it can't be empty");
+        return FR_ERR_INVALID_TOPIC_EXCEPTION;
+    }
+    if ((name.len == 1 && name.ptr[0] == '.') || (name.len == 2 && name.ptr[0] == '.' && name.ptr[1] == '.')) {
+        snprintf(err, errlen, "Topic name cannot be \".\" or \"..\"");
+        return FR_ERR_INVALID_TOPIC_EXCEPTION;
+    }
+    if (name.len > 249) {
+        snprintf(err, errlen, "Topic name is illegal, it can't be longer than 249 characters, topic name: %.*s",
+                 (int)name.len, (const char *)name.ptr);
+        return FR_ERR_INVALID_TOPIC_EXCEPTION;
+    }
+    for (int32_t i = 0; i < name.len; i++) {
+        uint8_t c = name.ptr[i];
+        if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.' ||
+              c == '_' || c == '-')) {
+            snprintf(err, errlen,
+                     "Topic name \"%.*s\" is illegal, it contains a character other than ASCII alphanumerics, '.', '_' and '-'",
+                     (int)name.len, (const char *)name.ptr);
+            return FR_ERR_INVALID_TOPIC_EXCEPTION;
+        }
+    }
+    return 0;
+}
+
+/* ---------- lookup ---------- */
+
+static int cmp_slice_name(fr_slice_t a, const char *b) {
+    size_t bl = strlen(b);
+    size_t n = (size_t)a.len < bl ? (size_t)a.len : bl;
+    int c = n ? memcmp(a.ptr, b, n) : 0;
+    if (c)
+        return c;
+    return (size_t)a.len < bl ? -1 : (size_t)a.len > bl ? 1 : 0;
+}
+
+/* Index of name, or -(insertion point) - 1. */
+static long topics_search(const fr_topics_t *t, fr_slice_t name) {
+    size_t lo = 0, hi = t->count;
+    while (lo < hi) {
+        size_t mid = (lo + hi) / 2;
+        int c = cmp_slice_name(name, t->items[mid]->name);
+        if (c == 0)
+            return (long)mid;
+        if (c < 0)
+            hi = mid;
+        else
+            lo = mid + 1;
+    }
+    return -(long)lo - 1;
+}
+
+fr_topic_t *fr_topics_find(const fr_topics_t *t, fr_slice_t name) {
+    if (name.len < 0)
+        return NULL;
+    long i = topics_search(t, name);
+    return i >= 0 ? t->items[i] : NULL;
+}
+
+fr_topic_t *fr_topics_find_cstr(const fr_topics_t *t, const char *name) {
+    return fr_topics_find(t, fr_slice_from_cstr(name));
+}
+
+fr_partition_t *fr_topic_partition(const fr_topic_t *topic, int32_t index) {
+    if (!topic || index < 0 || index >= topic->num_partitions)
+        return NULL;
+    return topic->partitions[index];
+}
+
+/* ---------- topic objects ---------- */
+
+static void topic_free(fr_topic_t *topic, int delete_data) {
+    if (!topic)
+        return;
+    for (int32_t i = 0; i < topic->num_partitions; i++) {
+        fr_partition_t *p = topic->partitions[i];
+        if (!p)
+            continue;
+        if (p->log) {
+            if (delete_data)
+                fr_partlog_delete(p->log);
+            else
+                fr_partlog_close(p->log);
+        }
+        free(p);
+    }
+    free(topic->partitions);
+    fr_props_free(&topic->overrides);
+    free(topic->name);
+    free(topic);
+}
+
+static int topics_insert(fr_topics_t *t, fr_topic_t *topic) {
+    long i = topics_search(t, fr_slice_from_cstr(topic->name));
+    if (i >= 0)
+        return FR_ERR_EXISTS;
+    size_t pos = (size_t)(-i - 1);
+    if (t->count == t->cap) {
+        size_t cap = t->cap ? t->cap * 2 : 32;
+        fr_topic_t **n = realloc(t->items, cap * sizeof(*n));
+        if (!n)
+            return FR_ERR_NOMEM;
+        t->items = n;
+        t->cap = cap;
+    }
+    memmove(t->items + pos + 1, t->items + pos, (t->count - pos) * sizeof(*t->items));
+    t->items[pos] = topic;
+    t->count++;
+    return 0;
+}
+
+static void partition_dir(const fr_topics_t *t, const fr_topic_t *topic, int32_t index, char *buf, size_t len) {
+    snprintf(buf, len, "%s/%s-%d", t->cfg->log_dirs[topic->log_dir], topic->name, index);
+}
+
+static void config_path(const fr_topics_t *t, int log_dir, const char *topic, char *buf, size_t len) {
+    snprintf(buf, len, "%s/.topic-configs/%s.properties", t->cfg->log_dirs[log_dir], topic);
+}
+
+static int write_partition_metadata(const char *dir, const uint8_t id[16]) {
+    char path[4200], body[128], ids[23];
+    fr_uuid_to_string(id, ids);
+    snprintf(path, sizeof(path), "%s/partition.metadata", dir);
+    int n = snprintf(body, sizeof(body), "version: 0\ntopic_id: %s\n", ids);
+    return write_file_atomic(path, body, (size_t)n);
+}
+
+static int read_partition_metadata(const char *dir, uint8_t id[16]) {
+    char path[4200], line[256];
+    snprintf(path, sizeof(path), "%s/partition.metadata", dir);
+    FILE *f = fopen(path, "r");
+    if (!f)
+        return -1;
+    int rc = -1;
+    while (fgets(line, sizeof(line), f))
+        if (strncmp(line, "topic_id: ", 10) == 0)
+            rc = uuid_from_string(line + 10, id);
+    fclose(f);
+    return rc;
+}
+
+static int save_overrides(const fr_topics_t *t, const fr_topic_t *topic) {
+    char dir[4200], path[4200];
+    snprintf(dir, sizeof(dir), "%s/.topic-configs", t->cfg->log_dirs[topic->log_dir]);
+    if (mkdir_p(dir))
+        return -1;
+    config_path(t, topic->log_dir, topic->name, path, sizeof(path));
+    if (topic->overrides.count == 0) {
+        unlink(path);
+        return 0;
+    }
+    size_t cap = 256, len = 0;
+    for (size_t i = 0; i < topic->overrides.count; i++)
+        cap += strlen(topic->overrides.items[i].key) * 2 + strlen(topic->overrides.items[i].value) * 2 + 4;
+    char *body = malloc(cap);
+    if (!body)
+        return -1;
+    for (size_t i = 0; i < topic->overrides.count; i++) {
+        /* values are validated config values: no newlines or escapes to worry about */
+        len += (size_t)snprintf(body + len, cap - len, "%s=%s\n", topic->overrides.items[i].key,
+                                topic->overrides.items[i].value);
+    }
+    int rc = write_file_atomic(path, body, len);
+    free(body);
+    return rc;
+}
+
+static int open_partition(fr_topics_t *t, fr_topic_t *topic, int32_t index, char *err, size_t errlen) {
+    char dir[4200];
+    partition_dir(t, topic, index, dir, sizeof(dir));
+    fr_partition_t *p = calloc(1, sizeof(*p));
+    if (!p)
+        return FR_ERR_NOMEM;
+    p->topic = topic;
+    p->index = index;
+    int rc = fr_partlog_open(dir, &topic->log_cfg, &p->log);
+    if (rc) {
+        snprintf(err, errlen, "cannot open partition %s: %s", dir, fr_err_str(rc));
+        free(p);
+        return rc;
+    }
+    topic->partitions[index] = p;
+    return 0;
+}
+
+/* ---------- open / close ---------- */
+
+static int lock_dir(fr_topics_t *t, int i, char *err, size_t errlen) {
+    const char *dir = t->cfg->log_dirs[i];
+    if (mkdir_p(dir)) {
+        snprintf(err, errlen, "cannot create log dir %s: %s", dir, strerror(errno));
+        return FR_ERR_IO;
+    }
+    char path[4200];
+    snprintf(path, sizeof(path), "%s/.lock", dir);
+    int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+    if (fd < 0) {
+        snprintf(err, errlen, "cannot open %s: %s", path, strerror(errno));
+        return FR_ERR_IO;
+    }
+    if (flock(fd, LOCK_EX | LOCK_NB)) {
+        snprintf(err, errlen,
+                 "Failed to acquire lock on file .lock in %s. A Kafka instance in another process or thread is using this directory.",
+                 dir);
+        close(fd);
+        return FR_ERR_LOCKED;
+    }
+    t->lock_fds[i] = fd;
+    return 0;
+}
+
+static int load_meta(fr_topics_t *t, char *err, size_t errlen) {
+    /* cluster.id and broker.id live in meta.properties of every log dir. */
+    t->cluster_id[0] = '\0';
+    for (int i = 0; i < t->cfg->num_log_dirs; i++) {
+        char path[4200], e2[256];
+        snprintf(path, sizeof(path), "%s/meta.properties", t->cfg->log_dirs[i]);
+        fr_props_t p;
+        fr_props_init(&p);
+        if (fr_props_load(&p, path, e2, sizeof(e2)) == 0) {
+            const char *cid = fr_props_get(&p, "cluster.id");
+            const char *bid = fr_props_get(&p, "broker.id");
+            if (bid && atoi(bid) != t->cfg->broker_id) {
+                snprintf(err, errlen,
+                         "Configured broker.id %d doesn't match stored broker.id %s in meta.properties of %s.",
+                         t->cfg->broker_id, bid, t->cfg->log_dirs[i]);
+                fr_props_free(&p);
+                return FR_ERR_CONFIG;
+            }
+            if (cid && !t->cluster_id[0])
+                snprintf(t->cluster_id, sizeof(t->cluster_id), "%s", cid);
+        }
+        fr_props_free(&p);
+    }
+    if (!t->cluster_id[0]) {
+        uint8_t id[16];
+        random_uuid(id);
+        fr_uuid_to_string(id, t->cluster_id);
+    }
+    for (int i = 0; i < t->cfg->num_log_dirs; i++) {
+        char path[4200], body[256];
+        snprintf(path, sizeof(path), "%s/meta.properties", t->cfg->log_dirs[i]);
+        int n = snprintf(body, sizeof(body), "#\n#Written by freshet\nversion=0\nbroker.id=%d\ncluster.id=%s\n",
+                         t->cfg->broker_id, t->cluster_id);
+        if (access(path, F_OK) != 0 && write_file_atomic(path, body, (size_t)n)) {
+            snprintf(err, errlen, "cannot write %s: %s", path, strerror(errno));
+            return FR_ERR_IO;
+        }
+    }
+    return 0;
+}
+
+/* Splits "<topic>-<n>" at the last '-'; 0 on success. */
+static int parse_partition_dir(const char *name, char *topic, size_t tlen, int32_t *index) {
+    const char *dash = strrchr(name, '-');
+    if (!dash || dash == name || !dash[1])
+        return -1;
+    for (const char *c = dash + 1; *c; c++)
+        if (*c < '0' || *c > '9')
+            return -1;
+    long v = strtol(dash + 1, NULL, 10);
+    if (v < 0 || v > INT32_MAX - 1 || (size_t)(dash - name) >= tlen)
+        return -1;
+    memcpy(topic, name, (size_t)(dash - name));
+    topic[dash - name] = '\0';
+    char e[8];
+    if (fr_topic_name_validate(fr_slice_from_cstr(topic), e, 1))
+        return -1;
+    *index = (int32_t)v;
+    return 0;
+}
+
+static fr_topic_t *topic_new(const fr_topics_t *t, const char *name, int log_dir) {
+    fr_topic_t *topic = calloc(1, sizeof(*topic));
+    if (!topic)
+        return NULL;
+    topic->name = strdup(name);
+    if (!topic->name) {
+        free(topic);
+        return NULL;
+    }
+    topic->log_dir = log_dir;
+    fr_props_init(&topic->overrides);
+    fr_topic_log_config(t->cfg, &topic->overrides, &topic->log_cfg);
+    return topic;
+}
+
+static int ensure_partition_slots(fr_topic_t *topic, int32_t n) {
+    if (n <= topic->num_partitions)
+        return 0;
+    fr_partition_t **np = realloc(topic->partitions, (size_t)n * sizeof(*np));
+    if (!np)
+        return FR_ERR_NOMEM;
+    for (int32_t i = topic->num_partitions; i < n; i++)
+        np[i] = NULL;
+    topic->partitions = np;
+    topic->num_partitions = n;
+    return 0;
+}
+
+static int scan_dir(fr_topics_t *t, int ld, char *err, size_t errlen) {
+    const char *base = t->cfg->log_dirs[ld];
+    DIR *d = opendir(base);
+    if (!d) {
+        snprintf(err, errlen, "cannot read log dir %s: %s", base, strerror(errno));
+        return FR_ERR_IO;
+    }
+    struct dirent *e;
+    int rc = 0;
+    while ((e = readdir(d)) && !rc) {
+        char tname[256];
+        int32_t index;
+        if (e->d_name[0] == '.' || parse_partition_dir(e->d_name, tname, sizeof(tname), &index))
+            continue;
+        fr_topic_t *topic = fr_topics_find_cstr(t, tname);
+        if (!topic) {
+            topic = topic_new(t, tname, ld);
+            if (!topic) {
+                rc = FR_ERR_NOMEM;
+                break;
+            }
+            char path[4200], e2[256];
+            config_path(t, ld, tname, path, sizeof(path));
+            if (fr_props_load(&topic->overrides, path, e2, sizeof(e2)) == FR_ERR_CONFIG)
+                fr_warn(COMPONENT, "ignoring unreadable topic configs: %s", e2);
+            fr_topic_log_config(t->cfg, &topic->overrides, &topic->log_cfg);
+            char pdir[4200];
+            snprintf(pdir, sizeof(pdir), "%s/%s", base, e->d_name);
+            if (read_partition_metadata(pdir, topic->id))
+                random_uuid(topic->id);
+            if ((rc = topics_insert(t, topic))) {
+                topic_free(topic, 0);
+                break;
+            }
+        } else if (topic->log_dir != ld) {
+            fr_warn(COMPONENT, "partition %s in %s: topic %s already lives in %s; partitions of one topic are kept in one log dir",
+                    e->d_name, base, tname, t->cfg->log_dirs[topic->log_dir]);
+        }
+        if ((rc = ensure_partition_slots(topic, index + 1)))
+            break;
+        if (!topic->partitions[index])
+            rc = open_partition(t, topic, index, err, errlen);
+    }
+    closedir(d);
+    return rc;
+}
+
+int fr_topics_open(fr_topics_t *t, const fr_broker_config_t *cfg, char *err, size_t errlen) {
+    memset(t, 0, sizeof(*t));
+    t->cfg = cfg;
+    for (int i = 0; i < FR_MAX_LOG_DIRS; i++)
+        t->lock_fds[i] = -1;
+    int rc = 0;
+    for (int i = 0; i < cfg->num_log_dirs && !rc; i++)
+        rc = lock_dir(t, i, err, errlen);
+    if (!rc)
+        rc = load_meta(t, err, errlen);
+    for (int i = 0; i < cfg->num_log_dirs && !rc; i++)
+        rc = scan_dir(t, i, err, errlen);
+    /* A topic with a missing partition dir in the middle is repaired: recreate it empty. */
+    for (size_t i = 0; i < t->count && !rc; i++) {
+        fr_topic_t *topic = t->items[i];
+        for (int32_t p = 0; p < topic->num_partitions && !rc; p++) {
+            if (!topic->partitions[p]) {
+                fr_warn(COMPONENT, "partition %s-%d is missing; recreating it empty", topic->name, p);
+                rc = open_partition(t, topic, p, err, errlen);
+            }
+        }
+    }
+    if (rc) {
+        fr_topics_close(t);
+        return rc;
+    }
+    fr_info(COMPONENT, "loaded %zu topics from %d log dir(s)", t->count, cfg->num_log_dirs);
+    return 0;
+}
+
+void fr_topics_close(fr_topics_t *t) {
+    for (size_t i = 0; i < t->count; i++)
+        topic_free(t->items[i], 0);
+    free(t->items);
+    t->items = NULL;
+    t->count = t->cap = 0;
+    for (int i = 0; i < FR_MAX_LOG_DIRS; i++) {
+        if (t->lock_fds[i] >= 0) {
+            flock(t->lock_fds[i], LOCK_UN);
+            close(t->lock_fds[i]);
+            t->lock_fds[i] = -1;
+        }
+    }
+}
+
+/* ---------- create / grow / delete ---------- */
+
+static int pick_log_dir(const fr_topics_t *t) {
+    /* The dir holding the fewest partitions, as Kafka places new logs. */
+    long counts[FR_MAX_LOG_DIRS] = {0};
+    for (size_t i = 0; i < t->count; i++)
+        counts[t->items[i]->log_dir] += t->items[i]->num_partitions;
+    int best = 0;
+    for (int i = 1; i < t->cfg->num_log_dirs; i++)
+        if (counts[i] < counts[best])
+            best = i;
+    return best;
+}
+
+int fr_topics_create(fr_topics_t *t, fr_slice_t name, int32_t nparts, const fr_props_t *overrides,
+                     int validate_only, fr_topic_t **out, char *err, size_t errlen) {
+    int rc = fr_topic_name_validate(name, err, errlen);
+    if (rc)
+        return rc;
+    if (fr_topics_find(t, name)) {
+        snprintf(err, errlen, "Topic '%.*s' already exists.", (int)name.len, (const char *)name.ptr);
+        return FR_ERR_TOPIC_ALREADY_EXISTS;
+    }
+    if (nparts <= 0) {
+        snprintf(err, errlen, "Number of partitions must be larger than 0.");
+        return FR_ERR_INVALID_PARTITIONS;
+    }
+    if (nparts > 100000) {
+        snprintf(err, errlen, "Number of partitions %d exceeds the limit of 100000.", nparts);
+        return FR_ERR_INVALID_PARTITIONS;
+    }
+    for (size_t i = 0; overrides && i < overrides->count; i++) {
+        rc = fr_topic_config_validate(overrides->items[i].key, overrides->items[i].value, err, errlen);
+        if (rc)
+            return rc;
+    }
+    if (validate_only)
+        return 0;
+
+    char cname[256];
+    snprintf(cname, sizeof(cname), "%.*s", (int)name.len, (const char *)name.ptr);
+    fr_topic_t *topic = topic_new(t, cname, pick_log_dir(t));
+    if (!topic)
+        return FR_ERR_NOMEM;
+    random_uuid(topic->id);
+    for (size_t i = 0; overrides && i < overrides->count; i++)
+        if (fr_props_set(&topic->overrides, overrides->items[i].key, overrides->items[i].value)) {
+            topic_free(topic, 0);
+            return FR_ERR_NOMEM;
+        }
+    fr_topic_log_config(t->cfg, &topic->overrides, &topic->log_cfg);
+    if (save_overrides(t, topic)) {
+        snprintf(err, errlen, "cannot persist configs of topic %s: %s", cname, strerror(errno));
+        topic_free(topic, 0);
+        return FR_ERR_KAFKA_STORAGE_ERROR;
+    }
+    rc = ensure_partition_slots(topic, nparts);
+    for (int32_t i = 0; i < nparts && !rc; i++) {
+        rc = open_partition(t, topic, i, err, errlen);
+        if (!rc) {
+            char dir[4200];
+            partition_dir(t, topic, i, dir, sizeof(dir));
+            if (write_partition_metadata(dir, topic->id)) {
+                snprintf(err, errlen, "cannot write partition.metadata in %s: %s", dir, strerror(errno));
+                rc = FR_ERR_KAFKA_STORAGE_ERROR;
+            }
+        }
+    }
+    if (!rc)
+        rc = topics_insert(t, topic);
+    if (rc) {
+        char path[4200];
+        config_path(t, topic->log_dir, cname, path, sizeof(path));
+        unlink(path);
+        topic_free(topic, 1);
+        return rc < -1000 ? FR_ERR_KAFKA_STORAGE_ERROR : rc;
+    }
+    fr_info(COMPONENT, "Created topic %s with %d partitions", cname, nparts);
+    if (out)
+        *out = topic;
+    return 0;
+}
+
+int fr_topics_add_partitions(fr_topics_t *t, fr_topic_t *topic, int32_t new_count, int validate_only,
+                             char *err, size_t errlen) {
+    if (new_count <= topic->num_partitions) {
+        snprintf(err, errlen, "Topic currently has %d partitions, which is higher than the requested %d.",
+                 topic->num_partitions, new_count);
+        if (new_count == topic->num_partitions)
+            snprintf(err, errlen, "Topic already has %d partitions.", new_count);
+        return FR_ERR_INVALID_PARTITIONS;
+    }
+    if (new_count > 100000) {
+        snprintf(err, errlen, "Number of partitions %d exceeds the limit of 100000.", new_count);
+        return FR_ERR_INVALID_PARTITIONS;
+    }
+    if (validate_only)
+        return 0;
+    int32_t old = topic->num_partitions;
+    int rc = ensure_partition_slots(topic, new_count);
+    for (int32_t i = old; i < new_count && !rc; i++) {
+        rc = open_partition(t, topic, i, err, errlen);
+        if (!rc) {
+            char dir[4200];
+            partition_dir(t, topic, i, dir, sizeof(dir));
+            if (write_partition_metadata(dir, topic->id))
+                rc = FR_ERR_KAFKA_STORAGE_ERROR;
+        }
+    }
+    if (rc) {
+        for (int32_t i = old; i < topic->num_partitions; i++) {
+            if (topic->partitions[i]) {
+                fr_partlog_delete(topic->partitions[i]->log);
+                free(topic->partitions[i]);
+                topic->partitions[i] = NULL;
+            }
+        }
+        topic->num_partitions = old;
+        if (!err[0])
+            snprintf(err, errlen, "cannot create partitions: %s", fr_err_str(rc));
+        return FR_ERR_KAFKA_STORAGE_ERROR;
+    }
+    fr_info(COMPONENT, "Topic %s now has %d partitions", topic->name, new_count);
+    return 0;
+}
+
+int fr_topics_delete(fr_topics_t *t, fr_topic_t *topic) {
+    long i = topics_search(t, fr_slice_from_cstr(topic->name));
+    if (i < 0 || t->items[i] != topic)
+        return FR_ERR_UNKNOWN_TOPIC_OR_PARTITION;
+    memmove(t->items + i, t->items + i + 1, (t->count - (size_t)i - 1) * sizeof(*t->items));
+    t->count--;
+    char path[4200];
+    config_path(t, topic->log_dir, topic->name, path, sizeof(path));
+    unlink(path);
+    fr_info(COMPONENT, "Deleted topic %s", topic->name);
+    /* Partition dirs go with the partlogs; a leftover (e.g. a failed unlink) is removed here. */
+    char dir[4200];
+    for (int32_t p = 0; p < topic->num_partitions; p++) {
+        partition_dir(t, topic, p, dir, sizeof(dir));
+        if (topic->partitions[p] && topic->partitions[p]->log) {
+            fr_partlog_delete(topic->partitions[p]->log);
+            topic->partitions[p]->log = NULL;
+        }
+        remove_tree(dir);
+    }
+    topic_free(topic, 0);
+    return 0;
+}

@@ -1,0 +1,88 @@
+/*
+ * topics.h — the broker's registry of topics and their partitions.
+ *
+ * Topics are discovered at open from the log directories (every
+ * <topic>-<partition> directory), so topics, partition counts and offsets
+ * survive restarts with nothing but the data itself.  Each partition dir holds
+ * Kafka's partition.metadata (the topic id); topic-level config overrides are
+ * kept in <log.dir>/.topic-configs/<topic>.properties.  Each log dir holds
+ * meta.properties (broker.id, cluster.id) and a .lock held with flock() so a
+ * second broker on the same dirs is refused.
+ *
+ * Threading: the registry is owned by the network loop thread; only the
+ * partlogs inside it may be used from other threads.
+ *
+ * Ownership: the registry owns topics, partitions and partlogs.  Pointers to
+ * a topic or partition stay valid until that topic is deleted or the registry
+ * closed; code that parks across loop iterations must look topics up again.
+ */
+#ifndef FR_TOPICS_H
+#define FR_TOPICS_H
+
+#include <stdint.h>
+
+#include "broker_config.h"
+#include "fr_buf.h"
+#include "fr_partlog.h"
+#include "fr_props.h"
+
+typedef struct fr_topic fr_topic_t;
+
+typedef struct fr_partition {
+    fr_topic_t *topic;
+    int32_t index;
+    fr_partlog_t *log;
+    int flush_in_progress;     /* an fsync is queued or running */
+    int flush_again;           /* more data was appended while it ran */
+    int64_t unflushed_since_ms;/* monotonic ms of the oldest unflushed append, or 0 */
+} fr_partition_t;
+
+struct fr_topic {
+    char *name;
+    uint8_t id[16];
+    int32_t num_partitions;
+    fr_partition_t **partitions;
+    fr_props_t overrides;      /* topic-level configs set at create/alter */
+    fr_log_config_t log_cfg;   /* effective log settings */
+    int log_dir;               /* index into cfg->log_dirs */
+};
+
+typedef struct fr_topics {
+    const fr_broker_config_t *cfg;
+    fr_topic_t **items;        /* sorted by name */
+    size_t count, cap;
+    int lock_fds[FR_MAX_LOG_DIRS];
+    char cluster_id[32];
+} fr_topics_t;
+
+/* Locks the log dirs, reads or writes meta.properties, opens (and recovers)
+ * every partition.  On error writes a message to err. */
+int fr_topics_open(fr_topics_t *t, const fr_broker_config_t *cfg, char *err, size_t errlen);
+void fr_topics_close(fr_topics_t *t);
+
+fr_topic_t *fr_topics_find(const fr_topics_t *t, fr_slice_t name);
+fr_topic_t *fr_topics_find_cstr(const fr_topics_t *t, const char *name);
+fr_partition_t *fr_topic_partition(const fr_topic_t *topic, int32_t index);
+
+/* Kafka's topic name rules: 1..249 chars of [a-zA-Z0-9._-], not "." or "..".
+ * 0, or FR_ERR_INVALID_TOPIC_EXCEPTION with a message. */
+int fr_topic_name_validate(fr_slice_t name, char *err, size_t errlen);
+
+/*
+ * Creates a topic with nparts partitions and the given overrides (validated).
+ * validate_only checks everything and creates nothing.  Errors:
+ * INVALID_TOPIC_EXCEPTION, TOPIC_ALREADY_EXISTS, INVALID_PARTITIONS,
+ * INVALID_CONFIG, KAFKA_STORAGE_ERROR; err gets the message.
+ */
+int fr_topics_create(fr_topics_t *t, fr_slice_t name, int32_t nparts, const fr_props_t *overrides,
+                     int validate_only, fr_topic_t **out, char *err, size_t errlen);
+/* Grows a topic to new_count partitions (INVALID_PARTITIONS if not larger). */
+int fr_topics_add_partitions(fr_topics_t *t, fr_topic_t *topic, int32_t new_count, int validate_only,
+                             char *err, size_t errlen);
+/* Removes a topic and its data. */
+int fr_topics_delete(fr_topics_t *t, fr_topic_t *topic);
+
+/* Formats a UUID Kafka's way (URL-safe base64, no padding): 22 chars + NUL. */
+void fr_uuid_to_string(const uint8_t id[16], char out[23]);
+
+#endif

@@ -1,0 +1,148 @@
+#!/usr/bin/env python3
+"""Bad input at the wire level: malformed frames get an error or a closed
+connection, never a crash, and the broker keeps serving the next client.
+Also Kafka's error codes for corrupt, oversized and misdirected produce."""
+import os
+import random
+import struct
+import sys
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from harness import Broker, RawClient, api_versions, run_tests  # noqa: E402
+import kafka_wire as kw  # noqa: E402
+
+CORRUPT_MESSAGE, UNKNOWN_TOPIC_OR_PARTITION, MESSAGE_TOO_LARGE = 2, 3, 10
+INVALID_TOPIC_EXCEPTION, UNSUPPORTED_VERSION, TOPIC_ALREADY_EXISTS = 17, 35, 36
+INVALID_PARTITIONS = 37
+
+
+def still_serving(broker):
+    versions = api_versions(broker.port)
+    assert 18 in versions and 0 in versions, versions
+
+
+def test_malformed_frames_close_connection_and_broker_survives():
+    with Broker(overrides={"socket.request.max.bytes": "1048576"}) as b:
+        cases = {
+            "negative size": struct.pack(">i", -5) + b"xxxx",
+            "huge size": struct.pack(">i", 0x7FFFFFF0) + b"xxxx",
+            "over socket.request.max.bytes": struct.pack(">i", 2 * 1048576) + b"x" * 100,
+            "unknown api key": None,
+            "unsupported version": None,
+            "garbage body": None,
+            "truncated header": struct.pack(">i", 3) + b"\x00\x03\x00",
+        }
+        for name, raw in cases.items():
+            c = RawClient(b.port)
+            if name == "unknown api key":
+                c.request(999, 0, b"")
+            elif name == "unsupported version":
+                c.request(3, 99, b"")
+            elif name == "garbage body":
+                c.request(3, 1, b"\xff\xff\xff\x7f" + bytes(random.getrandbits(8) for _ in range(20)))
+            else:
+                c.sock.sendall(raw)
+            assert c.is_closed(), "broker kept the connection open after %s" % name
+            c.close()
+            still_serving(b)
+
+
+def test_truncated_frame_then_disconnect():
+    with Broker() as b:
+        for cut in (1, 3, 4, 7, 12):
+            c = RawClient(b.port)
+            frame = struct.pack(">i", 30) + b"\x00\x03\x00\x01\x00\x00\x00\x01" + b"\x00" * 22
+            c.sock.sendall(frame[:cut])
+            c.close()
+        still_serving(b)
+
+
+def test_random_garbage_never_crashes():
+    rnd = random.Random(1234)
+    with Broker() as b:
+        for _ in range(200):
+            c = RawClient(b.port)
+            size = rnd.randint(0, 200)
+            body = bytes(rnd.getrandbits(8) for _ in range(size))
+            if rnd.random() < 0.5:  # a plausible header then garbage
+                body = struct.pack(">hhi", rnd.choice([0, 1, 2, 3, 18, 19, 20, 32, 37]), rnd.randint(0, 12), 7) + body
+            try:
+                c.send_frame(body)
+                c.is_closed(timeout=0.2)
+            except OSError:
+                pass
+            c.close()
+        still_serving(b)
+
+
+def test_api_versions_unsupported_version_gets_v0_error():
+    with Broker() as b:
+        c = RawClient(b.port)
+        corr = c.request(18, 99)
+        resp = c.recv_frame()
+        got, err, n = struct.unpack(">ihi", resp[:10])
+        assert got == corr and err == UNSUPPORTED_VERSION and n > 0, (got, err, n)
+        c.close()
+
+
+def test_produce_error_codes():
+    with Broker(overrides={"auto.create.topics.enable": "false", "message.max.bytes": "2000"}) as b:
+        c = RawClient(b.port)
+        c.request(19, 0, kw.create_topics_v0("t1", 2))
+        assert kw.parse_create_topics_v0_response(c.recv_frame())[1] == [("t1", 0)]
+
+        good = kw.record_batch([(b"k", b"v")])
+        c.request(0, 3, kw.produce_v3("t1", 1, good))
+        _, res = kw.parse_produce_v3_response(c.recv_frame())
+        assert res == [("t1", 1, 0, 0)], res
+
+        c.request(0, 3, kw.produce_v3("t1", 1, kw.record_batch([(b"k", b"v")], corrupt_crc=True)))
+        _, res = kw.parse_produce_v3_response(c.recv_frame())
+        assert res[0][2] == CORRUPT_MESSAGE, res
+
+        c.request(0, 3, kw.produce_v3("t1", 0, kw.record_batch([(b"k", b"x" * 5000)])))
+        _, res = kw.parse_produce_v3_response(c.recv_frame())
+        assert res[0][2] == MESSAGE_TOO_LARGE, res
+
+        c.request(0, 3, kw.produce_v3("nope", 0, good))
+        _, res = kw.parse_produce_v3_response(c.recv_frame())
+        assert res[0][2] == UNKNOWN_TOPIC_OR_PARTITION, res
+
+        c.request(0, 3, kw.produce_v3("t1", 7, good))
+        _, res = kw.parse_produce_v3_response(c.recv_frame())
+        assert res[0][2] == UNKNOWN_TOPIC_OR_PARTITION, res
+
+        # truncated batch inside a well-formed request
+        c.request(0, 3, kw.produce_v3("t1", 0, good[:-3]))
+        _, res = kw.parse_produce_v3_response(c.recv_frame())
+        assert res[0][2] == CORRUPT_MESSAGE, res
+
+        # the good batch is still the only thing in the log: next offset is 1
+        c.request(0, 3, kw.produce_v3("t1", 1, good))
+        _, res = kw.parse_produce_v3_response(c.recv_frame())
+        assert res == [("t1", 1, 0, 1)], res
+        c.close()
+
+
+def test_create_topics_error_codes():
+    with Broker() as b:
+        c = RawClient(b.port)
+        for name, parts, rf, want in [("ok", 3, 1, 0), ("ok", 3, 1, TOPIC_ALREADY_EXISTS),
+                                      ("bad/name", 1, 1, INVALID_TOPIC_EXCEPTION), ("..", 1, 1, INVALID_TOPIC_EXCEPTION),
+                                      ("x" * 250, 1, 1, INVALID_TOPIC_EXCEPTION), ("zero", 0, 1, INVALID_PARTITIONS),
+                                      ("rf3", 1, 3, 38)]:
+            c.request(19, 0, kw.create_topics_v0(name, parts, rf))
+            _, res = kw.parse_create_topics_v0_response(c.recv_frame())
+            assert res == [(name, want)], (name, res)
+        c.close()
+
+
+if __name__ == "__main__":
+    run_tests([
+        test_malformed_frames_close_connection_and_broker_survives,
+        test_truncated_frame_then_disconnect,
+        test_random_garbage_never_crashes,
+        test_api_versions_unsupported_version_gets_v0_error,
+        test_produce_error_codes,
+        test_create_topics_error_codes,
+    ])

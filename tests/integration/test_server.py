@@ -1,0 +1,116 @@
+#!/usr/bin/env python3
+"""freshet server: configuration handling, the log-dir lock, clean shutdown on
+signals, and topics/offsets/data surviving a restart."""
+import os
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from harness import FRESHET, Broker, RawClient, api_versions, free_port, run_tests  # noqa: E402
+import kafka_wire as kw  # noqa: E402
+
+
+def run_server(args, timeout=20):
+    return subprocess.run([FRESHET, "server"] + args, capture_output=True, text=True, timeout=timeout)
+
+
+def test_invalid_values_are_refused_naming_the_key():
+    d = tempfile.mkdtemp()
+    for key, val in [("log.segment.bytes", "abc"), ("num.partitions", "0"), ("auto.create.topics.enable", "maybe"),
+                     ("listeners", "nonsense"), ("message.max.bytes", "-5")]:
+        r = run_server(["--override", "log.dirs=" + d, "--override", "listeners=PLAINTEXT://127.0.0.1:%d" % free_port(),
+                        "--override", "%s=%s" % (key, val)])
+        assert r.returncode != 0, (key, r)
+        assert key in r.stderr, (key, r.stderr)
+
+
+def test_missing_config_file_is_an_error():
+    r = run_server(["/nonexistent/server.properties"])
+    assert r.returncode != 0 and "/nonexistent/server.properties" in r.stderr, r
+
+
+def test_properties_file_and_unknown_key_warning():
+    d = tempfile.mkdtemp()
+    port = free_port()
+    path = os.path.join(d, "server.properties")
+    with open(path, "w") as f:
+        f.write("broker.id=7\nlisteners=PLAINTEXT://127.0.0.1:%d\nlog.dirs=%s/logs\nnum.partitions=4\n"
+                "num.network.threads=3\nmy.made.up.key=1\n" % (port, d))
+    b = Broker(config_file=path, port=port, data_dir=d)
+    b.overrides = {}
+    b.command = lambda: [FRESHET, "server", path]
+    with b:
+        assert "my.made.up.key" in b.log() and "isn't a known config" in b.log(), b.log()
+        assert "num.network.threads" not in b.log()
+        c = RawClient(port)
+        c.request(3, 1, kw.metadata_v1(["auto"]))
+        resp = c.recv_frame()
+        # brokers array: one broker with node id 7
+        assert resp[4:8] == b"\x00\x00\x00\x01" and resp[8:12] == (7).to_bytes(4, "big"), resp[:16]
+        c.close()
+    assert os.path.isdir(os.path.join(d, "logs", "auto-3")), os.listdir(os.path.join(d, "logs"))
+
+
+def test_second_instance_on_same_dirs_is_refused():
+    with Broker() as b:
+        other = Broker(data_dir=b.data_dir)
+        other.overrides = {}
+        r = subprocess.run(other.command(), capture_output=True, text=True, timeout=20)
+        assert r.returncode != 0, r
+        assert "lock" in (r.stdout + r.stderr).lower(), r
+        other.own_dir = False
+        assert api_versions(b.port)
+
+
+def test_sigint_and_sigterm_shut_down_cleanly():
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        b = Broker().start()
+        try:
+            b.proc.send_signal(sig)
+            rc = b.proc.wait(timeout=30)
+            assert rc == 0, (sig, rc, b.log())
+            assert "shut down completed" in b.log(), b.log()
+        finally:
+            b.cleanup()
+
+
+def test_topics_offsets_and_data_survive_restart():
+    b = Broker(overrides={"log.segment.bytes": "4096"})
+    try:
+        b.start()
+        c = RawClient(b.port)
+        c.request(19, 0, kw.create_topics_v0("keep", 3))
+        assert kw.parse_create_topics_v0_response(c.recv_frame())[1] == [("keep", 0)]
+        for i in range(200):
+            c.request(0, 3, kw.produce_v3("keep", i % 3, kw.record_batch([(b"k%d" % i, b"v" * 100)])))
+            _, res = kw.parse_produce_v3_response(c.recv_frame())
+            assert res[0][2] == 0 and res[0][3] == i // 3, res
+        c.close()
+        b.restart()
+        c = RawClient(b.port)
+        c.request(3, 1, kw.metadata_v1(["keep"]))
+        c.recv_frame()
+        for p, want in ((0, 67), (1, 67), (2, 66)):
+            c.request(0, 3, kw.produce_v3("keep", p, kw.record_batch([(b"after", b"restart")])))
+            _, res = kw.parse_produce_v3_response(c.recv_frame())
+            assert res == [("keep", p, 0, want)], res
+        c.close()
+        segs = [f for f in os.listdir(os.path.join(b.log_dir, "keep-0")) if f.endswith(".log")]
+        assert len(segs) > 1, segs  # 4 KiB segments rolled
+    finally:
+        b.stop()
+        b.cleanup()
+
+
+if __name__ == "__main__":
+    run_tests([
+        test_invalid_values_are_refused_naming_the_key,
+        test_missing_config_file_is_an_error,
+        test_properties_file_and_unknown_key_warning,
+        test_second_instance_on_same_dirs_is_refused,
+        test_sigint_and_sigterm_shut_down_cleanly,
+        test_topics_offsets_and_data_survive_restart,
+    ])
