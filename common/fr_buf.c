@@ -19,8 +19,10 @@ int fr_slice_eq_cstr(fr_slice_t s, const char *cstr) {
 /* ---- reader ---- */
 
 void fr_reader_init(fr_reader_t *r, const void *buf, size_t len) {
-    r->base = r->p = (const uint8_t *)buf;
-    r->end = r->p + len;
+    static const uint8_t empty[1];
+    /* NULL + 0 is undefined behaviour: point an empty reader at a real object */
+    r->base = r->p = buf ? (const uint8_t *)buf : empty;
+    r->end = r->p + (buf ? len : 0);
     r->err = 0;
     r->err_offset = 0;
     r->err_what = NULL;

@@ -45,9 +45,11 @@ void fr_logf(fr_log_level_t level, const char *component, const char *fmt, ...) 
     va_end(ap);
     n = (m < 0 || (size_t)(n + m) >= sizeof(line)) ? (int)sizeof(line) - 1 : n + m;
     if (component) {
-        int k = snprintf(line + n, sizeof(line) - (size_t)n, " (%s)", component);
-        if (k > 0)
-            n = ((size_t)(n + k) >= sizeof(line)) ? (int)sizeof(line) - 1 : n + k;
+        /* appended by hand: a truncated component is fine, a warning about it is not */
+        const char *parts[] = {" (", component, ")"};
+        for (int i = 0; i < 3; i++)
+            for (const char *c = parts[i]; *c && n < (int)sizeof(line) - 1; c++)
+                line[n++] = *c;
     }
     if (n >= (int)sizeof(line) - 1)
         n = (int)sizeof(line) - 2;

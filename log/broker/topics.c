@@ -259,16 +259,18 @@ static void config_path(const fr_topics_t *t, int log_dir, const char *topic, ch
 }
 
 static int write_partition_metadata(const char *dir, const uint8_t id[16]) {
-    char path[4200], body[128], ids[23];
+    char path[4300], body[128], ids[23];
     fr_uuid_to_string(id, ids);
-    snprintf(path, sizeof(path), "%s/partition.metadata", dir);
+    if (snprintf(path, sizeof(path), "%s/partition.metadata", dir) >= (int)sizeof(path))
+        return -1;
     int n = snprintf(body, sizeof(body), "version: 0\ntopic_id: %s\n", ids);
     return write_file_atomic(path, body, (size_t)n);
 }
 
 static int read_partition_metadata(const char *dir, uint8_t id[16]) {
-    char path[4200], line[256];
-    snprintf(path, sizeof(path), "%s/partition.metadata", dir);
+    char path[4300], line[256];
+    if (snprintf(path, sizeof(path), "%s/partition.metadata", dir) >= (int)sizeof(path))
+        return -1;
     FILE *f = fopen(path, "r");
     if (!f)
         return -1;
