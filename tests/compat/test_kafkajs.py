@@ -50,7 +50,8 @@ def node(*args, timeout=300):
     r = subprocess.run([NODE, SCRIPT] + [str(a) for a in args], capture_output=True, text=True, timeout=timeout)
     assert r.returncode == 0, "node roundtrip.js %s exited %d:\n%s\n%s" % (
         " ".join(map(str, args)), r.returncode, r.stdout[-3000:], r.stderr[-5000:])
-    sys.stdout.write("  " + r.stderr.strip().splitlines()[-1] + "\n" if r.stderr.strip() else "")
+    if r.stderr.strip():
+        print("  " + r.stderr.strip().splitlines()[-1], flush=True)
     return r
 
 
