@@ -93,3 +93,41 @@ def parse_create_topics_v0_response(resp):
         err, = struct.unpack_from(">h", resp, off); off += 2
         out.append((name, err))
     return corr, out
+
+
+def fetch_v4(topic, partitions, max_wait=500, min_bytes=1, max_bytes=0x7FFFFFFF, partition_max_bytes=1 << 20):
+    """partitions: list of (partition, fetch_offset)."""
+    body = struct.pack(">iiiib", -1, max_wait, min_bytes, max_bytes, 0) + struct.pack(">i", 1) + string(topic)
+    body += struct.pack(">i", len(partitions))
+    for p, off in partitions:
+        body += struct.pack(">iqi", p, off, partition_max_bytes)
+    return body
+
+
+def parse_fetch_v4_response(resp):
+    """-> {partition: (error, high_watermark, records_bytes)}"""
+    off = 8  # correlation id, throttle
+    n, = struct.unpack_from(">i", resp, off); off += 4
+    out = {}
+    for _ in range(n):
+        tl, = struct.unpack_from(">h", resp, off); off += 2 + tl
+        pn, = struct.unpack_from(">i", resp, off); off += 4
+        for _ in range(pn):
+            p, err, hw, lso = struct.unpack_from(">ihqq", resp, off); off += 22
+            na, = struct.unpack_from(">i", resp, off); off += 4
+            off += max(na, 0) * 16
+            rl, = struct.unpack_from(">i", resp, off); off += 4
+            recs = resp[off:off + max(rl, 0)]; off += max(rl, 0)
+            out[p] = (err, hw, recs)
+    return out
+
+
+def batch_offsets(records_bytes):
+    """Base offsets and record counts of the batches in a fetched records blob."""
+    out, off = [], 0
+    while off + 61 <= len(records_bytes):
+        base, blen = struct.unpack_from(">qi", records_bytes, off)
+        count, = struct.unpack_from(">i", records_bytes, off + 57)
+        out.append((base, count))
+        off += 12 + blen
+    return out

@@ -1,0 +1,160 @@
+#!/usr/bin/env python3
+"""Admin APIs through librdkafka's AdminClient (DescribeConfigs, CreatePartitions,
+DeleteTopics), ListOffsets by timestamp, and Fetch's long-poll and size rules
+over the raw protocol."""
+import os
+import sys
+import threading
+import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from harness import Broker, RawClient, run_tests  # noqa: E402
+import kafka_wire as kw  # noqa: E402
+from confluent_kafka import Consumer, Producer, TopicPartition  # noqa: E402
+from confluent_kafka.admin import AdminClient, ConfigResource, NewPartitions, NewTopic  # noqa: E402
+
+SOURCE_DYNAMIC_TOPIC, SOURCE_STATIC_BROKER, SOURCE_DEFAULT = 1, 4, 5
+
+
+def test_describe_configs_topic_and_broker():
+    with Broker(overrides={"log.segment.bytes": "1048576"}) as b:
+        admin = AdminClient({"bootstrap.servers": b.bootstrap})
+        admin.create_topics([NewTopic("cfg", 2, 1, config={"retention.ms": "3600000", "cleanup.policy": "compact"})])["cfg"].result(30)
+        res = admin.describe_configs([ConfigResource(ConfigResource.Type.TOPIC, "cfg")])
+        cfg = list(res.values())[0].result(30)
+        assert cfg["retention.ms"].value == "3600000" and cfg["retention.ms"].source == SOURCE_DYNAMIC_TOPIC, cfg["retention.ms"]
+        assert cfg["cleanup.policy"].value == "compact"
+        assert cfg["segment.bytes"].value == "1048576" and cfg["segment.bytes"].source == SOURCE_STATIC_BROKER
+        assert cfg["max.message.bytes"].value == "1048588" and cfg["max.message.bytes"].source == SOURCE_DEFAULT
+        res = admin.describe_configs([ConfigResource(ConfigResource.Type.BROKER, "0")])
+        bcfg = list(res.values())[0].result(30)
+        assert bcfg["log.segment.bytes"].value == "1048576", bcfg["log.segment.bytes"]
+        assert bcfg["num.partitions"].value == "1"
+        assert bcfg["auto.create.topics.enable"].value == "true"
+        # invalid config at create time: INVALID_CONFIG naming the key
+        f = admin.create_topics([NewTopic("bad", 1, 1, config={"retention.ms": "soon"})])["bad"]
+        try:
+            f.result(30)
+            raise AssertionError("invalid config accepted")
+        except Exception as e:  # KafkaException
+            assert "retention.ms" in str(e), e
+        # unknown topic
+        res = admin.describe_configs([ConfigResource(ConfigResource.Type.TOPIC, "nope")])
+        try:
+            list(res.values())[0].result(30)
+            raise AssertionError("describe of unknown topic succeeded")
+        except Exception as e:
+            assert "UNKNOWN_TOPIC" in str(e) or "does not exist" in str(e), e
+
+
+def test_create_partitions_and_delete_topics():
+    with Broker() as b:
+        admin = AdminClient({"bootstrap.servers": b.bootstrap})
+        admin.create_topics([NewTopic("grow", 1, 1)])["grow"].result(30)
+        admin.create_partitions([NewPartitions("grow", 4)])["grow"].result(30)
+        md = admin.list_topics(timeout=10)
+        assert len(md.topics["grow"].partitions) == 4
+        assert os.path.isdir(os.path.join(b.log_dir, "grow-3"))
+        try:
+            admin.create_partitions([NewPartitions("grow", 2)])["grow"].result(30)
+            raise AssertionError("shrinking partitions succeeded")
+        except Exception as e:
+            assert "INVALID_PARTITIONS" in str(e) or "partitions" in str(e), e
+        p = Producer({"bootstrap.servers": b.bootstrap})
+        for i in range(10):
+            p.produce("grow", value=b"x", partition=3)
+        assert p.flush(10) == 0
+        admin.delete_topics(["grow"])["grow"].result(30)
+        assert "grow" not in admin.list_topics(timeout=10).topics
+        assert not any(d.startswith("grow-") for d in os.listdir(b.log_dir)), os.listdir(b.log_dir)
+        try:
+            admin.delete_topics(["grow"])["grow"].result(30)
+            raise AssertionError("deleting a missing topic succeeded")
+        except Exception as e:
+            assert "UNKNOWN_TOPIC" in str(e), e
+        # recreate with the same name: a fresh, empty topic
+        admin.create_topics([NewTopic("grow", 1, 1)])["grow"].result(30)
+        c = Consumer({"bootstrap.servers": b.bootstrap, "group.id": "x"})
+        lo, hi = c.get_watermark_offsets(TopicPartition("grow", 0), timeout=10)
+        assert (lo, hi) == (0, 0), (lo, hi)
+        c.close()
+
+
+def test_list_offsets_by_timestamp():
+    with Broker() as b:
+        admin = AdminClient({"bootstrap.servers": b.bootstrap})
+        admin.create_topics([NewTopic("ts", 1, 1)])["ts"].result(30)
+        p = Producer({"bootstrap.servers": b.bootstrap, "linger.ms": 0})
+        base = 1_700_000_000_000
+        for i in range(100):
+            p.produce("ts", value=b"v%d" % i, timestamp=base + i * 1000)
+            p.flush(10)  # one batch per record, so every timestamp is indexed at batch level
+        c = Consumer({"bootstrap.servers": b.bootstrap, "group.id": "x"})
+        for ts, want in [(base, 0), (base + 42_000, 42), (base + 42_500, 43), (base - 5, 0), (base + 10**7, -1)]:
+            got = c.offsets_for_times([TopicPartition("ts", 0, ts)], timeout=10)[0].offset
+            assert got == want, (ts, got, want)
+        assert c.get_watermark_offsets(TopicPartition("ts", 0), timeout=10) == (0, 100)
+        c.close()
+
+
+def test_fetch_long_poll_and_sizes():
+    with Broker() as b:
+        c = RawClient(b.port)
+        c.request(19, 0, kw.create_topics_v0("lp", 2))
+        c.recv_frame()
+        # empty partition: the broker holds the fetch for max_wait, then answers empty
+        t0 = time.time()
+        c.request(1, 4, kw.fetch_v4("lp", [(0, 0)], max_wait=1500, min_bytes=1))
+        res = kw.parse_fetch_v4_response(c.recv_frame())
+        waited = time.time() - t0
+        assert res[0][0] == 0 and res[0][2] == b"", res
+        assert waited >= 1.2, "fetch returned after %.2fs, before max.wait.ms" % waited
+
+        # data arriving during the wait completes the fetch early
+        def produce_later():
+            time.sleep(0.5)
+            p = RawClient(b.port)
+            p.request(0, 3, kw.produce_v3("lp", 0, kw.record_batch([(b"k", b"v")])))
+            p.recv_frame()
+            p.close()
+        th = threading.Thread(target=produce_later)
+        th.start()
+        t0 = time.time()
+        c.request(1, 4, kw.fetch_v4("lp", [(0, 0)], max_wait=20000, min_bytes=1))
+        res = kw.parse_fetch_v4_response(c.recv_frame())
+        waited = time.time() - t0
+        th.join()
+        assert kw.batch_offsets(res[0][2]) == [(0, 1)], res
+        assert waited < 15, "the produce did not wake the parked fetch (%.1fs)" % waited
+
+        # sizes: partition_max_bytes smaller than one batch still returns that first batch whole;
+        # more batches only while they fit
+        p = RawClient(b.port)
+        for i in range(5):
+            p.request(0, 3, kw.produce_v3("lp", 1, kw.record_batch([(b"k", b"x" * 1000)])))
+            p.recv_frame()
+        c.request(1, 4, kw.fetch_v4("lp", [(1, 0)], max_wait=0, partition_max_bytes=10))
+        res = kw.parse_fetch_v4_response(c.recv_frame())
+        assert kw.batch_offsets(res[1][2]) == [(0, 1)], kw.batch_offsets(res[1][2])
+        c.request(1, 4, kw.fetch_v4("lp", [(1, 2)], max_wait=0, partition_max_bytes=2500))
+        res = kw.parse_fetch_v4_response(c.recv_frame())
+        assert kw.batch_offsets(res[1][2]) == [(2, 1), (3, 1)], kw.batch_offsets(res[1][2])
+        # response max_bytes caps the second partition once the first filled it
+        c.request(1, 4, kw.fetch_v4("lp", [(0, 0), (1, 0)], max_wait=0, max_bytes=100))
+        res = kw.parse_fetch_v4_response(c.recv_frame())
+        assert kw.batch_offsets(res[0][2]) == [(0, 1)] and res[1][2] == b"", res
+        # out of range
+        c.request(1, 4, kw.fetch_v4("lp", [(1, 99)], max_wait=0))
+        res = kw.parse_fetch_v4_response(c.recv_frame())
+        assert res[1][0] == 1 and res[1][1] == 5, res  # OFFSET_OUT_OF_RANGE, high watermark 5
+        p.close()
+        c.close()
+
+
+if __name__ == "__main__":
+    run_tests([
+        test_describe_configs_topic_and_broker,
+        test_create_partitions_and_delete_topics,
+        test_list_offsets_by_timestamp,
+        test_fetch_long_poll_and_sizes,
+    ])
