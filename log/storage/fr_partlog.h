@@ -5,7 +5,10 @@
  * <20-digit base offset>.log (record batches, magic v2, byte-for-byte as
  * produced but for the broker-assigned base offset), .index (sparse
  * relative offset -> file position, 8-byte entries) and .timeindex (sparse
- * timestamp -> relative offset, 12-byte entries).
+ * timestamp -> relative offset, 12-byte entries).  The indexes live in
+ * memory and are written when a segment rolls and at close; the active
+ * segment's are rebuilt by recovery at every open.  Internals: segment.h,
+ * offset_index.h, time_index.h, recovery.h.
  *
  * Threading: a partlog has its own mutex.  fr_partlog_append, _read,
  * _offset_for_time and the offset getters may be called from any thread;
