@@ -12,7 +12,9 @@ and what the producer's delivery reports said:
                                                     set per-record headers)
   timestamp base_ts + i  (ms, CreateTime)          (where the client can set it)
 """
+import glob
 import os
+import struct
 import sys
 import time
 import zlib
@@ -156,6 +158,56 @@ def verify(consumed, n, *, producer, codec, what=None, base_ts=None, ts_window=N
         p.add("records not spread over all partitions", "partitions used: %r" % sorted(offsets))
     p.check()
     return count
+
+
+CODEC_IDS = {"none": 0, "gzip": 1, "snappy": 2, "lz4": 3, "zstd": 4}
+
+
+def stored_batches(log_dir, topic, partition):
+    """Walks the batch headers of <log_dir>/<topic>-<partition>/*.log:
+    [(base_offset, last_offset_delta, magic, attributes, record_count)]."""
+    out = []
+    for path in sorted(glob.glob(os.path.join(log_dir, "%s-%d" % (topic, partition), "*.log"))):
+        with open(path, "rb") as f:
+            data = f.read()
+        pos = 0
+        while pos + 61 <= len(data):
+            base, length = struct.unpack_from(">qi", data, pos)
+            if length <= 0:
+                break
+            magic = data[pos + 16]
+            attributes, last_delta = struct.unpack_from(">hi", data, pos + 21)
+            count = struct.unpack_from(">i", data, pos + 57)[0]
+            out.append((base, last_delta, magic, attributes, count))
+            pos += 12 + length
+    return out
+
+
+def check_stored_codec(log_dir, topic, codec, n, partitions=PARTITIONS):
+    """The broker keeps batches as produced: every stored batch is magic v2,
+    carries the producer's codec in its attributes, and together they hold
+    offsets 0..end-1 of each partition, n records in all. Producers may send
+    a tiny batch uncompressed when compressing doesn't pay off (librdkafka
+    does), so batches of fewer than 10 records may say "none"."""
+    p = Problems("%s on disk" % topic)
+    total = 0
+    for part in range(partitions):
+        batches = stored_batches(log_dir, topic, part)
+        if not batches:
+            p.add("no batches", "p%d" % part)
+        expect_base = 0
+        for (base, last_delta, magic, attributes, count) in batches:
+            if magic != 2:
+                p.add("magic", "p%d batch @%d magic %d" % (part, base, magic))
+            if attributes & 7 != CODEC_IDS[codec] and not (attributes & 7 == 0 and count < 10):
+                p.add("stored codec is not the configured one", "p%d batch @%d attributes 0x%x, producer configured %s" % (part, base, attributes, codec))
+            if base != expect_base or last_delta != count - 1:
+                p.add("batch offsets", "p%d batch @%d (+%d, %d records), expected base %d" % (part, base, last_delta, count, expect_base))
+            expect_base = base + last_delta + 1
+            total += count
+    if total != n:
+        p.add("record count", "%d stored, %d produced" % (total, n))
+    p.check()
 
 
 def timed(label):

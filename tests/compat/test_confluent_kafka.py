@@ -42,9 +42,16 @@ def create_topic(bootstrap, topic, partitions=cc.PARTITIONS):
     assert sorted(t.partitions) == list(range(partitions)), t.partitions
 
 
-def produce(bootstrap, topic, codec, n, base_ts, src=CLIENT):
-    """Produces records 0..n-1; returns {i: (partition, offset)} from the delivery reports."""
-    p = Producer({
+def produce(bootstrap, topic, codec, n, base_ts, src=CLIENT, log_lines=None):
+    """Produces records 0..n-1; returns {i: (partition, offset)} from the delivery reports.
+    librdkafka's log lines go to log_lines when given."""
+    extra = {}
+    if log_lines is not None:
+        # debug=msg: librdkafka's "not compressing" line is a NOTICE only once
+        # a day per broker (and never on a host up for less than a day)
+        extra["logger"] = _capture_logger("freshet.compat.producer.%s" % topic, log_lines)
+        extra["debug"] = "msg"
+    p = Producer(dict(extra, **{
         "bootstrap.servers": bootstrap,
         "compression.codec": codec,
         "linger.ms": 50,
@@ -54,7 +61,7 @@ def produce(bootstrap, topic, codec, n, base_ts, src=CLIENT):
         "queue.buffering.max.kbytes": 1048576,
         "acks": "all",
         "enable.idempotence": False,
-    })
+    }))
     delivered = {}
     errors = []
 
@@ -119,17 +126,30 @@ def consume(bootstrap, topic, n, partitions=cc.PARTITIONS, timeout=180, extra_co
     return out
 
 
+def check_librdkafka_compressed(log_lines, codec):
+    """librdkafka silently sends a batch uncompressed when it decides from the
+    broker's ApiVersions that the broker can't take the codec, logging one
+    NOTICE line "Broker does not support compression type X: not compressing
+    batch"; that must not happen."""
+    refused = [ln for ln in log_lines if "does not support compression" in ln]
+    assert not refused, "librdkafka did not compress (%s) because of the broker's ApiVersions answer:\n  %s" % (
+        codec, "\n  ".join(refused[:3]))
+
+
 def roundtrip(codec):
     n = cc.N_RECORDS
     with broker() as b:
         topic = cc.topic_name(CLIENT, codec)
         create_topic(b.bootstrap, topic)
         base_ts = cc.base_timestamp()
+        log_lines = []
         with cc.timed("confluent produce %d %s" % (n, codec)):
-            delivered = produce(b.bootstrap, topic, codec, n, base_ts)
+            delivered = produce(b.bootstrap, topic, codec, n, base_ts, log_lines=log_lines)
         with cc.timed("confluent consume %d %s" % (n, codec)):
             got = consume(b.bootstrap, topic, n)
         cc.verify(got, n, producer=CLIENT, codec=codec, base_ts=base_ts, delivered=delivered)
+        check_librdkafka_compressed(log_lines, codec)
+        cc.check_stored_codec(b.log_dir, topic, codec, n)
 
 
 def test_codec_none():
@@ -152,13 +172,118 @@ def test_codec_zstd():
     roundtrip("zstd")
 
 
+def middle_offsets(log_dir, topic, partition, how_many=3):
+    """Offsets strictly inside stored compressed multi-record batches of a partition."""
+    out = []
+    for (base, last_delta, _magic, attrs, _count) in cc.stored_batches(log_dir, topic, partition):
+        if last_delta >= 2 and attrs & 7:
+            out.append(base + last_delta // 2 + 1)
+        if len(out) == how_many:
+            break
+    return out
+
+
+def consume_from(bootstrap, topic, partition, offset, count, extra_conf=None):
+    """Up to count records of one partition from offset on."""
+    conf = {"bootstrap.servers": bootstrap, "group.id": "freshet-compat-unused", "enable.auto.commit": False,
+            "enable.auto.offset.store": False, "auto.offset.reset": "error"}
+    conf.update(extra_conf or {})
+    c = Consumer(conf)
+    out = []
+    try:
+        c.assign([TopicPartition(topic, partition, offset)])
+        deadline = time.time() + 60
+        while len(out) < count:
+            assert time.time() < deadline, "timed out reading p%d from %d: %d records" % (partition, offset, len(out))
+            for m in c.consume(num_messages=count - len(out), timeout=1.0):
+                assert m.error() is None, m.error()
+                out.append((m.offset(), m.key()))
+    finally:
+        c.close()
+    return out
+
+
+def test_fetch_inside_compressed_batches_and_small_fetch_sizes():
+    """Starting at an offset in the middle of a compressed batch returns that
+    record first (the broker sends the whole batch, the client skips the
+    head); and a fetch size smaller than one batch still makes progress
+    (KIP-74: the first batch is returned whole even when it is bigger)."""
+    n = 30000
+    with broker() as b:
+        topic = "compat-confluent-midbatch"
+        create_topic(b.bootstrap, topic)
+        base_ts = cc.base_timestamp()
+        delivered = produce(b.bootstrap, topic, "zstd", n, base_ts)  # the codec librdkafka 2.0.2 compresses with here
+        where = {v: cc.key_of(i) for i, v in delivered.items()}
+        small = {"fetch.max.bytes": 1024, "max.partition.fetch.bytes": 1024, "message.max.bytes": 1000}
+        for part in range(cc.PARTITIONS):
+            mids = middle_offsets(b.log_dir, topic, part)
+            assert mids, "no multi-record batches stored in p%d: %r" % (part, cc.stored_batches(b.log_dir, topic, part)[:5])
+            for off in mids:
+                got = consume_from(b.bootstrap, topic, part, off, 5)
+                assert got == [(o, where[(part, o)]) for o in range(off, off + 5)], (part, off, got)
+            got = consume_from(b.bootstrap, topic, part, 0, 2000, extra_conf=small)
+            assert got == [(o, where[(part, o)]) for o in range(0, 2000)], (part, got[:5])
+
+
+def test_offsets_for_times():
+    """ListOffsets by timestamp: the earliest offset whose timestamp is >= the
+    target, -1 (end) past the last one."""
+    n = 20000
+    with broker() as b:
+        topic = "compat-confluent-times"
+        create_topic(b.bootstrap, topic)
+        base_ts = cc.base_timestamp()
+        delivered = produce(b.bootstrap, topic, "gzip", n, base_ts)
+        by_part = {}
+        for i, (part, off) in delivered.items():
+            by_part.setdefault(part, []).append((off, i))
+        c = Consumer({"bootstrap.servers": b.bootstrap, "group.id": "freshet-compat-unused", "enable.auto.commit": False})
+        try:
+            for part, recs in sorted(by_part.items()):
+                recs.sort()
+                idx = [i for _, i in recs]
+                cases = [(base_ts - 1000, 0), (base_ts + idx[0], 0), (base_ts + idx[-1] + 1, -1)]
+                for k in (len(idx) // 3, len(idx) // 2, len(idx) - 1):
+                    cases.append((base_ts + idx[k], recs[k][0]))
+                    if idx[k] - idx[k - 1] > 1:  # a timestamp between two records -> the later one
+                        cases.append((base_ts + idx[k] - 1, recs[k][0]))
+                for ts, want in cases:  # one per request: librdkafka merges duplicate partitions
+                    (tp,) = c.offsets_for_times([TopicPartition(topic, part, ts)], timeout=30)
+                    assert tp.error is None, tp.error
+                    assert tp.offset == want, "p%d ts=%d (base+%d): got offset %d want %d" % (part, ts, ts - base_ts, tp.offset, want)
+        finally:
+            c.close()
+
+
+def test_restart_then_consume():
+    """Everything acknowledged is there, unchanged, after a broker restart."""
+    n = cc.N_RECORDS
+    with broker() as b:
+        topic = "compat-confluent-restart"
+        create_topic(b.bootstrap, topic)
+        base_ts = cc.base_timestamp()
+        delivered = produce(b.bootstrap, topic, "zstd", n, base_ts)
+        b.restart()
+        got = consume(b.bootstrap, topic, n)
+        cc.verify(got, n, producer=CLIENT, codec="zstd", what="confluent/zstd after restart", base_ts=base_ts, delivered=delivered)
+
+
 class _Capture(logging.Handler):
-    def __init__(self):
+    def __init__(self, lines=None):
         super().__init__(logging.DEBUG)
-        self.lines = []
+        self.lines = [] if lines is None else lines
 
     def emit(self, record):
         self.lines.append(record.getMessage())
+
+
+def _capture_logger(name, lines):
+    log = logging.getLogger(name)
+    log.setLevel(logging.DEBUG)
+    log.propagate = False
+    log.handlers[:] = [_Capture(lines)]
+    return log
 
 
 def test_no_group_requests_with_assign():
@@ -172,12 +297,8 @@ def test_no_group_requests_with_assign():
         base_ts = cc.base_timestamp()
         delivered = produce(b.bootstrap, topic, "none", n, base_ts)
         cap = _Capture()
-        log = logging.getLogger("freshet.compat.rdkafka")
-        log.setLevel(logging.DEBUG)
-        log.propagate = False
-        log.addHandler(cap)
+        log = _capture_logger("freshet.compat.rdkafka", cap.lines)
         got = consume(b.bootstrap, topic, n, extra_conf={"debug": "protocol,cgrp", "logger": log})
-        time.sleep(0)
         cc.verify(got, n, producer=CLIENT, codec="none", base_ts=base_ts, delivered=delivered)
         sent = [ln for ln in cap.lines if "Sent " in ln and "Request" in ln]
         assert any("Sent FetchRequest" in ln for ln in sent), "protocol debug log not captured:\n" + "\n".join(cap.lines[:50])
@@ -187,4 +308,5 @@ def test_no_group_requests_with_assign():
 
 if __name__ == "__main__":
     cc.run_tests([test_codec_none, test_codec_gzip, test_codec_snappy, test_codec_lz4, test_codec_zstd,
-                  test_no_group_requests_with_assign])
+                  test_no_group_requests_with_assign, test_fetch_inside_compressed_batches_and_small_fetch_sizes,
+                  test_offsets_for_times, test_restart_then_consume])

@@ -122,6 +122,7 @@ def roundtrip(codec):
         with cc.timed("kafka-python consume %d %s" % (n, codec)):
             got = consume(b.bootstrap, topic, n)
         cc.verify(got, n, producer=CLIENT, codec=codec, base_ts=base_ts, delivered=delivered)
+        cc.check_stored_codec(b.log_dir, topic, codec, n)
 
 
 def test_codec_none():

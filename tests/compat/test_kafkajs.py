@@ -100,6 +100,7 @@ def roundtrip(codec, cross_consume=False):
         with cc.timed("kafkajs consume %d %s" % (n, codec)):
             got = consume(b.bootstrap, topic, work)
         cc.verify(got, n, producer=CLIENT, codec=codec, base_ts=base_ts, delivered=delivered)
+        cc.check_stored_codec(b.log_dir, topic, codec, n)
         if cross_consume:
             with cc.timed("confluent consume %d kafkajs/%s" % (n, codec)):
                 got = ck.consume(b.bootstrap, topic, n)
