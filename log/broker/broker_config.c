@@ -23,7 +23,7 @@ static const char *const accepted_keys[] = {
     "controller.listener.names", "inter.broker.listener.name", "listener.security.protocol.map",
     "offsets.topic.num.partitions", "offsets.retention.minutes", "min.insync.replicas",
     "log.cleaner.enable", "log.cleaner.threads", "log.preallocate", "log.roll.jitter.ms",
-    "log.roll.jitter.hours", "log.index.size.max.bytes", "log.message.timestamp.type",
+    "log.roll.jitter.hours", "log.message.timestamp.type",
     "log.cleaner.delete.retention.ms", "log.cleaner.min.cleanable.ratio",
     "log.cleaner.min.compaction.lag.ms", "log.cleaner.max.compaction.lag.ms",
     "log.segment.delete.delay.ms", "log.flush.scheduler.interval.ms",
@@ -268,6 +268,9 @@ int fr_broker_config_load(fr_broker_config_t *cfg, const fr_props_t *props, char
         } else if (strcmp(k, "log.index.interval.bytes") == 0) {
             NUM(0, I32, "INT");
             cfg->log.index_interval_bytes = (int32_t)v;
+        } else if (strcmp(k, "log.index.size.max.bytes") == 0) {
+            NUM(4, I32, "INT");
+            cfg->log.index_max_bytes = (int32_t)v;
         } else if (strcmp(k, "message.max.bytes") == 0) {
             NUM(0, I32, "INT");
             cfg->log.max_message_bytes = (int32_t)v;

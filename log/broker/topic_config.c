@@ -171,6 +171,7 @@ void fr_topic_log_config(const fr_broker_config_t *broker, const fr_props_t *o, 
     out->segment_ms = override_long(o, "segment.ms", out->segment_ms);
     out->index_interval_bytes = (int32_t)override_long(o, "index.interval.bytes", out->index_interval_bytes);
     out->max_message_bytes = (int32_t)override_long(o, "max.message.bytes", out->max_message_bytes);
+    out->index_max_bytes = (int32_t)override_long(o, "segment.index.bytes", out->index_max_bytes);
     out->flush_interval_messages = override_long(o, "flush.messages", out->flush_interval_messages);
     out->flush_interval_ms = override_long(o, "flush.ms", out->flush_interval_ms);
 }
