@@ -145,5 +145,37 @@ def test_codec_zstd():
     roundtrip("zstd")
 
 
+def test_seek_inside_compressed_batches():
+    """Seeking to an offset inside a compressed batch: the broker returns the
+    whole batch and kafka-python must hand out that offset first."""
+    n = 30000
+    with broker() as b:
+        topic = "compat-kafka-python-seek"
+        create_topic(b.bootstrap, topic)
+        delivered = produce(b.bootstrap, topic, "gzip", n, cc.base_timestamp())
+        where = {v: cc.key_of(i) for i, v in delivered.items()}
+        c = KafkaConsumer(bootstrap_servers=b.bootstrap, group_id=None, enable_auto_commit=False,
+                          auto_offset_reset="none", fetch_max_wait_ms=100)
+        try:
+            for part in range(cc.PARTITIONS):
+                batches = [bt for bt in cc.stored_batches(b.log_dir, topic, part) if bt[1] >= 2 and bt[3] & 7 == 1]
+                assert batches, "no compressed multi-record batches in p%d" % part
+                for (base, last_delta, _m, _a, _c) in batches[:3]:
+                    off = base + last_delta // 2 + 1
+                    tp = TopicPartition(topic, part)
+                    c.assign([tp])
+                    c.seek(tp, off)
+                    got = []
+                    deadline = time.time() + 30
+                    while len(got) < 5:
+                        assert time.time() < deadline, "timed out reading p%d from %d" % (part, off)
+                        for recs in c.poll(timeout_ms=1000, max_records=5 - len(got)).values():
+                            got += [(r.offset, r.key) for r in recs]
+                    assert got == [(o, where[(part, o)]) for o in range(off, off + 5)], (part, off, got)
+        finally:
+            c.close(autocommit=False)
+
+
 if __name__ == "__main__":
-    cc.run_tests([test_codec_none, test_codec_gzip, test_codec_snappy, test_codec_lz4, test_codec_zstd])
+    cc.run_tests([test_codec_none, test_codec_gzip, test_codec_snappy, test_codec_lz4, test_codec_zstd,
+                  test_seek_inside_compressed_batches])

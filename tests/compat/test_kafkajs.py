@@ -140,6 +140,7 @@ def test_confluent_produces_kafkajs_consumes():
             got = consume(b.bootstrap, topic, work)
             cc.verify(got, n, producer=ck.CLIENT, codec=codec, what="confluent->kafkajs/%s" % codec,
                       base_ts=base_ts, delivered=delivered)
+            cc.check_stored_codec(b.log_dir, topic, codec, n)  # else kafkajs decoded no librdkafka batch of that codec
 
 
 if __name__ == "__main__":
