@@ -264,6 +264,47 @@ def test_restart_then_consume():
         cc.verify(got, n, producer=CLIENT, codec="zstd", what="confluent/zstd after restart", base_ts=base_ts, delivered=delivered)
 
 
+def test_admin_client_topic_lifecycle():
+    """AdminClient: create with configs, describe them, refuse a duplicate,
+    add partitions (and use the new one), delete."""
+    from confluent_kafka.admin import ConfigResource, NewPartitions
+    with broker() as b:
+        admin = AdminClient({"bootstrap.servers": b.bootstrap})
+        topic = "compat-confluent-admin"
+        fs = admin.create_topics([NewTopic(topic, num_partitions=3, replication_factor=1,
+                                           config={"cleanup.policy": "compact", "retention.ms": "12345"})],
+                                 request_timeout=30)
+        fs[topic].result(timeout=60)
+        dup = admin.create_topics([NewTopic(topic, num_partitions=3, replication_factor=1)], request_timeout=30)
+        try:
+            dup[topic].result(timeout=60)
+            raise AssertionError("creating an existing topic succeeded")
+        except Exception as e:  # KafkaException(TOPIC_ALREADY_EXISTS)
+            err = e.args[0] if e.args else None
+            assert getattr(err, "code", lambda: None)() == KafkaError.TOPIC_ALREADY_EXISTS, e
+        res = ConfigResource(ConfigResource.Type.TOPIC, topic)
+        configs = admin.describe_configs([res], request_timeout=30)[res].result(timeout=60)
+        assert configs["cleanup.policy"].value == "compact", configs["cleanup.policy"]
+        assert configs["retention.ms"].value == "12345", configs["retention.ms"]
+        assert "segment.bytes" in configs, sorted(configs)
+        admin.create_partitions([NewPartitions(topic, 5)], request_timeout=30)[topic].result(timeout=60)
+        md = admin.list_topics(topic=topic, timeout=30)
+        assert sorted(md.topics[topic].partitions) == [0, 1, 2, 3, 4], md.topics[topic].partitions
+        p = Producer({"bootstrap.servers": b.bootstrap, "topic.metadata.refresh.interval.ms": 1000})
+        got = []
+        p.produce(topic, key=b"k", value=b"on-partition-4", partition=4,
+                  on_delivery=lambda err, m: got.append((err, m.partition(), m.offset())))
+        assert p.flush(30) == 0 and got == [(None, 4, 0)], got
+        recs = consume_from(b.bootstrap, topic, 4, 0, 1)
+        assert recs == [(0, b"k")], recs
+        admin.delete_topics([topic], request_timeout=30)[topic].result(timeout=60)
+        deadline = time.time() + 30
+        while topic in admin.list_topics(timeout=30).topics:
+            assert time.time() < deadline, "deleted topic still listed"
+            time.sleep(0.2)
+        admin = p = None  # closed before the broker stops: no "Disconnected" noise
+
+
 class _Capture(logging.Handler):
     def __init__(self, lines=None):
         super().__init__(logging.DEBUG)
@@ -308,4 +349,4 @@ def test_no_group_requests_with_assign():
 if __name__ == "__main__":
     cc.run_tests([test_codec_none, test_codec_gzip, test_codec_snappy, test_codec_lz4, test_codec_zstd,
                   test_no_group_requests_with_assign, test_fetch_inside_compressed_batches_and_small_fetch_sizes,
-                  test_offsets_for_times, test_restart_then_consume])
+                  test_offsets_for_times, test_restart_then_consume, test_admin_client_topic_lifecycle])
