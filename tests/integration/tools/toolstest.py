@@ -6,6 +6,7 @@ running broker, or --mock PATH to start tests/integration/tools/mock_cluster
 
     test_console_tools.py FRESHET BOOTSTRAP
     test_console_tools.py FRESHET --mock MOCK_CLUSTER
+    test_topics.py FRESHET --fake      (fake_admin_broker.py: the topic admin APIs only)
 
 Each check prints "ok   name" / "FAIL name" (+ details) / "skip name"; the
 run ends with "N passed, N failed, N skipped" and exits 1 if anything failed.
@@ -25,14 +26,15 @@ TIMEOUT = 60
 class Env:
     """What a test needs: the binary, the bootstrap address, and whether it is the mock."""
 
-    def __init__(self, freshet, bootstrap, mock_proc=None):
+    def __init__(self, freshet, bootstrap, mock_proc=None, kind="broker"):
         self.freshet = freshet
         self.bootstrap = bootstrap
         self.mock_proc = mock_proc
+        self.kind = kind  # "broker", "mock" (librdkafka's mock cluster) or "fake" (fake_admin_broker.py)
 
     @property
     def is_mock(self):
-        return self.mock_proc is not None
+        return self.kind == "mock"
 
     def run(self, *args, stdin=None, timeout=TIMEOUT, env=None):
         """Runs `freshet ARGS`; returns CompletedProcess with text stdout/stderr."""
@@ -69,14 +71,29 @@ def start_mock(mock_binary, topics=(), extra=()):
     return proc, line
 
 
-def parse_argv(usage, topics=(), mock_extra=()):
-    """Parses FRESHET (BOOTSTRAP | --mock MOCK) into an Env; topics are pre-created on the mock."""
+def start_fake():
+    """Starts fake_admin_broker.py beside this file; returns (proc, bootstrap)."""
+    script = os.path.join(os.path.dirname(os.path.abspath(__file__)), "fake_admin_broker.py")
+    proc = subprocess.Popen([sys.executable, script], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            text=True)
+    line = proc.stdout.readline().strip()
+    if not line:
+        proc.kill()
+        raise RuntimeError("fake_admin_broker did not start: %s" % proc.stderr.read())
+    return proc, line
+
+
+def parse_argv(usage, topics=(), mock_extra=(), allow_fake=False):
+    """Parses FRESHET (BOOTSTRAP | --mock MOCK | --fake) into an Env; topics are pre-created on the mock."""
     argv = sys.argv[1:]
     if len(argv) == 3 and argv[1] == "--mock":
         proc, bootstrap = start_mock(argv[2], topics, mock_extra)
-        return Env(argv[0], bootstrap, proc)
+        return Env(argv[0], bootstrap, proc, "mock")
+    if allow_fake and len(argv) == 2 and argv[1] == "--fake":
+        proc, bootstrap = start_fake()
+        return Env(argv[0], bootstrap, proc, "fake")
     if len(argv) == 2 and not argv[1].startswith("-"):
-        return Env(argv[0], argv[1])
+        return Env(argv[0], argv[1], None, "broker")
     sys.stderr.write(usage)
     sys.exit(2)
 
