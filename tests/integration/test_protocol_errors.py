@@ -14,6 +14,7 @@ import kafka_wire as kw  # noqa: E402
 CORRUPT_MESSAGE, UNKNOWN_TOPIC_OR_PARTITION, MESSAGE_TOO_LARGE = 2, 3, 10
 INVALID_TOPIC_EXCEPTION, UNSUPPORTED_VERSION, TOPIC_ALREADY_EXISTS = 17, 35, 36
 INVALID_PARTITIONS = 37
+UNSUPPORTED_FOR_MESSAGE_FORMAT = 43
 
 
 def still_serving(broker):
@@ -116,6 +117,11 @@ def test_produce_error_codes():
         c.request(0, 3, kw.produce_v3("t1", 0, good[:-3]))
         _, res = kw.parse_produce_v3_response(c.recv_frame())
         assert res[0][2] == CORRUPT_MESSAGE, res
+
+        # Produce v2 (message format v0/v1) is advertised for old clients' sake but not stored
+        c.request(0, 2, kw.produce_v3("t1", 1, good)[2:])  # v2 = v3 without the transactional id
+        _, res = kw.parse_produce_v3_response(c.recv_frame())  # v2's response has v3's layout
+        assert res[0][2] == UNSUPPORTED_FOR_MESSAGE_FORMAT, res
 
         # the good batch is still the only thing in the log: next offset is 1
         c.request(0, 3, kw.produce_v3("t1", 1, good))

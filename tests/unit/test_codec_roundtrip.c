@@ -113,7 +113,7 @@ FR_TEST(every_truncation_is_a_parse_error) {
 
 FR_TEST(api_table_is_sorted_and_complete) {
     static const struct { int16_t key, min, max, flex; } want[] = {
-        {FR_API_PRODUCE, 3, 9, 9},          {FR_API_FETCH, 4, 12, 12},
+        {FR_API_PRODUCE, 0, 9, 9},          {FR_API_FETCH, 4, 12, 12},
         {FR_API_LIST_OFFSETS, 0, 7, 6},     {FR_API_METADATA, 0, 12, 9},
         {FR_API_OFFSET_COMMIT, 0, 8, 8},    {FR_API_OFFSET_FETCH, 0, 8, 6},
         {FR_API_FIND_COORDINATOR, 0, 4, 3}, {FR_API_JOIN_GROUP, 0, 9, 6},
@@ -141,8 +141,8 @@ FR_TEST(api_table_is_sorted_and_complete) {
     FR_CHECK(fr_api_info(4) == NULL);
     FR_CHECK(fr_api_info(-1) == NULL);
     FR_CHECK_EQ_STR(fr_api_info(FR_API_LIST_OFFSETS)->name, "ListOffsets");
-    FR_CHECK_EQ_INT(fr_api_supports(FR_API_PRODUCE, 2), 0);
-    FR_CHECK_EQ_INT(fr_api_supports(FR_API_PRODUCE, 3), 1);
+    FR_CHECK_EQ_INT(fr_api_supports(FR_API_FETCH, 3), 0);
+    FR_CHECK_EQ_INT(fr_api_supports(FR_API_FETCH, 4), 1);
     FR_CHECK_EQ_INT(fr_api_is_flexible(FR_API_METADATA, 8), 0);
     FR_CHECK_EQ_INT(fr_api_is_flexible(FR_API_METADATA, 9), 1);
     FR_CHECK_EQ_INT(fr_api_is_flexible(FR_API_API_VERSIONS, 4), 1);

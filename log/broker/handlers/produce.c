@@ -3,6 +3,10 @@
  * validated (CRC, magic, size) and stored as sent, with the broker's base
  * offset patched in place; nothing is decompressed.  Errors are per
  * partition; other partitions of the same request still succeed.
+ *
+ * Versions 0-2 are advertised, as Kafka 3.x does, because librdkafka before
+ * 2.11 only compresses with gzip/snappy when the broker lists Produce v0; such
+ * requests (message format v0/v1) are answered UNSUPPORTED_FOR_MESSAGE_FORMAT.
  */
 #include "handlers.h"
 
@@ -21,6 +25,11 @@ static void append_one(fr_req_t *req, fr_topic_t *topic, int16_t acks,
     fr_partition_t *p = fr_topic_partition(topic, pd->index);
     if (!p) {
         pr->error_code = FR_ERR_UNKNOWN_TOPIC_OR_PARTITION;
+        return;
+    }
+    if (req->hdr.api_version < 3) {
+        /* v0-2 carry message format v0/v1, which this broker does not store */
+        pr->error_code = FR_ERR_UNSUPPORTED_FOR_MESSAGE_FORMAT;
         return;
     }
     if (pd->records.len <= 0) {
