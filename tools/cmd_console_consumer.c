@@ -88,7 +88,7 @@ static const tool_opt_t opts[] = {
      "Ignored: keys are printed as their bytes."},
     {"value-deserializer", TOOL_ARG, "String: deserializer for values",
      "Ignored: values are printed as their bytes."},
-    {"enable-systest-events", TOOL_FLAG, NULL, "Not supported."},
+    {"enable-systest-events", TOOL_FLAG, NULL, "Not supported: an error."},
     {"isolation-level", TOOL_ARG, "String",
      "Set to read_committed in order to filter out transactional messages which are not "
      "committed. Set to read_uncommitted to read all messages. (default: read_uncommitted)"},
@@ -233,6 +233,10 @@ static int check_args(const tool_args_t *a, consumer_cfg_t *cfg) {
         strcmp(fmt, "org.apache.kafka.tools.consumer.DefaultMessageFormatter") != 0) {
         fprintf(stderr, "Unsupported --formatter %s: only kafka.tools.DefaultMessageFormatter is supported\n",
                 fmt);
+        return 1;
+    }
+    if (tool_args_has(a, "enable-systest-events")) {
+        fprintf(stderr, "--enable-systest-events is not supported\n");
         return 1;
     }
     const char *iso = tool_args_value(a, "isolation-level");

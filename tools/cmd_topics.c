@@ -288,7 +288,8 @@ static rd_kafka_event_t *admin_wait(topics_ctx_t *c, rd_kafka_event_type_t type,
     rd_kafka_resp_err_t err = rd_kafka_event_error(ev);
     if (err) {
         if (err == RD_KAFKA_RESP_ERR__UNSUPPORTED_FEATURE)
-            snprintf(buf, sizeof(buf), "The broker does not support %s", api);
+            snprintf(buf, sizeof(buf), "The broker does not support %s: %s", api,
+                     rd_kafka_event_error_string(ev));
         else
             snprintf(buf, sizeof(buf), "%s", rd_kafka_event_error_string(ev));
         command_error(buf);

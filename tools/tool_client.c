@@ -145,11 +145,13 @@ rd_kafka_conf_t *tool_conf_new(const fr_props_t *props, char *err, size_t errlen
             long long bytes = strtoll(value, NULL, 10);
             snprintf(kb, sizeof(kb), "%lld", bytes > 1024 ? (bytes + 1023) / 1024 : 1);
             rc = conf_set(conf, "queue.buffering.max.kbytes", kb, err, errlen);
-        } else if (strcmp(key, "send.buffer.bytes") == 0 || strcmp(key, "receive.buffer.bytes") == 0) {
+        } else if (strcmp(key, "send.buffer.bytes") == 0) {
             /* Java's -1 (OS default) is librdkafka's 0. */
-            const char *v = strcmp(value, "-1") == 0 ? "0" : value;
-            rc = conf_set(conf, key[0] == 's' ? "socket.send.buffer.bytes" : "socket.receive.buffer.bytes",
-                          v, err, errlen);
+            rc = conf_set(conf, "socket.send.buffer.bytes", strcmp(value, "-1") == 0 ? "0" : value, err,
+                          errlen);
+        } else if (strcmp(key, "receive.buffer.bytes") == 0) {
+            rc = conf_set(conf, "socket.receive.buffer.bytes", strcmp(value, "-1") == 0 ? "0" : value,
+                          err, errlen);
         } else {
             rc = conf_set(conf, key, value, err, errlen);
         }
