@@ -1,0 +1,72 @@
+/*
+ * compression.h — Kafka's four record-batch codecs (attributes bits 0-2):
+ * gzip, snappy, lz4 and zstd, on top of Debian's zlib, libsnappy, liblz4 and
+ * libzstd.  Nothing here is on the produce/fetch path (batches pass through
+ * untouched); it serves the places where the broker must look inside a batch
+ * (ListOffsets by time, compaction, validation).
+ *
+ * Wire forms, as Kafka's producers write them:
+ *   gzip    a gzip stream (RFC 1952); several members one after the other are
+ *           read as one stream.  A zlib (RFC 1950) stream is accepted too.
+ *   snappy  the Java client's xerial snappy-java framing: magic
+ *           "\x82SNAPPY\0", int32 version, int32 min compatible version, then
+ *           blocks of int32 big-endian length + raw snappy.  librdkafka writes
+ *           raw snappy (no framing), so input without the magic is decoded as
+ *           one raw snappy block.
+ *   lz4     the LZ4 frame format (lz4frame.h); concatenated frames are read.
+ *   zstd    zstd frames, decoded with the streaming API (the content size
+ *           need not be recorded); concatenated frames are read.
+ *
+ * Output goes to a caller-owned fr_writer_t (common/fr_buf.h), appended after
+ * what it already holds.  Decompression stops at a hard cap on the bytes it
+ * appends, so a small "bomb" is an error, not an OOM.  On any error the
+ * writer is cut back to its length before the call (its buffer may have
+ * grown; its err field is left clear unless an allocation failed).
+ *
+ * Everything is thread-safe: each call sets up and frees its own codec state.
+ */
+#ifndef FR_COMPRESSION_H
+#define FR_COMPRESSION_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "fr_buf.h"
+
+/* Cap used when a caller passes max_out == 0. */
+#define FR_DECOMPRESS_DEFAULT_MAX ((size_t)64 << 20)
+
+/* The xerial snappy-java stream header. */
+#define FR_SNAPPY_XERIAL_MAGIC "\x82SNAPPY"  /* followed by a NUL: 8 bytes */
+#define FR_SNAPPY_XERIAL_MAGIC_LEN 8
+#define FR_SNAPPY_XERIAL_HEADER_LEN 16      /* magic + version + compat */
+
+/* "gzip", "snappy", ... ("none" for 0, "unknown" beyond 4). */
+const char *fr_compression_name(int codec);
+
+/*
+ * Decompresses in[0..len) (codec as in fr_compression_t, 1..4) and appends
+ * the result to out, which must not be in an error state.  At most max_out
+ * bytes are appended (0: FR_DECOMPRESS_DEFAULT_MAX); more is an error.
+ * Returns:
+ *   0                                   out holds the data after what it held
+ *   FR_ERR_CORRUPT_MESSAGE              bad or truncated data, trailing bytes,
+ *                                       or output beyond max_out
+ *   FR_ERR_UNSUPPORTED_COMPRESSION_TYPE codec is not 1..4
+ *   FR_ERR_NOMEM                        an allocation failed
+ * *why (may be NULL) gets a static string saying what went wrong.  in is
+ * only read; any byte sequence is safe to pass.
+ */
+int fr_decompress(int codec, const uint8_t *in, size_t len, fr_writer_t *out, size_t max_out,
+                  const char **why);
+
+/*
+ * Compresses in[0..len) with codec (1..4) at the codec's default level and
+ * appends the result to out, in the forms above (snappy: xerial framing with
+ * 32 KiB blocks, as the Java client writes; lz4: independent 64 KiB blocks,
+ * which every Kafka client reads).  Returns 0,
+ * FR_ERR_UNSUPPORTED_COMPRESSION_TYPE or FR_ERR_NOMEM (out cut back).
+ */
+int fr_compress(int codec, const uint8_t *in, size_t len, fr_writer_t *out);
+
+#endif
