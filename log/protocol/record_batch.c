@@ -5,6 +5,7 @@
  */
 #include "record_batch.h"
 
+#include "compression.h"
 #include "crc32c.h"
 
 /* ---- header and framing ---- */
@@ -255,4 +256,67 @@ int fr_record_iter_next(fr_record_iter_t *it, fr_record_t *rec) {
     rec->timestamp = (int64_t)((uint64_t)it->base_timestamp + (uint64_t)rec->timestamp_delta);
     it->index++;
     return 1;
+}
+
+/* ---- records of any batch (compressed ones decompressed into scratch) ---- */
+
+static int iter_fail(fr_record_iter_t *it, int err, const char *why) {
+    it->count = 0;
+    it->err = err;
+    it->why = why;
+    return err;
+}
+
+int fr_record_iter_init_any(fr_record_iter_t *it, const uint8_t *batch, size_t len,
+                            const fr_batch_header_t *h, fr_writer_t *scratch, size_t max_bytes) {
+    int codec = fr_batch_compression(h);
+
+    if (codec == FR_COMPRESSION_NONE)
+        return fr_record_iter_init(it, batch, len, h);
+    fr_reader_init(&it->r, NULL, 0);
+    it->base_offset = h->base_offset;
+    it->base_timestamp = h->base_timestamp;
+    it->count = h->records_count;
+    it->last_delta = h->last_offset_delta;
+    it->prev_delta = -1;
+    it->index = 0;
+    it->err = 0;
+    it->why = NULL;
+    if (len < FR_BATCH_HEADER_SIZE)
+        return iter_fail(it, FR_ERR_INVALID_RECORD, "batch shorter than its header");
+    if (h->records_count < 0)
+        return iter_fail(it, FR_ERR_INVALID_RECORD, "negative recordsCount");
+
+    const char *why = NULL;
+    fr_writer_reset(scratch);
+    int rc = fr_decompress(codec, batch + FR_BATCH_HEADER_SIZE, len - FR_BATCH_HEADER_SIZE, scratch,
+                           max_bytes, &why);
+    if (rc)
+        return iter_fail(it, rc, why);
+    fr_reader_init(&it->r, scratch->buf, scratch->len);
+    return 0;
+}
+
+int fr_batch_find_time(const uint8_t *batch, size_t len, const fr_batch_header_t *h, int64_t ts,
+                       fr_writer_t *scratch, size_t max_bytes, int64_t *offset, int64_t *timestamp,
+                       const char **why) {
+    fr_record_iter_t it;
+    fr_record_t rec;
+    const char *unused;
+
+    if (!why)
+        why = &unused;
+    *why = NULL;
+    if (fr_record_iter_init_any(&it, batch, len, h, scratch, max_bytes) == 0) {
+        while (fr_record_iter_next(&it, &rec)) {
+            int64_t rts = fr_batch_is_log_append_time(h) ? h->max_timestamp : rec.timestamp;
+            if (rts >= ts) {
+                *offset = rec.offset;
+                *timestamp = rts;
+                return 0;
+            }
+        }
+    }
+    *why = it.why;
+    return it.err ? it.err : FR_ERR_NOT_FOUND;
 }

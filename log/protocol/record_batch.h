@@ -3,6 +3,9 @@
  * iteration over a buffer of batches, in-place offset patching, and iteration
  * over the records of an uncompressed batch.
  *
+ * Records of compressed batches are decoded only by fr_record_iter_init_any
+ * and fr_batch_find_time (off the hot path; see compression.h).
+ *
  * Layout (all big-endian; offsets from the start of the batch):
  *
  *    0 baseOffset int64          27 baseTimestamp int64
@@ -220,6 +223,39 @@ typedef struct fr_record_iter {
 int fr_record_iter_init(fr_record_iter_t *it, const uint8_t *batch, size_t len,
                         const fr_batch_header_t *h);
 int fr_record_iter_next(fr_record_iter_t *it, fr_record_t *rec);
+
+/*
+ * Record iterator over one whole batch, compressed or not, for callers off
+ * the hot path (ListOffsets by time, compaction, down-conversion).  The
+ * records section of a compressed batch is decompressed (compression.h) into
+ * scratch, a writer the caller owns and may reuse from batch to batch: it is
+ * reset first, and the output is capped at max_bytes (0:
+ * FR_DECOMPRESS_DEFAULT_MAX).  Records then point into scratch and stay valid
+ * until scratch is reset or freed; an uncompressed batch is iterated in place
+ * exactly as by fr_record_iter_init, and scratch is not touched.  Iterate
+ * with fr_record_iter_next, which applies the same checks.
+ * Returns 0, or (with it->err, it->why set and nothing to iterate):
+ * FR_ERR_CORRUPT_MESSAGE (records do not decompress, or exceed max_bytes),
+ * FR_ERR_UNSUPPORTED_COMPRESSION_TYPE (codec 5..7), FR_ERR_NOMEM,
+ * FR_ERR_INVALID_RECORD (batch shorter than its header, negative count).
+ */
+int fr_record_iter_init_any(fr_record_iter_t *it, const uint8_t *batch, size_t len,
+                            const fr_batch_header_t *h, fr_writer_t *scratch, size_t max_bytes);
+
+/*
+ * ListOffsets by time inside one batch, as Kafka's searchForTimestamp does
+ * for a batch whose max timestamp reaches ts: the first record in offset
+ * order whose timestamp is >= ts.  A LogAppendTime batch stamps every record
+ * with its max timestamp (as Kafka's record iterator does).  Records are
+ * read as by fr_record_iter_init_any (scratch, max_bytes likewise).
+ * Returns 0 with *offset and *timestamp set, FR_ERR_NOT_FOUND when no record
+ * qualifies, or an error of fr_record_iter_init_any / FR_ERR_INVALID_RECORD
+ * when the records fail to decode before one qualifies (*why, may be NULL,
+ * says why).
+ */
+int fr_batch_find_time(const uint8_t *batch, size_t len, const fr_batch_header_t *h, int64_t ts,
+                       fr_writer_t *scratch, size_t max_bytes, int64_t *offset, int64_t *timestamp,
+                       const char **why);
 
 /*
  * Walks a record's headers: init a reader on (rec->headers, rec->headers_len),

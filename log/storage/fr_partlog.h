@@ -115,12 +115,20 @@ int fr_partlog_append(fr_partlog_t *log, uint8_t *buf, size_t len, int64_t now_m
 int fr_partlog_read(fr_partlog_t *log, int64_t offset, int32_t max_bytes, fr_read_result_t *out);
 
 /*
- * ListOffsets by timestamp: the earliest offset whose batch max timestamp is
- * >= ts, using the time index.  Sets *offset_out = -1 (and *ts_out = -1) when
- * no such record exists.  The answer is at batch granularity: *offset_out is
- * that batch's base offset and *ts_out its max timestamp (records are not
- * decoded).  The special timestamps (-1 latest, -2 earliest) are the caller's
- * business; any negative ts simply matches the first batch.
+ * ListOffsets by timestamp, as Kafka answers it: the first record, in offset
+ * order, whose timestamp is >= ts; *offset_out is that record's offset and
+ * *ts_out its timestamp (a LogAppendTime batch's records all carry its max
+ * timestamp).  The time index finds the first batch whose max timestamp is
+ * >= ts; its records are then read (decompressed when the batch is
+ * compressed), and when none of them reaches ts (timestamps out of order
+ * inside the batch) the search goes on with the next such batch.  Sets
+ * *offset_out = -1 and *ts_out = -1 when no record qualifies.  A batch whose
+ * records cannot be decoded (damaged, or more than 256 MiB decompressed) is
+ * answered at batch granularity, its base offset and max timestamp, with a
+ * warning.  The special timestamps (-1 latest, -2 earliest) are the caller's
+ * business; any negative ts simply matches the first record.  The lock is
+ * held only to find batches, not while they are read and decoded.  Returns 0,
+ * FR_ERR_KAFKA_STORAGE_ERROR or FR_ERR_NOMEM.
  */
 int fr_partlog_offset_for_time(fr_partlog_t *log, int64_t ts, int64_t *offset_out, int64_t *ts_out);
 
