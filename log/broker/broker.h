@@ -26,6 +26,7 @@
 #include "fr_arena.h"
 #include "fr_buf.h"
 #include "fr_messages.h"
+#include "group.h"
 #include "topics.h"
 
 typedef struct fr_server fr_server_t;
@@ -69,17 +70,18 @@ struct fr_server {
     uv_loop_t *loop;
     fr_broker_config_t *cfg;
     fr_topics_t topics;
+    fr_groups_t groups;         /* the group coordinator */
     int listen_fd;
     uv_poll_t listen_poll;
     int port;                   /* bound port */
     uv_signal_t sigint, sigterm;
     uv_check_t check;           /* runs parked fetches after each I/O round */
-    uv_timer_t flush_timer;     /* time-based flush policy */
+    uv_timer_t flush_timer;     /* time-based flush policy and the coordinator's clock */
     uv_timer_t park_timer;      /* fires at the earliest parked-fetch deadline */
     fr_conn_t *conns;           /* all connections (doubly linked) */
     fr_conn_t *parked;          /* connections with a parked request (singly linked via park_next) */
     fr_flush_work_t *flushes;   /* fsyncs queued or running */
-    int appended;               /* data appended since the parked fetches were last looked at */
+    int wakeup;                 /* data appended or a group changed since parked requests were last looked at */
     int stopping;
     int64_t conn_count;
 };
@@ -89,6 +91,8 @@ int fr_server_init(fr_server_t *srv, uv_loop_t *loop, fr_broker_config_t *cfg, c
 /* Runs until fr_server_stop or SIGINT/SIGTERM; then flushes and closes everything. */
 int fr_server_run(fr_server_t *srv);
 void fr_server_stop(fr_server_t *srv);
+/* Parked requests look again after this I/O round (something they wait for changed). */
+void fr_server_wake(fr_server_t *srv);
 /* Called by the produce handler after a successful append. */
 void fr_server_note_append(fr_server_t *srv, fr_partition_t *p, int needs_flush);
 /* Deletes a topic, dealing with fsyncs still running on its partitions. */
@@ -102,6 +106,8 @@ void fr_conn_retry_parked(fr_conn_t *c, int timed_out);
 uint64_t fr_conn_parked_deadline(const fr_conn_t *c);
 fr_conn_t *fr_conn_park_next(const fr_conn_t *c);
 void fr_conn_close_all(fr_server_t *srv);
+/* The client's address without port (static storage of the connection). */
+const char *fr_conn_peer_host(const fr_conn_t *c);
 
 /* Wall-clock milliseconds (record timestamps, log append time). */
 int64_t fr_now_ms(void);

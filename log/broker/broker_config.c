@@ -18,17 +18,17 @@ static const char *const accepted_keys[] = {
     "socket.receive.buffer.bytes", "num.recovery.threads.per.data.dir",
     "offsets.topic.replication.factor", "transaction.state.log.replication.factor",
     "transaction.state.log.min.isr", "log.retention.check.interval.ms",
-    "zookeeper.connect", "zookeeper.connection.timeout.ms", "group.initial.rebalance.delay.ms",
+    "zookeeper.connect", "zookeeper.connection.timeout.ms",
     "process.roles", "controller.quorum.voters", "controller.quorum.bootstrap.servers",
     "controller.listener.names", "inter.broker.listener.name", "listener.security.protocol.map",
-    "offsets.topic.num.partitions", "offsets.retention.minutes", "min.insync.replicas",
+    "min.insync.replicas",
     "log.cleaner.enable", "log.cleaner.threads", "log.preallocate", "log.roll.jitter.ms",
     "log.roll.jitter.hours", "log.message.timestamp.type",
     "log.cleaner.delete.retention.ms", "log.cleaner.min.cleanable.ratio",
     "log.cleaner.min.compaction.lag.ms", "log.cleaner.max.compaction.lag.ms",
     "log.segment.delete.delay.ms", "log.flush.scheduler.interval.ms",
     "unclean.leader.election.enable", "replica.fetch.max.bytes", "num.replica.fetchers",
-    "group.min.session.timeout.ms", "group.max.session.timeout.ms", "queued.max.requests",
+    "queued.max.requests",
     "connections.max.idle.ms", "request.timeout.ms", "metadata.log.dir", "cluster.id",
 };
 
@@ -47,6 +47,12 @@ void fr_broker_config_defaults(fr_broker_config_t *cfg) {
     snprintf(cfg->cleanup_policy, sizeof(cfg->cleanup_policy), "delete");
     snprintf(cfg->compression_type, sizeof(cfg->compression_type), "producer");
     fr_log_config_defaults(&cfg->log);
+    cfg->group_initial_rebalance_delay_ms = 3000;
+    cfg->group_min_session_timeout_ms = 6000;
+    cfg->group_max_session_timeout_ms = 1800000;
+    cfg->offsets_retention_minutes = 10080;
+    cfg->offsets_topic_num_partitions = 50;
+    cfg->offset_metadata_max_bytes = 4096;
     fr_props_init(&cfg->props);
 }
 
@@ -268,6 +274,24 @@ int fr_broker_config_load(fr_broker_config_t *cfg, const fr_props_t *props, char
         } else if (strcmp(k, "log.index.interval.bytes") == 0) {
             NUM(0, I32, "INT");
             cfg->log.index_interval_bytes = (int32_t)v;
+        } else if (strcmp(k, "group.initial.rebalance.delay.ms") == 0) {
+            NUM(0, I32, "INT");
+            cfg->group_initial_rebalance_delay_ms = (int32_t)v;
+        } else if (strcmp(k, "group.min.session.timeout.ms") == 0) {
+            NUM(0, I32, "INT");
+            cfg->group_min_session_timeout_ms = (int32_t)v;
+        } else if (strcmp(k, "group.max.session.timeout.ms") == 0) {
+            NUM(0, I32, "INT");
+            cfg->group_max_session_timeout_ms = (int32_t)v;
+        } else if (strcmp(k, "offsets.retention.minutes") == 0) {
+            NUM(1, I32, "INT");
+            cfg->offsets_retention_minutes = v;
+        } else if (strcmp(k, "offsets.topic.num.partitions") == 0) {
+            NUM(1, I32, "INT");
+            cfg->offsets_topic_num_partitions = (int32_t)v;
+        } else if (strcmp(k, "offset.metadata.max.bytes") == 0) {
+            NUM(0, I32, "INT");
+            cfg->offset_metadata_max_bytes = (int32_t)v;
         } else if (strcmp(k, "log.index.size.max.bytes") == 0) {
             NUM(4, I32, "INT");
             cfg->log.index_max_bytes = (int32_t)v;

@@ -42,6 +42,12 @@ typedef struct fr_broker_config {
     char cleanup_policy[32];           /* log.cleanup.policy, delete */
     char compression_type[16];         /* compression.type, producer */
     fr_log_config_t log;               /* segment/index/flush/message size settings */
+    int32_t group_initial_rebalance_delay_ms; /* group.initial.rebalance.delay.ms, 3000 */
+    int32_t group_min_session_timeout_ms;     /* group.min.session.timeout.ms, 6000 */
+    int32_t group_max_session_timeout_ms;     /* group.max.session.timeout.ms, 1800000 */
+    int64_t offsets_retention_minutes;        /* offsets.retention.minutes, 10080 */
+    int32_t offsets_topic_num_partitions;     /* offsets.topic.num.partitions, 50 */
+    int32_t offset_metadata_max_bytes;        /* offset.metadata.max.bytes, 4096 */
     fr_props_t props;                  /* every pair as given, for DescribeConfigs */
 } fr_broker_config_t;
 

@@ -50,6 +50,7 @@ struct fr_conn {
     int poll_events;
     int closing;
     char peer[64];
+    char peer_host[64];
     /* input */
     uint8_t *rbuf;
     size_t rlen, rcap;
@@ -364,6 +365,10 @@ void fr_conn_accept(fr_server_t *srv, int fd, const char *peer) {
     c->srv = srv;
     c->fd = fd;
     snprintf(c->peer, sizeof(c->peer), "%s", peer);
+    snprintf(c->peer_host, sizeof(c->peer_host), "%s", peer);
+    char *colon = strrchr(c->peer_host, ':');
+    if (colon)
+        *colon = '\0';
     fr_arena_init(&c->arena, 16384);
     if (uv_poll_init(srv->loop, &c->poll, fd)) {
         fr_arena_free(&c->arena);
@@ -409,6 +414,7 @@ static void conn_park(fr_conn_t *c) {
 }
 
 uint64_t fr_conn_parked_deadline(const fr_conn_t *c) { return c->req.deadline_ms; }
+const char *fr_conn_peer_host(const fr_conn_t *c) { return c->peer_host; }
 fr_conn_t *fr_conn_park_next(const fr_conn_t *c) { return c->park_next; }
 
 void fr_conn_retry_parked(fr_conn_t *c, int timed_out) {

@@ -90,8 +90,10 @@ static void flush_schedule(fr_server_t *srv, fr_partition_t *p) {
     srv->flushes = fw;
 }
 
+void fr_server_wake(fr_server_t *srv) { srv->wakeup = 1; }
+
 void fr_server_note_append(fr_server_t *srv, fr_partition_t *p, int needs_flush) {
-    srv->appended = 1;
+    srv->wakeup = 1;
     if (needs_flush)
         flush_schedule(srv, p);
     else if (p->topic->log_cfg.flush_interval_ms < INT64_MAX && !p->unflushed_since_ms)
@@ -101,6 +103,7 @@ void fr_server_note_append(fr_server_t *srv, fr_partition_t *p, int needs_flush)
 static void on_flush_timer(uv_timer_t *t) {
     fr_server_t *srv = t->data;
     int64_t now = (int64_t)uv_now(srv->loop);
+    fr_groups_tick(&srv->groups, (uint64_t)now);
     for (size_t i = 0; i < srv->topics.count; i++) {
         fr_topic_t *topic = srv->topics.items[i];
         for (int32_t j = 0; j < topic->num_partitions; j++) {
@@ -119,6 +122,7 @@ int fr_server_delete_topic(fr_server_t *srv, fr_topic_t *topic) {
             fw->partition = NULL;
         }
     }
+    fr_groups_topic_deleted(&srv->groups, topic->name);
     return fr_topics_delete(&srv->topics, topic);
 }
 
@@ -132,8 +136,8 @@ static void on_check(uv_check_t *h) {
     if (!srv->parked)
         return;
     uint64_t now = uv_now(srv->loop);
-    int appended = srv->appended;
-    srv->appended = 0;
+    int woken = srv->wakeup;
+    srv->wakeup = 0;
     /* Retrying can unpark (and so unlink) the current entry: walk a snapshot. */
     fr_conn_t *snapshot[256];
     size_t n = 0;
@@ -142,7 +146,7 @@ static void on_check(uv_check_t *h) {
     for (size_t i = 0; i < n; i++) {
         fr_conn_t *c = snapshot[i];
         int timed_out = fr_conn_parked_deadline(c) <= now;
-        if (timed_out || appended)
+        if (timed_out || woken)
             fr_conn_retry_parked(c, timed_out);
     }
     /* Arm the wakeup for the earliest deadline still parked. */
@@ -255,8 +259,14 @@ int fr_server_init(fr_server_t *srv, uv_loop_t *loop, fr_broker_config_t *cfg, c
     int rc = fr_topics_open(&srv->topics, cfg, err, errlen);
     if (rc)
         return rc;
+    rc = fr_groups_open(&srv->groups, srv, err, errlen);
+    if (rc) {
+        fr_topics_close(&srv->topics);
+        return rc;
+    }
     rc = listen_on(srv, err, errlen);
     if (rc) {
+        fr_groups_close(&srv->groups);
         fr_topics_close(&srv->topics);
         return rc;
     }
@@ -307,6 +317,7 @@ int fr_server_run(fr_server_t *srv) {
             if (topic->partitions[j]->log)
                 fr_partlog_flush(topic->partitions[j]->log);
     }
+    fr_groups_close(&srv->groups);
     fr_topics_close(&srv->topics);
     fr_info(COMPONENT, "[KafkaServer id=%d] shut down completed", srv->cfg->broker_id);
     return 0;

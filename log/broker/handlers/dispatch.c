@@ -13,11 +13,22 @@ static const fr_handler_t handlers[] = {
     {FR_API_FETCH, 4, 12, fr_handle_fetch},
     {FR_API_LIST_OFFSETS, 0, 6, fr_handle_list_offsets},
     {FR_API_METADATA, 0, 12, fr_handle_metadata},
+    {FR_API_OFFSET_COMMIT, 0, 8, fr_handle_offset_commit},
+    {FR_API_OFFSET_FETCH, 0, 8, fr_handle_offset_fetch},
+    {FR_API_FIND_COORDINATOR, 0, 4, fr_handle_find_coordinator},
+    {FR_API_JOIN_GROUP, 0, 9, fr_handle_join_group},
+    {FR_API_HEARTBEAT, 0, 4, fr_handle_heartbeat},
+    {FR_API_LEAVE_GROUP, 0, 5, fr_handle_leave_group},
+    {FR_API_SYNC_GROUP, 0, 5, fr_handle_sync_group},
+    {FR_API_DESCRIBE_GROUPS, 0, 5, fr_handle_describe_groups},
+    {FR_API_LIST_GROUPS, 0, 4, fr_handle_list_groups},
     {FR_API_DESCRIBE_CONFIGS, 0, 4, fr_handle_describe_configs},
     {FR_API_API_VERSIONS, 0, 3, fr_handle_api_versions},
     {FR_API_CREATE_TOPICS, 0, 7, fr_handle_create_topics},
     {FR_API_DELETE_TOPICS, 0, 6, fr_handle_delete_topics},
     {FR_API_CREATE_PARTITIONS, 0, 3, fr_handle_create_partitions},
+    {FR_API_DELETE_GROUPS, 0, 2, fr_handle_delete_groups},
+    {FR_API_OFFSET_DELETE, 0, 0, fr_handle_offset_delete},
 };
 
 const fr_handler_t *fr_handlers(size_t *count) {

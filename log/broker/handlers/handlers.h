@@ -17,6 +17,17 @@ int fr_handle_create_topics(fr_req_t *req);
 int fr_handle_delete_topics(fr_req_t *req);
 int fr_handle_create_partitions(fr_req_t *req);
 int fr_handle_describe_configs(fr_req_t *req);
+int fr_handle_find_coordinator(fr_req_t *req);
+int fr_handle_join_group(fr_req_t *req);
+int fr_handle_sync_group(fr_req_t *req);
+int fr_handle_heartbeat(fr_req_t *req);
+int fr_handle_leave_group(fr_req_t *req);
+int fr_handle_offset_commit(fr_req_t *req);
+int fr_handle_offset_fetch(fr_req_t *req);
+int fr_handle_list_groups(fr_req_t *req);
+int fr_handle_describe_groups(fr_req_t *req);
+int fr_handle_delete_groups(fr_req_t *req);
+int fr_handle_offset_delete(fr_req_t *req);
 
 /* Zeroed array of n elements from the request arena (never NULL-for-zero). */
 #define FR_REQ_ARRAY(req, type, n) ((type *)fr_arena_calloc((req)->arena, (size_t)((n) > 0 ? (n) : 1), sizeof(type)))

@@ -1,0 +1,408 @@
+/*
+ * group.c — group registry, membership and the rebalance state machine.
+ * Offsets and their persistence live in offsets_log.c.
+ */
+#include "group.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "broker.h"
+#include "fr_err.h"
+#include "fr_logging.h"
+
+#define COMPONENT "group-coordinator"
+
+const char *fr_group_state_name(fr_group_state_t s) {
+    switch (s) {
+    case FR_GROUP_EMPTY: return "Empty";
+    case FR_GROUP_PREPARING_REBALANCE: return "PreparingRebalance";
+    case FR_GROUP_COMPLETING_REBALANCE: return "CompletingRebalance";
+    case FR_GROUP_STABLE: return "Stable";
+    case FR_GROUP_DEAD: return "Dead";
+    }
+    return "Unknown";
+}
+
+/* ---------- registry ---------- */
+
+static int cmp_slice(fr_slice_t a, const char *b) {
+    size_t bl = strlen(b), n = (size_t)a.len < bl ? (size_t)a.len : bl;
+    int c = n ? memcmp(a.ptr, b, n) : 0;
+    return c ? c : ((size_t)a.len < bl ? -1 : (size_t)a.len > bl ? 1 : 0);
+}
+
+static long groups_search(const fr_groups_t *g, fr_slice_t id) {
+    size_t lo = 0, hi = g->count;
+    while (lo < hi) {
+        size_t mid = (lo + hi) / 2;
+        int c = cmp_slice(id, g->items[mid]->group_id);
+        if (c == 0)
+            return (long)mid;
+        if (c < 0)
+            hi = mid;
+        else
+            lo = mid + 1;
+    }
+    return -(long)lo - 1;
+}
+
+fr_group_t *fr_groups_find(fr_groups_t *g, fr_slice_t id) {
+    if (id.len < 0)
+        return NULL;
+    long i = groups_search(g, id);
+    return i >= 0 ? g->items[i] : NULL;
+}
+
+fr_group_t *fr_groups_get_or_create(fr_groups_t *g, fr_slice_t id) {
+    long i = groups_search(g, id);
+    if (i >= 0)
+        return g->items[i];
+    size_t pos = (size_t)(-i - 1);
+    if (g->count == g->cap) {
+        size_t cap = g->cap ? g->cap * 2 : 16;
+        fr_group_t **n = realloc(g->items, cap * sizeof(*n));
+        if (!n)
+            return NULL;
+        g->items = n;
+        g->cap = cap;
+    }
+    fr_group_t *grp = calloc(1, sizeof(*grp));
+    if (!grp || !(grp->group_id = strndup((const char *)id.ptr, (size_t)id.len))) {
+        free(grp);
+        return NULL;
+    }
+    grp->state = FR_GROUP_EMPTY;
+    memmove(g->items + pos + 1, g->items + pos, (g->count - pos) * sizeof(*g->items));
+    g->items[pos] = grp;
+    g->count++;
+    return grp;
+}
+
+static void member_free(fr_member_t *m) {
+    if (!m)
+        return;
+    free(m->member_id);
+    free(m->group_instance_id);
+    free(m->client_id);
+    free(m->client_host);
+    for (int32_t i = 0; i < m->num_protocols; i++) {
+        free(m->protocols[i].name);
+        free(m->protocols[i].metadata.ptr);
+    }
+    free(m->protocols);
+    free(m->assignment.ptr);
+    free(m);
+}
+
+static void group_free(fr_group_t *grp) {
+    for (int32_t i = 0; i < grp->num_members; i++)
+        member_free(grp->members[i]);
+    free(grp->members);
+    for (int32_t i = 0; i < grp->num_pending; i++)
+        free(grp->pending_members[i]);
+    free(grp->pending_members);
+    for (int32_t i = 0; i < grp->num_offsets; i++) {
+        free(grp->offsets[i].topic);
+        free(grp->offsets[i].metadata);
+    }
+    free(grp->offsets);
+    free(grp->group_id);
+    free(grp->protocol_type);
+    free(grp->protocol_name);
+    free(grp->leader_id);
+    free(grp);
+}
+
+void fr_groups_close(fr_groups_t *g) {
+    for (size_t i = 0; i < g->count; i++)
+        group_free(g->items[i]);
+    free(g->items);
+    g->items = NULL;
+    g->count = g->cap = 0;
+}
+
+/* Removes the group from the registry and frees it. */
+void fr_groups_forget(fr_groups_t *g, fr_group_t *grp) {
+    long i = groups_search(g, fr_slice_from_cstr(grp->group_id));
+    if (i < 0)
+        return;
+    memmove(g->items + i, g->items + i + 1, (g->count - (size_t)i - 1) * sizeof(*g->items));
+    g->count--;
+    group_free(grp);
+}
+
+fr_member_t *fr_group_member(const fr_group_t *grp, fr_slice_t member_id) {
+    for (int32_t i = 0; i < grp->num_members; i++)
+        if (cmp_slice(member_id, grp->members[i]->member_id) == 0)
+            return grp->members[i];
+    return NULL;
+}
+
+fr_member_t *fr_group_static_member(const fr_group_t *grp, fr_slice_t instance_id) {
+    if (instance_id.len < 0)
+        return NULL;
+    for (int32_t i = 0; i < grp->num_members; i++)
+        if (grp->members[i]->group_instance_id && cmp_slice(instance_id, grp->members[i]->group_instance_id) == 0)
+            return grp->members[i];
+    return NULL;
+}
+
+/* ---------- state machine ---------- */
+
+static void set_str(char **dst, const char *src) {
+    free(*dst);
+    *dst = src ? strdup(src) : NULL;
+}
+
+static int all_members_joined(const fr_group_t *grp) {
+    if (grp->num_pending > 0)
+        return 0;
+    for (int32_t i = 0; i < grp->num_members; i++)
+        if (!grp->members[i]->awaiting_join)
+            return 0;
+    return 1;
+}
+
+void fr_group_prepare_rebalance(fr_groups_t *g, fr_group_t *grp, uint64_t now, const char *reason) {
+    if (grp->state == FR_GROUP_PREPARING_REBALANCE)
+        return;
+    int32_t max_rebalance = 0;
+    for (int32_t i = 0; i < grp->num_members; i++)
+        if (grp->members[i]->rebalance_timeout_ms > max_rebalance)
+            max_rebalance = grp->members[i]->rebalance_timeout_ms;
+    /* A group forming from empty waits group.initial.rebalance.delay.ms so that
+     * members starting together land in one generation. */
+    grp->initial_join = grp->state == FR_GROUP_EMPTY && g->initial_rebalance_delay_ms > 0;
+    uint64_t wait = grp->initial_join ? (uint64_t)g->initial_rebalance_delay_ms : (uint64_t)max_rebalance;
+    if (grp->initial_join && (uint64_t)max_rebalance < wait)
+        wait = (uint64_t)max_rebalance;
+    grp->join_deadline = now + wait;
+    grp->state = FR_GROUP_PREPARING_REBALANCE;
+    fr_info(COMPONENT, "Preparing to rebalance group %s in state PreparingRebalance with old generation %d (reason: %s)",
+            grp->group_id, grp->generation_id, reason);
+    fr_server_wake(g->srv);
+}
+
+/* The protocol every member supports that most members list first. */
+static const char *select_protocol(const fr_group_t *grp) {
+    fr_member_t *first = grp->members[0];
+    const char *best = NULL;
+    int best_votes = -1;
+    for (int32_t c = 0; c < first->num_protocols; c++) {
+        const char *cand = first->protocols[c].name;
+        int everyone = 1;
+        for (int32_t i = 1; i < grp->num_members && everyone; i++) {
+            int has = 0;
+            for (int32_t p = 0; p < grp->members[i]->num_protocols; p++)
+                has |= strcmp(grp->members[i]->protocols[p].name, cand) == 0;
+            everyone = has;
+        }
+        if (!everyone)
+            continue;
+        int votes = 0;
+        for (int32_t i = 0; i < grp->num_members; i++) {
+            /* each member votes for its most preferred common protocol */
+            for (int32_t p = 0; p < grp->members[i]->num_protocols; p++) {
+                const char *pn = grp->members[i]->protocols[p].name;
+                int common = 1;
+                for (int32_t j = 0; j < grp->num_members && common; j++) {
+                    int has = 0;
+                    for (int32_t q = 0; q < grp->members[j]->num_protocols; q++)
+                        has |= strcmp(grp->members[j]->protocols[q].name, pn) == 0;
+                    common = has;
+                }
+                if (common) {
+                    votes += strcmp(pn, cand) == 0;
+                    break;
+                }
+            }
+        }
+        if (votes > best_votes) {
+            best = cand;
+            best_votes = votes;
+        }
+    }
+    return best;
+}
+
+static void drop_member_at(fr_group_t *grp, int32_t i) {
+    fr_member_t *m = grp->members[i];
+    if (grp->leader_id && strcmp(grp->leader_id, m->member_id) == 0)
+        set_str(&grp->leader_id, NULL);
+    member_free(m);
+    memmove(grp->members + i, grp->members + i + 1, (size_t)(grp->num_members - i - 1) * sizeof(*grp->members));
+    grp->num_members--;
+}
+
+void fr_group_clear_members(fr_group_t *grp) {
+    while (grp->num_members > 0)
+        drop_member_at(grp, grp->num_members - 1);
+}
+
+void fr_group_maybe_complete_join(fr_groups_t *g, fr_group_t *grp, uint64_t now) {
+    if (grp->state != FR_GROUP_PREPARING_REBALANCE)
+        return;
+    if (grp->initial_join ? now < grp->join_deadline : (!all_members_joined(grp) && now < grp->join_deadline))
+        return;
+    /* Members that did not rejoin in time are out. */
+    for (int32_t i = grp->num_members - 1; i >= 0; i--)
+        if (!grp->members[i]->awaiting_join) {
+            fr_info(COMPONENT, "Member %s of group %s did not rejoin in time; removing it",
+                    grp->members[i]->member_id, grp->group_id);
+            drop_member_at(grp, i);
+        }
+    for (int32_t i = 0; i < grp->num_pending; i++)
+        free(grp->pending_members[i]);
+    grp->num_pending = 0;
+    grp->initial_join = 0;
+    grp->generation_id++;
+    if (grp->num_members == 0) {
+        grp->state = FR_GROUP_EMPTY;
+        set_str(&grp->protocol_name, NULL);
+        set_str(&grp->leader_id, NULL);
+        grp->empty_since_ms = fr_now_ms();
+        fr_info(COMPONENT, "Group %s with generation %d is now empty", grp->group_id, grp->generation_id);
+        fr_group_store_metadata(g, grp);
+    } else {
+        set_str(&grp->protocol_name, select_protocol(grp));
+        if (!grp->leader_id)
+            set_str(&grp->leader_id, grp->members[0]->member_id);
+        grp->state = FR_GROUP_COMPLETING_REBALANCE;
+        for (int32_t i = 0; i < grp->num_members; i++) {
+            fr_member_t *m = grp->members[i];
+            m->joined_generation = grp->generation_id;
+            m->awaiting_join = 0;
+            m->last_heartbeat = now;
+            free(m->assignment.ptr);
+            m->assignment = (fr_bytes_t){NULL, 0};
+        }
+        fr_info(COMPONENT, "Stabilized group %s generation %d with %d members (protocol %s)", grp->group_id,
+                grp->generation_id, grp->num_members, grp->protocol_name ? grp->protocol_name : "-");
+    }
+    fr_server_wake(g->srv);
+}
+
+void fr_group_complete_sync(fr_groups_t *g, fr_group_t *grp) {
+    grp->state = FR_GROUP_STABLE;
+    uint64_t now = uv_now(g->srv->loop);
+    for (int32_t i = 0; i < grp->num_members; i++) {
+        grp->members[i]->awaiting_sync = 0;
+        grp->members[i]->last_heartbeat = now;
+    }
+    fr_info(COMPONENT, "Assignment received from leader %s for group %s for generation %d. The group has %d members",
+            grp->leader_id, grp->group_id, grp->generation_id, grp->num_members);
+    fr_group_store_metadata(g, grp);
+    fr_server_wake(g->srv);
+}
+
+void fr_group_remove_member(fr_groups_t *g, fr_group_t *grp, fr_member_t *m, uint64_t now, const char *reason) {
+    for (int32_t i = 0; i < grp->num_members; i++) {
+        if (grp->members[i] != m)
+            continue;
+        fr_info(COMPONENT, "Member %s in group %s has left (%s)", m->member_id, grp->group_id, reason);
+        drop_member_at(grp, i);
+        break;
+    }
+    if (grp->state == FR_GROUP_STABLE || grp->state == FR_GROUP_COMPLETING_REBALANCE)
+        fr_group_prepare_rebalance(g, grp, now, reason);
+    if (grp->state == FR_GROUP_PREPARING_REBALANCE) {
+        if (grp->num_members == 0)
+            grp->join_deadline = now; /* nobody left to wait for */
+        fr_group_maybe_complete_join(g, grp, now);
+    }
+    fr_server_wake(g->srv);
+}
+
+void fr_groups_tick(fr_groups_t *g, uint64_t now) {
+    for (size_t gi = 0; gi < g->count; gi++) {
+        fr_group_t *grp = g->items[gi];
+        for (int32_t i = grp->num_members - 1; i >= 0; i--) {
+            fr_member_t *m = grp->members[i];
+            if (m->awaiting_join || m->awaiting_sync)
+                continue;
+            if (now > m->last_heartbeat + (uint64_t)m->session_timeout_ms)
+                fr_group_remove_member(g, grp, m, now, "session timeout expired");
+        }
+        if (grp->state == FR_GROUP_PREPARING_REBALANCE && now >= grp->join_deadline)
+            fr_group_maybe_complete_join(g, grp, now);
+    }
+    if (now >= g->next_retention_check) {
+        /* Offsets of groups empty for longer than offsets.retention.minutes expire. */
+        g->next_retention_check = now + 60000;
+        int64_t wall = fr_now_ms();
+        for (size_t gi = 0; gi < g->count; gi++) {
+            fr_group_t *grp = g->items[gi];
+            if (grp->state != FR_GROUP_EMPTY || grp->num_offsets == 0)
+                continue;
+            for (int32_t i = grp->num_offsets - 1; i >= 0; i--) {
+                int64_t since = grp->empty_since_ms > grp->offsets[i].commit_timestamp ? grp->empty_since_ms
+                                                                                      : grp->offsets[i].commit_timestamp;
+                if (wall - since >= g->offsets_retention_ms) {
+                    fr_info(COMPONENT, "Expiring offset of %s-%d for group %s", grp->offsets[i].topic,
+                            grp->offsets[i].partition, grp->group_id);
+                    char *topic = strdup(grp->offsets[i].topic);
+                    if (topic) {
+                        fr_group_delete_offsets(g, grp, topic, grp->offsets[i].partition);
+                        free(topic);
+                    }
+                }
+            }
+        }
+    }
+}
+
+int fr_groups_delete(fr_groups_t *g, fr_slice_t group_id) {
+    fr_group_t *grp = fr_groups_find(g, group_id);
+    if (!grp)
+        return FR_ERR_GROUP_ID_NOT_FOUND;
+    if (grp->state != FR_GROUP_EMPTY || grp->num_members > 0)
+        return FR_ERR_NON_EMPTY_GROUP;
+    grp->state = FR_GROUP_DEAD;
+    int rc = fr_group_delete_offsets(g, grp, NULL, -1);
+    if (!rc)
+        rc = fr_group_store_metadata(g, grp); /* Dead: writes the group tombstone */
+    if (rc)
+        return rc;
+    fr_info(COMPONENT, "Group %s deleted", grp->group_id);
+    fr_groups_forget(g, grp);
+    return 0;
+}
+
+int32_t fr_groups_offsets_partition(const fr_groups_t *g, const char *group_id) {
+    /* Kafka: Utils.abs(groupId.hashCode) % partitions, with Java's String.hashCode over UTF-16 units.
+     * Group ids are nearly always ASCII; for other bytes this still spreads evenly. */
+    int32_t h = 0;
+    for (const unsigned char *p = (const unsigned char *)group_id; *p; p++)
+        h = (int32_t)((uint32_t)h * 31u + *p);
+    int32_t a = h == INT32_MIN ? 0 : (h < 0 ? -h : h);
+    return a % g->offsets_partitions;
+}
+
+int fr_group_subscribes_to(const fr_group_t *grp, const char *topic) {
+    /* ConsumerProtocolSubscription: version int16, topics [string], ... */
+    if (!grp->protocol_type || strcmp(grp->protocol_type, "consumer") != 0 || !grp->protocol_name)
+        return 0;
+    for (int32_t i = 0; i < grp->num_members; i++) {
+        const fr_member_t *m = grp->members[i];
+        for (int32_t p = 0; p < m->num_protocols; p++) {
+            if (strcmp(m->protocols[p].name, grp->protocol_name) != 0 || m->protocols[p].metadata.len < 0)
+                continue;
+            fr_reader_t r;
+            fr_reader_init(&r, m->protocols[p].metadata.ptr, (size_t)m->protocols[p].metadata.len);
+            int16_t version;
+            int32_t n;
+            if (fr_read_i16(&r, &version) || fr_read_array_len(&r, 0, 2, &n))
+                continue;
+            for (int32_t t = 0; t < n; t++) {
+                fr_slice_t name;
+                if (fr_read_string(&r, 0, 0, &name))
+                    break;
+                if (fr_slice_eq_cstr(name, topic))
+                    return 1;
+            }
+        }
+    }
+    return 0;
+}

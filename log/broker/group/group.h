@@ -1,0 +1,157 @@
+/*
+ * group.h — the group coordinator: Kafka's classic consumer-group protocol.
+ *
+ * A group moves through Kafka's states:
+ *   Empty --join--> PreparingRebalance --all joined or deadline--> CompletingRebalance
+ *   CompletingRebalance --leader's SyncGroup--> Stable
+ *   Stable/CompletingRebalance --join with new metadata, leave, expiry--> PreparingRebalance
+ *   any --last member gone--> Empty;  DeleteGroups --> Dead (removed)
+ * Assignment stays on the clients: the leader computes it and hands it over
+ * in SyncGroup; the coordinator only stores and distributes the bytes.
+ *
+ * JoinGroup and SyncGroup responses wait (the requests park, see broker.h)
+ * until the join phase completes or the leader syncs.  fr_groups_tick()
+ * advances time: it completes join phases whose deadline passed and expires
+ * members whose session timed out.  Every state change calls
+ * fr_server_wake() so parked requests look again.
+ *
+ * Committed offsets and group metadata are kept in memory and written to the
+ * compacted internal topic __consumer_offsets (offsets_log.c) in Kafka's
+ * record formats, from which fr_groups_open() reloads them.
+ *
+ * Ownership: the registry owns groups, members and their copied bytes.
+ * Everything runs on the loop thread.
+ */
+#ifndef FR_GROUP_H
+#define FR_GROUP_H
+
+#include <stdint.h>
+
+#include "fr_buf.h"
+
+typedef struct fr_server fr_server_t;
+typedef struct fr_topic fr_topic_t;
+
+typedef enum fr_group_state {
+    FR_GROUP_EMPTY,
+    FR_GROUP_PREPARING_REBALANCE,
+    FR_GROUP_COMPLETING_REBALANCE,
+    FR_GROUP_STABLE,
+    FR_GROUP_DEAD,
+} fr_group_state_t;
+
+/* Kafka's state names, as DescribeGroups and ListGroups report them. */
+const char *fr_group_state_name(fr_group_state_t s);
+
+typedef struct fr_bytes {
+    uint8_t *ptr;
+    int32_t len;   /* -1: null */
+} fr_bytes_t;
+
+typedef struct fr_member_protocol {
+    char *name;
+    fr_bytes_t metadata;
+} fr_member_protocol_t;
+
+typedef struct fr_member {
+    char *member_id;
+    char *group_instance_id;      /* NULL for dynamic members */
+    char *client_id;
+    char *client_host;
+    int32_t session_timeout_ms;
+    int32_t rebalance_timeout_ms;
+    fr_member_protocol_t *protocols;
+    int32_t num_protocols;
+    fr_bytes_t assignment;        /* from the leader's SyncGroup */
+    uint64_t last_heartbeat;      /* loop ms */
+    int awaiting_join;            /* a JoinGroup of this member is parked */
+    int awaiting_sync;            /* a SyncGroup of this member is parked */
+    int32_t joined_generation;    /* generation whose join response it may take */
+} fr_member_t;
+
+typedef struct fr_offset_entry {
+    char *topic;
+    int32_t partition;
+    int64_t offset;
+    int32_t leader_epoch;
+    char *metadata;
+    int64_t commit_timestamp;     /* wall ms */
+} fr_offset_entry_t;
+
+typedef struct fr_group {
+    char *group_id;
+    fr_group_state_t state;
+    int32_t generation_id;
+    char *protocol_type;          /* NULL until the first member joins */
+    char *protocol_name;          /* selected protocol, NULL when none */
+    char *leader_id;              /* NULL when none */
+    fr_member_t **members;
+    int32_t num_members, cap_members;
+    char **pending_members;       /* ids handed out with MEMBER_ID_REQUIRED, not yet joined */
+    int32_t num_pending, cap_pending;
+    uint64_t join_deadline;       /* loop ms when the join phase completes at the latest */
+    int initial_join;             /* the delayed first rebalance of an empty group */
+    int64_t empty_since_ms;       /* wall ms the group last became empty (offset retention) */
+    fr_offset_entry_t *offsets;
+    int32_t num_offsets, cap_offsets;
+} fr_group_t;
+
+typedef struct fr_groups {
+    fr_server_t *srv;
+    fr_group_t **items;
+    size_t count, cap;
+    int32_t initial_rebalance_delay_ms;   /* group.initial.rebalance.delay.ms */
+    int32_t min_session_timeout_ms;       /* group.min.session.timeout.ms */
+    int32_t max_session_timeout_ms;       /* group.max.session.timeout.ms */
+    int64_t offsets_retention_ms;         /* offsets.retention.minutes */
+    int32_t offsets_partitions;           /* offsets.topic.num.partitions */
+    uint64_t next_retention_check;
+} fr_groups_t;
+
+/* Creates or opens __consumer_offsets and reloads every group from it. */
+int fr_groups_open(fr_groups_t *g, fr_server_t *srv, char *err, size_t errlen);
+void fr_groups_close(fr_groups_t *g);
+
+fr_group_t *fr_groups_find(fr_groups_t *g, fr_slice_t group_id);
+fr_group_t *fr_groups_get_or_create(fr_groups_t *g, fr_slice_t group_id);
+fr_member_t *fr_group_member(const fr_group_t *grp, fr_slice_t member_id);
+fr_member_t *fr_group_static_member(const fr_group_t *grp, fr_slice_t instance_id);
+
+/* Drops every member (reloading metadata) / removes a group without tombstones (reloading). */
+void fr_group_clear_members(fr_group_t *grp);
+void fr_groups_forget(fr_groups_t *g, fr_group_t *grp);
+
+/* Time passes: completes join phases past their deadline, expires members. */
+void fr_groups_tick(fr_groups_t *g, uint64_t now);
+
+/* Moves the group to PreparingRebalance (if not already) with a join deadline. */
+void fr_group_prepare_rebalance(fr_groups_t *g, fr_group_t *grp, uint64_t now, const char *reason);
+/* Completes the join phase if every member has joined or the deadline passed. */
+void fr_group_maybe_complete_join(fr_groups_t *g, fr_group_t *grp, uint64_t now);
+/* Removes a member (leave, expiry, fencing) and rebalances what remains. */
+void fr_group_remove_member(fr_groups_t *g, fr_group_t *grp, fr_member_t *m, uint64_t now, const char *reason);
+/* Stores the leader's assignments and makes the group Stable. */
+void fr_group_complete_sync(fr_groups_t *g, fr_group_t *grp);
+/* Deletes an empty group and its offsets (tombstones).  NON_EMPTY_GROUP / GROUP_ID_NOT_FOUND. */
+int fr_groups_delete(fr_groups_t *g, fr_slice_t group_id);
+
+/* Offsets. */
+fr_offset_entry_t *fr_group_offset(const fr_group_t *grp, fr_slice_t topic, int32_t partition);
+/* Appends the commits to __consumer_offsets then applies them.  0 or a Kafka error for all. */
+int fr_group_commit_offsets(fr_groups_t *g, fr_group_t *grp, const fr_offset_entry_t *entries, int32_t n);
+/* Removes offsets (tombstones) of one topic-partition, or of a whole topic when partition < 0. */
+int fr_group_delete_offsets(fr_groups_t *g, fr_group_t *grp, const char *topic, int32_t partition);
+/* A topic was deleted: every group forgets its offsets. */
+void fr_groups_topic_deleted(fr_groups_t *g, const char *topic);
+/* Persists group metadata (generation, members, assignments). */
+int fr_group_store_metadata(fr_groups_t *g, fr_group_t *grp);
+
+/* Does the group's consumer subscription include this topic? (ConsumerProtocolSubscription) */
+int fr_group_subscribes_to(const fr_group_t *grp, const char *topic);
+
+/* Java's String.hashCode-based partitioning of group ids over __consumer_offsets. */
+int32_t fr_groups_offsets_partition(const fr_groups_t *g, const char *group_id);
+
+#define FR_OFFSETS_TOPIC "__consumer_offsets"
+
+#endif

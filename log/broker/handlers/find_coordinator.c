@@ -1,0 +1,36 @@
+/* FindCoordinator: on a single node this broker coordinates every group and transaction. */
+#include "handlers.h"
+
+int fr_handle_find_coordinator(fr_req_t *req) {
+    int16_t v = req->hdr.api_version;
+    fr_find_coordinator_request_t in;
+    if (fr_find_coordinator_request_read(&req->body, v, req->arena, &in))
+        return FR_ERR_PARSE;
+    const fr_broker_config_t *cfg = req->srv->cfg;
+    fr_find_coordinator_response_t out;
+    fr_find_coordinator_response_init(&out);
+    int16_t err = in.key_type == 0 || in.key_type == 1 ? FR_ERR_NONE : FR_ERR_INVALID_REQUEST;
+    if (v < 4) {
+        out.error_code = err;
+        out.error_message = err ? fr_req_msg(req, "unknown coordinator key type") : FR_SLICE_NULL;
+        out.node_id = err ? -1 : cfg->broker_id;
+        out.host = fr_slice_from_cstr(err ? "" : cfg->advertised.host);
+        out.port = err ? -1 : cfg->advertised.port;
+    } else {
+        out.coordinators = FR_REQ_ARRAY(req, fr_find_coordinator_response_coordinator_t, in.coordinator_keys_count);
+        if (!out.coordinators)
+            return FR_ERR_NOMEM;
+        out.coordinators_count = in.coordinator_keys_count;
+        for (int32_t i = 0; i < in.coordinator_keys_count; i++) {
+            fr_find_coordinator_response_coordinator_t *c = &out.coordinators[i];
+            c->key = in.coordinator_keys[i];
+            c->error_code = err;
+            c->error_message = FR_SLICE_NULL;
+            c->node_id = err ? -1 : cfg->broker_id;
+            c->host = fr_slice_from_cstr(err ? "" : cfg->advertised.host);
+            c->port = err ? -1 : cfg->advertised.port;
+        }
+    }
+    fr_find_coordinator_response_write(req->resp, v, &out);
+    return FR_REQ_DONE;
+}

@@ -1,0 +1,328 @@
+/*
+ * JoinGroup: the first phase of a rebalance.  The response waits (parks)
+ * until every member has rejoined or the join deadline passes; the leader's
+ * response lists every member's subscription so it can compute assignments.
+ *
+ * New dynamic members at v4+ first get MEMBER_ID_REQUIRED with an id to
+ * rejoin with (KIP-394).  Static members (group.instance.id) keep their slot
+ * across restarts: a rejoin under a known instance id takes over the old
+ * member and, if nothing changed, gets the current generation without a
+ * rebalance (KIP-345).
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+
+#include "group.h"
+#include "handlers.h"
+
+typedef struct join_state {
+    fr_join_group_request_t in;
+    char *member_id;      /* arena copy: the member this request joins as */
+} join_state_t;
+
+static fr_groups_t *groups(fr_req_t *req) { return &req->srv->groups; }
+
+static char *new_member_id(fr_req_t *req) {
+    uint8_t id[16];
+    char uuid[40];
+    if (getrandom(id, sizeof(id), 0) != (ssize_t)sizeof(id))
+        memset(id, 0, sizeof(id));
+    snprintf(uuid, sizeof(uuid), "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x", id[0], id[1],
+             id[2], id[3], id[4], id[5], id[6], id[7], id[8], id[9], id[10], id[11], id[12], id[13], id[14], id[15]);
+    fr_slice_t cid = req->hdr.client_id;
+    size_t n = (cid.len > 0 ? (size_t)cid.len : 0) + strlen(uuid) + 2;
+    char *s = fr_arena_alloc(req->arena, n);
+    if (s)
+        snprintf(s, n, "%.*s-%s", cid.len > 0 ? (int)cid.len : 0, cid.len > 0 ? (const char *)cid.ptr : "", uuid);
+    return s;
+}
+
+static int write_error(fr_req_t *req, int16_t err, const char *member_id) {
+    fr_join_group_response_t out;
+    fr_join_group_response_init(&out);
+    out.error_code = err;
+    out.generation_id = -1;
+    out.protocol_name = req->hdr.api_version >= 7 ? FR_SLICE_NULL : fr_slice_from_cstr("");
+    out.leader = fr_slice_from_cstr("");
+    out.member_id = fr_slice_from_cstr(member_id ? member_id : "");
+    fr_join_group_response_write(req->resp, req->hdr.api_version, &out);
+    return FR_REQ_DONE;
+}
+
+static int protocols_match(const fr_member_t *m, const fr_join_group_request_t *in) {
+    if (m->num_protocols != in->protocols_count)
+        return 0;
+    for (int32_t i = 0; i < m->num_protocols; i++) {
+        const fr_join_group_request_join_group_request_protocol_t *p = &in->protocols[i];
+        if (!fr_slice_eq_cstr(p->name, m->protocols[i].name) || p->metadata.len != m->protocols[i].metadata.len ||
+            (p->metadata.len > 0 && memcmp(p->metadata.ptr, m->protocols[i].metadata.ptr, (size_t)p->metadata.len)))
+            return 0;
+    }
+    return 1;
+}
+
+/* Copies the request's protocols and timeouts into the member. */
+static int member_update(fr_req_t *req, fr_member_t *m, const fr_join_group_request_t *in) {
+    fr_member_protocol_t *ps = calloc((size_t)(in->protocols_count > 0 ? in->protocols_count : 1), sizeof(*ps));
+    if (!ps)
+        return FR_ERR_NOMEM;
+    for (int32_t i = 0; i < in->protocols_count; i++) {
+        ps[i].name = strndup((const char *)in->protocols[i].name.ptr, (size_t)in->protocols[i].name.len);
+        int32_t len = in->protocols[i].metadata.len < 0 ? 0 : in->protocols[i].metadata.len;
+        ps[i].metadata.ptr = malloc((size_t)len + 1);
+        ps[i].metadata.len = len;
+        if (ps[i].metadata.ptr && len)
+            memcpy(ps[i].metadata.ptr, in->protocols[i].metadata.ptr, (size_t)len);
+    }
+    for (int32_t i = 0; i < m->num_protocols; i++) {
+        free(m->protocols[i].name);
+        free(m->protocols[i].metadata.ptr);
+    }
+    free(m->protocols);
+    m->protocols = ps;
+    m->num_protocols = in->protocols_count;
+    m->session_timeout_ms = in->session_timeout_ms;
+    m->rebalance_timeout_ms = in->rebalance_timeout_ms > 0 ? in->rebalance_timeout_ms : in->session_timeout_ms;
+    free(m->client_id);
+    m->client_id = req->hdr.client_id.len > 0 ? strndup((const char *)req->hdr.client_id.ptr, (size_t)req->hdr.client_id.len)
+                                              : strdup("");
+    free(m->client_host);
+    m->client_host = strdup(fr_conn_peer_host(req->conn));
+    return 0;
+}
+
+static fr_member_t *member_add(fr_req_t *req, fr_group_t *grp, const char *member_id, const fr_join_group_request_t *in) {
+    fr_member_t *m = calloc(1, sizeof(*m));
+    if (!m)
+        return NULL;
+    m->member_id = strdup(member_id);
+    m->group_instance_id = in->group_instance_id.len >= 0
+                               ? strndup((const char *)in->group_instance_id.ptr, (size_t)in->group_instance_id.len)
+                               : NULL;
+    if (grp->num_members == grp->cap_members) {
+        int32_t cap = grp->cap_members ? grp->cap_members * 2 : 8;
+        fr_member_t **n = realloc(grp->members, (size_t)cap * sizeof(*n));
+        if (!n) {
+            free(m->member_id);
+            free(m->group_instance_id);
+            free(m);
+            return NULL;
+        }
+        grp->members = n;
+        grp->cap_members = cap;
+    }
+    if (member_update(req, m, in)) {
+        free(m->member_id);
+        free(m->group_instance_id);
+        free(m);
+        return NULL;
+    }
+    m->last_heartbeat = uv_now(req->srv->loop);
+    grp->members[grp->num_members++] = m;
+    return m;
+}
+
+/* Does the member's protocol list overlap what every current member supports? */
+static int compatible(const fr_group_t *grp, const fr_join_group_request_t *in) {
+    if (grp->num_members == 0)
+        return in->protocols_count > 0;
+    for (int32_t i = 0; i < in->protocols_count; i++) {
+        int everyone = 1;
+        for (int32_t j = 0; j < grp->num_members && everyone; j++) {
+            int has = 0;
+            for (int32_t p = 0; p < grp->members[j]->num_protocols; p++)
+                has |= fr_slice_eq_cstr(in->protocols[i].name, grp->members[j]->protocols[p].name);
+            everyone = has;
+        }
+        if (everyone)
+            return 1;
+    }
+    return 0;
+}
+
+static int pending_take(fr_group_t *grp, fr_slice_t id) {
+    for (int32_t i = 0; i < grp->num_pending; i++)
+        if (fr_slice_eq_cstr(id, grp->pending_members[i])) {
+            free(grp->pending_members[i]);
+            grp->pending_members[i] = grp->pending_members[--grp->num_pending];
+            return 1;
+        }
+    return 0;
+}
+
+static int pending_add(fr_group_t *grp, const char *id) {
+    if (grp->num_pending == grp->cap_pending) {
+        int32_t cap = grp->cap_pending ? grp->cap_pending * 2 : 8;
+        char **n = realloc(grp->pending_members, (size_t)cap * sizeof(*n));
+        if (!n)
+            return FR_ERR_NOMEM;
+        grp->pending_members = n;
+        grp->cap_pending = cap;
+    }
+    grp->pending_members[grp->num_pending] = strdup(id);
+    return grp->pending_members[grp->num_pending++] ? 0 : FR_ERR_NOMEM;
+}
+
+/* The response for a member once its group completed the join phase. */
+static int write_joined(fr_req_t *req, fr_group_t *grp, fr_member_t *m) {
+    int16_t v = req->hdr.api_version;
+    fr_join_group_response_t out;
+    fr_join_group_response_init(&out);
+    out.error_code = FR_ERR_NONE;
+    out.generation_id = grp->generation_id;
+    out.protocol_type = fr_slice_from_cstr(grp->protocol_type);
+    out.protocol_name = fr_slice_from_cstr(grp->protocol_name ? grp->protocol_name : "");
+    out.leader = fr_slice_from_cstr(grp->leader_id ? grp->leader_id : "");
+    out.member_id = fr_slice_from_cstr(m->member_id);
+    if (grp->leader_id && strcmp(grp->leader_id, m->member_id) == 0) {
+        out.members = FR_REQ_ARRAY(req, fr_join_group_response_join_group_response_member_t, grp->num_members);
+        if (!out.members)
+            return FR_ERR_NOMEM;
+        out.members_count = grp->num_members;
+        for (int32_t i = 0; i < grp->num_members; i++) {
+            fr_member_t *o = grp->members[i];
+            out.members[i].member_id = fr_slice_from_cstr(o->member_id);
+            out.members[i].group_instance_id = o->group_instance_id ? fr_slice_from_cstr(o->group_instance_id) : FR_SLICE_NULL;
+            out.members[i].metadata = fr_slice_from_cstr("");
+            for (int32_t p = 0; p < o->num_protocols; p++)
+                if (grp->protocol_name && strcmp(o->protocols[p].name, grp->protocol_name) == 0)
+                    out.members[i].metadata = (fr_slice_t){o->protocols[p].metadata.ptr, o->protocols[p].metadata.len};
+        }
+    }
+    fr_join_group_response_write(req->resp, v, &out);
+    return FR_REQ_DONE;
+}
+
+static int join_retry(fr_req_t *req, int timed_out) {
+    join_state_t *st = req->state;
+    fr_group_t *grp = fr_groups_find(groups(req), st->in.group_id);
+    fr_member_t *m = grp ? fr_group_member(grp, fr_slice_from_cstr(st->member_id)) : NULL;
+    if (!m)
+        return write_error(req, FR_ERR_UNKNOWN_MEMBER_ID, st->member_id);
+    uint64_t now = uv_now(req->srv->loop);
+    if (timed_out)
+        fr_group_maybe_complete_join(groups(req), grp, now > grp->join_deadline ? now : grp->join_deadline);
+    else
+        fr_group_maybe_complete_join(groups(req), grp, now);
+    if (grp->state != FR_GROUP_PREPARING_REBALANCE && m->joined_generation == grp->generation_id)
+        return write_joined(req, grp, m);
+    if (timed_out)
+        return write_error(req, FR_ERR_REBALANCE_IN_PROGRESS, st->member_id);
+    req->deadline_ms = grp->join_deadline;
+    return FR_REQ_PARKED;
+}
+
+/* Joins (or rejoins) m and waits for the join phase to complete. */
+static int join_and_wait(fr_req_t *req, join_state_t *st, fr_group_t *grp, fr_member_t *m, int changed) {
+    fr_groups_t *g = groups(req);
+    uint64_t now = uv_now(req->srv->loop);
+    st->member_id = fr_arena_strndup(req->arena, m->member_id, strlen(m->member_id));
+    if (!st->member_id)
+        return FR_ERR_NOMEM;
+    if (grp->state == FR_GROUP_COMPLETING_REBALANCE && !changed && m->joined_generation == grp->generation_id)
+        return write_joined(req, grp, m); /* a repeated join in the same generation: same answer */
+    if (grp->state == FR_GROUP_STABLE && !changed && grp->leader_id && strcmp(grp->leader_id, m->member_id) != 0 &&
+        m->joined_generation == grp->generation_id)
+        return write_joined(req, grp, m); /* a follower with nothing new: no rebalance */
+    m->awaiting_join = 1;
+    if (grp->state != FR_GROUP_PREPARING_REBALANCE)
+        fr_group_prepare_rebalance(g, grp, now, changed ? "member joined or changed its subscription" : "rejoin");
+    else if (grp->initial_join && g->initial_rebalance_delay_ms > 0) {
+        uint64_t extended = now + (uint64_t)g->initial_rebalance_delay_ms;
+        if (extended > grp->join_deadline)
+            grp->join_deadline = extended; /* more members are arriving: keep waiting */
+    }
+    req->retry = join_retry;
+    return join_retry(req, 0);
+}
+
+int fr_handle_join_group(fr_req_t *req) {
+    int16_t v = req->hdr.api_version;
+    join_state_t *st = fr_arena_calloc(req->arena, 1, sizeof(*st));
+    if (!st)
+        return FR_ERR_NOMEM;
+    if (fr_join_group_request_read(&req->body, v, req->arena, &st->in))
+        return FR_ERR_PARSE;
+    req->state = st;
+    fr_join_group_request_t *in = &st->in;
+    fr_groups_t *g = groups(req);
+    if (in->rebalance_timeout_ms <= 0)
+        in->rebalance_timeout_ms = in->session_timeout_ms;
+    if (in->group_id.len <= 0)
+        return write_error(req, FR_ERR_INVALID_GROUP_ID, NULL);
+    if (in->session_timeout_ms < g->min_session_timeout_ms || in->session_timeout_ms > g->max_session_timeout_ms)
+        return write_error(req, FR_ERR_INVALID_SESSION_TIMEOUT, NULL);
+    fr_group_t *grp = fr_groups_get_or_create(g, in->group_id);
+    if (!grp)
+        return FR_ERR_NOMEM;
+    if (in->protocol_type.len <= 0 || in->protocols_count <= 0 ||
+        (grp->num_members > 0 && grp->protocol_type && !fr_slice_eq_cstr(in->protocol_type, grp->protocol_type)) ||
+        !compatible(grp, in))
+        return write_error(req, FR_ERR_INCONSISTENT_GROUP_PROTOCOL, NULL);
+    if (grp->num_members == 0) {
+        free(grp->protocol_type);
+        grp->protocol_type = strndup((const char *)in->protocol_type.ptr, (size_t)in->protocol_type.len);
+    }
+    uint64_t now = uv_now(req->srv->loop);
+    int is_static = in->group_instance_id.len >= 0;
+    fr_member_t *m;
+
+    if (in->member_id.len <= 0) {
+        /* A member without an id. */
+        char *id = new_member_id(req);
+        if (!id)
+            return FR_ERR_NOMEM;
+        if (is_static) {
+            fr_member_t *old = fr_group_static_member(grp, in->group_instance_id);
+            if (old) {
+                /* KIP-345: the new incarnation replaces the old one (which is now fenced) */
+                int was_leader = grp->leader_id && strcmp(grp->leader_id, old->member_id) == 0;
+                int changed = !protocols_match(old, in);
+                free(old->member_id);
+                old->member_id = strdup(id);
+                if (was_leader) {
+                    free(grp->leader_id);
+                    grp->leader_id = strdup(id);
+                }
+                if (member_update(req, old, in))
+                    return FR_ERR_NOMEM;
+                old->last_heartbeat = now;
+                return join_and_wait(req, st, grp, old, changed || was_leader);
+            }
+        } else if (v >= 4) {
+            if (pending_add(grp, id))
+                return FR_ERR_NOMEM;
+            return write_error(req, FR_ERR_MEMBER_ID_REQUIRED, id);
+        }
+        m = member_add(req, grp, id, in);
+        if (!m)
+            return FR_ERR_NOMEM;
+        return join_and_wait(req, st, grp, m, 1);
+    }
+
+    /* A member with an id. */
+    m = fr_group_member(grp, in->member_id);
+    if (is_static) {
+        fr_member_t *owner = fr_group_static_member(grp, in->group_instance_id);
+        if (owner && owner != m)
+            return write_error(req, FR_ERR_FENCED_INSTANCE_ID, NULL);
+    }
+    if (!m) {
+        if (!pending_take(grp, in->member_id)) {
+            char id[256];
+            snprintf(id, sizeof(id), "%.*s", (int)in->member_id.len, (const char *)in->member_id.ptr);
+            return write_error(req, FR_ERR_UNKNOWN_MEMBER_ID, id);
+        }
+        char *id = fr_arena_strndup(req->arena, in->member_id.ptr, (size_t)in->member_id.len);
+        if (!id || !(m = member_add(req, grp, id, in)))
+            return FR_ERR_NOMEM;
+        return join_and_wait(req, st, grp, m, 1);
+    }
+    int changed = !protocols_match(m, in);
+    if (changed && member_update(req, m, in))
+        return FR_ERR_NOMEM;
+    m->last_heartbeat = now;
+    return join_and_wait(req, st, grp, m, changed);
+}

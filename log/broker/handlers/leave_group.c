@@ -1,0 +1,46 @@
+/* LeaveGroup: members leaving on purpose (v0-2 one member, v3+ a batch). */
+#include "group.h"
+#include "handlers.h"
+
+static int16_t leave_one(fr_req_t *req, fr_group_t *grp, fr_slice_t member_id, fr_slice_t instance_id) {
+    if (!grp)
+        return FR_ERR_UNKNOWN_MEMBER_ID;
+    fr_member_t *m = NULL;
+    if (instance_id.len >= 0) {
+        m = fr_group_static_member(grp, instance_id);
+        if (m && member_id.len > 0 && !fr_slice_eq_cstr(member_id, m->member_id))
+            return FR_ERR_FENCED_INSTANCE_ID;
+    } else {
+        m = fr_group_member(grp, member_id);
+    }
+    if (!m)
+        return FR_ERR_UNKNOWN_MEMBER_ID;
+    fr_group_remove_member(&req->srv->groups, grp, m, uv_now(req->srv->loop), "the consumer is leaving the group");
+    return FR_ERR_NONE;
+}
+
+int fr_handle_leave_group(fr_req_t *req) {
+    int16_t v = req->hdr.api_version;
+    fr_leave_group_request_t in;
+    if (fr_leave_group_request_read(&req->body, v, req->arena, &in))
+        return FR_ERR_PARSE;
+    fr_leave_group_response_t out;
+    fr_leave_group_response_init(&out);
+    fr_group_t *grp = fr_groups_find(&req->srv->groups, in.group_id);
+    if (v < 3) {
+        out.error_code = leave_one(req, grp, in.member_id, FR_SLICE_NULL);
+    } else {
+        out.members = FR_REQ_ARRAY(req, fr_leave_group_response_member_response_t, in.members_count);
+        if (!out.members)
+            return FR_ERR_NOMEM;
+        out.members_count = in.members_count;
+        out.error_code = grp ? FR_ERR_NONE : FR_ERR_UNKNOWN_MEMBER_ID;
+        for (int32_t i = 0; i < in.members_count; i++) {
+            out.members[i].member_id = in.members[i].member_id;
+            out.members[i].group_instance_id = in.members[i].group_instance_id;
+            out.members[i].error_code = leave_one(req, grp, in.members[i].member_id, in.members[i].group_instance_id);
+        }
+    }
+    fr_leave_group_response_write(req->resp, v, &out);
+    return FR_REQ_DONE;
+}

@@ -1,0 +1,31 @@
+/* ListGroups: every group, optionally filtered by state (v4+). */
+#include "group.h"
+#include "handlers.h"
+
+int fr_handle_list_groups(fr_req_t *req) {
+    int16_t v = req->hdr.api_version;
+    fr_list_groups_request_t in;
+    if (fr_list_groups_request_read(&req->body, v, req->arena, &in))
+        return FR_ERR_PARSE;
+    fr_groups_t *g = &req->srv->groups;
+    fr_list_groups_response_t out;
+    fr_list_groups_response_init(&out);
+    out.groups = FR_REQ_ARRAY(req, fr_list_groups_response_listed_group_t, g->count);
+    if (!out.groups)
+        return FR_ERR_NOMEM;
+    for (size_t i = 0; i < g->count; i++) {
+        const fr_group_t *grp = g->items[i];
+        const char *state = fr_group_state_name(grp->state);
+        int keep = in.states_filter_count <= 0;
+        for (int32_t f = 0; f < in.states_filter_count && !keep; f++)
+            keep = fr_slice_eq_cstr(in.states_filter[f], state);
+        if (!keep)
+            continue;
+        fr_list_groups_response_listed_group_t *lg = &out.groups[out.groups_count++];
+        lg->group_id = fr_slice_from_cstr(grp->group_id);
+        lg->protocol_type = fr_slice_from_cstr(grp->protocol_type ? grp->protocol_type : "");
+        lg->group_state = fr_slice_from_cstr(state);
+    }
+    fr_list_groups_response_write(req->resp, v, &out);
+    return FR_REQ_DONE;
+}
