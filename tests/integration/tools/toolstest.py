@@ -14,6 +14,8 @@ run ends with "N passed, N failed, N skipped" and exits 1 if anything failed.
 import os
 import re
 import signal
+import socket
+import struct
 import subprocess
 import sys
 import time
@@ -52,6 +54,26 @@ class Env:
                 self.mock_proc.wait(timeout=10)
             except subprocess.TimeoutExpired:
                 self.mock_proc.kill()
+
+
+def advertised_apis(bootstrap, timeout=10):
+    """The API keys a broker lists in its ApiVersions v0 response (empty set if unreachable)."""
+    host, port = bootstrap.split(",")[0].rsplit(":", 1)
+    try:
+        with socket.create_connection((host, int(port)), timeout=timeout) as s:
+            body = struct.pack(">hhih", 18, 0, 1, len(b"toolstest")) + b"toolstest"
+            s.sendall(struct.pack(">i", len(body)) + body)
+            data = b""
+            while len(data) < 4 or len(data) < 4 + struct.unpack(">i", data[:4])[0]:
+                chunk = s.recv(65536)
+                if not chunk:
+                    return set()
+                data += chunk
+    except OSError:
+        return set()
+    # size, correlation id, error code, [api_key, min, max]
+    (count,) = struct.unpack_from(">i", data, 10)
+    return {struct.unpack_from(">h", data, 14 + 6 * i)[0] for i in range(count)}
 
 
 def unique(prefix):
