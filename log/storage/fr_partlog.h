@@ -7,8 +7,12 @@
  * relative offset -> file position, 8-byte entries) and .timeindex (sparse
  * timestamp -> relative offset, 12-byte entries).  The indexes live in
  * memory and are written when a segment rolls and at close; the active
- * segment's are rebuilt by recovery at every open.  Internals: segment.h,
- * offset_index.h, time_index.h, recovery.h.
+ * segment's are rebuilt by recovery at every open.  Beside them,
+ * <20-digit offset>.snapshot files hold the idempotent producers' state as of
+ * that offset (written at each roll and at close; the two newest are kept);
+ * open loads the newest good one and replays batch headers after it.
+ * Internals: segment.h, offset_index.h, time_index.h, recovery.h,
+ * producer_state.h.
  *
  * Threading: a partlog has its own mutex.  fr_partlog_append, _read,
  * _offset_for_time and the offset getters may be called from any thread;
@@ -56,6 +60,9 @@ typedef struct fr_append_info {
     int64_t log_start_offset;
     int32_t record_count;
     int needs_flush;          /* 1 when the flush policy asks for an fsync now */
+    int duplicate;            /* 1: the batches were already in the log (an idempotent
+                                 producer's retry); nothing was appended, base_offset and
+                                 last_offset are the original ones, record_count is 0 */
 } fr_append_info_t;
 
 typedef struct fr_read_result {
@@ -91,9 +98,23 @@ int fr_partlog_delete(fr_partlog_t *log);
  * be no larger than max_message_bytes.  The base offsets in buf are patched in
  * place (buf is the request buffer, owned by the caller) and all batches go to
  * the active segment in one write.  Rolls the segment first when it is full or
- * old.  Errors (nothing is appended): FR_ERR_CORRUPT_MESSAGE,
+ * old.
+ *
+ * Batches with a producer id (idempotent producers) are checked against the
+ * partition's producer state by Kafka's rules (producer_state.h): all of them
+ * before anything is written.  When every batch of buf is one of its
+ * producer's last 5 batches (a retry), nothing is appended and the call
+ * succeeds with info->duplicate set and the original offsets, which is what
+ * Kafka answers.  Transactions are not supported yet: transactional batches
+ * are checked and stored like idempotent ones, and no markers are written.
+ *
+ * Errors (nothing is appended): FR_ERR_CORRUPT_MESSAGE,
  * FR_ERR_MESSAGE_TOO_LARGE, FR_ERR_UNSUPPORTED_COMPRESSION_TYPE,
- * FR_ERR_INVALID_RECORD, FR_ERR_KAFKA_STORAGE_ERROR.
+ * FR_ERR_INVALID_RECORD (also: a producer id with a negative epoch, or a mix
+ * of duplicate and new batches), FR_ERR_INVALID_PRODUCER_EPOCH (an epoch older
+ * than the producer's: fenced), FR_ERR_OUT_OF_ORDER_SEQUENCE_NUMBER,
+ * FR_ERR_UNKNOWN_PRODUCER_ID (a producer never seen here, not starting at
+ * sequence 0), FR_ERR_KAFKA_STORAGE_ERROR, FR_ERR_NOMEM.
  */
 int fr_partlog_append(fr_partlog_t *log, uint8_t *buf, size_t len, int64_t now_ms,
                       fr_append_info_t *info);

@@ -24,11 +24,13 @@
 #include "fr_err.h"
 #include "fr_logging.h"
 #include "index_file.h"
+#include "producer_state.h"
 #include "record_batch.h"
 #include "recovery.h"
 #include "segment.h"
 
 #define COMPONENT "storage"
+#define PRODUCER_EXPIRY_INTERVAL_MS (10 * 60 * 1000) /* how often appends sweep out idle producers */
 
 struct fr_partlog {
     pthread_mutex_t lock;
@@ -46,6 +48,7 @@ struct fr_partlog {
     int64_t last_append_ms;
     uint64_t dir_changes;       /* segment files created, ever */
     uint64_t dir_synced;        /* dir_changes covered by the last directory fsync */
+    fr_producer_state_t producers; /* idempotent producers (producer_state.h) */
 };
 
 void fr_log_config_defaults(fr_log_config_t *cfg) {
@@ -105,6 +108,7 @@ static void free_log(fr_partlog_t *log) {
     for (size_t i = 0; i < log->nsegs; i++)
         fr_segment_free(log->segs[i]);
     free(log->segs);
+    fr_producer_state_free(&log->producers);
     if (log->dirfd >= 0)
         close(log->dirfd);
     pthread_mutex_destroy(&log->lock);
@@ -187,6 +191,7 @@ static int list_segments(fr_partlog_t *log, int64_t **out, size_t *n_out) {
 static int recover(fr_partlog_t *log) {
     int64_t *bases;
     size_t n;
+    int64_t cut_at = INT64_MAX; /* the lowest offset at which recovery cut a segment short */
     int rc = list_segments(log, &bases, &n);
     if (rc)
         return rc;
@@ -203,10 +208,13 @@ static int recover(fr_partlog_t *log) {
             fr_segment_free(seg);
             break;
         }
+        int64_t file_size = seg->size;
         if (i + 1 < n)
             rc = fr_load_segment(seg, log->dirfd, log->dir, limit, log->cfg.index_interval_bytes);
         else
             rc = fr_recover_segment(seg, log->dir, limit, log->cfg.index_interval_bytes, NULL);
+        if (rc == 0 && seg->size < file_size && seg->next_offset < cut_at)
+            cut_at = seg->next_offset;
     }
     free(bases);
     if (rc)
@@ -229,7 +237,9 @@ static int recover(fr_partlog_t *log) {
     log->leo = act->next_offset;
     for (size_t i = 0; i < log->nsegs; i++)
         log->size_bytes += log->segs[i]->size;
-    return 0;
+    /* A producer snapshot past a cut describes batches the log no longer has. */
+    return fr_producer_state_recover(&log->producers, log->dirfd, log->dir, log->segs, log->nsegs,
+                                     cut_at < log->leo ? cut_at : log->leo, now);
 }
 
 int fr_partlog_open(const char *dir, const fr_log_config_t *cfg, fr_partlog_t **out) {
@@ -238,6 +248,7 @@ int fr_partlog_open(const char *dir, const fr_log_config_t *cfg, fr_partlog_t **
     if (!log)
         return FR_ERR_NOMEM;
     pthread_mutex_init(&log->lock, NULL);
+    fr_producer_state_init(&log->producers);
     log->dirfd = -1;
     log->last_flush_ms = -1;
     sanitize_config(&log->cfg, cfg);
@@ -279,6 +290,7 @@ void fr_partlog_close(fr_partlog_t *log) {
     if (fr_segment_write_indexes(active(log), log->dirfd))
         fr_warn(COMPONENT, "%s/%s: cannot write the index files: %s", log->dir, active(log)->name,
                 strerror(errno));
+    fr_producer_snapshot_write(&log->producers, log->dirfd, log->dir, log->leo); /* warns on failure */
     free_log(log);
 }
 
@@ -340,6 +352,10 @@ static int validate_request(const fr_partlog_t *log, const uint8_t *buf, size_t 
         int rc = fr_batch_validate(batch, blen, &h, FR_BATCH_V_CLIENT | FR_BATCH_V_RECORDS, why);
         if (rc)
             return rc;
+        if (h.producer_id >= 0 && h.producer_epoch < 0) {
+            *why = "batch with a producer id but a negative producer epoch";
+            return FR_ERR_INVALID_RECORD;
+        }
         *n_offsets += (int64_t)h.last_offset_delta + 1;
         *n_records += h.records_count;
         if (h.max_timestamp > *max_ts)
@@ -373,6 +389,7 @@ static int roll(fr_partlog_t *log) {
     }
     log->dir_changes++;
     fr_debug(COMPONENT, "%s: rolled to %s", log->dir, seg->name);
+    fr_producer_snapshot_write(&log->producers, log->dirfd, log->dir, log->leo); /* warns on failure */
     return 0;
 }
 
@@ -385,6 +402,49 @@ static int should_roll(const fr_partlog_t *log, const fr_segment_t *seg, size_t 
            (seg->roll_base_ms >= 0 && now_ms - seg->roll_base_ms > log->cfg.segment_ms) ||
            fr_offset_index_is_full(&seg->oindex) || fr_time_index_is_full(&seg->tindex) ||
            log->leo + n_offsets - 1 - seg->base_offset > INT32_MAX;
+}
+
+/*
+ * Idempotent producers (producer_state.h): checks every batch with a producer
+ * id against the state, as it would be appended at offset `next` onwards.  0
+ * when the append goes ahead; 1 when every batch is one already in the log
+ * (info is then filled with the original offsets); else the error.  On
+ * anything but 0 the state is already rolled back.
+ */
+static int check_producers(fr_partlog_t *log, fr_producer_append_t *pa, const uint8_t *buf, size_t len,
+                           int64_t next, fr_append_info_t *info) {
+    fr_batch_iter_t it;
+    fr_batch_header_t h;
+    const uint8_t *batch;
+    size_t blen;
+    int rc = 0, batches = 0;
+
+    fr_batch_iter_init(&it, buf, len);
+    while (rc == 0 && fr_batch_iter_next(&it, &h, &batch, &blen)) {
+        batches++;
+        if (h.producer_id >= 0)
+            rc = fr_producer_append_batch(pa, &h, next);
+        next += (int64_t)h.last_offset_delta + 1;
+    }
+    if (rc == 0 && pa->duplicates == 0)
+        return 0;
+    if (rc == 0 && pa->duplicates < batches) {
+        pa->why = "the request mixes batches already in the log with new ones";
+        rc = FR_ERR_INVALID_RECORD;
+    } else if (rc == 0) {
+        info->base_offset = pa->first_dup.first_offset;
+        info->last_offset = pa->last_dup.last_offset;
+        info->max_timestamp = pa->last_dup.max_timestamp;
+        info->duplicate = 1;
+        fr_debug(COMPONENT, "%s: duplicate of the batch(es) at offsets %" PRId64 "..%" PRId64 "; not appended again",
+                 log->dir, info->base_offset, info->last_offset);
+        rc = 1;
+    } else {
+        fr_debug(COMPONENT, "%s: rejected append from producer %" PRId64 " epoch %d sequence %d: %s", log->dir,
+                 h.producer_id, h.producer_epoch, h.base_sequence, pa->why ? pa->why : fr_err_str(rc));
+    }
+    fr_producer_append_abort(pa);
+    return rc;
 }
 
 int fr_partlog_append(fr_partlog_t *log, uint8_t *buf, size_t len, int64_t now_ms,
@@ -413,6 +473,16 @@ int fr_partlog_append(fr_partlog_t *log, uint8_t *buf, size_t len, int64_t now_m
     }
     fr_segment_t *seg = active(log);
 
+    if (now_ms - log->producers.last_expiry_ms >= PRODUCER_EXPIRY_INTERVAL_MS || now_ms < log->producers.last_expiry_ms)
+        fr_producer_state_expire(&log->producers, now_ms, FR_PRODUCER_EXPIRATION_MS);
+    fr_producer_append_t pa;
+    fr_producer_append_begin(&pa, &log->producers, now_ms);
+    rc = check_producers(log, &pa, buf, len, log->leo, info);
+    if (rc) {
+        pthread_mutex_unlock(&log->lock);
+        return rc == 1 ? 0 : rc;
+    }
+
     /* Assign offsets in place; the CRC does not cover these two fields. */
     fr_batch_iter_t it;
     fr_batch_header_t h;
@@ -430,6 +500,7 @@ int fr_partlog_append(fr_partlog_t *log, uint8_t *buf, size_t len, int64_t now_m
     int64_t pos = seg->size;
     if (fr_pwrite_full(seg->log->fd, buf, len, pos)) {
         int err = errno;
+        fr_producer_append_abort(&pa);
         /* best effort: the next append writes at pos again, and recovery cuts garbage */
         if (ftruncate(seg->log->fd, pos) < 0)
             fr_warn(COMPONENT, "%s/%s: cannot cut a failed write back", log->dir, seg->name);
@@ -438,6 +509,7 @@ int fr_partlog_append(fr_partlog_t *log, uint8_t *buf, size_t len, int64_t now_m
                  seg->name, len, pos, strerror(err));
         return FR_ERR_KAFKA_STORAGE_ERROR;
     }
+    fr_producer_append_commit(&pa);
 
     fr_batch_iter_init(&it, buf, len);
     while (fr_batch_iter_next(&it, &h, &batch, &blen))
