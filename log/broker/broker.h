@@ -27,6 +27,7 @@
 #include "fr_buf.h"
 #include "fr_messages.h"
 #include "group.h"
+#include "producer_ids.h"
 #include "topics.h"
 
 typedef struct fr_server fr_server_t;
@@ -71,6 +72,7 @@ struct fr_server {
     fr_broker_config_t *cfg;
     fr_topics_t topics;
     fr_groups_t groups;         /* the group coordinator */
+    fr_producer_ids_t *producer_ids; /* InitProducerId (producer_ids.h) */
     int listen_fd;
     uv_poll_t listen_poll;
     int port;                   /* bound port */

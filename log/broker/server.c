@@ -264,7 +264,9 @@ int fr_server_init(fr_server_t *srv, uv_loop_t *loop, fr_broker_config_t *cfg, c
         fr_topics_close(&srv->topics);
         return rc;
     }
-    rc = listen_on(srv, err, errlen);
+    rc = fr_producer_ids_open(cfg->log_dirs[0], &srv->producer_ids, err, errlen);
+    if (rc == 0 && (rc = listen_on(srv, err, errlen)) != 0)
+        fr_producer_ids_close(srv->producer_ids);
     if (rc) {
         fr_groups_close(&srv->groups);
         fr_topics_close(&srv->topics);
@@ -317,6 +319,7 @@ int fr_server_run(fr_server_t *srv) {
             if (topic->partitions[j]->log)
                 fr_partlog_flush(topic->partitions[j]->log);
     }
+    fr_producer_ids_close(srv->producer_ids);
     fr_groups_close(&srv->groups);
     fr_topics_close(&srv->topics);
     fr_info(COMPONENT, "[KafkaServer id=%d] shut down completed", srv->cfg->broker_id);

@@ -26,6 +26,7 @@ static const fr_handler_t handlers[] = {
     {FR_API_API_VERSIONS, 0, 3, fr_handle_api_versions},
     {FR_API_CREATE_TOPICS, 0, 7, fr_handle_create_topics},
     {FR_API_DELETE_TOPICS, 0, 6, fr_handle_delete_topics},
+    {FR_API_INIT_PRODUCER_ID, 0, 4, fr_handle_init_producer_id},
     {FR_API_CREATE_PARTITIONS, 0, 3, fr_handle_create_partitions},
     {FR_API_DELETE_GROUPS, 0, 2, fr_handle_delete_groups},
     {FR_API_OFFSET_DELETE, 0, 0, fr_handle_offset_delete},

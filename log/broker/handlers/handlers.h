@@ -28,6 +28,7 @@ int fr_handle_list_groups(fr_req_t *req);
 int fr_handle_describe_groups(fr_req_t *req);
 int fr_handle_delete_groups(fr_req_t *req);
 int fr_handle_offset_delete(fr_req_t *req);
+int fr_handle_init_producer_id(fr_req_t *req);
 
 /* Zeroed array of n elements from the request arena (never NULL-for-zero). */
 #define FR_REQ_ARRAY(req, type, n) ((type *)fr_arena_calloc((req)->arena, (size_t)((n) > 0 ? (n) : 1), sizeof(type)))

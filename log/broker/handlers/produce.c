@@ -4,6 +4,11 @@
  * offset patched in place; nothing is decompressed.  Errors are per
  * partition; other partitions of the same request still succeed.
  *
+ * Idempotent producers: the log checks each batch's producer id, epoch and
+ * sequence numbers (fr_partlog_append).  A retried batch that is already in
+ * the log is answered NONE with its original base offset, as Kafka does, so
+ * librdkafka and the Java client count it delivered once.
+ *
  * Versions 0-2 are advertised, as Kafka 3.x does, because librdkafka before
  * 2.11 only compresses with gzip/snappy when the broker lists Produce v0; such
  * requests (message format v0/v1) are answered UNSUPPORTED_FOR_MESSAGE_FORMAT.
@@ -49,7 +54,8 @@ static void append_one(fr_req_t *req, fr_topic_t *topic, int16_t acks,
     pr->base_offset = info.base_offset;
     pr->log_append_time_ms = info.log_append_time;
     pr->log_start_offset = info.log_start_offset;
-    fr_server_note_append(req->srv, p, info.needs_flush);
+    if (!info.duplicate)
+        fr_server_note_append(req->srv, p, info.needs_flush);
 }
 
 int fr_handle_produce(fr_req_t *req) {

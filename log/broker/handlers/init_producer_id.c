@@ -1,0 +1,43 @@
+/*
+ * InitProducerId: a producer id and epoch for an idempotent (or, later,
+ * transactional) producer.  The rules live in producer_ids.h; this file maps
+ * the request onto them and the answer onto Kafka's error codes.
+ */
+#include "handlers.h"
+#include "producer_ids.h"
+
+/* Kafka's PRODUCER_FENCED (KIP-588, InitProducerId v4+); older versions get INVALID_PRODUCER_EPOCH. */
+#define KAFKA_PRODUCER_FENCED 90
+
+int fr_handle_init_producer_id(fr_req_t *req) {
+    int16_t v = req->hdr.api_version;
+    fr_init_producer_id_request_t in;
+    if (fr_init_producer_id_request_read(&req->body, v, req->arena, &in))
+        return FR_ERR_PARSE;
+    fr_init_producer_id_response_t out;
+    fr_init_producer_id_response_init(&out);
+    out.producer_id = -1;
+    out.producer_epoch = -1;
+
+    int rc;
+    if ((in.producer_id == -1) != (in.producer_epoch == -1)) {
+        rc = FR_ERR_INVALID_REQUEST; /* a producer id without an epoch or the other way round */
+    } else if (in.producer_id < -1 || in.producer_epoch < -1) {
+        rc = FR_ERR_INVALID_REQUEST;
+    } else {
+        int64_t id;
+        int16_t epoch;
+        rc = fr_producer_ids_init_producer(req->srv->producer_ids, in.transactional_id, in.transaction_timeout_ms,
+                                           in.producer_id, in.producer_epoch, &id, &epoch);
+        if (rc == 0) {
+            out.producer_id = id;
+            out.producer_epoch = epoch;
+        }
+    }
+    if (rc == FR_ERR_INVALID_PRODUCER_EPOCH && v >= 4)
+        out.error_code = KAFKA_PRODUCER_FENCED;
+    else
+        out.error_code = fr_err_to_kafka(rc);
+    fr_init_producer_id_response_write(req->resp, v, &out);
+    return FR_REQ_DONE;
+}
