@@ -9,6 +9,7 @@
 #include <zlib.h>
 #include <zstd.h>
 
+#include "batch_builder.h"
 #include "compression.h"
 #include "fr_test.h"
 #include "record_batch.h"
@@ -515,6 +516,136 @@ FR_TEST(default_cap) {
     fr_writer_free(&w);
 }
 
+/* ---- records of compressed batches ---- */
+
+static const bb_record_t batch_records[3] = {
+    {.key = "alpha", .key_len = 5, .value = "one", .value_len = 3, .timestamp = 1700000000000,
+     .n_headers = 2, .headers = {{"h1", "x", 1}, {"h2", NULL, -1}}},
+    {.key = NULL, .key_len = -1, .value = "two!", .value_len = 4, .timestamp = 1700000000500},
+    {.key = "gamma", .key_len = 5, .value = NULL, .value_len = -1, .timestamp = 1699999999000},
+};
+
+/* The uncompressed batch's records section compressed with codec, in a batch of its own. */
+static size_t compressed_batch(fr_writer_t *w, const fr_writer_t *plain, int codec) {
+    fr_batch_header_t h;
+    fr_batch_parse_header(plain->buf, plain->len, &h);
+    bb_batch_t b = bb_defaults();
+    b.base_offset = h.base_offset;
+    b.attributes = (int16_t)codec;
+    size_t start = bb_put_header(w, &b, h.last_offset_delta, h.base_timestamp, h.max_timestamp,
+                                 h.records_count);
+    if (codec >= FR_COMPRESSION_GZIP && codec <= FR_COMPRESSION_ZSTD)
+        FR_CHECK_EQ_INT(fr_compress(codec, plain->buf + FR_BATCH_HEADER_SIZE,
+                                    plain->len - FR_BATCH_HEADER_SIZE, w), 0);
+    else
+        fr_write_raw(w, plain->buf + FR_BATCH_HEADER_SIZE, plain->len - FR_BATCH_HEADER_SIZE);
+    return start;
+}
+
+static int same_slice(fr_slice_t a, fr_slice_t b) {
+    return a.len == b.len && (a.len <= 0 || memcmp(a.ptr, b.ptr, (size_t)a.len) == 0);
+}
+
+FR_TEST(record_iterator_on_compressed_batches) {
+    fr_writer_t plain, w, scratch;
+    fr_writer_init(&plain);
+    fr_writer_init(&w);
+    fr_writer_init(&scratch);
+    bb_batch_t b = bb_defaults();
+    b.base_offset = 1000;
+    bb_build(&plain, &b, batch_records, 3);
+    fr_batch_header_t ph;
+    fr_batch_parse_header(plain.buf, plain.len, &ph);
+
+    for (int c = 0; c <= N_CODECS; c++) {
+        int codec = c < N_CODECS ? codecs[c] : FR_COMPRESSION_NONE;
+        fr_writer_reset(&w);
+        fr_writer_reset(&scratch);
+        compressed_batch(&w, &plain, codec);
+        bb_finish(&w, 0);
+        fr_batch_header_t h;
+        FR_CHECK_EQ_INT(fr_batch_parse_header(w.buf, w.len, &h), 0);
+        FR_CHECK_EQ_INT(fr_batch_validate(w.buf, w.len, &h, FR_BATCH_V_CLIENT | FR_BATCH_V_RECORDS, NULL), 0);
+
+        fr_record_iter_t a, z;
+        fr_record_t ra, rz;
+        FR_CHECK_EQ_INT(fr_record_iter_init(&a, plain.buf, plain.len, &ph), 0);
+        FR_CHECK_EQ_INT(fr_record_iter_init_any(&z, w.buf, w.len, &h, &scratch, 0), 0);
+        FR_CHECK_EQ_INT(scratch.len, codec == FR_COMPRESSION_NONE ? 0 : plain.len - FR_BATCH_HEADER_SIZE);
+        int n = 0;
+        while (fr_record_iter_next(&a, &ra)) {
+            FR_CHECK(fr_record_iter_next(&z, &rz));
+            FR_CHECK_EQ_INT(rz.offset, ra.offset);
+            FR_CHECK_EQ_INT(rz.timestamp, ra.timestamp);
+            FR_CHECK(same_slice(rz.key, ra.key));
+            FR_CHECK(same_slice(rz.value, ra.value));
+            FR_CHECK_EQ_INT(rz.header_count, ra.header_count);
+            FR_CHECK(rz.headers_len == ra.headers_len &&
+                     (ra.headers_len == 0 || memcmp(rz.headers, ra.headers, ra.headers_len) == 0));
+            n++;
+        }
+        FR_CHECK(!fr_record_iter_next(&z, &rz));
+        FR_CHECK_EQ_INT(z.err, 0);
+        FR_CHECK_EQ_INT(n, 3);
+
+        int64_t off = -1, ts = -1;
+        const char *why;
+        FR_CHECK_EQ_INT(fr_batch_find_time(w.buf, w.len, &h, 1700000000001, &scratch, 0, &off, &ts, &why), 0);
+        FR_CHECK_EQ_INT(off, 1001);
+        FR_CHECK_EQ_INT(ts, 1700000000500);
+        FR_CHECK_EQ_INT(fr_batch_find_time(w.buf, w.len, &h, 1699999999500, &scratch, 0, &off, &ts, &why), 0);
+        FR_CHECK_EQ_INT(off, 1000);
+        FR_CHECK_EQ_INT(fr_batch_find_time(w.buf, w.len, &h, 1700000000501, &scratch, 0, &off, &ts, &why),
+                        FR_ERR_NOT_FOUND);
+        /* LogAppendTime: every record carries the batch's max timestamp */
+        fr_batch_header_t lat = h;
+        lat.attributes |= FR_BATCH_ATTR_LOG_APPEND_TIME;
+        lat.max_timestamp = 1800000000000;
+        FR_CHECK_EQ_INT(fr_batch_find_time(w.buf, w.len, &lat, 1700000000501, &scratch, 0, &off, &ts, &why), 0);
+        FR_CHECK_EQ_INT(off, 1000);
+        FR_CHECK_EQ_INT(ts, 1800000000000);
+        if (codec == FR_COMPRESSION_NONE)
+            continue;
+
+        /* a cap below the records' size */
+        FR_CHECK_EQ_INT(fr_record_iter_init_any(&z, w.buf, w.len, &h, &scratch, 10), FR_ERR_CORRUPT_MESSAGE);
+        FR_CHECK(!fr_record_iter_next(&z, &rz));
+        FR_CHECK_EQ_INT(z.err, FR_ERR_CORRUPT_MESSAGE);
+        FR_CHECK(z.why != NULL);
+        /* shorter than a header */
+        FR_CHECK_EQ_INT(fr_record_iter_init_any(&z, w.buf, FR_BATCH_HEADER_SIZE - 1, &h, &scratch, 0),
+                        FR_ERR_INVALID_RECORD);
+        /* every truncation of the compressed records: a clean error or a clean end */
+        for (size_t cut = FR_BATCH_HEADER_SIZE; cut < w.len; cut++) {
+            uint8_t *t = dup_exact(w.buf, cut);
+            if (fr_record_iter_init_any(&z, t, cut, &h, &scratch, 0) == 0)
+                while (fr_record_iter_next(&z, &rz))
+                    ;
+            FR_CHECK(z.err == FR_ERR_CORRUPT_MESSAGE || z.err == FR_ERR_INVALID_RECORD ||
+                     (codec == FR_COMPRESSION_SNAPPY && z.err == 0));
+            FR_CHECK(fr_batch_find_time(t, cut, &h, INT64_MAX, &scratch, 0, &off, &ts, &why) != 0);
+            free(t);
+        }
+    }
+
+    /* compressed records that are not compressed: the codec's error */
+    fr_writer_reset(&w);
+    compressed_batch(&w, &plain, 0);
+    w.buf[FR_BATCH_OFF_ATTRIBUTES + 1] = FR_COMPRESSION_ZSTD;
+    fr_batch_header_t h;
+    fr_batch_parse_header(w.buf, w.len, &h);
+    fr_record_iter_t z;
+    FR_CHECK_EQ_INT(fr_record_iter_init_any(&z, w.buf, w.len, &h, &scratch, 0), FR_ERR_CORRUPT_MESSAGE);
+    /* codecs 5..7 */
+    w.buf[FR_BATCH_OFF_ATTRIBUTES + 1] = 6;
+    fr_batch_parse_header(w.buf, w.len, &h);
+    FR_CHECK_EQ_INT(fr_record_iter_init_any(&z, w.buf, w.len, &h, &scratch, 0),
+                    FR_ERR_UNSUPPORTED_COMPRESSION_TYPE);
+    fr_writer_free(&plain);
+    fr_writer_free(&w);
+    fr_writer_free(&scratch);
+}
+
 int main(void) {
     FR_RUN(round_trip_every_codec);
     FR_RUN(compressed_forms_are_what_kafka_clients_write);
@@ -527,5 +658,6 @@ int main(void) {
     FR_RUN(corrupt_input_never_crashes);
     FR_RUN(output_cap_stops_bombs);
     FR_RUN(default_cap);
+    FR_RUN(record_iterator_on_compressed_batches);
     return fr_test_done();
 }
