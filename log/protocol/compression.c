@@ -23,6 +23,7 @@
 
 #define OUT_STEP ((size_t)64 << 10) /* smallest piece of output room asked for */
 #define OUT_STEP_MAX ((size_t)1 << 30)
+#define ZSTD_WINDOW_LOG_LIMIT 27 /* zstd's ZSTD_WINDOWLOG_LIMIT_DEFAULT (an experimental symbol) */
 #define SNAPPY_XERIAL_BLOCK ((size_t)32 << 10) /* snappy-java's default block size */
 
 static const char BOMB[] = "decompressed data larger than the cap";
@@ -304,10 +305,29 @@ static int zstd_run(ZSTD_DCtx *dctx, const uint8_t *in, size_t len, sink_t *s, c
     }
 }
 
+/*
+ * The largest window a frame may ask for (the decoder allocates it up
+ * front): what the cap needs, but at least 8 MiB (the window of every level
+ * up to 19 when the encoder did not know the size) and at most zstd's own
+ * default limit, 128 MiB.  So a small hostile frame cannot make the decoder
+ * allocate much more than the cap.
+ */
+static int zstd_window_log_max(size_t max_out) {
+    int wl = 23;
+    while (wl < ZSTD_WINDOW_LOG_LIMIT && ((size_t)1 << wl) < max_out)
+        wl++;
+    return wl;
+}
+
 static int zstd_decompress(const uint8_t *in, size_t len, sink_t *s, const char **why) {
     ZSTD_DCtx *dctx = ZSTD_createDCtx();
     if (!dctx)
         FAIL(FR_ERR_NOMEM, "out of memory");
+    size_t r = ZSTD_DCtx_setParameter(dctx, ZSTD_d_windowLogMax, zstd_window_log_max(s->max_out));
+    if (ZSTD_isError(r)) {
+        ZSTD_freeDCtx(dctx);
+        FAIL(FR_ERR_NOMEM, ZSTD_getErrorName(r));
+    }
     int rc = zstd_run(dctx, in, len, s, why);
     ZSTD_freeDCtx(dctx);
     return rc;

@@ -335,14 +335,17 @@ FR_TEST(lz4_frames_from_lz4frame) {
 /* zstd streamed without a pledged size: the frame has no content size. */
 static void zstd_put_streamed(fr_writer_t *w, const uint8_t *in, size_t len, int level) {
     ZSTD_CCtx *c = ZSTD_createCCtx();
-    ZSTD_CCtx_setParameter(c, ZSTD_c_compressionLevel, level);
+    ZSTD_CCtx_setParameter(c, ZSTD_c_compressionLevel, level < 0 ? 3 : level);
+    if (level < 0)
+        ZSTD_CCtx_setParameter(c, ZSTD_c_windowLog, -level);
     ZSTD_CCtx_setParameter(c, ZSTD_c_checksumFlag, 1);
     ZSTD_CCtx_setParameter(c, ZSTD_c_contentSizeFlag, 0);
     size_t start = w->len;
-    for (size_t pos = 0;;) {
-        size_t piece = len - pos < 10000 ? len - pos : 10000;
-        ZSTD_inBuffer ib = {in + pos, piece, 0};
-        ZSTD_EndDirective end = pos + piece == len ? ZSTD_e_end : ZSTD_e_continue;
+    /* pieces as a stream writer gets them, then the end: the encoder never knows the size */
+    for (size_t pos = 0;; pos += 10000) {
+        size_t piece = pos >= len ? 0 : len - pos < 10000 ? len - pos : 10000;
+        ZSTD_inBuffer ib = {in + (pos < len ? pos : len), piece, 0};
+        ZSTD_EndDirective end = piece == 0 ? ZSTD_e_end : ZSTD_e_continue;
         size_t left;
         do {
             size_t room = ZSTD_CStreamOutSize();
@@ -351,7 +354,6 @@ static void zstd_put_streamed(fr_writer_t *w, const uint8_t *in, size_t len, int
             FR_CHECK(!ZSTD_isError(left));
             w->len += ob.pos;
         } while (end == ZSTD_e_end ? left != 0 : ib.pos < ib.size);
-        pos += piece;
         if (end == ZSTD_e_end)
             break;
     }
@@ -377,6 +379,14 @@ FR_TEST(zstd_frames_without_content_size) {
     fr_writer_reset(&z);
     zstd_put_streamed(&z, in, 0, 3);
     FR_CHECK(decodes_to(FR_COMPRESSION_ZSTD, z.buf, z.len, NULL, 0));
+    /* a frame asking for a 32 MiB window: too much for a 1 MiB cap, fine for the default */
+    fr_writer_reset(&z);
+    zstd_put_streamed(&z, in, 1000, -25);
+    fr_writer_t w;
+    fr_writer_init(&w);
+    FR_CHECK_EQ_INT(fr_decompress(FR_COMPRESSION_ZSTD, z.buf, z.len, &w, 1 << 20, NULL), FR_ERR_CORRUPT_MESSAGE);
+    FR_CHECK(decodes_to(FR_COMPRESSION_ZSTD, z.buf, z.len, in, 1000));
+    fr_writer_free(&w);
     fr_writer_free(&z);
     free(in);
 }
