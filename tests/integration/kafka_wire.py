@@ -131,3 +131,113 @@ def batch_offsets(records_bytes):
         out.append((base, count))
         off += 12 + blen
     return out
+
+
+def bytes_(b):
+    if b is None:
+        return struct.pack(">i", -1)
+    return struct.pack(">i", len(b)) + b
+
+
+def _read_string(buf, off):
+    n, = struct.unpack_from(">h", buf, off)
+    off += 2
+    if n < 0:
+        return None, off
+    return buf[off:off + n].decode(), off + n
+
+
+def consumer_subscription(topics):
+    """ConsumerProtocolSubscription v0."""
+    return struct.pack(">hi", 0, len(topics)) + b"".join(string(t) for t in topics) + bytes_(b"")
+
+
+def join_group_v0(group, member_id="", session_timeout=10000, topics=("t",)):
+    return (string(group) + struct.pack(">i", session_timeout) + string(member_id) + string("consumer")
+            + struct.pack(">i", 1) + string("range") + bytes_(consumer_subscription(list(topics))))
+
+
+def parse_join_group_v0_response(resp):
+    """-> (error, generation, protocol, leader, member_id, [member ids])"""
+    off = 4
+    err, gen = struct.unpack_from(">hi", resp, off); off += 6
+    proto, off = _read_string(resp, off)
+    leader, off = _read_string(resp, off)
+    member, off = _read_string(resp, off)
+    n, = struct.unpack_from(">i", resp, off); off += 4
+    members = []
+    for _ in range(n):
+        mid, off = _read_string(resp, off)
+        ml, = struct.unpack_from(">i", resp, off); off += 4 + max(ml, 0)
+        members.append(mid)
+    return err, gen, proto, leader, member, members
+
+
+def sync_group_v0(group, generation, member_id, assignments):
+    body = string(group) + struct.pack(">i", generation) + string(member_id) + struct.pack(">i", len(assignments))
+    for mid, data in assignments:
+        body += string(mid) + bytes_(data)
+    return body
+
+
+def parse_sync_group_v0_response(resp):
+    err, = struct.unpack_from(">h", resp, 4)
+    n, = struct.unpack_from(">i", resp, 6)
+    return err, resp[10:10 + max(n, 0)]
+
+
+def heartbeat_v0(group, generation, member_id):
+    return string(group) + struct.pack(">i", generation) + string(member_id)
+
+
+def parse_error_only_v0(resp):
+    return struct.unpack_from(">h", resp, 4)[0]
+
+
+def offset_commit_v2(group, generation, member_id, commits):
+    """commits: list of (topic, partition, offset)."""
+    by_topic = {}
+    for t, p, o in commits:
+        by_topic.setdefault(t, []).append((p, o))
+    body = string(group) + struct.pack(">i", generation) + string(member_id) + struct.pack(">q", -1)
+    body += struct.pack(">i", len(by_topic))
+    for t, parts in by_topic.items():
+        body += string(t) + struct.pack(">i", len(parts))
+        for p, o in parts:
+            body += struct.pack(">iq", p, o) + string("")
+    return body
+
+
+def parse_offset_commit_v2_response(resp):
+    """-> {(topic, partition): error}"""
+    off = 4
+    n, = struct.unpack_from(">i", resp, off); off += 4
+    out = {}
+    for _ in range(n):
+        t, off = _read_string(resp, off)
+        pn, = struct.unpack_from(">i", resp, off); off += 4
+        for _ in range(pn):
+            p, err = struct.unpack_from(">ih", resp, off); off += 6
+            out[(t, p)] = err
+    return out
+
+
+def offset_fetch_v1(group, topic, partitions):
+    return string(group) + struct.pack(">i", 1) + string(topic) + struct.pack(">i", len(partitions)) + b"".join(
+        struct.pack(">i", p) for p in partitions)
+
+
+def parse_offset_fetch_v1_response(resp):
+    """-> {(topic, partition): (offset, error)}"""
+    off = 4
+    n, = struct.unpack_from(">i", resp, off); off += 4
+    out = {}
+    for _ in range(n):
+        t, off = _read_string(resp, off)
+        pn, = struct.unpack_from(">i", resp, off); off += 4
+        for _ in range(pn):
+            p, o = struct.unpack_from(">iq", resp, off); off += 12
+            _md, off = _read_string(resp, off)
+            err, = struct.unpack_from(">h", resp, off); off += 2
+            out[(t, p)] = (o, err)
+    return out

@@ -1,0 +1,189 @@
+#!/usr/bin/env python3
+"""Consumer groups: Kafka's error codes over the raw protocol, and commit and
+resume with real clients, across a broker restart."""
+import os
+import sys
+import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from harness import Broker, RawClient, run_tests  # noqa: E402
+import kafka_wire as kw  # noqa: E402
+
+UNKNOWN_TOPIC_OR_PARTITION, ILLEGAL_GENERATION, INCONSISTENT_GROUP_PROTOCOL = 3, 22, 23
+INVALID_GROUP_ID, UNKNOWN_MEMBER_ID, INVALID_SESSION_TIMEOUT, REBALANCE_IN_PROGRESS = 24, 25, 26, 27
+GROUP_ID_NOT_FOUND, NON_EMPTY_GROUP = 69, 68
+FAST = {"group.initial.rebalance.delay.ms": "0", "offsets.topic.num.partitions": "5"}
+
+
+def call(c, api, version, body):
+    c.request(api, version, body)
+    return c.recv_frame()
+
+
+def test_group_error_codes_and_coordinator_keeps_serving():
+    with Broker(overrides=FAST) as b:
+        c = RawClient(b.port)
+        call(c, 19, 0, kw.create_topics_v0("t", 2))
+        # JoinGroup: bad session timeout, empty group id, then a good join
+        assert kw.parse_join_group_v0_response(call(c, 11, 0, kw.join_group_v0("g", session_timeout=10)))[0] == INVALID_SESSION_TIMEOUT
+        assert kw.parse_join_group_v0_response(call(c, 11, 0, kw.join_group_v0("")))[0] == INVALID_GROUP_ID
+        err, gen, proto, leader, member, members = kw.parse_join_group_v0_response(call(c, 11, 0, kw.join_group_v0("g")))
+        assert err == 0 and gen == 1 and proto == "range" and leader == member and members == [member], (err, gen, proto)
+        # a different protocol type cannot join
+        body = kw.join_group_v0("g").replace(kw.string("consumer"), kw.string("connect"))
+        assert kw.parse_join_group_v0_response(call(c, 11, 0, body))[0] == INCONSISTENT_GROUP_PROTOCOL
+        # SyncGroup with a stale generation, an unknown member, then the leader's real sync
+        assert kw.parse_sync_group_v0_response(call(c, 14, 0, kw.sync_group_v0("g", gen + 5, member, [])))[0] == ILLEGAL_GENERATION
+        assert kw.parse_sync_group_v0_response(call(c, 14, 0, kw.sync_group_v0("g", gen, "ghost", [])))[0] == UNKNOWN_MEMBER_ID
+        err, data = kw.parse_sync_group_v0_response(call(c, 14, 0, kw.sync_group_v0("g", gen, member, [(member, b"mine")])))
+        assert err == 0 and data == b"mine", (err, data)
+        # Heartbeat
+        assert kw.parse_error_only_v0(call(c, 12, 0, kw.heartbeat_v0("g", gen, member))) == 0
+        assert kw.parse_error_only_v0(call(c, 12, 0, kw.heartbeat_v0("g", gen - 1, member))) == ILLEGAL_GENERATION
+        assert kw.parse_error_only_v0(call(c, 12, 0, kw.heartbeat_v0("g", gen, "ghost"))) == UNKNOWN_MEMBER_ID
+        assert kw.parse_error_only_v0(call(c, 12, 0, kw.heartbeat_v0("nogroup", 1, "ghost"))) == UNKNOWN_MEMBER_ID
+        # OffsetCommit: stale generation, unknown member, unknown topic/partition, then good ones
+        res = kw.parse_offset_commit_v2_response(call(c, 8, 2, kw.offset_commit_v2("g", gen + 1, member, [("t", 0, 5)])))
+        assert res == {("t", 0): ILLEGAL_GENERATION}, res
+        res = kw.parse_offset_commit_v2_response(call(c, 8, 2, kw.offset_commit_v2("g", gen, "ghost", [("t", 0, 5)])))
+        assert res == {("t", 0): UNKNOWN_MEMBER_ID}, res
+        res = kw.parse_offset_commit_v2_response(call(c, 8, 2, kw.offset_commit_v2("g", gen, member, [("t", 0, 5), ("t", 9, 1), ("nope", 0, 1)])))
+        assert res == {("t", 0): 0, ("t", 9): UNKNOWN_TOPIC_OR_PARTITION, ("nope", 0): UNKNOWN_TOPIC_OR_PARTITION}, res
+        # an unknown group with a generation is refused; a "simple" commit (generation -1) creates it
+        res = kw.parse_offset_commit_v2_response(call(c, 8, 2, kw.offset_commit_v2("other", 3, "m", [("t", 1, 7)])))
+        assert res == {("t", 1): ILLEGAL_GENERATION}, res
+        res = kw.parse_offset_commit_v2_response(call(c, 8, 2, kw.offset_commit_v2("simple", -1, "", [("t", 1, 7)])))
+        assert res == {("t", 1): 0}, res
+        # ... but not into a group that has members
+        res = kw.parse_offset_commit_v2_response(call(c, 8, 2, kw.offset_commit_v2("g", -1, "", [("t", 1, 7)])))
+        assert res == {("t", 1): UNKNOWN_MEMBER_ID}, res
+        got = kw.parse_offset_fetch_v1_response(call(c, 9, 1, kw.offset_fetch_v1("g", "t", [0, 1])))
+        assert got == {("t", 0): (5, 0), ("t", 1): (-1, 0)}, got
+        # DeleteGroups: non-empty and missing groups
+        body = kw.struct.pack(">i", 3) + kw.string("g") + kw.string("simple") + kw.string("missing")
+        resp = call(c, 42, 0, body)
+        assert resp[8:] == (kw.struct.pack(">i", 3) + kw.string("g") + kw.struct.pack(">h", NON_EMPTY_GROUP)
+                            + kw.string("simple") + kw.struct.pack(">h", 0)
+                            + kw.string("missing") + kw.struct.pack(">h", GROUP_ID_NOT_FOUND)), resp
+        c.close()
+        # the member's connection is gone; a new client is served normally
+        c2 = RawClient(b.port)
+        got = kw.parse_offset_fetch_v1_response(call(c2, 9, 1, kw.offset_fetch_v1("simple", "t", [1])))
+        assert got == {("t", 1): (-1, 0)}, got  # deleted with the group
+        c2.close()
+
+
+def test_member_expiry_rebalances_to_the_survivor():
+    with Broker(overrides=FAST) as b:
+        a, s = RawClient(b.port), RawClient(b.port)
+        call(a, 19, 0, kw.create_topics_v0("t", 2))
+        err, gen, _, leader, ma, _ = kw.parse_join_group_v0_response(call(a, 11, 0, kw.join_group_v0("g", session_timeout=6000)))
+        assert err == 0
+        call(a, 14, 0, kw.sync_group_v0("g", gen, ma, [(ma, b"x")]))
+        # a second member joins: the first sees REBALANCE_IN_PROGRESS on heartbeat and rejoins
+        s.request(11, 0, kw.join_group_v0("g", session_timeout=6000))
+        time.sleep(0.3)
+        assert kw.parse_error_only_v0(call(a, 12, 0, kw.heartbeat_v0("g", gen, ma))) == REBALANCE_IN_PROGRESS
+        err, gen2, _, leader2, ma2, members = kw.parse_join_group_v0_response(call(a, 11, 0, kw.join_group_v0("g", ma, 6000)))
+        err_s, gen_s, _, _, ms, _ = kw.parse_join_group_v0_response(s.recv_frame())
+        assert err == 0 and err_s == 0 and gen2 == gen_s == gen + 1 and sorted(members) == sorted([ma, ms]), (members,)
+        # the second member stops heartbeating: after its session timeout the group rebalances without it
+        t0 = time.time()
+        while time.time() - t0 < 20:
+            e = kw.parse_error_only_v0(call(a, 12, 0, kw.heartbeat_v0("g", gen2, ma)))
+            if e == REBALANCE_IN_PROGRESS:
+                break
+            time.sleep(0.5)
+        assert e == REBALANCE_IN_PROGRESS, "the dead member was never expired"
+        err, gen3, _, leader3, _, members = kw.parse_join_group_v0_response(call(a, 11, 0, kw.join_group_v0("g", ma, 6000)))
+        assert err == 0 and members == [ma] and leader3 == ma, (err, members)
+        a.close()
+        s.close()
+
+
+def _produce(bootstrap, topic, n):
+    from confluent_kafka import Producer
+    p = Producer({"bootstrap.servers": bootstrap, "linger.ms": 5})
+    for i in range(n):
+        p.produce(topic, key=b"k%d" % i, value=b"v%d" % i)
+    assert p.flush(30) == 0
+
+
+def _create(bootstrap, topic, parts):
+    from confluent_kafka.admin import AdminClient, NewTopic
+    admin = AdminClient({"bootstrap.servers": bootstrap})
+    admin.create_topics([NewTopic(topic, parts, 1)])[topic].result(30)
+
+
+def consume_confluent(bootstrap, topic, group, want, commit=True):
+    from confluent_kafka import Consumer
+    c = Consumer({"bootstrap.servers": bootstrap, "group.id": group, "auto.offset.reset": "earliest",
+                  "enable.auto.commit": False, "session.timeout.ms": 6000})
+    c.subscribe([topic])
+    got = []
+    deadline = time.time() + 60
+    while len(got) < want and time.time() < deadline:
+        for m in c.consume(min(100, want - len(got)), 0.5):
+            assert not m.error(), m.error()
+            got.append((m.partition(), m.offset()))
+    if commit:
+        c.commit(asynchronous=False)
+    c.close()
+    return got
+
+
+def consume_kafka_python(bootstrap, topic, group, want):
+    from kafka import KafkaConsumer
+    c = KafkaConsumer(topic, bootstrap_servers=bootstrap, group_id=group, auto_offset_reset="earliest",
+                      enable_auto_commit=False, session_timeout_ms=6000, max_poll_records=max(1, want))
+    got = []
+    deadline = time.time() + 60
+    while len(got) < want and time.time() < deadline:
+        for tp, msgs in c.poll(timeout_ms=500, max_records=want - len(got)).items():
+            got += [(m.partition, m.offset) for m in msgs]
+    c.commit()
+    c.close()
+    return got
+
+
+def check_resume(consume_part, restart):
+    topic, group, total = "resume", "resumers", 3000
+    b = Broker(overrides=FAST)
+    try:
+        b.start()
+        _create(b.bootstrap, topic, 3)
+        _produce(b.bootstrap, topic, total)
+        first = consume_part(b.bootstrap, topic, group, 1000)
+        assert len(first) >= 1000, len(first)
+        if restart:
+            b.restart()
+        rest = consume_confluent(b.bootstrap, topic, group, total - len(set(first)) + 0)
+        seen = set(first) | set(rest)
+        assert len(seen) == total, "skipped %d records" % (total - len(seen))
+        assert not set(first) & set(rest), "re-read %d committed records" % len(set(first) & set(rest))
+    finally:
+        b.stop()
+        b.cleanup()
+
+
+def test_commit_and_resume_confluent():
+    check_resume(consume_confluent, restart=False)
+
+
+def test_commit_and_resume_kafka_python():
+    check_resume(consume_kafka_python, restart=False)
+
+
+def test_committed_offsets_survive_restart():
+    check_resume(consume_confluent, restart=True)
+    check_resume(consume_kafka_python, restart=True)
+
+
+if __name__ == "__main__":
+    run_tests([
+        test_group_error_codes_and_coordinator_keeps_serving,
+        test_member_expiry_rebalances_to_the_survivor,
+        test_commit_and_resume_confluent,
+        test_commit_and_resume_kafka_python,
+        test_committed_offsets_survive_restart,
+    ])
