@@ -289,8 +289,14 @@ def test_group_mode_subscribes(env):
     if not {10, 11, 12, 14} <= advertised_apis(env.bootstrap):
         raise Skip("the broker does not advertise FindCoordinator/JoinGroup/Heartbeat/SyncGroup")
     group = unique("tools-group")
-    p = consume(env, T1, "--group", group, "--from-beginning", "--timeout-ms", "10000", "--max-messages", "1")
+    args = ("--group", group, "--from-beginning", "--timeout-ms", "15000", "--max-messages", "1",
+            "--property", "print.offset=true")
+    p = consume(env, T1, *args)
     check(processed_count(p.stderr) == 1, "one record through the group", p.stderr)
+    check(p.stdout.startswith("Offset:0\t"), "starts at the beginning", p.stdout)
+    # the group committed its position at close: the next run goes on from there
+    p = consume(env, T1, *args)
+    check(p.stdout.startswith("Offset:1\t"), "resumes from the committed offset", p.stdout)
 
 
 if __name__ == "__main__":
