@@ -146,6 +146,15 @@ def consume_kafka_python(bootstrap, topic, group, want):
     return got
 
 
+def consume_kafkajs(bootstrap, topic, group, want):
+    import json
+    import subprocess
+    script = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "compat", "node", "group_consume.js")
+    r = subprocess.run(["node", script, bootstrap, topic, group, str(want)], capture_output=True, text=True, timeout=120)
+    assert r.returncode == 0, r.stderr[-3000:]
+    return [tuple(x) for x in json.loads(r.stdout)]
+
+
 def check_resume(consume_part, restart):
     topic, group, total = "resume", "resumers", 3000
     b = Broker(overrides=FAST)
@@ -174,6 +183,10 @@ def test_commit_and_resume_kafka_python():
     check_resume(consume_kafka_python, restart=False)
 
 
+def test_commit_and_resume_kafkajs():
+    check_resume(consume_kafkajs, restart=False)
+
+
 def test_committed_offsets_survive_restart():
     check_resume(consume_confluent, restart=True)
     check_resume(consume_kafka_python, restart=True)
@@ -185,5 +198,6 @@ if __name__ == "__main__":
         test_member_expiry_rebalances_to_the_survivor,
         test_commit_and_resume_confluent,
         test_commit_and_resume_kafka_python,
+        test_commit_and_resume_kafkajs,
         test_committed_offsets_survive_restart,
     ])
