@@ -16,6 +16,27 @@ int fr_slice_eq_cstr(fr_slice_t s, const char *cstr) {
     return (size_t)s.len == n && (n == 0 || memcmp(s.ptr, cstr, n) == 0);
 }
 
+int fr_slice_cmp_cstr(fr_slice_t s, const char *cstr) {
+    size_t bl = strlen(cstr), al = s.len > 0 ? (size_t)s.len : 0;
+    int c = (al < bl ? al : bl) ? memcmp(s.ptr, cstr, al < bl ? al : bl) : 0;
+    return c ? c : (al < bl ? -1 : al > bl ? 1 : 0);
+}
+
+long fr_sorted_search(void *const *items, size_t count, fr_slice_t key, const char *(*name_of)(const void *item)) {
+    size_t lo = 0, hi = count;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        int c = fr_slice_cmp_cstr(key, name_of(items[mid]));
+        if (c == 0)
+            return (long)mid;
+        if (c < 0)
+            hi = mid;
+        else
+            lo = mid + 1;
+    }
+    return -(long)lo - 1;
+}
+
 /* ---- reader ---- */
 
 void fr_reader_init(fr_reader_t *r, const void *buf, size_t len) {

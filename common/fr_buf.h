@@ -33,6 +33,13 @@ typedef struct fr_slice {
 fr_slice_t fr_slice_from_cstr(const char *s);
 /* 1 when the slice equals the NUL-terminated string (a null slice equals nothing). */
 int fr_slice_eq_cstr(fr_slice_t s, const char *cstr);
+/* strcmp-style order of a (non-null) slice against a C string. */
+int fr_slice_cmp_cstr(fr_slice_t s, const char *cstr);
+/*
+ * Binary search in an array of pointers kept sorted by a string name
+ * (name_of(item) gives it).  Returns the index of key, or -(insertion point)-1.
+ */
+long fr_sorted_search(void *const *items, size_t count, fr_slice_t key, const char *(*name_of)(const void *item));
 
 typedef struct fr_reader {
     const uint8_t *base; /* start of the whole buffer, for error offsets */

@@ -166,29 +166,11 @@ int fr_topic_name_validate(fr_slice_t name, char *err, size_t errlen) {
 
 /* ---------- lookup ---------- */
 
-static int cmp_slice_name(fr_slice_t a, const char *b) {
-    size_t bl = strlen(b);
-    size_t n = (size_t)a.len < bl ? (size_t)a.len : bl;
-    int c = n ? memcmp(a.ptr, b, n) : 0;
-    if (c)
-        return c;
-    return (size_t)a.len < bl ? -1 : (size_t)a.len > bl ? 1 : 0;
-}
+static const char *topic_name_of(const void *item) { return ((const fr_topic_t *)item)->name; }
 
 /* Index of name, or -(insertion point) - 1. */
 static long topics_search(const fr_topics_t *t, fr_slice_t name) {
-    size_t lo = 0, hi = t->count;
-    while (lo < hi) {
-        size_t mid = (lo + hi) / 2;
-        int c = cmp_slice_name(name, t->items[mid]->name);
-        if (c == 0)
-            return (long)mid;
-        if (c < 0)
-            hi = mid;
-        else
-            lo = mid + 1;
-    }
-    return -(long)lo - 1;
+    return fr_sorted_search((void *const *)t->items, t->count, name, topic_name_of);
 }
 
 fr_topic_t *fr_topics_find(const fr_topics_t *t, fr_slice_t name) {

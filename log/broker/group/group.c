@@ -27,25 +27,10 @@ const char *fr_group_state_name(fr_group_state_t s) {
 
 /* ---------- registry ---------- */
 
-static int cmp_slice(fr_slice_t a, const char *b) {
-    size_t bl = strlen(b), n = (size_t)a.len < bl ? (size_t)a.len : bl;
-    int c = n ? memcmp(a.ptr, b, n) : 0;
-    return c ? c : ((size_t)a.len < bl ? -1 : (size_t)a.len > bl ? 1 : 0);
-}
+static const char *group_name_of(const void *item) { return ((const fr_group_t *)item)->group_id; }
 
 static long groups_search(const fr_groups_t *g, fr_slice_t id) {
-    size_t lo = 0, hi = g->count;
-    while (lo < hi) {
-        size_t mid = (lo + hi) / 2;
-        int c = cmp_slice(id, g->items[mid]->group_id);
-        if (c == 0)
-            return (long)mid;
-        if (c < 0)
-            hi = mid;
-        else
-            lo = mid + 1;
-    }
-    return -(long)lo - 1;
+    return fr_sorted_search((void *const *)g->items, g->count, id, group_name_of);
 }
 
 fr_group_t *fr_groups_find(fr_groups_t *g, fr_slice_t id) {
@@ -135,7 +120,7 @@ void fr_groups_forget(fr_groups_t *g, fr_group_t *grp) {
 
 fr_member_t *fr_group_member(const fr_group_t *grp, fr_slice_t member_id) {
     for (int32_t i = 0; i < grp->num_members; i++)
-        if (cmp_slice(member_id, grp->members[i]->member_id) == 0)
+        if (fr_slice_eq_cstr(member_id, grp->members[i]->member_id))
             return grp->members[i];
     return NULL;
 }
@@ -144,7 +129,7 @@ fr_member_t *fr_group_static_member(const fr_group_t *grp, fr_slice_t instance_i
     if (instance_id.len < 0)
         return NULL;
     for (int32_t i = 0; i < grp->num_members; i++)
-        if (grp->members[i]->group_instance_id && cmp_slice(instance_id, grp->members[i]->group_instance_id) == 0)
+        if (grp->members[i]->group_instance_id && fr_slice_eq_cstr(instance_id, grp->members[i]->group_instance_id))
             return grp->members[i];
     return NULL;
 }
