@@ -241,3 +241,62 @@ def parse_offset_fetch_v1_response(resp):
             err, = struct.unpack_from(">h", resp, off); off += 2
             out[(t, p)] = (o, err)
     return out
+
+
+def join_group_v5(group, member_id="", instance_id=None, session_timeout=10000, topics=("t",)):
+    return (string(group) + struct.pack(">ii", session_timeout, session_timeout) + string(member_id)
+            + string(instance_id) + string("consumer") + struct.pack(">i", 1) + string("range")
+            + bytes_(consumer_subscription(list(topics))))
+
+
+def parse_join_group_v5_response(resp):
+    """-> (error, generation, leader, member_id, [(member id, instance id)])"""
+    off = 8  # correlation id, throttle
+    err, gen = struct.unpack_from(">hi", resp, off); off += 6
+    _proto, off = _read_string(resp, off)
+    leader, off = _read_string(resp, off)
+    member, off = _read_string(resp, off)
+    n, = struct.unpack_from(">i", resp, off); off += 4
+    members = []
+    for _ in range(n):
+        mid, off = _read_string(resp, off)
+        iid, off = _read_string(resp, off)
+        ml, = struct.unpack_from(">i", resp, off); off += 4 + max(ml, 0)
+        members.append((mid, iid))
+    return err, gen, leader, member, members
+
+
+def heartbeat_v3(group, generation, member_id, instance_id=None):
+    return string(group) + struct.pack(">i", generation) + string(member_id) + string(instance_id)
+
+
+def parse_heartbeat_v3_response(resp):
+    return struct.unpack_from(">h", resp, 8)[0]
+
+
+def describe_groups_v0(groups):
+    return struct.pack(">i", len(groups)) + b"".join(string(g) for g in groups)
+
+
+def parse_describe_groups_v0_response(resp):
+    """-> {group: (error, state, protocol_type, protocol, [member ids])}"""
+    off = 4
+    n, = struct.unpack_from(">i", resp, off); off += 4
+    out = {}
+    for _ in range(n):
+        err, = struct.unpack_from(">h", resp, off); off += 2
+        gid, off = _read_string(resp, off)
+        state, off = _read_string(resp, off)
+        ptype, off = _read_string(resp, off)
+        proto, off = _read_string(resp, off)
+        mn, = struct.unpack_from(">i", resp, off); off += 4
+        members = []
+        for _ in range(mn):
+            mid, off = _read_string(resp, off)
+            _cid, off = _read_string(resp, off)
+            _host, off = _read_string(resp, off)
+            l1, = struct.unpack_from(">i", resp, off); off += 4 + max(l1, 0)
+            l2, = struct.unpack_from(">i", resp, off); off += 4 + max(l2, 0)
+            members.append(mid)
+        out[gid] = (err, state, ptype, proto, members)
+    return out

@@ -101,6 +101,70 @@ def test_member_expiry_rebalances_to_the_survivor():
         s.close()
 
 
+FENCED_INSTANCE_ID, MEMBER_ID_REQUIRED = 82, 79
+
+
+def test_static_membership_rejoin_without_rebalance_and_fencing():
+    with Broker(overrides=FAST) as b:
+        a, x = RawClient(b.port), RawClient(b.port)
+        call(a, 19, 0, kw.create_topics_v0("t", 2))
+        # dynamic members at v4+ must first ask for an id
+        err, _, _, given, _ = kw.parse_join_group_v5_response(call(x, 11, 5, kw.join_group_v5("dyn")))
+        assert err == MEMBER_ID_REQUIRED and given, (err, given)
+        err, _, _, member, _ = kw.parse_join_group_v5_response(call(x, 11, 5, kw.join_group_v5("dyn", given)))
+        assert err == 0 and member == given
+        # a static member joins and syncs
+        err, gen, leader, m1, members = kw.parse_join_group_v5_response(call(a, 11, 5, kw.join_group_v5("s", instance_id="i1")))
+        assert err == 0 and members == [(m1, "i1")], (err, members)
+        assert kw.parse_sync_group_v0_response(call(a, 14, 0, kw.sync_group_v0("s", gen, m1, [(m1, b"p0")])))[0] == 0
+        # the same instance restarts (no LeaveGroup) and rejoins: new member id, same generation, no rebalance
+        a2 = RawClient(b.port)
+        err, gen2, leader2, m2, _ = kw.parse_join_group_v5_response(call(a2, 11, 5, kw.join_group_v5("s", instance_id="i1")))
+        assert err == 0 and m2 != m1, (err, m1, m2)
+        # the old incarnation is fenced
+        assert kw.parse_heartbeat_v3_response(call(a, 12, 3, kw.heartbeat_v3("s", gen2, m1, "i1"))) == FENCED_INSTANCE_ID
+        res = kw.parse_describe_groups_v0_response(call(a2, 15, 0, kw.describe_groups_v0(["s"])))
+        assert res["s"][4] == [m2], res
+        for c in (a, a2, x):
+            c.close()
+
+
+def test_offsets_of_deleted_topics_are_dropped_and_groups_survive_restart():
+    b = Broker(overrides=FAST)
+    try:
+        b.start()
+        c = RawClient(b.port)
+        call(c, 19, 0, kw.create_topics_v0("gone", 1))
+        call(c, 19, 0, kw.create_topics_v0("kept", 1))
+        res = kw.parse_offset_commit_v2_response(call(c, 8, 2, kw.offset_commit_v2("g", -1, "", [("gone", 0, 3), ("kept", 0, 4)])))
+        assert set(res.values()) == {0}, res
+        body = kw.struct.pack(">i", 1) + kw.string("gone") + kw.struct.pack(">i", 5000)
+        call(c, 20, 0, body)  # DeleteTopics v0
+        got = kw.parse_offset_fetch_v1_response(call(c, 9, 1, kw.offset_fetch_v1("g", "gone", [0])))
+        assert got == {("gone", 0): (-1, 0)}, got
+        err, gen, _, _, m, _ = kw.parse_join_group_v0_response(call(c, 11, 0, kw.join_group_v0("live", topics=["kept"])))
+        assert err == 0
+        # group metadata is written when the leader's assignment makes the group Stable (as in Kafka)
+        assert kw.parse_sync_group_v0_response(call(c, 14, 0, kw.sync_group_v0("live", gen, m, [(m, b"a")])))[0] == 0
+        c.close()
+        b.restart()
+        c = RawClient(b.port)
+        got = kw.parse_offset_fetch_v1_response(call(c, 9, 1, kw.offset_fetch_v1("g", "kept", [0])))
+        assert got == {("kept", 0): (4, 0)}, got
+        got = kw.parse_offset_fetch_v1_response(call(c, 9, 1, kw.offset_fetch_v1("g", "gone", [0])))
+        assert got == {("gone", 0): (-1, 0)}, got
+        groups = kw.parse_describe_groups_v0_response(call(c, 15, 0, kw.describe_groups_v0(["g", "live", "nope"])))
+        assert groups["g"][1] == "Empty", groups
+        assert groups["nope"][1] == "Dead", groups
+        # the member of "live" survived the restart in the group's metadata and may heartbeat on
+        assert groups["live"][1] == "Stable" and groups["live"][4] == [m], groups
+        assert kw.parse_error_only_v0(call(c, 12, 0, kw.heartbeat_v0("live", gen, m))) in (0, REBALANCE_IN_PROGRESS)
+        c.close()
+    finally:
+        b.stop()
+        b.cleanup()
+
+
 def _produce(bootstrap, topic, n):
     from confluent_kafka import Producer
     p = Producer({"bootstrap.servers": bootstrap, "linger.ms": 5})
@@ -196,6 +260,8 @@ if __name__ == "__main__":
     run_tests([
         test_group_error_codes_and_coordinator_keeps_serving,
         test_member_expiry_rebalances_to_the_survivor,
+        test_static_membership_rejoin_without_rebalance_and_fencing,
+        test_offsets_of_deleted_topics_are_dropped_and_groups_survive_restart,
         test_commit_and_resume_confluent,
         test_commit_and_resume_kafka_python,
         test_commit_and_resume_kafkajs,

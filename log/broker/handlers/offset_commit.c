@@ -20,10 +20,11 @@ static int16_t check_member(fr_req_t *req, const fr_offset_commit_request_t *in,
     if (generation < 0 && grp->state == FR_GROUP_EMPTY)
         return FR_ERR_NONE; /* a consumer that assigns partitions itself */
     fr_member_t *m = fr_group_member(grp, in->member_id);
+    fr_member_t *owner = fr_group_static_member(grp, in->group_instance_id);
+    if (owner && owner != m)
+        return FR_ERR_FENCED_INSTANCE_ID;
     if (!m)
         return FR_ERR_UNKNOWN_MEMBER_ID;
-    if (in->group_instance_id.len >= 0 && fr_group_static_member(grp, in->group_instance_id) != m)
-        return FR_ERR_FENCED_INSTANCE_ID;
     if (generation != grp->generation_id)
         return FR_ERR_ILLEGAL_GENERATION;
     if (grp->state == FR_GROUP_COMPLETING_REBALANCE)

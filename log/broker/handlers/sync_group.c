@@ -31,12 +31,13 @@ static fr_member_t *sync_member(fr_req_t *req, fr_sync_group_request_t *in, fr_g
     fr_group_t *grp = fr_groups_find(&req->srv->groups, in->group_id);
     *grpp = grp;
     fr_member_t *m = grp ? fr_group_member(grp, in->member_id) : NULL;
-    if (!m) {
-        *err = FR_ERR_UNKNOWN_MEMBER_ID;
+    fr_member_t *owner = grp ? fr_group_static_member(grp, in->group_instance_id) : NULL;
+    if (owner && owner != m) {
+        *err = FR_ERR_FENCED_INSTANCE_ID;
         return NULL;
     }
-    if (in->group_instance_id.len >= 0 && fr_group_static_member(grp, in->group_instance_id) != m) {
-        *err = FR_ERR_FENCED_INSTANCE_ID;
+    if (!m) {
+        *err = FR_ERR_UNKNOWN_MEMBER_ID;
         return NULL;
     }
     if (in->generation_id != grp->generation_id) {
