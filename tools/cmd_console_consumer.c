@@ -112,42 +112,13 @@ static int usage_error(const char *msg) {
 /* Everything the checks decide before a client exists. */
 typedef struct consumer_cfg {
     const char *topic;   /* --topic, or NULL */
-    char *include;       /* the anchored regex from --include/--whitelist, or NULL (owned) */
+    char *include;       /* tool_include_regex() of --include/--whitelist, or NULL (owned) */
     int32_t partition;   /* -1: all partitions */
     int64_t offset;      /* RD_KAFKA_OFFSET_BEGINNING/END or an absolute offset */
     int64_t max_messages; /* -1: unlimited */
     int64_t timeout_ms;   /* -1: none */
     bool group_mode;
 } consumer_cfg_t;
-
-/*
- * Kafka's IncludeList: trim, ',' means '|', spaces and surrounding quotes
- * dropped, then the regex must match the whole topic name.  Returns an
- * anchored POSIX extended regex (owned), or NULL when out of memory.
- */
-static char *include_regex(const char *raw) {
-    size_t n = strlen(raw);
-    char *body = malloc(n + 1), *out = malloc(n + 8);
-    if (!body || !out) {
-        free(body);
-        free(out);
-        return NULL;
-    }
-    size_t k = 0;
-    for (size_t i = 0; i < n; i++)
-        if (raw[i] != ' ')
-            body[k++] = raw[i] == ',' ? '|' : raw[i];
-    body[k] = '\0';
-    char *start = body;
-    while (*start == '"' || *start == '\'' || *start == '\t')
-        start++;
-    size_t len = strlen(start);
-    while (len > 0 && (start[len - 1] == '"' || start[len - 1] == '\'' || start[len - 1] == '\t'))
-        len--;
-    snprintf(out, n + 8, "^(%.*s)$", (int)len, start);
-    free(body);
-    return out;
-}
 
 static bool is_internal_topic(const char *t) {
     return strcmp(t, "__consumer_offsets") == 0 || strcmp(t, "__transaction_state") == 0;
@@ -172,7 +143,7 @@ static int check_args(const tool_args_t *a, consumer_cfg_t *cfg) {
     if (!inc)
         inc = tool_args_value(a, "whitelist");
     if (inc) {
-        cfg->include = include_regex(inc);
+        cfg->include = tool_include_regex(inc);
         regex_t re;
         if (!cfg->include || regcomp(&re, cfg->include, REG_EXTENDED | REG_NOSUB) != 0) {
             snprintf(msg, sizeof(msg), "Invalid regular expression for --include: %s", inc);

@@ -341,27 +341,18 @@ static long get_topics(topics_ctx_t *c, const rd_kafka_metadata_topic_t ***out) 
     bool exclude_internal = tool_args_has(c->args, "exclude-internal");
     regex_t re;
     if (filter) {
-        /* Kafka's IncludeList preprocessing, then a whole-name match. */
-        size_t n = strlen(filter);
-        char *pattern = malloc(n + 8), *p = pattern;
-        if (!pattern)
-            return command_error("out of memory"), -1;
-        p += sprintf(p, "^(");
-        const char *s = filter, *e = filter + n;
-        while (s < e && (*s == '"' || *s == '\'' || *s == ' '))
-            s++;
-        while (e > s && (e[-1] == '"' || e[-1] == '\'' || e[-1] == ' '))
-            e--;
-        for (; s < e; s++)
-            if (*s != ' ')
-                *p++ = *s == ',' ? '|' : *s;
-        strcpy(p, ")$");
+        char *pattern = tool_include_regex(filter);
+        if (!pattern) {
+            command_error("out of memory");
+            return -1;
+        }
         int rc = regcomp(&re, pattern, REG_EXTENDED | REG_NOSUB);
         free(pattern);
         if (rc != 0) {
             char buf[512];
             snprintf(buf, sizeof(buf), "Invalid regular expression for --topic: %s", filter);
-            return command_error(buf), -1;
+            command_error(buf);
+            return -1;
         }
     }
     const rd_kafka_metadata_topic_t **list = calloc((size_t)c->md->topic_cnt + 1, sizeof(*list));
@@ -378,8 +369,10 @@ static long get_topics(topics_ctx_t *c, const rd_kafka_metadata_topic_t ***out) 
     }
     if (filter)
         regfree(&re);
-    if (!list)
-        return command_error("out of memory"), -1;
+    if (!list) {
+        command_error("out of memory");
+        return -1;
+    }
     qsort(list, (size_t)n, sizeof(*list), cmp_topic_ptr);
     *out = list;
     return n;
@@ -418,8 +411,10 @@ static long parse_replica_assignment(const char *s, int32_t (**out)[64], int *rf
     for (const char *p = s; *p; p++)
         parts += *p == ',';
     int32_t(*lists)[64] = calloc((size_t)parts, sizeof(*lists));
-    if (!lists)
-        return command_error("out of memory"), -1;
+    if (!lists) {
+        command_error("out of memory");
+        return -1;
+    }
     char *copy = strdup(s), *save1 = NULL;
     long idx = 0;
     for (char *part = strtok_r(copy, ",", &save1); part; part = strtok_r(NULL, ",", &save1), idx++) {
@@ -459,7 +454,8 @@ static long parse_replica_assignment(const char *s, int32_t (**out)[64], int *rf
     fail_msg:
         free(copy);
         free(lists);
-        return command_error(buf), -1;
+        command_error(buf);
+        return -1;
     }
     free(copy);
     *out = lists;
@@ -504,10 +500,14 @@ static rd_kafka_NewTopic_t *new_topic(const tool_args_t *a) {
         tool_parse_i64(tool_args_value(a, "partitions"), INT32_MIN, INT32_MAX, &partitions);
     if (tool_args_has(a, "replication-factor"))
         tool_parse_i64(tool_args_value(a, "replication-factor"), INT32_MIN, INT32_MAX, &rf);
-    if (tool_args_has(a, "replication-factor") && (rf < 1 || rf > 32767))
-        return command_error("The replication factor must be between 1 and 32767 inclusive"), NULL;
-    if (tool_args_has(a, "partitions") && partitions < 1)
-        return command_error("The partitions must be greater than 0"), NULL;
+    if (tool_args_has(a, "replication-factor") && (rf < 1 || rf > 32767)) {
+        command_error("The replication factor must be between 1 and 32767 inclusive");
+        return NULL;
+    }
+    if (tool_args_has(a, "partitions") && partitions < 1) {
+        command_error("The partitions must be greater than 0");
+        return NULL;
+    }
 
     int32_t(*assignment)[64] = NULL;
     int assigned_rf = 0;
@@ -524,7 +524,8 @@ static rd_kafka_NewTopic_t *new_topic(const tool_args_t *a) {
     rd_kafka_NewTopic_t *nt = rd_kafka_NewTopic_new(topic, (int)partitions, (int)rf, errstr, sizeof(errstr));
     if (!nt) {
         free(assignment);
-        return command_error(errstr), NULL;
+        command_error(errstr);
+        return NULL;
     }
     for (int32_t p = 0; assignment && p < partitions; p++) {
         if (rd_kafka_NewTopic_set_replica_assignment(nt, p, assignment[p], (size_t)assigned_rf, errstr,

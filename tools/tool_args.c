@@ -1,5 +1,6 @@
 #include "tool_args.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -135,6 +136,33 @@ int tool_parse_i64(const char *s, int64_t min, int64_t max, int64_t *out) {
         return -1;
     *out = (int64_t)v;
     return 0;
+}
+
+char *tool_include_regex(const char *raw) {
+    size_t n = strlen(raw);
+    char *out = malloc(n + 5);
+    if (!out)
+        return NULL;
+    const char *s = raw, *e = raw + n;
+    while (s < e && isspace((unsigned char)*s))
+        s++;
+    while (e > s && isspace((unsigned char)e[-1]))
+        e--;
+    char *p = out;
+    *p++ = '^';
+    *p++ = '(';
+    char *body = p;
+    for (; s < e; s++)
+        if (*s != ' ')
+            *p++ = *s == ',' ? '|' : *s;
+    *p = '\0';
+    size_t skip = strspn(body, "\"'");
+    memmove(body, body + skip, strlen(body + skip) + 1);
+    p = body + strlen(body);
+    while (p > body && (p[-1] == '"' || p[-1] == '\''))
+        p--;
+    strcpy(p, ")$");
+    return out;
 }
 
 /* ---- usage ---- */

@@ -77,6 +77,16 @@ const char *tool_args_value_at(const tool_args_t *a, const char *name, size_t i)
  */
 void tool_usage(FILE *out, const char *summary, const tool_opt_t *opts, size_t nopts);
 
+/*
+ * Kafka's IncludeList topic filter (--topic of kafka-topics, --include of the
+ * console consumer) as an anchored POSIX extended regex: the raw text is
+ * trimmed, ',' becomes '|', spaces and leading/trailing quotes are dropped, and
+ * the result must match the whole topic name.  Returns a malloc'd "^(...)$",
+ * or NULL when out of memory.  (Java and POSIX regex syntax agree on the
+ * usual topic patterns: literals, '.', '*', '+', '|', classes, groups.)
+ */
+char *tool_include_regex(const char *raw);
+
 /* Strict decimal integer parsing: the whole string, within [min, max].  Returns 0 or -1. */
 int tool_parse_i64(const char *s, int64_t min, int64_t max, int64_t *out);
 

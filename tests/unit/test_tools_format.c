@@ -143,6 +143,23 @@ FR_TEST(usage_has_jopt_simple_columns_sorted_by_name) {
     free(buf);
 }
 
+FR_TEST(include_regex_is_kafkas_include_list) {
+    struct {
+        const char *raw, *regex;
+    } cases[] = {
+        {"orders", "^(orders)$"},
+        {" a, b ", "^(a|b)$"},
+        {"\"test\\.topic\"", "^(test\\.topic)$"},
+        {"'x.*'", "^(x.*)$"},
+        {"", "^()$"},
+    };
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        char *re = tool_include_regex(cases[i].raw);
+        FR_CHECK_EQ_STR(re, cases[i].regex);
+        free(re);
+    }
+}
+
 /* ---- tool_format ---- */
 
 /* Formats r with the given "k=v" properties and returns the malloc'd output. */
@@ -350,6 +367,7 @@ int main(void) {
     FR_RUN(args_optional_argument);
     FR_RUN(parse_i64_is_strict);
     FR_RUN(usage_has_jopt_simple_columns_sorted_by_name);
+    FR_RUN(include_regex_is_kafkas_include_list);
     FR_RUN(format_default_prints_value_only);
     FR_RUN(format_all_fields_in_kafka_order);
     FR_RUN(format_separators_and_nulls);
