@@ -7,13 +7,17 @@
  * Two ways to consume:
  *   - with a group (--group, or group.id in --consumer.config/--consumer-property):
  *     subscribe, as Kafka does; this needs the broker's group coordinator.
- *   - without a group (the default): no coordinator is involved.  Kafka would
+ *   - without a group (the default): no coordinator is needed.  Kafka would
  *     subscribe with a throw-away group; here every partition of the topic
  *     (or of every topic matching --include) is assigned directly, starting at
  *     the end (or the beginning with --from-beginning or
  *     auto.offset.reset=earliest).  Metadata is re-read every few seconds, so a
  *     topic that does not exist yet, or that gains partitions, is picked up.
  *     With --partition only that partition is assigned, at --offset.
+ *     librdkafka only assigns with a group.id, so a throw-away
+ *     "console-consumer-NNNNN" is set as Kafka does; nothing is committed under
+ *     it, and librdkafka only looks its coordinator up (without waiting on it)
+ *     when the broker advertises FindCoordinator.
  *
  * At exit "Processed a total of N messages" goes to stderr.  Exit codes: 0
  * after --max-messages, --timeout-ms or end of output; 1 for bad usage or a
@@ -83,7 +87,8 @@ static const tool_opt_t opts[] = {
     {"timeout-ms", TOOL_ARG, "Integer: timeout_ms",
      "If specified, exit if no message is available for consumption for the specified interval."},
     {"skip-message-on-error", TOOL_FLAG, NULL,
-     "If there is an error when processing a message, skip it instead of halt."},
+     "If there is an error when processing a message, skip it instead of halt. (No effect: "
+     "records are printed as their bytes and cannot fail to deserialize.)"},
     {"key-deserializer", TOOL_ARG, "String: deserializer for key",
      "Ignored: keys are printed as their bytes."},
     {"value-deserializer", TOOL_ARG, "String: deserializer for values",
