@@ -51,6 +51,7 @@ void fr_broker_config_defaults(fr_broker_config_t *cfg) {
     cfg->group_min_session_timeout_ms = 6000;
     cfg->group_max_session_timeout_ms = 1800000;
     cfg->offsets_retention_minutes = 10080;
+    cfg->offsets_retention_check_interval_ms = 600000;
     cfg->offsets_topic_num_partitions = 50;
     cfg->offset_metadata_max_bytes = 4096;
     fr_props_init(&cfg->props);
@@ -286,6 +287,9 @@ int fr_broker_config_load(fr_broker_config_t *cfg, const fr_props_t *props, char
         } else if (strcmp(k, "offsets.retention.minutes") == 0) {
             NUM(1, I32, "INT");
             cfg->offsets_retention_minutes = v;
+        } else if (strcmp(k, "offsets.retention.check.interval.ms") == 0) {
+            NUM(1, INT64_MAX, "LONG");
+            cfg->offsets_retention_check_interval_ms = v;
         } else if (strcmp(k, "offsets.topic.num.partitions") == 0) {
             NUM(1, I32, "INT");
             cfg->offsets_topic_num_partitions = (int32_t)v;

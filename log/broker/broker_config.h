@@ -46,6 +46,7 @@ typedef struct fr_broker_config {
     int32_t group_min_session_timeout_ms;     /* group.min.session.timeout.ms, 6000 */
     int32_t group_max_session_timeout_ms;     /* group.max.session.timeout.ms, 1800000 */
     int64_t offsets_retention_minutes;        /* offsets.retention.minutes, 10080 */
+    int64_t offsets_retention_check_interval_ms; /* offsets.retention.check.interval.ms, 600000 */
     int32_t offsets_topic_num_partitions;     /* offsets.topic.num.partitions, 50 */
     int32_t offset_metadata_max_bytes;        /* offset.metadata.max.bytes, 4096 */
     fr_props_t props;                  /* every pair as given, for DescribeConfigs */

@@ -165,6 +165,65 @@ def test_offsets_of_deleted_topics_are_dropped_and_groups_survive_restart():
         b.cleanup()
 
 
+def test_offsets_of_empty_groups_expire_after_retention():
+    with Broker(overrides=dict(FAST, **{"offsets.retention.minutes": "1",
+                                        "offsets.retention.check.interval.ms": "1000"})) as b:
+        c = RawClient(b.port)
+        call(c, 19, 0, kw.create_topics_v0("t", 1))
+        call(c, 8, 2, kw.offset_commit_v2("old", -1, "", [("t", 0, 9)]))
+        assert kw.parse_offset_fetch_v1_response(call(c, 9, 1, kw.offset_fetch_v1("old", "t", [0]))) == {("t", 0): (9, 0)}
+        deadline = time.time() + 90
+        while time.time() < deadline:
+            got = kw.parse_offset_fetch_v1_response(call(c, 9, 1, kw.offset_fetch_v1("old", "t", [0])))
+            if got == {("t", 0): (-1, 0)}:
+                break
+            time.sleep(1)
+        assert got == {("t", 0): (-1, 0)}, "offset not expired: %s" % got
+        c.close()
+
+
+def test_cooperative_sticky_rebalance_with_librdkafka():
+    from confluent_kafka import Consumer, Producer
+    with Broker(overrides=FAST) as b:
+        _create(b.bootstrap, "coop", 6)
+        conf = {"bootstrap.servers": b.bootstrap, "group.id": "coop", "auto.offset.reset": "earliest",
+                "partition.assignment.strategy": "cooperative-sticky", "session.timeout.ms": 6000,
+                "heartbeat.interval.ms": 500}
+        consumers = [Consumer(conf), Consumer(conf)]
+        for c in consumers:
+            c.subscribe(["coop"])
+        p = Producer({"bootstrap.servers": b.bootstrap, "linger.ms": 5})
+        seen = {}
+        sent = 0
+
+        def pump(rounds):
+            nonlocal sent
+            for _ in range(rounds):
+                for _ in range(20):
+                    p.produce("coop", key=b"%d" % sent, value=b"%d" % sent)
+                    sent += 1
+                p.poll(0)
+                for i, c in enumerate(consumers):
+                    for m in c.consume(100, 0.05):
+                        assert not m.error(), m.error()
+                        seen[int(m.value())] = i
+        pump(60)
+        consumers.append(Consumer(conf))  # a third member joins: incremental rebalance
+        consumers[-1].subscribe(["coop"])
+        pump(120)
+        p.flush(10)
+        deadline = time.time() + 30
+        while len(seen) < sent and time.time() < deadline:
+            pump(1)
+        assignments = [sorted(tp.partition for tp in c.assignment()) for c in consumers]
+        for c in consumers:
+            c.close()
+        assert len(seen) == sent, "lost %d of %d records" % (sent - len(seen), sent)
+        flat = sorted(x for a in assignments for x in a)
+        assert flat == list(range(6)), assignments
+        assert all(assignments), "a member got no partitions: %s" % assignments
+
+
 def _produce(bootstrap, topic, n):
     from confluent_kafka import Producer
     p = Producer({"bootstrap.servers": bootstrap, "linger.ms": 5})
@@ -262,6 +321,8 @@ if __name__ == "__main__":
         test_member_expiry_rebalances_to_the_survivor,
         test_static_membership_rejoin_without_rebalance_and_fencing,
         test_offsets_of_deleted_topics_are_dropped_and_groups_survive_restart,
+        test_offsets_of_empty_groups_expire_after_retention,
+        test_cooperative_sticky_rebalance_with_librdkafka,
         test_commit_and_resume_confluent,
         test_commit_and_resume_kafka_python,
         test_commit_and_resume_kafkajs,

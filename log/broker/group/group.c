@@ -315,7 +315,7 @@ void fr_groups_tick(fr_groups_t *g, uint64_t now) {
     }
     if (now >= g->next_retention_check) {
         /* Offsets of groups empty for longer than offsets.retention.minutes expire. */
-        g->next_retention_check = now + 60000;
+        g->next_retention_check = now + (uint64_t)g->retention_check_interval_ms;
         int64_t wall = fr_now_ms();
         for (size_t gi = 0; gi < g->count; gi++) {
             fr_group_t *grp = g->items[gi];

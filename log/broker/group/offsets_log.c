@@ -427,7 +427,8 @@ int fr_groups_open(fr_groups_t *g, fr_server_t *srv, char *err, size_t errlen) {
     g->max_session_timeout_ms = cfg->group_max_session_timeout_ms;
     g->offsets_retention_ms = cfg->offsets_retention_minutes * 60 * 1000;
     g->offsets_partitions = cfg->offsets_topic_num_partitions;
-    g->next_retention_check = uv_now(srv->loop) + 60000;
+    g->retention_check_interval_ms = cfg->offsets_retention_check_interval_ms;
+    g->next_retention_check = uv_now(srv->loop) + (uint64_t)g->retention_check_interval_ms;
 
     fr_topic_t *topic = fr_topics_find_cstr(&srv->topics, FR_OFFSETS_TOPIC);
     if (!topic) {
