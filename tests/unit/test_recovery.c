@@ -234,12 +234,20 @@ static int times_ok(fr_partlog_t *log, const expect_t *e) {
     int bad = 0;
     for (int64_t ts = 99000; ts < 116000; ts += 53) {
         int64_t want = -1, want_ts = -1, off, got_ts;
-        for (size_t i = 0; i < nbatches; i++)
-            if (survives(&batches[i], e) && batches[i].max_ts >= ts) {
-                want = batches[i].base;
-                want_ts = batches[i].max_ts;
-                break;
-            }
+        for (size_t i = 0; i < nbatches && want < 0; i++) {
+            fr_batch_header_t h;
+            fr_record_iter_t it;
+            fr_record_t rec;
+            if (!survives(&batches[i], e))
+                continue;
+            fr_batch_parse_header(batches[i].bytes, batches[i].len, &h);
+            fr_record_iter_init(&it, batches[i].bytes, batches[i].len, &h);
+            while (want < 0 && fr_record_iter_next(&it, &rec))
+                if (rec.timestamp >= ts) {
+                    want = rec.offset;
+                    want_ts = rec.timestamp;
+                }
+        }
         if (fr_partlog_offset_for_time(log, ts, &off, &got_ts) != 0 || off != want || got_ts != want_ts) {
             if (bad++ < 3)
                 fprintf(stderr, "offset_for_time %lld: got %lld want %lld\n", (long long)ts,

@@ -530,13 +530,28 @@ FR_TEST(offsets_survive_reopen) {
     free(tmp);
 }
 
-/* Brute force over the model: the first batch with max timestamp >= ts. */
-static int64_t model_offset_for_time(const model_t *m, int64_t ts, int64_t *ts_out) {
-    for (size_t i = 0; i < m->n; i++)
-        if (m->b[i].max_ts >= ts) {
-            *ts_out = m->b[i].max_ts;
-            return m->b[i].base;
+/* The first record of a stored batch with timestamp >= ts: its offset, or -1. */
+static int64_t batch_record_at_time(const uint8_t *bytes, size_t len, int64_t ts, int64_t *ts_out) {
+    fr_batch_header_t h;
+    fr_record_iter_t it;
+    fr_record_t rec;
+    fr_batch_parse_header(bytes, len, &h);
+    fr_record_iter_init(&it, bytes, len, &h);
+    while (fr_record_iter_next(&it, &rec))
+        if (rec.timestamp >= ts) {
+            *ts_out = rec.timestamp;
+            return rec.offset;
         }
+    return -1;
+}
+
+/* Brute force over the model: the first record (in offset order) with timestamp >= ts. */
+static int64_t model_offset_for_time(const model_t *m, int64_t ts, int64_t *ts_out) {
+    for (size_t i = 0; i < m->n; i++) {
+        int64_t off = batch_record_at_time(m->b[i].bytes, m->b[i].len, ts, ts_out);
+        if (off >= 0)
+            return off;
+    }
     *ts_out = -1;
     return -1;
 }
