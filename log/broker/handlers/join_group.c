@@ -89,7 +89,10 @@ static int member_update(fr_req_t *req, fr_member_t *m, const fr_join_group_requ
     m->client_id = req->hdr.client_id.len > 0 ? strndup((const char *)req->hdr.client_id.ptr, (size_t)req->hdr.client_id.len)
                                               : strdup("");
     free(m->client_host);
-    m->client_host = strdup(fr_conn_peer_host(req->conn));
+    /* Kafka reports the host as InetAddress.toString() does: "/127.0.0.1" */
+    char host[80];
+    snprintf(host, sizeof(host), "/%s", fr_conn_peer_host(req->conn));
+    m->client_host = strdup(host);
     return 0;
 }
 

@@ -164,64 +164,36 @@ async function produce({ bootstrap, topic, codec, count, 'base-ts': baseTs, out,
   fs.writeFileSync(out, lines.join('\n') + '\n')
 }
 
-// Consumption goes through kafkajs's own Cluster/Broker objects (metadata,
-// ListOffsets, Fetch, record-batch decoding and decompression are all
-// kafkajs's protocol code) because kafka.consumer() always needs a group
-// coordinator, which the broker doesn't have yet.
-// TODO: move to kafka.consumer() once the group coordinator lands.
 async function fetchAll({ bootstrap, topic }) {
-  const Cluster = require('kafkajs/src/cluster')
-  const { createLogger } = require('kafkajs/src/loggers')
-  const LoggerConsole = require('kafkajs/src/loggers/console')
-  const socketFactory = require('kafkajs/src/network/socketFactory')
-  const READ_COMMITTED = 1
-  const cluster = new Cluster({
-    logger: createLogger({ level: logLevel.WARN, logCreator: LoggerConsole }),
-    socketFactory: socketFactory(),
-    brokers: [bootstrap],
-    clientId: 'freshet-compat-consumer',
-    connectionTimeout: 10000,
-    requestTimeout: 60000,
-    enforceRequestTimeout: true,
-    metadataMaxAge: 300000,
-    retry: { retries: 5 },
-    allowAutoTopicCreation: false,
-    isolationLevel: READ_COMMITTED,
-  })
-  await cluster.connect()
+  // kafkajs's own consumer (a consumer group, subscribe from the beginning):
+  // every record up to the end offsets seen at the start.
+  const kafka = new Kafka({ clientId: 'freshet-compat-consumer', brokers: [bootstrap], logLevel: logLevel.WARN })
+  const admin = kafka.admin()
+  await admin.connect()
+  const ends = new Map((await admin.fetchTopicOffsets(topic)).map(p => [p.partition, BigInt(p.high)]))
+  await admin.disconnect()
+  const position = new Map([...ends.keys()].map(p => [p, 0n]))
+  const done = () => [...ends].every(([p, end]) => position.get(p) >= end)
   const records = []
+  const consumer = kafka.consumer({
+    groupId: `freshet-compat-${topic}-${process.pid}`,
+    maxWaitTimeInMs: 100,
+    maxBytes: 16 * 1024 * 1024,
+    maxBytesPerPartition: 4 * 1024 * 1024,
+    sessionTimeout: 30000,
+    readUncommitted: false,
+  })
+  await consumer.connect()
   try {
-    await cluster.addTargetTopic(topic)
-    await cluster.refreshMetadata()
-    const partitions = cluster.findTopicPartitionMetadata(topic).map(p => p.partitionId).sort((a, b) => a - b)
-    const offsets = async fromBeginning => {
-      const [t] = await cluster.fetchTopicsOffset([{ topic, partitions: partitions.map(partition => ({ partition })), fromBeginning }])
-      return new Map(t.partitions.map(p => [p.partition, BigInt(p.offset)]))
-    }
-    const position = await offsets(true)
-    const end = await offsets(false)
-    const deadline = Date.now() + 240000
-    for (;;) {
-      const pending = partitions.filter(p => position.get(p) < end.get(p))
-      if (pending.length === 0) break
-      if (Date.now() > deadline) throw new Error(`fetch timed out at ${JSON.stringify([...position].map(String))}`)
-      const byLeader = cluster.findLeaderForPartitions(topic, pending)
-      for (const nodeId of Object.keys(byLeader)) {
-        const broker = await cluster.findBroker({ nodeId })
-        const { responses } = await broker.fetch({
-          replicaId: -1,
-          isolationLevel: READ_COMMITTED,
-          maxWaitTime: 100,
-          minBytes: 1,
-          maxBytes: 16 * 1024 * 1024,
-          topics: [{ topic, partitions: byLeader[nodeId].map(partition => ({ partition, fetchOffset: String(position.get(partition)), maxBytes: 4 * 1024 * 1024 })) }],
-        })
-        for (const t of responses) {
-          for (const pd of t.partitions) {
-            if (pd.errorCode !== 0) throw new Error(`fetch error on ${t.topicName}[${pd.partition}]: ${pd.errorCode}`)
-            const from = position.get(pd.partition)
-            let pos = from
-            for (const m of pd.messages) {
+    await consumer.subscribe({ topic, fromBeginning: true })
+    if (!done()) {
+      await new Promise((resolve, reject) => {
+        const timer = setTimeout(() => reject(new Error(`consume timed out at ${JSON.stringify([...position].map(String))}`)), 240000)
+        consumer.run({
+          autoCommit: false,
+          eachBatch: async ({ batch }) => {
+            let pos = position.get(batch.partition)
+            for (const m of batch.messages) {
               const off = BigInt(m.offset)
               if (off < pos) continue // a batch may start before the fetch offset
               if (m.isControlRecord) { pos = off + 1n; continue }
@@ -230,23 +202,27 @@ async function fetchAll({ bootstrap, topic }) {
                 for (const one of Array.isArray(v) ? v : [v]) h.push([name, one == null ? null : one.toString('base64')])
               }
               records.push({
-                p: pd.partition,
+                p: batch.partition,
                 o: m.offset,
                 k: m.key == null ? null : m.key.toString('base64'),
                 v: m.value == null ? null : m.value.toString('base64'),
                 h,
                 ts: m.timestamp,
-                tt: m.batchContext.timestampType,
+                tt: m.batchContext ? m.batchContext.timestampType : 0,
               })
               pos = off + 1n
             }
-            position.set(pd.partition, pos)
-          }
-        }
-      }
+            position.set(batch.partition, pos)
+            if (done()) {
+              clearTimeout(timer)
+              resolve()
+            }
+          },
+        }).catch(reject)
+      })
     }
   } finally {
-    await cluster.disconnect()
+    await consumer.disconnect()
   }
   return records
 }
