@@ -30,7 +30,6 @@
 #include "segment.h"
 
 #define COMPONENT "storage"
-#define PRODUCER_EXPIRY_INTERVAL_MS (10 * 60 * 1000) /* how often appends sweep out idle producers */
 
 struct fr_partlog {
     pthread_mutex_t lock;
@@ -330,7 +329,7 @@ int fr_partlog_delete(fr_partlog_t *log) {
  */
 static int validate_request(const fr_partlog_t *log, const uint8_t *buf, size_t len,
                             int64_t *n_offsets, int32_t *n_records, int64_t *max_ts,
-                            const char **why) {
+                            int *idempotent, const char **why) {
     fr_batch_iter_t it;
     fr_batch_header_t h;
     const uint8_t *batch;
@@ -339,6 +338,7 @@ static int validate_request(const fr_partlog_t *log, const uint8_t *buf, size_t 
     *n_offsets = 0;
     *n_records = 0;
     *max_ts = -1;
+    *idempotent = 0;
     fr_batch_iter_init(&it, buf, len);
     while (fr_batch_iter_next(&it, &h, &batch, &blen)) {
         if ((int64_t)blen > log->cfg.max_message_bytes) {
@@ -356,6 +356,7 @@ static int validate_request(const fr_partlog_t *log, const uint8_t *buf, size_t 
             *why = "batch with a producer id but a negative producer epoch";
             return FR_ERR_INVALID_RECORD;
         }
+        *idempotent |= h.producer_id >= 0;
         *n_offsets += (int64_t)h.last_offset_delta + 1;
         *n_records += h.records_count;
         if (h.max_timestamp > *max_ts)
@@ -404,58 +405,34 @@ static int should_roll(const fr_partlog_t *log, const fr_segment_t *seg, size_t 
            log->leo + n_offsets - 1 - seg->base_offset > INT32_MAX;
 }
 
-/*
- * Idempotent producers (producer_state.h): checks every batch with a producer
- * id against the state, as it would be appended at offset `next` onwards.  0
- * when the append goes ahead; 1 when every batch is one already in the log
- * (info is then filled with the original offsets); else the error.  On
- * anything but 0 the state is already rolled back.
- */
-static int check_producers(fr_partlog_t *log, fr_producer_append_t *pa, const uint8_t *buf, size_t len,
-                           int64_t next, fr_append_info_t *info) {
-    fr_batch_iter_t it;
-    fr_batch_header_t h;
-    const uint8_t *batch;
-    size_t blen;
-    int rc = 0, batches = 0;
-
-    fr_batch_iter_init(&it, buf, len);
-    while (rc == 0 && fr_batch_iter_next(&it, &h, &batch, &blen)) {
-        batches++;
-        if (h.producer_id >= 0)
-            rc = fr_producer_append_batch(pa, &h, next);
-        next += (int64_t)h.last_offset_delta + 1;
-    }
-    if (rc == 0 && pa->duplicates == 0)
-        return 0;
-    if (rc == 0 && pa->duplicates < batches) {
-        pa->why = "the request mixes batches already in the log with new ones";
-        rc = FR_ERR_INVALID_RECORD;
-    } else if (rc == 0) {
-        info->base_offset = pa->first_dup.first_offset;
-        info->last_offset = pa->last_dup.last_offset;
-        info->max_timestamp = pa->last_dup.max_timestamp;
-        info->duplicate = 1;
-        fr_debug(COMPONENT, "%s: duplicate of the batch(es) at offsets %" PRId64 "..%" PRId64 "; not appended again",
-                 log->dir, info->base_offset, info->last_offset);
-        rc = 1;
-    } else {
+/* Logs why an idempotent append did not happen; fills info for a duplicate.  Returns rc. */
+static int producer_outcome(const fr_partlog_t *log, const fr_producer_append_t *pa, int rc,
+                            fr_append_info_t *info) {
+    if (rc) {
         fr_debug(COMPONENT, "%s: rejected append from producer %" PRId64 " epoch %d sequence %d: %s", log->dir,
-                 h.producer_id, h.producer_epoch, h.base_sequence, pa->why ? pa->why : fr_err_str(rc));
+                 pa->refused.producer_id, pa->refused.producer_epoch, pa->refused.base_sequence,
+                 pa->why ? pa->why : fr_err_str(rc));
+        return rc;
     }
-    fr_producer_append_abort(pa);
-    return rc;
+    info->base_offset = pa->first_dup.first_offset;
+    info->last_offset = pa->last_dup.last_offset;
+    info->max_timestamp = pa->last_dup.max_timestamp;
+    info->duplicate = 1;
+    fr_debug(COMPONENT, "%s: duplicate of the batch(es) at offsets %" PRId64 "..%" PRId64 "; not appended again",
+             log->dir, info->base_offset, info->last_offset);
+    return 0;
 }
 
 int fr_partlog_append(fr_partlog_t *log, uint8_t *buf, size_t len, int64_t now_ms,
                       fr_append_info_t *info) {
     int64_t n_offsets, max_ts;
     int32_t n_records;
+    int idempotent;
     const char *why = NULL;
 
     *info = (fr_append_info_t){.base_offset = -1, .last_offset = -1, .max_timestamp = -1,
                                .log_append_time = -1, .log_start_offset = -1};
-    int rc = validate_request(log, buf, len, &n_offsets, &n_records, &max_ts, &why);
+    int rc = validate_request(log, buf, len, &n_offsets, &n_records, &max_ts, &idempotent, &why);
     if (rc) {
         fr_debug(COMPONENT, "%s: rejected append: %s", log->dir, why ? why : fr_err_str(rc));
         return rc;
@@ -473,14 +450,15 @@ int fr_partlog_append(fr_partlog_t *log, uint8_t *buf, size_t len, int64_t now_m
     }
     fr_segment_t *seg = active(log);
 
-    if (now_ms - log->producers.last_expiry_ms >= PRODUCER_EXPIRY_INTERVAL_MS || now_ms < log->producers.last_expiry_ms)
-        fr_producer_state_expire(&log->producers, now_ms, FR_PRODUCER_EXPIRATION_MS);
+    /* Idempotent producers: every batch checked before anything is written (producer_state.h). */
     fr_producer_append_t pa;
     fr_producer_append_begin(&pa, &log->producers, now_ms);
-    rc = check_producers(log, &pa, buf, len, log->leo, info);
-    if (rc) {
-        pthread_mutex_unlock(&log->lock);
-        return rc == 1 ? 0 : rc;
+    if (idempotent) {
+        rc = fr_producer_append_request(&pa, buf, len, log->leo);
+        if (rc || pa.all_duplicates) {
+            pthread_mutex_unlock(&log->lock);
+            return producer_outcome(log, &pa, rc, info);
+        }
     }
 
     /* Assign offsets in place; the CRC does not cover these two fields. */

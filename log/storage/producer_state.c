@@ -16,6 +16,7 @@
 #define SNAPSHOT_HEADER_SIZE 22     /* magic 4, version 2, crc 4, offset 8, count 4 */
 #define SNAPSHOT_CRC_END 10         /* the CRC covers the bytes from here on */
 #define SNAPSHOT_MIN_ENTRY 19       /* id 8, epoch 2, last seen 8, batch count 1 */
+#define EXPIRY_SWEEP_MS (10 * 60 * 1000) /* how often appends sweep out idle producers */
 
 /* ---- the table: open addressing, linear probing ---- */
 
@@ -253,6 +254,35 @@ int fr_producer_append_batch(fr_producer_append_t *a, const fr_batch_header_t *h
     push_batch(e, &b);
     e->last_seen_ms = a->now_ms;
     return 0;
+}
+
+int fr_producer_append_request(fr_producer_append_t *a, const uint8_t *buf, size_t len, int64_t first_offset) {
+    fr_batch_iter_t it;
+    fr_batch_header_t h;
+    const uint8_t *batch;
+    size_t blen;
+    int rc = 0, batches = 0;
+
+    int64_t since = a->now_ms - a->ps->last_expiry_ms;
+    if (since >= EXPIRY_SWEEP_MS || since < 0)
+        fr_producer_state_expire(a->ps, a->now_ms, FR_PRODUCER_EXPIRATION_MS);
+    fr_batch_iter_init(&it, buf, len);
+    while (rc == 0 && fr_batch_iter_next(&it, &h, &batch, &blen)) {
+        batches++;
+        if (h.producer_id >= 0 && (rc = fr_producer_append_batch(a, &h, first_offset)) != 0)
+            a->refused = h;
+        first_offset += (int64_t)h.last_offset_delta + 1;
+    }
+    if (rc == 0 && a->duplicates == 0)
+        return 0;
+    if (rc == 0 && a->duplicates < batches) {
+        a->refused = h;
+        a->why = "the request mixes batches already in the log with new ones";
+        rc = FR_ERR_INVALID_RECORD;
+    }
+    a->all_duplicates = rc == 0;
+    fr_producer_append_abort(a); /* a duplicate changed nothing; an error undoes the rest */
+    return rc;
 }
 
 static void end_append(fr_producer_append_t *a) {

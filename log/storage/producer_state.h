@@ -115,8 +115,10 @@ typedef struct fr_producer_append {
     fr_producer_undo_t *undo;  /* inline_undo or heap (freed by commit/abort) */
     size_t nundo, undo_cap;
     int duplicates;            /* batches found to be already in the log */
+    int all_duplicates;        /* set by fr_producer_append_request: nothing to append */
     fr_producer_batch_t first_dup, last_dup;
     const char *why;           /* static: why the last batch was refused */
+    fr_batch_header_t refused; /* that batch's header */
 } fr_producer_append_t;
 
 void fr_producer_append_begin(fr_producer_append_t *a, fr_producer_state_t *ps, int64_t now_ms);
@@ -130,6 +132,20 @@ void fr_producer_append_begin(fr_producer_append_t *a, fr_producer_state_t *ps, 
  * error the caller must abort.
  */
 int fr_producer_append_batch(fr_producer_append_t *a, const fr_batch_header_t *h, int64_t first_offset);
+/*
+ * Checks a whole request: every batch of buf that has a producer id (buf is
+ * framed and validated already), as if the batches were appended from
+ * first_offset on, each against the state the ones before it left.  Returns
+ * 0 when the append goes ahead (then commit after the write, or abort if it
+ * fails); 0 with a->all_duplicates set when every batch of buf is already in
+ * the log (append nothing; a->first_dup and a->last_dup hold the original
+ * offsets); or an error, like fr_producer_append_batch's, or
+ * FR_ERR_INVALID_RECORD for a mix of duplicates and new batches.  In the last
+ * two cases the append is already aborted.  Also forgets, every 10 minutes,
+ * the producers idle for FR_PRODUCER_EXPIRATION_MS (Kafka's
+ * producer.id.expiration.ms default).
+ */
+int fr_producer_append_request(fr_producer_append_t *a, const uint8_t *buf, size_t len, int64_t first_offset);
 /* Keeps what the append recorded. */
 void fr_producer_append_commit(fr_producer_append_t *a);
 /* Restores every entry the append touched, as it was at begin. */
