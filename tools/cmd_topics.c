@@ -32,6 +32,7 @@
 #include "fr_props.h"
 #include "tool_args.h"
 #include "tool_client.h"
+#include "cmd_topics.h"
 
 #define COMPONENT "topics"
 
@@ -92,10 +93,9 @@ static const tool_opt_t opts[] = {
 #define NOPTS (sizeof(opts) / sizeof(opts[0]))
 
 static const char *const actions[] = {"create", "list", "alter", "describe", "delete"};
-static const char *const report_opts[] = {"under-replicated-partitions", "unavailable-partitions",
-                                          "under-min-isr-partitions", "at-min-isr-partitions"};
+const char *const topics_report_opts[TOPICS_NREPORTS] = {"under-replicated-partitions", "unavailable-partitions",
+                                                         "under-min-isr-partitions", "at-min-isr-partitions"};
 #define NACTIONS (sizeof(actions) / sizeof(actions[0]))
-#define NREPORTS (sizeof(report_opts) / sizeof(report_opts[0]))
 
 static int usage_error(const char *msg) {
     if (msg)
@@ -104,7 +104,7 @@ static int usage_error(const char *msg) {
     return 1;
 }
 
-static int command_error(const char *msg) {
+int topics_command_error(const char *msg) {
     fprintf(stderr, "Error while executing topic command : %s\n", msg);
     return 1;
 }
@@ -177,10 +177,10 @@ static int check_args(const tool_args_t *a) {
         return rc;
     const char *with_overrides[] = {"topics-with-overrides"};
     n = other_actions((const char *[]){"describe", NULL}, with_overrides, 1, inv);
-    for (size_t i = 0; i < NREPORTS; i++)
-        if ((rc = check_invalid(a, report_opts[i], inv, n)))
+    for (size_t i = 0; i < TOPICS_NREPORTS; i++)
+        if ((rc = check_invalid(a, topics_report_opts[i], inv, n)))
             return rc;
-    n = other_actions((const char *[]){"describe", NULL}, report_opts, NREPORTS, inv);
+    n = other_actions((const char *[]){"describe", NULL}, topics_report_opts, TOPICS_NREPORTS, inv);
     if ((rc = check_invalid(a, "topics-with-overrides", inv, n)))
         return rc;
     n = other_actions((const char *[]){"alter", "delete", "describe", NULL}, NULL, 0, inv);
@@ -208,13 +208,6 @@ static int check_args(const tool_args_t *a) {
 
 /* ---- shared state ---- */
 
-typedef struct topics_ctx {
-    const tool_args_t *args;
-    rd_kafka_t *rk;
-    rd_kafka_queue_t *queue;
-    int timeout_ms;
-    const struct rd_kafka_metadata *md;
-} topics_ctx_t;
 
 static bool is_internal_topic(const char *t) {
     return strcmp(t, "__consumer_offsets") == 0 || strcmp(t, "__transaction_state") == 0;
@@ -224,7 +217,7 @@ static bool is_internal_topic(const char *t) {
  * Kafka's message for a failed topic operation: the broker's own message when
  * it sent one, else the text of the Java exception for that error code.
  */
-static const char *error_message(rd_kafka_resp_err_t err, const char *errstr, const char *topic,
+const char *topics_error_message(rd_kafka_resp_err_t err, const char *errstr, const char *topic,
                                  char *buf, size_t len) {
     if (errstr && *errstr && strcmp(errstr, rd_kafka_err2str(err)) != 0)
         return errstr;
@@ -271,17 +264,17 @@ static const char *error_message(rd_kafka_resp_err_t err, const char *errstr, co
 
 /* Waits for the admin result event of `type`.  Returns it (caller destroys), or
  * NULL after printing the error. */
-static rd_kafka_event_t *admin_wait(topics_ctx_t *c, rd_kafka_event_type_t type, const char *api) {
+rd_kafka_event_t *topics_admin_wait(topics_ctx_t *c, rd_kafka_event_type_t type, const char *api) {
     rd_kafka_event_t *ev = rd_kafka_queue_poll(c->queue, c->timeout_ms + 5000);
     char buf[512];
     if (!ev) {
         snprintf(buf, sizeof(buf), "Timed out waiting for a node assignment. Call: %s", api);
-        command_error(buf);
+        topics_command_error(buf);
         return NULL;
     }
     if (rd_kafka_event_type(ev) != type) {
         snprintf(buf, sizeof(buf), "unexpected admin result %s", rd_kafka_event_name(ev));
-        command_error(buf);
+        topics_command_error(buf);
         rd_kafka_event_destroy(ev);
         return NULL;
     }
@@ -292,14 +285,14 @@ static rd_kafka_event_t *admin_wait(topics_ctx_t *c, rd_kafka_event_type_t type,
                      rd_kafka_event_error_string(ev));
         else
             snprintf(buf, sizeof(buf), "%s", rd_kafka_event_error_string(ev));
-        command_error(buf);
+        topics_command_error(buf);
         rd_kafka_event_destroy(ev);
         return NULL;
     }
     return ev;
 }
 
-static rd_kafka_AdminOptions_t *admin_options(topics_ctx_t *c, rd_kafka_admin_op_t op,
+rd_kafka_AdminOptions_t *topics_admin_options(topics_ctx_t *c, rd_kafka_admin_op_t op,
                                               bool operation_timeout) {
     char errstr[256];
     rd_kafka_AdminOptions_t *o = rd_kafka_AdminOptions_new(c->rk, op);
@@ -319,7 +312,7 @@ static int load_metadata(topics_ctx_t *c) {
                  err == RD_KAFKA_RESP_ERR__TIMED_OUT || err == RD_KAFKA_RESP_ERR__TRANSPORT
                      ? "Timed out waiting for a node assignment. Call: listTopics"
                      : rd_kafka_err2str(err));
-        return command_error(buf);
+        return topics_command_error(buf);
     }
     return 0;
 }
@@ -335,7 +328,7 @@ static int cmp_topic_ptr(const void *x, const void *y) {
  * regex and --exclude-internal.  Fills *out (owned by the caller, pointers into
  * c->md) and returns the count, or -1 (reported).
  */
-static long get_topics(topics_ctx_t *c, const rd_kafka_metadata_topic_t ***out) {
+long topics_get_topics(topics_ctx_t *c, const rd_kafka_metadata_topic_t ***out) {
     *out = NULL;
     const char *filter = tool_args_value(c->args, "topic");
     bool exclude_internal = tool_args_has(c->args, "exclude-internal");
@@ -343,7 +336,7 @@ static long get_topics(topics_ctx_t *c, const rd_kafka_metadata_topic_t ***out) 
     if (filter) {
         char *pattern = tool_include_regex(filter);
         if (!pattern) {
-            command_error("out of memory");
+            topics_command_error("out of memory");
             return -1;
         }
         int rc = regcomp(&re, pattern, REG_EXTENDED | REG_NOSUB);
@@ -351,7 +344,7 @@ static long get_topics(topics_ctx_t *c, const rd_kafka_metadata_topic_t ***out) 
         if (rc != 0) {
             char buf[512];
             snprintf(buf, sizeof(buf), "Invalid regular expression for --topic: %s", filter);
-            command_error(buf);
+            topics_command_error(buf);
             return -1;
         }
     }
@@ -370,7 +363,7 @@ static long get_topics(topics_ctx_t *c, const rd_kafka_metadata_topic_t ***out) 
     if (filter)
         regfree(&re);
     if (!list) {
-        command_error("out of memory");
+        topics_command_error("out of memory");
         return -1;
     }
     qsort(list, (size_t)n, sizeof(*list), cmp_topic_ptr);
@@ -379,12 +372,12 @@ static long get_topics(topics_ctx_t *c, const rd_kafka_metadata_topic_t ***out) 
 }
 
 /* Kafka's ensureTopicExists(): a named topic that matched nothing is an error unless --if-exists. */
-static int ensure_topic_exists(topics_ctx_t *c, long found) {
+int topics_ensure_topic_exists(topics_ctx_t *c, long found) {
     const char *topic = tool_args_value(c->args, "topic");
     if (topic && *topic && found == 0 && !tool_args_has(c->args, "if-exists")) {
         char buf[512];
         snprintf(buf, sizeof(buf), "Topic '%s' does not exist as expected", topic);
-        return command_error(buf);
+        return topics_command_error(buf);
     }
     return 0;
 }
@@ -393,7 +386,7 @@ static int ensure_topic_exists(topics_ctx_t *c, long found) {
 
 static int do_list(topics_ctx_t *c) {
     const rd_kafka_metadata_topic_t **topics;
-    long n = get_topics(c, &topics);
+    long n = topics_get_topics(c, &topics);
     if (n < 0)
         return 1;
     for (long i = 0; i < n; i++)
@@ -412,7 +405,7 @@ static long parse_replica_assignment(const char *s, int32_t (**out)[64], int *rf
         parts += *p == ',';
     int32_t(*lists)[64] = calloc((size_t)parts, sizeof(*lists));
     if (!lists) {
-        command_error("out of memory");
+        topics_command_error("out of memory");
         return -1;
     }
     char *copy = strdup(s), *save1 = NULL;
@@ -454,7 +447,7 @@ static long parse_replica_assignment(const char *s, int32_t (**out)[64], int *rf
     fail_msg:
         free(copy);
         free(lists);
-        command_error(buf);
+        topics_command_error(buf);
         return -1;
     }
     free(copy);
@@ -501,11 +494,11 @@ static rd_kafka_NewTopic_t *new_topic(const tool_args_t *a) {
     if (tool_args_has(a, "replication-factor"))
         tool_parse_i64(tool_args_value(a, "replication-factor"), INT32_MIN, INT32_MAX, &rf);
     if (tool_args_has(a, "replication-factor") && (rf < 1 || rf > 32767)) {
-        command_error("The replication factor must be between 1 and 32767 inclusive");
+        topics_command_error("The replication factor must be between 1 and 32767 inclusive");
         return NULL;
     }
     if (tool_args_has(a, "partitions") && partitions < 1) {
-        command_error("The partitions must be greater than 0");
+        topics_command_error("The partitions must be greater than 0");
         return NULL;
     }
 
@@ -524,13 +517,13 @@ static rd_kafka_NewTopic_t *new_topic(const tool_args_t *a) {
     rd_kafka_NewTopic_t *nt = rd_kafka_NewTopic_new(topic, (int)partitions, (int)rf, errstr, sizeof(errstr));
     if (!nt) {
         free(assignment);
-        command_error(errstr);
+        topics_command_error(errstr);
         return NULL;
     }
     for (int32_t p = 0; assignment && p < partitions; p++) {
         if (rd_kafka_NewTopic_set_replica_assignment(nt, p, assignment[p], (size_t)assigned_rf, errstr,
                                                      sizeof(errstr))) {
-            command_error(errstr);
+            topics_command_error(errstr);
             goto fail;
         }
     }
@@ -538,13 +531,13 @@ static rd_kafka_NewTopic_t *new_topic(const tool_args_t *a) {
     for (size_t i = 0; i < nconfigs; i++) {
         char key[256], value[1024];
         if (parse_config(tool_args_value_at(a, "config", i), key, sizeof(key), value, sizeof(value))) {
-            command_error("requirement failed: Invalid topic config: all configs to be added must be "
+            topics_command_error("requirement failed: Invalid topic config: all configs to be added must be "
                           "in the format \"key=val\".");
             goto fail;
         }
         rd_kafka_resp_err_t err = rd_kafka_NewTopic_set_config(nt, key, value);
         if (err) {
-            command_error(rd_kafka_err2str(err));
+            topics_command_error(rd_kafka_err2str(err));
             goto fail;
         }
     }
@@ -558,10 +551,10 @@ fail:
 
 static int do_create(topics_ctx_t *c, rd_kafka_NewTopic_t *nt) {
     const char *topic = tool_args_value(c->args, "topic");
-    rd_kafka_AdminOptions_t *o = admin_options(c, RD_KAFKA_ADMIN_OP_CREATETOPICS, true);
+    rd_kafka_AdminOptions_t *o = topics_admin_options(c, RD_KAFKA_ADMIN_OP_CREATETOPICS, true);
     rd_kafka_CreateTopics(c->rk, &nt, 1, o, c->queue);
     rd_kafka_AdminOptions_destroy(o);
-    rd_kafka_event_t *ev = admin_wait(c, RD_KAFKA_EVENT_CREATETOPICS_RESULT, "createTopics");
+    rd_kafka_event_t *ev = topics_admin_wait(c, RD_KAFKA_EVENT_CREATETOPICS_RESULT, "createTopics");
     if (!ev)
         return 1;
     size_t cnt;
@@ -574,7 +567,7 @@ static int do_create(topics_ctx_t *c, rd_kafka_NewTopic_t *nt) {
         if (err == RD_KAFKA_RESP_ERR_TOPIC_ALREADY_EXISTS && tool_args_has(c->args, "if-not-exists"))
             continue;
         if (err) {
-            rc = command_error(error_message(err, rd_kafka_topic_result_error_string(res[i]), topic, buf,
+            rc = topics_command_error(topics_error_message(err, rd_kafka_topic_result_error_string(res[i]), topic, buf,
                                              sizeof(buf)));
             continue;
         }
@@ -588,10 +581,10 @@ static int do_create(topics_ctx_t *c, rd_kafka_NewTopic_t *nt) {
 
 static int do_delete(topics_ctx_t *c) {
     const rd_kafka_metadata_topic_t **topics;
-    long n = get_topics(c, &topics);
+    long n = topics_get_topics(c, &topics);
     if (n < 0)
         return 1;
-    int rc = ensure_topic_exists(c, n);
+    int rc = topics_ensure_topic_exists(c, n);
     if (rc || n == 0) {
         free(topics);
         return rc;
@@ -599,18 +592,18 @@ static int do_delete(topics_ctx_t *c) {
     rd_kafka_DeleteTopic_t **dt = calloc((size_t)n, sizeof(*dt));
     if (!dt) {
         free(topics);
-        return command_error("out of memory");
+        return topics_command_error("out of memory");
     }
     for (long i = 0; i < n; i++)
         dt[i] = rd_kafka_DeleteTopic_new(topics[i]->topic);
-    rd_kafka_AdminOptions_t *o = admin_options(c, RD_KAFKA_ADMIN_OP_DELETETOPICS, true);
+    rd_kafka_AdminOptions_t *o = topics_admin_options(c, RD_KAFKA_ADMIN_OP_DELETETOPICS, true);
     rd_kafka_DeleteTopics(c->rk, dt, (size_t)n, o, c->queue);
     rd_kafka_AdminOptions_destroy(o);
     rd_kafka_DeleteTopic_destroy_array(dt, (size_t)n);
     free(dt);
     free(topics);
 
-    rd_kafka_event_t *ev = admin_wait(c, RD_KAFKA_EVENT_DELETETOPICS_RESULT, "deleteTopics");
+    rd_kafka_event_t *ev = topics_admin_wait(c, RD_KAFKA_EVENT_DELETETOPICS_RESULT, "deleteTopics");
     if (!ev)
         return 1;
     size_t cnt;
@@ -620,7 +613,7 @@ static int do_delete(topics_ctx_t *c) {
         rd_kafka_resp_err_t err = rd_kafka_topic_result_error(res[i]);
         char buf[512];
         if (err)
-            rc = command_error(error_message(err, rd_kafka_topic_result_error_string(res[i]),
+            rc = topics_command_error(topics_error_message(err, rd_kafka_topic_result_error_string(res[i]),
                                              rd_kafka_topic_result_name(res[i]), buf, sizeof(buf)));
     }
     rd_kafka_event_destroy(ev);
@@ -631,10 +624,10 @@ static int do_delete(topics_ctx_t *c) {
 
 static int do_alter(topics_ctx_t *c) {
     const rd_kafka_metadata_topic_t **topics;
-    long n = get_topics(c, &topics);
+    long n = topics_get_topics(c, &topics);
     if (n < 0)
         return 1;
-    int rc = ensure_topic_exists(c, n);
+    int rc = topics_ensure_topic_exists(c, n);
     if (rc || n == 0) {
         free(topics);
         return rc;
@@ -654,14 +647,14 @@ static int do_alter(topics_ctx_t *c) {
     rd_kafka_NewPartitions_t **np = calloc((size_t)n, sizeof(*np));
     rc = 1;
     if (!np) {
-        command_error("out of memory");
+        topics_command_error("out of memory");
         goto out;
     }
     for (long i = 0; i < n; i++) {
         np[i] = rd_kafka_NewPartitions_new(topics[i]->topic, (size_t)(partitions > 0 ? partitions : 0),
                                            errstr, sizeof(errstr));
         if (!np[i]) {
-            command_error(errstr);
+            topics_command_error(errstr);
             goto out;
         }
         /* The assignment lists every partition; only the new ones are sent. */
@@ -669,15 +662,15 @@ static int do_alter(topics_ctx_t *c) {
             if (rd_kafka_NewPartitions_set_replica_assignment(np[i], (int32_t)(p - topics[i]->partition_cnt),
                                                               assignment[p], (size_t)assigned_rf,
                                                               errstr, sizeof(errstr))) {
-                command_error(errstr);
+                topics_command_error(errstr);
                 goto out;
             }
         }
     }
-    rd_kafka_AdminOptions_t *o = admin_options(c, RD_KAFKA_ADMIN_OP_CREATEPARTITIONS, true);
+    rd_kafka_AdminOptions_t *o = topics_admin_options(c, RD_KAFKA_ADMIN_OP_CREATEPARTITIONS, true);
     rd_kafka_CreatePartitions(c->rk, np, (size_t)n, o, c->queue);
     rd_kafka_AdminOptions_destroy(o);
-    rd_kafka_event_t *ev = admin_wait(c, RD_KAFKA_EVENT_CREATEPARTITIONS_RESULT, "createPartitions");
+    rd_kafka_event_t *ev = topics_admin_wait(c, RD_KAFKA_EVENT_CREATEPARTITIONS_RESULT, "createPartitions");
     if (ev) {
         size_t cnt;
         const rd_kafka_topic_result_t **res =
@@ -687,7 +680,7 @@ static int do_alter(topics_ctx_t *c) {
             rd_kafka_resp_err_t err = rd_kafka_topic_result_error(res[i]);
             char buf[512];
             if (err)
-                rc = command_error(error_message(err, rd_kafka_topic_result_error_string(res[i]),
+                rc = topics_command_error(topics_error_message(err, rd_kafka_topic_result_error_string(res[i]),
                                                  rd_kafka_topic_result_name(res[i]), buf, sizeof(buf)));
         }
         rd_kafka_event_destroy(ev);
@@ -701,199 +694,6 @@ out:
     free(topics);
     return rc;
 }
-
-/* ---- --describe ---- */
-
-/* One topic's configs from DescribeConfigs (borrowed from the result event). */
-typedef struct topic_configs {
-    const rd_kafka_ConfigEntry_t **entries;
-    size_t count;
-    bool known; /* false when the broker could not say */
-} topic_configs_t;
-
-/* Kafka's ConfigEntry.isDefault(): the source is the default config. */
-static bool config_is_default(const rd_kafka_ConfigEntry_t *e) {
-    rd_kafka_ConfigSource_t src = rd_kafka_ConfigEntry_source(e);
-    if (src == RD_KAFKA_CONFIG_SOURCE_UNKNOWN_CONFIG) /* DescribeConfigs v0 */
-        return rd_kafka_ConfigEntry_is_default(e);
-    return src == RD_KAFKA_CONFIG_SOURCE_DEFAULT_CONFIG;
-}
-
-static const char *config_value(const topic_configs_t *tc, const char *name) {
-    for (size_t i = 0; i < tc->count; i++)
-        if (strcmp(rd_kafka_ConfigEntry_name(tc->entries[i]), name) == 0)
-            return rd_kafka_ConfigEntry_value(tc->entries[i]);
-    return NULL;
-}
-
-/*
- * Sends DescribeConfigs for the topics and fills cfgs[i].  A broker without
- * the API leaves every entry unknown (one warning); other failures are errors.
- * *evp keeps the result event alive (caller destroys).  Returns 0 or 1.
- */
-static int describe_configs(topics_ctx_t *c, const rd_kafka_metadata_topic_t **topics, long n,
-                            topic_configs_t *cfgs, rd_kafka_event_t **evp) {
-    *evp = NULL;
-    rd_kafka_ConfigResource_t **rs = calloc((size_t)n, sizeof(*rs));
-    if (!rs)
-        return command_error("out of memory");
-    for (long i = 0; i < n; i++)
-        rs[i] = rd_kafka_ConfigResource_new(RD_KAFKA_RESOURCE_TOPIC, topics[i]->topic);
-    rd_kafka_AdminOptions_t *o = admin_options(c, RD_KAFKA_ADMIN_OP_DESCRIBECONFIGS, false);
-    rd_kafka_DescribeConfigs(c->rk, rs, (size_t)n, o, c->queue);
-    rd_kafka_AdminOptions_destroy(o);
-    rd_kafka_ConfigResource_destroy_array(rs, (size_t)n);
-    free(rs);
-
-    rd_kafka_event_t *ev = rd_kafka_queue_poll(c->queue, c->timeout_ms + 5000);
-    if (!ev)
-        return command_error("Timed out waiting for a node assignment. Call: describeConfigs");
-    rd_kafka_resp_err_t err = rd_kafka_event_error(ev);
-    if (err == RD_KAFKA_RESP_ERR__UNSUPPORTED_FEATURE) {
-        fr_warn(COMPONENT, "The broker does not support DescribeConfigs: the Configs column is empty");
-        rd_kafka_event_destroy(ev);
-        return 0;
-    }
-    if (err || rd_kafka_event_type(ev) != RD_KAFKA_EVENT_DESCRIBECONFIGS_RESULT) {
-        int rc = command_error(err ? rd_kafka_event_error_string(ev) : "unexpected admin result");
-        rd_kafka_event_destroy(ev);
-        return rc;
-    }
-    size_t cnt;
-    const rd_kafka_ConfigResource_t **res =
-        rd_kafka_DescribeConfigs_result_resources(rd_kafka_event_DescribeConfigs_result(ev), &cnt);
-    for (size_t r = 0; r < cnt; r++) {
-        const char *name = rd_kafka_ConfigResource_name(res[r]);
-        rd_kafka_resp_err_t rerr = rd_kafka_ConfigResource_error(res[r]);
-        if (rerr) {
-            char buf[512];
-            int rc = command_error(error_message(rerr, rd_kafka_ConfigResource_error_string(res[r]),
-                                                 name, buf, sizeof(buf)));
-            rd_kafka_event_destroy(ev);
-            return rc;
-        }
-        for (long i = 0; i < n; i++) {
-            if (strcmp(topics[i]->topic, name) == 0) {
-                cfgs[i].entries = rd_kafka_ConfigResource_configs(res[r], &cfgs[i].count);
-                cfgs[i].known = true;
-            }
-        }
-    }
-    *evp = ev;
-    return 0;
-}
-
-static void print_ids(const char *label, const int32_t *ids, int cnt) {
-    printf("\t%s: ", label);
-    for (int i = 0; i < cnt; i++)
-        printf("%s%" PRId32, i ? "," : "", ids[i]);
-}
-
-static bool broker_is_live(const struct rd_kafka_metadata *md, int32_t id) {
-    for (int i = 0; i < md->broker_cnt; i++)
-        if (md->brokers[i].id == id)
-            return true;
-    return false;
-}
-
-static int cmp_partition_ptr(const void *x, const void *y) {
-    const rd_kafka_metadata_partition_t *a = *(const rd_kafka_metadata_partition_t *const *)x;
-    const rd_kafka_metadata_partition_t *b = *(const rd_kafka_metadata_partition_t *const *)y;
-    return (a->id > b->id) - (a->id < b->id);
-}
-
-/* Kafka's PartitionDescription filters: should this partition line be printed? */
-static bool want_partition(const topics_ctx_t *c, const rd_kafka_metadata_partition_t *p,
-                           const topic_configs_t *tc, bool describe_configs) {
-    if (describe_configs)
-        return true;
-    const tool_args_t *a = c->args;
-    bool has_leader = p->leader >= 0;
-    const char *mi = config_value(tc, "min.insync.replicas");
-    int min_isr = mi ? atoi(mi) : 1;
-    return (tool_args_has(a, "under-replicated-partitions") && p->replica_cnt - p->isr_cnt > 0) ||
-           (tool_args_has(a, "unavailable-partitions") && (!has_leader || !broker_is_live(c->md, p->leader))) ||
-           (tool_args_has(a, "under-min-isr-partitions") && (!has_leader || p->isr_cnt < min_isr)) ||
-           (tool_args_has(a, "at-min-isr-partitions") && p->isr_cnt == min_isr);
-}
-
-static void describe_topic(const topics_ctx_t *c, const rd_kafka_metadata_topic_t *t,
-                           const topic_configs_t *tc) {
-    bool describe_configs = true;
-    for (size_t i = 0; i < NREPORTS; i++)
-        describe_configs &= !tool_args_has(c->args, report_opts[i]);
-    bool with_overrides = tool_args_has(c->args, "topics-with-overrides");
-
-    const rd_kafka_metadata_partition_t **parts = calloc((size_t)t->partition_cnt + 1, sizeof(*parts));
-    if (!parts)
-        return;
-    for (int i = 0; i < t->partition_cnt; i++)
-        parts[i] = &t->partitions[i];
-    qsort(parts, (size_t)t->partition_cnt, sizeof(*parts), cmp_partition_ptr);
-
-    if (describe_configs) {
-        bool has_non_default = false;
-        for (size_t i = 0; i < tc->count; i++)
-            has_non_default |= !config_is_default(tc->entries[i]);
-        if (!with_overrides || has_non_default) {
-            printf("Topic: %s\tPartitionCount: %d\tReplicationFactor: %d\tConfigs: ", t->topic,
-                   t->partition_cnt, t->partition_cnt > 0 ? parts[0]->replica_cnt : 0);
-            bool first = true;
-            for (size_t i = 0; i < tc->count; i++) {
-                const rd_kafka_ConfigEntry_t *e = tc->entries[i];
-                if (config_is_default(e))
-                    continue;
-                const char *v = rd_kafka_ConfigEntry_value(e);
-                printf("%s%s=%s", first ? "" : ",", rd_kafka_ConfigEntry_name(e), v ? v : "null");
-                first = false;
-            }
-            printf("\n");
-        }
-    }
-    if (!with_overrides) {
-        for (int i = 0; i < t->partition_cnt; i++) {
-            const rd_kafka_metadata_partition_t *p = parts[i];
-            if (!want_partition(c, p, tc, describe_configs))
-                continue;
-            printf("\tTopic: %s\tPartition: %" PRId32 "\tLeader: ", t->topic, p->id);
-            if (p->leader >= 0)
-                printf("%" PRId32, p->leader);
-            else
-                printf("none");
-            print_ids("Replicas", p->replicas, p->replica_cnt);
-            print_ids("Isr", p->isrs, p->isr_cnt);
-            printf("\n");
-        }
-    }
-    free(parts);
-}
-
-static int do_describe(topics_ctx_t *c) {
-    const rd_kafka_metadata_topic_t **topics;
-    long n = get_topics(c, &topics);
-    if (n < 0)
-        return 1;
-    int rc = ensure_topic_exists(c, n);
-    if (rc || n == 0) {
-        free(topics);
-        return rc;
-    }
-    topic_configs_t *cfgs = calloc((size_t)n, sizeof(*cfgs));
-    rd_kafka_event_t *ev = NULL;
-    if (!cfgs)
-        rc = command_error("out of memory");
-    else
-        rc = describe_configs(c, topics, n, cfgs, &ev);
-    for (long i = 0; rc == 0 && i < n; i++)
-        describe_topic(c, topics[i], &cfgs[i]);
-    if (ev)
-        rd_kafka_event_destroy(ev);
-    free(cfgs);
-    free(topics);
-    return rc;
-}
-
-/* ---- entry point ---- */
 
 int fr_cmd_topics(int argc, char **argv) {
     tool_logging_init();
@@ -927,7 +727,7 @@ int fr_cmd_topics(int argc, char **argv) {
         goto out;
     const char *file = tool_args_value(&a, "command-config");
     if (file && tool_props_load_file(&props, file, err, sizeof(err)) != 0) {
-        command_error(err);
+        topics_command_error(err);
         goto out;
     }
     const char *api_timeout = fr_props_get(&props, "default.api.timeout.ms");
@@ -935,25 +735,25 @@ int fr_cmd_topics(int argc, char **argv) {
     if (api_timeout) {
         if (tool_parse_i64(api_timeout, 1, INT32_MAX - 10000, &t) != 0) {
             snprintf(err, sizeof(err), "Invalid value %s for configuration default.api.timeout.ms", api_timeout);
-            command_error(err);
+            topics_command_error(err);
             goto out;
         }
         c.timeout_ms = (int)t;
     }
     if (tool_props_default(&props, "client.id", "freshet-topics") != 0 ||
         fr_props_set(&props, "bootstrap.servers", tool_args_value(&a, "bootstrap-server")) != 0) {
-        command_error("out of memory");
+        topics_command_error("out of memory");
         goto out;
     }
     rd_kafka_conf_t *conf = tool_conf_new(&props, err, sizeof(err));
     if (!conf) {
-        command_error(err);
+        topics_command_error(err);
         goto out;
     }
     c.rk = rd_kafka_new(RD_KAFKA_PRODUCER, conf, err, sizeof(err));
     if (!c.rk) {
         rd_kafka_conf_destroy(conf);
-        command_error(err);
+        topics_command_error(err);
         goto out;
     }
     c.queue = rd_kafka_queue_new(c.rk);
@@ -964,7 +764,7 @@ int fr_cmd_topics(int argc, char **argv) {
         if (tool_args_has(&a, "list"))
             rc = do_list(&c);
         else if (tool_args_has(&a, "describe"))
-            rc = do_describe(&c);
+            rc = topics_do_describe(&c);
         else if (tool_args_has(&a, "alter"))
             rc = do_alter(&c);
         else

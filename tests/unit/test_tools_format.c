@@ -9,9 +9,9 @@
  */
 #include <stdlib.h>
 
-#include "../../tools/tool_args.c"
-#include "../../tools/tool_format.c"
-#include "../../tools/tool_reader.c"
+#include "tool_args.h"
+#include "tool_format.h"
+#include "tool_reader.h"
 #include "fr_props.h"
 #include "fr_test.h"
 

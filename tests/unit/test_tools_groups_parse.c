@@ -6,8 +6,8 @@
  * The tools' sources are compiled into the freshet executable, not into a
  * library, so this test includes them directly.
  */
-#include "../../tools/tool_args.c"
-#include "../../tools/tool_groups_parse.c"
+#include "tool_args.h"
+#include "tool_groups_parse.h"
 #include "fr_test.h"
 
 static int64_t datetime(const char *s) {
