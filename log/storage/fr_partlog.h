@@ -174,6 +174,15 @@ int fr_partlog_flush(fr_partlog_t *log);
  */
 void fr_partlog_set_leader_epoch(fr_partlog_t *log, int32_t epoch);
 
+/*
+ * Replaces the log's settings at runtime (a topic or broker config change),
+ * sanitized as fr_partlog_open does.  Takes effect with the next append:
+ * max_message_bytes and segment_bytes for its checks and the roll decision,
+ * segment_ms for the roll, the flush intervals for needs_flush.
+ * index_max_bytes applies to segments created from then on.
+ */
+void fr_partlog_set_config(fr_partlog_t *log, const fr_log_config_t *cfg);
+
 /* Number of segments (for tests, tools and metrics). */
 size_t fr_partlog_segment_count(fr_partlog_t *log);
 

@@ -325,9 +325,11 @@ int fr_partlog_delete(fr_partlog_t *log) {
 
 /*
  * Validates every batch of the request before anything is written, and sums
- * what the append needs: offsets, the largest batch max timestamp.
+ * what the append needs: offsets, the largest batch max timestamp.  cfg is a
+ * copy of the log's settings taken under its lock (fr_partlog_set_config may
+ * change them meanwhile).
  */
-static int validate_request(const fr_partlog_t *log, const uint8_t *buf, size_t len,
+static int validate_request(const fr_log_config_t *cfg, const uint8_t *buf, size_t len,
                             int64_t *n_offsets, int32_t *n_records, int64_t *max_ts,
                             int *idempotent, const char **why) {
     fr_batch_iter_t it;
@@ -341,11 +343,11 @@ static int validate_request(const fr_partlog_t *log, const uint8_t *buf, size_t 
     *idempotent = 0;
     fr_batch_iter_init(&it, buf, len);
     while (fr_batch_iter_next(&it, &h, &batch, &blen)) {
-        if ((int64_t)blen > log->cfg.max_message_bytes) {
+        if ((int64_t)blen > cfg->max_message_bytes) {
             *why = "batch larger than max.message.bytes";
             return FR_ERR_MESSAGE_TOO_LARGE;
         }
-        if ((int64_t)blen > log->cfg.segment_bytes) {
+        if ((int64_t)blen > cfg->segment_bytes) {
             *why = "batch larger than segment.bytes";
             return FR_ERR_RECORD_LIST_TOO_LARGE;
         }
@@ -432,7 +434,10 @@ int fr_partlog_append(fr_partlog_t *log, uint8_t *buf, size_t len, int64_t now_m
 
     *info = (fr_append_info_t){.base_offset = -1, .last_offset = -1, .max_timestamp = -1,
                                .log_append_time = -1, .log_start_offset = -1};
-    int rc = validate_request(log, buf, len, &n_offsets, &n_records, &max_ts, &idempotent, &why);
+    pthread_mutex_lock(&log->lock);
+    fr_log_config_t cfg = log->cfg;
+    pthread_mutex_unlock(&log->lock);
+    int rc = validate_request(&cfg, buf, len, &n_offsets, &n_records, &max_ts, &idempotent, &why);
     if (rc) {
         fr_debug(COMPONENT, "%s: rejected append: %s", log->dir, why ? why : fr_err_str(rc));
         return rc;
@@ -705,6 +710,12 @@ size_t fr_partlog_segment_count(fr_partlog_t *log) {
 void fr_partlog_set_leader_epoch(fr_partlog_t *log, int32_t epoch) {
     pthread_mutex_lock(&log->lock);
     log->leader_epoch = epoch;
+    pthread_mutex_unlock(&log->lock);
+}
+
+void fr_partlog_set_config(fr_partlog_t *log, const fr_log_config_t *cfg) {
+    pthread_mutex_lock(&log->lock);
+    sanitize_config(&log->cfg, cfg);
     pthread_mutex_unlock(&log->lock);
 }
 
