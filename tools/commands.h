@@ -16,7 +16,8 @@ typedef struct fr_command {
     X("topics", fr_cmd_topics, "create, list, describe, alter and delete topics")  \
     X("console-producer", fr_cmd_console_producer, "produce lines from stdin")     \
     X("console-consumer", fr_cmd_console_consumer, "print records to stdout")      \
-    X("consumer-groups", fr_cmd_consumer_groups, "list, describe, reset and delete consumer groups")
+    X("consumer-groups", fr_cmd_consumer_groups, "list, describe, reset and delete consumer groups") \
+    X("producer-perf-test", fr_cmd_producer_perf_test, "measure producer throughput and latency")
 
 #define FR_CMD_DECL_(name, fn, help) int fn(int argc, char **argv);
 FR_COMMANDS(FR_CMD_DECL_)
