@@ -17,7 +17,8 @@ typedef struct fr_command {
     X("console-producer", fr_cmd_console_producer, "produce lines from stdin")     \
     X("console-consumer", fr_cmd_console_consumer, "print records to stdout")      \
     X("consumer-groups", fr_cmd_consumer_groups, "list, describe, reset and delete consumer groups") \
-    X("producer-perf-test", fr_cmd_producer_perf_test, "measure producer throughput and latency")
+    X("producer-perf-test", fr_cmd_producer_perf_test, "measure producer throughput and latency") \
+    X("consumer-perf-test", fr_cmd_consumer_perf_test, "measure consumer throughput")
 
 #define FR_CMD_DECL_(name, fn, help) int fn(int argc, char **argv);
 FR_COMMANDS(FR_CMD_DECL_)
