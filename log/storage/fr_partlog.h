@@ -15,7 +15,8 @@
  * producer_state.h.
  *
  * Threading: a partlog has its own mutex.  fr_partlog_append, _read,
- * _offset_for_time and the offset getters may be called from any thread;
+ * _offset_for_time, _apply_retention, _delete_records and the offset getters
+ * may be called from any thread;
  * fr_partlog_flush (fsync) is meant for a worker thread and does not hold the
  * lock while it syncs.  close/delete must be the last call.
  *
@@ -185,5 +186,75 @@ void fr_partlog_set_config(fr_partlog_t *log, const fr_log_config_t *cfg);
 
 /* Number of segments (for tests, tools and metrics). */
 size_t fr_partlog_segment_count(fr_partlog_t *log);
+
+/* ---- retention, DeleteRecords and the log start offset ----
+ *
+ * The log start offset (Kafka's logStartOffset) is the first offset served:
+ * reads below it are OFFSET_OUT_OF_RANGE and ListOffsets earliest answers it.
+ * It starts at the first segment's base offset, and DeleteRecords may move
+ * it into the middle of a segment; it only ever grows.  The partlog does not
+ * persist it: the broker keeps it in Kafka's log-start-offset-checkpoint file
+ * (offset_checkpoint.h) and hands it back with
+ * fr_partlog_restore_start_offset after open.
+ *
+ * Retention deletes whole segments, oldest first, and may run on any thread
+ * while appends and reads go on.  A deleted segment's files are renamed to
+ * <name>.deleted under the lock (so nothing finds them again), then removed
+ * after it; a fetch that holds the segment's file (fr_read_result_t.ref)
+ * keeps reading the unlinked file until it drops its reference.  Kafka's
+ * file.delete.delay.ms is not applied: the files go at once, since readers
+ * hold descriptors, not paths.  Leftover .deleted files (a crash between the
+ * two steps) are removed at the next open.
+ */
+#define FR_PARTLOG_DELETED_SUFFIX ".deleted"
+#define FR_PARTLOG_HIGH_WATERMARK (-1) /* DeleteRecords: "up to the high watermark" */
+
+typedef struct fr_retention_policy {
+    int64_t retention_ms;    /* retention.ms; < 0: no time limit */
+    int64_t retention_bytes; /* retention.bytes; < 0: no size limit */
+    int delete_enabled;      /* cleanup.policy includes delete (else only the log start rule applies) */
+} fr_retention_policy_t;
+
+typedef struct fr_retention_result {
+    size_t segments_deleted;
+    int64_t bytes_deleted;
+    int64_t log_start_offset;   /* after the pass */
+    int64_t first_segment_base; /* base offset of the oldest segment kept */
+} fr_retention_result_t;
+
+/*
+ * One retention pass, Kafka's UnifiedLog.deleteOldSegments: deletes the
+ * oldest segments that lie wholly below the log start offset (their
+ * successor starts at or below it); then, when policy->delete_enabled, the
+ * oldest while the partition's size stays >= retention_bytes without them
+ * (a segment goes only if the log is over the limit by at least its size);
+ * then the oldest whose largest timestamp (or, with no timestamps, the file's
+ * mtime) is more than retention_ms before now_ms.  Each rule stops at the
+ * first segment it keeps.  The active segment is deleted only when every
+ * segment goes and it is not empty: the log then first rolls to a new, empty
+ * segment at the log end (as Kafka does), so the log start becomes the log
+ * end.  The log start offset rises to the first remaining segment.  res gets
+ * what happened.  Returns 0, FR_ERR_KAFKA_STORAGE_ERROR (a rename or the roll
+ * failed; what was done before stays done) or FR_ERR_NOMEM.
+ */
+int fr_partlog_apply_retention(fr_partlog_t *log, const fr_retention_policy_t *policy, int64_t now_ms,
+                               fr_retention_result_t *res);
+
+/*
+ * DeleteRecords: raises the log start offset to offset (FR_PARTLOG_HIGH_WATERMARK
+ * means the high watermark, which is the log end here); a lower offset
+ * changes nothing.  *low_watermark gets the resulting log start offset.
+ * Segments wholly below it are deleted by the next fr_partlog_apply_retention.
+ * Returns 0, or FR_ERR_OFFSET_OUT_OF_RANGE (offset < 0 other than -1, or past
+ * the high watermark; *low_watermark = -1).
+ */
+int fr_partlog_delete_records(fr_partlog_t *log, int64_t offset, int64_t *low_watermark);
+
+/*
+ * Raises the log start offset to a checkpointed value (capped at the log
+ * end, with a warning, when the log lost its tail).  Returns the log start
+ * offset.
+ */
+int64_t fr_partlog_restore_start_offset(fr_partlog_t *log, int64_t offset);
 
 #endif
