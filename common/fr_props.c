@@ -1,9 +1,11 @@
 #include "fr_props.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "fr_err.h"
 
@@ -278,4 +280,115 @@ int fr_props_set_kv(fr_props_t *p, const char *kv, char *err, size_t errlen) {
         return FR_ERR_NOMEM;
     }
     return props_put(p, k, v, 0);
+}
+
+int fr_props_unset(fr_props_t *p, const char *key) {
+    for (size_t i = 0; i < p->count; i++) {
+        if (strcmp(p->items[i].key, key) == 0) {
+            free(p->items[i].key);
+            free(p->items[i].value);
+            memmove(p->items + i, p->items + i + 1, (p->count - i - 1) * sizeof(*p->items));
+            p->count--;
+            return 1;
+        }
+    }
+    return 0;
+}
+
+/* Appends s escaped as java.util.Properties.store does (is_key: also blanks and separators). */
+static int sb_put_escaped(sbuf_t *b, const char *s, int is_key) {
+    for (size_t i = 0; s[i]; i++) {
+        unsigned char c = (unsigned char)s[i];
+        const char *e = NULL;
+        char u[8];
+        switch (c) {
+        case '\\': e = "\\\\"; break;
+        case '\t': e = "\\t"; break;
+        case '\n': e = "\\n"; break;
+        case '\r': e = "\\r"; break;
+        case '\f': e = "\\f"; break;
+        case '=': case ':': case '#': case '!':
+            if (is_key)
+                e = c == '=' ? "\\=" : c == ':' ? "\\:" : c == '#' ? "\\#" : "\\!";
+            break;
+        case ' ':
+            if (is_key || i == 0)
+                e = "\\ ";
+            break;
+        default:
+            if (c < 0x20 || c == 0x7f) {
+                snprintf(u, sizeof(u), "\\u%04x", c);
+                e = u;
+            }
+            break;
+        }
+        if (e) {
+            for (; *e; e++)
+                if (sb_putc(b, *e))
+                    return -1;
+        } else if (sb_putc(b, (char)c)) {
+            return -1;
+        }
+    }
+    return 0;
+}
+
+static int fsync_parent_dir(const char *path) {
+    char dir[4096];
+    const char *slash = strrchr(path, '/');
+    if (!slash)
+        snprintf(dir, sizeof(dir), ".");
+    else
+        snprintf(dir, sizeof(dir), "%.*s", slash == path ? 1 : (int)(slash - path), path);
+    int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (fd < 0)
+        return -1;
+    int rc = fsync(fd);
+    close(fd);
+    return rc;
+}
+
+int fr_props_store(const fr_props_t *p, const char *path, const char *comment, char *err, size_t errlen) {
+    sbuf_t b = {0};
+    int rc = 0;
+    if (comment)
+        rc |= sb_putc(&b, '#') || sb_put_escaped(&b, comment, 0) || sb_putc(&b, '\n');
+    for (size_t i = 0; i < p->count && !rc; i++)
+        rc |= sb_put_escaped(&b, p->items[i].key, 1) || sb_putc(&b, '=') ||
+              sb_put_escaped(&b, p->items[i].value, 0) || sb_putc(&b, '\n');
+    if (rc) {
+        free(b.s);
+        snprintf(err, errlen, "out of memory writing %s", path);
+        return FR_ERR_IO;
+    }
+    char tmp[4200];
+    if (snprintf(tmp, sizeof(tmp), "%s.tmp", path) >= (int)sizeof(tmp)) {
+        free(b.s);
+        snprintf(err, errlen, "path too long: %s", path);
+        return FR_ERR_IO;
+    }
+    int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    int ok = fd >= 0;
+    if (ok && b.len)
+        ok = write(fd, b.s, b.len) == (ssize_t)b.len;
+    if (ok)
+        ok = fsync(fd) == 0;
+    int saved = errno;
+    if (fd >= 0)
+        close(fd);
+    if (ok) {
+        ok = rename(tmp, path) == 0;
+        saved = errno;
+    }
+    free(b.s);
+    if (!ok) {
+        unlink(tmp);
+        snprintf(err, errlen, "cannot write %s: %s", path, strerror(saved));
+        return FR_ERR_IO;
+    }
+    if (fsync_parent_dir(path)) {
+        snprintf(err, errlen, "cannot sync the directory of %s: %s", path, strerror(errno));
+        return FR_ERR_IO;
+    }
+    return 0;
 }

@@ -35,5 +35,16 @@ int fr_props_set(fr_props_t *p, const char *key, const char *value);
 int fr_props_set_kv(fr_props_t *p, const char *kv, char *err, size_t errlen);
 /* Value for key, or NULL. */
 const char *fr_props_get(const fr_props_t *p, const char *key);
+/* Removes key.  Returns 1 when it was there, 0 when not. */
+int fr_props_unset(fr_props_t *p, const char *key);
+
+/*
+ * Writes p to path as a .properties file, atomically: a temp file beside it,
+ * fsync, rename over path, fsync of the directory.  Keys and values are
+ * escaped so that fr_props_load reads back exactly the same strings; comment,
+ * when not NULL, becomes a "#" first line.  Returns 0, or FR_ERR_IO with a
+ * message in err (path is then untouched).
+ */
+int fr_props_store(const fr_props_t *p, const char *path, const char *comment, char *err, size_t errlen);
 
 #endif

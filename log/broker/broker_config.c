@@ -62,6 +62,8 @@ void fr_broker_config_free(fr_broker_config_t *cfg) {
         free(cfg->log_dirs[i]);
     cfg->num_log_dirs = 0;
     fr_props_free(&cfg->props);
+    fr_props_free(&cfg->dynamic_broker);
+    fr_props_free(&cfg->dynamic_default);
 }
 
 int fr_config_parse_long(const char *s, int64_t min, int64_t max, int64_t *out) {

@@ -50,6 +50,11 @@ typedef struct fr_broker_config {
     int32_t offsets_topic_num_partitions;     /* offsets.topic.num.partitions, 50 */
     int32_t offset_metadata_max_bytes;        /* offset.metadata.max.bytes, 4096 */
     fr_props_t props;                  /* every pair as given, for DescribeConfigs */
+    /* Dynamic configs (AlterConfigs on this broker's id / on the cluster
+     * default), see dynamic_config.h.  The fields above hold the effective
+     * values, recomputed on every change; keep them plain values. */
+    fr_props_t dynamic_broker;
+    fr_props_t dynamic_default;
 } fr_broker_config_t;
 
 /* Kafka's defaults (log dir /tmp/kafka-logs, listener PLAINTEXT://:9092). */

@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "broker.h"
+#include "dynamic_config.h"
 #include "fr_err.h"
 #include "fr_logging.h"
 
@@ -256,7 +257,10 @@ int fr_server_init(fr_server_t *srv, uv_loop_t *loop, fr_broker_config_t *cfg, c
     srv->loop = loop;
     srv->cfg = cfg;
     srv->listen_fd = -1;
-    int rc = fr_topics_open(&srv->topics, cfg, err, errlen);
+    int rc = fr_dynamic_config_load(cfg, err, errlen); /* before the topics inherit from it */
+    if (rc)
+        return rc;
+    rc = fr_topics_open(&srv->topics, cfg, err, errlen);
     if (rc)
         return rc;
     rc = fr_groups_open(&srv->groups, srv, err, errlen);

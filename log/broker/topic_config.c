@@ -1,76 +1,226 @@
 #include "topic_config.h"
 
+#include <errno.h>
 #include <inttypes.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "fr_err.h"
 
+#define NO_MIN INT64_MIN
+
+/* Kafka's LogConfig: name, main broker synonym, type, lower bound. */
 static const fr_topic_config_def_t defs[] = {
-    {"cleanup.policy", "log.cleanup.policy", FR_CFG_LIST, "The retention policy for old log segments: delete or compact."},
-    {"compression.type", "compression.type", FR_CFG_STRING, "Final compression type for the topic."},
-    {"delete.retention.ms", "log.cleaner.delete.retention.ms", FR_CFG_LONG, "How long delete tombstones are retained for compacted topics."},
-    {"file.delete.delay.ms", "log.segment.delete.delay.ms", FR_CFG_LONG, "Time to wait before deleting a file from the filesystem."},
-    {"flush.messages", "log.flush.interval.messages", FR_CFG_LONG, "Messages accumulated before an fsync of the log."},
-    {"flush.ms", "log.flush.interval.ms", FR_CFG_LONG, "Maximum time between fsyncs of the log."},
-    {"index.interval.bytes", "log.index.interval.bytes", FR_CFG_INT, "Bytes between entries of the offset index."},
-    {"max.compaction.lag.ms", "log.cleaner.max.compaction.lag.ms", FR_CFG_LONG, "Maximum time a message stays ineligible for compaction."},
-    {"max.message.bytes", "message.max.bytes", FR_CFG_INT, "Largest record batch size allowed."},
-    {"message.timestamp.type", "log.message.timestamp.type", FR_CFG_STRING, "CreateTime or LogAppendTime."},
-    {"min.cleanable.dirty.ratio", "log.cleaner.min.cleanable.ratio", FR_CFG_DOUBLE, "Dirty ratio that triggers compaction."},
-    {"min.compaction.lag.ms", "log.cleaner.min.compaction.lag.ms", FR_CFG_LONG, "Minimum time a message stays uncompacted."},
-    {"min.insync.replicas", "min.insync.replicas", FR_CFG_INT, "Minimum in-sync replicas for acks=all."},
-    {"preallocate", "log.preallocate", FR_CFG_BOOLEAN, "Preallocate segment files."},
-    {"retention.bytes", "log.retention.bytes", FR_CFG_LONG, "Maximum partition size before old segments are discarded."},
-    {"retention.ms", "log.retention.ms", FR_CFG_LONG, "Maximum time a log is retained before old segments are discarded."},
-    {"segment.bytes", "log.segment.bytes", FR_CFG_INT, "Segment file size."},
-    {"segment.index.bytes", "log.index.size.max.bytes", FR_CFG_INT, "Size of the offset index."},
-    {"segment.jitter.ms", "log.roll.jitter.ms", FR_CFG_LONG, "Maximum random jitter subtracted from segment.ms."},
-    {"segment.ms", "log.roll.ms", FR_CFG_LONG, "Time after which a segment is rolled even if not full."},
-    {"unclean.leader.election.enable", "unclean.leader.election.enable", FR_CFG_BOOLEAN, "Allow out-of-sync replicas to become leader."},
+    {"cleanup.policy", "log.cleanup.policy", FR_CFG_LIST, NO_MIN, "The retention policy for old log segments: delete or compact."},
+    {"compression.type", "compression.type", FR_CFG_STRING, NO_MIN, "Final compression type for the topic."},
+    {"delete.retention.ms", "log.cleaner.delete.retention.ms", FR_CFG_LONG, 0, "How long delete tombstones are retained for compacted topics."},
+    {"file.delete.delay.ms", "log.segment.delete.delay.ms", FR_CFG_LONG, 0, "Time to wait before deleting a file from the filesystem."},
+    {"flush.messages", "log.flush.interval.messages", FR_CFG_LONG, 1, "Messages accumulated before an fsync of the log."},
+    {"flush.ms", "log.flush.interval.ms", FR_CFG_LONG, 0, "Maximum time between fsyncs of the log."},
+    {"index.interval.bytes", "log.index.interval.bytes", FR_CFG_INT, 0, "Bytes between entries of the offset index."},
+    {"max.compaction.lag.ms", "log.cleaner.max.compaction.lag.ms", FR_CFG_LONG, 1, "Maximum time a message stays ineligible for compaction."},
+    {"max.message.bytes", "message.max.bytes", FR_CFG_INT, 0, "Largest record batch size allowed."},
+    {"message.timestamp.type", "log.message.timestamp.type", FR_CFG_STRING, NO_MIN, "CreateTime or LogAppendTime."},
+    {"min.cleanable.dirty.ratio", "log.cleaner.min.cleanable.ratio", FR_CFG_DOUBLE, NO_MIN, "Dirty ratio that triggers compaction."},
+    {"min.compaction.lag.ms", "log.cleaner.min.compaction.lag.ms", FR_CFG_LONG, 0, "Minimum time a message stays uncompacted."},
+    {"min.insync.replicas", "min.insync.replicas", FR_CFG_INT, 1, "Minimum in-sync replicas for acks=all."},
+    {"preallocate", "log.preallocate", FR_CFG_BOOLEAN, NO_MIN, "Preallocate segment files."},
+    {"retention.bytes", "log.retention.bytes", FR_CFG_LONG, NO_MIN, "Maximum partition size before old segments are discarded."},
+    {"retention.ms", "log.retention.ms", FR_CFG_LONG, -1, "Maximum time a log is retained before old segments are discarded."},
+    {"segment.bytes", "log.segment.bytes", FR_CFG_INT, 14, "Segment file size."},
+    {"segment.index.bytes", "log.index.size.max.bytes", FR_CFG_INT, 4, "Size of the offset index."},
+    {"segment.jitter.ms", "log.roll.jitter.ms", FR_CFG_LONG, 0, "Maximum random jitter subtracted from segment.ms."},
+    {"segment.ms", "log.roll.ms", FR_CFG_LONG, 1, "Time after which a segment is rolled even if not full."},
+    {"unclean.leader.election.enable", "unclean.leader.election.enable", FR_CFG_BOOLEAN, NO_MIN, "Allow out-of-sync replicas to become leader."},
+};
+#define NDEFS (sizeof(defs) / sizeof(defs[0]))
+
+/*
+ * Broker keys with more than one name (Kafka's brokerConfigSynonyms), in
+ * precedence order, with the milliseconds per unit of each name.
+ */
+static const struct {
+    const char *names[3];
+    int64_t unit_ms[3];
+} multi_names[] = {
+    {{"log.roll.ms", "log.roll.hours"}, {1, 3600000}},
+    {{"log.roll.jitter.ms", "log.roll.jitter.hours"}, {1, 3600000}},
+    {{"log.flush.interval.ms", "log.flush.scheduler.interval.ms"}, {1, 1}},
+    {{"log.retention.ms", "log.retention.minutes", "log.retention.hours"}, {1, 60000, 3600000}},
 };
 
-static const char *default_of(const char *broker_key) {
-    static const struct { const char *k, *v; } d[] = {
-        {"log.cleanup.policy", "delete"},
-        {"compression.type", "producer"},
-        {"log.cleaner.delete.retention.ms", "86400000"},
-        {"log.segment.delete.delay.ms", "60000"},
-        {"log.flush.interval.messages", "9223372036854775807"},
-        {"log.flush.interval.ms", "9223372036854775807"},
-        {"log.index.interval.bytes", "4096"},
-        {"log.cleaner.max.compaction.lag.ms", "9223372036854775807"},
-        {"message.max.bytes", "1048588"},
-        {"log.message.timestamp.type", "CreateTime"},
-        {"log.cleaner.min.cleanable.ratio", "0.5"},
-        {"log.cleaner.min.compaction.lag.ms", "0"},
-        {"min.insync.replicas", "1"},
-        {"log.preallocate", "false"},
-        {"log.retention.bytes", "-1"},
-        {"log.retention.ms", "604800000"},
-        {"log.segment.bytes", "1073741824"},
-        {"log.index.size.max.bytes", "10485760"},
-        {"log.roll.jitter.ms", "0"},
-        {"log.roll.ms", "604800000"},
-        {"unclean.leader.election.enable", "false"},
-    };
-    for (size_t i = 0; i < sizeof(d) / sizeof(d[0]); i++)
-        if (strcmp(d[i].k, broker_key) == 0)
-            return d[i].v;
-    return NULL;
-}
+/* Kafka's built-in defaults (KafkaConfig and LogConfig); keys whose default is null are absent. */
+static const struct {
+    const char *key, *value;
+} kafka_defaults[] = {
+    {"log.cleanup.policy", "delete"},
+    {"compression.type", "producer"},
+    {"log.cleaner.delete.retention.ms", "86400000"},
+    {"log.segment.delete.delay.ms", "60000"},
+    {"log.flush.interval.messages", "9223372036854775807"},
+    {"log.flush.scheduler.interval.ms", "9223372036854775807"},
+    {"log.index.interval.bytes", "4096"},
+    {"log.cleaner.max.compaction.lag.ms", "9223372036854775807"},
+    {"message.max.bytes", "1048588"},
+    {"log.message.timestamp.type", "CreateTime"},
+    {"log.cleaner.min.cleanable.ratio", "0.5"},
+    {"log.cleaner.min.compaction.lag.ms", "0"},
+    {"min.insync.replicas", "1"},
+    {"log.preallocate", "false"},
+    {"log.retention.bytes", "-1"},
+    {"log.retention.hours", "168"},
+    {"log.segment.bytes", "1073741824"},
+    {"log.index.size.max.bytes", "10485760"},
+    {"log.roll.jitter.hours", "0"},
+    {"log.roll.hours", "168"},
+    {"unclean.leader.election.enable", "false"},
+    /* topic-level defaults (LogConfig) that differ in name from the broker's */
+    {"cleanup.policy", "delete"},
+    {"delete.retention.ms", "86400000"},
+    {"file.delete.delay.ms", "60000"},
+    {"flush.messages", "9223372036854775807"},
+    {"flush.ms", "9223372036854775807"},
+    {"index.interval.bytes", "4096"},
+    {"max.compaction.lag.ms", "9223372036854775807"},
+    {"max.message.bytes", "1048588"},
+    {"message.timestamp.type", "CreateTime"},
+    {"min.cleanable.dirty.ratio", "0.5"},
+    {"min.compaction.lag.ms", "0"},
+    {"preallocate", "false"},
+    {"retention.bytes", "-1"},
+    {"retention.ms", "604800000"},
+    {"segment.bytes", "1073741824"},
+    {"segment.index.bytes", "10485760"},
+    {"segment.jitter.ms", "0"},
+    {"segment.ms", "604800000"},
+};
 
 const fr_topic_config_def_t *fr_topic_config_defs(size_t *count) {
-    *count = sizeof(defs) / sizeof(defs[0]);
+    *count = NDEFS;
     return defs;
 }
 
 const fr_topic_config_def_t *fr_topic_config_find(const char *name) {
-    for (size_t i = 0; i < sizeof(defs) / sizeof(defs[0]); i++)
+    for (size_t i = 0; i < NDEFS; i++)
         if (strcmp(defs[i].name, name) == 0)
             return &defs[i];
     return NULL;
+}
+
+const fr_topic_config_def_t *fr_topic_config_find_broker(const char *broker_key) {
+    for (size_t i = 0; i < NDEFS; i++)
+        if (strcmp(defs[i].broker_key, broker_key) == 0)
+            return &defs[i];
+    return NULL;
+}
+
+const char *fr_config_default(const char *name) {
+    for (size_t i = 0; i < sizeof(kafka_defaults) / sizeof(kafka_defaults[0]); i++)
+        if (strcmp(kafka_defaults[i].key, name) == 0)
+            return kafka_defaults[i].value;
+    return NULL;
+}
+
+int fr_config_is_list(const char *name) {
+    return strcmp(name, "cleanup.policy") == 0 || strcmp(name, "log.cleanup.policy") == 0;
+}
+
+/* ---------- validation (Kafka's ConfigDef messages) ---------- */
+
+/* Copies s without surrounding blanks into buf (Kafka trims values before parsing). */
+static const char *trimmed(const char *s, char *buf, size_t len) {
+    while (*s == ' ' || *s == '\t')
+        s++;
+    size_t n = strlen(s);
+    while (n && (s[n - 1] == ' ' || s[n - 1] == '\t'))
+        n--;
+    if (n >= len)
+        n = len - 1;
+    memcpy(buf, s, n);
+    buf[n] = '\0';
+    return buf;
+}
+
+static int one_of(const char *v, const char *const *allowed) {
+    for (size_t i = 0; allowed[i]; i++)
+        if (strcmp(v, allowed[i]) == 0)
+            return 1;
+    return 0;
+}
+
+static int bad(char *err, size_t errlen, const char *name, const char *value, const char *why) {
+    snprintf(err, errlen, "Invalid value %s for configuration %s: %s", value, name, why);
+    return FR_ERR_INVALID_CONFIG;
+}
+
+int fr_config_validate_value(const fr_topic_config_def_t *d, const char *name, const char *value, char *err,
+                             size_t errlen) {
+    static const char *const compressions[] = {"uncompressed", "zstd", "lz4", "snappy", "gzip", "producer", NULL};
+    static const char *const timestamp_types[] = {"CreateTime", "LogAppendTime", NULL};
+    static const char *const policies[] = {"compact", "delete", NULL};
+    char v[256], why[64];
+    if (!value)
+        return bad(err, errlen, name, "null", "Value must be non-null");
+    if (strlen(value) >= sizeof(v))
+        return bad(err, errlen, name, value, "Value is too long");
+    trimmed(value, v, sizeof(v));
+    switch (d->type) {
+    case FR_CFG_INT:
+    case FR_CFG_LONG: {
+        int64_t n;
+        int64_t max = d->type == FR_CFG_INT ? INT32_MAX : INT64_MAX;
+        int64_t min = d->type == FR_CFG_INT ? INT32_MIN : INT64_MIN;
+        if (fr_config_parse_long(v, min, max, &n))
+            return bad(err, errlen, name, value, d->type == FR_CFG_INT ? "Not a number of type INT"
+                                                                       : "Not a number of type LONG");
+        if (d->min != NO_MIN && n < d->min) {
+            snprintf(why, sizeof(why), "Value must be at least %" PRId64, d->min);
+            return bad(err, errlen, name, value, why);
+        }
+        return 0;
+    }
+    case FR_CFG_BOOLEAN: {
+        int b;
+        if (fr_config_parse_bool(v, &b))
+            return bad(err, errlen, name, value, "Expected value to be either true or false");
+        return 0;
+    }
+    case FR_CFG_DOUBLE: {
+        char *end;
+        errno = 0;
+        double dv = strtod(v, &end);
+        if (end == v || *end || errno || isnan(dv))
+            return bad(err, errlen, name, value, "Not a number of type DOUBLE");
+        if (dv < 0)
+            return bad(err, errlen, name, value, "Value must be at least 0");
+        if (dv > 1)
+            return bad(err, errlen, name, value, "Value must be no more than 1");
+        return 0;
+    }
+    case FR_CFG_LIST:
+        /* cleanup.policy: a comma-separated list of compact / delete */
+        for (const char *p = v;;) {
+            const char *comma = strchr(p, ',');
+            int n = comma ? (int)(comma - p) : (int)strlen(p);
+            char raw[64], item[64];
+            snprintf(raw, sizeof(raw), "%.*s", n, p);
+            if (!one_of(trimmed(raw, item, sizeof(item)), policies))
+                return bad(err, errlen, name, item, "String must be one of: compact, delete");
+            if (!comma)
+                return 0;
+            p = comma + 1;
+        }
+    default:
+        if (strcmp(d->name, "compression.type") == 0 && !one_of(v, compressions))
+            return bad(err, errlen, name, value,
+                       "String must be one of: uncompressed, zstd, lz4, snappy, gzip, producer");
+        if (strcmp(d->name, "message.timestamp.type") == 0 && !one_of(v, timestamp_types))
+            return bad(err, errlen, name, value, "String must be one of: CreateTime, LogAppendTime");
+        return 0;
+    }
 }
 
 int fr_topic_config_validate(const char *key, const char *value, char *err, size_t errlen) {
@@ -79,71 +229,101 @@ int fr_topic_config_validate(const char *key, const char *value, char *err, size
         snprintf(err, errlen, "Unknown topic config name: %s", key);
         return FR_ERR_INVALID_CONFIG;
     }
-    int64_t v;
-    int b;
-    switch (d->type) {
-    case FR_CFG_INT:
-        if (fr_config_parse_long(value, strcmp(key, "segment.bytes") == 0 ? 14 : 0, INT32_MAX, &v))
-            goto bad;
-        break;
-    case FR_CFG_LONG:
-        if (fr_config_parse_long(value, strstr(key, "retention") ? -1 : 0, INT64_MAX, &v))
-            goto bad;
-        if ((strcmp(key, "segment.ms") == 0 || strcmp(key, "flush.messages") == 0) && v < 1)
-            goto bad;
-        break;
-    case FR_CFG_BOOLEAN:
-        if (fr_config_parse_bool(value, &b))
-            goto bad;
-        break;
-    case FR_CFG_DOUBLE: {
-        char *end;
-        double dv = strtod(value, &end);
-        if (end == value || *end || dv < 0 || dv > 1)
-            goto bad;
-        break;
-    }
-    default:
-        if (strcmp(key, "cleanup.policy") == 0 && strcmp(value, "delete") && strcmp(value, "compact") &&
-            strcmp(value, "compact,delete") && strcmp(value, "delete,compact"))
-            goto bad;
-        if (strcmp(key, "message.timestamp.type") == 0 && strcmp(value, "CreateTime") &&
-            strcmp(value, "LogAppendTime"))
-            goto bad;
-        if (strcmp(key, "compression.type") == 0 && strcmp(value, "producer") && strcmp(value, "uncompressed") &&
-            strcmp(value, "gzip") && strcmp(value, "snappy") && strcmp(value, "lz4") && strcmp(value, "zstd"))
-            goto bad;
-        break;
-    }
-    return 0;
-bad:
-    snprintf(err, errlen, "Invalid value %s for configuration %s", value, key);
-    return FR_ERR_INVALID_CONFIG;
+    return fr_config_validate_value(d, key, value, err, errlen);
 }
 
-const char *fr_broker_config_value(const fr_broker_config_t *broker, const char *broker_key,
-                                   int *source, char *buf, size_t buflen) {
-    const char *v = fr_props_get(&broker->props, broker_key);
-    /* Retention and roll may be given in other units; report the effective ms. */
-    if (!v && strcmp(broker_key, "log.retention.ms") == 0 &&
-        (fr_props_get(&broker->props, "log.retention.hours") || fr_props_get(&broker->props, "log.retention.minutes"))) {
-        snprintf(buf, buflen, "%" PRId64, broker->log_retention_ms);
-        *source = FR_CFG_SRC_STATIC_BROKER;
+/* ---------- synonyms and values ---------- */
+
+/* The names of a broker key in precedence order (NULL-terminated, at most 3) and their units. */
+static void names_of(const char *broker_key, const char *names[4], int64_t units[3]) {
+    for (size_t i = 0; i < sizeof(multi_names) / sizeof(multi_names[0]); i++) {
+        if (strcmp(multi_names[i].names[0], broker_key) == 0) {
+            int n = 0;
+            for (; n < 3 && multi_names[i].names[n]; n++) {
+                names[n] = multi_names[i].names[n];
+                units[n] = multi_names[i].unit_ms[n];
+            }
+            names[n] = NULL;
+            return;
+        }
+    }
+    names[0] = broker_key;
+    units[0] = 1;
+    names[1] = NULL;
+}
+
+/* Every synonym of broker_key in source order, without Kafka's final drop. */
+static size_t full_chain(const fr_broker_config_t *b, const char *broker_key, int per_broker,
+                         fr_config_synonym_t *out) {
+    const char *names[4];
+    int64_t units[3];
+    names_of(broker_key, names, units);
+    const fr_props_t *layers[3] = {per_broker ? &b->dynamic_broker : NULL, &b->dynamic_default, &b->props};
+    static const int sources[3] = {FR_CFG_SRC_DYNAMIC_BROKER, FR_CFG_SRC_DYNAMIC_DEFAULT_BROKER,
+                                   FR_CFG_SRC_STATIC_BROKER};
+    size_t n = 0;
+    for (int l = 0; l < 3; l++) {
+        if (!layers[l])
+            continue;
+        for (int i = 0; names[i]; i++) {
+            const char *v = fr_props_get(layers[l], names[i]);
+            if (v && n < FR_CFG_MAX_SYNONYMS)
+                out[n++] = (fr_config_synonym_t){names[i], v, sources[l]};
+        }
+    }
+    for (int i = 0; names[i]; i++) {
+        const char *v = fr_config_default(names[i]);
+        if (v && n < FR_CFG_MAX_SYNONYMS)
+            out[n++] = (fr_config_synonym_t){names[i], v, FR_CFG_SRC_DEFAULT};
+    }
+    return n;
+}
+
+size_t fr_broker_config_synonyms(const fr_broker_config_t *b, const char *broker_key, int per_broker,
+                                 fr_config_synonym_t out[FR_CFG_MAX_SYNONYMS]) {
+    fr_config_synonym_t all[FR_CFG_MAX_SYNONYMS];
+    size_t n = full_chain(b, broker_key, per_broker, all), first = 0;
+    while (first < n && strcmp(all[first].name, broker_key) != 0)
+        first++;
+    memcpy(out, all + first, (n - first) * sizeof(*out));
+    return n - first;
+}
+
+size_t fr_topic_config_synonyms(const fr_topic_config_def_t *def, const fr_props_t *overrides,
+                                const fr_broker_config_t *b, fr_config_synonym_t out[FR_CFG_MAX_SYNONYMS]) {
+    size_t n = 0;
+    const char *ov = overrides ? fr_props_get(overrides, def->name) : NULL;
+    if (ov)
+        out[n++] = (fr_config_synonym_t){def->name, ov, FR_CFG_SRC_DYNAMIC_TOPIC};
+    fr_config_synonym_t chain[FR_CFG_MAX_SYNONYMS];
+    size_t m = fr_broker_config_synonyms(b, def->broker_key, 1, chain);
+    for (size_t i = 0; i < m && n < FR_CFG_MAX_SYNONYMS; i++)
+        out[n++] = chain[i];
+    return n;
+}
+
+const char *fr_broker_config_value(const fr_broker_config_t *b, const char *broker_key, int *source, char *buf,
+                                   size_t buflen) {
+    fr_config_synonym_t chain[FR_CFG_MAX_SYNONYMS];
+    *source = fr_broker_config_synonyms(b, broker_key, 1, chain) ? chain[0].source : FR_CFG_SRC_DEFAULT;
+    /* The value: the first name set anywhere, by source then by name precedence, in ms. */
+    size_t n = full_chain(b, broker_key, 1, chain);
+    if (n == 0)
+        return NULL;
+    const char *names[4];
+    int64_t units[3], unit = 1;
+    names_of(broker_key, names, units);
+    for (int i = 0; names[i]; i++)
+        if (strcmp(names[i], chain[0].name) == 0)
+            unit = units[i];
+    int64_t v;
+    if (unit != 1 && fr_config_parse_long(chain[0].value, INT64_MIN, INT64_MAX, &v) == 0) {
+        /* Kafka: a negative retention in minutes or hours means unlimited (-1) */
+        snprintf(buf, buflen, "%" PRId64, v < 0 ? -1 : v > INT64_MAX / unit ? INT64_MAX : v * unit);
         return buf;
     }
-    if (!v && strcmp(broker_key, "log.roll.ms") == 0 && fr_props_get(&broker->props, "log.roll.hours")) {
-        snprintf(buf, buflen, "%" PRId64, broker->log.segment_ms);
-        *source = FR_CFG_SRC_STATIC_BROKER;
-        return buf;
-    }
-    if (v) {
-        *source = FR_CFG_SRC_STATIC_BROKER;
-        snprintf(buf, buflen, "%s", v);
-        return buf;
-    }
-    *source = FR_CFG_SRC_DEFAULT;
-    v = default_of(broker_key);
-    return v;
+    snprintf(buf, buflen, "%s", chain[0].value);
+    return buf;
 }
 
 const char *fr_topic_config_value(const fr_topic_config_def_t *def, const fr_props_t *overrides,
@@ -156,6 +336,8 @@ const char *fr_topic_config_value(const fr_topic_config_def_t *def, const fr_pro
     }
     return fr_broker_config_value(broker, def->broker_key, source, buf, buflen);
 }
+
+/* ---------- effective log settings ---------- */
 
 static int64_t override_long(const fr_props_t *o, const char *key, int64_t dflt) {
     const char *v = o ? fr_props_get(o, key) : NULL;

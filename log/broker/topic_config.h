@@ -1,14 +1,26 @@
 /*
  * topic_config.h — Kafka's per-topic configs: names, types, broker synonyms
- * and defaults, validation, and the effective fr_log_config_t of a topic.
+ * and defaults, validation, the synonym chains DescribeConfigs reports, and
+ * the effective fr_log_config_t of a topic.
  *
- * The table is static; nothing here allocates except fr_topic_config_value(),
- * which formats into a caller buffer.
+ * Where a value comes from, highest precedence first (Kafka's ConfigSource):
+ * the topic's own override (DYNAMIC_TOPIC_CONFIG), this broker's dynamic
+ * config (DYNAMIC_BROKER_CONFIG), the cluster-wide dynamic default
+ * (DYNAMIC_DEFAULT_BROKER_CONFIG), server.properties / --override
+ * (STATIC_BROKER_CONFIG), Kafka's built-in default (DEFAULT_CONFIG).  A topic
+ * config may have several broker synonyms (retention.ms: log.retention.ms,
+ * log.retention.minutes, log.retention.hours), tried in that order within
+ * each source.
+ *
+ * The tables are static.  Strings handed out (synonym names and values, the
+ * defaults) are borrowed: from the tables, or from the props of the topic or
+ * broker config, valid until those change.
  */
 #ifndef FR_TOPIC_CONFIG_H
 #define FR_TOPIC_CONFIG_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "broker_config.h"
 #include "fr_props.h"
@@ -22,31 +34,67 @@ enum { FR_CFG_SRC_UNKNOWN = 0, FR_CFG_SRC_DYNAMIC_TOPIC = 1, FR_CFG_SRC_DYNAMIC_
 
 typedef struct fr_topic_config_def {
     const char *name;          /* topic-level key, e.g. "segment.bytes" */
-    const char *broker_key;    /* synonym at broker level, e.g. "log.segment.bytes" */
+    const char *broker_key;    /* its main synonym at broker level, e.g. "log.segment.bytes" */
     int type;                  /* FR_CFG_* */
+    int64_t min;               /* Kafka's lower bound for INT and LONG values */
     const char *doc;
 } fr_topic_config_def_t;
 
-/* The known topic configs; *count receives the length. */
+/* The known topic configs, sorted by name; *count receives the length. */
 const fr_topic_config_def_t *fr_topic_config_defs(size_t *count);
 const fr_topic_config_def_t *fr_topic_config_find(const char *name);
-
-/* Validates one topic-level key/value.  0, or FR_ERR_INVALID_CONFIG with a message. */
-int fr_topic_config_validate(const char *key, const char *value, char *err, size_t errlen);
+/* The topic config whose main broker synonym is broker_key, or NULL. */
+const fr_topic_config_def_t *fr_topic_config_find_broker(const char *broker_key);
 
 /*
- * The value a topic sees for def: its own override if set (*source =
- * DYNAMIC_TOPIC), else the broker's static value (STATIC_BROKER) if the
- * broker key was given, else the default (DEFAULT).  Formats into buf.
+ * Validates one topic-level key/value.  0, or FR_ERR_INVALID_CONFIG with
+ * Kafka's message ("Unknown topic config name: k", "Invalid value v for
+ * configuration k: Not a number of type LONG", ...).
  */
+int fr_topic_config_validate(const char *key, const char *value, char *err, size_t errlen);
+/* Validates value by def's rules; the message names `name` (a topic or broker key). */
+int fr_config_validate_value(const fr_topic_config_def_t *def, const char *name, const char *value,
+                             char *err, size_t errlen);
+
+/* True for LIST configs (cleanup.policy, log.cleanup.policy): APPEND and SUBTRACT apply. */
+int fr_config_is_list(const char *name);
+/* Kafka's built-in default of a topic or broker key, or NULL when it has none. */
+const char *fr_config_default(const char *name);
+
+typedef struct fr_config_synonym {
+    const char *name;
+    const char *value;
+    int source;                /* FR_CFG_SRC_* */
+} fr_config_synonym_t;
+
+#define FR_CFG_MAX_SYNONYMS 16
+
+/*
+ * Kafka's synonym chain of a broker key: for each source (dynamic broker,
+ * dynamic default, static, default) each synonym name that has a value there,
+ * then everything before the first entry named broker_key itself dropped (so a
+ * key set only through an alternative name, e.g. log.retention.hours, has an
+ * empty chain, as in Kafka).  per_broker = 0 leaves out this broker's own
+ * dynamic values (describing the cluster default).  Returns the count.
+ */
+size_t fr_broker_config_synonyms(const fr_broker_config_t *broker, const char *broker_key, int per_broker,
+                                 fr_config_synonym_t out[FR_CFG_MAX_SYNONYMS]);
+/* A topic config's chain: its override (DYNAMIC_TOPIC_CONFIG) if any, then its broker key's chain. */
+size_t fr_topic_config_synonyms(const fr_topic_config_def_t *def, const fr_props_t *topic_overrides,
+                                const fr_broker_config_t *broker, fr_config_synonym_t out[FR_CFG_MAX_SYNONYMS]);
+
+/*
+ * The effective broker-level value of a broker key (hours and minutes
+ * converted to ms) and its source (the head of its synonym chain, else
+ * DEFAULT).  Formats into buf; NULL for a key without any value.
+ */
+const char *fr_broker_config_value(const fr_broker_config_t *broker, const char *broker_key,
+                                   int *source, char *buf, size_t buflen);
+/* The value a topic sees for def: its override, else the broker-level value. */
 const char *fr_topic_config_value(const fr_topic_config_def_t *def, const fr_props_t *topic_overrides,
                                   const fr_broker_config_t *broker, int *source, char *buf, size_t buflen);
 
-/* The broker-level value and source of a broker key (for synonyms and broker describes). */
-const char *fr_broker_config_value(const fr_broker_config_t *broker, const char *broker_key,
-                                   int *source, char *buf, size_t buflen);
-
-/* Effective log settings for a topic with these overrides. */
+/* Effective log settings for a topic with these overrides (broker->log holds the broker level). */
 void fr_topic_log_config(const fr_broker_config_t *broker, const fr_props_t *overrides, fr_log_config_t *out);
 
 #endif

@@ -264,30 +264,23 @@ static int read_partition_metadata(const char *dir, uint8_t id[16]) {
     return rc;
 }
 
-static int save_overrides(const fr_topics_t *t, const fr_topic_t *topic) {
+static int save_overrides(const fr_topics_t *t, const fr_topic_t *topic, const fr_props_t *overrides, char *err,
+                          size_t errlen) {
     char dir[4200], path[4200];
     snprintf(dir, sizeof(dir), "%s/.topic-configs", t->cfg->log_dirs[topic->log_dir]);
-    if (mkdir_p(dir))
+    if (mkdir_p(dir)) {
+        snprintf(err, errlen, "cannot create %s: %s", dir, strerror(errno));
         return -1;
+    }
     config_path(t, topic->log_dir, topic->name, path, sizeof(path));
-    if (topic->overrides.count == 0) {
-        unlink(path);
+    if (overrides->count == 0) {
+        if (unlink(path) && errno != ENOENT) {
+            snprintf(err, errlen, "cannot remove %s: %s", path, strerror(errno));
+            return -1;
+        }
         return 0;
     }
-    size_t cap = 256, len = 0;
-    for (size_t i = 0; i < topic->overrides.count; i++)
-        cap += strlen(topic->overrides.items[i].key) * 2 + strlen(topic->overrides.items[i].value) * 2 + 4;
-    char *body = malloc(cap);
-    if (!body)
-        return -1;
-    for (size_t i = 0; i < topic->overrides.count; i++) {
-        /* values are validated config values: no newlines or escapes to worry about */
-        len += (size_t)snprintf(body + len, cap - len, "%s=%s\n", topic->overrides.items[i].key,
-                                topic->overrides.items[i].value);
-    }
-    int rc = write_file_atomic(path, body, len);
-    free(body);
-    return rc;
+    return fr_props_store(overrides, path, NULL, err, errlen) ? -1 : 0;
 }
 
 static int open_partition(fr_topics_t *t, fr_topic_t *topic, int32_t index, char *err, size_t errlen) {
@@ -566,8 +559,9 @@ int fr_topics_create(fr_topics_t *t, fr_slice_t name, int32_t nparts, const fr_p
             return FR_ERR_NOMEM;
         }
     fr_topic_log_config(t->cfg, &topic->overrides, &topic->log_cfg);
-    if (save_overrides(t, topic)) {
-        snprintf(err, errlen, "cannot persist configs of topic %s: %s", cname, strerror(errno));
+    char e2[512];
+    if (save_overrides(t, topic, &topic->overrides, e2, sizeof(e2))) {
+        snprintf(err, errlen, "cannot persist configs of topic %s: %s", cname, e2);
         topic_free(topic, 0);
         return FR_ERR_KAFKA_STORAGE_ERROR;
     }
@@ -663,4 +657,43 @@ int fr_topics_delete(fr_topics_t *t, fr_topic_t *topic) {
     }
     topic_free(topic, 0);
     return 0;
+}
+
+/* ---------- config changes ---------- */
+
+/* Recomputes a topic's effective log settings and hands them to its open partitions. */
+static void topic_reconfigure(const fr_topics_t *t, fr_topic_t *topic) {
+    fr_topic_log_config(t->cfg, &topic->overrides, &topic->log_cfg);
+    for (int32_t i = 0; i < topic->num_partitions; i++)
+        if (topic->partitions[i] && topic->partitions[i]->log)
+            fr_partlog_set_config(topic->partitions[i]->log, &topic->log_cfg);
+}
+
+int fr_topics_set_overrides(fr_topics_t *t, fr_topic_t *topic, const fr_props_t *overrides, char *err,
+                            size_t errlen) {
+    fr_props_t copy;
+    fr_props_init(&copy);
+    for (size_t i = 0; i < overrides->count; i++) {
+        if (fr_props_set(&copy, overrides->items[i].key, overrides->items[i].value)) {
+            fr_props_free(&copy);
+            snprintf(err, errlen, "out of memory");
+            return FR_ERR_NOMEM;
+        }
+    }
+    char e2[512];
+    if (save_overrides(t, topic, &copy, e2, sizeof(e2))) {
+        snprintf(err, errlen, "cannot persist configs of topic %s: %s", topic->name, e2);
+        fr_props_free(&copy);
+        return FR_ERR_KAFKA_STORAGE_ERROR;
+    }
+    fr_props_free(&topic->overrides);
+    topic->overrides = copy;
+    topic_reconfigure(t, topic);
+    fr_info(COMPONENT, "Updated configs of topic %s (%zu overrides)", topic->name, copy.count);
+    return 0;
+}
+
+void fr_topics_reconfigure(fr_topics_t *t) {
+    for (size_t i = 0; i < t->count; i++)
+        topic_reconfigure(t, t->items[i]);
 }

@@ -82,6 +82,17 @@ int fr_topics_add_partitions(fr_topics_t *t, fr_topic_t *topic, int32_t new_coun
 /* Removes a topic and its data. */
 int fr_topics_delete(fr_topics_t *t, fr_topic_t *topic);
 
+/*
+ * Replaces a topic's config overrides with a copy of `overrides` (validated
+ * by the caller), persists them, and recomputes the topic's effective log
+ * settings, which its partitions apply from their next append.  When they
+ * cannot be persisted nothing changes: FR_ERR_KAFKA_STORAGE_ERROR.
+ */
+int fr_topics_set_overrides(fr_topics_t *t, fr_topic_t *topic, const fr_props_t *overrides, char *err,
+                            size_t errlen);
+/* Recomputes every topic's effective log settings from t->cfg (after a broker-level config change). */
+void fr_topics_reconfigure(fr_topics_t *t);
+
 /* Formats a UUID Kafka's way (URL-safe base64, no padding): 22 chars + NUL. */
 void fr_uuid_to_string(const uint8_t id[16], char out[23]);
 

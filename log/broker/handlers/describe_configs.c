@@ -1,13 +1,17 @@
 /*
  * DescribeConfigs for topics (every topic config with its effective value and
- * source) and for this broker (its static configs and defaults), with
- * synonyms (v1+) and documentation (v3+) when asked for.
+ * source), for this broker (resource "<broker.id>": its configs with their
+ * dynamic, static or default source) and for the cluster default (resource
+ * "": the dynamic defaults only), with synonyms in Kafka's order (v1+, see
+ * topic_config.h) and documentation (v3+) when asked for.  As in Kafka, an
+ * entry's source is the head of its synonym chain.
  */
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "dynamic_config.h"
 #include "handlers.h"
 #include "topic_config.h"
 
@@ -72,11 +76,11 @@ static const char *broker_only_value(const fr_broker_config_t *cfg, const char *
     return buf;
 }
 
-static void set_entry(fr_req_t *req, entry_t *e, int16_t v, int include_docs, const char *name,
-                      const char *value, int source, int type, const char *doc) {
+static void set_entry(fr_req_t *req, entry_t *e, int include_docs, const char *name, const char *value, int source,
+                      int type, const char *doc, int read_only) {
     e->name = fr_slice_from_cstr(name);
     e->value = value ? fr_req_msg(req, value) : FR_SLICE_NULL;
-    e->read_only = 0;
+    e->read_only = read_only;
     e->is_default = source == FR_CFG_SRC_DEFAULT;
     e->config_source = (int8_t)source;
     e->is_sensitive = 0;
@@ -84,37 +88,22 @@ static void set_entry(fr_req_t *req, entry_t *e, int16_t v, int include_docs, co
     e->documentation = include_docs && doc ? fr_slice_from_cstr(doc) : FR_SLICE_NULL;
     e->synonyms = NULL;
     e->synonyms_count = 0;
-    (void)v;
 }
 
-static int topic_synonyms(fr_req_t *req, entry_t *e, const fr_topic_config_def_t *d, const fr_topic_t *topic) {
-    const fr_broker_config_t *cfg = req->srv->cfg;
-    synonym_t *s = FR_REQ_ARRAY(req, synonym_t, 3);
+/* Copies a synonym chain into the entry (arena memory). */
+static int set_synonyms(fr_req_t *req, entry_t *e, const fr_config_synonym_t *chain, size_t n) {
+    synonym_t *s = FR_REQ_ARRAY(req, synonym_t, n);
     if (!s)
         return FR_ERR_NOMEM;
-    int n = 0;
-    const char *ov = fr_props_get(&topic->overrides, d->name);
-    if (ov)
-        s[n++] = (synonym_t){fr_slice_from_cstr(d->name), fr_req_msg(req, ov), FR_CFG_SRC_DYNAMIC_TOPIC};
-    const char *bv = fr_props_get(&cfg->props, d->broker_key);
-    if (bv)
-        s[n++] = (synonym_t){fr_slice_from_cstr(d->broker_key), fr_req_msg(req, bv), FR_CFG_SRC_STATIC_BROKER};
-    char buf[64];
-    int src;
-    fr_props_t empty = {0};
-    fr_broker_config_t defaults_only = *cfg;
-    defaults_only.props = empty;
-    const char *dv = fr_broker_config_value(&defaults_only, d->broker_key, &src, buf, sizeof(buf));
-    if (dv)
-        s[n++] = (synonym_t){fr_slice_from_cstr(d->broker_key), fr_req_msg(req, dv), FR_CFG_SRC_DEFAULT};
+    for (size_t i = 0; i < n; i++)
+        s[i] = (synonym_t){fr_req_msg(req, chain[i].name), fr_req_msg(req, chain[i].value), (int8_t)chain[i].source};
     e->synonyms = s;
-    e->synonyms_count = n;
+    e->synonyms_count = (int32_t)n;
     return 0;
 }
 
 static int describe_topic(fr_req_t *req, fr_describe_configs_request_describe_configs_resource_t *res,
-                          fr_describe_configs_response_describe_configs_result_t *r, int16_t v, int synonyms,
-                          int docs) {
+                          fr_describe_configs_response_describe_configs_result_t *r, int synonyms, int docs) {
     fr_topic_t *topic = fr_topics_find(&req->srv->topics, res->resource_name);
     if (!topic) {
         r->error_code = FR_ERR_UNKNOWN_TOPIC_OR_PARTITION;
@@ -130,11 +119,42 @@ static int describe_topic(fr_req_t *req, fr_describe_configs_request_describe_co
     for (size_t i = 0; i < n; i++) {
         if (!wanted(res->configuration_keys, res->configuration_keys_count, defs[i].name))
             continue;
-        char buf[64];
+        char buf[256];
         int source;
         const char *val = fr_topic_config_value(&defs[i], &topic->overrides, req->srv->cfg, &source, buf, sizeof(buf));
-        set_entry(req, &r->configs[k], v, docs, defs[i].name, val, source, defs[i].type, defs[i].doc);
-        if (synonyms && topic_synonyms(req, &r->configs[k], &defs[i], topic))
+        /* Kafka: the source is the head of the synonym chain, DEFAULT_CONFIG when it is empty */
+        fr_config_synonym_t chain[FR_CFG_MAX_SYNONYMS];
+        size_t nsyn = fr_topic_config_synonyms(&defs[i], &topic->overrides, req->srv->cfg, chain);
+        source = nsyn ? chain[0].source : FR_CFG_SRC_DEFAULT;
+        set_entry(req, &r->configs[k], docs, defs[i].name, val, source, defs[i].type, defs[i].doc, 0);
+        if (synonyms && set_synonyms(req, &r->configs[k], chain, nsyn))
+            return FR_ERR_NOMEM;
+        k++;
+    }
+    r->configs_count = k;
+    return 0;
+}
+
+/* The cluster-default broker resource (name ""): only the dynamic defaults, as Kafka reports it. */
+static int describe_broker_default(fr_req_t *req, fr_describe_configs_request_describe_configs_resource_t *res,
+                                   fr_describe_configs_response_describe_configs_result_t *r, int synonyms,
+                                   int docs) {
+    const fr_broker_config_t *cfg = req->srv->cfg;
+    const fr_props_t *dyn = &cfg->dynamic_default;
+    r->configs = FR_REQ_ARRAY(req, entry_t, dyn->count);
+    if (!r->configs)
+        return FR_ERR_NOMEM;
+    int32_t k = 0;
+    for (size_t i = 0; i < dyn->count; i++) {
+        const char *key = dyn->items[i].key;
+        if (!wanted(res->configuration_keys, res->configuration_keys_count, key))
+            continue;
+        const fr_topic_config_def_t *d = fr_topic_config_find_broker(key);
+        fr_config_synonym_t chain[FR_CFG_MAX_SYNONYMS];
+        size_t nsyn = fr_broker_config_synonyms(cfg, key, 0, chain);
+        set_entry(req, &r->configs[k], docs, key, dyn->items[i].value, FR_CFG_SRC_DYNAMIC_DEFAULT_BROKER,
+                  d ? d->type : FR_CFG_STRING, d ? d->doc : NULL, 0);
+        if (synonyms && set_synonyms(req, &r->configs[k], chain, nsyn))
             return FR_ERR_NOMEM;
         k++;
     }
@@ -143,12 +163,13 @@ static int describe_topic(fr_req_t *req, fr_describe_configs_request_describe_co
 }
 
 static int describe_broker(fr_req_t *req, fr_describe_configs_request_describe_configs_resource_t *res,
-                           fr_describe_configs_response_describe_configs_result_t *r, int16_t v, int synonyms,
-                           int docs) {
+                           fr_describe_configs_response_describe_configs_result_t *r, int synonyms, int docs) {
     const fr_broker_config_t *cfg = req->srv->cfg;
+    if (res->resource_name.len <= 0)
+        return describe_broker_default(req, res, r, synonyms, docs);
     char idbuf[16];
     snprintf(idbuf, sizeof(idbuf), "%d", cfg->broker_id);
-    if (res->resource_name.len > 0 && !fr_slice_eq_cstr(res->resource_name, idbuf)) {
+    if (!fr_slice_eq_cstr(res->resource_name, idbuf)) {
         r->error_code = FR_ERR_INVALID_REQUEST;
         char msg[128];
         snprintf(msg, sizeof(msg), "Unexpected broker id, expected %d or empty string, but received %.*s",
@@ -169,7 +190,14 @@ static int describe_broker(fr_req_t *req, fr_describe_configs_request_describe_c
         char buf[1024];
         int source;
         const char *val = broker_only_value(cfg, broker_keys[i].key, &source, buf, sizeof(buf));
-        set_entry(req, &r->configs[k++], v, docs, broker_keys[i].key, val, source, broker_keys[i].type, NULL);
+        set_entry(req, &r->configs[k], docs, broker_keys[i].key, val, source, broker_keys[i].type, NULL, 1);
+        const char *sv = fr_props_get(&cfg->props, broker_keys[i].key);
+        if (synonyms && sv) {
+            fr_config_synonym_t one = {broker_keys[i].key, sv, FR_CFG_SRC_STATIC_BROKER};
+            if (set_synonyms(req, &r->configs[k], &one, 1))
+                return FR_ERR_NOMEM;
+        }
+        k++;
     }
     for (size_t i = 0; i < ndefs; i++) {
         /* a broker key may back two topic configs: report it once */
@@ -178,18 +206,15 @@ static int describe_broker(fr_req_t *req, fr_describe_configs_request_describe_c
             seen |= fr_slice_eq_cstr(r->configs[j].name, defs[i].broker_key);
         if (seen || !wanted(res->configuration_keys, res->configuration_keys_count, defs[i].broker_key))
             continue;
-        char buf[64];
+        char buf[256];
         int source;
         const char *val = fr_broker_config_value(cfg, defs[i].broker_key, &source, buf, sizeof(buf));
-        set_entry(req, &r->configs[k], v, docs, defs[i].broker_key, val, source, defs[i].type, defs[i].doc);
-        if (synonyms && val) {
-            synonym_t *s = FR_REQ_ARRAY(req, synonym_t, 1);
-            if (!s)
-                return FR_ERR_NOMEM;
-            s[0] = (synonym_t){fr_slice_from_cstr(defs[i].broker_key), fr_req_msg(req, val), (int8_t)source};
-            r->configs[k].synonyms = s;
-            r->configs[k].synonyms_count = 1;
-        }
+        fr_config_synonym_t chain[FR_CFG_MAX_SYNONYMS];
+        size_t nsyn = fr_broker_config_synonyms(cfg, defs[i].broker_key, 1, chain);
+        set_entry(req, &r->configs[k], docs, defs[i].broker_key, val, source, defs[i].type, defs[i].doc,
+                  !fr_dynamic_config_is_dynamic(defs[i].broker_key));
+        if (synonyms && set_synonyms(req, &r->configs[k], chain, nsyn))
+            return FR_ERR_NOMEM;
         k++;
     }
     r->configs_count = k;
@@ -218,9 +243,9 @@ int fr_handle_describe_configs(fr_req_t *req) {
         r->configs_count = 0;
         int rc;
         if (res->resource_type == RESOURCE_TOPIC)
-            rc = describe_topic(req, res, r, v, in.include_synonyms, in.include_documentation);
+            rc = describe_topic(req, res, r, in.include_synonyms, in.include_documentation);
         else if (res->resource_type == RESOURCE_BROKER)
-            rc = describe_broker(req, res, r, v, in.include_synonyms, in.include_documentation);
+            rc = describe_broker(req, res, r, in.include_synonyms, in.include_documentation);
         else {
             r->error_code = FR_ERR_INVALID_REQUEST;
             r->error_message = fr_req_msg(req, "Unsupported resource type");

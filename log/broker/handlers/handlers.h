@@ -17,6 +17,8 @@ int fr_handle_create_topics(fr_req_t *req);
 int fr_handle_delete_topics(fr_req_t *req);
 int fr_handle_create_partitions(fr_req_t *req);
 int fr_handle_describe_configs(fr_req_t *req);
+int fr_handle_alter_configs(fr_req_t *req);
+int fr_handle_incremental_alter_configs(fr_req_t *req);
 int fr_handle_find_coordinator(fr_req_t *req);
 int fr_handle_join_group(fr_req_t *req);
 int fr_handle_sync_group(fr_req_t *req);
