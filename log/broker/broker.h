@@ -3,7 +3,8 @@
  * and the API handlers (log/broker/handlers/<api>.c).
  *
  * Threading: one libuv loop thread owns the server, every connection and the
- * topic registry.  Only fsync work runs on libuv's thread pool.
+ * topic registry.  Only fsync work and retention passes run on libuv's thread
+ * pool.
  *
  * Request lifecycle: a connection reads one whole frame, decodes the header,
  * and calls the API's handler with a fr_req_t.  The handler decodes its body
@@ -66,6 +67,7 @@ const fr_handler_t *fr_handler_find(int16_t api_key);
 const fr_handler_t *fr_handlers(size_t *count);
 
 typedef struct fr_flush_work fr_flush_work_t;
+typedef struct fr_retention_task fr_retention_task_t;
 
 struct fr_server {
     uv_loop_t *loop;
@@ -83,6 +85,7 @@ struct fr_server {
     fr_conn_t *conns;           /* all connections (doubly linked) */
     fr_conn_t *parked;          /* connections with a parked request (singly linked via park_next) */
     fr_flush_work_t *flushes;   /* fsyncs queued or running */
+    fr_retention_task_t *retention; /* log retention and log start checkpoints (retention.h) */
     int wakeup;                 /* data appended or a group changed since parked requests were last looked at */
     int stopping;
     int64_t conn_count;

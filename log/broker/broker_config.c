@@ -17,7 +17,7 @@ static const char *const accepted_keys[] = {
     "num.network.threads", "num.io.threads", "socket.send.buffer.bytes",
     "socket.receive.buffer.bytes", "num.recovery.threads.per.data.dir",
     "offsets.topic.replication.factor", "transaction.state.log.replication.factor",
-    "transaction.state.log.min.isr", "log.retention.check.interval.ms",
+    "transaction.state.log.min.isr",
     "zookeeper.connect", "zookeeper.connection.timeout.ms",
     "process.roles", "controller.quorum.voters", "controller.quorum.bootstrap.servers",
     "controller.listener.names", "inter.broker.listener.name", "listener.security.protocol.map",
@@ -52,6 +52,7 @@ void fr_broker_config_defaults(fr_broker_config_t *cfg) {
     cfg->group_max_session_timeout_ms = 1800000;
     cfg->offsets_retention_minutes = 10080;
     cfg->offsets_retention_check_interval_ms = 600000;
+    cfg->log_retention_check_interval_ms = 300000;
     cfg->offsets_topic_num_partitions = 50;
     cfg->offset_metadata_max_bytes = 4096;
     fr_props_init(&cfg->props);
@@ -292,6 +293,9 @@ int fr_broker_config_load(fr_broker_config_t *cfg, const fr_props_t *props, char
         } else if (strcmp(k, "offsets.retention.check.interval.ms") == 0) {
             NUM(1, INT64_MAX, "LONG");
             cfg->offsets_retention_check_interval_ms = v;
+        } else if (strcmp(k, "log.retention.check.interval.ms") == 0) {
+            NUM(1, INT64_MAX, "LONG");
+            cfg->log_retention_check_interval_ms = v;
         } else if (strcmp(k, "offsets.topic.num.partitions") == 0) {
             NUM(1, I32, "INT");
             cfg->offsets_topic_num_partitions = (int32_t)v;

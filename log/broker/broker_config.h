@@ -39,6 +39,7 @@ typedef struct fr_broker_config {
     int32_t socket_request_max_bytes;  /* socket.request.max.bytes, 104857600 */
     int64_t log_retention_ms;          /* log.retention.{ms,minutes,hours}, 7 days */
     int64_t log_retention_bytes;       /* log.retention.bytes, -1 */
+    int64_t log_retention_check_interval_ms; /* log.retention.check.interval.ms, 300000 */
     char cleanup_policy[32];           /* log.cleanup.policy, delete */
     char compression_type[16];         /* compression.type, producer */
     fr_log_config_t log;               /* segment/index/flush/message size settings */

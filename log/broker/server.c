@@ -18,6 +18,7 @@
 #include "dynamic_config.h"
 #include "fr_err.h"
 #include "fr_logging.h"
+#include "retention.h"
 
 #define COMPONENT "server"
 #define ACCEPTS_PER_WAKEUP 64
@@ -116,6 +117,7 @@ static void on_flush_timer(uv_timer_t *t) {
 }
 
 int fr_server_delete_topic(fr_server_t *srv, fr_topic_t *topic) {
+    fr_retention_topic_deleted(srv, topic); /* a running retention pass lets go of its partitions */
     /* An fsync still running on a partition keeps the partlog; it is deleted when the sync returns. */
     for (fr_flush_work_t *fw = srv->flushes; fw; fw = fw->next) {
         if (fw->partition && fw->partition->topic == topic) {
@@ -293,6 +295,8 @@ int fr_server_init(fr_server_t *srv, uv_loop_t *loop, fr_broker_config_t *cfg, c
     uv_timer_start(&srv->flush_timer, on_flush_timer, 100, 100);
     uv_timer_init(loop, &srv->park_timer);
     srv->park_timer.data = srv;
+    if (fr_retention_start(srv, err, errlen))
+        fr_error(COMPONENT, "log retention is off: %s", err);
     return 0;
 }
 
@@ -308,6 +312,7 @@ void fr_server_stop(fr_server_t *srv) {
     uv_close((uv_handle_t *)&srv->check, NULL);
     uv_close((uv_handle_t *)&srv->flush_timer, NULL);
     uv_close((uv_handle_t *)&srv->park_timer, NULL);
+    fr_retention_stop(srv);
 }
 
 int fr_server_run(fr_server_t *srv) {
@@ -323,6 +328,7 @@ int fr_server_run(fr_server_t *srv) {
             if (topic->partitions[j]->log)
                 fr_partlog_flush(topic->partitions[j]->log);
     }
+    fr_retention_shutdown(srv); /* the last log start offset checkpoints */
     fr_producer_ids_close(srv->producer_ids);
     fr_groups_close(&srv->groups);
     fr_topics_close(&srv->topics);

@@ -15,6 +15,8 @@ int fr_handle_fetch(fr_req_t *req);
 int fr_handle_list_offsets(fr_req_t *req);
 int fr_handle_create_topics(fr_req_t *req);
 int fr_handle_delete_topics(fr_req_t *req);
+int fr_handle_delete_records(fr_req_t *req);
+int fr_handle_describe_log_dirs(fr_req_t *req);
 int fr_handle_create_partitions(fr_req_t *req);
 int fr_handle_describe_configs(fr_req_t *req);
 int fr_handle_alter_configs(fr_req_t *req);

@@ -1,0 +1,54 @@
+/*
+ * DeleteRecords: moves partitions' log start offsets forward, as Kafka's
+ * ReplicaManager.deleteRecords does on a leader.  Offset -1 means the high
+ * watermark; an offset below 0 otherwise, or past the high watermark, is
+ * OFFSET_OUT_OF_RANGE.  The answer's low_watermark is the new log start
+ * offset (on a single node every replica has it at once, so nothing waits
+ * for timeout_ms).  The segments wholly below it are deleted by a retention
+ * pass started here, off the network loop, which also writes the log start
+ * offset checkpoint (retention.h).
+ */
+#include "handlers.h"
+#include "retention.h"
+
+int fr_handle_delete_records(fr_req_t *req) {
+    int16_t v = req->hdr.api_version;
+    fr_delete_records_request_t in;
+    if (fr_delete_records_request_read(&req->body, v, req->arena, &in))
+        return FR_ERR_PARSE;
+    fr_delete_records_response_t out;
+    fr_delete_records_response_init(&out);
+    out.topics = FR_REQ_ARRAY(req, fr_delete_records_response_delete_records_topic_result_t, in.topics_count);
+    if (!out.topics)
+        return FR_ERR_NOMEM;
+    out.topics_count = in.topics_count;
+    int moved = 0;
+    for (int32_t i = 0; i < in.topics_count; i++) {
+        fr_delete_records_request_delete_records_topic_t *t = &in.topics[i];
+        fr_delete_records_response_delete_records_topic_result_t *tr = &out.topics[i];
+        tr->name = t->name;
+        tr->partitions = FR_REQ_ARRAY(req, fr_delete_records_response_delete_records_partition_result_t,
+                                      t->partitions_count);
+        if (!tr->partitions)
+            return FR_ERR_NOMEM;
+        tr->partitions_count = t->partitions_count;
+        fr_topic_t *topic = fr_topics_find(&req->srv->topics, t->name);
+        for (int32_t j = 0; j < t->partitions_count; j++) {
+            fr_delete_records_response_delete_records_partition_result_t *pr = &tr->partitions[j];
+            pr->partition_index = t->partitions[j].partition_index;
+            pr->low_watermark = -1;
+            fr_partition_t *p = fr_topic_partition(topic, pr->partition_index);
+            if (!p || !p->log) {
+                pr->error_code = FR_ERR_UNKNOWN_TOPIC_OR_PARTITION;
+                continue;
+            }
+            int rc = fr_partlog_delete_records(p->log, t->partitions[j].offset, &pr->low_watermark);
+            pr->error_code = fr_err_to_kafka(rc);
+            moved |= rc == 0;
+        }
+    }
+    if (moved)
+        fr_retention_kick(req->srv);
+    fr_delete_records_response_write(req->resp, v, &out);
+    return FR_REQ_DONE;
+}
