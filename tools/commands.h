@@ -17,6 +17,7 @@ typedef struct fr_command {
     X("console-producer", fr_cmd_console_producer, "produce lines from stdin")     \
     X("console-consumer", fr_cmd_console_consumer, "print records to stdout")      \
     X("consumer-groups", fr_cmd_consumer_groups, "list, describe, reset and delete consumer groups") \
+    X("configs", fr_cmd_configs, "describe and alter topic and broker configs") \
     X("producer-perf-test", fr_cmd_producer_perf_test, "measure producer throughput and latency") \
     X("consumer-perf-test", fr_cmd_consumer_perf_test, "measure consumer throughput") \
     X("e2e-latency", fr_cmd_e2e_latency, "measure end-to-end latency, one record at a time or at a fixed rate")

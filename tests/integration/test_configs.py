@@ -1,0 +1,399 @@
+#!/usr/bin/env python3
+"""Topic and broker configs at runtime: `freshet configs` changes that take
+effect on the next append without a restart and survive one; the raw
+IncrementalAlterConfigs protocol (v0 and flexible v1: SET, DELETE, APPEND,
+SUBTRACT, validate_only, invalid values, unknown topics and keys); AlterConfigs
+replacing the whole set; dynamic broker configs (cluster default and per
+broker) inherited by topics without their own override, reported with Kafka's
+sources and synonyms, and refused for static keys."""
+import os
+import struct
+import subprocess
+import sys
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import harness  # noqa: E402
+from harness import Broker, RawClient, run_tests  # noqa: E402
+import kafka_wire as kw  # noqa: E402
+from confluent_kafka.admin import AdminClient, ConfigResource, NewTopic  # noqa: E402
+
+SRC_TOPIC, SRC_BROKER, SRC_DEFAULT_BROKER, SRC_STATIC, SRC_DEFAULT = 1, 2, 3, 4, 5
+OP_SET, OP_DELETE, OP_APPEND, OP_SUBTRACT = 0, 1, 2, 3
+TOPIC, BROKER = 2, 4
+NONE, UNKNOWN_TOPIC, MESSAGE_TOO_LARGE, INVALID_CONFIG, INVALID_REQUEST = 0, 3, 10, 40, 42
+
+
+# ---- the `freshet configs` tool ----
+
+def configs(b, *args, check=True):
+    """Runs `freshet configs --bootstrap-server B args...`; returns (rc, stdout, stderr)."""
+    p = subprocess.run([harness.FRESHET, "configs", "--bootstrap-server", b.bootstrap] + list(args),
+                       capture_output=True, text=True, timeout=120)
+    if check:
+        assert p.returncode == 0, (args, p.returncode, p.stdout, p.stderr)
+    return p.returncode, p.stdout, p.stderr
+
+
+def alter_topic(b, topic, *args):
+    rc, out, _ = configs(b, "--entity-type", "topics", "--entity-name", topic, "--alter", *args)
+    assert out.strip() == "Completed updating config for topic %s." % topic, out
+
+
+def describe_lines(b, *args):
+    return configs(b, "--describe", *args)[1].splitlines()
+
+
+# ---- a small IncrementalAlterConfigs encoder (v0 classic, v1 flexible) ----
+
+def uvarint(n):
+    out = b""
+    while n >= 0x80:
+        out += bytes([(n & 0x7F) | 0x80])
+        n >>= 7
+    return out + bytes([n])
+
+
+def read_uvarint(buf, off):
+    shift = n = 0
+    while True:
+        b = buf[off]
+        off += 1
+        n |= (b & 0x7F) << shift
+        if not b & 0x80:
+            return n, off
+        shift += 7
+
+
+def enc_string(s, flexible):
+    if s is None:
+        return uvarint(0) if flexible else struct.pack(">h", -1)
+    b = s.encode()
+    return (uvarint(len(b) + 1) if flexible else struct.pack(">h", len(b))) + b
+
+
+def enc_array(items, flexible):
+    return (uvarint(len(items) + 1) if flexible else struct.pack(">i", len(items))) + b"".join(items)
+
+
+def incremental_alter_configs(resources, validate_only=False, version=0):
+    """resources: [(resource_type, name, [(config_name, op, value)])]"""
+    flex = version >= 1
+    tags = b"\x00" if flex else b""
+    res = []
+    for rtype, name, ops in resources:
+        cfgs = [enc_string(k, flex) + struct.pack(">b", op) + enc_string(v, flex) + tags for k, op, v in ops]
+        res.append(struct.pack(">b", rtype) + enc_string(name, flex) + enc_array(cfgs, flex) + tags)
+    return enc_array(res, flex) + struct.pack(">?", validate_only) + tags
+
+
+def parse_alter_configs_response(resp, flexible):
+    """-> [(error_code, error_message, resource_type, resource_name)] (AlterConfigs and Incremental share it)"""
+    off = 4 + (1 if flexible else 0) + 4  # correlation id, header tags, throttle time
+
+    def length(off, classic_fmt):
+        if flexible:
+            n, off = read_uvarint(resp, off)
+            return n - 1, off
+        return struct.unpack_from(classic_fmt, resp, off)[0], off + struct.calcsize(classic_fmt)
+
+    def string(off):
+        n, off = length(off, ">h")
+        return (None if n < 0 else resp[off:off + n].decode()), off + max(n, 0)
+
+    count, off = length(off, ">i")
+    out = []
+    for _ in range(count):
+        err, = struct.unpack_from(">h", resp, off)
+        msg, off = string(off + 2)
+        rtype, = struct.unpack_from(">b", resp, off)
+        name, off = string(off + 1)
+        off += 1 if flexible else 0  # tags
+        out.append((err, msg, rtype, name))
+    return out
+
+
+def incremental(port, resources, validate_only=False, version=0):
+    c = RawClient(port)
+    try:
+        c.request(44, version, incremental_alter_configs(resources, validate_only, version), flexible=version >= 1)
+        return parse_alter_configs_response(c.recv_frame(), version >= 1)
+    finally:
+        c.close()
+
+
+def produce_raw(port, topic, value_size, partition=0):
+    """One batch with one record of value_size bytes; returns the partition's error code."""
+    c = RawClient(port)
+    try:
+        c.request(0, 3, kw.produce_v3(topic, partition, kw.record_batch([(b"k", b"x" * value_size)])))
+        return kw.parse_produce_v3_response(c.recv_frame())[1][0][2]
+    finally:
+        c.close()
+
+
+def describe(admin, rtype, name):
+    res = ConfigResource(rtype, name)
+    return admin.describe_configs([res])[res].result(30)
+
+
+def segments(b, topic, partition=0):
+    d = os.path.join(b.log_dir, "%s-%d" % (topic, partition))
+    return sorted(f for f in os.listdir(d) if f.endswith(".log"))
+
+
+# ---- tests ----
+
+def test_tool_changes_apply_at_once_and_survive_restart():
+    with Broker() as b:
+        admin = AdminClient({"bootstrap.servers": b.bootstrap})
+        admin.create_topics([NewTopic("live", 1, 1)])["live"].result(30)
+        assert produce_raw(b.port, "live", 50000) == NONE
+
+        # max.message.bytes: the next produce is checked against the new limit
+        alter_topic(b, "live", "--add-config", "max.message.bytes=10000")
+        assert produce_raw(b.port, "live", 50000) == MESSAGE_TOO_LARGE
+        assert produce_raw(b.port, "live", 5000) == NONE
+
+        # segment.bytes: the next appends roll segments
+        before = len(segments(b, "live"))
+        alter_topic(b, "live", "--add-config", "segment.bytes=3000,retention.ms=3600000")
+        for _ in range(6):
+            assert produce_raw(b.port, "live", 2000) == NONE
+        rolled = len(segments(b, "live"))
+        assert rolled >= before + 4, (before, rolled)
+
+        # what describe reports, through the tool and through librdkafka
+        lines = describe_lines(b, "--entity-type", "topics", "--entity-name", "live")
+        assert lines == [
+            "Dynamic configs for topic live are:",
+            "  max.message.bytes=10000 sensitive=false synonyms={DYNAMIC_TOPIC_CONFIG:max.message.bytes=10000, "
+            "DEFAULT_CONFIG:message.max.bytes=1048588}",
+            "  retention.ms=3600000 sensitive=false synonyms={DYNAMIC_TOPIC_CONFIG:retention.ms=3600000}",
+            "  segment.bytes=3000 sensitive=false synonyms={DYNAMIC_TOPIC_CONFIG:segment.bytes=3000, "
+            "DEFAULT_CONFIG:log.segment.bytes=1073741824}",
+        ], lines
+        cfg = describe(admin, ConfigResource.Type.TOPIC, "live")
+        assert cfg["retention.ms"].value == "3600000" and cfg["retention.ms"].source == SRC_TOPIC
+        assert cfg["cleanup.policy"].source == SRC_DEFAULT
+
+        # everything survives a restart, and keeps applying to new appends
+        b.restart()
+        admin = AdminClient({"bootstrap.servers": b.bootstrap})
+        assert describe_lines(b, "--entity-type", "topics", "--entity-name", "live") == lines
+        assert produce_raw(b.port, "live", 50000) == MESSAGE_TOO_LARGE
+        n = len(segments(b, "live"))
+        for _ in range(3):
+            assert produce_raw(b.port, "live", 2000) == NONE
+        assert len(segments(b, "live")) >= n + 2
+
+        # deleting the override restores the default at once
+        alter_topic(b, "live", "--delete-config", "max.message.bytes,segment.bytes")
+        assert produce_raw(b.port, "live", 50000) == NONE
+        cfg = describe(admin, ConfigResource.Type.TOPIC, "live")
+        assert cfg["max.message.bytes"].source == SRC_DEFAULT and cfg["max.message.bytes"].value == "1048588"
+        assert cfg["retention.ms"].source == SRC_TOPIC
+        # bracket syntax for list values
+        alter_topic(b, "live", "--add-config", "cleanup.policy=[compact,delete],flush.messages=1")
+        cfg = describe(admin, ConfigResource.Type.TOPIC, "live")
+        assert cfg["cleanup.policy"].value == "compact,delete", cfg["cleanup.policy"]
+        assert produce_raw(b.port, "live", 100) == NONE
+
+
+def test_tool_errors():
+    with Broker() as b:
+        admin = AdminClient({"bootstrap.servers": b.bootstrap})
+        admin.create_topics([NewTopic("e", 1, 1)])["e"].result(30)
+        rc, out, err = configs(b, "--entity-type", "topics", "--entity-name", "e", "--alter",
+                               "--add-config", "retention.ms=soon", check=False)
+        assert rc == 1 and "Error while executing config command with args" in err, err
+        assert ("org.apache.kafka.common.errors.InvalidConfigurationException: Invalid value soon for "
+                "configuration retention.ms: Not a number of type LONG") in err, err
+        rc, out, err = configs(b, "--entity-type", "topics", "--entity-name", "e", "--alter",
+                               "--delete-config", "retention.ms", check=False)
+        assert rc == 1 and err.strip() == "Invalid config(s): retention.ms", err
+        rc, out, err = configs(b, "--entity-type", "topics", "--entity-name", "e", "--alter",
+                               "--add-config", "a=b=c", check=False)
+        assert rc == 1 and "Invalid entity config: all configs to be added must be in the format" in err, err
+        rc, out, err = configs(b, "--entity-type", "topics", "--alter", "--add-config", "a=b", check=False)
+        assert rc == 1 and err.strip() == "An entity name must be specified with --alter of topics", err
+        rc, out, err = configs(b, "--entity-type", "brokers", "--entity-name", "x", "--describe", check=False)
+        assert rc == 1 and "must be a valid integer broker id, but it is: x" in err, err
+        rc, out, err = configs(b, "--entity-type", "topics", "--entity-name", "e", check=False)
+        assert rc == 1 and "Command must include exactly one action: --describe, --alter" in err, err
+        rc, out, err = configs(b, "--entity-type", "topics", "--entity-default", "--describe", check=False)
+        assert rc == 1 and "--entity-default must not be specified with --describe of topics" in err, err
+        rc, out, err = configs(b, "--entity-type", "topics", "--entity-name", "nope", "--alter",
+                               "--add-config", "retention.ms=1", check=False)
+        assert rc == 1 and "UnknownTopicOrPartitionException" in err, err
+        rc, out, err = configs(b, "--entity-type", "topics", "--entity-name", "nope", "--describe")
+        assert out.strip() == "The topic 'nope' doesn't exist and doesn't have dynamic config.", out
+
+
+def test_incremental_alter_configs_over_the_wire():
+    with Broker() as b:
+        admin = AdminClient({"bootstrap.servers": b.bootstrap})
+        admin.create_topics([NewTopic("inc", 1, 1)])["inc"].result(30)
+        for version in (0, 1):
+            # SET, and APPEND to a list config that is not set: Kafka starts from its default
+            r = incremental(b.port, [(TOPIC, "inc", [("retention.ms", OP_SET, "60000"),
+                                                     ("cleanup.policy", OP_APPEND, "compact")])], version=version)
+            assert r == [(NONE, None, TOPIC, "inc")], r
+            cfg = describe(admin, ConfigResource.Type.TOPIC, "inc")
+            assert cfg["cleanup.policy"].value == "delete,compact", cfg["cleanup.policy"]
+            assert cfg["retention.ms"].value == "60000" and cfg["retention.ms"].source == SRC_TOPIC
+            # APPEND of items already there changes nothing; SUBTRACT removes
+            r = incremental(b.port, [(TOPIC, "inc", [("cleanup.policy", OP_APPEND, "delete")])], version=version)
+            assert r[0][0] == NONE, r
+            assert describe(admin, ConfigResource.Type.TOPIC, "inc")["cleanup.policy"].value == "delete,compact"
+            r = incremental(b.port, [(TOPIC, "inc", [("cleanup.policy", OP_SUBTRACT, "delete")])], version=version)
+            assert r[0][0] == NONE, r
+            assert describe(admin, ConfigResource.Type.TOPIC, "inc")["cleanup.policy"].value == "compact"
+            # APPEND / SUBTRACT on a config that is not a list
+            r = incremental(b.port, [(TOPIC, "inc", [("retention.ms", OP_APPEND, "5")])], version=version)
+            assert r[0][0] == INVALID_REQUEST and "retention.ms" in r[0][1], r
+            # validate_only checks and changes nothing
+            r = incremental(b.port, [(TOPIC, "inc", [("segment.bytes", OP_SET, "100000")])], validate_only=True,
+                            version=version)
+            assert r[0][0] == NONE, r
+            assert describe(admin, ConfigResource.Type.TOPIC, "inc")["segment.bytes"].source == SRC_DEFAULT
+            r = incremental(b.port, [(TOPIC, "inc", [("segment.bytes", OP_SET, "1")])], validate_only=True,
+                            version=version)
+            assert r[0][0] == INVALID_CONFIG and r[0][1] == (
+                "Invalid value 1 for configuration segment.bytes: Value must be at least 14"), r
+            # invalid values and unknown names: INVALID_CONFIG naming the key, nothing applied
+            r = incremental(b.port, [(TOPIC, "inc", [("retention.ms", OP_SET, "1"),
+                                                     ("max.message.bytes", OP_SET, "big")])], version=version)
+            assert r[0][0] == INVALID_CONFIG and "max.message.bytes" in r[0][1], r
+            assert describe(admin, ConfigResource.Type.TOPIC, "inc")["retention.ms"].value == "60000"
+            r = incremental(b.port, [(TOPIC, "inc", [("no.such.config", OP_SET, "1")])], version=version)
+            assert r[0] == (INVALID_CONFIG, "Unknown topic config name: no.such.config", TOPIC, "inc"), r
+            r = incremental(b.port, [(TOPIC, "inc", [("cleanup.policy", OP_SET, "compress")])], version=version)
+            assert r[0][0] == INVALID_CONFIG and "cleanup.policy" in r[0][1], r
+            # the same key twice in one resource
+            r = incremental(b.port, [(TOPIC, "inc", [("retention.ms", OP_SET, "1"),
+                                                     ("retention.ms", OP_DELETE, None)])], version=version)
+            assert r[0][0] == INVALID_REQUEST, r
+            # unknown topic, next to a good resource: each answered on its own
+            r = incremental(b.port, [(TOPIC, "nope", [("retention.ms", OP_SET, "1")]),
+                                     (TOPIC, "inc", [("retention.ms", OP_DELETE, None),
+                                                     ("cleanup.policy", OP_DELETE, None)])], version=version)
+            assert r[0][0] == UNKNOWN_TOPIC and r[1] == (NONE, None, TOPIC, "inc"), r
+            cfg = describe(admin, ConfigResource.Type.TOPIC, "inc")
+            assert cfg["retention.ms"].source == SRC_DEFAULT and cfg["cleanup.policy"].value == "delete"
+        # broker resources: static keys refused, other broker ids refused
+        r = incremental(b.port, [(BROKER, "0", [("log.dirs", OP_SET, "/tmp/x")])])
+        assert r[0][0] == INVALID_REQUEST and "Cannot update these configs dynamically: Set(log.dirs)" in r[0][1], r
+        r = incremental(b.port, [(BROKER, "", [("listeners", OP_SET, "PLAINTEXT://:1")])])
+        assert r[0][0] == INVALID_REQUEST and "listeners" in r[0][1], r
+        r = incremental(b.port, [(BROKER, "7", [("log.retention.ms", OP_SET, "1")])])
+        assert r[0][0] == INVALID_REQUEST, r
+        r = incremental(b.port, [(BROKER, "0", [("log.retention.ms", OP_SET, "soon")])])
+        assert r[0][0] == INVALID_CONFIG and "log.retention.ms" in r[0][1], r
+        r = incremental(b.port, [(BROKER, "", [("log.cleanup.policy", OP_APPEND, "compact")])], version=1)
+        assert r[0][0] == NONE, r
+        lines = describe_lines(b, "--entity-type", "brokers", "--entity-default")
+        assert lines == ["Default configs for brokers in the cluster are:",
+                         "  log.cleanup.policy=delete,compact sensitive=false synonyms={DYNAMIC_DEFAULT_BROKER_CONFIG:"
+                         "log.cleanup.policy=delete,compact, DEFAULT_CONFIG:log.cleanup.policy=delete}"], lines
+        assert describe(admin, ConfigResource.Type.TOPIC, "inc")["cleanup.policy"].source == SRC_DEFAULT_BROKER
+
+
+def test_alter_configs_replaces_the_whole_set():
+    with Broker() as b:
+        admin = AdminClient({"bootstrap.servers": b.bootstrap})
+        admin.create_topics([NewTopic("rep", 1, 1, config={"retention.ms": "1000",
+                                                             "cleanup.policy": "compact"})])["rep"].result(30)
+        res = ConfigResource(ConfigResource.Type.TOPIC, "rep", set_config={"segment.bytes": "100000"})
+        admin.alter_configs([res])[res].result(30)
+        cfg = describe(admin, ConfigResource.Type.TOPIC, "rep")
+        assert cfg["segment.bytes"].source == SRC_TOPIC and cfg["segment.bytes"].value == "100000"
+        assert cfg["retention.ms"].source == SRC_DEFAULT and cfg["cleanup.policy"].value == "delete"
+        # validate_only and invalid values
+        res = ConfigResource(ConfigResource.Type.TOPIC, "rep", set_config={"segment.bytes": "200000"})
+        admin.alter_configs([res], validate_only=True)[res].result(30)
+        assert describe(admin, ConfigResource.Type.TOPIC, "rep")["segment.bytes"].value == "100000"
+        res = ConfigResource(ConfigResource.Type.TOPIC, "rep", set_config={"flush.ms": "-5"})
+        try:
+            admin.alter_configs([res])[res].result(30)
+            raise AssertionError("flush.ms=-5 accepted")
+        except Exception as e:
+            assert "INVALID_CONFIG" in str(e) and "flush.ms" in str(e), e
+
+
+def test_dynamic_broker_configs_inherited_and_overridden():
+    with Broker(overrides={"message.max.bytes": "900000"}) as b:
+        admin = AdminClient({"bootstrap.servers": b.bootstrap})
+        admin.create_topics([NewTopic("inherit", 1, 1),
+                             NewTopic("own", 1, 1, config={"max.message.bytes": "100000",
+                                                           "segment.bytes": "1048576"})])["own"].result(30)
+        # the cluster default applies to every topic without an override of its own
+        rc, out, _ = configs(b, "--entity-type", "brokers", "--entity-default", "--alter",
+                             "--add-config", "message.max.bytes=5000,log.segment.bytes=3000")
+        assert out.strip() == "Completed updating default config for brokers in the cluster.", out
+        assert produce_raw(b.port, "inherit", 10000) == MESSAGE_TOO_LARGE
+        assert produce_raw(b.port, "own", 10000) == NONE
+        n = len(segments(b, "inherit"))
+        for _ in range(4):
+            assert produce_raw(b.port, "inherit", 2000) == NONE
+        assert len(segments(b, "inherit")) >= n + 3
+        # this broker's own dynamic value wins over the default
+        rc, out, _ = configs(b, "--broker", "0", "--alter", "--add-config",
+                             "message.max.bytes=20000,log.segment.bytes=1048576")
+        assert out.strip() == "Completed updating config for broker 0.", out
+        assert produce_raw(b.port, "inherit", 10000) == NONE
+        assert produce_raw(b.port, "inherit", 30000) == MESSAGE_TOO_LARGE
+        entry = describe(admin, ConfigResource.Type.TOPIC, "inherit")["max.message.bytes"]
+        assert entry.value == "20000" and entry.source == SRC_BROKER, entry
+        # (confluent-kafka keys synonyms by name, so the whole chain is checked through the tool)
+        lines = describe_lines(b, "--entity-type", "topics", "--entity-name", "inherit", "--all")
+        assert "  max.message.bytes=20000 sensitive=false synonyms={DYNAMIC_BROKER_CONFIG:message.max.bytes=20000, " \
+               "DYNAMIC_DEFAULT_BROKER_CONFIG:message.max.bytes=5000, STATIC_BROKER_CONFIG:message.max.bytes=900000, " \
+               "DEFAULT_CONFIG:message.max.bytes=1048588}" in lines, lines
+        entry = describe(admin, ConfigResource.Type.BROKER, "0")["message.max.bytes"]
+        assert entry.value == "20000" and entry.source == SRC_BROKER and not entry.is_read_only, entry
+        assert describe(admin, ConfigResource.Type.BROKER, "0")["log.dirs"].is_read_only
+        lines = describe_lines(b, "--entity-type", "brokers")
+        assert lines == [
+            "Dynamic configs for broker 0 are:",
+            "  log.segment.bytes=1048576 sensitive=false synonyms={DYNAMIC_BROKER_CONFIG:log.segment.bytes=1048576, "
+            "DYNAMIC_DEFAULT_BROKER_CONFIG:log.segment.bytes=3000, DEFAULT_CONFIG:log.segment.bytes=1073741824}",
+            "  message.max.bytes=20000 sensitive=false synonyms={DYNAMIC_BROKER_CONFIG:message.max.bytes=20000, "
+            "DYNAMIC_DEFAULT_BROKER_CONFIG:message.max.bytes=5000, STATIC_BROKER_CONFIG:message.max.bytes=900000, "
+            "DEFAULT_CONFIG:message.max.bytes=1048588}",
+            "Default configs for brokers in the cluster are:",
+            "  log.segment.bytes=3000 sensitive=false synonyms={DYNAMIC_DEFAULT_BROKER_CONFIG:log.segment.bytes=3000, "
+            "DEFAULT_CONFIG:log.segment.bytes=1073741824}",
+            "  message.max.bytes=5000 sensitive=false synonyms={DYNAMIC_DEFAULT_BROKER_CONFIG:message.max.bytes=5000, "
+            "STATIC_BROKER_CONFIG:message.max.bytes=900000, DEFAULT_CONFIG:message.max.bytes=1048588}",
+        ], lines
+        # a static key cannot change at runtime
+        rc, out, err = configs(b, "--entity-type", "brokers", "--entity-name", "0", "--alter",
+                               "--add-config", "log.dirs=/tmp/elsewhere", check=False)
+        assert rc == 1 and "InvalidRequestException" in err and \
+            "Cannot update these configs dynamically: Set(log.dirs)" in err, err
+
+        # persisted: the same after a restart
+        b.restart()
+        admin = AdminClient({"bootstrap.servers": b.bootstrap})
+        assert describe_lines(b, "--entity-type", "brokers") == lines
+        assert produce_raw(b.port, "inherit", 30000) == MESSAGE_TOO_LARGE
+        assert produce_raw(b.port, "own", 30000) == NONE
+        # deleting the per-broker value falls back to the default, then to the static value
+        configs(b, "--entity-type", "brokers", "--entity-name", "0", "--alter", "--delete-config", "message.max.bytes")
+        assert produce_raw(b.port, "inherit", 10000) == MESSAGE_TOO_LARGE
+        configs(b, "--broker-defaults", "--alter", "--delete-config", "message.max.bytes,log.segment.bytes")
+        assert produce_raw(b.port, "inherit", 500000) == NONE
+        entry = describe(admin, ConfigResource.Type.TOPIC, "inherit")["max.message.bytes"]
+        assert entry.value == "900000" and entry.source == SRC_STATIC, entry
+        assert describe_lines(b, "--entity-type", "brokers", "--entity-default") == [
+            "Default configs for brokers in the cluster are:"]
+
+
+if __name__ == "__main__":
+    run_tests([
+        test_tool_changes_apply_at_once_and_survive_restart,
+        test_tool_errors,
+        test_incremental_alter_configs_over_the_wire,
+        test_alter_configs_replaces_the_whole_set,
+        test_dynamic_broker_configs_inherited_and_overridden,
+    ])
