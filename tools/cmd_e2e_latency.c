@@ -28,10 +28,10 @@
  * --json adds one JSON line with the figures, latencies in microseconds.
  * The properties file applies to both clients; then the tool sets group.id,
  * enable.auto.commit=false, auto.offset.reset=latest, linger.ms=0 and acks,
- * and, unless the file sets it, fetch.wait.max.ms: 0 in ping-pong mode (Kafka
- * forces 0), 100 in fixed-rate mode, where a fetch that finds nothing waits
- * on the broker for the next append instead of spinning (fetch.min.bytes is
- * 1, so it returns as soon as one record is there).
+ * and fetch.wait.max.ms=0 unless the file sets it (Kafka forces 0: no
+ * temporal batching on the broker).  A file with fetch.wait.max.ms=100 turns
+ * it into a long poll, which returns as soon as one record is appended
+ * (fetch.min.bytes is 1) instead of fetching again and again while idle.
  * Exit codes: 0; 1 for bad arguments, a lost, mismatched or extra record, or
  * a failed send; 128+signal.
  */
@@ -140,7 +140,7 @@ static rd_kafka_t *make_client(const e2e_args_t *ea, rd_kafka_type_t type, void 
         bad |= fr_props_set(&props, "enable.auto.commit", "false");
         bad |= fr_props_set(&props, "auto.offset.reset", "latest");
         if (!fr_props_get(&props, "fetch.wait.max.ms") && !fr_props_get(&props, "fetch.max.wait.ms"))
-            bad |= fr_props_set(&props, "fetch.wait.max.ms", ea->rate > 0 ? "100" : "0");
+            bad |= fr_props_set(&props, "fetch.wait.max.ms", "0");
     } else {
         bad |= fr_props_set(&props, "linger.ms", "0");
         bad |= fr_props_set(&props, "acks", ea->acks);
