@@ -1,0 +1,119 @@
+#!/usr/bin/env python3
+"""bench/run in quick mode with tiny workloads (--smoke): every peer starts,
+every row gets a figure, the table, the JSON and the chart are well-formed,
+and every peer process is stopped.  Redis and iperf3 rows may be skipped only
+when those programs are not installed.  No assertion looks at a speed.
+"""
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from harness import FRESHET, run_tests  # noqa: E402
+
+SOURCE = os.environ.get("FRESHET_SOURCE_DIR") or os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..")
+BENCH = os.path.join(SOURCE, "bench", "run")
+MOCK = os.path.join(os.path.dirname(FRESHET), "tests", "integration", "mock_cluster")
+
+PEER_COLUMNS = ("freshet", "mock", "F/mock", "redis", "F/redis", "F/ceiling")
+
+
+def redis_available():
+    return bool(shutil.which("redis-server")) and os.path.exists("/usr/include/hiredis/hiredis.h")
+
+
+def test_quick_smoke_run():
+    out = tempfile.mkdtemp(prefix="freshet-bench-smoke-")
+    try:
+        r = subprocess.run([sys.executable, BENCH, "--quick", "--smoke", "--no-install", "--no-build",
+                            "--freshet", FRESHET, "--mock-cluster", MOCK, "--out", out],
+                           capture_output=True, text=True, timeout=600)
+        assert r.returncode == 0, (r.returncode, r.stdout[-5000:], r.stderr[-5000:])
+        check_json(out, r)
+        check_table(r.stdout)
+        check_chart(out)
+    finally:
+        shutil.rmtree(out, ignore_errors=True)
+
+
+def check_json(out, r):
+    stamped = [f for f in os.listdir(out) if re.match(r"^\d{8}-\d{6}\.json$", f)]
+    assert len(stamped) == 1 and os.path.exists(os.path.join(out, "latest.json")), os.listdir(out)
+    doc = json.load(open(os.path.join(out, stamped[0])))
+    assert doc["mode"] == "smoke" and doc["reps"] >= 1, doc["mode"]
+    assert doc["peers"]["freshet"]["exit_code"] == 0, (doc["peers"], r.stderr[-3000:])
+    # Skipped only when not installed.
+    if redis_available():
+        assert "redis" not in doc["skipped"], doc["skipped"]
+    else:
+        assert "redis" in doc["skipped"], doc["skipped"]
+    if shutil.which("iperf3"):
+        assert doc["ceilings"]["loopback_mb_per_sec"]["median"] > 0, doc["ceilings"]
+    else:
+        assert "loopback" in doc["skipped"], doc["skipped"]
+    assert doc["ceilings"]["disk_seq_fdatasync_mb_per_sec"]["median"] > 0, doc["ceilings"]
+    kinds = {row["kind"] for row in doc["rows"]}
+    assert kinds == {"produce", "consume", "pingpong", "e2e", "durable"}, kinds
+    labels = [row["label"] for row in doc["rows"]]
+    for want in ("produce 100 B acks=1 1p none", "produce 1 KiB acks=1 1p none", "produce 100 B acks=all 1p none",
+                 "produce 100 B acks=1 8p none", "produce 100 B acks=1 1p lz4", "consume 1 KiB 1p",
+                 "e2e 100 B at 10k rec/s", "e2e 100 B at 100k rec/s"):
+        assert want in labels, labels
+    for row in doc["rows"]:
+        for peer in row["peers"]:
+            if peer in doc["skipped"]:
+                assert peer in row["skipped"], row
+                continue
+            res = row["results"][peer]
+            assert not res["errors"], (row["id"], peer, res["errors"])
+            assert len(res["runs"]) == doc["reps"], (row["id"], peer)
+            med = res["median"]
+            if row["kind"] in ("produce", "durable", "consume"):
+                assert med["records_per_sec"] > 0 and med["mb_per_sec"] > 0, (row["id"], peer, med)
+            else:
+                assert 0 <= med["p50_ms"] <= med["p99_ms"] <= med["p999_ms"], (row["id"], peer, med)
+                assert med["received"] == row["records"], (row["id"], peer, med)
+            if row["kind"] in ("produce", "durable"):
+                assert all(run["records"] == row["records"] for run in res["runs"]), (row["id"], peer)
+        if "mock" in row["peers"] and "freshet" in row["results"]:
+            assert row["ratios"]["freshet/mock"] > 0, row["ratios"]
+    for t in doc["targets"]:
+        assert isinstance(t["ok"], bool) and t["target"], t
+
+
+def check_table(stdout):
+    lines = stdout.splitlines()
+    assert lines[0].startswith("Freshet bench (smoke mode, median of "), stdout
+    header = [l for l in lines if l.startswith("row ")]
+    assert len(header) == 1, stdout
+    assert header[0].split()[1:] == list(PEER_COLUMNS), header
+    i = lines.index(header[0])
+    assert set(lines[i + 1].replace(" ", "")) == {"-"}, lines[i + 1]
+    body = lines[i + 2:lines.index("targets (issue 4):") - 1]
+    assert len(body) >= 12, body
+    tp = re.compile(r"\d+(?:\.\d+)?[kM]?/s \d+\.\d MB/s")
+    lat = re.compile(r"\d+\.\d\d/\d+\.\d\d/\d+\.\d\d")
+    for line in body:
+        fig = lat if line.startswith("e2e") else tp
+        assert fig.search(line), line
+        assert re.search(r" (\d+\.\d\dx|-) ", line) and re.search(r" (\d+%|-)$", line), line
+    targets = lines[lines.index("targets (issue 4):") + 1:]
+    assert any(re.match(r"^  \[(PASS|MISS)\] ", l) for l in targets), targets
+    assert any(l.startswith("results: ") for l in lines), stdout
+
+
+def check_chart(out):
+    if not shutil.which("gnuplot"):
+        return
+    pngs = [f for f in os.listdir(out) if f.endswith(".png")]
+    assert "latest.png" in pngs and len(pngs) == 2, pngs
+    with open(os.path.join(out, "latest.png"), "rb") as f:
+        assert f.read(8) == b"\x89PNG\r\n\x1a\n"
+
+
+if __name__ == "__main__":
+    run_tests([test_quick_smoke_run])
