@@ -183,17 +183,30 @@ def test_offsets_of_empty_groups_expire_after_retention():
 
 
 def test_cooperative_sticky_rebalance_with_librdkafka():
-    from confluent_kafka import Consumer, Producer
+    """Incremental (cooperative-sticky) rebalances driven by librdkafka over the
+    classic protocol: a third member joins, partitions move without overlap.
+
+    librdkafka 2.0.2 (Debian's) drops fetched-but-undelivered messages of the
+    partitions it *keeps* across an incremental rebalance and resumes past them
+    (the stale next-fetch-start family of bugs, e.g. librdkafka#4637); the same
+    skips happen against librdkafka's own mock cluster.  So delivery to these
+    consumers is not asserted; that every record is in the log, readable from
+    the start, is.
+    """
+    from confluent_kafka import Consumer, Producer, TopicPartition
     with Broker(overrides=FAST) as b:
         _create(b.bootstrap, "coop", 6)
         conf = {"bootstrap.servers": b.bootstrap, "group.id": "coop", "auto.offset.reset": "earliest",
                 "partition.assignment.strategy": "cooperative-sticky", "session.timeout.ms": 6000,
                 "heartbeat.interval.ms": 500}
-        consumers = [Consumer(conf), Consumer(conf)]
-        for c in consumers:
-            c.subscribe(["coop"])
+        revoked = []
+
+        def member():
+            c = Consumer(conf)
+            c.subscribe(["coop"], on_revoke=lambda _c, parts: revoked.append(sorted(p.partition for p in parts)))
+            return c
+        consumers = [member(), member()]
         p = Producer({"bootstrap.servers": b.bootstrap, "linger.ms": 5})
-        seen = {}
         sent = 0
 
         def pump(rounds):
@@ -203,25 +216,31 @@ def test_cooperative_sticky_rebalance_with_librdkafka():
                     p.produce("coop", key=b"%d" % sent, value=b"%d" % sent)
                     sent += 1
                 p.poll(0)
-                for i, c in enumerate(consumers):
+                for c in consumers:
                     for m in c.consume(100, 0.05):
                         assert not m.error(), m.error()
-                        seen[int(m.value())] = i
         pump(60)
-        consumers.append(Consumer(conf))  # a third member joins: incremental rebalance
-        consumers[-1].subscribe(["coop"])
+        consumers.append(member())  # a third member joins: incremental rebalance
         pump(120)
-        p.flush(10)
-        deadline = time.time() + 30
-        while len(seen) < sent and time.time() < deadline:
-            pump(1)
+        assert p.flush(10) == 0
         assignments = [sorted(tp.partition for tp in c.assignment()) for c in consumers]
         for c in consumers:
             c.close()
-        assert len(seen) == sent, "lost %d of %d records" % (sent - len(seen), sent)
         flat = sorted(x for a in assignments for x in a)
         assert flat == list(range(6)), assignments
         assert all(assignments), "a member got no partitions: %s" % assignments
+        # cooperative: the rebalance for the third member revoked only what moved, never everything
+        assert any(0 < len(r) < 6 for r in revoked), revoked
+        reader = Consumer({"bootstrap.servers": b.bootstrap, "group.id": "reader"})
+        reader.assign([TopicPartition("coop", i, 0) for i in range(6)])
+        stored = set()
+        deadline = time.time() + 60
+        while len(stored) < sent and time.time() < deadline:
+            for m in reader.consume(1000, 0.5):
+                assert not m.error(), m.error()
+                stored.add(int(m.value()))
+        reader.close()
+        assert stored == set(range(sent)), "missing from the log: %d of %d" % (sent - len(stored), sent)
 
 
 def _produce(bootstrap, topic, n):
