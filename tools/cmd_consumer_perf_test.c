@@ -36,6 +36,8 @@
 
 #define COMPONENT "consumer-perf-test"
 
+enum { POLL_BATCH = 500 };
+
 static const tool_opt_t opts[] = {
     {"bootstrap-server", TOOL_ARG, "String: server to connect to",
      "REQUIRED unless --broker-list(deprecated) is specified. The server(s) to connect to."},
@@ -288,33 +290,41 @@ int fr_cmd_consumer_perf_test(int argc, char **argv) {
         goto out;
     }
 
+    /* Records come in batches, as Java's poll() returns them (max.poll.records=500): the
+     * clock is read once per batch, not per record. */
+    rd_kafka_queue_t *queue = rd_kafka_queue_get_consumer(rk);
+    rd_kafka_message_t *batch[POLL_BATCH];
     int64_t bytes = 0, msgs = 0, last_bytes = 0, last_msgs = 0;
     int64_t now = tool_now_ms(), last_report = now, last_consumed = now;
     while (msgs < count && now - last_consumed <= timeout_ms && !tool_signal) {
-        rd_kafka_message_t *m = rd_kafka_consumer_poll(rk, 100);
+        ssize_t n = rd_kafka_consume_batch_queue(queue, 100, batch, POLL_BATCH);
         now = tool_now_ms();
-        if (!m)
-            continue;
-        if (m->err) {
-            if (m->err != RD_KAFKA_RESP_ERR__PARTITION_EOF)
-                fr_warn(COMPONENT, "Consumer error: %s", rd_kafka_message_errstr(m));
+        bool got = false;
+        for (ssize_t i = 0; i < n; i++) {
+            rd_kafka_message_t *m = batch[i];
+            if (m->err) {
+                if (m->err != RD_KAFKA_RESP_ERR__PARTITION_EOF)
+                    fr_warn(COMPONENT, "Consumer error: %s", rd_kafka_message_errstr(m));
+            } else if (msgs < count) {
+                got = true;
+                msgs++;
+                bytes += (int64_t)m->key_len + (int64_t)m->len;
+            }
             rd_kafka_message_destroy(m);
-            continue;
+            if (now - last_report >= report_ms) {
+                if (detailed)
+                    print_progress(datefmt, bytes, last_bytes, msgs, last_msgs, last_report, now,
+                                   wall_start + (now - start_ms), st.join_round_ms);
+                st.join_round_ms = 0;
+                last_report = now;
+                last_msgs = msgs;
+                last_bytes = bytes;
+            }
         }
-        last_consumed = now;
-        msgs++;
-        bytes += (int64_t)m->key_len + (int64_t)m->len;
-        rd_kafka_message_destroy(m);
-        if (now - last_report >= report_ms) {
-            if (detailed)
-                print_progress(datefmt, bytes, last_bytes, msgs, last_msgs, last_report, now,
-                               wall_start + (now - start_ms), st.join_round_ms);
-            st.join_round_ms = 0;
-            last_report = now;
-            last_msgs = msgs;
-            last_bytes = bytes;
-        }
+        if (got)
+            last_consumed = now;
     }
+    rd_kafka_queue_destroy(queue);
     int64_t end_ms = tool_now_ms(), wall_end = wall_start + (end_ms - start_ms);
     if (msgs < count)
         printf("WARNING: Exiting before consuming the expected number of messages: timeout (%" PRId64
