@@ -92,6 +92,7 @@
     X(GROUP_SUBSCRIBED_TO_TOPIC, 86, "the group is subscribed to the topic")    \
     X(INVALID_RECORD, 87, "invalid record")                                   \
     X(UNSTABLE_OFFSET_COMMIT, 88, "unstable offset commit")                   \
+    X(PRODUCER_FENCED, 90, "producer fenced by a newer epoch")                 \
     X(UNKNOWN_TOPIC_ID, 100, "unknown topic id")
 
 /* Internal errors: never sent on the wire as they are. */

@@ -6,8 +6,7 @@
 #include "handlers.h"
 #include "producer_ids.h"
 
-/* Kafka's PRODUCER_FENCED (KIP-588, InitProducerId v4+); older versions get INVALID_PRODUCER_EPOCH. */
-#define KAFKA_PRODUCER_FENCED 90
+/* PRODUCER_FENCED is KIP-588 (InitProducerId v4+); older versions get INVALID_PRODUCER_EPOCH. */
 
 int fr_handle_init_producer_id(fr_req_t *req) {
     int16_t v = req->hdr.api_version;
@@ -35,7 +34,7 @@ int fr_handle_init_producer_id(fr_req_t *req) {
         }
     }
     if (rc == FR_ERR_INVALID_PRODUCER_EPOCH && v >= 4)
-        out.error_code = KAFKA_PRODUCER_FENCED;
+        out.error_code = FR_ERR_PRODUCER_FENCED;
     else
         out.error_code = fr_err_to_kafka(rc);
     fr_init_producer_id_response_write(req->resp, v, &out);
