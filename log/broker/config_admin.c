@@ -90,24 +90,20 @@ typedef struct list_build {
     size_t len;
 } list_build_t;
 
-static int has_item(const char *item, size_t n, void *ctx) {
-    const char *want = ((const char **)ctx)[0];
-    return strlen(want) == n && memcmp(want, item, n) == 0;
-}
-
 /* Whole-item membership: is [item, item+n) one of list's items? */
 static int list_has(const char *list, const char *item, size_t n) {
-    char buf[256];
-    if (!list || n >= sizeof(buf))
-        return 0;
-    memcpy(buf, item, n);
-    buf[n] = '\0';
-    const char *ctx[1] = {buf};
-    return each_item(list, has_item, ctx);
+    for (const char *p = list; p;) {
+        const char *comma = strchr(p, ',');
+        size_t len = comma ? (size_t)(comma - p) : strlen(p);
+        if (len == n && memcmp(p, item, n) == 0)
+            return 1;
+        p = comma ? comma + 1 : NULL;
+    }
+    return 0;
 }
 
 static int push_item(list_build_t *b, const char *item, size_t n) {
-    if (b->out && list_has(b->out, item, n))
+    if (list_has(b->out, item, n))
         return 0; /* no duplicates */
     char *grown = realloc(b->out, b->len + n + 2);
     if (!grown)
@@ -134,11 +130,8 @@ static int add_given(const char *item, size_t n, void *ctx) { return push_item(c
  * items are dropped.  *out is malloc'd ("" for an empty list).
  */
 static int list_op(const char *old, const char *given, int append, char **out) {
-    list_build_t b = {old, given, append, NULL, 0};
-    int rc = push_item(&b, "", 0);
-    b.len = 0;
-    if (!rc)
-        rc = each_item(old, keep_old, &b);
+    list_build_t b = {old, given, append, calloc(1, 1), 0};
+    int rc = b.out ? each_item(old, keep_old, &b) : FR_ERR_NOMEM;
     if (!rc && append)
         rc = each_item(given, add_given, &b);
     if (rc) {
