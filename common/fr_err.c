@@ -1,5 +1,8 @@
 #include "fr_err.h"
 
+#include <stdarg.h>
+#include <stdio.h>
+
 const char *fr_err_str(int err) {
     switch (err) {
 #define FR_ERR_STR_(name, code, msg) case code: return msg;
@@ -33,4 +36,13 @@ int16_t fr_err_to_kafka(int err) {
     case FR_ERR_INVALID_ARG: return FR_ERR_INVALID_REQUEST;
     default: return FR_ERR_UNKNOWN_SERVER_ERROR;
     }
+}
+
+void fr_errorf(char *err, size_t errlen, const char *fmt, ...) {
+    if (!err || errlen == 0)
+        return;
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(err, errlen, fmt, ap);
+    va_end(ap);
 }

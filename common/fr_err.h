@@ -9,6 +9,7 @@
 #ifndef FR_ERR_H
 #define FR_ERR_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 #define FR_KAFKA_ERRORS(X)                                                   \
@@ -120,6 +121,9 @@ typedef enum fr_err {
 const char *fr_err_str(int err);
 /* Symbolic name ("UNKNOWN_TOPIC_OR_PARTITION"); static storage, never NULL. */
 const char *fr_err_name(int err);
+/* Formats an error message into err (truncated to errlen; a cut message is still a message). */
+void fr_errorf(char *err, size_t errlen, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
 /* Map any error to a Kafka wire code (internal codes become the nearest Kafka one). */
 int16_t fr_err_to_kafka(int err);
 

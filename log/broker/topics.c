@@ -269,13 +269,13 @@ static int save_overrides(const fr_topics_t *t, const fr_topic_t *topic, const f
     char dir[4200], path[4200];
     snprintf(dir, sizeof(dir), "%s/.topic-configs", t->cfg->log_dirs[topic->log_dir]);
     if (mkdir_p(dir)) {
-        snprintf(err, errlen, "cannot create %s: %s", dir, strerror(errno));
+        fr_errorf(err, errlen, "cannot create %s: %s", dir, strerror(errno));
         return -1;
     }
     config_path(t, topic->log_dir, topic->name, path, sizeof(path));
     if (overrides->count == 0) {
         if (unlink(path) && errno != ENOENT) {
-            snprintf(err, errlen, "cannot remove %s: %s", path, strerror(errno));
+            fr_errorf(err, errlen, "cannot remove %s: %s", path, strerror(errno));
             return -1;
         }
         return 0;
