@@ -139,18 +139,20 @@ static void on_check(uv_check_t *h) {
     if (!srv->parked)
         return;
     uint64_t now = uv_now(srv->loop);
-    int woken = srv->wakeup;
-    srv->wakeup = 0;
-    /* Retrying can unpark (and so unlink) the current entry: walk a snapshot. */
-    fr_conn_t *snapshot[256];
-    size_t n = 0;
-    for (fr_conn_t *c = srv->parked; c && n < 256; c = fr_conn_park_next(c))
-        snapshot[n++] = c;
-    for (size_t i = 0; i < n; i++) {
-        fr_conn_t *c = snapshot[i];
-        int timed_out = fr_conn_parked_deadline(c) <= now;
-        if (timed_out || woken)
-            fr_conn_retry_parked(c, timed_out);
+    /* A retry can wake others (a join completing a rebalance): pass again until
+     * nothing new happened, so nobody sleeps until its deadline for no reason. */
+    for (int pass = 0; pass < 8; pass++) {
+        int woken = srv->wakeup;
+        srv->wakeup = 0;
+        /* A retry unlinks only its own entry (or re-parks it at the head): keep the next one first. */
+        for (fr_conn_t *c = srv->parked, *next; c; c = next) {
+            next = fr_conn_park_next(c);
+            int timed_out = fr_conn_parked_deadline(c) <= now;
+            if (timed_out || woken)
+                fr_conn_retry_parked(c, timed_out);
+        }
+        if (!srv->wakeup)
+            break;
     }
     /* Arm the wakeup for the earliest deadline still parked. */
     uint64_t earliest = UINT64_MAX;
