@@ -192,6 +192,22 @@ def test_compact_topics_keep_their_segments():
         assert watermarks(b, "cp") == (0, 16)
 
 
+def test_broker_level_retention_hours_minutes_ms():
+    # Kafka's precedence: log.retention.ms over .minutes over .hours.  Every batch is two hours old,
+    # so whenever the passes run, the end is the same: the log rolled and emptied, starting at its end.
+    for overrides in ({"log.retention.hours": "1"}, {"log.retention.minutes": "60", "log.retention.hours": "1000"},
+                      {"log.retention.ms": "3600000", "log.retention.minutes": "6000"}):
+        with Broker(overrides=dict(BROKER, **overrides)) as b:
+            create_topic(b, "bl")
+            now = int(time.time() * 1000)
+            produce(b.port, "bl", [(records(2, b"old"), now - 2 * 3600 * 1000 + i) for i in range(6)])
+            wait_for(lambda: watermarks(b, "bl") == (12, 12) and log_files(b, "bl") == [12], "retention of %s"
+                     % overrides)
+            produce(b.port, "bl", [(records(2, b"new"), now)])
+            time.sleep(0.6)
+            assert watermarks(b, "bl") == (12, 14), overrides
+
+
 # ---- DeleteRecords ----
 
 def delete_records_tool(broker, tmp, partitions):
@@ -352,6 +368,7 @@ if __name__ == "__main__":
         test_time_retention_deletes_exactly_the_old_segments,
         test_size_retention_keeps_the_partition_under_retention_bytes,
         test_compact_topics_keep_their_segments,
+        test_broker_level_retention_hours_minutes_ms,
         test_delete_records_tool_and_log_start_across_restart,
         test_delete_records_over_the_wire,
     ])
