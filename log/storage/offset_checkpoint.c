@@ -112,32 +112,22 @@ static int next_line(const char *buf, size_t len, size_t *pos, const char **line
     return 1;
 }
 
-int fr_offset_checkpoint_read(const char *path,
-                              int (*fn)(void *ctx, const char *topic, int32_t partition, int64_t offset),
-                              void *ctx, char *err, size_t errlen) {
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0)
-        return errno == ENOENT ? FR_ERR_NOT_FOUND : FR_ERR_IO;
-    uint8_t *data = NULL;
-    size_t len = 0;
-    int rc = fr_index_read_file(fd, MAX_CHECKPOINT_BYTES, &data, &len);
-    close(fd);
-    if (rc) {
-        snprintf(err, errlen, "%s: cannot read: %s", path, rc == FR_ERR_CORRUPT ? "too large" : strerror(errno));
-        return rc;
-    }
-    const char *buf = (const char *)data, *line;
+int fr_offset_checkpoint_parse(const char *buf, size_t len,
+                               int (*fn)(void *ctx, const char *topic, int32_t partition, int64_t offset),
+                               void *ctx, char *err, size_t errlen) {
+    const char *line;
     size_t pos = 0, n, lineno = 0;
     int64_t version, count = -1, seen = 0;
     const char *why = NULL;
+    int rc = 0;
 
+    lineno = 1;
     if (!next_line(buf, len, &pos, &line, &n) || parse_num(line, n, INT32_MIN, INT32_MAX, &version))
         why = "the first line is not a version number";
     else if (version != CHECKPOINT_VERSION)
         why = "unknown version";
-    else if (!next_line(buf, len, &pos, &line, &n) || parse_num(line, n, 0, INT32_MAX, &count))
+    else if (lineno = 2, !next_line(buf, len, &pos, &line, &n) || parse_num(line, n, 0, INT32_MAX, &count))
         why = "the second line is not an entry count";
-    lineno = 2;
     while (!why && rc == 0 && next_line(buf, len, &pos, &line, &n)) {
         lineno++;
         if (n == 0 && pos >= len)
@@ -156,8 +146,8 @@ int fr_offset_checkpoint_read(const char *path,
         }
         char topic[256];
         size_t tl = (size_t)(sp1 - line);
-        if (tl >= sizeof(topic)) {
-            why = "topic name too long";
+        if (tl >= sizeof(topic) || memchr(line, '\0', tl)) {
+            why = "bad topic name";
             break;
         }
         memcpy(topic, line, tl);
@@ -168,10 +158,31 @@ int fr_offset_checkpoint_read(const char *path,
         why = "fewer entries than the count says";
         lineno = 2;
     }
-    free(data);
     if (why) {
-        snprintf(err, errlen, "%s: line %zu: %s", path, lineno, why);
+        snprintf(err, errlen, "line %zu: %s", lineno, why);
         return FR_ERR_CORRUPT;
     }
+    return rc;
+}
+
+int fr_offset_checkpoint_read(const char *path,
+                              int (*fn)(void *ctx, const char *topic, int32_t partition, int64_t offset),
+                              void *ctx, char *err, size_t errlen) {
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return errno == ENOENT ? FR_ERR_NOT_FOUND : FR_ERR_IO;
+    uint8_t *data = NULL;
+    size_t len = 0;
+    int rc = fr_index_read_file(fd, MAX_CHECKPOINT_BYTES, &data, &len);
+    close(fd);
+    if (rc) {
+        snprintf(err, errlen, "%s: cannot read: %s", path, rc == FR_ERR_CORRUPT ? "too large" : strerror(errno));
+        return rc;
+    }
+    char why[256];
+    rc = fr_offset_checkpoint_parse((const char *)data, len, fn, ctx, why, sizeof(why));
+    free(data);
+    if (rc == FR_ERR_CORRUPT)
+        snprintf(err, errlen, "%s: %s", path, why);
     return rc;
 }

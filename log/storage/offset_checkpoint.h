@@ -45,6 +45,16 @@ int fr_offset_checkpoint_format(const fr_offset_checkpoint_entry_t *entries, siz
 int fr_offset_checkpoint_write_text(const char *path, const char *text, size_t len);
 
 /*
+ * Parses the file's contents buf[0..len) (any bytes) and calls fn(ctx,
+ * topic, partition, offset) for each entry (topic is NUL-terminated and valid
+ * only during the call); a non-zero return from fn stops the parse and is
+ * returned.  Returns 0 or FR_ERR_CORRUPT with "line N: why" in err.
+ */
+int fr_offset_checkpoint_parse(const char *buf, size_t len,
+                               int (*fn)(void *ctx, const char *topic, int32_t partition, int64_t offset),
+                               void *ctx, char *err, size_t errlen);
+
+/*
  * Reads path and calls fn(ctx, topic, partition, offset) for each entry
  * (topic is NUL-terminated and valid only during the call); a non-zero
  * return from fn stops the read and is returned.  Returns 0,
