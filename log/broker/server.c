@@ -31,6 +31,7 @@ struct fr_flush_work {
     fr_flush_work_t *next;
     fr_partition_t *partition;   /* NULL once its topic was deleted */
     fr_partlog_t *log;
+    int64_t end;                 /* log end offset when the sync was queued: what it makes durable */
     int rc;
 };
 
@@ -53,9 +54,17 @@ static void flush_done(uv_work_t *w, int status) {
     if (!p) {
         fr_partlog_delete(fw->log); /* its topic was deleted while we synced */
     } else {
-        if (fw->rc)
+        if (fw->rc) {
             fr_error(COMPONENT, "fsync of %s-%d failed: %s", p->topic->name, p->index, fr_err_str(fw->rc));
+            p->flush_error = FR_ERR_KAFKA_STORAGE_ERROR;
+            p->flush_error_end = fw->end;
+        } else {
+            p->flush_error = 0;
+            if (fw->end > p->flushed_end)
+                p->flushed_end = fw->end;
+        }
         p->flush_in_progress = 0;
+        fr_server_wake(srv); /* produce requests may be waiting for this sync */
         if (p->flush_again && !srv->stopping) {
             p->flush_again = 0;
             flush_schedule(srv, p);
@@ -73,19 +82,25 @@ static void flush_schedule(fr_server_t *srv, fr_partition_t *p) {
     fr_flush_work_t *fw = calloc(1, sizeof(*fw));
     if (!fw) {
         /* fall back to syncing here: slower, never skipped */
-        fr_partlog_flush(p->log);
+        int64_t end = fr_partlog_end_offset(p->log);
+        if (fr_partlog_flush(p->log) == 0 && end > p->flushed_end)
+            p->flushed_end = end;
+        srv->wakeup = 1;
         return;
     }
     fw->srv = srv;
     fw->partition = p;
     fw->log = p->log;
+    fw->end = fr_partlog_end_offset(p->log); /* appends happen on this thread: all of them are in */
     fw->work.data = fw;
     p->flush_in_progress = 1;
     p->unflushed_since_ms = 0;
     if (uv_queue_work(srv->loop, &fw->work, flush_run, flush_done)) {
         p->flush_in_progress = 0;
+        if (fr_partlog_flush(p->log) == 0 && fw->end > p->flushed_end)
+            p->flushed_end = fw->end;
         free(fw);
-        fr_partlog_flush(p->log);
+        srv->wakeup = 1;
         return;
     }
     fw->next = srv->flushes;

@@ -297,6 +297,7 @@ static int open_partition(fr_topics_t *t, fr_topic_t *topic, int32_t index, char
         free(p);
         return rc;
     }
+    p->flushed_end = fr_partlog_end_offset(p->log); /* what recovery found counts as on disk */
     topic->partitions[index] = p;
     return 0;
 }

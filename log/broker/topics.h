@@ -35,6 +35,9 @@ typedef struct fr_partition {
     int flush_in_progress;     /* an fsync is queued or running */
     int flush_again;           /* more data was appended while it ran */
     int64_t unflushed_since_ms;/* monotonic ms of the oldest unflushed append, or 0 */
+    int64_t flushed_end;       /* log end offset covered by the last completed fsync */
+    int flush_error;           /* Kafka error of the last fsync, 0 when it succeeded */
+    int64_t flush_error_end;   /* the end offset that failed fsync was to cover */
 } fr_partition_t;
 
 struct fr_topic {

@@ -9,13 +9,33 @@
  * the log is answered NONE with its original base offset, as Kafka does, so
  * librdkafka and the Java client count it delivered once.
  *
+ * Acknowledgement waits for durability only where the flush policy says so:
+ * when an append reaches flush.messages the response parks until an fsync
+ * covering it completes (concurrent producers share that fsync: group
+ * commit), as Kafka flushes before it answers.  Otherwise data is
+ * acknowledged once it is in the page cache, as in Kafka.
+ *
  * Versions 0-2 are advertised, as Kafka 3.x does, because librdkafka before
  * 2.11 only compresses with gzip/snappy when the broker lists Produce v0; such
  * requests (message format v0/v1) are answered UNSUPPORTED_FOR_MESSAGE_FORMAT.
  */
 #include "handlers.h"
 
-static void append_one(fr_req_t *req, fr_topic_t *topic, int16_t acks,
+/* A partition whose acknowledgement waits for an fsync up to `end`. */
+typedef struct flush_wait {
+    fr_slice_t topic;
+    int32_t partition;
+    int64_t end;
+    fr_produce_response_partition_produce_response_t *pr;
+} flush_wait_t;
+
+typedef struct produce_state {
+    fr_produce_response_t out;
+    flush_wait_t *waits;
+    int32_t nwaits;
+} produce_state_t;
+
+static void append_one(fr_req_t *req, produce_state_t *st, fr_topic_t *topic, int16_t acks,
                        fr_produce_request_partition_produce_data_t *pd,
                        fr_produce_response_partition_produce_response_t *pr) {
     pr->index = pd->index;
@@ -54,8 +74,42 @@ static void append_one(fr_req_t *req, fr_topic_t *topic, int16_t acks,
     pr->base_offset = info.base_offset;
     pr->log_append_time_ms = info.log_append_time;
     pr->log_start_offset = info.log_start_offset;
-    if (!info.duplicate)
-        fr_server_note_append(req->srv, p, info.needs_flush);
+    if (info.duplicate)
+        return;
+    fr_server_note_append(req->srv, p, info.needs_flush);
+    if (info.needs_flush && acks != 0)
+        st->waits[st->nwaits++] = (flush_wait_t){topic ? fr_slice_from_cstr(topic->name) : FR_SLICE_NULL, pd->index,
+                                                 info.last_offset + 1, pr};
+}
+
+/* Answers once every waiting partition is durable (or failed, or timed out). */
+static int produce_retry(fr_req_t *req, int timed_out) {
+    produce_state_t *st = req->state;
+    int pending = 0;
+    for (int32_t i = 0; i < st->nwaits; i++) {
+        flush_wait_t *w = &st->waits[i];
+        if (w->end < 0)
+            continue; /* settled */
+        fr_partition_t *p = fr_topic_partition(fr_topics_find(&req->srv->topics, w->topic), w->partition);
+        if (!p) {
+            w->pr->error_code = FR_ERR_UNKNOWN_TOPIC_OR_PARTITION; /* deleted meanwhile */
+        } else if (p->flushed_end >= w->end) {
+            /* durable */
+        } else if (p->flush_error && p->flush_error_end >= w->end) {
+            /* the sync meant to cover this append failed */
+            w->pr->error_code = (int16_t)p->flush_error;
+        } else if (timed_out) {
+            w->pr->error_code = FR_ERR_REQUEST_TIMED_OUT;
+        } else {
+            pending = 1;
+            continue;
+        }
+        w->end = -1;
+    }
+    if (pending)
+        return FR_REQ_PARKED;
+    fr_produce_response_write(req->resp, req->hdr.api_version, &st->out);
+    return FR_REQ_DONE;
 }
 
 int fr_handle_produce(fr_req_t *req) {
@@ -63,15 +117,21 @@ int fr_handle_produce(fr_req_t *req) {
     fr_produce_request_t in;
     if (fr_produce_request_read(&req->body, v, req->arena, &in))
         return FR_ERR_PARSE;
-    fr_produce_response_t out;
-    fr_produce_response_init(&out);
-    out.responses = FR_REQ_ARRAY(req, fr_produce_response_topic_produce_response_t, in.topic_data_count);
-    if (!out.responses)
+    produce_state_t *st = fr_arena_calloc(req->arena, 1, sizeof(*st));
+    int32_t nparts = 0;
+    for (int32_t i = 0; i < in.topic_data_count; i++)
+        nparts += in.topic_data[i].partition_data_count;
+    if (!st || !(st->waits = FR_REQ_ARRAY(req, flush_wait_t, nparts)))
         return FR_ERR_NOMEM;
-    out.responses_count = in.topic_data_count;
+    fr_produce_response_t *out = &st->out;
+    fr_produce_response_init(out);
+    out->responses = FR_REQ_ARRAY(req, fr_produce_response_topic_produce_response_t, in.topic_data_count);
+    if (!out->responses)
+        return FR_ERR_NOMEM;
+    out->responses_count = in.topic_data_count;
     for (int32_t i = 0; i < in.topic_data_count; i++) {
         fr_produce_request_topic_produce_data_t *td = &in.topic_data[i];
-        fr_produce_response_topic_produce_response_t *tr = &out.responses[i];
+        fr_produce_response_topic_produce_response_t *tr = &out->responses[i];
         tr->name = td->name;
         tr->partition_responses =
             FR_REQ_ARRAY(req, fr_produce_response_partition_produce_response_t, td->partition_data_count);
@@ -80,10 +140,12 @@ int fr_handle_produce(fr_req_t *req) {
         tr->partition_responses_count = td->partition_data_count;
         fr_topic_t *topic = fr_topics_find(&req->srv->topics, td->name);
         for (int32_t j = 0; j < td->partition_data_count; j++)
-            append_one(req, topic, in.acks, &td->partition_data[j], &tr->partition_responses[j]);
+            append_one(req, st, topic, in.acks, &td->partition_data[j], &tr->partition_responses[j]);
     }
     if (in.acks == 0)
         return FR_REQ_NO_RESPONSE;
-    fr_produce_response_write(req->resp, v, &out);
-    return FR_REQ_DONE;
+    req->state = st;
+    req->retry = produce_retry;
+    req->deadline_ms = uv_now(req->srv->loop) + (uint64_t)(in.timeout_ms > 0 ? in.timeout_ms : 30000);
+    return produce_retry(req, 0);
 }

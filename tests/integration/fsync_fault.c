@@ -1,0 +1,43 @@
+/*
+ * fsync_fault.so — LD_PRELOAD shim for flush-policy tests.  While the file
+ * named by FR_FSYNC_FAIL_FLAG exists, fsync and fdatasync fail with EIO; every
+ * call is counted (one byte appended to FR_FSYNC_COUNT_FILE) so tests can see
+ * how many syncs the broker made.
+ */
+#include <dlfcn.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+static int faulty(void) {
+    const char *count = getenv("FR_FSYNC_COUNT_FILE");
+    if (count) {
+        int fd = open(count, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+        if (fd >= 0) {
+            ssize_t w = write(fd, "s", 1);
+            (void)w;
+            close(fd);
+        }
+    }
+    const char *flag = getenv("FR_FSYNC_FAIL_FLAG");
+    return flag && access(flag, F_OK) == 0;
+}
+
+int fsync(int fd) {
+    if (faulty()) {
+        errno = EIO;
+        return -1;
+    }
+    int (*real)(int) = (int (*)(int))dlsym(RTLD_NEXT, "fsync");
+    return real(fd);
+}
+
+int fdatasync(int fd) {
+    if (faulty()) {
+        errno = EIO;
+        return -1;
+    }
+    int (*real)(int) = (int (*)(int))dlsym(RTLD_NEXT, "fdatasync");
+    return real(fd);
+}
