@@ -1,6 +1,7 @@
 /*
  * partlog.c — one partition's log: open (with recovery), append, read,
- * offset_for_time, flush, close, delete.  See fr_partlog.h for the contract.
+ * flush, close, delete.  Offset-for-time lives in partlog_time.c, retention
+ * and DeleteRecords in partlog_retention.c.  See fr_partlog.h for the contract.
  *
  * The log is an array of segments ordered by base offset; the last one is
  * active and takes appends.  One mutex guards the array and every segment's
@@ -29,28 +30,10 @@
 #include "record_batch.h"
 #include "recovery.h"
 #include "segment.h"
+#include "partlog_internal.h"
 
 #define COMPONENT "storage"
 
-struct fr_partlog {
-    pthread_mutex_t lock;
-    char *dir;
-    int dirfd;                  /* also holds the flock */
-    fr_log_config_t cfg;
-    fr_segment_t **segs;        /* by base offset; segs[nsegs - 1] is active */
-    size_t nsegs, cap;
-    int64_t leo;                /* log end offset: next offset to assign */
-    int64_t log_start;          /* log start offset (Kafka's logStartOffset): reads below it are out of range */
-    int64_t size_bytes;
-    int32_t leader_epoch;
-    int64_t appended_messages;  /* records appended since open */
-    int64_t flushed_messages;   /* of those, covered by a completed flush */
-    int64_t last_flush_ms;      /* -1: set by the first append */
-    int64_t last_append_ms;
-    uint64_t dir_changes;       /* segment files created, ever */
-    uint64_t dir_synced;        /* dir_changes covered by the last directory fsync */
-    fr_producer_state_t producers; /* idempotent producers (producer_state.h) */
-};
 
 void fr_log_config_defaults(fr_log_config_t *cfg) {
     cfg->segment_bytes = 1073741824;
@@ -384,7 +367,7 @@ static int validate_request(const fr_log_config_t *cfg, const uint8_t *buf, size
 }
 
 /* Seals the active segment, writes its indexes, starts a new one at the log end. */
-static int roll(fr_partlog_t *log) {
+int fr_partlog_roll_locked(fr_partlog_t *log) {
     fr_segment_t *old = active(log), *seg;
     fr_segment_seal(old);
     if (fr_segment_write_indexes(old, log->dirfd))
@@ -461,7 +444,7 @@ int fr_partlog_append(fr_partlog_t *log, uint8_t *buf, size_t len, int64_t now_m
         pthread_mutex_unlock(&log->lock);
         return 0;
     }
-    if (should_roll(log, active(log), len, n_offsets, now_ms) && roll(log) != 0) {
+    if (should_roll(log, active(log), len, n_offsets, now_ms) && fr_partlog_roll_locked(log) != 0) {
         pthread_mutex_unlock(&log->lock);
         return FR_ERR_KAFKA_STORAGE_ERROR;
     }
@@ -532,7 +515,7 @@ int fr_partlog_append(fr_partlog_t *log, uint8_t *buf, size_t len, int64_t now_m
 /* ---- read ---- */
 
 /* Index of the last segment whose base offset is <= offset (0 if none). */
-static size_t floor_segment(const fr_partlog_t *log, int64_t offset) {
+size_t fr_partlog_floor_segment(const fr_partlog_t *log, int64_t offset) {
     size_t lo = 0, hi = log->nsegs;
     while (lo < hi) {
         size_t mid = lo + (hi - lo) / 2;
@@ -554,7 +537,7 @@ int fr_partlog_read(fr_partlog_t *log, int64_t offset, int32_t max_bytes, fr_rea
         pthread_mutex_unlock(&log->lock);
         return FR_ERR_OFFSET_OUT_OF_RANGE;
     }
-    for (size_t i = floor_segment(log, offset); offset < log->leo && i < log->nsegs; i++) {
+    for (size_t i = fr_partlog_floor_segment(log, offset); offset < log->leo && i < log->nsegs; i++) {
         fr_segment_t *seg = log->segs[i];
         fr_batch_header_t h;
         int64_t pos, end;
@@ -581,142 +564,6 @@ int fr_partlog_read(fr_partlog_t *log, int64_t offset, int32_t max_bytes, fr_rea
     }
     pthread_mutex_unlock(&log->lock);
     return rc;
-}
-
-/* ---- offset for time ---- */
-
-/* Cap on a batch's decompressed records when looking inside it. */
-#define TIME_SEARCH_MAX_RECORDS_BYTES ((size_t)256 << 20)
-
-/*
- * Under the lock: the first batch whose last offset is >= from and whose max
- * timestamp is >= ts (the time index finds it in its segment), with a
- * reference to its segment file that the caller drops.  FR_ERR_NOT_FOUND
- * when there is none, FR_ERR_KAFKA_STORAGE_ERROR.
- */
-static int find_time_batch(fr_partlog_t *log, int64_t ts, int64_t from, fr_segfile_t **file,
-                           int64_t *pos, fr_batch_header_t *h) {
-    for (size_t i = floor_segment(log, from); i < log->nsegs; i++) {
-        fr_segment_t *seg = log->segs[i];
-        int64_t off, max_ts;
-        const char *why = NULL;
-        if (seg->size == 0 || seg->max_timestamp < ts || seg->next_offset <= from)
-            continue;
-        int rc = fr_segment_find_time(seg, log->dir, ts, &off, &max_ts);
-        if (rc == 0)
-            rc = fr_segment_find(seg, log->dir, off > from ? off : from, pos, h);
-        while (rc == 0 && h->max_timestamp < ts) { /* only when from is past off */
-            int64_t next = *pos + fr_batch_size(h);
-            if (next >= seg->size)
-                rc = FR_ERR_NOT_FOUND;
-            else if ((rc = fr_segment_read_header(seg, next, h, &why)) != 0)
-                fr_error(COMPONENT, "%s/%s: bad batch header at position %" PRId64 ": %s", log->dir,
-                         seg->name, next, why ? why : "?");
-            *pos = next;
-        }
-        if (rc == FR_ERR_NOT_FOUND)
-            continue; /* the segment's max timestamp was too optimistic */
-        if (rc)
-            return FR_ERR_KAFKA_STORAGE_ERROR;
-        fr_segfile_ref(seg->log);
-        *file = seg->log;
-        return 0;
-    }
-    return FR_ERR_NOT_FOUND;
-}
-
-/*
- * Without the lock: reads the batch at pos and finds its first record with a
- * timestamp >= ts.  A batch whose records cannot be decoded (damaged on disk,
- * or too big once decompressed) is answered at batch granularity, its base
- * offset and max timestamp, with a warning: that offset is never past the
- * right one.  FR_ERR_NOT_FOUND when no record of the batch qualifies.
- */
-static int search_batch(fr_partlog_t *log, fr_segfile_t *file, int64_t pos, const fr_batch_header_t *h,
-                        int64_t ts, fr_writer_t *buf, fr_writer_t *scratch, int64_t *offset,
-                        int64_t *timestamp) {
-    size_t size = (size_t)fr_batch_size(h);
-    const char *why = NULL;
-
-    fr_writer_reset(buf);
-    uint8_t *batch = fr_writer_room(buf, size);
-    if (!batch)
-        return FR_ERR_NOMEM;
-    if (fr_pread_full(file->fd, batch, size, pos)) {
-        fr_error(COMPONENT, "%s: cannot read the batch at offset %" PRId64 ": %s", log->dir,
-                 h->base_offset, strerror(errno));
-        return FR_ERR_KAFKA_STORAGE_ERROR;
-    }
-    int rc = fr_batch_validate(batch, size, h, 0, &why);
-    if (rc == 0)
-        rc = fr_batch_find_time(batch, size, h, ts, scratch, TIME_SEARCH_MAX_RECORDS_BYTES, offset,
-                                timestamp, &why);
-    if (rc == 0 || rc == FR_ERR_NOT_FOUND || rc == FR_ERR_NOMEM)
-        return rc;
-    fr_warn(COMPONENT, "%s: cannot look inside the batch at offset %" PRId64 " for timestamp %" PRId64
-            ": %s; answering with the batch", log->dir, h->base_offset, ts, why ? why : fr_err_str(rc));
-    *offset = h->base_offset;
-    *timestamp = h->max_timestamp;
-    return 0;
-}
-
-/*
- * After search_batch answered an offset below `from` (the log start, inside
- * this batch, whose bytes are still in buf): the first record at or after
- * from whose timestamp is >= ts.  A batch that cannot be decoded is answered
- * with from itself and the batch's max timestamp.  FR_ERR_NOT_FOUND when no
- * record of the batch qualifies.
- */
-static int search_batch_from(fr_writer_t *buf, const fr_batch_header_t *h, int64_t ts, int64_t from,
-                             fr_writer_t *scratch, int64_t *offset, int64_t *timestamp) {
-    fr_record_iter_t it;
-    fr_record_t rec;
-    if (fr_record_iter_init_any(&it, buf->buf, (size_t)fr_batch_size(h), h, scratch,
-                                TIME_SEARCH_MAX_RECORDS_BYTES) != 0) {
-        *offset = from;
-        *timestamp = h->max_timestamp;
-        return 0;
-    }
-    while (fr_record_iter_next(&it, &rec)) {
-        int64_t rts = fr_batch_is_log_append_time(h) ? h->max_timestamp : rec.timestamp;
-        if (rec.offset >= from && rts >= ts) {
-            *offset = rec.offset;
-            *timestamp = rts;
-            return 0;
-        }
-    }
-    return FR_ERR_NOT_FOUND;
-}
-
-int fr_partlog_offset_for_time(fr_partlog_t *log, int64_t ts, int64_t *offset_out, int64_t *ts_out) {
-    fr_writer_t buf, scratch;
-    int64_t from = fr_partlog_start_offset(log); /* nothing below the log start is answered */
-    int rc;
-
-    *offset_out = -1;
-    *ts_out = -1;
-    fr_writer_init(&buf);
-    fr_writer_init(&scratch);
-    for (;;) {
-        fr_segfile_t *file;
-        fr_batch_header_t h;
-        int64_t pos;
-        pthread_mutex_lock(&log->lock);
-        rc = find_time_batch(log, ts, from, &file, &pos, &h);
-        pthread_mutex_unlock(&log->lock);
-        if (rc)
-            break;
-        rc = search_batch(log, file, pos, &h, ts, &buf, &scratch, offset_out, ts_out);
-        if (rc == 0 && *offset_out < from) /* the batch straddles the log start */
-            rc = search_batch_from(&buf, &h, ts, from, &scratch, offset_out, ts_out);
-        fr_segfile_unref(file);
-        if (rc != FR_ERR_NOT_FOUND)
-            break;
-        from = fr_batch_last_offset(&h) + 1; /* timestamps out of order: try the next batch */
-    }
-    fr_writer_free(&buf);
-    fr_writer_free(&scratch);
-    return rc == FR_ERR_NOT_FOUND ? 0 : rc;
 }
 
 /* ---- getters ---- */
@@ -858,188 +705,3 @@ int fr_partlog_flush(fr_partlog_t *log) {
     return rc;
 }
 
-/* ---- retention, DeleteRecords and the log start offset ---- */
-
-/*
- * Kafka's LogSegment.largestTimestamp: the largest record timestamp, or the
- * file's modification time when the segment has none.
- */
-static int64_t largest_timestamp(const fr_segment_t *seg) {
-    struct stat st;
-    if (seg->max_timestamp >= 0)
-        return seg->max_timestamp;
-    if (fstat(seg->log->fd, &st) < 0)
-        return INT64_MAX; /* unknown: never old enough */
-    return (int64_t)st.st_mtim.tv_sec * 1000 + st.st_mtim.tv_nsec / 1000000;
-}
-
-enum { EXPIRED_START, EXPIRED_SIZE, EXPIRED_TIME, EXPIRED_RULES };
-
-/*
- * Under the lock: how many segments, oldest first, retention deletes, by
- * Kafka's rules in Kafka's order (UnifiedLog.deleteOldSegments), each taking
- * a prefix of what the previous one left and stopping at the first segment it
- * keeps: the segments whose successor starts at or below the log start
- * offset; then, when the policy deletes, the oldest while the log stays at or
- * above retention_bytes without them; then the oldest whose largest timestamp
- * is more than retention_ms old.  An empty active segment is never taken.
- * upto[r] is the count after rule r.
- */
-static size_t count_expired(const fr_partlog_t *log, const fr_retention_policy_t *p, int64_t now_ms,
-                            size_t upto[EXPIRED_RULES]) {
-    size_t n = log->nsegs, k = 0;
-#define TAKEABLE(i) ((i) < n && ((i) + 1 < n || log->segs[i]->size > 0))
-    while (k + 1 < n && log->segs[k + 1]->base_offset <= log->log_start)
-        k++;
-    upto[EXPIRED_START] = k;
-    if (p->delete_enabled && p->retention_bytes >= 0) {
-        int64_t diff = log->size_bytes - p->retention_bytes;
-        for (size_t i = 0; i < k; i++)
-            diff -= log->segs[i]->size;
-        while (TAKEABLE(k) && diff - log->segs[k]->size >= 0)
-            diff -= log->segs[k++]->size;
-    }
-    upto[EXPIRED_SIZE] = k;
-    if (p->delete_enabled && p->retention_ms >= 0)
-        while (TAKEABLE(k) && now_ms - largest_timestamp(log->segs[k]) > p->retention_ms)
-            k++;
-    upto[EXPIRED_TIME] = k;
-#undef TAKEABLE
-    return k;
-}
-
-static const char *const segment_suffixes[] = {".log", ".index", ".timeindex"};
-
-/*
- * Renames the segment's files to <name>.deleted (Kafka's first step of a
- * deletion) so that nothing opens them again.  The .log must go (else the
- * segment stays); a missing index file is fine, and one that cannot be
- * renamed is removed outright.  0 or FR_ERR_IO.
- */
-static int rename_for_deletion(const fr_partlog_t *log, const fr_segment_t *seg) {
-    for (size_t i = 0; i < sizeof(segment_suffixes) / sizeof(segment_suffixes[0]); i++) {
-        char from[FR_SEGMENT_FILENAME_MAX], to[FR_SEGMENT_FILENAME_MAX + 16];
-        fr_segment_filename(from, seg->base_offset, segment_suffixes[i]);
-        snprintf(to, sizeof(to), "%s%s", from, FR_PARTLOG_DELETED_SUFFIX);
-        if (renameat(log->dirfd, from, log->dirfd, to) == 0 || errno == ENOENT)
-            continue;
-        if (i == 0) {
-            fr_error(COMPONENT, "%s/%s: cannot rename for deletion: %s", log->dir, from, strerror(errno));
-            return FR_ERR_IO;
-        }
-        fr_warn(COMPONENT, "%s/%s: cannot rename for deletion (%s); removing it", log->dir, from, strerror(errno));
-        unlinkat(log->dirfd, from, 0);
-    }
-    return 0;
-}
-
-/* Removes the renamed files of the segments based at bases[0..n) (without the lock). */
-static void remove_deleted_files(const fr_partlog_t *log, const int64_t *bases, size_t n) {
-    for (size_t j = 0; j < n; j++) {
-        for (size_t i = 0; i < sizeof(segment_suffixes) / sizeof(segment_suffixes[0]); i++) {
-            char name[FR_SEGMENT_FILENAME_MAX + 16];
-            fr_segment_filename(name, bases[j], segment_suffixes[i]);
-            strcat(name, FR_PARTLOG_DELETED_SUFFIX);
-            if (unlinkat(log->dirfd, name, 0) < 0 && errno != ENOENT)
-                fr_warn(COMPONENT, "%s/%s: cannot remove: %s (it goes at the next open)", log->dir, name,
-                        strerror(errno));
-        }
-    }
-}
-
-static void log_deletion(const fr_partlog_t *log, const fr_segment_t *seg, int rule,
-                         const fr_retention_policy_t *p) {
-    char why[128];
-    if (rule == EXPIRED_START)
-        snprintf(why, sizeof(why), "log start offset %" PRId64 " breach", log->log_start);
-    else if (rule == EXPIRED_SIZE)
-        snprintf(why, sizeof(why), "retention size %" PRId64 " breach", p->retention_bytes);
-    else
-        snprintf(why, sizeof(why), "retention time %" PRId64 "ms breach based on the largest record timestamp "
-                 "in the segment", p->retention_ms);
-    fr_info(COMPONENT, "%s: deleting segment %s (base offset %" PRId64 ", next offset %" PRId64 ", size %" PRId64
-            ", largest timestamp %" PRId64 ") due to %s", log->dir, seg->name, seg->base_offset, seg->next_offset,
-            seg->size, seg->max_timestamp, why);
-}
-
-int fr_partlog_apply_retention(fr_partlog_t *log, const fr_retention_policy_t *p, int64_t now_ms,
-                               fr_retention_result_t *res) {
-    size_t upto[EXPIRED_RULES];
-    int rc = 0;
-
-    *res = (fr_retention_result_t){0};
-    pthread_mutex_lock(&log->lock);
-    size_t k = count_expired(log, p, now_ms, upto);
-    /* Kafka keeps at least one segment: deleting them all rolls to an empty one first. */
-    if (k > 0 && k == log->nsegs && roll(log) != 0)
-        k = 0, rc = FR_ERR_KAFKA_STORAGE_ERROR;
-    int64_t *bases = k ? malloc(k * sizeof(*bases)) : NULL;
-    if (k && !bases)
-        k = 0, rc = FR_ERR_NOMEM;
-    size_t done = 0;
-    for (; done < k; done++) {
-        fr_segment_t *seg = log->segs[done];
-        int rule = done < upto[EXPIRED_START] ? EXPIRED_START : done < upto[EXPIRED_SIZE] ? EXPIRED_SIZE
-                                                                                          : EXPIRED_TIME;
-        if (rename_for_deletion(log, seg) != 0) {
-            rc = FR_ERR_KAFKA_STORAGE_ERROR;
-            break;
-        }
-        log_deletion(log, seg, rule, p);
-        bases[done] = seg->base_offset;
-        res->bytes_deleted += seg->size;
-        log->size_bytes -= seg->size;
-        fr_segment_free(seg); /* a fetch holding its file keeps reading it */
-    }
-    if (done) {
-        memmove(log->segs, log->segs + done, (log->nsegs - done) * sizeof(*log->segs));
-        log->nsegs -= done;
-        if (log->segs[0]->base_offset > log->log_start) {
-            log->log_start = log->segs[0]->base_offset;
-            fr_info(COMPONENT, "%s: incremented log start offset to %" PRId64 " due to segment deletion", log->dir,
-                    log->log_start);
-        }
-    }
-    res->segments_deleted = done;
-    res->log_start_offset = log->log_start;
-    res->first_segment_base = log->segs[0]->base_offset;
-    pthread_mutex_unlock(&log->lock);
-
-    remove_deleted_files(log, bases, done);
-    free(bases);
-    return rc;
-}
-
-int fr_partlog_delete_records(fr_partlog_t *log, int64_t offset, int64_t *low_watermark) {
-    int rc = 0;
-    pthread_mutex_lock(&log->lock);
-    if (offset == FR_PARTLOG_HIGH_WATERMARK)
-        offset = log->leo;
-    if (offset < 0 || offset > log->leo) {
-        *low_watermark = -1;
-        rc = FR_ERR_OFFSET_OUT_OF_RANGE;
-    } else {
-        if (offset > log->log_start) {
-            log->log_start = offset;
-            fr_info(COMPONENT, "%s: incremented log start offset to %" PRId64 " due to a client delete records request",
-                    log->dir, offset);
-        }
-        *low_watermark = log->log_start;
-    }
-    pthread_mutex_unlock(&log->lock);
-    return rc;
-}
-
-int64_t fr_partlog_restore_start_offset(fr_partlog_t *log, int64_t offset) {
-    pthread_mutex_lock(&log->lock);
-    if (offset > log->leo) {
-        fr_warn(COMPONENT, "%s: checkpointed log start offset %" PRId64 " is past the log end %" PRId64
-                "; starting at the log end", log->dir, offset, log->leo);
-        offset = log->leo;
-    }
-    if (offset > log->log_start)
-        log->log_start = offset;
-    int64_t v = log->log_start;
-    pthread_mutex_unlock(&log->lock);
-    return v;
-}

@@ -1,0 +1,42 @@
+/*
+ * partlog_internal.h — the partition log's state, shared by partlog.c,
+ * partlog_time.c and partlog_retention.c.  Nothing outside log/storage
+ * includes it: everyone else goes through fr_partlog.h.
+ */
+#ifndef FR_PARTLOG_INTERNAL_H
+#define FR_PARTLOG_INTERNAL_H
+
+#include <pthread.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "fr_partlog.h"
+#include "producer_state.h"
+#include "segment.h"
+
+struct fr_partlog {
+    pthread_mutex_t lock;
+    char *dir;
+    int dirfd;                  /* also holds the flock */
+    fr_log_config_t cfg;
+    fr_segment_t **segs;        /* by base offset; segs[nsegs - 1] is active */
+    size_t nsegs, cap;
+    int64_t leo;                /* log end offset: next offset to assign */
+    int64_t log_start;          /* log start offset (Kafka's logStartOffset): reads below it are out of range */
+    int64_t size_bytes;
+    int32_t leader_epoch;
+    int64_t appended_messages;  /* records appended since open */
+    int64_t flushed_messages;   /* of those, covered by a completed flush */
+    int64_t last_flush_ms;      /* -1: set by the first append */
+    int64_t last_append_ms;
+    uint64_t dir_changes;       /* segment files created, ever */
+    uint64_t dir_synced;        /* dir_changes covered by the last directory fsync */
+    fr_producer_state_t producers; /* idempotent producers (producer_state.h) */
+};
+
+/* Index of the segment holding offset (the last one whose base <= offset).  Lock held. */
+size_t fr_partlog_floor_segment(const fr_partlog_t *log, int64_t offset);
+/* Closes the active segment's indexes and starts a new one at the log end.  Lock held. */
+int fr_partlog_roll_locked(fr_partlog_t *log);
+
+#endif

@@ -1,0 +1,162 @@
+/*
+ * partlog_time.c — ListOffsets by timestamp: the time index finds the batch,
+ * then its records (decompressed if need be) give the first one whose
+ * timestamp reaches the target.  See fr_partlog_offset_for_time().
+ */
+#include "compression.h"
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "fr_err.h"
+#include "fr_logging.h"
+#include "index_file.h"
+#include "partlog_internal.h"
+#include "record_batch.h"
+#include "segment.h"
+
+#define COMPONENT "storage"
+
+/* ---- offset for time ---- */
+
+/* Cap on a batch's decompressed records when looking inside it. */
+#define TIME_SEARCH_MAX_RECORDS_BYTES ((size_t)256 << 20)
+
+/*
+ * Under the lock: the first batch whose last offset is >= from and whose max
+ * timestamp is >= ts (the time index finds it in its segment), with a
+ * reference to its segment file that the caller drops.  FR_ERR_NOT_FOUND
+ * when there is none, FR_ERR_KAFKA_STORAGE_ERROR.
+ */
+static int find_time_batch(fr_partlog_t *log, int64_t ts, int64_t from, fr_segfile_t **file,
+                           int64_t *pos, fr_batch_header_t *h) {
+    for (size_t i = fr_partlog_floor_segment(log, from); i < log->nsegs; i++) {
+        fr_segment_t *seg = log->segs[i];
+        int64_t off, max_ts;
+        const char *why = NULL;
+        if (seg->size == 0 || seg->max_timestamp < ts || seg->next_offset <= from)
+            continue;
+        int rc = fr_segment_find_time(seg, log->dir, ts, &off, &max_ts);
+        if (rc == 0)
+            rc = fr_segment_find(seg, log->dir, off > from ? off : from, pos, h);
+        while (rc == 0 && h->max_timestamp < ts) { /* only when from is past off */
+            int64_t next = *pos + fr_batch_size(h);
+            if (next >= seg->size)
+                rc = FR_ERR_NOT_FOUND;
+            else if ((rc = fr_segment_read_header(seg, next, h, &why)) != 0)
+                fr_error(COMPONENT, "%s/%s: bad batch header at position %" PRId64 ": %s", log->dir,
+                         seg->name, next, why ? why : "?");
+            *pos = next;
+        }
+        if (rc == FR_ERR_NOT_FOUND)
+            continue; /* the segment's max timestamp was too optimistic */
+        if (rc)
+            return FR_ERR_KAFKA_STORAGE_ERROR;
+        fr_segfile_ref(seg->log);
+        *file = seg->log;
+        return 0;
+    }
+    return FR_ERR_NOT_FOUND;
+}
+
+/*
+ * Without the lock: reads the batch at pos and finds its first record with a
+ * timestamp >= ts.  A batch whose records cannot be decoded (damaged on disk,
+ * or too big once decompressed) is answered at batch granularity, its base
+ * offset and max timestamp, with a warning: that offset is never past the
+ * right one.  FR_ERR_NOT_FOUND when no record of the batch qualifies.
+ */
+static int search_batch(fr_partlog_t *log, fr_segfile_t *file, int64_t pos, const fr_batch_header_t *h,
+                        int64_t ts, fr_writer_t *buf, fr_writer_t *scratch, int64_t *offset,
+                        int64_t *timestamp) {
+    size_t size = (size_t)fr_batch_size(h);
+    const char *why = NULL;
+
+    fr_writer_reset(buf);
+    uint8_t *batch = fr_writer_room(buf, size);
+    if (!batch)
+        return FR_ERR_NOMEM;
+    if (fr_pread_full(file->fd, batch, size, pos)) {
+        fr_error(COMPONENT, "%s: cannot read the batch at offset %" PRId64 ": %s", log->dir,
+                 h->base_offset, strerror(errno));
+        return FR_ERR_KAFKA_STORAGE_ERROR;
+    }
+    int rc = fr_batch_validate(batch, size, h, 0, &why);
+    if (rc == 0)
+        rc = fr_batch_find_time(batch, size, h, ts, scratch, TIME_SEARCH_MAX_RECORDS_BYTES, offset,
+                                timestamp, &why);
+    if (rc == 0 || rc == FR_ERR_NOT_FOUND || rc == FR_ERR_NOMEM)
+        return rc;
+    fr_warn(COMPONENT, "%s: cannot look inside the batch at offset %" PRId64 " for timestamp %" PRId64
+            ": %s; answering with the batch", log->dir, h->base_offset, ts, why ? why : fr_err_str(rc));
+    *offset = h->base_offset;
+    *timestamp = h->max_timestamp;
+    return 0;
+}
+
+/*
+ * After search_batch answered an offset below `from` (the log start, inside
+ * this batch, whose bytes are still in buf): the first record at or after
+ * from whose timestamp is >= ts.  A batch that cannot be decoded is answered
+ * with from itself and the batch's max timestamp.  FR_ERR_NOT_FOUND when no
+ * record of the batch qualifies.
+ */
+static int search_batch_from(fr_writer_t *buf, const fr_batch_header_t *h, int64_t ts, int64_t from,
+                             fr_writer_t *scratch, int64_t *offset, int64_t *timestamp) {
+    fr_record_iter_t it;
+    fr_record_t rec;
+    if (fr_record_iter_init_any(&it, buf->buf, (size_t)fr_batch_size(h), h, scratch,
+                                TIME_SEARCH_MAX_RECORDS_BYTES) != 0) {
+        *offset = from;
+        *timestamp = h->max_timestamp;
+        return 0;
+    }
+    while (fr_record_iter_next(&it, &rec)) {
+        int64_t rts = fr_batch_is_log_append_time(h) ? h->max_timestamp : rec.timestamp;
+        if (rec.offset >= from && rts >= ts) {
+            *offset = rec.offset;
+            *timestamp = rts;
+            return 0;
+        }
+    }
+    return FR_ERR_NOT_FOUND;
+}
+
+int fr_partlog_offset_for_time(fr_partlog_t *log, int64_t ts, int64_t *offset_out, int64_t *ts_out) {
+    fr_writer_t buf, scratch;
+    int64_t from = fr_partlog_start_offset(log); /* nothing below the log start is answered */
+    int rc;
+
+    *offset_out = -1;
+    *ts_out = -1;
+    fr_writer_init(&buf);
+    fr_writer_init(&scratch);
+    for (;;) {
+        fr_segfile_t *file;
+        fr_batch_header_t h;
+        int64_t pos;
+        pthread_mutex_lock(&log->lock);
+        rc = find_time_batch(log, ts, from, &file, &pos, &h);
+        pthread_mutex_unlock(&log->lock);
+        if (rc)
+            break;
+        rc = search_batch(log, file, pos, &h, ts, &buf, &scratch, offset_out, ts_out);
+        if (rc == 0 && *offset_out < from) /* the batch straddles the log start */
+            rc = search_batch_from(&buf, &h, ts, from, &scratch, offset_out, ts_out);
+        fr_segfile_unref(file);
+        if (rc != FR_ERR_NOT_FOUND)
+            break;
+        from = fr_batch_last_offset(&h) + 1; /* timestamps out of order: try the next batch */
+    }
+    fr_writer_free(&buf);
+    fr_writer_free(&scratch);
+    return rc == FR_ERR_NOT_FOUND ? 0 : rc;
+}
+
