@@ -116,6 +116,10 @@ int fr_partlog_delete(fr_partlog_t *log);
  * than the producer's: fenced), FR_ERR_OUT_OF_ORDER_SEQUENCE_NUMBER,
  * FR_ERR_UNKNOWN_PRODUCER_ID (a producer never seen here, not starting at
  * sequence 0), FR_ERR_KAFKA_STORAGE_ERROR, FR_ERR_NOMEM.
+ * KAFKA_STORAGE_ERROR is a failed roll or a failed or short write (ENOSPC,
+ * EIO): the segment file is cut back to its previous size and nothing in
+ * memory changes (log end, size, indexes, producer state), so the same
+ * request may be retried once space returns.
  */
 int fr_partlog_append(fr_partlog_t *log, uint8_t *buf, size_t len, int64_t now_ms,
                       fr_append_info_t *info);
@@ -256,5 +260,43 @@ int fr_partlog_delete_records(fr_partlog_t *log, int64_t offset, int64_t *low_wa
  * offset.
  */
 int64_t fr_partlog_restore_start_offset(fr_partlog_t *log, int64_t offset);
+
+/* ---- compaction (cleanup.policy=compact; partlog_compact.c) ----
+ *
+ * One cleaner pass, Kafka's LogCleaner: the cleanable range is every
+ * non-active segment, oldest first, up to the first whose largest timestamp
+ * is less than min_lag_ms old.  When the dirty bytes (segments holding
+ * offsets >= *first_dirty) over the range's bytes reach min_cleanable_ratio
+ * (or a dirty segment is older than max_lag_ms), every segment of the range
+ * is rewritten keeping the last record of each key in the range (null keys
+ * always), dropping tombstones whose timestamp is more than
+ * delete_retention_ms before now_ms; offsets and order never change
+ * (rewritten batches keep their baseOffset and lastOffsetDelta; emptied
+ * batches leave offset gaps).  Compressed batches are recompressed with their
+ * codec.  Each segment is swapped in atomically (.log.cleaned -> .log.swap ->
+ * .log) under the lock, with fresh indexes; fetches holding the old file
+ * keep reading it.  *first_dirty (the cleaner checkpoint, kept by the caller;
+ * 0 after a restart, which only makes the next pass clean again) rises to
+ * the end of the range.  Returns 0, FR_ERR_KAFKA_STORAGE_ERROR or
+ * FR_ERR_NOMEM (segments swapped before the error stay swapped).
+ */
+typedef struct fr_compact_policy {
+    double min_cleanable_ratio;  /* min.cleanable.dirty.ratio */
+    int64_t min_lag_ms;          /* min.compaction.lag.ms */
+    int64_t max_lag_ms;          /* max.compaction.lag.ms (INT64_MAX: none) */
+    int64_t delete_retention_ms; /* delete.retention.ms */
+} fr_compact_policy_t;
+
+typedef struct fr_compact_result {
+    int skipped;                 /* nothing cleanable, or below the dirty ratio */
+    double dirty_ratio;
+    size_t segments_cleaned;
+    int64_t records_removed;
+    int64_t bytes_before, bytes_after; /* of the rewritten segments */
+    int64_t first_dirty_offset;  /* after the pass */
+} fr_compact_result_t;
+
+int fr_partlog_compact(fr_partlog_t *log, const fr_compact_policy_t *policy, int64_t now_ms,
+                       int64_t *first_dirty, fr_compact_result_t *res);
 
 #endif

@@ -1,0 +1,422 @@
+/* Log compaction (fr_partlog_compact): Kafka's classic example, tombstones
+ * and delete.retention.ms, gzip/lz4/zstd batches, reopen (recovery accepts
+ * the offset gaps), and a reader running during compaction. */
+#include <ftw.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "batch_builder.h"
+#include "compression.h"
+#include "fr_err.h"
+#include "fr_partlog.h"
+#include "fr_test.h"
+
+static int rm_one(const char *path, const struct stat *st, int flag, struct FTW *ftw) {
+    (void)st, (void)flag, (void)ftw;
+    return remove(path);
+}
+
+static char *make_tmp(void) {
+    char *d = strdup("/tmp/fr-compact-XXXXXX");
+    if (!mkdtemp(d)) {
+        perror("mkdtemp");
+        exit(1);
+    }
+    return d;
+}
+
+static void cleanup(char *tmp) {
+    nftw(tmp, rm_one, 16, FTW_DEPTH | FTW_PHYS);
+    free(tmp);
+}
+
+/* Appends one batch (codec 0..4) of n records key keys[i], value values[i] (NULL: tombstone), stamped ts. */
+static int append_kv(fr_partlog_t *log, int codec, int n, const char *const *keys, const char *const *values,
+                     int64_t ts) {
+    bb_record_t recs[64];
+    fr_writer_t w, z;
+    fr_append_info_t info;
+    for (int i = 0; i < n; i++)
+        recs[i] = (bb_record_t){.key = keys[i], .key_len = (int32_t)strlen(keys[i]), .value = values[i],
+                                .value_len = values[i] ? (int32_t)strlen(values[i]) : -1, .timestamp = ts};
+    fr_writer_init(&w);
+    fr_writer_init(&z);
+    bb_batch_t b = bb_defaults();
+    bb_build(&w, &b, recs, n);
+    if (codec) {
+        fr_writer_t c;
+        fr_writer_init(&c);
+        if (fr_compress(codec, w.buf + FR_BATCH_HEADER_SIZE, w.len - FR_BATCH_HEADER_SIZE, &c))
+            return -1;
+        b.attributes = (int16_t)codec;
+        bb_build_raw(&z, &b, n, ts, ts, c.buf, c.len);
+        fr_writer_free(&c);
+    }
+    fr_writer_t *use = codec ? &z : &w;
+    int rc = fr_partlog_append(log, use->buf, use->len, ts, &info);
+    fr_writer_free(&w);
+    fr_writer_free(&z);
+    return rc;
+}
+
+typedef struct seen {
+    int n;
+    int64_t off[4096];
+    char key[4096][16];
+    char val[4096][24]; /* "" for a tombstone (null) */
+    int tomb[4096];
+    int codec_ok;       /* every batch validated (CRC) and decoded */
+} seen_t;
+
+/* Reads the whole log from its start, as a consumer would. */
+static int read_all(fr_partlog_t *log, seen_t *s) {
+    int64_t off = fr_partlog_start_offset(log), end = fr_partlog_end_offset(log);
+    fr_writer_t scratch;
+    fr_writer_init(&scratch);
+    s->n = 0;
+    s->codec_ok = 1;
+    while (off < end) {
+        fr_read_result_t rr;
+        int rc = fr_partlog_read(log, off, 1 << 20, &rr);
+        if (rc || rr.len == 0) {
+            fr_writer_free(&scratch);
+            return rc ? rc : -1;
+        }
+        uint8_t *buf = malloc(rr.len);
+        if (pread(rr.fd, buf, rr.len, rr.file_position) != (ssize_t)rr.len)
+            s->codec_ok = 0;
+        rr.unref(rr.ref);
+        fr_batch_iter_t it;
+        fr_batch_header_t h;
+        const uint8_t *batch;
+        size_t blen;
+        int64_t next = off;
+        fr_batch_iter_init(&it, buf, rr.len);
+        while (fr_batch_iter_next(&it, &h, &batch, &blen)) {
+            const char *why;
+            if (fr_batch_validate(batch, blen, &h, 0, &why))
+                s->codec_ok = 0;
+            fr_record_iter_t ri;
+            fr_record_t rec;
+            if (fr_record_iter_init_any(&ri, batch, blen, &h, &scratch, 0)) {
+                s->codec_ok = 0;
+                continue;
+            }
+            while (fr_record_iter_next(&ri, &rec)) {
+                if (rec.offset < off || s->n >= 4096)
+                    continue;
+                int i = s->n++;
+                s->off[i] = rec.offset;
+                snprintf(s->key[i], sizeof(s->key[i]), "%.*s", rec.key.len > 0 ? rec.key.len : 0,
+                         rec.key.ptr ? (const char *)rec.key.ptr : "");
+                s->tomb[i] = fr_slice_is_null(rec.value);
+                snprintf(s->val[i], sizeof(s->val[i]), "%.*s", rec.value.len > 0 ? rec.value.len : 0,
+                         rec.value.ptr ? (const char *)rec.value.ptr : "");
+            }
+            if (ri.err)
+                s->codec_ok = 0;
+            next = fr_batch_last_offset(&h) + 1;
+        }
+        free(buf);
+        if (next <= off) {
+            fr_writer_free(&scratch);
+            return -1;
+        }
+        off = next;
+    }
+    fr_writer_free(&scratch);
+    return 0;
+}
+
+static fr_compact_policy_t policy(int64_t delete_retention_ms) {
+    return (fr_compact_policy_t){.min_cleanable_ratio = 0.01, .min_lag_ms = 0, .max_lag_ms = INT64_MAX,
+                                 .delete_retention_ms = delete_retention_ms};
+}
+
+static const char *const classic_keys[11] = {"K1", "K2", "K1", "K1", "K3", "K2", "K4", "K5", "K5", "K2", "K6"};
+static const char *const classic_vals[11] = {"v0", "v1", "v2", "v3", "v4", "v5", "v6", "v7", "v8", "v9", "v10"};
+
+static void check_classic(fr_partlog_t *log) {
+    static const int64_t want[] = {3, 4, 6, 8, 9, 10, 11};
+    static const char *const want_keys[] = {"K1", "K3", "K4", "K5", "K2", "K6", "K7"};
+    seen_t *s = calloc(1, sizeof(*s));
+    FR_CHECK_EQ_INT(read_all(log, s), 0);
+    FR_CHECK(s->codec_ok);
+    FR_CHECK_EQ_INT(s->n, 7);
+    for (int i = 0; i < 7 && i < s->n; i++) {
+        FR_CHECK_EQ_INT(s->off[i], want[i]);
+        FR_CHECK_EQ_STR(s->key[i], want_keys[i]);
+        if (want[i] < 11) {
+            char v[8];
+            snprintf(v, sizeof(v), "v%d", (int)want[i]);
+            FR_CHECK_EQ_STR(s->val[i], v);
+        }
+    }
+    free(s);
+}
+
+/*
+ * Kafka's example, offsets 0..10, keys K1 K2 K1 K1 K3 K2 K4 K5 K5 K2 K6.
+ * per_batch records per batch (1: every record its own batch and segment; 11:
+ * one batch in one segment), codec for the batches.  One more record (K7,
+ * offset 11) rolls the log so that 0..10 all lie in non-active segments;
+ * the active segment is not compacted.  Compacts to 3 4 6 8 9 10 (+ 11).
+ */
+static void classic(int per_batch, int codec) {
+    char *tmp = make_tmp();
+    fr_log_config_t c;
+    fr_log_config_defaults(&c);
+    c.segment_bytes = per_batch == 1 ? 100 : 4096; /* 1: a segment per batch */
+    fr_partlog_t *log;
+    FR_CHECK_EQ_INT(fr_partlog_open(tmp, &c, &log), 0);
+    for (int i = 0; i < 11; i += per_batch)
+        FR_CHECK_EQ_INT(append_kv(log, codec, per_batch, classic_keys + i, classic_vals + i, 1000), 0);
+    c.segment_bytes = 100; /* roll at the next append */
+    fr_partlog_set_config(log, &c);
+    const char *k7 = "K7", *v11 = "v11";
+    FR_CHECK_EQ_INT(append_kv(log, codec, 1, &k7, &v11, 1000), 0);
+    c.segment_bytes = 1 << 20;
+    fr_partlog_set_config(log, &c);
+    size_t nsegs = fr_partlog_segment_count(log);
+    FR_CHECK(nsegs >= 2);
+
+    int64_t first_dirty = 0;
+    fr_compact_policy_t p = policy(86400000);
+    fr_compact_result_t res;
+    int64_t before = fr_partlog_size_bytes(log);
+    FR_CHECK_EQ_INT(fr_partlog_compact(log, &p, 2000, &first_dirty, &res), 0);
+    FR_CHECK(!res.skipped);
+    FR_CHECK_EQ_INT(res.records_removed, 5);
+    FR_CHECK_EQ_INT(first_dirty, 11);
+    FR_CHECK(fr_partlog_size_bytes(log) < before);
+    FR_CHECK_EQ_INT(fr_partlog_start_offset(log), 0);
+    FR_CHECK_EQ_INT(fr_partlog_end_offset(log), 12);
+    check_classic(log);
+
+    /* a second pass finds nothing dirty */
+    FR_CHECK_EQ_INT(fr_partlog_compact(log, &p, 2000, &first_dirty, &res), 0);
+    FR_CHECK(res.skipped);
+
+    /* reads at a removed offset start at the next record kept */
+    fr_read_result_t rr;
+    FR_CHECK_EQ_INT(fr_partlog_read(log, 5, 1 << 20, &rr), 0);
+    FR_CHECK(rr.len > 0);
+    if (rr.len) {
+        uint8_t hb[FR_BATCH_HEADER_SIZE];
+        fr_batch_header_t h;
+        FR_CHECK_EQ_INT(pread(rr.fd, hb, sizeof(hb), rr.file_position), (ssize_t)sizeof(hb));
+        fr_batch_parse_header(hb, sizeof(hb), &h);
+        FR_CHECK(fr_batch_last_offset(&h) >= 6);
+        rr.unref(rr.ref);
+    }
+
+    /* reopen: recovery accepts the gaps and rebuilds nothing wrongly */
+    fr_partlog_close(log);
+    FR_CHECK_EQ_INT(fr_partlog_open(tmp, &c, &log), 0);
+    FR_CHECK_EQ_INT(fr_partlog_end_offset(log), 12);
+    FR_CHECK_EQ_INT(fr_partlog_segment_count(log), nsegs);
+    check_classic(log);
+    /* and another pass after a restart (checkpoint 0) changes nothing */
+    first_dirty = 0;
+    FR_CHECK_EQ_INT(fr_partlog_compact(log, &p, 2000, &first_dirty, &res), 0);
+    FR_CHECK_EQ_INT(res.records_removed, 0);
+    check_classic(log);
+    fr_partlog_close(log);
+    cleanup(tmp);
+}
+
+FR_TEST(classic_example_one_record_per_segment) { classic(1, 0); }
+FR_TEST(classic_example_one_batch) { classic(11, 0); }
+FR_TEST(classic_example_gzip) { classic(11, FR_COMPRESSION_GZIP); }
+FR_TEST(classic_example_lz4) { classic(11, FR_COMPRESSION_LZ4); }
+FR_TEST(classic_example_zstd) { classic(11, FR_COMPRESSION_ZSTD); }
+FR_TEST(classic_example_zstd_per_record) { classic(1, FR_COMPRESSION_ZSTD); }
+
+/* A: v, B: v, A: tombstone (offsets 0..2, ts 1000), C rolls.  The tombstone
+ * stays until delete.retention.ms (1000) has passed since its timestamp. */
+FR_TEST(tombstones_go_after_delete_retention_ms) {
+    char *tmp = make_tmp();
+    fr_log_config_t c;
+    fr_log_config_defaults(&c);
+    fr_partlog_t *log;
+    FR_CHECK_EQ_INT(fr_partlog_open(tmp, &c, &log), 0);
+    const char *keys[] = {"A", "B", "A"}, *vals[] = {"a0", "b1", NULL};
+    FR_CHECK_EQ_INT(append_kv(log, 0, 3, keys, vals, 1000), 0);
+    c.segment_bytes = 100;
+    fr_partlog_set_config(log, &c);
+    const char *kc = "C", *vc = "c3";
+    FR_CHECK_EQ_INT(append_kv(log, 0, 1, &kc, &vc, 1000), 0);
+
+    fr_compact_policy_t p = policy(1000);
+    fr_compact_result_t res;
+    int64_t first_dirty = 0;
+    seen_t *s = calloc(1, sizeof(*s));
+    FR_CHECK_EQ_INT(fr_partlog_compact(log, &p, 1500, &first_dirty, &res), 0);
+    FR_CHECK_EQ_INT(read_all(log, s), 0);
+    FR_CHECK_EQ_INT(s->n, 3); /* B@1, A tombstone@2, C@3 */
+    FR_CHECK_EQ_INT(s->off[0], 1);
+    FR_CHECK_EQ_INT(s->off[1], 2);
+    FR_CHECK(s->tomb[1]);
+    FR_CHECK_EQ_INT(s->off[2], 3);
+
+    first_dirty = 0; /* the tombstone is clean now; a restart makes it dirty again */
+    FR_CHECK_EQ_INT(fr_partlog_compact(log, &p, 2001, &first_dirty, &res), 0);
+    FR_CHECK_EQ_INT(read_all(log, s), 0);
+    FR_CHECK_EQ_INT(s->n, 2); /* B@1, C@3 */
+    FR_CHECK_EQ_INT(s->off[0], 1);
+    FR_CHECK_EQ_STR(s->key[0], "B");
+    FR_CHECK_EQ_INT(s->off[1], 3);
+    free(s);
+    fr_partlog_close(log);
+    cleanup(tmp);
+}
+
+/* min.compaction.lag.ms keeps young segments out; the dirty ratio gates a pass. */
+FR_TEST(lag_and_dirty_ratio) {
+    char *tmp = make_tmp();
+    fr_log_config_t c;
+    fr_log_config_defaults(&c);
+    c.segment_bytes = 100;
+    fr_partlog_t *log;
+    FR_CHECK_EQ_INT(fr_partlog_open(tmp, &c, &log), 0);
+    for (int i = 0; i < 11; i++)
+        FR_CHECK_EQ_INT(append_kv(log, 0, 1, classic_keys + i, classic_vals + i, 1000 + i), 0);
+    const char *k7 = "K7", *v11 = "v11";
+    FR_CHECK_EQ_INT(append_kv(log, 0, 1, &k7, &v11, 2000), 0);
+    fr_compact_policy_t p = policy(86400000);
+    fr_compact_result_t res;
+    int64_t first_dirty = 0;
+    p.min_lag_ms = 100000;
+    FR_CHECK_EQ_INT(fr_partlog_compact(log, &p, 2000, &first_dirty, &res), 0);
+    FR_CHECK(res.skipped); /* every segment too young */
+    p.min_lag_ms = 0;
+    p.min_cleanable_ratio = 1.5; /* never reached */
+    FR_CHECK_EQ_INT(fr_partlog_compact(log, &p, 2000, &first_dirty, &res), 0);
+    FR_CHECK(res.skipped);
+    FR_CHECK_EQ_INT(first_dirty, 0);
+    p.max_lag_ms = 500; /* ... unless a dirty segment is older than max.compaction.lag.ms */
+    FR_CHECK_EQ_INT(fr_partlog_compact(log, &p, 2000, &first_dirty, &res), 0);
+    FR_CHECK(!res.skipped);
+    check_classic(log);
+    fr_partlog_close(log);
+    cleanup(tmp);
+}
+
+/* ---- a reader during compaction ---- */
+
+#define NKEYS 50
+#define ROUNDS 40
+
+typedef struct reader_arg {
+    fr_partlog_t *log;
+    atomic_int stop;
+    int reads, bad;
+} reader_arg_t;
+
+/* Every read: offsets ascending, batches valid, and every key's final value present. */
+static void *reader(void *p) {
+    reader_arg_t *a = p;
+    seen_t *s = calloc(1, sizeof(*s));
+    while (!atomic_load(&a->stop) || a->reads < 3) {
+        if (read_all(a->log, s) || !s->codec_ok) {
+            a->bad++;
+            continue;
+        }
+        int found[NKEYS] = {0};
+        for (int i = 0; i < s->n; i++) {
+            if (i && s->off[i] <= s->off[i - 1])
+                a->bad++;
+            int k = atoi(s->key[i] + 1);
+            char want[24];
+            snprintf(want, sizeof(want), "r%d", ROUNDS - 1);
+            if (k >= 0 && k < NKEYS && strcmp(s->val[i], want) == 0)
+                found[k] = 1;
+        }
+        for (int k = 0; k < NKEYS; k++)
+            if (!found[k])
+                a->bad++;
+        a->reads++;
+    }
+    free(s);
+    return NULL;
+}
+
+FR_TEST(reader_during_compaction_sees_a_consistent_log) {
+    char *tmp = make_tmp();
+    fr_log_config_t c;
+    fr_log_config_defaults(&c);
+    c.segment_bytes = 2048;
+    fr_partlog_t *log;
+    FR_CHECK_EQ_INT(fr_partlog_open(tmp, &c, &log), 0);
+    for (int r = 0; r < ROUNDS; r++) {
+        for (int k0 = 0; k0 < NKEYS; k0 += 10) {
+            char kb[10][8], vb[10][8];
+            const char *keys[10], *vals[10];
+            for (int j = 0; j < 10; j++) {
+                snprintf(kb[j], 8, "k%d", k0 + j);
+                snprintf(vb[j], 8, "r%d", r);
+                keys[j] = kb[j];
+                vals[j] = vb[j];
+            }
+            FR_CHECK_EQ_INT(append_kv(log, (r % 3) ? FR_COMPRESSION_LZ4 : 0, 10, keys, vals, 1000), 0);
+        }
+    }
+    const char *kx = "x", *vx = "x";
+    c.segment_bytes = 100;
+    fr_partlog_set_config(log, &c);
+    FR_CHECK_EQ_INT(append_kv(log, 0, 1, &kx, &vx, 1000), 0);
+    c.segment_bytes = 1 << 20;
+    fr_partlog_set_config(log, &c);
+
+    /* a fetch taken before compaction keeps reading the old file */
+    fr_read_result_t held;
+    FR_CHECK_EQ_INT(fr_partlog_read(log, 0, 1 << 20, &held), 0);
+    uint8_t *before = malloc(held.len), *after = malloc(held.len);
+    FR_CHECK_EQ_INT(pread(held.fd, before, held.len, held.file_position), (ssize_t)held.len);
+
+    reader_arg_t a = {.log = log};
+    atomic_init(&a.stop, 0);
+    pthread_t t;
+    pthread_create(&t, NULL, reader, &a);
+    fr_compact_policy_t p = policy(86400000);
+    fr_compact_result_t res;
+    int64_t first_dirty = 0;
+    FR_CHECK_EQ_INT(fr_partlog_compact(log, &p, 2000, &first_dirty, &res), 0);
+    FR_CHECK(res.segments_cleaned > 1);
+    atomic_store(&a.stop, 1);
+    pthread_join(t, NULL);
+    FR_CHECK_EQ_INT(a.bad, 0);
+    FR_CHECK(a.reads >= 3);
+
+    FR_CHECK_EQ_INT(pread(held.fd, after, held.len, held.file_position), (ssize_t)held.len);
+    FR_CHECK(memcmp(before, after, held.len) == 0);
+    held.unref(held.ref);
+    free(before);
+    free(after);
+
+    seen_t *s = calloc(1, sizeof(*s));
+    FR_CHECK_EQ_INT(read_all(log, s), 0);
+    FR_CHECK_EQ_INT(s->n, NKEYS + 1); /* exactly the latest value per key, and x */
+    for (int i = 1; i < s->n; i++)
+        FR_CHECK(s->off[i] > s->off[i - 1]);
+    free(s);
+    fr_partlog_close(log);
+    cleanup(tmp);
+}
+
+int main(void) {
+    FR_RUN(classic_example_one_record_per_segment);
+    FR_RUN(classic_example_one_batch);
+    FR_RUN(classic_example_gzip);
+    FR_RUN(classic_example_lz4);
+    FR_RUN(classic_example_zstd);
+    FR_RUN(classic_example_zstd_per_record);
+    FR_RUN(tombstones_go_after_delete_retention_ms);
+    FR_RUN(lag_and_dirty_ratio);
+    FR_RUN(reader_during_compaction_sees_a_consistent_log);
+    return fr_test_done();
+}
