@@ -27,6 +27,10 @@ typedef struct ret_entry {
     int32_t partition;
     int log_dir;
     fr_retention_policy_t policy;
+    fr_partition_t *part;        /* touched on the loop thread only (pass_done), when not skipped */
+    int compact;                 /* cleanup.policy includes compact */
+    fr_compact_policy_t cpolicy;
+    int64_t first_dirty;         /* the cleaner checkpoint, in and out */
     int skip;                    /* its topic is being deleted (under the pass lock) */
     int64_t log_start;           /* after the pass */
 } ret_entry_t;
@@ -71,6 +75,25 @@ static void topic_policy(const fr_broker_config_t *cfg, const fr_topic_t *topic,
     p->delete_enabled = strstr(policy ? policy : cfg->cleanup_policy, "delete") != NULL;
 }
 
+/* cleanup.policy includes compact: the cleaner settings (Kafka's defaults as fallbacks). */
+static int topic_compact_policy(const fr_broker_config_t *cfg, const fr_topic_t *topic, fr_compact_policy_t *c) {
+    const fr_topic_config_def_t *def = fr_topic_config_find("cleanup.policy");
+    char buf[64];
+    int source;
+    const char *policy = def ? fr_topic_config_value(def, &topic->overrides, cfg, &source, buf, sizeof(buf)) : NULL;
+    if (!strstr(policy ? policy : cfg->cleanup_policy, "compact"))
+        return 0;
+    def = fr_topic_config_find("min.cleanable.dirty.ratio");
+    const char *ratio = def ? fr_topic_config_value(def, &topic->overrides, cfg, &source, buf, sizeof(buf)) : NULL;
+    char *end = NULL;
+    double r = ratio ? strtod(ratio, &end) : 0.5;
+    c->min_cleanable_ratio = end && end != ratio && *end == '\0' ? r : 0.5;
+    c->min_lag_ms = topic_long(cfg, topic, "min.compaction.lag.ms", 0);
+    c->max_lag_ms = topic_long(cfg, topic, "max.compaction.lag.ms", INT64_MAX);
+    c->delete_retention_ms = topic_long(cfg, topic, "delete.retention.ms", 86400000);
+    return 1;
+}
+
 /* ---- entries ---- */
 
 static void entries_free(ret_entry_t *e, size_t n) {
@@ -92,13 +115,17 @@ static ret_entry_t *entries_new(fr_server_t *srv, size_t *n_out) {
     for (size_t i = 0; i < topics->count; i++) {
         const fr_topic_t *topic = topics->items[i];
         fr_retention_policy_t policy;
+        fr_compact_policy_t cpolicy = {0};
         topic_policy(srv->cfg, topic, &policy);
+        int compact = topic_compact_policy(srv->cfg, topic, &cpolicy);
         for (int32_t p = 0; p < topic->num_partitions; p++) {
             const fr_partition_t *part = topic->partitions[p];
             if (!part || !part->log)
                 continue;
             e[n] = (ret_entry_t){.log = part->log, .topic = topic, .topic_name = strdup(topic->name),
                                  .partition = p, .log_dir = topic->log_dir, .policy = policy,
+                                 .part = topic->partitions[p], .compact = compact, .cpolicy = cpolicy,
+                                 .first_dirty = part->cleaner_first_dirty,
                                  .log_start = fr_partlog_start_offset(part->log)};
             if (!e[n++].topic_name) {
                 entries_free(e, n);
@@ -207,6 +234,17 @@ static void pass_run(uv_work_t *w) {
                 fr_error(COMPONENT, "retention of %s-%d: %s", e->topic_name, e->partition, fr_err_str(rc));
             e->log_start = res.log_start_offset;
             segments += res.segments_deleted;
+            if (e->compact) { /* the cleaner: Kafka's LogCleaner, here on the same worker */
+                fr_compact_result_t cres;
+                rc = fr_partlog_compact(e->log, &e->cpolicy, now, &e->first_dirty, &cres);
+                if (rc)
+                    fr_error(COMPONENT, "compaction of %s-%d: %s", e->topic_name, e->partition, fr_err_str(rc));
+                else if (!cres.skipped)
+                    fr_info(COMPONENT, "cleaned %s-%d: %zu segment(s), %" PRId64 " record(s) removed, %" PRId64
+                            " -> %" PRId64 " bytes (dirty ratio %.3f)", e->topic_name, e->partition,
+                            cres.segments_cleaned, cres.records_removed, cres.bytes_before, cres.bytes_after,
+                            cres.dirty_ratio);
+            }
         }
         pthread_mutex_unlock(&pass->lock);
     }
@@ -220,6 +258,9 @@ static void pass_done(uv_work_t *w, int status) {
     fr_retention_task_t *task = pass->task;
     (void)status;
     task->running = NULL;
+    for (size_t i = 0; i < pass->n; i++) /* skip: its topic (and partition) is gone */
+        if (!pass->entries[i].skip && pass->entries[i].compact)
+            pass->entries[i].part->cleaner_first_dirty = pass->entries[i].first_dirty;
     pthread_mutex_destroy(&pass->lock);
     entries_free(pass->entries, pass->n);
     free(pass);

@@ -9,6 +9,11 @@
  * retention.bytes and cleanup.policy (topic override, dynamic broker config,
  * server.properties, default; read on the loop when the pass starts, so
  * config changes apply from the next pass) with fr_partlog_apply_retention,
+ * then, for topics whose cleanup.policy includes compact (__consumer_offsets
+ * among them), runs the cleaner on the same worker with fr_partlog_compact
+ * (min.cleanable.dirty.ratio, min/max.compaction.lag.ms, delete.retention.ms;
+ * the cleaner checkpoint lives in fr_partition_t.cleaner_first_dirty, in
+ * memory only: after a restart the first pass cleans everything once more),
  * then writes each log dir's log-start-offset-checkpoint (Kafka's file and
  * format, offset_checkpoint.h) when its contents changed.  One pass runs at
  * a time.  At startup the checkpoints give each partition back its log start

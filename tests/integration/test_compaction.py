@@ -1,0 +1,108 @@
+#!/usr/bin/env python3
+"""Log compaction on a real broker: a keyed workload with updates and
+tombstones on a cleanup.policy=compact topic (small segments, a short
+log.retention.check.interval.ms driving the cleaner, min.cleanable.dirty.ratio
+0.01, delete.retention.ms 0) reads back from the start as exactly the latest
+value of every live key, offsets ascending, no tombstone left.  A final record
+after segment.ms rolls the log so that the whole workload is clean-able (the
+active segment is never compacted).  COMPACT_RECORDS sets the size (the issue
+asks for 1,000,000; the default is what runs in well under 2 minutes under
+ASan on 2 cores)."""
+import os
+import random
+import sys
+import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from harness import Broker, run_tests  # noqa: E402
+from confluent_kafka import Consumer, Producer, TopicPartition  # noqa: E402
+from confluent_kafka.admin import AdminClient, NewTopic  # noqa: E402
+
+N = int(os.environ.get("COMPACT_RECORDS", "1000000"))
+KEYS = max(10, N // 20)
+TOPIC = "compacted"
+BROKER = {"log.retention.check.interval.ms": "500"}
+TOPIC_CONFIG = {"cleanup.policy": "compact", "segment.bytes": "1048576", "segment.ms": "3000",
+                "min.cleanable.dirty.ratio": "0.01", "delete.retention.ms": "0"}
+
+
+def consume_from_start(broker, stop_value):
+    c = Consumer({"bootstrap.servers": broker.bootstrap, "group.id": "g-%f" % time.time(),
+                  "auto.offset.reset": "earliest", "enable.auto.commit": False,
+                  "fetch.max.bytes": 8 << 20})
+    c.assign([TopicPartition(TOPIC, 0, 0)])
+    got = []
+    deadline = time.time() + 90
+    try:
+        while time.time() < deadline:
+            msgs = c.consume(10000, 0.5)
+            for m in msgs:
+                if m.error():
+                    continue
+                got.append((m.offset(), m.key(), m.value()))
+            if got and got[-1][2] == stop_value:
+                return got
+    finally:
+        c.close()
+    raise AssertionError("did not reach the end of the log (%d records read)" % len(got))
+
+
+def cleaned_passes(broker):
+    return broker.log().count("cleaned %s-0:" % TOPIC)
+
+
+def test_keyed_workload_compacts_to_the_latest_value_per_key():
+    t0 = time.time()
+    with Broker(overrides=BROKER) as b:
+        admin = AdminClient({"bootstrap.servers": b.bootstrap})
+        admin.create_topics([NewTopic(TOPIC, 1, 1, config=TOPIC_CONFIG)])[TOPIC].result(30)
+        rnd = random.Random(42)
+        latest = {}
+        p = Producer({"bootstrap.servers": b.bootstrap, "compression.type": "lz4", "linger.ms": 20,
+                      "enable.idempotence": True, "queue.buffering.max.messages": 500000})
+        for i in range(N):
+            k = b"key-%d" % rnd.randrange(KEYS)
+            v = None if rnd.random() < 0.05 else b"v-%d" % i
+            latest[k] = v
+            while True:
+                try:
+                    p.produce(TOPIC, key=k, value=v, partition=0)
+                    break
+                except BufferError:
+                    p.poll(0.05)
+        assert p.flush(120) == 0
+        t_produced = time.time()
+        live = {k: v for k, v in latest.items() if v is not None}
+
+        time.sleep(3.5)  # segment.ms: the next append rolls, so the whole workload becomes clean-able
+        before = cleaned_passes(b)
+        p.produce(TOPIC, key=b"sentinel", value=b"sentinel", partition=0)
+        assert p.flush(30) == 0
+
+        deadline = time.time() + 90
+        while True:
+            while cleaned_passes(b) <= before:
+                assert time.time() < deadline, "no cleaner pass after the roll:\n" + b.log()[-3000:]
+                time.sleep(0.2)
+            before = cleaned_passes(b)
+            got = consume_from_start(b, b"sentinel")
+            offsets = [o for o, _, _ in got]
+            body = got[:-1]
+            if len(body) == len(live) or time.time() > deadline:
+                break
+        assert offsets == sorted(offsets) and len(set(offsets)) == len(offsets), "offsets not ascending"
+        assert offsets[-1] == N, offsets[-1]  # no offset changed: the sentinel is still record N
+        keys = [k for _, k, _ in body]
+        assert len(keys) == len(set(keys)), "a key appears twice after compaction"
+        assert all(v is not None for _, _, v in body), "a tombstone survived delete.retention.ms=0"
+        assert {k: v for _, k, v in body} == live, "not the latest value per live key"
+        # every kept record sits at the offset it was produced at: its value names it
+        assert all(v == b"v-%d" % o for o, _, v in body), "a record moved"
+        size = sum(os.path.getsize(os.path.join(b.log_dir, TOPIC + "-0", f))
+                   for f in os.listdir(os.path.join(b.log_dir, TOPIC + "-0")) if f.endswith(".log"))
+        print("compaction: %d records, %d keys, %d live; produce %.1fs, total %.1fs; %d bytes of .log left"
+              % (N, KEYS, len(live), t_produced - t0, time.time() - t0, size))
+
+
+if __name__ == "__main__":
+    run_tests([test_keyed_workload_compacts_to_the_latest_value_per_key])
