@@ -294,6 +294,8 @@ static int open_partition(fr_topics_t *t, fr_topic_t *topic, int32_t index, char
     int rc = fr_partlog_open(dir, &topic->log_cfg, &p->log);
     if (rc) {
         snprintf(err, errlen, "cannot open partition %s: %s", dir, fr_err_str(rc));
+        if (rc != FR_ERR_LOCKED)
+            rmdir(dir); /* e.g. a full disk: no empty partition dir left behind (never removes data) */
         free(p);
         return rc;
     }

@@ -374,13 +374,14 @@ int fr_partlog_roll_locked(fr_partlog_t *log) {
         fr_warn(COMPONENT, "%s/%s: cannot write the index files: %s (recovery will rebuild them)",
                 log->dir, old->name, strerror(errno));
     int rc = fr_segment_create(log->dirfd, log->leo, log->cfg.index_max_bytes, &seg);
-    if (rc == 0 && (rc = push_segment(log, seg)) != 0) {
-        char name[FR_SEGMENT_FILENAME_MAX];
-        fr_segment_filename(name, log->leo, ".log");
-        unlinkat(log->dirfd, name, 0);
+    if (rc == 0 && (rc = push_segment(log, seg)) != 0)
         fr_segment_free(seg);
-    }
     if (rc) {
+        if (rc != FR_ERR_EXISTS) { /* a file created before the failure must not block the next roll */
+            char name[FR_SEGMENT_FILENAME_MAX];
+            fr_segment_filename(name, log->leo, ".log");
+            unlinkat(log->dirfd, name, 0);
+        }
         fr_error(COMPONENT, "%s: cannot roll to a new segment at offset %" PRId64 ": %s", log->dir,
                  log->leo, fr_err_str(rc));
         return rc;
@@ -444,6 +445,16 @@ int fr_partlog_append(fr_partlog_t *log, uint8_t *buf, size_t len, int64_t now_m
         pthread_mutex_unlock(&log->lock);
         return 0;
     }
+    if (log->tail_dirty) {
+        /* an earlier failed write could not be cut back: nothing goes in until it is */
+        if (ftruncate(active(log)->log->fd, active(log)->size) < 0) {
+            fr_error(COMPONENT, "%s/%s: cannot cut the tail of a failed write back to %" PRId64 ": %s",
+                     log->dir, active(log)->name, active(log)->size, strerror(errno));
+            pthread_mutex_unlock(&log->lock);
+            return FR_ERR_KAFKA_STORAGE_ERROR;
+        }
+        log->tail_dirty = 0;
+    }
     if (should_roll(log, active(log), len, n_offsets, now_ms) && fr_partlog_roll_locked(log) != 0) {
         pthread_mutex_unlock(&log->lock);
         return FR_ERR_KAFKA_STORAGE_ERROR;
@@ -477,11 +488,20 @@ int fr_partlog_append(fr_partlog_t *log, uint8_t *buf, size_t len, int64_t now_m
 
     int64_t pos = seg->size;
     if (fr_pwrite_full(seg->log->fd, buf, len, pos)) {
+        /*
+         * ENOSPC, EIO or a short write: undo it.  Nothing in memory has
+         * changed yet (offsets, indexes, size, producer state), so cutting the
+         * file back to pos leaves the log exactly as before the call.  When
+         * the cut fails too, the next append retries it before writing, and
+         * reads never go past seg->size meanwhile.
+         */
         int err = errno;
         fr_producer_append_abort(&pa);
-        /* best effort: the next append writes at pos again, and recovery cuts garbage */
-        if (ftruncate(seg->log->fd, pos) < 0)
-            fr_warn(COMPONENT, "%s/%s: cannot cut a failed write back", log->dir, seg->name);
+        if (ftruncate(seg->log->fd, pos) < 0) {
+            log->tail_dirty = 1;
+            fr_warn(COMPONENT, "%s/%s: cannot cut a failed write back to %" PRId64 ": %s", log->dir,
+                    seg->name, pos, strerror(errno));
+        }
         pthread_mutex_unlock(&log->lock);
         fr_error(COMPONENT, "%s/%s: write of %zu bytes at position %" PRId64 " failed: %s", log->dir,
                  seg->name, len, pos, strerror(err));

@@ -175,6 +175,16 @@ int fr_segment_write_indexes(fr_segment_t *seg, int dirfd) {
     int rc = write_index_file(dirfd, seg->base_offset, ".index", &seg->oindex, 0);
     if (!rc)
         rc = write_index_file(dirfd, seg->base_offset, ".timeindex", &seg->tindex, 1);
+    if (rc) {
+        /* a half-written index (a full disk) is worse than none: open rebuilds missing ones */
+        int err = errno;
+        char name[FR_SEGMENT_FILENAME_MAX];
+        fr_segment_filename(name, seg->base_offset, ".index");
+        unlinkat(dirfd, name, 0);
+        fr_segment_filename(name, seg->base_offset, ".timeindex");
+        unlinkat(dirfd, name, 0);
+        errno = err;
+    }
     seg->index_unsynced = 1;
     return rc;
 }

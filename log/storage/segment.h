@@ -87,7 +87,9 @@ void fr_segment_track_batch(fr_segment_t *seg, int64_t position, const fr_batch_
 void fr_segment_reset(fr_segment_t *seg);
 /* Adds the final time index entry (the segment's max timestamp), at the roll. */
 void fr_segment_seal(fr_segment_t *seg);
-/* Writes both index files (creating them) and marks them unsynced. */
+/* Writes both index files (creating them) and marks them unsynced.  On failure
+ * (errno kept) both files are removed, so that open rebuilds them rather than
+ * trusting a half-written one. */
 int fr_segment_write_indexes(fr_segment_t *seg, int dirfd);
 
 /*
