@@ -205,7 +205,7 @@ static int recover(fr_partlog_t *log) {
         if (i + 1 < n)
             rc = fr_load_segment(seg, log->dirfd, log->dir, limit, log->cfg.index_interval_bytes);
         else
-            rc = fr_recover_segment(seg, log->dir, limit, log->cfg.index_interval_bytes, NULL);
+            rc = fr_recover_segment(seg, log->dir, limit, log->cfg.index_interval_bytes, 1, NULL);
         if (rc == 0 && seg->size < file_size && seg->next_offset < cut_at)
             cut_at = seg->next_offset;
     }

@@ -21,11 +21,13 @@
 
 /* Checks one framed batch at position pos against what the segment expects next. */
 static const char *check_batch(const fr_segment_t *seg, const uint8_t *batch, size_t len,
-                               const fr_batch_header_t *h, int64_t limit_offset) {
+                               const fr_batch_header_t *h, int64_t limit_offset, int contiguous) {
     const char *why = NULL;
     if (fr_batch_validate(batch, len, h, 0, &why))
         return why ? why : "invalid batch";
-    if (h->base_offset < seg->next_offset) /* gaps are fine: compaction drops whole batches */
+    if (contiguous && h->base_offset != seg->next_offset)
+        return "batch base offset is not the next offset of the segment";
+    if (h->base_offset < seg->next_offset) /* gaps are fine in older segments: compaction drops whole batches */
         return "batch base offset is below the next offset of the segment";
     int64_t last = fr_batch_last_offset(h);
     if (last >= limit_offset)
@@ -36,7 +38,7 @@ static const char *check_batch(const fr_segment_t *seg, const uint8_t *batch, si
 }
 
 int fr_recover_segment(fr_segment_t *seg, const char *dir, int64_t limit_offset,
-                       int64_t index_interval_bytes, int64_t *truncated_bytes) {
+                       int64_t index_interval_bytes, int contiguous, int64_t *truncated_bytes) {
     struct stat st;
     int fd = seg->log->fd;
     const char *why = NULL;
@@ -62,7 +64,7 @@ int fr_recover_segment(fr_segment_t *seg, const char *dir, int64_t limit_offset,
         size_t blen;
         fr_batch_iter_init(&it, map, (size_t)file_size);
         while (fr_batch_iter_next(&it, &h, &batch, &blen)) {
-            if ((why = check_batch(seg, batch, blen, &h, limit_offset)) != NULL)
+            if ((why = check_batch(seg, batch, blen, &h, limit_offset, contiguous)) != NULL)
                 break;
             if (good_end == 0)
                 seg->roll_base_ms = h.max_timestamp;
@@ -198,7 +200,7 @@ int fr_load_segment(fr_segment_t *seg, int dirfd, const char *dir, int64_t limit
         return 0;
     }
     seg->size = file_size;
-    int rc = fr_recover_segment(seg, dir, limit_offset, index_interval_bytes, NULL);
+    int rc = fr_recover_segment(seg, dir, limit_offset, index_interval_bytes, 0, NULL);
     if (rc)
         return rc;
     fr_segment_seal(seg);

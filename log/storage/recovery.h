@@ -26,9 +26,12 @@
  * file, position and reason.  *truncated_bytes (may be NULL) says how much was
  * cut.  roll_base_ms is set from the first batch's max timestamp (-1 if none).
  * Returns 0 (also after a truncation) or FR_ERR_IO / FR_ERR_NOMEM.
+ * contiguous=1 (the active segment, which the cleaner never rewrites) makes
+ * any offset gap corruption; older segments may have gaps left by compaction.
+ * The base offset is outside the CRC, so this is what catches a damaged one.
  */
 int fr_recover_segment(fr_segment_t *seg, const char *dir, int64_t limit_offset,
-                       int64_t index_interval_bytes, int64_t *truncated_bytes);
+                       int64_t index_interval_bytes, int contiguous, int64_t *truncated_bytes);
 
 /*
  * Brings up an inactive (older) segment cheaply: loads its .index and
