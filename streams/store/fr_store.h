@@ -1,0 +1,173 @@
+/*
+ * fr_store.h — LMDB state stores for one stream task.
+ *
+ * One task (one input partition group) owns one store environment: a
+ * directory `state.dir/<application.id>/<task id>/` holding one LMDB
+ * environment.  Every store of the task (key-value, window, session) is a
+ * named database inside it, so one LMDB write transaction covers all of the
+ * task's stores and the changelog offsets they reflect: a commit is atomic,
+ * and a crash between commits leaves the store exactly as of the last commit.
+ *
+ * Write path.  The owning thread keeps one write transaction open between
+ * commits; puts go straight into it, so reads on the owning thread always see
+ * the task's own writes.  Nothing is durable until fr_store_env_commit().
+ *
+ * Record cache.  A store opened with a listener remembers which keys changed
+ * since the last flush (and each key's value before its first change).  A
+ * flush hands every changed key once to the listener: `log` for the changelog
+ * record, `forward` with the new and old values for downstream processors
+ * (Kafka's cache flush listener, which dedups KTable updates).  With a cache
+ * budget of 0 bytes the listener runs on every put instead (no dedup).  When
+ * the changed keys of an environment exceed the budget, the environment
+ * flushes early (Kafka's eviction), so memory stays bounded.
+ *
+ * Commit protocol (at-least-once; exactly-once later puts a transaction around
+ * the same steps):
+ *   1. fr_store_env_flush()   — listeners emit changelog records and forwards;
+ *   2. the runtime waits for the changelog records to be acknowledged;
+ *   3. fr_store_env_commit()  — records the changelog offsets in the same LMDB
+ *      transaction as the data, commits it, starts the next one, and rewrites
+ *      the Kafka-format `.checkpoint` file in the task directory;
+ *   4. the runtime commits the input offsets.
+ *
+ * Restoration writes changelog records with the *_restore() calls (no
+ * listener, no cache) and ends with a commit carrying the restored offsets.
+ *
+ * Interactive queries read from other threads through a snapshot: a read-only
+ * LMDB transaction on the last committed state (fr_store_snapshot_*).
+ *
+ * Keys and values are raw bytes (serdes live in the DSL layer).  LMDB limits
+ * keys to 511 bytes: longer keys (after the window/session suffix is added)
+ * get FR_ERR_INVALID_ARG, never a crash.
+ *
+ * Ownership: the environment owns its stores; handles stay valid until
+ * fr_store_env_close().  Slices returned by get/iterators point into LMDB or
+ * cache memory and are valid until the next write to that environment, the
+ * next iterator step, or the commit — copy them to keep them.
+ * Errors: 0 on success, FR_ERR_NOT_FOUND for a missing key, FR_ERR_INVALID_ARG,
+ * FR_ERR_IO / FR_ERR_CORRUPT / FR_ERR_NOMEM from LMDB (logged with the path).
+ */
+#ifndef FR_STORE_H
+#define FR_STORE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "fr_buf.h"
+
+typedef struct fr_store_env fr_store_env_t;
+typedef struct fr_kvstore fr_kvstore_t;
+typedef struct fr_winstore fr_winstore_t;
+typedef struct fr_sessstore fr_sessstore_t;
+typedef struct fr_store_iter fr_store_iter_t;
+typedef struct fr_store_snapshot fr_store_snapshot_t;
+
+typedef struct fr_store_env_opts {
+    size_t map_size;         /* LMDB map size (sparse file); 0 = 1 GiB */
+    unsigned max_stores;     /* named databases; 0 = 64 */
+    size_t cache_max_bytes;  /* record-cache budget for the environment (cache.max.bytes.buffering share); 0 = no dedup */
+} fr_store_env_opts_t;
+
+/* Called once per changed key at flush (or on every put without a cache).
+ * value NULL (len 0) is a delete: a tombstone in the changelog.  For window
+ * stores the key is the stored key (see the key layouts below), so the
+ * changelog carries Kafka's windowed key bytes. */
+typedef struct fr_store_listener {
+    void *ctx;
+    int (*log)(void *ctx, const char *store, fr_slice_t key, fr_slice_t value, int64_t ts);
+    int (*forward)(void *ctx, const char *store, fr_slice_t key, fr_slice_t new_value, fr_slice_t old_value,
+                   int64_t ts);
+} fr_store_listener_t;
+
+/* One changelog partition's next offset to restore from (Kafka's checkpoint entry). */
+typedef struct fr_store_offset {
+    const char *topic;
+    int32_t partition;
+    int64_t offset;
+} fr_store_offset_t;
+
+/* ---- environment ---- */
+
+/* Opens (creating the directory tree if needed) the task's environment. */
+int fr_store_env_open(const char *dir, const fr_store_env_opts_t *opts, fr_store_env_t **out);
+/* Aborts uncommitted writes and closes; NULL is a no-op. */
+void fr_store_env_close(fr_store_env_t *env);
+/* Removes a task directory and everything in it (a wipe before a full restore). */
+int fr_store_env_destroy_dir(const char *dir);
+
+/* Step 1 of the commit protocol: run the listeners for every changed key. */
+int fr_store_env_flush(fr_store_env_t *env);
+/* Step 3: flush (if anything is still pending), store the offsets, commit,
+ * begin the next transaction, rewrite `.checkpoint`. */
+int fr_store_env_commit(fr_store_env_t *env, const fr_store_offset_t *offsets, size_t n);
+/* The committed offset for a changelog partition; FR_ERR_NOT_FOUND if none. */
+int fr_store_env_checkpoint(fr_store_env_t *env, const char *topic, int32_t partition, int64_t *offset);
+
+/* ---- key-value store ---- */
+
+/* listener may be NULL (an unlogged, uncached store). */
+int fr_kvstore_open(fr_store_env_t *env, const char *name, const fr_store_listener_t *listener,
+                    fr_kvstore_t **out);
+int fr_kvstore_put(fr_kvstore_t *s, fr_slice_t key, fr_slice_t value, int64_t ts); /* null value = delete */
+int fr_kvstore_get(fr_kvstore_t *s, fr_slice_t key, fr_slice_t *value);
+int fr_kvstore_delete(fr_kvstore_t *s, fr_slice_t key, int64_t ts);
+/* Keys in [from, to] (byte order; a null bound is open), ascending. */
+int fr_kvstore_range(fr_kvstore_t *s, fr_slice_t from, fr_slice_t to, fr_store_iter_t **out);
+int fr_kvstore_restore(fr_kvstore_t *s, fr_slice_t key, fr_slice_t value); /* from the changelog */
+int64_t fr_kvstore_approximate_count(fr_kvstore_t *s);
+
+/* ---- window store ----
+ * Stored key: key ‖ window start (8 bytes, big-endian) ‖ seq (4 bytes, big-endian),
+ * Kafka's WindowKeySchema layout.  seq is 0 unless the store retains
+ * duplicates (stream-stream joins), then it increments per put.
+ * Windows that start before (observed stream time − retention) are dropped. */
+int fr_winstore_open(fr_store_env_t *env, const char *name, int64_t retention_ms, int retain_duplicates,
+                     const fr_store_listener_t *listener, fr_winstore_t **out);
+int fr_winstore_put(fr_winstore_t *s, fr_slice_t key, int64_t window_start, fr_slice_t value, int64_t ts);
+int fr_winstore_get(fr_winstore_t *s, fr_slice_t key, int64_t window_start, fr_slice_t *value);
+/* One key's windows starting in [time_from, time_to], ascending by start. */
+int fr_winstore_fetch(fr_winstore_t *s, fr_slice_t key, int64_t time_from, int64_t time_to, fr_store_iter_t **out);
+/* Every key's windows starting in [time_from, time_to]. */
+int fr_winstore_fetch_all(fr_winstore_t *s, int64_t time_from, int64_t time_to, fr_store_iter_t **out);
+/* Advance observed stream time; drops (without changelog records) expired windows. */
+int fr_winstore_advance(fr_winstore_t *s, int64_t stream_time);
+int fr_winstore_restore(fr_winstore_t *s, fr_slice_t stored_key, fr_slice_t value);
+
+/* ---- session store ----
+ * Stored key: key ‖ session end (8 bytes BE) ‖ session start (8 bytes BE),
+ * Kafka's SessionKeySchema layout. */
+int fr_sessstore_open(fr_store_env_t *env, const char *name, int64_t retention_ms,
+                      const fr_store_listener_t *listener, fr_sessstore_t **out);
+int fr_sessstore_put(fr_sessstore_t *s, fr_slice_t key, int64_t start, int64_t end, fr_slice_t value, int64_t ts);
+int fr_sessstore_remove(fr_sessstore_t *s, fr_slice_t key, int64_t start, int64_t end, int64_t ts);
+/* Sessions of key with end >= earliest_end and start <= latest_start (those a
+ * new record could merge with), ascending by end. */
+int fr_sessstore_find(fr_sessstore_t *s, fr_slice_t key, int64_t earliest_end, int64_t latest_start,
+                      fr_store_iter_t **out);
+int fr_sessstore_advance(fr_sessstore_t *s, int64_t stream_time);
+int fr_sessstore_restore(fr_sessstore_t *s, fr_slice_t stored_key, fr_slice_t value);
+
+/* ---- iterators ---- */
+
+typedef struct fr_store_entry {
+    fr_slice_t key;    /* the user key (suffix stripped) */
+    fr_slice_t value;
+    int64_t start;     /* window start / session start; 0 for key-value */
+    int64_t end;       /* window end (start + size is the DSL's business: here start) / session end */
+} fr_store_entry_t;
+
+/* 1 and fills e; 0 at the end; < 0 on error. */
+int fr_store_iter_next(fr_store_iter_t *it, fr_store_entry_t *e);
+void fr_store_iter_close(fr_store_iter_t *it); /* NULL is a no-op */
+
+/* ---- snapshots for interactive queries (any thread) ---- */
+
+int fr_store_snapshot_open(fr_store_env_t *env, fr_store_snapshot_t **out);
+void fr_store_snapshot_close(fr_store_snapshot_t *snap);
+int fr_store_snapshot_kv_get(fr_store_snapshot_t *snap, const char *store, fr_slice_t key, fr_slice_t *value);
+int fr_store_snapshot_kv_range(fr_store_snapshot_t *snap, const char *store, fr_slice_t from, fr_slice_t to,
+                               fr_store_iter_t **out);
+int fr_store_snapshot_win_fetch(fr_store_snapshot_t *snap, const char *store, fr_slice_t key, int64_t time_from,
+                                int64_t time_to, fr_store_iter_t **out);
+
+#endif
