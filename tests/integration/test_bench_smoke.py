@@ -63,6 +63,7 @@ def check_json(out, r):
                  "produce 100 B acks=1 8p none", "produce 100 B acks=1 1p lz4", "consume 1 KiB 1p",
                  "e2e 100 B at 10k rec/s", "e2e 100 B at 100k rec/s"):
         assert want in labels, labels
+    cpu_seen = 0  # clock ticks are 10 ms: a tiny row may show 0, the whole run may not
     for row in doc["rows"]:
         for peer in row["peers"]:
             if peer in doc["skipped"]:
@@ -79,8 +80,12 @@ def check_json(out, r):
                 assert med["received"] == row["records"], (row["id"], peer, med)
             if row["kind"] in ("produce", "durable"):
                 assert all(run["records"] == row["records"] for run in res["runs"]), (row["id"], peer)
+            assert med["server_cpu_s"] >= 0 and med["client_cpu_s"] >= 0, (row["id"], peer, med)
+            if peer == "freshet":
+                cpu_seen += med["server_cpu_s"] + med["client_cpu_s"]
         if "mock" in row["peers"] and "freshet" in row["results"]:
             assert row["ratios"]["freshet/mock"] > 0, row["ratios"]
+    assert cpu_seen > 0, "no CPU time recorded for freshet or its clients"
     for t in doc["targets"]:
         assert isinstance(t["ok"], bool) and t["target"], t
 
@@ -93,7 +98,7 @@ def check_table(stdout):
     assert header[0].split()[1:] == list(PEER_COLUMNS), header
     i = lines.index(header[0])
     assert set(lines[i + 1].replace(" ", "")) == {"-"}, lines[i + 1]
-    body = lines[i + 2:lines.index("targets (issue 4):") - 1]
+    body = lines[i + 2:lines.index("", i)]
     assert len(body) >= 12, body
     tp = re.compile(r"\d+(?:\.\d+)?[kM]?/s \d+\.\d MB/s")
     lat = re.compile(r"\d+\.\d\d/\d+\.\d\d/\d+\.\d\d")
@@ -101,6 +106,14 @@ def check_table(stdout):
         fig = lat if line.startswith("e2e") else tp
         assert fig.search(line), line
         assert re.search(r" (\d+\.\d\dx|-) ", line) and re.search(r" (\d+%|-)$", line), line
+    # Where the CPU went: server / client seconds for every row that ran on freshet.
+    cpu = [l for l in lines if l.startswith("CPU s: server / client ")]
+    assert len(cpu) == 1 and cpu[0].split()[-3:] == ["freshet", "mock", "redis"], cpu
+    j = lines.index(cpu[0])
+    cpu_body = lines[j + 2:lines.index("", j)]
+    assert len(cpu_body) == len(body), (cpu_body, body)
+    for line in cpu_body:
+        assert re.search(r"\d+\.\d\d / \d+\.\d\d", line), line
     targets = lines[lines.index("targets (issue 4):") + 1:]
     assert any(re.match(r"^  \[(PASS|MISS)\] ", l) for l in targets), targets
     assert any(l.startswith("results: ") for l in lines), stdout
