@@ -121,10 +121,46 @@ void fr_segment_free(fr_segment_t *seg) {
     fr_offset_index_free(&seg->oindex);
     fr_time_index_free(&seg->tindex);
     fr_segfile_unref(seg->log);
+    free(seg->recent);
     free(seg);
 }
 
 /* ---- bookkeeping ---- */
+
+/* A missing ring (allocation failed) only means lookups take the index path. */
+static void remember_recent(fr_segment_t *seg, int64_t position, const fr_batch_header_t *h) {
+    if (!seg->recent && !(seg->recent = calloc(FR_SEGMENT_RECENT, sizeof(*seg->recent))))
+        return;
+    seg->recent[seg->recent_next] = (fr_segment_recent_t){.position = position, .h = *h};
+    seg->recent_next = (seg->recent_next + 1) % FR_SEGMENT_RECENT;
+    if (seg->recent_len < FR_SEGMENT_RECENT)
+        seg->recent_len++;
+}
+
+static void forget_recent(fr_segment_t *seg) {
+    free(seg->recent);
+    seg->recent = NULL;
+    seg->recent_len = seg->recent_next = 0;
+}
+
+/* The first remembered batch whose last offset is >= offset; 0 when the ring
+ * covers offset, FR_ERR_NOT_FOUND when offset is older than the ring. */
+static int find_recent(const fr_segment_t *seg, int64_t offset, int64_t *position, fr_batch_header_t *h) {
+    if (!seg->recent_len)
+        return FR_ERR_NOT_FOUND;
+    unsigned first = (seg->recent_next + FR_SEGMENT_RECENT - seg->recent_len) % FR_SEGMENT_RECENT;
+    if (offset < seg->recent[first].h.base_offset)
+        return FR_ERR_NOT_FOUND;
+    for (unsigned i = 0; i < seg->recent_len; i++) {
+        const fr_segment_recent_t *r = &seg->recent[(first + i) % FR_SEGMENT_RECENT];
+        if (fr_batch_last_offset(&r->h) >= offset) {
+            *position = r->position;
+            *h = r->h;
+            return 0;
+        }
+    }
+    return FR_ERR_NOT_FOUND;
+}
 
 void fr_segment_track_batch(fr_segment_t *seg, int64_t position, const fr_batch_header_t *h,
                             int64_t index_interval_bytes) {
@@ -142,6 +178,7 @@ void fr_segment_track_batch(fr_segment_t *seg, int64_t position, const fr_batch_
     seg->bytes_since_index += fr_batch_size(h);
     seg->next_offset = last + 1;
     seg->size = position + fr_batch_size(h);
+    remember_recent(seg, position, h);
 }
 
 void fr_segment_reset(fr_segment_t *seg) {
@@ -152,11 +189,13 @@ void fr_segment_reset(fr_segment_t *seg) {
     seg->max_timestamp = -1;
     seg->offset_of_max_timestamp = -1;
     seg->bytes_since_index = 0;
+    forget_recent(seg);
 }
 
 void fr_segment_seal(fr_segment_t *seg) {
     if (seg->max_timestamp >= 0)
         fr_time_index_maybe_append(&seg->tindex, seg->max_timestamp, seg->offset_of_max_timestamp, 1);
+    forget_recent(seg);
 }
 
 static int write_index_file(int dirfd, int64_t base, const char *suffix, const void *idx, int is_time) {
@@ -254,6 +293,8 @@ static int scan_offset(const fr_segment_t *seg, const char *dir, int64_t start, 
 
 int fr_segment_find(const fr_segment_t *seg, const char *dir, int64_t offset, int64_t *position,
                     fr_batch_header_t *h) {
+    if (find_recent(seg, offset, position, h) == 0)
+        return 0;
     int64_t eoff, epos;
     long entry = fr_offset_index_lookup(&seg->oindex, offset, &eoff, &epos);
     int rc = scan_offset(seg, dir, epos, entry, eoff, offset, position, h);

@@ -54,8 +54,20 @@ typedef struct fr_segment {
     fr_segfile_t *log;          /* the .log file (O_RDWR) */
     fr_offset_index_t oindex;
     fr_time_index_t tindex;
+    /* The last batches appended (a ring, oldest at recent_next - recent_len):
+     * consumers at the tail fetch from these, and finding them here saves the
+     * header reads an index lookup needs.  Allocated at the first append,
+     * freed at the seal: only segments written by this process carry one. */
+    struct fr_segment_recent *recent;
+    unsigned recent_len, recent_next;
     char name[FR_SEGMENT_FILENAME_MAX]; /* "<base>.log", for messages */
 } fr_segment_t;
+
+enum { FR_SEGMENT_RECENT = 64 };
+typedef struct fr_segment_recent {
+    int64_t position;
+    fr_batch_header_t h;
+} fr_segment_recent_t;
 
 /* "<20-digit base><suffix>" into buf (FR_SEGMENT_FILENAME_MAX bytes). */
 void fr_segment_filename(char *buf, int64_t base_offset, const char *suffix);
@@ -85,7 +97,8 @@ void fr_segment_track_batch(fr_segment_t *seg, int64_t position, const fr_batch_
                             int64_t index_interval_bytes);
 /* Forgets all batches: empty indexes, size 0 (the file is not touched). */
 void fr_segment_reset(fr_segment_t *seg);
-/* Adds the final time index entry (the segment's max timestamp), at the roll. */
+/* Adds the final time index entry (the segment's max timestamp), at the roll,
+ * and drops the ring of recent batches (no longer the tail). */
 void fr_segment_seal(fr_segment_t *seg);
 /* Writes both index files (creating them) and marks them unsynced.  On failure
  * (errno kept) both files are removed, so that open rebuilds them rather than
@@ -102,8 +115,9 @@ int fr_segment_read_header(const fr_segment_t *seg, int64_t position, fr_batch_h
 
 /*
  * Finds the first batch whose last offset is >= offset (the batch holding it,
- * or the next one after a gap): its position and header.  Starts at the
- * offset index entry and scans headers forward.  FR_ERR_NOT_FOUND when the
+ * or the next one after a gap): its position and header.  Recent batches
+ * come from memory; otherwise it starts at the offset index entry and scans
+ * headers forward.  FR_ERR_NOT_FOUND when the
  * segment has none; FR_ERR_CORRUPT when the file disagrees with the segment.
  */
 int fr_segment_find(const fr_segment_t *seg, const char *dir, int64_t offset, int64_t *position,
