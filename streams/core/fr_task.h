@@ -84,6 +84,10 @@ typedef struct fr_task_io {
     void *ctx;
     int (*send)(void *ctx, const char *topic, int32_t partition, fr_slice_t key, fr_slice_t value, int64_t timestamp,
                 const fr_header_t *headers, size_t nheaders);
+    /* Partition count of a topic, for user partitioners (Produced /
+     * Repartitioned): < 1 when unknown, and the record then goes with
+     * partition -1.  May be NULL (same effect). */
+    int32_t (*partition_count)(void *ctx, const char *topic);
 } fr_task_io_t;
 
 typedef struct fr_task_opts {
@@ -108,8 +112,12 @@ const fr_task_changelog_t *fr_task_changelogs(fr_task_t *task, size_t *n);
 int fr_task_restore(fr_task_t *task, const fr_record_in_t *changelog_record);
 
 /* Runs one input record through the sub-topology.  Stream time advances to
- * the record's timestamp; stream-time punctuators due by then fire first.
- * Late records (beyond a window's grace) are dropped and counted. */
+ * the record's timestamp; stream-time punctuators due by then fire right
+ * after the record (Kafka's order: process, then punctuate).
+ * Late records (beyond a window's grace) are dropped and counted.  A record
+ * that cannot be deserialized is FR_ERR_PARSE (logged with topic, partition
+ * and offset), or is skipped and counted with
+ * default.deserialization.exception.handler=LogAndContinueExceptionHandler. */
 int fr_task_process(fr_task_t *task, const fr_record_in_t *rec);
 /* Fires wall-clock punctuators due at now_ms. */
 int fr_task_punctuate_wall(fr_task_t *task, int64_t now_ms);
@@ -124,6 +132,7 @@ int fr_task_commit(fr_task_t *task, const fr_store_offset_t *changelog_offsets, 
 typedef struct fr_task_metrics {
     int64_t processed;
     int64_t dropped_late;   /* records past a window's grace period */
+    int64_t dropped;        /* records skipped: null keys into aggregations, bad bytes (log-and-continue), invalid timestamps */
     int64_t stream_time;
 } fr_task_metrics_t;
 void fr_task_metrics(const fr_task_t *task, fr_task_metrics_t *m);
