@@ -244,7 +244,6 @@ typedef struct fr_materialized {
     const char *name;                          /* store name (queryable), else generated */
     const fr_serde_t *key_serde, *value_serde; /* value_serde is required by aggregate() */
     int logging_disabled;                      /* no changelog topic */
-    int caching_disabled;                      /* forward every update even with a cache budget */
 } fr_materialized_t;
 
 typedef struct fr_repartitioned {
