@@ -294,6 +294,10 @@ static int flush_store(fr_store_t *s) {
         free(e);
         e = next;
     }
+    /* The keys not reported are gone from the cache: committing now would
+     * store data that the changelog never saw. */
+    if (rc)
+        store_poison(s->env, rc);
     return rc;
 }
 

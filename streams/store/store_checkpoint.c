@@ -47,6 +47,21 @@ static size_t offset_key(uint8_t *out, const char *topic, int32_t partition) {
     return n + 6;
 }
 
+/* The map cannot grow while other threads may hold snapshots (LMDB remaps
+ * it), and a full map fails the whole transaction: say so early, once. */
+static void warn_if_nearly_full(fr_store_env_t *env) {
+    MDB_envinfo info;
+    MDB_stat st;
+    if (env->warned_full || mdb_env_info(env->mdb, &info) || mdb_env_stat(env->mdb, &st))
+        return;
+    size_t used = (info.me_last_pgno + 1) * (size_t)st.ms_psize;
+    if (used / 8 * 10 > info.me_mapsize) {
+        fr_warn(FR_STORE_COMPONENT, "%s: the LMDB map is %zu%% full (%zu of %zu bytes); raise map_size", env->dir,
+                used * 100 / info.me_mapsize, used, info.me_mapsize);
+        env->warned_full = 1;
+    }
+}
+
 int fr_store_env_commit(fr_store_env_t *env, const fr_store_offset_t *offsets, size_t n) {
     int rc = store_env_ok(env);
     if (rc)
@@ -72,6 +87,7 @@ int fr_store_env_commit(fr_store_env_t *env, const fr_store_offset_t *offsets, s
     }
     if ((rc = store_txn_cycle(env)))
         return rc;
+    warn_if_nearly_full(env);
     return store_checkpoint_write(env);
 }
 

@@ -88,6 +88,7 @@ struct fr_store_env {
     int flushing;         /* inside fr_store_env_flush (listeners run) */
     int failed;           /* the first fatal error; 0 while healthy */
     int lock_fd;          /* holds the flock on <dir>/.lock */
+    int warned_full;      /* the map-nearly-full warning was logged */
     fr_store_t **stores;  /* max_stores slots, in open order */
     size_t nstores;       /* written under mu: snapshots read it from other threads */
     fr_store_iter_t *iters; /* live iterators on txn */

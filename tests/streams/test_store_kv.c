@@ -464,6 +464,46 @@ FR_TEST(test_iterator_ended_by_commit) {
     tmp_dir_remove(tmp);
 }
 
+/* Deletes and grows values under an open iterator (LMDB keeps the write
+ * transaction's cursors in place across its writes). */
+FR_TEST(test_write_while_iterating) {
+    char *tmp = tmp_dir_make(), dir[512], key[16];
+    task_dir(dir, sizeof(dir), tmp);
+    fr_store_env_t *env = open_env(dir, 0);
+    fr_kvstore_t *kv = open_kv(env, "kv", NULL);
+    enum { N = 500 };
+    for (int i = 0; i < N; i++) {
+        snprintf(key, sizeof(key), "k-%03d", i);
+        FR_CHECK_EQ_INT(fr_kvstore_put(kv, fr_slice_from_cstr(key), SL("v"), 0), 0);
+    }
+    static char wide[300];
+    memset(wide, 'w', sizeof(wide));
+    fr_store_iter_t *it = NULL;
+    FR_CHECK_EQ_INT(fr_kvstore_range(kv, FR_SLICE_NULL, FR_SLICE_NULL, &it), 0);
+    fr_store_entry_t e;
+    int visited = 0, out_of_order = 0, rc;
+    while ((rc = fr_store_iter_next(it, &e)) == 1) {
+        /* The slices die with the next write: take the key first. */
+        int i = atoi((const char *)e.key.ptr + 2);
+        out_of_order += i != visited++;
+        snprintf(key, sizeof(key), "k-%03d", i);
+        if (i % 2 == 0)
+            FR_CHECK_EQ_INT(fr_kvstore_delete(kv, fr_slice_from_cstr(key), 0), 0);
+        else
+            FR_CHECK_EQ_INT(fr_kvstore_put(kv, fr_slice_from_cstr(key), (fr_slice_t){(const uint8_t *)wide, 300}, 0), 0);
+    }
+    FR_CHECK_EQ_INT(rc, 0);
+    fr_store_iter_close(it);
+    FR_CHECK_EQ_INT(visited, N);
+    FR_CHECK_EQ_INT(out_of_order, 0);
+    FR_CHECK_EQ_INT(fr_kvstore_approximate_count(kv), N / 2);
+    fr_slice_t v;
+    FR_CHECK_EQ_INT(fr_kvstore_get(kv, SL("k-499"), &v), 0);
+    FR_CHECK(slice_is(v, wide, 300));
+    fr_store_env_close(env);
+    tmp_dir_remove(tmp);
+}
+
 int main(void) {
     FR_RUN(test_put_get_overwrite_delete);
     FR_RUN(test_range_bounds_and_byte_order);
@@ -478,5 +518,6 @@ int main(void) {
     FR_RUN(test_listener_writes_other_store);
     FR_RUN(test_listener_error_poisons);
     FR_RUN(test_iterator_ended_by_commit);
+    FR_RUN(test_write_while_iterating);
     return fr_test_done();
 }

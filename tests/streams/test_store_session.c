@@ -161,9 +161,39 @@ FR_TEST(test_retention) {
     tmp_dir_remove(tmp);
 }
 
+/* A session merge: remove each session as find() reports it. */
+FR_TEST(test_remove_while_finding) {
+    char *tmp = tmp_dir_make(), dir[512], got[512];
+    task_dir(dir, sizeof(dir), tmp);
+    fr_store_env_t *env = open_env(dir, 0);
+    fr_sessstore_t *s = open_sess(env, 1 << 30, NULL);
+    for (int64_t t = 0; t < 100; t += 10)
+        FR_CHECK_EQ_INT(fr_sessstore_put(s, SL("u"), t, t + 5, SL("v"), t), 0);
+    fr_store_iter_t *it = NULL;
+    FR_CHECK_EQ_INT(fr_sessstore_find(s, SL("u"), 25, 70, &it), 0);
+    fr_store_entry_t e;
+    int n = 0, rc;
+    int64_t sum = 0;
+    while ((rc = fr_store_iter_next(it, &e)) == 1) {
+        int64_t start = e.start, end = e.end;
+        n++;
+        sum += start;
+        FR_CHECK_EQ_INT(fr_sessstore_remove(s, SL("u"), start, end, 0), 0);
+    }
+    FR_CHECK_EQ_INT(rc, 0);
+    fr_store_iter_close(it);
+    FR_CHECK_EQ_INT(n, 6); /* ends >= 25 and starts <= 70: starts 20..70 */
+    FR_CHECK_EQ_INT(sum, 20 + 30 + 40 + 50 + 60 + 70);
+    find(s, SL("u"), 0, INT64_MAX, got, sizeof(got));
+    FR_CHECK_EQ_STR(got, "[0,5]=v,[10,15]=v,[80,85]=v,[90,95]=v");
+    fr_store_env_close(env);
+    tmp_dir_remove(tmp);
+}
+
 int main(void) {
     FR_RUN(test_find_merge_candidates);
     FR_RUN(test_remove_and_changelog_layout);
     FR_RUN(test_retention);
+    FR_RUN(test_remove_while_finding);
     return fr_test_done();
 }
