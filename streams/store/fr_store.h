@@ -19,7 +19,11 @@
  * (Kafka's cache flush listener, which dedups KTable updates).  With a cache
  * budget of 0 bytes the listener runs on every put instead (no dedup).  When
  * the changed keys of an environment exceed the budget, the environment
- * flushes early (Kafka's eviction), so memory stays bounded.
+ * flushes early (Kafka's eviction), so memory stays bounded.  Listeners may
+ * therefore run inside any put, and inside a window/session advance (which
+ * flushes before it drops a changed window, so its last update still goes
+ * downstream); a flush reached from inside a listener is a no-op, and the
+ * running flush picks up what the listeners changed.
  *
  * Commit protocol (at-least-once; exactly-once later puts a transaction around
  * the same steps):
@@ -64,7 +68,10 @@
  * transaction, and fr_store_iter_next() then returns FR_ERR_CLOSED (close
  * them anyway to free them).
  * Errors: 0 on success, FR_ERR_NOT_FOUND for a missing key, FR_ERR_INVALID_ARG,
- * FR_ERR_IO / FR_ERR_CORRUPT / FR_ERR_NOMEM from LMDB (logged with the path).
+ * FR_ERR_IO / FR_ERR_CORRUPT / FR_ERR_NOMEM (map full) / FR_ERR_CONFIG (more
+ * stores than max_stores) from LMDB, FR_ERR_LOCKED, FR_ERR_EXISTS (a store
+ * opened twice), FR_ERR_CLOSED (an iterator past its commit); all but
+ * NOT_FOUND are logged with the path.
  */
 #ifndef FR_STORE_H
 #define FR_STORE_H
@@ -83,7 +90,7 @@ typedef struct fr_store_snapshot fr_store_snapshot_t;
 
 typedef struct fr_store_env_opts {
     size_t map_size;         /* LMDB map size (sparse file); 0 = 1 GiB */
-    unsigned max_stores;     /* named databases; 0 = 64 */
+    unsigned max_stores;     /* stores (each also names an LMDB database, window/session stores two); 0 = 64 */
     size_t cache_max_bytes;  /* record-cache budget for the environment (cache.max.bytes.buffering share); 0 = no dedup.
                               * A changed key costs its key and old-value bytes plus ~64 bytes of bookkeeping. */
 } fr_store_env_opts_t;
@@ -165,7 +172,8 @@ int fr_winstore_put(fr_winstore_t *s, fr_slice_t key, int64_t window_start, fr_s
 int fr_winstore_get(fr_winstore_t *s, fr_slice_t key, int64_t window_start, fr_slice_t *value);
 /* One key's windows starting in [time_from, time_to], ascending by start. */
 int fr_winstore_fetch(fr_winstore_t *s, fr_slice_t key, int64_t time_from, int64_t time_to, fr_store_iter_t **out);
-/* Every key's windows starting in [time_from, time_to]. */
+/* Every key's windows starting in [time_from, time_to], ascending by start
+ * (then by key bytes), read through the store's time index. */
 int fr_winstore_fetch_all(fr_winstore_t *s, int64_t time_from, int64_t time_to, fr_store_iter_t **out);
 /* Advance observed stream time; drops (without changelog records) expired windows. */
 int fr_winstore_advance(fr_winstore_t *s, int64_t stream_time);
