@@ -54,8 +54,8 @@ static void set_state_locked(fr_streams_t *app, fr_streams_state_t s) {
 
 /* Under app->lock: the instance state that the thread states imply. */
 static void recompute_locked(fr_streams_t *app) {
-    if (app->state != FR_STREAMS_REBALANCING && app->state != FR_STREAMS_RUNNING)
-        return; /* CREATED, or shutting down / stopped: threads no longer drive it */
+    if ((app->state != FR_STREAMS_REBALANCING && app->state != FR_STREAMS_RUNNING) || app->error)
+        return; /* CREATED, failing, or shutting down / stopped: threads no longer drive it */
     int rebalancing = 0;
     for (int i = 0; i < app->nthreads; i++) {
         rt_thread_state_t ts = app->threads[i].state;

@@ -268,7 +268,11 @@ rd_kafka_conf_t *rt_config_client(const rt_config_t *c, rt_role_t role, const ch
     case RT_ROLE_RESTORE:
         if (!rc)
             rc = conf_set_all(conf, c->restore, c->nrestore, err, errlen);
-        /* Forced: no group (assign only); EOF events tell where the changelog ends. */
+        /* Forced: assign only, never a group member and never a commit
+         * (librdkafka wants a group.id even for assign: the client id is
+         * unique and joins nothing); EOF events tell where the changelog ends. */
+        if (!rc)
+            rc = conf_set(conf, "group.id", client_id, err, errlen);
         if (!rc)
             rc = conf_set(conf, "enable.auto.commit", "false", err, errlen);
         if (!rc)

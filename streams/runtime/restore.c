@@ -88,8 +88,8 @@ static int collect(rt_thread_t *th, restore_part_t *parts, size_t *nparts) {
                     rd_kafka_query_watermark_offsets(th->restore_consumer, t->cl[c].topic, t->cl[c].partition, &lo,
                                                      &hi, 10000);
                 if (e) {
-                    fr_error(RT_LOG, "stream-thread [%s] watermarks of %s [%d]: %s", th->name, t->cl[c].topic,
-                             t->cl[c].partition, rd_kafka_err2str(e));
+                    rt_thread_fail(th, FR_ERR_UNKNOWN_TOPIC_OR_PARTITION, "restoration: watermarks of %s [%d]: %s",
+                                   t->cl[c].topic, t->cl[c].partition, rd_kafka_err2str(e));
                     return FR_ERR_UNKNOWN_TOPIC_OR_PARTITION;
                 }
                 if (t->cl[c].restore_from > hi) {
@@ -101,11 +101,12 @@ static int collect(rt_thread_t *th, restore_part_t *parts, size_t *nparts) {
             if (!wipe)
                 break;
             n = first;
-            if (attempt == 1)
-                return FR_ERR_CORRUPT;
-            int rc = wipe_task(th, t);
-            if (rc)
+            int rc = attempt == 1 ? FR_ERR_CORRUPT : wipe_task(th, t);
+            if (rc) {
+                rt_thread_fail(th, rc, "restoration: task %zu_%d: cannot wipe a store that is ahead of its changelog: %s",
+                               t->sub, t->partition, fr_err_str(rc));
                 return rc;
+            }
         }
     }
     *nparts = n;
@@ -138,8 +139,8 @@ int rt_restore_tasks(rt_thread_t *th) {
     if (!rc && remaining) {
         rd_kafka_resp_err_t e = rd_kafka_assign(th->restore_consumer, l);
         if (e) {
-            fr_error(RT_LOG, "stream-thread [%s] restore consumer assign: %s", th->name, rd_kafka_err2str(e));
             rc = FR_ERR_UNKNOWN_SERVER_ERROR;
+            rt_thread_fail(th, rc, "restoration: restore consumer assign: %s", rd_kafka_err2str(e));
         }
     }
     int64_t last_progress = rt_now_ms();
@@ -151,9 +152,8 @@ int rt_restore_tasks(rt_thread_t *th) {
         rd_kafka_message_t *m = rd_kafka_consumer_poll(th->restore_consumer, 100);
         if (!m) {
             if (rt_now_ms() - last_progress > RT_RESTORE_STALL_MS) {
-                fr_error(RT_LOG, "stream-thread [%s] restoration made no progress for %d s", th->name,
-                         RT_RESTORE_STALL_MS / 1000);
                 rc = FR_ERR_REQUEST_TIMED_OUT;
+                rt_thread_fail(th, rc, "restoration made no progress for %d s", RT_RESTORE_STALL_MS / 1000);
             }
             continue;
         }
@@ -178,8 +178,8 @@ int rt_restore_tasks(rt_thread_t *th) {
             };
             rc = fr_task_restore(p->task->task, &rec);
             if (rc)
-                fr_error(RT_LOG, "stream-thread [%s] restoring %s [%d] offset %lld: %s", th->name, c->topic,
-                         c->partition, (long long)m->offset, fr_err_str(rc));
+                rt_thread_fail(th, rc, "restoring %s [%d] offset %lld: %s", c->topic, c->partition,
+                               (long long)m->offset, fr_err_str(rc));
             p->restored++;
             if (m->offset + 1 >= p->end) {
                 p->done = 1;
@@ -213,8 +213,8 @@ int rt_restore_tasks(rt_thread_t *th) {
             offs[c] = (fr_store_offset_t){t->cl[c].topic, t->cl[c].partition, t->cl_next[c]};
         }
         if ((rc = fr_task_commit(t->task, offs, t->ncl)) != 0)
-            fr_error(RT_LOG, "stream-thread [%s] task %zu_%d: commit after restoration: %s", th->name, t->sub,
-                     t->partition, fr_err_str(rc));
+            rt_thread_fail(th, rc, "task %zu_%d: commit after restoration: %s", t->sub, t->partition,
+                           fr_err_str(rc));
         else if (restored)
             fr_info(RT_LOG, "stream-thread [%s] task %zu_%d restored %lld records", th->name, t->sub, t->partition,
                     (long long)restored);

@@ -60,7 +60,7 @@ static void rebalance_cb(rd_kafka_t *rk, rd_kafka_resp_err_t err, rd_kafka_topic
         if (rc || rt_app_stopping(th->app)) {
             /* Not processing: leave the partitions unconsumed; the loop ends. */
             if (rc && rc != FR_ERR_CLOSED && !th->fatal)
-                rt_thread_fail(th, rc, "task creation or restoration failed: %s", fr_err_str(rc));
+                rt_thread_fail(th, rc, "creating tasks for the assignment failed: %s", fr_err_str(rc));
             rd_kafka_assign(rk, NULL);
             return;
         }

@@ -1,0 +1,139 @@
+#!/usr/bin/env python3
+"""The streams runtime (fr_streams_t) against a real broker, with a
+processor-API topology: streams_testapp passthrough copies every record to
+the output topic and counts records per key in the store "seen".
+
+  - start-up errors: a missing source topic and processing.guarantee=
+    exactly_once_v2 fail with clear messages (and exit 1, not a crash);
+  - states: REBALANCING -> RUNNING, and PENDING_SHUTDOWN -> NOT_RUNNING on a
+    clean close (SIGTERM handled by the application's main thread);
+  - two stream threads split the tasks; every record reaches the output
+    exactly once when nothing crashes;
+  - the changelog topic is created compacted and holds the store's content;
+  - interactive queries answer from the store; after state.dir is deleted
+    the store is restored from the changelog and queries give the same
+    answers, and processing continues from there.
+"""
+import collections
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "streams", "apps"))
+from harness import Broker, run_tests  # noqa: E402
+import streams_helpers as sh  # noqa: E402
+
+FAST = {"group.initial.rebalance.delay.ms": "0", "offsets.topic.num.partitions": "3"}
+
+
+def run_app_expecting_failure(b, tmp, *extra):
+    app = sh.require_testapp()
+    cmd = [app, "passthrough", "--bootstrap", b.bootstrap, "--app-id", "bad-app", "--input", "no-such-topic",
+           "--output", "out", "--state-dir", os.path.join(tmp, "state")]
+    for kv in extra:
+        cmd += ["--set", kv]
+    p = subprocess.run(cmd, capture_output=True, text=True, timeout=60, stdin=subprocess.DEVNULL,
+                       env=dict(os.environ, **sh.SAN_ENV))
+    assert "Sanitizer" not in p.stderr and "runtime error:" not in p.stderr, p.stderr
+    return p
+
+
+def test_startup_errors():
+    tmp = tempfile.mkdtemp(prefix="freshet-rt-")
+    try:
+        with Broker(FAST) as b:
+            p = run_app_expecting_failure(b, tmp)
+            assert p.returncode == 1, (p.returncode, p.stderr)
+            assert "source topic no-such-topic is missing" in p.stderr, p.stderr
+            p = run_app_expecting_failure(b, tmp, "processing.guarantee=exactly_once_v2")
+            assert p.returncode in (1, 2), (p.returncode, p.stderr)
+            assert "exactly_once_v2" in p.stderr and "transactions" in p.stderr, p.stderr
+            p = run_app_expecting_failure(b, tmp, "no.such.setting=1")
+            assert p.returncode in (1, 2) and "no.such.setting" in p.stderr, p.stderr
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+def wait_seen(app, keys, expected, timeout=60):
+    def check():
+        wrong = []
+        for k in keys:
+            got = app.get("seen", k)
+            if got != ("VALUE", expected):
+                wrong.append((k, got))
+        return not wrong, wrong[:5]
+    sh.wait_until(check, timeout, "store 'seen' to hold %d for every key" % expected, interval=0.5)
+
+
+def test_passthrough_threads_iq_and_restore():
+    tmp = tempfile.mkdtemp(prefix="freshet-rt-")
+    state = os.path.join(tmp, "state")
+    apps = []
+    try:
+        with Broker(FAST) as b:
+            app_id = "passthrough"
+            sh.create_topics(b.bootstrap, {"pt-input": 6, "pt-output": 6})
+            keys = ["k%03d" % i for i in range(300)]
+
+            def start():
+                a = sh.StreamsApp("passthrough", b.bootstrap, app_id, "pt-input", "pt-output", state, threads=2,
+                                  commit_ms=200, log_dir=tmp, name="app%d" % len(apps))
+                apps.append(a)
+                return a.start()
+
+            a = start()
+            a.wait_state("RUNNING", 60)
+            assert a.states[0] == "REBALANCING", a.states
+            log = a.read_log()
+            for th in (1, 2):
+                assert "passthrough-StreamThread-%d] created task" % th in log, "thread %d got no task:\n%s" % (
+                    th, log[-5000:])
+
+            records = [(k, "%s-v%d" % (k, i)) for i in range(10) for k in keys]
+            sh.produce(b.bootstrap, "pt-input", records)
+            wait_seen(a, keys, 10)
+
+            out = sh.read_all(b.bootstrap, "pt-output")
+            got = collections.Counter((k.decode(), v.decode()) for _, _, k, v in out)
+            assert got == collections.Counter(records), "output differs: %d records, want %d" % (
+                len(out), len(records))
+            assert a.get("seen", "nope") == ("MISSING", None)
+            assert a.get("no-such-store", "k000") == ("ERROR", "INVALID_ARG")
+
+            changelog = "%s-seen-changelog" % app_id
+            assert sh.list_topics(b.bootstrap).get(changelog) == 6
+            assert sh.topic_configs(b.bootstrap, changelog).get("cleanup.policy") == "compact"
+            assert sh.latest_longs(b.bootstrap, changelog) == {k: 10 for k in keys}
+
+            a.stop()
+            for s in ("PENDING_SHUTDOWN", "NOT_RUNNING"):
+                assert s in a.states, a.states
+
+            # state.dir deleted: the store comes back from the changelog.
+            shutil.rmtree(state)
+            a = start()
+            a.wait_state("RUNNING", 60)
+            assert "restoring task 0_" in a.read_log(), a.tail()
+            wait_seen(a, keys, 10, timeout=10)
+            sh.produce(b.bootstrap, "pt-input", [(k, "again") for k in keys])
+            wait_seen(a, keys, 11)
+            a.stop()
+
+            # Restart with the state kept: nothing to restore past the checkpoint.
+            a = start()
+            a.wait_state("RUNNING", 60)
+            wait_seen(a, keys, 11, timeout=10)
+            a.stop()
+    finally:
+        for x in apps:
+            x.ensure_dead()
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    sh.require_testapp()
+    run_tests([test_startup_errors, test_passthrough_threads_iq_and_restore])

@@ -1,0 +1,299 @@
+/*
+ * streams_testapp — runs one of two topologies with the streams runtime, for
+ * the integration tests (tests/integration/test_streams_*.py).
+ *
+ *   streams_testapp wordcount   --bootstrap B --app-id A --input IN --output OUT --state-dir D [options]
+ *   streams_testapp passthrough ...same...
+ *
+ * wordcount:   Kafka's WordCountDemo: lines → lowercase words → groupBy(word)
+ *              → count (store "counts") → OUT (string word, 8-byte big-endian long).
+ * passthrough: processor API: every record goes to OUT unchanged, and a
+ *              processor counts records per key in store "seen" (long values).
+ *
+ * Options: --threads N, --commit-ms N, --set key=value (any config key,
+ * repeatable).
+ *
+ * Protocol on stdin/stdout (one line each), so a test can drive it:
+ *   stdout "STATE <new> <old>"                on every state change
+ *   stdin  "get <store> <key>"  → "VALUE <key> <long>" | "MISSING <key>" | "ERROR <key> <code name>"
+ *   stdin  "state"              → "STATE <current>"
+ *   stdin  "quit" or EOF, or SIGTERM/SIGINT → clean close, exit 0 (1 if the app ended in ERROR)
+ * The signal handler only sets a flag; the main thread closes the app.
+ */
+#include <ctype.h>
+#include <errno.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "fr_err.h"
+#include "fr_logging.h"
+#include "freshet/streams.h"
+#include "freshet/streams_app.h"
+
+static volatile sig_atomic_t g_stop;
+
+static void on_signal(int sig) {
+    (void)sig;
+    g_stop = 1;
+}
+
+static void on_state(void *ctx, fr_streams_state_t s, fr_streams_state_t old) {
+    (void)ctx;
+    printf("STATE %s %s\n", fr_streams_state_name(s), fr_streams_state_name(old));
+    fflush(stdout);
+}
+
+/* ---- wordcount ---- */
+
+static int split_words(void *ctx, const fr_datum_t *key, const fr_datum_t *value, fr_emitter_t *emit) {
+    (void)ctx;
+    (void)key;
+    if (value->is_null)
+        return 0;
+    const char *p = value->ptr, *end = value->ptr + value->len;
+    while (p < end) {
+        while (p < end && !isalnum((unsigned char)*p))
+            p++;
+        const char *w = p;
+        while (p < end && isalnum((unsigned char)*p))
+            p++;
+        if (p > w) {
+            char *lw = fr_scratch_strndup(fr_emitter_scratch(emit), w, (size_t)(p - w));
+            if (!lw)
+                return FR_ERR_NOMEM;
+            for (char *c = lw; *c; c++)
+                *c = (char)tolower((unsigned char)*c);
+            fr_datum_t d = fr_datum_strn(lw, (size_t)(p - w));
+            int rc = fr_emit(emit, NULL, &d);
+            if (rc)
+                return rc;
+        }
+    }
+    return 0;
+}
+
+static int word_as_key(void *ctx, const fr_datum_t *key, const fr_datum_t *value, fr_datum_t *out_key,
+                       fr_scratch_t *scratch) {
+    (void)ctx;
+    (void)key;
+    (void)scratch;
+    *out_key = *value;
+    return 0;
+}
+
+static int build_wordcount(fr_builder_t *b, const char *in, const char *out) {
+    fr_consumed_t consumed = {.key_serde = fr_serde_string(), .value_serde = fr_serde_string()};
+    fr_kstream_t *lines = fr_builder_stream(b, in, &consumed);
+    fr_kstream_t *words = fr_kstream_flat_map_values(lines, split_words, NULL, fr_serde_string(), NULL);
+    fr_grouped_t grouped = {.name = "words", .key_serde = fr_serde_string(), .value_serde = fr_serde_string()};
+    fr_kgrouped_stream_t *g = fr_kstream_group_by(words, word_as_key, NULL, fr_serde_string(), &grouped);
+    fr_materialized_t m = {.name = "counts", .key_serde = fr_serde_string(), .value_serde = fr_serde_int64()};
+    fr_ktable_t *counts = fr_kgrouped_stream_count(g, &m);
+    fr_produced_t produced = {.key_serde = fr_serde_string(), .value_serde = fr_serde_int64()};
+    return fr_kstream_to(fr_ktable_to_stream(counts, NULL), out, &produced);
+}
+
+/* ---- passthrough (processor API) ---- */
+
+static int seen_init(void *ctx, fr_processor_context_t *pc, void **state) {
+    (void)ctx;
+    *state = fr_pctx_kv(pc, "seen");
+    return *state ? 0 : FR_ERR_NOT_FOUND;
+}
+
+static int seen_process(void *state, fr_processor_context_t *pc, const fr_datum_t *key, const fr_datum_t *value) {
+    fr_kv_t *kv = state;
+    if (!key->is_null) {
+        fr_datum_t cur;
+        int64_t n = 0;
+        int rc = fr_kv_get(kv, key, &cur);
+        if (rc == 0)
+            n = cur.i64;
+        else if (rc != FR_ERR_NOT_FOUND)
+            return rc;
+        fr_datum_t next = fr_datum_i64(n + 1);
+        if ((rc = fr_kv_put(kv, key, &next)) != 0)
+            return rc;
+    }
+    return fr_pctx_forward(pc, key, value);
+}
+
+static int build_passthrough(fr_builder_t *b, const char *in, const char *out) {
+    fr_materialized_t store = {.name = "seen", .key_serde = fr_serde_bytes(), .value_serde = fr_serde_int64()};
+    if (fr_builder_add_kv_store(b, &store) != 0)
+        return -1;
+    fr_consumed_t consumed = {.key_serde = fr_serde_bytes(), .value_serde = fr_serde_bytes()};
+    fr_kstream_t *s = fr_builder_stream(b, in, &consumed);
+    fr_processor_supplier_t sup = {.init = seen_init, .process = seen_process};
+    const char *stores[] = {"seen"};
+    fr_kstream_t *p = fr_kstream_process(s, &sup, stores, 1, NULL, NULL, "seen-counter");
+    return fr_kstream_to(p, out, NULL);
+}
+
+/* ---- the stdin protocol ---- */
+
+static void do_get(fr_streams_t *app, const char *store, const char *key) {
+    void *v;
+    size_t len;
+    int rc = fr_streams_store_get(app, store, key, strlen(key), &v, &len);
+    if (rc == FR_ERR_NOT_FOUND)
+        printf("MISSING %s\n", key);
+    else if (rc)
+        printf("ERROR %s %s\n", key, fr_err_name(rc));
+    else {
+        int64_t n = 0;
+        if (len == 8) {
+            const unsigned char *p = v;
+            for (int i = 0; i < 8; i++)
+                n = (int64_t)(((uint64_t)n << 8) | p[i]);
+        }
+        printf("VALUE %s %lld\n", key, (long long)n);
+        free(v);
+    }
+    fflush(stdout);
+}
+
+/* Reads and runs complete lines from stdin; returns 1 on quit/EOF. */
+static int serve_stdin(fr_streams_t *app, char *buf, size_t cap, size_t *used) {
+    ssize_t n = read(0, buf + *used, cap - 1 - *used);
+    if (n <= 0)
+        return n == 0 || (errno != EINTR && errno != EAGAIN);
+    *used += (size_t)n;
+    buf[*used] = '\0';
+    char *line = buf, *nl;
+    int quit = 0;
+    while ((nl = strchr(line, '\n')) != NULL) {
+        *nl = '\0';
+        char store[256], key[512];
+        if (strcmp(line, "quit") == 0)
+            quit = 1;
+        else if (strcmp(line, "state") == 0) {
+            printf("STATE %s\n", fr_streams_state_name(fr_streams_state(app)));
+            fflush(stdout);
+        } else if (sscanf(line, "get %255s %511s", store, key) == 2)
+            do_get(app, store, key);
+        line = nl + 1;
+    }
+    *used = strlen(line);
+    memmove(buf, line, *used + 1);
+    if (*used >= cap - 1)
+        *used = 0; /* an overlong line: drop it */
+    return quit;
+}
+
+static int usage(void) {
+    fprintf(stderr, "usage: streams_testapp wordcount|passthrough --bootstrap B --app-id A --input IN --output OUT "
+                    "--state-dir D [--threads N] [--commit-ms N] [--set key=value]...\n");
+    return 2;
+}
+
+int main(int argc, char **argv) {
+    if (argc < 2)
+        return usage();
+    const char *mode = argv[1], *in = NULL, *out = NULL;
+    char err[1024];
+    fr_logging_init_from_env();
+    fr_streams_config_t *cfg = fr_streams_config_new();
+    if (!cfg)
+        return 1;
+    for (int i = 2; i < argc; i += 2) {
+        const char *k = NULL, *v = i + 1 < argc ? argv[i + 1] : NULL;
+        char kbuf[256];
+        if (!v)
+            return usage();
+        if (strcmp(argv[i], "--bootstrap") == 0)
+            k = "bootstrap.servers";
+        else if (strcmp(argv[i], "--app-id") == 0)
+            k = "application.id";
+        else if (strcmp(argv[i], "--state-dir") == 0)
+            k = "state.dir";
+        else if (strcmp(argv[i], "--threads") == 0)
+            k = "num.stream.threads";
+        else if (strcmp(argv[i], "--commit-ms") == 0)
+            k = "commit.interval.ms";
+        else if (strcmp(argv[i], "--input") == 0)
+            in = v;
+        else if (strcmp(argv[i], "--output") == 0)
+            out = v;
+        else if (strcmp(argv[i], "--set") == 0) {
+            const char *eq = strchr(v, '=');
+            if (!eq || (size_t)(eq - v) >= sizeof(kbuf))
+                return usage();
+            memcpy(kbuf, v, (size_t)(eq - v));
+            kbuf[eq - v] = '\0';
+            k = kbuf;
+            v = eq + 1;
+        } else
+            return usage();
+        if (k && fr_streams_config_set(cfg, k, v, err, sizeof(err)) != 0) {
+            fprintf(stderr, "config %s=%s: %s\n", k, v, err);
+            return 2;
+        }
+    }
+    if (!in || !out)
+        return usage();
+    fr_builder_t *b = fr_builder_new();
+    int rc;
+    if (strcmp(mode, "wordcount") == 0)
+        rc = build_wordcount(b, in, out);
+    else if (strcmp(mode, "passthrough") == 0)
+        rc = build_passthrough(b, in, out);
+    else
+        return usage();
+    fr_topology_t *topo = NULL;
+    if (rc == 0)
+        rc = fr_builder_build(b, cfg, &topo, err, sizeof(err));
+    else {
+        const char *msg = "";
+        fr_builder_error(b, &msg);
+        snprintf(err, sizeof(err), "%s", msg ? msg : "");
+    }
+    fr_builder_free(b);
+    if (rc) {
+        fprintf(stderr, "building the topology failed: %s\n", err);
+        fr_streams_config_free(cfg);
+        return 1;
+    }
+    fr_streams_t *app = NULL;
+    rc = fr_streams_new(topo, cfg, &app, err, sizeof(err));
+    fr_streams_config_free(cfg);
+    if (rc) {
+        fprintf(stderr, "fr_streams_new: %s\n", err);
+        fr_topology_free(topo);
+        return 1;
+    }
+    fr_streams_set_state_listener(app, on_state, NULL);
+    struct sigaction sa;
+    memset(&sa, 0, sizeof(sa));
+    sa.sa_handler = on_signal;
+    sigaction(SIGTERM, &sa, NULL);
+    sigaction(SIGINT, &sa, NULL);
+    if ((rc = fr_streams_start(app, err, sizeof(err))) != 0) {
+        fprintf(stderr, "fr_streams_start: %s\n", err);
+        fr_streams_close(app);
+        fr_topology_free(topo);
+        return 1;
+    }
+    char buf[4096];
+    size_t used = 0;
+    int stdin_open = 1;
+    while (!g_stop) {
+        struct pollfd pfd = {.fd = 0, .events = POLLIN};
+        int n = stdin_open ? poll(&pfd, 1, 200) : 0;
+        if (!stdin_open)
+            usleep(200 * 1000);
+        if (n > 0 && serve_stdin(app, buf, sizeof(buf), &used))
+            break;
+        if (fr_streams_await(app, 0))
+            break; /* ERROR */
+    }
+    if (fr_streams_state(app) == FR_STREAMS_ERROR)
+        fprintf(stderr, "streams_testapp: the application failed: %s\n", fr_streams_error_message(app));
+    rc = fr_streams_close(app);
+    fr_topology_free(topo);
+    return rc ? 1 : 0;
+}
