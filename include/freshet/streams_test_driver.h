@@ -87,6 +87,7 @@ int fr_test_driver_commit(fr_test_driver_t *d);
 typedef struct fr_test_driver_metrics {
     int64_t processed; /* records run through tasks (piped and internal) */
     int64_t dropped;   /* skipped: null keys into aggregations, bad bytes with log-and-continue, bad timestamps */
+    int64_t dropped_late; /* skipped for an expired window (past its grace), once per window (Kafka's dropped-records) */
 } fr_test_driver_metrics_t;
 void fr_test_driver_metrics(const fr_test_driver_t *d, fr_test_driver_metrics_t *m);
 

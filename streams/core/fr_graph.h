@@ -77,6 +77,8 @@ struct fr_node {
     size_t sub;  /* sub-topology, set at build */
 };
 
+typedef enum fr_store_kind { FR_STORE_KV = 0, FR_STORE_WINDOW, FR_STORE_SESSION } fr_store_kind_t;
+
 typedef struct fr_store_def {
     char *name;
     const fr_serde_t *key_serde, *value_serde; /* NULL = default */
@@ -84,6 +86,16 @@ typedef struct fr_store_def {
     fr_node_t *owner;  /* its forwards go to owner's children (NULL: a processor-API store) */
     char *changelog;   /* full changelog topic, set at build (NULL when not logged) */
     size_t sub;
+    /* Window and session stores (fr_window*.c).  A window store forwards
+     * Kafka's TimeWindowedSerializer key (key ‖ start, the seq stripped); a
+     * session store its stored key (key ‖ end ‖ start).  timestamped: stored
+     * values are Kafka's ValueAndTimestamp bytes (8-byte BE timestamp ‖ value):
+     * forwards and the changelog carry the plain value with that timestamp,
+     * and restoration puts the changelog record's timestamp back in front. */
+    fr_store_kind_t kind;
+    int64_t retention_ms;
+    int retain_duplicates, timestamped;
+    const char *const *changelog_configs; /* NULL: cleanup.policy=compact */
 } fr_store_def_t;
 
 typedef struct fr_graph {
@@ -216,6 +228,10 @@ const fr_record_context_t *fr_task_record_context(const fr_task_t *t);
 void fr_task_count_dropped(fr_task_t *t);
 /* The task's handle on a store (NULL if the store is not in this task). */
 fr_kvstore_t *fr_task_kvstore(fr_task_t *t, const char *name);
+fr_winstore_t *fr_task_winstore(fr_task_t *t, const char *name);
+fr_sessstore_t *fr_task_sessstore(fr_task_t *t, const char *name);
+/* A record skipped for an expired window (Kafka's dropped-records, task metric dropped_late). */
+void fr_task_count_dropped_late(fr_task_t *t);
 const fr_topology_t *fr_task_topology(const fr_task_t *t);
 const fr_store_def_t *fr_task_store_def(const fr_task_t *t, const char *name);
 int64_t fr_task_stream_time(const fr_task_t *t);

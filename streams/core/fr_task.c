@@ -19,7 +19,9 @@
 typedef struct task_store {
     fr_task_t *t;
     fr_store_def_t *def;
-    fr_kvstore_t *kv;
+    fr_kvstore_t *kv;       /* by def->kind: one of kv, win, sess */
+    fr_winstore_t *win;
+    fr_sessstore_t *sess;
 } task_store_t;
 
 typedef struct punct {
@@ -107,6 +109,22 @@ fr_kvstore_t *fr_task_kvstore(fr_task_t *t, const char *name) {
     return NULL;
 }
 
+fr_winstore_t *fr_task_winstore(fr_task_t *t, const char *name) {
+    for (size_t i = 0; i < t->nstores; i++)
+        if (!strcmp(t->stores[i].def->name, name))
+            return t->stores[i].win;
+    return NULL;
+}
+
+fr_sessstore_t *fr_task_sessstore(fr_task_t *t, const char *name) {
+    for (size_t i = 0; i < t->nstores; i++)
+        if (!strcmp(t->stores[i].def->name, name))
+            return t->stores[i].sess;
+    return NULL;
+}
+
+void fr_task_count_dropped_late(fr_task_t *t) { t->m.dropped_late++; }
+
 const fr_store_def_t *fr_task_store_def(const fr_task_t *t, const char *name) {
     for (size_t i = 0; i < t->nstores; i++)
         if (!strcmp(t->stores[i].def->name, name))
@@ -158,11 +176,26 @@ static int punctuate(fr_task_t *t, fr_punctuation_type_t type, int64_t now) {
 
 /* ---- store listener ---- */
 
+/* A timestamped value's timestamp and plain value (see fr_store_def_t). */
+static void untimestamp(fr_slice_t *v, int64_t *ts) {
+    if (fr_slice_is_null(*v) || v->len < 8)
+        return;
+    const uint8_t *p = v->ptr;
+    uint64_t x = 0;
+    for (int i = 0; i < 8; i++)
+        x = x << 8 | p[i];
+    *ts = (int64_t)x;
+    v->ptr += 8;
+    v->len -= 8;
+}
+
 static int store_log(void *ctx, const char *store, fr_slice_t key, fr_slice_t value, int64_t ts) {
     task_store_t *s = ctx;
     if (!s->def->changelog)
         return 0;
     fr_task_t *t = s->t;
+    if (s->def->timestamped)
+        untimestamp(&value, &ts);
     return t->io.send(t->io.ctx, s->def->changelog, t->partition, key, value, ts, NULL, 0);
 }
 
@@ -171,6 +204,13 @@ static int store_forward(void *ctx, const char *store, fr_slice_t key, fr_slice_
     if (!s->def->owner)
         return 0;
     fr_task_t *t = s->t;
+    if (s->def->kind == FR_STORE_WINDOW && key.len >= 4)
+        key.len -= 4; /* the seq: downstream sees Kafka's windowed key */
+    if (s->def->timestamped) {
+        int64_t ots = ts;
+        untimestamp(&nv, &ts);
+        untimestamp(&ov, fr_slice_is_null(nv) ? &ts : &ots);
+    }
     fr_record_context_t saved = t->rc;
     t->rc.timestamp = ts;
     fr_rec_t r = {key, nv, ov, 1, ts, t->rc.headers, t->rc.nheaders};
@@ -232,7 +272,14 @@ int fr_task_open(const fr_topology_t *topo, size_t sub, int32_t partition, const
             ts->t = t;
             ts->def = s->stores[i];
             fr_store_listener_t l = {ts, store_log, store_forward};
-            if ((rc = fr_kvstore_open(t->env, ts->def->name, &l, &ts->kv)))
+            if (ts->def->kind == FR_STORE_WINDOW)
+                rc = fr_winstore_open(t->env, ts->def->name, ts->def->retention_ms, ts->def->retain_duplicates, &l,
+                                      &ts->win);
+            else if (ts->def->kind == FR_STORE_SESSION)
+                rc = fr_sessstore_open(t->env, ts->def->name, ts->def->retention_ms, &l, &ts->sess);
+            else
+                rc = fr_kvstore_open(t->env, ts->def->name, &l, &ts->kv);
+            if (rc)
                 goto fail;
             t->nstores++;
             if (ts->def->changelog) {
@@ -285,12 +332,33 @@ const fr_task_changelog_t *fr_task_changelogs(fr_task_t *t, size_t *n) {
     return t ? t->changelogs : NULL;
 }
 
+static int restore_one(fr_task_t *t, task_store_t *s, const fr_record_in_t *r) {
+    fr_slice_t v = r->value;
+    if (s->def->timestamped && !fr_slice_is_null(v)) {
+        uint8_t *b = fr_scratch_alloc(t->scratch, (size_t)v.len + 8);
+        if (!b)
+            return FR_ERR_NOMEM;
+        uint64_t x = (uint64_t)r->timestamp;
+        for (int i = 7; i >= 0; i--, x >>= 8)
+            b[i] = (uint8_t)x;
+        if (v.len)
+            memcpy(b + 8, v.ptr, (size_t)v.len);
+        v = (fr_slice_t){b, v.len + 8};
+    }
+    if (s->win)
+        return fr_winstore_restore(s->win, r->key, v);
+    if (s->sess)
+        return fr_sessstore_restore(s->sess, r->key, v);
+    return fr_kvstore_restore(s->kv, r->key, v);
+}
+
 int fr_task_restore(fr_task_t *t, const fr_record_in_t *r) {
     if (!t || !r || !r->topic)
         return FR_ERR_INVALID_ARG;
+    fr_scratch_reset(t->scratch);
     for (size_t i = 0; i < t->nstores; i++)
         if (t->stores[i].def->changelog && !strcmp(t->stores[i].def->changelog, r->topic))
-            return fr_kvstore_restore(t->stores[i].kv, r->key, r->value);
+            return restore_one(t, &t->stores[i], r);
     return FR_ERR_UNKNOWN_TOPIC_OR_PARTITION;
 }
 

@@ -137,7 +137,8 @@ int fr_topology_layout(fr_topology_t *t, char *err, size_t errlen) {
         fr_store_def_t *st = g->stores[i];
         if (st->changelog)
             t->internal[t->ninternal++] =
-                (fr_internal_topic_t){st->changelog, FR_INTERNAL_CHANGELOG, -1, st->sub, k_changelog_cfg};
+                (fr_internal_topic_t){st->changelog, FR_INTERNAL_CHANGELOG, -1, st->sub,
+                                      st->changelog_configs ? st->changelog_configs : k_changelog_cfg};
     }
     return 0;
 }

@@ -422,5 +422,6 @@ void fr_test_driver_metrics(const fr_test_driver_t *d, fr_test_driver_metrics_t 
         fr_task_metrics(d->tasks[i], &tm);
         m->processed += tm.processed;
         m->dropped += tm.dropped;
+        m->dropped_late += tm.dropped_late;
     }
 }
