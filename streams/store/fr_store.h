@@ -40,10 +40,10 @@
  * Interactive queries read from other threads through a snapshot: a read-only
  * LMDB transaction on the last committed state (fr_store_snapshot_*).
  *
- * Threads.  Everything but snapshots runs on the environment's owner thread:
- * the thread that opened it or last committed (LMDB's write lock is a mutex
- * owned by the thread that began the transaction), so a task moves to another
- * thread only between close and reopen.  A task directory is locked (flock on
+ * Threads.  Everything but snapshots runs on the environment's owner thread,
+ * the thread that opened it: LMDB's write lock is a mutex owned by the thread
+ * that began the transaction, so a task moves to another thread only between
+ * close and reopen (a commit elsewhere gets FR_ERR_INVALID_ARG).  A task directory is locked (flock on
  * `.lock`) while open: a second open, in this process or another, gets
  * FR_ERR_LOCKED instead of waiting.
  *

@@ -64,7 +64,7 @@ static void warn_if_nearly_full(fr_store_env_t *env) {
 
 int fr_store_env_commit(fr_store_env_t *env, const fr_store_offset_t *offsets, size_t n) {
     int rc = store_env_ok(env);
-    if (rc)
+    if (rc || (rc = store_check_owner(env, "commit")))
         return rc;
     if (env->flushing) {
         fr_error(FR_STORE_COMPONENT, "%s: commit from inside a flush listener", env->dir);

@@ -177,6 +177,7 @@ int fr_store_env_open(const char *dir, const fr_store_env_opts_t *opts, fr_store
         rc = store_mdb_err(env, m, NULL, "begin transaction");
         goto fail;
     }
+    env->owner = pthread_self();
     if ((m = mdb_dbi_open(env->txn, FR_STORE_META_DB, MDB_CREATE, &env->meta))) {
         rc = store_mdb_err(env, m, NULL, "open the meta database");
         goto fail;
@@ -197,6 +198,11 @@ void fr_store_env_close(fr_store_env_t *env) {
     if (!env)
         return;
     store_iters_end(env);
+    if (env->txn && !pthread_equal(env->owner, pthread_self()))
+        fr_error(FR_STORE_COMPONENT,
+                 "%s: closed on another thread than its owner; LMDB's write lock stays with the owner thread "
+                 "until it exits, and a reopen in this process waits for that",
+                 env->dir);
     if (env->txn)
         mdb_txn_abort(env->txn);
     for (size_t i = 0; i < env->nstores; i++) {
@@ -234,9 +240,20 @@ int fr_store_env_destroy_dir(const char *dir) {
     return nftw(dir, remove_entry, 16, FTW_DEPTH | FTW_PHYS) == 0 ? 0 : FR_ERR_IO;
 }
 
+int store_check_owner(const fr_store_env_t *env, const char *what) {
+    /* Only the thread holding LMDB's write lock can release it: a commit
+     * elsewhere would leave it held and hang the next begin. */
+    if (pthread_equal(env->owner, pthread_self()))
+        return 0;
+    fr_error(FR_STORE_COMPONENT, "%s: %s on another thread than the environment's owner", env->dir, what);
+    return FR_ERR_INVALID_ARG;
+}
+
 int store_txn_cycle(fr_store_env_t *env) {
     int rc = store_env_ok(env);
     if (rc)
+        return rc;
+    if ((rc = store_check_owner(env, "commit")))
         return rc;
     store_iters_end(env);
     int m = mdb_txn_commit(env->txn);

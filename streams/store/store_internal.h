@@ -89,6 +89,7 @@ struct fr_store_env {
     int failed;           /* the first fatal error; 0 while healthy */
     int lock_fd;          /* holds the flock on <dir>/.lock */
     int warned_full;      /* the map-nearly-full warning was logged */
+    pthread_t owner;      /* began the write transaction and holds LMDB's write lock */
     fr_store_t **stores;  /* max_stores slots, in open order */
     size_t nstores;       /* written under mu: snapshots read it from other threads */
     fr_store_iter_t *iters; /* live iterators on txn */
@@ -109,6 +110,8 @@ int store_fail(fr_store_env_t *env, int rc, const char *store, const char *what)
 void store_poison(fr_store_env_t *env, int err);
 /* 0 when the environment can be used, else its failure. */
 int store_env_ok(const fr_store_env_t *env);
+/* FR_ERR_INVALID_ARG (logged) unless called on the owner thread. */
+int store_check_owner(const fr_store_env_t *env, const char *what);
 /* Commits the write transaction and begins the next one (no flush, no checkpoint file). */
 int store_txn_cycle(fr_store_env_t *env);
 /* Opens (creating) a store's databases and registers it.  alloc is the size

@@ -221,9 +221,43 @@ FR_TEST(test_snapshots_while_committing) {
     tmp_dir_remove(tmp);
 }
 
+static void *commit_elsewhere(void *arg) {
+    static int rc;
+    rc = fr_store_env_commit(arg, NULL, 0);
+    return &rc;
+}
+
+/* A commit from another thread is refused, not left to hang on LMDB's lock. */
+FR_TEST(test_commit_only_on_owner_thread) {
+    char *tmp = tmp_dir_make(), dir[512];
+    task_dir(dir, sizeof(dir), tmp);
+    fr_store_env_t *env = open_env(dir);
+    fr_kvstore_t *kv = NULL;
+    FR_CHECK_EQ_INT(fr_kvstore_open(env, "kv", NULL, &kv), 0);
+    if (!kv)
+        exit(2);
+    FR_CHECK_EQ_INT(fr_kvstore_put(kv, SL("k"), SL("v"), 0), 0);
+    pthread_t t;
+    void *res = NULL;
+    FR_CHECK_EQ_INT(pthread_create(&t, NULL, commit_elsewhere, env), 0);
+    pthread_join(t, &res);
+    FR_CHECK_EQ_INT(res ? *(int *)res : 0, FR_ERR_INVALID_ARG);
+    query_t q = {.env = env};
+    run_query(&q);
+    FR_CHECK_EQ_INT(q.get_rc, FR_ERR_NOT_FOUND);
+    /* The owner still commits. */
+    FR_CHECK_EQ_INT(fr_store_env_commit(env, NULL, 0), 0);
+    query_t q2 = {.env = env};
+    run_query(&q2);
+    FR_CHECK_EQ_INT(q2.get_rc, 0);
+    fr_store_env_close(env);
+    tmp_dir_remove(tmp);
+}
+
 int main(void) {
     FR_RUN(test_snapshot_sees_last_commit);
     FR_RUN(test_store_opened_mid_transaction);
     FR_RUN(test_snapshots_while_committing);
+    FR_RUN(test_commit_only_on_owner_thread);
     return fr_test_done();
 }
