@@ -44,6 +44,10 @@ static fr_slice_t slice_of(const MDB_val *v) {
 int store_iter_open(fr_store_env_t *env, int on_write_txn, const char *store, const iter_spec_t *spec,
                     fr_store_iter_t **out) {
     *out = NULL;
+    if ((spec->lo.len > 0 && !spec->lo.ptr) || (spec->hi.len > 0 && !spec->hi.ptr)) {
+        fr_error(FR_STORE_COMPONENT, "%s: store %s: range bound without data", env->dir, store);
+        return FR_ERR_INVALID_ARG;
+    }
     size_t lolen = fr_slice_is_null(spec->lo) ? 0 : (size_t)spec->lo.len;
     size_t hilen = fr_slice_is_null(spec->hi) ? 0 : (size_t)spec->hi.len;
     fr_store_iter_t *it = calloc(1, sizeof(*it) + lolen + hilen + 1);

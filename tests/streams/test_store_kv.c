@@ -99,6 +99,9 @@ FR_TEST(test_range_bounds_and_byte_order) {
     FR_CHECK_EQ_STR(got, "\xff");
     range_keys(kv, SL("c"), SL("b"), got, sizeof(got)); /* from > to */
     FR_CHECK_EQ_STR(got, "");
+    fr_store_iter_t *bad = NULL;
+    FR_CHECK_EQ_INT(fr_kvstore_range(kv, (fr_slice_t){NULL, 3}, FR_SLICE_NULL, &bad), FR_ERR_INVALID_ARG);
+    FR_CHECK(bad == NULL);
     /* A lower bound longer than LMDB's key limit still orders correctly. */
     char big[1200];
     memset(big, 'b', sizeof(big));
