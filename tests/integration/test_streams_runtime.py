@@ -134,6 +134,37 @@ def test_passthrough_threads_iq_and_restore():
         shutil.rmtree(tmp, ignore_errors=True)
 
 
+def test_wall_clock_punctuation_and_uncaught_error():
+    """Wall-clock punctuators fire from the thread loop; a task error stops
+    the client in ERROR with the cause, and the process is not killed by it."""
+    tmp = tempfile.mkdtemp(prefix="freshet-rt-")
+    try:
+        with Broker(FAST) as b:
+            sh.create_topics(b.bootstrap, {"pu-input": 3, "pu-output": 3})
+            a = sh.StreamsApp("passthrough", b.bootstrap, "punctuate", "pu-input", "pu-output",
+                              os.path.join(tmp, "state"), commit_ms=200, log_dir=tmp, args=["--punctuate-ms", "100"])
+            a.start()
+            try:
+                a.wait_state("RUNNING", 60)
+
+                def ticks():
+                    keys = {k.decode() for _, _, k, _ in sh.read_all(b.bootstrap, "pu-output")}
+                    return keys >= {"tick-0", "tick-1", "tick-2"}, sorted(keys)
+                sh.wait_until(ticks, 30, "a wall-clock tick from every task", interval=0.5)
+
+                sh.produce(b.bootstrap, "pu-input", [("x", "fine"), ("x", "poison")])
+                rc = a.wait_exit(60)
+                assert rc == 1, (rc, a.tail())
+                assert "ERROR" in a.states, a.states
+                log = a.read_log()
+                assert "the application failed" in log and "failed processing pu-input" in log, log[-5000:]
+            finally:
+                a.ensure_dead()
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
 if __name__ == "__main__":
     sh.require_testapp()
-    run_tests([test_startup_errors, test_passthrough_threads_iq_and_restore])
+    run_tests([test_startup_errors, test_passthrough_threads_iq_and_restore,
+               test_wall_clock_punctuation_and_uncaught_error])

@@ -170,10 +170,12 @@ def test_kill_under_load():
             a, bb = app("a", "sa"), app("b", "sb")
             a.wait_state("RUNNING", 60)
             bb.wait_state("RUNNING", 60)
-            sh.produce(b.bootstrap, "wck-input", lines_of(rng, 100000, counts))
-            time.sleep(1.5)  # mid-stream: some of b's work is not committed yet
-            bb.kill()
-            sh.produce(b.bootstrap, "wck-input", lines_of(rng, 50000, counts))
+            # Records flow in chunks; b dies between two of them, with work in flight.
+            for chunk in range(10):
+                sh.produce(b.bootstrap, "wck-input", lines_of(rng, 15000, counts))
+                time.sleep(0.2)
+                if chunk == 4:
+                    bb.kill()
             b2 = app("b2", "sb")
             b2.wait_state("RUNNING", 90)
 

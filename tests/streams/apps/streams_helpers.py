@@ -54,10 +54,10 @@ class StreamsApp:
     """One streams_testapp process (one application instance)."""
 
     def __init__(self, mode, bootstrap, app_id, input_topic, output_topic, state_dir, threads=1, commit_ms=500,
-                 extra=None, log_dir=None, name="app"):
+                 extra=None, log_dir=None, name="app", args=()):
         self.cmd = [require_testapp(), mode, "--bootstrap", bootstrap, "--app-id", app_id, "--input", input_topic,
                     "--output", output_topic, "--state-dir", state_dir, "--threads", str(threads),
-                    "--commit-ms", str(commit_ms)]
+                    "--commit-ms", str(commit_ms)] + list(args)
         settings = {
             # quick failure detection and rebalances for tests
             "consumer.session.timeout.ms": "6000",
@@ -155,6 +155,16 @@ class StreamsApp:
         self.check_log_clean()
         assert self.proc.returncode == expect_rc, "%s exited with %s\n%s" % (self.name, self.proc.returncode,
                                                                                self.tail())
+
+    def wait_exit(self, timeout=60):
+        """Waits for the process to end by itself; returns its exit code."""
+        try:
+            rc = self.proc.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            raise AssertionError("%s still running after %ss\n%s" % (self.name, timeout, self.tail()))
+        self.log.close()
+        self.check_log_clean()
+        return rc
 
     def kill(self):
         if self.proc and self.proc.poll() is None:

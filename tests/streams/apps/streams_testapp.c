@@ -9,9 +9,12 @@
  *              → count (store "counts") → OUT (string word, 8-byte big-endian long).
  * passthrough: processor API: every record goes to OUT unchanged, and a
  *              processor counts records per key in store "seen" (long values).
+ *              A record whose value is "poison" fails the task (the
+ *              uncaught-error path); --punctuate-ms N adds a wall-clock
+ *              punctuator per task forwarding ("tick-<partition>", "tick").
  *
- * Options: --threads N, --commit-ms N, --set key=value (any config key,
- * repeatable).
+ * Options: --threads N, --commit-ms N, --punctuate-ms N, --set key=value
+ * (any config key, repeatable).
  *
  * Protocol on stdin/stdout (one line each), so a test can drive it:
  *   stdout "STATE <new> <old>"                on every state change
@@ -99,14 +102,30 @@ static int build_wordcount(fr_builder_t *b, const char *in, const char *out) {
 
 /* ---- passthrough (processor API) ---- */
 
+static int64_t g_punctuate_ms; /* --punctuate-ms: a wall-clock punctuator per task */
+
+/* Forwards ("tick-<partition>", "tick") each time the wall clock fires. */
+static int tick(void *ctx, fr_processor_context_t *pc, int64_t timestamp) {
+    (void)ctx;
+    (void)timestamp;
+    char key[32];
+    snprintf(key, sizeof(key), "tick-%d", (int)fr_pctx_partition(pc));
+    fr_datum_t k = fr_datum_str(key), v = fr_datum_str("tick");
+    return fr_pctx_forward(pc, &k, &v);
+}
+
 static int seen_init(void *ctx, fr_processor_context_t *pc, void **state) {
     (void)ctx;
     *state = fr_pctx_kv(pc, "seen");
-    return *state ? 0 : FR_ERR_NOT_FOUND;
+    if (!*state)
+        return FR_ERR_NOT_FOUND;
+    return g_punctuate_ms > 0 ? fr_pctx_schedule(pc, g_punctuate_ms, FR_PUNCTUATE_WALL_CLOCK, tick, NULL) : 0;
 }
 
 static int seen_process(void *state, fr_processor_context_t *pc, const fr_datum_t *key, const fr_datum_t *value) {
     fr_kv_t *kv = state;
+    if (fr_datum_eq_str(value, "poison"))
+        return FR_ERR_INVALID_ARG; /* the uncaught-error test: the task fails, the app ends in ERROR */
     if (!key->is_null) {
         fr_datum_t cur;
         int64_t n = 0;
@@ -187,7 +206,7 @@ static int serve_stdin(fr_streams_t *app, char *buf, size_t cap, size_t *used) {
 
 static int usage(void) {
     fprintf(stderr, "usage: streams_testapp wordcount|passthrough --bootstrap B --app-id A --input IN --output OUT "
-                    "--state-dir D [--threads N] [--commit-ms N] [--set key=value]...\n");
+                    "--state-dir D [--threads N] [--commit-ms N] [--punctuate-ms N] [--set key=value]...\n");
     return 2;
 }
 
@@ -215,6 +234,8 @@ int main(int argc, char **argv) {
             k = "num.stream.threads";
         else if (strcmp(argv[i], "--commit-ms") == 0)
             k = "commit.interval.ms";
+        else if (strcmp(argv[i], "--punctuate-ms") == 0)
+            g_punctuate_ms = atoll(v);
         else if (strcmp(argv[i], "--input") == 0)
             in = v;
         else if (strcmp(argv[i], "--output") == 0)
