@@ -415,4 +415,6 @@ int fr_kv_delete(fr_kv_t *kv, const fr_datum_t *key);
 /* Calls fn for every entry in key-byte order; fn returns 0 to go on, 1 to stop, < 0 to fail. */
 int fr_kv_all(fr_kv_t *kv, int (*fn)(void *ctx, const fr_datum_t *key, const fr_datum_t *value), void *ctx);
 
+#include "freshet/streams_windows.h" /* windows and suppression */
+
 #endif
