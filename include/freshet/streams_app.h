@@ -139,7 +139,10 @@ typedef int (*fr_streams_kv_cb)(void *ctx, const void *key, size_t keylen, const
 int fr_streams_store_range(fr_streams_t *app, const char *store, const void *from, size_t fromlen, const void *to,
                            size_t tolen, fr_streams_kv_cb cb, void *ctx);
 
-typedef int (*fr_streams_window_cb)(void *ctx, int64_t window_start, const void *value, size_t value_len);
+/* Window stores hold Kafka's ValueAndTimestamp (the window's latest record
+ * timestamp, then the value): the callback gets them apart. */
+typedef int (*fr_streams_window_cb)(void *ctx, int64_t window_start, int64_t timestamp, const void *value,
+                                    size_t value_len);
 /* One key's windows starting in [time_from, time_to], ascending by start. */
 int fr_streams_store_window_fetch(fr_streams_t *app, const char *store, const void *key, size_t keylen,
                                   int64_t time_from, int64_t time_to, fr_streams_window_cb cb, void *ctx);

@@ -14,7 +14,8 @@
  * snapshot is open (range, window fetch).
  *
  * Stores without a changelog (logging disabled) have no partition mapping
- * and are not queryable here.
+ * and are not queryable here.  Window stores hold Kafka's ValueAndTimestamp
+ * (the DSL's window aggregations are timestamped); window fetch splits it.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -158,7 +159,16 @@ static int do_window(fr_store_snapshot_t *snap, void *arg) {
         return rc;
     fr_store_entry_t e;
     while ((rc = fr_store_iter_next(it, &e)) == 1) {
-        if (w->cb(w->ctx, e.start, e.value.ptr, fr_slice_is_null(e.value) ? 0 : (size_t)e.value.len))
+        /* ValueAndTimestamp: 8-byte big-endian timestamp, then the value. */
+        const uint8_t *v = e.value.ptr;
+        size_t len = fr_slice_is_null(e.value) ? 0 : (size_t)e.value.len;
+        int64_t ts = -1;
+        if (len >= 8) {
+            ts = (int64_t)fr_be64(v);
+            v += 8;
+            len -= 8;
+        }
+        if (w->cb(w->ctx, e.start, ts, v, len))
             break;
     }
     fr_store_iter_close(it);
