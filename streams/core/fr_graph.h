@@ -235,6 +235,9 @@ void fr_task_count_dropped_late(fr_task_t *t);
 const fr_topology_t *fr_task_topology(const fr_task_t *t);
 const fr_store_def_t *fr_task_store_def(const fr_task_t *t, const char *name);
 int64_t fr_task_stream_time(const fr_task_t *t);
+/* The state node n's init set in this task (NULL before its init): for nodes
+ * sharing per-task state, e.g. the two sides of a stream-stream join. */
+void *fr_task_node_state(const fr_task_t *t, const fr_node_t *n);
 /* Processor API: a punctuation schedule for processor context pc. */
 int fr_task_schedule(fr_task_t *t, int64_t interval, fr_punctuation_type_t type, fr_punctuator_fn fn, void *ctx,
                      fr_processor_context_t *pc);

@@ -101,6 +101,7 @@ const fr_topology_t *fr_task_topology(const fr_task_t *t) { return t->topo; }
 const fr_task_io_t *fr_task_io_of(const fr_task_t *t) { return &t->io; }
 int32_t fr_task_partition(const fr_task_t *t) { return t->partition; }
 int64_t fr_task_stream_time(const fr_task_t *t) { return t->m.stream_time; }
+void *fr_task_node_state(const fr_task_t *t, const fr_node_t *n) { return t->inited[n->id] ? t->state[n->id] : NULL; }
 
 fr_kvstore_t *fr_task_kvstore(fr_task_t *t, const char *name) {
     for (size_t i = 0; i < t->nstores; i++)
