@@ -416,5 +416,6 @@ int fr_kv_delete(fr_kv_t *kv, const fr_datum_t *key);
 int fr_kv_all(fr_kv_t *kv, int (*fn)(void *ctx, const fr_datum_t *key, const fr_datum_t *value), void *ctx);
 
 #include "freshet/streams_windows.h" /* windows and suppression */
+#include "freshet/streams_joins.h"   /* joins and GlobalKTable */
 
 #endif
