@@ -12,7 +12,10 @@ the output topic and counts records per key in the store "seen".
   - the changelog topic is created compacted and holds the store's content;
   - interactive queries answer from the store; after state.dir is deleted
     the store is restored from the changelog and queries give the same
-    answers, and processing continues from there.
+    answers, and processing continues from there;
+  - wall-clock punctuation, and the uncaught-error policy (ERROR, exit 1);
+  - window stores (streams_testapp windowcount): compact,delete changelog,
+    window fetch through interactive queries.
 """
 import collections
 import os
@@ -164,7 +167,38 @@ def test_wall_clock_punctuation_and_uncaught_error():
         shutil.rmtree(tmp, ignore_errors=True)
 
 
+def test_window_store_queries():
+    """A windowed count: its changelog is compact,delete; window fetch through
+    interactive queries gives each window's count and latest timestamp."""
+    tmp = tempfile.mkdtemp(prefix="freshet-rt-")
+    try:
+        with Broker(FAST) as b:
+            sh.create_topics(b.bootstrap, {"wi-input": 2, "wi-output": 2})
+            a = sh.StreamsApp("windowcount", b.bootstrap, "windows", "wi-input", "wi-output",
+                              os.path.join(tmp, "state"), commit_ms=200, log_dir=tmp)
+            a.start()
+            try:
+                a.wait_state("RUNNING", 60)
+                base = 1700000000000 - 1700000000000 % 60000
+                recs = [("a", "x", base + 1), ("a", "x", base + 2000), ("b", "x", base + 5),
+                        ("a", "x", base + 59999), ("a", "x", base + 60000), ("a", "x", base + 61000)]
+                sh.produce(b.bootstrap, "wi-input", recs)
+                want = {"a": [(base, base + 59999, 3), (base + 60000, base + 61000, 2)], "b": [(base, base + 5, 1)]}
+                for key, windows in want.items():
+                    sh.wait_until(lambda: (lambda got: (got == windows, got))(
+                        a.window_get("wcounts", key, 0, base * 2)), 30, "windows of %s" % key, interval=0.3)
+                assert a.window_get("wcounts", "a", base + 1, base * 2) == want["a"][1:]
+                assert a.window_get("wcounts", "zz", 0, base * 2) == []
+                cfg = sh.topic_configs(b.bootstrap, "windows-wcounts-changelog")
+                assert cfg.get("cleanup.policy") == "compact,delete", cfg
+                a.stop()
+            finally:
+                a.ensure_dead()
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
 if __name__ == "__main__":
     sh.require_testapp()
     run_tests([test_startup_errors, test_passthrough_threads_iq_and_restore,
-               test_wall_clock_punctuation_and_uncaught_error])
+               test_wall_clock_punctuation_and_uncaught_error, test_window_store_queries])

@@ -125,6 +125,23 @@ class StreamsApp:
             return "MISSING", None
         return "ERROR", parts[2]
 
+    def window_get(self, store, key, time_from, time_to, timeout=30):
+        """[(window start, timestamp, count)] or ('ERROR', code name)."""
+        self.proc.stdin.write("wget %s %s %d %d\n" % (store, key, time_from, time_to))
+        self.proc.stdin.flush()
+        out = []
+        while True:
+            try:
+                parts = self.lines.get(timeout=timeout).split()
+            except queue.Empty:
+                raise AssertionError("%s: no answer to wget %s\n%s" % (self.name, key, self.tail()))
+            if parts[0] == "WINDOW":
+                out.append((int(parts[2]), int(parts[3]), int(parts[4])))
+            elif parts[0] == "END":
+                return out
+            else:
+                return "ERROR", parts[2]
+
     def tail(self, n=8000):
         try:
             with open(self.log_path, "rb") as f:
@@ -204,16 +221,19 @@ def topic_configs(bootstrap, topic):
 
 
 def produce(bootstrap, topic, records, **conf):
-    """records: iterable of (key, value) (bytes or str or None).  Keys are
+    """records: iterable of (key, value) or (key, value, timestamp ms)
+    (bytes or str or None).  Keys are
     partitioned like the Java producer does (murmur2), which interactive
     queries rely on, as in Kafka."""
     p = Producer(dict({"bootstrap.servers": bootstrap, "linger.ms": 20, "enable.idempotence": True,
                        "partitioner": "murmur2_random"}, **conf))
     n = 0
-    for k, v in records:
+    for r in records:
+        k, v = r[0], r[1]
+        extra = {"timestamp": r[2]} if len(r) > 2 else {}
         while True:
             try:
-                p.produce(topic, key=k, value=v)
+                p.produce(topic, key=k, value=v, **extra)
                 break
             except BufferError:
                 p.poll(0.1)

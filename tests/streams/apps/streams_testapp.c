@@ -4,6 +4,7 @@
  *
  *   streams_testapp wordcount   --bootstrap B --app-id A --input IN --output OUT --state-dir D [options]
  *   streams_testapp passthrough ...same...
+ *   streams_testapp windowcount ...same...
  *
  * wordcount:   Kafka's WordCountDemo: lines → lowercase words → groupBy(word)
  *              → count (store "counts") → OUT (string word, 8-byte big-endian long).
@@ -12,6 +13,8 @@
  *              A record whose value is "poison" fails the task (the
  *              uncaught-error path); --punctuate-ms N adds a wall-clock
  *              punctuator per task forwarding ("tick-<partition>", "tick").
+ * windowcount: per-key counts in tumbling one-minute windows (record time),
+ *              window store "wcounts" retained an hour.
  *
  * Options: --threads N, --commit-ms N, --punctuate-ms N, --set key=value
  * (any config key, repeatable).
@@ -19,6 +22,8 @@
  * Protocol on stdin/stdout (one line each), so a test can drive it:
  *   stdout "STATE <new> <old>"                on every state change
  *   stdin  "get <store> <key>"  → "VALUE <key> <long>" | "MISSING <key>" | "ERROR <key> <code name>"
+ *   stdin  "wget <store> <key> <from> <to>"
+ *                               → "WINDOW <key> <start> <timestamp> <long>"... then "END <key>" | "ERROR <key> <code name>"
  *   stdin  "state"              → "STATE <current>"
  *   stdin  "quit" or EOF, or SIGTERM/SIGINT → clean close, exit 0 (1 if the app ended in ERROR)
  * The signal handler only sets a flag; the main thread closes the app.
@@ -36,6 +41,7 @@
 #include "fr_logging.h"
 #include "freshet/streams.h"
 #include "freshet/streams_app.h"
+#include "freshet/streams_windows.h"
 
 static volatile sig_atomic_t g_stop;
 
@@ -98,6 +104,18 @@ static int build_wordcount(fr_builder_t *b, const char *in, const char *out) {
     fr_ktable_t *counts = fr_kgrouped_stream_count(g, &m);
     fr_produced_t produced = {.key_serde = fr_serde_string(), .value_serde = fr_serde_int64()};
     return fr_kstream_to(fr_ktable_to_stream(counts, NULL), out, &produced);
+}
+
+/* ---- windowcount: per-key counts in tumbling one-minute windows ---- */
+
+static int build_windowcount(fr_builder_t *b, const char *in, const char *out) {
+    fr_consumed_t consumed = {.key_serde = fr_serde_string(), .value_serde = fr_serde_string()};
+    fr_kgrouped_stream_t *g = fr_kstream_group_by_key(fr_builder_stream(b, in, &consumed), NULL);
+    fr_time_windows_t w = fr_time_windows_of_size_no_grace(60000);
+    fr_materialized_t m = {.name = "wcounts", .key_serde = fr_serde_string(), .value_serde = fr_serde_int64()};
+    /* an hour of retention, so closed windows stay queryable */
+    fr_ktable_t *counts = fr_windowed_stream_count(fr_kgrouped_stream_windowed_by(g, &w), &m, 3600000);
+    return fr_kstream_to(fr_ktable_to_stream(counts, NULL), out, NULL);
 }
 
 /* ---- passthrough (processor API) ---- */
@@ -176,6 +194,28 @@ static void do_get(fr_streams_t *app, const char *store, const char *key) {
     fflush(stdout);
 }
 
+static int64_t be64(const void *p, size_t len) {
+    int64_t n = 0;
+    for (size_t i = 0; i < len && i < 8; i++)
+        n = (int64_t)(((uint64_t)n << 8) | ((const unsigned char *)p)[i]);
+    return n;
+}
+
+static int print_window(void *ctx, int64_t start, int64_t ts, const void *value, size_t len) {
+    printf("WINDOW %s %lld %lld %lld\n", (const char *)ctx, (long long)start, (long long)ts,
+           (long long)be64(value, len));
+    return 0;
+}
+
+static void do_window_get(fr_streams_t *app, const char *store, const char *key, long long from, long long to) {
+    int rc = fr_streams_store_window_fetch(app, store, key, strlen(key), from, to, print_window, (void *)key);
+    if (rc)
+        printf("ERROR %s %s\n", key, fr_err_name(rc));
+    else
+        printf("END %s\n", key);
+    fflush(stdout);
+}
+
 /* Reads and runs complete lines from stdin; returns 1 on quit/EOF. */
 static int serve_stdin(fr_streams_t *app, char *buf, size_t cap, size_t *used) {
     ssize_t n = read(0, buf + *used, cap - 1 - *used);
@@ -188,6 +228,7 @@ static int serve_stdin(fr_streams_t *app, char *buf, size_t cap, size_t *used) {
     while ((nl = strchr(line, '\n')) != NULL) {
         *nl = '\0';
         char store[256], key[512];
+        long long from, to;
         if (strcmp(line, "quit") == 0)
             quit = 1;
         else if (strcmp(line, "state") == 0) {
@@ -195,6 +236,8 @@ static int serve_stdin(fr_streams_t *app, char *buf, size_t cap, size_t *used) {
             fflush(stdout);
         } else if (sscanf(line, "get %255s %511s", store, key) == 2)
             do_get(app, store, key);
+        else if (sscanf(line, "wget %255s %511s %lld %lld", store, key, &from, &to) == 4)
+            do_window_get(app, store, key, from, to);
         line = nl + 1;
     }
     *used = strlen(line);
@@ -205,8 +248,8 @@ static int serve_stdin(fr_streams_t *app, char *buf, size_t cap, size_t *used) {
 }
 
 static int usage(void) {
-    fprintf(stderr, "usage: streams_testapp wordcount|passthrough --bootstrap B --app-id A --input IN --output OUT "
-                    "--state-dir D [--threads N] [--commit-ms N] [--punctuate-ms N] [--set key=value]...\n");
+    fprintf(stderr, "usage: streams_testapp wordcount|passthrough|windowcount --bootstrap B --app-id A --input IN "
+                    "--output OUT --state-dir D [--threads N] [--commit-ms N] [--punctuate-ms N] [--set key=value]...\n");
     return 2;
 }
 
@@ -263,6 +306,8 @@ int main(int argc, char **argv) {
         rc = build_wordcount(b, in, out);
     else if (strcmp(mode, "passthrough") == 0)
         rc = build_passthrough(b, in, out);
+    else if (strcmp(mode, "windowcount") == 0)
+        rc = build_windowcount(b, in, out);
     else
         return usage();
     fr_topology_t *topo = NULL;
