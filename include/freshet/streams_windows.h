@@ -38,7 +38,8 @@
  *
  * Stores.  A time or sliding aggregation owns a window store named like
  * Kafka's (KSTREAM-AGGREGATE-STATE-STORE-<n>, or Materialized's name) with
- * retention max(size + grace, retention_ms); a session aggregation owns a
+ * retention max(size + grace, retention_ms) (sliding windows: 2 d + grace,
+ * as Kafka's SlidingWindowStoreMaterializer); a session aggregation owns a
  * session store with retention max(gap + grace, retention_ms).  Windows
  * older than stream time - retention are dropped.  Their changelog topics get
  * cleanup.policy=compact,delete and retention.ms = retention + 1 day

@@ -310,8 +310,9 @@ static fr_ktable_t *win_aggregate(fr_windowed_stream_t *w, fr_wagg_kind_t kind, 
     if (!(a->store = fr_graph_add_store(g, store, ks, vs, !(m && m->logging_disabled), 1, n)))
         return NULL;
     n->arg = a;
-    /* Kafka: the store must keep every window until it closes. */
-    int64_t min_ret = a->size + a->grace;
+    /* Kafka: the store must keep every window until it closes; sliding
+     * windows also need the left neighbours of an open window (2 d + grace). */
+    int64_t min_ret = (a->kind == FR_WIN_SLIDING ? 2 * a->size : a->size) + a->grace;
     a->store->kind = a->kind == FR_WIN_SESSION ? FR_STORE_SESSION : FR_STORE_WINDOW;
     a->store->retention_ms = retention_ms > min_ret ? retention_ms : min_ret;
     a->store->timestamped = a->kind != FR_WIN_SESSION;
