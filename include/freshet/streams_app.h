@@ -23,6 +23,9 @@
  *                             until Freshet brokers support transactions
  *   replication.factor        internal topics; default -1 (the broker's default)
  *   poll.ms                   longest wait of one consumer poll, default 100
+ *   repartition.purge.interval.ms  default 30000: how often records of
+ *                             repartition topics below the committed offsets
+ *                             are deleted (DeleteRecords)
  * Every other key goes to librdkafka: unprefixed keys to every client, and
  * `consumer.`, `producer.`, `restore.consumer.`, `admin.` prefixed keys to
  * that client only (e.g. consumer.session.timeout.ms=6000).  Keys that

@@ -16,6 +16,11 @@
  * with step 4 becoming SendOffsetsToTransaction; nothing here needs to
  * change shape for that.
  *
+ * Repartition topics are the application's own: once their offsets are
+ * committed, the records below are deleted (DeleteRecords, at most every
+ * repartition.purge.interval.ms, as Kafka Streams does), so they do not
+ * grow without bound.
+ *
  * An input-offset commit that the group refuses (a rebalance in progress,
  * partitions lost to another member) is not fatal: the records will be
  * processed again by the new owner, which is what at-least-once allows.
@@ -27,6 +32,36 @@
 #include "rt_internal.h"
 
 #define RT_FLUSH_TIMEOUT_MS 120000
+
+/* Deletes repartition records below the committed offsets (asynchronous;
+ * results are served by rt_purge_poll). */
+static void purge_repartition(rt_thread_t *th) {
+    const rt_topics_t *tp = &th->app->topics;
+    rd_kafka_topic_partition_list_t *l = rd_kafka_topic_partition_list_new(8);
+    for (size_t i = 0; i < th->ntasks; i++) {
+        rt_task_t *t = th->tasks[i];
+        for (size_t s = 0; s < t->nsrc; s++) {
+            if (t->committed_offset[s] > 0 && rt_topics_is_repartition(tp, t->src[s]))
+                rd_kafka_topic_partition_list_add(l, t->src[s], t->partition)->offset = t->committed_offset[s];
+        }
+    }
+    if (l->cnt) {
+        rd_kafka_DeleteRecords_t *dr = rd_kafka_DeleteRecords_new(l);
+        rd_kafka_DeleteRecords(th->producer, &dr, 1, NULL, th->admin_q);
+        rd_kafka_DeleteRecords_destroy(dr);
+    }
+    rd_kafka_topic_partition_list_destroy(l);
+}
+
+void rt_purge_poll(rt_thread_t *th) {
+    rd_kafka_event_t *ev;
+    while (th->admin_q && (ev = rd_kafka_queue_poll(th->admin_q, 0)) != NULL) {
+        if (rd_kafka_event_error(ev))
+            fr_warn(RT_LOG, "stream-thread [%s] purging repartition topics: %s", th->name,
+                    rd_kafka_event_error_string(ev));
+        rd_kafka_event_destroy(ev);
+    }
+}
 
 static int commit_input(rt_thread_t *th, int revoking) {
     rd_kafka_topic_partition_list_t *l = rd_kafka_topic_partition_list_new(16);
@@ -108,7 +143,11 @@ int rt_commit_all(rt_thread_t *th, int revoking) {
         t->processed_since_commit = 0;
     }
     free(offs);
-    commit_input(th, revoking);
+    if (commit_input(th, revoking) == 0 && th->admin_q && !revoking &&
+        th->last_commit_ms - th->last_purge_ms >= th->app->cfg.purge_interval_ms) {
+        purge_repartition(th);
+        th->last_purge_ms = th->last_commit_ms;
+    }
     fr_debug(RT_LOG, "stream-thread [%s] committed %zu tasks", th->name, th->ntasks);
     return 0;
 }

@@ -40,6 +40,7 @@ void rt_config_init(rt_config_t *c) {
     c->cache_max_bytes = RT_DEFAULT_CACHE_BYTES;
     c->replication_factor = -1;
     c->poll_ms = 100;
+    c->purge_interval_ms = 30000;
 }
 
 static void kv_free(rt_kv_t *kv, size_t n) {
@@ -142,6 +143,8 @@ int rt_config_set(rt_config_t *c, const char *key, const char *value, char *err,
         return parse_i64(key, value, 0, &c->cache_max_bytes, err, errlen);
     if (strcmp(key, "poll.ms") == 0)
         return parse_i64(key, value, 0, &c->poll_ms, err, errlen);
+    if (strcmp(key, "repartition.purge.interval.ms") == 0)
+        return parse_i64(key, value, 0, &c->purge_interval_ms, err, errlen);
     if (strcmp(key, "replication.factor") == 0) {
         if ((rc = parse_i64(key, value, -1, &v, err, errlen)) != 0)
             return rc;

@@ -274,7 +274,8 @@ int rt_topics_prepare(const fr_topology_t *topo, const rt_config_t *c, rt_topics
     /* Co-partitioning: every source topic of a sub-topology has its count. */
     out->src_topics = calloc(out->nsrc ? out->nsrc : 1, sizeof(char *));
     out->src_sub = calloc(out->nsrc ? out->nsrc : 1, sizeof(size_t));
-    if (!out->src_topics || !out->src_sub) {
+    out->src_repartition = calloc(out->nsrc ? out->nsrc : 1, 1);
+    if (!out->src_topics || !out->src_sub || !out->src_repartition) {
         rc = FR_ERR_NOMEM;
         goto done_rk;
     }
@@ -296,6 +297,7 @@ int rt_topics_prepare(const fr_topology_t *topo, const rt_config_t *c, rt_topics
             }
             out->src_topics[out->nsrc] = src[i];
             out->src_sub[out->nsrc] = sub;
+            out->src_repartition[out->nsrc] = ti->internal && ti->internal->kind == FR_INTERNAL_REPARTITION;
             out->nsrc++;
         }
         fr_info(RT_LOG, "sub-topology %zu: %zu source topics, %d partitions (tasks %zu_0..%zu_%d)", sub, n,
@@ -314,6 +316,7 @@ void rt_topics_free(rt_topics_t *t) {
     free(t->sub_partitions);
     free(t->src_topics);
     free(t->src_sub);
+    free(t->src_repartition);
     memset(t, 0, sizeof(*t));
 }
 
@@ -323,4 +326,12 @@ long rt_topics_sub_of(const rt_topics_t *t, const char *topic) {
             return (long)t->src_sub[i];
     }
     return -1;
+}
+
+int rt_topics_is_repartition(const rt_topics_t *t, const char *topic) {
+    for (size_t i = 0; i < t->nsrc; i++) {
+        if (strcmp(t->src_topics[i], topic) == 0)
+            return t->src_repartition[i];
+    }
+    return 0;
 }

@@ -48,6 +48,7 @@ typedef struct rt_config {
     int64_t cache_max_bytes;
     int replication_factor;      /* internal topics; -1 = the broker's default */
     int64_t poll_ms;             /* max wait of one consumer poll */
+    int64_t purge_interval_ms;   /* repartition.purge.interval.ms */
     /* librdkafka settings: common to every client, or for one role
      * (Kafka Streams' consumer. / producer. / restore.consumer. / admin. prefixes). */
     rt_kv_t *common, *consumer, *producer, *restore, *admin;
@@ -78,6 +79,7 @@ typedef struct rt_topics {
     /* topic name -> sub-topology (every source topic belongs to exactly one sub). */
     const char **src_topics;    /* borrowed from the topology */
     size_t *src_sub;
+    unsigned char *src_repartition; /* 1: a repartition topic (purged after commits) */
     size_t nsrc;
 } rt_topics_t;
 
@@ -85,6 +87,8 @@ typedef struct rt_topics {
  * creates the internal topics.  Fills t (free with rt_topics_free). */
 int rt_topics_prepare(const fr_topology_t *topo, const rt_config_t *c, rt_topics_t *t, char *err, size_t errlen);
 void rt_topics_free(rt_topics_t *t);
+/* 1 when a source topic is one of the application's repartition topics. */
+int rt_topics_is_repartition(const rt_topics_t *t, const char *topic);
 /* The sub-topology a source topic feeds; -1 when it is none of ours. */
 long rt_topics_sub_of(const rt_topics_t *t, const char *topic);
 
@@ -139,6 +143,8 @@ struct rt_thread {
     size_t ntasks, tasks_cap;
     int64_t last_commit_ms;
     int64_t last_punctuate_ms;
+    int64_t last_purge_ms;
+    rd_kafka_queue_t *admin_q; /* DeleteRecords results (repartition purges) */
     fr_header_t *hdr_buf;      /* headers of the record being processed */
     size_t hdr_cap;
     struct rt_pcount { char *topic; int32_t partitions; } *pcount; /* partition counts of sink topics */
@@ -210,5 +216,7 @@ int rt_restore_tasks(rt_thread_t *th);
 /* commit.c: the commit protocol over every task of the thread.  on_close: no
  * input-offset commit failure is fatal (the group may be gone). */
 int rt_commit_all(rt_thread_t *th, int revoking);
+/* Serves finished repartition purges (non-blocking). */
+void rt_purge_poll(rt_thread_t *th);
 
 #endif

@@ -133,6 +133,7 @@ int rt_thread_init(rt_thread_t *th, fr_streams_t *app, int index, char *err, siz
     if (!th->consumer)
         return FR_ERR_CONFIG;
     rd_kafka_poll_set_consumer(th->consumer);
+    th->admin_q = rd_kafka_queue_new(th->producer);
     return 0;
 }
 
@@ -209,6 +210,7 @@ void *rt_thread_main(void *arg) {
                 rd_kafka_message_destroy(m);
             }
             rd_kafka_poll(th->producer, 0); /* delivery reports */
+            rt_purge_poll(th);
             int64_t now = rt_now_ms();
             if (!th->fatal && now - th->last_punctuate_ms >= 10) {
                 punctuate(th, wall_ms());
@@ -229,6 +231,9 @@ void *rt_thread_main(void *arg) {
     rd_kafka_destroy(th->restore_consumer);
     th->restore_consumer = NULL;
     rd_kafka_flush(th->producer, th->fatal ? 0 : 10000);
+    rt_purge_poll(th);
+    rd_kafka_queue_destroy(th->admin_q);
+    th->admin_q = NULL;
     rd_kafka_destroy(th->producer);
     th->producer = NULL;
     fr_info(RT_LOG, "stream-thread [%s] stopped", th->name);
@@ -246,6 +251,8 @@ void rt_thread_free(rt_thread_t *th) {
     }
     if (th->restore_consumer)
         rd_kafka_destroy(th->restore_consumer);
+    if (th->admin_q)
+        rd_kafka_queue_destroy(th->admin_q);
     if (th->producer)
         rd_kafka_destroy(th->producer);
     if (th->by_sub) {

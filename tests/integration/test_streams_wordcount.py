@@ -83,7 +83,7 @@ def test_wordcount_handoff_and_restore():
             def app(name, state=None):
                 a = sh.StreamsApp("wordcount", b.bootstrap, app_id, "wc-input", "wc-output",
                                   os.path.join(tmp, "state-" + (state or name)), commit_ms=500, log_dir=tmp,
-                                  name=name)
+                                  name=name, extra={"repartition.purge.interval.ms": "1000"})
                 apps.append(a)
                 return a
 
@@ -125,6 +125,9 @@ def test_wordcount_handoff_and_restore():
             sh.produce(b.bootstrap, "wc-input", lines_of(rng, 100000, counts))
             wait_counts(b.bootstrap, "wc-output", counts)
             wait_committed(b.bootstrap, app_id, ["wc-input", repartition])
+            # Consumed repartition records are purged (DeleteRecords) after commits.
+            sh.wait_until(lambda: (lambda lw: (all(v > 0 for v in lw.values()), lw))(
+                sh.low_watermarks(b.bootstrap, repartition)), 30, "repartition records to be purged")
             a.stop()
             bb.stop()
             print("phase 3: %.1fs" % (time.time() - t0), flush=True)

@@ -285,6 +285,15 @@ def latest_longs(bootstrap, topic):
     return latest
 
 
+def low_watermarks(bootstrap, topic):
+    c = Consumer({"bootstrap.servers": bootstrap, "group.id": "lw-%d" % time.time_ns()})
+    try:
+        md = c.list_topics(topic, timeout=10)
+        return {p: c.get_watermark_offsets(TopicPartition(topic, p), timeout=10)[0] for p in md.topics[topic].partitions}
+    finally:
+        c.close()
+
+
 def committed_lag(bootstrap, group, topics):
     """Sum over the topics' partitions of (high watermark - committed offset) for a group."""
     c = Consumer({"bootstrap.servers": bootstrap, "group.id": group, "enable.auto.commit": False})
