@@ -74,7 +74,8 @@ struct fr_node {
     char **full_topics; /* set at build */
     const fr_serde_t *key_serde, *value_serde; /* what this node emits; NULL = default */
     void *arg;   /* operator settings, in the graph arena */
-    size_t sub;  /* sub-topology, set at build */
+    size_t sub;  /* sub-topology, set at build (global: index in the topology's globals) */
+    int global;  /* part of a GlobalKTable (its source and table node): runs in no task of its own */
 };
 
 typedef enum fr_store_kind { FR_STORE_KV = 0, FR_STORE_WINDOW, FR_STORE_SESSION } fr_store_kind_t;
@@ -284,6 +285,11 @@ struct fr_topology {
     size_t nsubs;
     fr_internal_topic_t *internal;
     size_t ninternal;
+    /* GlobalKTables: one node group each, not in subs (no partitioned tasks). */
+    fr_sub_t *globals;
+    size_t nglobals;
+    const char **global_topics; /* NULL-terminated */
+    size_t nglobal_topics;
 };
 
 int fr_ts_policy_parse(const char *v, fr_ts_policy_t *out);

@@ -56,25 +56,38 @@ int fr_topology_layout(fr_topology_t *t, char *err, size_t errlen) {
                 for (size_t b = 0; b < g->nodes[j]->nstores; b++)
                     if (!strcmp(g->nodes[i]->stores[a], g->nodes[j]->stores[b]))
                         uf_union(parent, i, j);
-    /* Roots are the smallest id of each component: number them in id order. */
-    size_t nsubs = 0;
+    /* A GlobalKTable's nodes are a group of their own (the join reading its
+     * store does not name the store, so nothing else joins the group). */
+    for (size_t i = 0; i < n; i++)
+        if (g->nodes[i]->global)
+            g->nodes[uf_find(parent, i)]->global = 1;
+    /* Roots are the smallest id of each component: number them in id order,
+     * sub-topologies and global groups apart. */
+    size_t nsubs = 0, nglobals = 0;
     for (size_t i = 0; i < n; i++)
         if (uf_find(parent, i) == i)
-            subof[i] = nsubs++;
-    for (size_t i = 0; i < n; i++)
+            subof[i] = g->nodes[i]->global ? nglobals++ : nsubs++;
+    for (size_t i = 0; i < n; i++) {
         g->nodes[i]->sub = subof[uf_find(parent, i)];
+        g->nodes[i]->global = g->nodes[uf_find(parent, i)]->global;
+    }
     free(parent);
     free(subof);
 
-    t->subs = calloc(nsubs, sizeof *t->subs);
-    if (!t->subs)
+    t->subs = calloc(nsubs + 1, sizeof *t->subs);
+    t->globals = calloc(nglobals + 1, sizeof *t->globals);
+    t->global_topics = calloc(n + 1, sizeof *t->global_topics);
+    if (!t->subs || !t->globals || !t->global_topics)
         return FR_ERR_NOMEM;
     t->nsubs = nsubs;
-    for (size_t s = 0; s < nsubs; s++) {
-        fr_sub_t *sub = &t->subs[s];
+    t->nglobals = nglobals;
+    for (size_t s = 0; s < nsubs + nglobals; s++) {
+        int global = s >= nsubs;
+        fr_sub_t *sub = global ? &t->globals[s - nsubs] : &t->subs[s];
+        size_t sid = global ? s - nsubs : s;
         size_t nn = 0, nt = 0;
         for (size_t i = 0; i < n; i++)
-            if (g->nodes[i]->sub == s) {
+            if (g->nodes[i]->sub == sid && g->nodes[i]->global == global) {
                 nn++;
                 if (g->nodes[i]->role == FR_NODE_SOURCE)
                     nt += g->nodes[i]->ntopics;
@@ -87,17 +100,19 @@ int fr_topology_layout(fr_topology_t *t, char *err, size_t errlen) {
             return FR_ERR_NOMEM;
         for (size_t i = 0; i < n; i++) {
             fr_node_t *nd = g->nodes[i];
-            if (nd->sub != s)
+            if (nd->sub != sid || nd->global != global)
                 continue;
             sub->nodes[sub->nnodes++] = nd;
             if (nd->role == FR_NODE_SOURCE)
                 for (size_t k = 0; k < nd->ntopics; k++) {
                     sub->topics[sub->ntopics] = nd->full_topics[k];
                     sub->topic_source[sub->ntopics++] = nd;
+                    if (global)
+                        t->global_topics[t->nglobal_topics++] = nd->full_topics[k];
                 }
         }
         if (sub->ntopics == 0) {
-            fr_errorf(err, errlen, "sub-topology %zu (%s) has no source", s, sub->nodes[0]->name);
+            fr_errorf(err, errlen, "sub-topology %zu (%s) has no source", sid, sub->nodes[0]->name);
             return FR_ERR_INVALID_ARG;
         }
     }
@@ -113,7 +128,7 @@ int fr_topology_layout(fr_topology_t *t, char *err, size_t errlen) {
             return FR_ERR_INVALID_ARG;
         }
         st->sub = user->sub;
-        fr_sub_t *sub = &t->subs[st->sub];
+        fr_sub_t *sub = user->global ? &t->globals[st->sub] : &t->subs[st->sub];
         sub->stores[sub->nstores++] = st;
     }
 
@@ -153,12 +168,21 @@ void fr_topology_free(fr_topology_t *t) {
         free(t->subs[s].stores);
     }
     free(t->subs);
+    for (size_t s = 0; t->globals && s < t->nglobals; s++) {
+        free(t->globals[s].nodes);
+        free(t->globals[s].topics);
+        free(t->globals[s].topic_source);
+        free(t->globals[s].stores);
+    }
+    free(t->globals);
+    free(t->global_topics);
     free(t->internal);
     fr_graph_free(t->g);
     free(t);
 }
 
 size_t fr_topology_subtopology_count(const fr_topology_t *t) { return t ? t->nsubs : 0; }
+size_t fr_topology_global_count(const fr_topology_t *t) { return t ? t->nglobals : 0; }
 
 const char *const *fr_topology_source_topics(const fr_topology_t *t, size_t sub, size_t *n) {
     if (!t || sub >= t->nsubs) {
@@ -180,6 +204,6 @@ const fr_internal_topic_t *fr_topology_internal_topics(const fr_topology_t *t, s
 const char *const *fr_topology_global_topics(const fr_topology_t *t, size_t *n) {
     static const char *const none[] = {NULL};
     if (n)
-        *n = 0; /* GlobalKTable comes with the follow-up */
-    return none;
+        *n = t && t->global_topics ? t->nglobal_topics : 0;
+    return t && t->global_topics ? t->global_topics : none;
 }
