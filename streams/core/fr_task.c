@@ -50,6 +50,8 @@ struct fr_task {
     fr_record_context_t rc;
     int64_t *partition_time; /* per source topic of the sub */
     int64_t wall;
+    fr_kvstore_t *(*global_kv)(void *ctx, const char *store); /* fr_task_set_global_stores() */
+    void *global_ctx;
     punct_t *puncts;
     size_t npuncts, puncts_cap;
     fr_task_metrics_t m;
@@ -222,16 +224,15 @@ static int store_forward(void *ctx, const char *store, fr_slice_t key, fr_slice_
 
 /* ---- lifecycle ---- */
 
-int fr_task_open(const fr_topology_t *topo, size_t sub, int32_t partition, const fr_task_opts_t *opts,
-                 const fr_task_io_t *io, fr_task_t **out) {
-    if (!topo || sub >= topo->nsubs || partition < 0 || !opts || !io || !io->send || !out)
-        return FR_ERR_INVALID_ARG;
+/* A task over node group s: a sub-topology (partition >= 0) or a global
+ * table's group (global: one task reading every partition, in "<dir>/global"). */
+static int task_open(const fr_topology_t *topo, const fr_sub_t *s, size_t sub, int32_t partition, int global,
+                     const fr_task_opts_t *opts, const fr_task_io_t *io, fr_task_t **out) {
     *out = NULL;
     fr_task_t *t = calloc(1, sizeof *t);
     if (!t)
         return FR_ERR_NOMEM;
     size_t nn = topo->g->nnodes;
-    const fr_sub_t *s = &topo->subs[sub];
     t->topo = topo;
     t->sub = s;
     t->sub_id = sub;
@@ -261,7 +262,10 @@ int fr_task_open(const fr_topology_t *topo, size_t sub, int32_t partition, const
         size_t dl = strlen(opts->state_dir) + 64;
         if (!(t->dir = malloc(dl)))
             goto fail;
-        snprintf(t->dir, dl, "%s/%zu_%d", opts->state_dir, sub, partition);
+        if (global)
+            snprintf(t->dir, dl, "%s/global", opts->state_dir);
+        else
+            snprintf(t->dir, dl, "%s/%zu_%d", opts->state_dir, sub, partition);
         fr_store_env_opts_t eo = {0, 0, opts->cache_max_bytes};
         if ((rc = fr_store_env_open(t->dir, &eo, &t->env))) {
             fr_error("streams", "task %zu_%d: cannot open the state stores in %s: %s", sub, partition, t->dir,
@@ -305,6 +309,29 @@ int fr_task_open(const fr_topology_t *topo, size_t sub, int32_t partition, const
 fail:
     fr_task_close(t);
     return rc;
+}
+
+int fr_task_open(const fr_topology_t *topo, size_t sub, int32_t partition, const fr_task_opts_t *opts,
+                 const fr_task_io_t *io, fr_task_t **out) {
+    if (!topo || sub >= topo->nsubs || partition < 0 || !opts || !io || !io->send || !out)
+        return FR_ERR_INVALID_ARG;
+    return task_open(topo, &topo->subs[sub], sub, partition, 0, opts, io, out);
+}
+
+int fr_task_open_global(const fr_topology_t *topo, size_t global, const fr_task_opts_t *opts, const fr_task_io_t *io,
+                        fr_task_t **out) {
+    if (!topo || global >= topo->nglobals || !opts || !io || !io->send || !out)
+        return FR_ERR_INVALID_ARG;
+    return task_open(topo, &topo->globals[global], global, 0, 1, opts, io, out);
+}
+
+void fr_task_set_global_stores(fr_task_t *t, fr_kvstore_t *(*lookup)(void *ctx, const char *store), void *ctx) {
+    t->global_kv = lookup;
+    t->global_ctx = ctx;
+}
+
+fr_kvstore_t *fr_task_global_kvstore(fr_task_t *t, const char *name) {
+    return t->global_kv ? t->global_kv(t->global_ctx, name) : NULL;
 }
 
 void fr_task_close(fr_task_t *t) {

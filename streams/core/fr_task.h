@@ -100,6 +100,23 @@ int fr_task_open(const fr_topology_t *t, size_t sub, int32_t partition, const fr
                  const fr_task_io_t *io, fr_task_t **out);
 void fr_task_close(fr_task_t *task); /* aborts uncommitted store writes; NULL is a no-op */
 
+/* Global tables: one task per global node group (fr_topology_global_count),
+ * fed the records of every partition of its topics, state in
+ * "<opts->state_dir>/global", no changelogs (the topic is the changelog:
+ * restoring is re-reading it).  Process, flush, commit and close it like any
+ * task.  The other tasks read its stores through the lookup given to
+ * fr_task_set_global_stores() (without one, a KStream-GlobalKTable join fails
+ * at its first record).  LMDB lets only the owning thread use the write
+ * transaction, so a runtime running global tasks on another thread must hand
+ * readers committed state. */
+size_t fr_topology_global_count(const fr_topology_t *t);
+int fr_task_open_global(const fr_topology_t *t, size_t global, const fr_task_opts_t *opts, const fr_task_io_t *io,
+                        fr_task_t **out);
+/* How this task finds global stores: lookup(ctx, name) returns the store or NULL. */
+void fr_task_set_global_stores(fr_task_t *task, fr_kvstore_t *(*lookup)(void *ctx, const char *store), void *ctx);
+/* A global store by name for a join in this task (NULL when not available). */
+fr_kvstore_t *fr_task_global_kvstore(fr_task_t *task, const char *name);
+
 /* Changelog partitions this task's stores write, and where restoration must
  * start (the checkpointed offset, or 0 when the store is new or was wiped). */
 typedef struct fr_task_changelog {
