@@ -95,9 +95,17 @@ char *fr_topology_describe(const fr_topology_t *t) {
     if (!f)
         return NULL;
     fputs("Topologies:\n ", f);
-    for (size_t s = 0; s < t->nsubs; s++) {
-        const fr_sub_t *sub = &t->subs[s];
-        fprintf(f, "  Sub-topology: %zu\n", s);
+    /* Kafka numbers sub-topologies and global stores in one sequence (by
+     * their first node) and prints a global store without the blank line. */
+    size_t si = 0, gi = 0;
+    for (size_t id = 0; si < t->nsubs || gi < t->nglobals; id++) {
+        int global = si == t->nsubs ||
+                     (gi < t->nglobals && t->globals[gi].nodes[0]->id < t->subs[si].nodes[0]->id);
+        const fr_sub_t *sub = global ? &t->globals[gi++] : &t->subs[si++];
+        if (global)
+            fprintf(f, "  Sub-topology: %zu for global store (will not generate tasks)\n", id);
+        else
+            fprintf(f, "  Sub-topology: %zu\n", id);
         fr_node_t **sorted = malloc(sub->nnodes * sizeof *sorted);
         if (!sorted)
             break;
@@ -106,7 +114,8 @@ char *fr_topology_describe(const fr_topology_t *t) {
         for (size_t i = 0; i < sub->nnodes; i++)
             print_node(f, sorted[i]);
         free(sorted);
-        fputc('\n', f);
+        if (!global)
+            fputc('\n', f);
     }
     if (fclose(f) != 0) {
         free(out);
