@@ -158,7 +158,7 @@ static fr_ktable_t *table_join(fr_ktable_t *t, fr_ktable_t *o, fr_value_joiner_f
     mg->arg = ma;
     if (store_name) {
         ma->store = fr_graph_add_store(g, store_name, m->key_serde ? m->key_serde : ks, vs, !m->logging_disabled, 1, mg);
-        if (!ma->store || fr_graph_node_add_store(g, mg, store_name))
+        if (!ma->store) /* connected to the merge node as its owner */
             return NULL;
     }
     return fr_builder_new_ktable(t->b, mg, ks, vs, ma->store);
