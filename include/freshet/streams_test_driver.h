@@ -9,6 +9,8 @@
  * repartition topic (or any topic the topology reads) are appended there and
  * then processed by the task that reads it, in send order, before the pipe
  * call returns; sink and changelog records stay readable, in order.
+ * A GlobalKTable's topic (piped or written) feeds one global task, whose
+ * store every task's global joins read.
  *
  * Time.  Stream time comes from the piped timestamps.  The wall clock starts
  * at opts.start_wall_clock_ms and moves only with

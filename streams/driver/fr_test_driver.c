@@ -42,7 +42,7 @@ struct fr_test_driver {
     const fr_topology_t *topo;
     int32_t partitions;
     char *tmpdir, *appdir;
-    fr_task_t **tasks; /* [sub * partitions + p] */
+    fr_task_t **tasks; /* [sub * partitions + p], then one per global table group */
     size_t ntasks;
     dtopic_t *topics;
     size_t ntopics, topics_cap;
@@ -104,6 +104,30 @@ static long reader_of(const fr_test_driver_t *d, const char *topic) {
             if (!strcmp(d->topo->subs[s].topics[i], topic))
                 return (long)s;
     return -1;
+}
+
+/* The global node group reading a topic, or -1. */
+static long global_of(const fr_test_driver_t *d, const char *topic) {
+    for (size_t g = 0; g < d->topo->nglobals; g++)
+        for (size_t i = 0; i < d->topo->globals[g].ntopics; i++)
+            if (!strcmp(d->topo->globals[g].topics[i], topic))
+                return (long)g;
+    return -1;
+}
+
+static fr_task_t *global_task(const fr_test_driver_t *d, size_t g) {
+    return d->tasks[d->topo->nsubs * (size_t)d->partitions + g];
+}
+
+/* fr_task_set_global_stores(): every task reads the global tasks' stores. */
+static fr_kvstore_t *global_store(void *ctx, const char *name) {
+    fr_test_driver_t *d = ctx;
+    for (size_t g = 0; g < d->topo->nglobals; g++) {
+        fr_kvstore_t *kv = global_task(d, g) ? fr_task_kvstore(global_task(d, g), name) : NULL;
+        if (kv)
+            return kv;
+    }
+    return NULL;
 }
 
 static int append(fr_test_driver_t *d, const char *topic, int32_t partition, fr_slice_t key, fr_slice_t value,
@@ -173,16 +197,18 @@ static int io_send(void *ctx, const char *topic, int32_t partition, fr_slice_t k
     if (rc)
         return rc;
     d->sent++;
-    return reader_of(d, topic) >= 0 ? enqueue(d, ti, ri) : 0;
+    return reader_of(d, topic) >= 0 || global_of(d, topic) >= 0 ? enqueue(d, ti, ri) : 0;
 }
 
 static int32_t io_partition_count(void *ctx, const char *topic) { return ((fr_test_driver_t *)ctx)->partitions; }
 
 static int run(fr_test_driver_t *d, const char *topic, const drec_t *r) {
-    long s = reader_of(d, topic);
-    if (s < 0)
+    long s = reader_of(d, topic), g = s < 0 ? global_of(d, topic) : -1;
+    if (s < 0 && g < 0)
         return FR_ERR_UNKNOWN_TOPIC_OR_PARTITION;
     fr_record_in_t in = {topic, r->partition, r->offset, r->ts, r->key, r->value, r->headers, r->nheaders};
+    if (g >= 0) /* a global table reads every partition */
+        return fr_task_process(global_task(d, (size_t)g), &in);
     return fr_task_process(d->tasks[(size_t)s * (size_t)d->partitions + (size_t)r->partition], &in);
 }
 
@@ -224,7 +250,7 @@ int fr_test_driver_new(const fr_topology_t *topo, const fr_streams_config_t *cfg
     d->tmpdir = strdup(tmpl);
     size_t al = strlen(tmpl) + strlen(topo->app_id) + 2;
     d->appdir = malloc(al);
-    d->ntasks = topo->nsubs * (size_t)d->partitions;
+    d->ntasks = topo->nsubs * (size_t)d->partitions + topo->nglobals;
     d->tasks = calloc(d->ntasks + 1, sizeof *d->tasks);
     if (!d->tmpdir || !d->appdir || !d->tasks)
         goto fail;
@@ -240,6 +266,13 @@ int fr_test_driver_new(const fr_topology_t *topo, const fr_streams_config_t *cfg
                 fr_errorf(err, errlen, "test driver: task %zu_%d failed to open: %s", s, p, fr_err_str(rc));
                 goto fail;
             }
+    for (size_t g = 0; g < topo->nglobals; g++)
+        if ((rc = fr_task_open_global(topo, g, &to, &d->io, &d->tasks[topo->nsubs * (size_t)d->partitions + g]))) {
+            fr_errorf(err, errlen, "test driver: global task %zu failed to open: %s", g, fr_err_str(rc));
+            goto fail;
+        }
+    for (size_t i = 0; i < d->ntasks; i++)
+        fr_task_set_global_stores(d->tasks[i], global_store, d);
     *out = d;
     return 0;
 fail:
@@ -292,7 +325,7 @@ int fr_test_driver_pipe_raw(fr_test_driver_t *d, const char *topic, fr_slice_t k
                             const fr_header_t *headers, size_t nheaders) {
     if (!d || !topic)
         return FR_ERR_INVALID_ARG;
-    if (reader_of(d, topic) < 0)
+    if (reader_of(d, topic) < 0 && global_of(d, topic) < 0)
         return FR_ERR_UNKNOWN_TOPIC_OR_PARTITION;
     /* Piped input is not kept as a readable topic, only its offsets count. */
     dtopic_t *t = topic_get(d, topic, 1);
@@ -355,7 +388,9 @@ int fr_test_driver_kv_get(fr_test_driver_t *d, const char *store, const fr_datum
     int rc = fr_serde_encode(ks, key, kb, &k);
     if (rc)
         return rc;
-    fr_task_t *t = d->tasks[def->sub * (size_t)d->partitions + (size_t)fr_default_partition(k, d->partitions)];
+    fr_task_t *t = def->owner && def->owner->global
+                       ? global_task(d, def->sub)
+                       : d->tasks[def->sub * (size_t)d->partitions + (size_t)fr_default_partition(k, d->partitions)];
     fr_kvstore_t *kv = fr_task_kvstore(t, store);
     if (!kv)
         return FR_ERR_INVALID_ARG;
