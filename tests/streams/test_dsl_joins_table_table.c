@@ -161,6 +161,17 @@ FR_TEST(join_of_unmaterialized_join_is_an_error) {
     FR_CHECK_EQ_STR(fr_ktable_store_name(j), "KTABLE-MERGE-STATE-STORE-0000000006");
     FR_CHECK(join(LEFT, j, fr_builder_table(b, "e", NULL, NULL), NULL, NULL) != NULL);
     FR_CHECK_EQ_INT(fr_builder_error(b, NULL), 0);
+    fr_kstream_to(fr_ktable_to_stream(j, NULL), "out", NULL);
+    fr_streams_config_t *cfg = join_config("tt-mat");
+    fr_topology_t *t = build_or_fail(b, cfg);
+    char *desc = t ? fr_topology_describe(t) : NULL;
+    FR_CHECK(desc && strstr(desc, "Processor: ac (stores: [KTABLE-MERGE-STATE-STORE-0000000006])\n") != NULL);
+    FR_CHECK(desc && strstr(desc, "Processor: ac-join-this (stores: [c-STATE-STORE-0000000003])\n") != NULL);
+    if (desc && !strstr(desc, "Processor: ac (stores"))
+        fprintf(stderr, "%s", desc);
+    free(desc);
+    fr_topology_free(t);
+    fr_streams_config_free(cfg);
     fr_builder_free(b);
 }
 
