@@ -45,7 +45,8 @@
  *
  * Threads: fr_streams_* calls may come from any thread, except that
  * fr_streams_close must not be called from a state listener or a query
- * callback.  Errors: 0 or a negative fr_err_t; err/errlen (when given)
+ * callback, and no other call may race with fr_streams_close (it frees the
+ * instance).  Errors: 0 or a negative fr_err_t; err/errlen (when given)
  * receive a message.
  */
 #ifndef FRESHET_STREAMS_APP_H

@@ -169,7 +169,12 @@ int fr_streams_new(const fr_topology_t *topology, const fr_streams_config_t *con
         free(app);
         return rc;
     }
-    pthread_mutex_init(&app->lock, NULL);
+    /* Recursive: a state listener runs under the lock and may ask for the state. */
+    pthread_mutexattr_t ma;
+    pthread_mutexattr_init(&ma);
+    pthread_mutexattr_settype(&ma, PTHREAD_MUTEX_RECURSIVE);
+    pthread_mutex_init(&app->lock, &ma);
+    pthread_mutexattr_destroy(&ma);
     pthread_condattr_t ca;
     pthread_condattr_init(&ca);
     pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);

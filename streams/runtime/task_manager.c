@@ -242,7 +242,11 @@ void rt_tasks_close_all(rt_thread_t *th) {
         rt_task_t *t = th->tasks[i];
         rt_iq_unregister(th->app, t);
         th->by_sub[t->sub][t->partition] = NULL;
-        fr_info(RT_LOG, "stream-thread [%s] closed task %zu_%d", th->name, t->sub, t->partition);
+        fr_task_metrics_t m = {0};
+        if (t->task) /* NULL only if a wipe's reopen failed */
+            fr_task_metrics(t->task, &m);
+        fr_info(RT_LOG, "stream-thread [%s] closed task %zu_%d (processed %lld, dropped %lld, late %lld)", th->name,
+                t->sub, t->partition, (long long)m.processed, (long long)m.dropped, (long long)m.dropped_late);
         task_free(t);
     }
     th->ntasks = 0;
