@@ -37,6 +37,9 @@ typedef struct fr_join_inputs {
     fr_node_t *left, *right; /* the inputs whose upstream sources form one group */
 } fr_join_inputs_t;
 int fr_join_is_copartition_node(const fr_node_t *n);
+/* End of fr_topology_layout: checks explicit partition counts of each
+ * co-partition group and sizes its repartition topics like the join's other inputs. */
+int fr_join_copartition_layout(fr_topology_t *t, char *err, size_t errlen);
 
 /* Ops of the join nodes that carry fr_join_inputs_t (in their files). */
 extern const fr_node_ops_t fr_join_stream_table_ops;     /* fr_join_stream_table.c */

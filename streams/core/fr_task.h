@@ -62,6 +62,17 @@ const char *const *fr_topology_source_topics(const fr_topology_t *t, size_t sub,
 const fr_internal_topic_t *fr_topology_internal_topics(const fr_topology_t *t, size_t *n);
 /* Global tables: topics read in full by every instance (GlobalKTable), with no tasks of their own. */
 const char *const *fr_topology_global_topics(const fr_topology_t *t, size_t *n);
+/* Co-partition groups (one per join): source topics that must have equal
+ * partition counts.  copartition_topics fills up to cap full names of group
+ * i (owned by the topology) and returns how many there are.  The runtime
+ * checks the counts it reads from metadata with check_copartition (count
+ * returns < 1 for unknown topics, which are skipped): FR_ERR_INVALID_PARTITIONS
+ * with a message naming the join and topics, like Kafka's "Topics not
+ * co-partitioned". */
+size_t fr_topology_copartition_count(const fr_topology_t *t);
+size_t fr_topology_copartition_topics(const fr_topology_t *t, size_t i, const char **out, size_t cap);
+int fr_topology_check_copartition(const fr_topology_t *t, int32_t (*count)(void *ctx, const char *topic), void *ctx,
+                                  char *err, size_t errlen);
 
 /* ---- a running task ---- */
 
