@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "fr_graph.h"
+#include "fr_join.h"
 
 static size_t uf_find(size_t *p, size_t x) {
     while (p[x] != x) {
@@ -155,7 +156,7 @@ int fr_topology_layout(fr_topology_t *t, char *err, size_t errlen) {
                 (fr_internal_topic_t){st->changelog, FR_INTERNAL_CHANGELOG, -1, st->sub,
                                       st->changelog_configs ? st->changelog_configs : k_changelog_cfg};
     }
-    return 0;
+    return fr_join_copartition_layout(t, err, errlen);
 }
 
 void fr_topology_free(fr_topology_t *t) {
