@@ -127,8 +127,18 @@ FR_TEST(key_change_repartitions) {
     const fr_internal_topic_t *it = fr_topology_internal_topics(t, &ni);
     int found = 0;
     for (size_t i = 0; i < ni; i++)
-        found += !strcmp(it[i].name, "st-rekey-KSTREAM-KEY-SELECT-0000000004-repartition");
+        if (!strcmp(it[i].name, "st-rekey-KSTREAM-KEY-SELECT-0000000004-repartition")) {
+            found++;
+            /* sized like the join's sub-topology (which reads "right"), not the upstream one */
+            FR_CHECK_EQ_INT(it[i].partitions, -1);
+            FR_CHECK_EQ_INT(it[i].copartition_sub, 1);
+        }
     FR_CHECK_EQ_INT(found, 1);
+    const char *grp[8];
+    FR_CHECK_EQ_INT(fr_topology_copartition_count(t), 1);
+    FR_CHECK_EQ_INT(fr_topology_copartition_topics(t, 0, grp, 8), 2);
+    FR_CHECK_EQ_STR(grp[0], "st-rekey-KSTREAM-KEY-SELECT-0000000004-repartition");
+    FR_CHECK_EQ_STR(grp[1], "right");
     fr_test_driver_opts_t o = {.partitions = 3};
     fr_test_driver_t *d = NULL;
     FR_CHECK_EQ_INT(fr_test_driver_new(t, cfg, &o, &d, NULL, 0), 0);
@@ -156,7 +166,59 @@ FR_TEST(unmaterialized_table_is_an_error) {
     fr_builder_free(b);
 }
 
+static int32_t counts(void *ctx, const char *topic) {
+    const int32_t *c = ctx; /* left, right */
+    return !strcmp(topic, "left") ? c[0] : !strcmp(topic, "right") ? c[1] : -1;
+}
+
+/* The join's inputs form a co-partition group; unequal counts are an error
+ * the runtime reports from metadata, unknown counts are skipped. */
+FR_TEST(copartition_check) {
+    fr_topology_t *t;
+    fr_streams_config_t *cfg;
+    fr_test_driver_t *d = stream_table(0, &t, &cfg, NULL);
+    const char *grp[4];
+    FR_CHECK_EQ_INT(fr_topology_copartition_count(t), 1);
+    FR_CHECK_EQ_INT(fr_topology_copartition_topics(t, 0, grp, 4), 2);
+    FR_CHECK_EQ_STR(grp[0], "left");
+    FR_CHECK_EQ_STR(grp[1], "right");
+    char err[256] = "";
+    int32_t same[] = {3, 3}, diff[] = {3, 4}, unknown[] = {3, -1};
+    FR_CHECK_EQ_INT(fr_topology_check_copartition(t, counts, same, err, sizeof err), 0);
+    FR_CHECK_EQ_INT(fr_topology_check_copartition(t, counts, unknown, err, sizeof err), 0);
+    FR_CHECK_EQ_INT(fr_topology_check_copartition(t, counts, diff, err, sizeof err), FR_ERR_INVALID_PARTITIONS);
+    if (!strstr(err, "KSTREAM-JOIN-0000000004"))
+        fprintf(stderr, "  %s\n", err);
+    FR_CHECK(strstr(err, "not co-partitioned") && strstr(err, "KSTREAM-JOIN-0000000004") && strstr(err, "right has 4"));
+    fr_test_driver_free(d);
+    fr_topology_free(t);
+    fr_streams_config_free(cfg);
+}
+
+/* Explicit repartition counts known at build must agree. */
+FR_TEST(copartition_explicit_counts_at_build) {
+    for (int32_t other = 2; other <= 3; other++) {
+        fr_streams_config_t *cfg = join_config("st-parts");
+        fr_builder_t *b = fr_builder_new();
+        fr_repartitioned_t ra = {.name = "ra", .partitions = 2}, rb = {.name = "rb", .partitions = other};
+        fr_kstream_t *a = fr_kstream_repartition(fr_builder_stream(b, "a", NULL), &ra);
+        fr_kstream_t *c = fr_kstream_repartition(fr_builder_stream(b, "c", NULL), &rb);
+        fr_kstream_to(fr_kstream_join(a, c, pair_joiner, NULL, fr_join_windows_no_grace(5), NULL, NULL), "out", NULL);
+        fr_topology_t *t = NULL;
+        char err[256] = "";
+        int rc = fr_builder_build(b, cfg, &t, err, sizeof err);
+        FR_CHECK_EQ_INT(rc, other == 2 ? 0 : FR_ERR_INVALID_PARTITIONS);
+        if (other == 3)
+            FR_CHECK(strstr(err, "st-parts-rb-repartition has 3") != NULL);
+        fr_builder_free(b);
+        fr_topology_free(t);
+        fr_streams_config_free(cfg);
+    }
+}
+
 int main(void) {
+    FR_RUN(copartition_check);
+    FR_RUN(copartition_explicit_counts_at_build);
     FR_RUN(docs_table_inner);
     FR_RUN(docs_table_left);
     FR_RUN(keys_and_timestamps);
