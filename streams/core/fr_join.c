@@ -63,6 +63,10 @@ fr_store_def_t *fr_join_table_store(fr_graph_t *g, const fr_ktable_t *t, const c
                       "%s: the table from %s is not materialized (join a source table, an aggregation or a "
                       "materialized join result)",
                       what, t->node->name);
+    else if (t->store->kind != FR_STORE_KV) {
+        fr_graph_fail(g, FR_ERR_INVALID_ARG, "%s: joining a windowed table (%s) is not supported", what, t->store->name);
+        return NULL;
+    }
     return t->store;
 }
 
