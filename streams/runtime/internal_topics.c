@@ -89,6 +89,12 @@ static int read_metadata(rd_kafka_t *rk, topic_set_t *s, char *err, size_t errle
     return 0;
 }
 
+/* Partition count of a topic as metadata (or creation) gave it; < 1 when unknown. */
+static int32_t set_count(void *ctx, const char *topic) {
+    topic_info_t *ti = set_find(ctx, topic);
+    return ti && ti->exists ? ti->partitions : -1;
+}
+
 /* Resolves -1 partition counts through sub-topologies until nothing changes. */
 static void resolve_counts(const fr_topology_t *topo, topic_set_t *s, int32_t *sub_parts, size_t nsubs) {
     for (int changed = 1; changed;) {
@@ -271,7 +277,10 @@ int rt_topics_prepare(const fr_topology_t *topo, const rt_config_t *c, rt_topics
         struct timespec ts = {0, 100 * 1000 * 1000};
         nanosleep(&ts, NULL);
     }
-    /* Co-partitioning: every source topic of a sub-topology has its count. */
+    /* Co-partitioning: the join groups (Kafka's "Topics not co-partitioned"),
+     * then every source topic of a sub-topology has its count. */
+    if ((rc = fr_topology_check_copartition(topo, set_count, &s, err, errlen)) != 0)
+        goto done_rk;
     out->src_topics = calloc(out->nsrc ? out->nsrc : 1, sizeof(char *));
     out->src_sub = calloc(out->nsrc ? out->nsrc : 1, sizeof(size_t));
     out->src_repartition = calloc(out->nsrc ? out->nsrc : 1, 1);
