@@ -87,7 +87,7 @@ FR_TEST(update_by_update_without_cache) {
     const char *ew[] = {"hello", "kafka", "streams", "kafka", "kafka", "streams"};
     const int64_t ec[] = {1, 1, 1, 2, 3, 2};
     char w[64];
-    int64_t c, ts;
+    int64_t c = 0, ts = 0;
     for (int i = 0; i < 6; i++) {
         FR_CHECK_EQ_INT(read_count(d, "counts", w, sizeof w, &c, &ts), 1);
         FR_CHECK_EQ_STR(w, ew[i]);
