@@ -98,24 +98,11 @@ typedef struct gj_arg {
     fr_store_def_t *store;
 } gj_arg_t;
 
-typedef struct gj_state {
-    fr_kvstore_t *kv; /* found at the first record: the global task may open after this one */
-} gj_state_t;
-
-static int gj_init(fr_task_t *t, fr_node_t *n, void **state) {
-    *state = calloc(1, sizeof(gj_state_t));
-    return *state ? 0 : FR_ERR_NOMEM;
-}
-
-static void gj_close(fr_task_t *t, fr_node_t *n, void *state) { free(state); }
-
+/* The store is read through fr_task_global_get at every record: the global
+ * task may open after this one, and a runtime reads it from snapshots. */
 static int gj_process(fr_task_t *t, fr_node_t *n, void *state, const fr_rec_t *r) {
+    (void)state;
     gj_arg_t *a = n->arg;
-    gj_state_t *s = state;
-    if (!s->kv && !(s->kv = fr_task_global_kvstore(t, a->store->name))) {
-        fr_error("streams", "%s: global store %s is not available to this task", n->name, a->store->name);
-        return FR_ERR_NOT_FOUND;
-    }
     if (fr_slice_is_null(r->value))
         return fr_join_drop(t, n, "null join key or value");
     fr_datum_t k, v, mk = fr_datum_null(), gv = fr_datum_null();
@@ -133,7 +120,9 @@ static int gj_process(fr_task_t *t, fr_node_t *n, void *state, const fr_rec_t *r
         fr_slice_t kb, vb = FR_SLICE_NULL;
         if ((rc = fr_task_encode(t, n, fr_task_key_serde(t, a->store->key_serde), &mk, buf, &kb)))
             return rc;
-        rc = fr_slice_is_null(kb) ? FR_ERR_NOT_FOUND : fr_kvstore_get(s->kv, kb, &vb);
+        rc = fr_slice_is_null(kb) ? FR_ERR_NOT_FOUND : fr_task_global_get(t, a->store->name, kb, &vb);
+        if (rc == FR_ERR_INVALID_ARG)
+            fr_error("streams", "%s: global store %s is not available to this task", n->name, a->store->name);
         if (rc && rc != FR_ERR_NOT_FOUND)
             return rc;
         fr_serde_view(fr_task_value_serde(t, a->store->value_serde), vb, &gv);
@@ -146,7 +135,7 @@ static int gj_process(fr_task_t *t, fr_node_t *n, void *state, const fr_rec_t *r
     return fr_task_forward(t, n, &o);
 }
 
-static const fr_node_ops_t global_join_ops = {"stream-globaltable-join", gj_init, gj_process, gj_close};
+static const fr_node_ops_t global_join_ops = {"stream-globaltable-join", NULL, gj_process, NULL};
 
 static fr_kstream_t *global_join(fr_kstream_t *s, fr_global_ktable_t *gt, fr_key_selector_fn mapper, void *mctx,
                                  fr_value_joiner_fn fn, void *ctx, const fr_serde_t *value_out, const char *name,

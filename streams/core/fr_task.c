@@ -52,6 +52,8 @@ struct fr_task {
     int64_t wall;
     fr_kvstore_t *(*global_kv)(void *ctx, const char *store); /* fr_task_set_global_stores() */
     void *global_ctx;
+    fr_task_global_get_fn global_get; /* fr_task_set_global_reader() */
+    void *global_get_ctx;
     punct_t *puncts;
     size_t npuncts, puncts_cap;
     fr_task_metrics_t m;
@@ -262,8 +264,10 @@ static int task_open(const fr_topology_t *topo, const fr_sub_t *s, size_t sub, i
         size_t dl = strlen(opts->state_dir) + 64;
         if (!(t->dir = malloc(dl)))
             goto fail;
-        if (global)
+        if (global && sub == 0)
             snprintf(t->dir, dl, "%s/global", opts->state_dir);
+        else if (global) /* each task locks its directory: further global tables get their own */
+            snprintf(t->dir, dl, "%s/global-%zu", opts->state_dir, sub);
         else
             snprintf(t->dir, dl, "%s/%zu_%d", opts->state_dir, sub, partition);
         fr_store_env_opts_t eo = {0, 0, opts->cache_max_bytes};
@@ -332,6 +336,19 @@ void fr_task_set_global_stores(fr_task_t *t, fr_kvstore_t *(*lookup)(void *ctx, 
 
 fr_kvstore_t *fr_task_global_kvstore(fr_task_t *t, const char *name) {
     return t->global_kv ? t->global_kv(t->global_ctx, name) : NULL;
+}
+
+void fr_task_set_global_reader(fr_task_t *t, fr_task_global_get_fn get, void *ctx) {
+    t->global_get = get;
+    t->global_get_ctx = ctx;
+}
+
+int fr_task_global_get(fr_task_t *t, const char *name, fr_slice_t key, fr_slice_t *value) {
+    *value = FR_SLICE_NULL;
+    if (t->global_get)
+        return t->global_get(t->global_get_ctx, name, key, value);
+    fr_kvstore_t *kv = fr_task_global_kvstore(t, name);
+    return kv ? fr_kvstore_get(kv, key, value) : FR_ERR_INVALID_ARG;
 }
 
 void fr_task_close(fr_task_t *t) {

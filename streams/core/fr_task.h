@@ -113,13 +113,13 @@ void fr_task_close(fr_task_t *task); /* aborts uncommitted store writes; NULL is
 
 /* Global tables: one task per global node group (fr_topology_global_count),
  * fed the records of every partition of its topics, state in
- * "<opts->state_dir>/global", no changelogs (the topic is the changelog:
+ * "<opts->state_dir>/global" ("global-<n>" for group n > 0), no changelogs (the topic is the changelog:
  * restoring is re-reading it).  Process, flush, commit and close it like any
  * task.  The other tasks read its stores through the lookup given to
  * fr_task_set_global_stores() (without one, a KStream-GlobalKTable join fails
  * at its first record).  LMDB lets only the owning thread use the write
  * transaction, so a runtime running global tasks on another thread must hand
- * readers committed state. */
+ * readers committed state (fr_task_set_global_reader). */
 size_t fr_topology_global_count(const fr_topology_t *t);
 int fr_task_open_global(const fr_topology_t *t, size_t global, const fr_task_opts_t *opts, const fr_task_io_t *io,
                         fr_task_t **out);
@@ -127,6 +127,18 @@ int fr_task_open_global(const fr_topology_t *t, size_t global, const fr_task_opt
 void fr_task_set_global_stores(fr_task_t *task, fr_kvstore_t *(*lookup)(void *ctx, const char *store), void *ctx);
 /* A global store by name for a join in this task (NULL when not available). */
 fr_kvstore_t *fr_task_global_kvstore(fr_task_t *task, const char *name);
+/* Instead of the lookup, for a runtime whose global tasks run on another
+ * thread: get(ctx, store, key, &value) reads the key from the committed state
+ * of a global store (a store snapshot): 0, FR_ERR_NOT_FOUND for a missing
+ * key, FR_ERR_INVALID_ARG for an unknown store.  The value must stay valid
+ * until the task's next record (the runtime changes snapshots only between
+ * records).  A reader takes precedence over the lookup. */
+typedef int (*fr_task_global_get_fn)(void *ctx, const char *store, fr_slice_t key, fr_slice_t *value);
+void fr_task_set_global_reader(fr_task_t *task, fr_task_global_get_fn get, void *ctx);
+/* Reads a key of a global store through the reader, or else the lookup's
+ * store: 0 (value borrowed as above), FR_ERR_NOT_FOUND for a missing key,
+ * FR_ERR_INVALID_ARG when the store is not available to this task. */
+int fr_task_global_get(fr_task_t *task, const char *store, fr_slice_t key, fr_slice_t *value);
 
 /* Changelog partitions this task's stores write, and where restoration must
  * start (the checkpointed offset, or 0 when the store is new or was wiped). */
