@@ -53,10 +53,15 @@
  * discards the uncommitted writes; the last commit is intact.
  *
  * Keys and values are raw bytes (serdes live in the DSL layer).  A null value
- * (FR_SLICE_NULL, len -1) is a delete; an empty value (len 0) is a value.
- * LMDB limits keys to 511 bytes: longer keys (after the window/session suffix
- * is added) get FR_ERR_INVALID_ARG, never a crash; so does an empty
- * key-value key (LMDB has no empty keys).  Window and session times are
+ * (FR_SLICE_NULL, len -1) is a delete; an empty value (len 0) is a value.  A
+ * null key is FR_ERR_INVALID_ARG; an empty key (len 0) is a key, as in Kafka
+ * (LMDB has no empty keys, so a key-value store keeps one prefix byte in
+ * front of every key, and window/session stored keys have their suffix):
+ * listeners, iterators and the changelog see the user's key bytes.  LMDB
+ * limits keys to 511 bytes: longer keys (after the key-value prefix or the
+ * window/session suffix is added) get FR_ERR_INVALID_ARG, never a crash.
+ * A key-value store created by a version without the prefix byte is refused
+ * at open with FR_ERR_CORRUPT (wipe and restore it).  Window and session times are
  * milliseconds >= 0 (negative ones get FR_ERR_INVALID_ARG; query bounds
  * below 0 are clamped).  Store names starting with "__fr_" are reserved.
  *

@@ -114,7 +114,8 @@ static int emit(fr_store_t *s, const uint8_t *key, size_t klen, fr_slice_t new_v
     if (fr_slice_is_null(new_value) && fr_slice_is_null(old_value))
         return 0; /* nothing was there and nothing is: Kafka skips it too */
     const fr_store_listener_t *l = &s->listener;
-    fr_slice_t k = {key, (int32_t)klen};
+    /* The changelog and downstream see the user key, not the prefix. */
+    fr_slice_t k = s->kind == STORE_KV ? store_kv_user_key(key, klen) : (fr_slice_t){key, (int32_t)klen};
     int rc = 0;
     const char *which = "changelog";
     if (l->log)

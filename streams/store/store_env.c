@@ -301,6 +301,13 @@ static int check_kind(fr_store_env_t *env, const char *name, store_kind_t kind) 
         int was = v.mv_size == 1 ? ((const uint8_t *)v.mv_data)[0] : 0;
         if (was == (int)kind)
             return 0;
+        if (was == STORE_KV_UNPREFIXED) {
+            fr_error(FR_STORE_COMPONENT,
+                     "%s: store %s has the key-value layout of an older version (keys without their prefix "
+                     "byte); delete the state directory to restore it from its changelog",
+                     env->dir, name);
+            return FR_ERR_CORRUPT;
+        }
         fr_error(FR_STORE_COMPONENT, "%s: store %s was created as a %s store, not a %s store", env->dir, name,
                  kind_name(was), kind_name(kind));
         return FR_ERR_INVALID_ARG;
@@ -372,22 +379,17 @@ int store_register(fr_store_env_t *env, const char *name, store_kind_t kind, con
     return 0;
 }
 
-int store_check_key(const fr_store_t *s, fr_slice_t key, size_t suffix) {
+int store_check_key(const fr_store_t *s, fr_slice_t key, size_t extra) {
     const fr_store_env_t *env = s->env;
     if (key.len < 0 || (key.len > 0 && !key.ptr)) {
         fr_error(FR_STORE_COMPONENT, "%s: store %s: null key", env->dir, s->name);
         return FR_ERR_INVALID_ARG;
     }
-    if (key.len == 0 && suffix == 0) {
-        fr_error(FR_STORE_COMPONENT, "%s: store %s: empty key (LMDB keys hold at least one byte)", env->dir,
-                 s->name);
-        return FR_ERR_INVALID_ARG;
-    }
-    if ((size_t)key.len + suffix > env->maxkey) {
+    if ((size_t)key.len + extra > env->maxkey) {
         fr_error(FR_STORE_COMPONENT,
                  "%s: store %s: key of %d bytes is too long: LMDB keys hold at most %zu bytes, "
-                 "%zu of them for the %s store's suffix",
-                 env->dir, s->name, key.len, env->maxkey, suffix, kind_name(s->kind));
+                 "%zu of them for the %s store's prefix or suffix",
+                 env->dir, s->name, key.len, env->maxkey, extra, kind_name(s->kind));
         return FR_ERR_INVALID_ARG;
     }
     return 0;

@@ -2,7 +2,8 @@
  * store_internal.h — what the store files share (not for users of fr_store.h).
  *
  * Layout of one environment (one LMDB directory per task):
- *   - one named database per store, holding the stored keys of fr_store.h;
+ *   - one named database per store, holding the stored keys of fr_store.h
+ *     (key-value stores: FR_KV_PREFIX ‖ user key);
  *   - for window and session stores, a time index "__fr_idx:<name>" whose
  *     keys are time ‖ user key ‖ rest (window: start ‖ key ‖ seq, session:
  *     end ‖ key ‖ start) with empty values, so retention drops expired
@@ -32,13 +33,21 @@
 #define FR_STORE_META_DB "__fr_meta"
 #define FR_STORE_INDEX_PREFIX "__fr_idx:"
 
+/* Key-value stored keys are one prefix byte ‖ user key: LMDB has no empty
+ * keys and Kafka has empty (non-null) ones.  The same byte in front of every
+ * key keeps the user keys' byte order. */
+#define FR_KV_PREFIX 0x00
+#define FR_KV_PREFIX_LEN 1
 #define FR_WIN_SUFFIX 12  /* start (8) ‖ seq (4) */
 #define FR_SESS_SUFFIX 16 /* end (8) ‖ start (8) */
 /* Stack buffers for stored keys; LMDB's own limit (511 in Debian's build) is below it. */
 #define FR_STORE_KEY_BUF 2048
 
+/* Recorded in "__fr_meta" when a store is created.  1 was the key-value
+ * layout without the prefix byte: such a store is refused, not misread. */
 typedef enum store_kind {
-    STORE_KV = 1,
+    STORE_KV_UNPREFIXED = 1,
+    STORE_KV = 4,
     STORE_WINDOW = 2,
     STORE_SESSION = 3,
 } store_kind_t;
@@ -119,8 +128,9 @@ int store_txn_cycle(fr_store_env_t *env);
 int store_register(fr_store_env_t *env, const char *name, store_kind_t kind, const fr_store_listener_t *listener,
                    size_t alloc, fr_store_t **out);
 /* FR_ERR_INVALID_ARG (logged) unless key is a non-null slice whose stored
- * form (key + suffix bytes) fits LMDB; empty keys are fine when suffix > 0. */
-int store_check_key(const fr_store_t *s, fr_slice_t key, size_t suffix);
+ * form (key + prefix/suffix bytes) fits LMDB; empty keys are fine when
+ * extra > 0 (always: key-value keys carry FR_KV_PREFIX). */
+int store_check_key(const fr_store_t *s, fr_slice_t key, size_t extra);
 int store_check_value(const fr_store_t *s, fr_slice_t value);
 
 /* ---- store_cache.c ---- */
@@ -195,6 +205,26 @@ static inline void store_put_be32(uint8_t *p, uint32_t v) {
 static inline uint32_t store_get_be32(const uint8_t *p) {
     return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
 }
+/* A key-value store's stored key for key (checked): FR_KV_PREFIX ‖ key in
+ * buf (FR_STORE_KEY_BUF bytes); *len gets its length. */
+int store_kv_key(const fr_store_t *s, fr_slice_t key, uint8_t *buf, size_t *len);
+/* The user key of a key-value stored key (the prefix stripped). */
+static inline fr_slice_t store_kv_user_key(const uint8_t *stored, size_t len) {
+    return (fr_slice_t){stored + FR_KV_PREFIX_LEN, (int32_t)(len - FR_KV_PREFIX_LEN)};
+}
+/* A range bound as a stored key: a null bound stays null (open). */
+static inline fr_slice_t store_kv_bound(fr_slice_t b, uint8_t *buf, size_t cap) {
+    if (fr_slice_is_null(b) || (b.len > 0 && !b.ptr))
+        return b; /* null, or left for store_iter_open to reject */
+    size_t n = (size_t)b.len + FR_KV_PREFIX_LEN;
+    if (n > cap) /* far longer than any key: a cut bound compares with every storable key as the whole one */
+        n = cap;
+    buf[0] = FR_KV_PREFIX;
+    if (n > FR_KV_PREFIX_LEN)
+        memcpy(buf + FR_KV_PREFIX_LEN, b.ptr, n - FR_KV_PREFIX_LEN);
+    return (fr_slice_t){buf, (int32_t)n};
+}
+
 /* Lexicographic byte order, shorter first on a common prefix (LMDB's default). */
 static inline int store_cmp(const uint8_t *a, size_t alen, const uint8_t *b, size_t blen) {
     size_t n = alen < blen ? alen : blen;

@@ -138,7 +138,12 @@ static int accept(fr_store_iter_t *it, const MDB_val *k, const MDB_val *v, fr_st
     memset(e, 0, sizeof(*e));
     switch (it->mode) {
     case ITER_KV:
-        e->key = slice_of(k);
+        if (k->mv_size < FR_KV_PREFIX_LEN || kp[0] != FR_KV_PREFIX) {
+            fr_error(FR_STORE_COMPONENT, "%s: store %s: key of %zu bytes without the key-value prefix is corrupt",
+                     it->env->dir, it->store, k->mv_size);
+            return FR_ERR_CORRUPT;
+        }
+        e->key = store_kv_user_key(kp, k->mv_size);
         e->value = slice_of(v);
         return TAKE;
     case ITER_WIN_KEY:

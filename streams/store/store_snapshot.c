@@ -76,8 +76,7 @@ static int find_store(fr_store_snapshot_t *snap, const char *name, store_kind_t 
 /* Key checks without a store handle (the snapshot may run on another thread
  * than the store's owner, so it touches nothing the owner writes). */
 static int check_key(const fr_store_snapshot_t *snap, fr_slice_t key, size_t suffix) {
-    if (key.len < 0 || (key.len > 0 && !key.ptr) || (key.len == 0 && suffix == 0) ||
-        (size_t)key.len + suffix > snap->env->maxkey)
+    if (key.len < 0 || (key.len > 0 && !key.ptr) || (size_t)key.len + suffix > snap->env->maxkey)
         return FR_ERR_INVALID_ARG;
     return 0;
 }
@@ -86,9 +85,13 @@ int fr_store_snapshot_kv_get(fr_store_snapshot_t *snap, const char *store, fr_sl
     const snap_store_t *s;
     *value = FR_SLICE_NULL;
     int rc = find_store(snap, store, STORE_KV, &s);
-    if (rc || (rc = check_key(snap, key, 0)))
+    if (rc || (rc = check_key(snap, key, FR_KV_PREFIX_LEN)))
         return rc;
-    MDB_val k = {(size_t)key.len, (void *)key.ptr}, v;
+    uint8_t sk[FR_STORE_KEY_BUF];
+    sk[0] = FR_KV_PREFIX;
+    if (key.len)
+        memcpy(sk + FR_KV_PREFIX_LEN, key.ptr, (size_t)key.len);
+    MDB_val k = {(size_t)key.len + FR_KV_PREFIX_LEN, sk}, v;
     int m = mdb_get(snap->txn, s->dbi, &k, &v);
     if (m)
         return store_mdb_err(snap->env, m, store, "snapshot get");
@@ -104,7 +107,12 @@ int fr_store_snapshot_kv_range(fr_store_snapshot_t *snap, const char *store, fr_
     int rc = find_store(snap, store, STORE_KV, &s);
     if (rc)
         return rc;
-    iter_spec_t spec = {.mode = ITER_KV, .txn = snap->txn, .dbi = s->dbi, .lo = from, .hi = to};
+    uint8_t lo[FR_STORE_KEY_BUF], hi[FR_STORE_KEY_BUF];
+    iter_spec_t spec = {.mode = ITER_KV,
+                        .txn = snap->txn,
+                        .dbi = s->dbi,
+                        .lo = store_kv_bound(from, lo, sizeof(lo)),
+                        .hi = store_kv_bound(to, hi, sizeof(hi))};
     return store_iter_open(snap->env, 0, s->name, &spec, out);
 }
 

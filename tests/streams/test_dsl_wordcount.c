@@ -3,6 +3,7 @@
  * deduplicated result with one; repartition and changelog topics. */
 #include <ctype.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "fr_test.h"
 #include "freshet/streams.h"
@@ -170,9 +171,91 @@ FR_TEST(commit_interval_flushes_on_wall_clock) {
     fr_streams_config_free(cfg);
 }
 
+/* Java's value.toLowerCase().split("\\W+") as Kafka's WordCountDemo runs it:
+ * a leading separator gives a leading "", trailing empty strings are
+ * removed, and an empty line is [""] (no match: the line itself). */
+static int java_split(void *ctx, const fr_datum_t *k, const fr_datum_t *v, fr_emitter_t *e) {
+    const char *p = v->ptr, *end = v->ptr + v->len;
+    int any_word = 0, rc;
+    for (size_t i = 0; i < v->len; i++)
+        any_word |= isalnum((unsigned char)p[i]) || p[i] == '_';
+    if (v->len == 0 || (any_word && !(isalnum((unsigned char)p[0]) || p[0] == '_'))) {
+        fr_datum_t empty = fr_datum_strn("", 0);
+        if ((rc = fr_emit(e, NULL, &empty)))
+            return rc;
+    }
+    while (p < end) {
+        while (p < end && !(isalnum((unsigned char)*p) || *p == '_'))
+            p++;
+        const char *w = p;
+        while (p < end && (isalnum((unsigned char)*p) || *p == '_'))
+            p++;
+        if (p > w) {
+            char *low = fr_scratch_strndup(fr_emitter_scratch(e), w, (size_t)(p - w));
+            if (!low)
+                return FR_ERR_NOMEM;
+            for (char *c = low; *c; c++)
+                *c = (char)tolower((unsigned char)*c);
+            fr_datum_t word = fr_datum_strn(low, (size_t)(p - w));
+            if ((rc = fr_emit(e, NULL, &word)))
+                return rc;
+        }
+    }
+    return 0;
+}
+
+/* Kafka counts the empty word "" like any other (an empty, non-null key):
+ * through the repartition topic, the count store and its changelog. */
+FR_TEST(empty_word_counted_like_kafka) {
+    fr_streams_config_t *cfg = config("0");
+    fr_builder_t *b = fr_builder_new();
+    fr_consumed_t cs = {fr_serde_string(), fr_serde_string(), NULL};
+    fr_kstream_t *words = fr_kstream_flat_map_values(fr_builder_stream(b, "lines", &cs), java_split, NULL, NULL, NULL);
+    fr_materialized_t m = {.name = "counts-store"};
+    fr_ktable_t *counts = fr_kgrouped_stream_count(fr_kstream_group_by(words, word_key, NULL, NULL, NULL), &m);
+    fr_kstream_to(fr_ktable_to_stream(counts, NULL), "counts", NULL);
+    fr_topology_t *t = NULL;
+    char err[256] = "";
+    FR_CHECK_EQ_INT(fr_builder_build(b, cfg, &t, err, sizeof err), 0);
+    fr_builder_free(b);
+    fr_test_driver_t *d = NULL;
+    FR_CHECK_EQ_INT(fr_test_driver_new(t, cfg, NULL, &d, NULL, 0), 0);
+    /* Java: [""], ["", "hello"], ["hello"], [], ["hello", "world"]. */
+    const char *in[] = {"", " hello", "hello ", "  ", "Hello, world"};
+    for (int i = 0; i < 5; i++) {
+        fr_datum_t v = fr_datum_str(in[i]);
+        FR_CHECK_EQ_INT(fr_test_driver_pipe(d, "lines", NULL, &v, i + 1), 0);
+    }
+    const char *ew[] = {"", "", "hello", "hello", "hello", "world"};
+    const int64_t ec[] = {1, 2, 1, 2, 3, 1}, ets[] = {1, 2, 2, 3, 5, 5};
+    fr_test_record_t r;
+    for (int i = 0; i < 6; i++) {
+        FR_CHECK_EQ_INT(fr_test_driver_read(d, "counts", &r), 1);
+        FR_CHECK(!fr_slice_is_null(r.key) && (size_t)r.key.len == strlen(ew[i]) &&
+                 !memcmp(r.key.ptr, ew[i], strlen(ew[i])));
+        fr_datum_t v;
+        FR_CHECK_EQ_INT(fr_serde_decode(fr_serde_int64(), r.value, &v), 0);
+        FR_CHECK_EQ_INT(v.i64, ec[i]);
+        FR_CHECK_EQ_INT(r.timestamp, ets[i]);
+    }
+    FR_CHECK_EQ_INT(fr_test_driver_unread(d, "counts"), 0);
+    fr_datum_t key = fr_datum_strn("", 0), val;
+    FR_CHECK_EQ_INT(fr_test_driver_kv_get(d, "counts-store", &key, &val), 0);
+    FR_CHECK_EQ_INT(val.i64, 2);
+    /* The changelog carries the empty key itself. */
+    FR_CHECK_EQ_INT(fr_test_driver_read(d, "wc-counts-store-changelog", &r), 1);
+    FR_CHECK(r.key.len == 0);
+    FR_CHECK_EQ_INT(fr_test_driver_unread(d, "wc-counts-store-changelog"), 5);
+    FR_CHECK_EQ_INT(fr_test_driver_commit(d), 0);
+    fr_test_driver_free(d);
+    fr_topology_free(t);
+    fr_streams_config_free(cfg);
+}
+
 int main(void) {
     FR_RUN(update_by_update_without_cache);
     FR_RUN(deduplicated_with_cache);
     FR_RUN(commit_interval_flushes_on_wall_clock);
+    FR_RUN(empty_word_counted_like_kafka);
     return fr_test_done();
 }

@@ -124,16 +124,111 @@ FR_TEST(test_key_limits) {
     FR_CHECK(max >= 64);
     uint8_t *k = malloc(max + 1);
     memset(k, 'k', max + 1);
-    FR_CHECK_EQ_INT(fr_kvstore_put(kv, (fr_slice_t){k, (int32_t)max}, SL("v"), 0), 0);
-    FR_CHECK_EQ_INT(fr_kvstore_put(kv, (fr_slice_t){k, (int32_t)max + 1}, SL("v"), 0), FR_ERR_INVALID_ARG);
-    FR_CHECK_EQ_INT(fr_kvstore_put(kv, SL(""), SL("v"), 0), FR_ERR_INVALID_ARG);
+    /* The stored key is one prefix byte ‖ the user key. */
+    FR_CHECK_EQ_INT(fr_kvstore_put(kv, (fr_slice_t){k, (int32_t)max - 1}, SL("v"), 0), 0);
+    FR_CHECK_EQ_INT(fr_kvstore_put(kv, (fr_slice_t){k, (int32_t)max}, SL("v"), 0), FR_ERR_INVALID_ARG);
     FR_CHECK_EQ_INT(fr_kvstore_put(kv, FR_SLICE_NULL, SL("v"), 0), FR_ERR_INVALID_ARG);
     fr_slice_t v;
-    FR_CHECK_EQ_INT(fr_kvstore_get(kv, (fr_slice_t){k, (int32_t)max}, &v), 0);
+    FR_CHECK_EQ_INT(fr_kvstore_get(kv, (fr_slice_t){k, (int32_t)max - 1}, &v), 0);
+    FR_CHECK_EQ_INT(fr_kvstore_get(kv, (fr_slice_t){k, (int32_t)max}, &v), FR_ERR_INVALID_ARG);
     /* The environment still works after rejected keys. */
     FR_CHECK_EQ_INT(fr_store_env_commit(env, NULL, 0), 0);
     FR_CHECK_EQ_INT(fr_kvstore_approximate_count(kv), 1);
     free(k);
+    fr_store_env_close(env);
+    tmp_dir_remove(tmp);
+}
+
+/* Kafka has empty (non-null) keys, LMDB has none: the prefix byte makes the
+ * empty key a key like the others, first in byte order. */
+FR_TEST(test_empty_key) {
+    char *tmp = tmp_dir_make(), dir[512], got[512];
+    task_dir(dir, sizeof(dir), tmp);
+    fr_store_env_t *env = open_env(dir, 1 << 20);
+    fr_store_listener_t l = rec_listener(&rec);
+    fr_kvstore_t *kv = open_kv(env, "kv", &l);
+    rec_reset(&rec);
+    fr_slice_t v;
+    FR_CHECK_EQ_INT(fr_kvstore_get(kv, SL(""), &v), FR_ERR_NOT_FOUND);
+    FR_CHECK_EQ_INT(fr_kvstore_put(kv, SL(""), SL("empty"), 7), 0);
+    FR_CHECK_EQ_INT(fr_kvstore_put(kv, SL("\x00"), SL("zero"), 8), 0);
+    FR_CHECK_EQ_INT(fr_kvstore_put(kv, SL("a"), SL("A"), 9), 0);
+    FR_CHECK_EQ_INT(fr_kvstore_get(kv, SL(""), &v), 0);
+    FR_CHECK(SLICE_IS(v, "empty"));
+    FR_CHECK_EQ_INT(fr_kvstore_approximate_count(kv), 3);
+    /* Byte order: "" < "\0" < "a"; "" as a bound is a key, not an open end. */
+    fr_store_iter_t *it = NULL;
+    FR_CHECK_EQ_INT(fr_kvstore_range(kv, FR_SLICE_NULL, FR_SLICE_NULL, &it), 0);
+    fr_store_entry_t e;
+    FR_CHECK_EQ_INT(fr_store_iter_next(it, &e), 1);
+    FR_CHECK(e.key.len == 0 && e.key.ptr && SLICE_IS(e.value, "empty"));
+    FR_CHECK_EQ_INT(fr_store_iter_next(it, &e), 1);
+    FR_CHECK(SLICE_IS(e.key, "\x00") && SLICE_IS(e.value, "zero"));
+    FR_CHECK_EQ_INT(fr_store_iter_next(it, &e), 1);
+    FR_CHECK(SLICE_IS(e.key, "a"));
+    FR_CHECK_EQ_INT(fr_store_iter_next(it, &e), 0);
+    fr_store_iter_close(it);
+    range_keys(kv, SL(""), SL(""), got, sizeof(got));
+    FR_CHECK_EQ_STR(got, "");
+    FR_CHECK_EQ_INT(fr_kvstore_range(kv, SL(""), SL(""), &it), 0);
+    FR_CHECK_EQ_INT(fr_store_iter_next(it, &e), 1);
+    FR_CHECK(e.key.len == 0 && SLICE_IS(e.value, "empty"));
+    FR_CHECK_EQ_INT(fr_store_iter_next(it, &e), 0);
+    fr_store_iter_close(it);
+    range_keys(kv, SL("\x00"), FR_SLICE_NULL, got, sizeof(got));
+    FR_CHECK_EQ_STR(got, "a"); /* "\0" and then "a": "%.*s" prints "\0" as nothing, and no comma before it */
+    /* The changelog and downstream get the user's key bytes: empty, not null. */
+    FR_CHECK_EQ_INT(fr_store_env_flush(env), 0);
+    FR_CHECK_EQ_INT(rec_count(&rec, EV_LOG), 3);
+    const rec_event_t *l0 = rec_nth(&rec, EV_LOG, 0), *f0 = rec_nth(&rec, EV_FORWARD, 0);
+    FR_CHECK(l0 && l0->key.len == 0 && BYTES_IS(l0->new_value, "empty") && l0->ts == 7);
+    FR_CHECK(f0 && f0->key.len == 0 && BYTES_IS(f0->new_value, "empty") && f0->old_value.len == -1);
+    const rec_event_t *l1 = rec_nth(&rec, EV_LOG, 1);
+    FR_CHECK(l1 && BYTES_IS(l1->key, "\x00"));
+    rec_reset(&rec);
+    FR_CHECK_EQ_INT(fr_store_env_commit(env, NULL, 0), 0);
+    /* Interactive queries reach it too. */
+    fr_store_snapshot_t *snap = NULL;
+    FR_CHECK_EQ_INT(fr_store_snapshot_open(env, &snap), 0);
+    FR_CHECK_EQ_INT(fr_store_snapshot_kv_get(snap, "kv", SL(""), &v), 0);
+    FR_CHECK(SLICE_IS(v, "empty"));
+    FR_CHECK_EQ_INT(fr_store_snapshot_kv_range(snap, "kv", SL(""), SL("\x00"), &it), 0);
+    FR_CHECK_EQ_INT(fr_store_iter_next(it, &e), 1);
+    FR_CHECK(e.key.len == 0);
+    FR_CHECK_EQ_INT(fr_store_iter_next(it, &e), 1);
+    FR_CHECK(SLICE_IS(e.key, "\x00"));
+    FR_CHECK_EQ_INT(fr_store_iter_next(it, &e), 0);
+    fr_store_iter_close(it);
+    fr_store_snapshot_close(snap);
+    /* Delete: a tombstone for the empty key. */
+    FR_CHECK_EQ_INT(fr_kvstore_delete(kv, SL(""), 10), 0);
+    FR_CHECK_EQ_INT(fr_kvstore_get(kv, SL(""), &v), FR_ERR_NOT_FOUND);
+    FR_CHECK_EQ_INT(fr_store_env_flush(env), 0);
+    l0 = rec_nth(&rec, EV_LOG, 0);
+    f0 = rec_nth(&rec, EV_FORWARD, 0);
+    FR_CHECK(l0 && l0->key.len == 0 && l0->new_value.len == -1 && l0->ts == 10);
+    FR_CHECK(f0 && f0->new_value.len == -1 && BYTES_IS(f0->old_value, "empty"));
+    rec_reset(&rec);
+    /* Restoration from the changelog takes the empty key as it was logged. */
+    FR_CHECK_EQ_INT(fr_kvstore_restore(kv, SL(""), SL("restored")), 0);
+    FR_CHECK_EQ_INT(fr_kvstore_get(kv, SL(""), &v), 0);
+    FR_CHECK(SLICE_IS(v, "restored"));
+    FR_CHECK_EQ_INT(rec.n, 0);
+    fr_store_env_close(env);
+    tmp_dir_remove(tmp);
+}
+
+/* A key-value store recorded with the layout before the prefix byte is
+ * refused rather than read with the wrong keys. */
+FR_TEST(test_unprefixed_layout_refused) {
+    char *tmp = tmp_dir_make(), dir[512];
+    task_dir(dir, sizeof(dir), tmp);
+    fr_store_env_t *env = open_env(dir, 0);
+    MDB_val k = {7, (void *)"kold-kv"}, v = {1, (void *)"\x01"};
+    FR_CHECK_EQ_INT(mdb_put(env->txn, env->meta, &k, &v, 0), 0);
+    fr_kvstore_t *kv = NULL;
+    FR_CHECK_EQ_INT(fr_kvstore_open(env, "old-kv", NULL, &kv), FR_ERR_CORRUPT);
+    FR_CHECK(kv == NULL);
     fr_store_env_close(env);
     tmp_dir_remove(tmp);
 }
@@ -511,6 +606,8 @@ int main(void) {
     FR_RUN(test_put_get_overwrite_delete);
     FR_RUN(test_range_bounds_and_byte_order);
     FR_RUN(test_key_limits);
+    FR_RUN(test_empty_key);
+    FR_RUN(test_unprefixed_layout_refused);
     FR_RUN(test_uncommitted_lost_committed_kept);
     FR_RUN(test_checkpoint_offsets_and_file);
     FR_RUN(test_open_rules);

@@ -86,6 +86,15 @@ FR_TEST(test_find_merge_candidates) {
     FR_CHECK_EQ_STR(got, "[0,1]=y");
     find(s, SL("nobody"), 0, 100, got, sizeof(got));
     FR_CHECK_EQ_STR(got, "");
+    /* An empty user key is a key (Kafka's "" word); the suffix makes its stored key non-empty. */
+    FR_CHECK_EQ_INT(fr_sessstore_put(s, SL(""), 3, 7, SL("E"), 7), 0);
+    find(s, SL(""), 0, 100, got, sizeof(got));
+    FR_CHECK_EQ_STR(got, "[3,7]=E");
+    find(s, SL("u"), 10, 0, got, sizeof(got));
+    FR_CHECK_EQ_STR(got, "[0,10]=a");
+    FR_CHECK_EQ_INT(fr_sessstore_remove(s, SL(""), 3, 7, 8), 0);
+    find(s, SL(""), 0, 100, got, sizeof(got));
+    FR_CHECK_EQ_STR(got, "");
     fr_store_env_close(env);
     tmp_dir_remove(tmp);
 }
