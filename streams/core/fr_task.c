@@ -497,4 +497,11 @@ void fr_task_metrics(const fr_task_t *t, fr_task_metrics_t *m) {
         *m = t->m;
 }
 
+int fr_task_has_store(const fr_task_t *t, const char *name) {
+    for (size_t i = 0; t && name && i < t->nstores; i++)
+        if (!strcmp(t->stores[i].def->name, name))
+            return 1;
+    return 0;
+}
+
 fr_store_env_t *fr_task_store_env(fr_task_t *t) { return t ? t->env : NULL; }

@@ -121,6 +121,8 @@ void fr_task_close(fr_task_t *task); /* aborts uncommitted store writes; NULL is
  * transaction, so a runtime running global tasks on another thread must hand
  * readers committed state (fr_task_set_global_reader). */
 size_t fr_topology_global_count(const fr_topology_t *t);
+/* The topics global task `global` reads (every partition of each). */
+const char *const *fr_topology_global_source_topics(const fr_topology_t *t, size_t global, size_t *n);
 int fr_task_open_global(const fr_topology_t *t, size_t global, const fr_task_opts_t *opts, const fr_task_io_t *io,
                         fr_task_t **out);
 /* How this task finds global stores: lookup(ctx, name) returns the store or NULL. */
@@ -176,6 +178,9 @@ typedef struct fr_task_metrics {
     int64_t stream_time;
 } fr_task_metrics_t;
 void fr_task_metrics(const fr_task_t *task, fr_task_metrics_t *m);
+
+/* 1 when the task has a store by that name (any thread: names are fixed at open). */
+int fr_task_has_store(const fr_task_t *task, const char *name);
 
 /* The task's store environment, for interactive queries (snapshots) and tests. */
 fr_store_env_t *fr_task_store_env(fr_task_t *task);

@@ -202,6 +202,17 @@ const fr_internal_topic_t *fr_topology_internal_topics(const fr_topology_t *t, s
     return t ? t->internal : NULL;
 }
 
+const char *const *fr_topology_global_source_topics(const fr_topology_t *t, size_t global, size_t *n) {
+    if (!t || global >= t->nglobals) {
+        if (n)
+            *n = 0;
+        return NULL;
+    }
+    if (n)
+        *n = t->globals[global].ntopics;
+    return t->globals[global].topics;
+}
+
 const char *const *fr_topology_global_topics(const fr_topology_t *t, size_t *n) {
     static const char *const none[] = {NULL};
     if (n)

@@ -144,13 +144,6 @@ int fr_streams_new(const fr_topology_t *topology, const fr_streams_config_t *con
     }
     if (!rc)
         rc = rt_config_validate(&app->cfg, err, errlen);
-    size_t nglobal = 0;
-    fr_topology_global_topics(topology, &nglobal);
-    if (!rc && nglobal) {
-        fr_errorf(err, errlen, "the topology reads %zu global table topics; GlobalKTable is not supported by the "
-                               "runtime yet", nglobal);
-        rc = FR_ERR_INVALID_ARG;
-    }
     if (!rc && fr_topology_subtopology_count(topology) == 0) {
         fr_errorf(err, errlen, "the topology has no source topics");
         rc = FR_ERR_INVALID_ARG;
@@ -216,6 +209,9 @@ int fr_streams_start(fr_streams_t *app, char *err, size_t errlen) {
     pthread_mutex_lock(&app->lock);
     set_state_locked(app, FR_STREAMS_REBALANCING);
     pthread_mutex_unlock(&app->lock);
+    /* Global tables are caught up before any stream thread processes. */
+    if ((rc = rt_global_start(app, err, errlen)) != 0)
+        return rc;
     for (int i = 0; i < app->nthreads; i++) {
         rt_thread_t *th = &app->threads[i];
         pthread_mutex_lock(&app->lock);
@@ -304,6 +300,7 @@ int fr_streams_close(fr_streams_t *app) {
         fr_info(RT_LOG, "stream-client [%s] closed cleanly", app->cfg.application_id);
     for (int i = 0; i < app->nthreads; i++)
         rt_thread_free(&app->threads[i]);
+    rt_global_stop(app); /* after the stream threads: they read its stores */
     free(app->threads);
     free(app->iq_tasks);
     rt_topics_free(&app->topics);

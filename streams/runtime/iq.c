@@ -89,6 +89,12 @@ typedef int (*snap_fn)(fr_store_snapshot_t *snap, void *arg);
 static int with_key_snapshot(fr_streams_t *app, const char *store, const void *key, size_t keylen, snap_fn fn,
                              void *arg) {
     int32_t p;
+    fr_store_snapshot_t *snap;
+    if (!store_changelog(app, store) && check_started(app) == 0 && rt_global_snapshot(app, store, &snap) == 0) {
+        int rc = fn(snap, arg); /* a global store: every instance holds all of it */
+        fr_store_snapshot_close(snap);
+        return rc;
+    }
     int rc = fr_streams_store_partition(app, store, key, keylen, &p);
     if (rc)
         return rc;
@@ -99,7 +105,6 @@ static int with_key_snapshot(fr_streams_t *app, const char *store, const void *k
         pthread_rwlock_unlock(&app->iq_lock);
         return not_local(app);
     }
-    fr_store_snapshot_t *snap;
     rc = fr_store_snapshot_open(fr_task_store_env(t->task), &snap);
     if (!rc) {
         rc = fn(snap, arg);

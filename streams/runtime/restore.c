@@ -54,6 +54,7 @@ static int wipe_task(rt_thread_t *th, rt_task_t *t) {
     rt_task_io(t, &io);
     if ((rc = fr_task_open(app->topo, t->sub, t->partition, &opts, &io, &t->task)) != 0)
         return rc;
+    rt_global_attach(th, t->task);
     size_t n;
     t->cl = fr_task_changelogs(t->task, &n);
     if (n != t->ncl)

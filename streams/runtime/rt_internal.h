@@ -17,6 +17,7 @@
  *   restore.c         changelog restoration before processing
  *   commit.c          the commit protocol (flush, acks, store commit, offsets)
  *   iq.c              interactive queries over store snapshots
+ *   global_thread.c   GlobalKTables: the global stream thread and the readers of its stores
  */
 #ifndef FR_RT_INTERNAL_H
 #define FR_RT_INTERNAL_H
@@ -95,6 +96,7 @@ long rt_topics_sub_of(const rt_topics_t *t, const char *topic);
 /* ---- tasks (task_manager.c) ---- */
 
 typedef struct rt_thread rt_thread_t;
+typedef struct rt_global rt_global_t;
 
 typedef struct rt_task {
     size_t sub;
@@ -149,6 +151,10 @@ struct rt_thread {
     size_t hdr_cap;
     struct rt_pcount { char *topic; int32_t partitions; } *pcount; /* partition counts of sink topics */
     size_t npcount;
+    /* read snapshots of the global stores (global_thread.c), one per global
+     * task, replaced between records after a newer global commit */
+    fr_store_snapshot_t **gsnap;
+    uint64_t gsnap_gen;
     /* the first fatal error of this thread (delivery failure, task error) */
     int fatal;
     char fatal_msg[512];
@@ -163,6 +169,7 @@ struct fr_streams {
     rt_topics_t topics;
     rt_thread_t *threads;
     int nthreads;
+    rt_global_t *global;        /* GlobalKTables; NULL when the topology has none */
 
     pthread_mutex_t lock;       /* state, thread states, error */
     pthread_cond_t cond;        /* signalled on every state change */
@@ -218,5 +225,20 @@ int rt_restore_tasks(rt_thread_t *th);
 int rt_commit_all(rt_thread_t *th, int revoking);
 /* Serves finished repartition purges (non-blocking). */
 void rt_purge_poll(rt_thread_t *th);
+
+/* global_thread.c.  start: opens the global stores and blocks until they hold
+ * every global topic up to its end at start (Kafka's bootstrapping); a no-op
+ * without global tables.  stop: only once no stream thread runs (they read
+ * the stores' snapshots); commits and closes the global stores. */
+int rt_global_start(fr_streams_t *app, char *err, size_t errlen);
+void rt_global_stop(fr_streams_t *app);
+/* A stream task reads global stores through the thread's snapshots. */
+void rt_global_attach(rt_thread_t *th, fr_task_t *task);
+/* Between records: drops the thread's snapshots if the global thread committed since. */
+void rt_global_refresh(rt_thread_t *th);
+/* Closes the thread's snapshots (before the thread exits). */
+void rt_global_release(rt_thread_t *th);
+/* A snapshot of the global store named store (interactive queries); FR_ERR_NOT_FOUND if none. */
+int rt_global_snapshot(fr_streams_t *app, const char *store, fr_store_snapshot_t **out);
 
 #endif

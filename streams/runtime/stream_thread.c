@@ -163,6 +163,7 @@ static void handle_message(rt_thread_t *th, rd_kafka_message_t *m) {
         return;
     }
     const char *topic = rd_kafka_topic_name(m->rkt);
+    rt_global_refresh(th); /* a record boundary: newer global state may be read from here */
     rt_task_t *t = rt_task_for(th, topic, m->partition);
     if (!t) {
         /* Cannot happen with eager assignment; never silently commit past it. */
@@ -211,6 +212,7 @@ void *rt_thread_main(void *arg) {
             }
             rd_kafka_poll(th->producer, 0); /* delivery reports */
             rt_purge_poll(th);
+            rt_global_refresh(th); /* an idle thread does not pin old global pages */
             int64_t now = rt_now_ms();
             if (!th->fatal && now - th->last_punctuate_ms >= 10) {
                 punctuate(th, wall_ms());
@@ -226,6 +228,7 @@ void *rt_thread_main(void *arg) {
      * closes the tasks; then the group sees us leave. */
     rd_kafka_consumer_close(th->consumer);
     rt_tasks_close_all(th);
+    rt_global_release(th);
     rd_kafka_destroy(th->consumer);
     th->consumer = NULL;
     rd_kafka_destroy(th->restore_consumer);
@@ -245,6 +248,7 @@ void rt_thread_free(rt_thread_t *th) {
     if (!th->app)
         return;
     rt_tasks_close_all(th);
+    rt_global_release(th);
     if (th->consumer) {
         rd_kafka_consumer_close(th->consumer);
         rd_kafka_destroy(th->consumer);

@@ -170,6 +170,7 @@ static int task_open(rt_thread_t *th, size_t sub, int32_t partition, size_t cach
         task_free(t);
         return rc;
     }
+    rt_global_attach(th, t->task);
     t->cl = fr_task_changelogs(t->task, &t->ncl);
     t->cl_acked = malloc((t->ncl ? t->ncl : 1) * sizeof(int64_t));
     t->cl_next = malloc((t->ncl ? t->ncl : 1) * sizeof(int64_t));
