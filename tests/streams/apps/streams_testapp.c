@@ -15,13 +15,20 @@
  *              punctuator per task forwarding ("tick-<partition>", "tick").
  * windowcount: per-key counts in tumbling one-minute windows (record time),
  *              window store "wcounts" retained an hour.
+ * globaljoin:  orders (IN: order id → "<customer id>:<item>") joined with the
+ *              GlobalKTable of --table (customer id → name, store "customers")
+ *              through a key mapper (the customer id in the value):
+ *              OUT gets order id → "<item> for <name>" (string serdes).
+ * tablejoin:   IN joined by key with the KTable of --table (store "tbl"):
+ *              OUT gets key → "<left>+<right>"; the topics must be co-partitioned.
  *
- * Options: --threads N, --commit-ms N, --punctuate-ms N, --set key=value
- * (any config key, repeatable).
+ * Options: --threads N, --commit-ms N, --punctuate-ms N, --table TOPIC,
+ * --set key=value (any config key, repeatable).
  *
  * Protocol on stdin/stdout (one line each), so a test can drive it:
  *   stdout "STATE <new> <old>"                on every state change
  *   stdin  "get <store> <key>"  → "VALUE <key> <long>" | "MISSING <key>" | "ERROR <key> <code name>"
+ *   stdin  "sget <store> <key>" → "SVALUE <key> <string>" | "MISSING <key>" | "ERROR <key> <code name>"
  *   stdin  "wget <store> <key> <from> <to>"
  *                               → "WINDOW <key> <start> <timestamp> <long>"... then "END <key>" | "ERROR <key> <code name>"
  *   stdin  "state"              → "STATE <current>"
@@ -41,6 +48,7 @@
 #include "fr_logging.h"
 #include "freshet/streams.h"
 #include "freshet/streams_app.h"
+#include "freshet/streams_joins.h"
 #include "freshet/streams_windows.h"
 
 static volatile sig_atomic_t g_stop;
@@ -118,6 +126,58 @@ static int build_windowcount(fr_builder_t *b, const char *in, const char *out) {
     return fr_kstream_to(fr_ktable_to_stream(counts, NULL), out, NULL);
 }
 
+/* ---- globaljoin / tablejoin ---- */
+
+/* The customer id: the value up to ':' (none: no lookup, the order is dropped). */
+static int customer_of(void *ctx, const fr_datum_t *key, const fr_datum_t *value, fr_datum_t *out_key,
+                       fr_scratch_t *scratch) {
+    (void)ctx;
+    (void)key;
+    (void)scratch;
+    const char *colon = value->is_null ? NULL : memchr(value->ptr, ':', value->len);
+    *out_key = colon ? fr_datum_strn(value->ptr, (size_t)(colon - value->ptr)) : fr_datum_null();
+    return 0;
+}
+
+/* "<item> for <name>" or, for tablejoin, "<left>+<right>". */
+static int join_values(void *ctx, const fr_datum_t *key, const fr_datum_t *left, const fr_datum_t *right,
+                       fr_datum_t *out, fr_scratch_t *scratch) {
+    (void)key;
+    const char *sep = ctx;
+    const char *l = left->ptr;
+    size_t ll = left->len;
+    if (strcmp(sep, " for ") == 0) { /* the item after "<customer>:" */
+        const char *colon = memchr(l, ':', ll);
+        ll -= (size_t)(colon + 1 - l);
+        l = colon + 1;
+    }
+    size_t n = ll + strlen(sep) + right->len;
+    char *buf = fr_scratch_alloc(scratch, n + 1);
+    if (!buf)
+        return FR_ERR_NOMEM;
+    snprintf(buf, n + 1, "%.*s%s%.*s", (int)ll, l, sep, (int)right->len, right->ptr);
+    *out = fr_datum_strn(buf, n);
+    return 0;
+}
+
+static int build_globaljoin(fr_builder_t *b, const char *in, const char *table, const char *out) {
+    fr_consumed_t strings = {.key_serde = fr_serde_string(), .value_serde = fr_serde_string()};
+    fr_materialized_t m = {.name = "customers", .key_serde = fr_serde_string(), .value_serde = fr_serde_string()};
+    fr_global_ktable_t *customers = fr_builder_global_table(b, table, &strings, &m);
+    fr_kstream_t *orders = fr_builder_stream(b, in, &strings);
+    fr_kstream_t *j = fr_kstream_join_global(orders, customers, customer_of, NULL, join_values, " for ",
+                                             fr_serde_string(), NULL);
+    return fr_kstream_to(j, out, NULL);
+}
+
+static int build_tablejoin(fr_builder_t *b, const char *in, const char *table, const char *out) {
+    fr_consumed_t strings = {.key_serde = fr_serde_string(), .value_serde = fr_serde_string()};
+    fr_materialized_t m = {.name = "tbl", .key_serde = fr_serde_string(), .value_serde = fr_serde_string()};
+    fr_ktable_t *t = fr_builder_table(b, table, &strings, &m);
+    fr_kstream_t *s = fr_builder_stream(b, in, &strings);
+    return fr_kstream_to(fr_kstream_join_table(s, t, join_values, "+", fr_serde_string(), NULL), out, NULL);
+}
+
 /* ---- passthrough (processor API) ---- */
 
 static int64_t g_punctuate_ms; /* --punctuate-ms: a wall-clock punctuator per task */
@@ -173,7 +233,7 @@ static int build_passthrough(fr_builder_t *b, const char *in, const char *out) {
 
 /* ---- the stdin protocol ---- */
 
-static void do_get(fr_streams_t *app, const char *store, const char *key) {
+static void do_get(fr_streams_t *app, const char *store, const char *key, int as_string) {
     void *v;
     size_t len;
     int rc = fr_streams_store_get(app, store, key, strlen(key), &v, &len);
@@ -181,7 +241,10 @@ static void do_get(fr_streams_t *app, const char *store, const char *key) {
         printf("MISSING %s\n", key);
     else if (rc)
         printf("ERROR %s %s\n", key, fr_err_name(rc));
-    else {
+    else if (as_string) {
+        printf("SVALUE %s %.*s\n", key, (int)len, (const char *)v);
+        free(v);
+    } else {
         int64_t n = 0;
         if (len == 8) {
             const unsigned char *p = v;
@@ -235,7 +298,9 @@ static int serve_stdin(fr_streams_t *app, char *buf, size_t cap, size_t *used) {
             printf("STATE %s\n", fr_streams_state_name(fr_streams_state(app)));
             fflush(stdout);
         } else if (sscanf(line, "get %255s %511s", store, key) == 2)
-            do_get(app, store, key);
+            do_get(app, store, key, 0);
+        else if (sscanf(line, "sget %255s %511s", store, key) == 2)
+            do_get(app, store, key, 1);
         else if (sscanf(line, "wget %255s %511s %lld %lld", store, key, &from, &to) == 4)
             do_window_get(app, store, key, from, to);
         line = nl + 1;
@@ -248,15 +313,16 @@ static int serve_stdin(fr_streams_t *app, char *buf, size_t cap, size_t *used) {
 }
 
 static int usage(void) {
-    fprintf(stderr, "usage: streams_testapp wordcount|passthrough|windowcount --bootstrap B --app-id A --input IN "
-                    "--output OUT --state-dir D [--threads N] [--commit-ms N] [--punctuate-ms N] [--set key=value]...\n");
+    fprintf(stderr, "usage: streams_testapp wordcount|passthrough|windowcount|globaljoin|tablejoin --bootstrap B "
+                    "--app-id A --input IN --output OUT --state-dir D [--table TOPIC] [--threads N] [--commit-ms N] "
+                    "[--punctuate-ms N] [--set key=value]...\n");
     return 2;
 }
 
 int main(int argc, char **argv) {
     if (argc < 2)
         return usage();
-    const char *mode = argv[1], *in = NULL, *out = NULL;
+    const char *mode = argv[1], *in = NULL, *out = NULL, *table = NULL;
     char err[1024];
     fr_logging_init_from_env();
     fr_streams_config_t *cfg = fr_streams_config_new();
@@ -283,6 +349,8 @@ int main(int argc, char **argv) {
             in = v;
         else if (strcmp(argv[i], "--output") == 0)
             out = v;
+        else if (strcmp(argv[i], "--table") == 0)
+            table = v;
         else if (strcmp(argv[i], "--set") == 0) {
             const char *eq = strchr(v, '=');
             if (!eq || (size_t)(eq - v) >= sizeof(kbuf))
@@ -308,6 +376,10 @@ int main(int argc, char **argv) {
         rc = build_passthrough(b, in, out);
     else if (strcmp(mode, "windowcount") == 0)
         rc = build_windowcount(b, in, out);
+    else if (strcmp(mode, "globaljoin") == 0 && table)
+        rc = build_globaljoin(b, in, table, out);
+    else if (strcmp(mode, "tablejoin") == 0 && table)
+        rc = build_tablejoin(b, in, table, out);
     else
         return usage();
     fr_topology_t *topo = NULL;
