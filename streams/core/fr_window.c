@@ -55,12 +55,12 @@ int fr_win_fn_failed(const fr_node_t *n, int rc) {
     return rc;
 }
 
-int fr_win_drop_null(fr_task_t *t, const fr_node_t *n, const fr_rec_t *r) {
-    if (!fr_slice_is_null(r->key) && !fr_slice_is_null(r->value))
+int fr_win_drop_null(fr_task_t *t, const fr_node_t *n, const fr_rec_t *r, int value_too) {
+    if (!fr_slice_is_null(r->key) && !(value_too && fr_slice_is_null(r->value)))
         return 0;
     const fr_record_context_t *rc = fr_task_record_context(t);
-    fr_warn("streams", "%s: skipping record with a null key or value (topic %s partition %d offset %lld)", n->name,
-            rc->topic ? rc->topic : "-", rc->partition, (long long)rc->offset);
+    fr_warn("streams", "%s: skipping record with a null %s (topic %s partition %d offset %lld)", n->name,
+            value_too ? "key or value" : "key", rc->topic ? rc->topic : "-", rc->partition, (long long)rc->offset);
     fr_task_count_dropped(t);
     return 1;
 }
@@ -160,7 +160,7 @@ static int win_init(fr_task_t *t, fr_node_t *n, void **state) {
  * at or before stream time - grace). */
 static int time_process(fr_task_t *t, fr_node_t *n, void *state, const fr_rec_t *r) {
     fr_win_arg_t *a = n->arg;
-    if (fr_win_drop_null(t, n, r))
+    if (fr_win_drop_null(t, n, r, 0)) /* a null value is aggregated, as in Kafka */
         return 0;
     int64_t now = fr_task_stream_time(t), ts = r->ts, close = now - a->grace;
     int rc = fr_winstore_advance(state, now);

@@ -47,8 +47,12 @@ void fr_win_put_be64(uint8_t *p, int64_t v);
 int64_t fr_win_get_be64(const uint8_t *p);
 /* Logs and counts a record skipped for an expired window. */
 void fr_win_skip_expired(fr_task_t *t, const fr_node_t *n, int64_t ts, int64_t start, int64_t end);
-/* Drops a record with a null key or value (counted in dropped); 1 when dropped. */
-int fr_win_drop_null(fr_task_t *t, const fr_node_t *n, const fr_rec_t *r);
+/* Drops a record with a null key, or a null value when value_too (counted in
+ * dropped); 1 when dropped.  Kafka's time and session window aggregations
+ * (KStreamWindowAggregate, KStreamSessionWindowAggregate) drop null keys
+ * only and aggregate null values (count() counts them); the sliding one
+ * (KStreamSlidingWindowAggregate) drops both. */
+int fr_win_drop_null(fr_task_t *t, const fr_node_t *n, const fr_rec_t *r, int value_too);
 int fr_win_fn_failed(const fr_node_t *n, int rc);
 
 int fr_win_sliding_process(fr_task_t *t, fr_node_t *n, void *state, const fr_rec_t *r);

@@ -40,7 +40,7 @@ static int merge(const fr_node_t *n, const fr_datum_t *k, const fr_datum_t *a1, 
 
 int fr_win_session_process(fr_task_t *t, fr_node_t *n, void *state, const fr_rec_t *r) {
     const fr_win_arg_t *a = n->arg;
-    if (fr_win_drop_null(t, n, r))
+    if (fr_win_drop_null(t, n, r, 0)) /* a null value is aggregated, as in Kafka */
         return 0;
     fr_sessstore_t *ss = state;
     int64_t now = fr_task_stream_time(t), ts = r->ts, close = now - a->grace;

@@ -146,7 +146,7 @@ static int process_early(sctx_t *c) {
 
 int fr_win_sliding_process(fr_task_t *t, fr_node_t *n, void *state, const fr_rec_t *r) {
     const fr_win_arg_t *a = n->arg;
-    if (fr_win_drop_null(t, n, r))
+    if (fr_win_drop_null(t, n, r, 1))
         return 0;
     int64_t now = fr_task_stream_time(t), ts = r->ts, d = a->size;
     sctx_t c = {t, n, state, r, {0}, {0}, now - a->grace};

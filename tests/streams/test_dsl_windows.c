@@ -230,6 +230,78 @@ FR_TEST(sliding_in_order_reuses_windows_and_drops_late) {
     fr_streams_config_free(cfg);
 }
 
+/* Kafka 3.x: KStreamWindowAggregate and KStreamSessionWindowAggregate skip
+ * null keys only, so count() counts a null value; KStreamSlidingWindowAggregate
+ * and KStreamAggregate (non-windowed) skip null values too. */
+static fr_topology_t *counts_of_kind(fr_streams_config_t *cfg, int kind) {
+    fr_builder_t *b = fr_builder_new();
+    fr_consumed_t c = {fr_serde_string(), fr_serde_string(), NULL};
+    fr_kgrouped_stream_t *g = fr_kstream_group_by_key(fr_builder_stream(b, "in", &c), NULL);
+    fr_ktable_t *tb;
+    if (kind == 0) {
+        fr_time_windows_t tw = fr_time_windows_of_size_and_grace(10, 100);
+        tb = fr_windowed_stream_count(fr_kgrouped_stream_windowed_by(g, &tw), NULL, 0);
+    } else if (kind == 1) {
+        fr_sliding_windows_t sw = fr_sliding_windows_of(10, 100);
+        tb = fr_windowed_stream_count(fr_kgrouped_stream_windowed_by_sliding(g, &sw), NULL, 0);
+    } else if (kind == 2) {
+        fr_session_windows_t sw = fr_session_windows_of(5, 100);
+        tb = fr_windowed_stream_count(fr_kgrouped_stream_windowed_by_session(g, &sw), NULL, 0);
+    } else {
+        tb = fr_kgrouped_stream_count(g, NULL);
+    }
+    fr_kstream_to(fr_ktable_to_stream(tb, NULL), "out", NULL);
+    return win_build(b, cfg);
+}
+
+FR_TEST(null_values_counted_like_kafka) {
+    for (int kind = 0; kind < 4; kind++) {
+        fr_streams_config_t *cfg = win_config("nulls", "0");
+        fr_topology_t *t = counts_of_kind(cfg, kind);
+        fr_test_driver_t *d = NULL;
+        FR_CHECK_EQ_INT(fr_test_driver_new(t, cfg, NULL, &d, NULL, 0), 0);
+        fr_datum_t k = fr_datum_str("a"), v = fr_datum_str("x");
+        FR_CHECK_EQ_INT(fr_test_driver_pipe(d, "in", &k, &v, 1), 0);
+        FR_CHECK_EQ_INT(fr_test_driver_pipe(d, "in", &k, NULL, 2), 0);   /* null value */
+        FR_CHECK_EQ_INT(fr_test_driver_pipe(d, "in", NULL, &v, 3), 0);   /* null key: dropped by all */
+        char got[128] = "";
+        int64_t ts = -1;
+        int64_t size = kind == 2 ? 0 : 10;
+        if (kind == 3) { /* a plain key */
+            fr_test_record_t r;
+            FR_CHECK_EQ_INT(fr_test_driver_read(d, "out", &r), 1);
+            FR_CHECK(r.key.len == 1 && r.key.ptr[0] == 'a');
+            ts = r.timestamp;
+        } else {
+            FR_CHECK_EQ_INT(win_read(d, "out", size, got, sizeof got, &ts), 1);
+        }
+        FR_CHECK_EQ_INT(ts, 1);
+        fr_test_driver_metrics_t m;
+        fr_test_driver_metrics(d, &m);
+        if (kind == 0) { /* tumbling: the null value is the window's second record */
+            FR_CHECK_EQ_STR(got, "a@0/10=1");
+            FR_CHECK_EQ_INT(win_read(d, "out", size, got, sizeof got, &ts), 1);
+            FR_CHECK_EQ_STR(got, "a@0/10=2");
+            FR_CHECK_EQ_INT(ts, 2);
+            FR_CHECK_EQ_INT(m.dropped, 1);
+        } else if (kind == 2) { /* session: [1,1] merges with the null value's [2,2] */
+            FR_CHECK_EQ_STR(got, "a@1/1=1");
+            const char *exp[] = {"a@1/1=null", "a@1/2=2"};
+            for (int i = 0; i < 2; i++) {
+                FR_CHECK_EQ_INT(win_read(d, "out", size, got, sizeof got, &ts), 1);
+                FR_CHECK_EQ_STR(got, exp[i]);
+            }
+            FR_CHECK_EQ_INT(m.dropped, 1);
+        } else { /* sliding and non-windowed: the null value is skipped */
+            FR_CHECK_EQ_INT(m.dropped, 2);
+        }
+        FR_CHECK_EQ_INT(fr_test_driver_unread(d, "out"), 0);
+        fr_test_driver_free(d);
+        fr_topology_free(t);
+        fr_streams_config_free(cfg);
+    }
+}
+
 int main(void) {
     FR_RUN(tumbling_grace_out_of_order_and_late);
     FR_RUN(hopping_windows_overlap);
@@ -238,5 +310,6 @@ int main(void) {
     FR_RUN(retention_drops_old_windows);
     FR_RUN(sliding_window_creation);
     FR_RUN(sliding_in_order_reuses_windows_and_drops_late);
+    FR_RUN(null_values_counted_like_kafka);
     return fr_test_done();
 }
