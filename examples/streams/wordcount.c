@@ -41,14 +41,13 @@ static int emit_word(fr_emitter_t *emit, const char *start, size_t len) {
 }
 
 /*
- * value.toLowerCase().split("\\W+"): every maximal run of word bytes is a
- * word; trailing separators yield nothing, as in Java.
- *
- * One difference from Kafka's demo: Java's split also yields an empty word
- * "" for an empty line and for a line that starts with a separator
- * (" hi" → "", "hi"), which Kafka then counts.  Our stores are LMDB, whose
- * keys hold at least one byte, so a "" key would fail the task; we drop
- * empty words instead.  Kafka's demo would throw on a null value; we skip it.
+ * value.toLowerCase().split("\\W+") with Java's semantics, so that the
+ * counts are Kafka's: every maximal run of word bytes is a word; a line that
+ * starts with a separator also yields a leading empty word ("" for " hi",
+ * then "hi"); trailing empty strings are removed (a line of separators only
+ * yields nothing); an empty line yields [""] (no match: the line itself).
+ * The empty word is counted like any other, under the empty key.  Kafka's
+ * demo would throw on a null value; we skip it.
  */
 static int split_words(void *ctx, const fr_datum_t *key, const fr_datum_t *value, fr_emitter_t *emit) {
     (void)ctx;
@@ -56,6 +55,14 @@ static int split_words(void *ctx, const fr_datum_t *key, const fr_datum_t *value
     if (value->is_null)
         return 0;
     const char *p = value->ptr, *end = value->ptr + value->len;
+    int has_word = 0;
+    for (const char *q = p; q < end && !has_word; q++)
+        has_word = is_word_byte((unsigned char)*q);
+    if (p == end || (has_word && !is_word_byte((unsigned char)*p))) {
+        int rc = emit_word(emit, p, 0);
+        if (rc)
+            return rc;
+    }
     while (p < end) {
         while (p < end && !is_word_byte((unsigned char)*p))
             p++;
