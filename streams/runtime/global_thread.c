@@ -406,6 +406,7 @@ int rt_global_start(fr_streams_t *app, char *err, size_t errlen) {
         fr_errorf(err, errlen, "%s: %s", client_id, errstr);
         return FR_ERR_CONFIG;
     }
+    rd_kafka_poll_set_consumer(g->consumer); /* consumer_poll also serves client events */
     int rc = collect_parts(g, err, errlen);
     if (rc)
         return rc;
@@ -503,7 +504,13 @@ void rt_global_refresh(rt_thread_t *th) {
 
 int rt_global_snapshot(fr_streams_t *app, const char *store, fr_store_snapshot_t **out) {
     rt_global_t *g = app->global;
-    long t = g && store ? store_task(g, store) : -1;
+    if (!g)
+        return FR_ERR_NOT_FOUND;
+    /* While bootstrapping, the global thread may still wipe and reopen its tasks. */
+    pthread_mutex_lock(&app->lock);
+    int phase = g->phase;
+    pthread_mutex_unlock(&app->lock);
+    long t = phase == 1 && store ? store_task(g, store) : -1;
     if (t < 0)
         return FR_ERR_NOT_FOUND;
     return fr_store_snapshot_open(fr_task_store_env(g->tasks[t]), out);

@@ -238,7 +238,7 @@ void rt_global_attach(rt_thread_t *th, fr_task_t *task);
 void rt_global_refresh(rt_thread_t *th);
 /* Closes the thread's snapshots (before the thread exits). */
 void rt_global_release(rt_thread_t *th);
-/* A snapshot of the global store named store (interactive queries); FR_ERR_NOT_FOUND if none. */
+/* A snapshot of the global store named store (interactive queries); FR_ERR_NOT_FOUND if none (or bootstrapping). */
 int rt_global_snapshot(fr_streams_t *app, const char *store, fr_store_snapshot_t **out);
 
 #endif
