@@ -8,11 +8,17 @@
  * change (new, old) to the node's children — on every put when the cache is
  * off, once per key per flush when it is on — which is exactly Kafka's
  * record-cache behaviour for KTable updates.
+ *
+ * The store is timestamped (fr_ts_value.h): the aggregate's timestamp is
+ * Kafka's, the record's for a new key and the larger of the record's and the
+ * aggregate's afterwards (KStreamAggregate, KTableAggregate, KTableReduce),
+ * and it is the timestamp of the update sent downstream.
  */
 #include <string.h>
 
 #include "fr_graph.h"
 #include "fr_store.h"
+#include "fr_ts_value.h"
 
 typedef enum agg_kind { AGG_COUNT, AGG_REDUCE, AGG_AGGREGATE } agg_kind_t;
 
@@ -36,8 +42,9 @@ static int fn_failed(const fr_node_t *n, int rc) {
     return rc;
 }
 
-/* Writes the new aggregate.  The encoded bytes may point into the store's
- * memory (a reducer returning the old aggregate), so they are copied first. */
+/* Writes the new aggregate with its timestamp.  The encoded bytes may point
+ * into the store's memory (a reducer returning the old aggregate): they are
+ * copied behind the timestamp before the put. */
 static int store_agg(fr_task_t *t, fr_node_t *n, fr_kvstore_t *kv, fr_slice_t key, const fr_datum_t *agg, int64_t ts) {
     agg_arg_t *a = n->arg;
     uint8_t buf[8];
@@ -45,15 +52,10 @@ static int store_agg(fr_task_t *t, fr_node_t *n, fr_kvstore_t *kv, fr_slice_t ke
     int rc = fr_task_encode(t, n, fr_task_value_serde(t, a->store->value_serde), agg, buf, &enc);
     if (rc)
         return rc;
-    if (!fr_slice_is_null(enc)) {
-        uint8_t *copy = fr_scratch_alloc(fr_task_scratch(t), (size_t)enc.len);
-        if (!copy)
-            return FR_ERR_NOMEM;
-        memcpy(copy, enc.ptr, (size_t)enc.len);
-        enc.ptr = copy;
-    }
-    return fr_kvstore_put(kv, key, enc, ts);
+    return fr_tsv_put(t, kv, a->store, key, enc, ts);
 }
+
+static int64_t max_ts(int64_t a, int64_t b) { return a > b ? a : b; }
 
 static int drop_null(fr_task_t *t, fr_node_t *n, const char *what) {
     const fr_record_context_t *rc = fr_task_record_context(t);
@@ -73,7 +75,8 @@ static int stream_agg_process(fr_task_t *t, fr_node_t *n, void *state, const fr_
     fr_datum_t k, v, old, out = fr_datum_null();
     fr_task_view(t, n, r, &k, &v);
     fr_slice_t oldb;
-    int rc = fr_kvstore_get(state, r->key, &oldb);
+    int64_t old_ts = r->ts;
+    int rc = fr_tsv_get(state, a->store, r->key, &oldb, &old_ts);
     if (rc && rc != FR_ERR_NOT_FOUND)
         return rc;
     int have_old = rc == 0;
@@ -98,7 +101,7 @@ static int stream_agg_process(fr_task_t *t, fr_node_t *n, void *state, const fr_
             return fn_failed(n, rc);
         break;
     }
-    return store_agg(t, n, state, r->key, &out, r->ts);
+    return store_agg(t, n, state, r->key, &out, have_old ? max_ts(r->ts, old_ts) : r->ts);
 }
 
 /* KGroupedTable: subtract the old value, then add the new one (Kafka's
@@ -112,7 +115,8 @@ static int table_agg_process(fr_task_t *t, fr_node_t *n, void *state, const fr_r
     const fr_serde_t *vs = fr_task_in_value_serde(t, n);
     fr_serde_view(vs, r->is_change ? r->old_value : FR_SLICE_NULL, &ov);
     fr_slice_t oldb;
-    int rc = fr_kvstore_get(state, r->key, &oldb);
+    int64_t old_ts = r->ts, ts = r->ts;
+    int rc = fr_tsv_get(state, a->store, r->key, &oldb, &old_ts);
     if (rc && rc != FR_ERR_NOT_FOUND)
         return rc;
     int have_agg = rc == 0;
@@ -133,8 +137,13 @@ static int table_agg_process(fr_task_t *t, fr_node_t *n, void *state, const fr_r
         if (rc < 0)
             return fn_failed(n, rc);
         agg = tmp;
+        ts = max_ts(r->ts, old_ts);
     }
     if (!nv.is_null) {
+        /* KTableAggregate takes the larger timestamp when there was an
+         * aggregate; KTableReduce when the subtraction left one. */
+        if (a->kind == AGG_REDUCE ? !agg.is_null : have_agg)
+            ts = max_ts(r->ts, old_ts);
         tmp = fr_datum_null();
         if (a->kind == AGG_REDUCE) {
             if (agg.is_null)
@@ -159,7 +168,7 @@ static int table_agg_process(fr_task_t *t, fr_node_t *n, void *state, const fr_r
     }
     if (agg.is_null && !have_agg)
         return 0; /* nothing was there and nothing is: no update */
-    return store_agg(t, n, state, r->key, &agg, r->ts);
+    return store_agg(t, n, state, r->key, &agg, ts);
 }
 
 static const fr_node_ops_t stream_agg_ops = {"aggregate", agg_init, stream_agg_process, NULL};
@@ -248,6 +257,7 @@ static fr_ktable_t *stream_aggregate(fr_kgrouped_stream_t *gs, agg_kind_t kind, 
     a->store = fr_graph_add_store(g, store, ks, vs, !(m && m->logging_disabled), 1, n);
     if (!a->store)
         return NULL;
+    a->store->timestamped = 1; /* Kafka's TimestampedKeyValueStore */
     n->arg = a;
     return fr_builder_new_ktable(gs->s.b, n, ks, vs, a->store);
 }
@@ -395,6 +405,7 @@ static fr_ktable_t *table_aggregate(fr_kgrouped_table_t *gt, agg_kind_t kind, fr
     a->store = fr_graph_add_store(g, store, ks, vs, !(m && m->logging_disabled), 1, n);
     if (!a->store)
         return NULL;
+    a->store->timestamped = 1; /* Kafka's TimestampedKeyValueStore */
     n->arg = a;
     return fr_builder_new_ktable(gt->b, n, ks, vs, a->store);
 }

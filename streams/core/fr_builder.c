@@ -7,6 +7,7 @@
 
 #include "fr_graph.h"
 #include "fr_store.h"
+#include "fr_ts_value.h"
 
 fr_builder_t *fr_builder_new(void) {
     fr_builder_t *b = calloc(1, sizeof *b);
@@ -145,7 +146,8 @@ static int table_source_process(fr_task_t *t, fr_node_t *n, void *state, const f
         fr_task_count_dropped(t);
         return 0;
     }
-    return fr_kvstore_put(state, r->key, r->value, r->ts);
+    /* Kafka's KTableSource: ValueAndTimestamp.make(value, record timestamp). */
+    return fr_tsv_put(t, state, n->arg, r->key, r->value, r->ts);
 }
 
 static const fr_node_ops_t table_source_ops = {"table-source", table_source_init, table_source_process, NULL};
@@ -183,6 +185,7 @@ fr_ktable_t *fr_builder_table(fr_builder_t *b, const char *topic, const fr_consu
                                              1, tn);
     if (!def)
         return NULL;
+    def->timestamped = 1;
     tn->arg = def;
     return fr_builder_new_ktable(b, tn, ks, vs, def);
 }

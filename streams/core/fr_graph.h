@@ -89,8 +89,9 @@ typedef struct fr_store_def {
     size_t sub;
     /* Window and session stores (fr_window*.c).  A window store forwards
      * Kafka's TimeWindowedSerializer key (key ‖ start, the seq stripped); a
-     * session store its stored key (key ‖ end ‖ start).  timestamped: stored
-     * values are Kafka's ValueAndTimestamp bytes (8-byte BE timestamp ‖ value):
+     * session store its stored key (key ‖ end ‖ start).  timestamped (also
+     * the KTables' key-value stores, fr_ts_value.h): stored values are
+     * Kafka's ValueAndTimestamp bytes (8-byte BE timestamp ‖ value):
      * forwards and the changelog carry the plain value with that timestamp,
      * and restoration puts the changelog record's timestamp back in front. */
     fr_store_kind_t kind;

@@ -12,6 +12,7 @@
 
 #include "fr_join.h"
 #include "fr_store.h"
+#include "fr_ts_value.h"
 
 typedef struct st_arg {
     fr_join_inputs_t in; /* first: co-partition walk */
@@ -36,7 +37,8 @@ static int st_process(fr_task_t *t, fr_node_t *n, void *state, const fr_rec_t *r
         return fr_join_drop(t, n, "null join key or value");
     fr_slice_t tv = FR_SLICE_NULL;
     if (!null_key) {
-        int rc = fr_kvstore_get(state, r->key, &tv);
+        /* The result has the stream record's timestamp (KStreamKTableJoin). */
+        int rc = fr_tsv_get(state, a->store, r->key, &tv, NULL);
         if (rc && rc != FR_ERR_NOT_FOUND)
             return rc;
     }

@@ -10,11 +10,17 @@
  * cache) or passes the change on.  Each side computes the change of the join
  * result from its own change (new, old) and the other side's current value,
  * so a result that disappears is forwarded as (null, old): a tombstone.
+ *
+ * Timestamps as Kafka's: the tables' stores keep ValueAndTimestamp
+ * (fr_ts_value.h), and a result carries the larger of the change's
+ * timestamp and the other side's value's (the change's own when the other
+ * side has no value); a materialized result is stored with that timestamp.
  */
 #include <string.h>
 
 #include "fr_join.h"
 #include "fr_store.h"
+#include "fr_ts_value.h"
 
 typedef enum tt_mode { TT_INNER, TT_LEFT, TT_OUTER } tt_mode_t;
 
@@ -50,7 +56,8 @@ static int tt_process(fr_task_t *t, fr_node_t *n, void *state, const fr_rec_t *r
     if (fr_slice_is_null(r->key))
         return fr_join_drop(t, n, "null key");
     fr_slice_t ob = FR_SLICE_NULL;
-    int rc = fr_kvstore_get(state, r->key, &ob);
+    int64_t other_ts = r->ts;
+    int rc = fr_tsv_get(state, a->other, r->key, &ob, &other_ts);
     if (rc && rc != FR_ERR_NOT_FOUND)
         return rc;
     fr_datum_t k, nv, ov, other;
@@ -82,6 +89,8 @@ static int tt_process(fr_task_t *t, fr_node_t *n, void *state, const fr_rec_t *r
     fr_rec_t o = *r;
     o.value = o.old_value = FR_SLICE_NULL;
     o.is_change = 1;
+    if (!other.is_null && other_ts > o.ts)
+        o.ts = other_ts;
     if (need_new && (rc = tt_join(t, n, &k, &nv, &other, &o.value)))
         return rc;
     if (need_old && (rc = tt_join(t, n, &k, &ov, &other, &o.old_value)))
@@ -104,8 +113,9 @@ static int merge_init(fr_task_t *t, fr_node_t *n, void **state) {
 
 /* Materialized: the store's listener forwards (new, previous); else pass on. */
 static int merge_process(fr_task_t *t, fr_node_t *n, void *state, const fr_rec_t *r) {
+    merge_arg_t *a = n->arg;
     if (state)
-        return fr_kvstore_put(state, r->key, r->value, r->ts);
+        return fr_tsv_put(t, state, a->store, r->key, r->value, r->ts);
     return fr_task_forward(t, n, r);
 }
 
@@ -160,6 +170,7 @@ static fr_ktable_t *table_join(fr_ktable_t *t, fr_ktable_t *o, fr_value_joiner_f
         ma->store = fr_graph_add_store(g, store_name, m->key_serde ? m->key_serde : ks, vs, !m->logging_disabled, 1, mg);
         if (!ma->store) /* connected to the merge node as its owner */
             return NULL;
+        ma->store->timestamped = 1;
     }
     return fr_builder_new_ktable(t->b, mg, ks, vs, ma->store);
 }

@@ -212,9 +212,12 @@ static int store_forward(void *ctx, const char *store, fr_slice_t key, fr_slice_
     if (s->def->kind == FR_STORE_WINDOW && key.len >= 4)
         key.len -= 4; /* the seq: downstream sees Kafka's windowed key */
     if (s->def->timestamped) {
+        /* A key-value delete goes on with the delete's timestamp (Kafka's
+         * TimestampedCacheFlushListener); a dropped window or session with
+         * its old value's. */
         int64_t ots = ts;
         untimestamp(&nv, &ts);
-        untimestamp(&ov, fr_slice_is_null(nv) ? &ts : &ots);
+        untimestamp(&ov, fr_slice_is_null(nv) && s->def->kind != FR_STORE_KV ? &ts : &ots);
     }
     fr_record_context_t saved = t->rc;
     t->rc.timestamp = ts;

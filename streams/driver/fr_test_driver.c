@@ -16,6 +16,7 @@
 
 #include "fr_graph.h"
 #include "fr_store.h"
+#include "fr_ts_value.h"
 #include "freshet/streams_test_driver.h"
 
 typedef struct drec {
@@ -394,7 +395,8 @@ int fr_test_driver_kv_get(fr_test_driver_t *d, const char *store, const fr_datum
     fr_kvstore_t *kv = fr_task_kvstore(t, store);
     if (!kv)
         return FR_ERR_INVALID_ARG;
-    if ((rc = fr_kvstore_get(kv, k, &v)))
+    /* A KTable's store keeps timestamps: the query gets the plain value. */
+    if ((rc = fr_tsv_get(kv, def, k, &v, NULL)))
         return rc;
     fr_serde_view(vs, v, value);
     return 0;

@@ -16,12 +16,15 @@
  * Stores without a changelog (logging disabled) have no partition mapping
  * and are not queryable here.  Window stores hold Kafka's ValueAndTimestamp
  * (the DSL's window aggregations are timestamped); window fetch splits it.
+ * So do the KTables' key-value stores (fr_ts_value.h): get and range return
+ * the plain value, as Kafka's interactive queries on a KTable do.
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "fr_logging.h"
+#include "fr_ts_value.h"
 #include "rt_internal.h"
 
 /* The changelog topic of a store, or NULL when the topology has none by that name. */
@@ -114,8 +117,24 @@ static int with_key_snapshot(fr_streams_t *app, const char *store, const void *k
     return rc;
 }
 
+/* A key-value store whose values carry Kafka's timestamp in front. */
+static int kv_timestamped(const fr_streams_t *app, const char *store) {
+    const fr_store_def_t *d = fr_graph_find_store(app->topo->g, store);
+    return d && d->kind == FR_STORE_KV && d->timestamped;
+}
+
+/* The plain value of a stored one. */
+static int plain_value(const char *store, int timestamped, fr_slice_t *v) {
+    int64_t ts;
+    int rc = timestamped ? fr_tsv_split(v, &ts) : 0;
+    if (rc)
+        fr_error(RT_LOG, "store %s: a stored value of %d bytes has no timestamp", store, v->len);
+    return rc;
+}
+
 typedef struct get_arg {
     const char *store;
+    int timestamped;
     fr_slice_t key;
     void **value;
     size_t *value_len;
@@ -125,7 +144,7 @@ static int do_get(fr_store_snapshot_t *snap, void *arg) {
     get_arg_t *g = arg;
     fr_slice_t v;
     int rc = fr_store_snapshot_kv_get(snap, g->store, g->key, &v);
-    if (rc)
+    if (rc || (rc = plain_value(g->store, g->timestamped, &v)))
         return rc;
     size_t len = fr_slice_is_null(v) ? 0 : (size_t)v.len;
     void *copy = malloc(len ? len : 1);
@@ -144,7 +163,7 @@ int fr_streams_store_get(fr_streams_t *app, const char *store, const void *key, 
     *value_len = 0;
     if (keylen > INT32_MAX)
         return FR_ERR_INVALID_ARG;
-    get_arg_t g = {store, (fr_slice_t){key, (int32_t)keylen}, value, value_len};
+    get_arg_t g = {store, kv_timestamped(app, store), (fr_slice_t){key, (int32_t)keylen}, value, value_len};
     return with_key_snapshot(app, store, key, keylen, do_get, &g);
 }
 
@@ -198,6 +217,7 @@ int fr_streams_store_range(fr_streams_t *app, const char *store, const void *fro
         return FR_ERR_INVALID_ARG;
     fr_slice_t lo = from ? (fr_slice_t){from, (int32_t)fromlen} : FR_SLICE_NULL;
     fr_slice_t hi = to ? (fr_slice_t){to, (int32_t)tolen} : FR_SLICE_NULL;
+    int timestamped = kv_timestamped(app, store);
     pthread_rwlock_rdlock(&app->iq_lock);
     int stop = 0;
     for (size_t i = 0; i < app->iq_ntasks && !rc && !stop; i++) {
@@ -212,6 +232,8 @@ int fr_streams_store_range(fr_streams_t *app, const char *store, const void *fro
             fr_store_entry_t e;
             int r;
             while ((r = fr_store_iter_next(it, &e)) == 1) {
+                if ((r = plain_value(store, timestamped, &e.value)))
+                    break;
                 if (cb(ctx, e.key.ptr, (size_t)e.key.len, e.value.ptr,
                        fr_slice_is_null(e.value) ? 0 : (size_t)e.value.len)) {
                     stop = 1;

@@ -99,6 +99,60 @@ FR_TEST(keys_are_independent) {
     fr_streams_config_free(cfg);
 }
 
+/* Out-of-order timestamps: a result carries the larger of the change's and
+ * the other side's value's timestamps, the change's own when the other side
+ * has none (Kafka's KTableKTableInnerJoin / LeftJoin / RightJoin /
+ * OuterJoin); a materialized result keeps it (its changelog too). */
+static void run_result_timestamps(mode_t_ mode, int materialized) {
+    static const char *const app[] = {"tt-ts-inner", "tt-ts-left", "tt-ts-outer"};
+    fr_streams_config_t *cfg = join_config(app[mode]);
+    fr_builder_t *b = fr_builder_new();
+    fr_materialized_t m = {.name = "joined"};
+    fr_ktable_t *j = join(mode, fr_builder_table(b, "left", NULL, NULL), fr_builder_table(b, "right", NULL, NULL),
+                          materialized ? &m : NULL, NULL);
+    fr_kstream_to(fr_ktable_to_stream(j, NULL), "out", NULL);
+    fr_topology_t *t = build_or_fail(b, cfg);
+    fr_builder_free(b);
+    fr_test_driver_t *d = NULL;
+    FR_CHECK_EQ_INT(fr_test_driver_new(t, cfg, NULL, &d, NULL, 0), 0);
+    pipe_s(d, "left", "k", "A", 10);
+    FR_CHECK_EQ_STR(outputs(d, "out", 1), mode == INNER ? "" : "k:[A, null]@10");
+    pipe_s(d, "right", "k", "a", 5); /* older than the left value */
+    FR_CHECK_EQ_STR(outputs(d, "out", 1), "k:[A, a]@10");
+    pipe_s(d, "left", "k", "B", 3); /* older than the right value */
+    FR_CHECK_EQ_STR(outputs(d, "out", 1), "k:[B, a]@5");
+    pipe_s(d, "right", "k", NULL, 1); /* a tombstone older than both */
+    FR_CHECK_EQ_STR(outputs(d, "out", 1), mode == INNER ? "k:null@3" : "k:[B, null]@3");
+    pipe_s(d, "right", "o", "o", 7); /* no left value: the change's timestamp */
+    FR_CHECK_EQ_STR(outputs(d, "out", 1), mode == OUTER ? "o:[null, o]@7" : "");
+    pipe_s(d, "left", "o", "O", 2);
+    FR_CHECK_EQ_STR(outputs(d, "out", 1), "o:[O, o]@7");
+    if (materialized) {
+        fr_datum_t k = fr_datum_str("o"), v;
+        FR_CHECK_EQ_INT(fr_test_driver_kv_get(d, "joined", &k, &v), 0); /* the plain value */
+        FR_CHECK(fr_datum_eq_str(&v, "[O, o]"));
+        char topic[64];
+        snprintf(topic, sizeof topic, "%s-joined-changelog", app[mode]);
+        fr_test_record_t r, last = {0};
+        int n = 0;
+        while (fr_test_driver_read(d, topic, &r) == 1)
+            last = r, n++;
+        FR_CHECK(n > 0 && last.timestamp == 7 && last.value.len == 6 && !memcmp(last.value.ptr, "[O, o]", 6));
+    }
+    fr_test_driver_free(d);
+    fr_topology_free(t);
+    fr_streams_config_free(cfg);
+}
+
+FR_TEST(result_timestamps_inner) { run_result_timestamps(INNER, 0); }
+FR_TEST(result_timestamps_left) { run_result_timestamps(LEFT, 0); }
+FR_TEST(result_timestamps_outer) { run_result_timestamps(OUTER, 0); }
+FR_TEST(result_timestamps_materialized) {
+    run_result_timestamps(INNER, 1);
+    run_result_timestamps(LEFT, 1);
+    run_result_timestamps(OUTER, 1);
+}
+
 /* Kafka's names: the merge takes the first index, then join-this, join-other;
  * each side's processor reads the other side's store. */
 FR_TEST(describe_names) {
@@ -183,6 +237,10 @@ int main(void) {
     FR_RUN(docs_table_left_materialized);
     FR_RUN(docs_table_outer_materialized);
     FR_RUN(keys_are_independent);
+    FR_RUN(result_timestamps_inner);
+    FR_RUN(result_timestamps_left);
+    FR_RUN(result_timestamps_outer);
+    FR_RUN(result_timestamps_materialized);
     FR_RUN(describe_names);
     FR_RUN(join_of_unmaterialized_join_is_an_error);
     return fr_test_done();
