@@ -38,6 +38,14 @@
  * which gives one consumer the same partition number of every topic with the
  * same count, so each task's input partitions are on one thread.
  *
+ * GlobalKTables: a global stream thread reads every partition of each global
+ * topic (assign, no group; `restore.consumer.` settings apply).
+ * fr_streams_start blocks until it has read them from the global checkpoint
+ * (<state.dir>/<application.id>/global/.checkpoint) to their ends, so the
+ * first stream record sees them all; later updates reach stream tasks after
+ * the global thread's next commit (every poll batch), not synchronized with
+ * stream time, as in Kafka.  Interactive queries read global stores too.
+ *
  * Processing guarantee: at-least-once.  A record is reflected in the stores,
  * changelogs and output topics before its input offset is committed, so
  * nothing is lost; after a crash (kill -9) the records processed since the
