@@ -100,5 +100,7 @@ int main(int argc, char **argv) {
     fr_joined_t joined = {.name = "orders-with-customer"};
     fr_kstream_t *enriched = fr_kstream_left_join_table(by_customer, customers, enrich, NULL, fr_serde_json(), &joined);
     fr_kstream_to(enriched, OUTPUT_TOPIC, NULL);
-    return example_run("enrichment_join", b, cfg);
+    static const example_topic_t topics[] = {
+        {ORDERS_TOPIC, NULL}, {CUSTOMERS_TOPIC, "compact"}, {OUTPUT_TOPIC, NULL}, {NULL, NULL}};
+    return example_run("enrichment_join", b, cfg, topics);
 }

@@ -4,6 +4,7 @@
  */
 #include "example_app.h"
 
+#include <librdkafka/rdkafka.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -84,10 +85,85 @@ fail:
     return NULL;
 }
 
-int example_run(const char *name, fr_builder_t *b, fr_streams_config_t *cfg) {
+/* One CreateTopics request for every listed topic; "already exists" is the
+ * usual answer after the first run and is fine.  Returns 0 or -1 after
+ * printing which topic failed and why. */
+static int ensure_topics(const char *name, const char *bootstrap, const example_topic_t *topics) {
+    size_t n = 0;
+    while (topics && topics[n].name)
+        n++;
+    if (n == 0)
+        return 0;
+    char err[512];
+    rd_kafka_conf_t *conf = rd_kafka_conf_new();
+    if (rd_kafka_conf_set(conf, "bootstrap.servers", bootstrap, err, sizeof(err)) != RD_KAFKA_CONF_OK) {
+        fprintf(stderr, "%s: %s\n", name, err);
+        rd_kafka_conf_destroy(conf);
+        return -1;
+    }
+    rd_kafka_t *rk = rd_kafka_new(RD_KAFKA_PRODUCER, conf, err, sizeof(err));
+    if (!rk) {
+        fprintf(stderr, "%s: %s\n", name, err);
+        rd_kafka_conf_destroy(conf);
+        return -1;
+    }
+    int rc = -1;
+    rd_kafka_NewTopic_t **nts = calloc(n, sizeof(*nts));
+    rd_kafka_queue_t *q = rd_kafka_queue_new(rk);
+    rd_kafka_event_t *ev = NULL;
+    for (size_t i = 0; nts && i < n; i++) {
+        nts[i] = rd_kafka_NewTopic_new(topics[i].name, 1, 1, err, sizeof(err));
+        if (!nts[i] || (topics[i].cleanup_policy &&
+                        rd_kafka_NewTopic_set_config(nts[i], "cleanup.policy", topics[i].cleanup_policy))) {
+            fprintf(stderr, "%s: topic %s: %s\n", name, topics[i].name, nts[i] ? "bad config" : err);
+            goto done;
+        }
+    }
+    if (!nts)
+        goto done;
+    rd_kafka_CreateTopics(rk, nts, n, NULL, q);
+    ev = rd_kafka_queue_poll(q, 30000);
+    const rd_kafka_CreateTopics_result_t *res = ev ? rd_kafka_event_CreateTopics_result(ev) : NULL;
+    if (!res) {
+        fprintf(stderr, "%s: creating topics at %s: %s\n", name, bootstrap,
+                ev ? rd_kafka_event_error_string(ev) : "no answer in 30 s");
+        goto done;
+    }
+    size_t nres;
+    const rd_kafka_topic_result_t **tr = rd_kafka_CreateTopics_result_topics(res, &nres);
+    rc = 0;
+    for (size_t i = 0; i < nres; i++) {
+        rd_kafka_resp_err_t e = rd_kafka_topic_result_error(tr[i]);
+        if (e == RD_KAFKA_RESP_ERR_NO_ERROR)
+            fprintf(stderr, "%s: created topic %s\n", name, rd_kafka_topic_result_name(tr[i]));
+        else if (e != RD_KAFKA_RESP_ERR_TOPIC_ALREADY_EXISTS) {
+            fprintf(stderr, "%s: cannot create topic %s: %s\n", name, rd_kafka_topic_result_name(tr[i]),
+                    rd_kafka_topic_result_error_string(tr[i]));
+            rc = -1;
+        }
+    }
+done:
+    if (ev)
+        rd_kafka_event_destroy(ev);
+    for (size_t i = 0; nts && i < n; i++)
+        if (nts[i])
+            rd_kafka_NewTopic_destroy(nts[i]);
+    free(nts);
+    rd_kafka_queue_destroy(q);
+    rd_kafka_destroy(rk);
+    return rc;
+}
+
+int example_run(const char *name, fr_builder_t *b, fr_streams_config_t *cfg, const example_topic_t *topics) {
     char err[1024];
     fr_topology_t *topology = NULL;
     fr_streams_t *app = NULL;
+    const char *bootstrap = fr_streams_config_get(cfg, FR_STREAMS_BOOTSTRAP_SERVERS);
+    if (ensure_topics(name, bootstrap ? bootstrap : "localhost:9092", topics) != 0) {
+        fr_builder_free(b);
+        fr_streams_config_free(cfg);
+        return 1;
+    }
     int rc = fr_builder_build(b, cfg, &topology, err, sizeof(err));
     fr_builder_free(b);
     if (rc != 0) {

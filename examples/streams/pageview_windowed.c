@@ -132,5 +132,6 @@ int main(int argc, char **argv) {
     /* The windowed key is bytes already (Kafka's TimeWindowedSerializer layout). */
     fr_produced_t produced = {.key_serde = fr_serde_bytes(), .value_serde = fr_serde_int64()};
     fr_kstream_to(updates, OUTPUT_TOPIC, &produced);
-    return example_run("pageview_windowed", b, cfg);
+    static const example_topic_t topics[] = {{INPUT_TOPIC, NULL}, {OUTPUT_TOPIC, NULL}, {NULL, NULL}};
+    return example_run("pageview_windowed", b, cfg, topics);
 }

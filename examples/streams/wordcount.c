@@ -115,5 +115,7 @@ int main(int argc, char **argv) {
     fr_produced_t produced = {.key_serde = fr_serde_string(), .value_serde = fr_serde_int64()};
     /* A failed call leaves NULL handles; the builder's first error is reported by example_run. */
     fr_kstream_to(fr_ktable_to_stream(counts, NULL), OUTPUT_TOPIC, &produced);
-    return example_run("wordcount", b, cfg);
+    /* The output is a changelog of counts: compacted, as in Kafka's quickstart. */
+    static const example_topic_t topics[] = {{INPUT_TOPIC, NULL}, {OUTPUT_TOPIC, "compact"}, {NULL, NULL}};
+    return example_run("wordcount", b, cfg, topics);
 }
