@@ -34,7 +34,8 @@
  *       key bytes ‖ session end (8 bytes BE) ‖ session start (8 bytes BE)
  * The key bytes are the grouped stream's key serde's bytes.  Like Kafka's
  * TimeWindowedDeserializer, decoding a time-windowed key needs the window
- * size (end = start + size; for sliding windows size = time difference).
+ * size (end = start + size, at most INT64_MAX; for sliding windows size =
+ * time difference).
  *
  * Stores.  A time or sliding aggregation owns a window store named like
  * Kafka's (KSTREAM-AGGREGATE-STATE-STORE-<n>, or Materialized's name) with

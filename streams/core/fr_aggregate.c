@@ -120,6 +120,7 @@ static int table_agg_process(fr_task_t *t, fr_node_t *n, void *state, const fr_r
     if (rc && rc != FR_ERR_NOT_FOUND)
         return rc;
     int have_agg = rc == 0;
+    rc = 0; /* a missing aggregate is no error: count and reduce below leave rc alone */
     const fr_serde_t *as = fr_task_value_serde(t, a->store->value_serde);
     if (have_agg)
         fr_serde_view(as, oldb, &agg);

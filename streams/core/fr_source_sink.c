@@ -37,6 +37,14 @@ static int source_process(fr_task_t *t, fr_node_t *n, void *state, const fr_rec_
     if (a && a->change_values) {
         fr_rec_t c = *r;
         if (fr_change_decode(r->value, &c.value, &c.old_value)) {
+            /* Kafka's ChangedDeserializer failing goes to the deserialization handler too. */
+            const fr_record_context_t *rc_ = fr_task_record_context(t);
+            if (fr_task_topology(t)->deser_continue) {
+                fr_warn("streams", "%s: skipping malformed change record (topic %s partition %d offset %lld)",
+                        n->name, n->full_topics[0], rc_->partition, (long long)rc_->offset);
+                fr_task_count_dropped(t);
+                return 0;
+            }
             fr_error("streams", "%s: malformed change record in %s", n->name, n->full_topics[0]);
             return FR_ERR_PARSE;
         }

@@ -350,7 +350,8 @@ int fr_windowed_key(const fr_datum_t *d, const fr_serde_t *key_serde, int64_t wi
     size_t kl = d->len - suffix;
     if (window_size_ms > 0) {
         out->start = fr_win_get_be64(p + kl);
-        out->end = out->start + window_size_ms;
+        /* Kafka's timeWindowForSize: an end past Long.MAX is truncated to it. */
+        out->end = out->start > INT64_MAX - window_size_ms ? INT64_MAX : out->start + window_size_ms;
     } else {
         out->end = fr_win_get_be64(p + kl);
         out->start = fr_win_get_be64(p + kl + 8);
