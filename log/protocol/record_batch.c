@@ -75,16 +75,85 @@ void fr_batch_set_leader_epoch(uint8_t *batch, int32_t epoch) {
         return (code);                                                       \
     } while (0)
 
-static int validate_records(const uint8_t *batch, size_t len, const fr_batch_header_t *h,
-                            const char **why) {
-    fr_record_iter_t it;
-    fr_record_t rec;
+/*
+ * The record walk of every produced batch.  It applies exactly the rules of
+ * fr_record_iter_next (the fuzz target compares the two verdicts), but on a
+ * raw cursor with inlined varint reads: going through the reader's out-of-line
+ * calls field by field was about a third of the broker's CPU when producing
+ * 100-byte records.  Every read is checked against the end of its record.
+ */
+static inline int walk_uvarlong(const uint8_t **pp, const uint8_t *end, int max_bytes, uint64_t *out) {
+    const uint8_t *p = *pp;
+    uint64_t v = 0;
+    for (int i = 0; i < max_bytes && p < end; i++) {
+        uint8_t b = *p++;
+        v |= (uint64_t)(b & 0x7f) << (7 * i);
+        if (!(b & 0x80)) {
+            *out = v;
+            *pp = p;
+            return 0;
+        }
+    }
+    return -1; /* truncated or too long */
+}
 
-    fr_record_iter_init(&it, batch, len, h);
-    while (fr_record_iter_next(&it, &rec))
-        ;
-    if (it.err)
-        FAIL(it.err, it.why);
+static inline int walk_varint(const uint8_t **pp, const uint8_t *end, int32_t *out) {
+    uint64_t v;
+    if (walk_uvarlong(pp, end, 5, &v) || v > UINT32_MAX)
+        return -1;
+    uint32_t u = (uint32_t)v;
+    *out = (int32_t)((u >> 1) ^ (~(u & 1) + 1));
+    return 0;
+}
+
+/* Steps over a varint-length run: -1 (null, when allowed) or 0..left bytes. */
+static inline int walk_run(const uint8_t **pp, const uint8_t *end, int null_ok) {
+    int32_t n;
+    if (walk_varint(pp, end, &n))
+        return -1;
+    if (n == -1)
+        return null_ok ? 0 : -1;
+    if (n < 0 || (size_t)(end - *pp) < (size_t)n)
+        return -1;
+    *pp += n;
+    return 0;
+}
+
+int fr_batch_validate_records(const uint8_t *batch, size_t len, const fr_batch_header_t *h, const char **why) {
+    const char *unused;
+    if (!why)
+        why = &unused;
+    *why = NULL;
+    /* (fr_batch_validate has already refused these; the bounds stay safe anyway) */
+    const uint8_t *p = batch + (len < FR_BATCH_HEADER_SIZE ? len : FR_BATCH_HEADER_SIZE), *end = batch + len;
+    int32_t prev_delta = -1;
+    for (int32_t i = 0; i < h->records_count; i++) {
+        int32_t length, offset_delta, header_count;
+        uint64_t timestamp_delta;
+        if (walk_varint(&p, end, &length) || length < 0 || (size_t)(end - p) < (size_t)length)
+            FAIL(FR_ERR_INVALID_RECORD, "record length runs past the batch");
+        const uint8_t *q = p, *rend = p + length;
+        p = rend;
+        if (q >= rend) /* no attributes byte */
+            FAIL(FR_ERR_INVALID_RECORD, "malformed record fields");
+        q++;
+        if (walk_uvarlong(&q, rend, 10, &timestamp_delta) || walk_varint(&q, rend, &offset_delta) ||
+            walk_run(&q, rend, 1) || walk_run(&q, rend, 1) || walk_varint(&q, rend, &header_count))
+            FAIL(FR_ERR_INVALID_RECORD, "malformed record fields");
+        /* each header takes at least two bytes: that bounds a hostile count */
+        if (header_count < 0 || (size_t)header_count > (size_t)(rend - q) / 2)
+            FAIL(FR_ERR_INVALID_RECORD, "bad header count");
+        for (int32_t j = 0; j < header_count; j++)
+            if (walk_run(&q, rend, 0) || walk_run(&q, rend, 1))
+                FAIL(FR_ERR_INVALID_RECORD, "malformed record header");
+        if (q != rend)
+            FAIL(FR_ERR_INVALID_RECORD, "record shorter than its declared length");
+        if (offset_delta <= prev_delta || offset_delta > h->last_offset_delta)
+            FAIL(FR_ERR_INVALID_RECORD, "offset delta out of order or beyond lastOffsetDelta");
+        prev_delta = offset_delta;
+    }
+    if (p != end)
+        FAIL(FR_ERR_INVALID_RECORD, "bytes after the last record");
     return 0;
 }
 
@@ -118,7 +187,7 @@ int fr_batch_validate(const uint8_t *batch, size_t len, const fr_batch_header_t 
     }
 
     if ((flags & FR_BATCH_V_RECORDS) && fr_batch_compression(h) == FR_COMPRESSION_NONE)
-        return validate_records(batch, len, h, why);
+        return fr_batch_validate_records(batch, len, h, why);
     return 0;
 }
 

@@ -137,6 +137,13 @@ int fr_batch_check_frame(const uint8_t *p, size_t len, fr_batch_header_t *h, con
  */
 int fr_batch_validate(const uint8_t *batch, size_t len, const fr_batch_header_t *h, int flags,
                       const char **why);
+/*
+ * The FR_BATCH_V_RECORDS walk alone (no CRC or header checks): the same
+ * verdict as running fr_record_iter_next over the batch to its end, without
+ * decoding anything it does not need.  For uncompressed batches; 0 or
+ * FR_ERR_INVALID_RECORD with *why.
+ */
+int fr_batch_validate_records(const uint8_t *batch, size_t len, const fr_batch_header_t *h, const char **why);
 
 /* The CRC-32C the batch's crc field should hold (over attributes..end). */
 uint32_t fr_batch_compute_crc(const uint8_t *batch, size_t len);

@@ -43,6 +43,11 @@ static void walk_records(const uint8_t *batch, size_t len, const fr_batch_header
     }
     CHECK(n <= h->records_count);
     CHECK(it.err != 0 || n == h->records_count);
+    /* the produce path's fast walk must agree with the iterator, reason included */
+    const char *why = NULL;
+    int rc = fr_batch_validate_records(batch, len, h, &why);
+    CHECK((rc != 0) == (it.err != 0));
+    CHECK(rc == 0 || (rc == it.err && why && it.why && strcmp(why, it.why) == 0));
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
