@@ -81,8 +81,9 @@ FR_TEST(docs_table_outer_materialized) { run_docs_table(OUTER, 1); }
 FR_TEST(keys_are_independent) {
     fr_streams_config_t *cfg = join_config("tt-keys");
     fr_builder_t *b = fr_builder_new();
-    fr_ktable_t *j = join(INNER, fr_builder_table(b, "left", NULL, NULL), fr_builder_table(b, "right", NULL, NULL),
-                          NULL, NULL);
+    fr_ktable_t *left = fr_builder_table(b, "left", NULL, NULL);
+    fr_ktable_t *right = fr_builder_table(b, "right", NULL, NULL);
+    fr_ktable_t *j = join(INNER, left, right, NULL, NULL);
     fr_kstream_to(fr_ktable_to_stream(j, NULL), "out", NULL);
     fr_topology_t *t = build_or_fail(b, cfg);
     fr_builder_free(b);
@@ -108,8 +109,9 @@ static void run_result_timestamps(mode_t_ mode, int materialized) {
     fr_streams_config_t *cfg = join_config(app[mode]);
     fr_builder_t *b = fr_builder_new();
     fr_materialized_t m = {.name = "joined"};
-    fr_ktable_t *j = join(mode, fr_builder_table(b, "left", NULL, NULL), fr_builder_table(b, "right", NULL, NULL),
-                          materialized ? &m : NULL, NULL);
+    fr_ktable_t *left = fr_builder_table(b, "left", NULL, NULL);
+    fr_ktable_t *right = fr_builder_table(b, "right", NULL, NULL);
+    fr_ktable_t *j = join(mode, left, right, materialized ? &m : NULL, NULL);
     fr_kstream_to(fr_ktable_to_stream(j, NULL), "out", NULL);
     fr_topology_t *t = build_or_fail(b, cfg);
     fr_builder_free(b);
@@ -158,8 +160,9 @@ FR_TEST(result_timestamps_materialized) {
 FR_TEST(describe_names) {
     fr_streams_config_t *cfg = join_config("tt-describe");
     fr_builder_t *b = fr_builder_new();
-    fr_ktable_t *j = join(LEFT, fr_builder_table(b, "left", NULL, NULL), fr_builder_table(b, "right", NULL, NULL),
-                          NULL, NULL);
+    fr_ktable_t *left = fr_builder_table(b, "left", NULL, NULL);
+    fr_ktable_t *right = fr_builder_table(b, "right", NULL, NULL);
+    fr_ktable_t *j = join(LEFT, left, right, NULL, NULL);
     fr_kstream_to(fr_ktable_to_stream(j, NULL), "out", NULL);
     fr_topology_t *t = build_or_fail(b, cfg);
     fr_builder_free(b);
