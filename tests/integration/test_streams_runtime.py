@@ -130,6 +130,9 @@ def test_passthrough_threads_iq_and_restore():
             a = start()
             a.wait_state("RUNNING", 60)
             wait_seen(a, keys, 11, timeout=10)
+            log = a.read_log()
+            assert "created task 0_" in log, log[-5000:]
+            assert "restoring task" not in log and "restored" not in log, log[-5000:]
             a.stop()
     finally:
         for x in apps:
