@@ -106,6 +106,13 @@ def test_passthrough_threads_iq_and_restore():
                 len(out), len(records))
             assert a.get("seen", "nope") == ("MISSING", None)
             assert a.get("no-such-store", "k000") == ("ERROR", "INVALID_ARG")
+            # Ranges run over every local task: each key once, ascending within a task.
+            every = a.range("seen")
+            assert len(every) == len(keys) and dict(every) == {k: 10 for k in keys}, every[:20]
+            some = a.range("seen", "k010", "k019")
+            assert sorted(some) == [("k%03d" % i, 10) for i in range(10, 20)], some
+            assert a.range("seen", "k299", "k2999") == [("k299", 10)]
+            assert a.range("no-such-store") == ("ERROR", "INVALID_ARG")
 
             changelog = "%s-seen-changelog" % app_id
             assert sh.list_topics(b.bootstrap).get(changelog) == 6

@@ -125,6 +125,23 @@ class StreamsApp:
             return "MISSING", None
         return "ERROR", parts[2]
 
+    def range(self, store, key_from=None, key_to=None, timeout=30):
+        """[(key, n)] in the order the app's tasks gave them, or ('ERROR', code name)."""
+        self.proc.stdin.write("range %s %s %s\n" % (store, key_from or "-", key_to or "-"))
+        self.proc.stdin.flush()
+        out = []
+        while True:
+            try:
+                parts = self.lines.get(timeout=timeout).split()
+            except queue.Empty:
+                raise AssertionError("%s: no answer to range\n%s" % (self.name, self.tail()))
+            if parts[0] == "ENTRY":
+                out.append((parts[1], int(parts[2])))
+            elif parts[0] == "END":
+                return out
+            else:
+                return "ERROR", parts[2]
+
     def window_get(self, store, key, time_from, time_to, timeout=30):
         """[(window start, timestamp, count)] or ('ERROR', code name)."""
         self.proc.stdin.write("wget %s %s %d %d\n" % (store, key, time_from, time_to))

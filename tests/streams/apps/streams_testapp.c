@@ -29,6 +29,8 @@
  *   stdout "STATE <new> <old>"                on every state change
  *   stdin  "get <store> <key>"  → "VALUE <key> <long>" | "MISSING <key>" | "ERROR <key> <code name>"
  *   stdin  "sget <store> <key>" → "SVALUE <key> <string>" | "MISSING <key>" | "ERROR <key> <code name>"
+ *   stdin  "range <store> <from> <to>"  ("-" for an open bound)
+ *                               → "ENTRY <key> <long>"... then "END range" | "ERROR range <code name>"
  *   stdin  "wget <store> <key> <from> <to>"
  *                               → "WINDOW <key> <start> <timestamp> <long>"... then "END <key>" | "ERROR <key> <code name>"
  *   stdin  "state"              → "STATE <current>"
@@ -279,6 +281,23 @@ static void do_window_get(fr_streams_t *app, const char *store, const char *key,
     fflush(stdout);
 }
 
+static int print_entry(void *ctx, const void *key, size_t keylen, const void *value, size_t len) {
+    (void)ctx;
+    printf("ENTRY %.*s %lld\n", (int)keylen, (const char *)key, (long long)be64(value, len));
+    return 0;
+}
+
+static void do_range(fr_streams_t *app, const char *store, const char *from, const char *to) {
+    int open_from = strcmp(from, "-") == 0, open_to = strcmp(to, "-") == 0;
+    int rc = fr_streams_store_range(app, store, open_from ? NULL : from, open_from ? 0 : strlen(from),
+                                    open_to ? NULL : to, open_to ? 0 : strlen(to), print_entry, NULL);
+    if (rc)
+        printf("ERROR range %s\n", fr_err_name(rc));
+    else
+        printf("END range\n");
+    fflush(stdout);
+}
+
 /* Reads and runs complete lines from stdin; returns 1 on quit/EOF. */
 static int serve_stdin(fr_streams_t *app, char *buf, size_t cap, size_t *used) {
     ssize_t n = read(0, buf + *used, cap - 1 - *used);
@@ -301,6 +320,8 @@ static int serve_stdin(fr_streams_t *app, char *buf, size_t cap, size_t *used) {
             do_get(app, store, key, 0);
         else if (sscanf(line, "sget %255s %511s", store, key) == 2)
             do_get(app, store, key, 1);
+        else if (sscanf(line, "range %255s %255s %255s", store, key, key + 256) == 3)
+            do_range(app, store, key, key + 256);
         else if (sscanf(line, "wget %255s %511s %lld %lld", store, key, &from, &to) == 4)
             do_window_get(app, store, key, from, to);
         line = nl + 1;
