@@ -86,15 +86,7 @@ int fr_sessstore_find(fr_sessstore_t *ss, fr_slice_t key, int64_t earliest_end, 
 }
 
 int fr_sessstore_advance(fr_sessstore_t *ss, int64_t stream_time) {
-    fr_store_t *s = &ss->s;
-    int rc = store_env_ok(s->env);
-    if (rc || stream_time <= s->stream_time)
-        return rc;
-    s->stream_time = stream_time;
-    int64_t cutoff = store_cutoff(s);
-    if ((rc = store_flush_before_drop(s, cutoff)))
-        return rc;
-    return store_drop_before(s, cutoff);
+    return store_advance(&ss->s, stream_time);
 }
 
 int fr_sessstore_restore(fr_sessstore_t *ss, fr_slice_t stored_key, fr_slice_t value) {

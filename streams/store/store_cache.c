@@ -347,6 +347,17 @@ int store_flush_before_drop(fr_store_t *s, int64_t cutoff) {
     return 0;
 }
 
+int store_advance(fr_store_t *s, int64_t stream_time) {
+    int rc = store_env_ok(s->env);
+    if (rc || stream_time <= s->stream_time)
+        return rc;
+    s->stream_time = stream_time;
+    int64_t cutoff = store_cutoff(s);
+    if ((rc = store_flush_before_drop(s, cutoff)))
+        return rc;
+    return store_drop_before(s, cutoff);
+}
+
 int store_drop_before(fr_store_t *s, int64_t cutoff) {
     fr_store_env_t *env = s->env;
     int rc = store_env_ok(env);

@@ -149,6 +149,9 @@ int store_flush_before_drop(fr_store_t *s, int64_t cutoff);
 void store_cache_free(fr_store_t *s, fr_store_env_t *env);
 /* Drops index entries (and their stored keys) older than cutoff; no cache, no listener. */
 int store_drop_before(fr_store_t *s, int64_t cutoff);
+/* Window and session retention: moves the store's stream time forward and
+ * drops what fell out of retention (after reporting cached changes to it). */
+int store_advance(fr_store_t *s, int64_t stream_time);
 
 /* ---- store_checkpoint.c ---- */
 

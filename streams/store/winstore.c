@@ -169,15 +169,7 @@ int fr_winstore_fetch_all(fr_winstore_t *w, int64_t time_from, int64_t time_to, 
 }
 
 int fr_winstore_advance(fr_winstore_t *w, int64_t stream_time) {
-    fr_store_t *s = &w->s;
-    int rc = store_env_ok(s->env);
-    if (rc || stream_time <= s->stream_time)
-        return rc;
-    s->stream_time = stream_time;
-    int64_t cutoff = store_cutoff(s);
-    if ((rc = store_flush_before_drop(s, cutoff)))
-        return rc;
-    return store_drop_before(s, cutoff);
+    return store_advance(&w->s, stream_time);
 }
 
 int fr_winstore_restore(fr_winstore_t *w, fr_slice_t stored_key, fr_slice_t value) {
