@@ -212,6 +212,31 @@ fr_kgrouped_stream_t *fr_kstream_group_by(fr_kstream_t *s, fr_key_selector_fn fn
     return new_grouped(s, sel->node, sel->key_serde, grouped, 1);
 }
 
+int fr_agg_value_serde(fr_graph_t *g, int is_count, int is_reduce, const fr_serde_t *input,
+                       const fr_materialized_t *m, const fr_serde_t **out) {
+    const fr_serde_t *vs = is_count ? fr_serde_int64() : is_reduce ? input : NULL;
+    if (m && m->value_serde)
+        vs = m->value_serde;
+    if (!vs && !is_count && !is_reduce) {
+        fr_graph_fail(g, FR_ERR_INVALID_ARG, "aggregate(): Materialized value_serde is required");
+        return -1;
+    }
+    if (is_count && fr_serde_type(vs) != FR_TYPE_INT64) {
+        fr_graph_fail(g, FR_ERR_INVALID_ARG, "count(): the value serde must be int64");
+        return -1;
+    }
+    *out = vs;
+    return 0;
+}
+
+fr_node_t *fr_grouped_stream_source(fr_graph_t *g, fr_kgrouped_stream_t *gs, const char *store,
+                                    const fr_serde_t *key_serde) {
+    if (!gs->s.repartition_required)
+        return gs->s.node;
+    return fr_graph_add_repartition(g, gs->s.node, gs->repartition_name ? gs->repartition_name : store, key_serde,
+                                    gs->value_serde, 1, 0, 0, NULL, NULL);
+}
+
 static fr_ktable_t *stream_aggregate(fr_kgrouped_stream_t *gs, agg_kind_t kind, fr_initializer_fn init,
                                      fr_aggregator_fn adder, fr_reducer_fn reducer, void *ctx,
                                      const fr_materialized_t *m) {
@@ -222,17 +247,9 @@ static fr_ktable_t *stream_aggregate(fr_kgrouped_stream_t *gs, agg_kind_t kind, 
         fr_graph_fail(g, FR_ERR_INVALID_ARG, "aggregation: missing function");
         return NULL;
     }
-    const fr_serde_t *vs = kind == AGG_COUNT ? fr_serde_int64() : kind == AGG_REDUCE ? gs->value_serde : NULL;
-    if (m && m->value_serde)
-        vs = m->value_serde;
-    if (kind == AGG_AGGREGATE && !vs) {
-        fr_graph_fail(g, FR_ERR_INVALID_ARG, "aggregate(): Materialized value_serde is required");
+    const fr_serde_t *vs;
+    if (fr_agg_value_serde(g, kind == AGG_COUNT, kind == AGG_REDUCE, gs->value_serde, m, &vs))
         return NULL;
-    }
-    if (kind == AGG_COUNT && fr_serde_type(vs) != FR_TYPE_INT64) {
-        fr_graph_fail(g, FR_ERR_INVALID_ARG, "count(): the value serde must be int64");
-        return NULL;
-    }
     const fr_serde_t *ks = m && m->key_serde ? m->key_serde : gs->key_serde;
     const char *prefix = kind == AGG_REDUCE ? "KSTREAM-REDUCE-" : "KSTREAM-AGGREGATE-";
     char sp[64];
@@ -243,13 +260,9 @@ static fr_ktable_t *stream_aggregate(fr_kgrouped_stream_t *gs, agg_kind_t kind, 
     char *name = fr_graph_new_name(g, prefix);
     if (!store || !name)
         return NULL;
-    fr_node_t *parent = gs->s.node;
-    if (gs->s.repartition_required) {
-        parent = fr_graph_add_repartition(g, parent, gs->repartition_name ? gs->repartition_name : store, ks,
-                                          gs->value_serde, 1, 0, 0, NULL, NULL);
-        if (!parent)
-            return NULL;
-    }
+    fr_node_t *parent = fr_grouped_stream_source(g, gs, store, ks);
+    if (!parent)
+        return NULL;
     agg_arg_t *a = fr_graph_alloc(g, sizeof *a);
     fr_node_t *n = fr_graph_add_node(g, FR_NODE_PROCESSOR, &stream_agg_ops, name, parent, ks, vs);
     if (!a || !n)
@@ -377,17 +390,9 @@ static fr_ktable_t *table_aggregate(fr_kgrouped_table_t *gt, agg_kind_t kind, fr
         fr_graph_fail(g, FR_ERR_INVALID_ARG, "KGroupedTable aggregation: missing function");
         return NULL;
     }
-    const fr_serde_t *vs = kind == AGG_COUNT ? fr_serde_int64() : kind == AGG_REDUCE ? gt->value_serde : NULL;
-    if (m && m->value_serde)
-        vs = m->value_serde;
-    if (kind == AGG_AGGREGATE && !vs) {
-        fr_graph_fail(g, FR_ERR_INVALID_ARG, "aggregate(): Materialized value_serde is required");
+    const fr_serde_t *vs;
+    if (fr_agg_value_serde(g, kind == AGG_COUNT, kind == AGG_REDUCE, gt->value_serde, m, &vs))
         return NULL;
-    }
-    if (kind == AGG_COUNT && fr_serde_type(vs) != FR_TYPE_INT64) {
-        fr_graph_fail(g, FR_ERR_INVALID_ARG, "count(): the value serde must be int64");
-        return NULL;
-    }
     const fr_serde_t *ks = m && m->key_serde ? m->key_serde : gt->key_serde;
     const char *prefix = kind == AGG_REDUCE ? "KTABLE-REDUCE-" : "KTABLE-AGGREGATE-";
     char sp[64];

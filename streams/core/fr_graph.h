@@ -204,6 +204,20 @@ fr_node_t *fr_graph_add_repartition(fr_graph_t *g, fr_node_t *parent, const char
                                     const fr_serde_t *vs, int with_filter, int change_values, int32_t partitions,
                                     fr_partitioner_fn partitioner, void *partitioner_ctx);
 
+/* ---- shared by the aggregations (fr_aggregate.c, fr_window.c) ---- */
+
+/* The value serde of an aggregation into *out: int64 for count, the input's
+ * for reduce (NULL: the configured default), Materialized's when it names
+ * one.  -1 after failing the graph: an aggregate() without a value serde, or
+ * a count() whose serde is not int64. */
+int fr_agg_value_serde(fr_graph_t *g, int is_count, int is_reduce, const fr_serde_t *input,
+                       const fr_materialized_t *m, const fr_serde_t **out);
+/* Where a grouped stream's aggregation reads from: the grouped stream, or,
+ * when its key changed, a repartition topic named after the Grouped name or
+ * else the store.  NULL after failing the graph. */
+fr_node_t *fr_grouped_stream_source(fr_graph_t *g, fr_kgrouped_stream_t *gs, const char *store,
+                                    const fr_serde_t *key_serde);
+
 /* ---- helpers for operators (fr_task.c) ---- */
 
 /* Serde of what node n reads (its first parent's output), defaults resolved. */

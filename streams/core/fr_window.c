@@ -269,13 +269,9 @@ static fr_ktable_t *win_aggregate(fr_windowed_stream_t *w, fr_wagg_kind_t kind, 
         fr_graph_fail(g, FR_ERR_INVALID_ARG, "windowed aggregation: missing function");
         return NULL;
     }
-    const fr_serde_t *vs = kind == FR_WAGG_COUNT ? fr_serde_int64() : kind == FR_WAGG_REDUCE ? gs->value_serde : NULL;
-    if (m && m->value_serde)
-        vs = m->value_serde;
-    if ((kind == FR_WAGG_AGGREGATE && !vs) || (kind == FR_WAGG_COUNT && fr_serde_type(vs) != FR_TYPE_INT64)) {
-        fr_graph_fail(g, FR_ERR_INVALID_ARG, "windowed aggregation: bad or missing Materialized value_serde");
+    const fr_serde_t *vs;
+    if (fr_agg_value_serde(g, kind == FR_WAGG_COUNT, kind == FR_WAGG_REDUCE, gs->value_serde, m, &vs))
         return NULL;
-    }
     const fr_serde_t *ks = m && m->key_serde ? m->key_serde : gs->key_serde;
     const char *prefix = kind == FR_WAGG_REDUCE ? "KSTREAM-REDUCE-" : "KSTREAM-AGGREGATE-";
     char sp[64];
@@ -286,13 +282,9 @@ static fr_ktable_t *win_aggregate(fr_windowed_stream_t *w, fr_wagg_kind_t kind, 
     char *name = fr_graph_new_name(g, prefix);
     if (!store || !name)
         return NULL;
-    fr_node_t *parent = gs->s.node;
-    if (gs->s.repartition_required) {
-        parent = fr_graph_add_repartition(g, parent, gs->repartition_name ? gs->repartition_name : store, ks,
-                                          gs->value_serde, 1, 0, 0, NULL, NULL);
-        if (!parent)
-            return NULL;
-    }
+    fr_node_t *parent = fr_grouped_stream_source(g, gs, store, ks);
+    if (!parent)
+        return NULL;
     const fr_node_ops_t *ops = w->spec.kind == FR_WIN_TIME      ? &time_ops
                                : w->spec.kind == FR_WIN_SLIDING ? &sliding_ops
                                                                 : &session_ops;
