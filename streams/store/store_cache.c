@@ -202,7 +202,7 @@ static int cache_add(fr_store_t *s, const uint8_t *key, size_t klen, uint64_t h,
     if (c->count >= c->nbuckets && cache_grow(c))
         return FR_ERR_NOMEM;
     size_t oldlen = rc == 0 ? (size_t)old.len : 0;
-    cache_entry_t *e = malloc(sizeof(*e) + klen + oldlen);
+    cache_entry_t *e = fr_arena_alloc(&c->arenas[c->active], sizeof(*e) + klen + oldlen);
     if (!e)
         return FR_ERR_NOMEM;
     e->hash = h;
@@ -287,14 +287,12 @@ static int flush_store(fr_store_t *s) {
     c->head = c->tail = NULL;
     c->count = 0;
     c->min_time = INT64_MAX;
+    fr_arena_t *emptied = &c->arenas[c->active];
+    c->active ^= 1;
     int rc = 0;
-    while (e) {
-        cache_entry_t *next = e->next;
-        if (rc == 0)
-            rc = flush_entry(s, e);
-        free(e);
-        e = next;
-    }
+    for (; e && rc == 0; e = e->next)
+        rc = flush_entry(s, e);
+    fr_arena_reset(emptied);
     /* The keys not reported are gone from the cache: committing now would
      * store data that the changelog never saw. */
     if (rc)
@@ -329,11 +327,10 @@ int fr_store_env_flush(fr_store_env_t *env) {
 }
 
 void store_cache_free(fr_store_t *s, fr_store_env_t *env) {
-    for (cache_entry_t *e = s->cache.head, *next; e; e = next) {
-        next = e->next;
+    for (cache_entry_t *e = s->cache.head; e; e = e->next)
         env->cache_bytes -= entry_cost(e);
-        free(e);
-    }
+    fr_arena_free(&s->cache.arenas[0]);
+    fr_arena_free(&s->cache.arenas[1]);
     free(s->cache.buckets);
     memset(&s->cache, 0, sizeof(s->cache));
     s->cache.min_time = INT64_MAX;

@@ -366,6 +366,8 @@ int store_register(fr_store_env_t *env, const char *name, store_kind_t kind, con
     if (listener)
         s->listener = *listener;
     s->cache.min_time = INT64_MAX;
+    fr_arena_init(&s->cache.arenas[0], 0);
+    fr_arena_init(&s->cache.arenas[1], 0);
     s->stream_time = INT64_MIN;
     pthread_mutex_lock(&env->mu);
     env->stores[env->nstores++] = s;

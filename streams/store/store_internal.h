@@ -26,6 +26,7 @@
 #include <stdint.h>
 #include <string.h>
 
+#include "fr_arena.h"
 #include "fr_store.h"
 
 #define FR_STORE_COMPONENT "state-store"
@@ -62,6 +63,11 @@ typedef struct store_cache {
     size_t count;
     cache_entry_t *head, *tail;
     int64_t min_time; /* smallest window start / session end among the entries, for retention */
+    /* Entries come from arenas[active]; a flush switches arenas before its
+     * listeners run (they may add entries for the next round) and resets the
+     * one it emptied, so changing a key allocates nothing in steady state. */
+    fr_arena_t arenas[2];
+    int active;
 } store_cache_t;
 
 typedef struct fr_store {
