@@ -23,6 +23,7 @@
 
 #include "fr_join.h"
 #include "fr_store.h"
+#include "fr_time.h"
 
 typedef struct ss_arg {
     fr_join_inputs_t in; /* first: co-partition walk */
@@ -69,7 +70,7 @@ static int windowed_process(fr_task_t *t, fr_node_t *n, void *state, const fr_re
     if ((rc = fr_winstore_advance(state, r->ts)))
         return rc;
     int64_t observed = fr_task_stream_time(t);
-    if (r->ts <= observed - a->store->retention_ms) {
+    if (r->ts <= fr_time_sub(observed, a->store->retention_ms)) {
         const fr_record_context_t *c = fr_task_record_context(t);
         fr_warn("streams", "%s: skipping record for an expired window (ts %lld, stream time %lld; topic %s "
                 "partition %d offset %lld)", n->name, (long long)r->ts, (long long)observed, c->topic ? c->topic : "-",
@@ -186,7 +187,7 @@ static void side_serdes(fr_task_t *t, fr_node_t *n, const fr_serde_t **lvs, cons
 static int emit_closed(fr_task_t *t, fr_node_t *n, ss_state_t *s) {
     ss_arg_t *a = n->arg;
     tracker_t *tr = s->tr;
-    if (tr->min_time + a->after + a->grace >= tr->stream_time)
+    if (fr_time_add(fr_time_add(tr->min_time, a->after), a->grace) >= tr->stream_time)
         return 0;
     const fr_serde_t *lvs, *rvs;
     side_serdes(t, n, &lvs, &rvs);
@@ -211,7 +212,7 @@ static int emit_closed(fr_task_t *t, fr_node_t *n, ss_state_t *s) {
         if (left_open && right_open)
             break;
         int64_t lookback = left ? a->win_after : a->win_before;
-        if (ts + lookback + a->grace >= tr->stream_time) {
+        if (fr_time_add(fr_time_add(ts, lookback), a->grace) >= tr->stream_time) {
             if (left)
                 left_open = 1;
             else
@@ -280,7 +281,7 @@ static int ss_process(fr_task_t *t, fr_node_t *n, void *state, const fr_rec_t *r
     int rc;
     if (s->shared && r->ts == tr->stream_time && (rc = emit_closed(t, n, s)))
         return rc;
-    int64_t from = r->ts - a->before, to = r->ts + a->after;
+    int64_t from = fr_time_sub(r->ts, a->before), to = fr_time_add(r->ts, a->after);
     from = from < 0 ? 0 : from;
     to = to < 0 ? 0 : to;
     const fr_serde_t *ovs = fr_task_value_serde(t, a->other_store->value_serde);
@@ -381,7 +382,7 @@ static fr_store_def_t *window_store(fr_graph_t *g, const char *name, const fr_se
     d->retain_duplicates = 1;
     /* Kafka's windowed changelogs: compact,delete, retention plus windowstore.changelog.additional.retention.ms (1 day). */
     char ms[32];
-    snprintf(ms, sizeof ms, "%lld", (long long)(retention + 86400000LL));
+    snprintf(ms, sizeof ms, "%lld", (long long)fr_time_add(retention, 86400000LL));
     const char **cfg = fr_graph_alloc(g, 5 * sizeof *cfg);
     if (!cfg)
         return NULL;
@@ -397,7 +398,7 @@ static fr_kstream_t *stream_join(fr_kstream_t *s, fr_kstream_t *o, fr_value_join
     if (!g || !o)
         return NULL;
     const char *what = right_outer ? "outerJoin(KStream)" : left_outer ? "leftJoin(KStream)" : "join(KStream)";
-    if (!fn || o->b != s->b || w.before_ms + w.after_ms < 0 || w.grace_ms < 0) {
+    if (!fn || o->b != s->b || fr_time_add(w.before_ms, w.after_ms) < 0 || w.grace_ms < 0) {
         fr_graph_fail(g, FR_ERR_INVALID_ARG, "%s: %s", what,
                       !fn ? "no joiner" : o->b != s->b ? "the streams are from different builders"
                                                        : "the window needs before + after >= 0 and grace >= 0");
@@ -435,7 +436,7 @@ static fr_kstream_t *stream_join(fr_kstream_t *s, fr_kstream_t *o, fr_value_join
     /* Stores: "<generated or store_name+suffix>-store", Kafka's StreamJoinedStoreFactory. */
     const char *base = j ? j->store_name : NULL;
     int logged = !(j && j->logging_disabled);
-    int64_t retention = w.before_ms + w.after_ms + w.grace_ms;
+    int64_t retention = fr_time_add(fr_time_add(w.before_ms, w.after_ms), w.grace_ms);
     snprintf(buf, sizeof buf, "%s%s-store", base ? base : this_gen, base ? this_sfx : "");
     fr_store_def_t *lstore = window_store(g, buf, ks, lvs, retention, logged);
     snprintf(buf, sizeof buf, "%s%s-store", base ? base : other_gen, base ? other_sfx : "");

@@ -188,7 +188,7 @@ static int supp_process(fr_task_t *t, fr_node_t *n, void *state, const fr_rec_t 
     if (rc)
         return rc;
     int64_t now = fr_task_stream_time(t);
-    return evict(t, n, kv, final ? now - a->grace : now - a->s.time_limit_ms);
+    return evict(t, n, kv, final ? fr_time_sub(now, a->grace) : fr_time_sub(now, a->s.time_limit_ms));
 }
 
 static const fr_node_ops_t supp_ops = {"suppress", supp_init, supp_process, NULL};

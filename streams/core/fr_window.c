@@ -162,7 +162,7 @@ static int time_process(fr_task_t *t, fr_node_t *n, void *state, const fr_rec_t 
     fr_win_arg_t *a = n->arg;
     if (fr_win_drop_null(t, n, r, 0)) /* a null value is aggregated, as in Kafka */
         return 0;
-    int64_t now = fr_task_stream_time(t), ts = r->ts, close = now - a->grace;
+    int64_t now = fr_task_stream_time(t), ts = r->ts, close = fr_time_sub(now, a->grace);
     int rc = fr_winstore_advance(state, now);
     if (rc)
         return rc;
@@ -171,8 +171,9 @@ static int time_process(fr_task_t *t, fr_node_t *n, void *state, const fr_rec_t 
     const fr_serde_t *as = fr_task_value_serde(t, a->store->value_serde);
     fr_scratch_t *sc = fr_task_scratch(t);
     int64_t first = ts - a->size + a->advance;
-    for (int64_t start = (first > 0 ? first : 0) / a->advance * a->advance; start <= ts; start += a->advance) {
-        int64_t end = start + a->size;
+    for (int64_t start = (first > 0 ? first : 0) / a->advance * a->advance; start <= ts;
+         start = start > ts - a->advance ? INT64_MAX : start + a->advance) {
+        int64_t end = fr_time_add(start, a->size);
         if (end <= close) {
             fr_win_skip_expired(t, n, ts, start, end);
             continue;
@@ -304,7 +305,7 @@ static fr_ktable_t *win_aggregate(fr_windowed_stream_t *w, fr_wagg_kind_t kind, 
     n->arg = a;
     /* Kafka: the store must keep every window until it closes; sliding
      * windows also need the left neighbours of an open window (2 d + grace). */
-    int64_t min_ret = (a->kind == FR_WIN_SLIDING ? 2 * a->size : a->size) + a->grace;
+    int64_t min_ret = fr_time_add(a->kind == FR_WIN_SLIDING ? fr_time_add(a->size, a->size) : a->size, a->grace);
     a->store->kind = a->kind == FR_WIN_SESSION ? FR_STORE_SESSION : FR_STORE_WINDOW;
     a->store->retention_ms = retention_ms > min_ret ? retention_ms : min_ret;
     a->store->timestamped = a->kind != FR_WIN_SESSION;

@@ -8,6 +8,7 @@
 
 #include "fr_graph.h"
 #include "fr_store.h"
+#include "fr_time.h"
 #include "freshet/streams_windows.h"
 
 typedef enum fr_win_kind { FR_WIN_TIME, FR_WIN_SLIDING, FR_WIN_SESSION } fr_win_kind_t;

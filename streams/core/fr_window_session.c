@@ -43,7 +43,7 @@ int fr_win_session_process(fr_task_t *t, fr_node_t *n, void *state, const fr_rec
     if (fr_win_drop_null(t, n, r, 0)) /* a null value is aggregated, as in Kafka */
         return 0;
     fr_sessstore_t *ss = state;
-    int64_t now = fr_task_stream_time(t), ts = r->ts, close = now - a->grace;
+    int64_t now = fr_task_stream_time(t), ts = r->ts, close = fr_time_sub(now, a->grace);
     int rc = fr_sessstore_advance(ss, now);
     if (rc)
         return rc;
@@ -56,7 +56,7 @@ int fr_win_session_process(fr_task_t *t, fr_node_t *n, void *state, const fr_rec
 
     /* The sessions this record merges with, copied out before any write. */
     fr_store_iter_t *it;
-    if ((rc = fr_sessstore_find(ss, r->key, ts - a->size, ts + a->size, &it)))
+    if ((rc = fr_sessstore_find(ss, r->key, fr_time_sub(ts, a->size), fr_time_add(ts, a->size), &it)))
         return rc;
     sess_t *merged = NULL;
     size_t nm = 0, cap = 0;

@@ -32,7 +32,7 @@ typedef struct sctx {
  * window has closed. */
 static int update_window(sctx_t *c, int64_t start, const fr_datum_t *agg, int64_t agg_ts) {
     const fr_win_arg_t *a = c->n->arg;
-    int64_t end = start + a->size, ts = c->r->ts;
+    int64_t end = fr_time_add(start, a->size), ts = c->r->ts;
     if (end < c->close) {
         fr_win_skip_expired(c->t, c->n, ts, start, end);
         return 0;
@@ -57,7 +57,7 @@ static int update_fresh(sctx_t *c, int64_t start) {
 static int put_right_window(sctx_t *c, const swin_t *w) {
     fr_slice_t enc;
     int rc = fr_win_encode(c->t, c->n, &w->agg, 1, w->maxts, &enc);
-    return rc ? rc : fr_winstore_put(c->ws, c->r->key, c->r->ts + 1, enc, w->maxts);
+    return rc ? rc : fr_winstore_put(c->ws, c->r->key, fr_time_add(c->r->ts, 1), enc, w->maxts);
 }
 
 /* The key's windows starting in [from, to], ascending, copied out of the store. */
@@ -149,12 +149,12 @@ int fr_win_sliding_process(fr_task_t *t, fr_node_t *n, void *state, const fr_rec
     if (fr_win_drop_null(t, n, r, 1))
         return 0;
     int64_t now = fr_task_stream_time(t), ts = r->ts, d = a->size;
-    sctx_t c = {t, n, state, r, {0}, {0}, now - a->grace};
+    sctx_t c = {t, n, state, r, {0}, {0}, fr_time_sub(now, a->grace)};
     int rc = fr_winstore_advance(state, now);
     if (rc)
         return rc;
-    if (ts + d < c.close) {
-        fr_win_skip_expired(t, n, ts, ts, ts + d);
+    if (fr_time_add(ts, d) < c.close) {
+        fr_win_skip_expired(t, n, ts, ts, fr_time_add(ts, d));
         return 0;
     }
     fr_task_view(t, n, r, &c.k, &c.v);
@@ -164,7 +164,8 @@ int fr_win_sliding_process(fr_task_t *t, fr_node_t *n, void *state, const fr_rec
     /* Kafka's processReverse: newest window first. */
     swin_t *w;
     size_t nw;
-    if ((rc = fetch(&c, ts - 2 * d > 0 ? ts - 2 * d : 0, ts + 1, &w, &nw)))
+    int64_t lo = fr_time_sub(fr_time_sub(ts, d), d);
+    if ((rc = fetch(&c, lo > 0 ? lo : 0, fr_time_add(ts, 1), &w, &nw)))
         return rc;
     const swin_t *left = NULL, *right = NULL;
     int left_created = 0, right_created = 0, have_prev = 0;
@@ -172,8 +173,8 @@ int fr_win_sliding_process(fr_task_t *t, fr_node_t *n, void *state, const fr_rec
     size_t seen_from = nw; /* windows w[seen_from..] were visited (Kafka's windowStartTimes) */
     for (size_t i = nw; i-- > 0;) {
         seen_from = i;
-        int64_t start = w[i].start, end = start + d;
-        if (start == ts + 1) {
+        int64_t start = w[i].start, end = fr_time_add(start, d);
+        if (start == fr_time_add(ts, 1)) {
             right_created = 1;
         } else if (end > ts) {
             if (!right)
@@ -196,7 +197,7 @@ int fr_win_sliding_process(fr_task_t *t, fr_node_t *n, void *state, const fr_rec
         }
     }
     /* Kafka's createWindows. */
-    if (have_prev && !has_start(w + seen_from, nw - seen_from, prev + 1) && prev + 1 + d >= ts &&
+    if (have_prev && !has_start(w + seen_from, nw - seen_from, prev + 1) && fr_time_add(prev + 1, d) >= ts &&
         (rc = update_fresh(&c, prev + 1)))
         return rc;
     if (!left_created) {

@@ -6,7 +6,10 @@
  *     the task even with LogAndContinueExceptionHandler (Kafka hands
  *     ChangedDeserializer failures to the handler too);
  *   - fr_windowed_key overflowed start + size for a start near INT64_MAX
- *     (Kafka truncates the end to Long.MAX_VALUE). */
+ *     (Kafka truncates the end to Long.MAX_VALUE);
+ *   - the window aggregations and the stream-stream join overflowed window
+ *     bounds (start + size, ts + after + grace) for records near INT64_MAX:
+ *     bounds past the end of time now stop at INT64_MAX. */
 #include <stdint.h>
 #include <string.h>
 
@@ -149,9 +152,92 @@ FR_TEST(windowed_key_end_saturates) {
     FR_CHECK_EQ_INT(w.end, w.start + 60000);
 }
 
+static int join_lens(void *ctx, const fr_datum_t *k, const fr_datum_t *l, const fr_datum_t *r, fr_datum_t *out,
+                     fr_scratch_t *s) {
+    *out = fr_datum_i64((int64_t)(l->len * 100 + r->len));
+    return 0;
+}
+
+/* The count of the windowed record read from topic, and its window start. */
+static int64_t read_window_count(fr_test_driver_t *d, const char *topic, int64_t size, int64_t *start) {
+    fr_test_record_t r;
+    fr_datum_t kd, vd;
+    fr_windowed_t w;
+    if (fr_test_driver_read(d, topic, &r) != 1)
+        return -1;
+    kd = fr_datum_bytes(r.key.ptr, (size_t)r.key.len);
+    if (fr_windowed_key(&kd, fr_serde_string(), size, &w) || fr_serde_decode(fr_serde_int64(), r.value, &vd))
+        return -2;
+    *start = w.start;
+    return vd.i64;
+}
+
+FR_TEST(windows_and_joins_at_the_end_of_time) {
+    fr_streams_config_t *cfg = config("fz-reg-eot", 0);
+    fr_builder_t *b = fr_builder_new();
+    fr_consumed_t c = {fr_serde_string(), fr_serde_string(), NULL};
+    fr_kstream_t *in = fr_builder_stream(b, "in", &c), *other = fr_builder_stream(b, "other", &c);
+    fr_kgrouped_stream_t *g = fr_kstream_group_by_key(in, NULL);
+    fr_time_windows_t tumbling = fr_time_windows_of_size_and_grace(60000, 10000);
+    fr_time_windows_t hopping = fr_time_windows_advance_by(tumbling, 20000);
+    fr_sliding_windows_t sliding = fr_sliding_windows_of(5000, 1000);
+    fr_session_windows_t session = fr_session_windows_of(5000, 1000);
+    fr_kstream_to(fr_ktable_to_stream(fr_windowed_stream_count(fr_kgrouped_stream_windowed_by(g, &tumbling), NULL, 0),
+                                      NULL), "tumbling", NULL);
+    fr_kstream_to(fr_ktable_to_stream(fr_windowed_stream_count(fr_kgrouped_stream_windowed_by(g, &hopping), NULL, 0),
+                                      NULL), "hopping", NULL);
+    fr_kstream_to(fr_ktable_to_stream(
+                      fr_windowed_stream_count(fr_kgrouped_stream_windowed_by_sliding(g, &sliding), NULL, 0), NULL),
+                  "sliding", NULL);
+    fr_kstream_to(fr_ktable_to_stream(
+                      fr_windowed_stream_count(fr_kgrouped_stream_windowed_by_session(g, &session), NULL, 0), NULL),
+                  "session", NULL);
+    fr_kstream_to(fr_kstream_outer_join(in, other, join_lens, NULL, fr_join_windows_of(10000, 5000), fr_serde_int64(),
+                                        NULL),
+                  "joined", NULL);
+    fr_topology_t *t = NULL;
+    char err[256] = "";
+    FR_CHECK_EQ_INT(fr_builder_build(b, cfg, &t, err, sizeof err), 0);
+    fr_builder_free(b);
+    fr_test_driver_t *d = NULL;
+    FR_CHECK_EQ_INT(fr_test_driver_new(t, cfg, NULL, &d, NULL, 0), 0);
+
+    const int64_t ts = INT64_MAX - 1000;
+    fr_datum_t k = fr_datum_str("k"), v = fr_datum_str("vv"), ov = fr_datum_str("o");
+    FR_CHECK_EQ_INT(fr_test_driver_pipe(d, "in", &k, &v, ts), 0);
+    FR_CHECK_EQ_INT(fr_test_driver_pipe(d, "other", &k, &ov, INT64_MAX), 0);
+
+    int64_t start = 0;
+    FR_CHECK_EQ_INT(read_window_count(d, "tumbling", 60000, &start), 1);
+    FR_CHECK_EQ_INT(start, ts / 60000 * 60000);
+    /* hopping: the three windows holding ts, oldest first */
+    for (int i = 2; i >= 0; i--) {
+        FR_CHECK_EQ_INT(read_window_count(d, "hopping", 60000, &start), 1);
+        FR_CHECK_EQ_INT(start, ts / 20000 * 20000 - i * 20000);
+    }
+    FR_CHECK_EQ_INT(read_window_count(d, "sliding", 5000, &start), 1);
+    FR_CHECK_EQ_INT(start, ts - 5000);
+    FR_CHECK_EQ_INT(read_window_count(d, "session", 0, &start), 1);
+    FR_CHECK_EQ_INT(start, ts);
+    FR_CHECK_EQ_INT(fr_test_driver_unread(d, "tumbling") + fr_test_driver_unread(d, "hopping") +
+                        fr_test_driver_unread(d, "sliding") + fr_test_driver_unread(d, "session"), 0);
+    /* the other side's record is 1000 ms later: inside the 10 s join window */
+    fr_test_record_t r;
+    fr_datum_t jd;
+    FR_CHECK_EQ_INT(fr_test_driver_read(d, "joined", &r), 1);
+    FR_CHECK_EQ_INT(fr_serde_decode(fr_serde_int64(), r.value, &jd), 0);
+    FR_CHECK_EQ_INT(jd.i64, 201);
+    FR_CHECK(r.timestamp == INT64_MAX);
+    FR_CHECK_EQ_INT(fr_test_driver_commit(d), 0);
+    fr_test_driver_free(d);
+    fr_topology_free(t);
+    fr_streams_config_free(cfg);
+}
+
 int main(void) {
     FR_RUN(grouped_table_count_and_reduce_new_keys);
     FR_RUN(malformed_change_record_follows_the_deserialization_handler);
     FR_RUN(windowed_key_end_saturates);
+    FR_RUN(windows_and_joins_at_the_end_of_time);
     return fr_test_done();
 }
