@@ -84,7 +84,8 @@ struct fr_server {
     uv_timer_t park_timer;      /* fires at the earliest parked-fetch deadline */
     fr_conn_t *conns;           /* all connections (doubly linked) */
     fr_conn_t *parked;          /* connections with a parked request (singly linked via park_next) */
-    fr_flush_work_t *flushes;   /* fsyncs queued or running */
+    fr_flush_work_t *flushes;   /* fsyncs and page-cache releases queued or running */
+    int cache_release_running;  /* a page-cache release is queued or running (one at a time) */
     fr_retention_task_t *retention; /* log retention and log start checkpoints (retention.h) */
     int wakeup;                 /* data appended or a group changed since parked requests were last looked at */
     int stopping;

@@ -23,7 +23,10 @@
 #define COMPONENT "server"
 #define ACCEPTS_PER_WAKEUP 64
 
-/* ---------- flush policy (fsync off the loop) ---------- */
+/* ---------- flush policy (fsync off the loop) and page-cache release ---------- */
+
+/* Appends between two page-cache releases of a partition (fr_partlog_release_cache). */
+#define CACHE_RELEASE_CHUNK (16LL << 20)
 
 struct fr_flush_work {
     uv_work_t work;
@@ -32,15 +35,26 @@ struct fr_flush_work {
     fr_partition_t *partition;   /* NULL once its topic was deleted */
     fr_partlog_t *log;
     int64_t end;                 /* log end offset when the sync was queued: what it makes durable */
+    int release;                 /* a page-cache release (keep: bytes to keep), not an fsync */
+    int64_t keep;
     int rc;
 };
 
 static void flush_run(uv_work_t *w) {
     fr_flush_work_t *fw = w->data;
-    fw->rc = fr_partlog_flush(fw->log);
+    fw->rc = fw->release ? fr_partlog_release_cache(fw->log, fw->keep, NULL) : fr_partlog_flush(fw->log);
 }
 
 static void flush_schedule(fr_server_t *srv, fr_partition_t *p);
+static void cache_release_next(fr_server_t *srv);
+
+/* A deleted topic's partlog goes when the last work on it is back. */
+static void work_log_gone(fr_server_t *srv, fr_partlog_t *log) {
+    for (fr_flush_work_t *o = srv->flushes; o; o = o->next)
+        if (o->log == log)
+            return;
+    fr_partlog_delete(log);
+}
 
 static void flush_done(uv_work_t *w, int status) {
     fr_flush_work_t *fw = w->data;
@@ -51,8 +65,19 @@ static void flush_done(uv_work_t *w, int status) {
             break;
         }
     fr_partition_t *p = fw->partition;
+    if (fw->release) {
+        /* a failure was logged, and the log fails its next flush (partlog_cache.c) */
+        if (!p)
+            work_log_gone(srv, fw->log);
+        srv->cache_release_running = 0;
+        free(fw);
+        if (!srv->stopping)
+            cache_release_next(srv);
+        (void)status;
+        return;
+    }
     if (!p) {
-        fr_partlog_delete(fw->log); /* its topic was deleted while we synced */
+        work_log_gone(srv, fw->log); /* its topic was deleted while we synced */
     } else {
         if (fw->rc) {
             fr_error(COMPONENT, "fsync of %s-%d failed: %s", p->topic->name, p->index, fr_err_str(fw->rc));
@@ -109,8 +134,58 @@ static void flush_schedule(fr_server_t *srv, fr_partition_t *p) {
 
 void fr_server_wake(fr_server_t *srv) { srv->wakeup = 1; }
 
+/* Bytes of p appended since its last release, beyond what stays cached. */
+static int64_t cache_backlog(const fr_server_t *srv, fr_partition_t *p) {
+    int64_t size = fr_partlog_size_bytes(p->log), keep = srv->cfg->page_cache_retain_bytes;
+    if (size < p->cache_mark) /* retention deleted segments */
+        p->cache_mark = size;
+    return size - (p->cache_mark > keep ? p->cache_mark : keep);
+}
+
+/* One release runs at a time, for the partition furthest behind: it waits
+ * for the disk, and must not hold up the fsyncs that acknowledgements wait for. */
+static void cache_release_next(fr_server_t *srv) {
+    fr_partition_t *best = NULL;
+    int64_t most = 0;
+    for (size_t i = 0; i < srv->topics.count; i++) {
+        fr_topic_t *topic = srv->topics.items[i];
+        for (int32_t j = 0; j < topic->num_partitions; j++) {
+            fr_partition_t *p = topic->partitions[j];
+            int64_t b;
+            if (p->cache_release_wanted && p->log && (b = cache_backlog(srv, p)) > most) {
+                most = b;
+                best = p;
+            }
+            if (p->cache_release_wanted && (!p->log || cache_backlog(srv, p) <= 0))
+                p->cache_release_wanted = 0;
+        }
+    }
+    if (!best)
+        return;
+    fr_flush_work_t *fw = calloc(1, sizeof(*fw));
+    if (!fw)
+        return; /* tried again at the next append */
+    *fw = (fr_flush_work_t){.srv = srv, .partition = best, .log = best->log, .release = 1,
+                            .keep = srv->cfg->page_cache_retain_bytes};
+    fw->work.data = fw;
+    if (uv_queue_work(srv->loop, &fw->work, flush_run, flush_done)) {
+        free(fw);
+        return;
+    }
+    best->cache_release_wanted = 0;
+    best->cache_mark = fr_partlog_size_bytes(best->log);
+    srv->cache_release_running = 1;
+    fw->next = srv->flushes;
+    srv->flushes = fw;
+}
+
 void fr_server_note_append(fr_server_t *srv, fr_partition_t *p, int needs_flush) {
     srv->wakeup = 1;
+    if (srv->cfg->page_cache_retain_bytes >= 0 && cache_backlog(srv, p) >= CACHE_RELEASE_CHUNK) {
+        p->cache_release_wanted = 1;
+        if (!srv->cache_release_running && !srv->stopping)
+            cache_release_next(srv);
+    }
     if (needs_flush)
         flush_schedule(srv, p);
     else if (p->topic->log_cfg.flush_interval_ms < INT64_MAX && !p->unflushed_since_ms)

@@ -173,6 +173,17 @@ int64_t fr_partlog_size_bytes(fr_partlog_t *log);
 int fr_partlog_flush(fr_partlog_t *log);
 
 /*
+ * Writes back and drops from the page cache every byte of the log except the
+ * newest keep_bytes (across segments); keep_bytes < 0 does nothing.  Runs
+ * off the network loop (it waits for the disk); the lock is not held while
+ * it does.  Not a flush: nothing becomes acknowledged by it.  A writeback
+ * error makes this and every later fr_partlog_flush return
+ * FR_ERR_KAFKA_STORAGE_ERROR.  *released (may be NULL): bytes dropped.
+ * Why a broker trims its own cache: partlog_cache.c.
+ */
+int fr_partlog_release_cache(fr_partlog_t *log, int64_t keep_bytes, int64_t *released);
+
+/*
  * The leader epoch stamped into the partitionLeaderEpoch of appended batches
  * (default 0, Kafka's first epoch).  Report the same value as leader_epoch in
  * Metadata / ListOffsets.

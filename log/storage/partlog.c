@@ -661,6 +661,12 @@ int fr_partlog_flush(fr_partlog_t *log) {
     int rc = 0;
 
     pthread_mutex_lock(&log->lock);
+    if (log->writeback_error) {
+        fr_error(COMPONENT, "%s: an earlier writeback failed (%s): the log's data may not be on disk", log->dir,
+                 strerror(log->writeback_error));
+        pthread_mutex_unlock(&log->lock);
+        return FR_ERR_KAFKA_STORAGE_ERROR;
+    }
     items = calloc(log->nsegs, sizeof(*items));
     if (!items) {
         pthread_mutex_unlock(&log->lock);

@@ -31,6 +31,8 @@ struct fr_partlog {
     int64_t last_append_ms;
     uint64_t dir_changes;       /* segment files created, ever */
     uint64_t dir_synced;        /* dir_changes covered by the last directory fsync */
+    int writeback_error;        /* errno of a failed writeback in fr_partlog_release_cache: every
+                                   later flush fails, as the kernel reports it only once */
     int tail_dirty;             /* a failed append left bytes past the active segment's size
                                    that could not be cut yet: cut them before the next write */
     fr_producer_state_t producers; /* idempotent producers (producer_state.h) */

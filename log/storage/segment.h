@@ -51,6 +51,7 @@ typedef struct fr_segment {
     int64_t offset_of_max_timestamp;
     int64_t roll_base_ms;       /* segment_ms counts from here; -1 before the first append */
     int64_t bytes_since_index;  /* bytes appended since the last index entry */
+    int64_t cache_released;     /* the .log up to here was written back and dropped from the page cache */
     fr_segfile_t *log;          /* the .log file (O_RDWR) */
     fr_offset_index_t oindex;
     fr_time_index_t tindex;

@@ -2,7 +2,9 @@
  * fsync_fault.so — LD_PRELOAD shim for flush-policy tests.  While the file
  * named by FR_FSYNC_FAIL_FLAG exists, fsync and fdatasync fail with EIO; every
  * call is counted (one byte appended to FR_FSYNC_COUNT_FILE) so tests can see
- * how many syncs the broker made.
+ * how many syncs the broker made.  While the file named by
+ * FR_WRITEBACK_FAIL_FLAG exists, sync_file_range fails with EIO (the page-cache
+ * release's writeback, partlog_cache.c); those calls are not counted.
  */
 #include <dlfcn.h>
 #include <errno.h>
@@ -40,4 +42,15 @@ int fdatasync(int fd) {
     }
     int (*real)(int) = (int (*)(int))dlsym(RTLD_NEXT, "fdatasync");
     return real(fd);
+}
+
+int sync_file_range(int fd, off64_t offset, off64_t nbytes, unsigned int flags) {
+    const char *flag = getenv("FR_WRITEBACK_FAIL_FLAG");
+    if (flag && access(flag, F_OK) == 0) {
+        errno = EIO;
+        return -1;
+    }
+    int (*real)(int, off64_t, off64_t, unsigned int) =
+        (int (*)(int, off64_t, off64_t, unsigned int))dlsym(RTLD_NEXT, "sync_file_range");
+    return real(fd, offset, nbytes, flags);
 }

@@ -4,11 +4,18 @@ flush.messages=1 a produce is answered only after an fsync covering it
 succeeded (a failing fsync turns the ack into KAFKA_STORAGE_ERROR), and
 concurrent producers share fsyncs (group commit).  Without a flush policy,
 acks do not wait for fsync, as in Kafka.  fsync is made to fail or counted by
-an LD_PRELOAD shim (fsync_fault.c)."""
+an LD_PRELOAD shim (fsync_fault.c).
+
+The page-cache release (freshet.page.cache.retain.bytes, partlog_cache.c)
+writes back and drops all but each partition's newest bytes: checked with
+fincore (util-linux) on the segment file, and a writeback error it meets must
+fail the next flush, since the kernel reports such an error only once."""
 import os
+import subprocess
 import sys
 import tempfile
 import threading
+import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from harness import Broker, RawClient, run_tests  # noqa: E402
@@ -23,16 +30,19 @@ class ShimBroker(Broker):
         super().__init__(overrides=overrides)
         self.flag = os.path.join(self.data_dir, "fail-fsync")
         self.counter = os.path.join(self.data_dir, "fsync-count")
+        self.wb_flag = os.path.join(self.data_dir, "fail-writeback")
 
     def start(self, timeout=60):
         os.environ["LD_PRELOAD"] = SHIM
         os.environ["FR_FSYNC_FAIL_FLAG"] = self.flag
         os.environ["FR_FSYNC_COUNT_FILE"] = self.counter
+        os.environ["FR_WRITEBACK_FAIL_FLAG"] = self.wb_flag
         os.environ["ASAN_OPTIONS"] = "verify_asan_link_order=0:detect_leaks=1"
         try:
             return super().start(timeout)
         finally:
-            for k in ("LD_PRELOAD", "FR_FSYNC_FAIL_FLAG", "FR_FSYNC_COUNT_FILE", "ASAN_OPTIONS"):
+            for k in ("LD_PRELOAD", "FR_FSYNC_FAIL_FLAG", "FR_FSYNC_COUNT_FILE", "FR_WRITEBACK_FAIL_FLAG",
+                      "ASAN_OPTIONS"):
                 os.environ.pop(k, None)
 
     def fsyncs(self):
@@ -107,8 +117,90 @@ def test_group_commit_concurrent_producers_share_fsyncs():
         print("group commit: %d acknowledged appends, %d fsync calls" % (producers * per, syncs))
 
 
+MiB = 1 << 20
+
+
+def produce_mib(c, topic, mib):
+    """mib MiB in 512 KiB records, one per request; every ack must be NONE."""
+    value = b"x" * (512 << 10)
+    for _ in range(mib * 2):
+        err = produce(c, topic, 0, value)[2]
+        assert err == 0, "produce failed with error %d" % err
+
+
+def resident_bytes(path):
+    out = subprocess.run(["fincore", "--bytes", "--noheadings", "--output", "RES", path],
+                         capture_output=True, text=True, check=True).stdout
+    return int(out.split()[0])
+
+
+def first_segment(b, topic):
+    return os.path.join(b.data_dir, "kafka-logs", topic + "-0", "%020d.log" % 0)
+
+
+def test_page_cache_release_drops_all_but_the_newest_bytes():
+    # retain 1 MiB: once 16 MiB more than that were appended, a release writes
+    # back and drops everything older (one release at a time, off the loop)
+    with ShimBroker({"freshet.page.cache.retain.bytes": str(MiB)}) as b:
+        c = RawClient(b.port)
+        for t in ("trimmed", "untouched"):
+            c.request(19, 0, kw.create_topics_v0(t, 1))
+            c.recv_frame()
+        produce_mib(c, "trimmed", 24)
+        seg = first_segment(b, "trimmed")
+        assert os.path.getsize(seg) >= 24 * MiB
+        deadline = time.time() + 20
+        while resident_bytes(seg) > 10 * MiB and time.time() < deadline:
+            time.sleep(0.1)
+        res = resident_bytes(seg)
+        assert res <= 10 * MiB, "%d of %d bytes still cached" % (res, os.path.getsize(seg))
+        # under the release threshold: the kernel's, all cached
+        produce_mib(c, "untouched", 8)
+        seg2 = first_segment(b, "untouched")
+        assert resident_bytes(seg2) >= os.path.getsize(seg2) - 64 * 1024
+        # the dropped data reads back from disk, every byte as produced
+        for off in (0, 20):
+            c.request(1, 4, kw.fetch_v4("trimmed", [(0, off)], partition_max_bytes=MiB))
+            err, hw, recs = kw.parse_fetch_v4_response(c.recv_frame())[0]
+            assert err == 0 and hw == 48, (err, hw)
+            assert kw.batch_offsets(recs)[0] == (off, 1)
+            assert recs.count(b"x" * 4096) >= (512 << 10) // 4096 - 1
+        c.close()
+    with ShimBroker({"freshet.page.cache.retain.bytes": "-1"}) as b:
+        c = RawClient(b.port)
+        c.request(19, 0, kw.create_topics_v0("kernel", 1))
+        c.recv_frame()
+        produce_mib(c, "kernel", 24)
+        time.sleep(1)
+        seg = first_segment(b, "kernel")
+        assert resident_bytes(seg) >= os.path.getsize(seg) - 64 * 1024, "released although retain is -1"
+        c.close()
+
+
+def test_a_failed_writeback_fails_the_next_flush():
+    with ShimBroker({"freshet.page.cache.retain.bytes": "0", "log.flush.interval.messages": "1"}) as b:
+        c = RawClient(b.port)
+        c.request(19, 0, kw.create_topics_v0("wb", 1))
+        c.recv_frame()
+        produce_mib(c, "wb", 2)  # flushed and acknowledged: fine
+        open(b.wb_flag, "w").close()
+        value = b"y" * (512 << 10)
+        errors = [produce(c, "wb", 0, value)[2] for _ in range(40)]  # 20 MiB: a release runs, and fails
+        os.unlink(b.wb_flag)
+        deadline = time.time() + 20
+        while KAFKA_STORAGE_ERROR not in errors and time.time() < deadline:
+            errors.append(produce(c, "wb", 0)[2])
+            time.sleep(0.05)
+        assert KAFKA_STORAGE_ERROR in errors, "acknowledged after a failed writeback: %s" % sorted(set(errors))
+        # and it sticks: the data the writeback lost may be gone
+        assert produce(c, "wb", 0)[2] == KAFKA_STORAGE_ERROR
+        c.close()
+
+
 if __name__ == "__main__":
     run_tests([
+        test_page_cache_release_drops_all_but_the_newest_bytes,
+        test_a_failed_writeback_fails_the_next_flush,
         test_flush_messages_1_acks_only_after_a_successful_fsync,
         test_without_flush_policy_acks_do_not_wait_for_fsync,
         test_group_commit_concurrent_producers_share_fsyncs,

@@ -1,0 +1,163 @@
+/* Storage: fr_partlog_release_cache keeps a log's newest bytes in the page
+ * cache and writes back and drops the rest.  Residency is read from the
+ * kernel (mincore on a mapping of each segment file), so the assertions are
+ * about what the page cache holds, not about our own bookkeeping.  The log
+ * lives under the working directory (the build tree, a real file system):
+ * tmpfs pages cannot be dropped. */
+#include <fcntl.h>
+#include <ftw.h>
+#include <stdlib.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "batch_builder.h"
+#include "fr_err.h"
+#include "fr_partlog.h"
+#include "fr_test.h"
+
+static int rm_one(const char *path, const struct stat *st, int flag, struct FTW *ftw) {
+    (void)st, (void)flag, (void)ftw;
+    return remove(path);
+}
+
+/* Bytes of [from, to) of the file that are in the page cache (whole pages). */
+static int64_t resident(const char *path, int64_t from, int64_t to) {
+    int fd = open(path, O_RDONLY);
+    struct stat st;
+    if (fd < 0 || fstat(fd, &st) < 0 || st.st_size == 0) {
+        if (fd >= 0)
+            close(fd);
+        return -1;
+    }
+    long page = sysconf(_SC_PAGESIZE);
+    size_t pages = ((size_t)st.st_size + (size_t)page - 1) / (size_t)page;
+    void *m = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_SHARED, fd, 0);
+    unsigned char *vec = malloc(pages);
+    int64_t n = -1;
+    if (m != MAP_FAILED && vec && mincore(m, (size_t)st.st_size, vec) == 0) {
+        n = 0;
+        for (size_t i = (size_t)(from / page); i < pages && (int64_t)i * page < to; i++)
+            n += (vec[i] & 1) ? page : 0;
+    }
+    free(vec);
+    if (m != MAP_FAILED)
+        munmap(m, (size_t)st.st_size);
+    close(fd);
+    return n;
+}
+
+static int64_t file_size(const char *path) {
+    struct stat st;
+    return stat(path, &st) == 0 ? (int64_t)st.st_size : -1;
+}
+
+/* 32 KiB batches of eight 4000-byte values. */
+static void append_batches(fr_partlog_t *log, int n) {
+    static char value[4000];
+    memset(value, 'p', sizeof(value));
+    for (int b = 0; b < n; b++) {
+        bb_batch_t bt = bb_defaults();
+        bb_record_t recs[8];
+        for (int i = 0; i < 8; i++)
+            recs[i] = (bb_record_t){.key = "k", .key_len = 1, .value = value, .value_len = sizeof(value),
+                                    .timestamp = 1700000000000 + b};
+        fr_writer_t w;
+        fr_writer_init(&w);
+        bb_build(&w, &bt, recs, 8);
+        fr_append_info_t info;
+        FR_CHECK_EQ_INT(fr_partlog_append(log, w.buf, w.len, 1700000000000, &info), 0);
+        fr_writer_free(&w);
+    }
+}
+
+/* The first batch at offset reads back whole, CRC and records valid. */
+static void check_readable(fr_partlog_t *log, int64_t offset) {
+    fr_read_result_t rr;
+    FR_CHECK_EQ_INT(fr_partlog_read(log, offset, 64 << 10, &rr), 0);
+    FR_CHECK(rr.len > 0);
+    uint8_t *buf = malloc(rr.len);
+    FR_CHECK(pread(rr.fd, buf, rr.len, rr.file_position) == (ssize_t)rr.len);
+    fr_batch_iter_t it;
+    fr_batch_header_t h;
+    const uint8_t *batch;
+    size_t blen;
+    const char *why = NULL;
+    fr_batch_iter_init(&it, buf, rr.len);
+    FR_CHECK(fr_batch_iter_next(&it, &h, &batch, &blen));
+    FR_CHECK(h.base_offset <= offset && offset <= fr_batch_last_offset(&h));
+    FR_CHECK_EQ_INT(fr_batch_validate(batch, blen, &h, FR_BATCH_V_CLIENT | FR_BATCH_V_RECORDS, &why), 0);
+    free(buf);
+    rr.unref(rr.ref);
+}
+
+FR_TEST(release_keeps_the_newest_bytes_cached) {
+    char tmp[] = "./fr-page-cache-XXXXXX", dir[256];
+    FR_CHECK(mkdtemp(tmp) != NULL);
+    snprintf(dir, sizeof(dir), "%s/t-0", tmp);
+    fr_log_config_t cfg;
+    fr_log_config_defaults(&cfg);
+    cfg.segment_bytes = 1 << 20;
+    fr_partlog_t *log;
+    FR_CHECK_EQ_INT(fr_partlog_open(dir, &cfg, &log), 0);
+    append_batches(log, 110); /* ~3.4 MiB: three full segments and part of a fourth */
+    FR_CHECK_EQ_INT(fr_partlog_segment_count(log), 4);
+
+    char seg0[300], active[300];
+    snprintf(seg0, sizeof(seg0), "%s/%020d.log", dir, 0);
+    int64_t released = -1, total = fr_partlog_size_bytes(log);
+    FR_CHECK(resident(seg0, 0, INT64_MAX) > 0); /* just written: cached */
+
+    /* keep < 0: the page cache is the kernel's */
+    FR_CHECK_EQ_INT(fr_partlog_release_cache(log, -1, &released), 0);
+    FR_CHECK_EQ_INT(released, 0);
+    FR_CHECK_EQ_INT(resident(seg0, 0, INT64_MAX), (file_size(seg0) + 4095) / 4096 * 4096);
+
+    const int64_t keep = 128 << 10;
+    FR_CHECK_EQ_INT(fr_partlog_release_cache(log, keep, &released), 0);
+    /* everything but the newest 128 KiB (page-aligned within each file) went */
+    FR_CHECK(released > total - keep - 4 * 4096 && released <= total - keep);
+    FR_CHECK_EQ_INT(resident(seg0, 0, INT64_MAX), 0);
+    /* the active segment: its last 128 KiB stay, what is before them went */
+    int64_t leo = fr_partlog_end_offset(log);
+    int64_t active_base = 0;
+    for (int64_t off = 0; off < leo; off += 8) { /* find the active segment's file: the last one that exists */
+        char p[300];
+        snprintf(p, sizeof(p), "%s/%020lld.log", dir, (long long)off);
+        if (access(p, F_OK) == 0)
+            active_base = off;
+    }
+    snprintf(active, sizeof(active), "%s/%020lld.log", dir, (long long)active_base);
+    int64_t asize = file_size(active);
+    FR_CHECK(asize > keep);
+    FR_CHECK_EQ_INT(resident(active, asize - keep + 4096, asize), ((asize + 4095) / 4096 * 4096) - (asize - keep + 4096) / 4096 * 4096);
+    /* the kernel drops whole folios only: one that straddles the boundary
+     * (ext4 uses large folios) stays, nothing further back does */
+    int64_t before = resident(active, 0, (asize - keep) / 4096 * 4096);
+    FR_CHECK(before >= 0 && before <= 64 << 10);
+    FR_CHECK_EQ_INT(resident(active, 0, (asize - keep) / 4096 * 4096 - (64 << 10)), 0);
+
+    /* nothing new appended: nothing more to do */
+    FR_CHECK_EQ_INT(fr_partlog_release_cache(log, keep, &released), 0);
+    FR_CHECK_EQ_INT(released, 0);
+
+    /* the data is all still there, from disk */
+    check_readable(log, 0);
+    check_readable(log, leo / 2);
+    check_readable(log, leo - 1);
+    FR_CHECK_EQ_INT(fr_partlog_flush(log), 0);
+    fr_partlog_close(log);
+    FR_CHECK_EQ_INT(fr_partlog_open(dir, &cfg, &log), 0);
+    FR_CHECK_EQ_INT(fr_partlog_end_offset(log), leo);
+    check_readable(log, 0);
+    /* after a reopen the first call walks every segment once; the newest bytes stay */
+    FR_CHECK_EQ_INT(fr_partlog_release_cache(log, keep, &released), 0);
+    FR_CHECK_EQ_INT(resident(seg0, 0, INT64_MAX), 0);
+    fr_partlog_close(log);
+    nftw(tmp, rm_one, 16, FTW_DEPTH | FTW_PHYS);
+}
+
+int main(void) {
+    FR_RUN(release_keeps_the_newest_bytes_cached);
+    return fr_test_done();
+}
