@@ -44,7 +44,7 @@ void fr_broker_config_defaults(fr_broker_config_t *cfg) {
     cfg->socket_request_max_bytes = 104857600;
     cfg->log_retention_ms = 168LL * 3600 * 1000;
     cfg->log_retention_bytes = -1;
-    cfg->page_cache_retain_bytes = 256LL << 20;
+    cfg->page_cache_retain_bytes = 1LL << 30;
     snprintf(cfg->cleanup_policy, sizeof(cfg->cleanup_policy), "delete");
     snprintf(cfg->compression_type, sizeof(cfg->compression_type), "producer");
     fr_log_config_defaults(&cfg->log);

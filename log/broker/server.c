@@ -25,8 +25,8 @@
 
 /* ---------- flush policy (fsync off the loop) and page-cache release ---------- */
 
-/* Appends between two page-cache releases of a partition (fr_partlog_release_cache). */
-#define CACHE_RELEASE_CHUNK (16LL << 20)
+/* Each partition keeps at least this much of its newest data cached. */
+#define CACHE_KEEP_MIN (1LL << 20)
 
 struct fr_flush_work {
     uv_work_t work;
@@ -134,9 +134,26 @@ static void flush_schedule(fr_server_t *srv, fr_partition_t *p) {
 
 void fr_server_wake(fr_server_t *srv) { srv->wakeup = 1; }
 
+/* The newest bytes each partition keeps cached: an even share of the
+ * broker's freshet.page.cache.retain.bytes (-1: no releases). */
+static int64_t cache_keep(const fr_server_t *srv) {
+    int64_t budget = srv->cfg->page_cache_retain_bytes;
+    if (budget < 0)
+        return -1;
+    int64_t share = budget / (srv->partition_count > 0 ? srv->partition_count : 1);
+    return share > CACHE_KEEP_MIN ? share : CACHE_KEEP_MIN;
+}
+
+/* Appends between two releases of a partition: a quarter of what it keeps,
+ * between 1 and 16 MiB (fewer, larger writebacks; a bounded overshoot). */
+static int64_t cache_chunk(int64_t keep) {
+    int64_t c = keep / 4;
+    return c < (1LL << 20) ? (1LL << 20) : c > (16LL << 20) ? (16LL << 20) : c;
+}
+
 /* Bytes of p appended since its last release, beyond what stays cached. */
 static int64_t cache_backlog(const fr_server_t *srv, fr_partition_t *p) {
-    int64_t size = fr_partlog_size_bytes(p->log), keep = srv->cfg->page_cache_retain_bytes;
+    int64_t size = fr_partlog_size_bytes(p->log), keep = cache_keep(srv);
     if (size < p->cache_mark) /* retention deleted segments */
         p->cache_mark = size;
     return size - (p->cache_mark > keep ? p->cache_mark : keep);
@@ -166,7 +183,7 @@ static void cache_release_next(fr_server_t *srv) {
     if (!fw)
         return; /* tried again at the next append */
     *fw = (fr_flush_work_t){.srv = srv, .partition = best, .log = best->log, .release = 1,
-                            .keep = srv->cfg->page_cache_retain_bytes};
+                            .keep = cache_keep(srv)};
     fw->work.data = fw;
     if (uv_queue_work(srv->loop, &fw->work, flush_run, flush_done)) {
         free(fw);
@@ -181,7 +198,8 @@ static void cache_release_next(fr_server_t *srv) {
 
 void fr_server_note_append(fr_server_t *srv, fr_partition_t *p, int needs_flush) {
     srv->wakeup = 1;
-    if (srv->cfg->page_cache_retain_bytes >= 0 && cache_backlog(srv, p) >= CACHE_RELEASE_CHUNK) {
+    int64_t keep = cache_keep(srv);
+    if (keep >= 0 && cache_backlog(srv, p) >= cache_chunk(keep)) {
         p->cache_release_wanted = 1;
         if (!srv->cache_release_running && !srv->stopping)
             cache_release_next(srv);
@@ -196,14 +214,17 @@ static void on_flush_timer(uv_timer_t *t) {
     fr_server_t *srv = t->data;
     int64_t now = (int64_t)uv_now(srv->loop);
     fr_groups_tick(&srv->groups, (uint64_t)now);
+    int64_t partitions = 0;
     for (size_t i = 0; i < srv->topics.count; i++) {
         fr_topic_t *topic = srv->topics.items[i];
+        partitions += topic->num_partitions;
         for (int32_t j = 0; j < topic->num_partitions; j++) {
             fr_partition_t *p = topic->partitions[j];
             if (p->unflushed_since_ms && now - p->unflushed_since_ms >= topic->log_cfg.flush_interval_ms)
                 flush_schedule(srv, p);
         }
     }
+    srv->partition_count = partitions; /* the page cache's shares (cache_keep) */
 }
 
 int fr_server_delete_topic(fr_server_t *srv, fr_topic_t *topic) {

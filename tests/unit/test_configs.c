@@ -116,7 +116,7 @@ FR_TEST(synonym_chains_follow_kafkas_order) {
 FR_TEST(page_cache_retain_bytes_is_checked) {
     fr_broker_config_t cfg;
     broker_with(&cfg, NULL);
-    FR_CHECK_EQ_INT(cfg.page_cache_retain_bytes, 256LL << 20);
+    FR_CHECK_EQ_INT(cfg.page_cache_retain_bytes, 1LL << 30);
     fr_broker_config_free(&cfg);
     broker_with(&cfg, (const char *const[]){"freshet.page.cache.retain.bytes", "-1", NULL});
     FR_CHECK_EQ_INT(cfg.page_cache_retain_bytes, -1);
