@@ -86,7 +86,7 @@ struct fr_server {
     fr_conn_t *parked;          /* connections with a parked request (singly linked via park_next) */
     fr_flush_work_t *flushes;   /* fsyncs and page-cache releases queued or running */
     int cache_release_running;  /* a page-cache release is queued or running (one at a time) */
-    int64_t partition_count;    /* partitions of every topic, recounted by the flush timer */
+    int64_t cache_sharing_partitions; /* partitions over 1 MiB, sharing the page-cache budget (flush timer) */
     fr_retention_task_t *retention; /* log retention and log start checkpoints (retention.h) */
     int wakeup;                 /* data appended or a group changed since parked requests were last looked at */
     int stopping;

@@ -135,12 +135,13 @@ static void flush_schedule(fr_server_t *srv, fr_partition_t *p) {
 void fr_server_wake(fr_server_t *srv) { srv->wakeup = 1; }
 
 /* The newest bytes each partition keeps cached: an even share of the
- * broker's freshet.page.cache.retain.bytes (-1: no releases). */
+ * broker's freshet.page.cache.retain.bytes among the partitions holding more
+ * than the 1 MiB floor (-1: no releases).  The flush timer recounts them. */
 static int64_t cache_keep(const fr_server_t *srv) {
     int64_t budget = srv->cfg->page_cache_retain_bytes;
     if (budget < 0)
         return -1;
-    int64_t share = budget / (srv->partition_count > 0 ? srv->partition_count : 1);
+    int64_t share = budget / (srv->cache_sharing_partitions > 0 ? srv->cache_sharing_partitions : 1);
     return share > CACHE_KEEP_MIN ? share : CACHE_KEEP_MIN;
 }
 
@@ -214,17 +215,19 @@ static void on_flush_timer(uv_timer_t *t) {
     fr_server_t *srv = t->data;
     int64_t now = (int64_t)uv_now(srv->loop);
     fr_groups_tick(&srv->groups, (uint64_t)now);
-    int64_t partitions = 0;
+    int64_t sharing = 0;
     for (size_t i = 0; i < srv->topics.count; i++) {
         fr_topic_t *topic = srv->topics.items[i];
-        partitions += topic->num_partitions;
         for (int32_t j = 0; j < topic->num_partitions; j++) {
             fr_partition_t *p = topic->partitions[j];
+            /* a log under the floor is all cached anyway: it takes no share */
+            if (srv->cfg->page_cache_retain_bytes >= 0 && p->log && fr_partlog_size_bytes(p->log) > CACHE_KEEP_MIN)
+                sharing++;
             if (p->unflushed_since_ms && now - p->unflushed_since_ms >= topic->log_cfg.flush_interval_ms)
                 flush_schedule(srv, p);
         }
     }
-    srv->partition_count = partitions; /* the page cache's shares (cache_keep) */
+    srv->cache_sharing_partitions = sharing;
 }
 
 int fr_server_delete_topic(fr_server_t *srv, fr_topic_t *topic) {
