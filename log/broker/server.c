@@ -169,13 +169,15 @@ static void cache_release_next(fr_server_t *srv) {
         fr_topic_t *topic = srv->topics.items[i];
         for (int32_t j = 0; j < topic->num_partitions; j++) {
             fr_partition_t *p = topic->partitions[j];
-            int64_t b;
-            if (p->cache_release_wanted && p->log && (b = cache_backlog(srv, p)) > most) {
+            if (!p->cache_release_wanted)
+                continue;
+            int64_t b = p->log ? cache_backlog(srv, p) : 0;
+            if (b <= 0)
+                p->cache_release_wanted = 0;
+            else if (b > most) {
                 most = b;
                 best = p;
             }
-            if (p->cache_release_wanted && (!p->log || cache_backlog(srv, p) <= 0))
-                p->cache_release_wanted = 0;
         }
     }
     if (!best)

@@ -106,14 +106,11 @@ int fr_partlog_release_cache(fr_partlog_t *log, int64_t keep_bytes, int64_t *rel
         rc = FR_ERR_KAFKA_STORAGE_ERROR;
     }
     for (size_t i = 0; i < n; i++) {
-        for (size_t j = 0; items[i].to >= 0 && j < log->nsegs; j++) {
-            fr_segment_t *seg = log->segs[j];
-            if (seg->base_offset == items[i].base_offset && seg->log == items[i].file) {
-                if (items[i].to > seg->cache_released)
-                    seg->cache_released = items[i].to;
-                break;
-            }
-        }
+        /* the segment may be gone (retention) or replaced (compaction) meanwhile */
+        size_t j = log->nsegs ? fr_partlog_floor_segment(log, items[i].base_offset) : 0;
+        fr_segment_t *seg = j < log->nsegs ? log->segs[j] : NULL;
+        if (items[i].to >= 0 && seg && seg->log == items[i].file && items[i].to > seg->cache_released)
+            seg->cache_released = items[i].to;
         fr_segfile_unref(items[i].file);
     }
     pthread_mutex_unlock(&log->lock);
