@@ -7,6 +7,7 @@
 #include "fr_test.h"
 #include "freshet/streams.h"
 #include "freshet/streams_test_driver.h"
+#include "test_driver_helpers.h"
 
 static int region_of(void *ctx, const fr_datum_t *user, const fr_datum_t *region, fr_datum_t *ok, fr_datum_t *ov,
                      fr_scratch_t *s) {
@@ -63,12 +64,8 @@ FR_TEST(grouped_table_adder_subtractor_walkthrough) {
     fr_ktable_t *agg = fr_kgrouped_table_aggregate(g, zero, add, sub, NULL, &m);
     fr_kstream_to(fr_ktable_to_stream(agg, NULL), "out", NULL);
     FR_CHECK_EQ_STR(fr_ktable_store_name(profiles), "profiles-STATE-STORE-0000000000");
-    fr_topology_t *t = NULL;
-    char err[256] = "";
-    FR_CHECK_EQ_INT(fr_builder_build(b, cfg, &t, err, sizeof err), 0);
-    fr_builder_free(b);
-    fr_test_driver_t *d = NULL;
-    FR_CHECK_EQ_INT(fr_test_driver_new(t, cfg, NULL, &d, NULL, 0), 0);
+    fr_topology_t *t;
+    fr_test_driver_t *d = build_driver(b, cfg, &t);
     pipe_ss(d, "profiles", "alice", "E", 1);
     expect_i64(d, "out", "E", 5);
     pipe_ss(d, "profiles", "bob", "A", 2);

@@ -8,6 +8,7 @@
 #include "fr_test.h"
 #include "freshet/streams.h"
 #include "freshet/streams_test_driver.h"
+#include "test_driver_helpers.h"
 
 /* Lower-cases the line and emits each run of word characters. */
 static int split_words(void *ctx, const fr_datum_t *k, const fr_datum_t *v, fr_emitter_t *e) {
@@ -214,12 +215,8 @@ FR_TEST(empty_word_counted_like_kafka) {
     fr_materialized_t m = {.name = "counts-store"};
     fr_ktable_t *counts = fr_kgrouped_stream_count(fr_kstream_group_by(words, word_key, NULL, NULL, NULL), &m);
     fr_kstream_to(fr_ktable_to_stream(counts, NULL), "counts", NULL);
-    fr_topology_t *t = NULL;
-    char err[256] = "";
-    FR_CHECK_EQ_INT(fr_builder_build(b, cfg, &t, err, sizeof err), 0);
-    fr_builder_free(b);
-    fr_test_driver_t *d = NULL;
-    FR_CHECK_EQ_INT(fr_test_driver_new(t, cfg, NULL, &d, NULL, 0), 0);
+    fr_topology_t *t;
+    fr_test_driver_t *d = build_driver(b, cfg, &t);
     /* Java: [""], ["", "hello"], ["hello"], [], ["hello", "world"]. */
     const char *in[] = {"", " hello", "hello ", "  ", "Hello, world"};
     for (int i = 0; i < 5; i++) {

@@ -16,6 +16,7 @@
 #include "fr_test.h"
 #include "freshet/streams.h"
 #include "freshet/streams_test_driver.h"
+#include "test_driver_helpers.h"
 
 static int first_byte(void *ctx, const fr_datum_t *k, const fr_datum_t *v, fr_datum_t *ok, fr_datum_t *ov,
                       fr_scratch_t *s) {
@@ -195,12 +196,8 @@ FR_TEST(windows_and_joins_at_the_end_of_time) {
     fr_kstream_to(fr_kstream_outer_join(in, other, join_lens, NULL, fr_join_windows_of(10000, 5000), fr_serde_int64(),
                                         NULL),
                   "joined", NULL);
-    fr_topology_t *t = NULL;
-    char err[256] = "";
-    FR_CHECK_EQ_INT(fr_builder_build(b, cfg, &t, err, sizeof err), 0);
-    fr_builder_free(b);
-    fr_test_driver_t *d = NULL;
-    FR_CHECK_EQ_INT(fr_test_driver_new(t, cfg, NULL, &d, NULL, 0), 0);
+    fr_topology_t *t;
+    fr_test_driver_t *d = build_driver(b, cfg, &t);
 
     const int64_t ts = INT64_MAX - 1000;
     fr_datum_t k = fr_datum_str("k"), v = fr_datum_str("vv"), ov = fr_datum_str("o");
