@@ -171,9 +171,11 @@ static int time_process(fr_task_t *t, fr_node_t *n, void *state, const fr_rec_t 
     const fr_serde_t *as = fr_task_value_serde(t, a->store->value_serde);
     fr_scratch_t *sc = fr_task_scratch(t);
     int64_t first = ts - a->size + a->advance;
-    for (int64_t start = (first > 0 ? first : 0) / a->advance * a->advance; start <= ts;
-         start = start > ts - a->advance ? INT64_MAX : start + a->advance) {
-        int64_t end = fr_time_add(start, a->size);
+    first = (first > 0 ? first : 0) / a->advance * a->advance;
+    /* counted, not start += advance: past the last start that could overflow */
+    int64_t nwin = ts < first ? 0 : (ts / a->advance * a->advance - first) / a->advance + 1;
+    for (int64_t i = 0; i < nwin; i++) {
+        int64_t start = first + i * a->advance, end = fr_time_add(start, a->size);
         if (end <= close) {
             fr_win_skip_expired(t, n, ts, start, end);
             continue;

@@ -225,6 +225,16 @@ FR_TEST(windows_and_joins_at_the_end_of_time) {
     FR_CHECK_EQ_INT(fr_serde_decode(fr_serde_int64(), r.value, &jd), 0);
     FR_CHECK_EQ_INT(jd.i64, 201);
     FR_CHECK(r.timestamp == INT64_MAX);
+    /* at INT64_MAX itself: the last window start must end the walk over
+     * windows (start + advance would overflow), in the same windows as ts */
+    FR_CHECK_EQ_INT(fr_test_driver_pipe(d, "in", &k, &v, INT64_MAX), 0);
+    FR_CHECK_EQ_INT(read_window_count(d, "tumbling", 60000, &start), 2);
+    FR_CHECK_EQ_INT(start, ts / 60000 * 60000);
+    for (int i = 2; i >= 0; i--) {
+        FR_CHECK_EQ_INT(read_window_count(d, "hopping", 60000, &start), 2);
+        FR_CHECK_EQ_INT(start, INT64_MAX / 20000 * 20000 - i * 20000);
+    }
+    FR_CHECK_EQ_INT(fr_test_driver_unread(d, "tumbling") + fr_test_driver_unread(d, "hopping"), 0);
     FR_CHECK_EQ_INT(fr_test_driver_commit(d), 0);
     fr_test_driver_free(d);
     fr_topology_free(t);
