@@ -143,8 +143,45 @@ def test_create_topics_error_codes():
         c.close()
 
 
+def test_pipelined_frames_of_any_size_in_any_split():
+    # Big and small requests back to back, cut at random points (a big frame's
+    # tail and the next frames arrive in one read; a length prefix is split):
+    # every request is answered, in order, and every record reads back.
+    rng = random.Random(7)
+    with Broker() as b:
+        c = RawClient(b.port)
+        c.request(19, 0, kw.create_topics_v0("pipe", 1))
+        c.recv_frame()
+        frames, expect, values = [], [], []
+        for i in range(24):
+            corr = 1000 + i
+            hdr = struct.pack(">hhi", 0, 3, corr) + kw.string("pipe")
+            size = rng.choice([10, 300, 70 << 10, 300 << 10, 700 << 10])
+            value = bytes([65 + i % 26]) * size
+            body = hdr + kw.produce_v3("pipe", 0, kw.record_batch([(b"k%d" % i, value)]))
+            frames.append(struct.pack(">i", len(body)) + body)
+            expect.append(corr)
+            values.append(value)
+        blob = b"".join(frames)
+        pos = 0
+        while pos < len(blob):
+            n = rng.choice([1, 3, 4096, 65536 + 5, 400 << 10, 1 << 20])
+            c.sock.sendall(blob[pos:pos + n])
+            pos += n
+        for want in expect:
+            corr, res = kw.parse_produce_v3_response(c.recv_frame())
+            assert corr == want and res[0][2] == 0, (want, corr, res)
+        for off, value in enumerate(values):
+            c.request(1, 4, kw.fetch_v4("pipe", [(0, off)], partition_max_bytes=1))
+            err, hw, recs = kw.parse_fetch_v4_response(c.recv_frame())[0]
+            assert err == 0 and hw == len(values), (err, hw)
+            assert kw.batch_offsets(recs)[0] == (off, 1) and value in recs, off
+        c.close()
+
+
 if __name__ == "__main__":
     run_tests([
+        test_pipelined_frames_of_any_size_in_any_split,
         test_malformed_frames_close_connection_and_broker_survives,
         test_truncated_frame_then_disconnect,
         test_random_garbage_never_crashes,
