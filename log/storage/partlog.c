@@ -281,6 +281,7 @@ int fr_partlog_open(const char *dir, const fr_log_config_t *cfg, fr_partlog_t **
 void fr_partlog_close(fr_partlog_t *log) {
     if (!log)
         return;
+    fr_segment_unreserve(active(log));
     if (fr_segment_write_indexes(active(log), log->dirfd))
         fr_warn(COMPONENT, "%s/%s: cannot write the index files: %s", log->dir, active(log)->name,
                 strerror(errno));
@@ -487,6 +488,7 @@ int fr_partlog_append(fr_partlog_t *log, uint8_t *buf, size_t len, int64_t now_m
     }
 
     int64_t pos = seg->size;
+    fr_segment_reserve(seg, pos + (int64_t)len, cfg.segment_bytes);
     if (fr_pwrite_full(seg->log->fd, buf, len, pos)) {
         /*
          * ENOSPC, EIO or a short write: undo it.  Nothing in memory has

@@ -192,10 +192,44 @@ void fr_segment_reset(fr_segment_t *seg) {
     forget_recent(seg);
 }
 
+/* ---- reserved blocks ---- */
+
+#define RESERVE_FROM (1LL << 20)
+#define RESERVE_MAX (32LL << 20)
+
+void fr_segment_reserve(fr_segment_t *seg, int64_t end, int64_t segment_bytes) {
+    if (end <= seg->reserved_end || end < RESERVE_FROM)
+        return;
+    int64_t chunk = end / 4;
+    chunk = chunk < RESERVE_FROM ? RESERVE_FROM : chunk > RESERVE_MAX ? RESERVE_MAX : chunk;
+    int64_t from = seg->reserved_end > seg->size ? seg->reserved_end : seg->size;
+    int64_t to = end + chunk;
+    if (to > segment_bytes)
+        to = segment_bytes > end ? segment_bytes : end;
+    if (fallocate(seg->log->fd, FALLOC_FL_KEEP_SIZE, from, to - from) < 0) {
+        if (errno == EOPNOTSUPP || errno == ENOSYS)
+            to = INT64_MAX; /* this file system cannot: do not ask again for this segment */
+        fr_debug(COMPONENT, "%s: cannot reserve %" PRId64 " bytes: %s", seg->name, to - from, strerror(errno));
+    }
+    seg->reserved_end = to; /* after a failure too: not retried on every append */
+}
+
+void fr_segment_unreserve(fr_segment_t *seg) {
+    struct stat st;
+    if (fstat(seg->log->fd, &st) < 0)
+        return;
+    /* allocated beyond the last file system block holding data: reserved blocks */
+    if ((int64_t)st.st_blocks * 512 > ((st.st_size + st.st_blksize - 1) / st.st_blksize) * st.st_blksize &&
+        ftruncate(seg->log->fd, st.st_size) < 0) /* cutting at the size frees the blocks past it */
+        fr_warn(COMPONENT, "%s: cannot give back the reserved blocks: %s", seg->name, strerror(errno));
+    seg->reserved_end = 0;
+}
+
 void fr_segment_seal(fr_segment_t *seg) {
     if (seg->max_timestamp >= 0)
         fr_time_index_maybe_append(&seg->tindex, seg->max_timestamp, seg->offset_of_max_timestamp, 1);
     forget_recent(seg);
+    fr_segment_unreserve(seg);
 }
 
 static int write_index_file(int dirfd, int64_t base, const char *suffix, const void *idx, int is_time) {

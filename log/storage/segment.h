@@ -52,6 +52,7 @@ typedef struct fr_segment {
     int64_t roll_base_ms;       /* segment_ms counts from here; -1 before the first append */
     int64_t bytes_since_index;  /* bytes appended since the last index entry */
     int64_t cache_released;     /* the .log up to here was written back and dropped from the page cache */
+    int64_t reserved_end;       /* disk blocks reserved past the end, up to here (fr_segment_reserve) */
     fr_segfile_t *log;          /* the .log file (O_RDWR) */
     fr_offset_index_t oindex;
     fr_time_index_t tindex;
@@ -98,6 +99,19 @@ void fr_segment_track_batch(fr_segment_t *seg, int64_t position, const fr_batch_
                             int64_t index_interval_bytes);
 /* Forgets all batches: empty indexes, size 0 (the file is not touched). */
 void fr_segment_reset(fr_segment_t *seg);
+/*
+ * Before an append that ends the .log at end: reserves disk blocks ahead of
+ * it with fallocate(FALLOC_FL_KEEP_SIZE), a quarter of the segment (1 to 32
+ * MiB, never past segment_bytes), so that appends land in allocated extents
+ * and the file system skips its per-block delayed-allocation work.  Logs
+ * under 1 MiB reserve nothing.  The file size does not change, so readers and
+ * recovery see nothing; a failure (no support, no space) only means appends
+ * take the unreserved path, and the write reports its own errors.
+ */
+void fr_segment_reserve(fr_segment_t *seg, int64_t end, int64_t segment_bytes);
+/* Gives back the blocks reserved past the end of the .log (at the roll and at
+ * close; also those a crash left behind). */
+void fr_segment_unreserve(fr_segment_t *seg);
 /* Adds the final time index entry (the segment's max timestamp), at the roll,
  * and drops the ring of recent batches (no longer the tail). */
 void fr_segment_seal(fr_segment_t *seg);
