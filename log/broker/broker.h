@@ -87,6 +87,7 @@ struct fr_server {
     fr_flush_work_t *flushes;   /* fsyncs and page-cache releases queued or running */
     int cache_release_running;  /* a page-cache release is queued or running (one at a time) */
     int64_t cache_sharing_partitions; /* partitions over 1 MiB, sharing the page-cache budget (flush timer) */
+    int64_t flush_ticks;        /* flush timer rounds; the fetch lag windows turn every FETCH_LAG_WINDOW_TICKS */
     fr_retention_task_t *retention; /* log retention and log start checkpoints (retention.h) */
     int wakeup;                 /* data appended or a group changed since parked requests were last looked at */
     int stopping;
@@ -102,6 +103,8 @@ void fr_server_stop(fr_server_t *srv);
 void fr_server_wake(fr_server_t *srv);
 /* Called by the produce handler after a successful append. */
 void fr_server_note_append(fr_server_t *srv, fr_partition_t *p, int needs_flush);
+/* Called by the fetch handler for records read bytes_behind the end of p's log. */
+void fr_server_note_fetch(fr_server_t *srv, fr_partition_t *p, int64_t bytes_behind);
 /* Deletes a topic, dealing with fsyncs still running on its partitions. */
 int fr_server_delete_topic(fr_server_t *srv, fr_topic_t *topic);
 

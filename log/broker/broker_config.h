@@ -40,9 +40,10 @@ typedef struct fr_broker_config {
     int64_t log_retention_ms;          /* log.retention.{ms,minutes,hours}, 7 days */
     int64_t log_retention_bytes;       /* log.retention.bytes, -1 */
     int64_t log_retention_check_interval_ms; /* log.retention.check.interval.ms, 300000 */
-    /* freshet.page.cache.retain.bytes (ours, not Kafka's), 1 GiB: the page cache the
-     * broker keeps for its partitions' newest bytes, an even share among those over
-     * 1 MiB (each keeps at least 1 MiB); older bytes are written back and dropped (fr_partlog_release_cache).
+    /* freshet.page.cache.retain.bytes (ours, not Kafka's), 1 GiB: the most page cache
+     * the broker keeps for its partitions' newest bytes, an even share among those
+     * over 1 MiB; within it each keeps what its consumers will read (server.c
+     * cache_keep); older bytes are written back and dropped (fr_partlog_release_cache).
      * -1 leaves the page cache to the kernel, as Kafka does. */
     int64_t page_cache_retain_bytes;
     char cleanup_policy[32];           /* log.cleanup.policy, delete */

@@ -27,6 +27,8 @@
 
 /* Each partition keeps at least this much of its newest data cached. */
 #define CACHE_KEEP_MIN (1LL << 20)
+#define CACHE_KEEP_TAIL (16LL << 20)
+#define FETCH_LAG_WINDOW_TICKS 100 /* flush timer rounds of 100 ms: 10 s */
 
 struct fr_flush_work {
     uv_work_t work;
@@ -134,30 +136,50 @@ static void flush_schedule(fr_server_t *srv, fr_partition_t *p) {
 
 void fr_server_wake(fr_server_t *srv) { srv->wakeup = 1; }
 
-/* The newest bytes each partition keeps cached: an even share of the
- * broker's freshet.page.cache.retain.bytes among the partitions holding more
- * than the 1 MiB floor (-1: no releases).  The flush timer recounts them. */
-static int64_t cache_keep(const fr_server_t *srv) {
+/* The newest bytes p keeps cached (-1: no releases).  What its consumers
+ * will read: twice the furthest behind the end any fetch read from in the
+ * last one or two lag windows, at least CACHE_KEEP_TAIL for the readers at
+ * the tail.  Never more than an even share of the broker's
+ * freshet.page.cache.retain.bytes among the partitions holding more than the
+ * 1 MiB floor (the flush timer recounts them), nor less than that floor.
+ * Keeping only what is read matters where fresh memory is dear (see
+ * partlog_cache.c): a cache that grows to its budget with bytes nobody reads
+ * pays for every page of it. */
+static int64_t cache_keep(const fr_server_t *srv, const fr_partition_t *p) {
     int64_t budget = srv->cfg->page_cache_retain_bytes;
     if (budget < 0)
         return -1;
     int64_t share = budget / (srv->cache_sharing_partitions > 0 ? srv->cache_sharing_partitions : 1);
-    return share > CACHE_KEEP_MIN ? share : CACHE_KEEP_MIN;
+    int64_t lag = p->fetch_lag > p->fetch_lag_prev ? p->fetch_lag : p->fetch_lag_prev;
+    int64_t want = lag > INT64_MAX / 2 ? INT64_MAX : 2 * lag;
+    if (want < CACHE_KEEP_TAIL)
+        want = CACHE_KEEP_TAIL;
+    if (want > share)
+        want = share;
+    return want > CACHE_KEEP_MIN ? want : CACHE_KEEP_MIN;
 }
 
-/* Appends between two releases of a partition: a quarter of what it keeps,
+void fr_server_note_fetch(fr_server_t *srv, fr_partition_t *p, int64_t bytes_behind) {
+    (void)srv;
+    if (bytes_behind > p->fetch_lag)
+        p->fetch_lag = bytes_behind;
+}
+
+/* Appends between two release jobs of a partition: a quarter of what it keeps,
  * between 1 and 16 MiB (fewer, larger writebacks; a bounded overshoot). */
 static int64_t cache_chunk(int64_t keep) {
     int64_t c = keep / 4;
     return c < (1LL << 20) ? (1LL << 20) : c > (16LL << 20) ? (16LL << 20) : c;
 }
 
-/* Bytes of p appended since its last release, beyond what stays cached. */
-static int64_t cache_backlog(const fr_server_t *srv, fr_partition_t *p) {
-    int64_t size = fr_partlog_size_bytes(p->log), keep = cache_keep(srv);
+/* Bytes appended to p since its last release job: each job starts their
+ * writeback and drops what has left the newest bytes (partlog_cache.c), so
+ * logs smaller than what they keep get jobs too, for the writeback. */
+static int64_t cache_pending(fr_partition_t *p) {
+    int64_t size = fr_partlog_size_bytes(p->log);
     if (size < p->cache_mark) /* retention deleted segments */
         p->cache_mark = size;
-    return size - (p->cache_mark > keep ? p->cache_mark : keep);
+    return size - p->cache_mark;
 }
 
 /* One release runs at a time, for the partition furthest behind: it waits
@@ -171,7 +193,7 @@ static void cache_release_next(fr_server_t *srv) {
             fr_partition_t *p = topic->partitions[j];
             if (!p->cache_release_wanted)
                 continue;
-            int64_t b = p->log ? cache_backlog(srv, p) : 0;
+            int64_t b = p->log ? cache_pending(p) : 0;
             if (b <= 0)
                 p->cache_release_wanted = 0;
             else if (b > most) {
@@ -186,7 +208,7 @@ static void cache_release_next(fr_server_t *srv) {
     if (!fw)
         return; /* tried again at the next append */
     *fw = (fr_flush_work_t){.srv = srv, .partition = best, .log = best->log, .release = 1,
-                            .keep = cache_keep(srv)};
+                            .keep = cache_keep(srv, best)};
     fw->work.data = fw;
     if (uv_queue_work(srv->loop, &fw->work, flush_run, flush_done)) {
         free(fw);
@@ -201,8 +223,8 @@ static void cache_release_next(fr_server_t *srv) {
 
 void fr_server_note_append(fr_server_t *srv, fr_partition_t *p, int needs_flush) {
     srv->wakeup = 1;
-    int64_t keep = cache_keep(srv);
-    if (keep >= 0 && cache_backlog(srv, p) >= cache_chunk(keep)) {
+    int64_t keep = cache_keep(srv, p);
+    if (keep >= 0 && cache_pending(p) >= cache_chunk(keep)) {
         p->cache_release_wanted = 1;
         if (!srv->cache_release_running && !srv->stopping)
             cache_release_next(srv);
@@ -218,10 +240,15 @@ static void on_flush_timer(uv_timer_t *t) {
     int64_t now = (int64_t)uv_now(srv->loop);
     fr_groups_tick(&srv->groups, (uint64_t)now);
     int64_t sharing = 0;
+    int new_lag_window = ++srv->flush_ticks % FETCH_LAG_WINDOW_TICKS == 0;
     for (size_t i = 0; i < srv->topics.count; i++) {
         fr_topic_t *topic = srv->topics.items[i];
         for (int32_t j = 0; j < topic->num_partitions; j++) {
             fr_partition_t *p = topic->partitions[j];
+            if (new_lag_window) {
+                p->fetch_lag_prev = p->fetch_lag;
+                p->fetch_lag = 0;
+            }
             /* a log under the floor is all cached anyway: it takes no share */
             if (srv->cfg->page_cache_retain_bytes >= 0 && p->log && fr_partlog_size_bytes(p->log) > CACHE_KEEP_MIN)
                 sharing++;

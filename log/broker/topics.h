@@ -40,6 +40,8 @@ typedef struct fr_partition {
     int64_t flush_error_end;   /* the end offset that failed fsync was to cover */
     int64_t cache_mark;        /* log size when its last page-cache release was queued */
     int cache_release_wanted;  /* enough was appended since: waits for the running release */
+    int64_t fetch_lag;         /* most bytes behind the end a fetch read from, this lag window */
+    int64_t fetch_lag_prev;    /* the same, the window before (server.c: cache_keep) */
     int64_t cleaner_first_dirty; /* compaction: the cleaner's checkpoint (retention.c), in memory only */
 } fr_partition_t;
 

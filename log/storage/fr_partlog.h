@@ -70,6 +70,7 @@ typedef struct fr_read_result {
     int fd;                   /* segment file to sendfile from; -1 when len == 0 */
     int64_t file_position;    /* where the first returned batch starts */
     size_t len;               /* bytes of whole batches (see fr_partlog_read) */
+    int64_t bytes_behind;     /* bytes of the log from file_position to its end: how far behind the reader is */
     int64_t high_watermark;   /* == log end offset on a single node */
     int64_t log_start_offset;
     void (*unref)(void *ref); /* NULL when len == 0 */
@@ -174,7 +175,10 @@ int fr_partlog_flush(fr_partlog_t *log);
 
 /*
  * Writes back and drops from the page cache every byte of the log except the
- * newest keep_bytes (across segments); keep_bytes < 0 does nothing.  Runs
+ * newest keep_bytes (across segments); keep_bytes < 0 does nothing.  It also
+ * starts (without waiting) the writeback of the active segment's bytes not
+ * yet started, so that by the time they leave the newest keep_bytes they are
+ * already on disk and dropping them does not wait.  Runs
  * off the network loop (it waits for the disk); the lock is not held while
  * it does.  Not a flush: nothing becomes acknowledged by it.  A writeback
  * error makes this and every later fr_partlog_flush return

@@ -582,6 +582,9 @@ int fr_partlog_read(fr_partlog_t *log, int64_t offset, int32_t max_bytes, fr_rea
         out->len = (size_t)(end - pos);
         out->unref = fr_segfile_unref;
         out->ref = seg->log;
+        out->bytes_behind = seg->size - pos;
+        for (size_t j = i + 1; j < log->nsegs; j++)
+            out->bytes_behind += log->segs[j]->size;
         break;
     }
     pthread_mutex_unlock(&log->lock);

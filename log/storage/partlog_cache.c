@@ -14,6 +14,13 @@
  * from pushing other programs' pages out; BookKeeper drops its journal pages
  * after each sync for the same reasons, and Redpanda manages its own cache.
  *
+ * The writeback of new bytes starts at once (each call starts it for the
+ * bytes appended since the last), so the disk works while the producer does,
+ * and the bytes are clean when their turn to be dropped comes: the drop then
+ * waits for nothing.  Waiting for a whole chunk's writeback at drop time, one
+ * partition at a time, could not keep up with a gigabyte a second, and the
+ * cache grew into cold memory anyway.
+ *
  * The newest keep_bytes of the log (across segments) stay cached, so tail
  * reads and the fetches of consumers a little behind still come from memory;
  * older reads go to the disk, as they do in Kafka once the kernel has evicted.
@@ -55,11 +62,36 @@ static int release_range(int fd, int64_t from, int64_t to) {
     return 0;
 }
 
+/* Starts the writeback of the active segment's whole pages not started yet
+ * (the last, partial page is still being written).  Errors surface at the
+ * drop's or the flush's wait. */
+static void start_writeback(fr_partlog_t *log) {
+    pthread_mutex_lock(&log->lock);
+    fr_segment_t *seg = log->segs[log->nsegs - 1];
+    int64_t from = seg->writeback_started > seg->cache_released ? seg->writeback_started : seg->cache_released;
+    int64_t to = seg->size & ~(int64_t)PAGE_MASK_BYTES;
+    fr_segfile_t *file = seg->log;
+    if (to <= from) {
+        pthread_mutex_unlock(&log->lock);
+        return;
+    }
+    fr_segfile_ref(file);
+    pthread_mutex_unlock(&log->lock);
+    int ok = sync_file_range(file->fd, from, to - from, SYNC_FILE_RANGE_WRITE) == 0;
+    pthread_mutex_lock(&log->lock);
+    fr_segment_t *act = log->nsegs ? log->segs[log->nsegs - 1] : NULL;
+    if (ok && act && act->log == file && to > act->writeback_started) /* not rolled meanwhile */
+        act->writeback_started = to;
+    pthread_mutex_unlock(&log->lock);
+    fr_segfile_unref(file);
+}
+
 int fr_partlog_release_cache(fr_partlog_t *log, int64_t keep_bytes, int64_t *released) {
     if (released)
         *released = 0;
     if (keep_bytes < 0)
         return 0;
+    start_writeback(log);
     pthread_mutex_lock(&log->lock);
     release_item_t *items = calloc(log->nsegs ? log->nsegs : 1, sizeof(*items));
     if (!items) {

@@ -52,6 +52,7 @@ typedef struct fr_segment {
     int64_t roll_base_ms;       /* segment_ms counts from here; -1 before the first append */
     int64_t bytes_since_index;  /* bytes appended since the last index entry */
     int64_t cache_released;     /* the .log up to here was written back and dropped from the page cache */
+    int64_t writeback_started;  /* writeback of the .log was started up to here (fr_partlog_release_cache) */
     int64_t reserved_end;       /* disk blocks reserved past the end, up to here (fr_segment_reserve) */
     fr_segfile_t *log;          /* the .log file (O_RDWR) */
     fr_offset_index_t oindex;

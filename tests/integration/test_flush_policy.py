@@ -173,6 +173,32 @@ def test_page_cache_release_drops_all_but_the_newest_bytes():
         c.close()
 
 
+def test_page_cache_keeps_what_a_lagging_consumer_will_read():
+    # Out of a 256 MiB budget a partition keeps only its newest 16 MiB while
+    # nobody reads further back; once a fetch reads 40 MiB behind the end, it
+    # keeps twice that, so the bytes that consumer has still to read stay.
+    with ShimBroker({"freshet.page.cache.retain.bytes": str(256 * MiB)}) as b:
+        c = RawClient(b.port)
+        c.request(19, 0, kw.create_topics_v0("lagging", 1))
+        c.recv_frame()
+        produce_mib(c, "lagging", 48)
+        seg = first_segment(b, "lagging")
+        deadline = time.time() + 20
+        while resident_bytes(seg) > 24 * MiB and time.time() < deadline:
+            time.sleep(0.1)
+        res = resident_bytes(seg)
+        assert res <= 24 * MiB, "no reader, yet %d bytes stay cached" % res
+        # 96 records of 512 KiB: offset 16 is 40 MiB behind the end
+        c.request(1, 4, kw.fetch_v4("lagging", [(0, 16)], partition_max_bytes=MiB))
+        err, hw, recs = kw.parse_fetch_v4_response(c.recv_frame())[0]
+        assert err == 0 and hw == 96 and kw.batch_offsets(recs)[0] == (16, 1), (err, hw)
+        produce_mib(c, "lagging", 32)
+        time.sleep(1)  # the releases that the appends queued have run
+        res = resident_bytes(seg)
+        assert res >= 44 * MiB, "only %d bytes cached for a consumer 40 MiB behind" % res
+        c.close()
+
+
 def test_a_failed_writeback_fails_the_next_flush():
     with ShimBroker({"freshet.page.cache.retain.bytes": "0", "log.flush.interval.messages": "1"}) as b:
         c = RawClient(b.port)
@@ -196,6 +222,7 @@ def test_a_failed_writeback_fails_the_next_flush():
 if __name__ == "__main__":
     run_tests([
         test_page_cache_release_drops_all_but_the_newest_bytes,
+        test_page_cache_keeps_what_a_lagging_consumer_will_read,
         test_a_failed_writeback_fails_the_next_flush,
         test_flush_messages_1_acks_only_after_a_successful_fsync,
         test_without_flush_policy_acks_do_not_wait_for_fsync,

@@ -157,6 +157,39 @@ FR_TEST(release_keeps_the_newest_bytes_cached) {
     nftw(tmp, rm_one, 16, FTW_DEPTH | FTW_PHYS);
 }
 
+/* The release also starts the writeback of what it keeps: once that I/O is
+ * done those pages are clean, so the kernel can drop them without writing.
+ * The check waits only for writeback already under way (WAIT_BEFORE starts
+ * none), then asks the kernel to drop the range: pages still dirty would
+ * have their writeback only begun by the advice and stay cached. */
+FR_TEST(release_starts_the_writeback_of_the_bytes_it_keeps) {
+    char tmp[] = "./fr-page-cache-XXXXXX", dir[256], seg0[300];
+    FR_CHECK(mkdtemp(tmp) != NULL);
+    snprintf(dir, sizeof(dir), "%s/t-0", tmp);
+    snprintf(seg0, sizeof(seg0), "%s/%020d.log", dir, 0);
+    fr_log_config_t cfg;
+    fr_log_config_defaults(&cfg);
+    fr_partlog_t *log;
+    FR_CHECK_EQ_INT(fr_partlog_open(dir, &cfg, &log), 0);
+    append_batches(log, 140); /* 4.5 MB, one segment */
+    int64_t size = file_size(seg0), released = -1;
+    FR_CHECK(size >= 4 << 20);
+    FR_CHECK_EQ_INT(fr_partlog_release_cache(log, 1LL << 30, &released), 0);
+    FR_CHECK_EQ_INT(released, 0); /* all of it is kept */
+    FR_CHECK(resident(seg0, 0, INT64_MAX) >= size - 4096);
+
+    int fd = open(seg0, O_RDONLY);
+    FR_CHECK(fd >= 0);
+    FR_CHECK_EQ_INT(sync_file_range(fd, 0, size, SYNC_FILE_RANGE_WAIT_BEFORE), 0);
+    FR_CHECK_EQ_INT(posix_fadvise(fd, 0, size, POSIX_FADV_DONTNEED), 0);
+    close(fd);
+    /* the last partial page is still being written: one folio at the end may stay */
+    FR_CHECK_EQ_INT(resident(seg0, 0, (size & ~4095LL) - (64 << 10)), 0);
+    check_readable(log, 0);
+    fr_partlog_close(log);
+    nftw(tmp, rm_one, 16, FTW_DEPTH | FTW_PHYS);
+}
+
 /* Bytes the file system has allocated to the file. */
 static int64_t allocated(const char *path) {
     struct stat st;
@@ -226,6 +259,7 @@ FR_TEST(appends_reserve_blocks_ahead_and_give_them_back) {
 
 int main(void) {
     FR_RUN(release_keeps_the_newest_bytes_cached);
+    FR_RUN(release_starts_the_writeback_of_the_bytes_it_keeps);
     FR_RUN(appends_reserve_blocks_ahead_and_give_them_back);
     return fr_test_done();
 }
