@@ -104,7 +104,7 @@ void fr_server_wake(fr_server_t *srv);
 /* Called by the produce handler after a successful append. */
 void fr_server_note_append(fr_server_t *srv, fr_partition_t *p, int needs_flush);
 /* Called by the fetch handler for records read bytes_behind the end of p's log. */
-void fr_server_note_fetch(fr_server_t *srv, fr_partition_t *p, int64_t bytes_behind);
+void fr_server_note_fetch(fr_partition_t *p, int64_t bytes_behind);
 /* Deletes a topic, dealing with fsyncs still running on its partitions. */
 int fr_server_delete_topic(fr_server_t *srv, fr_topic_t *topic);
 

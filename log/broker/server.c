@@ -159,8 +159,7 @@ static int64_t cache_keep(const fr_server_t *srv, const fr_partition_t *p) {
     return want > CACHE_KEEP_MIN ? want : CACHE_KEEP_MIN;
 }
 
-void fr_server_note_fetch(fr_server_t *srv, fr_partition_t *p, int64_t bytes_behind) {
-    (void)srv;
+void fr_server_note_fetch(fr_partition_t *p, int64_t bytes_behind) {
     if (bytes_behind > p->fetch_lag)
         p->fetch_lag = bytes_behind;
 }

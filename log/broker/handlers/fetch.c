@@ -96,7 +96,7 @@ static int fetch_build(fr_req_t *req, int final) {
                     rr.unref(rr.ref);
                 continue;
             }
-            fr_server_note_fetch(req->srv, p, rr.bytes_behind);
+            fr_server_note_fetch(p, rr.bytes_behind);
             pd->records = (fr_records_t){NULL, (int32_t)rr.len, rr.fd, rr.file_position, rr.unref, rr.ref};
             total += (int64_t)rr.len;
             remaining -= (int64_t)rr.len;
