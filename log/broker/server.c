@@ -268,6 +268,7 @@ int fr_server_delete_topic(fr_server_t *srv, fr_topic_t *topic) {
         }
     }
     fr_groups_topic_deleted(&srv->groups, topic->name);
+    srv->wakeup = 1; /* produce requests parked for the topic's fsyncs are answered now */
     return fr_topics_delete(&srv->topics, topic);
 }
 

@@ -4,7 +4,10 @@
  * call is counted (one byte appended to FR_FSYNC_COUNT_FILE) so tests can see
  * how many syncs the broker made.  While the file named by
  * FR_WRITEBACK_FAIL_FLAG exists, sync_file_range fails with EIO (the page-cache
- * release's writeback, partlog_cache.c); those calls are not counted.
+ * release's writeback, partlog_cache.c); those calls are not counted.  While
+ * the file named by FR_SYNC_DELAY_FLAG exists, every one of those calls first
+ * sleeps 300 ms, so that a test can act while syncs are in flight; and
+ * sync_file_range calls are counted in FR_WRITEBACK_COUNT_FILE as fsyncs are.
  */
 #include <dlfcn.h>
 #include <errno.h>
@@ -12,8 +15,13 @@
 #include <stdlib.h>
 #include <unistd.h>
 
-static int faulty(void) {
-    const char *count = getenv("FR_FSYNC_COUNT_FILE");
+static void maybe_delay(void) {
+    const char *flag = getenv("FR_SYNC_DELAY_FLAG");
+    if (flag && access(flag, F_OK) == 0)
+        usleep(300 * 1000);
+}
+
+static void count_call(const char *count) {
     if (count) {
         int fd = open(count, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
         if (fd >= 0) {
@@ -22,6 +30,11 @@ static int faulty(void) {
             close(fd);
         }
     }
+}
+
+static int faulty(void) {
+    maybe_delay();
+    count_call(getenv("FR_FSYNC_COUNT_FILE"));
     const char *flag = getenv("FR_FSYNC_FAIL_FLAG");
     return flag && access(flag, F_OK) == 0;
 }
@@ -45,6 +58,8 @@ int fdatasync(int fd) {
 }
 
 int sync_file_range(int fd, off64_t offset, off64_t nbytes, unsigned int flags) {
+    count_call(getenv("FR_WRITEBACK_COUNT_FILE"));
+    maybe_delay();
     const char *flag = getenv("FR_WRITEBACK_FAIL_FLAG");
     if (flag && access(flag, F_OK) == 0) {
         errno = EIO;

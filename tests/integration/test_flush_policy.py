@@ -11,6 +11,7 @@ writes back and drops all but each partition's newest bytes: checked with
 fincore (util-linux) on the segment file, and a writeback error it meets must
 fail the next flush, since the kernel reports such an error only once."""
 import os
+import struct
 import subprocess
 import sys
 import tempfile
@@ -31,23 +32,33 @@ class ShimBroker(Broker):
         self.flag = os.path.join(self.data_dir, "fail-fsync")
         self.counter = os.path.join(self.data_dir, "fsync-count")
         self.wb_flag = os.path.join(self.data_dir, "fail-writeback")
+        self.delay_flag = os.path.join(self.data_dir, "delay-syncs")
+        self.wb_counter = os.path.join(self.data_dir, "writeback-count")
 
     def start(self, timeout=60):
         os.environ["LD_PRELOAD"] = SHIM
         os.environ["FR_FSYNC_FAIL_FLAG"] = self.flag
         os.environ["FR_FSYNC_COUNT_FILE"] = self.counter
         os.environ["FR_WRITEBACK_FAIL_FLAG"] = self.wb_flag
+        os.environ["FR_SYNC_DELAY_FLAG"] = self.delay_flag
+        os.environ["FR_WRITEBACK_COUNT_FILE"] = self.wb_counter
         os.environ["ASAN_OPTIONS"] = "verify_asan_link_order=0:detect_leaks=1"
         try:
             return super().start(timeout)
         finally:
             for k in ("LD_PRELOAD", "FR_FSYNC_FAIL_FLAG", "FR_FSYNC_COUNT_FILE", "FR_WRITEBACK_FAIL_FLAG",
-                      "ASAN_OPTIONS"):
+                      "FR_SYNC_DELAY_FLAG", "FR_WRITEBACK_COUNT_FILE", "ASAN_OPTIONS"):
                 os.environ.pop(k, None)
 
     def fsyncs(self):
         try:
             return os.path.getsize(self.counter)
+        except OSError:
+            return 0
+
+    def writebacks(self):
+        try:
+            return os.path.getsize(self.wb_counter)
         except OSError:
             return 0
 
@@ -199,6 +210,55 @@ def test_page_cache_keeps_what_a_lagging_consumer_will_read():
         c.close()
 
 
+def delete_topic(port, name):
+    c = RawClient(port)
+    c.request(20, 0, struct.pack(">i", 1) + kw.string(name) + struct.pack(">i", 5000))
+    resp = c.recv_frame()
+    c.close()
+    n, = struct.unpack_from(">i", resp, 4)
+    tl, = struct.unpack_from(">h", resp, 8)
+    return n, struct.unpack_from(">h", resp, 10 + tl)[0]
+
+
+def test_deleting_a_topic_while_its_fsyncs_and_releases_run():
+    # Every sync sleeps 300 ms while the flag file exists: the topic is deleted
+    # with fsyncs (flush.messages=1) and page-cache releases (1 MiB budget)
+    # queued and running on its partition.  The broker must stay up, answer
+    # every request, remove the partition once the syncs return, and give a
+    # topic made again under the same name a new, empty log.
+    with ShimBroker({"freshet.page.cache.retain.bytes": str(MiB), "log.flush.interval.messages": "1"}) as b:
+        c = RawClient(b.port)
+        c.request(19, 0, kw.create_topics_v0("doomed", 1))
+        c.recv_frame()
+        open(b.delay_flag, "w").close()
+        value = b"d" * (512 << 10)
+        # 3 MiB unacknowledged (fsyncs and releases queue up without parking
+        # the connection), then two that wait for their fsync
+        for acks in (0, 0, 0, 0, 0, 0, 1, 1):
+            c.request(0, 3, kw.produce_v3("doomed", 0, kw.record_batch([(b"k", value)]), acks=acks, timeout=30000))
+        time.sleep(0.5)
+        syncs, writebacks = b.fsyncs(), b.writebacks()
+        assert delete_topic(b.port, "doomed") == (1, 0)
+        assert syncs > 0 and writebacks > 0, "nothing was in flight: %d fsyncs, %d writebacks" % (syncs, writebacks)
+        os.unlink(b.delay_flag)
+        for _ in range(2):  # answered, one way or the other
+            kw.parse_produce_v3_response(c.recv_frame())
+        c.close()
+        part = os.path.join(b.data_dir, "kafka-logs", "doomed-0")
+        deadline = time.time() + 20
+        while os.path.exists(part) and time.time() < deadline:
+            time.sleep(0.1)
+        assert not os.path.exists(part), "the deleted partition is still on disk"
+        c = RawClient(b.port)
+        c.request(19, 0, kw.create_topics_v0("doomed", 1))
+        assert kw.parse_create_topics_v0_response(c.recv_frame())[1] == [("doomed", 0)]
+        assert produce(c, "doomed", 0, b"again")[2:] == (0, 0)
+        c.request(1, 4, kw.fetch_v4("doomed", [(0, 0)]))
+        err, hw, recs = kw.parse_fetch_v4_response(c.recv_frame())[0]
+        assert err == 0 and hw == 1 and b"again" in recs, (err, hw)
+        c.close()
+
+
 def test_a_failed_writeback_fails_the_next_flush():
     with ShimBroker({"freshet.page.cache.retain.bytes": "0", "log.flush.interval.messages": "1"}) as b:
         c = RawClient(b.port)
@@ -223,6 +283,7 @@ if __name__ == "__main__":
     run_tests([
         test_page_cache_release_drops_all_but_the_newest_bytes,
         test_page_cache_keeps_what_a_lagging_consumer_will_read,
+        test_deleting_a_topic_while_its_fsyncs_and_releases_run,
         test_a_failed_writeback_fails_the_next_flush,
         test_flush_messages_1_acks_only_after_a_successful_fsync,
         test_without_flush_policy_acks_do_not_wait_for_fsync,

@@ -35,7 +35,7 @@ typedef struct produce_state {
     int32_t nwaits;
 } produce_state_t;
 
-static void append_one(fr_req_t *req, produce_state_t *st, fr_topic_t *topic, int16_t acks,
+static void append_one(fr_req_t *req, produce_state_t *st, fr_slice_t name, fr_topic_t *topic, int16_t acks,
                        fr_produce_request_partition_produce_data_t *pd,
                        fr_produce_response_partition_produce_response_t *pr) {
     pr->index = pd->index;
@@ -77,9 +77,10 @@ static void append_one(fr_req_t *req, produce_state_t *st, fr_topic_t *topic, in
     if (info.duplicate)
         return;
     fr_server_note_append(req->srv, p, info.needs_flush);
+    /* The wait names the topic with the request's own bytes (they stay put while
+     * it is parked): the topic, and its name, may be deleted before the fsync. */
     if (info.needs_flush && acks != 0)
-        st->waits[st->nwaits++] = (flush_wait_t){topic ? fr_slice_from_cstr(topic->name) : FR_SLICE_NULL, pd->index,
-                                                 info.last_offset + 1, pr};
+        st->waits[st->nwaits++] = (flush_wait_t){name, pd->index, info.last_offset + 1, pr};
 }
 
 /* Answers once every waiting partition is durable (or failed, or timed out). */
@@ -140,7 +141,7 @@ int fr_handle_produce(fr_req_t *req) {
         tr->partition_responses_count = td->partition_data_count;
         fr_topic_t *topic = fr_topics_find(&req->srv->topics, td->name);
         for (int32_t j = 0; j < td->partition_data_count; j++)
-            append_one(req, st, topic, in.acks, &td->partition_data[j], &tr->partition_responses[j]);
+            append_one(req, st, td->name, topic, in.acks, &td->partition_data[j], &tr->partition_responses[j]);
     }
     if (in.acks == 0)
         return FR_REQ_NO_RESPONSE;
