@@ -71,6 +71,28 @@ static void append_batches(fr_partlog_t *log, int n) {
     }
 }
 
+/* A partition log in a fresh directory under the working directory. */
+typedef struct temp_log {
+    char tmp[64], dir[256], seg0[300]; /* seg0: the first segment's .log */
+    fr_log_config_t cfg;
+    fr_partlog_t *log;
+} temp_log_t;
+
+static void temp_log_open(temp_log_t *t, int64_t segment_bytes) {
+    snprintf(t->tmp, sizeof(t->tmp), "./fr-page-cache-XXXXXX");
+    FR_CHECK(mkdtemp(t->tmp) != NULL);
+    snprintf(t->dir, sizeof(t->dir), "%s/t-0", t->tmp);
+    snprintf(t->seg0, sizeof(t->seg0), "%s/%020d.log", t->dir, 0);
+    fr_log_config_defaults(&t->cfg);
+    if (segment_bytes > 0)
+        t->cfg.segment_bytes = segment_bytes;
+    FR_CHECK_EQ_INT(fr_partlog_open(t->dir, &t->cfg, &t->log), 0);
+}
+
+static void temp_log_remove(temp_log_t *t) {
+    nftw(t->tmp, rm_one, 16, FTW_DEPTH | FTW_PHYS);
+}
+
 /* The first batch at offset reads back whole, CRC and records valid. */
 static void check_readable(fr_partlog_t *log, int64_t offset) {
     fr_read_result_t rr;
@@ -92,19 +114,15 @@ static void check_readable(fr_partlog_t *log, int64_t offset) {
 }
 
 FR_TEST(release_keeps_the_newest_bytes_cached) {
-    char tmp[] = "./fr-page-cache-XXXXXX", dir[256];
-    FR_CHECK(mkdtemp(tmp) != NULL);
-    snprintf(dir, sizeof(dir), "%s/t-0", tmp);
-    fr_log_config_t cfg;
-    fr_log_config_defaults(&cfg);
-    cfg.segment_bytes = 1 << 20;
-    fr_partlog_t *log;
-    FR_CHECK_EQ_INT(fr_partlog_open(dir, &cfg, &log), 0);
+    temp_log_t t;
+    temp_log_open(&t, 1 << 20);
+    fr_partlog_t *log = t.log;
+    const char *dir = t.dir, *seg0 = t.seg0;
+    const fr_log_config_t cfg = t.cfg;
     append_batches(log, 110); /* ~3.4 MiB: three full segments and part of a fourth */
     FR_CHECK_EQ_INT(fr_partlog_segment_count(log), 4);
 
-    char seg0[300], active[300];
-    snprintf(seg0, sizeof(seg0), "%s/%020d.log", dir, 0);
+    char active[300];
     int64_t released = -1, total = fr_partlog_size_bytes(log);
     FR_CHECK(resident(seg0, 0, INT64_MAX) > 0); /* just written: cached */
 
@@ -154,7 +172,7 @@ FR_TEST(release_keeps_the_newest_bytes_cached) {
     FR_CHECK_EQ_INT(fr_partlog_release_cache(log, keep, &released), 0);
     FR_CHECK_EQ_INT(resident(seg0, 0, INT64_MAX), 0);
     fr_partlog_close(log);
-    nftw(tmp, rm_one, 16, FTW_DEPTH | FTW_PHYS);
+    temp_log_remove(&t);
 }
 
 /* The release also starts the writeback of what it keeps: once that I/O is
@@ -163,14 +181,10 @@ FR_TEST(release_keeps_the_newest_bytes_cached) {
  * none), then asks the kernel to drop the range: pages still dirty would
  * have their writeback only begun by the advice and stay cached. */
 FR_TEST(release_starts_the_writeback_of_the_bytes_it_keeps) {
-    char tmp[] = "./fr-page-cache-XXXXXX", dir[256], seg0[300];
-    FR_CHECK(mkdtemp(tmp) != NULL);
-    snprintf(dir, sizeof(dir), "%s/t-0", tmp);
-    snprintf(seg0, sizeof(seg0), "%s/%020d.log", dir, 0);
-    fr_log_config_t cfg;
-    fr_log_config_defaults(&cfg);
-    fr_partlog_t *log;
-    FR_CHECK_EQ_INT(fr_partlog_open(dir, &cfg, &log), 0);
+    temp_log_t t;
+    temp_log_open(&t, 0);
+    fr_partlog_t *log = t.log;
+    const char *seg0 = t.seg0;
     append_batches(log, 140); /* 4.5 MB, one segment */
     int64_t size = file_size(seg0), released = -1;
     FR_CHECK(size >= 4 << 20);
@@ -187,7 +201,7 @@ FR_TEST(release_starts_the_writeback_of_the_bytes_it_keeps) {
     FR_CHECK_EQ_INT(resident(seg0, 0, (size & ~4095LL) - (64 << 10)), 0);
     check_readable(log, 0);
     fr_partlog_close(log);
-    nftw(tmp, rm_one, 16, FTW_DEPTH | FTW_PHYS);
+    temp_log_remove(&t);
 }
 
 /* Bytes the file system has allocated to the file. */
@@ -202,15 +216,11 @@ static int64_t round_up_4k(int64_t n) { return (n + 4095) / 4096 * 4096; }
  * KEEP_SIZE): the file size stays the bytes written; the roll and the close
  * give the reserve back; recovery does not mistake reserved blocks for data. */
 FR_TEST(appends_reserve_blocks_ahead_and_give_them_back) {
-    char tmp[] = "./fr-reserve-XXXXXX", dir[256], seg0[300];
-    FR_CHECK(mkdtemp(tmp) != NULL);
-    snprintf(dir, sizeof(dir), "%s/t-0", tmp);
-    snprintf(seg0, sizeof(seg0), "%s/%020d.log", dir, 0);
-    fr_log_config_t cfg;
-    fr_log_config_defaults(&cfg);
-    cfg.segment_bytes = 6 << 20;
-    fr_partlog_t *log;
-    FR_CHECK_EQ_INT(fr_partlog_open(dir, &cfg, &log), 0);
+    temp_log_t t;
+    temp_log_open(&t, 6 << 20);
+    fr_partlog_t *log = t.log;
+    const char *seg0 = t.seg0, *dir = t.dir;
+    const fr_log_config_t cfg = t.cfg;
 
     append_batches(log, 16); /* 512 KiB: a small log reserves nothing */
     FR_CHECK(allocated(seg0) <= round_up_4k(file_size(seg0)));
@@ -254,7 +264,7 @@ FR_TEST(appends_reserve_blocks_ahead_and_give_them_back) {
     check_readable(log, leo - 1);
     fr_partlog_close(log);
     FR_CHECK(allocated(active) <= round_up_4k(asize));
-    nftw(tmp, rm_one, 16, FTW_DEPTH | FTW_PHYS);
+    temp_log_remove(&t);
 }
 
 int main(void) {
