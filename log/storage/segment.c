@@ -207,9 +207,10 @@ void fr_segment_reserve(fr_segment_t *seg, int64_t end, int64_t segment_bytes) {
     if (to > segment_bytes)
         to = segment_bytes > end ? segment_bytes : end;
     if (fallocate(seg->log->fd, FALLOC_FL_KEEP_SIZE, from, to - from) < 0) {
-        if (errno == EOPNOTSUPP || errno == ENOSYS)
+        int err = errno;
+        fr_debug(COMPONENT, "%s: cannot reserve %" PRId64 " bytes: %s", seg->name, to - from, strerror(err));
+        if (err == EOPNOTSUPP || err == ENOSYS)
             to = INT64_MAX; /* this file system cannot: do not ask again for this segment */
-        fr_debug(COMPONENT, "%s: cannot reserve %" PRId64 " bytes: %s", seg->name, to - from, strerror(errno));
     }
     seg->reserved_end = to; /* after a failure too: not retried on every append */
 }
