@@ -219,7 +219,8 @@ void fr_segment_unreserve(fr_segment_t *seg) {
     struct stat st;
     if (fstat(seg->log->fd, &st) < 0)
         return;
-    /* allocated beyond the last file system block holding data: reserved blocks */
+    /* allocated beyond the last file system block holding data: reserved blocks
+     * (or an extent tree block, which st_blocks counts too: the cut is then a no-op) */
     if ((int64_t)st.st_blocks * 512 > ((st.st_size + st.st_blksize - 1) / st.st_blksize) * st.st_blksize &&
         ftruncate(seg->log->fd, st.st_size) < 0) /* cutting at the size frees the blocks past it */
         fr_warn(COMPONENT, "%s: cannot give back the reserved blocks: %s", seg->name, strerror(errno));
