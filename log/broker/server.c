@@ -66,21 +66,11 @@ static void flush_done(uv_work_t *w, int status) {
             *pp = fw->next;
             break;
         }
+    (void)status;
     fr_partition_t *p = fw->partition;
-    if (fw->release) {
-        /* a failure was logged, and the log fails its next flush (partlog_cache.c) */
-        if (!p)
-            work_log_gone(srv, fw->log);
-        srv->cache_release_running = 0;
-        free(fw);
-        if (!srv->stopping)
-            cache_release_next(srv);
-        (void)status;
-        return;
-    }
     if (!p) {
-        work_log_gone(srv, fw->log); /* its topic was deleted while we synced */
-    } else {
+        work_log_gone(srv, fw->log); /* its topic was deleted while we worked */
+    } else if (!fw->release) { /* a release records nothing: its log fails its next flush (partlog_cache.c) */
         if (fw->rc) {
             fr_error(COMPONENT, "fsync of %s-%d failed: %s", p->topic->name, p->index, fr_err_str(fw->rc));
             p->flush_error = FR_ERR_KAFKA_STORAGE_ERROR;
@@ -97,8 +87,13 @@ static void flush_done(uv_work_t *w, int status) {
             flush_schedule(srv, p);
         }
     }
-    (void)status;
+    int was_release = fw->release;
     free(fw);
+    if (was_release) {
+        srv->cache_release_running = 0;
+        if (!srv->stopping)
+            cache_release_next(srv);
+    }
 }
 
 static void flush_schedule(fr_server_t *srv, fr_partition_t *p) {
@@ -181,7 +176,7 @@ static int64_t cache_pending(fr_partition_t *p) {
     return size - p->cache_mark;
 }
 
-/* One release runs at a time, for the partition furthest behind: it waits
+/* One release runs at a time, for the partition furthest behind: it may wait
  * for the disk, and must not hold up the fsyncs that acknowledgements wait for. */
 static void cache_release_next(fr_server_t *srv) {
     fr_partition_t *best = NULL;

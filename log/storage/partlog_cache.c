@@ -79,8 +79,8 @@ static void start_writeback(fr_partlog_t *log) {
     pthread_mutex_unlock(&log->lock);
     int ok = sync_file_range(file->fd, from, to - from, SYNC_FILE_RANGE_WRITE) == 0;
     pthread_mutex_lock(&log->lock);
-    fr_segment_t *act = log->nsegs ? log->segs[log->nsegs - 1] : NULL;
-    if (ok && act && act->log == file && to > act->writeback_started) /* not rolled meanwhile */
+    fr_segment_t *act = log->segs[log->nsegs - 1]; /* a log always has its active segment */
+    if (ok && act->log == file && to > act->writeback_started) /* not rolled meanwhile */
         act->writeback_started = to;
     pthread_mutex_unlock(&log->lock);
     fr_segfile_unref(file);

@@ -114,7 +114,8 @@ void fr_segment_reserve(fr_segment_t *seg, int64_t end, int64_t segment_bytes);
  * close; also those a crash left behind). */
 void fr_segment_unreserve(fr_segment_t *seg);
 /* Adds the final time index entry (the segment's max timestamp), at the roll,
- * and drops the ring of recent batches (no longer the tail). */
+ * drops the ring of recent batches (no longer the tail) and gives back the
+ * blocks reserved past its end. */
 void fr_segment_seal(fr_segment_t *seg);
 /* Writes both index files (creating them) and marks them unsynced.  On failure
  * (errno kept) both files are removed, so that open rebuilds them rather than
