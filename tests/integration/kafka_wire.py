@@ -95,6 +95,22 @@ def parse_create_topics_v0_response(resp):
     return corr, out
 
 
+def delete_topics_v0(names, timeout=5000):
+    return struct.pack(">i", len(names)) + b"".join(string(n) for n in names) + struct.pack(">i", timeout)
+
+
+def parse_delete_topics_v0_response(resp):
+    """-> (correlation_id, [(topic, error_code)])"""
+    corr, n = struct.unpack_from(">ii", resp, 0)
+    off, out = 8, []
+    for _ in range(n):
+        tl, = struct.unpack_from(">h", resp, off); off += 2
+        name = resp[off:off + tl].decode(); off += tl
+        err, = struct.unpack_from(">h", resp, off); off += 2
+        out.append((name, err))
+    return corr, out
+
+
 def fetch_v4(topic, partitions, max_wait=500, min_bytes=1, max_bytes=0x7FFFFFFF, partition_max_bytes=1 << 20):
     """partitions: list of (partition, fetch_offset)."""
     body = struct.pack(">iiiib", -1, max_wait, min_bytes, max_bytes, 0) + struct.pack(">i", 1) + string(topic)

@@ -11,7 +11,6 @@ writes back and drops all but each partition's newest bytes: checked with
 fincore (util-linux) on the segment file, and a writeback error it meets must
 fail the next flush, since the kernel reports such an error only once."""
 import os
-import struct
 import subprocess
 import sys
 import tempfile
@@ -23,6 +22,7 @@ from harness import Broker, RawClient, run_tests  # noqa: E402
 import kafka_wire as kw  # noqa: E402
 
 KAFKA_STORAGE_ERROR = 56
+UNKNOWN_TOPIC_OR_PARTITION = 3
 SHIM = os.environ.get("FRESHET_FSYNC_SHIM")
 
 
@@ -210,16 +210,6 @@ def test_page_cache_keeps_what_a_lagging_consumer_will_read():
         c.close()
 
 
-def delete_topic(port, name):
-    c = RawClient(port)
-    c.request(20, 0, struct.pack(">i", 1) + kw.string(name) + struct.pack(">i", 5000))
-    resp = c.recv_frame()
-    c.close()
-    n, = struct.unpack_from(">i", resp, 4)
-    tl, = struct.unpack_from(">h", resp, 8)
-    return n, struct.unpack_from(">h", resp, 10 + tl)[0]
-
-
 def test_deleting_a_topic_while_its_fsyncs_and_releases_run():
     # Every sync sleeps 300 ms while the flag file exists: the topic is deleted
     # with fsyncs (flush.messages=1) and page-cache releases (1 MiB budget)
@@ -238,11 +228,15 @@ def test_deleting_a_topic_while_its_fsyncs_and_releases_run():
             c.request(0, 3, kw.produce_v3("doomed", 0, kw.record_batch([(b"k", value)]), acks=acks, timeout=30000))
         time.sleep(0.5)
         syncs, writebacks = b.fsyncs(), b.writebacks()
-        assert delete_topic(b.port, "doomed") == (1, 0)
+        admin = RawClient(b.port)
+        admin.request(20, 0, kw.delete_topics_v0(["doomed"]))
+        assert kw.parse_delete_topics_v0_response(admin.recv_frame())[1] == [("doomed", 0)]
+        admin.close()
         assert syncs > 0 and writebacks > 0, "nothing was in flight: %d fsyncs, %d writebacks" % (syncs, writebacks)
         os.unlink(b.delay_flag)
-        for _ in range(2):  # answered, one way or the other
-            kw.parse_produce_v3_response(c.recv_frame())
+        for _ in range(2):  # answered now (not at the 30 s timeout): gone, or synced just before
+            err = kw.parse_produce_v3_response(c.recv_frame())[1][0][2]
+            assert err in (0, UNKNOWN_TOPIC_OR_PARTITION), err
         c.close()
         part = os.path.join(b.data_dir, "kafka-logs", "doomed-0")
         deadline = time.time() + 20

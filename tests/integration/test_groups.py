@@ -138,8 +138,7 @@ def test_offsets_of_deleted_topics_are_dropped_and_groups_survive_restart():
         call(c, 19, 0, kw.create_topics_v0("kept", 1))
         res = kw.parse_offset_commit_v2_response(call(c, 8, 2, kw.offset_commit_v2("g", -1, "", [("gone", 0, 3), ("kept", 0, 4)])))
         assert set(res.values()) == {0}, res
-        body = kw.struct.pack(">i", 1) + kw.string("gone") + kw.struct.pack(">i", 5000)
-        call(c, 20, 0, body)  # DeleteTopics v0
+        assert kw.parse_delete_topics_v0_response(call(c, 20, 0, kw.delete_topics_v0(["gone"])))[1] == [("gone", 0)]
         got = kw.parse_offset_fetch_v1_response(call(c, 9, 1, kw.offset_fetch_v1("g", "gone", [0])))
         assert got == {("gone", 0): (-1, 0)}, got
         err, gen, _, _, m, _ = kw.parse_join_group_v0_response(call(c, 11, 0, kw.join_group_v0("live", topics=["kept"])))
