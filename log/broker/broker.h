@@ -52,6 +52,9 @@ struct fr_req {
     int (*retry)(fr_req_t *req, int timed_out);  /* FR_REQ_DONE or FR_REQ_PARKED */
     void *state;                /* handler state kept across retries (arena memory) */
     uint64_t deadline_ms;       /* loop time (uv_now) when retry(timed_out=1) must run */
+    /* Frees what state holds outside the arena; runs once when the request
+     * completes or its connection closes first (NULL: nothing to free). */
+    void (*cleanup)(fr_req_t *req);
 };
 
 typedef int (*fr_handler_fn)(fr_req_t *req);
@@ -107,6 +110,16 @@ void fr_server_note_append(fr_server_t *srv, fr_partition_t *p, int needs_flush)
 void fr_server_note_fetch(fr_partition_t *p, int64_t bytes_behind);
 /* Deletes a topic, dealing with fsyncs still running on its partitions. */
 int fr_server_delete_topic(fr_server_t *srv, fr_topic_t *topic);
+
+/* Cache warm-ups for cold fetches (fetch_warm.c).  fr_warm_start takes over
+ * the n read results' file references (dropped at once if it fails, returning
+ * NULL) and reads their ranges into the page cache on a worker thread; when
+ * that is done fr_warm_done turns true and parked requests are retried.
+ * fr_warm_release frees a finished job, or lets a running one free itself. */
+typedef struct fr_warm fr_warm_t;
+fr_warm_t *fr_warm_start(fr_server_t *srv, fr_read_result_t *parts, size_t n);
+int fr_warm_done(const fr_warm_t *w);
+void fr_warm_release(fr_warm_t *w);
 
 /* Connection API (conn.c). */
 void fr_conn_accept(fr_server_t *srv, int fd, const char *peer);

@@ -275,6 +275,10 @@ void fr_conn_close(fr_conn_t *c, const char *why) {
     c->closing = 1;
     fr_debug(COMPONENT, "closing connection %s: %s", c->peer, why);
     unpark(c);
+    if (c->req.cleanup) { /* a parked request dies with its connection */
+        c->req.cleanup(&c->req);
+        c->req.cleanup = NULL;
+    }
     fr_server_t *srv = c->srv;
     if (c->prev)
         c->prev->next = c->next;
@@ -425,6 +429,8 @@ static void conn_complete(fr_conn_t *c, int rc) {
     } else if (m) {
         outmsg_put(c, m);
     }
+    if (c->req.cleanup)
+        c->req.cleanup(&c->req);
     fr_arena_reset(&c->arena);
     memset(&c->req, 0, sizeof(c->req));
 }

@@ -14,7 +14,7 @@
  * Internals: segment.h, offset_index.h, time_index.h, recovery.h,
  * producer_state.h.
  *
- * Threading: a partlog has its own mutex.  fr_partlog_append, _read,
+ * Threading: a partlog has its own mutex.  fr_partlog_append, _read, _cold_range,
  * _offset_for_time, _apply_retention, _delete_records and the offset getters
  * may be called from any thread;
  * fr_partlog_flush (fsync) is meant for a worker thread and does not hold the
@@ -186,6 +186,22 @@ int fr_partlog_flush(fr_partlog_t *log);
  * Why a broker trims its own cache: partlog_cache.c.
  */
 int fr_partlog_release_cache(fr_partlog_t *log, int64_t keep_bytes, int64_t *released);
+
+/*
+ * Whether a read at offset of up to max_bytes may have to wait for the disk:
+ * it starts below what this process released from the page cache, or in
+ * bytes it found on disk at open, and the kernel does not report the range
+ * cached (cachestat, Linux 6.5; where it cannot tell, such ranges count as
+ * cold).  Returns 1 and, in *out, the file range such a read would cover
+ * (from the recent batch or index entry at or before offset, up to max_bytes
+ * plus one index interval, within the segment), holding a file reference the
+ * caller drops with out->unref(out->ref); returns 0 (nothing held) when the
+ * read should find the page cache.  Reads no data: the position comes from
+ * memory.  The range is a hint for warming the cache off the network loop
+ * before fr_partlog_read's sendfile: a wrong guess costs a warming or one
+ * read on the loop, never a wrong answer.
+ */
+int fr_partlog_cold_range(fr_partlog_t *log, int64_t offset, int64_t max_bytes, fr_read_result_t *out);
 
 /*
  * The leader epoch stamped into the partitionLeaderEpoch of appended batches

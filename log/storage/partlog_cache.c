@@ -32,8 +32,11 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/syscall.h>
+#include <unistd.h>
 
 #include "fr_err.h"
 #include "fr_logging.h"
@@ -141,8 +144,11 @@ int fr_partlog_release_cache(fr_partlog_t *log, int64_t keep_bytes, int64_t *rel
         /* the segment may be gone (retention) or replaced (compaction) meanwhile */
         size_t j = log->nsegs ? fr_partlog_floor_segment(log, items[i].base_offset) : 0;
         fr_segment_t *seg = j < log->nsegs ? log->segs[j] : NULL;
-        if (items[i].to >= 0 && seg && seg->log == items[i].file && items[i].to > seg->cache_released)
+        if (items[i].to >= 0 && seg && seg->log == items[i].file && items[i].to > seg->cache_released) {
             seg->cache_released = items[i].to;
+            if (seg->cold_end < seg->cache_released)
+                seg->cold_end = seg->cache_released;
+        }
         fr_segfile_unref(items[i].file);
     }
     pthread_mutex_unlock(&log->lock);
@@ -150,4 +156,61 @@ int fr_partlog_release_cache(fr_partlog_t *log, int64_t keep_bytes, int64_t *rel
     if (released)
         *released = total;
     return rc;
+}
+
+/* cachestat(2), Linux 6.5; older headers lack it (the number is the same on every architecture). */
+#ifndef __NR_cachestat
+#define __NR_cachestat 451
+#endif
+struct fr_cachestat_range {
+    uint64_t off, len;
+};
+struct fr_cachestat {
+    uint64_t nr_cache, nr_dirty, nr_writeback, nr_evicted, nr_recently_evicted;
+};
+
+/* 1 when every page of the range is in the page cache; 0 when some is not,
+ * or when the kernel cannot tell (before 6.5, or a sandbox refusing it). */
+static int range_cached(int fd, int64_t pos, size_t len) {
+    static atomic_int cannot_tell;
+    if (atomic_load_explicit(&cannot_tell, memory_order_relaxed))
+        return 0;
+    struct fr_cachestat_range range = {(uint64_t)pos, (uint64_t)len};
+    struct fr_cachestat cs;
+    if (syscall(__NR_cachestat, fd, &range, &cs, 0) < 0) {
+        if (errno == ENOSYS || errno == EPERM)
+            atomic_store_explicit(&cannot_tell, 1, memory_order_relaxed);
+        return 0;
+    }
+    const uint64_t page = PAGE_MASK_BYTES + 1;
+    uint64_t first = (uint64_t)pos / page, end = ((uint64_t)pos + len + page - 1) / page;
+    return cs.nr_cache >= end - first;
+}
+
+int fr_partlog_cold_range(fr_partlog_t *log, int64_t offset, int64_t max_bytes, fr_read_result_t *out) {
+    int cold = 0;
+    *out = (fr_read_result_t){.fd = -1};
+    pthread_mutex_lock(&log->lock);
+    if (log->nsegs && offset >= log->log_start && offset < log->leo) {
+        fr_segment_t *seg = log->segs[fr_partlog_floor_segment(log, offset)];
+        int64_t pos = fr_segment_position_hint(seg, offset);
+        if (pos < seg->cold_end && pos < seg->size) {
+            int64_t len = seg->size - pos;
+            int64_t cap = (max_bytes > 0 ? max_bytes : 0) + log->cfg.index_interval_bytes;
+            fr_segfile_ref(seg->log);
+            out->fd = seg->log->fd;
+            out->file_position = pos;
+            out->len = (size_t)(len < cap ? len : cap);
+            out->unref = fr_segfile_unref;
+            out->ref = seg->log;
+            cold = 1;
+        }
+    }
+    pthread_mutex_unlock(&log->lock);
+    if (cold && range_cached(out->fd, out->file_position, out->len)) { /* read since, or kept by the kernel */
+        out->unref(out->ref);
+        *out = (fr_read_result_t){.fd = -1};
+        cold = 0;
+    }
+    return cold;
 }

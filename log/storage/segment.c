@@ -111,7 +111,7 @@ int fr_segment_open(int dirfd, int64_t base_offset, int64_t index_max_bytes, fr_
     }
     int rc = segment_new(fd, base_offset, index_max_bytes, out);
     if (rc == 0)
-        (*out)->size = (*out)->synced_size = st.st_size;
+        (*out)->size = (*out)->synced_size = (*out)->cold_end = st.st_size;
     return rc;
 }
 
@@ -325,6 +325,16 @@ static int scan_offset(const fr_segment_t *seg, const char *dir, int64_t start, 
         }
     }
     return FR_ERR_NOT_FOUND;
+}
+
+int64_t fr_segment_position_hint(const fr_segment_t *seg, int64_t offset) {
+    int64_t position, entry_offset;
+    fr_batch_header_t h;
+    if (find_recent(seg, offset, &position, &h) == 0)
+        return position;
+    if (fr_offset_index_lookup(&seg->oindex, offset, &entry_offset, &position) < 0)
+        return 0;
+    return position;
 }
 
 int fr_segment_find(const fr_segment_t *seg, const char *dir, int64_t offset, int64_t *position,

@@ -54,6 +54,7 @@ typedef struct fr_segment {
     int64_t cache_released;     /* the .log up to here was written back and dropped from the page cache */
     int64_t writeback_started;  /* writeback of the .log was started up to here (fr_partlog_release_cache) */
     int64_t reserved_end;       /* disk blocks reserved past the end, up to here (fr_segment_reserve) */
+    int64_t cold_end;           /* the .log below here may not be in the page cache: found on disk at open, or released */
     fr_segfile_t *log;          /* the .log file (O_RDWR) */
     fr_offset_index_t oindex;
     fr_time_index_t tindex;
@@ -129,6 +130,11 @@ int fr_segment_write_indexes(fr_segment_t *seg, int dirfd);
  */
 int fr_segment_read_header(const fr_segment_t *seg, int64_t position, fr_batch_header_t *h,
                            const char **why);
+
+/* Where a read of offset starts scanning, known without I/O: the batch's
+ * position when it is among the last appended, else the index entry at or
+ * before it (0 without one). */
+int64_t fr_segment_position_hint(const fr_segment_t *seg, int64_t offset);
 
 /*
  * Finds the first batch whose last offset is >= offset (the batch holding it,

@@ -8,11 +8,16 @@
  * the file named by FR_SYNC_DELAY_FLAG exists, every one of those calls first
  * sleeps 300 ms, so that a test can act while syncs are in flight; and
  * sync_file_range calls are counted in FR_WRITEBACK_COUNT_FILE as fsyncs are.
+ * sendfile calls into anything but a socket (the cold-fetch warm-up,
+ * fetch_warm.c) are counted in FR_WARM_COUNT_FILE, and while the file named
+ * by FR_WARM_HOLD_FLAG exists they wait (up to 30 s) for it to go.
  */
 #include <dlfcn.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdlib.h>
+#include <sys/sendfile.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 static void maybe_delay(void) {
@@ -68,4 +73,20 @@ int sync_file_range(int fd, off64_t offset, off64_t nbytes, unsigned int flags) 
     int (*real)(int, off64_t, off64_t, unsigned int) =
         (int (*)(int, off64_t, off64_t, unsigned int))dlsym(RTLD_NEXT, "sync_file_range");
     return real(fd, offset, nbytes, flags);
+}
+
+static void hold_warm_up(int out_fd) {
+    struct stat st;
+    if (fstat(out_fd, &st) < 0 || S_ISSOCK(st.st_mode))
+        return;
+    count_call(getenv("FR_WARM_COUNT_FILE"));
+    const char *flag = getenv("FR_WARM_HOLD_FLAG");
+    for (int i = 0; flag && access(flag, F_OK) == 0 && i < 3000; i++)
+        usleep(10 * 1000);
+}
+
+ssize_t sendfile(int out_fd, int in_fd, off_t *offset, size_t count) {
+    hold_warm_up(out_fd);
+    ssize_t (*real)(int, int, off_t *, size_t) = (ssize_t(*)(int, int, off_t *, size_t))dlsym(RTLD_NEXT, "sendfile");
+    return real(out_fd, in_fd, offset, count);
 }

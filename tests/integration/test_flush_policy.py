@@ -18,49 +18,12 @@ import threading
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from harness import Broker, RawClient, run_tests  # noqa: E402
+from harness import RawClient, run_tests  # noqa: E402
+from shim_broker import ShimBroker  # noqa: E402
 import kafka_wire as kw  # noqa: E402
 
 KAFKA_STORAGE_ERROR = 56
 UNKNOWN_TOPIC_OR_PARTITION = 3
-SHIM = os.environ.get("FRESHET_FSYNC_SHIM")
-
-
-class ShimBroker(Broker):
-    def __init__(self, overrides):
-        super().__init__(overrides=overrides)
-        self.flag = os.path.join(self.data_dir, "fail-fsync")
-        self.counter = os.path.join(self.data_dir, "fsync-count")
-        self.wb_flag = os.path.join(self.data_dir, "fail-writeback")
-        self.delay_flag = os.path.join(self.data_dir, "delay-syncs")
-        self.wb_counter = os.path.join(self.data_dir, "writeback-count")
-
-    def start(self, timeout=60):
-        os.environ["LD_PRELOAD"] = SHIM
-        os.environ["FR_FSYNC_FAIL_FLAG"] = self.flag
-        os.environ["FR_FSYNC_COUNT_FILE"] = self.counter
-        os.environ["FR_WRITEBACK_FAIL_FLAG"] = self.wb_flag
-        os.environ["FR_SYNC_DELAY_FLAG"] = self.delay_flag
-        os.environ["FR_WRITEBACK_COUNT_FILE"] = self.wb_counter
-        os.environ["ASAN_OPTIONS"] = "verify_asan_link_order=0:detect_leaks=1"
-        try:
-            return super().start(timeout)
-        finally:
-            for k in ("LD_PRELOAD", "FR_FSYNC_FAIL_FLAG", "FR_FSYNC_COUNT_FILE", "FR_WRITEBACK_FAIL_FLAG",
-                      "FR_SYNC_DELAY_FLAG", "FR_WRITEBACK_COUNT_FILE", "ASAN_OPTIONS"):
-                os.environ.pop(k, None)
-
-    def fsyncs(self):
-        try:
-            return os.path.getsize(self.counter)
-        except OSError:
-            return 0
-
-    def writebacks(self):
-        try:
-            return os.path.getsize(self.wb_counter)
-        except OSError:
-            return 0
 
 
 def produce(c, topic, partition, value=b"v"):
@@ -69,7 +32,6 @@ def produce(c, topic, partition, value=b"v"):
 
 
 def test_flush_messages_1_acks_only_after_a_successful_fsync():
-    assert SHIM and os.path.exists(SHIM), "the fsync shim was not built"
     with ShimBroker({"log.flush.interval.messages": "1"}) as b:
         c = RawClient(b.port)
         c.request(19, 0, kw.create_topics_v0("durable", 1))

@@ -1,14 +1,19 @@
 /* Storage: fr_partlog_release_cache keeps a log's newest bytes in the page
  * cache and writes back and drops the rest.  Residency is read from the
  * kernel (mincore on a mapping of each segment file), so the assertions are
- * about what the page cache holds, not about our own bookkeeping.  The log
+ * about what the page cache holds, not about our own bookkeeping; and
+ * fr_partlog_cold_range names the reads that would have to wait for the disk.  The log
  * lives under the working directory (the build tree, a real file system):
  * tmpfs pages cannot be dropped. */
+#include <dirent.h>
+#include <errno.h>
 #include <fcntl.h>
 #include <ftw.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include "batch_builder.h"
@@ -283,9 +288,87 @@ FR_TEST(appends_reserve_blocks_ahead_and_give_them_back) {
     temp_log_remove(&t);
 }
 
+/* Drops every .log in dir from the page cache (they are synced: clean pages go). */
+static void drop_cached_logs(const char *dir) {
+    DIR *d = opendir(dir);
+    FR_CHECK(d != NULL);
+    for (struct dirent *e; (e = readdir(d)) != NULL;) {
+        size_t n = strlen(e->d_name);
+        if (n < 4 || strcmp(e->d_name + n - 4, ".log") != 0)
+            continue;
+        int fd = openat(dirfd(d), e->d_name, O_RDONLY | O_CLOEXEC);
+        FR_CHECK(fd >= 0);
+        FR_CHECK_EQ_INT(posix_fadvise(fd, 0, 0, POSIX_FADV_DONTNEED), 0);
+        close(fd);
+    }
+    closedir(d);
+}
+
+/* Which reads may wait for the disk (the fetch warms those off the loop):
+ * bytes released from the cache, and bytes found on disk at open; never the
+ * bytes this process wrote and keeps. */
+FR_TEST(cold_ranges_are_the_released_and_the_reopened_bytes) {
+    temp_log_t t;
+    temp_log_open(&t, 1 << 20);
+    append_batches(t.log, 110); /* 880 records in four segments */
+    fr_read_result_t rr;
+    int64_t leo = fr_partlog_end_offset(t.log);
+    FR_CHECK_EQ_INT(fr_partlog_cold_range(t.log, 0, 64 << 10, &rr), 0); /* just written */
+    FR_CHECK_EQ_INT(fr_partlog_cold_range(t.log, leo - 1, 64 << 10, &rr), 0);
+    FR_CHECK(rr.unref == NULL && rr.fd == -1);
+
+    const int64_t keep = 128 << 10;
+    FR_CHECK_EQ_INT(fr_partlog_release_cache(t.log, keep, NULL), 0);
+    FR_CHECK_EQ_INT(fr_partlog_cold_range(t.log, leo - 1, 64 << 10, &rr), 0); /* kept */
+    FR_CHECK_EQ_INT(fr_partlog_cold_range(t.log, 0, 64 << 10, &rr), 1);
+    /* the range starts where the read will, and covers what it returns */
+    fr_read_result_t read;
+    FR_CHECK_EQ_INT(fr_partlog_read(t.log, 0, 64 << 10, &read), 0);
+    FR_CHECK_EQ_INT(rr.file_position, read.file_position);
+    FR_CHECK(rr.len >= read.len && rr.len <= (64 << 10) + (size_t)t.cfg.index_interval_bytes);
+    FR_CHECK(rr.fd == read.fd);
+    read.unref(read.ref);
+    rr.unref(rr.ref);
+    /* from an index entry in the middle of a segment */
+    FR_CHECK_EQ_INT(fr_partlog_cold_range(t.log, 100, 64 << 10, &rr), 1);
+    FR_CHECK_EQ_INT(fr_partlog_read(t.log, 100, 64 << 10, &read), 0);
+    FR_CHECK(rr.file_position <= read.file_position && read.file_position < rr.file_position + (int64_t)rr.len);
+    read.unref(read.ref);
+    rr.unref(rr.ref);
+    /* out of range: nothing to warm */
+    FR_CHECK_EQ_INT(fr_partlog_cold_range(t.log, leo, 64 << 10, &rr), 0);
+    FR_CHECK_EQ_INT(fr_partlog_cold_range(t.log, -1, 64 << 10, &rr), 0);
+
+    /* a cold range read since is cached: the kernel says so (cachestat, Linux
+     * 6.5), or, where it cannot, the range stays cold (warming it again costs
+     * only the warming) */
+    FR_CHECK_EQ_INT(fr_partlog_cold_range(t.log, 0, 64 << 10, &rr), 1);
+    uint8_t *buf = malloc(rr.len);
+    FR_CHECK(pread(rr.fd, buf, rr.len, rr.file_position) == (ssize_t)rr.len);
+    free(buf);
+    rr.unref(rr.ref);
+    int cachestat_works = syscall(451, -1, NULL, NULL, 0) < 0 && errno != ENOSYS && errno != EPERM;
+    FR_CHECK_EQ_INT(fr_partlog_cold_range(t.log, 0, 64 << 10, &rr), cachestat_works ? 0 : 1);
+    if (rr.unref)
+        rr.unref(rr.ref);
+
+    /* reopened: the bytes found on disk may be cold, new ones are not */
+    FR_CHECK_EQ_INT(fr_partlog_flush(t.log), 0);
+    fr_partlog_close(t.log);
+    drop_cached_logs(t.dir); /* as after a reboot */
+    FR_CHECK_EQ_INT(fr_partlog_open(t.dir, &t.cfg, &t.log), 0);
+    FR_CHECK_EQ_INT(fr_partlog_cold_range(t.log, 0, 64 << 10, &rr), 1); /* (the open's recovery read the active segment) */
+    rr.unref(rr.ref);
+    append_batches(t.log, 1);
+    FR_CHECK_EQ_INT(fr_partlog_cold_range(t.log, leo, 64 << 10, &rr), 0);
+    fr_partlog_close(t.log);
+    temp_log_remove(&t);
+}
+
 int main(void) {
     FR_RUN(release_keeps_the_newest_bytes_cached);
     FR_RUN(release_starts_the_writeback_of_the_bytes_it_keeps);
     FR_RUN(appends_reserve_blocks_ahead_and_give_them_back);
+    FR_RUN(cold_ranges_are_the_released_and_the_reopened_bytes);
     return fr_test_done();
 }

@@ -3,6 +3,10 @@
  * response carries file ranges that go out with sendfile).  A fetch that
  * finds fewer than min_bytes parks until data arrives or max_wait_ms passes
  * (long poll); the connection answers nothing else meanwhile, as in Kafka.
+ * A fetch whose bytes may not be in the page cache (older than what the
+ * broker keeps cached, or on disk since before it started) first parks while
+ * a worker reads them into the cache (fetch_warm.c), so the loop's sendfile
+ * never waits for the disk while other clients wait for the loop.
  *
  * Sizes: each partition gets at most partition_max_bytes and the response at
  * most max_bytes, except that the first batch of the first partition with
@@ -14,6 +18,8 @@
 
 typedef struct fetch_state {
     fr_fetch_request_t in;
+    fr_warm_t *warm;      /* the cold ranges being read into the page cache (fetch_warm.c) */
+    uint64_t deadline_ms; /* the long poll's deadline, kept while warming */
 } fetch_state_t;
 
 static void empty_partition(fr_fetch_response_partition_data_t *pd, int32_t index, int16_t err) {
@@ -36,6 +42,46 @@ static void release_records(fr_fetch_response_t *out) {
                 r->unref(r->ref);
             r->unref = NULL;
         }
+}
+
+/*
+ * Starts reading into the page cache, off the loop, the partitions' ranges
+ * this fetch would otherwise read from the disk on it (fetch_warm.c).
+ * Returns 1 when a warm-up runs (the fetch parks until it is done), 0 when
+ * everything should be cached or the warm-up could not start.
+ */
+static int fetch_warm_cold(fr_req_t *req, fetch_state_t *st) {
+    fr_fetch_request_t *in = &st->in;
+    size_t n = 0, cap = 0;
+    for (int32_t i = 0; i < in->topics_count; i++)
+        cap += (size_t)in->topics[i].partitions_count;
+    fr_read_result_t *cold = cap ? FR_REQ_ARRAY(req, fr_read_result_t, cap) : NULL;
+    if (!cold)
+        return 0;
+    int64_t remaining = in->max_bytes > 0 ? in->max_bytes : INT32_MAX;
+    for (int32_t i = 0; i < in->topics_count && remaining > 0; i++) {
+        fr_fetch_request_fetch_topic_t *ft = &in->topics[i];
+        fr_topic_t *topic = fr_topics_find(&req->srv->topics, ft->topic);
+        for (int32_t j = 0; j < ft->partitions_count && remaining > 0; j++) {
+            fr_fetch_request_fetch_partition_t *fp = &ft->partitions[j];
+            fr_partition_t *p = fr_topic_partition(topic, fp->partition);
+            int64_t limit = fp->partition_max_bytes < remaining ? fp->partition_max_bytes : remaining;
+            if (p && limit > 0 && fr_partlog_cold_range(p->log, fp->fetch_offset, limit, &cold[n])) {
+                remaining -= (int64_t)cold[n].len;
+                n++;
+            }
+        }
+    }
+    if (n == 0)
+        return 0;
+    st->warm = fr_warm_start(req->srv, cold, n);
+    return st->warm != NULL;
+}
+
+static void fetch_cleanup(fr_req_t *req) {
+    fetch_state_t *st = req->state;
+    fr_warm_release(st->warm);
+    st->warm = NULL;
 }
 
 /* Builds the response.  Returns FR_REQ_DONE, FR_REQ_PARKED (nothing written), or an error. */
@@ -111,7 +157,18 @@ static int fetch_build(fr_req_t *req, int final) {
     return FR_REQ_DONE;
 }
 
-static int fetch_retry(fr_req_t *req, int timed_out) { return fetch_build(req, timed_out); }
+static int fetch_retry(fr_req_t *req, int timed_out) {
+    fetch_state_t *st = req->state;
+    if (st->warm) {
+        if (!fr_warm_done(st->warm) && !timed_out)
+            return FR_REQ_PARKED;
+        fr_warm_release(st->warm);
+        st->warm = NULL;
+        req->deadline_ms = st->deadline_ms;
+        timed_out = timed_out || req->deadline_ms <= uv_now(req->srv->loop);
+    }
+    return fetch_build(req, timed_out);
+}
 
 int fr_handle_fetch(fr_req_t *req) {
     fetch_state_t *st = fr_arena_calloc(req->arena, 1, sizeof(*st));
@@ -120,10 +177,14 @@ int fr_handle_fetch(fr_req_t *req) {
     if (fr_fetch_request_read(&req->body, req->hdr.api_version, req->arena, &st->in))
         return FR_ERR_PARSE;
     req->state = st;
-    int rc = fetch_build(req, 0);
-    if (rc == FR_REQ_PARKED) {
-        req->retry = fetch_retry;
-        req->deadline_ms = uv_now(req->srv->loop) + (uint64_t)st->in.max_wait_ms;
+    req->retry = fetch_retry;
+    st->deadline_ms = uv_now(req->srv->loop) + (uint64_t)(st->in.max_wait_ms > 0 ? st->in.max_wait_ms : 0);
+    req->deadline_ms = st->deadline_ms;
+    if (fetch_warm_cold(req, st)) {
+        /* no deadline: the warm-up always ends, and its end wakes parked requests */
+        req->cleanup = fetch_cleanup;
+        req->deadline_ms = UINT64_MAX;
+        return FR_REQ_PARKED;
     }
-    return rc;
+    return fetch_build(req, 0);
 }

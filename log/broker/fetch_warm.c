@@ -1,0 +1,99 @@
+/*
+ * fetch_warm.c — brings a cold fetch's bytes into the page cache on a worker
+ * thread, so that the network loop's sendfile then copies from memory.
+ *
+ * Why: sendfile of bytes that are not cached waits for the disk, and while
+ * the loop waits every other client on it waits too: one consumer replaying
+ * old data would add a disk read to each tail consumer's and producer's
+ * latency (Kafka's network threads have the same stall).  The fetch handler
+ * asks the log whether its read may be cold (fr_partlog_cold_range) and, if
+ * so, parks while a job here reads the range; the retry then finds it cached.
+ *
+ * The job reads by sendfile to /dev/null: the kernel fills the page cache
+ * (with its usual readahead) and copies nothing out.  Errors are not reported
+ * here: the fetch's own read meets them and answers with them.
+ */
+#include <fcntl.h>
+#include <stdlib.h>
+#include <sys/sendfile.h>
+#include <unistd.h>
+
+#include "broker.h"
+#include "fr_logging.h"
+
+#define COMPONENT "fetch"
+
+struct fr_warm {
+    uv_work_t work;
+    fr_server_t *srv;
+    int done;      /* the worker finished (loop thread only) */
+    int abandoned; /* the fetch went away first: the job frees itself when done */
+    size_t n;
+    fr_read_result_t parts[];
+};
+
+static void warm_free(fr_warm_t *w) {
+    for (size_t i = 0; i < w->n; i++)
+        if (w->parts[i].unref)
+            w->parts[i].unref(w->parts[i].ref);
+    free(w);
+}
+
+static void warm_run(uv_work_t *work) {
+    fr_warm_t *w = work->data;
+    int null_fd = open("/dev/null", O_WRONLY | O_CLOEXEC);
+    if (null_fd < 0)
+        return; /* the fetch reads on the loop, as without warming */
+    for (size_t i = 0; i < w->n; i++) {
+        off_t off = (off_t)w->parts[i].file_position;
+        size_t left = w->parts[i].len;
+        while (left > 0) {
+            ssize_t got = sendfile(null_fd, w->parts[i].fd, &off, left);
+            if (got <= 0)
+                break;
+            left -= (size_t)got;
+        }
+    }
+    close(null_fd);
+}
+
+static void warm_after(uv_work_t *work, int status) {
+    fr_warm_t *w = work->data;
+    (void)status;
+    if (w->abandoned) {
+        warm_free(w);
+        return;
+    }
+    w->done = 1;
+    fr_server_wake(w->srv);
+}
+
+fr_warm_t *fr_warm_start(fr_server_t *srv, fr_read_result_t *parts, size_t n) {
+    fr_warm_t *w = malloc(sizeof(*w) + n * sizeof(*parts));
+    if (!w) {
+        for (size_t i = 0; i < n; i++)
+            parts[i].unref(parts[i].ref);
+        return NULL;
+    }
+    *w = (fr_warm_t){.srv = srv, .n = n};
+    for (size_t i = 0; i < n; i++)
+        w->parts[i] = parts[i];
+    w->work.data = w;
+    if (uv_queue_work(srv->loop, &w->work, warm_run, warm_after)) {
+        fr_debug(COMPONENT, "cannot queue a cache warm-up; the fetch reads on the loop");
+        warm_free(w);
+        return NULL;
+    }
+    return w;
+}
+
+int fr_warm_done(const fr_warm_t *w) { return w->done; }
+
+void fr_warm_release(fr_warm_t *w) {
+    if (!w)
+        return;
+    if (w->done)
+        warm_free(w);
+    else
+        w->abandoned = 1;
+}

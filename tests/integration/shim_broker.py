@@ -1,0 +1,59 @@
+"""A broker run under the LD_PRELOAD shim fsync_fault.c, which lets a test
+fail, delay or count the broker's fsyncs, writebacks and cache warm-ups
+through flag and counter files in the broker's data dir."""
+import os
+
+from harness import Broker
+
+SHIM = os.environ.get("FRESHET_FSYNC_SHIM")
+
+# environment variable -> the ShimBroker attribute naming its file
+_FILES = {
+    "FR_FSYNC_FAIL_FLAG": "flag",
+    "FR_FSYNC_COUNT_FILE": "counter",
+    "FR_WRITEBACK_FAIL_FLAG": "wb_flag",
+    "FR_SYNC_DELAY_FLAG": "delay_flag",
+    "FR_WRITEBACK_COUNT_FILE": "wb_counter",
+    "FR_WARM_HOLD_FLAG": "warm_flag",
+    "FR_WARM_COUNT_FILE": "warm_counter",
+}
+
+
+def _size(path):
+    try:
+        return os.path.getsize(path)
+    except OSError:
+        return 0
+
+
+class ShimBroker(Broker):
+    def __init__(self, overrides):
+        super().__init__(overrides=overrides)
+        self.flag = os.path.join(self.data_dir, "fail-fsync")
+        self.counter = os.path.join(self.data_dir, "fsync-count")
+        self.wb_flag = os.path.join(self.data_dir, "fail-writeback")
+        self.delay_flag = os.path.join(self.data_dir, "delay-syncs")
+        self.wb_counter = os.path.join(self.data_dir, "writeback-count")
+        self.warm_flag = os.path.join(self.data_dir, "hold-warm-ups")
+        self.warm_counter = os.path.join(self.data_dir, "warm-up-count")
+
+    def start(self, timeout=60):
+        assert SHIM and os.path.exists(SHIM), "the fsync shim was not built"
+        env = {"LD_PRELOAD": SHIM, "ASAN_OPTIONS": "verify_asan_link_order=0:detect_leaks=1"}
+        env.update({k: getattr(self, attr) for k, attr in _FILES.items()})
+        os.environ.update(env)
+        try:
+            return super().start(timeout)
+        finally:
+            for k in env:
+                os.environ.pop(k, None)
+
+    def fsyncs(self):
+        return _size(self.counter)
+
+    def writebacks(self):
+        return _size(self.wb_counter)
+
+    def warm_ups(self):
+        """sendfile calls into something other than a socket: cache warm-ups' reads."""
+        return _size(self.warm_counter)

@@ -1,0 +1,132 @@
+#!/usr/bin/env python3
+"""A fetch of bytes that may not be in the page cache (on disk since before
+the broker started, or older than what it keeps cached) is read into the
+cache by a worker first (fetch_warm.c), so the network loop never waits for
+the disk while other clients wait for it.  The LD_PRELOAD shim (fsync_fault.c)
+counts the warm-ups' reads and can hold them, which shows the loop serving
+others meanwhile; holding also lets a test close the connection or delete the
+topic while a warm-up runs."""
+import os
+import select
+import sys
+import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from harness import RawClient, run_tests  # noqa: E402
+from shim_broker import ShimBroker  # noqa: E402
+import kafka_wire as kw  # noqa: E402
+
+UNKNOWN_TOPIC_OR_PARTITION = 3
+BATCHES, VALUE = 40, 50 * 1024
+# Sealed segments of ~10 batches: the open's recovery reads only the active one.
+OVERRIDES = {"log.segment.bytes": str(512 * 1024)}
+
+
+def create(c, topic):
+    c.request(19, 0, kw.create_topics_v0(topic, 1))
+    assert kw.parse_create_topics_v0_response(c.recv_frame())[1] == [(topic, 0)]
+
+
+def produce(c, topic, n, value):
+    for i in range(n):
+        c.request(0, 3, kw.produce_v3(topic, 0, kw.record_batch([(b"k%d" % i, value)]), acks=1))
+        _, _, err, _ = kw.parse_produce_v3_response(c.recv_frame())[1][0]
+        assert err == 0, err
+
+
+def fetch(c, topic, offset, max_wait=0):
+    c.request(1, 4, kw.fetch_v4(topic, [(0, offset)], max_wait=max_wait))
+
+
+def answered(c, within):
+    return bool(select.select([c.sock], [], [], within)[0])
+
+
+def wait_for(cond, what, timeout=20):
+    deadline = time.time() + timeout
+    while not cond():
+        assert time.time() < deadline, "timed out waiting for " + what
+        time.sleep(0.01)
+
+
+def broker_with_old_data(b):
+    """Writes BATCHES records to topic "old", stops b, drops them from the
+    page cache (as a reboot would) and starts b again."""
+    c = RawClient(b.port)
+    create(c, "old")
+    produce(c, "old", BATCHES, b"x" * VALUE)
+    c.close()
+    b.stop()  # a clean stop syncs: the pages are clean and can be dropped
+    d = os.path.join(b.log_dir, "old-0")
+    for name in os.listdir(d):
+        fd = os.open(os.path.join(d, name), os.O_RDONLY)
+        try:
+            os.posix_fadvise(fd, 0, 0, os.POSIX_FADV_DONTNEED)
+        finally:
+            os.close(fd)
+    b.start()
+
+
+def test_a_cold_fetch_waits_off_the_loop_and_others_are_served_meanwhile():
+    with ShimBroker(OVERRIDES) as b:
+        broker_with_old_data(b)
+        other = RawClient(b.port)
+        create(other, "tail")
+        produce(other, "tail", 3, b"fresh")
+        fetch(other, "tail", 0)
+        err, hw, recs = kw.parse_fetch_v4_response(other.recv_frame())[0]
+        assert (err, hw) == (0, 3) and kw.batch_offsets(recs) == [(0, 1), (1, 1), (2, 1)]
+        assert b.warm_ups() == 0, "bytes written since the start were warmed: they are cached"
+
+        open(b.warm_flag, "w").close()
+        cold = RawClient(b.port)
+        fetch(cold, "old", 0)
+        wait_for(lambda: b.warm_ups() > 0, "the cold fetch's warm-up")
+        # the loop goes on serving others while the warm-up reads
+        produce(other, "tail", 1, b"more")
+        fetch(other, "tail", 3)
+        err, hw, recs = kw.parse_fetch_v4_response(other.recv_frame())[0]
+        assert (err, hw) == (0, 4) and kw.batch_offsets(recs) == [(3, 1)]
+        assert not answered(cold, 0.3), "the cold fetch was answered before its warm-up ended"
+
+        os.unlink(b.warm_flag)
+        assert answered(cold, 10), "the cold fetch was not answered after its warm-up"
+        err, hw, recs = kw.parse_fetch_v4_response(cold.recv_frame())[0]
+        assert (err, hw) == (0, BATCHES), (err, hw)
+        got = kw.batch_offsets(recs)
+        assert got[0] == (0, 1) and len(got) >= 5, got  # the first segment's batches
+        assert got == [(i, 1) for i in range(len(got))], got
+        cold.close()
+        other.close()
+
+
+def test_a_warm_up_outlives_its_connection_and_its_topic():
+    with ShimBroker(OVERRIDES) as b:
+        broker_with_old_data(b)
+        open(b.warm_flag, "w").close()
+        gone = RawClient(b.port)
+        fetch(gone, "old", 0)
+        wait_for(lambda: b.warm_ups() > 0, "the first warm-up")
+        gone.close()  # the warm-up, still held, must not touch the closed connection
+        parked = RawClient(b.port)
+        fetch(parked, "old", 10)
+        wait_for(lambda: b.warm_ups() > 1, "the second warm-up")
+        admin = RawClient(b.port)
+        admin.request(20, 0, kw.delete_topics_v0(["old"]))
+        assert kw.parse_delete_topics_v0_response(admin.recv_frame())[1] == [("old", 0)]
+        os.unlink(b.warm_flag)
+        assert answered(parked, 10), "the fetch was not answered after its warm-up"
+        err, _, recs = kw.parse_fetch_v4_response(parked.recv_frame())[0]
+        assert err == UNKNOWN_TOPIC_OR_PARTITION and recs == b"", err
+        # still serving, and the stop (in the with) finds no leak or sanitizer report
+        create(admin, "after")
+        produce(admin, "after", 1, b"v")
+        parked.close()
+        admin.close()
+
+
+if __name__ == "__main__":
+    run_tests([
+        test_a_cold_fetch_waits_off_the_loop_and_others_are_served_meanwhile,
+        test_a_warm_up_outlives_its_connection_and_its_topic,
+    ])
