@@ -11,6 +11,9 @@
  * sendfile calls into anything but a socket (the cold-fetch warm-up,
  * fetch_warm.c) are counted in FR_WARM_COUNT_FILE, and while the file named
  * by FR_WARM_HOLD_FLAG exists they wait (up to 30 s) for it to go.
+ * fallocate calls are counted in FR_FALLOCATE_COUNT_FILE, and while the file
+ * named by FR_FALLOCATE_FAIL_FLAG exists they fail with EOPNOTSUPP, as on a
+ * file system that cannot reserve blocks.
  */
 #include <dlfcn.h>
 #include <errno.h>
@@ -89,4 +92,28 @@ ssize_t sendfile(int out_fd, int in_fd, off_t *offset, size_t count) {
     hold_warm_up(out_fd);
     ssize_t (*real)(int, int, off_t *, size_t) = (ssize_t(*)(int, int, off_t *, size_t))dlsym(RTLD_NEXT, "sendfile");
     return real(out_fd, in_fd, offset, count);
+}
+
+static int fallocate_refused(void) {
+    count_call(getenv("FR_FALLOCATE_COUNT_FILE"));
+    const char *flag = getenv("FR_FALLOCATE_FAIL_FLAG");
+    if (flag && access(flag, F_OK) == 0) {
+        errno = EOPNOTSUPP;
+        return 1;
+    }
+    return 0;
+}
+
+int fallocate(int fd, int mode, off_t offset, off_t len) {
+    if (fallocate_refused())
+        return -1;
+    int (*real)(int, int, off_t, off_t) = (int (*)(int, int, off_t, off_t))dlsym(RTLD_NEXT, "fallocate");
+    return real(fd, mode, offset, len);
+}
+
+int fallocate64(int fd, int mode, off_t offset, off_t len) {
+    if (fallocate_refused())
+        return -1;
+    int (*real)(int, int, off_t, off_t) = (int (*)(int, int, off_t, off_t))dlsym(RTLD_NEXT, "fallocate64");
+    return real(fd, mode, offset, len);
 }

@@ -1,6 +1,6 @@
 """A broker run under the LD_PRELOAD shim fsync_fault.c, which lets a test
-fail, delay or count the broker's fsyncs, writebacks and cache warm-ups
-through flag and counter files in the broker's data dir."""
+fail, delay or count the broker's fsyncs, writebacks, block reservations and
+cache warm-ups through flag and counter files in the broker's data dir."""
 import os
 
 from harness import Broker
@@ -16,6 +16,8 @@ _FILES = {
     "FR_WRITEBACK_COUNT_FILE": "wb_counter",
     "FR_WARM_HOLD_FLAG": "warm_flag",
     "FR_WARM_COUNT_FILE": "warm_counter",
+    "FR_FALLOCATE_FAIL_FLAG": "fallocate_flag",
+    "FR_FALLOCATE_COUNT_FILE": "fallocate_counter",
 }
 
 
@@ -36,6 +38,8 @@ class ShimBroker(Broker):
         self.wb_counter = os.path.join(self.data_dir, "writeback-count")
         self.warm_flag = os.path.join(self.data_dir, "hold-warm-ups")
         self.warm_counter = os.path.join(self.data_dir, "warm-up-count")
+        self.fallocate_flag = os.path.join(self.data_dir, "refuse-fallocate")
+        self.fallocate_counter = os.path.join(self.data_dir, "fallocate-count")
 
     def start(self, timeout=60):
         assert SHIM and os.path.exists(SHIM), "the fsync shim was not built"
@@ -53,6 +57,9 @@ class ShimBroker(Broker):
 
     def writebacks(self):
         return _size(self.wb_counter)
+
+    def fallocates(self):
+        return _size(self.fallocate_counter)
 
     def warm_ups(self):
         """sendfile calls into something other than a socket: cache warm-ups' reads."""

@@ -9,7 +9,10 @@ an LD_PRELOAD shim (fsync_fault.c).
 The page-cache release (freshet.page.cache.retain.bytes, partlog_cache.c)
 writes back and drops all but each partition's newest bytes: checked with
 fincore (util-linux) on the segment file, and a writeback error it meets must
-fail the next flush, since the kernel reports such an error only once."""
+fail the next flush, since the kernel reports such an error only once.
+
+Appends reserve disk blocks ahead (fallocate); where the file system cannot
+(the shim refuses fallocate), a segment asks once and appends go on."""
 import os
 import subprocess
 import sys
@@ -235,6 +238,29 @@ def test_a_failed_writeback_fails_the_next_flush():
         c.close()
 
 
+def test_appends_go_on_where_blocks_cannot_be_reserved():
+    with ShimBroker({}) as b:
+        c = RawClient(b.port)
+        c.request(19, 0, kw.create_topics_v0("unreserved", 1))
+        assert kw.parse_create_topics_v0_response(c.recv_frame())[1] == [("unreserved", 0)]
+        open(b.fallocate_flag, "w").close()
+        produce_mib(c, "unreserved", 5)  # ten 512 KiB records
+        # a segment reserves every few MiB, but asks no more once refused
+        assert b.fallocates() == 1, "fallocate asked %d times" % b.fallocates()
+        got = []
+        while len(got) < 10:
+            c.request(1, 4, kw.fetch_v4("unreserved", [(0, len(got))], partition_max_bytes=MiB))
+            err, hw, recs = kw.parse_fetch_v4_response(c.recv_frame())[0]
+            assert (err, hw) == (0, 10) and recs, (err, hw)
+            got += kw.batch_offsets(recs)
+        assert got == [(i, 1) for i in range(10)], got
+        os.unlink(b.fallocate_flag)
+        c.request(19, 0, kw.create_topics_v0("reserved", 1))
+        assert kw.parse_create_topics_v0_response(c.recv_frame())[1] == [("reserved", 0)]
+        produce_mib(c, "reserved", 5)
+        assert b.fallocates() > 2, "where it can, a segment reserves again and again"
+        c.close()
+
 if __name__ == "__main__":
     run_tests([
         test_page_cache_release_drops_all_but_the_newest_bytes,
@@ -244,4 +270,5 @@ if __name__ == "__main__":
         test_flush_messages_1_acks_only_after_a_successful_fsync,
         test_without_flush_policy_acks_do_not_wait_for_fsync,
         test_group_commit_concurrent_producers_share_fsyncs,
+        test_appends_go_on_where_blocks_cannot_be_reserved,
     ])
