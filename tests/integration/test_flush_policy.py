@@ -152,7 +152,8 @@ def test_page_cache_release_drops_all_but_the_newest_bytes():
 def test_page_cache_keeps_what_a_lagging_consumer_will_read():
     # Out of a 256 MiB budget a partition keeps only its newest 16 MiB while
     # nobody reads further back; once a fetch reads 40 MiB behind the end, it
-    # keeps twice that, so the bytes that consumer has still to read stay.
+    # keeps twice that, so the bytes that consumer has still to read stay;
+    # when the consumer is gone, it shrinks back.
     with ShimBroker({"freshet.page.cache.retain.bytes": str(256 * MiB)}) as b:
         c = RawClient(b.port)
         c.request(19, 0, kw.create_topics_v0("lagging", 1))
@@ -172,6 +173,15 @@ def test_page_cache_keeps_what_a_lagging_consumer_will_read():
         time.sleep(1)  # the releases that the appends queued have run
         res = resident_bytes(seg)
         assert res >= 44 * MiB, "only %d bytes cached for a consumer 40 MiB behind" % res
+        # once that consumer reads no more, two lag windows (10 s each) later
+        # the partition is back to its newest 16 MiB at its next release
+        time.sleep(21)
+        produce_mib(c, "lagging", 8)
+        deadline = time.time() + 10
+        while resident_bytes(seg) > 24 * MiB and time.time() < deadline:
+            time.sleep(0.1)
+        res = resident_bytes(seg)
+        assert res <= 24 * MiB, "the reader left 20 s ago, yet %d bytes stay cached" % res
         c.close()
 
 
