@@ -70,6 +70,7 @@ const fr_handler_t *fr_handler_find(int16_t api_key);
 const fr_handler_t *fr_handlers(size_t *count);
 
 typedef struct fr_flush_work fr_flush_work_t;
+typedef struct fr_warm fr_warm_t;
 typedef struct fr_retention_task fr_retention_task_t;
 
 struct fr_server {
@@ -92,6 +93,8 @@ struct fr_server {
     int64_t cache_sharing_partitions; /* partitions over 1 MiB, sharing the page-cache budget (flush timer) */
     int64_t flush_ticks;        /* flush timer rounds; the fetch lag windows turn every FETCH_LAG_WINDOW_TICKS */
     fr_retention_task_t *retention; /* log retention and log start checkpoints (retention.h) */
+    fr_warm_t *warm_waiting, *warm_waiting_tail; /* cache warm-ups not started yet (fetch_warm.c) */
+    int warm_running;           /* cache warm-ups on the thread pool */
     int wakeup;                 /* data appended or a group changed since parked requests were last looked at */
     int stopping;
     int64_t conn_count;
@@ -113,10 +116,11 @@ int fr_server_delete_topic(fr_server_t *srv, fr_topic_t *topic);
 
 /* Cache warm-ups for cold fetches (fetch_warm.c).  fr_warm_start takes over
  * the n read results' file references (dropped at once if it fails, returning
- * NULL) and reads their ranges into the page cache on a worker thread; when
- * that is done fr_warm_done turns true and parked requests are retried.
- * fr_warm_release frees a finished job, or lets a running one free itself. */
-typedef struct fr_warm fr_warm_t;
+ * NULL) and reads their ranges into the page cache on a worker thread (at
+ * most FR_WARM_RUNNING at once, the rest wait their turn); when that is done
+ * fr_warm_done turns true and parked requests are retried.  fr_warm_release
+ * frees a finished job, or lets a waiting or running one free itself. */
+#define FR_WARM_RUNNING 2
 fr_warm_t *fr_warm_start(fr_server_t *srv, fr_read_result_t *parts, size_t n);
 int fr_warm_done(const fr_warm_t *w);
 void fr_warm_release(fr_warm_t *w);

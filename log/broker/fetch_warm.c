@@ -12,6 +12,11 @@
  * The job reads by sendfile to /dev/null: the kernel fills the page cache
  * (with its usual readahead) and copies nothing out.  Errors are not reported
  * here: the fetch's own read meets them and answers with them.
+ *
+ * At most FR_WARM_RUNNING jobs hold thread-pool threads at once; the others
+ * wait in the server's queue.  The pool is libuv's, shared with the fsyncs
+ * the flush policy waits for: consumers replaying old data from a slow disk
+ * must not take every thread and hold up durable produces behind them.
  */
 #include <fcntl.h>
 #include <stdlib.h>
@@ -26,8 +31,9 @@
 struct fr_warm {
     uv_work_t work;
     fr_server_t *srv;
-    int done;      /* the worker finished (loop thread only) */
-    int abandoned; /* the fetch went away first: the job frees itself when done */
+    fr_warm_t *next; /* in the server's waiting queue */
+    int done;        /* the worker finished (loop thread only) */
+    int abandoned;   /* the fetch went away first: the job frees itself when done */
     size_t n;
     fr_read_result_t parts[];
 };
@@ -57,15 +63,46 @@ static void warm_run(uv_work_t *work) {
     close(null_fd);
 }
 
-static void warm_after(uv_work_t *work, int status) {
-    fr_warm_t *w = work->data;
-    (void)status;
+/* A job that cannot run counts as done: its fetch then reads on the loop. */
+static void warm_finish(fr_warm_t *w) {
     if (w->abandoned) {
         warm_free(w);
         return;
     }
     w->done = 1;
     fr_server_wake(w->srv);
+}
+
+static void warm_after(uv_work_t *work, int status);
+
+/* Starts waiting jobs while fewer than FR_WARM_RUNNING run. */
+static void warm_start_waiting(fr_server_t *srv) {
+    while (srv->warm_running < FR_WARM_RUNNING && srv->warm_waiting) {
+        fr_warm_t *w = srv->warm_waiting;
+        srv->warm_waiting = w->next;
+        if (!srv->warm_waiting)
+            srv->warm_waiting_tail = NULL;
+        w->next = NULL;
+        if (w->abandoned) {
+            warm_free(w);
+            continue;
+        }
+        if (uv_queue_work(srv->loop, &w->work, warm_run, warm_after)) {
+            fr_debug(COMPONENT, "cannot queue a cache warm-up; the fetch reads on the loop");
+            warm_finish(w);
+            continue;
+        }
+        srv->warm_running++;
+    }
+}
+
+static void warm_after(uv_work_t *work, int status) {
+    fr_warm_t *w = work->data;
+    fr_server_t *srv = w->srv;
+    (void)status;
+    srv->warm_running--;
+    warm_finish(w);
+    warm_start_waiting(srv);
 }
 
 fr_warm_t *fr_warm_start(fr_server_t *srv, fr_read_result_t *parts, size_t n) {
@@ -79,11 +116,12 @@ fr_warm_t *fr_warm_start(fr_server_t *srv, fr_read_result_t *parts, size_t n) {
     for (size_t i = 0; i < n; i++)
         w->parts[i] = parts[i];
     w->work.data = w;
-    if (uv_queue_work(srv->loop, &w->work, warm_run, warm_after)) {
-        fr_debug(COMPONENT, "cannot queue a cache warm-up; the fetch reads on the loop");
-        warm_free(w);
-        return NULL;
-    }
+    if (srv->warm_waiting_tail)
+        srv->warm_waiting_tail->next = w;
+    else
+        srv->warm_waiting = w;
+    srv->warm_waiting_tail = w;
+    warm_start_waiting(srv);
     return w;
 }
 

@@ -125,8 +125,36 @@ def test_a_warm_up_outlives_its_connection_and_its_topic():
         admin.close()
 
 
+def test_warm_ups_leave_threads_for_fsyncs():
+    """Warm-ups share the thread pool with the flush policy's fsyncs: however
+    many consumers replay cold data, durable produces still get their fsync."""
+    with ShimBroker(dict(OVERRIDES, **{"log.flush.interval.messages": "1"})) as b:
+        broker_with_old_data(b)
+        durable = RawClient(b.port)
+        create(durable, "durable")
+        open(b.warm_flag, "w").close()
+        readers = []
+        for offset in (0, 10, 20, 5):  # cold ranges in the three sealed segments
+            r = RawClient(b.port)
+            fetch(r, "old", offset)
+            readers.append((offset, r))
+        wait_for(lambda: b.warm_ups() >= 2, "two warm-ups")
+        time.sleep(0.3)
+        assert b.warm_ups() == 2, "%d warm-ups run at once" % b.warm_ups()
+        produce(durable, "durable", 1, b"acked after an fsync")  # asserts NONE
+        os.unlink(b.warm_flag)
+        for offset, r in readers:
+            assert answered(r, 10), "the fetch at %d was not answered" % offset
+            err, hw, recs = kw.parse_fetch_v4_response(r.recv_frame())[0]
+            assert (err, hw) == (0, BATCHES) and kw.batch_offsets(recs)[0] == (offset, 1), (err, hw)
+            r.close()
+        assert b.warm_ups() >= 4
+        durable.close()
+
+
 if __name__ == "__main__":
     run_tests([
         test_a_cold_fetch_waits_off_the_loop_and_others_are_served_meanwhile,
         test_a_warm_up_outlives_its_connection_and_its_topic,
+        test_warm_ups_leave_threads_for_fsyncs,
     ])
