@@ -1,7 +1,9 @@
 #include "fr_buf.h"
 
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 fr_slice_t fr_slice_from_cstr(const char *s) {
     if (!s)
@@ -455,9 +457,28 @@ void fr_writer_patch_i32(fr_writer_t *w, size_t at, int32_t v) {
         fr_put_be32(w->buf + at, (uint32_t)v);
 }
 
+/* Reads a small range into the buffer; 0, or -1 (nothing added) when the read fails or comes short. */
+static int writer_inline_file(fr_writer_t *w, int fd, int64_t offset, size_t len) {
+    uint8_t *dst = fr_writer_room(w, len);
+    if (!dst)
+        return -1;
+    size_t got = 0;
+    while (got < len) {
+        ssize_t r = pread(fd, dst + got, len - got, (off_t)offset + (off_t)got);
+        if (r < 0 && errno == EINTR)
+            continue;
+        if (r <= 0)
+            return -1; /* the sendfile path meets the same fault and reports it */
+        got += (size_t)r;
+    }
+    w->len += len;
+    return 0;
+}
+
 void fr_writer_put_file(fr_writer_t *w, int fd, int64_t offset, size_t len,
                         void (*unref)(void *ref), void *ref) {
-    if (w->err || len == 0) {
+    int inlined = !w->err && len > 0 && len <= FR_WRITER_INLINE_FILE && writer_inline_file(w, fd, offset, len) == 0;
+    if (inlined || w->err || len == 0) {
         if (unref)
             unref(ref);
         return;

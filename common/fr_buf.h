@@ -10,7 +10,7 @@
  *
  * fr_writer_t builds a message in a growable heap buffer and can splice file
  * ranges into it (fr_writer_put_file) so that fetch data goes out with
- * sendfile(2) and is never copied into memory.  The writer owns its buffer and
+ * sendfile(2) and is never copied into memory (small ranges excepted).  The writer owns its buffer and
  * the references it was handed; fr_writer_free() releases both.
  */
 #ifndef FR_BUF_H
@@ -135,7 +135,13 @@ void fr_write_empty_tags(fr_writer_t *w);
 size_t fr_writer_reserve(fr_writer_t *w, size_t n);
 void fr_writer_patch_i32(fr_writer_t *w, size_t at, int32_t v);
 /* Splices a file range at the current position.  The writer owns the
- * reference from here on, even on failure (it then calls unref at once). */
+ * reference from here on, even on failure (it then calls unref at once).
+ * Ranges up to FR_WRITER_INLINE_FILE bytes are read into the buffer instead
+ * (the reference is dropped at once): a tail consumer's few hundred bytes
+ * then leave in the same write as the response around them, one segment
+ * rather than a writev and a sendfile.  Callers hand over ranges the page
+ * cache holds (the fetch warms cold ones first), so the read does not wait. */
+#define FR_WRITER_INLINE_FILE 16384
 void fr_writer_put_file(fr_writer_t *w, int fd, int64_t offset, size_t len,
                         void (*unref)(void *ref), void *ref);
 

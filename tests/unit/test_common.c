@@ -1,5 +1,7 @@
 /* Unit tests for freshet_common: reader bounds, varints, writer, arena, properties. */
 #include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
 
 #include "fr_arena.h"
 #include "fr_buf.h"
@@ -110,19 +112,39 @@ static int unrefs;
 static void count_unref(void *ref) { (void)ref; unrefs++; }
 
 FR_TEST(writer_splices_files_and_patches) {
+    /* a file of FR_WRITER_INLINE_FILE + 100 bytes: 'a', 'b', 'c', ... */
+    char path[] = "./fr-writer-XXXXXX";
+    int fd = mkstemp(path);
+    FR_CHECK(fd >= 0);
+    unlink(path);
+    size_t flen = FR_WRITER_INLINE_FILE + 100;
+    uint8_t *content = malloc(flen);
+    for (size_t i = 0; i < flen; i++)
+        content[i] = (uint8_t)('a' + i % 26);
+    FR_CHECK(write(fd, content, flen) == (ssize_t)flen);
+
     fr_writer_t w;
     fr_writer_init(&w);
+    unrefs = 0;
     size_t at = fr_writer_reserve(&w, 4);
     fr_write_i16(&w, 7);
-    fr_writer_put_file(&w, 3, 100, 50, count_unref, NULL);
+    fr_writer_put_file(&w, fd, 0, flen, count_unref, NULL); /* big: spliced */
     fr_write_i8(&w, 1);
-    fr_writer_patch_i32(&w, at, (int32_t)(fr_writer_size(&w) - 4));
-    FR_CHECK_EQ_INT(fr_writer_size(&w), 4 + 2 + 50 + 1);
-    FR_CHECK_EQ_INT(fr_be32(w.buf), 53);
-    FR_CHECK_EQ_INT(w.nfiles, 1);
-    FR_CHECK_EQ_INT(w.files[0].at, 6);
-    fr_writer_free(&w);
+    fr_writer_put_file(&w, fd, 2, 50, count_unref, NULL); /* small: read in, reference dropped */
     FR_CHECK_EQ_INT(unrefs, 1);
+    fr_writer_put_file(&w, fd, (int64_t)flen - 10, 50, count_unref, NULL); /* comes short: spliced */
+    fr_writer_patch_i32(&w, at, (int32_t)(fr_writer_size(&w) - 4));
+    FR_CHECK_EQ_INT(fr_writer_size(&w), 4 + 2 + flen + 1 + 50 + 50);
+    FR_CHECK_EQ_INT(fr_be32(w.buf), (int64_t)(2 + flen + 1 + 50 + 50));
+    FR_CHECK_EQ_INT(w.nfiles, 2);
+    FR_CHECK_EQ_INT(w.files[0].at, 6);
+    FR_CHECK_EQ_INT(w.files[0].len, flen);
+    FR_CHECK_EQ_INT(w.files[1].at, 6 + 1 + 50);
+    FR_CHECK(memcmp(w.buf + 7, content + 2, 50) == 0);
+    fr_writer_free(&w);
+    FR_CHECK_EQ_INT(unrefs, 3);
+    free(content);
+    close(fd);
 }
 
 FR_TEST(arena_allocates_aligned_and_resets) {
