@@ -10,8 +10,9 @@
  *
  * fr_writer_t builds a message in a growable heap buffer and can splice file
  * ranges into it (fr_writer_put_file) so that fetch data goes out with
- * sendfile(2) and is never copied into memory (small ranges excepted).  The writer owns its buffer and
- * the references it was handed; fr_writer_free() releases both.
+ * sendfile(2) and is never copied into memory (small ranges excepted).  The
+ * writer owns its buffer and the references it was handed; fr_writer_free()
+ * releases both.
  */
 #ifndef FR_BUF_H
 #define FR_BUF_H

@@ -63,7 +63,8 @@ static void warm_run(uv_work_t *work) {
     close(null_fd);
 }
 
-/* A job that cannot run counts as done: its fetch then reads on the loop. */
+/* The job's end, or its failure to start (its fetch then reads on the loop):
+ * wakes the fetch, or frees the job when the fetch went away. */
 static void warm_finish(fr_warm_t *w) {
     if (w->abandoned) {
         warm_free(w);

@@ -84,7 +84,8 @@ def create_topics_v0(name, partitions, rf=1):
             + struct.pack(">i", 0) + struct.pack(">i", 0) + struct.pack(">i", 5000))
 
 
-def parse_create_topics_v0_response(resp):
+def parse_topic_errors_v0(resp):
+    """CreateTopics v0 and DeleteTopics v0 answer alike: -> (correlation_id, [(topic, error_code)])"""
     corr, n = struct.unpack_from(">ii", resp, 0)
     off, out = 8, []
     for _ in range(n):
@@ -93,22 +94,16 @@ def parse_create_topics_v0_response(resp):
         err, = struct.unpack_from(">h", resp, off); off += 2
         out.append((name, err))
     return corr, out
+
+
+parse_create_topics_v0_response = parse_topic_errors_v0
 
 
 def delete_topics_v0(names, timeout=5000):
     return struct.pack(">i", len(names)) + b"".join(string(n) for n in names) + struct.pack(">i", timeout)
 
 
-def parse_delete_topics_v0_response(resp):
-    """-> (correlation_id, [(topic, error_code)])"""
-    corr, n = struct.unpack_from(">ii", resp, 0)
-    off, out = 8, []
-    for _ in range(n):
-        tl, = struct.unpack_from(">h", resp, off); off += 2
-        name = resp[off:off + tl].decode(); off += tl
-        err, = struct.unpack_from(">h", resp, off); off += 2
-        out.append((name, err))
-    return corr, out
+parse_delete_topics_v0_response = parse_topic_errors_v0
 
 
 def fetch_v4(topic, partitions, max_wait=500, min_bytes=1, max_bytes=0x7FFFFFFF, partition_max_bytes=1 << 20):
