@@ -45,20 +45,29 @@ static void warm_free(fr_warm_t *w) {
     free(w);
 }
 
+/* Reads [from, to) of fd into the page cache; stops early at an error or the file's end. */
+static void warm_read(int null_fd, int fd, int64_t from, int64_t to) {
+    off_t off = (off_t)from;
+    while (off < to) {
+        ssize_t got = sendfile(null_fd, fd, &off, (size_t)(to - off));
+        if (got <= 0)
+            break;
+    }
+}
+
 static void warm_run(uv_work_t *work) {
     fr_warm_t *w = work->data;
     int null_fd = open("/dev/null", O_WRONLY | O_CLOEXEC);
     if (null_fd < 0)
         return; /* the fetch reads on the loop, as without warming */
     for (size_t i = 0; i < w->n; i++) {
-        off_t off = (off_t)w->parts[i].file_position;
-        size_t left = w->parts[i].len;
-        while (left > 0) {
-            ssize_t got = sendfile(null_fd, w->parts[i].fd, &off, left);
-            if (got <= 0)
-                break;
-            left -= (size_t)got;
-        }
+        const fr_read_result_t *r = &w->parts[i];
+        int64_t end = r->file_position + (int64_t)r->len;
+        warm_read(null_fd, r->fd, r->file_position, end);
+        /* a first batch bigger than the fetch's limit is returned whole: read the rest too */
+        int64_t batch_end = fr_partlog_cold_range_end(r);
+        if (batch_end > end)
+            warm_read(null_fd, r->fd, end, batch_end);
     }
     close(null_fd);
 }

@@ -73,6 +73,7 @@ typedef struct fr_read_result {
     int64_t bytes_behind;     /* bytes of the log from file_position to its end: how far behind the reader is */
     int64_t high_watermark;   /* == log end offset on a single node */
     int64_t log_start_offset;
+    int64_t offset;           /* the offset the read was asked for */
     void (*unref)(void *ref); /* NULL when len == 0 */
     void *ref;
 } fr_read_result_t;
@@ -202,6 +203,19 @@ int fr_partlog_release_cache(fr_partlog_t *log, int64_t keep_bytes, int64_t *rel
  * read on the loop, never a wrong answer.
  */
 int fr_partlog_cold_range(fr_partlog_t *log, int64_t offset, int64_t max_bytes, fr_read_result_t *out);
+
+/*
+ * Where a warm-up of the cold range r (from fr_partlog_cold_range) must read
+ * to: its end, or further when the batch holding r->offset runs past it.  A
+ * fetch returns its first batch whole however small its limit (Kafka's rule
+ * for batches bigger than a fetch), and the range, sized by the limit, cannot
+ * know that batch's size without reading it.  Reads batch headers from r's
+ * file, so it may wait for the disk: call it off the network loop, after
+ * reading r's range.  Takes no lock: it reads only r's file, which r's
+ * reference keeps open.  Unreadable or implausible headers end the walk (the
+ * fetch meets them itself and reports them).
+ */
+int64_t fr_partlog_cold_range_end(const fr_read_result_t *r);
 
 /*
  * The leader epoch stamped into the partitionLeaderEpoch of appended batches

@@ -553,7 +553,7 @@ int fr_partlog_read(fr_partlog_t *log, int64_t offset, int32_t max_bytes, fr_rea
     int rc = 0;
 
     pthread_mutex_lock(&log->lock);
-    *out = (fr_read_result_t){.fd = -1, .high_watermark = log->leo,
+    *out = (fr_read_result_t){.fd = -1, .offset = offset, .high_watermark = log->leo,
                               .log_start_offset = log->log_start};
     if (offset < out->log_start_offset || offset > log->leo) {
         pthread_mutex_unlock(&log->lock);

@@ -189,7 +189,7 @@ static int range_cached(int fd, int64_t pos, size_t len) {
 
 int fr_partlog_cold_range(fr_partlog_t *log, int64_t offset, int64_t max_bytes, fr_read_result_t *out) {
     int cold = 0;
-    *out = (fr_read_result_t){.fd = -1};
+    *out = (fr_read_result_t){.fd = -1, .offset = offset};
     pthread_mutex_lock(&log->lock);
     if (log->nsegs && offset >= log->log_start && offset < log->leo) {
         fr_segment_t *seg = log->segs[fr_partlog_floor_segment(log, offset)];
@@ -209,8 +209,28 @@ int fr_partlog_cold_range(fr_partlog_t *log, int64_t offset, int64_t max_bytes, 
     pthread_mutex_unlock(&log->lock);
     if (cold && range_cached(out->fd, out->file_position, out->len)) { /* read since, or kept by the kernel */
         out->unref(out->ref);
-        *out = (fr_read_result_t){.fd = -1};
+        *out = (fr_read_result_t){.fd = -1, .offset = offset};
         cold = 0;
     }
     return cold;
+}
+
+int64_t fr_partlog_cold_range_end(const fr_read_result_t *r) {
+    int64_t end = r->file_position + (int64_t)r->len;
+    uint8_t raw[FR_BATCH_HEADER_SIZE];
+    fr_batch_header_t h;
+    /* From the range's start (a batch start) to the batch holding the offset:
+     * within the range, whose headers the warm-up has just read. */
+    for (int64_t p = r->file_position; p < end;) {
+        if (pread(r->fd, raw, sizeof(raw), p) != (ssize_t)sizeof(raw) ||
+            fr_batch_parse_header(raw, sizeof(raw), &h) != 0)
+            break;
+        if (h.magic != 2 || h.batch_length < FR_BATCH_MIN_LENGTH || h.last_offset_delta < 0)
+            break;
+        int64_t size = fr_batch_size(&h);
+        if (fr_batch_last_offset(&h) >= r->offset)
+            return p + size > end ? p + size : end;
+        p += size;
+    }
+    return end;
 }

@@ -50,14 +50,20 @@ def wait_for(cond, what, timeout=20):
 
 
 def broker_with_old_data(b):
-    """Writes BATCHES records to topic "old", stops b, drops them from the
-    page cache (as a reboot would) and starts b again."""
+    """Writes BATCHES records to topic "old" and restarts b with them out of
+    the page cache."""
     c = RawClient(b.port)
     create(c, "old")
     produce(c, "old", BATCHES, b"x" * VALUE)
     c.close()
+    restart_with_cold_cache(b, "old")
+
+
+def restart_with_cold_cache(b, topic):
+    """Stops b, drops partition 0 of topic from the page cache (as a reboot
+    would) and starts b again."""
     b.stop()  # a clean stop syncs: the pages are clean and can be dropped
-    d = os.path.join(b.log_dir, "old-0")
+    d = os.path.join(b.log_dir, topic + "-0")
     for name in os.listdir(d):
         fd = os.open(os.path.join(d, name), os.O_RDONLY)
         try:
@@ -98,6 +104,29 @@ def test_a_cold_fetch_waits_off_the_loop_and_others_are_served_meanwhile():
         assert got == [(i, 1) for i in range(len(got))], got
         cold.close()
         other.close()
+
+
+def test_a_warm_up_reads_a_first_batch_bigger_than_the_fetch_limit_whole():
+    """A fetch returns its first batch whole however small its limit, so its
+    warm-up reads to that batch's end, not only as far as the limit."""
+    with ShimBroker(OVERRIDES) as b:
+        c = RawClient(b.port)
+        create(c, "old")
+        records = [(b"k%d" % i, bytes([65 + i]) * VALUE) for i in range(6)]  # one ~300 KiB batch
+        c.request(0, 3, kw.produce_v3("old", 0, kw.record_batch(records), acks=1))
+        assert kw.parse_produce_v3_response(c.recv_frame())[1][0][2] == 0
+        produce(c, "old", 10, b"x" * VALUE)  # past segment.bytes: the big batch's segment is sealed
+        c.close()
+        restart_with_cold_cache(b, "old")
+        cold = RawClient(b.port)
+        cold.request(1, 4, kw.fetch_v4("old", [(0, 0)], max_wait=0, partition_max_bytes=16 * 1024))
+        assert answered(cold, 10), "the cold fetch was not answered"
+        err, hw, recs = kw.parse_fetch_v4_response(cold.recv_frame())[0]
+        assert (err, hw) == (0, 16) and kw.batch_offsets(recs) == [(0, 6)], (err, hw, kw.batch_offsets(recs))
+        assert len(recs) > 6 * VALUE
+        # one read for the range the limit names, one for the rest of the batch
+        assert b.warm_ups() == 2, "%d warm-up reads" % b.warm_ups()
+        cold.close()
 
 
 def test_a_warm_up_outlives_its_connection_and_its_topic():
@@ -155,6 +184,7 @@ def test_warm_ups_leave_threads_for_fsyncs():
 if __name__ == "__main__":
     run_tests([
         test_a_cold_fetch_waits_off_the_loop_and_others_are_served_meanwhile,
+        test_a_warm_up_reads_a_first_batch_bigger_than_the_fetch_limit_whole,
         test_a_warm_up_outlives_its_connection_and_its_topic,
         test_warm_ups_leave_threads_for_fsyncs,
     ])

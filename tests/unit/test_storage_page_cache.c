@@ -78,6 +78,24 @@ static void append_batches_at(fr_partlog_t *log, int n, int64_t now_ms) {
 
 static void append_batches(fr_partlog_t *log, int n) { append_batches_at(log, n, 1700000000000); }
 
+/* One batch of n 4000-byte values. */
+static void append_batch_of(fr_partlog_t *log, int n) {
+    static char value[4000];
+    memset(value, 'q', sizeof(value));
+    bb_record_t *recs = calloc((size_t)n, sizeof(*recs));
+    FR_CHECK(recs != NULL);
+    for (int i = 0; i < n; i++)
+        recs[i] = (bb_record_t){.value = value, .value_len = sizeof(value), .timestamp = 1700000000000};
+    bb_batch_t bt = bb_defaults();
+    fr_writer_t w;
+    fr_writer_init(&w);
+    bb_build(&w, &bt, recs, n);
+    fr_append_info_t info;
+    FR_CHECK_EQ_INT(fr_partlog_append(log, w.buf, w.len, 1700000000000, &info), 0);
+    fr_writer_free(&w);
+    free(recs);
+}
+
 /* A partition log in a fresh directory under the working directory. */
 typedef struct temp_log {
     char tmp[64], dir[256], seg0[300]; /* seg0: the first segment's .log */
@@ -365,10 +383,47 @@ FR_TEST(cold_ranges_are_the_released_and_the_reopened_bytes) {
     temp_log_remove(&t);
 }
 
+/* A fetch returns its first batch whole however small its limit; the cold
+ * range is sized by the limit, so the warm-up reads on to that batch's end
+ * (else the rest would be read on the network loop). */
+FR_TEST(a_cold_range_reaches_the_end_of_a_batch_bigger_than_the_limit) {
+    temp_log_t t;
+    temp_log_open(&t, 1 << 20);
+    append_batches(t.log, 3);      /* offsets 0..23, 32 KiB batches */
+    append_batch_of(t.log, 64);    /* offsets 24..87, one ~256 KiB batch */
+    append_batches(t.log, 3);
+    FR_CHECK_EQ_INT(fr_partlog_release_cache(t.log, 0, NULL), 0);
+    const int64_t limit = 16 << 10;
+    fr_read_result_t rr, read;
+    for (int64_t offset = 24; offset <= 87; offset += 63) { /* its first and last record */
+        FR_CHECK_EQ_INT(fr_partlog_cold_range(t.log, offset, limit, &rr), 1);
+        FR_CHECK_EQ_INT(fr_partlog_read(t.log, offset, (int32_t)limit, &read), 0);
+        FR_CHECK(read.len > 64 * 4000); /* the big batch, whole */
+        FR_CHECK(rr.file_position + (int64_t)rr.len < read.file_position + (int64_t)read.len);
+        FR_CHECK_EQ_INT(fr_partlog_cold_range_end(&rr), read.file_position + (int64_t)read.len);
+        read.unref(read.ref);
+        rr.unref(rr.ref);
+    }
+    /* a first batch that fits (32 KiB in 64): the range's own end */
+    FR_CHECK_EQ_INT(fr_partlog_cold_range(t.log, 8, 64 << 10, &rr), 1);
+    FR_CHECK_EQ_INT(fr_partlog_cold_range_end(&rr), rr.file_position + (int64_t)rr.len);
+    rr.unref(rr.ref);
+    /* a header that is not one ends the walk: the range as it was */
+    FR_CHECK_EQ_INT(fr_partlog_cold_range(t.log, 24, limit, &rr), 1);
+    fr_read_result_t shifted = rr;
+    shifted.file_position += 7;
+    shifted.len -= 7;
+    FR_CHECK_EQ_INT(fr_partlog_cold_range_end(&shifted), shifted.file_position + (int64_t)shifted.len);
+    rr.unref(rr.ref);
+    fr_partlog_close(t.log);
+    temp_log_remove(&t);
+}
+
 int main(void) {
     FR_RUN(release_keeps_the_newest_bytes_cached);
     FR_RUN(release_starts_the_writeback_of_the_bytes_it_keeps);
     FR_RUN(appends_reserve_blocks_ahead_and_give_them_back);
     FR_RUN(cold_ranges_are_the_released_and_the_reopened_bytes);
+    FR_RUN(a_cold_range_reaches_the_end_of_a_batch_bigger_than_the_limit);
     return fr_test_done();
 }
