@@ -69,6 +69,11 @@ typedef struct fr_streams_config fr_streams_config_t;
 #define FR_STREAMS_DESER_HANDLER "default.deserialization.exception.handler"
 #define FR_STREAMS_DEFAULT_KEY_SERDE "default.key.serde"         /* bytes */
 #define FR_STREAMS_DEFAULT_VALUE_SERDE "default.value.serde"     /* bytes */
+/* Ours, not Kafka's: the most state one task's stores may hold, the size of
+ * its LMDB map (address space only: the file grows as the state does).
+ * Default 17179869184 (16 GiB), at least 1048576.  A full map fails the task
+ * with a message naming this key. */
+#define FR_STREAMS_STATE_STORE_MAP_BYTES "freshet.state.store.map.bytes"
 
 /* Returns NULL when out of memory.  The caller frees with fr_streams_config_free(). */
 fr_streams_config_t *fr_streams_config_new(void);

@@ -43,6 +43,7 @@ static const struct known {
     {FR_STREAMS_DESER_HANDLER, "LogAndFailExceptionHandler", K_DESER},
     {FR_STREAMS_DEFAULT_KEY_SERDE, "bytes", K_SERDE},
     {FR_STREAMS_DEFAULT_VALUE_SERDE, "bytes", K_SERDE},
+    {FR_STREAMS_STATE_STORE_MAP_BYTES, "17179869184", K_INT},
 };
 
 static const struct known *known(const char *key) {
@@ -104,6 +105,8 @@ static int validate(const struct known *k, const char *v, char *err, size_t errl
         if (errno || end == v || *end || n < 0)
             goto bad;
         if (!strcmp(k->key, FR_STREAMS_NUM_STREAM_THREADS) && n < 1)
+            goto bad;
+        if (!strcmp(k->key, FR_STREAMS_STATE_STORE_MAP_BYTES) && n < (1 << 20))
             goto bad;
         return 0;
     }

@@ -273,7 +273,7 @@ static int task_open(const fr_topology_t *topo, const fr_sub_t *s, size_t sub, i
             snprintf(t->dir, dl, "%s/global-%zu", opts->state_dir, sub);
         else
             snprintf(t->dir, dl, "%s/%zu_%d", opts->state_dir, sub, partition);
-        fr_store_env_opts_t eo = {0, 0, opts->cache_max_bytes};
+        fr_store_env_opts_t eo = {opts->store_map_bytes, 0, opts->cache_max_bytes};
         if ((rc = fr_store_env_open(t->dir, &eo, &t->env))) {
             fr_error("streams", "task %zu_%d: cannot open the state stores in %s: %s", sub, partition, t->dir,
                      fr_err_str(rc));

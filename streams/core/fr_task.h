@@ -105,6 +105,7 @@ typedef struct fr_task_opts {
     const char *state_dir;   /* <state.dir>/<application.id> (the task adds <sub>_<partition>) */
     size_t cache_max_bytes;  /* this task's share of cache.max.bytes.buffering; 0 = every update goes downstream */
     int64_t wall_clock_ms;   /* the clock at creation (wall-clock punctuators start from here) */
+    size_t store_map_bytes;  /* the task's LMDB map (freshet.state.store.map.bytes); 0 = the store's default */
 } fr_task_opts_t;
 
 int fr_task_open(const fr_topology_t *t, size_t sub, int32_t partition, const fr_task_opts_t *opts,

@@ -260,7 +260,8 @@ int fr_test_driver_new(const fr_topology_t *topo, const fr_streams_config_t *cfg
     size_t share = cache > 0 ? (size_t)cache / d->ntasks : 0;
     if (cache > 0 && share == 0)
         share = 1;
-    fr_task_opts_t to = {d->appdir, share, d->wall};
+    fr_task_opts_t to = {d->appdir, share, d->wall,
+                         (size_t)fr_streams_config_get_int(cfg, FR_STREAMS_STATE_STORE_MAP_BYTES)};
     for (size_t s = 0; s < topo->nsubs; s++)
         for (int32_t p = 0; p < d->partitions; p++)
             if ((rc = fr_task_open(topo, s, p, &to, &d->io, &d->tasks[s * (size_t)d->partitions + (size_t)p]))) {

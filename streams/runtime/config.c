@@ -19,6 +19,7 @@
 #define RT_DEFAULT_STATE_DIR "/tmp/kafka-streams"
 #define RT_DEFAULT_COMMIT_MS 30000
 #define RT_DEFAULT_CACHE_BYTES (10 * 1024 * 1024)
+#define RT_DEFAULT_STORE_MAP_BYTES (16LL << 30) /* address space, not memory: LMDB's file grows with the state */
 
 /* Kafka Streams keys that belong to the DSL layer or that the runtime
  * accepts and does not act on (yet); never passed to librdkafka. */
@@ -38,6 +39,7 @@ void rt_config_init(rt_config_t *c) {
     c->num_threads = 1;
     c->commit_interval_ms = RT_DEFAULT_COMMIT_MS;
     c->cache_max_bytes = RT_DEFAULT_CACHE_BYTES;
+    c->store_map_bytes = RT_DEFAULT_STORE_MAP_BYTES;
     c->replication_factor = -1;
     c->poll_ms = 100;
     c->purge_interval_ms = 30000;
@@ -141,6 +143,8 @@ int rt_config_set(rt_config_t *c, const char *key, const char *value, char *err,
         return parse_i64(key, value, 0, &c->commit_interval_ms, err, errlen);
     if (strcmp(key, "cache.max.bytes.buffering") == 0 || strcmp(key, "statestore.cache.max.bytes") == 0)
         return parse_i64(key, value, 0, &c->cache_max_bytes, err, errlen);
+    if (strcmp(key, "freshet.state.store.map.bytes") == 0)
+        return parse_i64(key, value, 1 << 20, &c->store_map_bytes, err, errlen);
     if (strcmp(key, "poll.ms") == 0)
         return parse_i64(key, value, 0, &c->poll_ms, err, errlen);
     if (strcmp(key, "repartition.purge.interval.ms") == 0)

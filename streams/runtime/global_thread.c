@@ -114,7 +114,8 @@ static int global_send(void *ctx, const char *topic, int32_t partition, fr_slice
 }
 
 static int open_tasks(rt_global_t *g) {
-    fr_task_opts_t opts = {.state_dir = g->app->app_state_dir, .cache_max_bytes = 0, .wall_clock_ms = rt_now_ms()};
+    fr_task_opts_t opts = {.state_dir = g->app->app_state_dir, .cache_max_bytes = 0, .wall_clock_ms = rt_now_ms(),
+                           .store_map_bytes = (size_t)g->app->cfg.store_map_bytes};
     fr_task_io_t io = {.ctx = g, .send = global_send};
     for (size_t i = 0; i < g->ntasks; i++) {
         int rc = fr_task_open_global(g->app->topo, i, &opts, &io, &g->tasks[i]);

@@ -49,7 +49,8 @@ static int wipe_task(rt_thread_t *th, rt_task_t *t) {
     fr_task_opts_t opts = {.state_dir = app->app_state_dir,
                            .cache_max_bytes = (size_t)(app->cfg.cache_max_bytes / app->nthreads) /
                                               (th->ntasks ? th->ntasks : 1),
-                           .wall_clock_ms = (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000};
+                           .wall_clock_ms = (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000,
+                           .store_map_bytes = (size_t)app->cfg.store_map_bytes};
     fr_task_io_t io;
     rt_task_io(t, &io);
     if ((rc = fr_task_open(app->topo, t->sub, t->partition, &opts, &io, &t->task)) != 0)

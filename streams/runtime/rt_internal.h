@@ -47,6 +47,7 @@ typedef struct rt_config {
     int num_threads;
     int64_t commit_interval_ms;
     int64_t cache_max_bytes;
+    int64_t store_map_bytes;     /* freshet.state.store.map.bytes: each task's LMDB map */
     int replication_factor;      /* internal topics; -1 = the broker's default */
     int64_t poll_ms;             /* max wait of one consumer poll */
     int64_t purge_interval_ms;   /* repartition.purge.interval.ms */

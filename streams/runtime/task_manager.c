@@ -149,7 +149,8 @@ static int task_open(rt_thread_t *th, size_t sub, int32_t partition, size_t cach
     }
     for (size_t i = 0; i < t->nsrc; i++)
         t->next_offset[i] = t->committed_offset[i] = -1;
-    fr_task_opts_t opts = {.state_dir = app->app_state_dir, .cache_max_bytes = cache_bytes, .wall_clock_ms = 0};
+    fr_task_opts_t opts = {.state_dir = app->app_state_dir, .cache_max_bytes = cache_bytes, .wall_clock_ms = 0,
+                           .store_map_bytes = (size_t)app->cfg.store_map_bytes};
     struct timespec ts;
     clock_gettime(CLOCK_REALTIME, &ts);
     opts.wall_clock_ms = (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;

@@ -56,7 +56,8 @@ static void warn_if_nearly_full(fr_store_env_t *env) {
         return;
     size_t used = (info.me_last_pgno + 1) * (size_t)st.ms_psize;
     if (used / 8 * 10 > info.me_mapsize) {
-        fr_warn(FR_STORE_COMPONENT, "%s: the LMDB map is %zu%% full (%zu of %zu bytes); raise map_size", env->dir,
+        fr_warn(FR_STORE_COMPONENT,
+                "%s: the LMDB map is %zu%% full (%zu of %zu bytes); raise freshet.state.store.map.bytes", env->dir,
                 used * 100 / info.me_mapsize, used, info.me_mapsize);
         env->warned_full = 1;
     }

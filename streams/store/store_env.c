@@ -31,7 +31,7 @@ int store_mdb_err(const fr_store_env_t *env, int rc, const char *store, const ch
         break;
     case MDB_MAP_FULL:
         err = FR_ERR_NOMEM;
-        hint = " (the LMDB map is full: raise map_size)";
+        hint = " (the LMDB map is full: raise freshet.state.store.map.bytes)";
         break;
     case MDB_TXN_FULL:
         err = FR_ERR_NOMEM;

@@ -14,6 +14,8 @@ the output topic and counts records per key in the store "seen".
     the store is restored from the changelog and queries give the same
     answers, and processing continues from there;
   - wall-clock punctuation, and the uncaught-error policy (ERROR, exit 1);
+  - freshet.state.store.map.bytes bounds each task's store: past it, ERROR
+    with a message naming the key;
   - window stores (streams_testapp windowcount): compact,delete changelog,
     window fetch through interactive queries.
 """
@@ -177,6 +179,30 @@ def test_wall_clock_punctuation_and_uncaught_error():
         shutil.rmtree(tmp, ignore_errors=True)
 
 
+def test_state_past_the_map_size_fails_the_application():
+    """freshet.state.store.map.bytes reaches every task's store: with 1 MiB,
+    a few MB of distinct keys fill it, and the application stops in ERROR
+    with a message naming the key, instead of growing without bound."""
+    tmp = tempfile.mkdtemp(prefix="freshet-rt-")
+    try:
+        with Broker(FAST) as b:
+            sh.create_topics(b.bootstrap, {"full-input": 1, "full-output": 1})
+            a = sh.StreamsApp("passthrough", b.bootstrap, "full", "full-input", "full-output",
+                              os.path.join(tmp, "state"), commit_ms=200, log_dir=tmp,
+                              args=["--set", "freshet.state.store.map.bytes=1048576"])
+            a.start()
+            try:
+                a.wait_state("RUNNING", 60)
+                sh.produce(b.bootstrap, "full-input", [("%08d" % i + "k" * 392, "v") for i in range(8000)])
+                rc = a.wait_exit(60)
+                assert rc == 1, (rc, a.tail())
+                assert "ERROR" in a.states, a.states
+                assert "raise freshet.state.store.map.bytes" in a.read_log(), a.tail()
+            finally:
+                a.ensure_dead()
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
 def test_window_store_queries():
     """A windowed count: its changelog is compact,delete; window fetch through
     interactive queries gives each window's count and latest timestamp."""
@@ -211,4 +237,5 @@ def test_window_store_queries():
 if __name__ == "__main__":
     sh.require_testapp()
     run_tests([test_startup_errors, test_passthrough_threads_iq_and_restore,
-               test_wall_clock_punctuation_and_uncaught_error, test_window_store_queries])
+               test_wall_clock_punctuation_and_uncaught_error, test_state_past_the_map_size_fails_the_application,
+               test_window_store_queries])

@@ -1,7 +1,9 @@
 /* Bad input through the test driver: bytes a serde rejects give a clear error
  * (or are skipped with log-and-continue), bad config and unknown topics are
  * errors, builder misuse is reported at build. */
+#include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "fr_test.h"
 #include "freshet/streams.h"
@@ -82,6 +84,39 @@ FR_TEST(config_validation) {
     fr_streams_config_free(cfg);
 }
 
+/* A task's stores live in one LMDB map of freshet.state.store.map.bytes:
+ * state past it fails the task clearly (out of memory, and the log names the
+ * key), and the default leaves room for far more. */
+static int pipe_distinct_keys(fr_streams_config_t *cfg, int n) {
+    fr_topology_t *t = count_by_key(cfg, fr_serde_string());
+    fr_test_driver_t *d = NULL;
+    FR_CHECK_EQ_INT(fr_test_driver_new(t, cfg, NULL, &d, NULL, 0), 0);
+    char key[400];
+    int rc = 0;
+    for (int i = 0; i < n && rc == 0; i++) {
+        memset(key, 'a' + i % 26, sizeof key);
+        snprintf(key, 16, "%08d", i); /* distinct */
+        rc = fr_test_driver_pipe_raw(d, "in", (fr_slice_t){(const uint8_t *)key, sizeof key},
+                                     fr_slice_from_cstr("v"), i, NULL, 0);
+    }
+    fr_test_driver_free(d);
+    fr_topology_free(t);
+    return rc;
+}
+
+FR_TEST(state_past_the_map_size_fails_the_task) {
+    fr_streams_config_t *cfg = fr_streams_config_new();
+    fr_streams_config_set(cfg, "application.id", "full", NULL, 0);
+    fr_streams_config_set(cfg, "cache.max.bytes.buffering", "0", NULL, 0);
+    FR_CHECK_EQ_INT(fr_streams_config_get_int(cfg, FR_STREAMS_STATE_STORE_MAP_BYTES), 17179869184LL);
+    FR_CHECK_EQ_INT(fr_streams_config_set(cfg, FR_STREAMS_STATE_STORE_MAP_BYTES, "4096", NULL, 0), FR_ERR_CONFIG);
+    FR_CHECK_EQ_INT(fr_streams_config_set(cfg, FR_STREAMS_STATE_STORE_MAP_BYTES, "lots", NULL, 0), FR_ERR_CONFIG);
+    FR_CHECK_EQ_INT(pipe_distinct_keys(cfg, 8000), 0); /* ~3 MB of keys, in the store and its changelog */
+    FR_CHECK_EQ_INT(fr_streams_config_set(cfg, FR_STREAMS_STATE_STORE_MAP_BYTES, "1048576", NULL, 0), 0);
+    FR_CHECK_EQ_INT(pipe_distinct_keys(cfg, 8000), FR_ERR_NOMEM);
+    fr_streams_config_free(cfg);
+}
+
 FR_TEST(builder_errors_surface_at_build) {
     fr_streams_config_t *cfg = fr_streams_config_new();
     fr_streams_config_set(cfg, "application.id", "x", NULL, 0);
@@ -126,6 +161,7 @@ int main(void) {
     FR_RUN(bad_bytes_fail_clearly);
     FR_RUN(bad_json_skipped_with_log_and_continue);
     FR_RUN(config_validation);
+    FR_RUN(state_past_the_map_size_fails_the_task);
     FR_RUN(builder_errors_surface_at_build);
     FR_RUN(mapper_type_mismatch_is_an_error);
     return fr_test_done();

@@ -137,7 +137,7 @@ FR_TEST(buffer_survives_restart) {
     FR_CHECK(mkdtemp(dir) != NULL);
     int out = 0;
     fr_task_io_t io = {&out, noop_send, NULL};
-    fr_task_opts_t o = {dir, 0, 0};
+    fr_task_opts_t o = {.state_dir = dir};
     fr_task_t *task = NULL;
     uint8_t v = 'x';
     fr_record_in_t r = {"in", 0, 0, 3, fr_slice_from_cstr("a"), {&v, 1}, NULL, 0};

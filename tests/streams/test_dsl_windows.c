@@ -163,7 +163,7 @@ FR_TEST(retention_drops_old_windows) {
     FR_CHECK(mkdtemp(dir) != NULL);
     int sent = 0;
     fr_task_io_t io = {&sent, noop_send, NULL};
-    fr_task_opts_t o = {dir, 0, 0};
+    fr_task_opts_t o = {.state_dir = dir};
     fr_task_t *task = NULL;
     FR_CHECK_EQ_INT(fr_task_open(t, 0, 0, &o, &io, &task), 0);
     const char *store = "KSTREAM-AGGREGATE-STATE-STORE-0000000002";
