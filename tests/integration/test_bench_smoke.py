@@ -56,6 +56,9 @@ def check_json(out, r):
     else:
         assert "loopback" in doc["skipped"], doc["skipped"]
     assert doc["ceilings"]["disk_seq_fdatasync_mb_per_sec"]["median"] > 0, doc["ceilings"]
+    # O_DIRECT: measured, or skipped with dd's reason (a file system without it)
+    assert doc["ceilings"].get("disk_seq_direct_mb_per_sec", {}).get("median", 0) > 0 or \
+        doc["skipped"].get("disk_direct", "").startswith("dd oflag=direct failed"), (doc["ceilings"], doc["skipped"])
     kinds = {row["kind"] for row in doc["rows"]}
     assert kinds == {"produce", "consume", "pingpong", "e2e", "durable"}, kinds
     labels = [row["label"] for row in doc["rows"]]
