@@ -91,7 +91,7 @@ struct fr_server {
     fr_flush_work_t *flushes;   /* fsyncs and page-cache releases queued or running */
     int cache_release_running;  /* a page-cache release is queued or running (one at a time) */
     int64_t cache_sharing_partitions; /* partitions over 1 MiB, sharing the page-cache budget (flush timer) */
-    int64_t flush_ticks;        /* flush timer rounds; the fetch lag windows turn every FETCH_LAG_WINDOW_TICKS */
+    int64_t flush_ticks;        /* flush timer rounds; the fetch lag windows turn every freshet.page.cache.lag.window.ms */
     fr_retention_task_t *retention; /* log retention and log start checkpoints (retention.h) */
     fr_warm_t *warm_waiting, *warm_waiting_tail; /* cache warm-ups not started yet (fetch_warm.c) */
     int warm_running;           /* cache warm-ups on the thread pool */

@@ -45,6 +45,7 @@ void fr_broker_config_defaults(fr_broker_config_t *cfg) {
     cfg->log_retention_ms = 168LL * 3600 * 1000;
     cfg->log_retention_bytes = -1;
     cfg->page_cache_retain_bytes = 1LL << 30;
+    cfg->page_cache_lag_window_ms = 10000;
     snprintf(cfg->cleanup_policy, sizeof(cfg->cleanup_policy), "delete");
     snprintf(cfg->compression_type, sizeof(cfg->compression_type), "producer");
     fr_log_config_defaults(&cfg->log);
@@ -332,6 +333,9 @@ int fr_broker_config_load(fr_broker_config_t *cfg, const fr_props_t *props, char
         } else if (strcmp(k, "freshet.page.cache.retain.bytes") == 0) {
             NUM(-1, INT64_MAX, "LONG");
             cfg->page_cache_retain_bytes = v;
+        } else if (strcmp(k, "freshet.page.cache.lag.window.ms") == 0) {
+            NUM(100, I32, "LONG");
+            cfg->page_cache_lag_window_ms = v;
         } else if (strcmp(k, "log.cleanup.policy") == 0) {
             if (strcmp(val, "delete") && strcmp(val, "compact") && strcmp(val, "compact,delete") &&
                 strcmp(val, "delete,compact")) {

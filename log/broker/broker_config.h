@@ -46,6 +46,9 @@ typedef struct fr_broker_config {
      * cache_keep); older bytes are written back and dropped (fr_partlog_release_cache).
      * -1 leaves the page cache to the kernel, as Kafka does. */
     int64_t page_cache_retain_bytes;
+    /* freshet.page.cache.lag.window.ms (ours), 10000: how long a fetch's distance
+     * behind the end keeps counting for its partition's cache (one to two windows). */
+    int64_t page_cache_lag_window_ms;
     char cleanup_policy[32];           /* log.cleanup.policy, delete */
     char compression_type[16];         /* compression.type, producer */
     fr_log_config_t log;               /* segment/index/flush/message size settings */

@@ -28,7 +28,7 @@
 /* Each partition keeps at least this much of its newest data cached. */
 #define CACHE_KEEP_MIN (1LL << 20)
 #define CACHE_KEEP_TAIL (16LL << 20)
-#define FETCH_LAG_WINDOW_TICKS 100 /* flush timer rounds of 100 ms: 10 s */
+#define FLUSH_TICK_MS 100      /* the flush timer's round */
 
 struct fr_flush_work {
     uv_work_t work;
@@ -234,7 +234,8 @@ static void on_flush_timer(uv_timer_t *t) {
     int64_t now = (int64_t)uv_now(srv->loop);
     fr_groups_tick(&srv->groups, (uint64_t)now);
     int64_t sharing = 0;
-    int new_lag_window = ++srv->flush_ticks % FETCH_LAG_WINDOW_TICKS == 0;
+    int64_t window_ticks = (srv->cfg->page_cache_lag_window_ms + FLUSH_TICK_MS - 1) / FLUSH_TICK_MS;
+    int new_lag_window = ++srv->flush_ticks % (window_ticks > 0 ? window_ticks : 1) == 0;
     for (size_t i = 0; i < srv->topics.count; i++) {
         fr_topic_t *topic = srv->topics.items[i];
         for (int32_t j = 0; j < topic->num_partitions; j++) {
@@ -432,7 +433,7 @@ int fr_server_init(fr_server_t *srv, uv_loop_t *loop, fr_broker_config_t *cfg, c
     uv_check_start(&srv->check, on_check);
     uv_timer_init(loop, &srv->flush_timer);
     srv->flush_timer.data = srv;
-    uv_timer_start(&srv->flush_timer, on_flush_timer, 100, 100);
+    uv_timer_start(&srv->flush_timer, on_flush_timer, FLUSH_TICK_MS, FLUSH_TICK_MS);
     uv_timer_init(loop, &srv->park_timer);
     srv->park_timer.data = srv;
     if (fr_retention_start(srv, err, errlen))

@@ -153,8 +153,10 @@ def test_page_cache_keeps_what_a_lagging_consumer_will_read():
     # Out of a 256 MiB budget a partition keeps only its newest 16 MiB while
     # nobody reads further back; once a fetch reads 40 MiB behind the end, it
     # keeps twice that, so the bytes that consumer has still to read stay;
-    # when the consumer is gone, it shrinks back.
-    with ShimBroker({"freshet.page.cache.retain.bytes": str(256 * MiB)}) as b:
+    # when the consumer is gone, it shrinks back.  Lag windows of 5 s: two of
+    # them outlast the steps between the fetch and the check that follows it.
+    with ShimBroker({"freshet.page.cache.retain.bytes": str(256 * MiB),
+                     "freshet.page.cache.lag.window.ms": "5000"}) as b:
         c = RawClient(b.port)
         c.request(19, 0, kw.create_topics_v0("lagging", 1))
         c.recv_frame()
@@ -173,15 +175,15 @@ def test_page_cache_keeps_what_a_lagging_consumer_will_read():
         time.sleep(1)  # the releases that the appends queued have run
         res = resident_bytes(seg)
         assert res >= 44 * MiB, "only %d bytes cached for a consumer 40 MiB behind" % res
-        # once that consumer reads no more, two lag windows (10 s each) later
-        # the partition is back to its newest 16 MiB at its next release
-        time.sleep(21)
+        # once that consumer reads no more, two lag windows later the
+        # partition is back to its newest 16 MiB at its next release
+        time.sleep(10.5)
         produce_mib(c, "lagging", 8)
         deadline = time.time() + 10
         while resident_bytes(seg) > 24 * MiB and time.time() < deadline:
             time.sleep(0.1)
         res = resident_bytes(seg)
-        assert res <= 24 * MiB, "the reader left 20 s ago, yet %d bytes stay cached" % res
+        assert res <= 24 * MiB, "the reader left two lag windows ago, yet %d bytes stay cached" % res
         c.close()
 
 

@@ -132,6 +132,25 @@ FR_TEST(page_cache_retain_bytes_is_checked) {
     fr_props_free(&p);
 }
 
+FR_TEST(page_cache_lag_window_is_checked) {
+    fr_broker_config_t cfg;
+    broker_with(&cfg, NULL);
+    FR_CHECK_EQ_INT(cfg.page_cache_lag_window_ms, 10000);
+    fr_broker_config_free(&cfg);
+    broker_with(&cfg, (const char *const[]){"freshet.page.cache.lag.window.ms", "2500", NULL});
+    FR_CHECK_EQ_INT(cfg.page_cache_lag_window_ms, 2500);
+    fr_broker_config_free(&cfg);
+    fr_props_t p;
+    fr_props_init(&p);
+    fr_props_set(&p, "freshet.page.cache.lag.window.ms", "99"); /* under one 100 ms timer round */
+    char err[256] = "";
+    fr_broker_config_defaults(&cfg);
+    FR_CHECK_EQ_INT(fr_broker_config_load(&cfg, &p, err, sizeof(err)), FR_ERR_CONFIG);
+    FR_CHECK(strstr(err, "freshet.page.cache.lag.window.ms") != NULL);
+    fr_broker_config_free(&cfg);
+    fr_props_free(&p);
+}
+
 FR_TEST(incremental_ops_do_kafkas_list_arithmetic) {
     fr_props_t set;
     fr_props_init(&set);
@@ -259,6 +278,7 @@ int main(void) {
     FR_RUN(topic_values_are_checked_with_kafkas_messages);
     FR_RUN(synonym_chains_follow_kafkas_order);
     FR_RUN(page_cache_retain_bytes_is_checked);
+    FR_RUN(page_cache_lag_window_is_checked);
     FR_RUN(incremental_ops_do_kafkas_list_arithmetic);
     FR_RUN(dynamic_broker_sets_are_validated);
     FR_RUN(props_store_round_trips);
