@@ -113,6 +113,20 @@ FR_TEST(synonym_chains_follow_kafkas_order) {
     fr_broker_config_free(&cfg);
 }
 
+/* A broker setting whose value is refused with an error naming the key. */
+static void refused_naming_the_key(const char *key, const char *value) {
+    fr_broker_config_t cfg;
+    fr_props_t p;
+    fr_props_init(&p);
+    fr_props_set(&p, key, value);
+    char err[256] = "";
+    fr_broker_config_defaults(&cfg);
+    FR_CHECK_EQ_INT(fr_broker_config_load(&cfg, &p, err, sizeof(err)), FR_ERR_CONFIG);
+    FR_CHECK(strstr(err, key) != NULL);
+    fr_broker_config_free(&cfg);
+    fr_props_free(&p);
+}
+
 FR_TEST(page_cache_retain_bytes_is_checked) {
     fr_broker_config_t cfg;
     broker_with(&cfg, NULL);
@@ -121,15 +135,7 @@ FR_TEST(page_cache_retain_bytes_is_checked) {
     broker_with(&cfg, (const char *const[]){"freshet.page.cache.retain.bytes", "-1", NULL});
     FR_CHECK_EQ_INT(cfg.page_cache_retain_bytes, -1);
     fr_broker_config_free(&cfg);
-    fr_props_t p;
-    fr_props_init(&p);
-    fr_props_set(&p, "freshet.page.cache.retain.bytes", "-2");
-    char err[256] = "";
-    fr_broker_config_defaults(&cfg);
-    FR_CHECK_EQ_INT(fr_broker_config_load(&cfg, &p, err, sizeof(err)), FR_ERR_CONFIG);
-    FR_CHECK(strstr(err, "freshet.page.cache.retain.bytes") != NULL);
-    fr_broker_config_free(&cfg);
-    fr_props_free(&p);
+    refused_naming_the_key("freshet.page.cache.retain.bytes", "-2");
 }
 
 FR_TEST(page_cache_lag_window_is_checked) {
@@ -140,15 +146,7 @@ FR_TEST(page_cache_lag_window_is_checked) {
     broker_with(&cfg, (const char *const[]){"freshet.page.cache.lag.window.ms", "2500", NULL});
     FR_CHECK_EQ_INT(cfg.page_cache_lag_window_ms, 2500);
     fr_broker_config_free(&cfg);
-    fr_props_t p;
-    fr_props_init(&p);
-    fr_props_set(&p, "freshet.page.cache.lag.window.ms", "99"); /* under one 100 ms timer round */
-    char err[256] = "";
-    fr_broker_config_defaults(&cfg);
-    FR_CHECK_EQ_INT(fr_broker_config_load(&cfg, &p, err, sizeof(err)), FR_ERR_CONFIG);
-    FR_CHECK(strstr(err, "freshet.page.cache.lag.window.ms") != NULL);
-    fr_broker_config_free(&cfg);
-    fr_props_free(&p);
+    refused_naming_the_key("freshet.page.cache.lag.window.ms", "99"); /* under one 100 ms timer round */
 }
 
 FR_TEST(incremental_ops_do_kafkas_list_arithmetic) {
