@@ -217,15 +217,13 @@ int fr_partlog_cold_range(fr_partlog_t *log, int64_t offset, int64_t max_bytes, 
 
 int64_t fr_partlog_cold_range_end(const fr_read_result_t *r) {
     int64_t end = r->file_position + (int64_t)r->len;
-    uint8_t raw[FR_BATCH_HEADER_SIZE];
     fr_batch_header_t h;
+    const char *why;
     /* From the range's start (a batch start) to the batch holding the offset:
-     * within the range, whose headers the warm-up has just read. */
+     * within the range, whose headers the warm-up has just read.  The file's
+     * own end bounds the batches (a short read fails the header). */
     for (int64_t p = r->file_position; p < end;) {
-        if (pread(r->fd, raw, sizeof(raw), p) != (ssize_t)sizeof(raw) ||
-            fr_batch_parse_header(raw, sizeof(raw), &h) != 0)
-            break;
-        if (h.magic != 2 || h.batch_length < FR_BATCH_MIN_LENGTH || h.last_offset_delta < 0)
+        if (fr_batch_header_pread(r->fd, p, INT64_MAX, &h, &why) != 0 || h.last_offset_delta < 0)
             break;
         int64_t size = fr_batch_size(&h);
         if (fr_batch_last_offset(&h) >= r->offset)

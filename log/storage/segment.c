@@ -268,13 +268,17 @@ int fr_segment_write_indexes(fr_segment_t *seg, int dirfd) {
 
 int fr_segment_read_header(const fr_segment_t *seg, int64_t position, fr_batch_header_t *h,
                            const char **why) {
+    return fr_batch_header_pread(seg->log->fd, position, seg->size, h, why);
+}
+
+int fr_batch_header_pread(int fd, int64_t position, int64_t end, fr_batch_header_t *h, const char **why) {
     uint8_t buf[FR_BATCH_HEADER_SIZE];
     *why = NULL;
-    if (position < 0 || position + FR_BATCH_HEADER_SIZE > seg->size) {
+    if (position < 0 || position + FR_BATCH_HEADER_SIZE > end) {
         *why = "batch header past the end of the segment";
         return FR_ERR_CORRUPT;
     }
-    if (fr_pread_full(seg->log->fd, buf, sizeof(buf), position)) {
+    if (fr_pread_full(fd, buf, sizeof(buf), position)) {
         *why = errno ? strerror(errno) : "file shorter than the segment";
         return errno ? FR_ERR_IO : FR_ERR_CORRUPT;
     }
@@ -283,7 +287,7 @@ int fr_segment_read_header(const fr_segment_t *seg, int64_t position, fr_batch_h
         *why = "magic is not 2";
     else if (h->batch_length < FR_BATCH_MIN_LENGTH)
         *why = "batch length smaller than a batch header";
-    else if (position + fr_batch_size(h) > seg->size)
+    else if (position + fr_batch_size(h) > end)
         *why = "batch runs past the end of the segment";
     return *why ? FR_ERR_CORRUPT : 0;
 }

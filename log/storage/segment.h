@@ -130,6 +130,8 @@ int fr_segment_write_indexes(fr_segment_t *seg, int dirfd);
  */
 int fr_segment_read_header(const fr_segment_t *seg, int64_t position, fr_batch_header_t *h,
                            const char **why);
+/* The same from any file whose batches end by end (needs no segment, so no lock). */
+int fr_batch_header_pread(int fd, int64_t position, int64_t end, fr_batch_header_t *h, const char **why);
 
 /* Where a read of offset starts scanning, known without I/O: the batch's
  * position when it is among the last appended, else the index entry at or
