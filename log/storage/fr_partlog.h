@@ -155,7 +155,8 @@ int fr_partlog_read(fr_partlog_t *log, int64_t offset, int32_t max_bytes, fr_rea
  * answered at batch granularity, its base offset and max timestamp, with a
  * warning.  The special timestamps (-1 latest, -2 earliest) are the caller's
  * business; any negative ts simply matches the first record.  The lock is
- * held only to find batches, not while they are read and decoded.  Returns 0,
+ * held only to pick segments and read their in-memory indexes, never while
+ * headers or batches are read from the files or decoded.  Returns 0,
  * FR_ERR_KAFKA_STORAGE_ERROR or FR_ERR_NOMEM.
  */
 int fr_partlog_offset_for_time(fr_partlog_t *log, int64_t ts, int64_t *offset_out, int64_t *ts_out);

@@ -309,7 +309,7 @@ int fr_partlog_delete(fr_partlog_t *log) {
         }
         closedir(d);
     }
-    if (rc == 0 && rmdir(log->dir) < 0)
+    if (rc == 0 && rmdir(log->dir) < 0 && errno != ENOENT) /* gone already: its topic's deletion removed it */
         rc = FR_ERR_IO;
     if (rc)
         fr_error(COMPONENT, "%s: cannot delete: %s", log->dir, strerror(errno));

@@ -30,40 +30,41 @@
 #define TIME_SEARCH_MAX_RECORDS_BYTES ((size_t)256 << 20)
 
 /*
- * Under the lock: the first batch whose last offset is >= from and whose max
- * timestamp is >= ts (the time index finds it in its segment), with a
- * reference to its segment file that the caller drops.  FR_ERR_NOT_FOUND
- * when there is none, FR_ERR_KAFKA_STORAGE_ERROR.
+ * The first batch whose last offset is >= from and whose max timestamp is
+ * >= ts (the time index finds it in its segment), with a reference to its
+ * segment file that the caller drops.  The lock is held only to pick the
+ * segment and read its indexes: the headers are read on a snapshot of it,
+ * so appends and the loop's other calls on this log do not wait for the
+ * disk.  FR_ERR_NOT_FOUND when there is none, FR_ERR_KAFKA_STORAGE_ERROR.
  */
 static int find_time_batch(fr_partlog_t *log, int64_t ts, int64_t from, fr_segfile_t **file,
                            int64_t *pos, fr_batch_header_t *h) {
-    for (size_t i = fr_partlog_floor_segment(log, from); i < log->nsegs; i++) {
-        fr_segment_t *seg = log->segs[i];
-        int64_t off, max_ts;
-        const char *why = NULL;
-        if (seg->size == 0 || seg->max_timestamp < ts || seg->next_offset <= from)
-            continue;
-        int rc = fr_segment_find_time(seg, log->dir, ts, &off, &max_ts);
-        if (rc == 0)
-            rc = fr_segment_find(seg, log->dir, off > from ? off : from, pos, h);
-        while (rc == 0 && h->max_timestamp < ts) { /* only when from is past off */
-            int64_t next = *pos + fr_batch_size(h);
-            if (next >= seg->size)
-                rc = FR_ERR_NOT_FOUND;
-            else if ((rc = fr_segment_read_header(seg, next, h, &why)) != 0)
-                fr_error(COMPONENT, "%s/%s: bad batch header at position %" PRId64 ": %s", log->dir,
-                         seg->name, next, why ? why : "?");
-            *pos = next;
+    for (;;) {
+        fr_segment_t snap;
+        fr_segment_time_start_t start;
+        int found = 0;
+        pthread_mutex_lock(&log->lock);
+        for (size_t i = fr_partlog_floor_segment(log, from); i < log->nsegs && !found; i++) {
+            fr_segment_t *seg = log->segs[i];
+            if (seg->size == 0 || seg->max_timestamp < ts || seg->next_offset <= from)
+                continue;
+            fr_segment_time_start(seg, ts, from, &start);
+            fr_segment_snapshot(seg, &snap);
+            found = 1;
         }
-        if (rc == FR_ERR_NOT_FOUND)
-            continue; /* the segment's max timestamp was too optimistic */
-        if (rc)
+        pthread_mutex_unlock(&log->lock);
+        if (!found)
+            return FR_ERR_NOT_FOUND;
+        int rc = fr_segment_scan_time(&snap, log->dir, &start, ts, from, pos, h);
+        if (rc == 0) {
+            *file = snap.log;
+            return 0;
+        }
+        fr_segfile_unref(snap.log);
+        if (rc != FR_ERR_NOT_FOUND)
             return FR_ERR_KAFKA_STORAGE_ERROR;
-        fr_segfile_ref(seg->log);
-        *file = seg->log;
-        return 0;
+        from = snap.next_offset; /* the segment's max timestamp was too optimistic: on to the next */
     }
-    return FR_ERR_NOT_FOUND;
 }
 
 /*
@@ -142,9 +143,7 @@ int fr_partlog_offset_for_time(fr_partlog_t *log, int64_t ts, int64_t *offset_ou
         fr_segfile_t *file;
         fr_batch_header_t h;
         int64_t pos;
-        pthread_mutex_lock(&log->lock);
         rc = find_time_batch(log, ts, from, &file, &pos, &h);
-        pthread_mutex_unlock(&log->lock);
         if (rc)
             break;
         rc = search_batch(log, file, pos, &h, ts, &buf, &scratch, offset_out, ts_out);

@@ -396,29 +396,29 @@ int fr_segment_fetch_end(const fr_segment_t *seg, const char *dir, int64_t start
 }
 
 /*
- * Scans for the first batch with max timestamp >= ts.  When the start came
- * from a time index entry (t_ts >= 0, naming offset t_off), the scan also
- * holds the entry to its promise: no batch before the one holding t_off
- * reaches ts, and that batch's max timestamp is t_ts.
+ * Scans for the first batch at or after offset from whose max timestamp is
+ * >= ts.  When the start came from a time index entry (t_ts >= 0, naming
+ * offset t_off), the scan also holds the entry to its promise: no batch
+ * before the one holding t_off reaches ts, and that batch's max timestamp is
+ * t_ts.
  */
-static int scan_time(const fr_segment_t *seg, const char *dir, int64_t start, long entry,
-                     int64_t entry_offset, int64_t t_ts, int64_t t_off, int64_t ts,
-                     int64_t *offset, int64_t *timestamp) {
-    fr_batch_header_t h;
-    int reached = t_ts < 0;
-    for (int64_t p = start; p < seg->size; p += fr_batch_size(&h), entry = -1) {
-        int rc = header_at(seg, dir, p, entry, entry_offset, &h, "looking up a timestamp");
+static int scan_time(const fr_segment_t *seg, const char *dir, const fr_segment_time_start_t *st, int64_t ts,
+                     int64_t from, int64_t *position, fr_batch_header_t *h) {
+    int reached = st->t_ts < 0;
+    long entry = st->entry;
+    for (int64_t p = st->position; p < seg->size; p += fr_batch_size(h), entry = -1) {
+        int rc = header_at(seg, dir, p, entry, st->entry_offset, h, "looking up a timestamp");
         if (rc)
             return rc;
         if (!reached) {
             const char *why = NULL;
-            if (h.base_offset <= t_off && t_off <= fr_batch_last_offset(&h)) {
-                if (h.max_timestamp != t_ts)
+            if (h->base_offset <= st->t_off && st->t_off <= fr_batch_last_offset(h)) {
+                if (h->max_timestamp != st->t_ts)
                     why = "time index entry does not match the max timestamp of its batch";
                 reached = 1;
-            } else if (h.base_offset > t_off) {
+            } else if (h->base_offset > st->t_off) {
                 why = "time index entry names an offset that is not in the segment";
-            } else if (h.max_timestamp >= ts) {
+            } else if (h->max_timestamp >= ts) {
                 why = "a batch before the time index entry has a later timestamp";
             }
             if (why) {
@@ -426,22 +426,57 @@ static int scan_time(const fr_segment_t *seg, const char *dir, int64_t start, lo
                 return FR_ERR_CORRUPT;
             }
         }
-        if (h.max_timestamp >= ts) {
-            *offset = h.base_offset;
-            *timestamp = h.max_timestamp;
+        if (h->max_timestamp >= ts && fr_batch_last_offset(h) >= from) {
+            *position = p;
             return 0;
         }
     }
     return FR_ERR_NOT_FOUND;
 }
 
-int fr_segment_find_time(const fr_segment_t *seg, const char *dir, int64_t ts, int64_t *offset,
-                         int64_t *timestamp) {
+void fr_segment_time_start(const fr_segment_t *seg, int64_t ts, int64_t from, fr_segment_time_start_t *st) {
     int64_t ets, eoff, ioff, pos;
     long tentry = fr_time_index_lookup(&seg->tindex, ts, &ets, &eoff);
     long entry = fr_offset_index_lookup(&seg->oindex, eoff, &ioff, &pos);
-    int rc = scan_time(seg, dir, pos, entry, ioff, tentry >= 0 ? ets : -1, eoff, ts, offset, timestamp);
-    if (rc != 0 && rc != FR_ERR_NOT_FOUND && (entry >= 0 || tentry >= 0))
-        rc = scan_time(seg, dir, 0, -1, 0, -1, 0, ts, offset, timestamp);
+    *st = (fr_segment_time_start_t){pos, entry, ioff, tentry >= 0 ? ets : -1, eoff};
+    /* Batches ending before from do not count: start at from's entry when that is further on. */
+    int64_t foff, fpos;
+    long fentry = fr_offset_index_lookup(&seg->oindex, from, &foff, &fpos);
+    if (fentry >= 0 && fpos > pos)
+        *st = (fr_segment_time_start_t){fpos, fentry, foff, -1, -1};
+}
+
+int fr_segment_scan_time(const fr_segment_t *seg, const char *dir, const fr_segment_time_start_t *st, int64_t ts,
+                         int64_t from, int64_t *position, fr_batch_header_t *h) {
+    int rc = scan_time(seg, dir, st, ts, from, position, h);
+    if (rc != 0 && rc != FR_ERR_NOT_FOUND && (st->entry >= 0 || st->t_ts >= 0)) {
+        fr_segment_time_start_t whole = {0, -1, 0, -1, -1}; /* a bad index entry: go the long way */
+        rc = scan_time(seg, dir, &whole, ts, from, position, h);
+    }
     return rc;
+}
+
+int fr_segment_find_time(const fr_segment_t *seg, const char *dir, int64_t ts, int64_t *offset,
+                         int64_t *timestamp) {
+    fr_segment_time_start_t st;
+    fr_batch_header_t h;
+    int64_t pos;
+    fr_segment_time_start(seg, ts, -1, &st);
+    int rc = fr_segment_scan_time(seg, dir, &st, ts, -1, &pos, &h);
+    if (rc == 0) {
+        *offset = h.base_offset;
+        *timestamp = h.max_timestamp;
+    }
+    return rc;
+}
+
+void fr_segment_snapshot(const fr_segment_t *seg, fr_segment_t *copy) {
+    memset(copy, 0, sizeof(*copy));
+    copy->base_offset = seg->base_offset;
+    copy->next_offset = seg->next_offset;
+    copy->size = seg->size;
+    copy->max_timestamp = seg->max_timestamp;
+    memcpy(copy->name, seg->name, sizeof(copy->name));
+    copy->log = seg->log;
+    fr_segfile_ref(copy->log);
 }

@@ -11,9 +11,9 @@
  * written to their files when the segment stops being active (the roll) and
  * when the log is closed.
  *
- * Everything here except fr_segfile_ref/unref runs under the owning partlog's
- * lock; the functions that read the file (pread of batch headers) do not read
- * record bodies.
+ * Everything here except fr_segfile_ref/unref and fr_segment_scan_time on a
+ * snapshot runs under the owning partlog's lock; the functions that read the
+ * file (pread of batch headers) do not read record bodies.
  */
 #ifndef FR_SEGMENT_H
 #define FR_SEGMENT_H
@@ -162,5 +162,28 @@ int fr_segment_fetch_end(const fr_segment_t *seg, const char *dir, int64_t start
  */
 int fr_segment_find_time(const fr_segment_t *seg, const char *dir, int64_t ts, int64_t *offset,
                          int64_t *timestamp);
+
+/*
+ * The same search in two steps, so that the partlog's lock need not be held
+ * while headers are read from the disk.  fr_segment_time_start, under the
+ * lock, finds in the in-memory indexes where the scan for the first batch at
+ * or after offset from (-1: any) whose max timestamp is >= ts begins.
+ * fr_segment_scan_time reads headers from there; it uses only the segment's
+ * file, size and name, so it may run without the lock on a copy taken under
+ * it (fr_segment_snapshot: no indexes or recent batches, and a reference to
+ * the file that the caller drops with fr_segfile_unref).  The batch's
+ * position and header, or FR_ERR_NOT_FOUND when no batch of the segment
+ * qualifies, FR_ERR_CORRUPT, FR_ERR_IO.
+ */
+typedef struct fr_segment_time_start {
+    int64_t position;     /* a batch boundary */
+    long entry;           /* the offset index entry at position (-1: none), checked when read */
+    int64_t entry_offset;
+    int64_t t_ts, t_off;  /* the time index entry the scan holds to its promise (t_ts -1: none) */
+} fr_segment_time_start_t;
+void fr_segment_time_start(const fr_segment_t *seg, int64_t ts, int64_t from, fr_segment_time_start_t *start);
+int fr_segment_scan_time(const fr_segment_t *seg, const char *dir, const fr_segment_time_start_t *start, int64_t ts,
+                         int64_t from, int64_t *position, fr_batch_header_t *h);
+void fr_segment_snapshot(const fr_segment_t *seg, fr_segment_t *copy);
 
 #endif
