@@ -71,6 +71,7 @@ const fr_handler_t *fr_handlers(size_t *count);
 
 typedef struct fr_flush_work fr_flush_work_t;
 typedef struct fr_warm fr_warm_t;
+typedef struct fr_time_lookup fr_time_lookup_t;
 typedef struct fr_retention_task fr_retention_task_t;
 
 struct fr_server {
@@ -88,13 +89,15 @@ struct fr_server {
     uv_timer_t park_timer;      /* fires at the earliest parked-fetch deadline */
     fr_conn_t *conns;           /* all connections (doubly linked) */
     fr_conn_t *parked;          /* connections with a parked request (singly linked via park_next) */
-    fr_flush_work_t *flushes;   /* fsyncs and page-cache releases queued or running */
+    fr_flush_work_t *flushes;   /* fsyncs, page-cache releases and log jobs queued or running */
     int cache_release_running;  /* a page-cache release is queued or running (one at a time) */
     int64_t cache_sharing_partitions; /* partitions over 1 MiB, sharing the page-cache budget (flush timer) */
     int64_t flush_ticks;        /* flush timer rounds; the fetch lag windows turn every freshet.page.cache.lag.window.ms */
     fr_retention_task_t *retention; /* log retention and log start checkpoints (retention.h) */
     fr_warm_t *warm_waiting, *warm_waiting_tail; /* cache warm-ups not started yet (fetch_warm.c) */
     int warm_running;           /* cache warm-ups on the thread pool */
+    fr_time_lookup_t *time_lookups, *time_lookups_tail; /* ListOffsets by time: the head runs (time_lookup.c) */
+    int time_lookup_busy;       /* the head's query is on the thread pool */
     int wakeup;                 /* data appended or a group changed since parked requests were last looked at */
     int stopping;
     int64_t conn_count;
@@ -114,6 +117,14 @@ void fr_server_note_fetch(fr_partition_t *p, int64_t bytes_behind);
 /* Deletes a topic, dealing with fsyncs still running on its partitions. */
 int fr_server_delete_topic(fr_server_t *srv, fr_topic_t *topic);
 
+/* Runs run(p's log, arg) on the thread pool, then done(arg) on the loop.  The
+ * log stays open until then even if p's topic is deleted meanwhile (p itself
+ * may be gone by the time done runs).  0, FR_ERR_NOMEM, or FR_ERR_IO when the
+ * job could not be queued (nothing runs then). */
+typedef void (*fr_log_job_fn)(fr_partlog_t *log, void *arg);
+typedef void (*fr_log_job_done_fn)(void *arg);
+int fr_server_log_job(fr_server_t *srv, fr_partition_t *p, fr_log_job_fn run, fr_log_job_done_fn done, void *arg);
+
 /* Cache warm-ups for cold fetches (fetch_warm.c).  fr_warm_start takes over
  * the n read results' file references (dropped at once if it fails, returning
  * NULL) and reads their ranges into the page cache on a worker thread (at
@@ -124,6 +135,27 @@ int fr_server_delete_topic(fr_server_t *srv, fr_topic_t *topic);
 fr_warm_t *fr_warm_start(fr_server_t *srv, fr_read_result_t *parts, size_t n);
 int fr_warm_done(const fr_warm_t *w);
 void fr_warm_release(fr_warm_t *w);
+
+/* ListOffsets by timestamp off the loop (time_lookup.c).  fr_time_lookup_start
+ * copies the n queries (topic names included) and answers them one after
+ * another on the thread pool, one request's lookup at a time for the whole
+ * broker; NULL when out of memory.  When all are answered fr_time_lookup_done
+ * turns true, parked requests are retried, and fr_time_lookup_result gives
+ * query i's answer: error_code, offset and found_timestamp (-1 and -1 when no
+ * record qualifies), UNKNOWN_TOPIC_OR_PARTITION for a partition gone by its
+ * turn.  fr_time_lookup_release frees a finished job, or lets a waiting or
+ * running one free itself. */
+typedef struct fr_time_query {
+    fr_slice_t topic;
+    int32_t partition;
+    int64_t timestamp;
+    int16_t error_code;
+    int64_t offset, found_timestamp;
+} fr_time_query_t;
+fr_time_lookup_t *fr_time_lookup_start(fr_server_t *srv, const fr_time_query_t *queries, size_t n);
+int fr_time_lookup_done(const fr_time_lookup_t *l);
+const fr_time_query_t *fr_time_lookup_result(const fr_time_lookup_t *l, size_t i);
+void fr_time_lookup_release(fr_time_lookup_t *l);
 
 /* Connection API (conn.c). */
 void fr_conn_accept(fr_server_t *srv, int fd, const char *peer);

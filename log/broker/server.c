@@ -40,11 +40,17 @@ struct fr_flush_work {
     int release;                 /* a page-cache release (keep: bytes to keep), not an fsync */
     int64_t keep;
     int rc;
+    fr_log_job_fn run;           /* a caller's job (fr_server_log_job), neither of the above */
+    fr_log_job_done_fn done;
+    void *arg;
 };
 
 static void flush_run(uv_work_t *w) {
     fr_flush_work_t *fw = w->data;
-    fw->rc = fw->release ? fr_partlog_release_cache(fw->log, fw->keep, NULL) : fr_partlog_flush(fw->log);
+    if (fw->run)
+        fw->run(fw->log, fw->arg);
+    else
+        fw->rc = fw->release ? fr_partlog_release_cache(fw->log, fw->keep, NULL) : fr_partlog_flush(fw->log);
 }
 
 static void flush_schedule(fr_server_t *srv, fr_partition_t *p);
@@ -68,9 +74,16 @@ static void flush_done(uv_work_t *w, int status) {
         }
     (void)status;
     fr_partition_t *p = fw->partition;
-    if (!p) {
+    if (!p)
         work_log_gone(srv, fw->log); /* its topic was deleted while we worked */
-    } else if (!fw->release) { /* a release records nothing: its log fails its next flush (partlog_cache.c) */
+    if (fw->run) {
+        fr_log_job_done_fn done = fw->done;
+        void *arg = fw->arg;
+        free(fw);
+        done(arg);
+        return;
+    }
+    if (p && !fw->release) { /* a release records nothing: its log fails its next flush (partlog_cache.c) */
         if (fw->rc) {
             fr_error(COMPONENT, "fsync of %s-%d failed: %s", p->topic->name, p->index, fr_err_str(fw->rc));
             p->flush_error = FR_ERR_KAFKA_STORAGE_ERROR;
@@ -130,6 +143,22 @@ static void flush_schedule(fr_server_t *srv, fr_partition_t *p) {
 }
 
 void fr_server_wake(fr_server_t *srv) { srv->wakeup = 1; }
+
+int fr_server_log_job(fr_server_t *srv, fr_partition_t *p, fr_log_job_fn run, fr_log_job_done_fn done, void *arg) {
+    fr_flush_work_t *fw = calloc(1, sizeof(*fw));
+    if (!fw)
+        return FR_ERR_NOMEM;
+    *fw = (fr_flush_work_t){.srv = srv, .partition = p, .log = p->log, .run = run, .done = done, .arg = arg};
+    fw->work.data = fw;
+    if (uv_queue_work(srv->loop, &fw->work, flush_run, flush_done)) {
+        free(fw);
+        return FR_ERR_IO;
+    }
+    /* in the list, the log outlives a deletion of its topic until the job is back */
+    fw->next = srv->flushes;
+    srv->flushes = fw;
+    return 0;
+}
 
 /* The newest bytes p keeps cached (-1: no releases).  What its consumers
  * will read: twice the furthest behind the end any fetch read from in the

@@ -13,7 +13,10 @@
  * by FR_WARM_HOLD_FLAG exists they wait (up to 30 s) for it to go.
  * fallocate calls are counted in FR_FALLOCATE_COUNT_FILE, and while the file
  * named by FR_FALLOCATE_FAIL_FLAG exists they fail with EOPNOTSUPP, as on a
- * file system that cannot reserve blocks.
+ * file system that cannot reserve blocks.  pread calls made off the main
+ * thread (worker threads: ListOffsets by time, time_lookup.c) are counted in
+ * FR_POOL_READ_COUNT_FILE, and while the file named by FR_POOL_READ_HOLD_FLAG
+ * exists they wait (up to 30 s) for it to go.
  */
 #include <dlfcn.h>
 #include <errno.h>
@@ -116,4 +119,26 @@ int fallocate64(int fd, int mode, off_t offset, off_t len) {
         return -1;
     int (*real)(int, int, off_t, off_t) = (int (*)(int, int, off_t, off_t))dlsym(RTLD_NEXT, "fallocate64");
     return real(fd, mode, offset, len);
+}
+
+static void hold_pool_read(void) {
+    if (gettid() == getpid())
+        return; /* the network loop's reads are not held: only workers' */
+    count_call(getenv("FR_POOL_READ_COUNT_FILE"));
+    const char *flag = getenv("FR_POOL_READ_HOLD_FLAG");
+    for (int i = 0; flag && access(flag, F_OK) == 0 && i < 3000; i++)
+        usleep(10 * 1000);
+}
+
+ssize_t pread(int fd, void *buf, size_t count, off_t offset) {
+    hold_pool_read();
+    ssize_t (*real)(int, void *, size_t, off_t) = (ssize_t(*)(int, void *, size_t, off_t))dlsym(RTLD_NEXT, "pread");
+    return real(fd, buf, count, offset);
+}
+
+ssize_t pread64(int fd, void *buf, size_t count, off_t offset) {
+    hold_pool_read();
+    ssize_t (*real)(int, void *, size_t, off_t) =
+        (ssize_t(*)(int, void *, size_t, off_t))dlsym(RTLD_NEXT, "pread64");
+    return real(fd, buf, count, offset);
 }

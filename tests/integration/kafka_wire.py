@@ -106,6 +106,28 @@ def delete_topics_v0(names, timeout=5000):
 parse_delete_topics_v0_response = parse_topic_errors_v0
 
 
+def list_offsets_v1(topic, partitions):
+    """partitions: list of (partition, timestamp); -1 latest, -2 earliest."""
+    body = struct.pack(">i", -1) + struct.pack(">i", 1) + string(topic) + struct.pack(">i", len(partitions))
+    for p, ts in partitions:
+        body += struct.pack(">iq", p, ts)
+    return body
+
+
+def parse_list_offsets_v1_response(resp):
+    """-> {partition: (error, timestamp, offset)} of the first topic"""
+    off = 4  # correlation id
+    ntopics, = struct.unpack_from(">i", resp, off); off += 4
+    assert ntopics == 1, ntopics
+    _, off = _read_string(resp, off)
+    n, = struct.unpack_from(">i", resp, off); off += 4
+    out = {}
+    for _ in range(n):
+        p, err, ts, o = struct.unpack_from(">ihqq", resp, off); off += 22
+        out[p] = (err, ts, o)
+    return out
+
+
 def fetch_v4(topic, partitions, max_wait=500, min_bytes=1, max_bytes=0x7FFFFFFF, partition_max_bytes=1 << 20):
     """partitions: list of (partition, fetch_offset)."""
     body = struct.pack(">iiiib", -1, max_wait, min_bytes, max_bytes, 0) + struct.pack(">i", 1) + string(topic)

@@ -18,6 +18,8 @@ _FILES = {
     "FR_WARM_COUNT_FILE": "warm_counter",
     "FR_FALLOCATE_FAIL_FLAG": "fallocate_flag",
     "FR_FALLOCATE_COUNT_FILE": "fallocate_counter",
+    "FR_POOL_READ_HOLD_FLAG": "pool_read_flag",
+    "FR_POOL_READ_COUNT_FILE": "pool_read_counter",
 }
 
 
@@ -40,6 +42,8 @@ class ShimBroker(Broker):
         self.warm_counter = os.path.join(self.data_dir, "warm-up-count")
         self.fallocate_flag = os.path.join(self.data_dir, "refuse-fallocate")
         self.fallocate_counter = os.path.join(self.data_dir, "fallocate-count")
+        self.pool_read_flag = os.path.join(self.data_dir, "hold-pool-reads")
+        self.pool_read_counter = os.path.join(self.data_dir, "pool-read-count")
 
     def start(self, timeout=60):
         assert SHIM and os.path.exists(SHIM), "the fsync shim was not built"
@@ -64,3 +68,7 @@ class ShimBroker(Broker):
     def warm_ups(self):
         """sendfile calls into something other than a socket: cache warm-ups' reads."""
         return _size(self.warm_counter)
+
+    def pool_reads(self):
+        """pread calls off the broker's main thread (worker threads)."""
+        return _size(self.pool_read_counter)
