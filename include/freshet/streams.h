@@ -86,8 +86,9 @@ void fr_streams_config_free(fr_streams_config_t *cfg); /* NULL is a no-op */
 int fr_streams_config_set(fr_streams_config_t *cfg, const char *key, const char *value, char *err, size_t errlen);
 /* Loads a .properties file (every key through fr_streams_config_set). */
 int fr_streams_config_load(fr_streams_config_t *cfg, const char *path, char *err, size_t errlen);
-/* The value set for key, else the default of a known key, else NULL.
- * Valid until the key is set again or the config is freed. */
+/* The value set for key, else the default of a known key, else NULL; a NULL
+ * cfg gives the defaults.  Valid until the key is set again or the config is
+ * freed. */
 const char *fr_streams_config_get(const fr_streams_config_t *cfg, const char *key);
 /* Integer keys (num.stream.threads, commit.interval.ms, cache.max.bytes.buffering). */
 int64_t fr_streams_config_get_int(const fr_streams_config_t *cfg, const char *key);

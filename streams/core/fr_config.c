@@ -201,9 +201,9 @@ int fr_streams_config_load(fr_streams_config_t *cfg, const char *path, char *err
 }
 
 const char *fr_streams_config_get(const fr_streams_config_t *cfg, const char *key) {
-    if (!cfg || !key)
+    if (!key)
         return NULL;
-    for (size_t i = 0; i < cfg->count; i++)
+    for (size_t i = 0; cfg && i < cfg->count; i++)
         if (!strcmp(cfg->items[i].key, key))
             return cfg->items[i].value;
     if (!strcmp(key, FR_STREAMS_COMMIT_INTERVAL_MS)) {

@@ -16,10 +16,6 @@
 #include "fr_logging.h"
 #include "rt_internal.h"
 
-#define RT_DEFAULT_STATE_DIR "/tmp/kafka-streams"
-#define RT_DEFAULT_COMMIT_MS 30000
-#define RT_DEFAULT_CACHE_BYTES (10 * 1024 * 1024)
-#define RT_DEFAULT_STORE_MAP_BYTES (16LL << 30) /* address space, not memory: LMDB's file grows with the state */
 
 /* Kafka Streams keys that belong to the DSL layer or that the runtime
  * accepts and does not act on (yet); never passed to librdkafka. */
@@ -36,10 +32,11 @@ static const char *const rt_ignored_keys[] = {
 
 void rt_config_init(rt_config_t *c) {
     memset(c, 0, sizeof(*c));
-    c->num_threads = 1;
-    c->commit_interval_ms = RT_DEFAULT_COMMIT_MS;
-    c->cache_max_bytes = RT_DEFAULT_CACHE_BYTES;
-    c->store_map_bytes = RT_DEFAULT_STORE_MAP_BYTES;
+    /* Kafka's defaults, from the table the DSL's configuration keeps (fr_config.c) */
+    c->num_threads = (int)fr_streams_config_get_int(NULL, FR_STREAMS_NUM_STREAM_THREADS);
+    c->commit_interval_ms = fr_streams_config_get_int(NULL, FR_STREAMS_COMMIT_INTERVAL_MS);
+    c->cache_max_bytes = fr_streams_config_get_int(NULL, FR_STREAMS_CACHE_MAX_BYTES);
+    c->store_map_bytes = fr_streams_config_get_int(NULL, FR_STREAMS_STATE_STORE_MAP_BYTES);
     c->replication_factor = -1;
     c->poll_ms = 100;
     c->purge_interval_ms = 30000;
@@ -222,7 +219,7 @@ int rt_config_validate(rt_config_t *c, char *err, size_t errlen) {
         fr_errorf(err, errlen, "bootstrap.servers is required");
         return FR_ERR_CONFIG;
     }
-    if (!c->state_dir && set_str(&c->state_dir, RT_DEFAULT_STATE_DIR) != 0)
+    if (!c->state_dir && set_str(&c->state_dir, fr_streams_config_get(NULL, FR_STREAMS_STATE_DIR)) != 0)
         return FR_ERR_NOMEM;
     return 0;
 }
