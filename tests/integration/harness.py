@@ -6,6 +6,7 @@ A clean stop must exit 0 with no sanitizer report in its log: that turns
 memory errors and leaks in the broker into test failures.
 """
 import os
+import select
 import shutil
 import signal
 import socket
@@ -168,6 +169,22 @@ class RawClient:
             return True
         except socket.timeout:
             return False
+
+
+def wait_for(cond, what, timeout=20, interval=0.1):
+    """Polls cond until it returns something true (returned); fails naming what after timeout s."""
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        v = cond()
+        if v:
+            return v
+        time.sleep(interval)
+    raise AssertionError("timed out waiting for " + what)
+
+
+def answered(client, within):
+    """Whether the broker has sent client something (a response) within `within` s."""
+    return bool(select.select([client.sock], [], [], within)[0])
 
 
 def api_versions(port):

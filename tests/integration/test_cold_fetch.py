@@ -7,12 +7,11 @@ counts the warm-ups' reads and can hold them, which shows the loop serving
 others meanwhile; holding also lets a test close the connection or delete the
 topic while a warm-up runs."""
 import os
-import select
 import sys
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from harness import RawClient, run_tests  # noqa: E402
+from harness import RawClient, answered, run_tests, wait_for  # noqa: E402
 from shim_broker import ShimBroker  # noqa: E402
 import kafka_wire as kw  # noqa: E402
 
@@ -36,17 +35,6 @@ def produce(c, topic, n, value):
 
 def fetch(c, topic, offset, max_wait=0):
     c.request(1, 4, kw.fetch_v4(topic, [(0, offset)], max_wait=max_wait))
-
-
-def answered(c, within):
-    return bool(select.select([c.sock], [], [], within)[0])
-
-
-def wait_for(cond, what, timeout=20):
-    deadline = time.time() + timeout
-    while not cond():
-        assert time.time() < deadline, "timed out waiting for " + what
-        time.sleep(0.01)
 
 
 def broker_with_old_data(b):

@@ -13,7 +13,7 @@ import sys
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from harness import FRESHET, Broker, RawClient, run_tests  # noqa: E402
+from harness import FRESHET, Broker, RawClient, run_tests, wait_for  # noqa: E402
 import kafka_wire as kw  # noqa: E402
 from confluent_kafka import Consumer, TopicPartition  # noqa: E402
 from confluent_kafka.admin import AdminClient, ConfigResource, NewTopic  # noqa: E402
@@ -64,16 +64,6 @@ def watermarks(broker, topic):
         return c.get_watermark_offsets(TopicPartition(topic, 0), timeout=10)
     finally:
         c.close()
-
-
-def wait_for(cond, what, timeout=20):
-    deadline = time.time() + timeout
-    while time.time() < deadline:
-        v = cond()
-        if v:
-            return v
-        time.sleep(0.1)
-    raise AssertionError("timed out waiting for " + what)
 
 
 def consume_all(broker, topic, expect):

@@ -6,12 +6,11 @@ reads worker threads make, which shows the loop answering others meanwhile,
 lookups queued behind the running one, and a lookup whose topic is deleted
 or whose client goes away while it waits."""
 import os
-import select
 import sys
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from harness import RawClient, api_versions, run_tests  # noqa: E402
+from harness import RawClient, answered, api_versions, run_tests, wait_for  # noqa: E402
 from shim_broker import ShimBroker  # noqa: E402
 import kafka_wire as kw  # noqa: E402
 
@@ -41,17 +40,6 @@ def ask(c, topic, partitions):
 
 def answer(c):
     return kw.parse_list_offsets_v1_response(c.recv_frame())
-
-
-def answered(c, within):
-    return bool(select.select([c.sock], [], [], within)[0])
-
-
-def wait_for(cond, what, timeout=20):
-    deadline = time.time() + timeout
-    while not cond():
-        assert time.time() < deadline, "timed out waiting for " + what
-        time.sleep(0.01)
 
 
 def test_a_lookup_by_time_runs_off_the_loop_and_others_are_served_meanwhile():
