@@ -43,6 +43,7 @@ struct fr_flush_work {
     fr_log_job_fn run;           /* a caller's job (fr_server_log_job), neither of the above */
     fr_log_job_done_fn done;
     void *arg;
+    char *gone_dir;              /* the log's renamed directory, once its topic is deleted (work_log_gone) */
 };
 
 static void flush_run(uv_work_t *w) {
@@ -56,12 +57,69 @@ static void flush_run(uv_work_t *w) {
 static void flush_schedule(fr_server_t *srv, fr_partition_t *p);
 static void cache_release_next(fr_server_t *srv);
 
-/* A deleted topic's partlog goes when the last work on it is back. */
-static void work_log_gone(fr_server_t *srv, fr_partlog_t *log) {
-    for (fr_flush_work_t *o = srv->flushes; o; o = o->next)
-        if (o->log == log)
+/* ---------- deleted topics' files ---------- */
+
+typedef struct log_discard {
+    uv_work_t work;
+    fr_partlog_t *log;
+    char *dir; /* the renamed "-delete" directory, or NULL */
+} log_discard_t;
+
+static void discard_run(uv_work_t *w) {
+    log_discard_t *d = w->data;
+    fr_partlog_delete_from(d->log, d->dir);
+}
+
+static void discard_done(uv_work_t *w, int status) {
+    log_discard_t *d = w->data;
+    (void)status;
+    free(d->dir);
+    free(d);
+}
+
+/* Deletes a deleted topic's log and its directory on the thread pool (takes dir). */
+static void log_discard(fr_server_t *srv, fr_partlog_t *log, char *dir) {
+    log_discard_t *d = malloc(sizeof(*d));
+    if (d) {
+        *d = (log_discard_t){.log = log, .dir = dir};
+        d->work.data = d;
+        if (uv_queue_work(srv->loop, &d->work, discard_run, discard_done) == 0)
             return;
-    fr_partlog_delete(log);
+        free(d);
+    }
+    fr_partlog_delete_from(log, dir); /* here, rather than never */
+    free(dir);
+}
+
+/* A deleted topic's partlog goes when the last work on it is back; the one
+ * holding its renamed directory (dir, taken) hands it on to another. */
+static void work_log_gone(fr_server_t *srv, fr_partlog_t *log, char *dir) {
+    for (fr_flush_work_t *o = srv->flushes; o; o = o->next)
+        if (o->log == log) {
+            if (!o->gone_dir)
+                o->gone_dir = dir;
+            else
+                free(dir);
+            return;
+        }
+    log_discard(srv, log, dir);
+}
+
+/* fr_topics_delete's discard: works still running on the log keep it. */
+static void topic_partition_discard(void *ctx, fr_partition_t *p, const char *dir) {
+    fr_server_t *srv = ctx;
+    char *copy = dir ? strdup(dir) : NULL; /* NULL: the rename failed, the files are gone already */
+    int held = 0;
+    for (fr_flush_work_t *fw = srv->flushes; fw; fw = fw->next)
+        if (fw->log == p->log) {
+            fw->partition = NULL;
+            if (!held++) {
+                fw->gone_dir = copy;
+                copy = NULL;
+            }
+        }
+    if (!held)
+        log_discard(srv, p->log, copy);
 }
 
 static void flush_done(uv_work_t *w, int status) {
@@ -75,7 +133,7 @@ static void flush_done(uv_work_t *w, int status) {
     (void)status;
     fr_partition_t *p = fw->partition;
     if (!p)
-        work_log_gone(srv, fw->log); /* its topic was deleted while we worked */
+        work_log_gone(srv, fw->log, fw->gone_dir); /* its topic was deleted while we worked */
     if (fw->run) {
         fr_log_job_done_fn done = fw->done;
         void *arg = fw->arg;
@@ -285,16 +343,10 @@ static void on_flush_timer(uv_timer_t *t) {
 
 int fr_server_delete_topic(fr_server_t *srv, fr_topic_t *topic) {
     fr_retention_topic_deleted(srv, topic); /* a running retention pass lets go of its partitions */
-    /* An fsync still running on a partition keeps the partlog; it is deleted when the sync returns. */
-    for (fr_flush_work_t *fw = srv->flushes; fw; fw = fw->next) {
-        if (fw->partition && fw->partition->topic == topic) {
-            fw->partition->log = NULL;
-            fw->partition = NULL;
-        }
-    }
     fr_groups_topic_deleted(&srv->groups, topic->name);
     srv->wakeup = 1; /* produce requests parked for the topic's fsyncs are answered now */
-    return fr_topics_delete(&srv->topics, topic);
+    /* An fsync or job still running on a partition keeps its partlog until it returns. */
+    return fr_topics_delete(&srv->topics, topic, topic_partition_discard, srv);
 }
 
 /* ---------- long-poll wakeups ---------- */

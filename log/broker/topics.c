@@ -431,6 +431,17 @@ static int scan_dir(fr_topics_t *t, int ld, char *err, size_t errlen) {
     while ((e = readdir(d)) && !rc) {
         char tname[256];
         int32_t index;
+        size_t nlen = strlen(e->d_name);
+        if (e->d_name[0] != '.' && nlen > 7 && strcmp(e->d_name + nlen - 7, "-delete") == 0) {
+            /* a deleted topic's partition whose files were not all gone when the broker stopped */
+            char gone[4200];
+            snprintf(gone, sizeof(gone), "%s/%s", base, e->d_name);
+            if (remove_tree(gone))
+                fr_warn(COMPONENT, "cannot finish deleting %s: %s", gone, strerror(errno));
+            else
+                fr_info(COMPONENT, "Deleted %s, left over from a topic deletion", gone);
+            continue;
+        }
         if (e->d_name[0] == '.' || parse_partition_dir(e->d_name, tname, sizeof(tname), &index))
             continue;
         fr_topic_t *topic = fr_topics_find_cstr(t, tname);
@@ -638,7 +649,17 @@ int fr_topics_add_partitions(fr_topics_t *t, fr_topic_t *topic, int32_t new_coun
     return 0;
 }
 
-int fr_topics_delete(fr_topics_t *t, fr_topic_t *topic) {
+/* "<dir>.<32 hex>-delete", the name Kafka gives a deleted partition's directory. */
+static void gone_dir_name(const char *dir, char *buf, size_t len) {
+    uint8_t id[16];
+    random_uuid(id);
+    int n = snprintf(buf, len, "%s.", dir);
+    for (int i = 0; i < 16 && n > 0 && (size_t)n + 2 < len; i++)
+        n += snprintf(buf + n, len - (size_t)n, "%02x", id[i]);
+    snprintf(buf + n, len - (size_t)n, "-delete");
+}
+
+int fr_topics_delete(fr_topics_t *t, fr_topic_t *topic, fr_topics_discard_fn discard, void *ctx) {
     long i = topics_search(t, fr_slice_from_cstr(topic->name));
     if (i < 0 || t->items[i] != topic)
         return FR_ERR_UNKNOWN_TOPIC_OR_PARTITION;
@@ -648,15 +669,27 @@ int fr_topics_delete(fr_topics_t *t, fr_topic_t *topic) {
     config_path(t, topic->log_dir, topic->name, path, sizeof(path));
     unlink(path);
     fr_info(COMPONENT, "Deleted topic %s", topic->name);
-    /* Partition dirs go with the partlogs; a leftover (e.g. a failed unlink) is removed here. */
-    char dir[4200];
+    /* Each partition's directory is renamed out of the topic's way at once (a
+     * topic of the same name may be created next) and its files are deleted
+     * by discard, off the network loop: unlinking a big segment takes the file
+     * system a while.  Where the rename fails, the files go here. */
+    char dir[4200], gone[4300];
     for (int32_t p = 0; p < topic->num_partitions; p++) {
+        fr_partition_t *part = topic->partitions[p];
         partition_dir(t, topic, p, dir, sizeof(dir));
-        if (topic->partitions[p] && topic->partitions[p]->log) {
-            fr_partlog_delete(topic->partitions[p]->log);
-            topic->partitions[p]->log = NULL;
+        gone_dir_name(dir, gone, sizeof(gone));
+        int renamed = rename(dir, gone) == 0;
+        if (!renamed) {
+            if (errno != ENOENT)
+                fr_warn(COMPONENT, "cannot rename %s for deletion (%s); deleting it now", dir, strerror(errno));
+            remove_tree(dir);
         }
-        remove_tree(dir);
+        if (part && part->log) {
+            discard(ctx, part, renamed ? gone : NULL);
+            part->log = NULL;
+        } else if (renamed) {
+            remove_tree(gone);
+        }
     }
     topic_free(topic, 0);
     return 0;

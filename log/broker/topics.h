@@ -87,8 +87,13 @@ int fr_topics_create(fr_topics_t *t, fr_slice_t name, int32_t nparts, const fr_p
 /* Grows a topic to new_count partitions (INVALID_PARTITIONS if not larger). */
 int fr_topics_add_partitions(fr_topics_t *t, fr_topic_t *topic, int32_t new_count, int validate_only,
                              char *err, size_t errlen);
-/* Removes a topic and its data. */
-int fr_topics_delete(fr_topics_t *t, fr_topic_t *topic);
+/* Removes a topic and its data.  Each partition's directory is renamed to
+ * "<topic>-<n>.<32 hex>-delete" and its log handed to discard(ctx, partition,
+ * renamed dir), which owns it from then on and deletes it (see
+ * fr_partlog_delete_from); dir is NULL when the rename failed and the files
+ * were deleted here already. */
+typedef void (*fr_topics_discard_fn)(void *ctx, fr_partition_t *p, const char *dir);
+int fr_topics_delete(fr_topics_t *t, fr_topic_t *topic, fr_topics_discard_fn discard, void *ctx);
 
 /*
  * Replaces a topic's config overrides with a copy of `overrides` (validated

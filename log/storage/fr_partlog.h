@@ -93,6 +93,11 @@ int fr_partlog_open(const char *dir, const fr_log_config_t *cfg, fr_partlog_t **
 void fr_partlog_close(fr_partlog_t *log);
 /* Closes and removes the directory with everything in it. */
 int fr_partlog_delete(fr_partlog_t *log);
+/* The same for a log whose directory was renamed since it was opened (a
+ * deleted topic's "-delete" directory): its files go through the open
+ * directory handle, then dir is removed (NULL: leave the directory alone).
+ * May run on any thread once nothing else uses the log. */
+int fr_partlog_delete_from(fr_partlog_t *log, const char *dir);
 
 /*
  * Validates and appends the record batches in buf (the `records` of one

@@ -289,7 +289,9 @@ void fr_partlog_close(fr_partlog_t *log) {
     free_log(log);
 }
 
-int fr_partlog_delete(fr_partlog_t *log) {
+int fr_partlog_delete(fr_partlog_t *log) { return fr_partlog_delete_from(log, log->dir); }
+
+int fr_partlog_delete_from(fr_partlog_t *log, const char *dir) {
     int fd = dup(log->dirfd);
     DIR *d = fd >= 0 ? fdopendir(fd) : NULL;
     struct dirent *e;
@@ -309,10 +311,10 @@ int fr_partlog_delete(fr_partlog_t *log) {
         }
         closedir(d);
     }
-    if (rc == 0 && rmdir(log->dir) < 0 && errno != ENOENT) /* gone already: its topic's deletion removed it */
+    if (rc == 0 && dir && rmdir(dir) < 0 && errno != ENOENT) /* gone already: its topic's deletion removed it */
         rc = FR_ERR_IO;
     if (rc)
-        fr_error(COMPONENT, "%s: cannot delete: %s", log->dir, strerror(errno));
+        fr_error(COMPONENT, "%s: cannot delete: %s", dir ? dir : log->dir, strerror(errno));
     free_log(log); /* fetches holding a segment keep reading the unlinked file */
     return rc;
 }

@@ -16,7 +16,9 @@
  * file system that cannot reserve blocks.  pread calls made off the main
  * thread (worker threads: ListOffsets by time, time_lookup.c) are counted in
  * FR_POOL_READ_COUNT_FILE, and while the file named by FR_POOL_READ_HOLD_FLAG
- * exists they wait (up to 30 s) for it to go.
+ * exists they wait (up to 30 s) for it to go; unlinkat calls off the main
+ * thread (a deleted topic's files, deleted on a worker) likewise, with
+ * FR_POOL_UNLINK_COUNT_FILE and FR_POOL_UNLINK_HOLD_FLAG.
  */
 #include <dlfcn.h>
 #include <errno.h>
@@ -121,13 +123,22 @@ int fallocate64(int fd, int mode, off_t offset, off_t len) {
     return real(fd, mode, offset, len);
 }
 
-static void hold_pool_read(void) {
+/* Counts, and holds while the flag exists, a call made off the main thread. */
+static void hold_off_main(const char *count_env, const char *flag_env) {
     if (gettid() == getpid())
-        return; /* the network loop's reads are not held: only workers' */
-    count_call(getenv("FR_POOL_READ_COUNT_FILE"));
-    const char *flag = getenv("FR_POOL_READ_HOLD_FLAG");
+        return; /* the network loop's calls are not held: only workers' */
+    count_call(getenv(count_env));
+    const char *flag = getenv(flag_env);
     for (int i = 0; flag && access(flag, F_OK) == 0 && i < 3000; i++)
         usleep(10 * 1000);
+}
+
+static void hold_pool_read(void) { hold_off_main("FR_POOL_READ_COUNT_FILE", "FR_POOL_READ_HOLD_FLAG"); }
+
+int unlinkat(int dirfd, const char *path, int flags) {
+    hold_off_main("FR_POOL_UNLINK_COUNT_FILE", "FR_POOL_UNLINK_HOLD_FLAG");
+    int (*real)(int, const char *, int) = (int (*)(int, const char *, int))dlsym(RTLD_NEXT, "unlinkat");
+    return real(dirfd, path, flags);
 }
 
 ssize_t pread(int fd, void *buf, size_t count, off_t offset) {

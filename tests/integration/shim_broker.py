@@ -20,6 +20,8 @@ _FILES = {
     "FR_FALLOCATE_COUNT_FILE": "fallocate_counter",
     "FR_POOL_READ_HOLD_FLAG": "pool_read_flag",
     "FR_POOL_READ_COUNT_FILE": "pool_read_counter",
+    "FR_POOL_UNLINK_HOLD_FLAG": "pool_unlink_flag",
+    "FR_POOL_UNLINK_COUNT_FILE": "pool_unlink_counter",
 }
 
 
@@ -44,6 +46,8 @@ class ShimBroker(Broker):
         self.fallocate_counter = os.path.join(self.data_dir, "fallocate-count")
         self.pool_read_flag = os.path.join(self.data_dir, "hold-pool-reads")
         self.pool_read_counter = os.path.join(self.data_dir, "pool-read-count")
+        self.pool_unlink_flag = os.path.join(self.data_dir, "hold-pool-unlinks")
+        self.pool_unlink_counter = os.path.join(self.data_dir, "pool-unlink-count")
 
     def start(self, timeout=60):
         assert SHIM and os.path.exists(SHIM), "the fsync shim was not built"
@@ -72,3 +76,7 @@ class ShimBroker(Broker):
     def pool_reads(self):
         """pread calls off the broker's main thread (worker threads)."""
         return _size(self.pool_read_counter)
+
+    def pool_unlinks(self):
+        """unlinkat calls off the broker's main thread (worker threads)."""
+        return _size(self.pool_unlink_counter)

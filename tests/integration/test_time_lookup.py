@@ -124,6 +124,9 @@ def test_lookups_queue_and_survive_a_deleted_topic_and_a_closed_connection():
         assert got[1][0] == UNKNOWN_TOPIC_OR_PARTITION, got
         got = answer(second)
         assert got == {0: (0, T0 + 2500, 2)}, got
+        # the deleted partition's renamed directory went once the lookup let go of its log
+        wait_for(lambda: not [n for n in os.listdir(b.log_dir) if n.endswith("-delete")],
+                 "the deleted topic's directories to go")
 
         # the broker goes on: the topic comes back under its name, empty, and is looked up again
         create(c, "a", partitions=2)
