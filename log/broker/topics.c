@@ -12,31 +12,13 @@
 #include <unistd.h>
 
 #include "fr_err.h"
+#include "fr_fs.h"
 #include "fr_logging.h"
 #include "topic_config.h"
 
 #define COMPONENT "topics"
 
 /* ---------- small file helpers ---------- */
-
-static int mkdir_p(const char *path) {
-    char buf[4096];
-    size_t n = strlen(path);
-    if (n >= sizeof(buf))
-        return -1;
-    memcpy(buf, path, n + 1);
-    for (size_t i = 1; i < n; i++) {
-        if (buf[i] == '/') {
-            buf[i] = '\0';
-            if (mkdir(buf, 0755) && errno != EEXIST)
-                return -1;
-            buf[i] = '/';
-        }
-    }
-    if (mkdir(buf, 0755) && errno != EEXIST)
-        return -1;
-    return 0;
-}
 
 /* Writes a file atomically: temp file, fsync, rename. */
 static int write_file_atomic(const char *path, const char *data, size_t len) {
@@ -268,7 +250,7 @@ static int save_overrides(const fr_topics_t *t, const fr_topic_t *topic, const f
                           size_t errlen) {
     char dir[4200], path[4200];
     snprintf(dir, sizeof(dir), "%s/.topic-configs", t->cfg->log_dirs[topic->log_dir]);
-    if (mkdir_p(dir)) {
+    if (fr_mkdir_p(dir)) {
         fr_errorf(err, errlen, "cannot create %s: %s", dir, strerror(errno));
         return -1;
     }
@@ -308,7 +290,7 @@ static int open_partition(fr_topics_t *t, fr_topic_t *topic, int32_t index, char
 
 static int lock_dir(fr_topics_t *t, int i, char *err, size_t errlen) {
     const char *dir = t->cfg->log_dirs[i];
-    if (mkdir_p(dir)) {
+    if (fr_mkdir_p(dir)) {
         snprintf(err, errlen, "cannot create log dir %s: %s", dir, strerror(errno));
         return FR_ERR_IO;
     }

@@ -24,6 +24,7 @@
 #include <unistd.h>
 
 #include "fr_err.h"
+#include "fr_fs.h"
 #include "fr_logging.h"
 #include "index_file.h"
 #include "producer_state.h"
@@ -101,25 +102,6 @@ static void free_log(fr_partlog_t *log) {
 }
 
 /* ---- open and recovery ---- */
-
-static int mkdir_p(const char *path) {
-    char *p = strdup(path);
-    if (!p)
-        return FR_ERR_NOMEM;
-    for (char *s = p + 1; *s; s++) {
-        if (*s != '/')
-            continue;
-        *s = '\0';
-        if (mkdir(p, 0755) < 0 && errno != EEXIST) {
-            free(p);
-            return FR_ERR_IO;
-        }
-        *s = '/';
-    }
-    int rc = mkdir(p, 0755) < 0 && errno != EEXIST ? FR_ERR_IO : 0;
-    free(p);
-    return rc;
-}
 
 static int cmp_i64(const void *a, const void *b) {
     int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
@@ -251,7 +233,7 @@ int fr_partlog_open(const char *dir, const fr_log_config_t *cfg, fr_partlog_t **
         free_log(log);
         return FR_ERR_NOMEM;
     }
-    int rc = mkdir_p(dir);
+    int rc = fr_mkdir_p(dir) ? FR_ERR_IO : 0;
     if (rc == 0) {
         log->dirfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
         if (log->dirfd < 0)

@@ -18,6 +18,7 @@
 #include <sys/stat.h>
 #include <time.h>
 
+#include "fr_fs.h"
 #include "fr_logging.h"
 #include "rt_internal.h"
 
@@ -105,24 +106,6 @@ void rt_thread_exited(rt_thread_t *th) {
 
 int rt_app_stopping(const fr_streams_t *app) { return __atomic_load_n(&app->stop, __ATOMIC_ACQUIRE); }
 
-static int mkdir_p(const char *path) {
-    char buf[4096];
-    if (snprintf(buf, sizeof(buf), "%s", path) >= (int)sizeof(buf))
-        return FR_ERR_INVALID_ARG;
-    for (char *p = buf + 1;; p++) {
-        if (*p == '/' || *p == '\0') {
-            char c = *p;
-            *p = '\0';
-            if (mkdir(buf, 0755) != 0 && errno != EEXIST)
-                return FR_ERR_IO;
-            *p = c;
-            if (!c)
-                break;
-        }
-    }
-    return 0;
-}
-
 int fr_streams_new(const fr_topology_t *topology, const fr_streams_config_t *config, fr_streams_t **out, char *err,
                    size_t errlen) {
     *out = NULL;
@@ -191,7 +174,7 @@ int fr_streams_start(fr_streams_t *app, char *err, size_t errlen) {
         fr_errorf(err, errlen, "fr_streams_start: the instance is %s, not CREATED", fr_streams_state_name(app->state));
         return FR_ERR_INVALID_ARG;
     }
-    int rc = mkdir_p(app->app_state_dir);
+    int rc = fr_mkdir_p(app->app_state_dir) ? FR_ERR_IO : 0;
     if (rc) {
         fr_errorf(err, errlen, "cannot create state directory %s: %s", app->app_state_dir, strerror(errno));
         return rc;

@@ -1,11 +1,15 @@
-/* Unit tests for freshet_common: reader bounds, varints, writer, arena, properties. */
+/* Unit tests for freshet_common: reader bounds, varints, writer, arena, properties, mkdir -p. */
+#include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "fr_arena.h"
 #include "fr_buf.h"
 #include "fr_err.h"
+#include "fr_fs.h"
 #include "fr_props.h"
 #include "fr_test.h"
 
@@ -199,6 +203,45 @@ FR_TEST(error_names_and_mapping) {
     FR_CHECK_EQ_INT(fr_err_to_kafka(FR_ERR_MESSAGE_TOO_LARGE), 10);
 }
 
+static int is_dir(const char *path) {
+    struct stat st;
+    return stat(path, &st) == 0 && S_ISDIR(st.st_mode);
+}
+
+FR_TEST(mkdir_p_makes_missing_parents_and_accepts_existing) {
+    char base[] = "/tmp/fr-mkdir-XXXXXX", path[256], file[256];
+    FR_CHECK(mkdtemp(base) != NULL);
+    snprintf(path, sizeof(path), "%s/a/b/c", base);
+    FR_CHECK_EQ_INT(fr_mkdir_p(path), 0); /* three missing levels */
+    FR_CHECK(is_dir(path));
+    FR_CHECK_EQ_INT(fr_mkdir_p(path), 0); /* already there */
+    snprintf(path, sizeof(path), "%s/a/b/d", base);
+    FR_CHECK_EQ_INT(fr_mkdir_p(path), 0); /* only the last level missing */
+    FR_CHECK(is_dir(path));
+    /* a file in the way: refused, with the reason in errno */
+    snprintf(file, sizeof(file), "%s/f", base);
+    FILE *f = fopen(file, "w");
+    FR_CHECK(f != NULL);
+    fclose(f);
+    snprintf(path, sizeof(path), "%s/f/x", base);
+    errno = 0;
+    FR_CHECK_EQ_INT(fr_mkdir_p(path), -1);
+    FR_CHECK_EQ_INT(errno, ENOTDIR);
+    errno = 0;
+    FR_CHECK_EQ_INT(fr_mkdir_p(file), -1); /* the name is taken by a file, as mkdir -p says */
+    FR_CHECK_EQ_INT(errno, EEXIST);
+    unlink(file);
+    snprintf(path, sizeof(path), "%s/a/b/c", base);
+    rmdir(path);
+    snprintf(path, sizeof(path), "%s/a/b/d", base);
+    rmdir(path);
+    snprintf(path, sizeof(path), "%s/a/b", base);
+    rmdir(path);
+    snprintf(path, sizeof(path), "%s/a", base);
+    rmdir(path);
+    FR_CHECK_EQ_INT(rmdir(base), 0); /* nothing else was left behind */
+}
+
 int main(void) {
     FR_RUN(reader_refuses_reads_past_end);
     FR_RUN(varints_round_trip);
@@ -211,5 +254,6 @@ int main(void) {
     FR_RUN(arena_allocates_aligned_and_resets);
     FR_RUN(properties_parse_like_java);
     FR_RUN(error_names_and_mapping);
+    FR_RUN(mkdir_p_makes_missing_parents_and_accepts_existing);
     return fr_test_done();
 }
