@@ -634,11 +634,11 @@ int fr_topics_add_partitions(fr_topics_t *t, fr_topic_t *topic, int32_t new_coun
 /* "<dir>.<32 hex>-delete", the name Kafka gives a deleted partition's directory. */
 static void gone_dir_name(const char *dir, char *buf, size_t len) {
     uint8_t id[16];
+    char hex[33];
     random_uuid(id);
-    int n = snprintf(buf, len, "%s.", dir);
-    for (int i = 0; i < 16 && n > 0 && (size_t)n + 2 < len; i++)
-        n += snprintf(buf + n, len - (size_t)n, "%02x", id[i]);
-    snprintf(buf + n, len - (size_t)n, "-delete");
+    for (int i = 0; i < 16; i++)
+        snprintf(hex + 2 * i, 3, "%02x", id[i]);
+    snprintf(buf, len, "%s.%s-delete", dir, hex);
 }
 
 int fr_topics_delete(fr_topics_t *t, fr_topic_t *topic, fr_topics_discard_fn discard, void *ctx) {
