@@ -456,20 +456,6 @@ int fr_segment_scan_time(const fr_segment_t *seg, const char *dir, const fr_segm
     return rc;
 }
 
-int fr_segment_find_time(const fr_segment_t *seg, const char *dir, int64_t ts, int64_t *offset,
-                         int64_t *timestamp) {
-    fr_segment_time_start_t st;
-    fr_batch_header_t h;
-    int64_t pos;
-    fr_segment_time_start(seg, ts, -1, &st);
-    int rc = fr_segment_scan_time(seg, dir, &st, ts, -1, &pos, &h);
-    if (rc == 0) {
-        *offset = h.base_offset;
-        *timestamp = h.max_timestamp;
-    }
-    return rc;
-}
-
 void fr_segment_snapshot(const fr_segment_t *seg, fr_segment_t *copy) {
     memset(copy, 0, sizeof(*copy));
     copy->base_offset = seg->base_offset;

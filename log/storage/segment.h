@@ -157,17 +157,10 @@ int fr_segment_fetch_end(const fr_segment_t *seg, const char *dir, int64_t start
                          int64_t first_size, int64_t max_bytes, int64_t *end);
 
 /*
- * The first batch whose max timestamp is >= ts: its base offset and max
- * timestamp.  FR_ERR_NOT_FOUND when no batch of the segment qualifies.
- */
-int fr_segment_find_time(const fr_segment_t *seg, const char *dir, int64_t ts, int64_t *offset,
-                         int64_t *timestamp);
-
-/*
- * The same search in two steps, so that the partlog's lock need not be held
- * while headers are read from the disk.  fr_segment_time_start, under the
- * lock, finds in the in-memory indexes where the scan for the first batch at
- * or after offset from (-1: any) whose max timestamp is >= ts begins.
+ * The first batch at or after offset from (-1: any) whose max timestamp is
+ * >= ts, found in two steps so that the partlog's lock need not be held while
+ * headers are read from the disk.  fr_segment_time_start, under the lock,
+ * finds in the in-memory indexes where the scan begins.
  * fr_segment_scan_time reads headers from there; it uses only the segment's
  * file, size and name, so it may run without the lock on a copy taken under
  * it (fr_segment_snapshot: no indexes or recent batches, and a reference to
