@@ -84,18 +84,17 @@ void fr_batch_set_leader_epoch(uint8_t *batch, int32_t epoch) {
  */
 static inline int walk_uvarlong(const uint8_t **pp, const uint8_t *end, int max_bytes, uint64_t *out) {
     const uint8_t *p = *pp;
-    /* Record fields are small: one or two bytes, without the loop. */
-    if (end - p >= 2) {
-        if (!(p[0] & 0x80)) {
-            *out = p[0];
-            *pp = p + 1;
-            return 0;
-        }
-        if (!(p[1] & 0x80)) {
-            *out = (uint64_t)(p[0] & 0x7f) | (uint64_t)p[1] << 7;
-            *pp = p + 2;
-            return 0;
-        }
+    /* Record fields are small: one or two bytes, without the loop (a record's
+     * last field, its header count, is one byte at the record's very end). */
+    if (p < end && !(p[0] & 0x80)) {
+        *out = p[0];
+        *pp = p + 1;
+        return 0;
+    }
+    if (end - p >= 2 && !(p[1] & 0x80)) {
+        *out = (uint64_t)(p[0] & 0x7f) | (uint64_t)p[1] << 7;
+        *pp = p + 2;
+        return 0;
     }
     uint64_t v = 0;
     for (int i = 0; i < max_bytes && p < end; i++) {
