@@ -8,7 +8,7 @@ import threading
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from harness import Broker, RawClient, run_tests  # noqa: E402
+from harness import Broker, RawClient, run_tests, wait_for  # noqa: E402
 import kafka_wire as kw  # noqa: E402
 from confluent_kafka import Consumer, Producer, TopicPartition  # noqa: E402
 from confluent_kafka.admin import AdminClient, ConfigResource, NewPartitions, NewTopic  # noqa: E402
@@ -66,7 +66,12 @@ def test_create_partitions_and_delete_topics():
         assert p.flush(10) == 0
         admin.delete_topics(["grow"])["grow"].result(30)
         assert "grow" not in admin.list_topics(timeout=10).topics
-        assert not any(d.startswith("grow-") for d in os.listdir(b.log_dir)), os.listdir(b.log_dir)
+        # The partition directories are renamed away at once (the name is free for a new
+        # topic); their files are removed by a worker thread, so that part is awaited.
+        live = [d for d in os.listdir(b.log_dir) if d.startswith("grow-") and not d.endswith("-delete")]
+        assert not live, live
+        wait_for(lambda: not any(d.startswith("grow-") for d in os.listdir(b.log_dir)),
+                 "the deleted topic's renamed directories to be removed")
         try:
             admin.delete_topics(["grow"])["grow"].result(30)
             raise AssertionError("deleting a missing topic succeeded")
