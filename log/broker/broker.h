@@ -72,6 +72,7 @@ const fr_handler_t *fr_handlers(size_t *count);
 typedef struct fr_flush_work fr_flush_work_t;
 typedef struct fr_warm fr_warm_t;
 typedef struct fr_time_lookup fr_time_lookup_t;
+typedef struct fr_topic_build fr_topic_build_t;
 typedef struct fr_retention_task fr_retention_task_t;
 
 struct fr_server {
@@ -98,6 +99,8 @@ struct fr_server {
     int warm_running;           /* cache warm-ups on the thread pool */
     fr_time_lookup_t *time_lookups, *time_lookups_tail; /* ListOffsets by time: the head runs (time_lookup.c) */
     int time_lookup_busy;       /* the head's query is on the thread pool */
+    fr_topic_build_t *topic_builds, *topic_builds_tail; /* new topics' files: the head is made (topic_build.c) */
+    int topic_build_busy;       /* the head is on the thread pool */
     int wakeup;                 /* data appended or a group changed since parked requests were last looked at */
     int stopping;
     int64_t conn_count;
@@ -156,6 +159,20 @@ fr_time_lookup_t *fr_time_lookup_start(fr_server_t *srv, const fr_time_query_t *
 int fr_time_lookup_done(const fr_time_lookup_t *l);
 const fr_time_query_t *fr_time_lookup_result(const fr_time_lookup_t *l, size_t i);
 void fr_time_lookup_release(fr_time_lookup_t *l);
+
+/* A new topic's files made off the loop (topic_build.c).  fr_topic_build_start
+ * takes a topic from fr_topics_create_begin, makes its files on the thread
+ * pool (one topic at a time for the whole broker, the others wait their
+ * turn) and then publishes it in the registry, or drops it when that failed;
+ * then fr_topic_build_done turns true and parked requests are retried.
+ * fr_topic_build_error gives 0 or the error, and its message (NULL when
+ * none).  fr_topic_build_release frees a finished job, or lets a waiting or
+ * running one free itself; the topic is built either way.  Start returns
+ * NULL when out of memory: the topic is dropped then. */
+fr_topic_build_t *fr_topic_build_start(fr_server_t *srv, fr_topic_t *topic);
+int fr_topic_build_done(const fr_topic_build_t *b);
+int fr_topic_build_error(const fr_topic_build_t *b, const char **message);
+void fr_topic_build_release(fr_topic_build_t *b);
 
 /* Connection API (conn.c). */
 void fr_conn_accept(fr_server_t *srv, int fd, const char *peer);

@@ -214,12 +214,13 @@ static int topics_insert(fr_topics_t *t, fr_topic_t *topic) {
     return 0;
 }
 
-static void partition_dir(const fr_topics_t *t, const fr_topic_t *topic, int32_t index, char *buf, size_t len) {
-    snprintf(buf, len, "%s/%s-%d", t->cfg->log_dirs[topic->log_dir], topic->name, index);
+static void partition_dir(const fr_broker_config_t *cfg, const fr_topic_t *topic, int32_t index, char *buf,
+                          size_t len) {
+    snprintf(buf, len, "%s/%s-%d", cfg->log_dirs[topic->log_dir], topic->name, index);
 }
 
-static void config_path(const fr_topics_t *t, int log_dir, const char *topic, char *buf, size_t len) {
-    snprintf(buf, len, "%s/.topic-configs/%s.properties", t->cfg->log_dirs[log_dir], topic);
+static void config_path(const fr_broker_config_t *cfg, int log_dir, const char *topic, char *buf, size_t len) {
+    snprintf(buf, len, "%s/.topic-configs/%s.properties", cfg->log_dirs[log_dir], topic);
 }
 
 static int write_partition_metadata(const char *dir, const uint8_t id[16]) {
@@ -246,15 +247,15 @@ static int read_partition_metadata(const char *dir, uint8_t id[16]) {
     return rc;
 }
 
-static int save_overrides(const fr_topics_t *t, const fr_topic_t *topic, const fr_props_t *overrides, char *err,
-                          size_t errlen) {
+static int save_overrides(const fr_broker_config_t *cfg, const fr_topic_t *topic, const fr_props_t *overrides,
+                          char *err, size_t errlen) {
     char dir[4200], path[4200];
-    snprintf(dir, sizeof(dir), "%s/.topic-configs", t->cfg->log_dirs[topic->log_dir]);
+    snprintf(dir, sizeof(dir), "%s/.topic-configs", cfg->log_dirs[topic->log_dir]);
     if (fr_mkdir_p(dir)) {
         fr_errorf(err, errlen, "cannot create %s: %s", dir, strerror(errno));
         return -1;
     }
-    config_path(t, topic->log_dir, topic->name, path, sizeof(path));
+    config_path(cfg, topic->log_dir, topic->name, path, sizeof(path));
     if (overrides->count == 0) {
         if (unlink(path) && errno != ENOENT) {
             fr_errorf(err, errlen, "cannot remove %s: %s", path, strerror(errno));
@@ -265,9 +266,10 @@ static int save_overrides(const fr_topics_t *t, const fr_topic_t *topic, const f
     return fr_props_store(overrides, path, NULL, err, errlen) ? -1 : 0;
 }
 
-static int open_partition(fr_topics_t *t, fr_topic_t *topic, int32_t index, char *err, size_t errlen) {
+static int open_partition(const fr_broker_config_t *cfg, fr_topic_t *topic, int32_t index, char *err,
+                          size_t errlen) {
     char dir[4200];
-    partition_dir(t, topic, index, dir, sizeof(dir));
+    partition_dir(cfg, topic, index, dir, sizeof(dir));
     fr_partition_t *p = calloc(1, sizeof(*p));
     if (!p)
         return FR_ERR_NOMEM;
@@ -434,7 +436,7 @@ static int scan_dir(fr_topics_t *t, int ld, char *err, size_t errlen) {
                 break;
             }
             char path[4200], e2[256];
-            config_path(t, ld, tname, path, sizeof(path));
+            config_path(t->cfg, ld, tname, path, sizeof(path));
             if (fr_props_load(&topic->overrides, path, e2, sizeof(e2)) == FR_ERR_CONFIG)
                 fr_warn(COMPONENT, "ignoring unreadable topic configs: %s", e2);
             fr_topic_log_config(t->cfg, &topic->overrides, &topic->log_cfg);
@@ -453,7 +455,7 @@ static int scan_dir(fr_topics_t *t, int ld, char *err, size_t errlen) {
         if ((rc = ensure_partition_slots(topic, index + 1)))
             break;
         if (!topic->partitions[index])
-            rc = open_partition(t, topic, index, err, errlen);
+            rc = open_partition(t->cfg, topic, index, err, errlen);
     }
     closedir(d);
     return rc;
@@ -477,7 +479,7 @@ int fr_topics_open(fr_topics_t *t, const fr_broker_config_t *cfg, char *err, siz
         for (int32_t p = 0; p < topic->num_partitions && !rc; p++) {
             if (!topic->partitions[p]) {
                 fr_warn(COMPONENT, "partition %s-%d is missing; recreating it empty", topic->name, p);
-                rc = open_partition(t, topic, p, err, errlen);
+                rc = open_partition(t->cfg, topic, p, err, errlen);
             }
         }
     }
@@ -495,6 +497,11 @@ void fr_topics_close(fr_topics_t *t) {
     free(t->items);
     t->items = NULL;
     t->count = t->cap = 0;
+    for (size_t i = 0; i < t->npending; i++) /* none when the loop has ended: each creation ends on it */
+        topic_free(t->pending[i], 0);
+    free(t->pending);
+    t->pending = NULL;
+    t->npending = t->pending_cap = 0;
     for (int i = 0; i < FR_MAX_LOG_DIRS; i++) {
         if (t->lock_fds[i] >= 0) {
             flock(t->lock_fds[i], LOCK_UN);
@@ -511,6 +518,8 @@ static int pick_log_dir(const fr_topics_t *t) {
     long counts[FR_MAX_LOG_DIRS] = {0};
     for (size_t i = 0; i < t->count; i++)
         counts[t->items[i]->log_dir] += t->items[i]->num_partitions;
+    for (size_t i = 0; i < t->npending; i++)
+        counts[t->pending[i]->log_dir] += t->pending[i]->num_partitions;
     int best = 0;
     for (int i = 1; i < t->cfg->num_log_dirs; i++)
         if (counts[i] < counts[best])
@@ -518,12 +527,22 @@ static int pick_log_dir(const fr_topics_t *t) {
     return best;
 }
 
-int fr_topics_create(fr_topics_t *t, fr_slice_t name, int32_t nparts, const fr_props_t *overrides,
-                     int validate_only, fr_topic_t **out, char *err, size_t errlen) {
+static long pending_index(const fr_topics_t *t, fr_slice_t name) {
+    for (size_t i = 0; i < t->npending; i++)
+        if (fr_slice_eq_cstr(name, t->pending[i]->name))
+            return (long)i;
+    return -1;
+}
+
+int fr_topics_pending(const fr_topics_t *t, fr_slice_t name) { return pending_index(t, name) >= 0; }
+
+int fr_topics_create_begin(fr_topics_t *t, fr_slice_t name, int32_t nparts, const fr_props_t *overrides,
+                           int validate_only, fr_topic_t **out, char *err, size_t errlen) {
+    *out = NULL;
     int rc = fr_topic_name_validate(name, err, errlen);
     if (rc)
         return rc;
-    if (fr_topics_find(t, name)) {
+    if (fr_topics_find(t, name) || fr_topics_pending(t, name)) {
         snprintf(err, errlen, "Topic '%.*s' already exists.", (int)name.len, (const char *)name.ptr);
         return FR_ERR_TOPIC_ALREADY_EXISTS;
     }
@@ -549,24 +568,41 @@ int fr_topics_create(fr_topics_t *t, fr_slice_t name, int32_t nparts, const fr_p
     if (!topic)
         return FR_ERR_NOMEM;
     random_uuid(topic->id);
-    for (size_t i = 0; overrides && i < overrides->count; i++)
-        if (fr_props_set(&topic->overrides, overrides->items[i].key, overrides->items[i].value)) {
-            topic_free(topic, 0);
-            return FR_ERR_NOMEM;
+    rc = ensure_partition_slots(topic, nparts);
+    for (size_t i = 0; !rc && overrides && i < overrides->count; i++)
+        rc = fr_props_set(&topic->overrides, overrides->items[i].key, overrides->items[i].value) ? FR_ERR_NOMEM : 0;
+    if (!rc && t->npending == t->pending_cap) {
+        size_t cap = t->pending_cap ? t->pending_cap * 2 : 8;
+        fr_topic_t **np = realloc(t->pending, cap * sizeof(*np));
+        if (np) {
+            t->pending = np;
+            t->pending_cap = cap;
+        } else {
+            rc = FR_ERR_NOMEM;
         }
-    fr_topic_log_config(t->cfg, &topic->overrides, &topic->log_cfg);
-    char e2[512];
-    if (save_overrides(t, topic, &topic->overrides, e2, sizeof(e2))) {
-        snprintf(err, errlen, "cannot persist configs of topic %s: %s", cname, e2);
+    }
+    if (rc) {
         topic_free(topic, 0);
+        return rc;
+    }
+    fr_topic_log_config(t->cfg, &topic->overrides, &topic->log_cfg);
+    t->pending[t->npending++] = topic;
+    *out = topic;
+    return 0;
+}
+
+int fr_topic_make_files(const fr_broker_config_t *cfg, fr_topic_t *topic, char *err, size_t errlen) {
+    char e2[512];
+    if (save_overrides(cfg, topic, &topic->overrides, e2, sizeof(e2))) {
+        snprintf(err, errlen, "cannot persist configs of topic %s: %s", topic->name, e2);
         return FR_ERR_KAFKA_STORAGE_ERROR;
     }
-    rc = ensure_partition_slots(topic, nparts);
-    for (int32_t i = 0; i < nparts && !rc; i++) {
-        rc = open_partition(t, topic, i, err, errlen);
+    int rc = 0;
+    for (int32_t i = 0; i < topic->num_partitions && !rc; i++) {
+        rc = open_partition(cfg, topic, i, err, errlen);
         if (!rc) {
             char dir[4200];
-            partition_dir(t, topic, i, dir, sizeof(dir));
+            partition_dir(cfg, topic, i, dir, sizeof(dir));
             if (write_partition_metadata(dir, topic->id)) {
                 snprintf(err, errlen, "cannot write partition.metadata in %s: %s", dir, strerror(errno));
                 rc = FR_ERR_KAFKA_STORAGE_ERROR;
@@ -574,18 +610,51 @@ int fr_topics_create(fr_topics_t *t, fr_slice_t name, int32_t nparts, const fr_p
         }
     }
     if (!rc)
-        rc = topics_insert(t, topic);
-    if (rc) {
-        char path[4200];
-        config_path(t, topic->log_dir, cname, path, sizeof(path));
-        unlink(path);
-        topic_free(topic, 1);
-        return rc < -1000 ? FR_ERR_KAFKA_STORAGE_ERROR : rc;
+        return 0;
+    char path[4200];
+    config_path(cfg, topic->log_dir, topic->name, path, sizeof(path));
+    unlink(path);
+    for (int32_t i = 0; i < topic->num_partitions; i++) {
+        fr_partition_t *p = topic->partitions[i];
+        if (p) {
+            fr_partlog_delete(p->log);
+            free(p);
+            topic->partitions[i] = NULL;
+        }
     }
-    fr_info(COMPONENT, "Created topic %s with %d partitions", cname, nparts);
-    if (out)
-        *out = topic;
+    return rc < -1000 ? FR_ERR_KAFKA_STORAGE_ERROR : rc;
+}
+
+static void topic_reconfigure(const fr_topics_t *t, fr_topic_t *topic);
+
+int fr_topics_create_end(fr_topics_t *t, fr_topic_t *topic, int rc) {
+    long i = pending_index(t, fr_slice_from_cstr(topic->name));
+    if (i >= 0)
+        t->pending[i] = t->pending[--t->npending];
+    if (!rc && (rc = topics_insert(t, topic)) != 0) {
+        char path[4200];
+        config_path(t->cfg, topic->log_dir, topic->name, path, sizeof(path));
+        unlink(path);
+    }
+    if (rc) {
+        topic_free(topic, 1); /* what fr_topic_make_files made, when it was the insert that failed */
+        return rc;
+    }
+    topic_reconfigure(t, topic); /* broker configs changed while it was made */
+    fr_info(COMPONENT, "Created topic %s with %d partitions", topic->name, topic->num_partitions);
     return 0;
+}
+
+int fr_topics_create(fr_topics_t *t, fr_slice_t name, int32_t nparts, const fr_props_t *overrides,
+                     int validate_only, fr_topic_t **out, char *err, size_t errlen) {
+    fr_topic_t *topic;
+    int rc = fr_topics_create_begin(t, name, nparts, overrides, validate_only, &topic, err, errlen);
+    if (rc || !topic)
+        return rc;
+    rc = fr_topics_create_end(t, topic, fr_topic_make_files(t->cfg, topic, err, errlen));
+    if (out)
+        *out = rc ? NULL : topic;
+    return rc;
 }
 
 int fr_topics_add_partitions(fr_topics_t *t, fr_topic_t *topic, int32_t new_count, int validate_only,
@@ -606,10 +675,10 @@ int fr_topics_add_partitions(fr_topics_t *t, fr_topic_t *topic, int32_t new_coun
     int32_t old = topic->num_partitions;
     int rc = ensure_partition_slots(topic, new_count);
     for (int32_t i = old; i < new_count && !rc; i++) {
-        rc = open_partition(t, topic, i, err, errlen);
+        rc = open_partition(t->cfg, topic, i, err, errlen);
         if (!rc) {
             char dir[4200];
-            partition_dir(t, topic, i, dir, sizeof(dir));
+            partition_dir(t->cfg, topic, i, dir, sizeof(dir));
             if (write_partition_metadata(dir, topic->id))
                 rc = FR_ERR_KAFKA_STORAGE_ERROR;
         }
@@ -648,7 +717,7 @@ int fr_topics_delete(fr_topics_t *t, fr_topic_t *topic, fr_topics_discard_fn dis
     memmove(t->items + i, t->items + i + 1, (t->count - (size_t)i - 1) * sizeof(*t->items));
     t->count--;
     char path[4200];
-    config_path(t, topic->log_dir, topic->name, path, sizeof(path));
+    config_path(t->cfg, topic->log_dir, topic->name, path, sizeof(path));
     unlink(path);
     fr_info(COMPONENT, "Deleted topic %s", topic->name);
     /* Each partition's directory is renamed out of the topic's way at once (a
@@ -658,7 +727,7 @@ int fr_topics_delete(fr_topics_t *t, fr_topic_t *topic, fr_topics_discard_fn dis
     char dir[4200], gone[4300];
     for (int32_t p = 0; p < topic->num_partitions; p++) {
         fr_partition_t *part = topic->partitions[p];
-        partition_dir(t, topic, p, dir, sizeof(dir));
+        partition_dir(t->cfg, topic, p, dir, sizeof(dir));
         gone_dir_name(dir, gone, sizeof(gone));
         int renamed = rename(dir, gone) == 0;
         if (!renamed) {
@@ -699,7 +768,7 @@ int fr_topics_set_overrides(fr_topics_t *t, fr_topic_t *topic, const fr_props_t 
         }
     }
     char e2[512];
-    if (save_overrides(t, topic, &copy, e2, sizeof(e2))) {
+    if (save_overrides(t->cfg, topic, &copy, e2, sizeof(e2))) {
         snprintf(err, errlen, "cannot persist configs of topic %s: %s", topic->name, e2);
         fr_props_free(&copy);
         return FR_ERR_KAFKA_STORAGE_ERROR;

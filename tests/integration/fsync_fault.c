@@ -18,7 +18,9 @@
  * FR_POOL_READ_COUNT_FILE, and while the file named by FR_POOL_READ_HOLD_FLAG
  * exists they wait (up to 30 s) for it to go; unlinkat calls off the main
  * thread (a deleted topic's files, deleted on a worker) likewise, with
- * FR_POOL_UNLINK_COUNT_FILE and FR_POOL_UNLINK_HOLD_FLAG.
+ * FR_POOL_UNLINK_COUNT_FILE and FR_POOL_UNLINK_HOLD_FLAG; and mkdir calls off
+ * the main thread (a new topic's directories, made on a worker), with
+ * FR_POOL_MKDIR_COUNT_FILE and FR_POOL_MKDIR_HOLD_FLAG.
  */
 #include <dlfcn.h>
 #include <errno.h>
@@ -139,6 +141,12 @@ int unlinkat(int dirfd, const char *path, int flags) {
     hold_off_main("FR_POOL_UNLINK_COUNT_FILE", "FR_POOL_UNLINK_HOLD_FLAG");
     int (*real)(int, const char *, int) = (int (*)(int, const char *, int))dlsym(RTLD_NEXT, "unlinkat");
     return real(dirfd, path, flags);
+}
+
+int mkdir(const char *path, mode_t mode) {
+    hold_off_main("FR_POOL_MKDIR_COUNT_FILE", "FR_POOL_MKDIR_HOLD_FLAG");
+    int (*real)(const char *, mode_t) = (int (*)(const char *, mode_t))dlsym(RTLD_NEXT, "mkdir");
+    return real(path, mode);
 }
 
 ssize_t pread(int fd, void *buf, size_t count, off_t offset) {

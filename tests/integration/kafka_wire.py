@@ -79,9 +79,34 @@ def metadata_v1(topics):
     return struct.pack(">i", len(topics)) + b"".join(string(t) for t in topics)
 
 
-def create_topics_v0(name, partitions, rf=1):
+def parse_metadata_v1_response(resp):
+    """-> (correlation_id, {topic: (error_code, partition count)})"""
+    corr, nb = struct.unpack_from(">ii", resp, 0)
+    off = 8
+    for _ in range(nb):
+        off += 4
+        _host, off = _read_string(resp, off)
+        off += 4
+        _rack, off = _read_string(resp, off)
+    off += 4  # controller id
+    n, = struct.unpack_from(">i", resp, off); off += 4
+    topics = {}
+    for _ in range(n):
+        err, = struct.unpack_from(">h", resp, off); off += 2
+        name, off = _read_string(resp, off)
+        off += 1  # is_internal
+        pn, = struct.unpack_from(">i", resp, off); off += 4
+        for _ in range(pn):
+            off += 10  # error code, index, leader
+            for _ in range(2):  # replicas, isr
+                k, = struct.unpack_from(">i", resp, off); off += 4 + 4 * k
+        topics[name] = (err, pn)
+    return corr, topics
+
+
+def create_topics_v0(name, partitions, rf=1, timeout=5000):
     return (struct.pack(">i", 1) + string(name) + struct.pack(">ih", partitions, rf)
-            + struct.pack(">i", 0) + struct.pack(">i", 0) + struct.pack(">i", 5000))
+            + struct.pack(">i", 0) + struct.pack(">i", 0) + struct.pack(">i", timeout))
 
 
 def parse_topic_errors_v0(resp):

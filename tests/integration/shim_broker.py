@@ -22,6 +22,8 @@ _FILES = {
     "FR_POOL_READ_COUNT_FILE": "pool_read_counter",
     "FR_POOL_UNLINK_HOLD_FLAG": "pool_unlink_flag",
     "FR_POOL_UNLINK_COUNT_FILE": "pool_unlink_counter",
+    "FR_POOL_MKDIR_HOLD_FLAG": "pool_mkdir_flag",
+    "FR_POOL_MKDIR_COUNT_FILE": "pool_mkdir_counter",
 }
 
 
@@ -48,6 +50,8 @@ class ShimBroker(Broker):
         self.pool_read_counter = os.path.join(self.data_dir, "pool-read-count")
         self.pool_unlink_flag = os.path.join(self.data_dir, "hold-pool-unlinks")
         self.pool_unlink_counter = os.path.join(self.data_dir, "pool-unlink-count")
+        self.pool_mkdir_flag = os.path.join(self.data_dir, "hold-pool-mkdirs")
+        self.pool_mkdir_counter = os.path.join(self.data_dir, "pool-mkdir-count")
 
     def start(self, timeout=60):
         assert SHIM and os.path.exists(SHIM), "the fsync shim was not built"
@@ -80,3 +84,7 @@ class ShimBroker(Broker):
     def pool_unlinks(self):
         """unlinkat calls off the broker's main thread (worker threads)."""
         return _size(self.pool_unlink_counter)
+
+    def pool_mkdirs(self):
+        """mkdir calls off the broker's main thread (worker threads)."""
+        return _size(self.pool_mkdir_counter)

@@ -1,6 +1,13 @@
 /*
  * CreateTopics: name rules, partition and replication checks, topic configs,
  * validate_only, and (v5+) the created topic's effective configs.
+ *
+ * Checks are made at once; the topics' files are made on a worker thread
+ * (topic_build.c) while the request is parked.  The answer waits for them,
+ * so a client that gets success can use the topic, up to the request's
+ * timeout_ms: then the unfinished ones are answered REQUEST_TIMED_OUT and
+ * are created all the same, as Kafka does.  A timeout_ms of 0 or less asks
+ * not to wait: the checks' outcome is the answer, the creation goes on.
  */
 #include <stdio.h>
 #include <string.h>
@@ -32,7 +39,8 @@ static int fill_configs(fr_req_t *req, fr_create_topics_response_creatable_topic
 }
 
 static int16_t create_one(fr_req_t *req, fr_create_topics_request_creatable_topic_t *t, int validate_only,
-                          fr_create_topics_response_creatable_topic_result_t *r, int duplicate) {
+                          fr_create_topics_response_creatable_topic_result_t *r, int duplicate,
+                          fr_topic_build_t **build) {
     fr_server_t *srv = req->srv;
     char err[512] = "";
     int32_t nparts = t->num_partitions;
@@ -88,7 +96,8 @@ static int16_t create_one(fr_req_t *req, fr_create_topics_request_creatable_topi
         }
     }
     fr_topic_t *topic = NULL;
-    int rc = fr_topics_create(&srv->topics, t->name, nparts, &overrides, validate_only, &topic, err, sizeof(err));
+    int rc = fr_topics_create_begin(&srv->topics, t->name, nparts, &overrides, validate_only, &topic, err,
+                                    sizeof(err));
     if (rc) {
         fr_props_free(&overrides);
         r->error_message = fr_req_msg(req, err[0] ? err : fr_err_str(rc));
@@ -100,7 +109,61 @@ static int16_t create_one(fr_req_t *req, fr_create_topics_request_creatable_topi
         memcpy(r->topic_id, topic->id, 16);
     rc = fill_configs(req, r, &overrides);
     fr_props_free(&overrides);
+    if (topic && !(*build = fr_topic_build_start(srv, topic)))
+        return FR_ERR_UNKNOWN_SERVER_ERROR; /* out of memory: the topic was dropped */
     return rc ? FR_ERR_UNKNOWN_SERVER_ERROR : FR_ERR_NONE;
+}
+
+typedef struct create_topics_state {
+    fr_create_topics_response_t out;
+    fr_topic_build_t **builds; /* per topic, NULL when nothing is built (errors, validate_only) */
+    int no_wait;               /* timeout_ms <= 0: answer without waiting for the builds */
+} create_topics_state_t;
+
+/* Takes the builds' outcomes into the response; with timed_out the unfinished
+ * ones are answered REQUEST_TIMED_OUT.  0 while one is still to wait for. */
+static int collect(fr_req_t *req, create_topics_state_t *st, int timed_out) {
+    for (int32_t i = 0; i < st->out.topics_count; i++)
+        if (st->builds[i] && !fr_topic_build_done(st->builds[i]) && !timed_out)
+            return 0;
+    for (int32_t i = 0; i < st->out.topics_count; i++) {
+        fr_create_topics_response_creatable_topic_result_t *r = &st->out.topics[i];
+        fr_topic_build_t *b = st->builds[i];
+        if (!b)
+            continue;
+        const char *msg = NULL;
+        int rc = fr_topic_build_done(b) ? fr_topic_build_error(b, &msg)
+                 : st->no_wait          ? FR_ERR_NONE
+                                        : FR_ERR_REQUEST_TIMED_OUT;
+        if (rc == FR_ERR_REQUEST_TIMED_OUT)
+            msg = "Timed out waiting for the topic's creation; it goes on.";
+        if (rc) {
+            r->error_code = fr_err_to_kafka(rc);
+            r->error_message = fr_req_msg(req, msg ? msg : fr_err_str(rc));
+            r->num_partitions = -1;
+            r->replication_factor = -1;
+            r->configs_count = -1;
+        }
+        fr_topic_build_release(b);
+        st->builds[i] = NULL;
+    }
+    return 1;
+}
+
+static void create_topics_cleanup(fr_req_t *req) {
+    create_topics_state_t *st = req->state;
+    for (int32_t i = 0; i < st->out.topics_count; i++) {
+        fr_topic_build_release(st->builds[i]);
+        st->builds[i] = NULL;
+    }
+}
+
+static int create_topics_retry(fr_req_t *req, int timed_out) {
+    create_topics_state_t *st = req->state;
+    if (!collect(req, st, timed_out))
+        return FR_REQ_PARKED;
+    fr_create_topics_response_write(req->resp, req->hdr.api_version, &st->out);
+    return FR_REQ_DONE;
 }
 
 int fr_handle_create_topics(fr_req_t *req) {
@@ -108,29 +171,38 @@ int fr_handle_create_topics(fr_req_t *req) {
     fr_create_topics_request_t in;
     if (fr_create_topics_request_read(&req->body, v, req->arena, &in))
         return FR_ERR_PARSE;
-    fr_create_topics_response_t out;
-    fr_create_topics_response_init(&out);
-    out.topics = FR_REQ_ARRAY(req, fr_create_topics_response_creatable_topic_result_t, in.topics_count);
-    if (!out.topics)
+    create_topics_state_t *st = fr_arena_calloc(req->arena, 1, sizeof(*st));
+    if (!st)
         return FR_ERR_NOMEM;
-    out.topics_count = in.topics_count;
+    fr_create_topics_response_t *out = &st->out;
+    fr_create_topics_response_init(out);
+    out->topics = FR_REQ_ARRAY(req, fr_create_topics_response_creatable_topic_result_t, in.topics_count);
+    st->builds = FR_REQ_ARRAY(req, fr_topic_build_t *, in.topics_count);
+    if (!out->topics || !st->builds)
+        return FR_ERR_NOMEM;
+    req->state = st;
+    req->cleanup = create_topics_cleanup;
     for (int32_t i = 0; i < in.topics_count; i++) {
-        fr_create_topics_response_creatable_topic_result_t *r = &out.topics[i];
+        fr_create_topics_response_creatable_topic_result_t *r = &out->topics[i];
         r->name = in.topics[i].name;
         r->error_message = FR_SLICE_NULL;
         r->num_partitions = -1;
         r->replication_factor = -1;
         r->configs = NULL;
         r->configs_count = -1;
+        st->builds[i] = NULL;
+        out->topics_count = i + 1; /* the cleanup releases the builds started so far */
         int duplicate = 0;
         for (int32_t j = 0; j < in.topics_count; j++)
             if (j != i && in.topics[j].name.len == in.topics[i].name.len &&
                 memcmp(in.topics[j].name.ptr, in.topics[i].name.ptr, (size_t)in.topics[i].name.len) == 0)
                 duplicate = 1;
-        r->error_code = create_one(req, &in.topics[i], in.validate_only, r, duplicate);
+        r->error_code = create_one(req, &in.topics[i], in.validate_only, r, duplicate, &st->builds[i]);
         if (r->error_code)
             r->configs_count = -1;
     }
-    fr_create_topics_response_write(req->resp, v, &out);
-    return FR_REQ_DONE;
+    req->retry = create_topics_retry;
+    st->no_wait = in.timeout_ms <= 0;
+    req->deadline_ms = uv_now(req->srv->loop) + (uint64_t)(st->no_wait ? 0 : in.timeout_ms);
+    return create_topics_retry(req, st->no_wait);
 }

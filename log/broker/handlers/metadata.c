@@ -1,7 +1,9 @@
 /*
  * Metadata: the one broker, and topics with their partitions.  Unknown topics
  * are created here when auto.create.topics.enable and the client allow it,
- * as Kafka does.
+ * as Kafka does: their files are made off the loop (topic_build.c), and
+ * until they are published the topic is answered LEADER_NOT_AVAILABLE, which
+ * clients retry.
  */
 #include <stdio.h>
 #include <string.h>
@@ -97,17 +99,25 @@ int fr_handle_metadata(fr_req_t *req) {
                     t->error_code = (int16_t)rc;
                     continue;
                 }
+                if (fr_topics_pending(&srv->topics, name)) {
+                    t->error_code = FR_ERR_LEADER_NOT_AVAILABLE; /* being created: the client asks again */
+                    continue;
+                }
                 if (!srv->cfg->auto_create_topics_enable || !in.allow_auto_topic_creation) {
                     t->error_code = FR_ERR_UNKNOWN_TOPIC_OR_PARTITION;
                     continue;
                 }
-                rc = fr_topics_create(&srv->topics, name, srv->cfg->num_partitions, NULL, 0, &topic, err, sizeof(err));
-                if (rc && rc != FR_ERR_TOPIC_ALREADY_EXISTS) {
+                rc = fr_topics_create_begin(&srv->topics, name, srv->cfg->num_partitions, NULL, 0, &topic, err,
+                                            sizeof(err));
+                if (rc) {
                     t->error_code = fr_err_to_kafka(rc);
                     continue;
                 }
-                if (!topic)
-                    topic = fr_topics_find(&srv->topics, name);
+                /* Made off the loop; until then the topic is answered as Kafka answers a topic it has just
+                 * auto-created. */
+                fr_topic_build_release(fr_topic_build_start(srv, topic));
+                t->error_code = FR_ERR_LEADER_NOT_AVAILABLE;
+                continue;
             }
             if (fill_topic(req, t, topic))
                 return FR_ERR_NOMEM;

@@ -1,0 +1,136 @@
+#!/usr/bin/env python3
+"""A new topic's directories and files are made on a worker thread: each
+partition costs the file system about half a millisecond (most of it the
+fsync of partition.metadata), and on the network loop every client would wait
+for that.  The LD_PRELOAD shim (fsync_fault.c) counts and can hold mkdir
+calls made off the main thread, which shows the loop serving others while a
+creation is under way, and how the topic looks meanwhile: CreateTopics waits
+for it (up to its timeout), a second create of the name is refused, Metadata
+answers LEADER_NOT_AVAILABLE as Kafka does for a topic it is creating, and
+produce answers UNKNOWN_TOPIC_OR_PARTITION, which clients retry."""
+import os
+import sys
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from harness import RawClient, answered, api_versions, run_tests, wait_for  # noqa: E402
+from shim_broker import ShimBroker  # noqa: E402
+import kafka_wire as kw  # noqa: E402
+
+LEADER_NOT_AVAILABLE = 5
+REQUEST_TIMED_OUT = 7
+UNKNOWN_TOPIC_OR_PARTITION = 3
+TOPIC_ALREADY_EXISTS = 36
+KAFKA_STORAGE_ERROR = 56
+
+
+def create(c, topic, partitions, timeout=5000):
+    c.request(19, 0, kw.create_topics_v0(topic, partitions, timeout=timeout))
+
+
+def created(c):
+    return kw.parse_create_topics_v0_response(c.recv_frame())[1]
+
+
+def metadata(c, topics):
+    c.request(3, 1, kw.metadata_v1(topics))
+    return kw.parse_metadata_v1_response(c.recv_frame())[1]
+
+
+def produce(c, topic, partition=0):
+    c.request(0, 3, kw.produce_v3(topic, partition, kw.record_batch([(b"k", b"v")]), acks=1))
+    return kw.parse_produce_v3_response(c.recv_frame())[1][0][2]
+
+
+def partition_dirs(b, topic):
+    return sorted(n for n in os.listdir(b.log_dir) if n.startswith(topic + "-"))
+
+
+def test_the_loop_answers_while_a_topic_is_made():
+    with ShimBroker({}) as b:
+        c, other = RawClient(b.port), RawClient(b.port)
+        create(other, "busy", 1)
+        assert created(other) == [("busy", 0)]
+        mkdirs = b.pool_mkdirs()
+
+        open(b.pool_mkdir_flag, "w").close()
+        create(c, "big", 20)
+        wait_for(lambda: b.pool_mkdirs() > mkdirs, "the creation's mkdir on a worker thread")
+        assert not answered(c, 0.3), "CreateTopics answered before the topic's files were made"
+        # Everyone else is served meanwhile.
+        assert api_versions(b.port)
+        assert produce(other, "busy") == 0
+        assert metadata(other, ["busy"]) == {"busy": (0, 1)}
+        # The topic under way: its name is taken, and it is not there yet.
+        create(other, "big", 3)
+        assert created(other) == [("big", TOPIC_ALREADY_EXISTS)]
+        assert metadata(other, ["big"]) == {"big": (LEADER_NOT_AVAILABLE, 0)}
+        assert produce(other, "big") == UNKNOWN_TOPIC_OR_PARTITION
+        assert not answered(c, 0.1)
+
+        os.unlink(b.pool_mkdir_flag)
+        assert created(c) == [("big", 0)]
+        assert metadata(other, ["big"]) == {"big": (0, 20)}
+        assert produce(other, "big", 19) == 0
+        assert len(partition_dirs(b, "big")) == 20
+        c.close()
+        other.close()
+
+
+def test_timed_out_and_no_wait_creates_go_on_and_a_client_that_left_loses_nothing():
+    with ShimBroker({"auto.create.topics.enable": "false"}) as b:
+        c = RawClient(b.port)
+        open(b.pool_mkdir_flag, "w").close()
+        create(c, "slow", 2, timeout=300)
+        assert created(c) == [("slow", REQUEST_TIMED_OUT)]
+        gone = RawClient(b.port)
+        create(gone, "orphan", 3)  # waits behind "slow"
+        wait_for(lambda: metadata(c, ["orphan"]) == {"orphan": (LEADER_NOT_AVAILABLE, 0)},
+                 "the broker to take the second create")
+        gone.close()
+        assert metadata(c, ["slow", "orphan"]) == {"slow": (LEADER_NOT_AVAILABLE, 0),
+                                                    "orphan": (LEADER_NOT_AVAILABLE, 0)}
+        # timeout_ms 0 asks not to wait (Kafka): the checks passed, so success at once
+        create(c, "nowait", 1, timeout=0)
+        assert created(c) == [("nowait", 0)]
+        assert metadata(c, ["nowait"]) == {"nowait": (LEADER_NOT_AVAILABLE, 0)}
+        os.unlink(b.pool_mkdir_flag)
+        wait_for(lambda: metadata(c, ["slow", "orphan", "nowait"]) == {"slow": (0, 2), "orphan": (0, 3),
+                                                                       "nowait": (0, 1)},
+                 "the three topics to be created")
+        assert produce(c, "orphan", 2) == 0
+        c.close()
+
+
+def test_auto_created_topics_answer_leader_not_available_until_made():
+    with ShimBroker({"num.partitions": "4"}) as b:
+        c = RawClient(b.port)
+        open(b.pool_mkdir_flag, "w").close()
+        assert metadata(c, ["auto"]) == {"auto": (LEADER_NOT_AVAILABLE, 0)}
+        assert metadata(c, ["auto"]) == {"auto": (LEADER_NOT_AVAILABLE, 0)}  # asked again: still under way
+        os.unlink(b.pool_mkdir_flag)
+        wait_for(lambda: metadata(c, ["auto"]) == {"auto": (0, 4)}, "the auto-created topic")
+        assert produce(c, "auto", 3) == 0
+        c.close()
+
+
+def test_a_failed_creation_leaves_nothing_and_frees_the_name():
+    with ShimBroker({}) as b:
+        c = RawClient(b.port)
+        open(b.flag, "w").close()  # every fsync fails: partition.metadata cannot be made durable
+        create(c, "doomed", 3)
+        assert created(c) == [("doomed", KAFKA_STORAGE_ERROR)]
+        os.unlink(b.flag)
+        assert partition_dirs(b, "doomed") == []
+        assert metadata(c, ["doomed"]) == {"doomed": (LEADER_NOT_AVAILABLE, 0)}  # auto-created now
+        wait_for(lambda: metadata(c, ["doomed"]) == {"doomed": (0, 1)}, "the topic created again")
+        assert produce(c, "doomed") == 0
+        c.close()
+
+
+if __name__ == "__main__":
+    run_tests([
+        test_the_loop_answers_while_a_topic_is_made,
+        test_timed_out_and_no_wait_creates_go_on_and_a_client_that_left_loses_nothing,
+        test_auto_created_topics_answer_leader_not_available_until_made,
+        test_a_failed_creation_leaves_nothing_and_frees_the_name,
+    ])
