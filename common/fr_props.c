@@ -1,13 +1,12 @@
 #include "fr_props.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "fr_err.h"
+#include "fr_fs.h"
 
 void fr_props_init(fr_props_t *p) { memset(p, 0, sizeof(*p)); }
 
@@ -333,21 +332,6 @@ static int sb_put_escaped(sbuf_t *b, const char *s, int is_key) {
     return 0;
 }
 
-static int fsync_parent_dir(const char *path) {
-    char dir[4096];
-    const char *slash = strrchr(path, '/');
-    if (!slash)
-        snprintf(dir, sizeof(dir), ".");
-    else
-        snprintf(dir, sizeof(dir), "%.*s", slash == path ? 1 : (int)(slash - path), path);
-    int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    if (fd < 0)
-        return -1;
-    int rc = fsync(fd);
-    close(fd);
-    return rc;
-}
-
 int fr_props_store(const fr_props_t *p, const char *path, const char *comment, char *err, size_t errlen) {
     sbuf_t b = {0};
     int rc = 0;
@@ -361,33 +345,11 @@ int fr_props_store(const fr_props_t *p, const char *path, const char *comment, c
         snprintf(err, errlen, "out of memory writing %s", path);
         return FR_ERR_IO;
     }
-    char tmp[4200];
-    if (snprintf(tmp, sizeof(tmp), "%s.tmp", path) >= (int)sizeof(tmp)) {
-        free(b.s);
-        snprintf(err, errlen, "path too long: %s", path);
-        return FR_ERR_IO;
-    }
-    int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-    int ok = fd >= 0;
-    if (ok && b.len)
-        ok = write(fd, b.s, b.len) == (ssize_t)b.len;
-    if (ok)
-        ok = fsync(fd) == 0;
+    int failed = fr_file_replace(path, b.s ? b.s : "", b.len, FR_FS_SYNC_DIR);
     int saved = errno;
-    if (fd >= 0)
-        close(fd);
-    if (ok) {
-        ok = rename(tmp, path) == 0;
-        saved = errno;
-    }
     free(b.s);
-    if (!ok) {
-        unlink(tmp);
+    if (failed) {
         snprintf(err, errlen, "cannot write %s: %s", path, strerror(saved));
-        return FR_ERR_IO;
-    }
-    if (fsync_parent_dir(path)) {
-        snprintf(err, errlen, "cannot sync the directory of %s: %s", path, strerror(errno));
         return FR_ERR_IO;
     }
     return 0;

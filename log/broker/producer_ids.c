@@ -5,15 +5,14 @@
 #include "producer_ids.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "broker_config.h"
 #include "fr_err.h"
+#include "fr_fs.h"
 #include "fr_logging.h"
 #include "fr_props.h"
 
@@ -31,7 +30,6 @@ typedef struct txn_entry {
 } txn_entry_t;
 
 struct fr_producer_ids {
-    char *dir;
     char *path;
     int64_t next_id;           /* next id to hand out */
     int64_t block_end;         /* ids below this are recorded as used */
@@ -41,33 +39,13 @@ struct fr_producer_ids {
 
 /* ---- the block file ---- */
 
-static int fsync_dir(const char *dir) {
-    int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    if (fd < 0)
-        return -1;
-    int rc = fsync(fd);
-    close(fd);
-    return rc;
-}
-
 /* Records that ids below end may have been handed out. */
 static int write_block_end(fr_producer_ids_t *p, int64_t end) {
-    char tmp[4200], body[256];
+    char body[256];
     int n = snprintf(body, sizeof(body),
                      "# Freshet: producer ids below this number may have been handed out (InitProducerId).\n"
                      "%s=%" PRId64 "\n", BLOCK_KEY, end);
-    snprintf(tmp, sizeof(tmp), "%s.tmp", p->path);
-    int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-    if (fd < 0)
-        return -1;
-    int ok = write(fd, body, (size_t)n) == n && fsync(fd) == 0;
-    if (close(fd) < 0)
-        ok = 0;
-    if (!ok || rename(tmp, p->path) < 0 || fsync_dir(p->dir) < 0) {
-        unlink(tmp);
-        return -1;
-    }
-    return 0;
+    return fr_file_replace(p->path, body, (size_t)n, FR_FS_SYNC_DIR);
 }
 
 int fr_producer_ids_open(const char *dir, fr_producer_ids_t **out, char *err, size_t errlen) {
@@ -78,9 +56,8 @@ int fr_producer_ids_open(const char *dir, fr_producer_ids_t **out, char *err, si
     if (!p)
         return FR_ERR_NOMEM;
     size_t plen = strlen(dir) + sizeof(FR_PRODUCER_ID_FILE) + 1;
-    p->dir = strdup(dir);
     p->path = malloc(plen);
-    if (!p->dir || !p->path) {
+    if (!p->path) {
         fr_producer_ids_close(p);
         return FR_ERR_NOMEM;
     }
@@ -121,7 +98,6 @@ void fr_producer_ids_close(fr_producer_ids_t *p) {
     }
     free(p->buckets);
     free(p->path);
-    free(p->dir);
     free(p);
 }
 

@@ -18,48 +18,6 @@
 
 #define COMPONENT "topics"
 
-/* ---------- small file helpers ---------- */
-
-/* Writes a file atomically: temp file, fsync, rename. */
-static int write_file_atomic(const char *path, const char *data, size_t len) {
-    char tmp[4200];
-    snprintf(tmp, sizeof(tmp), "%s.tmp", path);
-    int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-    if (fd < 0)
-        return -1;
-    ssize_t w = write(fd, data, len);
-    int ok = w == (ssize_t)len && fsync(fd) == 0;
-    close(fd);
-    if (!ok || rename(tmp, path)) {
-        unlink(tmp);
-        return -1;
-    }
-    return 0;
-}
-
-static int remove_tree(const char *path) {
-    DIR *d = opendir(path);
-    if (!d)
-        return errno == ENOENT ? 0 : -1;
-    struct dirent *e;
-    int rc = 0;
-    while ((e = readdir(d))) {
-        if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
-            continue;
-        char p[4200];
-        snprintf(p, sizeof(p), "%s/%s", path, e->d_name);
-        struct stat st;
-        if (lstat(p, &st) == 0 && S_ISDIR(st.st_mode))
-            rc |= remove_tree(p);
-        else if (unlink(p))
-            rc = -1;
-    }
-    closedir(d);
-    if (rmdir(path))
-        rc = -1;
-    return rc;
-}
-
 void fr_uuid_to_string(const uint8_t id[16], char out[23]) {
     static const char tbl[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
     int o = 0;
@@ -229,7 +187,7 @@ static int write_partition_metadata(const char *dir, const uint8_t id[16]) {
     if (snprintf(path, sizeof(path), "%s/partition.metadata", dir) >= (int)sizeof(path))
         return -1;
     int n = snprintf(body, sizeof(body), "version: 0\ntopic_id: %s\n", ids);
-    return write_file_atomic(path, body, (size_t)n);
+    return fr_file_replace(path, body, (size_t)n, 0);
 }
 
 static int read_partition_metadata(const char *dir, uint8_t id[16]) {
@@ -347,7 +305,7 @@ static int load_meta(fr_topics_t *t, char *err, size_t errlen) {
         snprintf(path, sizeof(path), "%s/meta.properties", t->cfg->log_dirs[i]);
         int n = snprintf(body, sizeof(body), "#\n#Written by freshet\nversion=0\nbroker.id=%d\ncluster.id=%s\n",
                          t->cfg->broker_id, t->cluster_id);
-        if (access(path, F_OK) != 0 && write_file_atomic(path, body, (size_t)n)) {
+        if (access(path, F_OK) != 0 && fr_file_replace(path, body, (size_t)n, FR_FS_SYNC_DIR)) {
             snprintf(err, errlen, "cannot write %s: %s", path, strerror(errno));
             return FR_ERR_IO;
         }
@@ -420,7 +378,7 @@ static int scan_dir(fr_topics_t *t, int ld, char *err, size_t errlen) {
             /* a deleted topic's partition whose files were not all gone when the broker stopped */
             char gone[4200];
             snprintf(gone, sizeof(gone), "%s/%s", base, e->d_name);
-            if (remove_tree(gone))
+            if (fr_rmtree(gone))
                 fr_warn(COMPONENT, "cannot finish deleting %s: %s", gone, strerror(errno));
             else
                 fr_info(COMPONENT, "Deleted %s, left over from a topic deletion", gone);
@@ -733,13 +691,13 @@ int fr_topics_delete(fr_topics_t *t, fr_topic_t *topic, fr_topics_discard_fn dis
         if (!renamed) {
             if (errno != ENOENT)
                 fr_warn(COMPONENT, "cannot rename %s for deletion (%s); deleting it now", dir, strerror(errno));
-            remove_tree(dir);
+            fr_rmtree(dir);
         }
         if (part && part->log) {
             discard(ctx, part, renamed ? gone : NULL);
             part->log = NULL;
         } else if (renamed) {
-            remove_tree(gone);
+            fr_rmtree(gone);
         }
     }
     topic_free(topic, 0);

@@ -7,13 +7,13 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
-#include <libgen.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "fr_err.h"
+#include "fr_fs.h"
 #include "index_file.h"
 
 #define CHECKPOINT_VERSION 0
@@ -36,48 +36,8 @@ int fr_offset_checkpoint_format(const fr_offset_checkpoint_entry_t *entries, siz
     return 0;
 }
 
-/* fsyncs the directory holding path, so that a rename in it is durable. */
-static int fsync_parent(const char *path) {
-    char *copy = strdup(path);
-    if (!copy)
-        return FR_ERR_NOMEM;
-    int fd = open(dirname(copy), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    free(copy);
-    if (fd < 0)
-        return FR_ERR_IO;
-    int rc = fsync(fd) < 0 ? FR_ERR_IO : 0;
-    close(fd);
-    return rc;
-}
-
 int fr_offset_checkpoint_write_text(const char *path, const char *text, size_t len) {
-    size_t plen = strlen(path);
-    char *tmp = malloc(plen + 5);
-    if (!tmp)
-        return FR_ERR_NOMEM;
-    memcpy(tmp, path, plen);
-    memcpy(tmp + plen, ".tmp", 5);
-    int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-    int rc = fd < 0 ? FR_ERR_IO : 0;
-    if (rc == 0) {
-        rc = fr_pwrite_full(fd, text, len, 0);
-        if (rc == 0 && fsync(fd) < 0)
-            rc = FR_ERR_IO;
-        int saved = errno;
-        close(fd);
-        errno = saved;
-    }
-    if (rc == 0 && rename(tmp, path) < 0)
-        rc = FR_ERR_IO;
-    if (rc) {
-        int saved = errno;
-        unlink(tmp);
-        errno = saved;
-    } else {
-        rc = fsync_parent(path);
-    }
-    free(tmp);
-    return rc;
+    return fr_file_replace(path, text, len, FR_FS_SYNC_DIR) ? FR_ERR_IO : 0;
 }
 
 /* Parses a decimal integer in [min, max] spanning exactly s[0..n). */

@@ -8,12 +8,12 @@
  * would be by a real consumer.
  */
 #define _XOPEN_SOURCE 700
-#include <ftw.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
+#include "fr_fs.h"
 #include "fr_graph.h"
 #include "fr_store.h"
 #include "fr_ts_value.h"
@@ -282,10 +282,6 @@ fail:
     return rc;
 }
 
-static int rm_entry(const char *path, const struct stat *sb, int flag, struct FTW *ftw) {
-    return remove(path);
-}
-
 void fr_test_driver_free(fr_test_driver_t *d) {
     if (!d)
         return;
@@ -298,7 +294,7 @@ void fr_test_driver_free(fr_test_driver_t *d) {
             fr_task_close(d->tasks[i]);
     }
     if (d->tmpdir)
-        nftw(d->tmpdir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+        fr_rmtree(d->tmpdir);
     for (size_t i = 0; i < d->ntopics; i++) {
         dtopic_t *t = &d->topics[i];
         for (size_t k = 0; k < t->n; k++) {

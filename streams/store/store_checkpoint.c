@@ -8,14 +8,13 @@
  * checkpoint means "restore from the start"); this code never reads it.
  */
 #include <errno.h>
-#include <fcntl.h>
 #include <inttypes.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
+#include "fr_fs.h"
 #include "fr_logging.h"
 #include "store_internal.h"
 
@@ -169,49 +168,12 @@ static int offset_lines(fr_store_env_t *env, text_t *t, size_t *count) {
     return rc;
 }
 
-static int write_all(int fd, const char *p, size_t n) {
-    while (n) {
-        ssize_t w = write(fd, p, n);
-        if (w < 0 && errno == EINTR)
-            continue;
-        if (w <= 0)
-            return -1;
-        p += w;
-        n -= (size_t)w;
-    }
-    return 0;
-}
-
-/* Temp file, fsync, rename, fsync of the directory: the file is always
- * either the old one or the new one, never a torn one. */
 static int replace_file(const fr_store_env_t *env, const char *text, size_t len) {
-    char path[4200], tmp[4200];
+    char path[4200];
     snprintf(path, sizeof(path), "%s/.checkpoint", env->dir);
-    snprintf(tmp, sizeof(tmp), "%s/.checkpoint.tmp", env->dir);
-    const char *step = "create";
-    int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-    int ok = fd >= 0;
-    if (ok && (step = "write", write_all(fd, text, len) < 0))
-        ok = 0;
-    if (ok && (step = "fsync", fsync(fd) < 0))
-        ok = 0;
-    int saved = errno;
-    if (fd >= 0 && close(fd) < 0 && ok)
-        ok = 0, step = "close", saved = errno;
-    if (ok && (step = "rename", rename(tmp, path) < 0))
-        ok = 0, saved = errno;
-    if (ok) {
-        int dfd = open(env->dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-        if (dfd < 0 || fsync(dfd) < 0)
-            ok = 0, step = "fsync the directory of", saved = errno;
-        if (dfd >= 0)
-            close(dfd);
-        if (ok)
-            return 0;
-    } else {
-        unlink(tmp);
-    }
-    fr_error(FR_STORE_COMPONENT, "%s: cannot %s %s: %s", env->dir, step, path, strerror(saved));
+    if (fr_file_replace(path, text, len, FR_FS_SYNC_DIR) == 0)
+        return 0;
+    fr_error(FR_STORE_COMPONENT, "%s: cannot write %s: %s", env->dir, path, strerror(errno));
     return FR_ERR_IO;
 }
 

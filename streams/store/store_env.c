@@ -4,7 +4,6 @@
  */
 #include <errno.h>
 #include <fcntl.h>
-#include <ftw.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,6 +11,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "fr_fs.h"
 #include "fr_logging.h"
 #include "store_internal.h"
 
@@ -222,22 +222,13 @@ void fr_store_env_close(fr_store_env_t *env) {
     free(env);
 }
 
-static int remove_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw) {
-    (void)st, (void)flag, (void)ftw;
-    if (remove(path) < 0 && errno != ENOENT) {
-        fr_error(FR_STORE_COMPONENT, "cannot remove %s: %s", path, strerror(errno));
-        return -1;
-    }
-    return 0;
-}
-
 int fr_store_env_destroy_dir(const char *dir) {
     if (!dir || !*dir)
         return FR_ERR_INVALID_ARG;
-    struct stat st;
-    if (lstat(dir, &st) < 0)
-        return errno == ENOENT ? 0 : FR_ERR_IO;
-    return nftw(dir, remove_entry, 16, FTW_DEPTH | FTW_PHYS) == 0 ? 0 : FR_ERR_IO;
+    if (fr_rmtree(dir) == 0)
+        return 0;
+    fr_error(FR_STORE_COMPONENT, "cannot remove %s: %s", dir, strerror(errno));
+    return FR_ERR_IO;
 }
 
 int store_check_owner(const fr_store_env_t *env, const char *what) {

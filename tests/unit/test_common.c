@@ -1,4 +1,4 @@
-/* Unit tests for freshet_common: reader bounds, varints, writer, arena, properties, mkdir -p. */
+/* Unit tests for freshet_common: reader bounds, varints, writer, arena, properties, file helpers. */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -242,6 +242,60 @@ FR_TEST(mkdir_p_makes_missing_parents_and_accepts_existing) {
     FR_CHECK_EQ_INT(rmdir(base), 0); /* nothing else was left behind */
 }
 
+static size_t read_file(const char *path, char *buf, size_t cap) {
+    FILE *f = fopen(path, "r");
+    if (!f)
+        return (size_t)-1;
+    size_t n = fread(buf, 1, cap - 1, f);
+    fclose(f);
+    buf[n] = '\0';
+    return n;
+}
+
+FR_TEST(file_replace_is_all_or_nothing_and_rmtree_stays_inside) {
+    char base[] = "/tmp/fr-fs-XXXXXX", outside[] = "/tmp/fr-fs-out-XXXXXX", path[256], tmp[256], buf[64];
+    FR_CHECK(mkdtemp(base) != NULL);
+    FR_CHECK(mkdtemp(outside) != NULL);
+    snprintf(path, sizeof(path), "%s/file", base);
+    snprintf(tmp, sizeof(tmp), "%s/file.tmp", base);
+    FR_CHECK_EQ_INT(fr_file_replace(path, "first", 5, 0), 0);
+    FR_CHECK_EQ_INT((int)read_file(path, buf, sizeof(buf)), 5);
+    FR_CHECK_EQ_STR(buf, "first");
+    FR_CHECK_EQ_INT(fr_file_replace(path, "2nd", 3, FR_FS_SYNC_DIR), 0); /* shorter: the old tail is gone */
+    FR_CHECK_EQ_INT((int)read_file(path, buf, sizeof(buf)), 3);
+    FR_CHECK_EQ_STR(buf, "2nd");
+    FR_CHECK(access(tmp, F_OK) != 0);
+    /* the rename cannot happen (a directory holds the name): the old content stays, no temp file */
+    snprintf(path, sizeof(path), "%s/adir", base);
+    FR_CHECK_EQ_INT(fr_mkdir_p(path), 0);
+    snprintf(tmp, sizeof(tmp), "%s/adir/inner", base);
+    FR_CHECK_EQ_INT(fr_file_replace(tmp, "x", 1, 0), 0);
+    errno = 0;
+    FR_CHECK_EQ_INT(fr_file_replace(path, "x", 1, 0), -1);
+    FR_CHECK(errno != 0);
+    snprintf(tmp, sizeof(tmp), "%s/adir.tmp", base);
+    FR_CHECK(access(tmp, F_OK) != 0);
+    snprintf(path, sizeof(path), "%s/missing/file", base);
+    errno = 0;
+    FR_CHECK_EQ_INT(fr_file_replace(path, "x", 1, 0), -1);
+    FR_CHECK_EQ_INT(errno, ENOENT);
+
+    /* rmtree: nested dirs and files go, a symlink to a dir outside is removed, not followed */
+    snprintf(path, sizeof(path), "%s/adir/deep/er", base);
+    FR_CHECK_EQ_INT(fr_mkdir_p(path), 0);
+    snprintf(tmp, sizeof(tmp), "%s/keep", outside);
+    FR_CHECK_EQ_INT(fr_file_replace(tmp, "k", 1, 0), 0);
+    snprintf(path, sizeof(path), "%s/adir/deep/link", base);
+    FR_CHECK_EQ_INT(symlink(outside, path), 0);
+    FR_CHECK_EQ_INT(fr_rmtree(base), 0);
+    FR_CHECK(access(base, F_OK) != 0);
+    FR_CHECK_EQ_INT(access(tmp, F_OK), 0);
+    FR_CHECK_EQ_INT(fr_rmtree(base), 0); /* already gone is fine */
+    FR_CHECK_EQ_INT(fr_rmtree(tmp), 0);  /* a plain file is removed */
+    FR_CHECK(access(tmp, F_OK) != 0);
+    FR_CHECK_EQ_INT(rmdir(outside), 0);
+}
+
 int main(void) {
     FR_RUN(reader_refuses_reads_past_end);
     FR_RUN(varints_round_trip);
@@ -255,5 +309,6 @@ int main(void) {
     FR_RUN(properties_parse_like_java);
     FR_RUN(error_names_and_mapping);
     FR_RUN(mkdir_p_makes_missing_parents_and_accepts_existing);
+    FR_RUN(file_replace_is_all_or_nothing_and_rmtree_stays_inside);
     return fr_test_done();
 }

@@ -5,25 +5,18 @@
  * order inside batches; a batch whose max timestamp promises more than its
  * records hold; LogAppendTime batches; several segments and a reopen; and a
  * batch that cannot be decoded. */
-#include <ftw.h>
 #include <stdlib.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include "batch_builder.h"
 #include "compression.h"
+#include "fr_fs.h"
 #include "fr_logging.h"
 #include "fr_partlog.h"
 #include "fr_test.h"
 
 /* ---- helpers ---- */
-
-static int rm_one(const char *path, const struct stat *st, int flag, struct FTW *ftw) {
-    (void)st, (void)flag, (void)ftw;
-    return remove(path);
-}
-
-static void rm_rf(const char *path) { nftw(path, rm_one, 16, FTW_DEPTH | FTW_PHYS); }
 
 static char *make_tmp(void) {
     char *d = strdup("/tmp/fr-oft-XXXXXX");
@@ -196,7 +189,7 @@ static void scenario(int codec) {
         FR_CHECK_EQ_INT(fr_partlog_open(part_dir(tmp), &cfg, &log), 0);
     }
     fr_partlog_close(log);
-    rm_rf(tmp);
+    fr_rmtree(tmp);
     free(tmp);
     free(m);
 }
@@ -221,7 +214,7 @@ FR_TEST(nothing_to_find) {
     FR_CHECK(check(log, 0, -1, -1, 0));
     FR_CHECK(check(log, -1, 0, -1, 0)); /* a negative target matches the first record */
     fr_partlog_close(log);
-    rm_rf(tmp);
+    fr_rmtree(tmp);
     free(tmp);
     free(m);
 }
@@ -257,7 +250,7 @@ FR_TEST(undecodable_batch_answers_with_the_batch) {
     FR_CHECK(check(log, 305, 7, 310, 0));
     fr_logging_set_level(level);
     fr_partlog_close(log);
-    rm_rf(tmp);
+    fr_rmtree(tmp);
     free(tmp);
     free(m);
 }

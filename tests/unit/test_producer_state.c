@@ -5,24 +5,17 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <ftw.h>
 #include <stdlib.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include "batch_builder.h"
+#include "fr_fs.h"
 #include "fr_partlog.h"
 #include "fr_test.h"
 #include "producer_state.h"
 
 /* ---- helpers ---- */
-
-static int rm_one(const char *path, const struct stat *st, int flag, struct FTW *ftw) {
-    (void)st, (void)flag, (void)ftw;
-    return remove(path);
-}
-
-static void rm_rf(const char *path) { nftw(path, rm_one, 16, FTW_DEPTH | FTW_PHYS); }
 
 static char *make_tmp(void) {
     char *d = strdup("/tmp/fr-pstate-XXXXXX");
@@ -377,7 +370,7 @@ FR_TEST(partlog_duplicates_and_errors) {
     fr_writer_free(&w);
     fr_writer_free(&w2);
     fr_partlog_close(log);
-    rm_rf(tmp);
+    fr_rmtree(tmp);
     free(tmp);
 }
 
@@ -489,7 +482,7 @@ FR_TEST(snapshots_at_roll_and_close_and_rebuild) {
     FR_CHECK_EQ_INT(access(path, F_OK), -1);
     check_state_survived(log, seq);
     fr_partlog_close(log);
-    rm_rf(tmp);
+    fr_rmtree(tmp);
     free(tmp);
 }
 
@@ -517,7 +510,7 @@ FR_TEST(torn_tail_drops_the_lost_batches_from_the_state) {
     FR_CHECK_EQ_INT(info.duplicate, 0);
     FR_CHECK_EQ_INT(info.base_offset, 2);
     fr_partlog_close(log);
-    rm_rf(tmp);
+    fr_rmtree(tmp);
     free(tmp);
 }
 

@@ -4,25 +4,18 @@
  * fetch that holds a segment across its deletion. */
 #include <errno.h>
 #include <fcntl.h>
-#include <ftw.h>
 #include <stdlib.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include "batch_builder.h"
 #include "fr_err.h"
+#include "fr_fs.h"
 #include "fr_partlog.h"
 #include "fr_test.h"
 #include "offset_checkpoint.h"
 
 /* ---- helpers ---- */
-
-static int rm_one(const char *path, const struct stat *st, int flag, struct FTW *ftw) {
-    (void)st, (void)flag, (void)ftw;
-    return remove(path);
-}
-
-static void rm_rf(const char *path) { nftw(path, rm_one, 16, FTW_DEPTH | FTW_PHYS); }
 
 static char *make_tmp(void) {
     char *d = strdup("/tmp/fr-retention-XXXXXX");
@@ -134,7 +127,7 @@ FR_TEST(time_retention_deletes_exactly_the_old_segments) {
     FR_CHECK_EQ_INT(fr_partlog_apply_retention(log, &forever, INT64_MAX / 2, &res), 0);
     FR_CHECK_EQ_INT(res.segments_deleted, 0);
     fr_partlog_close(log);
-    rm_rf(tmp);
+    fr_rmtree(tmp);
     free(tmp);
 }
 
@@ -180,7 +173,7 @@ FR_TEST(expired_active_segment_is_rolled_then_deleted) {
     FR_CHECK_EQ_INT(fr_partlog_start_offset(log), 8);
     FR_CHECK_EQ_INT(fr_partlog_end_offset(log), 11);
     fr_partlog_close(log);
-    rm_rf(tmp);
+    fr_rmtree(tmp);
     free(tmp);
 }
 
@@ -224,7 +217,7 @@ FR_TEST(size_retention_deletes_oldest_while_over_the_limit) {
     FR_CHECK_EQ_INT(res.segments_deleted, 0);
     FR_CHECK_EQ_INT(fr_partlog_segment_count(log), 3);
     fr_partlog_close(log);
-    rm_rf(tmp);
+    fr_rmtree(tmp);
     free(tmp);
 }
 
@@ -244,7 +237,7 @@ FR_TEST(size_and_time_rules_combine_in_kafka_order) {
     FR_CHECK_EQ_INT(res.segments_deleted, 2);
     FR_CHECK_EQ_INT(fr_partlog_start_offset(log), 4);
     fr_partlog_close(log);
-    rm_rf(tmp);
+    fr_rmtree(tmp);
     free(tmp);
 }
 
@@ -302,7 +295,7 @@ FR_TEST(delete_records_moves_the_log_start) {
     FR_CHECK_EQ_INT(info.base_offset, 8);
     FR_CHECK_EQ_INT(info.log_start_offset, 8);
     fr_partlog_close(log);
-    rm_rf(tmp);
+    fr_rmtree(tmp);
     free(tmp);
 }
 
@@ -324,7 +317,7 @@ FR_TEST(offset_for_time_starts_at_the_log_start) {
     FR_CHECK_EQ_INT(fr_partlog_offset_for_time(log, 202, &off, &ts), 0);
     FR_CHECK_EQ_INT(off, -1);
     fr_partlog_close(log);
-    rm_rf(tmp);
+    fr_rmtree(tmp);
     free(tmp);
 }
 
@@ -394,7 +387,7 @@ FR_TEST(checkpoint_file_format) {
     FR_CHECK_EQ_INT(fr_offset_checkpoint_read(path, collect, &s, err, sizeof(err)), 0);
     unlink(path);
     FR_CHECK_EQ_INT(fr_offset_checkpoint_read(path, collect, &s, err, sizeof(err)), FR_ERR_NOT_FOUND);
-    rm_rf(tmp);
+    fr_rmtree(tmp);
     free(tmp);
 }
 
@@ -440,7 +433,7 @@ FR_TEST(log_start_offset_persists_across_reopen_with_the_checkpoint) {
     /* and it never goes back */
     FR_CHECK_EQ_INT(fr_partlog_restore_start_offset(log, 2), 8);
     fr_partlog_close(log);
-    rm_rf(tmp);
+    fr_rmtree(tmp);
     free(tmp);
 }
 
@@ -469,7 +462,7 @@ FR_TEST(leftover_deleted_files_are_removed_at_open) {
     FR_CHECK_EQ_INT(fr_partlog_start_offset(log), 2);
     FR_CHECK_EQ_INT(fr_partlog_segment_count(log), 3);
     fr_partlog_close(log);
-    rm_rf(tmp);
+    fr_rmtree(tmp);
     free(tmp);
 }
 
@@ -507,7 +500,7 @@ FR_TEST(fetch_ref_reads_a_deleted_segment_until_released) {
     free(before);
     free(after);
     fr_partlog_close(log);
-    rm_rf(tmp);
+    fr_rmtree(tmp);
     free(tmp);
 }
 

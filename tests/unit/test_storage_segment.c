@@ -2,7 +2,6 @@
  * offset_for_time, reopen, validation on append, refcounted segment files. */
 #include <errno.h>
 #include <fcntl.h>
-#include <ftw.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdlib.h>
@@ -10,18 +9,12 @@
 #include <unistd.h>
 
 #include "batch_builder.h"
+#include "fr_fs.h"
 #include "fr_partlog.h"
 #include "segment.h"
 #include "fr_test.h"
 
 /* ---- helpers ---- */
-
-static int rm_one(const char *path, const struct stat *st, int flag, struct FTW *ftw) {
-    (void)st, (void)flag, (void)ftw;
-    return remove(path);
-}
-
-static void rm_rf(const char *path) { nftw(path, rm_one, 16, FTW_DEPTH | FTW_PHYS); }
 
 static char *make_tmp(void) {
     char *d = strdup("/tmp/fr-storage-XXXXXX");
@@ -195,7 +188,7 @@ FR_TEST(empty_dir_starts_at_zero) {
     fr_partlog_t *again;
     FR_CHECK_EQ_INT(fr_partlog_open(part_dir(tmp), &cfg, &again), FR_ERR_LOCKED);
     fr_partlog_close(log);
-    rm_rf(tmp);
+    fr_rmtree(tmp);
     free(tmp);
 }
 
@@ -246,7 +239,7 @@ FR_TEST(append_assigns_offsets_and_reads_back) {
     FR_CHECK_EQ_INT(bad, 0);
     fr_partlog_close(log);
     model_free(&m);
-    rm_rf(tmp);
+    fr_rmtree(tmp);
     free(tmp);
 }
 
@@ -297,7 +290,7 @@ FR_TEST(read_limits_and_sendfile_ranges) {
     FR_CHECK_EQ_INT(bad, 0);
     fr_partlog_close(log);
     model_free(&m);
-    rm_rf(tmp);
+    fr_rmtree(tmp);
     free(tmp);
 }
 
@@ -341,7 +334,7 @@ FR_TEST(roll_by_size_never_crosses_segments) {
     FR_CHECK_EQ_INT(bad, 0);
     fr_partlog_close(log);
     model_free(&m);
-    rm_rf(tmp);
+    fr_rmtree(tmp);
     free(tmp);
 }
 
@@ -368,7 +361,7 @@ FR_TEST(roll_by_time) {
     snprintf(path, sizeof(path), "%s/00000000000000000005.log", part_dir(tmp));
     FR_CHECK_EQ_INT(access(path, F_OK), 0);
     fr_partlog_close(log);
-    rm_rf(tmp);
+    fr_rmtree(tmp);
     free(tmp);
 }
 
@@ -399,7 +392,7 @@ FR_TEST(offsets_survive_reopen) {
     FR_CHECK_EQ_INT(check_read(log, &m, leo, 1000), 1);
     fr_partlog_close(log);
     model_free(&m);
-    rm_rf(tmp);
+    fr_rmtree(tmp);
     free(tmp);
 }
 
@@ -433,7 +426,7 @@ FR_TEST(tail_lookups_match_the_file) {
     }
     fr_partlog_close(log);
     model_free(&m);
-    rm_rf(tmp);
+    fr_rmtree(tmp);
     free(tmp);
 }
 
@@ -500,7 +493,7 @@ FR_TEST(offset_for_time_matches_brute_force) {
     FR_CHECK_EQ_INT(check_times(log, &m, 9000, 16500), 0);
     fr_partlog_close(log);
     model_free(&m);
-    rm_rf(tmp);
+    fr_rmtree(tmp);
     free(tmp);
 }
 
@@ -544,7 +537,7 @@ FR_TEST(bad_appends_change_nothing) {
     FR_CHECK_EQ_INT(fr_partlog_end_offset(log), leo);
     fr_writer_free(&w);
     fr_partlog_close(log);
-    rm_rf(tmp);
+    fr_rmtree(tmp);
     free(tmp);
 }
 
@@ -573,7 +566,7 @@ FR_TEST(compressed_batches_pass_through) {
     fr_writer_free(&w);
     fr_partlog_close(log);
     model_free(&m);
-    rm_rf(tmp);
+    fr_rmtree(tmp);
     free(tmp);
 }
 
@@ -600,7 +593,7 @@ FR_TEST(read_ref_outlives_delete) {
     FR_CHECK(fcntl(fd, F_GETFD) < 0 && errno == EBADF); /* the last unref closed it */
     free(buf);
     model_free(&m);
-    rm_rf(tmp);
+    fr_rmtree(tmp);
     free(tmp);
 }
 
@@ -626,7 +619,7 @@ FR_TEST(flush_policy) {
     FR_CHECK_EQ_INT(fr_partlog_flush(log), 0);
     FR_CHECK_EQ_INT(fr_partlog_flush(log), 0); /* nothing to do */
     fr_partlog_close(log);
-    rm_rf(tmp);
+    fr_rmtree(tmp);
     free(tmp);
 }
 
@@ -693,7 +686,7 @@ FR_TEST(concurrent_append_read_flush) {
     FR_CHECK_EQ_INT(r.bad, 0);
     FR_CHECK(fr_partlog_segment_count(r.log) > 20);
     fr_partlog_close(r.log);
-    rm_rf(tmp);
+    fr_rmtree(tmp);
     free(tmp);
 }
 

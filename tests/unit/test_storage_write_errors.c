@@ -5,7 +5,6 @@
  * end, size, producer state), a failed roll must leave the log usable, and
  * once writes work again everything appended reads back, also after reopen. */
 #include <errno.h>
-#include <ftw.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <sys/resource.h>
@@ -14,15 +13,9 @@
 
 #include "batch_builder.h"
 #include "fr_err.h"
+#include "fr_fs.h"
 #include "fr_partlog.h"
 #include "fr_test.h"
-
-static int rm_one(const char *path, const struct stat *st, int flag, struct FTW *ftw) {
-    (void)st, (void)flag, (void)ftw;
-    return remove(path);
-}
-
-static void rm_rf(const char *path) { nftw(path, rm_one, 16, FTW_DEPTH | FTW_PHYS); }
 
 static struct rlimit saved_limit;
 
@@ -187,7 +180,7 @@ FR_TEST(failed_and_short_writes_change_nothing) {
     FR_CHECK_EQ_INT(append_idempotent(log, seq, 2, 200, &info), 0); /* producer state recovered */
     FR_CHECK_EQ_INT(info.base_offset, leo);
     fr_partlog_close(log);
-    rm_rf(tmp);
+    fr_rmtree(tmp);
 }
 
 int main(void) {
