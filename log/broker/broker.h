@@ -117,7 +117,9 @@ void fr_server_wake(fr_server_t *srv);
 void fr_server_note_append(fr_server_t *srv, fr_partition_t *p, int needs_flush);
 /* Called by the fetch handler for records read bytes_behind the end of p's log. */
 void fr_server_note_fetch(fr_partition_t *p, int64_t bytes_behind);
-/* Deletes a topic, dealing with fsyncs still running on its partitions. */
+/* Deletes a topic, dealing with fsyncs still running on its partitions.
+ * REQUEST_TIMED_OUT, deleting nothing, while partitions are being added to
+ * it (topic->growths): the caller waits and asks again. */
 int fr_server_delete_topic(fr_server_t *srv, fr_topic_t *topic);
 
 /* Runs run(p's log, arg) on the thread pool, then done(arg) on the loop.  The
@@ -164,15 +166,24 @@ void fr_time_lookup_release(fr_time_lookup_t *l);
  * takes a topic from fr_topics_create_begin, makes its files on the thread
  * pool (one topic at a time for the whole broker, the others wait their
  * turn) and then publishes it in the registry, or drops it when that failed;
- * then fr_topic_build_done turns true and parked requests are retried.
- * fr_topic_build_error gives 0 or the error, and its message (NULL when
- * none).  fr_topic_build_release frees a finished job, or lets a waiting or
- * running one free itself; the topic is built either way.  Start returns
- * NULL when out of memory: the topic is dropped then. */
+ * then parked requests are retried, and fr_topic_builds_collect below gives
+ * the outcome.  fr_topic_build_release frees a finished job, or lets a
+ * waiting or running one free itself; the topic is built either way.  Start
+ * returns NULL when out of memory: the topic is dropped then. */
 fr_topic_build_t *fr_topic_build_start(fr_server_t *srv, fr_topic_t *topic);
-int fr_topic_build_done(const fr_topic_build_t *b);
-int fr_topic_build_error(const fr_topic_build_t *b, const char **message);
+/* The same for a topic's new partitions, from fr_topics_grow_begin: they are
+ * added to the topic when made, or deleted when that failed. */
+fr_topic_build_t *fr_topic_grow_start(fr_server_t *srv, fr_topic_growth_t *growth);
 void fr_topic_build_release(fr_topic_build_t *b);
+/* For a request waiting on builds[0..n) (NULL entries are skipped): 0 while
+ * one is unfinished, unless timed_out or no_wait; else 1, after calling
+ * fail(ctx, i, rc, message or NULL) for each that failed, and with
+ * REQUEST_TIMED_OUT for each unfinished one unless no_wait (it then goes on
+ * as a success), and releasing them all (set to NULL). */
+typedef void (*fr_topic_build_fail_fn)(void *ctx, int32_t i, int rc, const char *message);
+int fr_topic_builds_collect(fr_topic_build_t **builds, int32_t n, int timed_out, int no_wait,
+                            fr_topic_build_fail_fn fail, void *ctx);
+void fr_topic_builds_release(fr_topic_build_t **builds, int32_t n);
 
 /* Connection API (conn.c). */
 void fr_conn_accept(fr_server_t *srv, int fd, const char *peer);

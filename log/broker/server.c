@@ -342,6 +342,8 @@ static void on_flush_timer(uv_timer_t *t) {
 }
 
 int fr_server_delete_topic(fr_server_t *srv, fr_topic_t *topic) {
+    if (topic->growths)
+        return FR_ERR_REQUEST_TIMED_OUT; /* its new partitions are being made: the caller waits for them */
     fr_retention_topic_deleted(srv, topic); /* a running retention pass lets go of its partitions */
     fr_groups_topic_deleted(&srv->groups, topic->name);
     srv->wakeup = 1; /* produce requests parked for the topic's fsyncs are answered now */

@@ -25,7 +25,8 @@
 struct fr_topic_build {
     fr_server_t *srv;
     fr_topic_build_t *next; /* in the server's queue (its head is the one running) */
-    fr_topic_t *topic;      /* the registry's pending topic, until published */
+    fr_topic_t *topic;      /* the registry's pending topic, until published; or */
+    fr_topic_growth_t *growth; /* a topic's new partitions, until added */
     uv_work_t work;
     int rc;                 /* fr_topic_make_files, then fr_topics_create_end */
     char err[512];
@@ -40,22 +41,28 @@ static void build_finish(fr_topic_build_t *b) {
     srv->topic_builds = b->next;
     if (!srv->topic_builds)
         srv->topic_builds_tail = NULL;
-    int rc = fr_topics_create_end(&srv->topics, b->topic, b->rc);
-    if (rc && !b->rc) /* made, but could not be published (out of memory) */
-        snprintf(b->err, sizeof(b->err), "cannot publish topic: %s", fr_err_str(rc));
+    int rc;
+    if (b->growth) {
+        rc = fr_topics_grow_end(&srv->topics, b->growth, b->rc, b->err, sizeof(b->err));
+    } else {
+        rc = fr_topics_create_end(&srv->topics, b->topic, b->rc);
+        if (rc && !b->rc) /* made, but could not be published (out of memory) */
+            snprintf(b->err, sizeof(b->err), "cannot publish topic: %s", fr_err_str(rc));
+    }
     b->rc = rc;
     b->topic = NULL;
-    if (b->abandoned) {
+    b->growth = NULL;
+    fr_server_wake(srv); /* also for others than its requester: a deletion may wait for a growth */
+    if (b->abandoned)
         free(b);
-    } else {
+    else
         b->done = 1;
-        fr_server_wake(srv);
-    }
 }
 
 static void build_work(uv_work_t *w) {
     fr_topic_build_t *b = w->data;
-    b->rc = fr_topic_make_files(b->srv->cfg, b->topic, b->err, sizeof(b->err));
+    b->rc = b->growth ? fr_topic_growth_make(b->srv->cfg, b->growth, b->err, sizeof(b->err))
+                      : fr_topic_make_files(b->srv->cfg, b->topic, b->err, sizeof(b->err));
 }
 
 static void build_after(uv_work_t *w, int status) {
@@ -75,11 +82,20 @@ static void build_pump(fr_server_t *srv) {
             srv->topic_build_busy = 1;
             return;
         }
-        fr_warn(COMPONENT, "cannot queue the creation of topic %s; creating it on the network thread",
-                b->topic->name);
+        fr_warn(COMPONENT, "cannot queue a topic's new partitions; making them on the network thread");
         build_work(&b->work);
         build_finish(b);
     }
+}
+
+static void build_enqueue(fr_server_t *srv, fr_topic_build_t *b) {
+    b->srv = srv;
+    if (srv->topic_builds_tail)
+        srv->topic_builds_tail->next = b;
+    else
+        srv->topic_builds = b;
+    srv->topic_builds_tail = b;
+    build_pump(srv);
 }
 
 fr_topic_build_t *fr_topic_build_start(fr_server_t *srv, fr_topic_t *topic) {
@@ -88,22 +104,21 @@ fr_topic_build_t *fr_topic_build_start(fr_server_t *srv, fr_topic_t *topic) {
         fr_topics_create_end(&srv->topics, topic, FR_ERR_NOMEM);
         return NULL;
     }
-    b->srv = srv;
     b->topic = topic;
-    if (srv->topic_builds_tail)
-        srv->topic_builds_tail->next = b;
-    else
-        srv->topic_builds = b;
-    srv->topic_builds_tail = b;
-    build_pump(srv);
+    build_enqueue(srv, b);
     return b;
 }
 
-int fr_topic_build_done(const fr_topic_build_t *b) { return b->done; }
-
-int fr_topic_build_error(const fr_topic_build_t *b, const char **message) {
-    *message = b->rc && b->err[0] ? b->err : NULL;
-    return b->rc;
+fr_topic_build_t *fr_topic_grow_start(fr_server_t *srv, fr_topic_growth_t *growth) {
+    fr_topic_build_t *b = calloc(1, sizeof(*b));
+    if (!b) {
+        char err[8];
+        fr_topics_grow_end(&srv->topics, growth, FR_ERR_NOMEM, err, sizeof(err));
+        return NULL;
+    }
+    b->growth = growth;
+    build_enqueue(srv, b);
+    return b;
 }
 
 void fr_topic_build_release(fr_topic_build_t *b) {
@@ -113,4 +128,30 @@ void fr_topic_build_release(fr_topic_build_t *b) {
         free(b);
     else
         b->abandoned = 1;
+}
+
+int fr_topic_builds_collect(fr_topic_build_t **builds, int32_t n, int timed_out, int no_wait,
+                            fr_topic_build_fail_fn fail, void *ctx) {
+    for (int32_t i = 0; i < n; i++)
+        if (builds[i] && !builds[i]->done && !timed_out && !no_wait)
+            return 0;
+    for (int32_t i = 0; i < n; i++) {
+        fr_topic_build_t *b = builds[i];
+        if (!b)
+            continue;
+        if (b->done && b->rc)
+            fail(ctx, i, b->rc, b->err[0] ? b->err : NULL);
+        else if (!b->done && !no_wait)
+            fail(ctx, i, FR_ERR_REQUEST_TIMED_OUT, NULL);
+        fr_topic_build_release(b);
+        builds[i] = NULL;
+    }
+    return 1;
+}
+
+void fr_topic_builds_release(fr_topic_build_t **builds, int32_t n) {
+    for (int32_t i = 0; i < n; i++) {
+        fr_topic_build_release(builds[i]);
+        builds[i] = NULL;
+    }
 }

@@ -15,6 +15,7 @@
 #include "fr_fs.h"
 #include "fr_logging.h"
 #include "topic_config.h"
+#include "topic_files.h"
 
 #define COMPONENT "topics"
 
@@ -35,34 +36,6 @@ void fr_uuid_to_string(const uint8_t id[16], char out[23]) {
             out[o++] = tbl[v & 63];
     }
     out[o] = '\0';
-}
-
-static int uuid_from_string(const char *s, uint8_t id[16]) {
-    uint8_t buf[18] = {0};
-    int bits = 0, n = 0;
-    uint32_t acc = 0;
-    for (; *s && *s != '\n' && *s != '\r'; s++) {
-        int v;
-        char c = *s;
-        if (c >= 'A' && c <= 'Z') v = c - 'A';
-        else if (c >= 'a' && c <= 'z') v = c - 'a' + 26;
-        else if (c >= '0' && c <= '9') v = c - '0' + 52;
-        else if (c == '-' || c == '+') v = 62;
-        else if (c == '_' || c == '/') v = 63;
-        else return -1;
-        acc = (acc << 6) | (uint32_t)v;
-        bits += 6;
-        if (bits >= 8) {
-            bits -= 8;
-            if (n >= 18)
-                return -1;
-            buf[n++] = (uint8_t)(acc >> bits);
-        }
-    }
-    if (n != 16)
-        return -1;
-    memcpy(id, buf, 16);
-    return 0;
 }
 
 static void random_uuid(uint8_t id[16]) {
@@ -169,80 +142,6 @@ static int topics_insert(fr_topics_t *t, fr_topic_t *topic) {
     memmove(t->items + pos + 1, t->items + pos, (t->count - pos) * sizeof(*t->items));
     t->items[pos] = topic;
     t->count++;
-    return 0;
-}
-
-static void partition_dir(const fr_broker_config_t *cfg, const fr_topic_t *topic, int32_t index, char *buf,
-                          size_t len) {
-    snprintf(buf, len, "%s/%s-%d", cfg->log_dirs[topic->log_dir], topic->name, index);
-}
-
-static void config_path(const fr_broker_config_t *cfg, int log_dir, const char *topic, char *buf, size_t len) {
-    snprintf(buf, len, "%s/.topic-configs/%s.properties", cfg->log_dirs[log_dir], topic);
-}
-
-static int write_partition_metadata(const char *dir, const uint8_t id[16]) {
-    char path[4300], body[128], ids[23];
-    fr_uuid_to_string(id, ids);
-    if (snprintf(path, sizeof(path), "%s/partition.metadata", dir) >= (int)sizeof(path))
-        return -1;
-    int n = snprintf(body, sizeof(body), "version: 0\ntopic_id: %s\n", ids);
-    return fr_file_replace(path, body, (size_t)n, 0);
-}
-
-static int read_partition_metadata(const char *dir, uint8_t id[16]) {
-    char path[4300], line[256];
-    if (snprintf(path, sizeof(path), "%s/partition.metadata", dir) >= (int)sizeof(path))
-        return -1;
-    FILE *f = fopen(path, "r");
-    if (!f)
-        return -1;
-    int rc = -1;
-    while (fgets(line, sizeof(line), f))
-        if (strncmp(line, "topic_id: ", 10) == 0)
-            rc = uuid_from_string(line + 10, id);
-    fclose(f);
-    return rc;
-}
-
-static int save_overrides(const fr_broker_config_t *cfg, const fr_topic_t *topic, const fr_props_t *overrides,
-                          char *err, size_t errlen) {
-    char dir[4200], path[4200];
-    snprintf(dir, sizeof(dir), "%s/.topic-configs", cfg->log_dirs[topic->log_dir]);
-    if (fr_mkdir_p(dir)) {
-        fr_errorf(err, errlen, "cannot create %s: %s", dir, strerror(errno));
-        return -1;
-    }
-    config_path(cfg, topic->log_dir, topic->name, path, sizeof(path));
-    if (overrides->count == 0) {
-        if (unlink(path) && errno != ENOENT) {
-            fr_errorf(err, errlen, "cannot remove %s: %s", path, strerror(errno));
-            return -1;
-        }
-        return 0;
-    }
-    return fr_props_store(overrides, path, NULL, err, errlen) ? -1 : 0;
-}
-
-static int open_partition(const fr_broker_config_t *cfg, fr_topic_t *topic, int32_t index, char *err,
-                          size_t errlen) {
-    char dir[4200];
-    partition_dir(cfg, topic, index, dir, sizeof(dir));
-    fr_partition_t *p = calloc(1, sizeof(*p));
-    if (!p)
-        return FR_ERR_NOMEM;
-    p->topic = topic;
-    p->index = index;
-    int rc = fr_partlog_open(dir, &topic->log_cfg, &p->log);
-    if (rc) {
-        snprintf(err, errlen, "cannot open partition %s: %s", dir, fr_err_str(rc));
-        if (rc != FR_ERR_LOCKED)
-            rmdir(dir); /* e.g. a full disk: no empty partition dir left behind (never removes data) */
-        free(p);
-        return rc;
-    }
-    p->flushed_end = fr_partlog_end_offset(p->log); /* what recovery found counts as on disk */
-    topic->partitions[index] = p;
     return 0;
 }
 
@@ -361,6 +260,17 @@ static int ensure_partition_slots(fr_topic_t *topic, int32_t n) {
     return 0;
 }
 
+/* Opens an existing topic's partition at startup (recovering it, or making a missing one anew). */
+static int open_partition(const fr_topics_t *t, fr_topic_t *topic, int32_t index, char *err, size_t errlen) {
+    fr_partition_t *p;
+    int rc = fr_topic_partition_open(t->cfg, topic->log_dir, topic->name, &topic->log_cfg, index, &p, err, errlen);
+    if (!rc) {
+        p->topic = topic;
+        topic->partitions[index] = p;
+    }
+    return rc;
+}
+
 static int scan_dir(fr_topics_t *t, int ld, char *err, size_t errlen) {
     const char *base = t->cfg->log_dirs[ld];
     DIR *d = opendir(base);
@@ -394,13 +304,13 @@ static int scan_dir(fr_topics_t *t, int ld, char *err, size_t errlen) {
                 break;
             }
             char path[4200], e2[256];
-            config_path(t->cfg, ld, tname, path, sizeof(path));
+            fr_topic_config_path(t->cfg, ld, tname, path, sizeof(path));
             if (fr_props_load(&topic->overrides, path, e2, sizeof(e2)) == FR_ERR_CONFIG)
                 fr_warn(COMPONENT, "ignoring unreadable topic configs: %s", e2);
             fr_topic_log_config(t->cfg, &topic->overrides, &topic->log_cfg);
             char pdir[4200];
             snprintf(pdir, sizeof(pdir), "%s/%s", base, e->d_name);
-            if (read_partition_metadata(pdir, topic->id))
+            if (fr_topic_id_read(pdir, topic->id))
                 random_uuid(topic->id);
             if ((rc = topics_insert(t, topic))) {
                 topic_free(topic, 0);
@@ -413,7 +323,7 @@ static int scan_dir(fr_topics_t *t, int ld, char *err, size_t errlen) {
         if ((rc = ensure_partition_slots(topic, index + 1)))
             break;
         if (!topic->partitions[index])
-            rc = open_partition(t->cfg, topic, index, err, errlen);
+            rc = open_partition(t, topic, index, err, errlen);
     }
     closedir(d);
     return rc;
@@ -437,7 +347,7 @@ int fr_topics_open(fr_topics_t *t, const fr_broker_config_t *cfg, char *err, siz
         for (int32_t p = 0; p < topic->num_partitions && !rc; p++) {
             if (!topic->partitions[p]) {
                 fr_warn(COMPONENT, "partition %s-%d is missing; recreating it empty", topic->name, p);
-                rc = open_partition(t->cfg, topic, p, err, errlen);
+                rc = open_partition(t, topic, p, err, errlen);
             }
         }
     }
@@ -549,40 +459,6 @@ int fr_topics_create_begin(fr_topics_t *t, fr_slice_t name, int32_t nparts, cons
     return 0;
 }
 
-int fr_topic_make_files(const fr_broker_config_t *cfg, fr_topic_t *topic, char *err, size_t errlen) {
-    char e2[512];
-    if (save_overrides(cfg, topic, &topic->overrides, e2, sizeof(e2))) {
-        snprintf(err, errlen, "cannot persist configs of topic %s: %s", topic->name, e2);
-        return FR_ERR_KAFKA_STORAGE_ERROR;
-    }
-    int rc = 0;
-    for (int32_t i = 0; i < topic->num_partitions && !rc; i++) {
-        rc = open_partition(cfg, topic, i, err, errlen);
-        if (!rc) {
-            char dir[4200];
-            partition_dir(cfg, topic, i, dir, sizeof(dir));
-            if (write_partition_metadata(dir, topic->id)) {
-                snprintf(err, errlen, "cannot write partition.metadata in %s: %s", dir, strerror(errno));
-                rc = FR_ERR_KAFKA_STORAGE_ERROR;
-            }
-        }
-    }
-    if (!rc)
-        return 0;
-    char path[4200];
-    config_path(cfg, topic->log_dir, topic->name, path, sizeof(path));
-    unlink(path);
-    for (int32_t i = 0; i < topic->num_partitions; i++) {
-        fr_partition_t *p = topic->partitions[i];
-        if (p) {
-            fr_partlog_delete(p->log);
-            free(p);
-            topic->partitions[i] = NULL;
-        }
-    }
-    return rc < -1000 ? FR_ERR_KAFKA_STORAGE_ERROR : rc;
-}
-
 static void topic_reconfigure(const fr_topics_t *t, fr_topic_t *topic);
 
 int fr_topics_create_end(fr_topics_t *t, fr_topic_t *topic, int rc) {
@@ -591,7 +467,7 @@ int fr_topics_create_end(fr_topics_t *t, fr_topic_t *topic, int rc) {
         t->pending[i] = t->pending[--t->npending];
     if (!rc && (rc = topics_insert(t, topic)) != 0) {
         char path[4200];
-        config_path(t->cfg, topic->log_dir, topic->name, path, sizeof(path));
+        fr_topic_config_path(t->cfg, topic->log_dir, topic->name, path, sizeof(path));
         unlink(path);
     }
     if (rc) {
@@ -615,12 +491,25 @@ int fr_topics_create(fr_topics_t *t, fr_slice_t name, int32_t nparts, const fr_p
     return rc;
 }
 
-int fr_topics_add_partitions(fr_topics_t *t, fr_topic_t *topic, int32_t new_count, int validate_only,
-                             char *err, size_t errlen) {
-    if (new_count <= topic->num_partitions) {
-        snprintf(err, errlen, "Topic currently has %d partitions, which is higher than the requested %d.",
-                 topic->num_partitions, new_count);
-        if (new_count == topic->num_partitions)
+struct fr_topic_growth {
+    fr_topic_t *topic;        /* loop thread only: the topic cannot be deleted while it grows */
+    char *name;               /* what the worker needs, copied: the topic may be reconfigured meanwhile */
+    int log_dir;
+    uint8_t id[16];
+    fr_log_config_t log_cfg;
+    int32_t from, to;
+    fr_partition_t *made[];   /* to - from, by fr_topic_growth_make */
+};
+
+int fr_topics_grow_begin(fr_topics_t *t, fr_topic_t *topic, int32_t new_count, int validate_only,
+                         fr_topic_growth_t **out, char *err, size_t errlen) {
+    (void)t;
+    *out = NULL;
+    int32_t have = topic->growths ? topic->growing_to : topic->num_partitions;
+    if (new_count <= have) {
+        snprintf(err, errlen, "Topic currently has %d partitions, which is higher than the requested %d.", have,
+                 new_count);
+        if (new_count == have)
             snprintf(err, errlen, "Topic already has %d partitions.", new_count);
         return FR_ERR_INVALID_PARTITIONS;
     }
@@ -630,32 +519,67 @@ int fr_topics_add_partitions(fr_topics_t *t, fr_topic_t *topic, int32_t new_coun
     }
     if (validate_only)
         return 0;
-    int32_t old = topic->num_partitions;
-    int rc = ensure_partition_slots(topic, new_count);
-    for (int32_t i = old; i < new_count && !rc; i++) {
-        rc = open_partition(t->cfg, topic, i, err, errlen);
-        if (!rc) {
-            char dir[4200];
-            partition_dir(t->cfg, topic, i, dir, sizeof(dir));
-            if (write_partition_metadata(dir, topic->id))
-                rc = FR_ERR_KAFKA_STORAGE_ERROR;
-        }
+    fr_topic_growth_t *g = calloc(1, sizeof(*g) + (size_t)(new_count - have) * sizeof(g->made[0]));
+    if (!g || !(g->name = strdup(topic->name))) {
+        free(g);
+        return FR_ERR_NOMEM;
     }
-    if (rc) {
-        for (int32_t i = old; i < topic->num_partitions; i++) {
-            if (topic->partitions[i]) {
-                fr_partlog_delete(topic->partitions[i]->log);
-                free(topic->partitions[i]);
-                topic->partitions[i] = NULL;
-            }
-        }
-        topic->num_partitions = old;
-        if (!err[0])
-            snprintf(err, errlen, "cannot create partitions: %s", fr_err_str(rc));
-        return FR_ERR_KAFKA_STORAGE_ERROR;
-    }
-    fr_info(COMPONENT, "Topic %s now has %d partitions", topic->name, new_count);
+    g->topic = topic;
+    g->log_dir = topic->log_dir;
+    memcpy(g->id, topic->id, 16);
+    g->log_cfg = topic->log_cfg;
+    g->from = have;
+    g->to = new_count;
+    topic->growths++;
+    topic->growing_to = new_count;
+    *out = g;
     return 0;
+}
+
+int fr_topic_growth_make(const fr_broker_config_t *cfg, fr_topic_growth_t *g, char *err, size_t errlen) {
+    return fr_topic_partitions_make(cfg, g->log_dir, g->name, g->id, &g->log_cfg, g->from, g->to, g->made, err,
+                                    errlen);
+}
+
+int fr_topics_grow_end(fr_topics_t *t, fr_topic_growth_t *g, int rc, char *err, size_t errlen) {
+    fr_topic_t *topic = g->topic;
+    topic->growths--;
+    if (!rc && topic->num_partitions != g->from) {
+        /* an earlier growth failed: these would leave a hole in the partition numbers */
+        snprintf(err, errlen, "cannot add partitions %d to %d: the topic has %d partitions, an earlier addition failed",
+                 g->from, g->to - 1, topic->num_partitions);
+        rc = FR_ERR_KAFKA_STORAGE_ERROR;
+    }
+    if (!rc)
+        rc = ensure_partition_slots(topic, g->to);
+    for (int32_t i = 0; i < g->to - g->from; i++) {
+        fr_partition_t *p = g->made[i];
+        if (rc) {
+            if (p) {
+                fr_partlog_delete(p->log);
+                free(p);
+            }
+        } else {
+            p->topic = topic;
+            topic->partitions[g->from + i] = p;
+        }
+    }
+    if (!rc) {
+        topic_reconfigure(t, topic); /* its configs changed while they were made */
+        fr_info(COMPONENT, "Topic %s now has %d partitions", topic->name, topic->num_partitions);
+    }
+    free(g->name);
+    free(g);
+    return rc;
+}
+
+int fr_topics_add_partitions(fr_topics_t *t, fr_topic_t *topic, int32_t new_count, int validate_only,
+                             char *err, size_t errlen) {
+    fr_topic_growth_t *g;
+    int rc = fr_topics_grow_begin(t, topic, new_count, validate_only, &g, err, errlen);
+    if (rc || !g)
+        return rc;
+    return fr_topics_grow_end(t, g, fr_topic_growth_make(t->cfg, g, err, errlen), err, errlen);
 }
 
 /* "<dir>.<32 hex>-delete", the name Kafka gives a deleted partition's directory. */
@@ -672,10 +596,12 @@ int fr_topics_delete(fr_topics_t *t, fr_topic_t *topic, fr_topics_discard_fn dis
     long i = topics_search(t, fr_slice_from_cstr(topic->name));
     if (i < 0 || t->items[i] != topic)
         return FR_ERR_UNKNOWN_TOPIC_OR_PARTITION;
+    if (topic->growths)
+        return FR_ERR_REQUEST_TIMED_OUT; /* callers wait for topic->growths to be 0 */
     memmove(t->items + i, t->items + i + 1, (t->count - (size_t)i - 1) * sizeof(*t->items));
     t->count--;
     char path[4200];
-    config_path(t->cfg, topic->log_dir, topic->name, path, sizeof(path));
+    fr_topic_config_path(t->cfg, topic->log_dir, topic->name, path, sizeof(path));
     unlink(path);
     fr_info(COMPONENT, "Deleted topic %s", topic->name);
     /* Each partition's directory is renamed out of the topic's way at once (a
@@ -685,7 +611,7 @@ int fr_topics_delete(fr_topics_t *t, fr_topic_t *topic, fr_topics_discard_fn dis
     char dir[4200], gone[4300];
     for (int32_t p = 0; p < topic->num_partitions; p++) {
         fr_partition_t *part = topic->partitions[p];
-        partition_dir(t->cfg, topic, p, dir, sizeof(dir));
+        fr_topic_partition_dir(t->cfg, topic->log_dir, topic->name, p, dir, sizeof(dir));
         gone_dir_name(dir, gone, sizeof(gone));
         int renamed = rename(dir, gone) == 0;
         if (!renamed) {
@@ -726,7 +652,7 @@ int fr_topics_set_overrides(fr_topics_t *t, fr_topic_t *topic, const fr_props_t 
         }
     }
     char e2[512];
-    if (save_overrides(t->cfg, topic, &copy, e2, sizeof(e2))) {
+    if (fr_topic_overrides_save(t->cfg, topic->log_dir, topic->name, &copy, e2, sizeof(e2))) {
         snprintf(err, errlen, "cannot persist configs of topic %s: %s", topic->name, e2);
         fr_props_free(&copy);
         return FR_ERR_KAFKA_STORAGE_ERROR;

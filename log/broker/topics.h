@@ -53,6 +53,8 @@ struct fr_topic {
     fr_props_t overrides;      /* topic-level configs set at create/alter */
     fr_log_config_t log_cfg;   /* effective log settings */
     int log_dir;               /* index into cfg->log_dirs */
+    int growths;               /* partition additions under way (fr_topics_grow_begin) */
+    int32_t growing_to;        /* the partitions it will have once they end */
 };
 
 typedef struct fr_topics {
@@ -109,7 +111,26 @@ int fr_topics_pending(const fr_topics_t *t, fr_slice_t name);
 /* Grows a topic to new_count partitions (INVALID_PARTITIONS if not larger). */
 int fr_topics_add_partitions(fr_topics_t *t, fr_topic_t *topic, int32_t new_count, int validate_only,
                              char *err, size_t errlen);
-/* Removes a topic and its data.  Each partition's directory is renamed to
+/*
+ * The same in three steps, as for creation:
+ * - fr_topics_grow_begin (loop thread) validates new_count against the
+ *   partitions the topic will have once the additions under way end, and
+ *   counts the growth in the topic; *out gets it (NULL with validate_only).
+ *   While a topic grows it cannot be deleted (fr_topics_delete refuses).
+ * - fr_topic_growth_make (any thread) makes the new partitions' files, apart
+ *   from the topic; it removes them again when it fails.
+ * - fr_topics_grow_end (loop thread) adds them to the topic, or deletes them
+ *   when rc is an error or an earlier growth of the topic failed (the
+ *   partitions would have a hole); frees the growth.  Returns rc, or that
+ *   reason, with err.
+ */
+typedef struct fr_topic_growth fr_topic_growth_t;
+int fr_topics_grow_begin(fr_topics_t *t, fr_topic_t *topic, int32_t new_count, int validate_only,
+                         fr_topic_growth_t **out, char *err, size_t errlen);
+int fr_topic_growth_make(const fr_broker_config_t *cfg, fr_topic_growth_t *g, char *err, size_t errlen);
+int fr_topics_grow_end(fr_topics_t *t, fr_topic_growth_t *g, int rc, char *err, size_t errlen);
+/* Removes a topic and its data (REQUEST_TIMED_OUT while it grows: wait for
+ * topic->growths to be 0).  Each partition's directory is renamed to
  * "<topic>-<n>.<32 hex>-delete" and its log handed to discard(ctx, partition,
  * renamed dir), which owns it from then on and deletes it (see
  * fr_partlog_delete_from); dir is NULL when the rename failed and the files

@@ -131,6 +131,25 @@ def delete_topics_v0(names, timeout=5000):
 parse_delete_topics_v0_response = parse_topic_errors_v0
 
 
+def create_partitions_v0(name, count, timeout=5000, validate_only=False):
+    return (struct.pack(">i", 1) + string(name) + struct.pack(">ii", count, -1)
+            + struct.pack(">ib", timeout, 1 if validate_only else 0))
+
+
+def parse_create_partitions_v0_response(resp):
+    """-> (correlation_id, [(topic, error_code, error_message)])"""
+    corr, _throttle, n = struct.unpack_from(">iii", resp, 0)
+    off, out = 12, []
+    for _ in range(n):
+        name, off = _read_string(resp, off)
+        err, ml = struct.unpack_from(">hh", resp, off); off += 4
+        msg = None
+        if ml >= 0:
+            msg = resp[off:off + ml].decode(); off += ml
+        out.append((name, err, msg))
+    return corr, out
+
+
 def list_offsets_v1(topic, partitions):
     """partitions: list of (partition, timestamp); -1 latest, -2 earliest."""
     body = struct.pack(">i", -1) + struct.pack(">i", 1) + string(topic) + struct.pack(">i", len(partitions))

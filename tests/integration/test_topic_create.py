@@ -7,7 +7,9 @@ calls made off the main thread, which shows the loop serving others while a
 creation is under way, and how the topic looks meanwhile: CreateTopics waits
 for it (up to its timeout), a second create of the name is refused, Metadata
 answers LEADER_NOT_AVAILABLE as Kafka does for a topic it is creating, and
-produce answers UNKNOWN_TOPIC_OR_PARTITION, which clients retry."""
+produce answers UNKNOWN_TOPIC_OR_PARTITION, which clients retry.
+CreatePartitions makes its new partitions the same way, and DeleteTopics
+waits for them."""
 import os
 import sys
 
@@ -20,6 +22,7 @@ LEADER_NOT_AVAILABLE = 5
 REQUEST_TIMED_OUT = 7
 UNKNOWN_TOPIC_OR_PARTITION = 3
 TOPIC_ALREADY_EXISTS = 36
+INVALID_PARTITIONS = 37
 KAFKA_STORAGE_ERROR = 56
 
 
@@ -39,6 +42,22 @@ def metadata(c, topics):
 def produce(c, topic, partition=0):
     c.request(0, 3, kw.produce_v3(topic, partition, kw.record_batch([(b"k", b"v")]), acks=1))
     return kw.parse_produce_v3_response(c.recv_frame())[1][0][2]
+
+
+def grow(c, topic, count, timeout=5000):
+    c.request(37, 0, kw.create_partitions_v0(topic, count, timeout=timeout))
+
+
+def grown(c):
+    return kw.parse_create_partitions_v0_response(c.recv_frame())[1]
+
+
+def delete(c, topic, timeout=10000):
+    c.request(20, 0, kw.delete_topics_v0([topic], timeout=timeout))
+
+
+def deleted(c):
+    return kw.parse_delete_topics_v0_response(c.recv_frame())[1]
 
 
 def partition_dirs(b, topic):
@@ -127,10 +146,66 @@ def test_a_failed_creation_leaves_nothing_and_frees_the_name():
         c.close()
 
 
+def test_partitions_are_added_off_the_loop_and_a_deletion_waits_for_them():
+    with ShimBroker({"auto.create.topics.enable": "false"}) as b:
+        c, other, deleter = RawClient(b.port), RawClient(b.port), RawClient(b.port)
+        create(other, "grow", 2)
+        assert created(other) == [("grow", 0)]
+        mkdirs = b.pool_mkdirs()
+        open(b.pool_mkdir_flag, "w").close()
+        grow(c, "grow", 6)
+        wait_for(lambda: b.pool_mkdirs() > mkdirs, "the new partitions' mkdir on a worker thread")
+        assert not answered(c, 0.3), "CreatePartitions answered before the partitions were made"
+        assert api_versions(b.port)
+        assert metadata(other, ["grow"]) == {"grow": (0, 2)}  # not there before they are all made
+        # checked against what the first request asked for
+        grow(other, "grow", 5)
+        [(name, err, msg)] = grown(other)
+        assert (name, err) == ("grow", INVALID_PARTITIONS) and "6" in msg, msg
+        grow(other, "grow", 8, timeout=0)  # queued behind the first; 0 does not wait
+        assert grown(other) == [("grow", 0, None)]
+        # a deletion waits for both, up to its timeout
+        delete(other, "grow", timeout=200)
+        assert deleted(other) == [("grow", REQUEST_TIMED_OUT)]
+        assert metadata(other, ["grow"]) == {"grow": (0, 2)}
+        delete(deleter, "grow")
+        assert not answered(deleter, 0.2)
+
+        os.unlink(b.pool_mkdir_flag)
+        assert grown(c) == [("grow", 0, None)]
+        assert deleted(deleter) == [("grow", 0)]
+        assert metadata(other, ["grow"]) == {"grow": (UNKNOWN_TOPIC_OR_PARTITION, 0)}
+        wait_for(lambda: partition_dirs(b, "grow") == [], "the deleted topic's eight directories to go")
+        c.close()
+        other.close()
+        deleter.close()
+
+
+def test_a_failed_growth_adds_nothing():
+    with ShimBroker({}) as b:
+        c = RawClient(b.port)
+        create(c, "few", 2)
+        assert created(c) == [("few", 0)]
+        open(b.flag, "w").close()  # partition.metadata cannot be made durable
+        grow(c, "few", 4)
+        [(name, err, msg)] = grown(c)
+        assert (name, err) == ("few", KAFKA_STORAGE_ERROR) and "partition.metadata" in msg, msg
+        os.unlink(b.flag)
+        assert metadata(c, ["few"]) == {"few": (0, 2)}
+        assert partition_dirs(b, "few") == ["few-0", "few-1"]
+        grow(c, "few", 4)
+        assert grown(c) == [("few", 0, None)]
+        assert metadata(c, ["few"]) == {"few": (0, 4)}
+        assert produce(c, "few", 3) == 0
+        c.close()
+
+
 if __name__ == "__main__":
     run_tests([
         test_the_loop_answers_while_a_topic_is_made,
         test_timed_out_and_no_wait_creates_go_on_and_a_client_that_left_loses_nothing,
         test_auto_created_topics_answer_leader_not_available_until_made,
         test_a_failed_creation_leaves_nothing_and_frees_the_name,
+        test_partitions_are_added_off_the_loop_and_a_deletion_waits_for_them,
+        test_a_failed_growth_adds_nothing,
     ])

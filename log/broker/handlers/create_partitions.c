@@ -1,34 +1,83 @@
-/* CreatePartitions: grows a topic; partitions are never removed. */
+/*
+ * CreatePartitions: grows a topic; partitions are never removed.
+ *
+ * Checks are made at once; the new partitions' files are made on a worker
+ * thread (topic_build.c) while the request is parked, up to its timeout_ms
+ * (then REQUEST_TIMED_OUT, and the partitions are added all the same, as
+ * Kafka does; 0 or less answers without waiting).  A second request for the
+ * same topic is checked against the count the first one asked for.
+ */
 #include "handlers.h"
+
+typedef struct create_partitions_state {
+    fr_create_partitions_response_t out;
+    fr_topic_build_t **builds; /* per topic, NULL when nothing is built (errors, validate_only) */
+    int no_wait;
+} create_partitions_state_t;
+
+static void fail_one(void *ctx, int32_t i, int rc, const char *msg) {
+    fr_req_t *req = ctx;
+    create_partitions_state_t *st = req->state;
+    if (rc == FR_ERR_REQUEST_TIMED_OUT)
+        msg = "Timed out waiting for the new partitions; they are still being added.";
+    st->out.results[i].error_code = fr_err_to_kafka(rc);
+    st->out.results[i].error_message = fr_req_msg(req, msg ? msg : fr_err_str(rc));
+}
+
+static void create_partitions_cleanup(fr_req_t *req) {
+    create_partitions_state_t *st = req->state;
+    fr_topic_builds_release(st->builds, st->out.results_count);
+}
+
+static int create_partitions_retry(fr_req_t *req, int timed_out) {
+    create_partitions_state_t *st = req->state;
+    if (!fr_topic_builds_collect(st->builds, st->out.results_count, timed_out, st->no_wait, fail_one, req))
+        return FR_REQ_PARKED;
+    fr_create_partitions_response_write(req->resp, req->hdr.api_version, &st->out);
+    return FR_REQ_DONE;
+}
 
 int fr_handle_create_partitions(fr_req_t *req) {
     int16_t v = req->hdr.api_version;
     fr_create_partitions_request_t in;
     if (fr_create_partitions_request_read(&req->body, v, req->arena, &in))
         return FR_ERR_PARSE;
-    fr_create_partitions_response_t out;
-    fr_create_partitions_response_init(&out);
-    out.results = FR_REQ_ARRAY(req, fr_create_partitions_response_create_partitions_topic_result_t, in.topics_count);
-    if (!out.results)
+    fr_server_t *srv = req->srv;
+    create_partitions_state_t *st = fr_arena_calloc(req->arena, 1, sizeof(*st));
+    if (!st)
         return FR_ERR_NOMEM;
-    out.results_count = in.topics_count;
+    fr_create_partitions_response_init(&st->out);
+    st->out.results =
+        FR_REQ_ARRAY(req, fr_create_partitions_response_create_partitions_topic_result_t, in.topics_count);
+    st->builds = FR_REQ_ARRAY(req, fr_topic_build_t *, in.topics_count);
+    if (!st->out.results || !st->builds)
+        return FR_ERR_NOMEM;
+    req->state = st;
+    req->cleanup = create_partitions_cleanup;
     for (int32_t i = 0; i < in.topics_count; i++) {
         fr_create_partitions_request_create_partitions_topic_t *t = &in.topics[i];
-        fr_create_partitions_response_create_partitions_topic_result_t *r = &out.results[i];
+        fr_create_partitions_response_create_partitions_topic_result_t *r = &st->out.results[i];
         r->name = t->name;
         r->error_message = FR_SLICE_NULL;
-        fr_topic_t *topic = fr_topics_find(&req->srv->topics, t->name);
+        st->builds[i] = NULL;
+        st->out.results_count = i + 1; /* the cleanup releases the builds started so far */
+        fr_topic_t *topic = fr_topics_find(&srv->topics, t->name);
         if (!topic) {
             r->error_code = FR_ERR_UNKNOWN_TOPIC_OR_PARTITION;
             r->error_message = fr_req_msg(req, "The topic does not exist.");
             continue;
         }
         char err[300] = "";
-        int rc = fr_topics_add_partitions(&req->srv->topics, topic, t->count, in.validate_only, err, sizeof(err));
+        fr_topic_growth_t *growth = NULL;
+        int rc = fr_topics_grow_begin(&srv->topics, topic, t->count, in.validate_only, &growth, err, sizeof(err));
+        if (!rc && growth && !(st->builds[i] = fr_topic_grow_start(srv, growth)))
+            rc = FR_ERR_NOMEM;
         r->error_code = fr_err_to_kafka(rc);
         if (rc)
             r->error_message = fr_req_msg(req, err[0] ? err : fr_err_str(rc));
     }
-    fr_create_partitions_response_write(req->resp, v, &out);
-    return FR_REQ_DONE;
+    req->retry = create_partitions_retry;
+    st->no_wait = in.timeout_ms <= 0;
+    req->deadline_ms = uv_now(srv->loop) + (uint64_t)(st->no_wait ? 0 : in.timeout_ms);
+    return create_partitions_retry(req, 0);
 }

@@ -120,47 +120,27 @@ typedef struct create_topics_state {
     int no_wait;               /* timeout_ms <= 0: answer without waiting for the builds */
 } create_topics_state_t;
 
-/* Takes the builds' outcomes into the response; with timed_out the unfinished
- * ones are answered REQUEST_TIMED_OUT.  0 while one is still to wait for. */
-static int collect(fr_req_t *req, create_topics_state_t *st, int timed_out) {
-    for (int32_t i = 0; i < st->out.topics_count; i++)
-        if (st->builds[i] && !fr_topic_build_done(st->builds[i]) && !timed_out)
-            return 0;
-    for (int32_t i = 0; i < st->out.topics_count; i++) {
-        fr_create_topics_response_creatable_topic_result_t *r = &st->out.topics[i];
-        fr_topic_build_t *b = st->builds[i];
-        if (!b)
-            continue;
-        const char *msg = NULL;
-        int rc = fr_topic_build_done(b) ? fr_topic_build_error(b, &msg)
-                 : st->no_wait          ? FR_ERR_NONE
-                                        : FR_ERR_REQUEST_TIMED_OUT;
-        if (rc == FR_ERR_REQUEST_TIMED_OUT)
-            msg = "Timed out waiting for the topic's creation; it goes on.";
-        if (rc) {
-            r->error_code = fr_err_to_kafka(rc);
-            r->error_message = fr_req_msg(req, msg ? msg : fr_err_str(rc));
-            r->num_partitions = -1;
-            r->replication_factor = -1;
-            r->configs_count = -1;
-        }
-        fr_topic_build_release(b);
-        st->builds[i] = NULL;
-    }
-    return 1;
+static void fail_one(void *ctx, int32_t i, int rc, const char *msg) {
+    fr_req_t *req = ctx;
+    create_topics_state_t *st = req->state;
+    fr_create_topics_response_creatable_topic_result_t *r = &st->out.topics[i];
+    if (rc == FR_ERR_REQUEST_TIMED_OUT)
+        msg = "Timed out waiting for the topic's creation; it goes on.";
+    r->error_code = fr_err_to_kafka(rc);
+    r->error_message = fr_req_msg(req, msg ? msg : fr_err_str(rc));
+    r->num_partitions = -1;
+    r->replication_factor = -1;
+    r->configs_count = -1;
 }
 
 static void create_topics_cleanup(fr_req_t *req) {
     create_topics_state_t *st = req->state;
-    for (int32_t i = 0; i < st->out.topics_count; i++) {
-        fr_topic_build_release(st->builds[i]);
-        st->builds[i] = NULL;
-    }
+    fr_topic_builds_release(st->builds, st->out.topics_count);
 }
 
 static int create_topics_retry(fr_req_t *req, int timed_out) {
     create_topics_state_t *st = req->state;
-    if (!collect(req, st, timed_out))
+    if (!fr_topic_builds_collect(st->builds, st->out.topics_count, timed_out, st->no_wait, fail_one, req))
         return FR_REQ_PARKED;
     fr_create_topics_response_write(req->resp, req->hdr.api_version, &st->out);
     return FR_REQ_DONE;
@@ -204,5 +184,5 @@ int fr_handle_create_topics(fr_req_t *req) {
     req->retry = create_topics_retry;
     st->no_wait = in.timeout_ms <= 0;
     req->deadline_ms = uv_now(req->srv->loop) + (uint64_t)(st->no_wait ? 0 : in.timeout_ms);
-    return create_topics_retry(req, st->no_wait);
+    return create_topics_retry(req, 0);
 }

@@ -1,56 +1,88 @@
-/* DeleteTopics: by name (v0-5) or by name or id (v6). */
+/*
+ * DeleteTopics: by name (v0-5) or by name or id (v6).
+ *
+ * A topic whose new partitions are being made (CreatePartitions) is deleted
+ * once they are: the request parks until then, up to its timeout_ms, after
+ * which that topic is answered REQUEST_TIMED_OUT and kept.
+ */
 #include <string.h>
 
 #include "handlers.h"
 
-static int16_t delete_one(fr_req_t *req, fr_topic_t *topic) {
-    if (!req->srv->cfg->delete_topic_enable)
-        return FR_ERR_TOPIC_DELETION_DISABLED;
-    if (!topic)
-        return FR_ERR_UNKNOWN_TOPIC_OR_PARTITION;
-    return fr_err_to_kafka(fr_server_delete_topic(req->srv, topic));
+typedef struct delete_topics_state {
+    fr_delete_topics_request_t in;
+    fr_delete_topics_response_t out;
+} delete_topics_state_t;
+
+/* The topic entry i names, or NULL; v6 entries by id get their name filled in. */
+static fr_topic_t *lookup(fr_req_t *req, delete_topics_state_t *st, int32_t i) {
+    fr_server_t *srv = req->srv;
+    fr_delete_topics_response_deletable_topic_result_t *r = &st->out.responses[i];
+    if (req->hdr.api_version < 6)
+        return fr_topics_find(&srv->topics, st->in.topic_names[i]);
+    if (!fr_slice_is_null(st->in.topics[i].name))
+        return fr_topics_find(&srv->topics, st->in.topics[i].name);
+    for (size_t j = 0; j < srv->topics.count; j++)
+        if (memcmp(srv->topics.items[j]->id, st->in.topics[i].topic_id, 16) == 0) {
+            r->name = fr_req_msg(req, srv->topics.items[j]->name);
+            return srv->topics.items[j];
+        }
+    return NULL;
+}
+
+static int delete_topics_retry(fr_req_t *req, int timed_out) {
+    delete_topics_state_t *st = req->state;
+    fr_server_t *srv = req->srv;
+    if (!timed_out && srv->cfg->delete_topic_enable)
+        for (int32_t i = 0; i < st->out.responses_count; i++) {
+            fr_topic_t *topic = lookup(req, st, i);
+            if (topic && topic->growths)
+                return FR_REQ_PARKED;
+        }
+    for (int32_t i = 0; i < st->out.responses_count; i++) {
+        fr_delete_topics_response_deletable_topic_result_t *r = &st->out.responses[i];
+        int v6_by_id = req->hdr.api_version >= 6 && fr_slice_is_null(st->in.topics[i].name);
+        fr_topic_t *topic = lookup(req, st, i);
+        if (topic)
+            memcpy(r->topic_id, topic->id, 16);
+        if (!srv->cfg->delete_topic_enable)
+            r->error_code = FR_ERR_TOPIC_DELETION_DISABLED;
+        else if (!topic)
+            r->error_code = v6_by_id ? FR_ERR_UNKNOWN_TOPIC_ID : FR_ERR_UNKNOWN_TOPIC_OR_PARTITION;
+        else
+            r->error_code = fr_err_to_kafka(fr_server_delete_topic(srv, topic));
+        if (r->error_code == FR_ERR_REQUEST_TIMED_OUT)
+            r->error_message = fr_req_msg(req, "Timed out waiting for the topic's new partitions; it was not deleted.");
+    }
+    fr_delete_topics_response_write(req->resp, req->hdr.api_version, &st->out);
+    return FR_REQ_DONE;
 }
 
 int fr_handle_delete_topics(fr_req_t *req) {
     int16_t v = req->hdr.api_version;
-    fr_delete_topics_request_t in;
-    if (fr_delete_topics_request_read(&req->body, v, req->arena, &in))
-        return FR_ERR_PARSE;
-    fr_server_t *srv = req->srv;
-    int32_t n = v >= 6 ? in.topics_count : in.topic_names_count;
-    fr_delete_topics_response_t out;
-    fr_delete_topics_response_init(&out);
-    out.responses = FR_REQ_ARRAY(req, fr_delete_topics_response_deletable_topic_result_t, n);
-    if (!out.responses)
+    delete_topics_state_t *st = fr_arena_calloc(req->arena, 1, sizeof(*st));
+    if (!st)
         return FR_ERR_NOMEM;
-    out.responses_count = n < 0 ? 0 : n;
-    for (int32_t i = 0; i < out.responses_count; i++) {
-        fr_delete_topics_response_deletable_topic_result_t *r = &out.responses[i];
+    if (fr_delete_topics_request_read(&req->body, v, req->arena, &st->in))
+        return FR_ERR_PARSE;
+    int32_t n = v >= 6 ? st->in.topics_count : st->in.topic_names_count;
+    fr_delete_topics_response_init(&st->out);
+    st->out.responses = FR_REQ_ARRAY(req, fr_delete_topics_response_deletable_topic_result_t, n);
+    if (!st->out.responses)
+        return FR_ERR_NOMEM;
+    st->out.responses_count = n < 0 ? 0 : n;
+    for (int32_t i = 0; i < st->out.responses_count; i++) {
+        fr_delete_topics_response_deletable_topic_result_t *r = &st->out.responses[i];
         r->error_message = FR_SLICE_NULL;
-        fr_topic_t *topic = NULL;
         if (v >= 6) {
-            r->name = in.topics[i].name;
-            memcpy(r->topic_id, in.topics[i].topic_id, 16);
-            if (!fr_slice_is_null(in.topics[i].name)) {
-                topic = fr_topics_find(&srv->topics, in.topics[i].name);
-            } else {
-                for (size_t j = 0; j < srv->topics.count && !topic; j++)
-                    if (memcmp(srv->topics.items[j]->id, in.topics[i].topic_id, 16) == 0)
-                        topic = srv->topics.items[j];
-                if (!topic) {
-                    r->error_code = FR_ERR_UNKNOWN_TOPIC_ID;
-                    continue;
-                }
-                r->name = fr_req_msg(req, topic->name);
-            }
-            if (topic)
-                memcpy(r->topic_id, topic->id, 16);
+            r->name = st->in.topics[i].name;
+            memcpy(r->topic_id, st->in.topics[i].topic_id, 16);
         } else {
-            r->name = in.topic_names[i];
-            topic = fr_topics_find(&srv->topics, in.topic_names[i]);
+            r->name = st->in.topic_names[i];
         }
-        r->error_code = delete_one(req, topic);
     }
-    fr_delete_topics_response_write(req->resp, v, &out);
-    return FR_REQ_DONE;
+    req->state = st;
+    req->retry = delete_topics_retry;
+    req->deadline_ms = uv_now(req->srv->loop) + (uint64_t)(st->in.timeout_ms > 0 ? st->in.timeout_ms : 0);
+    return delete_topics_retry(req, 0);
 }

@@ -1,0 +1,167 @@
+/*
+ * topic_files.c — a topic's files in its log dir; see topic_files.h.
+ */
+#include "topic_files.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "fr_err.h"
+#include "fr_fs.h"
+
+void fr_topic_partition_dir(const fr_broker_config_t *cfg, int log_dir, const char *topic, int32_t index,
+                            char *buf, size_t len) {
+    snprintf(buf, len, "%s/%s-%d", cfg->log_dirs[log_dir], topic, index);
+}
+
+void fr_topic_config_path(const fr_broker_config_t *cfg, int log_dir, const char *topic, char *buf, size_t len) {
+    snprintf(buf, len, "%s/.topic-configs/%s.properties", cfg->log_dirs[log_dir], topic);
+}
+
+/* ---------- partition.metadata ---------- */
+
+static int uuid_from_string(const char *s, uint8_t id[16]) {
+    uint8_t buf[18] = {0};
+    int bits = 0, n = 0;
+    uint32_t acc = 0;
+    for (; *s && *s != '\n' && *s != '\r'; s++) {
+        int v;
+        char c = *s;
+        if (c >= 'A' && c <= 'Z') v = c - 'A';
+        else if (c >= 'a' && c <= 'z') v = c - 'a' + 26;
+        else if (c >= '0' && c <= '9') v = c - '0' + 52;
+        else if (c == '-' || c == '+') v = 62;
+        else if (c == '_' || c == '/') v = 63;
+        else return -1;
+        acc = (acc << 6) | (uint32_t)v;
+        bits += 6;
+        if (bits >= 8) {
+            bits -= 8;
+            if (n >= 18)
+                return -1;
+            buf[n++] = (uint8_t)(acc >> bits);
+        }
+    }
+    if (n != 16)
+        return -1;
+    memcpy(id, buf, 16);
+    return 0;
+}
+
+static int write_partition_metadata(const char *dir, const uint8_t id[16]) {
+    char path[4300], body[128], ids[23];
+    fr_uuid_to_string(id, ids);
+    if (snprintf(path, sizeof(path), "%s/partition.metadata", dir) >= (int)sizeof(path))
+        return -1;
+    int n = snprintf(body, sizeof(body), "version: 0\ntopic_id: %s\n", ids);
+    return fr_file_replace(path, body, (size_t)n, 0);
+}
+
+int fr_topic_id_read(const char *dir, uint8_t id[16]) {
+    char path[4300], line[256];
+    if (snprintf(path, sizeof(path), "%s/partition.metadata", dir) >= (int)sizeof(path))
+        return -1;
+    FILE *f = fopen(path, "r");
+    if (!f)
+        return -1;
+    int rc = -1;
+    while (fgets(line, sizeof(line), f))
+        if (strncmp(line, "topic_id: ", 10) == 0)
+            rc = uuid_from_string(line + 10, id);
+    fclose(f);
+    return rc;
+}
+
+/* ---------- overrides and partitions ---------- */
+
+int fr_topic_overrides_save(const fr_broker_config_t *cfg, int log_dir, const char *topic,
+                            const fr_props_t *overrides, char *err, size_t errlen) {
+    char dir[4200], path[4200];
+    snprintf(dir, sizeof(dir), "%s/.topic-configs", cfg->log_dirs[log_dir]);
+    if (fr_mkdir_p(dir)) {
+        fr_errorf(err, errlen, "cannot create %s: %s", dir, strerror(errno));
+        return -1;
+    }
+    fr_topic_config_path(cfg, log_dir, topic, path, sizeof(path));
+    if (overrides->count == 0) {
+        if (unlink(path) && errno != ENOENT) {
+            fr_errorf(err, errlen, "cannot remove %s: %s", path, strerror(errno));
+            return -1;
+        }
+        return 0;
+    }
+    return fr_props_store(overrides, path, NULL, err, errlen) ? -1 : 0;
+}
+
+int fr_topic_partition_open(const fr_broker_config_t *cfg, int log_dir, const char *topic,
+                            const fr_log_config_t *log_cfg, int32_t index, fr_partition_t **out, char *err,
+                            size_t errlen) {
+    char dir[4200];
+    fr_topic_partition_dir(cfg, log_dir, topic, index, dir, sizeof(dir));
+    *out = NULL;
+    fr_partition_t *p = calloc(1, sizeof(*p));
+    if (!p)
+        return FR_ERR_NOMEM;
+    p->index = index;
+    int rc = fr_partlog_open(dir, log_cfg, &p->log);
+    if (rc) {
+        snprintf(err, errlen, "cannot open partition %s: %s", dir, fr_err_str(rc));
+        if (rc != FR_ERR_LOCKED)
+            rmdir(dir); /* e.g. a full disk: no empty partition dir left behind (never removes data) */
+        free(p);
+        return rc;
+    }
+    p->flushed_end = fr_partlog_end_offset(p->log); /* what recovery found counts as on disk */
+    *out = p;
+    return 0;
+}
+
+int fr_topic_partitions_make(const fr_broker_config_t *cfg, int log_dir, const char *topic, const uint8_t id[16],
+                             const fr_log_config_t *log_cfg, int32_t from, int32_t to, fr_partition_t **parts,
+                             char *err, size_t errlen) {
+    int rc = 0;
+    for (int32_t i = from; i < to; i++)
+        parts[i - from] = NULL;
+    for (int32_t i = from; i < to && !rc; i++) {
+        rc = fr_topic_partition_open(cfg, log_dir, topic, log_cfg, i, &parts[i - from], err, errlen);
+        char dir[4200];
+        fr_topic_partition_dir(cfg, log_dir, topic, i, dir, sizeof(dir));
+        if (!rc && write_partition_metadata(dir, id)) {
+            snprintf(err, errlen, "cannot write partition.metadata in %s: %s", dir, strerror(errno));
+            rc = FR_ERR_KAFKA_STORAGE_ERROR;
+        }
+    }
+    if (!rc)
+        return 0;
+    for (int32_t i = from; i < to; i++) {
+        fr_partition_t *p = parts[i - from];
+        if (p) {
+            fr_partlog_delete(p->log);
+            free(p);
+            parts[i - from] = NULL;
+        }
+    }
+    return rc == FR_ERR_NOMEM ? rc : FR_ERR_KAFKA_STORAGE_ERROR;
+}
+
+int fr_topic_make_files(const fr_broker_config_t *cfg, fr_topic_t *topic, char *err, size_t errlen) {
+    char e2[512];
+    if (fr_topic_overrides_save(cfg, topic->log_dir, topic->name, &topic->overrides, e2, sizeof(e2))) {
+        snprintf(err, errlen, "cannot persist configs of topic %s: %s", topic->name, e2);
+        return FR_ERR_KAFKA_STORAGE_ERROR;
+    }
+    int rc = fr_topic_partitions_make(cfg, topic->log_dir, topic->name, topic->id, &topic->log_cfg, 0,
+                                      topic->num_partitions, topic->partitions, err, errlen);
+    if (rc) {
+        char path[4200];
+        fr_topic_config_path(cfg, topic->log_dir, topic->name, path, sizeof(path));
+        unlink(path);
+        return rc;
+    }
+    for (int32_t i = 0; i < topic->num_partitions; i++)
+        topic->partitions[i]->topic = topic;
+    return 0;
+}

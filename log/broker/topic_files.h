@@ -1,0 +1,50 @@
+/*
+ * topic_files.h — a topic's files in its log dir: the partition directories
+ * with their logs and partition.metadata, and the topic's config overrides
+ * file (.topic-configs/<topic>.properties).
+ *
+ * Threading: any thread.  These touch only files and the objects passed in,
+ * never the registry (topics.c), which is why creating and growing a topic
+ * can run them on a worker (topic_build.c).
+ *
+ * Ownership: paths and names are the caller's.  A partition made here is the
+ * caller's until it is put in its topic; its topic field is left NULL.
+ */
+#ifndef FR_TOPIC_FILES_H
+#define FR_TOPIC_FILES_H
+
+#include <stdint.h>
+
+#include "topics.h"
+
+/* "<log dir>/<topic>-<index>" */
+void fr_topic_partition_dir(const fr_broker_config_t *cfg, int log_dir, const char *topic, int32_t index,
+                            char *buf, size_t len);
+
+/* "<log dir>/.topic-configs/<topic>.properties" */
+void fr_topic_config_path(const fr_broker_config_t *cfg, int log_dir, const char *topic, char *buf, size_t len);
+
+/* The topic id kept in a partition directory's partition.metadata: 0, or -1
+ * when the file is missing or unreadable. */
+int fr_topic_id_read(const char *partition_dir, uint8_t id[16]);
+
+/* Writes the topic's overrides file, or removes it when there are none.  0,
+ * or -1 with err. */
+int fr_topic_overrides_save(const fr_broker_config_t *cfg, int log_dir, const char *topic,
+                            const fr_props_t *overrides, char *err, size_t errlen);
+
+/* Opens partition index of a topic, recovering its log, or creating the
+ * directory when it is missing.  *out gets the partition. */
+int fr_topic_partition_open(const fr_broker_config_t *cfg, int log_dir, const char *topic,
+                            const fr_log_config_t *log_cfg, int32_t index, fr_partition_t **out, char *err,
+                            size_t errlen);
+
+/* Makes partitions [from, to) of a new or growing topic: directory, empty
+ * log and partition.metadata holding id; parts[i - from] gets partition i.
+ * On failure it deletes those it made (parts are all NULL then) and returns
+ * KAFKA_STORAGE_ERROR or NOMEM, with err. */
+int fr_topic_partitions_make(const fr_broker_config_t *cfg, int log_dir, const char *topic, const uint8_t id[16],
+                             const fr_log_config_t *log_cfg, int32_t from, int32_t to, fr_partition_t **parts,
+                             char *err, size_t errlen);
+
+#endif

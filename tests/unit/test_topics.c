@@ -1,0 +1,122 @@
+/* Unit tests for the topic registry's growth in steps (topics.c, topic_files.c):
+ * what CreatePartitions relies on when it makes partitions off the loop. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "broker_config.h"
+#include "fr_err.h"
+#include "fr_fs.h"
+#include "fr_logging.h"
+#include "fr_test.h"
+#include "topic_files.h"
+#include "topics.h"
+
+static char base[] = "/tmp/fr-topics-XXXXXX";
+static fr_broker_config_t cfg;
+
+static int dir_exists(const char *topic, int32_t index) {
+    char dir[4200];
+    fr_topic_partition_dir(&cfg, 0, topic, index, dir, sizeof(dir));
+    return access(dir, F_OK) == 0;
+}
+
+static void discard(void *ctx, fr_partition_t *p, const char *dir) {
+    (void)ctx;
+    fr_partlog_delete_from(p->log, dir);
+}
+
+static fr_topic_t *topic_named(fr_topics_t *t, const char *name) { return fr_topics_find_cstr(t, name); }
+
+FR_TEST(growths_queue_up_and_a_failed_one_leaves_no_hole) {
+    fr_topics_t t;
+    char err[512] = "";
+    FR_CHECK_EQ_INT(fr_topics_open(&t, &cfg, err, sizeof(err)), 0);
+    FR_CHECK_EQ_INT(fr_topics_create(&t, fr_slice_from_cstr("g"), 2, NULL, 0, NULL, err, sizeof(err)), 0);
+    fr_topic_t *topic = topic_named(&t, "g");
+    FR_CHECK(topic != NULL);
+
+    fr_topic_growth_t *g1 = NULL, *g2 = NULL, *g3 = NULL, *none = NULL;
+    FR_CHECK_EQ_INT(fr_topics_grow_begin(&t, topic, 4, 0, &g1, err, sizeof(err)), 0);
+    FR_CHECK(g1 != NULL);
+    /* the next request is checked against the count the first one asked for */
+    FR_CHECK_EQ_INT(fr_topics_grow_begin(&t, topic, 4, 0, &none, err, sizeof(err)), FR_ERR_INVALID_PARTITIONS);
+    FR_CHECK_EQ_STR(err, "Topic already has 4 partitions.");
+    FR_CHECK_EQ_INT(fr_topics_grow_begin(&t, topic, 3, 0, &none, err, sizeof(err)), FR_ERR_INVALID_PARTITIONS);
+    FR_CHECK(none == NULL);
+    FR_CHECK_EQ_INT(fr_topics_grow_begin(&t, topic, 6, 0, &g2, err, sizeof(err)), 0);
+    FR_CHECK_EQ_INT(topic->growths, 2);
+    FR_CHECK_EQ_INT(topic->num_partitions, 2); /* nothing is visible before the end step */
+
+    /* a growing topic is not deleted */
+    FR_CHECK_EQ_INT(fr_topics_delete(&t, topic, discard, NULL), FR_ERR_REQUEST_TIMED_OUT);
+    FR_CHECK(topic_named(&t, "g") == topic);
+
+    /* the first growth's files are made, then it fails as a worker's error would make it */
+    FR_CHECK_EQ_INT(fr_topic_growth_make(&cfg, g1, err, sizeof(err)), 0);
+    FR_CHECK(dir_exists("g", 2) && dir_exists("g", 3));
+    FR_CHECK_EQ_INT(fr_topics_grow_end(&t, g1, FR_ERR_KAFKA_STORAGE_ERROR, err, sizeof(err)),
+                    FR_ERR_KAFKA_STORAGE_ERROR);
+    FR_CHECK(!dir_exists("g", 2) && !dir_exists("g", 3));
+    /* the second one is made fine but would leave partitions 2 and 3 missing: refused and removed */
+    FR_CHECK_EQ_INT(fr_topic_growth_make(&cfg, g2, err, sizeof(err)), 0);
+    FR_CHECK(dir_exists("g", 4) && dir_exists("g", 5));
+    err[0] = '\0';
+    FR_CHECK_EQ_INT(fr_topics_grow_end(&t, g2, 0, err, sizeof(err)), FR_ERR_KAFKA_STORAGE_ERROR);
+    FR_CHECK(strstr(err, "earlier addition failed") != NULL);
+    FR_CHECK(!dir_exists("g", 4) && !dir_exists("g", 5));
+    FR_CHECK_EQ_INT(topic->num_partitions, 2);
+    FR_CHECK_EQ_INT(topic->growths, 0);
+
+    /* with none under way, requests are checked against the partitions there are */
+    FR_CHECK_EQ_INT(fr_topics_grow_begin(&t, topic, 10, 1, &none, err, sizeof(err)), 0); /* validate_only */
+    FR_CHECK(none == NULL);
+    FR_CHECK_EQ_INT(topic->growths, 0);
+    FR_CHECK_EQ_INT(fr_topics_grow_begin(&t, topic, 3, 0, &g3, err, sizeof(err)), 0);
+    FR_CHECK_EQ_INT(fr_topic_growth_make(&cfg, g3, err, sizeof(err)), 0);
+    FR_CHECK_EQ_INT(fr_topics_grow_end(&t, g3, 0, err, sizeof(err)), 0);
+    FR_CHECK_EQ_INT(topic->num_partitions, 3);
+    fr_partition_t *p2 = fr_topic_partition(topic, 2);
+    FR_CHECK(p2 != NULL && p2->topic == topic && p2->index == 2 && p2->log != NULL);
+    char dir[4200];
+    uint8_t id[16];
+    fr_topic_partition_dir(&cfg, 0, "g", 2, dir, sizeof(dir));
+    FR_CHECK_EQ_INT(fr_topic_id_read(dir, id), 0);
+    FR_CHECK(memcmp(id, topic->id, 16) == 0);
+    uint8_t topic_id[16];
+    memcpy(topic_id, topic->id, 16);
+    fr_topics_close(&t);
+
+    /* what a restart finds */
+    FR_CHECK_EQ_INT(fr_topics_open(&t, &cfg, err, sizeof(err)), 0);
+    topic = topic_named(&t, "g");
+    FR_CHECK(topic != NULL);
+    FR_CHECK_EQ_INT(topic->num_partitions, 3);
+    FR_CHECK(memcmp(topic->id, topic_id, 16) == 0);
+    FR_CHECK_EQ_INT(fr_topics_delete(&t, topic, discard, NULL), 0);
+    FR_CHECK(topic_named(&t, "g") == NULL);
+    fr_topics_close(&t);
+}
+
+int main(void) {
+    fr_logging_set_level(FR_LOG_WARN);
+    if (!mkdtemp(base)) {
+        perror("mkdtemp");
+        return 1;
+    }
+    fr_props_t props;
+    fr_props_init(&props);
+    char err[256];
+    fr_broker_config_defaults(&cfg);
+    if (fr_props_set(&props, "log.dirs", base) || fr_broker_config_load(&cfg, &props, err, sizeof(err))) {
+        fprintf(stderr, "config: %s\n", err);
+        return 1;
+    }
+    fr_props_free(&props);
+    FR_RUN(growths_queue_up_and_a_failed_one_leaves_no_hole);
+    fr_broker_config_free(&cfg);
+    fr_rmtree(base);
+    return fr_test_done();
+}
