@@ -28,7 +28,7 @@ struct fr_topic_build {
     fr_topic_t *topic;      /* the registry's pending topic, until published; or */
     fr_topic_growth_t *growth; /* a topic's new partitions, until added */
     uv_work_t work;
-    int rc;                 /* fr_topic_make_files, then fr_topics_create_end */
+    int rc;                 /* the worker's step, then the loop's (create_end / grow_end) */
     char err[512];
     int done;               /* published or dropped (loop thread only) */
     int abandoned;          /* nobody waits for it: the job frees itself */

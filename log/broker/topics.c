@@ -573,15 +573,6 @@ int fr_topics_grow_end(fr_topics_t *t, fr_topic_growth_t *g, int rc, char *err, 
     return rc;
 }
 
-int fr_topics_add_partitions(fr_topics_t *t, fr_topic_t *topic, int32_t new_count, int validate_only,
-                             char *err, size_t errlen) {
-    fr_topic_growth_t *g;
-    int rc = fr_topics_grow_begin(t, topic, new_count, validate_only, &g, err, errlen);
-    if (rc || !g)
-        return rc;
-    return fr_topics_grow_end(t, g, fr_topic_growth_make(t->cfg, g, err, errlen), err, errlen);
-}
-
 /* "<dir>.<32 hex>-delete", the name Kafka gives a deleted partition's directory. */
 static void gone_dir_name(const char *dir, char *buf, size_t len) {
     uint8_t id[16];

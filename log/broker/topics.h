@@ -108,11 +108,9 @@ int fr_topics_create_begin(fr_topics_t *t, fr_slice_t name, int32_t nparts, cons
 int fr_topic_make_files(const fr_broker_config_t *cfg, fr_topic_t *topic, char *err, size_t errlen);
 int fr_topics_create_end(fr_topics_t *t, fr_topic_t *topic, int rc);
 int fr_topics_pending(const fr_topics_t *t, fr_slice_t name);
-/* Grows a topic to new_count partitions (INVALID_PARTITIONS if not larger). */
-int fr_topics_add_partitions(fr_topics_t *t, fr_topic_t *topic, int32_t new_count, int validate_only,
-                             char *err, size_t errlen);
 /*
- * The same in three steps, as for creation:
+ * Grows a topic to new_count partitions (INVALID_PARTITIONS if not larger),
+ * in three steps as for creation:
  * - fr_topics_grow_begin (loop thread) validates new_count against the
  *   partitions the topic will have once the additions under way end, and
  *   counts the growth in the topic; *out gets it (NULL with validate_only).

@@ -60,6 +60,16 @@ def deleted(c):
     return kw.parse_delete_topics_v0_response(c.recv_frame())[1]
 
 
+def send_held(b, c, send, what):
+    """Holds the worker's mkdirs, sends a request through send() on c, and
+    checks c gets no answer while its files are held."""
+    mkdirs = b.pool_mkdirs()
+    open(b.pool_mkdir_flag, "w").close()
+    send()
+    wait_for(lambda: b.pool_mkdirs() > mkdirs, what + "'s mkdir on a worker thread")
+    assert not answered(c, 0.3), what + " answered before its files were made"
+
+
 def partition_dirs(b, topic):
     return sorted(n for n in os.listdir(b.log_dir) if n.startswith(topic + "-"))
 
@@ -69,12 +79,7 @@ def test_the_loop_answers_while_a_topic_is_made():
         c, other = RawClient(b.port), RawClient(b.port)
         create(other, "busy", 1)
         assert created(other) == [("busy", 0)]
-        mkdirs = b.pool_mkdirs()
-
-        open(b.pool_mkdir_flag, "w").close()
-        create(c, "big", 20)
-        wait_for(lambda: b.pool_mkdirs() > mkdirs, "the creation's mkdir on a worker thread")
-        assert not answered(c, 0.3), "CreateTopics answered before the topic's files were made"
+        send_held(b, c, lambda: create(c, "big", 20), "CreateTopics")
         # Everyone else is served meanwhile.
         assert api_versions(b.port)
         assert produce(other, "busy") == 0
@@ -151,11 +156,7 @@ def test_partitions_are_added_off_the_loop_and_a_deletion_waits_for_them():
         c, other, deleter = RawClient(b.port), RawClient(b.port), RawClient(b.port)
         create(other, "grow", 2)
         assert created(other) == [("grow", 0)]
-        mkdirs = b.pool_mkdirs()
-        open(b.pool_mkdir_flag, "w").close()
-        grow(c, "grow", 6)
-        wait_for(lambda: b.pool_mkdirs() > mkdirs, "the new partitions' mkdir on a worker thread")
-        assert not answered(c, 0.3), "CreatePartitions answered before the partitions were made"
+        send_held(b, c, lambda: grow(c, "grow", 6), "CreatePartitions")
         assert api_versions(b.port)
         assert metadata(other, ["grow"]) == {"grow": (0, 2)}  # not there before they are all made
         # checked against what the first request asked for
