@@ -7,6 +7,9 @@ import statistics
 import subprocess
 import sys
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import data_disk  # noqa: E402
+
 
 def log(msg):
     print(msg, file=sys.stderr, flush=True)
@@ -155,6 +158,8 @@ def format_table(doc):
     if "disk_sync_writes_per_sec" in c:
         ceil.append("4 KiB dsync writes %.0f/s" % c["disk_sync_writes_per_sec"]["median"])
     lines.append("ceilings: " + (", ".join(ceil) or "none"))
+    if "data_disk" in doc:
+        lines.append("data dirs: " + data_disk.summary(doc["data_disk"]))
     for k, v in doc["skipped"].items():
         lines.append("skipped %s: %s" % (k, v))
     lines.append("(MB = 2^20 bytes; throughput rows: records/s and MB/s, ratio on MB/s, higher is better;")

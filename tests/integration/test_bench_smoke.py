@@ -59,6 +59,12 @@ def check_json(out, r):
     # O_DIRECT: measured, or skipped with dd's reason (a file system without it)
     assert doc["ceilings"].get("disk_seq_direct_mb_per_sec", {}).get("median", 0) > 0 or \
         doc["skipped"].get("disk_direct", "").startswith("dd oflag=direct failed"), (doc["ceilings"], doc["skipped"])
+    # the filesystem the data dirs were on, as findmnt sees the temp dir
+    disk = doc["data_disk"]
+    want_fs = subprocess.run(["findmnt", "-n", "-o", "FSTYPE", "-T", tempfile.gettempdir()], capture_output=True,
+                             text=True).stdout.strip()
+    assert disk["fs"] == want_fs and disk["path"].startswith(disk["mount"]), (disk, want_fs)
+    assert "data dirs: %s on %s" % (disk["fs"], disk["device"]) in r.stdout, r.stdout[:2000]
     kinds = {row["kind"] for row in doc["rows"]}
     assert kinds == {"produce", "consume", "pingpong", "e2e", "durable"}, kinds
     labels = [row["label"] for row in doc["rows"]]
