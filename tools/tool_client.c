@@ -127,7 +127,23 @@ static int conf_set(rd_kafka_conf_t *conf, const char *key, const char *value, c
     return -1;
 }
 
+/* Whether a bootstrap list names at least one host: librdkafka accepts an
+ * empty one and then waits for brokers that never come. */
+static bool names_a_host(const char *list) {
+    for (const char *p = list; *p; p++)
+        if (*p != ',' && *p != ' ' && *p != '\t')
+            return true;
+    return false;
+}
+
 rd_kafka_conf_t *tool_conf_new(const fr_props_t *props, char *err, size_t errlen) {
+    for (const char *const *k = (const char *const[]){"bootstrap.servers", "metadata.broker.list", NULL}; *k; k++) {
+        const char *list = fr_props_get(props, *k);
+        if (list && !names_a_host(list)) {
+            snprintf(err, errlen, "No resolvable bootstrap urls given in %s", *k);
+            return NULL;
+        }
+    }
     rd_kafka_conf_t *conf = rd_kafka_conf_new();
     rd_kafka_conf_set_log_cb(conf, log_cb);
     rd_kafka_conf_set_error_cb(conf, error_cb);

@@ -162,6 +162,9 @@ def test_producer_rejects_bad_flags():
     assert r.stdout.startswith("usage: producer-performance") and "--record-size RECORD-SIZE" in r.stdout, r.stdout
     r = run(*base[:9], "--producer-props", "acks=1", check_rc=1)
     assert 'Missing required configuration "bootstrap.servers"' in r.stderr, r.stderr
+    # an empty list is refused at once (librdkafka would wait message.timeout.ms for brokers)
+    r = run(*base[:9], "--producer-props", "bootstrap.servers=", check_rc=1, timeout=30)
+    assert "No resolvable bootstrap urls given in bootstrap.servers" in r.stderr, r.stderr
 
 
 # ---- consumer-perf-test ----
@@ -241,6 +244,8 @@ def test_consumer_rejects_bad_flags():
                        "Cannot parse argument '-3' of option timeout")
     expect_usage_error(["consumer-perf-test"] + bs + ["--topic", "t", "--messages", "5", "--bogus"],
                        "bogus is not a recognized option")
+    r = run("consumer-perf-test", "--bootstrap-server", " , ", "--topic", "t", "--messages", "5", check_rc=1, timeout=30)
+    assert "No resolvable bootstrap urls given in bootstrap.servers" in r.stderr, r.stderr
     r = run("consumer-perf-test", "--help")
     assert "--show-detailed-stats" in r.stdout and "REQUIRED: The number of messages" in r.stdout, r.stdout
 
