@@ -266,7 +266,7 @@ def make_chart(doc, png, tmp):
 set terminal pngcairo size 1400,900 font "Sans,10"
 set output '%(png)s'
 set datafile missing "-"
-set multiplot layout %(n)d,1 title "Freshet vs peers (%(mode)s mode, median of %(reps)d, %(stamp)s)"
+set multiplot layout %(n)d,1 title "Freshet vs peers (%(mode)s mode, median of %(reps)d, %(stamp)s, data dirs on %(fs)s)"
 set style data histograms
 set style histogram clustered gap 1
 set style fill solid 0.85 border -1
@@ -277,6 +277,7 @@ set xtics rotate by -25 scale 0 font ",9"
 %(panels)s
 unset multiplot
 """ % {"png": png, "mode": doc["mode"], "reps": doc["reps"], "stamp": doc["timestamp"], "n": len(panels),
+       "fs": doc.get("data_disk", {}).get("fs", "?"),
        "panels": "\n".join(panels)}
     terminals = subprocess.run([gp, "-e", "set terminal"], capture_output=True, text=True)
     if "pngcairo" not in terminals.stderr + terminals.stdout:
