@@ -134,6 +134,17 @@ int fr_topic_partitions_make(const fr_broker_config_t *cfg, int log_dir, const c
             rc = FR_ERR_KAFKA_STORAGE_ERROR;
         }
     }
+    /* The acknowledgement promises the partitions survive a power cut: their
+     * files' names (each directory) and the directories' names (the log dir).
+     * Synced after all are made, so one journal commit covers most of them. */
+    char dir[4200];
+    for (int32_t i = from; i < to && !rc; i++) {
+        fr_topic_partition_dir(cfg, log_dir, topic, i, dir, sizeof(dir));
+        if (fr_fsync_dir(dir) || (i == to - 1 && fr_fsync_parent(dir))) {
+            snprintf(err, errlen, "cannot sync the directory of %s: %s", dir, strerror(errno));
+            rc = FR_ERR_KAFKA_STORAGE_ERROR;
+        }
+    }
     if (!rc)
         return 0;
     for (int32_t i = from; i < to; i++) {

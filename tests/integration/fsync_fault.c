@@ -20,12 +20,17 @@
  * thread (a deleted topic's files, deleted on a worker) likewise, with
  * FR_POOL_UNLINK_COUNT_FILE and FR_POOL_UNLINK_HOLD_FLAG; and mkdir calls off
  * the main thread (a new topic's directories, made on a worker), with
- * FR_POOL_MKDIR_COUNT_FILE and FR_POOL_MKDIR_HOLD_FLAG.
+ * FR_POOL_MKDIR_COUNT_FILE and FR_POOL_MKDIR_HOLD_FLAG.  Every mkdir and
+ * every fsync of a directory appends a line ("mkdir <path>", "fsync <path>")
+ * to FR_DIR_LOG_FILE, so a test can check a new directory's entry was made
+ * durable after it was made.
  */
 #include <dlfcn.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/sendfile.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -47,6 +52,35 @@ static void count_call(const char *count) {
     }
 }
 
+/* One "<what> <path>" line in FR_DIR_LOG_FILE (a single write: lines from
+ * several threads do not mix). */
+static void log_dir_event(const char *what, const char *path) {
+    const char *log = getenv("FR_DIR_LOG_FILE");
+    char line[4200];
+    int n = snprintf(line, sizeof(line), "%s %s\n", what, path);
+    if (!log || n <= 0 || n >= (int)sizeof(line))
+        return;
+    int fd = open(log, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+    if (fd >= 0) {
+        ssize_t w = write(fd, line, (size_t)n);
+        (void)w;
+        close(fd);
+    }
+}
+
+static void log_dir_fsync(int fd) {
+    struct stat st;
+    char link[64], path[4096];
+    if (!getenv("FR_DIR_LOG_FILE") || fstat(fd, &st) != 0 || !S_ISDIR(st.st_mode))
+        return;
+    snprintf(link, sizeof(link), "/proc/self/fd/%d", fd);
+    ssize_t n = readlink(link, path, sizeof(path) - 1);
+    if (n <= 0)
+        return;
+    path[n] = 0;
+    log_dir_event("fsync", path);
+}
+
 static int faulty(void) {
     maybe_delay();
     count_call(getenv("FR_FSYNC_COUNT_FILE"));
@@ -55,6 +89,7 @@ static int faulty(void) {
 }
 
 int fsync(int fd) {
+    log_dir_fsync(fd);
     if (faulty()) {
         errno = EIO;
         return -1;
@@ -64,6 +99,7 @@ int fsync(int fd) {
 }
 
 int fdatasync(int fd) {
+    log_dir_fsync(fd);
     if (faulty()) {
         errno = EIO;
         return -1;
@@ -146,7 +182,12 @@ int unlinkat(int dirfd, const char *path, int flags) {
 int mkdir(const char *path, mode_t mode) {
     hold_off_main("FR_POOL_MKDIR_COUNT_FILE", "FR_POOL_MKDIR_HOLD_FLAG");
     int (*real)(const char *, mode_t) = (int (*)(const char *, mode_t))dlsym(RTLD_NEXT, "mkdir");
-    return real(path, mode);
+    int rc = real(path, mode);
+    if (rc == 0) {
+        char abs[4096];
+        log_dir_event("mkdir", realpath(path, abs) ? abs : path);
+    }
+    return rc;
 }
 
 ssize_t pread(int fd, void *buf, size_t count, off_t offset) {

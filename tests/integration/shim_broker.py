@@ -24,6 +24,7 @@ _FILES = {
     "FR_POOL_UNLINK_COUNT_FILE": "pool_unlink_counter",
     "FR_POOL_MKDIR_HOLD_FLAG": "pool_mkdir_flag",
     "FR_POOL_MKDIR_COUNT_FILE": "pool_mkdir_counter",
+    "FR_DIR_LOG_FILE": "dir_log",
 }
 
 
@@ -52,6 +53,7 @@ class ShimBroker(Broker):
         self.pool_unlink_counter = os.path.join(self.data_dir, "pool-unlink-count")
         self.pool_mkdir_flag = os.path.join(self.data_dir, "hold-pool-mkdirs")
         self.pool_mkdir_counter = os.path.join(self.data_dir, "pool-mkdir-count")
+        self.dir_log = os.path.join(self.data_dir, "dir-events")
 
     def start(self, timeout=60):
         assert SHIM and os.path.exists(SHIM), "the fsync shim was not built"
@@ -63,6 +65,14 @@ class ShimBroker(Broker):
         finally:
             for k in env:
                 os.environ.pop(k, None)
+
+    def dir_events(self):
+        """[(what, path)]: every mkdir and directory fsync so far, in order."""
+        try:
+            with open(self.dir_log) as f:
+                return [tuple(line.rstrip("\n").split(" ", 1)) for line in f]
+        except OSError:
+            return []
 
     def fsyncs(self):
         return _size(self.counter)

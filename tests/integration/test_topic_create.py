@@ -201,6 +201,36 @@ def test_a_failed_growth_adds_nothing():
         c.close()
 
 
+def check_entries_durable(b, topic, indexes, since):
+    """Each new partition directory was fsynced after it was made (its files'
+    names), and the log dir after the last of them (the directories' names):
+    what a power cut would otherwise lose of an acknowledged topic."""
+    events = b.dir_events()[since:]
+    log_dir = os.path.realpath(b.log_dir)
+    dirs = [os.path.join(log_dir, "%s-%d" % (topic, i)) for i in indexes]
+    last_mkdir = 0
+    for d in dirs:
+        made = [i for i, e in enumerate(events) if e == ("mkdir", d)]
+        assert made, (d, events)
+        assert ("fsync", d) in events[made[-1] + 1:], ("no fsync of " + d + " after it was made", events)
+        last_mkdir = max(last_mkdir, made[-1])
+    assert ("fsync", log_dir) in events[last_mkdir + 1:], ("no fsync of the log dir after the last mkdir", events)
+
+
+def test_new_partitions_are_durable_once_acknowledged():
+    with ShimBroker({}) as b:
+        c = RawClient(b.port)
+        since = len(b.dir_events())
+        create(c, "kept", 3)
+        assert created(c) == [("kept", 0)]
+        check_entries_durable(b, "kept", range(3), since)
+        since = len(b.dir_events())
+        grow(c, "kept", 5)
+        assert grown(c) == [("kept", 0, None)]
+        check_entries_durable(b, "kept", range(3, 5), since)
+        c.close()
+
+
 if __name__ == "__main__":
     run_tests([
         test_the_loop_answers_while_a_topic_is_made,
@@ -209,4 +239,5 @@ if __name__ == "__main__":
         test_a_failed_creation_leaves_nothing_and_frees_the_name,
         test_partitions_are_added_off_the_loop_and_a_deletion_waits_for_them,
         test_a_failed_growth_adds_nothing,
+        test_new_partitions_are_durable_once_acknowledged,
     ])
