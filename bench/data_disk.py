@@ -17,6 +17,7 @@ mkfs.xfs (xfsprogs, installed by scripts/install-deps --bench).
 import os
 import shutil
 import subprocess
+import sys
 import tempfile
 
 
@@ -124,3 +125,6 @@ class XfsLoop:
         if self.image and not self.mount:
             os.unlink(self.image)
             self.image = None
+        if self.mount or self.image:
+            sys.stderr.write("bench/run: left behind (still busy): %s\n" %
+                             ", ".join(x for x in (self.mount, self.device, self.image) if x))
