@@ -123,11 +123,11 @@ int fr_topic_partitions_make(const fr_broker_config_t *cfg, int log_dir, const c
                              const fr_log_config_t *log_cfg, int32_t from, int32_t to, fr_partition_t **parts,
                              char *err, size_t errlen) {
     int rc = 0;
+    char dir[4200];
     for (int32_t i = from; i < to; i++)
         parts[i - from] = NULL;
     for (int32_t i = from; i < to && !rc; i++) {
         rc = fr_topic_partition_open(cfg, log_dir, topic, log_cfg, i, &parts[i - from], err, errlen);
-        char dir[4200];
         fr_topic_partition_dir(cfg, log_dir, topic, i, dir, sizeof(dir));
         if (!rc && write_partition_metadata(dir, id)) {
             snprintf(err, errlen, "cannot write partition.metadata in %s: %s", dir, strerror(errno));
@@ -137,7 +137,6 @@ int fr_topic_partitions_make(const fr_broker_config_t *cfg, int log_dir, const c
     /* The acknowledgement promises the partitions survive a power cut: their
      * files' names (each directory) and the directories' names (the log dir).
      * Synced after all are made, so one journal commit covers most of them. */
-    char dir[4200];
     for (int32_t i = from; i < to && !rc; i++) {
         fr_topic_partition_dir(cfg, log_dir, topic, i, dir, sizeof(dir));
         if (fr_fsync_dir(dir) || (i == to - 1 && fr_fsync_parent(dir))) {

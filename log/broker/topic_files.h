@@ -40,7 +40,8 @@ int fr_topic_partition_open(const fr_broker_config_t *cfg, int log_dir, const ch
                             size_t errlen);
 
 /* Makes partitions [from, to) of a new or growing topic: directory, empty
- * log and partition.metadata holding id; parts[i - from] gets partition i.
+ * log and partition.metadata holding id, all made durable (each directory
+ * and the log dir fsynced) before it returns; parts[i - from] gets partition i.
  * On failure it deletes those it made (parts are all NULL then) and returns
  * KAFKA_STORAGE_ERROR or NOMEM, with err. */
 int fr_topic_partitions_make(const fr_broker_config_t *cfg, int log_dir, const char *topic, const uint8_t id[16],

@@ -501,9 +501,8 @@ struct fr_topic_growth {
     fr_partition_t *made[];   /* to - from, by fr_topic_growth_make */
 };
 
-int fr_topics_grow_begin(fr_topics_t *t, fr_topic_t *topic, int32_t new_count, int validate_only,
-                         fr_topic_growth_t **out, char *err, size_t errlen) {
-    (void)t;
+int fr_topics_grow_begin(fr_topic_t *topic, int32_t new_count, int validate_only, fr_topic_growth_t **out,
+                         char *err, size_t errlen) {
     *out = NULL;
     int32_t have = topic->growths ? topic->growing_to : topic->num_partitions;
     if (new_count <= have) {

@@ -123,8 +123,8 @@ int fr_topics_pending(const fr_topics_t *t, fr_slice_t name);
  *   reason, with err.
  */
 typedef struct fr_topic_growth fr_topic_growth_t;
-int fr_topics_grow_begin(fr_topics_t *t, fr_topic_t *topic, int32_t new_count, int validate_only,
-                         fr_topic_growth_t **out, char *err, size_t errlen);
+int fr_topics_grow_begin(fr_topic_t *topic, int32_t new_count, int validate_only, fr_topic_growth_t **out,
+                         char *err, size_t errlen);
 int fr_topic_growth_make(const fr_broker_config_t *cfg, fr_topic_growth_t *g, char *err, size_t errlen);
 int fr_topics_grow_end(fr_topics_t *t, fr_topic_growth_t *g, int rc, char *err, size_t errlen);
 /* Removes a topic and its data (REQUEST_TIMED_OUT while it grows: wait for

@@ -39,14 +39,14 @@ FR_TEST(growths_queue_up_and_a_failed_one_leaves_no_hole) {
     FR_CHECK(topic != NULL);
 
     fr_topic_growth_t *g1 = NULL, *g2 = NULL, *g3 = NULL, *none = NULL;
-    FR_CHECK_EQ_INT(fr_topics_grow_begin(&t, topic, 4, 0, &g1, err, sizeof(err)), 0);
+    FR_CHECK_EQ_INT(fr_topics_grow_begin(topic, 4, 0, &g1, err, sizeof(err)), 0);
     FR_CHECK(g1 != NULL);
     /* the next request is checked against the count the first one asked for */
-    FR_CHECK_EQ_INT(fr_topics_grow_begin(&t, topic, 4, 0, &none, err, sizeof(err)), FR_ERR_INVALID_PARTITIONS);
+    FR_CHECK_EQ_INT(fr_topics_grow_begin(topic, 4, 0, &none, err, sizeof(err)), FR_ERR_INVALID_PARTITIONS);
     FR_CHECK_EQ_STR(err, "Topic already has 4 partitions.");
-    FR_CHECK_EQ_INT(fr_topics_grow_begin(&t, topic, 3, 0, &none, err, sizeof(err)), FR_ERR_INVALID_PARTITIONS);
+    FR_CHECK_EQ_INT(fr_topics_grow_begin(topic, 3, 0, &none, err, sizeof(err)), FR_ERR_INVALID_PARTITIONS);
     FR_CHECK(none == NULL);
-    FR_CHECK_EQ_INT(fr_topics_grow_begin(&t, topic, 6, 0, &g2, err, sizeof(err)), 0);
+    FR_CHECK_EQ_INT(fr_topics_grow_begin(topic, 6, 0, &g2, err, sizeof(err)), 0);
     FR_CHECK_EQ_INT(topic->growths, 2);
     FR_CHECK_EQ_INT(topic->num_partitions, 2); /* nothing is visible before the end step */
 
@@ -71,10 +71,10 @@ FR_TEST(growths_queue_up_and_a_failed_one_leaves_no_hole) {
     FR_CHECK_EQ_INT(topic->growths, 0);
 
     /* with none under way, requests are checked against the partitions there are */
-    FR_CHECK_EQ_INT(fr_topics_grow_begin(&t, topic, 10, 1, &none, err, sizeof(err)), 0); /* validate_only */
+    FR_CHECK_EQ_INT(fr_topics_grow_begin(topic, 10, 1, &none, err, sizeof(err)), 0); /* validate_only */
     FR_CHECK(none == NULL);
     FR_CHECK_EQ_INT(topic->growths, 0);
-    FR_CHECK_EQ_INT(fr_topics_grow_begin(&t, topic, 3, 0, &g3, err, sizeof(err)), 0);
+    FR_CHECK_EQ_INT(fr_topics_grow_begin(topic, 3, 0, &g3, err, sizeof(err)), 0);
     FR_CHECK_EQ_INT(fr_topic_growth_make(&cfg, g3, err, sizeof(err)), 0);
     FR_CHECK_EQ_INT(fr_topics_grow_end(&t, g3, 0, err, sizeof(err)), 0);
     FR_CHECK_EQ_INT(topic->num_partitions, 3);

@@ -69,7 +69,7 @@ int fr_handle_create_partitions(fr_req_t *req) {
         }
         char err[300] = "";
         fr_topic_growth_t *growth = NULL;
-        int rc = fr_topics_grow_begin(&srv->topics, topic, t->count, in.validate_only, &growth, err, sizeof(err));
+        int rc = fr_topics_grow_begin(topic, t->count, in.validate_only, &growth, err, sizeof(err));
         if (!rc && growth && !(st->builds[i] = fr_topic_grow_start(srv, growth)))
             rc = FR_ERR_NOMEM;
         r->error_code = fr_err_to_kafka(rc);
