@@ -9,6 +9,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <isa-l/crc64.h>
+
 #include "fr_err.h"
 #include "fr_fs.h"
 
@@ -17,8 +19,23 @@ void fr_topic_partition_dir(const fr_broker_config_t *cfg, int log_dir, const ch
     snprintf(buf, len, "%s/%s-%d", cfg->log_dirs[log_dir], topic, index);
 }
 
+/* A file name may have 255 bytes (NAME_MAX).  "<topic>.properties" and its
+ * temp file ("...properties.tmp", fr_props_store) fit up to 240; Kafka allows
+ * 249.  Longer names keep their first CONFIG_NAME_KEEP characters and add a
+ * CRC-64 of the whole name after '~', which no topic name contains, so no two
+ * topics share a file and a short name never looks like a long one's. */
+#define CONFIG_NAME_KEEP 200
+#define CONFIG_SUFFIX_MAX (sizeof(".properties.tmp") - 1)
+
 void fr_topic_config_path(const fr_broker_config_t *cfg, int log_dir, const char *topic, char *buf, size_t len) {
-    snprintf(buf, len, "%s/.topic-configs/%s.properties", cfg->log_dirs[log_dir], topic);
+    size_t n = strlen(topic);
+    if (n + CONFIG_SUFFIX_MAX <= 255) {
+        snprintf(buf, len, "%s/.topic-configs/%s.properties", cfg->log_dirs[log_dir], topic);
+        return;
+    }
+    unsigned long long h = (unsigned long long)crc64_ecma_refl(0, (const unsigned char *)topic, (uint64_t)n);
+    snprintf(buf, len, "%s/.topic-configs/%.*s~%016llx.properties", cfg->log_dirs[log_dir], CONFIG_NAME_KEEP, topic,
+             h);
 }
 
 /* ---------- partition.metadata ---------- */

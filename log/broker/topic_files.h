@@ -21,7 +21,8 @@
 void fr_topic_partition_dir(const fr_broker_config_t *cfg, int log_dir, const char *topic, int32_t index,
                             char *buf, size_t len);
 
-/* "<log dir>/.topic-configs/<topic>.properties" */
+/* "<log dir>/.topic-configs/<topic>.properties"; a name too long for that
+ * (over 240 characters) is cut and a hash of it added (topic_files.c). */
 void fr_topic_config_path(const fr_broker_config_t *cfg, int log_dir, const char *topic, char *buf, size_t len);
 
 /* The topic id kept in a partition directory's partition.metadata: 0, or -1

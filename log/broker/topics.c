@@ -572,14 +572,22 @@ int fr_topics_grow_end(fr_topics_t *t, fr_topic_growth_t *g, int rc, char *err, 
     return rc;
 }
 
-/* "<dir>.<32 hex>-delete", the name Kafka gives a deleted partition's directory. */
+/* "<dir>.<32 hex>-delete", the name Kafka gives a deleted partition's
+ * directory.  As in Kafka, a long "<topic>-<partition>" is cut so that the
+ * name fits NAME_MAX (255): the rename must not fail for a long topic name. */
+#define GONE_SUFFIX_LEN (1 + 32 + 7) /* ".<32 hex>-delete" */
 static void gone_dir_name(const char *dir, char *buf, size_t len) {
     uint8_t id[16];
     char hex[33];
     random_uuid(id);
     for (int i = 0; i < 16; i++)
         snprintf(hex + 2 * i, 3, "%02x", id[i]);
-    snprintf(buf, len, "%s.%s-delete", dir, hex);
+    const char *slash = strrchr(dir, '/');
+    int parent = slash ? (int)(slash - dir + 1) : 0;
+    int keep = (int)strlen(dir + parent);
+    if (keep > 255 - GONE_SUFFIX_LEN)
+        keep = 255 - GONE_SUFFIX_LEN;
+    snprintf(buf, len, "%.*s%.*s.%s-delete", parent, dir, keep, dir + parent, hex);
 }
 
 int fr_topics_delete(fr_topics_t *t, fr_topic_t *topic, fr_topics_discard_fn discard, void *ctx) {

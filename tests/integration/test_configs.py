@@ -389,6 +389,35 @@ def test_dynamic_broker_configs_inherited_and_overridden():
             "Default configs for brokers in the cluster are:"]
 
 
+def test_the_longest_topic_names_keep_their_configs_and_delete_cleanly():
+    """Kafka allows 249-character topic names.  "<name>.properties" (and its
+    temp file) would not fit a file name's 255 bytes, nor would a partition's
+    "<name>-<p>.<32 hex>-delete": such names are cut, the config file's with a
+    hash of the whole name, so two long names sharing their first 200
+    characters keep apart.  Before, creating such a topic failed and deleting
+    one fell back to removing its files on the network loop."""
+    long_a, long_b = "a" * 249, "a" * 248 + "b"
+    with Broker() as b:
+        admin = AdminClient({"bootstrap.servers": b.bootstrap})
+        made = admin.create_topics([NewTopic(long_a, 2, 1, config={"retention.ms": "1000000"}),
+                                    NewTopic(long_b, 1, 1, config={"retention.ms": "2000000"})])
+        for f in made.values():
+            f.result(30)
+        b.restart()
+        admin = AdminClient({"bootstrap.servers": b.bootstrap})
+        assert describe(admin, TOPIC, long_a)["retention.ms"].value == "1000000"
+        assert describe(admin, TOPIC, long_b)["retention.ms"].value == "2000000"
+        assert produce_raw(b.port, long_a, 10, partition=1) == NONE
+        admin.delete_topics([long_a])[long_a].result(30)
+        harness.wait_for(lambda: not [n for n in os.listdir(b.log_dir) if n.startswith(long_a)],
+                         "the deleted topic's directories to go")
+        assert "cannot rename" not in b.log(), b.log()[-3000:]
+        b.restart()
+        admin = AdminClient({"bootstrap.servers": b.bootstrap})
+        assert describe(admin, TOPIC, long_b)["retention.ms"].value == "2000000"
+        assert long_a not in admin.list_topics(timeout=30).topics
+
+
 if __name__ == "__main__":
     run_tests([
         test_tool_changes_apply_at_once_and_survive_restart,
@@ -396,4 +425,5 @@ if __name__ == "__main__":
         test_incremental_alter_configs_over_the_wire,
         test_alter_configs_replaces_the_whole_set,
         test_dynamic_broker_configs_inherited_and_overridden,
+        test_the_longest_topic_names_keep_their_configs_and_delete_cleanly,
     ])
