@@ -13,6 +13,7 @@
 
 #include "fr_err.h"
 #include "fr_fs.h"
+#include "fr_props.h"
 
 void fr_topic_partition_dir(const fr_broker_config_t *cfg, int log_dir, const char *topic, int32_t index,
                             char *buf, size_t len) {
@@ -68,13 +69,19 @@ static int uuid_from_string(const char *s, uint8_t id[16]) {
     return 0;
 }
 
-static int write_partition_metadata(const char *dir, const uint8_t id[16]) {
+static int write_partition_metadata(const char *dir, const uint8_t id[16], int flags) {
     char path[4300], body[128], ids[23];
     fr_uuid_to_string(id, ids);
-    if (snprintf(path, sizeof(path), "%s/partition.metadata", dir) >= (int)sizeof(path))
+    if (snprintf(path, sizeof(path), "%s/partition.metadata", dir) >= (int)sizeof(path)) {
+        errno = ENAMETOOLONG;
         return -1;
+    }
     int n = snprintf(body, sizeof(body), "version: 0\ntopic_id: %s\n", ids);
-    return fr_file_replace(path, body, (size_t)n, 0);
+    return fr_file_replace(path, body, (size_t)n, flags);
+}
+
+int fr_topic_id_write(const char *dir, const uint8_t id[16]) {
+    return write_partition_metadata(dir, id, FR_FS_SYNC_DIR);
 }
 
 int fr_topic_id_read(const char *dir, uint8_t id[16]) {
@@ -146,7 +153,7 @@ int fr_topic_partitions_make(const fr_broker_config_t *cfg, int log_dir, const c
     for (int32_t i = from; i < to && !rc; i++) {
         rc = fr_topic_partition_open(cfg, log_dir, topic, log_cfg, i, &parts[i - from], err, errlen);
         fr_topic_partition_dir(cfg, log_dir, topic, i, dir, sizeof(dir));
-        if (!rc && write_partition_metadata(dir, id)) {
+        if (!rc && write_partition_metadata(dir, id, 0)) {
             snprintf(err, errlen, "cannot write partition.metadata in %s: %s", dir, strerror(errno));
             rc = FR_ERR_KAFKA_STORAGE_ERROR;
         }
@@ -174,14 +181,114 @@ int fr_topic_partitions_make(const fr_broker_config_t *cfg, int log_dir, const c
     return rc == FR_ERR_NOMEM ? rc : FR_ERR_KAFKA_STORAGE_ERROR;
 }
 
+/* ---------- the build under way (topic_files.h) ---------- */
+
+static void intent_path(const fr_broker_config_t *cfg, int log_dir, char *buf, size_t len) {
+    snprintf(buf, len, "%s/.topic-build", cfg->log_dirs[log_dir]);
+}
+
+int fr_topic_intent_save(const fr_broker_config_t *cfg, int log_dir, const fr_topic_intent_t *in, char *err,
+                         size_t errlen) {
+    char path[4200], ids[23], from[16], to[16], e2[512];
+    intent_path(cfg, log_dir, path, sizeof(path));
+    fr_uuid_to_string(in->id, ids);
+    snprintf(from, sizeof(from), "%d", in->from);
+    snprintf(to, sizeof(to), "%d", in->to);
+    fr_props_t p;
+    fr_props_init(&p);
+    int rc = fr_props_set(&p, "topic", in->topic) || fr_props_set(&p, "topic.id", ids) ||
+             fr_props_set(&p, "partitions.from", from) || fr_props_set(&p, "partitions.to", to);
+    if (rc)
+        snprintf(err, errlen, "out of memory");
+    else if (fr_props_store(&p, path, "partitions being made; finished at start if the broker stopped first", e2,
+                            sizeof(e2))) {
+        snprintf(err, errlen, "%s", e2);
+        rc = -1;
+    }
+    fr_props_free(&p);
+    return rc ? -1 : 0;
+}
+
+static int intent_int(const fr_props_t *p, const char *key, int32_t *out) {
+    const char *v = fr_props_get(p, key);
+    char *end;
+    long n = v ? strtol(v, &end, 10) : -1;
+    if (!v || *end || n < 0 || n > INT32_MAX)
+        return -1;
+    *out = (int32_t)n;
+    return 0;
+}
+
+int fr_topic_intent_load(const fr_broker_config_t *cfg, int log_dir, fr_topic_intent_t *out, char *err,
+                         size_t errlen) {
+    char path[4200], e2[512];
+    intent_path(cfg, log_dir, path, sizeof(path));
+    fr_props_t p;
+    fr_props_init(&p);
+    int rc = fr_props_load(&p, path, e2, sizeof(e2));
+    if (rc == FR_ERR_NOT_FOUND) {
+        fr_props_free(&p);
+        return 0;
+    }
+    const char *topic = fr_props_get(&p, "topic"), *id = fr_props_get(&p, "topic.id");
+    int ok = 0;
+    if (rc)
+        snprintf(err, errlen, "%s", e2);
+    else if (!topic || strlen(topic) >= sizeof(out->topic) || !id || uuid_from_string(id, out->id) ||
+             intent_int(&p, "partitions.from", &out->from) || intent_int(&p, "partitions.to", &out->to) ||
+             out->from >= out->to)
+        snprintf(err, errlen, "%s: not a topic build (topic, topic.id, partitions.from < partitions.to)", path);
+    else
+        ok = snprintf(out->topic, sizeof(out->topic), "%s", topic) > 0;
+    fr_props_free(&p);
+    return ok ? 1 : -1;
+}
+
+int fr_topic_intent_clear(const fr_broker_config_t *cfg, int log_dir, char *err, size_t errlen) {
+    char path[4200];
+    intent_path(cfg, log_dir, path, sizeof(path));
+    if ((unlink(path) && errno != ENOENT) || fr_fsync_parent(path)) {
+        snprintf(err, errlen, "cannot remove %s: %s", path, strerror(errno));
+        return -1;
+    }
+    return 0;
+}
+
+int fr_topic_partitions_build(const fr_broker_config_t *cfg, int log_dir, const char *topic, const uint8_t id[16],
+                            const fr_log_config_t *log_cfg, int32_t from, int32_t to, fr_partition_t **parts,
+                            char *err, size_t errlen) {
+    fr_topic_intent_t in = {.from = from, .to = to};
+    snprintf(in.topic, sizeof(in.topic), "%s", topic);
+    memcpy(in.id, id, 16);
+    char e2[512];
+    if (fr_topic_intent_save(cfg, log_dir, &in, e2, sizeof(e2))) {
+        for (int32_t i = from; i < to; i++)
+            parts[i - from] = NULL;
+        snprintf(err, errlen, "cannot save the topic build: %s", e2);
+        return FR_ERR_KAFKA_STORAGE_ERROR;
+    }
+    int rc = fr_topic_partitions_make(cfg, log_dir, topic, id, log_cfg, from, to, parts, err, errlen);
+    /* cleared also after a failure (its partitions are gone): the next start must not make them */
+    if (fr_topic_intent_clear(cfg, log_dir, e2, sizeof(e2)) && !rc) {
+        for (int32_t i = from; i < to; i++) {
+            fr_partlog_delete(parts[i - from]->log);
+            free(parts[i - from]);
+            parts[i - from] = NULL;
+        }
+        snprintf(err, errlen, "%s", e2);
+        rc = FR_ERR_KAFKA_STORAGE_ERROR;
+    }
+    return rc;
+}
+
 int fr_topic_make_files(const fr_broker_config_t *cfg, fr_topic_t *topic, char *err, size_t errlen) {
     char e2[512];
     if (fr_topic_overrides_save(cfg, topic->log_dir, topic->name, &topic->overrides, e2, sizeof(e2))) {
         snprintf(err, errlen, "cannot persist configs of topic %s: %s", topic->name, e2);
         return FR_ERR_KAFKA_STORAGE_ERROR;
     }
-    int rc = fr_topic_partitions_make(cfg, topic->log_dir, topic->name, topic->id, &topic->log_cfg, 0,
-                                      topic->num_partitions, topic->partitions, err, errlen);
+    int rc = fr_topic_partitions_build(cfg, topic->log_dir, topic->name, topic->id, &topic->log_cfg, 0, topic->num_partitions,
+                              topic->partitions, err, errlen);
     if (rc) {
         char path[4200];
         fr_topic_config_path(cfg, topic->log_dir, topic->name, path, sizeof(path));

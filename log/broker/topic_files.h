@@ -49,4 +49,39 @@ int fr_topic_partitions_make(const fr_broker_config_t *cfg, int log_dir, const c
                              const fr_log_config_t *log_cfg, int32_t from, int32_t to, fr_partition_t **parts,
                              char *err, size_t errlen);
 
+/*
+ * The creation or growth under way in a log dir: partitions [from, to) of
+ * topic, whose id is id.  It is saved (durably) before the first of their
+ * directories is made and cleared (durably) once all of them are durable, so
+ * that a broker stopped in between finishes them at its next start
+ * (fr_topics_open) instead of loading a topic with only some of its
+ * partitions.  One build runs at a time for the whole broker (topic_build.c;
+ * the offsets topic is made at start, before any), so a log dir has at most
+ * one: "<log dir>/.topic-build".
+ */
+typedef struct fr_topic_intent {
+    char topic[256];
+    uint8_t id[16];
+    int32_t from, to;
+} fr_topic_intent_t;
+
+/* fr_topic_partitions_make between saving the build's intent and clearing it:
+ * what CreateTopics and CreatePartitions use.  Same results. */
+int fr_topic_partitions_build(const fr_broker_config_t *cfg, int log_dir, const char *topic, const uint8_t id[16],
+                              const fr_log_config_t *log_cfg, int32_t from, int32_t to, fr_partition_t **parts,
+                              char *err, size_t errlen);
+
+/* 0, or -1 with err. */
+int fr_topic_intent_save(const fr_broker_config_t *cfg, int log_dir, const fr_topic_intent_t *in, char *err,
+                         size_t errlen);
+/* 1 and *out when a log dir holds one, 0 when it holds none, -1 with err
+ * when it cannot be read or makes no sense. */
+int fr_topic_intent_load(const fr_broker_config_t *cfg, int log_dir, fr_topic_intent_t *out, char *err,
+                         size_t errlen);
+/* Removes it and syncs the log dir.  0, or -1 with err. */
+int fr_topic_intent_clear(const fr_broker_config_t *cfg, int log_dir, char *err, size_t errlen);
+
+/* Writes partition.metadata (holding id) in partition_dir, durably.  0 or -1 (errno). */
+int fr_topic_id_write(const char *partition_dir, const uint8_t id[16]);
+
 #endif

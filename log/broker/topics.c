@@ -271,6 +271,85 @@ static int open_partition(const fr_topics_t *t, fr_topic_t *topic, int32_t index
     return rc;
 }
 
+/* A topic found on disk, registered with its overrides file read. */
+static int topic_load(fr_topics_t *t, const char *name, int ld, fr_topic_t **out) {
+    fr_topic_t *topic = topic_new(t, name, ld);
+    if (!topic)
+        return FR_ERR_NOMEM;
+    char path[4200], e2[256];
+    fr_topic_config_path(t->cfg, ld, name, path, sizeof(path));
+    if (fr_props_load(&topic->overrides, path, e2, sizeof(e2)) == FR_ERR_CONFIG)
+        fr_warn(COMPONENT, "ignoring unreadable topic configs: %s", e2);
+    fr_topic_log_config(t->cfg, &topic->overrides, &topic->log_cfg);
+    int rc = topics_insert(t, topic);
+    if (rc) {
+        topic_free(topic, 0);
+        return rc;
+    }
+    *out = topic;
+    return 0;
+}
+
+/* Makes partition index of topic, which its directory lacks: empty, with the
+ * topic's id, durable. */
+static int make_partition(const fr_topics_t *t, fr_topic_t *topic, int32_t index, char *err, size_t errlen) {
+    int rc = fr_topic_partitions_make(t->cfg, topic->log_dir, topic->name, topic->id, &topic->log_cfg, index,
+                                      index + 1, &topic->partitions[index], err, errlen);
+    if (!rc)
+        topic->partitions[index]->topic = topic;
+    return rc;
+}
+
+/* Finishes the topic build the broker was doing in log dir ld when it stopped,
+ * if any (topic_files.h): makes the partitions it had not made, with the
+ * build's topic id, so that the topic has the count its request asked for. */
+static int finish_build(fr_topics_t *t, int ld, char *err, size_t errlen) {
+    fr_topic_intent_t in;
+    char e2[512];
+    int found = fr_topic_intent_load(t->cfg, ld, &in, e2, sizeof(e2));
+    if (found == 0)
+        return 0;
+    if (found < 0) {
+        fr_warn(COMPONENT, "ignoring an unreadable topic build: %s", e2);
+    } else {
+        fr_topic_t *topic = fr_topics_find_cstr(t, in.topic);
+        int rc = topic ? 0 : topic_load(t, in.topic, ld, &topic);
+        if (!rc && topic->log_dir != ld) {
+            fr_warn(COMPONENT, "not finishing the build of topic %s found in %s: the topic lives in %s", in.topic,
+                    t->cfg->log_dirs[ld], t->cfg->log_dirs[topic->log_dir]);
+        } else if (!rc) {
+            memcpy(topic->id, in.id, 16);
+            rc = ensure_partition_slots(topic, in.to);
+            int32_t made = 0;
+            for (int32_t i = in.from; i < in.to && !rc; i++) {
+                char dir[4200];
+                uint8_t id[16];
+                fr_topic_partition_dir(t->cfg, ld, in.topic, i, dir, sizeof(dir));
+                if (!topic->partitions[i]) {
+                    rc = make_partition(t, topic, i, err, errlen);
+                    made++;
+                } else if ((fr_topic_id_read(dir, id) || memcmp(id, in.id, 16)) && fr_topic_id_write(dir, in.id)) {
+                    snprintf(err, errlen, "cannot write partition.metadata in %s: %s", dir, strerror(errno));
+                    rc = FR_ERR_KAFKA_STORAGE_ERROR;
+                }
+            }
+            if (!rc)
+                fr_info(COMPONENT, "Topic %s: partitions %d to %d were being made when the broker stopped (cut short); "
+                        "made the %d missing now", in.topic, in.from, in.to - 1, made);
+        }
+        if (rc) {
+            if (rc == FR_ERR_NOMEM)
+                snprintf(err, errlen, "out of memory");
+            return rc;
+        }
+    }
+    if (fr_topic_intent_clear(t->cfg, ld, e2, sizeof(e2))) {
+        snprintf(err, errlen, "%s", e2);
+        return FR_ERR_IO;
+    }
+    return 0;
+}
+
 static int scan_dir(fr_topics_t *t, int ld, char *err, size_t errlen) {
     const char *base = t->cfg->log_dirs[ld];
     DIR *d = opendir(base);
@@ -298,24 +377,12 @@ static int scan_dir(fr_topics_t *t, int ld, char *err, size_t errlen) {
             continue;
         fr_topic_t *topic = fr_topics_find_cstr(t, tname);
         if (!topic) {
-            topic = topic_new(t, tname, ld);
-            if (!topic) {
-                rc = FR_ERR_NOMEM;
+            if ((rc = topic_load(t, tname, ld, &topic)))
                 break;
-            }
-            char path[4200], e2[256];
-            fr_topic_config_path(t->cfg, ld, tname, path, sizeof(path));
-            if (fr_props_load(&topic->overrides, path, e2, sizeof(e2)) == FR_ERR_CONFIG)
-                fr_warn(COMPONENT, "ignoring unreadable topic configs: %s", e2);
-            fr_topic_log_config(t->cfg, &topic->overrides, &topic->log_cfg);
             char pdir[4200];
             snprintf(pdir, sizeof(pdir), "%s/%s", base, e->d_name);
             if (fr_topic_id_read(pdir, topic->id))
                 random_uuid(topic->id);
-            if ((rc = topics_insert(t, topic))) {
-                topic_free(topic, 0);
-                break;
-            }
         } else if (topic->log_dir != ld) {
             fr_warn(COMPONENT, "partition %s in %s: topic %s already lives in %s; partitions of one topic are kept in one log dir",
                     e->d_name, base, tname, t->cfg->log_dirs[topic->log_dir]);
@@ -341,13 +408,15 @@ int fr_topics_open(fr_topics_t *t, const fr_broker_config_t *cfg, char *err, siz
         rc = load_meta(t, err, errlen);
     for (int i = 0; i < cfg->num_log_dirs && !rc; i++)
         rc = scan_dir(t, i, err, errlen);
+    for (int i = 0; i < cfg->num_log_dirs && !rc; i++)
+        rc = finish_build(t, i, err, errlen);
     /* A topic with a missing partition dir in the middle is repaired: recreate it empty. */
     for (size_t i = 0; i < t->count && !rc; i++) {
         fr_topic_t *topic = t->items[i];
         for (int32_t p = 0; p < topic->num_partitions && !rc; p++) {
             if (!topic->partitions[p]) {
                 fr_warn(COMPONENT, "partition %s-%d is missing; recreating it empty", topic->name, p);
-                rc = open_partition(t, topic, p, err, errlen);
+                rc = make_partition(t, topic, p, err, errlen);
             }
         }
     }
@@ -536,8 +605,8 @@ int fr_topics_grow_begin(fr_topic_t *topic, int32_t new_count, int validate_only
 }
 
 int fr_topic_growth_make(const fr_broker_config_t *cfg, fr_topic_growth_t *g, char *err, size_t errlen) {
-    return fr_topic_partitions_make(cfg, g->log_dir, g->name, g->id, &g->log_cfg, g->from, g->to, g->made, err,
-                                    errlen);
+    return fr_topic_partitions_build(cfg, g->log_dir, g->name, g->id, &g->log_cfg, g->from, g->to, g->made, err,
+                                     errlen);
 }
 
 int fr_topics_grow_end(fr_topics_t *t, fr_topic_growth_t *g, int rc, char *err, size_t errlen) {

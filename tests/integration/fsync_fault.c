@@ -20,7 +20,9 @@
  * thread (a deleted topic's files, deleted on a worker) likewise, with
  * FR_POOL_UNLINK_COUNT_FILE and FR_POOL_UNLINK_HOLD_FLAG; and mkdir calls off
  * the main thread (a new topic's directories, made on a worker), with
- * FR_POOL_MKDIR_COUNT_FILE and FR_POOL_MKDIR_HOLD_FLAG.  Every mkdir and
+ * FR_POOL_MKDIR_COUNT_FILE and FR_POOL_MKDIR_HOLD_FLAG (only the mkdir of the
+ * path FR_POOL_MKDIR_HOLD_PATH when that is set, so that a test can stop a
+ * creation between two partitions).  Every mkdir and
  * every fsync of a directory appends a line ("mkdir <path>", "fsync <path>")
  * to FR_DIR_LOG_FILE, so a test can check a new directory's entry was made
  * durable after it was made.
@@ -180,7 +182,11 @@ int unlinkat(int dirfd, const char *path, int flags) {
 }
 
 int mkdir(const char *path, mode_t mode) {
-    hold_off_main("FR_POOL_MKDIR_COUNT_FILE", "FR_POOL_MKDIR_HOLD_FLAG");
+    const char *only = getenv("FR_POOL_MKDIR_HOLD_PATH");
+    if (!only || strcmp(only, path) == 0)
+        hold_off_main("FR_POOL_MKDIR_COUNT_FILE", "FR_POOL_MKDIR_HOLD_FLAG");
+    else if (gettid() != getpid())
+        count_call(getenv("FR_POOL_MKDIR_COUNT_FILE"));
     int (*real)(const char *, mode_t) = (int (*)(const char *, mode_t))dlsym(RTLD_NEXT, "mkdir");
     int rc = real(path, mode);
     if (rc == 0) {

@@ -54,11 +54,14 @@ class ShimBroker(Broker):
         self.pool_mkdir_flag = os.path.join(self.data_dir, "hold-pool-mkdirs")
         self.pool_mkdir_counter = os.path.join(self.data_dir, "pool-mkdir-count")
         self.dir_log = os.path.join(self.data_dir, "dir-events")
+        self.mkdir_hold_path = None  # when set, pool_mkdir_flag holds only the mkdir of this path
 
     def start(self, timeout=60):
         assert SHIM and os.path.exists(SHIM), "the fsync shim was not built"
         env = {"LD_PRELOAD": SHIM, "ASAN_OPTIONS": "verify_asan_link_order=0:detect_leaks=1"}
         env.update({k: getattr(self, attr) for k, attr in _FILES.items()})
+        if self.mkdir_hold_path:
+            env["FR_POOL_MKDIR_HOLD_PATH"] = self.mkdir_hold_path
         os.environ.update(env)
         try:
             return super().start(timeout)

@@ -140,7 +140,7 @@ def test_auto_created_topics_answer_leader_not_available_until_made():
 def test_a_failed_creation_leaves_nothing_and_frees_the_name():
     with ShimBroker({}) as b:
         c = RawClient(b.port)
-        open(b.flag, "w").close()  # every fsync fails: partition.metadata cannot be made durable
+        open(b.flag, "w").close()  # every fsync fails: the build's intent (.topic-build) cannot be saved
         create(c, "doomed", 3)
         assert created(c) == [("doomed", KAFKA_STORAGE_ERROR)]
         os.unlink(b.flag)
@@ -183,17 +183,27 @@ def test_partitions_are_added_off_the_loop_and_a_deletion_waits_for_them():
 
 
 def test_a_failed_growth_adds_nothing():
-    with ShimBroker({}) as b:
+    """Fsyncs fail once the build's intent is saved and the first new
+    partition is under way: what was made goes, and so does the intent (the
+    next start must not make what the client was told failed)."""
+    b = ShimBroker({})
+    b.mkdir_hold_path = os.path.join(b.log_dir, "few-2")
+    with b:
         c = RawClient(b.port)
         create(c, "few", 2)
         assert created(c) == [("few", 0)]
-        open(b.flag, "w").close()  # partition.metadata cannot be made durable
+        intent = os.path.join(b.log_dir, ".topic-build")
+        open(b.pool_mkdir_flag, "w").close()
         grow(c, "few", 4)
+        wait_for(lambda: os.path.exists(intent), "the growth's intent saved")
+        open(b.flag, "w").close()  # partition.metadata cannot be made durable
+        os.unlink(b.pool_mkdir_flag)
         [(name, err, msg)] = grown(c)
         assert (name, err) == ("few", KAFKA_STORAGE_ERROR) and "partition.metadata" in msg, msg
         os.unlink(b.flag)
         assert metadata(c, ["few"]) == {"few": (0, 2)}
         assert partition_dirs(b, "few") == ["few-0", "few-1"]
+        assert not os.path.exists(intent)
         grow(c, "few", 4)
         assert grown(c) == [("few", 0, None)]
         assert metadata(c, ["few"]) == {"few": (0, 4)}
@@ -231,6 +241,107 @@ def test_new_partitions_are_durable_once_acknowledged():
         c.close()
 
 
+def topic_ids(b, topic):
+    """{partition directory: the topic_id its partition.metadata holds, None when it has none}"""
+    ids = {}
+    for d in partition_dirs(b, topic):
+        try:
+            with open(os.path.join(b.log_dir, d, "partition.metadata")) as f:
+                ids[d] = next((ln.split(": ", 1)[1].strip() for ln in f if ln.startswith("topic_id: ")), None)
+        except OSError:
+            ids[d] = None
+    return ids
+
+
+def kill_after(b, topic, made):
+    """Waits until the partitions before the held mkdir are made, then kills
+    the broker (kill -9) and starts it again, holding nothing."""
+    names = ["%s-%d" % (topic, i) for i in range(made)]
+    wait_for(lambda: partition_dirs(b, topic) == names and None not in topic_ids(b, topic).values(),
+             "%d partitions of %s made" % (made, topic))
+    b.kill()
+    os.unlink(b.pool_mkdir_flag)
+    b.mkdir_hold_path = None
+    b.start()
+
+
+def check_whole(b, topic, count, topic_id=None):
+    c = RawClient(b.port)
+    assert metadata(c, [topic]) == {topic: (0, count)}
+    ids = topic_ids(b, topic)
+    assert sorted(ids) == sorted("%s-%d" % (topic, i) for i in range(count)), ids
+    assert len(set(ids.values())) == 1 and None not in ids.values(), ids
+    if topic_id:
+        assert set(ids.values()) == {topic_id}, (ids, topic_id)
+    assert produce(c, topic, count - 1) == 0
+    assert not os.path.exists(os.path.join(b.log_dir, ".topic-build"))
+    c.close()
+
+
+def test_a_creation_cut_short_is_finished_at_the_next_start():
+    """A broker that stops while it makes a new topic's partitions (killed
+    here with three of eight made) finishes them when it starts again, from
+    the intent it saved before the first one: the topic comes back with the
+    eight partitions CreateTopics asked for, one id in all of them, and not
+    as a topic of three."""
+    b = ShimBroker({"auto.create.topics.enable": "false"})
+    b.mkdir_hold_path = os.path.join(b.log_dir, "cut-3")
+    with b:
+        c = RawClient(b.port)
+        open(b.pool_mkdir_flag, "w").close()
+        create(c, "cut", 8)
+        kill_after(b, "cut", 3)
+        c.close()
+        check_whole(b, "cut", 8)
+        assert "cut short" in b.log(), b.log()[-3000:]
+
+
+def test_a_growth_cut_short_is_finished_at_the_next_start():
+    """The same for CreatePartitions: killed with two of four new partitions
+    made, the broker makes the other two at its next start, with the topic's
+    own id."""
+    b = ShimBroker({"auto.create.topics.enable": "false"})
+    b.mkdir_hold_path = os.path.join(b.log_dir, "more-4")
+    with b:
+        c = RawClient(b.port)
+        create(c, "more", 2)
+        assert created(c) == [("more", 0)]
+        [topic_id] = set(topic_ids(b, "more").values())
+        open(b.pool_mkdir_flag, "w").close()
+        grow(c, "more", 6)
+        kill_after(b, "more", 4)
+        c.close()
+        check_whole(b, "more", 6, topic_id)
+
+
+
+def test_a_creation_stopped_before_its_first_partition_is_made_at_the_next_start():
+    """Killed after saving its intent but before the first directory, the
+    creation is finished from the intent alone (name, id and count), and a
+    build file that cannot be read is reported and dropped, not fatal."""
+    b = ShimBroker({"auto.create.topics.enable": "false"})
+    b.mkdir_hold_path = os.path.join(b.log_dir, "none-0")
+    with b:
+        c = RawClient(b.port)
+        intent = os.path.join(b.log_dir, ".topic-build")
+        open(b.pool_mkdir_flag, "w").close()
+        create(c, "none", 2)
+        wait_for(lambda: os.path.exists(intent), "the creation's intent saved")
+        with open(intent) as f:
+            [saved_id] = [ln.split("=", 1)[1].strip() for ln in f if ln.startswith("topic.id=")]
+        c.close()
+        kill_after(b, "none", 0)
+        check_whole(b, "none", 2, saved_id)
+
+        b.stop()
+        with open(intent, "w") as f:
+            f.write("topic=none\npartitions.from=7\n")
+        b.start()
+        assert "ignoring an unreadable topic build" in b.log(), b.log()[-3000:]
+        assert not os.path.exists(intent)
+        check_whole(b, "none", 2, saved_id)
+
+
 if __name__ == "__main__":
     run_tests([
         test_the_loop_answers_while_a_topic_is_made,
@@ -240,4 +351,7 @@ if __name__ == "__main__":
         test_partitions_are_added_off_the_loop_and_a_deletion_waits_for_them,
         test_a_failed_growth_adds_nothing,
         test_new_partitions_are_durable_once_acknowledged,
+        test_a_creation_cut_short_is_finished_at_the_next_start,
+        test_a_growth_cut_short_is_finished_at_the_next_start,
+        test_a_creation_stopped_before_its_first_partition_is_made_at_the_next_start,
     ])
