@@ -69,6 +69,19 @@ def add_ratios(rows, ceilings):
             row["ratios"]["freshet/ceiling"] = f["mb_per_sec"] / ceiling
 
 
+def paired_ratios(row, a, b):
+    """[lowest, highest] of peer a's MB/s over peer b's in each round: round k
+    ran rep k of every peer back to back (bench/run, run_rows), so these show
+    how far the median ratio moves with this machine's noise.  None unless
+    every rep of both ran."""
+    ra, rb = row["results"].get(a), row["results"].get(b)
+    if not ra or not rb or ra.get("errors") or rb.get("errors") or len(ra["runs"]) != len(rb["runs"]) \
+            or len(ra["runs"]) < 2:
+        return None
+    vals = [x["mb_per_sec"] / y["mb_per_sec"] for x, y in zip(ra["runs"], rb["runs"]) if y.get("mb_per_sec")]
+    return [round(min(vals), 2), round(max(vals), 2)] if vals else None
+
+
 def check_targets(rows, ceilings):
     """The issue's targets, each with the measured value and a verdict."""
     by_id = {r["id"]: r for r in rows}
@@ -76,8 +89,8 @@ def check_targets(rows, ceilings):
     direct = ceilings.get("disk_seq_direct_mb_per_sec", {}).get("median")
     out = []
 
-    def add(name, value, ok, note=""):
-        out.append({"target": name, "value": value, "ok": ok, "note": note})
+    def add(name, value, ok, note="", rounds=None):
+        out.append({"target": name, "value": value, "ok": ok, "note": note, "rounds": rounds})
 
     for r in rows:
         if r["kind"] == "produce":
@@ -89,7 +102,7 @@ def check_targets(rows, ceilings):
                 add("%s: freshet >= 1.0x mock" % r["label"], round(f["mb_per_sec"] / m["mb_per_sec"], 2),
                     f["mb_per_sec"] >= m["mb_per_sec"],
                     "the mock's %.0f MB/s is above the disk's O_DIRECT %.0f MB/s" % (m["mb_per_sec"], direct)
-                    if fast else "")
+                    if fast else "", paired_ratios(r, "freshet", "mock"))
     for size in ("100b", "1k"):
         c = by_id.get("consume-" + size)
         p = by_id.get("produce-%s-acks1-p1-none" % size)
@@ -193,8 +206,10 @@ def format_table(doc):
     lines.append("")
     lines.append("targets (issue 4):")
     for t in doc["targets"]:
-        lines.append("  [%s] %s: %s%s" % ("PASS" if t["ok"] else "MISS", t["target"], t["value"],
-                                         ("  (" + t["note"] + ")") if t["note"] else ""))
+        rounds = t.get("rounds")
+        lines.append("  [%s] %s: %s%s%s" % ("PASS" if t["ok"] else "MISS", t["target"], t["value"],
+                                           ", rounds %.2f-%.2f" % tuple(rounds) if rounds else "",
+                                           ("  (" + t["note"] + ")") if t["note"] else ""))
     return "\n".join(lines)
 
 

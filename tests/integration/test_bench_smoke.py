@@ -40,6 +40,22 @@ def test_quick_smoke_run():
         shutil.rmtree(out, ignore_errors=True)
 
 
+def test_rounds_pair_each_repetition():
+    """A produce-vs-mock target's "rounds": the lowest and highest ratio of the
+    repetitions run side by side, only when every repetition of both ran."""
+    sys.path.insert(0, os.path.join(SOURCE, "bench"))
+    import bench_report
+
+    def row(f, m, errors=()):
+        runs = lambda v: [{"mb_per_sec": x} for x in v]  # noqa: E731
+        return {"results": {"freshet": {"runs": runs(f), "errors": list(errors)},
+                            "mock": {"runs": runs(m), "errors": []}}}
+    assert bench_report.paired_ratios(row([90, 120, 100], [100, 100, 125]), "freshet", "mock") == [0.8, 1.2]
+    assert bench_report.paired_ratios(row([90, 120], [100, 100, 125]), "freshet", "mock") is None
+    assert bench_report.paired_ratios(row([90, 120], [100, 100], ["timeout"]), "freshet", "mock") is None
+    assert bench_report.paired_ratios(row([90], [100]), "freshet", "mock") is None
+
+
 def check_json(out, r):
     stamped = [f for f in os.listdir(out) if re.match(r"^\d{8}-\d{6}\.json$", f)]
     assert len(stamped) == 1 and os.path.exists(os.path.join(out, "latest.json")), os.listdir(out)
@@ -97,6 +113,7 @@ def check_json(out, r):
     assert cpu_seen > 0, "no CPU time recorded for freshet or its clients"
     for t in doc["targets"]:
         assert isinstance(t["ok"], bool) and t["target"], t
+        assert t["rounds"] is None, t  # one repetition: no spread to give
 
 
 def check_table(stdout):
@@ -138,4 +155,4 @@ def check_chart(out):
 
 
 if __name__ == "__main__":
-    run_tests([test_quick_smoke_run])
+    run_tests([test_rounds_pair_each_repetition, test_quick_smoke_run])
