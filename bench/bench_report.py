@@ -116,7 +116,10 @@ def check_targets(rows, ceilings):
     p = by_id.get("produce-1k-acks1-p1-none")
     if p and figure(p, "freshet") and loop:
         ratio = figure(p, "freshet")["mb_per_sec"] / loop
-        add("produce 1 KiB acks=1: >= 60% of loopback MB/s", round(ratio, 3), ratio >= 0.6)
+        # What the same producer reaches against a peer that only keeps records in memory.
+        m = figure(p, "mock")
+        add("produce 1 KiB acks=1: >= 60% of loopback MB/s", round(ratio, 3), ratio >= 0.6,
+            "the mock, with the same client, reaches %.3f" % (m["mb_per_sec"] / loop) if m else "")
     e = by_id.get("e2e-100k")
     if e and figure(e, "freshet"):
         f = figure(e, "freshet")
