@@ -255,8 +255,8 @@ int fr_topic_intent_clear(const fr_broker_config_t *cfg, int log_dir, char *err,
 }
 
 int fr_topic_partitions_build(const fr_broker_config_t *cfg, int log_dir, const char *topic, const uint8_t id[16],
-                            const fr_log_config_t *log_cfg, int32_t from, int32_t to, fr_partition_t **parts,
-                            char *err, size_t errlen) {
+                              const fr_log_config_t *log_cfg, int32_t from, int32_t to, fr_partition_t **parts,
+                              char *err, size_t errlen) {
     fr_topic_intent_t in = {.from = from, .to = to};
     snprintf(in.topic, sizeof(in.topic), "%s", topic);
     memcpy(in.id, id, 16);
@@ -287,8 +287,8 @@ int fr_topic_make_files(const fr_broker_config_t *cfg, fr_topic_t *topic, char *
         snprintf(err, errlen, "cannot persist configs of topic %s: %s", topic->name, e2);
         return FR_ERR_KAFKA_STORAGE_ERROR;
     }
-    int rc = fr_topic_partitions_build(cfg, topic->log_dir, topic->name, topic->id, &topic->log_cfg, 0, topic->num_partitions,
-                              topic->partitions, err, errlen);
+    int rc = fr_topic_partitions_build(cfg, topic->log_dir, topic->name, topic->id, &topic->log_cfg, 0,
+                                       topic->num_partitions, topic->partitions, err, errlen);
     if (rc) {
         char path[4200];
         fr_topic_config_path(cfg, topic->log_dir, topic->name, path, sizeof(path));

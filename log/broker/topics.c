@@ -18,6 +18,7 @@
 #include "topic_files.h"
 
 #define COMPONENT "topics"
+#define PARTITIONS_MAX 100000 /* the most a topic may have here (CreateTopics, CreatePartitions) */
 
 void fr_uuid_to_string(const uint8_t id[16], char out[23]) {
     static const char tbl[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
@@ -309,6 +310,14 @@ static int finish_build(fr_topics_t *t, int ld, char *err, size_t errlen) {
     int found = fr_topic_intent_load(t->cfg, ld, &in, e2, sizeof(e2));
     if (found == 0)
         return 0;
+    /* the file names directories to make: a name Kafka would refuse, or more
+     * partitions than a creation may ask for, is not followed */
+    if (found > 0 &&
+        (fr_topic_name_validate(fr_slice_from_cstr(in.topic), e2, sizeof(e2)) || in.to > PARTITIONS_MAX)) {
+        snprintf(e2, sizeof(e2), "topic %.249s, partitions %d to %d: not a topic build this broker makes", in.topic,
+                 in.from, in.to - 1);
+        found = -1;
+    }
     if (found < 0) {
         fr_warn(COMPONENT, "ignoring an unreadable topic build: %s", e2);
     } else {
@@ -487,8 +496,8 @@ int fr_topics_create_begin(fr_topics_t *t, fr_slice_t name, int32_t nparts, cons
         snprintf(err, errlen, "Number of partitions must be larger than 0.");
         return FR_ERR_INVALID_PARTITIONS;
     }
-    if (nparts > 100000) {
-        snprintf(err, errlen, "Number of partitions %d exceeds the limit of 100000.", nparts);
+    if (nparts > PARTITIONS_MAX) {
+        snprintf(err, errlen, "Number of partitions %d exceeds the limit of %d.", nparts, PARTITIONS_MAX);
         return FR_ERR_INVALID_PARTITIONS;
     }
     for (size_t i = 0; overrides && i < overrides->count; i++) {
@@ -581,8 +590,8 @@ int fr_topics_grow_begin(fr_topic_t *topic, int32_t new_count, int validate_only
             snprintf(err, errlen, "Topic already has %d partitions.", new_count);
         return FR_ERR_INVALID_PARTITIONS;
     }
-    if (new_count > 100000) {
-        snprintf(err, errlen, "Number of partitions %d exceeds the limit of 100000.", new_count);
+    if (new_count > PARTITIONS_MAX) {
+        snprintf(err, errlen, "Number of partitions %d exceeds the limit of %d.", new_count, PARTITIONS_MAX);
         return FR_ERR_INVALID_PARTITIONS;
     }
     if (validate_only)

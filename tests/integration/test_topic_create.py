@@ -341,6 +341,16 @@ def test_a_creation_stopped_before_its_first_partition_is_made_at_the_next_start
         assert not os.path.exists(intent)
         check_whole(b, "none", 2, saved_id)
 
+        # the file names directories to make: a name no topic may have is not followed
+        b.stop()
+        with open(intent, "w") as f:
+            f.write("topic=../escape\ntopic.id=%s\npartitions.from=0\npartitions.to=1\n" % saved_id)
+        b.start()
+        assert "not a topic build this broker makes" in b.log(), b.log()[-3000:]
+        assert not os.path.exists(intent)
+        assert not [n for n in os.listdir(b.data_dir) if n.startswith("escape")]
+        check_whole(b, "none", 2, saved_id)
+
 
 if __name__ == "__main__":
     run_tests([
