@@ -143,6 +143,17 @@ int fr_topic_partition_open(const fr_broker_config_t *cfg, int log_dir, const ch
     return 0;
 }
 
+/* Deletes the n partitions made in parts (NULL slots skipped) with their files. */
+static void partitions_unmake(fr_partition_t **parts, int32_t n) {
+    for (int32_t i = 0; i < n; i++) {
+        if (parts[i]) {
+            fr_partlog_delete(parts[i]->log);
+            free(parts[i]);
+            parts[i] = NULL;
+        }
+    }
+}
+
 int fr_topic_partitions_make(const fr_broker_config_t *cfg, int log_dir, const char *topic, const uint8_t id[16],
                              const fr_log_config_t *log_cfg, int32_t from, int32_t to, fr_partition_t **parts,
                              char *err, size_t errlen) {
@@ -170,14 +181,7 @@ int fr_topic_partitions_make(const fr_broker_config_t *cfg, int log_dir, const c
     }
     if (!rc)
         return 0;
-    for (int32_t i = from; i < to; i++) {
-        fr_partition_t *p = parts[i - from];
-        if (p) {
-            fr_partlog_delete(p->log);
-            free(p);
-            parts[i - from] = NULL;
-        }
-    }
+    partitions_unmake(parts, to - from);
     return rc == FR_ERR_NOMEM ? rc : FR_ERR_KAFKA_STORAGE_ERROR;
 }
 
@@ -187,8 +191,9 @@ static void intent_path(const fr_broker_config_t *cfg, int log_dir, char *buf, s
     snprintf(buf, len, "%s/.topic-build", cfg->log_dirs[log_dir]);
 }
 
-int fr_topic_intent_save(const fr_broker_config_t *cfg, int log_dir, const fr_topic_intent_t *in, char *err,
-                         size_t errlen) {
+/* 0, or -1 with err. */
+static int intent_save(const fr_broker_config_t *cfg, int log_dir, const fr_topic_intent_t *in, char *err,
+                       size_t errlen) {
     char path[4200], ids[23], from[16], to[16], e2[512];
     intent_path(cfg, log_dir, path, sizeof(path));
     fr_uuid_to_string(in->id, ids);
@@ -261,7 +266,7 @@ int fr_topic_partitions_build(const fr_broker_config_t *cfg, int log_dir, const 
     snprintf(in.topic, sizeof(in.topic), "%s", topic);
     memcpy(in.id, id, 16);
     char e2[512];
-    if (fr_topic_intent_save(cfg, log_dir, &in, e2, sizeof(e2))) {
+    if (intent_save(cfg, log_dir, &in, e2, sizeof(e2))) {
         for (int32_t i = from; i < to; i++)
             parts[i - from] = NULL;
         snprintf(err, errlen, "cannot save the topic build: %s", e2);
@@ -270,11 +275,7 @@ int fr_topic_partitions_build(const fr_broker_config_t *cfg, int log_dir, const 
     int rc = fr_topic_partitions_make(cfg, log_dir, topic, id, log_cfg, from, to, parts, err, errlen);
     /* cleared also after a failure (its partitions are gone): the next start must not make them */
     if (fr_topic_intent_clear(cfg, log_dir, e2, sizeof(e2)) && !rc) {
-        for (int32_t i = from; i < to; i++) {
-            fr_partlog_delete(parts[i - from]->log);
-            free(parts[i - from]);
-            parts[i - from] = NULL;
-        }
+        partitions_unmake(parts, to - from);
         snprintf(err, errlen, "%s", e2);
         rc = FR_ERR_KAFKA_STORAGE_ERROR;
     }

@@ -71,9 +71,6 @@ int fr_topic_partitions_build(const fr_broker_config_t *cfg, int log_dir, const 
                               const fr_log_config_t *log_cfg, int32_t from, int32_t to, fr_partition_t **parts,
                               char *err, size_t errlen);
 
-/* 0, or -1 with err. */
-int fr_topic_intent_save(const fr_broker_config_t *cfg, int log_dir, const fr_topic_intent_t *in, char *err,
-                         size_t errlen);
 /* 1 and *out when a log dir holds one, 0 when it holds none, -1 with err
  * when it cannot be read or makes no sense. */
 int fr_topic_intent_load(const fr_broker_config_t *cfg, int log_dir, fr_topic_intent_t *out, char *err,
