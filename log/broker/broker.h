@@ -74,6 +74,7 @@ typedef struct fr_warm fr_warm_t;
 typedef struct fr_time_lookup fr_time_lookup_t;
 typedef struct fr_topic_build fr_topic_build_t;
 typedef struct fr_retention_task fr_retention_task_t;
+typedef struct fr_log_discard fr_log_discard_t;
 
 struct fr_server {
     uv_loop_t *loop;
@@ -101,6 +102,13 @@ struct fr_server {
     int time_lookup_busy;       /* the head's query is on the thread pool */
     fr_topic_build_t *topic_builds, *topic_builds_tail; /* new topics' files: the head is made (topic_build.c) */
     int topic_build_busy;       /* the head is on the thread pool */
+    uint64_t dir_sync_asked;    /* log dir syncs asked for (tickets, topic_delete.c) */
+    uint64_t dir_sync_done;     /* the newest ticket a finished sync covered */
+    uint64_t dir_sync_ok;       /* the newest ticket a successful sync covered */
+    int dir_sync_running;       /* one is on the thread pool */
+    fr_log_discard_t *discards, *discards_tail; /* deleted partitions' files, removed one at a time */
+    int discard_running;        /* the head's removal is on the thread pool */
+    int discards_held;          /* a deletion is under way: its sync is asked for first */
     int wakeup;                 /* data appended or a group changed since parked requests were last looked at */
     int stopping;
     int64_t conn_count;
@@ -117,10 +125,25 @@ void fr_server_wake(fr_server_t *srv);
 void fr_server_note_append(fr_server_t *srv, fr_partition_t *p, int needs_flush);
 /* Called by the fetch handler for records read bytes_behind the end of p's log. */
 void fr_server_note_fetch(fr_partition_t *p, int64_t bytes_behind);
-/* Deletes a topic, dealing with fsyncs still running on its partitions.
- * REQUEST_TIMED_OUT, deleting nothing, while partitions are being added to
- * it (topic->growths): the caller waits and asks again. */
-int fr_server_delete_topic(fr_server_t *srv, fr_topic_t *topic);
+/* Deletes a topic: takes it out of the registry, renames its directories
+ * and removes its config file (fr_server_topic_remove), then asks for the
+ * sync that makes that durable (topic_delete.c); *sync_ticket is what to
+ * wait for with fr_dir_sync_state.  Its files are removed after that sync,
+ * on the thread pool, one partition at a time.  REQUEST_TIMED_OUT, deleting
+ * nothing, while partitions are being added to it (topic->growths): the
+ * caller waits and asks again. */
+int fr_server_delete_topic(fr_server_t *srv, fr_topic_t *topic, uint64_t *sync_ticket);
+/* fr_server_delete_topic's first step, dealing with fsyncs and jobs still
+ * running on the topic's partitions (server.c). */
+int fr_server_topic_remove(fr_server_t *srv, fr_topic_t *topic);
+/* Asks for a sync of every log dir and its ".topic-configs" (one runs at a
+ * time; the next covers all asked meanwhile); returns the ticket for it. */
+uint64_t fr_dir_sync_request(fr_server_t *srv);
+/* 1 while the sync for ticket is to come, 0 once it is done, FR_ERR_IO if it failed. */
+int fr_dir_sync_state(const fr_server_t *srv, uint64_t ticket);
+/* Deletes a deleted topic's log and its renamed directory dir (taken; NULL
+ * when there is none) on the thread pool once no log dir sync waits. */
+void fr_log_discard(fr_server_t *srv, fr_partlog_t *log, char *dir);
 
 /* Runs run(p's log, arg) on the thread pool, then done(arg) on the loop.  The
  * log stays open until then even if p's topic is deleted meanwhile (p itself

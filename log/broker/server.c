@@ -59,38 +59,6 @@ static void cache_release_next(fr_server_t *srv);
 
 /* ---------- deleted topics' files ---------- */
 
-typedef struct log_discard {
-    uv_work_t work;
-    fr_partlog_t *log;
-    char *dir; /* the renamed "-delete" directory, or NULL */
-} log_discard_t;
-
-static void discard_run(uv_work_t *w) {
-    log_discard_t *d = w->data;
-    fr_partlog_delete_from(d->log, d->dir);
-}
-
-static void discard_done(uv_work_t *w, int status) {
-    log_discard_t *d = w->data;
-    (void)status;
-    free(d->dir);
-    free(d);
-}
-
-/* Deletes a deleted topic's log and its directory on the thread pool (takes dir). */
-static void log_discard(fr_server_t *srv, fr_partlog_t *log, char *dir) {
-    log_discard_t *d = malloc(sizeof(*d));
-    if (d) {
-        *d = (log_discard_t){.log = log, .dir = dir};
-        d->work.data = d;
-        if (uv_queue_work(srv->loop, &d->work, discard_run, discard_done) == 0)
-            return;
-        free(d);
-    }
-    fr_partlog_delete_from(log, dir); /* here, rather than never */
-    free(dir);
-}
-
 /* A deleted topic's partlog goes when the last work on it is back; the one
  * holding its renamed directory (dir, taken) hands it on to another. */
 static void work_log_gone(fr_server_t *srv, fr_partlog_t *log, char *dir) {
@@ -102,7 +70,7 @@ static void work_log_gone(fr_server_t *srv, fr_partlog_t *log, char *dir) {
                 free(dir);
             return;
         }
-    log_discard(srv, log, dir);
+    fr_log_discard(srv, log, dir);
 }
 
 /* fr_topics_delete's discard: works still running on the log keep it. */
@@ -119,7 +87,7 @@ static void topic_partition_discard(void *ctx, fr_partition_t *p, const char *di
             }
         }
     if (!held)
-        log_discard(srv, p->log, copy);
+        fr_log_discard(srv, p->log, copy);
 }
 
 static void flush_done(uv_work_t *w, int status) {
@@ -341,7 +309,7 @@ static void on_flush_timer(uv_timer_t *t) {
     srv->cache_sharing_partitions = sharing;
 }
 
-int fr_server_delete_topic(fr_server_t *srv, fr_topic_t *topic) {
+int fr_server_topic_remove(fr_server_t *srv, fr_topic_t *topic) {
     if (topic->growths)
         return FR_ERR_REQUEST_TIMED_OUT; /* its new partitions are being made: the caller waits for them */
     fr_retention_topic_deleted(srv, topic); /* a running retention pass lets go of its partitions */

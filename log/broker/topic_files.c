@@ -111,7 +111,14 @@ int fr_topic_overrides_save(const fr_broker_config_t *cfg, int log_dir, const ch
     }
     fr_topic_config_path(cfg, log_dir, topic, path, sizeof(path));
     if (overrides->count == 0) {
-        if (unlink(path) && errno != ENOENT) {
+        if (unlink(path) == 0) { /* a file left by a deletion cut short must not come back for this topic */
+            if (fr_fsync_dir(dir)) {
+                fr_errorf(err, errlen, "cannot sync %s: %s", dir, strerror(errno));
+                return -1;
+            }
+            return 0;
+        }
+        if (errno != ENOENT) {
             fr_errorf(err, errlen, "cannot remove %s: %s", path, strerror(errno));
             return -1;
         }

@@ -676,14 +676,14 @@ int fr_topics_delete(fr_topics_t *t, fr_topic_t *topic, fr_topics_discard_fn dis
         return FR_ERR_REQUEST_TIMED_OUT; /* callers wait for topic->growths to be 0 */
     memmove(t->items + i, t->items + i + 1, (t->count - (size_t)i - 1) * sizeof(*t->items));
     t->count--;
-    char path[4200];
-    fr_topic_config_path(t->cfg, topic->log_dir, topic->name, path, sizeof(path));
-    unlink(path);
     fr_info(COMPONENT, "Deleted topic %s", topic->name);
     /* Each partition's directory is renamed out of the topic's way at once (a
      * topic of the same name may be created next) and its files are deleted
      * by discard, off the network loop: unlinking a big segment takes the file
-     * system a while.  Where the rename fails, the files go here. */
+     * system a while.  Where the rename fails, the files go here.  The config
+     * file goes last: cut short, a deletion leaves a file nobody reads, never
+     * a topic that has lost its configs (a compacted one would be cleaned by
+     * retention).  The caller makes all of it durable (topic_delete.c). */
     char dir[4200], gone[4300];
     for (int32_t p = 0; p < topic->num_partitions; p++) {
         fr_partition_t *part = topic->partitions[p];
@@ -702,6 +702,9 @@ int fr_topics_delete(fr_topics_t *t, fr_topic_t *topic, fr_topics_discard_fn dis
             fr_rmtree(gone);
         }
     }
+    fr_topic_config_path(t->cfg, topic->log_dir, topic->name, dir, sizeof(dir));
+    if (unlink(dir) && errno != ENOENT) /* left behind, it is read by nobody: a new topic replaces it */
+        fr_warn(COMPONENT, "cannot remove %s: %s", dir, strerror(errno));
     topic_free(topic, 0);
     return 0;
 }

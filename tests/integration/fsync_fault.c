@@ -22,10 +22,13 @@
  * the main thread (a new topic's directories, made on a worker), with
  * FR_POOL_MKDIR_COUNT_FILE and FR_POOL_MKDIR_HOLD_FLAG (only the mkdir of the
  * path FR_POOL_MKDIR_HOLD_PATH when that is set, so that a test can stop a
- * creation between two partitions).  Every mkdir and
- * every fsync of a directory appends a line ("mkdir <path>", "fsync <path>")
- * to FR_DIR_LOG_FILE, so a test can check a new directory's entry was made
- * durable after it was made.
+ * creation between two partitions); and fsync calls on directories off the
+ * main thread, with FR_POOL_DIR_SYNC_COUNT_FILE and FR_POOL_DIR_SYNC_HOLD_FLAG
+ * (logged, below, before they wait).  Every mkdir, every fsync of a
+ * directory, and every successful rename and unlink appends a line ("mkdir
+ * <path>", "fsync <path>", "rename <old path>", "unlink <path>", the
+ * directory part resolved) to FR_DIR_LOG_FILE, so a test can check that a
+ * directory entry made or removed was made durable afterwards.
  */
 #include <dlfcn.h>
 #include <errno.h>
@@ -83,6 +86,50 @@ static void log_dir_fsync(int fd) {
     log_dir_event("fsync", path);
 }
 
+/* A rename's or unlink's event: the path with its directory resolved (a
+ * renamed or removed entry itself no longer resolves). */
+static void log_entry_event(const char *what, const char *path) {
+    if (!getenv("FR_DIR_LOG_FILE"))
+        return;
+    char dir[4096], abs[4096], full[8200];
+    const char *slash = strrchr(path, '/');
+    const char *base = slash ? slash + 1 : path;
+    snprintf(dir, sizeof(dir), "%.*s", slash ? (int)(slash - path) : 1, slash ? path : ".");
+    if (!realpath(dir[0] ? dir : "/", abs))
+        return;
+    snprintf(full, sizeof(full), "%s/%s", strcmp(abs, "/") ? abs : "", base);
+    log_dir_event(what, full);
+}
+
+int rename(const char *from, const char *to) {
+    int (*real)(const char *, const char *) = (int (*)(const char *, const char *))dlsym(RTLD_NEXT, "rename");
+    int rc = real(from, to);
+    if (rc == 0) {
+        int saved = errno;
+        log_entry_event("rename", from);
+        errno = saved;
+    }
+    return rc;
+}
+
+int unlink(const char *path) {
+    int (*real)(const char *) = (int (*)(const char *))dlsym(RTLD_NEXT, "unlink");
+    int rc = real(path);
+    if (rc == 0) {
+        int saved = errno;
+        log_entry_event("unlink", path);
+        errno = saved;
+    }
+    return rc;
+}
+
+static void hold_off_main(const char *count_env, const char *flag_env);
+
+static int is_dir(int fd) {
+    struct stat st;
+    return fstat(fd, &st) == 0 && S_ISDIR(st.st_mode);
+}
+
 static int faulty(void) {
     maybe_delay();
     count_call(getenv("FR_FSYNC_COUNT_FILE"));
@@ -92,6 +139,8 @@ static int faulty(void) {
 
 int fsync(int fd) {
     log_dir_fsync(fd);
+    if (is_dir(fd))
+        hold_off_main("FR_POOL_DIR_SYNC_COUNT_FILE", "FR_POOL_DIR_SYNC_HOLD_FLAG");
     if (faulty()) {
         errno = EIO;
         return -1;

@@ -24,6 +24,8 @@ _FILES = {
     "FR_POOL_UNLINK_COUNT_FILE": "pool_unlink_counter",
     "FR_POOL_MKDIR_HOLD_FLAG": "pool_mkdir_flag",
     "FR_POOL_MKDIR_COUNT_FILE": "pool_mkdir_counter",
+    "FR_POOL_DIR_SYNC_HOLD_FLAG": "pool_dir_sync_flag",
+    "FR_POOL_DIR_SYNC_COUNT_FILE": "pool_dir_sync_counter",
     "FR_DIR_LOG_FILE": "dir_log",
 }
 
@@ -53,6 +55,8 @@ class ShimBroker(Broker):
         self.pool_unlink_counter = os.path.join(self.data_dir, "pool-unlink-count")
         self.pool_mkdir_flag = os.path.join(self.data_dir, "hold-pool-mkdirs")
         self.pool_mkdir_counter = os.path.join(self.data_dir, "pool-mkdir-count")
+        self.pool_dir_sync_flag = os.path.join(self.data_dir, "hold-pool-dir-syncs")
+        self.pool_dir_sync_counter = os.path.join(self.data_dir, "pool-dir-sync-count")
         self.dir_log = os.path.join(self.data_dir, "dir-events")
         self.mkdir_hold_path = None  # when set, pool_mkdir_flag holds only the mkdir of this path
 
@@ -70,7 +74,8 @@ class ShimBroker(Broker):
                 os.environ.pop(k, None)
 
     def dir_events(self):
-        """[(what, path)]: every mkdir and directory fsync so far, in order."""
+        """[(what, path)]: every mkdir, directory fsync, rename (old path) and
+        unlink so far, in order."""
         try:
             with open(self.dir_log) as f:
                 return [tuple(line.rstrip("\n").split(" ", 1)) for line in f]
@@ -97,6 +102,10 @@ class ShimBroker(Broker):
     def pool_unlinks(self):
         """unlinkat calls off the broker's main thread (worker threads)."""
         return _size(self.pool_unlink_counter)
+
+    def pool_dir_syncs(self):
+        """fsync calls on directories off the broker's main thread."""
+        return _size(self.pool_dir_sync_counter)
 
     def pool_mkdirs(self):
         """mkdir calls off the broker's main thread (worker threads)."""

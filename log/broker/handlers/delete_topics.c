@@ -4,6 +4,13 @@
  * A topic whose new partitions are being made (CreatePartitions) is deleted
  * once they are: the request parks until then, up to its timeout_ms, after
  * which that topic is answered REQUEST_TIMED_OUT and kept.
+ *
+ * A deletion is answered once it is on disk: the request parks again until
+ * the log dirs' sync asked for after its renames is back (topic_delete.c).
+ * If that sync fails, the deleted topics are answered KAFKA_STORAGE_ERROR;
+ * if timeout_ms passes first, REQUEST_TIMED_OUT (they stay deleted either
+ * way, as far as this broker is concerned, and a retry finds them gone).
+ * With timeout_ms <= 0 the answer does not wait, as CreateTopics'.
  */
 #include <string.h>
 
@@ -12,6 +19,8 @@
 typedef struct delete_topics_state {
     fr_delete_topics_request_t in;
     fr_delete_topics_response_t out;
+    int deleted;          /* the deletions were made; what is left is their sync */
+    uint64_t sync_ticket; /* the sync that makes them durable (0: none deleted) */
 } delete_topics_state_t;
 
 /* The topic entry i names, or NULL; v6 entries by id get their name filled in. */
@@ -30,8 +39,8 @@ static fr_topic_t *lookup(fr_req_t *req, delete_topics_state_t *st, int32_t i) {
     return NULL;
 }
 
-static int delete_topics_retry(fr_req_t *req, int timed_out) {
-    delete_topics_state_t *st = req->state;
+/* Deletes what can be deleted, once no named topic is still growing. */
+static int delete_now(fr_req_t *req, delete_topics_state_t *st, int timed_out) {
     fr_server_t *srv = req->srv;
     if (!timed_out && srv->cfg->delete_topic_enable)
         for (int32_t i = 0; i < st->out.responses_count; i++) {
@@ -50,10 +59,39 @@ static int delete_topics_retry(fr_req_t *req, int timed_out) {
         else if (!topic)
             r->error_code = v6_by_id ? FR_ERR_UNKNOWN_TOPIC_ID : FR_ERR_UNKNOWN_TOPIC_OR_PARTITION;
         else
-            r->error_code = fr_err_to_kafka(fr_server_delete_topic(srv, topic));
+            r->error_code = fr_err_to_kafka(fr_server_delete_topic(srv, topic, &st->sync_ticket));
         if (r->error_code == FR_ERR_REQUEST_TIMED_OUT)
             r->error_message = fr_req_msg(req, "Timed out waiting for the topic's new partitions; it was not deleted.");
     }
+    st->deleted = 1;
+    return FR_REQ_DONE;
+}
+
+/* The deleted topics' answer once their sync is back (or will not be waited for). */
+static void answer_deleted(fr_req_t *req, delete_topics_state_t *st, int16_t code, const char *why) {
+    for (int32_t i = 0; i < st->out.responses_count; i++) {
+        fr_delete_topics_response_deletable_topic_result_t *r = &st->out.responses[i];
+        if (r->error_code == 0) {
+            r->error_code = code;
+            r->error_message = fr_req_msg(req, why);
+        }
+    }
+}
+
+static int delete_topics_retry(fr_req_t *req, int timed_out) {
+    delete_topics_state_t *st = req->state;
+    if (!st->deleted && delete_now(req, st, timed_out) == FR_REQ_PARKED)
+        return FR_REQ_PARKED;
+    int sync = st->sync_ticket && st->in.timeout_ms > 0 ? fr_dir_sync_state(req->srv, st->sync_ticket) : 0;
+    if (sync == 1 && !timed_out)
+        return FR_REQ_PARKED;
+    if (sync == 1)
+        answer_deleted(req, st, FR_ERR_REQUEST_TIMED_OUT,
+                       "The topic was deleted, but the deletion was not yet on disk when the timeout passed.");
+    else if (sync)
+        answer_deleted(req, st, FR_ERR_KAFKA_STORAGE_ERROR,
+                       "The topic was deleted, but syncing the log directory failed: the deletion may not "
+                       "survive a crash.");
     fr_delete_topics_response_write(req->resp, req->hdr.api_version, &st->out);
     return FR_REQ_DONE;
 }

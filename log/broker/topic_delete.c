@@ -1,0 +1,182 @@
+/*
+ * topic_delete.c — what a topic deletion leaves to do on disk: make the
+ * renames and unlinks in the log dirs durable before the deletion is
+ * answered, then remove the deleted partitions' files, one at a time.
+ *
+ * Why a directory sync: DeleteTopics renames each partition directory to
+ * "-delete" and unlinks the topic's config file (topics.c).  Until the log
+ * dir and its ".topic-configs" are fsynced, a power cut can undo part of
+ * that, and a deleted topic could come back.  One sync runs at a time and
+ * the next covers every deletion made while it ran (a group commit), so a
+ * burst of deletions costs a few syncs, not one each.
+ *
+ * Why the removals wait, and go one at a time: the thread pool is FIFO and
+ * shared with the fsyncs produce requests wait for.  Queued all at once, a
+ * 100-partition topic's removals would occupy every worker, and the next
+ * deletion's sync (and every acks=all produce) would wait for them.  So no
+ * removal starts while a sync is asked for or running, and at most one runs.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "broker.h"
+#include "fr_err.h"
+#include "fr_fs.h"
+#include "fr_logging.h"
+
+#define COMPONENT "topics"
+
+struct fr_log_discard {
+    uv_work_t work;
+    fr_log_discard_t *next;
+    fr_server_t *srv;
+    fr_partlog_t *log;
+    char *dir; /* the renamed "-delete" directory, or NULL */
+};
+
+typedef struct dir_sync_job {
+    uv_work_t work;
+    fr_server_t *srv;
+    uint64_t ticket; /* the newest ticket it covers */
+    int rc;
+} dir_sync_job_t;
+
+static void discard_pump(fr_server_t *srv);
+static void dir_sync_start(fr_server_t *srv);
+
+/* ---------- directory syncs ---------- */
+
+static int sync_dir_if_present(const char *dir) {
+    int rc = fr_fsync_dir(dir);
+    return rc && errno != ENOENT ? rc : 0;
+}
+
+static void dir_sync_run(uv_work_t *w) {
+    dir_sync_job_t *job = w->data;
+    const fr_broker_config_t *cfg = job->srv->cfg;
+    job->rc = 0;
+    for (int i = 0; i < cfg->num_log_dirs; i++) {
+        char configs[4200];
+        snprintf(configs, sizeof(configs), "%s/.topic-configs", cfg->log_dirs[i]);
+        if (fr_fsync_dir(cfg->log_dirs[i]) || sync_dir_if_present(configs)) {
+            fr_error(COMPONENT, "cannot sync %s after a topic deletion: %s", cfg->log_dirs[i], strerror(errno));
+            job->rc = FR_ERR_IO;
+        }
+    }
+}
+
+/* Records a sync's result for the tickets it covers, and lets what waited go on. */
+static void dir_sync_finish(fr_server_t *srv, uint64_t ticket, int rc) {
+    srv->dir_sync_done = ticket;
+    if (rc == 0)
+        srv->dir_sync_ok = ticket;
+    fr_server_wake(srv); /* the deletions it covered are answered */
+    if (srv->dir_sync_asked > srv->dir_sync_done)
+        dir_sync_start(srv);
+    discard_pump(srv);
+}
+
+static void dir_sync_done(uv_work_t *w, int status) {
+    dir_sync_job_t *job = w->data;
+    fr_server_t *srv = job->srv;
+    uint64_t ticket = job->ticket;
+    int rc = job->rc;
+    (void)status; /* never cancelled */
+    free(job);
+    srv->dir_sync_running = 0;
+    dir_sync_finish(srv, ticket, rc);
+}
+
+static void dir_sync_start(fr_server_t *srv) {
+    dir_sync_job_t local = {.srv = srv, .ticket = srv->dir_sync_asked};
+    dir_sync_job_t *job = malloc(sizeof(*job));
+    if (job) {
+        *job = local;
+        job->work.data = job;
+        if (uv_queue_work(srv->loop, &job->work, dir_sync_run, dir_sync_done) == 0) {
+            srv->dir_sync_running = 1;
+            return;
+        }
+        free(job);
+    }
+    fr_warn(COMPONENT, "cannot queue a log dir sync; syncing on the network thread");
+    local.work.data = &local;
+    dir_sync_run(&local.work);
+    dir_sync_finish(srv, local.ticket, local.rc);
+}
+
+uint64_t fr_dir_sync_request(fr_server_t *srv) {
+    uint64_t ticket = ++srv->dir_sync_asked;
+    if (!srv->dir_sync_running)
+        dir_sync_start(srv);
+    return ticket;
+}
+
+int fr_dir_sync_state(const fr_server_t *srv, uint64_t ticket) {
+    if (srv->dir_sync_done < ticket)
+        return 1;
+    return srv->dir_sync_ok >= ticket ? 0 : FR_ERR_IO;
+}
+
+/* ---------- removals ---------- */
+
+static void discard_run(uv_work_t *w) {
+    fr_log_discard_t *d = w->data;
+    fr_partlog_delete_from(d->log, d->dir);
+}
+
+static void discard_done(uv_work_t *w, int status) {
+    fr_log_discard_t *d = w->data;
+    fr_server_t *srv = d->srv;
+    (void)status;
+    free(d->dir);
+    free(d);
+    srv->discard_running = 0;
+    discard_pump(srv);
+}
+
+static void discard_pump(fr_server_t *srv) {
+    while (!srv->discard_running && srv->discards && !srv->discards_held && !srv->dir_sync_running &&
+           srv->dir_sync_done >= srv->dir_sync_asked) {
+        fr_log_discard_t *d = srv->discards;
+        srv->discards = d->next;
+        if (!srv->discards)
+            srv->discards_tail = NULL;
+        d->work.data = d;
+        if (uv_queue_work(srv->loop, &d->work, discard_run, discard_done) == 0) {
+            srv->discard_running = 1;
+            return;
+        }
+        fr_partlog_delete_from(d->log, d->dir); /* here, rather than never */
+        free(d->dir);
+        free(d);
+    }
+}
+
+int fr_server_delete_topic(fr_server_t *srv, fr_topic_t *topic, uint64_t *sync_ticket) {
+    srv->discards_held = 1; /* its removals wait for the sync asked for below */
+    int rc = fr_server_topic_remove(srv, topic);
+    srv->discards_held = 0;
+    if (rc == 0)
+        *sync_ticket = fr_dir_sync_request(srv);
+    discard_pump(srv);
+    return rc;
+}
+
+void fr_log_discard(fr_server_t *srv, fr_partlog_t *log, char *dir) {
+    fr_log_discard_t *d = malloc(sizeof(*d));
+    if (!d) {
+        fr_partlog_delete_from(log, dir);
+        free(dir);
+        return;
+    }
+    *d = (fr_log_discard_t){.srv = srv, .log = log, .dir = dir};
+    if (srv->discards_tail)
+        srv->discards_tail->next = d;
+    else
+        srv->discards = d;
+    srv->discards_tail = d;
+    discard_pump(srv);
+}
