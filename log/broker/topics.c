@@ -1,6 +1,5 @@
 #include "topics.h"
 
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -16,9 +15,9 @@
 #include "fr_logging.h"
 #include "topic_config.h"
 #include "topic_files.h"
+#include "topics_internal.h"
 
 #define COMPONENT "topics"
-#define PARTITIONS_MAX 100000 /* the most a topic may have here (CreateTopics, CreatePartitions) */
 
 void fr_uuid_to_string(const uint8_t id[16], char out[23]) {
     static const char tbl[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
@@ -39,7 +38,7 @@ void fr_uuid_to_string(const uint8_t id[16], char out[23]) {
     out[o] = '\0';
 }
 
-static void random_uuid(uint8_t id[16]) {
+void fr_topic_id_random(uint8_t id[16]) {
     if (getrandom(id, 16, 0) != 16) {
         /* getrandom cannot fail for 16 bytes after boot; keep ids distinct anyway */
         for (int i = 0; i < 16; i++)
@@ -106,7 +105,7 @@ fr_partition_t *fr_topic_partition(const fr_topic_t *topic, int32_t index) {
 
 /* ---------- topic objects ---------- */
 
-static void topic_free(fr_topic_t *topic, int delete_data) {
+void fr_topic_free(fr_topic_t *topic, int delete_data) {
     if (!topic)
         return;
     for (int32_t i = 0; i < topic->num_partitions; i++) {
@@ -127,7 +126,7 @@ static void topic_free(fr_topic_t *topic, int delete_data) {
     free(topic);
 }
 
-static int topics_insert(fr_topics_t *t, fr_topic_t *topic) {
+int fr_topics_insert(fr_topics_t *t, fr_topic_t *topic) {
     long i = topics_search(t, fr_slice_from_cstr(topic->name));
     if (i >= 0)
         return FR_ERR_EXISTS;
@@ -146,94 +145,7 @@ static int topics_insert(fr_topics_t *t, fr_topic_t *topic) {
     return 0;
 }
 
-/* ---------- open / close ---------- */
-
-static int lock_dir(fr_topics_t *t, int i, char *err, size_t errlen) {
-    const char *dir = t->cfg->log_dirs[i];
-    if (fr_mkdir_p(dir)) {
-        snprintf(err, errlen, "cannot create log dir %s: %s", dir, strerror(errno));
-        return FR_ERR_IO;
-    }
-    char path[4200];
-    snprintf(path, sizeof(path), "%s/.lock", dir);
-    int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
-    if (fd < 0) {
-        snprintf(err, errlen, "cannot open %s: %s", path, strerror(errno));
-        return FR_ERR_IO;
-    }
-    if (flock(fd, LOCK_EX | LOCK_NB)) {
-        snprintf(err, errlen,
-                 "Failed to acquire lock on file .lock in %s. A Kafka instance in another process or thread is using this directory.",
-                 dir);
-        close(fd);
-        return FR_ERR_LOCKED;
-    }
-    t->lock_fds[i] = fd;
-    return 0;
-}
-
-static int load_meta(fr_topics_t *t, char *err, size_t errlen) {
-    /* cluster.id and broker.id live in meta.properties of every log dir. */
-    t->cluster_id[0] = '\0';
-    for (int i = 0; i < t->cfg->num_log_dirs; i++) {
-        char path[4200], e2[256];
-        snprintf(path, sizeof(path), "%s/meta.properties", t->cfg->log_dirs[i]);
-        fr_props_t p;
-        fr_props_init(&p);
-        if (fr_props_load(&p, path, e2, sizeof(e2)) == 0) {
-            const char *cid = fr_props_get(&p, "cluster.id");
-            const char *bid = fr_props_get(&p, "broker.id");
-            if (bid && atoi(bid) != t->cfg->broker_id) {
-                snprintf(err, errlen,
-                         "Configured broker.id %d doesn't match stored broker.id %s in meta.properties of %s.",
-                         t->cfg->broker_id, bid, t->cfg->log_dirs[i]);
-                fr_props_free(&p);
-                return FR_ERR_CONFIG;
-            }
-            if (cid && !t->cluster_id[0])
-                snprintf(t->cluster_id, sizeof(t->cluster_id), "%s", cid);
-        }
-        fr_props_free(&p);
-    }
-    if (!t->cluster_id[0]) {
-        uint8_t id[16];
-        random_uuid(id);
-        fr_uuid_to_string(id, t->cluster_id);
-    }
-    for (int i = 0; i < t->cfg->num_log_dirs; i++) {
-        char path[4200], body[256];
-        snprintf(path, sizeof(path), "%s/meta.properties", t->cfg->log_dirs[i]);
-        int n = snprintf(body, sizeof(body), "#\n#Written by freshet\nversion=0\nbroker.id=%d\ncluster.id=%s\n",
-                         t->cfg->broker_id, t->cluster_id);
-        if (access(path, F_OK) != 0 && fr_file_replace(path, body, (size_t)n, FR_FS_SYNC_DIR)) {
-            snprintf(err, errlen, "cannot write %s: %s", path, strerror(errno));
-            return FR_ERR_IO;
-        }
-    }
-    return 0;
-}
-
-/* Splits "<topic>-<n>" at the last '-'; 0 on success. */
-static int parse_partition_dir(const char *name, char *topic, size_t tlen, int32_t *index) {
-    const char *dash = strrchr(name, '-');
-    if (!dash || dash == name || !dash[1])
-        return -1;
-    for (const char *c = dash + 1; *c; c++)
-        if (*c < '0' || *c > '9')
-            return -1;
-    long v = strtol(dash + 1, NULL, 10);
-    if (v < 0 || v > INT32_MAX - 1 || (size_t)(dash - name) >= tlen)
-        return -1;
-    memcpy(topic, name, (size_t)(dash - name));
-    topic[dash - name] = '\0';
-    char e[8];
-    if (fr_topic_name_validate(fr_slice_from_cstr(topic), e, 1))
-        return -1;
-    *index = (int32_t)v;
-    return 0;
-}
-
-static fr_topic_t *topic_new(const fr_topics_t *t, const char *name, int log_dir) {
+fr_topic_t *fr_topic_new(const fr_topics_t *t, const char *name, int log_dir) {
     fr_topic_t *topic = calloc(1, sizeof(*topic));
     if (!topic)
         return NULL;
@@ -248,7 +160,7 @@ static fr_topic_t *topic_new(const fr_topics_t *t, const char *name, int log_dir
     return topic;
 }
 
-static int ensure_partition_slots(fr_topic_t *topic, int32_t n) {
+int fr_topic_ensure_slots(fr_topic_t *topic, int32_t n) {
     if (n <= topic->num_partitions)
         return 0;
     fr_partition_t **np = realloc(topic->partitions, (size_t)n * sizeof(*np));
@@ -261,190 +173,16 @@ static int ensure_partition_slots(fr_topic_t *topic, int32_t n) {
     return 0;
 }
 
-/* Opens an existing topic's partition at startup (recovering it, or making a missing one anew). */
-static int open_partition(const fr_topics_t *t, fr_topic_t *topic, int32_t index, char *err, size_t errlen) {
-    fr_partition_t *p;
-    int rc = fr_topic_partition_open(t->cfg, topic->log_dir, topic->name, &topic->log_cfg, index, &p, err, errlen);
-    if (!rc) {
-        p->topic = topic;
-        topic->partitions[index] = p;
-    }
-    return rc;
-}
-
-/* A topic found on disk, registered with its overrides file read. */
-static int topic_load(fr_topics_t *t, const char *name, int ld, fr_topic_t **out) {
-    fr_topic_t *topic = topic_new(t, name, ld);
-    if (!topic)
-        return FR_ERR_NOMEM;
-    char path[4200], e2[256];
-    fr_topic_config_path(t->cfg, ld, name, path, sizeof(path));
-    if (fr_props_load(&topic->overrides, path, e2, sizeof(e2)) == FR_ERR_CONFIG)
-        fr_warn(COMPONENT, "ignoring unreadable topic configs: %s", e2);
-    fr_topic_log_config(t->cfg, &topic->overrides, &topic->log_cfg);
-    int rc = topics_insert(t, topic);
-    if (rc) {
-        topic_free(topic, 0);
-        return rc;
-    }
-    *out = topic;
-    return 0;
-}
-
-/* Makes partition index of topic, which its directory lacks: empty, with the
- * topic's id, durable. */
-static int make_partition(const fr_topics_t *t, fr_topic_t *topic, int32_t index, char *err, size_t errlen) {
-    int rc = fr_topic_partitions_make(t->cfg, topic->log_dir, topic->name, topic->id, &topic->log_cfg, index,
-                                      index + 1, &topic->partitions[index], err, errlen);
-    if (!rc)
-        topic->partitions[index]->topic = topic;
-    return rc;
-}
-
-/* Finishes the topic build the broker was doing in log dir ld when it stopped,
- * if any (topic_files.h): makes the partitions it had not made, with the
- * build's topic id, so that the topic has the count its request asked for. */
-static int finish_build(fr_topics_t *t, int ld, char *err, size_t errlen) {
-    fr_topic_intent_t in;
-    char e2[512];
-    int found = fr_topic_intent_load(t->cfg, ld, &in, e2, sizeof(e2));
-    if (found == 0)
-        return 0;
-    /* the file names directories to make: a name Kafka would refuse, or more
-     * partitions than a creation may ask for, is not followed */
-    if (found > 0 &&
-        (fr_topic_name_validate(fr_slice_from_cstr(in.topic), e2, sizeof(e2)) || in.to > PARTITIONS_MAX)) {
-        snprintf(e2, sizeof(e2), "topic %.249s, partitions %d to %d: not a topic build this broker makes", in.topic,
-                 in.from, in.to - 1);
-        found = -1;
-    }
-    if (found < 0) {
-        fr_warn(COMPONENT, "ignoring an unreadable topic build: %s", e2);
-    } else {
-        fr_topic_t *topic = fr_topics_find_cstr(t, in.topic);
-        int rc = topic ? 0 : topic_load(t, in.topic, ld, &topic);
-        if (!rc && topic->log_dir != ld) {
-            fr_warn(COMPONENT, "not finishing the build of topic %s found in %s: the topic lives in %s", in.topic,
-                    t->cfg->log_dirs[ld], t->cfg->log_dirs[topic->log_dir]);
-        } else if (!rc) {
-            memcpy(topic->id, in.id, 16);
-            rc = ensure_partition_slots(topic, in.to);
-            int32_t made = 0;
-            for (int32_t i = in.from; i < in.to && !rc; i++) {
-                char dir[4200];
-                uint8_t id[16];
-                fr_topic_partition_dir(t->cfg, ld, in.topic, i, dir, sizeof(dir));
-                if (!topic->partitions[i]) {
-                    rc = make_partition(t, topic, i, err, errlen);
-                    made++;
-                } else if ((fr_topic_id_read(dir, id) || memcmp(id, in.id, 16)) && fr_topic_id_write(dir, in.id)) {
-                    snprintf(err, errlen, "cannot write partition.metadata in %s: %s", dir, strerror(errno));
-                    rc = FR_ERR_KAFKA_STORAGE_ERROR;
-                }
-            }
-            if (!rc)
-                fr_info(COMPONENT, "Topic %s: partitions %d to %d were being made when the broker stopped (cut short); "
-                        "made the %d missing now", in.topic, in.from, in.to - 1, made);
-        }
-        if (rc) {
-            if (rc == FR_ERR_NOMEM)
-                snprintf(err, errlen, "out of memory");
-            return rc;
-        }
-    }
-    if (fr_topic_intent_clear(t->cfg, ld, e2, sizeof(e2))) {
-        snprintf(err, errlen, "%s", e2);
-        return FR_ERR_IO;
-    }
-    return 0;
-}
-
-static int scan_dir(fr_topics_t *t, int ld, char *err, size_t errlen) {
-    const char *base = t->cfg->log_dirs[ld];
-    DIR *d = opendir(base);
-    if (!d) {
-        snprintf(err, errlen, "cannot read log dir %s: %s", base, strerror(errno));
-        return FR_ERR_IO;
-    }
-    struct dirent *e;
-    int rc = 0;
-    while ((e = readdir(d)) && !rc) {
-        char tname[256];
-        int32_t index;
-        size_t nlen = strlen(e->d_name);
-        if (e->d_name[0] != '.' && nlen > 7 && strcmp(e->d_name + nlen - 7, "-delete") == 0) {
-            /* a deleted topic's partition whose files were not all gone when the broker stopped */
-            char gone[4200];
-            snprintf(gone, sizeof(gone), "%s/%s", base, e->d_name);
-            if (fr_rmtree(gone))
-                fr_warn(COMPONENT, "cannot finish deleting %s: %s", gone, strerror(errno));
-            else
-                fr_info(COMPONENT, "Deleted %s, left over from a topic deletion", gone);
-            continue;
-        }
-        if (e->d_name[0] == '.' || parse_partition_dir(e->d_name, tname, sizeof(tname), &index))
-            continue;
-        fr_topic_t *topic = fr_topics_find_cstr(t, tname);
-        if (!topic) {
-            if ((rc = topic_load(t, tname, ld, &topic)))
-                break;
-            char pdir[4200];
-            snprintf(pdir, sizeof(pdir), "%s/%s", base, e->d_name);
-            if (fr_topic_id_read(pdir, topic->id))
-                random_uuid(topic->id);
-        } else if (topic->log_dir != ld) {
-            fr_warn(COMPONENT, "partition %s in %s: topic %s already lives in %s; partitions of one topic are kept in one log dir",
-                    e->d_name, base, tname, t->cfg->log_dirs[topic->log_dir]);
-        }
-        if ((rc = ensure_partition_slots(topic, index + 1)))
-            break;
-        if (!topic->partitions[index])
-            rc = open_partition(t, topic, index, err, errlen);
-    }
-    closedir(d);
-    return rc;
-}
-
-int fr_topics_open(fr_topics_t *t, const fr_broker_config_t *cfg, char *err, size_t errlen) {
-    memset(t, 0, sizeof(*t));
-    t->cfg = cfg;
-    for (int i = 0; i < FR_MAX_LOG_DIRS; i++)
-        t->lock_fds[i] = -1;
-    int rc = 0;
-    for (int i = 0; i < cfg->num_log_dirs && !rc; i++)
-        rc = lock_dir(t, i, err, errlen);
-    if (!rc)
-        rc = load_meta(t, err, errlen);
-    for (int i = 0; i < cfg->num_log_dirs && !rc; i++)
-        rc = scan_dir(t, i, err, errlen);
-    for (int i = 0; i < cfg->num_log_dirs && !rc; i++)
-        rc = finish_build(t, i, err, errlen);
-    /* A topic with a missing partition dir in the middle is repaired: recreate it empty. */
-    for (size_t i = 0; i < t->count && !rc; i++) {
-        fr_topic_t *topic = t->items[i];
-        for (int32_t p = 0; p < topic->num_partitions && !rc; p++) {
-            if (!topic->partitions[p]) {
-                fr_warn(COMPONENT, "partition %s-%d is missing; recreating it empty", topic->name, p);
-                rc = make_partition(t, topic, p, err, errlen);
-            }
-        }
-    }
-    if (rc) {
-        fr_topics_close(t);
-        return rc;
-    }
-    fr_info(COMPONENT, "loaded %zu topics from %d log dir(s)", t->count, cfg->num_log_dirs);
-    return 0;
-}
+/* ---------- close ---------- */
 
 void fr_topics_close(fr_topics_t *t) {
     for (size_t i = 0; i < t->count; i++)
-        topic_free(t->items[i], 0);
+        fr_topic_free(t->items[i], 0);
     free(t->items);
     t->items = NULL;
     t->count = t->cap = 0;
     for (size_t i = 0; i < t->npending; i++) /* none when the loop has ended: each creation ends on it */
-        topic_free(t->pending[i], 0);
+        fr_topic_free(t->pending[i], 0);
     free(t->pending);
     t->pending = NULL;
     t->npending = t->pending_cap = 0;
@@ -496,8 +234,8 @@ int fr_topics_create_begin(fr_topics_t *t, fr_slice_t name, int32_t nparts, cons
         snprintf(err, errlen, "Number of partitions must be larger than 0.");
         return FR_ERR_INVALID_PARTITIONS;
     }
-    if (nparts > PARTITIONS_MAX) {
-        snprintf(err, errlen, "Number of partitions %d exceeds the limit of %d.", nparts, PARTITIONS_MAX);
+    if (nparts > FR_TOPIC_PARTITIONS_MAX) {
+        snprintf(err, errlen, "Number of partitions %d exceeds the limit of %d.", nparts, FR_TOPIC_PARTITIONS_MAX);
         return FR_ERR_INVALID_PARTITIONS;
     }
     for (size_t i = 0; overrides && i < overrides->count; i++) {
@@ -510,11 +248,11 @@ int fr_topics_create_begin(fr_topics_t *t, fr_slice_t name, int32_t nparts, cons
 
     char cname[256];
     snprintf(cname, sizeof(cname), "%.*s", (int)name.len, (const char *)name.ptr);
-    fr_topic_t *topic = topic_new(t, cname, pick_log_dir(t));
+    fr_topic_t *topic = fr_topic_new(t, cname, pick_log_dir(t));
     if (!topic)
         return FR_ERR_NOMEM;
-    random_uuid(topic->id);
-    rc = ensure_partition_slots(topic, nparts);
+    fr_topic_id_random(topic->id);
+    rc = fr_topic_ensure_slots(topic, nparts);
     for (size_t i = 0; !rc && overrides && i < overrides->count; i++)
         rc = fr_props_set(&topic->overrides, overrides->items[i].key, overrides->items[i].value) ? FR_ERR_NOMEM : 0;
     if (!rc && t->npending == t->pending_cap) {
@@ -528,7 +266,7 @@ int fr_topics_create_begin(fr_topics_t *t, fr_slice_t name, int32_t nparts, cons
         }
     }
     if (rc) {
-        topic_free(topic, 0);
+        fr_topic_free(topic, 0);
         return rc;
     }
     fr_topic_log_config(t->cfg, &topic->overrides, &topic->log_cfg);
@@ -543,13 +281,13 @@ int fr_topics_create_end(fr_topics_t *t, fr_topic_t *topic, int rc) {
     long i = pending_index(t, fr_slice_from_cstr(topic->name));
     if (i >= 0)
         t->pending[i] = t->pending[--t->npending];
-    if (!rc && (rc = topics_insert(t, topic)) != 0) {
+    if (!rc && (rc = fr_topics_insert(t, topic)) != 0) {
         char path[4200];
         fr_topic_config_path(t->cfg, topic->log_dir, topic->name, path, sizeof(path));
         unlink(path);
     }
     if (rc) {
-        topic_free(topic, 1); /* what fr_topic_make_files made, when it was the insert that failed */
+        fr_topic_free(topic, 1); /* what fr_topic_make_files made, when it was the insert that failed */
         return rc;
     }
     topic_reconfigure(t, topic); /* broker configs changed while it was made */
@@ -590,8 +328,8 @@ int fr_topics_grow_begin(fr_topic_t *topic, int32_t new_count, int validate_only
             snprintf(err, errlen, "Topic already has %d partitions.", new_count);
         return FR_ERR_INVALID_PARTITIONS;
     }
-    if (new_count > PARTITIONS_MAX) {
-        snprintf(err, errlen, "Number of partitions %d exceeds the limit of %d.", new_count, PARTITIONS_MAX);
+    if (new_count > FR_TOPIC_PARTITIONS_MAX) {
+        snprintf(err, errlen, "Number of partitions %d exceeds the limit of %d.", new_count, FR_TOPIC_PARTITIONS_MAX);
         return FR_ERR_INVALID_PARTITIONS;
     }
     if (validate_only)
@@ -628,7 +366,7 @@ int fr_topics_grow_end(fr_topics_t *t, fr_topic_growth_t *g, int rc, char *err, 
         rc = FR_ERR_KAFKA_STORAGE_ERROR;
     }
     if (!rc)
-        rc = ensure_partition_slots(topic, g->to);
+        rc = fr_topic_ensure_slots(topic, g->to);
     for (int32_t i = 0; i < g->to - g->from; i++) {
         fr_partition_t *p = g->made[i];
         if (rc) {
@@ -657,7 +395,7 @@ int fr_topics_grow_end(fr_topics_t *t, fr_topic_growth_t *g, int rc, char *err, 
 static void gone_dir_name(const char *dir, char *buf, size_t len) {
     uint8_t id[16];
     char hex[33];
-    random_uuid(id);
+    fr_topic_id_random(id);
     for (int i = 0; i < 16; i++)
         snprintf(hex + 2 * i, 3, "%02x", id[i]);
     const char *slash = strrchr(dir, '/');
@@ -705,7 +443,7 @@ int fr_topics_delete(fr_topics_t *t, fr_topic_t *topic, fr_topics_discard_fn dis
     fr_topic_config_path(t->cfg, topic->log_dir, topic->name, dir, sizeof(dir));
     if (unlink(dir) && errno != ENOENT) /* left behind, it is read by nobody: a new topic replaces it */
         fr_warn(COMPONENT, "cannot remove %s: %s", dir, strerror(errno));
-    topic_free(topic, 0);
+    fr_topic_free(topic, 0);
     return 0;
 }
 

@@ -352,6 +352,37 @@ def test_a_creation_stopped_before_its_first_partition_is_made_at_the_next_start
         check_whole(b, "none", 2, saved_id)
 
 
+def test_partition_dirs_without_a_topic_id_get_the_topics_at_start():
+    """Partition directories from before topic ids, or made by hand, lack
+    partition.metadata.  At start the topic takes its id from whichever of
+    its directories names one (not only from the first one read), and writes
+    it into the others, so that the id is the same from one start to the
+    next; a topic none of whose directories names one gets a new id once."""
+    b = ShimBroker({"auto.create.topics.enable": "false"})
+    with b:
+        c = RawClient(b.port)
+        create(c, "old", 4)
+        assert created(c) == [("old", 0)]
+        [topic_id] = set(topic_ids(b, "old").values())
+        c.close()
+        b.stop()
+        for i in (0, 1, 3):
+            os.unlink(os.path.join(b.log_dir, "old-%d" % i, "partition.metadata"))
+        b.start()
+        check_whole(b, "old", 4, topic_id)
+        assert "had no topic id" in b.log(), b.log()[-3000:]
+
+        b.stop()
+        for i in range(4):
+            os.unlink(os.path.join(b.log_dir, "old-%d" % i, "partition.metadata"))
+        b.start()
+        [new_id] = set(topic_ids(b, "old").values())
+        assert new_id and new_id != topic_id
+        b.stop()
+        b.start()
+        check_whole(b, "old", 4, new_id)
+
+
 if __name__ == "__main__":
     run_tests([
         test_the_loop_answers_while_a_topic_is_made,
@@ -364,4 +395,5 @@ if __name__ == "__main__":
         test_a_creation_cut_short_is_finished_at_the_next_start,
         test_a_growth_cut_short_is_finished_at_the_next_start,
         test_a_creation_stopped_before_its_first_partition_is_made_at_the_next_start,
+        test_partition_dirs_without_a_topic_id_get_the_topics_at_start,
     ])
