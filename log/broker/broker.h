@@ -28,6 +28,7 @@
 #include "fr_buf.h"
 #include "fr_messages.h"
 #include "group.h"
+#include "lane.h"
 #include "producer_ids.h"
 #include "topics.h"
 
@@ -96,19 +97,16 @@ struct fr_server {
     int64_t cache_sharing_partitions; /* partitions over 1 MiB, sharing the page-cache budget (flush timer) */
     int64_t flush_ticks;        /* flush timer rounds; the fetch lag windows turn every freshet.page.cache.lag.window.ms */
     fr_retention_task_t *retention; /* log retention and log start checkpoints (retention.h) */
-    fr_warm_t *warm_waiting, *warm_waiting_tail; /* cache warm-ups not started yet (fetch_warm.c) */
-    int warm_running;           /* cache warm-ups on the thread pool */
-    fr_time_lookup_t *time_lookups, *time_lookups_tail; /* ListOffsets by time: the head runs (time_lookup.c) */
-    int time_lookup_busy;       /* the head's query is on the thread pool */
-    fr_topic_build_t *topic_builds, *topic_builds_tail; /* new topics' files: the head is made (topic_build.c) */
-    int topic_build_busy;       /* the head is on the thread pool */
+    /* Work that comes in bursts waits in a lane, not in the pool (lane.h). */
+    fr_lane_t warm_lane;        /* cold fetches' cache warm-ups, FR_WARM_RUNNING at once (fetch_warm.c) */
+    fr_lane_t time_lookup_lane; /* ListOffsets by time, one request at a time (time_lookup.c) */
+    fr_lane_t topic_build_lane; /* new topics' and partitions' files, one topic at a time (topic_build.c) */
+    fr_lane_t discard_lane;     /* deleted partitions' files, one at a time, after their sync (topic_delete.c) */
     uint64_t dir_sync_asked;    /* log dir syncs asked for (tickets, topic_delete.c) */
     uint64_t dir_sync_done;     /* the newest ticket a finished sync covered */
     uint64_t dir_sync_ok;       /* the newest ticket a successful sync covered */
     int dir_sync_running;       /* one is on the thread pool */
-    fr_log_discard_t *discards, *discards_tail; /* deleted partitions' files, removed one at a time */
-    int discard_running;        /* the head's removal is on the thread pool */
-    int discards_held;          /* a deletion is under way: its sync is asked for first */
+    int deleting;               /* a deletion is under way: its sync is asked for before its removals start */
     int wakeup;                 /* data appended or a group changed since parked requests were last looked at */
     int stopping;
     int64_t conn_count;

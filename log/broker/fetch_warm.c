@@ -14,11 +14,12 @@
  * here: the fetch's own read meets them and answers with them.
  *
  * At most FR_WARM_RUNNING jobs hold thread-pool threads at once; the others
- * wait in the server's queue.  The pool is libuv's, shared with the fsyncs
+ * wait in the server's warm_lane (lane.h).  The pool is libuv's, shared with the fsyncs
  * the flush policy waits for: consumers replaying old data from a slow disk
  * must not take every thread and hold up durable produces behind them.
  */
 #include <fcntl.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <sys/sendfile.h>
 #include <unistd.h>
@@ -30,8 +31,8 @@
 
 struct fr_warm {
     uv_work_t work;
+    fr_lane_job_t lane_job; /* in the server's warm_lane */
     fr_server_t *srv;
-    fr_warm_t *next; /* in the server's waiting queue */
     int done;        /* the worker finished (loop thread only) */
     int abandoned;   /* the fetch went away first: the job frees itself when done */
     size_t n;
@@ -83,36 +84,27 @@ static void warm_finish(fr_warm_t *w) {
     fr_server_wake(w->srv);
 }
 
-static void warm_after(uv_work_t *work, int status);
-
-/* Starts waiting jobs while fewer than FR_WARM_RUNNING run. */
-static void warm_start_waiting(fr_server_t *srv) {
-    while (srv->warm_running < FR_WARM_RUNNING && srv->warm_waiting) {
-        fr_warm_t *w = srv->warm_waiting;
-        srv->warm_waiting = w->next;
-        if (!srv->warm_waiting)
-            srv->warm_waiting_tail = NULL;
-        w->next = NULL;
-        if (w->abandoned) {
-            warm_free(w);
-            continue;
-        }
-        if (uv_queue_work(srv->loop, &w->work, warm_run, warm_after)) {
-            fr_debug(COMPONENT, "cannot queue a cache warm-up; the fetch reads on the loop");
-            warm_finish(w);
-            continue;
-        }
-        srv->warm_running++;
-    }
-}
-
 static void warm_after(uv_work_t *work, int status) {
     fr_warm_t *w = work->data;
     fr_server_t *srv = w->srv;
     (void)status;
-    srv->warm_running--;
     warm_finish(w);
-    warm_start_waiting(srv);
+    fr_lane_job_end(&srv->warm_lane);
+}
+
+static int warm_start_job(fr_lane_t *lane, fr_lane_job_t *job) {
+    fr_warm_t *w = (fr_warm_t *)((char *)job - offsetof(fr_warm_t, lane_job));
+    (void)lane;
+    if (w->abandoned) {
+        warm_free(w);
+        return 0;
+    }
+    if (uv_queue_work(w->srv->loop, &w->work, warm_run, warm_after)) {
+        fr_debug(COMPONENT, "cannot queue a cache warm-up; the fetch reads on the loop");
+        warm_finish(w);
+        return 0;
+    }
+    return 1;
 }
 
 fr_warm_t *fr_warm_start(fr_server_t *srv, fr_read_result_t *parts, size_t n) {
@@ -126,12 +118,7 @@ fr_warm_t *fr_warm_start(fr_server_t *srv, fr_read_result_t *parts, size_t n) {
     for (size_t i = 0; i < n; i++)
         w->parts[i] = parts[i];
     w->work.data = w;
-    if (srv->warm_waiting_tail)
-        srv->warm_waiting_tail->next = w;
-    else
-        srv->warm_waiting = w;
-    srv->warm_waiting_tail = w;
-    warm_start_waiting(srv);
+    fr_lane_push(&srv->warm_lane, &w->lane_job, warm_start_job);
     return w;
 }
 

@@ -451,6 +451,10 @@ int fr_server_init(fr_server_t *srv, uv_loop_t *loop, fr_broker_config_t *cfg, c
     srv->loop = loop;
     srv->cfg = cfg;
     srv->listen_fd = -1;
+    fr_lane_init(&srv->warm_lane, FR_WARM_RUNNING);
+    fr_lane_init(&srv->time_lookup_lane, 1);
+    fr_lane_init(&srv->topic_build_lane, 1);
+    fr_lane_init(&srv->discard_lane, 1);
     int rc = fr_dynamic_config_load(cfg, err, errlen); /* before the topics inherit from it */
     if (rc)
         return rc;

@@ -15,6 +15,7 @@
  * with the fsyncs that durable produces wait for, and a client asking for
  * thousands of partitions must not take it from them.
  */
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -22,8 +23,8 @@
 #include "fr_err.h"
 
 struct fr_time_lookup {
+    fr_lane_job_t lane_job; /* in the server's time_lookup_lane: one request's lookup runs at a time */
     fr_server_t *srv;
-    fr_time_lookup_t *next; /* in the server's queue (its head is the one running) */
     size_t n, at;           /* queries, and the one running or next to run */
     int done;               /* every query is answered (loop thread only) */
     int abandoned;          /* the request went away first: the job frees itself */
@@ -39,43 +40,40 @@ static void lookup_run(fr_partlog_t *log, void *arg) {
 
 static void lookup_done(void *arg);
 
-/* Runs the head job's next query (on the pool when it can be queued); pops
- * and finishes the jobs with none left. */
-static void lookup_pump(fr_server_t *srv) {
-    while (!srv->time_lookup_busy && srv->time_lookups) {
-        fr_time_lookup_t *l = srv->time_lookups;
-        if (l->at < l->n && !l->abandoned) {
-            fr_time_query_t *q = &l->q[l->at];
-            fr_partition_t *p = fr_topic_partition(fr_topics_find(&srv->topics, q->topic), q->partition);
-            if (!p || !p->log) {
-                q->error_code = FR_ERR_UNKNOWN_TOPIC_OR_PARTITION;
-            } else if (fr_server_log_job(srv, p, lookup_run, lookup_done, l) == 0) {
-                srv->time_lookup_busy = 1;
-                return;
-            } else {
-                lookup_run(p->log, l); /* on the loop, as a last resort, rather than not at all */
-            }
-            l->at++;
-            continue;
-        }
-        srv->time_lookups = l->next;
-        if (!srv->time_lookups)
-            srv->time_lookups_tail = NULL;
-        if (l->abandoned) {
-            free(l);
-        } else {
-            l->done = 1;
-            fr_server_wake(srv);
-        }
+/* Runs l's next query, on the pool when it can be queued: 1 while one runs
+ * there; 0 once none is left (l is then answered, or freed if abandoned). */
+static int lookup_step(fr_time_lookup_t *l) {
+    fr_server_t *srv = l->srv;
+    for (; l->at < l->n && !l->abandoned; l->at++) {
+        fr_time_query_t *q = &l->q[l->at];
+        fr_partition_t *p = fr_topic_partition(fr_topics_find(&srv->topics, q->topic), q->partition);
+        if (!p || !p->log)
+            q->error_code = FR_ERR_UNKNOWN_TOPIC_OR_PARTITION;
+        else if (fr_server_log_job(srv, p, lookup_run, lookup_done, l) == 0)
+            return 1;
+        else
+            lookup_run(p->log, l); /* on the loop, as a last resort, rather than not at all */
     }
+    if (l->abandoned) {
+        free(l);
+    } else {
+        l->done = 1;
+        fr_server_wake(srv);
+    }
+    return 0;
 }
 
 static void lookup_done(void *arg) {
     fr_time_lookup_t *l = arg;
     fr_server_t *srv = l->srv;
-    srv->time_lookup_busy = 0;
     l->at++;
-    lookup_pump(srv);
+    if (!lookup_step(l))
+        fr_lane_job_end(&srv->time_lookup_lane);
+}
+
+static int lookup_start(fr_lane_t *lane, fr_lane_job_t *job) {
+    (void)lane;
+    return lookup_step((fr_time_lookup_t *)((char *)job - offsetof(fr_time_lookup_t, lane_job)));
 }
 
 fr_time_lookup_t *fr_time_lookup_start(fr_server_t *srv, const fr_time_query_t *queries, size_t n) {
@@ -97,12 +95,7 @@ fr_time_lookup_t *fr_time_lookup_start(fr_server_t *srv, const fr_time_query_t *
         q->topic.ptr = name; /* the request's copy goes with its arena */
         name += q->topic.len > 0 ? q->topic.len : 0;
     }
-    if (srv->time_lookups_tail)
-        srv->time_lookups_tail->next = l;
-    else
-        srv->time_lookups = l;
-    srv->time_lookups_tail = l;
-    lookup_pump(srv);
+    fr_lane_push(&srv->time_lookup_lane, &l->lane_job, lookup_start);
     return l;
 }
 

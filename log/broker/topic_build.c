@@ -13,6 +13,7 @@
  * is shared with the fsyncs that durable produces wait for.  A build always
  * runs to its end, also when the request that asked for it is gone.
  */
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -23,8 +24,8 @@
 #define COMPONENT "topics"
 
 struct fr_topic_build {
+    fr_lane_job_t lane_job; /* in the server's topic_build_lane: one build runs at a time */
     fr_server_t *srv;
-    fr_topic_build_t *next; /* in the server's queue (its head is the one running) */
     fr_topic_t *topic;      /* the registry's pending topic, until published; or */
     fr_topic_growth_t *growth; /* a topic's new partitions, until added */
     uv_work_t work;
@@ -34,13 +35,8 @@ struct fr_topic_build {
     int abandoned;          /* nobody waits for it: the job frees itself */
 };
 
-static void build_pump(fr_server_t *srv);
-
 static void build_finish(fr_topic_build_t *b) {
     fr_server_t *srv = b->srv;
-    srv->topic_builds = b->next;
-    if (!srv->topic_builds)
-        srv->topic_builds_tail = NULL;
     int rc;
     if (b->growth) {
         rc = fr_topics_grow_end(&srv->topics, b->growth, b->rc, b->err, sizeof(b->err));
@@ -69,33 +65,25 @@ static void build_after(uv_work_t *w, int status) {
     fr_topic_build_t *b = w->data;
     fr_server_t *srv = b->srv;
     (void)status; /* never cancelled: nothing calls uv_cancel on it */
-    srv->topic_build_busy = 0;
     build_finish(b);
-    build_pump(srv);
+    fr_lane_job_end(&srv->topic_build_lane);
 }
 
-static void build_pump(fr_server_t *srv) {
-    while (!srv->topic_build_busy && srv->topic_builds) {
-        fr_topic_build_t *b = srv->topic_builds;
-        b->work.data = b;
-        if (uv_queue_work(srv->loop, &b->work, build_work, build_after) == 0) {
-            srv->topic_build_busy = 1;
-            return;
-        }
-        fr_warn(COMPONENT, "cannot queue a topic's new partitions; making them on the network thread");
-        build_work(&b->work);
-        build_finish(b);
-    }
+static int build_start(fr_lane_t *lane, fr_lane_job_t *job) {
+    fr_topic_build_t *b = (fr_topic_build_t *)((char *)job - offsetof(fr_topic_build_t, lane_job));
+    (void)lane;
+    b->work.data = b;
+    if (uv_queue_work(b->srv->loop, &b->work, build_work, build_after) == 0)
+        return 1;
+    fr_warn(COMPONENT, "cannot queue a topic's new partitions; making them on the network thread");
+    build_work(&b->work);
+    build_finish(b);
+    return 0;
 }
 
 static void build_enqueue(fr_server_t *srv, fr_topic_build_t *b) {
     b->srv = srv;
-    if (srv->topic_builds_tail)
-        srv->topic_builds_tail->next = b;
-    else
-        srv->topic_builds = b;
-    srv->topic_builds_tail = b;
-    build_pump(srv);
+    fr_lane_push(&srv->topic_build_lane, &b->lane_job, build_start);
 }
 
 fr_topic_build_t *fr_topic_build_start(fr_server_t *srv, fr_topic_t *topic) {

@@ -17,6 +17,7 @@
  * removal starts while a sync is asked for or running, and at most one runs.
  */
 #include <errno.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -30,7 +31,7 @@
 
 struct fr_log_discard {
     uv_work_t work;
-    fr_log_discard_t *next;
+    fr_lane_job_t lane_job; /* in the server's discard_lane: one at a time */
     fr_server_t *srv;
     fr_partlog_t *log;
     char *dir; /* the renamed "-delete" directory, or NULL */
@@ -43,7 +44,7 @@ typedef struct dir_sync_job {
     int rc;
 } dir_sync_job_t;
 
-static void discard_pump(fr_server_t *srv);
+static void discards_resume(fr_server_t *srv);
 static void dir_sync_start(fr_server_t *srv);
 
 /* ---------- directory syncs ---------- */
@@ -75,7 +76,7 @@ static void dir_sync_finish(fr_server_t *srv, uint64_t ticket, int rc) {
     fr_server_wake(srv); /* the deletions it covered are answered */
     if (srv->dir_sync_asked > srv->dir_sync_done)
         dir_sync_start(srv);
-    discard_pump(srv);
+    discards_resume(srv);
 }
 
 static void dir_sync_done(uv_work_t *w, int status) {
@@ -109,6 +110,7 @@ static void dir_sync_start(fr_server_t *srv) {
 
 uint64_t fr_dir_sync_request(fr_server_t *srv) {
     uint64_t ticket = ++srv->dir_sync_asked;
+    srv->discard_lane.held = 1;
     if (!srv->dir_sync_running)
         dir_sync_start(srv);
     return ticket;
@@ -133,35 +135,35 @@ static void discard_done(uv_work_t *w, int status) {
     (void)status;
     free(d->dir);
     free(d);
-    srv->discard_running = 0;
-    discard_pump(srv);
+    fr_lane_job_end(&srv->discard_lane);
 }
 
-static void discard_pump(fr_server_t *srv) {
-    while (!srv->discard_running && srv->discards && !srv->discards_held && !srv->dir_sync_running &&
-           srv->dir_sync_done >= srv->dir_sync_asked) {
-        fr_log_discard_t *d = srv->discards;
-        srv->discards = d->next;
-        if (!srv->discards)
-            srv->discards_tail = NULL;
-        d->work.data = d;
-        if (uv_queue_work(srv->loop, &d->work, discard_run, discard_done) == 0) {
-            srv->discard_running = 1;
-            return;
-        }
-        fr_partlog_delete_from(d->log, d->dir); /* here, rather than never */
-        free(d->dir);
-        free(d);
-    }
+static int discard_start(fr_lane_t *lane, fr_lane_job_t *job) {
+    fr_log_discard_t *d = (fr_log_discard_t *)((char *)job - offsetof(fr_log_discard_t, lane_job));
+    (void)lane;
+    d->work.data = d;
+    if (uv_queue_work(d->srv->loop, &d->work, discard_run, discard_done) == 0)
+        return 1;
+    fr_partlog_delete_from(d->log, d->dir); /* here, rather than never */
+    free(d->dir);
+    free(d);
+    return 0;
+}
+
+/* Removals start again once no deletion is under way and no sync is asked for. */
+static void discards_resume(fr_server_t *srv) {
+    srv->discard_lane.held = srv->deleting || srv->dir_sync_asked > srv->dir_sync_done;
+    fr_lane_pump(&srv->discard_lane);
 }
 
 int fr_server_delete_topic(fr_server_t *srv, fr_topic_t *topic, uint64_t *sync_ticket) {
-    srv->discards_held = 1; /* its removals wait for the sync asked for below */
+    srv->deleting = 1; /* its removals wait for the sync asked for below */
+    srv->discard_lane.held = 1;
     int rc = fr_server_topic_remove(srv, topic);
-    srv->discards_held = 0;
+    srv->deleting = 0;
     if (rc == 0)
         *sync_ticket = fr_dir_sync_request(srv);
-    discard_pump(srv);
+    discards_resume(srv);
     return rc;
 }
 
@@ -173,10 +175,5 @@ void fr_log_discard(fr_server_t *srv, fr_partlog_t *log, char *dir) {
         return;
     }
     *d = (fr_log_discard_t){.srv = srv, .log = log, .dir = dir};
-    if (srv->discards_tail)
-        srv->discards_tail->next = d;
-    else
-        srv->discards = d;
-    srv->discards_tail = d;
-    discard_pump(srv);
+    fr_lane_push(&srv->discard_lane, &d->lane_job, discard_start);
 }
