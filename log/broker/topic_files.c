@@ -41,13 +41,17 @@ void fr_topic_config_path(const fr_broker_config_t *cfg, int log_dir, const char
 
 /* ---------- partition.metadata ---------- */
 
-static int uuid_from_string(const char *s, uint8_t id[16]) {
-    uint8_t buf[18] = {0};
+/* Kafka's URL-safe base64 of 16 bytes (22 characters, no padding) in
+ * s[0..len); the standard alphabet's '+' and '/' are taken too. */
+static int uuid_decode(const char *s, size_t len, uint8_t id[16]) {
+    uint8_t buf[16];
     int bits = 0, n = 0;
     uint32_t acc = 0;
-    for (; *s && *s != '\n' && *s != '\r'; s++) {
+    if (len != 22)
+        return -1;
+    for (size_t i = 0; i < len; i++) {
         int v;
-        char c = *s;
+        char c = s[i];
         if (c >= 'A' && c <= 'Z') v = c - 'A';
         else if (c >= 'a' && c <= 'z') v = c - 'a' + 26;
         else if (c >= '0' && c <= '9') v = c - '0' + 52;
@@ -58,14 +62,31 @@ static int uuid_from_string(const char *s, uint8_t id[16]) {
         bits += 6;
         if (bits >= 8) {
             bits -= 8;
-            if (n >= 18)
-                return -1;
             buf[n++] = (uint8_t)(acc >> bits);
         }
     }
-    if (n != 16)
-        return -1;
     memcpy(id, buf, 16);
+    return 0;
+}
+
+int fr_topic_id_parse(const char *text, size_t len, uint8_t id[16]) {
+    static const char key[] = "topic_id: ";
+    static const uint8_t zero[16];
+    uint8_t got[16];
+    int rc = -1;
+    for (size_t at = 0; at < len;) {
+        const char *line = text + at;
+        const char *nl = memchr(line, '\n', len - at);
+        size_t n = nl ? (size_t)(nl - line) : len - at;
+        at += n + (nl ? 1 : 0);
+        if (n > 0 && line[n - 1] == '\r')
+            n--;
+        if (n >= sizeof(key) - 1 && memcmp(line, key, sizeof(key) - 1) == 0)
+            rc = uuid_decode(line + sizeof(key) - 1, n - (sizeof(key) - 1), got);
+    }
+    if (rc || memcmp(got, zero, 16) == 0) /* Kafka's ZERO_UUID names no topic */
+        return -1;
+    memcpy(id, got, 16);
     return 0;
 }
 
@@ -85,18 +106,16 @@ int fr_topic_id_write(const char *dir, const uint8_t id[16]) {
 }
 
 int fr_topic_id_read(const char *dir, uint8_t id[16]) {
-    char path[4300], line[256];
+    char path[4300], text[1024];
     if (snprintf(path, sizeof(path), "%s/partition.metadata", dir) >= (int)sizeof(path))
         return -1;
     FILE *f = fopen(path, "r");
     if (!f)
         return -1;
-    int rc = -1;
-    while (fgets(line, sizeof(line), f))
-        if (strncmp(line, "topic_id: ", 10) == 0)
-            rc = uuid_from_string(line + 10, id);
+    size_t n = fread(text, 1, sizeof(text), f);
+    int too_big = n == sizeof(text); /* ours is 43 bytes: a file this big is not one */
     fclose(f);
-    return rc;
+    return too_big ? -1 : fr_topic_id_parse(text, n, id);
 }
 
 /* ---------- overrides and partitions ---------- */
@@ -246,7 +265,7 @@ int fr_topic_intent_load(const fr_broker_config_t *cfg, int log_dir, fr_topic_in
     int ok = 0;
     if (rc)
         snprintf(err, errlen, "%s", e2);
-    else if (!topic || strlen(topic) >= sizeof(out->topic) || !id || uuid_from_string(id, out->id) ||
+    else if (!topic || strlen(topic) >= sizeof(out->topic) || !id || uuid_decode(id, strlen(id), out->id) ||
              intent_int(&p, "partitions.from", &out->from) || intent_int(&p, "partitions.to", &out->to) ||
              out->from >= out->to)
         snprintf(err, errlen, "%s: not a topic build (topic, topic.id, partitions.from < partitions.to)", path);

@@ -13,6 +13,7 @@
 #ifndef FR_TOPIC_FILES_H
 #define FR_TOPIC_FILES_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 #include "topics.h"
@@ -26,8 +27,12 @@ void fr_topic_partition_dir(const fr_broker_config_t *cfg, int log_dir, const ch
 void fr_topic_config_path(const fr_broker_config_t *cfg, int log_dir, const char *topic, char *buf, size_t len);
 
 /* The topic id kept in a partition directory's partition.metadata: 0, or -1
- * when the file is missing or unreadable. */
+ * when the file is missing or unreadable, or names no id. */
 int fr_topic_id_read(const char *partition_dir, uint8_t id[16]);
+/* The topic id in partition.metadata's text[0..len) (its "topic_id: " line,
+ * the last one if several): 0, or -1 when there is none, it is not 22
+ * base64 characters, or it is Kafka's zero id.  id is written only on 0. */
+int fr_topic_id_parse(const char *text, size_t len, uint8_t id[16]);
 
 /* Writes the topic's overrides file, or removes it when there are none.  0,
  * or -1 with err. */

@@ -100,6 +100,36 @@ FR_TEST(growths_queue_up_and_a_failed_one_leaves_no_hole) {
     fr_topics_close(&t);
 }
 
+FR_TEST(partition_metadata_gives_its_topic_id_or_none) {
+    uint8_t id[16], want[16] = {0x62, 0x0e, 0xbd, 0x77, 0x6d, 0x0e, 0x4d, 0x1a,
+                                0xb0, 0x69, 0xb1, 0xd3, 0x58, 0x14, 0xb2, 0x30};
+    const char *ours = "version: 0\ntopic_id: Yg69d20OTRqwabHTWBSyMA\n";
+    FR_CHECK_EQ_INT(fr_topic_id_parse(ours, strlen(ours), id), 0);
+    FR_CHECK(memcmp(id, want, 16) == 0);
+    char back[23];
+    fr_uuid_to_string(id, back);
+    FR_CHECK_EQ_STR(back, "Yg69d20OTRqwabHTWBSyMA");
+    const char *crlf_no_end = "version: 0\r\ntopic_id: Yg69d20OTRqwabHTWBSyMA";
+    FR_CHECK_EQ_INT(fr_topic_id_parse(crlf_no_end, strlen(crlf_no_end), id), 0);
+    FR_CHECK(memcmp(id, want, 16) == 0);
+    const char *bad[] = {
+        "version: 0\ntopic_id: AAAAAAAAAAAAAAAAAAAAAA\n", /* Kafka's zero id */
+        "version: 0\ntopic_id: Yg69d20OTRqwabHTWBSyM\n",  /* 21 characters */
+        "version: 0\ntopic_id: Yg69d20OTRqwabHTWBSyMAA\n", /* 23 */
+        "version: 0\ntopic_id: Yg69d20OTRqwabHTWBSy.A\n", /* not base64 */
+        "version: 0\n",
+        "topic_id: Yg69d20OTRqwabHTWBSyMA\ntopic_id: nope\n", /* the last line decides */
+        "",
+    };
+    for (size_t i = 0; i < sizeof(bad) / sizeof(*bad); i++) {
+        memset(id, 0x5a, 16);
+        FR_CHECK_EQ_INT(fr_topic_id_parse(bad[i], strlen(bad[i]), id), -1);
+        FR_CHECK(id[0] == 0x5a); /* untouched */
+    }
+    /* the length bounds the parse, not a terminating zero */
+    FR_CHECK_EQ_INT(fr_topic_id_parse(ours, strlen(ours) - 3, id), -1);
+}
+
 int main(void) {
     fr_logging_set_level(FR_LOG_WARN);
     if (!mkdtemp(base)) {
@@ -116,6 +146,7 @@ int main(void) {
     }
     fr_props_free(&props);
     FR_RUN(growths_queue_up_and_a_failed_one_leaves_no_hole);
+    FR_RUN(partition_metadata_gives_its_topic_id_or_none);
     fr_broker_config_free(&cfg);
     fr_rmtree(base);
     return fr_test_done();
