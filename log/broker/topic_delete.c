@@ -61,8 +61,11 @@ static void dir_sync_run(uv_work_t *w) {
     for (int i = 0; i < cfg->num_log_dirs; i++) {
         char configs[4200];
         snprintf(configs, sizeof(configs), "%s/.topic-configs", cfg->log_dirs[i]);
-        if (fr_fsync_dir(cfg->log_dirs[i]) || sync_dir_if_present(configs)) {
-            fr_error(COMPONENT, "cannot sync %s after a topic deletion: %s", cfg->log_dirs[i], strerror(errno));
+        const char *failed = fr_fsync_dir(cfg->log_dirs[i]) ? cfg->log_dirs[i]
+                             : sync_dir_if_present(configs) ? configs
+                                                            : NULL;
+        if (failed) {
+            fr_error(COMPONENT, "cannot sync %s after a topic deletion: %s", failed, strerror(errno));
             job->rc = FR_ERR_IO;
         }
     }

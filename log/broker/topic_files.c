@@ -72,7 +72,7 @@ static int uuid_decode(const char *s, size_t len, uint8_t id[16]) {
 int fr_topic_id_parse(const char *text, size_t len, uint8_t id[16]) {
     static const char key[] = "topic_id: ";
     static const uint8_t zero[16];
-    uint8_t got[16];
+    uint8_t got[16] = {0};
     int rc = -1;
     for (size_t at = 0; at < len;) {
         const char *line = text + at;
