@@ -104,8 +104,7 @@ struct fr_server {
     fr_lane_t discard_lane;     /* deleted partitions' files, one at a time, after their sync (topic_delete.c) */
     uint64_t dir_sync_asked;    /* log dir syncs asked for (tickets, topic_delete.c) */
     uint64_t dir_sync_done;     /* the newest ticket a finished sync covered */
-    uint64_t dir_sync_ok;       /* the newest ticket a successful sync covered */
-    int dir_sync_running;       /* one is on the thread pool */
+    uint64_t dir_sync_ok;       /* the newest ticket a successful sync covered (one runs while asked > done) */
     int deleting;               /* a deletion is under way: its sync is asked for before its removals start */
     int wakeup;                 /* data appended or a group changed since parked requests were last looked at */
     int stopping;

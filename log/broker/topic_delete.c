@@ -89,7 +89,6 @@ static void dir_sync_done(uv_work_t *w, int status) {
     int rc = job->rc;
     (void)status; /* never cancelled */
     free(job);
-    srv->dir_sync_running = 0;
     dir_sync_finish(srv, ticket, rc);
 }
 
@@ -99,10 +98,8 @@ static void dir_sync_start(fr_server_t *srv) {
     if (job) {
         *job = local;
         job->work.data = job;
-        if (uv_queue_work(srv->loop, &job->work, dir_sync_run, dir_sync_done) == 0) {
-            srv->dir_sync_running = 1;
+        if (uv_queue_work(srv->loop, &job->work, dir_sync_run, dir_sync_done) == 0)
             return;
-        }
         free(job);
     }
     fr_warn(COMPONENT, "cannot queue a log dir sync; syncing on the network thread");
@@ -112,9 +109,12 @@ static void dir_sync_start(fr_server_t *srv) {
 }
 
 uint64_t fr_dir_sync_request(fr_server_t *srv) {
+    /* a sync runs exactly while asked > done: it starts when asked first
+     * passes done, and at its end when more were asked meanwhile */
+    int idle = srv->dir_sync_asked == srv->dir_sync_done;
     uint64_t ticket = ++srv->dir_sync_asked;
     srv->discard_lane.held = 1;
-    if (!srv->dir_sync_running)
+    if (idle)
         dir_sync_start(srv);
     return ticket;
 }
