@@ -176,19 +176,14 @@ static int finish_build(fr_topics_t *t, int ld, char *err, size_t errlen) {
             fr_warn(COMPONENT, "not finishing the build of topic %s found in %s: the topic lives in %s", in.topic,
                     t->cfg->log_dirs[ld], t->cfg->log_dirs[topic->log_dir]);
         } else if (!rc) {
+            /* a made directory still without partition.metadata gets it from settle_topic_id */
             memcpy(topic->id, in.id, 16);
             rc = fr_topic_ensure_slots(topic, in.to);
             int32_t made = 0;
             for (int32_t i = in.from; i < in.to && !rc; i++) {
-                char dir[4200];
-                uint8_t id[16];
-                fr_topic_partition_dir(t->cfg, ld, in.topic, i, dir, sizeof(dir));
                 if (!topic->partitions[i]) {
                     rc = make_partition(t, topic, i, err, errlen);
                     made++;
-                } else if ((fr_topic_id_read(dir, id) || memcmp(id, in.id, 16)) && fr_topic_id_write(dir, in.id)) {
-                    snprintf(err, errlen, "cannot write partition.metadata in %s: %s", dir, strerror(errno));
-                    rc = FR_ERR_KAFKA_STORAGE_ERROR;
                 }
             }
             if (!rc)
@@ -274,8 +269,7 @@ static int scan_dir(fr_topics_t *t, int ld, char *err, size_t errlen) {
         } else if (id_is_zero(topic->id)) { /* the first directory that names the id gives it */
             char pdir[4200];
             snprintf(pdir, sizeof(pdir), "%s/%s", base, e->d_name);
-            if (fr_topic_id_read(pdir, topic->id))
-                memset(topic->id, 0, 16);
+            (void)fr_topic_id_read(pdir, topic->id); /* left zero when it names none */
         }
         if ((rc = fr_topic_ensure_slots(topic, index + 1)))
             break;
