@@ -41,9 +41,11 @@ void fr_topic_config_path(const fr_broker_config_t *cfg, int log_dir, const char
 
 /* ---------- partition.metadata ---------- */
 
-/* Kafka's URL-safe base64 of 16 bytes (22 characters, no padding) in
- * s[0..len); the standard alphabet's '+' and '/' are taken too. */
+/* A topic id in Kafka's URL-safe base64 of 16 bytes (22 characters, no
+ * padding) in s[0..len); the standard alphabet's '+' and '/' are taken too.
+ * Kafka's zero id names no topic: -1, as for a malformed one. */
 static int uuid_decode(const char *s, size_t len, uint8_t id[16]) {
+    static const uint8_t zero[16];
     uint8_t buf[16];
     int bits = 0, n = 0;
     uint32_t acc = 0;
@@ -65,13 +67,14 @@ static int uuid_decode(const char *s, size_t len, uint8_t id[16]) {
             buf[n++] = (uint8_t)(acc >> bits);
         }
     }
+    if (memcmp(buf, zero, 16) == 0)
+        return -1;
     memcpy(id, buf, 16);
     return 0;
 }
 
 int fr_topic_id_parse(const char *text, size_t len, uint8_t id[16]) {
     static const char key[] = "topic_id: ";
-    static const uint8_t zero[16];
     uint8_t got[16] = {0};
     int rc = -1;
     for (size_t at = 0; at < len;) {
@@ -84,7 +87,7 @@ int fr_topic_id_parse(const char *text, size_t len, uint8_t id[16]) {
         if (n >= sizeof(key) - 1 && memcmp(line, key, sizeof(key) - 1) == 0)
             rc = uuid_decode(line + sizeof(key) - 1, n - (sizeof(key) - 1), got);
     }
-    if (rc || memcmp(got, zero, 16) == 0) /* Kafka's ZERO_UUID names no topic */
+    if (rc)
         return -1;
     memcpy(id, got, 16);
     return 0;

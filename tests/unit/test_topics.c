@@ -130,6 +130,31 @@ FR_TEST(partition_metadata_gives_its_topic_id_or_none) {
     FR_CHECK_EQ_INT(fr_topic_id_parse(ours, strlen(ours) - 3, id), -1);
 }
 
+static void write_file(const char *path, const char *text) {
+    FILE *f = fopen(path, "w");
+    FR_CHECK(f != NULL);
+    if (f) {
+        fputs(text, f);
+        fclose(f);
+    }
+}
+
+FR_TEST(a_topic_build_file_is_followed_only_with_a_real_id) {
+    char path[4200], err[512];
+    fr_topic_intent_t in;
+    snprintf(path, sizeof(path), "%s/.topic-build", base);
+    write_file(path, "topic=b\ntopic.id=Yg69d20OTRqwabHTWBSyMA\npartitions.from=0\npartitions.to=3\n");
+    FR_CHECK_EQ_INT(fr_topic_intent_load(&cfg, 0, &in, err, sizeof(err)), 1);
+    FR_CHECK_EQ_STR(in.topic, "b");
+    FR_CHECK_EQ_INT(in.to, 3);
+    /* Kafka's zero id would be written into the partitions it makes */
+    write_file(path, "topic=b\ntopic.id=AAAAAAAAAAAAAAAAAAAAAA\npartitions.from=0\npartitions.to=3\n");
+    FR_CHECK_EQ_INT(fr_topic_intent_load(&cfg, 0, &in, err, sizeof(err)), -1);
+    FR_CHECK(strstr(err, "not a topic build") != NULL);
+    FR_CHECK_EQ_INT(fr_topic_intent_clear(&cfg, 0, err, sizeof(err)), 0);
+    FR_CHECK_EQ_INT(fr_topic_intent_load(&cfg, 0, &in, err, sizeof(err)), 0);
+}
+
 int main(void) {
     fr_logging_set_level(FR_LOG_WARN);
     if (!mkdtemp(base)) {
@@ -147,6 +172,7 @@ int main(void) {
     fr_props_free(&props);
     FR_RUN(growths_queue_up_and_a_failed_one_leaves_no_hole);
     FR_RUN(partition_metadata_gives_its_topic_id_or_none);
+    FR_RUN(a_topic_build_file_is_followed_only_with_a_real_id);
     fr_broker_config_free(&cfg);
     fr_rmtree(base);
     return fr_test_done();
