@@ -23,7 +23,7 @@ static const char *const accepted_keys[] = {
     "controller.listener.names", "inter.broker.listener.name", "listener.security.protocol.map",
     "min.insync.replicas",
     "log.cleaner.enable", "log.cleaner.threads", "log.preallocate", "log.roll.jitter.ms",
-    "log.roll.jitter.hours", "log.message.timestamp.type",
+    "log.roll.jitter.hours",
     "log.cleaner.delete.retention.ms", "log.cleaner.min.cleanable.ratio",
     "log.cleaner.min.compaction.lag.ms", "log.cleaner.max.compaction.lag.ms",
     "log.segment.delete.delay.ms", "log.flush.scheduler.interval.ms",
@@ -343,6 +343,12 @@ int fr_broker_config_load(fr_broker_config_t *cfg, const fr_props_t *props, char
                 return FR_ERR_CONFIG;
             }
             snprintf(cfg->cleanup_policy, sizeof(cfg->cleanup_policy), "%s", val);
+        } else if (strcmp(k, "log.message.timestamp.type") == 0) {
+            if (strcmp(val, "CreateTime") && strcmp(val, "LogAppendTime")) {
+                snprintf(err, errlen, "Invalid value %s for configuration log.message.timestamp.type: String must be one of: CreateTime, LogAppendTime", val);
+                return FR_ERR_CONFIG;
+            }
+            cfg->log.log_append_time = strcmp(val, "LogAppendTime") == 0;
         } else if (strcmp(k, "compression.type") == 0) {
             const char *ok[] = {"producer", "uncompressed", "gzip", "snappy", "lz4", "zstd"};
             int found = 0;

@@ -339,6 +339,16 @@ const char *fr_topic_config_value(const fr_topic_config_def_t *def, const fr_pro
 
 /* ---------- effective log settings ---------- */
 
+int fr_config_compression_codec(const char *compression_type) {
+    static const char *const names[] = {"uncompressed", "gzip", "snappy", "lz4", "zstd"};
+    char v[32];
+    trimmed(compression_type, v, sizeof(v)); /* as validated */
+    for (int codec = 0; codec < (int)(sizeof(names) / sizeof(names[0])); codec++)
+        if (strcmp(v, names[codec]) == 0)
+            return codec;
+    return -1;
+}
+
 static int64_t override_long(const fr_props_t *o, const char *key, int64_t dflt) {
     const char *v = o ? fr_props_get(o, key) : NULL;
     int64_t out;
@@ -356,4 +366,17 @@ void fr_topic_log_config(const fr_broker_config_t *broker, const fr_props_t *o, 
     out->index_max_bytes = (int32_t)override_long(o, "segment.index.bytes", out->index_max_bytes);
     out->flush_interval_messages = override_long(o, "flush.messages", out->flush_interval_messages);
     out->flush_interval_ms = override_long(o, "flush.ms", out->flush_interval_ms);
+
+    const char *policy = o ? fr_props_get(o, "cleanup.policy") : NULL;
+    out->compacted = strstr(policy ? policy : broker->cleanup_policy, "compact") != NULL;
+    const char *ts_type = o ? fr_props_get(o, "message.timestamp.type") : NULL;
+    if (ts_type) {
+        char v[32];
+        out->log_append_time = strcmp(trimmed(ts_type, v, sizeof(v)), "LogAppendTime") == 0;
+    }
+    const char *codec = o ? fr_props_get(o, "compression.type") : NULL;
+    out->codec = fr_config_compression_codec(codec ? codec : broker->compression_type);
+    out->recompress = out->codec >= 0;
+    if (!out->recompress)
+        out->codec = 0;
 }

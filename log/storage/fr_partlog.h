@@ -44,6 +44,10 @@ typedef struct fr_log_config {
     int64_t flush_interval_messages; /* log.flush.interval.messages, default INT64_MAX */
     int64_t flush_interval_ms;       /* log.flush.interval.ms, default INT64_MAX (unset) */
     int32_t index_max_bytes;         /* log.index.size.max.bytes, default 10485760 */
+    int compacted;                   /* cleanup.policy includes compact: every record needs a key */
+    int log_append_time;             /* message.timestamp.type=LogAppendTime: batches get the append time */
+    int recompress;                  /* compression.type is a codec, not producer: batches in another */
+    int codec;                       /*   codec are stored re-compressed with this one (0..4) */
 } fr_log_config_t;
 
 /*
@@ -57,13 +61,17 @@ typedef struct fr_append_info {
     int64_t base_offset;      /* offset assigned to the first record */
     int64_t last_offset;      /* offset of the last record */
     int64_t max_timestamp;    /* largest record timestamp seen */
-    int64_t log_append_time;  /* -1 (CreateTime topics) */
+    int64_t log_append_time;  /* the time the batches were stamped with on a LogAppendTime
+                                 topic, else -1 */
     int64_t log_start_offset;
     int32_t record_count;
     int needs_flush;          /* 1 when the flush policy asks for an fsync now */
     int duplicate;            /* 1: the batches were already in the log (an idempotent
                                  producer's retry); nothing was appended, base_offset and
                                  last_offset are the original ones, record_count is 0 */
+    const char *why;          /* on a refused append: a static string saying why, or NULL */
+    int32_t bad_record;       /* on INVALID_RECORD for one record: its index among buf's
+                                 records (Kafka's batch_index), else -1 */
 } fr_append_info_t;
 
 typedef struct fr_read_result {
@@ -103,10 +111,14 @@ int fr_partlog_delete_from(fr_partlog_t *log, const char *dir);
  * Validates and appends the record batches in buf (the `records` of one
  * partition in a Produce request): each batch must be magic 2, with a
  * batchLength that fits, a CRC32C that matches, a known compression codec, and
- * be no larger than max_message_bytes.  The base offsets in buf are patched in
+ * be no larger than max_message_bytes; on a compacted topic every record
+ * needs a key (log_validator.h).  The base offsets in buf are patched in
  * place (buf is the request buffer, owned by the caller) and all batches go to
  * the active segment in one write.  Rolls the segment first when it is full or
- * old.
+ * old.  The topic's settings may change what is stored, as in Kafka: a
+ * compression.type codec re-compresses batches in other codecs (into a
+ * buffer of the call's own, which is what gets patched and written), and
+ * LogAppendTime stamps every batch with now_ms.
  *
  * Batches with a producer id (idempotent producers) are checked against the
  * partition's producer state by Kafka's rules (producer_state.h): all of them

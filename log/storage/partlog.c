@@ -27,6 +27,7 @@
 #include "fr_fs.h"
 #include "fr_logging.h"
 #include "index_file.h"
+#include "log_validator.h"
 #include "producer_state.h"
 #include "record_batch.h"
 #include "recovery.h"
@@ -37,13 +38,15 @@
 
 
 void fr_log_config_defaults(fr_log_config_t *cfg) {
-    cfg->segment_bytes = 1073741824;
-    cfg->segment_ms = 7LL * 24 * 60 * 60 * 1000;
-    cfg->index_interval_bytes = 4096;
-    cfg->max_message_bytes = 1048588;
-    cfg->flush_interval_messages = INT64_MAX;
-    cfg->flush_interval_ms = INT64_MAX;
-    cfg->index_max_bytes = 10485760;
+    *cfg = (fr_log_config_t){
+        .segment_bytes = 1073741824,
+        .segment_ms = 7LL * 24 * 60 * 60 * 1000,
+        .index_interval_bytes = 4096,
+        .max_message_bytes = 1048588,
+        .flush_interval_messages = INT64_MAX,
+        .flush_interval_ms = INT64_MAX,
+        .index_max_bytes = 10485760,
+    }; /* delete policy, CreateTime, the producer's codec */
 }
 
 static void sanitize_config(fr_log_config_t *c, const fr_log_config_t *in) {
@@ -66,6 +69,8 @@ static void sanitize_config(fr_log_config_t *c, const fr_log_config_t *in) {
         c->flush_interval_ms = d.flush_interval_ms;
     if (c->index_max_bytes < FR_TIME_INDEX_ENTRY_SIZE)
         c->index_max_bytes = d.index_max_bytes;
+    if (c->codec < FR_COMPRESSION_NONE || c->codec > FR_COMPRESSION_ZSTD)
+        c->recompress = 0;
 }
 
 static int64_t wall_clock_ms(void) {
@@ -303,54 +308,6 @@ int fr_partlog_delete_from(fr_partlog_t *log, const char *dir) {
 
 /* ---- append ---- */
 
-/*
- * Validates every batch of the request before anything is written, and sums
- * what the append needs: offsets, the largest batch max timestamp.  cfg is a
- * copy of the log's settings taken under its lock (fr_partlog_set_config may
- * change them meanwhile).
- */
-static int validate_request(const fr_log_config_t *cfg, const uint8_t *buf, size_t len,
-                            int64_t *n_offsets, int32_t *n_records, int64_t *max_ts,
-                            int *idempotent, const char **why) {
-    fr_batch_iter_t it;
-    fr_batch_header_t h;
-    const uint8_t *batch;
-    size_t blen;
-
-    *n_offsets = 0;
-    *n_records = 0;
-    *max_ts = -1;
-    *idempotent = 0;
-    fr_batch_iter_init(&it, buf, len);
-    while (fr_batch_iter_next(&it, &h, &batch, &blen)) {
-        if ((int64_t)blen > cfg->max_message_bytes) {
-            *why = "batch larger than max.message.bytes";
-            return FR_ERR_MESSAGE_TOO_LARGE;
-        }
-        if ((int64_t)blen > cfg->segment_bytes) {
-            *why = "batch larger than segment.bytes";
-            return FR_ERR_RECORD_LIST_TOO_LARGE;
-        }
-        int rc = fr_batch_validate(batch, blen, &h, FR_BATCH_V_CLIENT | FR_BATCH_V_RECORDS, why);
-        if (rc)
-            return rc;
-        if (h.producer_id >= 0 && h.producer_epoch < 0) {
-            *why = "batch with a producer id but a negative producer epoch";
-            return FR_ERR_INVALID_RECORD;
-        }
-        *idempotent |= h.producer_id >= 0;
-        *n_offsets += (int64_t)h.last_offset_delta + 1;
-        *n_records += h.records_count;
-        if (h.max_timestamp > *max_ts)
-            *max_ts = h.max_timestamp;
-    }
-    if (it.err) {
-        *why = it.err == FR_ERR_NEED_MORE ? "partial batch at the end of the records" : it.why;
-        return FR_ERR_CORRUPT_MESSAGE;
-    }
-    return 0;
-}
-
 /* Seals the active segment, writes its indexes, starts a new one at the log end. */
 int fr_partlog_roll_locked(fr_partlog_t *log) {
     fr_segment_t *old = active(log), *seg;
@@ -406,23 +363,15 @@ static int producer_outcome(const fr_partlog_t *log, const fr_producer_append_t 
     return 0;
 }
 
-int fr_partlog_append(fr_partlog_t *log, uint8_t *buf, size_t len, int64_t now_ms,
-                      fr_append_info_t *info) {
-    int64_t n_offsets, max_ts;
-    int32_t n_records;
-    int idempotent;
-    const char *why = NULL;
-
-    *info = (fr_append_info_t){.base_offset = -1, .last_offset = -1, .max_timestamp = -1,
-                               .log_append_time = -1, .log_start_offset = -1};
-    pthread_mutex_lock(&log->lock);
-    fr_log_config_t cfg = log->cfg;
-    pthread_mutex_unlock(&log->lock);
-    int rc = validate_request(&cfg, buf, len, &n_offsets, &n_records, &max_ts, &idempotent, &why);
-    if (rc) {
-        fr_debug(COMPONENT, "%s: rejected append: %s", log->dir, why ? why : fr_err_str(rc));
-        return rc;
-    }
+/*
+ * Writes batches that fr_log_validate passed (and fr_log_convert and the
+ * LogAppendTime stamp changed, if the topic asks) to the active segment.
+ */
+static int append_validated(fr_partlog_t *log, const fr_log_config_t *cfg, uint8_t *buf, size_t len,
+                            int64_t now_ms, const fr_log_validation_t *v, fr_append_info_t *info) {
+    int64_t n_offsets = v->n_offsets, max_ts = v->max_ts;
+    int32_t n_records = v->n_records;
+    int rc;
 
     pthread_mutex_lock(&log->lock);
     info->log_start_offset = log->log_start;
@@ -449,7 +398,7 @@ int fr_partlog_append(fr_partlog_t *log, uint8_t *buf, size_t len, int64_t now_m
     /* Idempotent producers: every batch checked before anything is written (producer_state.h). */
     fr_producer_append_t pa;
     fr_producer_append_begin(&pa, &log->producers, now_ms);
-    if (idempotent) {
+    if (v->idempotent) {
         rc = fr_producer_append_request(&pa, buf, len, log->leo);
         if (rc || pa.all_duplicates) {
             pthread_mutex_unlock(&log->lock);
@@ -472,7 +421,7 @@ int fr_partlog_append(fr_partlog_t *log, uint8_t *buf, size_t len, int64_t now_m
     }
 
     int64_t pos = seg->size;
-    fr_segment_reserve(seg, pos + (int64_t)len, cfg.segment_bytes);
+    fr_segment_reserve(seg, pos + (int64_t)len, cfg->segment_bytes);
     if (fr_pwrite_full(seg->log->fd, buf, len, pos)) {
         /*
          * ENOSPC, EIO or a short write: undo it.  Nothing in memory has
@@ -516,6 +465,43 @@ int fr_partlog_append(fr_partlog_t *log, uint8_t *buf, size_t len, int64_t now_m
                         now_ms - log->last_flush_ms >= log->cfg.flush_interval_ms;
     pthread_mutex_unlock(&log->lock);
     return 0;
+}
+
+int fr_partlog_append(fr_partlog_t *log, uint8_t *buf, size_t len, int64_t now_ms,
+                      fr_append_info_t *info) {
+    fr_log_validation_t v;
+    fr_writer_t converted;
+
+    *info = (fr_append_info_t){.base_offset = -1, .last_offset = -1, .max_timestamp = -1,
+                               .log_append_time = -1, .log_start_offset = -1, .bad_record = -1};
+    pthread_mutex_lock(&log->lock);
+    fr_log_config_t cfg = log->cfg; /* fr_partlog_set_config may change it meanwhile */
+    pthread_mutex_unlock(&log->lock);
+    fr_writer_init(&converted);
+    int rc = fr_log_validate(&cfg, buf, len, &v);
+    if (rc == 0 && v.convert) {
+        /* sizes and limits apply to what is stored, so the converted batches are checked again */
+        rc = fr_log_convert(&cfg, buf, len, &converted, &v.why);
+        if (rc == 0 && (rc = fr_log_validate(&cfg, converted.buf, converted.len, &v)) == 0) {
+            buf = converted.buf;
+            len = converted.len;
+        }
+    }
+    if (rc) {
+        info->why = v.why;
+        info->bad_record = v.bad_record;
+        fr_debug(COMPONENT, "%s: rejected append: %s", log->dir, v.why ? v.why : fr_err_str(rc));
+    } else {
+        if (cfg.log_append_time) {
+            fr_log_stamp_append_time(buf, len, now_ms);
+            v.max_ts = now_ms;
+        }
+        rc = append_validated(log, &cfg, buf, len, now_ms, &v, info);
+        if (rc == 0 && cfg.log_append_time)
+            info->log_append_time = now_ms;
+    }
+    fr_writer_free(&converted);
+    return rc;
 }
 
 /* ---- read ---- */

@@ -73,6 +73,33 @@ def parse_produce_v3_response(resp):
     return corr, out
 
 
+def produce_v8(topic, partition, batch, acks=1, timeout=5000):
+    """v8's request is v3's; its response adds record_errors and error_message."""
+    return produce_v3(topic, partition, batch, acks, timeout)
+
+
+def parse_produce_v8_response(resp):
+    """-> [(topic, partition, error_code, base_offset, log_append_time, record_errors, error_message)],
+    record_errors as [(batch_index, message)]"""
+    off = 4  # correlation id
+    n, = struct.unpack_from(">i", resp, off); off += 4
+    out = []
+    for _ in range(n):
+        name, off = _read_string(resp, off)
+        pn, = struct.unpack_from(">i", resp, off); off += 4
+        for _ in range(pn):
+            p, err, base, append_time, _start = struct.unpack_from(">ihqqq", resp, off); off += 30
+            en, = struct.unpack_from(">i", resp, off); off += 4
+            errors = []
+            for _ in range(en):
+                idx, = struct.unpack_from(">i", resp, off); off += 4
+                msg, off = _read_string(resp, off)
+                errors.append((idx, msg))
+            msg, off = _read_string(resp, off)
+            out.append((name, p, err, base, append_time, errors, msg))
+    return out
+
+
 def metadata_v1(topics):
     if topics is None:
         return struct.pack(">i", -1)

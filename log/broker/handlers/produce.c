@@ -1,8 +1,10 @@
 /*
  * Produce: appends each partition's record batches to its log.  Batches are
- * validated (CRC, magic, size) and stored as sent, with the broker's base
- * offset patched in place; nothing is decompressed.  Errors are per
- * partition; other partitions of the same request still succeed.
+ * validated (CRC, magic, size, records) and stored as sent, with the broker's
+ * base offset patched in place; nothing is decompressed unless the topic
+ * asks for it (a compacted topic's keys, a compression.type codec: see
+ * log_validator.h).  Errors are per partition; other partitions of the same
+ * request still succeed.
  *
  * Idempotent producers: the log checks each batch's producer id, epoch and
  * sequence numbers (fr_partlog_append).  A retried batch that is already in
@@ -35,6 +37,27 @@ typedef struct produce_state {
     int32_t nwaits;
 } produce_state_t;
 
+/*
+ * Says why the log refused an append.  A refused record is also named in
+ * record_errors (v8+), as Kafka does, so clients can report which one.
+ */
+static void refused(fr_req_t *req, fr_slice_t topic, int32_t partition, int rc, const fr_append_info_t *info,
+                    fr_produce_response_partition_produce_response_t *pr) {
+    char msg[512];
+    pr->error_code = fr_err_to_kafka(rc);
+    if (info->why)
+        snprintf(msg, sizeof(msg), "%s in topic partition %.*s-%d.", info->why, (int)topic.len,
+                 (const char *)topic.ptr, partition);
+    else
+        snprintf(msg, sizeof(msg), "%s", fr_err_str(rc));
+    pr->error_message = fr_req_msg(req, msg);
+    if (info->bad_record >= 0 && (pr->record_errors = FR_REQ_ARRAY(req, fr_produce_response_batch_index_and_error_message_t, 1))) {
+        pr->record_errors[0].batch_index = info->bad_record;
+        pr->record_errors[0].batch_index_error_message = pr->error_message;
+        pr->record_errors_count = 1;
+    }
+}
+
 static void append_one(fr_req_t *req, produce_state_t *st, fr_slice_t name, fr_topic_t *topic, int16_t acks,
                        fr_produce_request_partition_produce_data_t *pd,
                        fr_produce_response_partition_produce_response_t *pr) {
@@ -65,8 +88,7 @@ static void append_one(fr_req_t *req, produce_state_t *st, fr_slice_t name, fr_t
     fr_append_info_t info;
     int rc = fr_partlog_append(p->log, pd->records.ptr, (size_t)pd->records.len, req->now_ms, &info);
     if (rc) {
-        pr->error_code = fr_err_to_kafka(rc);
-        pr->error_message = fr_req_msg(req, fr_err_str(rc));
+        refused(req, name, pd->index, rc, &info, pr);
         pr->log_start_offset = fr_partlog_start_offset(p->log);
         return;
     }

@@ -1,0 +1,48 @@
+/*
+ * log_validator.h — what an append checks, and may change, before its
+ * batches go to the log (Kafka's LogValidator): framing, CRC, sizes, the
+ * client rules, the records of uncompressed batches, keys on compacted
+ * topics, re-compression to the topic's compression.type, and the
+ * LogAppendTime stamp.  Runs without the partlog's lock, on a copy of its
+ * settings.  Internal to log/storage (partlog.c).
+ */
+#ifndef FR_LOG_VALIDATOR_H
+#define FR_LOG_VALIDATOR_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "fr_buf.h"
+#include "fr_partlog.h"
+
+typedef struct fr_log_validation {
+    int64_t n_offsets;    /* offsets the batches take */
+    int32_t n_records;
+    int64_t max_ts;       /* largest batch maxTimestamp, -1 for none */
+    int idempotent;       /* some batch has a producer id */
+    int convert;          /* some batch is to be re-compressed (cfg->recompress) */
+    int32_t bad_record;   /* on a record's INVALID_RECORD: its index among the
+                             request's records, else -1 */
+    const char *why;      /* static string when an error is returned */
+} fr_log_validation_t;
+
+/*
+ * Validates the batches in buf[0..len) against cfg and sums what the append
+ * needs into *v.  Returns 0 or the error (fr_partlog_append's list), *v->why
+ * saying why.  On a compacted topic the records of compressed batches are
+ * decompressed to see their keys; nothing else is decompressed here.
+ */
+int fr_log_validate(const fr_log_config_t *cfg, const uint8_t *buf, size_t len, fr_log_validation_t *v);
+
+/*
+ * Re-compresses every batch of buf[0..len) (validated, v->convert set) whose
+ * codec is not cfg->codec, appending the result to out (others are copied
+ * as they are).  Returns 0 or an error of fr_batch_recompress with *why.
+ */
+int fr_log_convert(const fr_log_config_t *cfg, const uint8_t *buf, size_t len, fr_writer_t *out,
+                   const char **why);
+
+/* Stamps every batch of buf[0..len) with the append time now_ms (LogAppendTime topics). */
+void fr_log_stamp_append_time(uint8_t *buf, size_t len, int64_t now_ms);
+
+#endif

@@ -1,0 +1,211 @@
+#!/usr/bin/env python3
+"""What a topic's settings make of a Produce, as in Kafka: a compacted topic
+refuses records without a key (INVALID_RECORD, naming the record), a
+LogAppendTime topic stores the broker's time in every batch, and a
+compression.type other than "producer" stores batches re-compressed with
+that codec.  Each setting is read from the topic's overrides, else the
+broker's config, and follows AlterConfigs.  The stored bytes are read back
+from the segment files (codec, timestamp type, CRC) and through
+librdkafka with check.crcs."""
+import glob
+import os
+import struct
+import sys
+import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from harness import Broker, RawClient, run_tests  # noqa: E402
+import kafka_wire as kw  # noqa: E402
+from confluent_kafka import (TIMESTAMP_CREATE_TIME, TIMESTAMP_LOG_APPEND_TIME, Consumer, KafkaError,  # noqa: E402
+                             Producer, TopicPartition)
+from confluent_kafka.admin import AdminClient, ConfigResource, NewTopic  # noqa: E402
+
+INVALID_RECORD = 87
+MESSAGE_TOO_LARGE = 10
+CODECS = {"uncompressed": 0, "gzip": 1, "snappy": 2, "lz4": 3, "zstd": 4}
+
+
+def create(b, topic, config=None):
+    admin = AdminClient({"bootstrap.servers": b.bootstrap})
+    admin.create_topics([NewTopic(topic, 1, 1, config=config or {})])[topic].result(30)
+
+
+def alter(b, topic, config):
+    admin = AdminClient({"bootstrap.servers": b.bootstrap})
+    res = ConfigResource(ConfigResource.Type.TOPIC, topic, set_config=config)
+    admin.alter_configs([res])[res].result(30)
+
+
+def produce(b, topic, records, **conf):
+    """records: (key, value, timestamp or None).  -> delivery reports as
+    (error code or None, timestamp type, timestamp), in order."""
+    reports = []
+
+    def on_delivery(err, msg):
+        reports.append((err.code() if err else None,) + msg.timestamp())
+
+    p = Producer(dict({"bootstrap.servers": b.bootstrap, "linger.ms": 50}, **conf))
+    for k, v, ts in records:
+        if ts is None:
+            p.produce(topic, key=k, value=v, partition=0, on_delivery=on_delivery)
+        else:
+            p.produce(topic, key=k, value=v, partition=0, timestamp=ts, on_delivery=on_delivery)
+    assert p.flush(30) == 0
+    assert len(reports) == len(records), reports
+    return reports
+
+
+def consume(b, topic, n):
+    """-> [(offset, key, value, timestamp type, timestamp)] of the first n records."""
+    c = Consumer({"bootstrap.servers": b.bootstrap, "group.id": "policies-%f" % time.time(),
+                  "enable.auto.commit": False, "check.crcs": True})
+    c.assign([TopicPartition(topic, 0, 0)])
+    got = []
+    deadline = time.time() + 30
+    try:
+        while len(got) < n and time.time() < deadline:
+            for m in c.consume(n, 0.5):
+                assert not m.error(), m.error()
+                got.append((m.offset(), m.key(), m.value()) + m.timestamp())
+    finally:
+        c.close()
+    assert len(got) == n, got
+    return got
+
+
+def stored_batches(b, topic):
+    """Every batch in the partition's segment files: (codec, log append time?, max timestamp,
+    records count), after checking each one's CRC."""
+    out = []
+    for path in sorted(glob.glob(os.path.join(b.log_dir, "%s-0" % topic, "*.log"))):
+        data = open(path, "rb").read()
+        off = 0
+        while off + 61 <= len(data):
+            length, = struct.unpack_from(">i", data, off + 8)
+            batch = data[off:off + 12 + length]
+            crc, attributes = struct.unpack_from(">Ih", batch, 17)
+            assert kw.crc32c(batch[21:]) == crc, "bad CRC in %s at %d" % (path, off)
+            max_ts, = struct.unpack_from(">q", batch, 35)
+            count, = struct.unpack_from(">i", batch, 57)
+            out.append((attributes & 7, bool(attributes & 8), max_ts, count))
+            off += 12 + length
+    return out
+
+
+def test_a_compacted_topic_refuses_records_without_a_key():
+    with Broker() as b:
+        create(b, "keyed", {"cleanup.policy": "compact"})
+        c = RawClient(b.port)
+        # the second record of an uncompressed batch has no key: the whole batch is refused
+        c.request(0, 8, kw.produce_v8("keyed", 0, kw.record_batch([(b"k1", b"v1"), (None, b"v2")])))
+        [(_, _, err, base, _, errors, msg)] = kw.parse_produce_v8_response(c.recv_frame())
+        assert err == INVALID_RECORD and base == -1, (err, base)
+        assert len(errors) == 1 and errors[0][0] == 1, errors
+        assert "without key" in errors[0][1] and "keyed-0" in msg, (errors, msg)
+        # keys and tombstones are taken, and the refused batch left nothing behind
+        c.request(0, 8, kw.produce_v8("keyed", 0, kw.record_batch([(b"k1", b"v1"), (b"k2", None)])))
+        [(_, _, err, base, _, errors, _)] = kw.parse_produce_v8_response(c.recv_frame())
+        assert (err, base, errors) == (0, 0, []), (err, base, errors)
+        c.close()
+
+        # inside compressed batches too, which are decompressed to see the keys
+        for codec in ("lz4", "gzip", "zstd"):
+            reports = produce(b, "keyed", [(b"k3", b"v3", None)], **{"compression.type": codec})
+            assert reports[0][0] is None, reports
+            reports = produce(b, "keyed", [(None, b"v%d" % i, None) for i in range(20)],
+                              **{"compression.type": codec})
+            assert {r[0] for r in reports} == {KafkaError.INVALID_RECORD}, (codec, reports)
+        got = consume(b, "keyed", 5)
+        assert [(o, k) for o, k, _, _, _ in got] == [(0, b"k1"), (1, b"k2"), (2, b"k3"), (3, b"k3"), (4, b"k3")]
+
+        # a topic that becomes compacted refuses them from then on; the broker's policy counts too
+        create(b, "later")
+        assert produce(b, "later", [(None, b"v", None)])[0][0] is None
+        alter(b, "later", {"cleanup.policy": "compact,delete"})
+        assert produce(b, "later", [(None, b"v", None)])[0][0] == KafkaError.INVALID_RECORD
+    with Broker(overrides={"log.cleanup.policy": "compact"}) as b:
+        create(b, "default-policy")
+        assert produce(b, "default-policy", [(None, b"v", None)])[0][0] == KafkaError.INVALID_RECORD
+        create(b, "delete-policy", {"cleanup.policy": "delete"})
+        assert produce(b, "delete-policy", [(None, b"v", None)])[0][0] is None
+
+
+def test_log_append_time_replaces_the_producers_timestamps():
+    old = 1000000  # 1970: a producer clock far off
+    with Broker(overrides={"log.message.timestamp.type": "LogAppendTime"}) as b:
+        create(b, "broker-default")
+        create(b, "create-time", {"message.timestamp.type": "CreateTime"})
+        stamped = []
+        for codec in ("none", "lz4"):
+            while stamped and int(time.time() * 1000) <= stamped[-1][1]:
+                time.sleep(0.005)  # the second request gets a later millisecond than the first
+            before = int(time.time() * 1000)
+            reports = produce(b, "broker-default", [(b"k", b"v%d" % i, old + i) for i in range(10)],
+                              **{"compression.type": codec})
+            after = int(time.time() * 1000)
+            # the producer learns the append time from the response
+            for err, ts_type, ts in reports:
+                assert err is None and ts_type == TIMESTAMP_LOG_APPEND_TIME and before - 1000 <= ts <= after + 1000, \
+                    (reports, before, after)
+            stamped.append((min(ts for _, _, ts in reports), max(ts for _, _, ts in reports)))
+        got = consume(b, "broker-default", 20)
+        assert all(t == TIMESTAMP_LOG_APPEND_TIME and t_ms >= before - 10000 for _, _, _, t, t_ms in got), got
+        batches = stored_batches(b, "broker-default")
+        assert sum(n for _, _, _, n in batches) == 20 and all(lat for _, lat, _, _ in batches), batches
+        # ListOffsets by time sees the append times, not the producer's
+        c = Consumer({"bootstrap.servers": b.bootstrap, "group.id": "lookup"})
+        [tp] = c.offsets_for_times([TopicPartition("broker-default", 0, old + 5)], 10)
+        assert tp.offset == 0, tp
+        [tp] = c.offsets_for_times([TopicPartition("broker-default", 0, stamped[0][1] + 1)], 10)
+        assert stamped[1][0] > stamped[0][1] and tp.offset == 10, (stamped, tp)
+        c.close()
+
+        # a topic's own CreateTime wins over the broker's default, until AlterConfigs says otherwise
+        produce(b, "create-time", [(b"k", b"v", old)])
+        alter(b, "create-time", {"message.timestamp.type": "LogAppendTime"})
+        [(err, ts_type, ts)] = produce(b, "create-time", [(b"k", b"v", old)])
+        assert err is None and ts_type == TIMESTAMP_LOG_APPEND_TIME and ts > old, (err, ts_type, ts)
+        got = consume(b, "create-time", 2)
+        assert got[0][3:] == (TIMESTAMP_CREATE_TIME, old) and got[1][3] == TIMESTAMP_LOG_APPEND_TIME, got
+        assert [lat for _, lat, _, _ in stored_batches(b, "create-time")] == [False, True]
+
+
+def test_compression_type_recompresses_what_is_stored():
+    values = [b"value-%d-" % i + b"x" * 300 for i in range(50)]
+    with Broker(overrides={"compression.type": "gzip"}) as b:
+        create(b, "broker-default")
+        targets = {"broker-default": 1, "as-produced": None}
+        create(b, "as-produced", {"compression.type": "producer"})
+        for name, codec in CODECS.items():
+            create(b, "to-" + name, {"compression.type": name})
+            targets["to-" + name] = codec
+        for topic, codec in targets.items():
+            sent = []
+            for producer_codec in ("none", "lz4", "zstd"):
+                conf = {"compression.type": producer_codec, "enable.idempotence": True}
+                reports = produce(b, topic, [(b"k%d" % i, v, None) for i, v in enumerate(values)], **conf)
+                assert all(r[0] is None for r in reports), (topic, producer_codec, reports)
+                sent += values
+            got = consume(b, topic, len(sent))
+            assert [v for _, _, v, _, _ in got] == sent and [o for o, _, _, _, _ in got] == list(range(len(sent)))
+            codecs = [c for c, _, _, _ in stored_batches(b, topic)]
+            if codec is None:
+                assert sorted(set(codecs)) == [0, 3, 4], (topic, codecs)
+            else:
+                assert set(codecs) == {codec}, (topic, codecs)
+
+        # limits apply to what is stored: decompressed, this batch is past max.message.bytes
+        create(b, "small", {"compression.type": "uncompressed", "max.message.bytes": "4000"})
+        [(err, _, _)] = produce(b, "small", [(b"k", b"y" * 20000, None)], **{"compression.type": "lz4"})
+        assert err == KafkaError.MSG_SIZE_TOO_LARGE, err
+        alter(b, "small", {"compression.type": "producer", "max.message.bytes": "4000"})
+        [(err, _, _)] = produce(b, "small", [(b"k", b"y" * 20000, None)], **{"compression.type": "lz4"})
+        assert err is None, err
+
+
+if __name__ == "__main__":
+    run_tests([
+        test_a_compacted_topic_refuses_records_without_a_key,
+        test_log_append_time_replaces_the_producers_timestamps,
+        test_compression_type_recompresses_what_is_stored,
+    ])

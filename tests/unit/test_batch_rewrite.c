@@ -1,0 +1,228 @@
+/* What the broker changes in a client's batch, and what it checks first:
+ * the LogAppendTime stamp, re-compression between every pair of codecs, and
+ * fr_log_validate's key rule for compacted topics (also inside compressed
+ * batches).  Every rewritten batch must pass the client validation again and
+ * hold the same records. */
+#include <stdlib.h>
+
+#include "batch_builder.h"
+#include "batch_rewrite.h"
+#include "compression.h"
+#include "fr_err.h"
+#include "fr_test.h"
+#include "log_validator.h"
+
+static const bb_record_t records[4] = {
+    {.key = "alpha", .key_len = 5, .value = "one one one one one", .value_len = 19, .timestamp = 1700000000000,
+     .n_headers = 2, .headers = {{"h1", "x", 1}, {"h2", NULL, -1}}},
+    {.key = "beta", .key_len = 4, .value = "two!", .value_len = 4, .timestamp = 1700000000500},
+    {.key = "gamma", .key_len = 5, .value = NULL, .value_len = -1, .timestamp = 1699999999000},
+    {.key = NULL, .key_len = -1, .value = "keyless", .value_len = 7, .timestamp = 1700000000900},
+};
+
+static bb_batch_t producer_batch(void) {
+    bb_batch_t b = bb_defaults();
+    b.attributes = FR_BATCH_ATTR_TRANSACTIONAL;
+    b.producer_id = 4242;
+    b.producer_epoch = 2;
+    b.base_sequence = 17;
+    return b;
+}
+
+/* n of the records above, their records section compressed with codec. */
+static void build(fr_writer_t *w, int codec, int n) {
+    fr_writer_t plain;
+    fr_writer_init(&plain);
+    bb_batch_t b = producer_batch();
+    bb_build(&plain, &b, records, n);
+    fr_batch_header_t h;
+    fr_batch_parse_header(plain.buf, plain.len, &h);
+    b.attributes = (int16_t)(b.attributes | codec);
+    size_t start = bb_put_header(w, &b, h.last_offset_delta, h.base_timestamp, h.max_timestamp, h.records_count);
+    if (codec == FR_COMPRESSION_NONE)
+        fr_write_raw(w, plain.buf + FR_BATCH_HEADER_SIZE, plain.len - FR_BATCH_HEADER_SIZE);
+    else
+        FR_CHECK_EQ_INT(fr_compress(codec, plain.buf + FR_BATCH_HEADER_SIZE, plain.len - FR_BATCH_HEADER_SIZE, w), 0);
+    bb_finish(w, start);
+    fr_writer_free(&plain);
+}
+
+static int same_slice(fr_slice_t a, fr_slice_t b) {
+    return a.len == b.len && (a.len <= 0 || memcmp(a.ptr, b.ptr, (size_t)a.len) == 0);
+}
+
+/* The batch passes a Produce's checks and holds the first n records above. */
+static void check_batch(const uint8_t *batch, size_t len, int n) {
+    fr_batch_header_t h;
+    fr_writer_t scratch;
+    fr_writer_init(&scratch);
+    FR_CHECK_EQ_INT(fr_batch_parse_header(batch, len, &h), 0);
+    FR_CHECK_EQ_INT(fr_batch_validate(batch, len, &h, FR_BATCH_V_CLIENT | FR_BATCH_V_RECORDS, NULL), 0);
+    fr_record_iter_t it;
+    fr_record_t rec;
+    FR_CHECK_EQ_INT(fr_record_iter_init_any(&it, batch, len, &h, &scratch, 0), 0);
+    int i = 0;
+    while (fr_record_iter_next(&it, &rec)) {
+        FR_CHECK(i < n);
+        FR_CHECK_EQ_INT(rec.timestamp, records[i].timestamp);
+        FR_CHECK(same_slice(rec.key, (fr_slice_t){records[i].key, records[i].key_len}));
+        FR_CHECK(same_slice(rec.value, (fr_slice_t){records[i].value, records[i].value_len}));
+        FR_CHECK_EQ_INT(rec.header_count, records[i].n_headers);
+        i++;
+    }
+    FR_CHECK_EQ_INT(it.err, 0);
+    FR_CHECK_EQ_INT(i, n);
+    fr_writer_free(&scratch);
+}
+
+FR_TEST(stamping_the_append_time_keeps_the_batch_valid) {
+    fr_writer_t w;
+    fr_writer_init(&w);
+    build(&w, FR_COMPRESSION_NONE, 3);
+    fr_batch_header_t before, after;
+    fr_batch_parse_header(w.buf, w.len, &before);
+    fr_batch_stamp_append_time(w.buf, w.len, 1800000000123LL);
+    fr_batch_parse_header(w.buf, w.len, &after);
+    FR_CHECK(fr_batch_is_log_append_time(&after));
+    FR_CHECK_EQ_INT(after.max_timestamp, 1800000000123LL);
+    FR_CHECK_EQ_INT(after.base_timestamp, before.base_timestamp);
+    FR_CHECK_EQ_INT(after.attributes & ~FR_BATCH_ATTR_LOG_APPEND_TIME, before.attributes);
+    FR_CHECK_EQ_INT(after.producer_id, before.producer_id);
+    FR_CHECK_EQ_INT(after.base_sequence, before.base_sequence);
+    FR_CHECK(after.crc != before.crc);
+    check_batch(w.buf, w.len, 3);
+    fr_writer_free(&w);
+}
+
+FR_TEST(recompression_between_every_pair_of_codecs) {
+    fr_writer_t src, out, scratch;
+    fr_writer_init(&src);
+    fr_writer_init(&out);
+    fr_writer_init(&scratch);
+    for (int from = FR_COMPRESSION_NONE; from <= FR_COMPRESSION_ZSTD; from++) {
+        for (int to = FR_COMPRESSION_NONE; to <= FR_COMPRESSION_ZSTD; to++) {
+            fr_writer_reset(&src);
+            fr_writer_reset(&out);
+            build(&src, from, 4);
+            fr_batch_header_t h, nh;
+            fr_batch_parse_header(src.buf, src.len, &h);
+            fr_write_raw(&out, "prefix", 6); /* appended after what out holds */
+            const char *why = NULL;
+            FR_CHECK_EQ_INT(fr_batch_recompress(src.buf, src.len, &h, to, &scratch, &out, &why), 0);
+            FR_CHECK(memcmp(out.buf, "prefix", 6) == 0);
+            const uint8_t *nb = out.buf + 6;
+            size_t nlen = out.len - 6;
+            FR_CHECK_EQ_INT(fr_batch_parse_header(nb, nlen, &nh), 0);
+            FR_CHECK_EQ_INT(fr_batch_size(&nh), nlen);
+            FR_CHECK_EQ_INT(fr_batch_compression(&nh), to);
+            FR_CHECK_EQ_INT(nh.attributes & ~FR_BATCH_ATTR_COMPRESSION_MASK, FR_BATCH_ATTR_TRANSACTIONAL);
+            FR_CHECK_EQ_INT(nh.producer_id, 4242);
+            FR_CHECK_EQ_INT(nh.producer_epoch, 2);
+            FR_CHECK_EQ_INT(nh.base_sequence, 17);
+            FR_CHECK_EQ_INT(nh.last_offset_delta, 3);
+            FR_CHECK_EQ_INT(nh.max_timestamp, h.max_timestamp);
+            check_batch(nb, nlen, 4);
+        }
+    }
+    fr_writer_free(&src);
+    fr_writer_free(&out);
+    fr_writer_free(&scratch);
+}
+
+/* Records nobody looked at before (inside a compressed batch) are checked on the way. */
+FR_TEST(recompression_refuses_what_does_not_decode) {
+    fr_writer_t src, out, scratch;
+    fr_writer_init(&src);
+    fr_writer_init(&out);
+    fr_writer_init(&scratch);
+    const char *why;
+
+    /* the header counts 4 records, the lz4 payload holds 3 */
+    fr_writer_t plain;
+    fr_writer_init(&plain);
+    bb_batch_t b = producer_batch();
+    bb_build(&plain, &b, records, 3);
+    b.attributes = (int16_t)(b.attributes | FR_COMPRESSION_LZ4);
+    size_t start = bb_put_header(&src, &b, 3, records[0].timestamp, records[0].timestamp, 4);
+    FR_CHECK_EQ_INT(fr_compress(FR_COMPRESSION_LZ4, plain.buf + FR_BATCH_HEADER_SIZE, plain.len - FR_BATCH_HEADER_SIZE, &src), 0);
+    bb_finish(&src, start);
+    fr_batch_header_t h;
+    fr_batch_parse_header(src.buf, src.len, &h);
+    FR_CHECK_EQ_INT(fr_batch_recompress(src.buf, src.len, &h, FR_COMPRESSION_GZIP, &scratch, &out, &why),
+                    FR_ERR_INVALID_RECORD);
+    FR_CHECK(why != NULL);
+    FR_CHECK_EQ_INT(out.len, 0);
+
+    /* a payload that is not lz4 at all */
+    fr_writer_reset(&src);
+    bb_build_raw(&src, &b, 1, 1, 1, "not lz4 data", 12);
+    fr_batch_parse_header(src.buf, src.len, &h);
+    FR_CHECK_EQ_INT(fr_batch_recompress(src.buf, src.len, &h, FR_COMPRESSION_NONE, &scratch, &out, &why),
+                    FR_ERR_CORRUPT_MESSAGE);
+    FR_CHECK_EQ_INT(out.len, 0);
+    FR_CHECK_EQ_INT(fr_batch_recompress(src.buf, src.len, &h, 5, &scratch, &out, &why),
+                    FR_ERR_UNSUPPORTED_COMPRESSION_TYPE);
+
+    fr_writer_free(&plain);
+    fr_writer_free(&src);
+    fr_writer_free(&out);
+    fr_writer_free(&scratch);
+}
+
+FR_TEST(a_compacted_log_wants_a_key_on_every_record) {
+    fr_log_config_t cfg;
+    fr_log_config_defaults(&cfg);
+    fr_writer_t w;
+    fr_writer_init(&w);
+    for (int codec = FR_COMPRESSION_NONE; codec <= FR_COMPRESSION_ZSTD; codec++) {
+        fr_log_validation_t v;
+        fr_writer_reset(&w);
+        build(&w, codec, 3); /* keyed */
+        build(&w, codec, 4); /* the fourth record has no key */
+        cfg.compacted = 0;
+        FR_CHECK_EQ_INT(fr_log_validate(&cfg, w.buf, w.len, &v), 0);
+        FR_CHECK_EQ_INT(v.n_records, 7);
+        FR_CHECK_EQ_INT(v.n_offsets, 7);
+        cfg.compacted = 1;
+        FR_CHECK_EQ_INT(fr_log_validate(&cfg, w.buf, w.len, &v), FR_ERR_INVALID_RECORD);
+        FR_CHECK_EQ_INT(v.bad_record, 6); /* its index among the request's records */
+        FR_CHECK(v.why && strstr(v.why, "without key"));
+    }
+    fr_writer_free(&w);
+}
+
+FR_TEST(conversion_touches_only_batches_in_another_codec) {
+    fr_log_config_t cfg;
+    fr_log_config_defaults(&cfg);
+    cfg.recompress = 1;
+    cfg.codec = FR_COMPRESSION_ZSTD;
+    fr_writer_t w, out;
+    fr_writer_init(&w);
+    fr_writer_init(&out);
+    build(&w, FR_COMPRESSION_ZSTD, 2);
+    size_t first = w.len;
+    build(&w, FR_COMPRESSION_SNAPPY, 4);
+    fr_log_validation_t v;
+    FR_CHECK_EQ_INT(fr_log_validate(&cfg, w.buf, first, &v), 0);
+    FR_CHECK_EQ_INT(v.convert, 0);
+    FR_CHECK_EQ_INT(fr_log_validate(&cfg, w.buf, w.len, &v), 0);
+    FR_CHECK_EQ_INT(v.convert, 1);
+    const char *why;
+    FR_CHECK_EQ_INT(fr_log_convert(&cfg, w.buf, w.len, &out, &why), 0);
+    FR_CHECK(out.len > first && memcmp(out.buf, w.buf, first) == 0); /* the zstd batch as it was */
+    check_batch(out.buf + first, out.len - first, 4);
+    FR_CHECK_EQ_INT(fr_log_validate(&cfg, out.buf, out.len, &v), 0);
+    FR_CHECK_EQ_INT(v.convert, 0);
+    FR_CHECK_EQ_INT(v.n_records, 6);
+    fr_writer_free(&w);
+    fr_writer_free(&out);
+}
+
+int main(void) {
+    FR_RUN(stamping_the_append_time_keeps_the_batch_valid);
+    FR_RUN(recompression_between_every_pair_of_codecs);
+    FR_RUN(recompression_refuses_what_does_not_decode);
+    FR_RUN(a_compacted_log_wants_a_key_on_every_record);
+    FR_RUN(conversion_touches_only_batches_in_another_codec);
+    return fr_test_done();
+}
