@@ -105,7 +105,6 @@ struct fr_server {
     uint64_t dir_sync_asked;    /* log dir syncs asked for (tickets, topic_delete.c) */
     uint64_t dir_sync_done;     /* the newest ticket a finished sync covered */
     uint64_t dir_sync_ok;       /* the newest ticket a successful sync covered (one runs while asked > done) */
-    int deleting;               /* a deletion is under way: its sync is asked for before its removals start */
     int wakeup;                 /* data appended or a group changed since parked requests were last looked at */
     int stopping;
     int64_t conn_count;
@@ -123,13 +122,14 @@ void fr_server_note_append(fr_server_t *srv, fr_partition_t *p, int needs_flush)
 /* Called by the fetch handler for records read bytes_behind the end of p's log. */
 void fr_server_note_fetch(fr_partition_t *p, int64_t bytes_behind);
 /* Deletes a topic: takes it out of the registry, renames its directories
- * and removes its config file (fr_server_topic_remove), then asks for the
- * sync that makes that durable (topic_delete.c); *sync_ticket is what to
- * wait for with fr_dir_sync_state.  Its files are removed after that sync,
- * on the thread pool, one partition at a time.  REQUEST_TIMED_OUT, deleting
- * nothing, while partitions are being added to it (topic->growths): the
- * caller waits and asks again. */
-int fr_server_delete_topic(fr_server_t *srv, fr_topic_t *topic, uint64_t *sync_ticket);
+ * and removes its config file (fr_server_topic_remove; topic_delete.c).
+ * After one or more deletions the caller asks for the sync that makes them
+ * durable (fr_dir_sync_request) and waits for its ticket with
+ * fr_dir_sync_state; their files are removed after that sync, on the thread
+ * pool, one partition at a time.  REQUEST_TIMED_OUT, deleting nothing, while
+ * partitions are being added to it (topic->growths): the caller waits and
+ * asks again. */
+int fr_server_delete_topic(fr_server_t *srv, fr_topic_t *topic);
 /* fr_server_delete_topic's first step, dealing with fsyncs and jobs still
  * running on the topic's partitions (server.c). */
 int fr_server_topic_remove(fr_server_t *srv, fr_topic_t *topic);

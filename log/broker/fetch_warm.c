@@ -19,7 +19,6 @@
  * must not take every thread and hold up durable produces behind them.
  */
 #include <fcntl.h>
-#include <stddef.h>
 #include <stdlib.h>
 #include <sys/sendfile.h>
 #include <unistd.h>
@@ -93,7 +92,7 @@ static void warm_after(uv_work_t *work, int status) {
 }
 
 static int warm_start_job(fr_lane_t *lane, fr_lane_job_t *job) {
-    fr_warm_t *w = (fr_warm_t *)((char *)job - offsetof(fr_warm_t, lane_job));
+    fr_warm_t *w = FR_LANE_JOB_OWNER(job, fr_warm_t);
     (void)lane;
     if (w->abandoned) {
         warm_free(w);

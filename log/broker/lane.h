@@ -15,6 +15,8 @@
 #ifndef FR_LANE_H
 #define FR_LANE_H
 
+#include <stddef.h>
+
 typedef struct fr_lane fr_lane_t;
 typedef struct fr_lane_job fr_lane_job_t;
 
@@ -22,6 +24,9 @@ typedef struct fr_lane_job fr_lane_job_t;
  * fr_lane_job_end; 0 if it already ended (done at once, failed to start, or
  * dropped), which frees its place. */
 typedef int (*fr_lane_start_fn)(fr_lane_t *lane, fr_lane_job_t *job);
+
+/* The job's own struct, of type `type`, whose member `lane_job` job is. */
+#define FR_LANE_JOB_OWNER(job, type) ((type *)((char *)(job) - offsetof(type, lane_job)))
 
 struct fr_lane_job {
     fr_lane_job_t *next;

@@ -77,13 +77,11 @@ static void topic_policy(const fr_broker_config_t *cfg, const fr_topic_t *topic,
 
 /* cleanup.policy includes compact: the cleaner settings (Kafka's defaults as fallbacks). */
 static int topic_compact_policy(const fr_broker_config_t *cfg, const fr_topic_t *topic, fr_compact_policy_t *c) {
-    const fr_topic_config_def_t *def = fr_topic_config_find("cleanup.policy");
     char buf[64];
     int source;
-    const char *policy = def ? fr_topic_config_value(def, &topic->overrides, cfg, &source, buf, sizeof(buf)) : NULL;
-    if (!strstr(policy ? policy : cfg->cleanup_policy, "compact"))
+    if (!topic->log_cfg.compacted) /* what produce goes by too (fr_topic_log_config) */
         return 0;
-    def = fr_topic_config_find("min.cleanable.dirty.ratio");
+    const fr_topic_config_def_t *def = fr_topic_config_find("min.cleanable.dirty.ratio");
     const char *ratio = def ? fr_topic_config_value(def, &topic->overrides, cfg, &source, buf, sizeof(buf)) : NULL;
     char *end = NULL;
     double r = ratio ? strtod(ratio, &end) : 0.5;

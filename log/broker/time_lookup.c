@@ -15,7 +15,6 @@
  * with the fsyncs that durable produces wait for, and a client asking for
  * thousands of partitions must not take it from them.
  */
-#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -73,7 +72,7 @@ static void lookup_done(void *arg) {
 
 static int lookup_start(fr_lane_t *lane, fr_lane_job_t *job) {
     (void)lane;
-    return lookup_step((fr_time_lookup_t *)((char *)job - offsetof(fr_time_lookup_t, lane_job)));
+    return lookup_step(FR_LANE_JOB_OWNER(job, fr_time_lookup_t));
 }
 
 fr_time_lookup_t *fr_time_lookup_start(fr_server_t *srv, const fr_time_query_t *queries, size_t n) {

@@ -13,7 +13,6 @@
  * is shared with the fsyncs that durable produces wait for.  A build always
  * runs to its end, also when the request that asked for it is gone.
  */
-#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -70,7 +69,7 @@ static void build_after(uv_work_t *w, int status) {
 }
 
 static int build_start(fr_lane_t *lane, fr_lane_job_t *job) {
-    fr_topic_build_t *b = (fr_topic_build_t *)((char *)job - offsetof(fr_topic_build_t, lane_job));
+    fr_topic_build_t *b = FR_LANE_JOB_OWNER(job, fr_topic_build_t);
     (void)lane;
     b->work.data = b;
     if (uv_queue_work(b->srv->loop, &b->work, build_work, build_after) == 0)

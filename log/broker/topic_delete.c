@@ -17,7 +17,6 @@
  * removal starts while a sync is asked for or running, and at most one runs.
  */
 #include <errno.h>
-#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -142,7 +141,7 @@ static void discard_done(uv_work_t *w, int status) {
 }
 
 static int discard_start(fr_lane_t *lane, fr_lane_job_t *job) {
-    fr_log_discard_t *d = (fr_log_discard_t *)((char *)job - offsetof(fr_log_discard_t, lane_job));
+    fr_log_discard_t *d = FR_LANE_JOB_OWNER(job, fr_log_discard_t);
     (void)lane;
     d->work.data = d;
     if (uv_queue_work(d->srv->loop, &d->work, discard_run, discard_done) == 0)
@@ -153,20 +152,18 @@ static int discard_start(fr_lane_t *lane, fr_lane_job_t *job) {
     return 0;
 }
 
-/* Removals start again once no deletion is under way and no sync is asked for. */
+/* Removals start again once no sync is asked for. */
 static void discards_resume(fr_server_t *srv) {
-    srv->discard_lane.held = srv->deleting || srv->dir_sync_asked > srv->dir_sync_done;
+    srv->discard_lane.held = srv->dir_sync_asked > srv->dir_sync_done;
     fr_lane_pump(&srv->discard_lane);
 }
 
-int fr_server_delete_topic(fr_server_t *srv, fr_topic_t *topic, uint64_t *sync_ticket) {
-    srv->deleting = 1; /* its removals wait for the sync asked for below */
-    srv->discard_lane.held = 1;
+int fr_server_delete_topic(fr_server_t *srv, fr_topic_t *topic) {
+    int held = srv->discard_lane.held;
+    srv->discard_lane.held = 1; /* its removals wait for the sync the caller asks for next */
     int rc = fr_server_topic_remove(srv, topic);
-    srv->deleting = 0;
-    if (rc == 0)
-        *sync_ticket = fr_dir_sync_request(srv);
-    discards_resume(srv);
+    if (rc)
+        srv->discard_lane.held = held; /* nothing was deleted */
     return rc;
 }
 

@@ -13,6 +13,7 @@
 
 #include "fr_err.h"
 #include "fr_fs.h"
+#include "broker_config.h"
 #include "fr_props.h"
 
 void fr_topic_partition_dir(const fr_broker_config_t *cfg, int log_dir, const char *topic, int32_t index,
@@ -245,9 +246,8 @@ static int intent_save(const fr_broker_config_t *cfg, int log_dir, const fr_topi
 
 static int intent_int(const fr_props_t *p, const char *key, int32_t *out) {
     const char *v = fr_props_get(p, key);
-    char *end;
-    long n = v ? strtol(v, &end, 10) : -1;
-    if (!v || *end || n < 0 || n > INT32_MAX)
+    int64_t n;
+    if (!v || fr_config_parse_long(v, 0, INT32_MAX, &n))
         return -1;
     *out = (int32_t)n;
     return 0;

@@ -28,19 +28,20 @@ int fr_batch_recompress(const uint8_t *batch, size_t len, const fr_batch_header_
         return FR_ERR_UNSUPPORTED_COMPRESSION_TYPE;
     }
 
-    /* The records section, decompressed if need be, walked once: nothing checked them yet. */
-    fr_record_iter_t it;
-    fr_record_t rec;
-    int rc = fr_record_iter_init_any(&it, batch, len, h, scratch, 0);
-    while (rc == 0 && fr_record_iter_next(&it, &rec))
-        ;
-    if (rc || it.err) {
-        *why = it.why;
-        return it.err ? it.err : rc;
-    }
     const uint8_t *records = batch + FR_BATCH_HEADER_SIZE;
     size_t records_len = len - FR_BATCH_HEADER_SIZE;
+    int rc;
     if (fr_batch_compression(h) != FR_COMPRESSION_NONE) {
+        /* decompressed and walked once: validation did not look inside */
+        fr_record_iter_t it;
+        fr_record_t rec;
+        rc = fr_record_iter_init_any(&it, batch, len, h, scratch, 0);
+        while (rc == 0 && fr_record_iter_next(&it, &rec))
+            ;
+        if (rc || it.err) {
+            *why = it.why;
+            return it.err ? it.err : rc;
+        }
         records = scratch->buf;
         records_len = scratch->len;
     }

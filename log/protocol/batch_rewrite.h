@@ -23,13 +23,13 @@
 void fr_batch_stamp_append_time(uint8_t *batch, size_t len, int64_t now_ms);
 
 /*
- * Appends to out a copy of the whole, validated batch (len bytes, header *h)
- * whose records are compressed with codec (0..4) instead: the header is kept
- * but for the codec bits, batchLength and the CRC.  The records of a
- * compressed batch are decompressed into scratch (a caller-owned writer,
- * reset first; at most FR_DECOMPRESS_DEFAULT_MAX bytes) and must iterate
- * cleanly (fr_record_iter_next's checks), since they were not looked at
- * before.  Returns 0, or with *why set: FR_ERR_CORRUPT_MESSAGE (records do
+ * Appends to out a copy of the whole batch (len bytes, header *h, validated
+ * with FR_BATCH_V_RECORDS or walked with the record iterator) whose records
+ * are compressed with codec (0..4) instead: the header is kept but for the
+ * codec bits, batchLength and the CRC.  The records of a compressed batch
+ * are decompressed into scratch (a caller-owned writer, reset first; at most
+ * FR_DECOMPRESS_DEFAULT_MAX bytes) and must iterate cleanly
+ * (fr_record_iter_next's checks), since validation did not look inside.  Returns 0, or with *why set: FR_ERR_CORRUPT_MESSAGE (records do
  * not decompress), FR_ERR_INVALID_RECORD (records malformed),
  * FR_ERR_UNSUPPORTED_COMPRESSION_TYPE, FR_ERR_NOMEM.  On error out holds what
  * it held before.

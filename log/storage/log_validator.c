@@ -27,6 +27,19 @@ static int check_keys(const uint8_t *batch, size_t len, const fr_batch_header_t 
     return 0;
 }
 
+/* Kafka's limits on a batch as it is to be stored. */
+static int check_size(const fr_log_config_t *cfg, size_t blen, const char **why) {
+    if ((int64_t)blen > cfg->max_message_bytes) {
+        *why = "batch larger than max.message.bytes";
+        return FR_ERR_MESSAGE_TOO_LARGE;
+    }
+    if ((int64_t)blen > cfg->segment_bytes) {
+        *why = "batch larger than segment.bytes";
+        return FR_ERR_RECORD_LIST_TOO_LARGE;
+    }
+    return 0;
+}
+
 int fr_log_validate(const fr_log_config_t *cfg, const uint8_t *buf, size_t len, fr_log_validation_t *v) {
     fr_batch_iter_t it;
     fr_batch_header_t h;
@@ -39,17 +52,11 @@ int fr_log_validate(const fr_log_config_t *cfg, const uint8_t *buf, size_t len, 
     fr_writer_init(&scratch); /* allocates nothing until a compressed batch on a compacted topic */
     fr_batch_iter_init(&it, buf, len);
     while (fr_batch_iter_next(&it, &h, &batch, &blen)) {
-        if ((int64_t)blen > cfg->max_message_bytes) {
-            v->why = "batch larger than max.message.bytes";
-            rc = FR_ERR_MESSAGE_TOO_LARGE;
+        if ((rc = check_size(cfg, blen, &v->why)) != 0)
             break;
-        }
-        if ((int64_t)blen > cfg->segment_bytes) {
-            v->why = "batch larger than segment.bytes";
-            rc = FR_ERR_RECORD_LIST_TOO_LARGE;
-            break;
-        }
-        if ((rc = fr_batch_validate(batch, blen, &h, FR_BATCH_V_CLIENT | FR_BATCH_V_RECORDS, &v->why)) != 0)
+        /* on a compacted topic check_keys walks the records with the same checks */
+        if ((rc = fr_batch_validate(batch, blen, &h, FR_BATCH_V_CLIENT | (cfg->compacted ? 0 : FR_BATCH_V_RECORDS),
+                                    &v->why)) != 0)
             break;
         if (h.producer_id >= 0 && h.producer_epoch < 0) {
             v->why = "batch with a producer id but a negative producer epoch";
@@ -85,10 +92,11 @@ int fr_log_convert(const fr_log_config_t *cfg, const uint8_t *buf, size_t len, f
     fr_writer_init(&scratch);
     fr_batch_iter_init(&it, buf, len);
     while (rc == 0 && fr_batch_iter_next(&it, &h, &batch, &blen)) {
-        if (fr_batch_compression(&h) != cfg->codec)
-            rc = fr_batch_recompress(batch, blen, &h, cfg->codec, &scratch, out, why);
-        else
+        size_t start = out->len;
+        if (fr_batch_compression(&h) == cfg->codec)
             fr_write_raw(out, batch, blen);
+        else if ((rc = fr_batch_recompress(batch, blen, &h, cfg->codec, &scratch, out, why)) == 0)
+            rc = check_size(cfg, out->len - start, why); /* the limits apply to what is stored */
     }
     fr_writer_free(&scratch);
     if (rc == 0 && out->err) {

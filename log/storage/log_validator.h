@@ -37,7 +37,11 @@ int fr_log_validate(const fr_log_config_t *cfg, const uint8_t *buf, size_t len, 
 /*
  * Re-compresses every batch of buf[0..len) (validated, v->convert set) whose
  * codec is not cfg->codec, appending the result to out (others are copied
- * as they are).  Returns 0 or an error of fr_batch_recompress with *why.
+ * as they are).  What *v says of buf holds for out too, and out's batches
+ * need no validation again but for size: a re-compressed batch past
+ * max.message.bytes (or segment.bytes) is refused here, as in Kafka.
+ * Returns 0, FR_ERR_MESSAGE_TOO_LARGE, FR_ERR_RECORD_LIST_TOO_LARGE or an
+ * error of fr_batch_recompress, with *why.
  */
 int fr_log_convert(const fr_log_config_t *cfg, const uint8_t *buf, size_t len, fr_writer_t *out,
                    const char **why);

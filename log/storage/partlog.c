@@ -479,13 +479,9 @@ int fr_partlog_append(fr_partlog_t *log, uint8_t *buf, size_t len, int64_t now_m
     pthread_mutex_unlock(&log->lock);
     fr_writer_init(&converted);
     int rc = fr_log_validate(&cfg, buf, len, &v);
-    if (rc == 0 && v.convert) {
-        /* sizes and limits apply to what is stored, so the converted batches are checked again */
-        rc = fr_log_convert(&cfg, buf, len, &converted, &v.why);
-        if (rc == 0 && (rc = fr_log_validate(&cfg, converted.buf, converted.len, &v)) == 0) {
-            buf = converted.buf;
-            len = converted.len;
-        }
+    if (rc == 0 && v.convert && (rc = fr_log_convert(&cfg, buf, len, &converted, &v.why)) == 0) {
+        buf = converted.buf;
+        len = converted.len;
     }
     if (rc) {
         info->why = v.why;

@@ -11,10 +11,10 @@ a deletion finished removes the leftover directory when it starts.
 A deletion is answered only once it is on disk: the renames and the config
 file's unlink are followed by an fsync of the log dir and of .topic-configs,
 and the answer waits for it (the shim logs renames, unlinks and directory
-fsyncs in order, and can hold or fail the syncs).  Deletions made while a
-sync runs share the next one, and the removals wait for the sync and go one
-partition at a time, so they never stand between a deletion and its
-answer."""
+fsyncs in order, and can hold or fail the syncs).  One request's deletions
+take one sync; deletions made while a sync runs share the next one; and
+the removals wait for the sync and go one partition at a time, so they
+never stand between a deletion and its answer."""
 import os
 import re
 import sys
@@ -174,6 +174,22 @@ def test_deletions_made_while_a_sync_runs_share_the_next():
             conn.close()
 
 
+def test_one_request_deleting_several_topics_takes_one_sync():
+    with ShimBroker(OVERRIDES) as b:
+        c = RawClient(b.port)
+        for name in ("x", "y", "z"):
+            create(c, name)
+        log_dir = os.path.realpath(b.log_dir)
+        since = len(b.dir_events())
+        c.request(20, 0, kw.delete_topics_v0(["x", "y", "nope", "z"], timeout=30000))
+        assert kw.parse_delete_topics_v0_response(c.recv_frame())[1] == [("x", 0), ("y", 0), ("nope", 3), ("z", 0)]
+        events = b.dir_events()[since:]
+        syncs = [i for i, e in enumerate(events) if e == ("fsync", os.path.join(log_dir, ".topic-configs"))]
+        assert len(syncs) == 1, events
+        assert syncs[0] > last_index(events, ("rename", os.path.join(log_dir, "z-0"))), events
+        c.close()
+
+
 def test_a_deletion_that_cannot_be_synced_is_answered_with_a_storage_error():
     with ShimBroker(OVERRIDES) as b:
         c = RawClient(b.port)
@@ -198,5 +214,6 @@ if __name__ == "__main__":
         test_a_deletion_left_unfinished_is_finished_at_startup,
         test_a_deletion_is_on_disk_before_it_is_answered,
         test_deletions_made_while_a_sync_runs_share_the_next,
+        test_one_request_deleting_several_topics_takes_one_sync,
         test_a_deletion_that_cannot_be_synced_is_answered_with_a_storage_error,
     ])

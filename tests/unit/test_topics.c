@@ -151,6 +151,11 @@ FR_TEST(a_topic_build_file_is_followed_only_with_a_real_id) {
     write_file(path, "topic=b\ntopic.id=AAAAAAAAAAAAAAAAAAAAAA\npartitions.from=0\npartitions.to=3\n");
     FR_CHECK_EQ_INT(fr_topic_intent_load(&cfg, 0, &in, err, sizeof(err)), -1);
     FR_CHECK(strstr(err, "not a topic build") != NULL);
+    /* nor with a partition bound that is not a number */
+    write_file(path, "topic=b\ntopic.id=Yg69d20OTRqwabHTWBSyMA\npartitions.from=\npartitions.to=3\n");
+    FR_CHECK_EQ_INT(fr_topic_intent_load(&cfg, 0, &in, err, sizeof(err)), -1);
+    write_file(path, "topic=b\ntopic.id=Yg69d20OTRqwabHTWBSyMA\npartitions.from=0\npartitions.to=4294967299\n");
+    FR_CHECK_EQ_INT(fr_topic_intent_load(&cfg, 0, &in, err, sizeof(err)), -1);
     FR_CHECK_EQ_INT(fr_topic_intent_clear(&cfg, 0, err, sizeof(err)), 0);
     FR_CHECK_EQ_INT(fr_topic_intent_load(&cfg, 0, &in, err, sizeof(err)), 0);
 }

@@ -42,6 +42,7 @@ static fr_topic_t *lookup(fr_req_t *req, delete_topics_state_t *st, int32_t i) {
 /* Deletes what can be deleted, once no named topic is still growing. */
 static int delete_now(fr_req_t *req, delete_topics_state_t *st, int timed_out) {
     fr_server_t *srv = req->srv;
+    int any_deleted = 0;
     if (!timed_out && srv->cfg->delete_topic_enable)
         for (int32_t i = 0; i < st->out.responses_count; i++) {
             fr_topic_t *topic = lookup(req, st, i);
@@ -59,10 +60,13 @@ static int delete_now(fr_req_t *req, delete_topics_state_t *st, int timed_out) {
         else if (!topic)
             r->error_code = v6_by_id ? FR_ERR_UNKNOWN_TOPIC_ID : FR_ERR_UNKNOWN_TOPIC_OR_PARTITION;
         else
-            r->error_code = fr_err_to_kafka(fr_server_delete_topic(srv, topic, &st->sync_ticket));
+            r->error_code = fr_err_to_kafka(fr_server_delete_topic(srv, topic));
         if (r->error_code == FR_ERR_REQUEST_TIMED_OUT)
             r->error_message = fr_req_msg(req, "Timed out waiting for the topic's new partitions; it was not deleted.");
+        any_deleted |= r->error_code == FR_ERR_NONE;
     }
+    if (any_deleted) /* one sync for the whole request */
+        st->sync_ticket = fr_dir_sync_request(srv);
     st->deleted = 1;
     return FR_REQ_DONE;
 }
