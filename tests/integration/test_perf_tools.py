@@ -222,6 +222,35 @@ def test_consumer_timeout_warning_and_hide_header():
     assert len(values) == 1 and int(values[0].group(5)) == 0, r.stdout  # --from-latest: nothing old is read
 
 
+def consumed(stdout):
+    values = [CONSUMER_VALUES.match(l) for l in stdout.splitlines() if CONSUMER_VALUES.match(l)]
+    assert len(values) == 1, stdout
+    return int(values[0].group(5))
+
+
+def test_consumer_starts_at_committed_offset_else_log_start():
+    # The tool looks up where each assigned partition starts itself (the
+    # group's committed offset, else the log start or, with --from-latest,
+    # the end), instead of leaving it to librdkafka's reset.
+    create_topic("cp-start")
+    produce("cp-start", 100, 10)
+    with tempfile.NamedTemporaryFile("w", suffix=".json") as f:
+        json.dump({"partitions": [{"topic": "cp-start", "partition": 0, "offset": 30}], "version": 1}, f)
+        f.flush()
+        run("delete-records", "--bootstrap-server", BROKER.bootstrap, "--offset-json-file", f.name)
+    # no committed offset: from the log start, 30, to the end
+    r = run("consumer-perf-test", "--bootstrap-server", BROKER.bootstrap, "--topic", "cp-start", "--messages", "71",
+            "--timeout", "2000")
+    assert consumed(r.stdout) == 70 and "WARNING" in r.stdout, r.stdout
+    # a committed offset wins over the log start, and over --from-latest
+    for group, extra in (("cp-start-g1", []), ("cp-start-g2", ["--from-latest"])):
+        run("consumer-groups", "--bootstrap-server", BROKER.bootstrap, "--group", group, "--topic", "cp-start",
+            "--reset-offsets", "--to-offset", "80", "--execute")
+        r = run("consumer-perf-test", "--bootstrap-server", BROKER.bootstrap, "--topic", "cp-start", "--messages",
+                "21", "--group", group, "--timeout", "2000", *extra)
+        assert consumed(r.stdout) == 20 and "WARNING" in r.stdout, (group, r.stdout)
+
+
 def test_consumer_print_metrics():
     create_topic("cp-metrics")
     produce("cp-metrics", 20, 10)
@@ -350,6 +379,7 @@ TESTS = [
     test_consumer_reads_everything_with_consistent_numbers,
     test_consumer_detailed_stats,
     test_consumer_timeout_warning_and_hide_header,
+    test_consumer_starts_at_committed_offset_else_log_start,
     test_consumer_print_metrics,
     test_consumer_rejects_bad_flags,
     test_e2e_ping_pong,
