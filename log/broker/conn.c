@@ -321,9 +321,10 @@ static void on_poll(uv_poll_t *h, int status, int events) {
     }
     if (events & UV_READABLE) {
         for (int i = 0; i < READS_PER_WAKEUP && !c->parked && !c->closing; i++) {
+            /* Grow when short of room, but never while a big frame is being read:
+             * conn_process_input has already made room for all of it. */
             size_t missing = big_frame_missing(c);
-            /* grow when short of room, unless the rest of a big frame already fits */
-            if (c->rcap - c->rlen < 4096 && (!missing || missing > c->rcap - c->rlen)) {
+            if (!missing && c->rcap - c->rlen < 4096) {
                 size_t cap = c->rcap ? c->rcap * 2 : RBUF_MIN;
                 uint8_t *nb = realloc(c->rbuf, cap);
                 if (!nb) {
