@@ -173,6 +173,10 @@ def format_table(doc):
         ceil.append("O_DIRECT %.0f MB/s" % c["disk_seq_direct_mb_per_sec"]["median"])
     if "disk_sync_writes_per_sec" in c:
         ceil.append("4 KiB dsync writes %.0f/s" % c["disk_sync_writes_per_sec"]["median"])
+    floor = ["%s %.0f" % (name, c["ingest_" + key]["cpu_ms_per_gib"]["median"])
+             for key, name in INGEST_FLOORS if "ingest_" + key in c]
+    if floor:
+        ceil.append("ingest floor, CPU ms/GiB: " + ", ".join(floor))
     lines.append("ceilings: " + (", ".join(ceil) or "none"))
     if "data_disk" in doc:
         lines.append("data dirs: " + data_disk.summary(doc["data_disk"]))
@@ -206,6 +210,7 @@ def format_table(doc):
             lines.append("  ".join("-" * w for w in widths))
     lines.append("")
     lines.extend(format_cpu_table(doc))
+    lines.extend(format_floor_table(doc))
     lines.append("")
     lines.append("targets (issue 4):")
     for t in doc["targets"]:
@@ -237,6 +242,46 @@ def format_cpu_table(doc):
     widths = [max(len(row[i]) for row in table) for i in range(4)]
     for i, row in enumerate(table):
         lines.append("  ".join(c.ljust(widths[j]) if j == 0 else c.rjust(widths[j]) for j, c in enumerate(row)))
+        if i == 0:
+            lines.append("  ".join("-" * w for w in widths))
+    return lines
+
+
+INGEST_FLOORS = (("none", "recv+CRC"), ("cache", "+page cache"), ("direct", "+O_DIRECT"))
+
+
+def server_ms_per_gib(row, peer):
+    f = figure(row, peer)
+    if not f or f.get("server_cpu_s", 0) < 0.02:  # under two clock ticks: no figure to read
+        return None
+    return f["server_cpu_s"] * 1e3 / (row["records"] * row["size"] / float(1 << 30))
+
+
+def format_floor_table(doc):
+    """The produce rows' server CPU per GiB of records against the ingest floor
+    (bench/ingest_floor.c): receiving, checking the CRC and writing the bytes into the
+    page cache, with nothing else.  A broker whose CPU is near the floor has little left to
+    take out short of not copying into the page cache; a peer below the floor skips work
+    the floor does (the mock keeps the bytes in memory).  The CPU figures tick in 10 ms,
+    so the short runs of quick mode read coarsely."""
+    c = doc["ceilings"]
+    if "ingest_cache" not in c:
+        return []
+    floor = c["ingest_cache"]["cpu_ms_per_gib"]["median"]
+    table = [("server CPU ms per GiB", "freshet", "mock", "F/floor")]
+    for r in doc["rows"]:
+        if r["kind"] != "produce" or r.get("compression") != "none":
+            continue
+        f, m = server_ms_per_gib(r, "freshet"), server_ms_per_gib(r, "mock")
+        table.append((r["label"], "%.0f" % f if f is not None else "-", "%.0f" % m if m is not None else "-",
+                      "%.2f" % (f / floor) if f is not None else "-"))
+    if len(table) == 1:
+        return []
+    lines = ["", "Server CPU per GiB of records, uncompressed produce rows, against the ingest floor with the",
+             "page cache (%.0f ms/GiB: receive, check the CRC-32C, write; bench/ingest_floor.c)" % floor]
+    widths = [max(len(row[i]) for row in table) for i in range(4)]
+    for i, row in enumerate(table):
+        lines.append("  ".join(x.ljust(widths[j]) if j == 0 else x.rjust(widths[j]) for j, x in enumerate(row)))
         if i == 0:
             lines.append("  ".join("-" * w for w in widths))
     return lines

@@ -75,7 +75,16 @@ def check_json(out, r):
     # O_DIRECT: measured, or skipped with dd's reason (a file system without it)
     assert doc["ceilings"].get("disk_seq_direct_mb_per_sec", {}).get("median", 0) > 0 or \
         doc["skipped"].get("disk_direct", "").startswith("dd oflag=direct failed"), (doc["ceilings"], doc["skipped"])
-    # the filesystem the data dirs were on, as findmnt sees the temp dir
+    # the ingest floor: each way of keeping the bytes measured, with a rate and a CPU cost
+    for write in ("none", "cache", "direct"):
+        c = doc["ceilings"].get("ingest_" + write)
+        if write == "direct" and c is None:  # a file system without O_DIRECT
+            assert doc["skipped"]["ingest_direct"].startswith("ingest_floor --write direct failed"), doc["skipped"]
+            continue
+        assert c and c["median"] > 0 and len(c["values"]) == doc["reps"], (write, c, doc["skipped"])
+        assert c["cpu_ms_per_gib"]["median"] > 0, (write, c)
+    assert "ingest floor, CPU ms/GiB: recv+CRC " in r.stdout, r.stdout[:2000]
+    # the file system the data dirs were on, as findmnt sees the temp dir
     disk = doc["data_disk"]
     want_fs = subprocess.run(["findmnt", "-n", "-o", "FSTYPE", "-T", tempfile.gettempdir()], capture_output=True,
                              text=True).stdout.strip()

@@ -1,0 +1,280 @@
+/*
+ * ingest_floor — the least work any broker must do to take produced bytes,
+ * measured on this machine: a ceiling for bench/run's produce rows.
+ *
+ *   ingest_floor --dir DIR --mib N [--frame-kib K] --write none|cache|direct
+ *
+ * A forked sender writes N MiB over loopback TCP in frames of K KiB (a
+ * 4-byte big-endian length, the bytes' CRC-32C, then the bytes), as a producer sends requests of
+ * one batch each.  The receiver reads the stream into one buffer, and for each
+ * whole frame computes CRC-32C over its bytes and compares it with the
+ * frame's (a broker must check every batch), then, by --write:
+ *   none    keeps nothing (the cost of the socket and the CRC alone);
+ *   cache   pwrite()s it at the end of a file in DIR, into the page cache;
+ *   direct  copies it into an aligned staging buffer and writes whole
+ *           4 KiB-aligned spans with O_DIRECT, bypassing the page cache.
+ * Both then fdatasync() the file before the clock stops, so the bytes reach
+ * the disk inside the measurement: without it the page cache's writeback
+ * would come after (or, the file being deleted, never), and "cache" would
+ * not be writing to disk at all.
+ * No parsing, no indexes, no responses: a broker can only cost more.
+ *
+ * Prints one JSON line: MB/s from the first byte read to the last frame
+ * written, and the receiver's CPU (user + system) per GiB.  The sender's CPU
+ * is not counted.  The file is deleted before exit.  Exit 0, or 1 with a
+ * message on stderr.
+ */
+#define _GNU_SOURCE
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <isa-l/crc.h>
+
+#define STAGE_BYTES (4u << 20)
+#define ALIGN 4096u
+#define FRAME_HEAD 8 /* length, CRC-32C */
+
+enum write_mode { WRITE_NONE, WRITE_CACHE, WRITE_DIRECT };
+
+static void die(const char *what) {
+    fprintf(stderr, "ingest_floor: %s: %s\n", what, strerror(errno));
+    exit(1);
+}
+
+static double now_s(void) {
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (double)t.tv_sec + t.tv_nsec / 1e9;
+}
+
+static double cpu_s(void) {
+    struct rusage r;
+    getrusage(RUSAGE_SELF, &r);
+    return (double)r.ru_utime.tv_sec + r.ru_utime.tv_usec / 1e6 + (double)r.ru_stime.tv_sec + r.ru_stime.tv_usec / 1e6;
+}
+
+static void write_all(int fd, const uint8_t *p, size_t n) {
+    while (n > 0) {
+        ssize_t w = write(fd, p, n);
+        if (w < 0 && errno == EINTR)
+            continue;
+        if (w <= 0)
+            die("send");
+        p += w;
+        n -= (size_t)w;
+    }
+}
+
+static void pwrite_all(int fd, const uint8_t *p, size_t n, off_t off) {
+    while (n > 0) {
+        ssize_t w = pwrite(fd, p, n, off);
+        if (w < 0 && errno == EINTR)
+            continue;
+        if (w <= 0)
+            die("pwrite");
+        p += w;
+        n -= (size_t)w;
+        off += w;
+    }
+}
+
+static void run_sender(struct sockaddr_in addr, uint64_t total, uint32_t frame) {
+    int s = socket(AF_INET, SOCK_STREAM, 0);
+    if (s < 0 || connect(s, (struct sockaddr *)&addr, sizeof addr) < 0)
+        die("connect");
+    uint8_t *buf = malloc(FRAME_HEAD + (size_t)frame);
+    if (!buf)
+        die("malloc");
+    for (uint32_t i = 0; i < frame; i++)
+        buf[FRAME_HEAD + i] = (uint8_t)('A' + (i * 7919u) % 26);
+    uint32_t be = htonl(frame), crc = htonl(~crc32_iscsi(buf + FRAME_HEAD, (int)frame, ~0u));
+    memcpy(buf, &be, 4);
+    memcpy(buf + 4, &crc, 4);
+    for (uint64_t sent = 0; sent < total; sent += frame)
+        write_all(s, buf, FRAME_HEAD + (size_t)frame);
+    close(s);
+    _exit(0);
+}
+
+/* Keeps one frame's bytes; O_DIRECT takes whole aligned spans, the rest waits for the next frame
+ * (every size given is a multiple of 4 KiB, so nothing is left over at the end). */
+typedef struct sink {
+    enum write_mode mode;
+    int fd;
+    off_t off;
+    uint8_t *stage;
+    size_t staged;
+} sink_t;
+
+static void sink_put(sink_t *k, const uint8_t *p, size_t n) {
+    if (k->mode == WRITE_CACHE) {
+        pwrite_all(k->fd, p, n, k->off);
+        k->off += (off_t)n;
+    } else if (k->mode == WRITE_DIRECT) {
+        while (n > 0) {
+            size_t take = STAGE_BYTES - k->staged < n ? STAGE_BYTES - k->staged : n;
+            memcpy(k->stage + k->staged, p, take);
+            k->staged += take;
+            p += take;
+            n -= take;
+            size_t whole = k->staged & ~(size_t)(ALIGN - 1);
+            if (whole >= (1u << 20) || k->staged == STAGE_BYTES) {
+                pwrite_all(k->fd, k->stage, whole, k->off);
+                k->off += (off_t)whole;
+                memmove(k->stage, k->stage + whole, k->staged - whole);
+                k->staged -= whole;
+            }
+        }
+    }
+}
+
+static int parse_mode(const char *s, enum write_mode *m) {
+    if (!strcmp(s, "none"))
+        *m = WRITE_NONE;
+    else if (!strcmp(s, "cache"))
+        *m = WRITE_CACHE;
+    else if (!strcmp(s, "direct"))
+        *m = WRITE_DIRECT;
+    else
+        return -1;
+    return 0;
+}
+
+int main(int argc, char **argv) {
+    const char *dir = NULL, *mode_name = NULL;
+    long mib = 0, frame_kib = 1024;
+    for (int i = 1; i + 1 < argc; i += 2) {
+        if (!strcmp(argv[i], "--dir"))
+            dir = argv[i + 1];
+        else if (!strcmp(argv[i], "--mib"))
+            mib = strtol(argv[i + 1], NULL, 10);
+        else if (!strcmp(argv[i], "--frame-kib"))
+            frame_kib = strtol(argv[i + 1], NULL, 10);
+        else if (!strcmp(argv[i], "--write"))
+            mode_name = argv[i + 1];
+        else {
+            fprintf(stderr, "ingest_floor: unknown option %s\n", argv[i]);
+            return 1;
+        }
+    }
+    enum write_mode mode;
+    if (!dir || mib < 1 || frame_kib < 1 || frame_kib > 65536 || !mode_name || parse_mode(mode_name, &mode)) {
+        fprintf(stderr, "usage: ingest_floor --dir DIR --mib N [--frame-kib 1..65536] --write none|cache|direct\n");
+        return 1;
+    }
+    uint32_t frame = (uint32_t)frame_kib << 10;
+    uint64_t total = (uint64_t)mib << 20;
+
+    int ls = socket(AF_INET, SOCK_STREAM, 0);
+    struct sockaddr_in addr = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+    socklen_t alen = sizeof addr;
+    if (ls < 0 || bind(ls, (struct sockaddr *)&addr, sizeof addr) < 0 || listen(ls, 1) < 0 ||
+        getsockname(ls, (struct sockaddr *)&addr, &alen) < 0)
+        die("listen");
+
+    char path[4096];
+    snprintf(path, sizeof path, "%s/ingest-floor-%d.bin", dir, (int)getpid());
+    sink_t sink = {.mode = mode, .fd = -1};
+    if (mode != WRITE_NONE) {
+        sink.fd = open(path, O_CREAT | O_TRUNC | O_WRONLY | (mode == WRITE_DIRECT ? O_DIRECT : 0), 0644);
+        if (sink.fd < 0)
+            die(path);
+    }
+    if (mode == WRITE_DIRECT && !(sink.stage = aligned_alloc(ALIGN, STAGE_BYTES)))
+        die("aligned_alloc");
+    size_t cap = 2 * ((size_t)frame + FRAME_HEAD);
+    uint8_t *buf = malloc(cap);
+    if (!buf)
+        die("malloc");
+
+    pid_t child = fork();
+    if (child < 0)
+        die("fork");
+    if (child == 0)
+        run_sender(addr, total, frame);
+    int s = accept(ls, NULL, NULL);
+    if (s < 0)
+        die("accept");
+
+    double t0 = 0, c0 = 0;
+    uint64_t got = 0;
+    size_t have = 0, pos = 0; /* buf[pos, have) is not consumed yet */
+    while (got < total) {
+        ssize_t n = read(s, buf + have, cap - have);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0) {
+            fprintf(stderr, "ingest_floor: the sender stopped after %llu bytes\n", (unsigned long long)got);
+            kill(child, SIGKILL);
+            return 1;
+        }
+        if (t0 == 0) {
+            t0 = now_s();
+            c0 = cpu_s();
+        }
+        have += (size_t)n;
+        while (have - pos >= FRAME_HEAD) {
+            uint32_t len, crc;
+            memcpy(&len, buf + pos, 4);
+            memcpy(&crc, buf + pos + 4, 4);
+            len = ntohl(len);
+            if (len != frame) {
+                fprintf(stderr, "ingest_floor: a frame of %u bytes, expected %u\n", len, frame);
+                kill(child, SIGKILL);
+                return 1;
+            }
+            if (have - pos - FRAME_HEAD < len)
+                break;
+            if (~crc32_iscsi(buf + pos + FRAME_HEAD, (int)len, ~0u) != ntohl(crc)) {
+                fprintf(stderr, "ingest_floor: CRC-32C mismatch at byte %llu\n", (unsigned long long)got);
+                kill(child, SIGKILL);
+                return 1;
+            }
+            sink_put(&sink, buf + pos + FRAME_HEAD, len);
+            got += len;
+            pos += FRAME_HEAD + (size_t)len;
+        }
+        /* A frame begun is moved to the front only when the rest would not fit behind
+         * it, as the broker's connection buffer does: moving after every read would
+         * copy the bytes a second time. */
+        if (pos == have) {
+            pos = have = 0;
+        } else if (cap - pos < FRAME_HEAD + (size_t)frame) {
+            memmove(buf, buf + pos, have - pos);
+            have -= pos;
+            pos = 0;
+        }
+    }
+    if (sink.fd >= 0 && fdatasync(sink.fd) < 0)
+        die("fdatasync");
+    double elapsed = now_s() - t0, cpu = cpu_s() - c0;
+    close(s);
+    int status;
+    if (waitpid(child, &status, 0) < 0 || !WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+        fprintf(stderr, "ingest_floor: the sender failed\n");
+        return 1;
+    }
+    if (sink.fd >= 0) {
+        close(sink.fd);
+        unlink(path);
+    }
+    printf("{\"write\": \"%s\", \"mib\": %ld, \"frame_kib\": %ld, \"elapsed_ms\": %.3f, \"mb_per_sec\": %.1f, "
+           "\"receiver_cpu_s\": %.4f, \"cpu_ms_per_gib\": %.1f}\n",
+           mode_name, mib, frame_kib, elapsed * 1e3, (double)got / (1 << 20) / elapsed, cpu,
+           cpu * 1e3 / ((double)got / (1u << 30)));
+    free(buf);
+    free(sink.stage);
+    return 0;
+}
