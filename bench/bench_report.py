@@ -247,7 +247,7 @@ def format_cpu_table(doc):
     return lines
 
 
-INGEST_FLOORS = (("none", "recv+CRC"), ("cache", "+page cache"), ("direct", "+O_DIRECT"))
+INGEST_FLOORS = (("none", "recv+CRC"), ("cache", "+page cache"), ("direct", "+O_DIRECT"), ("splice", "+splice"))
 
 
 def server_ms_per_gib(row, peer):

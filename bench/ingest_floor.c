@@ -12,15 +12,19 @@
  *   none    keeps nothing (the cost of the socket and the CRC alone);
  *   cache   pwrite()s it at the end of a file in DIR, into the page cache;
  *   direct  copies it into an aligned staging buffer and writes whole
- *           4 KiB-aligned spans with O_DIRECT, bypassing the page cache.
- * Both then fdatasync() the file before the clock stops, so the bytes reach
+ *           4 KiB-aligned spans with O_DIRECT, bypassing the page cache;
+ *   splice  never reads the frame's bytes into memory of its own: splice()
+ *           moves them from the socket through a pipe into the file (the
+ *           page cache), and the CRC is computed over a read-only mapping
+ *           of the file afterwards.
+ * Every writing mode then fdatasync()s the file before the clock stops, so the bytes reach
  * the disk inside the measurement: without it the page cache's writeback
  * would come after (or, the file being deleted, never), and "cache" would
  * not be writing to disk at all.
  * No parsing, no indexes, no responses: a broker can only cost more.
  *
  * Prints one JSON line: MB/s from the first byte read to the last frame
- * written, and the receiver's CPU (user + system) per GiB.  The sender's CPU
+ * written and synced, and the receiver's CPU (user + system) per GiB.  The sender's CPU
  * is not counted.  The file is deleted before exit.  Exit 0, or 1 with a
  * message on stderr.
  */
@@ -34,6 +38,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
@@ -46,7 +51,7 @@
 #define ALIGN 4096u
 #define FRAME_HEAD 8 /* length, CRC-32C */
 
-enum write_mode { WRITE_NONE, WRITE_CACHE, WRITE_DIRECT };
+enum write_mode { WRITE_NONE, WRITE_CACHE, WRITE_DIRECT, WRITE_SPLICE };
 
 static void die(const char *what) {
     fprintf(stderr, "ingest_floor: %s: %s\n", what, strerror(errno));
@@ -147,9 +152,154 @@ static int parse_mode(const char *s, enum write_mode *m) {
         *m = WRITE_CACHE;
     else if (!strcmp(s, "direct"))
         *m = WRITE_DIRECT;
+    else if (!strcmp(s, "splice"))
+        *m = WRITE_SPLICE;
     else
         return -1;
     return 0;
+}
+
+typedef struct meter {
+    double t0, c0; /* from the first byte read */
+    uint64_t got;
+} meter_t;
+
+static void meter_start(meter_t *m) {
+    if (m->t0 == 0) {
+        m->t0 = now_s();
+        m->c0 = cpu_s();
+    }
+}
+
+static int frame_head(const uint8_t *p, uint32_t frame, uint32_t *crc) {
+    uint32_t len;
+    memcpy(&len, p, 4);
+    memcpy(crc, p + 4, 4);
+    *crc = ntohl(*crc);
+    if (ntohl(len) != frame) {
+        fprintf(stderr, "ingest_floor: a frame of %u bytes, expected %u\n", ntohl(len), frame);
+        return -1;
+    }
+    return 0;
+}
+
+static int crc_ok(const uint8_t *p, uint32_t len, uint32_t crc, uint64_t at) {
+    if (~crc32_iscsi((unsigned char *)(uintptr_t)p, (int)len, ~0u) == crc)
+        return 1;
+    fprintf(stderr, "ingest_floor: CRC-32C mismatch at byte %llu\n", (unsigned long long)at);
+    return 0;
+}
+
+/* Reads the stream into one buffer, as the broker's connection does, and hands each whole frame to the sink. */
+static int receive_copying(int s, sink_t *k, uint32_t frame, uint64_t total, meter_t *m) {
+    size_t cap = 2 * ((size_t)frame + FRAME_HEAD);
+    uint8_t *buf = malloc(cap);
+    if (!buf)
+        die("malloc");
+    size_t have = 0, pos = 0; /* buf[pos, have) is not consumed yet */
+    int rc = 0;
+    while (m->got < total && rc == 0) {
+        ssize_t n = read(s, buf + have, cap - have);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0) {
+            fprintf(stderr, "ingest_floor: the sender stopped after %llu bytes\n", (unsigned long long)m->got);
+            rc = -1;
+            break;
+        }
+        meter_start(m);
+        have += (size_t)n;
+        while (have - pos >= FRAME_HEAD) {
+            uint32_t crc;
+            if (frame_head(buf + pos, frame, &crc)) {
+                rc = -1;
+                break;
+            }
+            if (have - pos - FRAME_HEAD < frame)
+                break;
+            if (!crc_ok(buf + pos + FRAME_HEAD, frame, crc, m->got)) {
+                rc = -1;
+                break;
+            }
+            sink_put(k, buf + pos + FRAME_HEAD, frame);
+            m->got += frame;
+            pos += FRAME_HEAD + (size_t)frame;
+        }
+        /* A frame begun is moved to the front only when the rest would not fit behind
+         * it, as the broker's connection buffer does: moving after every read would
+         * copy the bytes a second time. */
+        if (pos == have) {
+            pos = have = 0;
+        } else if (cap - pos < FRAME_HEAD + (size_t)frame) {
+            memmove(buf, buf + pos, have - pos);
+            have -= pos;
+            pos = 0;
+        }
+    }
+    free(buf);
+    return rc;
+}
+
+static int read_exact(int s, uint8_t *p, size_t n) {
+    while (n > 0) {
+        ssize_t r = read(s, p, n);
+        if (r < 0 && errno == EINTR)
+            continue;
+        if (r <= 0)
+            return -1;
+        p += r;
+        n -= (size_t)r;
+    }
+    return 0;
+}
+
+/* Each frame's head is read; its bytes go socket -> pipe -> file without entering this process. */
+static int receive_splicing(int s, int fd, uint32_t frame, uint64_t total, meter_t *m) {
+    int pipefd[2];
+    if (pipe(pipefd) < 0)
+        die("pipe");
+    (void)fcntl(pipefd[1], F_SETPIPE_SZ, 1 << 20); /* fewer trips; the default 64 KiB works too */
+    size_t span = (size_t)((total + frame - 1) / frame) * frame;
+    if (fallocate(fd, 0, 0, (off_t)span) < 0) /* a mapping past the end of the file would fault */
+        die("fallocate");
+    const uint8_t *map = mmap(NULL, span, PROT_READ, MAP_SHARED, fd, 0);
+    if (map == MAP_FAILED)
+        die("mmap");
+    int rc = 0;
+    loff_t off = 0;
+    while (m->got < total && rc == 0) {
+        uint8_t head[FRAME_HEAD];
+        uint32_t crc;
+        if (read_exact(s, head, FRAME_HEAD)) {
+            fprintf(stderr, "ingest_floor: the sender stopped after %llu bytes\n", (unsigned long long)m->got);
+            rc = -1;
+            break;
+        }
+        meter_start(m);
+        if (frame_head(head, frame, &crc)) {
+            rc = -1;
+            break;
+        }
+        for (size_t left = frame; left > 0;) {
+            ssize_t in = splice(s, NULL, pipefd[1], NULL, left, SPLICE_F_MOVE | SPLICE_F_MORE);
+            if (in <= 0)
+                die("splice from the socket");
+            for (ssize_t out = 0; out < in;) {
+                ssize_t w = splice(pipefd[0], NULL, fd, &off, (size_t)(in - out), SPLICE_F_MOVE);
+                if (w <= 0)
+                    die("splice into the file");
+                out += w;
+            }
+            left -= (size_t)in;
+        }
+        if (!crc_ok(map + off - frame, frame, crc, m->got))
+            rc = -1;
+        m->got += frame;
+    }
+    munmap((void *)(uintptr_t)map, span);
+    close(pipefd[0]);
+    close(pipefd[1]);
+    return rc;
 }
 
 int main(int argc, char **argv) {
@@ -171,7 +321,8 @@ int main(int argc, char **argv) {
     }
     enum write_mode mode;
     if (!dir || mib < 1 || frame_kib < 1 || frame_kib > 65536 || !mode_name || parse_mode(mode_name, &mode)) {
-        fprintf(stderr, "usage: ingest_floor --dir DIR --mib N [--frame-kib 1..65536] --write none|cache|direct\n");
+        fprintf(stderr, "usage: ingest_floor --dir DIR --mib N [--frame-kib 1..65536] "
+                        "--write none|cache|direct|splice\n");
         return 1;
     }
     uint32_t frame = (uint32_t)frame_kib << 10;
@@ -188,16 +339,13 @@ int main(int argc, char **argv) {
     snprintf(path, sizeof path, "%s/ingest-floor-%d.bin", dir, (int)getpid());
     sink_t sink = {.mode = mode, .fd = -1};
     if (mode != WRITE_NONE) {
-        sink.fd = open(path, O_CREAT | O_TRUNC | O_WRONLY | (mode == WRITE_DIRECT ? O_DIRECT : 0), 0644);
+        /* read and write: the splice mode maps the file to check the CRC */
+        sink.fd = open(path, O_CREAT | O_TRUNC | O_RDWR | (mode == WRITE_DIRECT ? O_DIRECT : 0), 0644);
         if (sink.fd < 0)
             die(path);
     }
     if (mode == WRITE_DIRECT && !(sink.stage = aligned_alloc(ALIGN, STAGE_BYTES)))
         die("aligned_alloc");
-    size_t cap = 2 * ((size_t)frame + FRAME_HEAD);
-    uint8_t *buf = malloc(cap);
-    if (!buf)
-        die("malloc");
 
     pid_t child = fork();
     if (child < 0)
@@ -208,73 +356,30 @@ int main(int argc, char **argv) {
     if (s < 0)
         die("accept");
 
-    double t0 = 0, c0 = 0;
-    uint64_t got = 0;
-    size_t have = 0, pos = 0; /* buf[pos, have) is not consumed yet */
-    while (got < total) {
-        ssize_t n = read(s, buf + have, cap - have);
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n <= 0) {
-            fprintf(stderr, "ingest_floor: the sender stopped after %llu bytes\n", (unsigned long long)got);
-            kill(child, SIGKILL);
-            return 1;
-        }
-        if (t0 == 0) {
-            t0 = now_s();
-            c0 = cpu_s();
-        }
-        have += (size_t)n;
-        while (have - pos >= FRAME_HEAD) {
-            uint32_t len, crc;
-            memcpy(&len, buf + pos, 4);
-            memcpy(&crc, buf + pos + 4, 4);
-            len = ntohl(len);
-            if (len != frame) {
-                fprintf(stderr, "ingest_floor: a frame of %u bytes, expected %u\n", len, frame);
-                kill(child, SIGKILL);
-                return 1;
-            }
-            if (have - pos - FRAME_HEAD < len)
-                break;
-            if (~crc32_iscsi(buf + pos + FRAME_HEAD, (int)len, ~0u) != ntohl(crc)) {
-                fprintf(stderr, "ingest_floor: CRC-32C mismatch at byte %llu\n", (unsigned long long)got);
-                kill(child, SIGKILL);
-                return 1;
-            }
-            sink_put(&sink, buf + pos + FRAME_HEAD, len);
-            got += len;
-            pos += FRAME_HEAD + (size_t)len;
-        }
-        /* A frame begun is moved to the front only when the rest would not fit behind
-         * it, as the broker's connection buffer does: moving after every read would
-         * copy the bytes a second time. */
-        if (pos == have) {
-            pos = have = 0;
-        } else if (cap - pos < FRAME_HEAD + (size_t)frame) {
-            memmove(buf, buf + pos, have - pos);
-            have -= pos;
-            pos = 0;
-        }
-    }
-    if (sink.fd >= 0 && fdatasync(sink.fd) < 0)
+    meter_t m = {0};
+    int rc = mode == WRITE_SPLICE ? receive_splicing(s, sink.fd, frame, total, &m)
+                                  : receive_copying(s, &sink, frame, total, &m);
+    if (rc == 0 && sink.fd >= 0 && fdatasync(sink.fd) < 0)
         die("fdatasync");
-    double elapsed = now_s() - t0, cpu = cpu_s() - c0;
+    double elapsed = now_s() - m.t0, cpu = cpu_s() - m.c0;
     close(s);
+    if (rc != 0)
+        kill(child, SIGKILL);
     int status;
-    if (waitpid(child, &status, 0) < 0 || !WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+    if (waitpid(child, &status, 0) < 0 || (rc == 0 && (!WIFEXITED(status) || WEXITSTATUS(status) != 0))) {
         fprintf(stderr, "ingest_floor: the sender failed\n");
-        return 1;
+        rc = -1;
     }
     if (sink.fd >= 0) {
         close(sink.fd);
         unlink(path);
     }
+    free(sink.stage);
+    if (rc != 0)
+        return 1;
     printf("{\"write\": \"%s\", \"mib\": %ld, \"frame_kib\": %ld, \"elapsed_ms\": %.3f, \"mb_per_sec\": %.1f, "
            "\"receiver_cpu_s\": %.4f, \"cpu_ms_per_gib\": %.1f}\n",
-           mode_name, mib, frame_kib, elapsed * 1e3, (double)got / (1 << 20) / elapsed, cpu,
-           cpu * 1e3 / ((double)got / (1u << 30)));
-    free(buf);
-    free(sink.stage);
+           mode_name, mib, frame_kib, elapsed * 1e3, (double)m.got / (1 << 20) / elapsed, cpu,
+           cpu * 1e3 / ((double)m.got / (1u << 30)));
     return 0;
 }

@@ -76,10 +76,11 @@ def check_json(out, r):
     assert doc["ceilings"].get("disk_seq_direct_mb_per_sec", {}).get("median", 0) > 0 or \
         doc["skipped"].get("disk_direct", "").startswith("dd oflag=direct failed"), (doc["ceilings"], doc["skipped"])
     # the ingest floor: each way of keeping the bytes measured, with a rate and a CPU cost
-    for write in ("none", "cache", "direct"):
+    for write in ("none", "cache", "direct", "splice"):
         c = doc["ceilings"].get("ingest_" + write)
-        if write == "direct" and c is None:  # a file system without O_DIRECT
-            assert doc["skipped"]["ingest_direct"].startswith("ingest_floor --write direct failed"), doc["skipped"]
+        if write in ("direct", "splice") and c is None:  # a file system without O_DIRECT or fallocate
+            assert doc["skipped"]["ingest_" + write].startswith("ingest_floor --write %s failed" % write), \
+                doc["skipped"]
             continue
         assert c and c["median"] > 0 and len(c["values"]) == doc["reps"], (write, c, doc["skipped"])
         assert c["cpu_ms_per_gib"]["median"] > 0, (write, c)
