@@ -34,8 +34,9 @@ def string(s):
     return struct.pack(">h", len(b)) + b
 
 
-def record_batch(records, base_ts=1700000000000, corrupt_crc=False):
-    """records: list of (key bytes|None, value bytes|None)."""
+def record_batch(records, base_ts=1700000000000, corrupt_crc=False, zstd=False):
+    """records: list of (key bytes|None, value bytes|None).  zstd: the records
+    section is one zstd frame (attributes codec 4)."""
     body = b""
     for i, (k, v) in enumerate(records):
         r = b"\x00" + varint(0) + varint(i)
@@ -43,7 +44,13 @@ def record_batch(records, base_ts=1700000000000, corrupt_crc=False):
         r += varint(-1) if v is None else varint(len(v)) + v
         r += varint(0)
         body += varint(len(r)) + r
-    after_crc = struct.pack(">hiqqqhii", 0, len(records) - 1, base_ts, base_ts, -1, -1, -1, len(records)) + body
+    attributes = 0
+    if zstd:
+        import zstandard
+        body = zstandard.ZstdCompressor().compress(body)
+        attributes = 4
+    after_crc = struct.pack(">hiqqqhii", attributes, len(records) - 1, base_ts, base_ts, -1, -1, -1,
+                            len(records)) + body
     crc = crc32c(after_crc)
     if corrupt_crc:
         crc ^= 0xDEADBEEF
@@ -71,6 +78,20 @@ def parse_produce_v3_response(resp):
             p, err, base, _ts = struct.unpack_from(">ihqq", resp, off); off += 22
             out.append((name, p, err, base))
     return corr, out
+
+
+def parse_produce_v5_response(resp):
+    """v5-v7 add log_start_offset to v3's partition.  -> [(topic, partition, error_code, base_offset)]"""
+    off = 4  # correlation id
+    n, = struct.unpack_from(">i", resp, off); off += 4
+    out = []
+    for _ in range(n):
+        name, off = _read_string(resp, off)
+        pn, = struct.unpack_from(">i", resp, off); off += 4
+        for _ in range(pn):
+            p, err, base, _append_time, _start = struct.unpack_from(">ihqqq", resp, off); off += 30
+            out.append((name, p, err, base))
+    return out
 
 
 def produce_v8(topic, partition, batch, acks=1, timeout=5000):

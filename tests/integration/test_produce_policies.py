@@ -3,7 +3,7 @@
 refuses records without a key (INVALID_RECORD, naming the record), a
 LogAppendTime topic stores the broker's time in every batch, and a
 compression.type other than "producer" stores batches re-compressed with
-that codec.  Each setting is read from the topic's overrides, else the
+that codec.  zstd needs Produce v7 and, from a zstd topic, Fetch v10.  Each setting is read from the topic's overrides, else the
 broker's config, and follows AlterConfigs.  The stored bytes are read back
 from the segment files (codec, timestamp type, CRC) and through
 librdkafka with check.crcs."""
@@ -203,9 +203,58 @@ def test_compression_type_recompresses_what_is_stored():
         assert err is None, err
 
 
+UNSUPPORTED_COMPRESSION_TYPE = 76
+
+
+def test_zstd_needs_produce_v7_and_fetch_v10():
+    """As in Kafka (KIP-110): a Produce before v7 carrying a zstd batch is refused
+    with UNSUPPORTED_COMPRESSION_TYPE and nothing is stored; v7 takes the same bytes.
+    A Fetch before v10 from a topic whose compression.type is zstd gets the same
+    error; from a topic that keeps what producers send it gets the batch as stored
+    (Kafka decides by the topic's setting, not by the batches)."""
+    with Broker() as b:
+        create(b, "as-sent")
+        create(b, "zstd-topic", {"compression.type": "zstd"})
+        zbatch = kw.record_batch([(b"k", b"v" * 100)], zstd=True)
+        plain = kw.record_batch([(b"k", b"plain")])
+        c = RawClient(b.port)
+        try:
+            # (Produce v3-v8 requests share v3's layout)
+            c.request(0, 3, kw.produce_v3("as-sent", 0, zbatch))
+            _, res = kw.parse_produce_v3_response(c.recv_frame())
+            assert res == [("as-sent", 0, UNSUPPORTED_COMPRESSION_TYPE, -1)], res
+            c.request(0, 6, kw.produce_v3("as-sent", 0, zbatch))
+            res = kw.parse_produce_v5_response(c.recv_frame())
+            assert res == [("as-sent", 0, UNSUPPORTED_COMPRESSION_TYPE, -1)], res
+            # nothing was stored: the log is still empty
+            c.request(1, 4, kw.fetch_v4("as-sent", [(0, 0)], max_wait=0))
+            err, hw, recs = kw.parse_fetch_v4_response(c.recv_frame())[0]
+            assert (err, hw, recs) == (0, 0, b""), (err, hw, recs)
+            c.request(0, 7, kw.produce_v3("as-sent", 0, zbatch))
+            res = kw.parse_produce_v5_response(c.recv_frame())
+            assert res == [("as-sent", 0, 0, 0)], res
+            c.request(1, 4, kw.fetch_v4("as-sent", [(0, 0)], max_wait=0))
+            err, hw, recs = kw.parse_fetch_v4_response(c.recv_frame())[0]
+            assert (err, hw) == (0, 1) and recs[21:23] == zbatch[21:23], (err, hw, recs[:30])
+
+            # a zstd topic: an uncompressed batch is stored as zstd, which Fetch v4 may not get
+            c.request(0, 3, kw.produce_v3("zstd-topic", 0, plain))
+            _, res = kw.parse_produce_v3_response(c.recv_frame())
+            assert res == [("zstd-topic", 0, 0, 0)], res
+            assert [codec for codec, _, _, _ in stored_batches(b, "zstd-topic")] == [CODECS["zstd"]]
+            c.request(1, 4, kw.fetch_v4("zstd-topic", [(0, 0)], max_wait=0))
+            err, hw, recs = kw.parse_fetch_v4_response(c.recv_frame())[0]
+            assert (err, hw, recs) == (UNSUPPORTED_COMPRESSION_TYPE, -1, b""), (err, hw, recs)
+        finally:
+            c.close()
+        # librdkafka fetches with v10 or later and reads it
+        assert [(o, k, v) for o, k, v, _, _ in consume(b, "zstd-topic", 1)] == [(0, b"k", b"plain")]
+
+
 if __name__ == "__main__":
     run_tests([
         test_a_compacted_topic_refuses_records_without_a_key,
         test_log_append_time_replaces_the_producers_timestamps,
         test_compression_type_recompresses_what_is_stored,
+        test_zstd_needs_produce_v7_and_fetch_v10,
     ])

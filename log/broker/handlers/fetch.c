@@ -12,9 +12,11 @@
  * most max_bytes, except that the first batch of the first partition with
  * data is always returned whole, so a consumer can make progress past a batch
  * larger than its limits.  Fetch sessions are not kept: session_id 0 tells
- * clients to send full fetches.
+ * clients to send full fetches.  A fetch before v10 from a topic whose
+ * compression.type is zstd gets UNSUPPORTED_COMPRESSION_TYPE, as in Kafka.
  */
 #include "handlers.h"
+#include "record_batch.h"
 
 typedef struct fetch_state {
     fr_fetch_request_t in;
@@ -118,6 +120,12 @@ static int fetch_build(fr_req_t *req, int final) {
             fr_partition_t *p = fr_topic_partition(topic, fp->partition);
             if (!p) {
                 empty_partition(pd, fp->partition, FR_ERR_UNKNOWN_TOPIC_OR_PARTITION);
+                any_error = 1;
+                continue;
+            }
+            if (v < 10 && topic->log_cfg.recompress && topic->log_cfg.codec == FR_COMPRESSION_ZSTD) {
+                /* as Kafka: a client before Fetch v10 cannot read zstd, and the topic stores nothing else */
+                empty_partition(pd, fp->partition, FR_ERR_UNSUPPORTED_COMPRESSION_TYPE);
                 any_error = 1;
                 continue;
             }

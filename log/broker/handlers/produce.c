@@ -17,11 +17,15 @@
  * commit), as Kafka flushes before it answers.  Otherwise data is
  * acknowledged once it is in the page cache, as in Kafka.
  *
+ * Produce before v7 may not carry zstd batches (UNSUPPORTED_COMPRESSION_TYPE,
+ * as in Kafka).
+ *
  * Versions 0-2 are advertised, as Kafka 3.x does, because librdkafka before
  * 2.11 only compresses with gzip/snappy when the broker lists Produce v0; such
  * requests (message format v0/v1) are answered UNSUPPORTED_FOR_MESSAGE_FORMAT.
  */
 #include "handlers.h"
+#include "record_batch.h"
 
 /* A partition whose acknowledgement waits for an fsync up to `end`. */
 typedef struct flush_wait {
@@ -58,6 +62,20 @@ static void refused(fr_req_t *req, fr_slice_t topic, int32_t partition, int rc, 
     }
 }
 
+/* Kafka refuses zstd in Produce before v7 (KIP-110): a client that old could not read it back.
+ * Only the headers are looked at; the log checks the batches themselves. */
+static int carries_zstd(const fr_records_t *records) {
+    fr_batch_iter_t it;
+    fr_batch_header_t h;
+    const uint8_t *batch;
+    size_t len;
+    fr_batch_iter_init(&it, records->ptr, (size_t)records->len);
+    while (fr_batch_iter_next(&it, &h, &batch, &len))
+        if (fr_batch_compression(&h) == FR_COMPRESSION_ZSTD)
+            return 1;
+    return 0;
+}
+
 static void append_one(fr_req_t *req, produce_state_t *st, fr_slice_t name, fr_topic_t *topic, int16_t acks,
                        fr_produce_request_partition_produce_data_t *pd,
                        fr_produce_response_partition_produce_response_t *pr) {
@@ -83,6 +101,11 @@ static void append_one(fr_req_t *req, produce_state_t *st, fr_slice_t name, fr_t
     if (pd->records.len <= 0) {
         pr->error_code = FR_ERR_CORRUPT_MESSAGE;
         pr->error_message = fr_req_msg(req, "produce request carried no record batch");
+        return;
+    }
+    if (req->hdr.api_version < 7 && carries_zstd(&pd->records)) {
+        pr->error_code = FR_ERR_UNSUPPORTED_COMPRESSION_TYPE;
+        pr->error_message = fr_req_msg(req, "zstd-compressed batches need Produce version 7 or later");
         return;
     }
     fr_append_info_t info;
