@@ -493,8 +493,10 @@ int fr_partlog_append(fr_partlog_t *log, uint8_t *buf, size_t len, int64_t now_m
             v.max_ts = now_ms;
         }
         rc = append_validated(log, &cfg, buf, len, now_ms, &v, info);
+        /* A retried batch keeps the time it was stored with (Kafka answers a duplicate with its
+         * batch's timestamp), so a client sees one time however often it retries. */
         if (rc == 0 && cfg.log_append_time)
-            info->log_append_time = now_ms;
+            info->log_append_time = info->duplicate ? info->max_timestamp : now_ms;
     }
     fr_writer_free(&converted);
     return rc;

@@ -414,6 +414,37 @@ def test_init_producer_id_and_bad_producer_input():
         b.cleanup()
 
 
+def test_a_retry_on_a_log_append_time_topic_keeps_its_first_time():
+    """A duplicate is answered with the offsets *and* the log append time the
+    batch was stored with, as Kafka answers it, not the time of the retry; a
+    CreateTime topic answers -1 both times."""
+    from confluent_kafka.admin import AdminClient, NewTopic
+    with Broker() as b:
+        admin = AdminClient({"bootstrap.servers": b.bootstrap})
+        for name, kind in (("lat", "LogAppendTime"), ("ct", "CreateTime")):
+            admin.create_topics([NewTopic(name, 1, 1, config={"message.timestamp.type": kind})])[name].result(30)
+        c = RawClient(b.port)
+        try:
+            err, pid, _ = init_producer_id(c, 0)
+            assert err == NONE, err
+
+            def send(topic, seq):
+                c.request(0, 8, kw.produce_v8(topic, 0, idempotent_batch([b"v"], pid, 0, seq), acks=-1))
+                [(_, _, err, base, append_time, _, _)] = kw.parse_produce_v8_response(c.recv_frame())
+                return err, base, append_time
+
+            err, base, first = send("lat", 0)
+            assert (err, base) == (NONE, 0) and first > 1700000000000, (err, base, first)
+            time.sleep(0.05)
+            assert send("lat", 0) == (NONE, 0, first)  # the retry
+            err, base, later = send("lat", 1)
+            assert (err, base) == (NONE, 1) and later >= first + 50, (err, base, later, first)
+            assert send("ct", 0) == (NONE, 0, -1)
+            assert send("ct", 0) == (NONE, 0, -1)
+        finally:
+            c.close()
+
+
 # ---- librdkafka through the proxy ----
 
 def produce_with_librdkafka(proxy_port, topic, n, midway=None):
@@ -507,6 +538,7 @@ def test_librdkafka_exactly_once_across_kill9():
 if __name__ == "__main__":
     run_tests([
         test_init_producer_id_and_bad_producer_input,
+        test_a_retry_on_a_log_append_time_topic_keeps_its_first_time,
         test_librdkafka_exactly_once_through_cut_connections,
         test_librdkafka_exactly_once_across_kill9,
     ])
