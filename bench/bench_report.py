@@ -139,6 +139,17 @@ def check_targets(rows, ceilings):
     return out
 
 
+def render_table(table):
+    """Rows of cells as aligned text: the first column left, the others right, a rule under the header."""
+    widths = [max(len(row[i]) for row in table) for i in range(len(table[0]))]
+    lines = []
+    for i, row in enumerate(table):
+        lines.append("  ".join(c.ljust(widths[j]) if j == 0 else c.rjust(widths[j]) for j, c in enumerate(row)))
+        if i == 0:
+            lines.append("  ".join("-" * w for w in widths))
+    return lines
+
+
 def fmt_tp(f):
     if not f:
         return "-"
@@ -203,11 +214,7 @@ def format_table(doc):
         v = r["ratios"].get("freshet/ceiling")
         cells.append("%.0f%%" % (100 * v) if v is not None else "-")
         table.append(tuple(cells))
-    widths = [max(len(row[i]) for row in table) for i in range(len(hdr))]
-    for i, row in enumerate(table):
-        lines.append("  ".join(cell.ljust(widths[j]) if j == 0 else cell.rjust(widths[j]) for j, cell in enumerate(row)))
-        if i == 0:
-            lines.append("  ".join("-" * w for w in widths))
+    lines.extend(render_table(table))
     lines.append("")
     lines.extend(format_cpu_table(doc))
     lines.extend(format_floor_table(doc))
@@ -239,12 +246,7 @@ def format_cpu_table(doc):
             else:
                 cells.append("n/a" if peer not in r["peers"] else "-")
         table.append(tuple(cells))
-    widths = [max(len(row[i]) for row in table) for i in range(4)]
-    for i, row in enumerate(table):
-        lines.append("  ".join(c.ljust(widths[j]) if j == 0 else c.rjust(widths[j]) for j, c in enumerate(row)))
-        if i == 0:
-            lines.append("  ".join("-" * w for w in widths))
-    return lines
+    return lines + render_table(table)
 
 
 INGEST_FLOORS = (("none", "recv+CRC"), ("cache", "+page cache"), ("direct", "+O_DIRECT"), ("splice", "+splice"))
@@ -279,12 +281,7 @@ def format_floor_table(doc):
         return []
     lines = ["", "Server CPU per GiB of records, uncompressed produce rows, against the ingest floor with the",
              "page cache (%.0f ms/GiB: receive, check the CRC-32C, write; bench/ingest_floor.c)" % floor]
-    widths = [max(len(row[i]) for row in table) for i in range(4)]
-    for i, row in enumerate(table):
-        lines.append("  ".join(x.ljust(widths[j]) if j == 0 else x.rjust(widths[j]) for j, x in enumerate(row)))
-        if i == 0:
-            lines.append("  ".join("-" * w for w in widths))
-    return lines
+    return lines + render_table(table)
 
 
 # ---------------------------------------------------------------- chart

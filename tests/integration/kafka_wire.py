@@ -82,16 +82,7 @@ def parse_produce_v3_response(resp):
 
 def parse_produce_v5_response(resp):
     """v5-v7 add log_start_offset to v3's partition.  -> [(topic, partition, error_code, base_offset)]"""
-    off = 4  # correlation id
-    n, = struct.unpack_from(">i", resp, off); off += 4
-    out = []
-    for _ in range(n):
-        name, off = _read_string(resp, off)
-        pn, = struct.unpack_from(">i", resp, off); off += 4
-        for _ in range(pn):
-            p, err, base, _append_time, _start = struct.unpack_from(">ihqqq", resp, off); off += 30
-            out.append((name, p, err, base))
-    return out
+    return _parse_produce_response(resp, with_record_errors=False)
 
 
 def produce_v8(topic, partition, batch, acks=1, timeout=5000):
@@ -102,6 +93,10 @@ def produce_v8(topic, partition, batch, acks=1, timeout=5000):
 def parse_produce_v8_response(resp):
     """-> [(topic, partition, error_code, base_offset, log_append_time, record_errors, error_message)],
     record_errors as [(batch_index, message)]"""
+    return _parse_produce_response(resp, with_record_errors=True)
+
+
+def _parse_produce_response(resp, with_record_errors):
     off = 4  # correlation id
     n, = struct.unpack_from(">i", resp, off); off += 4
     out = []
@@ -110,6 +105,9 @@ def parse_produce_v8_response(resp):
         pn, = struct.unpack_from(">i", resp, off); off += 4
         for _ in range(pn):
             p, err, base, append_time, _start = struct.unpack_from(">ihqqq", resp, off); off += 30
+            if not with_record_errors:
+                out.append((name, p, err, base))
+                continue
             en, = struct.unpack_from(">i", resp, off); off += 4
             errors = []
             for _ in range(en):
