@@ -2,13 +2,13 @@
  * ingest_floor — the least work any broker must do to take produced bytes,
  * measured on this machine: a ceiling for bench/run's produce rows.
  *
- *   ingest_floor --dir DIR --mib N [--frame-kib K] --write none|cache|direct
+ *   ingest_floor --dir DIR --mib N [--frame-kib K] --write none|cache|direct|splice
  *
  * A forked sender writes N MiB over loopback TCP in frames of K KiB (a
- * 4-byte big-endian length, the bytes' CRC-32C, then the bytes), as a producer sends requests of
- * one batch each.  The receiver reads the stream into one buffer, and for each
- * whole frame computes CRC-32C over its bytes and compares it with the
- * frame's (a broker must check every batch), then, by --write:
+ * 4-byte big-endian length, the bytes' CRC-32C, then the bytes), as a
+ * producer sends requests of one batch each.  The receiver reads the stream
+ * into one buffer, computes each whole frame's CRC-32C and compares it with
+ * the frame's (a broker must check every batch), then, by --write:
  *   none    keeps nothing (the cost of the socket and the CRC alone);
  *   cache   pwrite()s it at the end of a file in DIR, into the page cache;
  *   direct  copies it into an aligned staging buffer and writes whole
@@ -17,16 +17,16 @@
  *           moves them from the socket through a pipe into the file (the
  *           page cache), and the CRC is computed over a read-only mapping
  *           of the file afterwards.
- * Every writing mode then fdatasync()s the file before the clock stops, so the bytes reach
- * the disk inside the measurement: without it the page cache's writeback
- * would come after (or, the file being deleted, never), and "cache" would
- * not be writing to disk at all.
+ * Every writing mode then fdatasync()s the file before the clock stops, so
+ * the bytes reach the disk inside the measurement: without it the page
+ * cache's writeback would come after (or, the file being deleted, never),
+ * and "cache" would not be writing to disk at all.
  * No parsing, no indexes, no responses: a broker can only cost more.
  *
  * Prints one JSON line: MB/s from the first byte read to the last frame
- * written and synced, and the receiver's CPU (user + system) per GiB.  The sender's CPU
- * is not counted.  The file is deleted before exit.  Exit 0, or 1 with a
- * message on stderr.
+ * written and synced, and the receiver's CPU (user + system) per GiB.  The
+ * sender's CPU is not counted.  The file is deleted before exit.  Exit 0,
+ * or 1 with a message on stderr.
  */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
@@ -70,28 +70,18 @@ static double cpu_s(void) {
     return (double)r.ru_utime.tv_sec + r.ru_utime.tv_usec / 1e6 + (double)r.ru_stime.tv_sec + r.ru_stime.tv_usec / 1e6;
 }
 
-static void write_all(int fd, const uint8_t *p, size_t n) {
+/* Writes all n bytes: at off with pwrite, or with write when off is -1 (the socket). */
+static void write_full(int fd, const uint8_t *p, size_t n, off_t off) {
     while (n > 0) {
-        ssize_t w = write(fd, p, n);
+        ssize_t w = off < 0 ? write(fd, p, n) : pwrite(fd, p, n, off);
         if (w < 0 && errno == EINTR)
             continue;
         if (w <= 0)
-            die("send");
+            die(off < 0 ? "send" : "pwrite");
         p += w;
         n -= (size_t)w;
-    }
-}
-
-static void pwrite_all(int fd, const uint8_t *p, size_t n, off_t off) {
-    while (n > 0) {
-        ssize_t w = pwrite(fd, p, n, off);
-        if (w < 0 && errno == EINTR)
-            continue;
-        if (w <= 0)
-            die("pwrite");
-        p += w;
-        n -= (size_t)w;
-        off += w;
+        if (off >= 0)
+            off += w;
     }
 }
 
@@ -108,13 +98,13 @@ static void run_sender(struct sockaddr_in addr, uint64_t total, uint32_t frame) 
     memcpy(buf, &be, 4);
     memcpy(buf + 4, &crc, 4);
     for (uint64_t sent = 0; sent < total; sent += frame)
-        write_all(s, buf, FRAME_HEAD + (size_t)frame);
+        write_full(s, buf, FRAME_HEAD + (size_t)frame, -1);
     close(s);
     _exit(0);
 }
 
-/* Keeps one frame's bytes; O_DIRECT takes whole aligned spans, the rest waits for the next frame
- * (every size given is a multiple of 4 KiB, so nothing is left over at the end). */
+/* Keeps one frame's bytes; O_DIRECT takes whole aligned spans, the rest waits for the next
+ * frame (or for sink_finish). */
 typedef struct sink {
     enum write_mode mode;
     int fd;
@@ -125,7 +115,7 @@ typedef struct sink {
 
 static void sink_put(sink_t *k, const uint8_t *p, size_t n) {
     if (k->mode == WRITE_CACHE) {
-        pwrite_all(k->fd, p, n, k->off);
+        write_full(k->fd, p, n, k->off);
         k->off += (off_t)n;
     } else if (k->mode == WRITE_DIRECT) {
         while (n > 0) {
@@ -136,13 +126,24 @@ static void sink_put(sink_t *k, const uint8_t *p, size_t n) {
             n -= take;
             size_t whole = k->staged & ~(size_t)(ALIGN - 1);
             if (whole >= (1u << 20) || k->staged == STAGE_BYTES) {
-                pwrite_all(k->fd, k->stage, whole, k->off);
+                write_full(k->fd, k->stage, whole, k->off);
                 k->off += (off_t)whole;
                 memmove(k->stage, k->stage + whole, k->staged - whole);
                 k->staged -= whole;
             }
         }
     }
+}
+
+/* O_DIRECT: the last partial span goes out padded to a whole block, as a log's tail would. */
+static void sink_finish(sink_t *k) {
+    if (k->mode != WRITE_DIRECT || k->staged == 0)
+        return;
+    size_t whole = (k->staged + ALIGN - 1) & ~(size_t)(ALIGN - 1);
+    memset(k->stage + k->staged, 0, whole - k->staged);
+    write_full(k->fd, k->stage, whole, k->off);
+    k->off += (off_t)whole;
+    k->staged = 0;
 }
 
 static int parse_mode(const char *s, enum write_mode *m) {
@@ -359,6 +360,8 @@ int main(int argc, char **argv) {
     meter_t m = {0};
     int rc = mode == WRITE_SPLICE ? receive_splicing(s, sink.fd, frame, total, &m)
                                   : receive_copying(s, &sink, frame, total, &m);
+    if (rc == 0)
+        sink_finish(&sink);
     if (rc == 0 && sink.fd >= 0 && fdatasync(sink.fd) < 0)
         die("fdatasync");
     double elapsed = now_s() - m.t0, cpu = cpu_s() - m.c0;

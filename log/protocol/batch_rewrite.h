@@ -29,8 +29,9 @@ void fr_batch_stamp_append_time(uint8_t *batch, size_t len, int64_t now_ms);
  * codec bits, batchLength and the CRC.  The records of a compressed batch
  * are decompressed into scratch (a caller-owned writer, reset first; at most
  * FR_DECOMPRESS_DEFAULT_MAX bytes) and must iterate cleanly
- * (fr_record_iter_next's checks), since validation did not look inside.  Returns 0, or with *why set: FR_ERR_CORRUPT_MESSAGE (records do
- * not decompress), FR_ERR_INVALID_RECORD (records malformed),
+ * (fr_record_iter_next's checks), since validation did not look inside.
+ * Returns 0, or with *why set: FR_ERR_CORRUPT_MESSAGE (records do not
+ * decompress), FR_ERR_INVALID_RECORD (records malformed),
  * FR_ERR_UNSUPPORTED_COMPRESSION_TYPE, FR_ERR_NOMEM.  On error out holds what
  * it held before.
  */

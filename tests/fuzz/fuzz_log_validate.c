@@ -8,8 +8,9 @@
  *
  * Invariants: a refused request says why; what conversion makes validates
  * again, under the same limits, with the same record and offset counts and
- * needs no conversion; a stamped request still validates.  Seeds: tests/fuzz/corpus/log_validate/
- * (batches of each codec, keyed and keyless, behind each settings byte).
+ * needs no conversion; a stamped request still validates.  Seeds:
+ * tests/fuzz/corpus/log_validate/ (batches of each codec, keyed and keyless,
+ * behind each settings byte).
  */
 #include <stdint.h>
 #include <stdlib.h>
