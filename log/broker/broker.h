@@ -76,6 +76,7 @@ typedef struct fr_time_lookup fr_time_lookup_t;
 typedef struct fr_topic_build fr_topic_build_t;
 typedef struct fr_retention_task fr_retention_task_t;
 typedef struct fr_log_discard fr_log_discard_t;
+typedef struct fr_append_offload fr_append_offload_t;
 
 struct fr_server {
     uv_loop_t *loop;
@@ -102,6 +103,7 @@ struct fr_server {
     fr_lane_t time_lookup_lane; /* ListOffsets by time, one request at a time (time_lookup.c) */
     fr_lane_t topic_build_lane; /* new topics' and partitions' files, one topic at a time (topic_build.c) */
     fr_lane_t discard_lane;     /* deleted partitions' files, one at a time, after their sync (topic_delete.c) */
+    fr_lane_t append_lane;      /* appends that (de)compress records, one request at a time (append_offload.c) */
     uint64_t dir_sync_asked;    /* log dir syncs asked for (tickets, topic_delete.c) */
     uint64_t dir_sync_done;     /* the newest ticket a finished sync covered */
     uint64_t dir_sync_ok;       /* the newest ticket a successful sync covered (one runs while asked > done) */
@@ -181,6 +183,32 @@ fr_time_lookup_t *fr_time_lookup_start(fr_server_t *srv, const fr_time_query_t *
 int fr_time_lookup_done(const fr_time_lookup_t *l);
 const fr_time_query_t *fr_time_lookup_result(const fr_time_lookup_t *l, size_t i);
 void fr_time_lookup_release(fr_time_lookup_t *l);
+
+/* Produce appends that decompress or re-compress records, off the loop
+ * (append_offload.c).  fr_append_offload_start copies the n parts (records
+ * and topic names) and appends them one after another on the thread pool
+ * with the request's now_ms, one request's appends at a time for the whole
+ * broker; NULL when out of memory.  Each append is noted
+ * (fr_server_note_append) as soon as it is back.  When all are done
+ * fr_append_offload_done turns true, parked requests are retried, and
+ * fr_append_offload_result gives part i's rc and info (rc
+ * UNKNOWN_TOPIC_OR_PARTITION for a partition gone by its turn; info.why
+ * and bad_record as fr_partlog_append leaves them).  fr_append_offload_release
+ * frees a finished job, or lets a waiting or running one free itself: the
+ * append running then completes, the ones still to come are dropped. */
+typedef struct fr_offload_part {
+    fr_slice_t topic;
+    int32_t partition;
+    const uint8_t *records;
+    size_t len;
+    int rc;
+    fr_append_info_t info;
+} fr_offload_part_t;
+fr_append_offload_t *fr_append_offload_start(fr_server_t *srv, const fr_offload_part_t *parts, size_t n,
+                                             int64_t now_ms);
+int fr_append_offload_done(const fr_append_offload_t *o);
+const fr_offload_part_t *fr_append_offload_result(const fr_append_offload_t *o, size_t i);
+void fr_append_offload_release(fr_append_offload_t *o);
 
 /* A new topic's files made off the loop (topic_build.c).  fr_topic_build_start
  * takes a topic from fr_topics_create_begin, makes its files on the thread

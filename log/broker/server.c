@@ -152,7 +152,7 @@ static void flush_schedule(fr_server_t *srv, fr_partition_t *p) {
     fw->srv = srv;
     fw->partition = p;
     fw->log = p->log;
-    fw->end = fr_partlog_end_offset(p->log); /* appends happen on this thread: all of them are in */
+    fw->end = fr_partlog_end_offset(p->log); /* every append noted so far is in (offloaded ones are noted once back) */
     fw->work.data = fw;
     p->flush_in_progress = 1;
     p->unflushed_since_ms = 0;
@@ -455,6 +455,7 @@ int fr_server_init(fr_server_t *srv, uv_loop_t *loop, fr_broker_config_t *cfg, c
     fr_lane_init(&srv->time_lookup_lane, 1);
     fr_lane_init(&srv->topic_build_lane, 1);
     fr_lane_init(&srv->discard_lane, 1);
+    fr_lane_init(&srv->append_lane, 1);
     int rc = fr_dynamic_config_load(cfg, err, errlen); /* before the topics inherit from it */
     if (rc)
         return rc;

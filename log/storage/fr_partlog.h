@@ -144,6 +144,15 @@ int fr_partlog_append(fr_partlog_t *log, uint8_t *buf, size_t len, int64_t now_m
                       fr_append_info_t *info);
 
 /*
+ * Bytes of the batches in buf[0..len) that an append under cfg would
+ * decompress or re-compress (a compression.type codec other than theirs; a
+ * compacted topic's compressed batches, whose keys are checked), by their
+ * headers alone: 0 for the usual append, which only checks CRCs.  Lets the
+ * caller run the costly ones where a long append stalls nobody.
+ */
+size_t fr_partlog_codec_bytes(const fr_log_config_t *cfg, const uint8_t *buf, size_t len);
+
+/*
  * Finds whole batches starting with the batch that contains `offset`, adding
  * batches while the total stays <= max_bytes; the first batch is returned even
  * when it alone is larger (as Kafka does, so consumers always make progress).

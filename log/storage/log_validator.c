@@ -80,6 +80,24 @@ int fr_log_validate(const fr_log_config_t *cfg, const uint8_t *buf, size_t len, 
     return rc;
 }
 
+/* Mirrors fr_log_validate's and fr_log_convert's rules, by the headers alone. */
+size_t fr_partlog_codec_bytes(const fr_log_config_t *cfg, const uint8_t *buf, size_t len) {
+    fr_batch_iter_t it;
+    fr_batch_header_t h;
+    const uint8_t *batch;
+    size_t blen, bytes = 0;
+
+    if (!cfg->recompress && !cfg->compacted)
+        return 0;
+    fr_batch_iter_init(&it, buf, len);
+    while (fr_batch_iter_next(&it, &h, &batch, &blen)) {
+        int codec = fr_batch_compression(&h);
+        if ((cfg->recompress && codec != cfg->codec) || (cfg->compacted && codec != FR_COMPRESSION_NONE))
+            bytes += blen;
+    }
+    return bytes;
+}
+
 int fr_log_convert(const fr_log_config_t *cfg, const uint8_t *buf, size_t len, fr_writer_t *out,
                    const char **why) {
     fr_batch_iter_t it;

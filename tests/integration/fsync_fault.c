@@ -28,7 +28,11 @@
  * directory, and every successful rename and unlink appends a line ("mkdir
  * <path>", "fsync <path>", "rename <old path>", "unlink <path>", the
  * directory part resolved) to FR_DIR_LOG_FILE, so a test can check that a
- * directory entry made or removed was made durable afterwards.
+ * directory entry made or removed was made durable afterwards.  zlib's
+ * deflate and inflate calls are counted in FR_MAIN_ZLIB_COUNT_FILE on the
+ * main thread and in FR_POOL_ZLIB_COUNT_FILE off it, where they are held
+ * while the file named by FR_POOL_ZLIB_HOLD_FLAG exists (appends that
+ * re-compress or decompress gzip batches, append_offload.c).
  */
 #include <dlfcn.h>
 #include <errno.h>
@@ -256,4 +260,25 @@ ssize_t pread64(int fd, void *buf, size_t count, off_t offset) {
     ssize_t (*real)(int, void *, size_t, off_t) =
         (ssize_t(*)(int, void *, size_t, off_t))dlsym(RTLD_NEXT, "pread64");
     return real(fd, buf, count, offset);
+}
+
+/* zlib's deflate and inflate (a gzip batch re-compressed or decompressed by an
+ * append): counted apart on the main thread and off it, and held off it. */
+static void count_zlib_call(void) {
+    if (gettid() == getpid())
+        count_call(getenv("FR_MAIN_ZLIB_COUNT_FILE"));
+    else
+        hold_off_main("FR_POOL_ZLIB_COUNT_FILE", "FR_POOL_ZLIB_HOLD_FLAG");
+}
+
+int deflate(void *strm, int flush) {
+    count_zlib_call();
+    int (*real)(void *, int) = (int (*)(void *, int))dlsym(RTLD_NEXT, "deflate");
+    return real(strm, flush);
+}
+
+int inflate(void *strm, int flush) {
+    count_zlib_call();
+    int (*real)(void *, int) = (int (*)(void *, int))dlsym(RTLD_NEXT, "inflate");
+    return real(strm, flush);
 }

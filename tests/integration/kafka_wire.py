@@ -34,9 +34,9 @@ def string(s):
     return struct.pack(">h", len(b)) + b
 
 
-def record_batch(records, base_ts=1700000000000, corrupt_crc=False, zstd=False):
+def record_batch(records, base_ts=1700000000000, corrupt_crc=False, zstd=False, gzip=False):
     """records: list of (key bytes|None, value bytes|None).  zstd: the records
-    section is one zstd frame (attributes codec 4)."""
+    section is one zstd frame (attributes codec 4); gzip: one gzip member (codec 1)."""
     body = b""
     for i, (k, v) in enumerate(records):
         r = b"\x00" + varint(0) + varint(i)
@@ -49,6 +49,10 @@ def record_batch(records, base_ts=1700000000000, corrupt_crc=False, zstd=False):
         import zstandard
         body = zstandard.ZstdCompressor().compress(body)
         attributes = 4
+    elif gzip:
+        import gzip as gz
+        body = gz.compress(body)
+        attributes = 1
     after_crc = struct.pack(">hiqqqhii", attributes, len(records) - 1, base_ts, base_ts, -1, -1, -1,
                             len(records)) + body
     crc = crc32c(after_crc)

@@ -27,6 +27,9 @@ _FILES = {
     "FR_POOL_DIR_SYNC_HOLD_FLAG": "pool_dir_sync_flag",
     "FR_POOL_DIR_SYNC_COUNT_FILE": "pool_dir_sync_counter",
     "FR_DIR_LOG_FILE": "dir_log",
+    "FR_POOL_ZLIB_HOLD_FLAG": "pool_zlib_flag",
+    "FR_POOL_ZLIB_COUNT_FILE": "pool_zlib_counter",
+    "FR_MAIN_ZLIB_COUNT_FILE": "main_zlib_counter",
 }
 
 
@@ -58,6 +61,9 @@ class ShimBroker(Broker):
         self.pool_dir_sync_flag = os.path.join(self.data_dir, "hold-pool-dir-syncs")
         self.pool_dir_sync_counter = os.path.join(self.data_dir, "pool-dir-sync-count")
         self.dir_log = os.path.join(self.data_dir, "dir-events")
+        self.pool_zlib_flag = os.path.join(self.data_dir, "hold-pool-zlib")
+        self.pool_zlib_counter = os.path.join(self.data_dir, "pool-zlib-count")
+        self.main_zlib_counter = os.path.join(self.data_dir, "main-zlib-count")
         self.mkdir_hold_path = None  # when set, pool_mkdir_flag holds only the mkdir of this path
 
     def start(self, timeout=60):
@@ -110,3 +116,11 @@ class ShimBroker(Broker):
     def pool_mkdirs(self):
         """mkdir calls off the broker's main thread (worker threads)."""
         return _size(self.pool_mkdir_counter)
+
+    def pool_zlib_calls(self):
+        """deflate and inflate calls off the broker's main thread (worker threads)."""
+        return _size(self.pool_zlib_counter)
+
+    def main_zlib_calls(self):
+        """deflate and inflate calls on the broker's main thread (the network loop)."""
+        return _size(self.main_zlib_counter)

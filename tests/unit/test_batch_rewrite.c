@@ -218,11 +218,38 @@ FR_TEST(conversion_touches_only_batches_in_another_codec) {
     fr_writer_free(&out);
 }
 
+/* fr_partlog_codec_bytes counts exactly the batches validate decodes or convert re-encodes. */
+FR_TEST(codec_bytes_count_the_batches_an_append_would_decode) {
+    fr_log_config_t cfg;
+    fr_log_config_defaults(&cfg);
+    fr_writer_t w;
+    fr_writer_init(&w);
+    build(&w, FR_COMPRESSION_NONE, 3);
+    size_t plain = w.len;
+    build(&w, FR_COMPRESSION_ZSTD, 2);
+    size_t zstd = w.len - plain;
+    FR_CHECK_EQ_INT(fr_partlog_codec_bytes(&cfg, w.buf, w.len), 0); /* stored as sent, CRCs only */
+    cfg.recompress = 1;
+    cfg.codec = FR_COMPRESSION_ZSTD;
+    FR_CHECK_EQ_INT(fr_partlog_codec_bytes(&cfg, w.buf, w.len), plain);
+    cfg.codec = FR_COMPRESSION_NONE;
+    FR_CHECK_EQ_INT(fr_partlog_codec_bytes(&cfg, w.buf, w.len), zstd);
+    cfg.recompress = 0;
+    cfg.compacted = 1; /* the keys of compressed batches are read */
+    FR_CHECK_EQ_INT(fr_partlog_codec_bytes(&cfg, w.buf, w.len), zstd);
+    cfg.recompress = 1;
+    cfg.codec = FR_COMPRESSION_LZ4;
+    FR_CHECK_EQ_INT(fr_partlog_codec_bytes(&cfg, w.buf, w.len), w.len);
+    FR_CHECK_EQ_INT(fr_partlog_codec_bytes(&cfg, w.buf, plain - 1), 0); /* a torn batch: left to validate */
+    fr_writer_free(&w);
+}
+
 int main(void) {
     FR_RUN(stamping_the_append_time_keeps_the_batch_valid);
     FR_RUN(recompression_between_every_pair_of_codecs);
     FR_RUN(recompression_refuses_what_does_not_decode);
     FR_RUN(a_compacted_log_wants_a_key_on_every_record);
     FR_RUN(conversion_touches_only_batches_in_another_codec);
+    FR_RUN(codec_bytes_count_the_batches_an_append_would_decode);
     return fr_test_done();
 }

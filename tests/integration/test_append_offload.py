@@ -1,0 +1,200 @@
+#!/usr/bin/env python3
+"""A Produce whose append re-compresses batches (the topic's compression.type
+names another codec) or decompresses them (a compacted topic checks the keys
+of compressed batches) runs that append on a worker thread
+(append_offload.c), so the network loop serves everyone else meanwhile.
+The LD_PRELOAD shim (fsync_fault.c) counts zlib's deflate and inflate calls on
+the loop and off it, and can hold the workers' ones: that shows where gzip
+work runs, the loop answering others while it is held, one connection's
+requests staying in order behind it, appends queued behind the running one,
+and an append whose client goes away or whose topic is deleted meanwhile."""
+import glob
+import os
+import random
+import struct
+import sys
+import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from harness import RawClient, answered, api_versions, run_tests, wait_for  # noqa: E402
+from shim_broker import ShimBroker  # noqa: E402
+import kafka_wire as kw  # noqa: E402
+from confluent_kafka import Consumer, TopicPartition  # noqa: E402
+from confluent_kafka.admin import AdminClient, NewTopic  # noqa: E402
+
+INVALID_RECORD = 87
+GZIP = 1
+_rng = random.Random(4)
+# 24 records of 1000 random bytes: a batch of about 24 KB however it is
+# compressed, past the size the broker re-compresses on its loop (16 KiB).
+BIG = [(b"k%02d" % i, _rng.randbytes(1000)) for i in range(24)]
+SMALL = [(b"s", b"x" * 100)]
+
+
+def create(b, topic, config=None, partitions=1):
+    admin = AdminClient({"bootstrap.servers": b.bootstrap})
+    admin.create_topics([NewTopic(topic, partitions, 1, config=config or {})])[topic].result(30)
+
+
+def send(c, topic, records, acks=1, gzip=False):
+    """A Produce v3 of one batch to partition 0; -> its correlation id."""
+    return c.request(0, 3, kw.produce_v3(topic, 0, kw.record_batch(records, gzip=gzip), acks=acks))
+
+
+def produced(c):
+    """-> (correlation id, error, base offset) of the next Produce v3 response."""
+    corr, [(_, _, err, base)] = kw.parse_produce_v3_response(c.recv_frame())
+    return corr, err, base
+
+
+def stored(b, topic):
+    """(codec, records) of every batch in the topic's partition 0 segment files."""
+    out = []
+    for path in sorted(glob.glob(os.path.join(b.log_dir, "%s-0" % topic, "*.log"))):
+        data = open(path, "rb").read()
+        off = 0
+        while off + 61 <= len(data):
+            length, = struct.unpack_from(">i", data, off + 8)
+            attributes, = struct.unpack_from(">h", data, off + 21)
+            count, = struct.unpack_from(">i", data, off + 57)
+            out.append((attributes & 7, count))
+            off += 12 + length
+    return out
+
+
+def consume(b, topic, n):
+    """-> [(key, value)] of partition 0's first n records, read with CRC checks."""
+    c = Consumer({"bootstrap.servers": b.bootstrap, "group.id": "offload-%f" % time.time(),
+                  "enable.auto.commit": False, "check.crcs": True})
+    c.assign([TopicPartition(topic, 0, 0)])
+    got = []
+    deadline = time.time() + 30
+    try:
+        while len(got) < n and time.time() < deadline:
+            for m in c.consume(n, 0.5):
+                assert not m.error(), m.error()
+                got.append((m.key(), m.value()))
+    finally:
+        c.close()
+    assert len(got) == n, len(got)
+    return got
+
+
+def test_a_recompressing_append_runs_off_the_loop_and_others_are_served_meanwhile():
+    with ShimBroker({}) as b:
+        create(b, "gz", {"compression.type": "gzip"})
+        create(b, "plain")
+        pool = b.pool_zlib_calls()
+        open(b.pool_zlib_flag, "w").close()
+        c = RawClient(b.port)
+        big = send(c, "gz", BIG)
+        wait_for(lambda: b.pool_zlib_calls() > pool, "the big batch's deflate on a worker")
+        # the same connection's next request waits behind it, so its order holds
+        after = send(c, "plain", SMALL)
+
+        # the loop goes on: a small batch to the same topic is re-compressed on it, at once
+        other = RawClient(b.port)
+        main, pool = b.main_zlib_calls(), b.pool_zlib_calls()
+        send(other, "gz", SMALL)
+        assert produced(other)[1:] == (0, 0)
+        assert b.main_zlib_calls() > main and b.pool_zlib_calls() == pool
+        send(other, "plain", SMALL)
+        assert produced(other)[1:] == (0, 0)
+        assert 0 in api_versions(b.port)
+        assert not answered(c, 0.3), "the held append was answered"
+
+        os.unlink(b.pool_zlib_flag)
+        assert answered(c, 10), "the append was not answered once its deflate went on"
+        assert produced(c) == (big, 0, 1)
+        assert produced(c) == (after, 0, 1)
+
+        # acks=0: never answered, but the connection's next request still waits for it
+        open(b.pool_zlib_flag, "w").close()
+        pool = b.pool_zlib_calls()
+        send(c, "gz", BIG, acks=0)
+        wait_for(lambda: b.pool_zlib_calls() > pool, "the acks=0 batch's deflate on a worker")
+        last = send(c, "gz", SMALL)
+        assert not answered(c, 0.3), "a request overtook the held acks=0 append"
+        os.unlink(b.pool_zlib_flag)
+        assert answered(c, 10)
+        assert produced(c) == (last, 0, 1 + 2 * len(BIG))
+
+        assert stored(b, "gz") == [(GZIP, 1), (GZIP, len(BIG)), (GZIP, len(BIG)), (GZIP, 1)]
+        want = SMALL + BIG + BIG + SMALL
+        assert consume(b, "gz", len(want)) == want
+        c.close()
+        other.close()
+
+
+def test_a_compacted_topic_checks_a_big_compressed_batch_off_the_loop():
+    with ShimBroker({}) as b:
+        create(b, "keyed", {"cleanup.policy": "compact"})
+        c = RawClient(b.port)
+        open(b.pool_zlib_flag, "w").close()
+        main, pool = b.main_zlib_calls(), b.pool_zlib_calls()
+        # the last record has no key: refused, naming it, once the worker has looked
+        c.request(0, 8, kw.produce_v8("keyed", 0, kw.record_batch(BIG + [(None, b"v")], gzip=True)))
+        wait_for(lambda: b.pool_zlib_calls() > pool, "the batch's inflate on a worker")
+        assert 0 in api_versions(b.port)
+        assert not answered(c, 0.3), "the held append was answered"
+        os.unlink(b.pool_zlib_flag)
+        assert answered(c, 10)
+        [(_, _, err, base, _, record_errors, message)] = kw.parse_produce_v8_response(c.recv_frame())
+        assert (err, base) == (INVALID_RECORD, -1), (err, base)
+        assert [i for i, _ in record_errors] == [len(BIG)], record_errors
+        assert "without key" in message, message
+
+        send(c, "keyed", BIG, gzip=True)
+        assert produced(c)[1:] == (0, 0)
+        assert b.main_zlib_calls() == main, "the loop inflated a big batch"
+        assert stored(b, "keyed") == [(GZIP, len(BIG))]
+        assert consume(b, "keyed", len(BIG)) == BIG
+        c.close()
+
+
+def test_appends_queue_and_survive_a_closed_connection_and_a_deleted_topic():
+    with ShimBroker({}) as b:
+        create(b, "gz", {"compression.type": "gzip"})
+        create(b, "gz2", {"compression.type": "gzip"})
+        pool = b.pool_zlib_calls()
+        open(b.pool_zlib_flag, "w").close()
+        first = RawClient(b.port)
+        send(first, "gz", BIG)
+        wait_for(lambda: b.pool_zlib_calls() > pool, "the first append's deflate")
+        second = RawClient(b.port)
+        send(second, "gz2", BIG)
+        gone = RawClient(b.port)
+        send(gone, "gz2", BIG + BIG)
+        gone.close()  # its append is still queued: it is dropped, not made
+        # the topic under the running append is deleted meanwhile
+        c = RawClient(b.port)
+        c.request(20, 0, kw.delete_topics_v0(["gz"]))
+        assert kw.parse_delete_topics_v0_response(c.recv_frame())[1] == [("gz", 0)]
+        assert not answered(second, 0.3), "the second append did not wait for the first"
+
+        os.unlink(b.pool_zlib_flag)
+        assert answered(first, 10) and answered(second, 10)
+        # the first append went into the log it had, which its deletion then removed
+        assert produced(first)[1:] == (0, 0)
+        assert produced(second)[1:] == (0, 0)
+        wait_for(lambda: not [n for n in os.listdir(b.log_dir) if n.endswith("-delete")],
+                 "the deleted topic's directories to go")
+        c.request(2, 1, kw.list_offsets_v1("gz2", [(0, -1)]))
+        assert kw.parse_list_offsets_v1_response(c.recv_frame()) == {0: (0, -1, len(BIG))}
+
+        # the broker goes on: the topic comes back under its name, empty, and takes appends
+        create(b, "gz", {"compression.type": "gzip"})
+        send(c, "gz", BIG)
+        assert produced(c)[1:] == (0, 0)
+        assert consume(b, "gz", len(BIG)) == BIG
+        first.close()
+        second.close()
+        c.close()
+
+
+if __name__ == "__main__":
+    run_tests([
+        test_a_recompressing_append_runs_off_the_loop_and_others_are_served_meanwhile,
+        test_a_compacted_topic_checks_a_big_compressed_batch_off_the_loop,
+        test_appends_queue_and_survive_a_closed_connection_and_a_deleted_topic,
+    ])
