@@ -22,9 +22,7 @@
  * One request's appends run at a time for the whole broker: the pool has
  * four threads and the fsyncs that acks=all producers wait for must find one
  * free.  That costs nothing against what came before, when every
- * conversion ran one at a time on the loop itself.  It also keeps a retry
- * sent on a new connection (the same batch, so offloaded too) behind the
- * first attempt still running, so the log sees the first, then a duplicate.
+ * conversion ran one at a time on the loop itself.
  */
 #include <stdlib.h>
 #include <string.h>

@@ -34,9 +34,10 @@ def string(s):
     return struct.pack(">h", len(b)) + b
 
 
-def record_batch(records, base_ts=1700000000000, corrupt_crc=False, zstd=False, gzip=False):
+def record_batch(records, base_ts=1700000000000, corrupt_crc=False, zstd=False, gzip=False, producer=(-1, -1, -1)):
     """records: list of (key bytes|None, value bytes|None).  zstd: the records
-    section is one zstd frame (attributes codec 4); gzip: one gzip member (codec 1)."""
+    section is one zstd frame (attributes codec 4); gzip: one gzip member (codec 1).
+    producer: (producer id, epoch, base sequence) of an idempotent producer."""
     body = b""
     for i, (k, v) in enumerate(records):
         r = b"\x00" + varint(0) + varint(i)
@@ -53,7 +54,7 @@ def record_batch(records, base_ts=1700000000000, corrupt_crc=False, zstd=False, 
         import gzip as gz
         body = gz.compress(body)
         attributes = 1
-    after_crc = struct.pack(">hiqqqhii", attributes, len(records) - 1, base_ts, base_ts, -1, -1, -1,
+    after_crc = struct.pack(">hiqqqhii", attributes, len(records) - 1, base_ts, base_ts, *producer,
                             len(records)) + body
     crc = crc32c(after_crc)
     if corrupt_crc:
@@ -61,6 +62,17 @@ def record_batch(records, base_ts=1700000000000, corrupt_crc=False, zstd=False, 
     # baseOffset, batchLength, partitionLeaderEpoch, magic, crc
     batch_len = 4 + 1 + 4 + len(after_crc)
     return struct.pack(">qiibI", 0, batch_len, -1, 2, crc) + after_crc
+
+
+def init_producer_id_v0(timeout=60000):
+    """InitProducerId v0 of an idempotent (not transactional) producer."""
+    return string(None) + struct.pack(">i", timeout)
+
+
+def parse_init_producer_id_v0_response(resp):
+    """-> (error, producer_id, epoch)"""
+    _corr, _throttle, err, pid, epoch = struct.unpack_from(">iihqh", resp, 0)
+    return err, pid, epoch
 
 
 def produce_v3(topic, partition, batch, acks=1, timeout=5000):

@@ -152,6 +152,31 @@ def test_a_compacted_topic_checks_a_big_compressed_batch_off_the_loop():
         c.close()
 
 
+def test_an_idempotent_retry_on_another_connection_is_stored_once():
+    with ShimBroker({}) as b:
+        create(b, "gz", {"compression.type": "gzip"})
+        c = RawClient(b.port)
+        c.request(22, 0, kw.init_producer_id_v0())
+        err, pid, epoch = kw.parse_init_producer_id_v0_response(c.recv_frame())
+        assert err == 0, err
+        batch = kw.record_batch(BIG, producer=(pid, epoch, 0))
+        pool = b.pool_zlib_calls()
+        open(b.pool_zlib_flag, "w").close()
+        c.request(0, 3, kw.produce_v3("gz", 0, batch, acks=-1))
+        wait_for(lambda: b.pool_zlib_calls() > pool, "the first attempt's deflate")
+        # the client gives up on the connection and sends the batch again on a new one
+        retry = RawClient(b.port)
+        retry.request(0, 3, kw.produce_v3("gz", 0, batch, acks=-1))
+        assert not answered(retry, 0.3), "the retry was answered while the first attempt was held"
+        os.unlink(b.pool_zlib_flag)
+        assert answered(c, 10) and answered(retry, 10)
+        assert produced(c)[1:] == (0, 0)
+        assert produced(retry)[1:] == (0, 0), "the retry was not answered as the first attempt's duplicate"
+        assert stored(b, "gz") == [(GZIP, len(BIG))]
+        c.close()
+        retry.close()
+
+
 def test_appends_queue_and_survive_a_closed_connection_and_a_deleted_topic():
     with ShimBroker({}) as b:
         create(b, "gz", {"compression.type": "gzip"})
@@ -196,5 +221,6 @@ if __name__ == "__main__":
     run_tests([
         test_a_recompressing_append_runs_off_the_loop_and_others_are_served_meanwhile,
         test_a_compacted_topic_checks_a_big_compressed_batch_off_the_loop,
+        test_an_idempotent_retry_on_another_connection_is_stored_once,
         test_appends_queue_and_survive_a_closed_connection_and_a_deleted_topic,
     ])
