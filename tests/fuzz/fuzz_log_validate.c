@@ -6,7 +6,9 @@
  * first, so mutations reach the records inside compressed batches instead of
  * stopping at the checksum.
  *
- * Invariants: a refused request says why; what conversion makes validates
+ * Invariants: a refused request says why; fr_partlog_codec_bytes counts
+ * bytes of the request, and on a topic that is not compacted counts some
+ * exactly when validation asks for a conversion; what conversion makes validates
  * again, under the same limits, with the same record and offset counts and
  * needs no conversion; a stamped request still validates.  Seeds:
  * tests/fuzz/corpus/log_validate/ (batches of each codec, keyed and keyless,
@@ -61,6 +63,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     int rc = fr_log_validate(&cfg, buf, len, &v);
     CHECK(rc == 0 || v.why != NULL || rc == FR_ERR_NOMEM);
     CHECK(rc == 0 || v.bad_record < 0 || (rc == FR_ERR_INVALID_RECORD && cfg.compacted));
+    /* the header walk that picks where an append runs agrees with validation */
+    size_t codec_bytes = fr_partlog_codec_bytes(&cfg, buf, len);
+    CHECK(codec_bytes <= len);
+    CHECK(rc != 0 || cfg.compacted || (codec_bytes > 0) == (v.convert != 0));
     if (rc == 0 && v.convert) {
         fr_writer_t out;
         fr_writer_init(&out);
