@@ -8,32 +8,24 @@ the loop and off it, and can hold the workers' ones: that shows where gzip
 work runs, the loop answering others while it is held, one connection's
 requests staying in order behind it, appends queued behind the running one,
 and an append whose client goes away or whose topic is deleted meanwhile."""
-import glob
 import os
 import random
-import struct
 import sys
-import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from harness import RawClient, answered, api_versions, run_tests, wait_for  # noqa: E402
 from shim_broker import ShimBroker  # noqa: E402
 import kafka_wire as kw  # noqa: E402
-from confluent_kafka import Consumer, TopicPartition  # noqa: E402
-from confluent_kafka.admin import AdminClient, NewTopic  # noqa: E402
+from test_produce_policies import consume as consume_records, create, stored_batches  # noqa: E402
 
 INVALID_RECORD = 87
+KAFKA_STORAGE_ERROR = 56
 GZIP = 1
 _rng = random.Random(4)
 # 24 records of 1000 random bytes: a batch of about 24 KB however it is
 # compressed, past the size the broker re-compresses on its loop (16 KiB).
 BIG = [(b"k%02d" % i, _rng.randbytes(1000)) for i in range(24)]
 SMALL = [(b"s", b"x" * 100)]
-
-
-def create(b, topic, config=None, partitions=1):
-    admin = AdminClient({"bootstrap.servers": b.bootstrap})
-    admin.create_topics([NewTopic(topic, partitions, 1, config=config or {})])[topic].result(30)
 
 
 def send(c, topic, records, acks=1, gzip=False):
@@ -49,35 +41,12 @@ def produced(c):
 
 def stored(b, topic):
     """(codec, records) of every batch in the topic's partition 0 segment files."""
-    out = []
-    for path in sorted(glob.glob(os.path.join(b.log_dir, "%s-0" % topic, "*.log"))):
-        data = open(path, "rb").read()
-        off = 0
-        while off + 61 <= len(data):
-            length, = struct.unpack_from(">i", data, off + 8)
-            attributes, = struct.unpack_from(">h", data, off + 21)
-            count, = struct.unpack_from(">i", data, off + 57)
-            out.append((attributes & 7, count))
-            off += 12 + length
-    return out
+    return [(codec, count) for codec, _, _, count in stored_batches(b, topic)]
 
 
 def consume(b, topic, n):
     """-> [(key, value)] of partition 0's first n records, read with CRC checks."""
-    c = Consumer({"bootstrap.servers": b.bootstrap, "group.id": "offload-%f" % time.time(),
-                  "enable.auto.commit": False, "check.crcs": True})
-    c.assign([TopicPartition(topic, 0, 0)])
-    got = []
-    deadline = time.time() + 30
-    try:
-        while len(got) < n and time.time() < deadline:
-            for m in c.consume(n, 0.5):
-                assert not m.error(), m.error()
-                got.append((m.key(), m.value()))
-    finally:
-        c.close()
-    assert len(got) == n, len(got)
-    return got
+    return [(k, v) for _, k, v, _, _ in consume_records(b, topic, n)]
 
 
 def test_a_recompressing_append_runs_off_the_loop_and_others_are_served_meanwhile():
@@ -177,6 +146,22 @@ def test_an_idempotent_retry_on_another_connection_is_stored_once():
         retry.close()
 
 
+def test_an_offloaded_append_is_acknowledged_after_its_fsync_where_the_flush_policy_asks():
+    with ShimBroker({}) as b:
+        create(b, "durable-gz", {"compression.type": "gzip", "flush.messages": "1"})
+        c = RawClient(b.port)
+        syncs = b.fsyncs()
+        send(c, "durable-gz", BIG)
+        assert produced(c)[1:] == (0, 0)
+        assert b.fsyncs() > syncs, "acknowledged before any fsync"
+        # a failing fsync turns the acknowledgement into an error, as for an append made on the loop
+        open(b.flag, "w").close()
+        send(c, "durable-gz", BIG)
+        assert produced(c)[1] == KAFKA_STORAGE_ERROR, "acknowledged although its fsync failed"
+        os.unlink(b.flag)
+        c.close()
+
+
 def test_appends_queue_and_survive_a_closed_connection_and_a_deleted_topic():
     with ShimBroker({}) as b:
         create(b, "gz", {"compression.type": "gzip"})
@@ -222,5 +207,6 @@ if __name__ == "__main__":
         test_a_recompressing_append_runs_off_the_loop_and_others_are_served_meanwhile,
         test_a_compacted_topic_checks_a_big_compressed_batch_off_the_loop,
         test_an_idempotent_retry_on_another_connection_is_stored_once,
+        test_an_offloaded_append_is_acknowledged_after_its_fsync_where_the_flush_policy_asks,
         test_appends_queue_and_survive_a_closed_connection_and_a_deleted_topic,
     ])
