@@ -46,7 +46,9 @@ typedef struct produce_state {
     int32_t timeout_ms;
     flush_wait_t *waits;
     int32_t nwaits;
-    /* Appends that (de)compress records, sent off the loop (append_offload.c). */
+    /* Appends that (de)compress records, sent off the loop (append_offload.c);
+     * room for nparts, made when the first one comes. */
+    int32_t nparts;
     fr_offload_part_t *offload;
     fr_produce_response_partition_produce_response_t **offload_pr;
     int32_t noffload;
@@ -113,9 +115,10 @@ static void append_outcome(fr_req_t *req, produce_state_t *st, fr_slice_t name, 
         st->waits[st->nwaits++] = (flush_wait_t){name, partition, info->last_offset + 1, pr};
 }
 
-static void append_one(fr_req_t *req, produce_state_t *st, fr_slice_t name, fr_topic_t *topic, int16_t acks,
-                       fr_produce_request_partition_produce_data_t *pd,
-                       fr_produce_response_partition_produce_response_t *pr) {
+/* Appends one partition's batches, or sends them off the loop; 0, or FR_ERR_NOMEM. */
+static int append_one(fr_req_t *req, produce_state_t *st, fr_slice_t name, fr_topic_t *topic, int16_t acks,
+                      fr_produce_request_partition_produce_data_t *pd,
+                      fr_produce_response_partition_produce_response_t *pr) {
     pr->index = pd->index;
     pr->base_offset = -1;
     pr->log_append_time_ms = -1;
@@ -123,39 +126,46 @@ static void append_one(fr_req_t *req, produce_state_t *st, fr_slice_t name, fr_t
     pr->error_message = FR_SLICE_NULL;
     if (acks != 0 && acks != 1 && acks != -1) {
         pr->error_code = FR_ERR_INVALID_REQUIRED_ACKS;
-        return;
+        return 0;
     }
     fr_partition_t *p = fr_topic_partition(topic, pd->index);
     if (!p) {
         pr->error_code = FR_ERR_UNKNOWN_TOPIC_OR_PARTITION;
-        return;
+        return 0;
     }
     if (req->hdr.api_version < 3) {
         /* v0-2 carry message format v0/v1, which this broker does not store */
         pr->error_code = FR_ERR_UNSUPPORTED_FOR_MESSAGE_FORMAT;
-        return;
+        return 0;
     }
     if (pd->records.len <= 0) {
         pr->error_code = FR_ERR_CORRUPT_MESSAGE;
         pr->error_message = fr_req_msg(req, "produce request carried no record batch");
-        return;
+        return 0;
     }
     if (req->hdr.api_version < 7 && carries_zstd(&pd->records)) {
         pr->error_code = FR_ERR_UNSUPPORTED_COMPRESSION_TYPE;
         pr->error_message = fr_req_msg(req, "zstd-compressed batches need Produce version 7 or later");
-        return;
+        return 0;
     }
     if (fr_partlog_codec_bytes(&topic->log_cfg, pd->records.ptr, (size_t)pd->records.len) >= OFFLOAD_MIN_BYTES) {
+        if (!st->offload) {
+            st->offload = FR_REQ_ARRAY(req, fr_offload_part_t, st->nparts);
+            st->offload_pr = FR_REQ_ARRAY(req, fr_produce_response_partition_produce_response_t *, st->nparts);
+            if (!st->offload || !st->offload_pr)
+                return FR_ERR_NOMEM;
+        }
         st->offload[st->noffload] = (fr_offload_part_t){
             .topic = name, .partition = pd->index, .records = pd->records.ptr, .len = (size_t)pd->records.len};
         st->offload_pr[st->noffload++] = pr;
-        return;
+        return 0;
     }
     fr_append_info_t info;
     int rc = fr_partlog_append(p->log, pd->records.ptr, (size_t)pd->records.len, req->now_ms, &info);
     if (rc == 0 && !info.duplicate)
         fr_server_note_append(req->srv, p, info.needs_flush);
     append_outcome(req, st, name, pd->index, acks, p, rc, &info, pr);
+    return 0;
 }
 
 /* The offloaded appends are back: their outcomes join the others'. */
@@ -227,10 +237,9 @@ int fr_handle_produce(fr_req_t *req) {
     int32_t nparts = 0;
     for (int32_t i = 0; i < in.topic_data_count; i++)
         nparts += in.topic_data[i].partition_data_count;
-    if (!st || !(st->waits = FR_REQ_ARRAY(req, flush_wait_t, nparts)) ||
-        !(st->offload = FR_REQ_ARRAY(req, fr_offload_part_t, nparts)) ||
-        !(st->offload_pr = FR_REQ_ARRAY(req, fr_produce_response_partition_produce_response_t *, nparts)))
+    if (!st || !(st->waits = FR_REQ_ARRAY(req, flush_wait_t, nparts)))
         return FR_ERR_NOMEM;
+    st->nparts = nparts;
     st->acks = in.acks;
     st->timeout_ms = in.timeout_ms > 0 ? in.timeout_ms : 30000;
     fr_produce_response_t *out = &st->out;
@@ -250,7 +259,8 @@ int fr_handle_produce(fr_req_t *req) {
         tr->partition_responses_count = td->partition_data_count;
         fr_topic_t *topic = fr_topics_find(&req->srv->topics, td->name);
         for (int32_t j = 0; j < td->partition_data_count; j++)
-            append_one(req, st, td->name, topic, in.acks, &td->partition_data[j], &tr->partition_responses[j]);
+            if (append_one(req, st, td->name, topic, in.acks, &td->partition_data[j], &tr->partition_responses[j]))
+                return FR_ERR_NOMEM;
     }
     req->state = st;
     req->retry = produce_retry;
