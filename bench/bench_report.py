@@ -21,7 +21,7 @@ def summarize(kind, runs):
         return None
     med = lambda f: statistics.median(f(r) for r in runs)  # noqa: E731
     cpu = {}
-    for key in ("server_cpu_s", "client_cpu_s"):
+    for key in ("server_cpu_s", "server_sys_s", "client_cpu_s"):
         if all(key in r for r in runs):
             cpu[key] = med(lambda r: r[key])
     return dict(summarize_figures(kind, runs, med), **cpu)

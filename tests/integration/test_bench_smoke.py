@@ -116,6 +116,8 @@ def check_json(out, r):
             if row["kind"] in ("produce", "durable"):
                 assert all(run["records"] == row["records"] for run in res["runs"]), (row["id"], peer)
             assert med["server_cpu_s"] >= 0 and med["client_cpu_s"] >= 0, (row["id"], peer, med)
+            for run in res["runs"]:  # the kernel's share of the server's CPU is a part of it
+                assert 0 <= run["server_sys_s"] <= run["server_cpu_s"], (row["id"], peer, run)
             if peer == "freshet":
                 cpu_seen += med["server_cpu_s"] + med["client_cpu_s"]
         if "mock" in row["peers"] and "freshet" in row["results"]:
