@@ -56,8 +56,9 @@ typedef struct produce_state {
 } produce_state_t;
 
 /* Appends that would decompress or re-compress at least this much go to a
- * worker; below it the work (tens of microseconds for lz4, a few hundred for
- * gzip) costs about what the trip to the thread pool and back would. */
+ * worker; below it the work (gzip: 60-160 us to compress 16 KiB here, about
+ * 10 us to decompress it; lz4 less) holds the loop well under a
+ * millisecond, and small batches skip the trip to the pool and back. */
 #define OFFLOAD_MIN_BYTES (16 * 1024)
 
 /*
@@ -178,7 +179,6 @@ static void offload_collect(fr_req_t *req, produce_state_t *st) {
     }
     fr_append_offload_release(st->job);
     st->job = NULL;
-    st->noffload = 0;
     req->deadline_ms = uv_now(req->srv->loop) + (uint64_t)st->timeout_ms;
 }
 
