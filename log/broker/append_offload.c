@@ -15,9 +15,9 @@
  * meanwhile, so one connection's appends stay in order) and hands over the
  * costly partitions.  The job copies their records and topic names: the
  * connection may close, or the topic be deleted, before it ends.  Partitions
- * are appended one after another, each as a log job (fr_server_log_job keeps
- * the log open through a deletion), and each is looked up by name again when
- * its turn comes.  The flush policy and waiting consumers hear of each append
+ * are appended one after another, each as a log job that keeps the log open
+ * through a deletion, and each is looked up by name again when its turn
+ * comes (fr_log_steps_t, log_steps.c).  The flush policy and waiting consumers hear of each append
  * as soon as it is back, whether or not the request still waits for it.
  *
  * One request's appends run at a time for the whole broker: the pool has
@@ -25,6 +25,7 @@
  * free.  That costs nothing against what came before, when every
  * conversion ran one at a time on the loop itself.
  */
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -32,71 +33,40 @@
 #include "fr_err.h"
 
 struct fr_append_offload {
-    fr_lane_job_t lane_job; /* in the server's append_lane: one request's appends run at a time */
-    fr_server_t *srv;
+    fr_log_steps_t steps;      /* in the server's append_lane: one request's appends run at a time */
     int64_t now_ms;
-    size_t n, at;           /* parts, and the one running or next to run */
-    int done;               /* every part is appended or refused (loop thread only) */
-    int abandoned;          /* the request went away first: the job frees itself */
     fr_offload_part_t parts[]; /* followed by the records and topic names they point to */
 };
+_Static_assert(offsetof(fr_append_offload_t, steps) == 0, "fr_log_steps_release frees the block at its steps");
 
-static void append_run(fr_partlog_t *log, void *arg) {
-    fr_append_offload_t *o = arg;
-    fr_offload_part_t *part = &o->parts[o->at];
+static fr_slice_t append_topic(const fr_log_steps_t *s, size_t i, int32_t *partition) {
+    const fr_offload_part_t *part = &((const fr_append_offload_t *)s)->parts[i];
+    *partition = part->partition;
+    return part->topic;
+}
+
+static void append_run(fr_log_steps_t *s, size_t i, fr_partlog_t *log) {
+    fr_append_offload_t *o = (fr_append_offload_t *)s;
+    fr_offload_part_t *part = &o->parts[i];
     part->rc = fr_partlog_append(log, (uint8_t *)part->records, part->len, o->now_ms, &part->info);
 }
 
 /* Back on the loop: what the handler would have done after an append of its own. */
-static void append_note(fr_append_offload_t *o) {
-    const fr_offload_part_t *part = &o->parts[o->at];
+static void append_ran(fr_log_steps_t *s, size_t i) {
+    const fr_offload_part_t *part = &((fr_append_offload_t *)s)->parts[i];
     if (part->rc || part->info.duplicate)
         return;
-    fr_partition_t *p = fr_topic_partition(fr_topics_find(&o->srv->topics, part->topic), part->partition);
+    fr_partition_t *p = fr_topic_partition(fr_topics_find(&s->srv->topics, part->topic), part->partition);
     if (p) /* NULL: deleted meanwhile, and its log with it */
-        fr_server_note_append(o->srv, p, part->info.needs_flush);
+        fr_server_note_append(s->srv, p, part->info.needs_flush);
 }
 
-static void append_done(void *arg);
-
-/* Runs o's next part, on the pool when it can be queued: 1 while one runs
- * there; 0 once none is left (o is then done, or freed if abandoned). */
-static int append_step(fr_append_offload_t *o) {
-    fr_server_t *srv = o->srv;
-    for (; o->at < o->n && !o->abandoned; o->at++) {
-        fr_offload_part_t *part = &o->parts[o->at];
-        fr_partition_t *p = fr_topic_partition(fr_topics_find(&srv->topics, part->topic), part->partition);
-        if (!p || !p->log) {
-            part->rc = FR_ERR_UNKNOWN_TOPIC_OR_PARTITION;
-            continue;
-        }
-        if (fr_server_log_job(srv, p, append_run, append_done, o) == 0)
-            return 1;
-        append_run(p->log, o); /* on the loop, as a last resort, rather than not at all */
-        append_note(o);
-    }
-    if (o->abandoned) {
-        free(o);
-    } else {
-        o->done = 1;
-        fr_server_wake(srv);
-    }
-    return 0;
+static void append_missing(fr_log_steps_t *s, size_t i) {
+    ((fr_append_offload_t *)s)->parts[i].rc = FR_ERR_UNKNOWN_TOPIC_OR_PARTITION;
 }
 
-static void append_done(void *arg) {
-    fr_append_offload_t *o = arg;
-    fr_server_t *srv = o->srv;
-    append_note(o);
-    o->at++;
-    if (!append_step(o))
-        fr_lane_job_end(&srv->append_lane);
-}
-
-static int append_start(fr_lane_t *lane, fr_lane_job_t *job) {
-    (void)lane;
-    return append_step(FR_LANE_JOB_OWNER(job, fr_append_offload_t));
-}
+static const fr_log_steps_ops_t append_ops = {
+    .topic = append_topic, .run = append_run, .ran = append_ran, .missing = append_missing};
 
 fr_append_offload_t *fr_append_offload_start(fr_server_t *srv, const fr_offload_part_t *parts, size_t n,
                                              int64_t now_ms) {
@@ -106,7 +76,7 @@ fr_append_offload_t *fr_append_offload_start(fr_server_t *srv, const fr_offload_
     fr_append_offload_t *o = malloc(sizeof(*o) + n * sizeof(*parts) + bytes);
     if (!o)
         return NULL;
-    *o = (fr_append_offload_t){.srv = srv, .now_ms = now_ms, .n = n};
+    o->now_ms = now_ms;
     uint8_t *copy = (uint8_t *)(o->parts + n);
     for (size_t i = 0; i < n; i++) {
         fr_offload_part_t *part = &o->parts[i];
@@ -121,21 +91,14 @@ fr_append_offload_t *fr_append_offload_start(fr_server_t *srv, const fr_offload_
         part->topic.ptr = copy;
         copy += part->topic.len > 0 ? part->topic.len : 0;
     }
-    fr_lane_push(&srv->append_lane, &o->lane_job, append_start);
+    fr_log_steps_start(&o->steps, srv, &srv->append_lane, &append_ops, n);
     return o;
 }
 
-int fr_append_offload_done(const fr_append_offload_t *o) { return o->done; }
+int fr_append_offload_done(const fr_append_offload_t *o) { return fr_log_steps_done(&o->steps); }
 
 const fr_offload_part_t *fr_append_offload_result(const fr_append_offload_t *o, size_t i) {
-    return i < o->n ? &o->parts[i] : NULL;
+    return i < o->steps.n ? &o->parts[i] : NULL;
 }
 
-void fr_append_offload_release(fr_append_offload_t *o) {
-    if (!o)
-        return;
-    if (o->done)
-        free(o);
-    else
-        o->abandoned = 1;
-}
+void fr_append_offload_release(fr_append_offload_t *o) { fr_log_steps_release(o ? &o->steps : NULL); }

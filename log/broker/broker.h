@@ -152,6 +152,36 @@ typedef void (*fr_log_job_fn)(fr_partlog_t *log, void *arg);
 typedef void (*fr_log_job_done_fn)(void *arg);
 int fr_server_log_job(fr_server_t *srv, fr_partition_t *p, fr_log_job_fn run, fr_log_job_done_fn done, void *arg);
 
+/* One request's partition jobs, run one after another as log jobs in a lane
+ * (log_steps.c): what ListOffsets by time and costly appends share.  Each
+ * step is looked up by topic name and partition when its turn comes; a
+ * partition gone by then gets ops->missing instead of ops->run.  When every
+ * step is through, done turns true and parked requests are retried.
+ * Ownership: s is the first member of its owner, one malloc'd block;
+ * fr_log_steps_release frees that block at once when done, or lets a
+ * waiting or running job free it (the step running completes, with its
+ * ops->ran; the rest are dropped). */
+typedef struct fr_log_steps fr_log_steps_t;
+typedef struct fr_log_steps_ops {
+    fr_slice_t (*topic)(const fr_log_steps_t *s, size_t i, int32_t *partition); /* step i's partition */
+    void (*run)(fr_log_steps_t *s, size_t i, fr_partlog_t *log); /* a worker (the loop, if none can be had) */
+    void (*ran)(fr_log_steps_t *s, size_t i);     /* on the loop after run; may be NULL */
+    void (*missing)(fr_log_steps_t *s, size_t i); /* on the loop, instead of run */
+} fr_log_steps_ops_t;
+struct fr_log_steps {
+    fr_lane_job_t lane_job;
+    fr_server_t *srv;
+    fr_lane_t *lane;
+    const fr_log_steps_ops_t *ops;
+    size_t n, at;  /* steps, and the one running or next to run */
+    int done;      /* every step is through (loop thread only) */
+    int abandoned; /* the request went away first: the job frees its owner */
+};
+void fr_log_steps_start(fr_log_steps_t *s, fr_server_t *srv, fr_lane_t *lane, const fr_log_steps_ops_t *ops,
+                        size_t n);
+int fr_log_steps_done(const fr_log_steps_t *s);
+void fr_log_steps_release(fr_log_steps_t *s);
+
 /* Cache warm-ups for cold fetches (fetch_warm.c).  fr_warm_start takes over
  * the n read results' file references (dropped at once if it fails, returning
  * NULL) and reads their ranges into the page cache on a worker thread (at
