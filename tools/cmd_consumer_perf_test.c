@@ -105,22 +105,28 @@ typedef struct cperf_state {
 static rd_kafka_topic_partition_list_t *start_offsets(rd_kafka_t *rk, const rd_kafka_topic_partition_list_t *parts,
                                                       bool latest) {
     rd_kafka_topic_partition_list_t *start = rd_kafka_topic_partition_list_copy(parts);
+    rd_kafka_topic_partition_list_t *reset = rd_kafka_topic_partition_list_new(parts->cnt > 0 ? parts->cnt : 1);
     if (rd_kafka_committed(rk, start, 10000) != RD_KAFKA_RESP_ERR_NO_ERROR)
         goto fail;
     for (int i = 0; i < start->cnt; i++) {
-        rd_kafka_topic_partition_t *p = &start->elems[i];
-        int64_t low, high;
+        const rd_kafka_topic_partition_t *p = &start->elems[i];
         if (p->err)
             goto fail;
-        if (p->offset >= 0)
-            continue;
-        if (rd_kafka_query_watermark_offsets(rk, p->topic, p->partition, &low, &high, 10000) !=
+        if (p->offset < 0)
+            rd_kafka_topic_partition_list_add(reset, p->topic, p->partition);
+    }
+    if (reset->cnt > 0) {
+        if (tool_log_offsets(rk, reset, latest ? RD_KAFKA_OFFSET_END : RD_KAFKA_OFFSET_BEGINNING, 10000) !=
             RD_KAFKA_RESP_ERR_NO_ERROR)
             goto fail;
-        p->offset = latest ? high : low;
+        for (int i = 0; i < reset->cnt; i++)
+            rd_kafka_topic_partition_list_find(start, reset->elems[i].topic, reset->elems[i].partition)->offset =
+                reset->elems[i].offset;
     }
+    rd_kafka_topic_partition_list_destroy(reset);
     return start;
 fail:
+    rd_kafka_topic_partition_list_destroy(reset);
     rd_kafka_topic_partition_list_destroy(start);
     return NULL;
 }

@@ -188,18 +188,13 @@ static int assign_at_end(rd_kafka_t *consumer, const char *topic) {
     int n = md->topics[0].partition_cnt;
     rd_kafka_topic_partition_list_t *parts = rd_kafka_topic_partition_list_new(n);
     int rc = 0;
-    for (int i = 0; i < n && rc == 0; i++) {
-        int32_t p = md->topics[0].partitions[i].id;
-        int64_t lo, hi;
-        err = rd_kafka_query_watermark_offsets(consumer, topic, p, &lo, &hi, 10000);
-        if (err) {
-            fprintf(stderr, "Could not get the end offset of %s-%d: %s\n", topic, p, rd_kafka_err2str(err));
-            rc = -1;
-        } else {
-            rd_kafka_topic_partition_list_add(parts, topic, p)->offset = hi;
-        }
-    }
+    for (int i = 0; i < n; i++)
+        rd_kafka_topic_partition_list_add(parts, topic, md->topics[0].partitions[i].id);
     rd_kafka_metadata_destroy(md);
+    if ((err = tool_log_offsets(consumer, parts, RD_KAFKA_OFFSET_END, 10000)) != 0) {
+        fprintf(stderr, "Could not get the end offsets of %s: %s\n", topic, rd_kafka_err2str(err));
+        rc = -1;
+    }
     if (rc == 0 && (err = rd_kafka_assign(consumer, parts)) != 0) {
         fprintf(stderr, "Could not assign the partitions of %s: %s\n", topic, rd_kafka_err2str(err));
         rc = -1;

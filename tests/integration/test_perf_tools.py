@@ -13,9 +13,11 @@ import re
 import subprocess
 import sys
 import tempfile
+import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from harness import FRESHET, Broker, run_tests  # noqa: E402
+from harness import FRESHET, Broker, RawClient, run_tests  # noqa: E402
+import kafka_wire as kw  # noqa: E402
 
 BROKER = None
 
@@ -251,6 +253,37 @@ def test_consumer_starts_at_committed_offset_else_log_start():
         assert consumed(r.stdout) == 20 and "WARNING" in r.stdout, (group, r.stdout)
 
 
+def test_start_offsets_of_several_partitions():
+    # Every partition's start comes from one ListOffsets per leader; each
+    # partition must get its own log start (or end), not another's: here the
+    # ranges overlap, so a mixed-up start would skip records, not be reset.
+    create_topic("cp-parts", 3)
+    c = RawClient(BROKER.port)
+    for p in range(3):
+        # timestamped now: older records would go to time retention (7 days)
+        batch = kw.record_batch([(None, b"v%d" % i) for i in range(30)], base_ts=int(time.time() * 1000))
+        c.request(0, 3, kw.produce_v3("cp-parts", p, batch))
+        _, res = kw.parse_produce_v3_response(c.recv_frame())
+        assert res == [("cp-parts", p, 0, 0)], res
+    c.close()
+    with tempfile.NamedTemporaryFile("w", suffix=".json") as f:
+        json.dump({"partitions": [{"topic": "cp-parts", "partition": p, "offset": start}
+                                  for p, start in ((0, 5), (1, 10), (2, 20))], "version": 1}, f)
+        f.flush()
+        run("delete-records", "--bootstrap-server", BROKER.bootstrap, "--offset-json-file", f.name)
+    r = run("consumer-perf-test", "--bootstrap-server", BROKER.bootstrap, "--topic", "cp-parts", "--messages", "56",
+            "--timeout", "2000")
+    assert consumed(r.stdout) == 25 + 20 + 10, r.stdout
+    r = run("consumer-perf-test", "--bootstrap-server", BROKER.bootstrap, "--topic", "cp-parts", "--messages", "1",
+            "--timeout", "1000", "--from-latest")
+    assert consumed(r.stdout) == 0, r.stdout
+    # e2e-latency starts every partition at its end: it receives its own records
+    # only (one of the 30 older ones would exit 1, as a mismatched record)
+    r = run("e2e-latency", BROKER.bootstrap, "cp-parts", "40", "1", "16", "--rate", "1000", "--json")
+    doc = json.loads(check_e2e(r.stdout)[-1])
+    assert doc["sent"] == doc["received"] == 40, doc
+
+
 def test_consumer_print_metrics():
     create_topic("cp-metrics")
     produce("cp-metrics", 20, 10)
@@ -380,6 +413,7 @@ TESTS = [
     test_consumer_detailed_stats,
     test_consumer_timeout_warning_and_hide_header,
     test_consumer_starts_at_committed_offset_else_log_start,
+    test_start_offsets_of_several_partitions,
     test_consumer_print_metrics,
     test_consumer_rejects_bad_flags,
     test_e2e_ping_pong,
