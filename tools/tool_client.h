@@ -1,6 +1,7 @@
 /*
  * tool_client.h — what every client tool does around librdkafka: client
- * configuration from Kafka-style properties, logging, signals and clocks.
+ * configuration from Kafka-style properties, logging, signals, clocks, and
+ * where partitions' logs start and end.
  *
  * Configuration is layered the way the Kafka tools layer it: the tool's
  * defaults, then the --*.config file, then --*-property k=v pairs, then the
