@@ -367,6 +367,29 @@ static bool assigner_wants(const assigner_t *as, const char *topic) {
 }
 
 /*
+ * Turns the logical start (RD_KAFKA_OFFSET_BEGINNING or END) of every
+ * partition in parts into its log's offset, asked of the broker at once.
+ * Left to librdkafka, a logical offset races the partition's leader lookup
+ * and waits out a 500 ms retry: half a second before the first record of
+ * the most common command.  When the lookup fails the logical offsets stay,
+ * and librdkafka resolves them itself.
+ */
+static void resolve_start(rd_kafka_t *rk, rd_kafka_topic_partition_list_t *parts, int64_t start) {
+    if ((start != RD_KAFKA_OFFSET_BEGINNING && start != RD_KAFKA_OFFSET_END) || parts->cnt == 0)
+        return;
+    rd_kafka_topic_partition_list_t *ask = rd_kafka_topic_partition_list_copy(parts);
+    rd_kafka_resp_err_t err = tool_log_offsets(rk, ask, start, 5000);
+    if (err) {
+        fr_debug(COMPONENT, "Could not look up where the partitions start (%s); librdkafka will",
+                 rd_kafka_err2str(err));
+    } else {
+        for (int i = 0; i < parts->cnt; i++)
+            parts->elems[i].offset = ask->elems[i].offset;
+    }
+    rd_kafka_topic_partition_list_destroy(ask);
+}
+
+/*
  * Reads metadata and assigns the partitions not assigned yet.  Transient
  * failures (broker not reachable, topic not there yet) only delay; returns -1
  * only when the assignment itself is refused (reported).
@@ -404,6 +427,7 @@ static int assigner_refresh(rd_kafka_t *rk, assigner_t *as) {
     }
     int rc = 0;
     if (add->cnt > 0) {
+        resolve_start(rk, add, as->cfg->offset);
         rd_kafka_error_t *e = rd_kafka_incremental_assign(rk, add);
         if (e) {
             fr_error(COMPONENT, "Could not assign partitions: %s", rd_kafka_error_string(e));
@@ -585,6 +609,7 @@ int fr_cmd_console_consumer(int argc, char **argv) {
         kerr = rd_kafka_subscribe(rk, tp);
     } else if (cfg.partition >= 0) {
         rd_kafka_topic_partition_list_add(tp, cfg.topic, cfg.partition)->offset = cfg.offset;
+        resolve_start(rk, tp, cfg.offset);
         kerr = rd_kafka_assign(rk, tp);
     } else {
         assigner = &as;

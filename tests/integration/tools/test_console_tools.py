@@ -11,6 +11,7 @@ group APIs to prove it.
 """
 import re
 import signal
+import tempfile
 import time
 
 from toolstest import (Skip, advertised_apis, check, check_rc, java_partition, lines, main, parse_argv,
@@ -182,6 +183,56 @@ def test_partition_and_offset(env):
     check(p.stdout == "" and processed_count(p.stderr) == 0, "latest starts at the end", p.stdout, p.stderr)
 
 
+def keys_for(partition, n, partitions=3):
+    """n distinct keys that Java's partitioner puts on partition."""
+    out, i = [], 0
+    while len(out) < n:
+        k = "k%d" % i
+        if java_partition(k.encode(), partitions) == partition:
+            out.append(k)
+        i += 1
+    return out
+
+
+def test_default_starts_at_the_end_of_every_partition(env):
+    # the partitions hold different numbers of records; none of them is printed
+    for part, n in ((0, 3), (1, 6), (2, 9)):
+        produce(env, T3, "".join("%s\told-%d-%d\n" % (k, part, i) for i, k in enumerate(keys_for(part, n))),
+                "--property", "parse.key=true")
+    c = env.popen("console-consumer", "--bootstrap-server", env.bootstrap, "--topic", T3, "--max-messages", "6",
+                  "--timeout-ms", "30000")
+    time.sleep(1.5)  # assigned by then; the records below come after
+    new = ["%s\tnew-%d" % (k, part) for part in range(3) for k in keys_for(part, 2)]
+    produce(env, T3, "".join(line + "\n" for line in new), "--property", "parse.key=true")
+    out, err = c.communicate(timeout=60)
+    check(c.returncode == 0, "consumer exit code %s" % c.returncode, err)
+    check(sorted(lines(out)) == sorted(line.split("\t")[1] for line in new), "only the records sent after it started",
+          out)
+
+
+def test_from_beginning_starts_at_each_log_start(env):
+    # Log starts moved into the middle of overlapping ranges (delete-records):
+    # a partition given another one's start would skip records, not be reset.
+    if env.is_mock:
+        raise Skip("the mock has no DeleteRecords")
+    topic = unique("tools-starts")
+    p = env.run("topics", "--bootstrap-server", env.bootstrap, "--create", "--topic", topic, "--partitions", "3")
+    check_rc(p, 0, "create " + topic)
+    for part in range(3):
+        produce(env, topic, "".join("%s\tv-%d-%d\n" % (k, part, i) for i, k in enumerate(keys_for(part, 30))),
+                "--property", "parse.key=true")
+    starts = {0: 5, 1: 10, 2: 20}
+    spec = ",".join('{"topic":"%s","partition":%d,"offset":%d}' % (topic, part, o) for part, o in starts.items())
+    with tempfile.NamedTemporaryFile("w", suffix=".json") as f:
+        f.write('{"version":1,"partitions":[%s]}' % spec)
+        f.flush()
+        p = env.run("delete-records", "--bootstrap-server", env.bootstrap, "--offset-json-file", f.name)
+    check_rc(p, 0, "delete-records")
+    p = consume(env, topic, "--from-beginning", "--timeout-ms", "5000", "--max-messages", "56")
+    want = sorted("v-%d-%d" % (part, i) for part, o in starts.items() for i in range(o, 30))
+    check(sorted(lines(p.stdout)) == want, "each partition from its own log start", p.stdout)
+
+
 def test_timeout_exits_cleanly(env):
     start = time.monotonic()
     p = consume(env, T3, "--timeout-ms", "1000")
@@ -311,6 +362,8 @@ if __name__ == "__main__":
         test_bad_line_stops_with_kafka_message,
         test_keyed_records_use_javas_partitioner,
         test_partition_and_offset,
+        test_default_starts_at_the_end_of_every_partition,
+        test_from_beginning_starts_at_each_log_start,
         test_timeout_exits_cleanly,
         test_compression_codecs,
         test_sync_acks_and_config_files,
