@@ -370,23 +370,17 @@ static bool assigner_wants(const assigner_t *as, const char *topic) {
  * Turns the logical start (RD_KAFKA_OFFSET_BEGINNING or END) of every
  * partition in parts into its log's offset, asked of the broker at once.
  * Left to librdkafka, a logical offset races the partition's leader lookup
- * and waits out a 500 ms retry: half a second before the first record of
- * the most common command.  When the lookup fails the logical offsets stay,
+ * and waits out a 500 ms retry: 0.5 s before the first record with
+ * --partition, 1 s with --from-beginning over three partitions.  When the lookup fails the logical offsets stay,
  * and librdkafka resolves them itself.
  */
 static void resolve_start(rd_kafka_t *rk, rd_kafka_topic_partition_list_t *parts, int64_t start) {
     if ((start != RD_KAFKA_OFFSET_BEGINNING && start != RD_KAFKA_OFFSET_END) || parts->cnt == 0)
         return;
-    rd_kafka_topic_partition_list_t *ask = rd_kafka_topic_partition_list_copy(parts);
-    rd_kafka_resp_err_t err = tool_log_offsets(rk, ask, start, 5000);
-    if (err) {
+    rd_kafka_resp_err_t err = tool_log_offsets(rk, parts, start, 5000);
+    if (err)
         fr_debug(COMPONENT, "Could not look up where the partitions start (%s); librdkafka will",
                  rd_kafka_err2str(err));
-    } else {
-        for (int i = 0; i < parts->cnt; i++)
-            parts->elems[i].offset = ask->elems[i].offset;
-    }
-    rd_kafka_topic_partition_list_destroy(ask);
 }
 
 /*

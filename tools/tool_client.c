@@ -181,14 +181,19 @@ rd_kafka_conf_t *tool_conf_new(const fr_props_t *props, char *err, size_t errlen
 
 rd_kafka_resp_err_t tool_log_offsets(rd_kafka_t *rk, rd_kafka_topic_partition_list_t *parts, int64_t which,
                                      int timeout_ms) {
+    /* asked on a copy, so that a failure leaves parts as they were */
+    rd_kafka_topic_partition_list_t *ask = rd_kafka_topic_partition_list_copy(parts);
     /* ListOffsets reads a "timestamp" of -2 as the log start and -1 as its end */
-    for (int i = 0; i < parts->cnt; i++)
-        parts->elems[i].offset = which;
-    rd_kafka_resp_err_t err = rd_kafka_offsets_for_times(rk, parts, timeout_ms);
-    for (int i = 0; i < parts->cnt && !err; i++) {
-        err = parts->elems[i].err;
-        if (!err && parts->elems[i].offset < 0) /* left as asked: no answer came for it */
+    for (int i = 0; i < ask->cnt; i++)
+        ask->elems[i].offset = which;
+    rd_kafka_resp_err_t err = rd_kafka_offsets_for_times(rk, ask, timeout_ms);
+    for (int i = 0; i < ask->cnt && !err; i++) {
+        err = ask->elems[i].err;
+        if (!err && ask->elems[i].offset < 0) /* left as asked: no answer came for it */
             err = RD_KAFKA_RESP_ERR__NO_OFFSET;
     }
+    for (int i = 0; i < parts->cnt && !err; i++)
+        parts->elems[i].offset = ask->elems[i].offset;
+    rd_kafka_topic_partition_list_destroy(ask);
     return err;
 }

@@ -67,8 +67,8 @@ rd_kafka_conf_t *tool_conf_new(const fr_props_t *props, char *err, size_t errlen
  * Sets the offset of every partition in parts to its log's start (which =
  * RD_KAFKA_OFFSET_BEGINNING) or end (RD_KAFKA_OFFSET_END), asked in one
  * ListOffsets request per leader rather than two per partition (as
- * rd_kafka_query_watermark_offsets would).  Returns 0, or the first error:
- * the request's, or a partition's (its offset is then not to be used).
+ * rd_kafka_query_watermark_offsets would).  Returns 0, or the first error
+ * (the request's, or a partition's), leaving parts as they were.
  */
 rd_kafka_resp_err_t tool_log_offsets(rd_kafka_t *rk, rd_kafka_topic_partition_list_t *parts, int64_t which,
                                      int timeout_ms);
