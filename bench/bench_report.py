@@ -103,16 +103,19 @@ def check_targets(rows, ceilings):
                     f["mb_per_sec"] >= m["mb_per_sec"],
                     "the mock's %.0f MB/s is above the disk's O_DIRECT %.0f MB/s" % (m["mb_per_sec"], direct)
                     if fast else "", paired_ratios(r, "freshet", "mock"))
-    for size in ("100b", "1k"):
-        c = by_id.get("consume-" + size)
-        p = by_id.get("produce-%s-acks1-p1-none" % size)
-        if c and p and figure(c, "freshet") and figure(p, "freshet"):
+    for c in rows:
+        p = by_id.get(c.get("source")) if c["kind"] == "consume" else None
+        if p and figure(c, "freshet") and figure(p, "freshet"):
             ratio = figure(c, "freshet")["mb_per_sec"] / figure(p, "freshet")["mb_per_sec"]
             add("%s: >= 1.5x freshet's produce rate" % c["label"], round(ratio, 2), ratio >= 1.5)
-    c = by_id.get("consume-1k")
-    if c and figure(c, "freshet") and loop:
-        ratio = figure(c, "freshet")["mb_per_sec"] / loop
-        add("consume 1 KiB: >= 70% of loopback MB/s", round(ratio, 3), ratio >= 0.7)
+    for c in rows:
+        # Uncompressed only: with lz4 the figure counts the records' bytes, several times what
+        # crossed the loopback, so the wire's ceiling says nothing of it.
+        if c["kind"] == "consume" and c["size"] == 1024 and by_id.get(c.get("source"), {}).get("compression") == "none" \
+                and figure(c, "freshet") and loop:
+            ratio = figure(c, "freshet")["mb_per_sec"] / loop
+            name = "consume 1 KiB" if c["id"] == "consume-1k" else c["label"]
+            add("%s: >= 70%% of loopback MB/s" % name, round(ratio, 3), ratio >= 0.7)
     p = by_id.get("produce-1k-acks1-p1-none")
     if p and figure(p, "freshet") and loop:
         ratio = figure(p, "freshet")["mb_per_sec"] / loop

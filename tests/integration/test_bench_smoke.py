@@ -96,8 +96,17 @@ def check_json(out, r):
     labels = [row["label"] for row in doc["rows"]]
     for want in ("produce 100 B acks=1 1p none", "produce 1 KiB acks=1 1p none", "produce 100 B acks=all 1p none",
                  "produce 100 B acks=1 8p none", "produce 100 B acks=1 1p lz4", "consume 1 KiB 1p",
-                 "e2e 100 B at 10k rec/s", "e2e 100 B at 100k rec/s"):
+                 "e2e 100 B at 10k rec/s", "e2e 100 B at 100k rec/s",
+                 # the other acks=1 rows' data is read back too: several partitions, lz4 batches
+                 "consume 100 B 8p none", "consume 100 B 1p lz4"):
         assert want in labels, labels
+    # every consume row is judged against the produce row that wrote its data
+    judged = {t["target"] for t in doc["targets"]}
+    for row in doc["rows"]:
+        if row["kind"] == "consume":
+            src = [r for r in doc["rows"] if r["id"] == row["source"]]
+            assert src and src[0]["kind"] == "produce" and src[0]["size"] == row["size"], (row["id"], src)
+            assert "%s: >= 1.5x freshet's produce rate" % row["label"] in judged, (row["label"], judged)
     cpu_seen = 0  # clock ticks are 10 ms: a tiny row may show 0, the whole run may not
     for row in doc["rows"]:
         for peer in row["peers"]:
@@ -115,6 +124,8 @@ def check_json(out, r):
                 assert med["received"] == row["records"], (row["id"], peer, med)
             if row["kind"] in ("produce", "durable"):
                 assert all(run["records"] == row["records"] for run in res["runs"]), (row["id"], peer)
+            if row["kind"] == "consume" and peer == "freshet":
+                assert all(run["messages"] == row["records"] for run in res["runs"]), (row["id"], res["runs"])
             assert med["server_cpu_s"] >= 0 and med["client_cpu_s"] >= 0, (row["id"], peer, med)
             for run in res["runs"]:  # the kernel's share of the server's CPU is a part of it
                 assert 0 <= run["server_sys_s"] <= run["server_cpu_s"], (row["id"], peer, run)
