@@ -14,8 +14,7 @@
  * single-node broker (threads, ZooKeeper, KRaft quorum, replication of internal
  * topics).  They are accepted silently so a Kafka file works unchanged. */
 static const char *const accepted_keys[] = {
-    "num.network.threads", "num.io.threads", "socket.send.buffer.bytes",
-    "socket.receive.buffer.bytes", "num.recovery.threads.per.data.dir",
+    "num.network.threads", "num.io.threads", "num.recovery.threads.per.data.dir",
     "offsets.topic.replication.factor", "transaction.state.log.replication.factor",
     "transaction.state.log.min.isr",
     "zookeeper.connect", "zookeeper.connection.timeout.ms",
@@ -42,6 +41,8 @@ void fr_broker_config_defaults(fr_broker_config_t *cfg) {
     cfg->auto_create_topics_enable = 1;
     cfg->delete_topic_enable = 1;
     cfg->socket_request_max_bytes = 104857600;
+    cfg->socket_send_buffer_bytes = 262144;
+    cfg->socket_receive_buffer_bytes = -1;
     cfg->log_retention_ms = 168LL * 3600 * 1000;
     cfg->log_retention_bytes = -1;
     cfg->page_cache_retain_bytes = 1LL << 30;
@@ -202,6 +203,21 @@ static int parse_num(const char *key, const char *v, int64_t min, int64_t max, c
     return 0;
 }
 
+/* -1 (the OS sizes the buffer) or a size; 0 is refused, as Kafka's socket setters refuse
+ * it: the kernel would read it as its minimum, not as "unset". */
+static int parse_socket_buffer(const char *key, const char *v, int32_t *out, char *err, size_t errlen) {
+    int64_t n;
+    if (parse_num(key, v, -1, INT32_MAX, "INT", &n, err, errlen))
+        return FR_ERR_CONFIG;
+    if (n == 0) {
+        snprintf(err, errlen, "Invalid value 0 for configuration %s: Must be -1 (the OS default) or a size in bytes",
+                 key);
+        return FR_ERR_CONFIG;
+    }
+    *out = (int32_t)n;
+    return 0;
+}
+
 static int is_accepted(const char *key) {
     for (size_t i = 0; i < sizeof(accepted_keys) / sizeof(accepted_keys[0]); i++)
         if (strcmp(key, accepted_keys[i]) == 0)
@@ -267,6 +283,12 @@ int fr_broker_config_load(fr_broker_config_t *cfg, const fr_props_t *props, char
         } else if (strcmp(k, "socket.request.max.bytes") == 0) {
             NUM(1, I32, "INT");
             cfg->socket_request_max_bytes = (int32_t)v;
+        } else if (strcmp(k, "socket.send.buffer.bytes") == 0) {
+            if (parse_socket_buffer(k, val, &cfg->socket_send_buffer_bytes, err, errlen))
+                return FR_ERR_CONFIG;
+        } else if (strcmp(k, "socket.receive.buffer.bytes") == 0) {
+            if (parse_socket_buffer(k, val, &cfg->socket_receive_buffer_bytes, err, errlen))
+                return FR_ERR_CONFIG;
         } else if (strcmp(k, "log.segment.bytes") == 0) {
             NUM(14, I32, "INT");
             cfg->log.segment_bytes = v;

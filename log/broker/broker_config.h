@@ -37,6 +37,12 @@ typedef struct fr_broker_config {
     int auto_create_topics_enable;     /* auto.create.topics.enable, true */
     int delete_topic_enable;           /* delete.topic.enable, true */
     int32_t socket_request_max_bytes;  /* socket.request.max.bytes, 104857600 */
+    /* socket.send.buffer.bytes / socket.receive.buffer.bytes: SO_SNDBUF / SO_RCVBUF of
+     * each accepted connection, -1 for the OS's own sizing.  Defaults differ from
+     * Kafka's 102400 on purpose (bench/README, "Socket buffers"): a bounded send
+     * buffer of 262144, and the OS's autotuned receive buffer. */
+    int32_t socket_send_buffer_bytes;
+    int32_t socket_receive_buffer_bytes;
     int64_t log_retention_ms;          /* log.retention.{ms,minutes,hours}, 7 days */
     int64_t log_retention_bytes;       /* log.retention.bytes, -1 */
     int64_t log_retention_check_interval_ms; /* log.retention.check.interval.ms, 300000 */

@@ -2,6 +2,7 @@
 """freshet server: configuration handling, the log-dir lock, clean shutdown on
 signals, and topics/offsets/data surviving a restart."""
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -20,11 +21,47 @@ def run_server(args, timeout=20):
 def test_invalid_values_are_refused_naming_the_key():
     d = tempfile.mkdtemp()
     for key, val in [("log.segment.bytes", "abc"), ("num.partitions", "0"), ("auto.create.topics.enable", "maybe"),
-                     ("listeners", "nonsense"), ("message.max.bytes", "-5")]:
+                     ("listeners", "nonsense"), ("message.max.bytes", "-5"), ("socket.send.buffer.bytes", "0"),
+                     ("socket.receive.buffer.bytes", "-2"), ("socket.send.buffer.bytes", "big")]:
         r = run_server(["--override", "log.dirs=" + d, "--override", "listeners=PLAINTEXT://127.0.0.1:%d" % free_port(),
                         "--override", "%s=%s" % (key, val)])
         assert r.returncode != 0, (key, r)
         assert key in r.stderr, (key, r.stderr)
+
+
+def broker_side_buffers(port):
+    """(SO_SNDBUF, SO_RCVBUF) of the broker's end of each connection to port, as ss shows
+    them (the kernel keeps twice what setsockopt asked for)."""
+    out = subprocess.run(["ss", "-tmnH", "state", "established", "( sport = :%d )" % port],
+                         capture_output=True, text=True, check=True).stdout
+    return [(int(tb), int(rb)) for rb, tb in re.findall(r"rb(\d+),t\d+,tb(\d+)", out)]
+
+
+def test_socket_buffer_sizes_apply_to_each_connection():
+    # set: what each accepted connection gets, and what DescribeConfigs reports
+    with Broker(overrides={"socket.send.buffer.bytes": "65536", "socket.receive.buffer.bytes": "98304"}) as b:
+        c = RawClient(b.port)
+        c.request(18, 0)
+        c.recv_frame()
+        assert broker_side_buffers(b.port) == [(131072, 196608)], broker_side_buffers(b.port)
+        c.close()
+        out = subprocess.run([FRESHET, "configs", "--bootstrap-server", b.bootstrap, "--describe", "--all",
+                              "--entity-type", "brokers", "--entity-name", "0"], capture_output=True, text=True,
+                             timeout=60).stdout
+        assert re.search(r"^  socket\.send\.buffer\.bytes=65536 .*STATIC_BROKER_CONFIG", out, re.M), out
+        assert re.search(r"^  socket\.receive\.buffer\.bytes=98304 .*STATIC_BROKER_CONFIG", out, re.M), out
+    # defaults: a bounded send buffer, the receive buffer left to the kernel; -1 leaves both to it
+    for overrides, want_send in (({}, 2 * 262144), ({"socket.send.buffer.bytes": "-1"}, None)):
+        with Broker(overrides=overrides) as b:
+            c = RawClient(b.port)
+            c.request(18, 0)
+            c.recv_frame()
+            [(send, recv)] = broker_side_buffers(b.port)
+            if want_send:
+                assert send == want_send, (overrides, send)
+            else:
+                assert send != 2 * 262144, (overrides, send)
+            c.close()
 
 
 def test_missing_config_file_is_an_error():
@@ -108,6 +145,7 @@ def test_topics_offsets_and_data_survive_restart():
 if __name__ == "__main__":
     run_tests([
         test_invalid_values_are_refused_naming_the_key,
+        test_socket_buffer_sizes_apply_to_each_connection,
         test_missing_config_file_is_an_error,
         test_properties_file_and_unknown_key_warning,
         test_second_instance_on_same_dirs_is_refused,

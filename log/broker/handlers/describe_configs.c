@@ -35,6 +35,8 @@ static const struct {
     {"auto.create.topics.enable", FR_CFG_BOOLEAN},
     {"delete.topic.enable", FR_CFG_BOOLEAN},
     {"socket.request.max.bytes", FR_CFG_INT},
+    {"socket.send.buffer.bytes", FR_CFG_INT},
+    {"socket.receive.buffer.bytes", FR_CFG_INT},
     {"log.retention.check.interval.ms", FR_CFG_LONG},
 };
 
@@ -72,6 +74,10 @@ static const char *broker_only_value(const fr_broker_config_t *cfg, const char *
         snprintf(buf, len, "%s", cfg->delete_topic_enable ? "true" : "false");
     else if (strcmp(key, "socket.request.max.bytes") == 0)
         snprintf(buf, len, "%d", cfg->socket_request_max_bytes);
+    else if (strcmp(key, "socket.send.buffer.bytes") == 0)
+        snprintf(buf, len, "%d", cfg->socket_send_buffer_bytes);
+    else if (strcmp(key, "socket.receive.buffer.bytes") == 0)
+        snprintf(buf, len, "%d", cfg->socket_receive_buffer_bytes);
     else if (strcmp(key, "log.retention.check.interval.ms") == 0)
         snprintf(buf, len, "%" PRId64, cfg->log_retention_check_interval_ms);
     else
