@@ -360,7 +360,8 @@ static void on_check(uv_check_t *h) {
  * kernel's autotuning).  Why a bounded send buffer by default: a fetch answered with
  * several partitions' ranges of a megabyte or more otherwise piles megabytes into the
  * socket, and with this machine's BBR congestion control the loopback then carries them
- * in small, reordered segments at a fifth of the speed (bench/README, "Socket buffers").
+ * in small, reordered segments, at half the speed for five times the broker's CPU
+ * (bench/README, "Socket buffers").
  * A failure only leaves the kernel's sizing, so it is logged and the connection kept.
  */
 static void set_socket_buffers(fr_server_t *srv, int fd) {
