@@ -50,7 +50,10 @@ def test_socket_buffer_sizes_apply_to_each_connection():
                              timeout=60).stdout
         assert re.search(r"^  socket\.send\.buffer\.bytes=65536 .*STATIC_BROKER_CONFIG", out, re.M), out
         assert re.search(r"^  socket\.receive\.buffer\.bytes=98304 .*STATIC_BROKER_CONFIG", out, re.M), out
-    # defaults: a bounded send buffer, the receive buffer left to the kernel; -1 leaves both to it
+    # defaults: a bounded send buffer, and the receive buffer left to the kernel, which starts
+    # an autotuned one at tcp_rmem's middle value; -1 leaves the send buffer to it too
+    with open("/proc/sys/net/ipv4/tcp_rmem") as f:
+        kernel_rcvbuf = int(f.read().split()[1])
     for overrides, want_send in (({}, 2 * 262144), ({"socket.send.buffer.bytes": "-1"}, None)):
         with Broker(overrides=overrides) as b:
             c = RawClient(b.port)
@@ -61,6 +64,7 @@ def test_socket_buffer_sizes_apply_to_each_connection():
                 assert send == want_send, (overrides, send)
             else:
                 assert send != 2 * 262144, (overrides, send)
+            assert recv == kernel_rcvbuf, (overrides, recv, kernel_rcvbuf)
             c.close()
 
 
