@@ -177,8 +177,11 @@ def human(n):
 def format_table(doc):
     lines = []
     c = doc["ceilings"]
-    lines.append("Freshet bench (%s mode, median of %d), %s, %s" % (doc["mode"], doc["reps"], doc["host"]["cpu"],
+    host = doc["host"]
+    lines.append("Freshet bench (%s mode, median of %d), %s, %s" % (doc["mode"], doc["reps"], host["cpu"],
                                                                       doc["timestamp"]))
+    if host.get("tcp_congestion_control"):
+        lines.append("kernel %s, TCP congestion control %s" % (host["kernel"], host["tcp_congestion_control"]))
     ceil = []
     if "loopback_mb_per_sec" in c:
         ceil.append("loopback TCP %.0f MB/s" % c["loopback_mb_per_sec"]["median"])

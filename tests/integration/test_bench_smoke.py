@@ -91,6 +91,11 @@ def check_json(out, r):
                              text=True).stdout.strip()
     assert disk["fs"] == want_fs and disk["path"].startswith(disk["mount"]), (disk, want_fs)
     assert "data dirs: %s on %s" % (disk["fs"], disk["device"]) in r.stdout, r.stdout[:2000]
+    # the congestion control every loopback figure ran under, as the kernel reports it
+    with open("/proc/sys/net/ipv4/tcp_congestion_control") as f:
+        cc = f.read().strip()
+    assert doc["host"]["tcp_congestion_control"] == cc, doc["host"]
+    assert "TCP congestion control %s" % cc in r.stdout, r.stdout[:2000]
     kinds = {row["kind"] for row in doc["rows"]}
     assert kinds == {"produce", "consume", "pingpong", "e2e", "durable"}, kinds
     labels = [row["label"] for row in doc["rows"]]
