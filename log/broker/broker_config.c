@@ -355,6 +355,9 @@ int fr_broker_config_load(fr_broker_config_t *cfg, const fr_props_t *props, char
         } else if (strcmp(k, "freshet.page.cache.retain.bytes") == 0) {
             NUM(-1, INT64_MAX, "LONG");
             cfg->page_cache_retain_bytes = v;
+        } else if (strcmp(k, "freshet.produce.validate.compressed.records") == 0) {
+            BOOL_();
+            cfg->log.trust_compressed = !b;
         } else if (strcmp(k, "freshet.page.cache.lag.window.ms") == 0) {
             NUM(100, I32, "LONG");
             cfg->page_cache_lag_window_ms = v;

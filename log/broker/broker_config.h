@@ -57,7 +57,11 @@ typedef struct fr_broker_config {
     int64_t page_cache_lag_window_ms;
     char cleanup_policy[32];           /* log.cleanup.policy, delete */
     char compression_type[16];         /* compression.type, producer */
-    fr_log_config_t log;               /* segment/index/flush/message size settings */
+    /* segment/index/flush/message size settings; log.trust_compressed is
+     * freshet.produce.validate.compressed.records (ours), true: the records of
+     * compressed batches are decompressed and checked as Kafka does (false:
+     * header and CRC only) */
+    fr_log_config_t log;
     int32_t group_initial_rebalance_delay_ms; /* group.initial.rebalance.delay.ms, 3000 */
     int32_t group_min_session_timeout_ms;     /* group.min.session.timeout.ms, 6000 */
     int32_t group_max_session_timeout_ms;     /* group.max.session.timeout.ms, 1800000 */

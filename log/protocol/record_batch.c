@@ -131,13 +131,8 @@ static inline int walk_run(const uint8_t **pp, const uint8_t *end, int null_ok) 
     return 0;
 }
 
-int fr_batch_validate_records(const uint8_t *batch, size_t len, const fr_batch_header_t *h, const char **why) {
-    const char *unused;
-    if (!why)
-        why = &unused;
-    *why = NULL;
-    /* (fr_batch_validate has already refused these; the bounds stay safe anyway) */
-    const uint8_t *p = batch + (len < FR_BATCH_HEADER_SIZE ? len : FR_BATCH_HEADER_SIZE), *end = batch + len;
+/* The records section p..end of a batch with header h, stepped over as fr_batch_validate_records says. */
+static int walk_records(const uint8_t *p, const uint8_t *end, const fr_batch_header_t *h, const char **why) {
     int32_t prev_delta = -1;
     for (int32_t i = 0; i < h->records_count; i++) {
         int32_t length, offset_delta, header_count;
@@ -167,6 +162,30 @@ int fr_batch_validate_records(const uint8_t *batch, size_t len, const fr_batch_h
     if (p != end)
         FAIL(FR_ERR_INVALID_RECORD, "bytes after the last record");
     return 0;
+}
+
+int fr_batch_validate_records(const uint8_t *batch, size_t len, const fr_batch_header_t *h, const char **why) {
+    const char *unused;
+    if (!why)
+        why = &unused;
+    *why = NULL;
+    /* (fr_batch_validate has already refused these; the bounds stay safe anyway) */
+    const uint8_t *p = batch + (len < FR_BATCH_HEADER_SIZE ? len : FR_BATCH_HEADER_SIZE);
+    return walk_records(p, batch + len, h, why);
+}
+
+int fr_batch_validate_decoded_records(const uint8_t *records, size_t len, const fr_batch_header_t *h,
+                                      const char **why) {
+    const char *unused;
+    static const uint8_t none[1];
+    if (!why)
+        why = &unused;
+    *why = NULL;
+    if (!records) { /* an empty section: no NULL + 0 */
+        records = none;
+        len = 0;
+    }
+    return walk_records(records, records + len, h, why);
 }
 
 int fr_batch_validate(const uint8_t *batch, size_t len, const fr_batch_header_t *h, int flags,

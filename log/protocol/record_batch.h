@@ -145,6 +145,13 @@ int fr_batch_validate(const uint8_t *batch, size_t len, const fr_batch_header_t 
  * FR_ERR_INVALID_RECORD with *why.
  */
 int fr_batch_validate_records(const uint8_t *batch, size_t len, const fr_batch_header_t *h, const char **why);
+/*
+ * The same walk over a compressed batch's records once decompressed
+ * (records[0..len), the whole section): Kafka's LogValidator walks them too.
+ * h is the batch's header.  0 or FR_ERR_INVALID_RECORD with *why.
+ */
+int fr_batch_validate_decoded_records(const uint8_t *records, size_t len, const fr_batch_header_t *h,
+                                      const char **why);
 
 /* The CRC-32C the batch's crc field should hold (over attributes..end). */
 uint32_t fr_batch_compute_crc(const uint8_t *batch, size_t len);

@@ -48,6 +48,9 @@ typedef struct fr_log_config {
     int log_append_time;             /* message.timestamp.type=LogAppendTime: batches get the append time */
     int recompress;                  /* compression.type is a codec, not producer: batches in another */
     int codec;                       /*   codec are stored re-compressed with this one (0..4) */
+    int trust_compressed;            /* freshet.produce.validate.compressed.records=false: a compressed
+                                        batch is checked by its header and CRC only, its records are not
+                                        decompressed and walked (0, the default: they are, as in Kafka) */
 } fr_log_config_t;
 
 /*
@@ -146,8 +149,9 @@ int fr_partlog_append(fr_partlog_t *log, uint8_t *buf, size_t len, int64_t now_m
 /*
  * Bytes of the batches in buf[0..len) that an append under cfg would
  * decompress or re-compress (a compression.type codec other than theirs; a
- * compacted topic's compressed batches, whose keys are checked), by their
- * headers alone: 0 for the usual append, which only checks CRCs.  Lets the
+ * compacted topic's compressed batches, whose keys are checked; batches in
+ * codecs slower than lz4, whose records are checked), by their headers alone: 0 for the
+ * usual append, which only checks CRCs and walks records in place.  Lets the
  * caller run the costly ones where a long append stalls nobody.
  */
 size_t fr_partlog_codec_bytes(const fr_log_config_t *cfg, const uint8_t *buf, size_t len);

@@ -1,30 +1,110 @@
 #include "log_validator.h"
 
+#include <pthread.h>
+#include <stdlib.h>
+
 #include "batch_rewrite.h"
+#include "compression.h"
 #include "fr_err.h"
 #include "record_batch.h"
+
+/*
+ * The room a compressed batch's records are decompressed into to be checked.
+ * Each thread keeps its own from one append to the next (the loop checks lz4
+ * batches and small ones, a worker the rest, see fr_partlog_codec_bytes):
+ * grown anew for every megabyte batch it would be copied over and over as it
+ * doubled.  Room past SCRATCH_KEEP, which only a batch of unusually
+ * compressible records takes, is given back after the check.  A thread's
+ * buffer is freed when the thread ends.
+ */
+#define SCRATCH_KEEP ((size_t)8 << 20)
+
+static pthread_key_t scratch_key;
+static pthread_once_t scratch_once = PTHREAD_ONCE_INIT;
+static int scratch_key_made;
+
+static void scratch_free(void *p) {
+    fr_writer_free(p);
+    free(p);
+}
+
+static void scratch_key_make(void) {
+    scratch_key_made = pthread_key_create(&scratch_key, scratch_free) == 0;
+}
+
+/* This thread's scratch writer, or NULL when it cannot be had (out of memory). */
+static fr_writer_t *thread_scratch(void) {
+    pthread_once(&scratch_once, scratch_key_make);
+    if (!scratch_key_made)
+        return NULL;
+    fr_writer_t *w = pthread_getspecific(scratch_key);
+    if (!w && (w = malloc(sizeof(*w))) != NULL) {
+        fr_writer_init(w);
+        if (pthread_setspecific(scratch_key, w) != 0) {
+            free(w);
+            w = NULL;
+        }
+    }
+    return w;
+}
+
+/* Gives back the room only an unusually big batch took. */
+static void scratch_done(fr_writer_t *w) {
+    if (w->cap > SCRATCH_KEEP) {
+        fr_writer_free(w);
+        fr_writer_init(w);
+    }
+}
+
+/*
+ * A compressed batch's records, decompressed and walked with the checks an
+ * uncompressed batch gets, as Kafka's LogValidator does before it stores a
+ * batch: a batch whose CRC holds but whose records are not what its header
+ * says would otherwise be stored, and fail every consumer that reads it.
+ */
+static int check_compressed(const uint8_t *batch, size_t len, const fr_batch_header_t *h, fr_log_validation_t *v) {
+    fr_writer_t *w = thread_scratch();
+    if (!w) {
+        v->why = "out of memory";
+        return FR_ERR_NOMEM;
+    }
+    fr_writer_reset(w);
+    /* len >= FR_BATCH_HEADER_SIZE: fr_batch_validate checked it */
+    int rc = fr_decompress(fr_batch_compression(h), batch + FR_BATCH_HEADER_SIZE, len - FR_BATCH_HEADER_SIZE, w, 0,
+                           &v->why);
+    if (rc == 0)
+        rc = fr_batch_validate_decoded_records(w->buf, w->len, h, &v->why);
+    scratch_done(w);
+    return rc;
+}
 
 /*
  * A compacted topic keeps the newest record of each key; a record without one
  * could be neither kept nor dropped by that rule, so Kafka refuses it.
  */
-static int check_keys(const uint8_t *batch, size_t len, const fr_batch_header_t *h, fr_writer_t *scratch,
-                      fr_log_validation_t *v) {
+static int check_keys(const uint8_t *batch, size_t len, const fr_batch_header_t *h, fr_log_validation_t *v) {
+    fr_writer_t *w = thread_scratch();
+    if (!w) {
+        v->why = "out of memory";
+        return FR_ERR_NOMEM;
+    }
     fr_record_iter_t it;
     fr_record_t rec;
-    int rc = fr_record_iter_init_any(&it, batch, len, h, scratch, 0);
+    int rc = fr_record_iter_init_any(&it, batch, len, h, w, 0);
     while (rc == 0 && fr_record_iter_next(&it, &rec)) {
         if (rec.key.len < 0) {
             v->bad_record = v->n_records + it.index - 1;
             v->why = "Compacted topic cannot accept message without key";
-            return FR_ERR_INVALID_RECORD;
+            rc = FR_ERR_INVALID_RECORD;
+            break;
         }
     }
-    if (rc || it.err) {
+    if (rc == 0)
+        rc = it.err; /* a record that does not parse, or 0 */
+    if (rc && !v->why)
         v->why = it.why;
-        return it.err ? it.err : rc;
-    }
-    return 0;
+    scratch_done(w);
+    return rc;
 }
 
 /* Kafka's limits on a batch as it is to be stored. */
@@ -45,11 +125,9 @@ int fr_log_validate(const fr_log_config_t *cfg, const uint8_t *buf, size_t len, 
     fr_batch_header_t h;
     const uint8_t *batch;
     size_t blen;
-    fr_writer_t scratch;
     int rc = 0;
 
     *v = (fr_log_validation_t){.max_ts = -1, .bad_record = -1};
-    fr_writer_init(&scratch); /* allocates nothing until a compressed batch on a compacted topic */
     fr_batch_iter_init(&it, buf, len);
     while (fr_batch_iter_next(&it, &h, &batch, &blen)) {
         if ((rc = check_size(cfg, blen, &v->why)) != 0)
@@ -63,7 +141,10 @@ int fr_log_validate(const fr_log_config_t *cfg, const uint8_t *buf, size_t len, 
             rc = FR_ERR_INVALID_RECORD;
             break;
         }
-        if (cfg->compacted && (rc = check_keys(batch, blen, &h, &scratch, v)) != 0)
+        if (cfg->compacted && (rc = check_keys(batch, blen, &h, v)) != 0)
+            break;
+        if (!cfg->compacted && !cfg->trust_compressed && fr_batch_compression(&h) != FR_COMPRESSION_NONE &&
+            (rc = check_compressed(batch, blen, &h, v)) != 0)
             break;
         v->idempotent |= h.producer_id >= 0;
         v->convert |= cfg->recompress && fr_batch_compression(&h) != cfg->codec;
@@ -72,7 +153,6 @@ int fr_log_validate(const fr_log_config_t *cfg, const uint8_t *buf, size_t len, 
         if (h.max_timestamp > v->max_ts)
             v->max_ts = h.max_timestamp;
     }
-    fr_writer_free(&scratch);
     if (rc == 0 && it.err) {
         v->why = it.err == FR_ERR_NEED_MORE ? "partial batch at the end of the records" : it.why;
         rc = FR_ERR_CORRUPT_MESSAGE;
@@ -80,19 +160,26 @@ int fr_log_validate(const fr_log_config_t *cfg, const uint8_t *buf, size_t len, 
     return rc;
 }
 
-/* Mirrors fr_log_validate's and fr_log_convert's rules, by the headers alone. */
+/*
+ * Mirrors fr_log_validate's and fr_log_convert's rules, by the headers alone.
+ * The check of a compressed batch's records counts for every codec but lz4,
+ * which decompresses fastest.  Measured here per megabyte of compressed text
+ * (records of JSON-like words, 2.4-4.8x smaller compressed): lz4 0.9 ms,
+ * snappy 2.0, zstd 2.8, gzip 10; writing the megabyte takes 0.2-0.3 ms.
+ */
 size_t fr_partlog_codec_bytes(const fr_log_config_t *cfg, const uint8_t *buf, size_t len) {
     fr_batch_iter_t it;
     fr_batch_header_t h;
     const uint8_t *batch;
     size_t blen, bytes = 0;
 
-    if (!cfg->recompress && !cfg->compacted)
+    if (!cfg->recompress && !cfg->compacted && cfg->trust_compressed)
         return 0;
     fr_batch_iter_init(&it, buf, len);
     while (fr_batch_iter_next(&it, &h, &batch, &blen)) {
         int codec = fr_batch_compression(&h);
-        if ((cfg->recompress && codec != cfg->codec) || (cfg->compacted && codec != FR_COMPRESSION_NONE))
+        if ((cfg->recompress && codec != cfg->codec) || (cfg->compacted && codec != FR_COMPRESSION_NONE) ||
+            (!cfg->trust_compressed && codec != FR_COMPRESSION_NONE && codec != FR_COMPRESSION_LZ4))
             bytes += blen;
     }
     return bytes;

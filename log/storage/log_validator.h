@@ -1,9 +1,10 @@
 /*
  * log_validator.h — what an append checks, and may change, before its
  * batches go to the log (Kafka's LogValidator): framing, CRC, sizes, the
- * client rules, the records of uncompressed batches, keys on compacted
- * topics, re-compression to the topic's compression.type, and the
- * LogAppendTime stamp.  Runs without the partlog's lock, on a copy of its
+ * client rules, the records of every batch (compressed ones decompressed
+ * first, unless cfg->trust_compressed), keys on compacted topics,
+ * re-compression to the topic's compression.type, and the LogAppendTime
+ * stamp.  Runs without the partlog's lock, on a copy of its
  * settings.  Internal to log/storage (partlog.c).
  */
 #ifndef FR_LOG_VALIDATOR_H
@@ -29,8 +30,11 @@ typedef struct fr_log_validation {
 /*
  * Validates the batches in buf[0..len) against cfg and sums what the append
  * needs into *v.  Returns 0 or the error (fr_partlog_append's list), *v->why
- * saying why.  On a compacted topic the records of compressed batches are
- * decompressed to see their keys; nothing else is decompressed here.
+ * saying why.  The records of a compressed batch are decompressed into a
+ * buffer the calling thread keeps for the next call (freed when it exits):
+ * a record that does not parse is FR_ERR_INVALID_RECORD, a records section
+ * that does not decompress FR_ERR_CORRUPT_MESSAGE, as in Kafka.  With
+ * cfg->trust_compressed only a compacted topic's are, for their keys.
  */
 int fr_log_validate(const fr_log_config_t *cfg, const uint8_t *buf, size_t len, fr_log_validation_t *v);
 

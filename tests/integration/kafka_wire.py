@@ -34,13 +34,17 @@ def string(s):
     return struct.pack(">h", len(b)) + b
 
 
-def record_batch(records, base_ts=1700000000000, corrupt_crc=False, zstd=False, gzip=False, producer=(-1, -1, -1)):
+def record_batch(records, base_ts=1700000000000, corrupt_crc=False, zstd=False, gzip=False, producer=(-1, -1, -1),
+                 lz4=False, snappy=False, offset_deltas=None):
     """records: list of (key bytes|None, value bytes|None).  zstd: the records
-    section is one zstd frame (attributes codec 4); gzip: one gzip member (codec 1).
-    producer: (producer id, epoch, base sequence) of an idempotent producer."""
+    section is one zstd frame (attributes codec 4); gzip: one gzip member (codec 1);
+    lz4: one lz4 frame (codec 3); snappy: one raw snappy block, as librdkafka writes
+    (codec 2).  producer: (producer id, epoch, base sequence) of an idempotent
+    producer.  offset_deltas: each record's offset delta instead of 0, 1, 2, ...
+    (a malformed batch whose CRC still holds)."""
     body = b""
     for i, (k, v) in enumerate(records):
-        r = b"\x00" + varint(0) + varint(i)
+        r = b"\x00" + varint(0) + varint(i if offset_deltas is None else offset_deltas[i])
         r += varint(-1) if k is None else varint(len(k)) + k
         r += varint(-1) if v is None else varint(len(v)) + v
         r += varint(0)
@@ -54,6 +58,14 @@ def record_batch(records, base_ts=1700000000000, corrupt_crc=False, zstd=False, 
         import gzip as gz
         body = gz.compress(body)
         attributes = 1
+    elif lz4:
+        import lz4.frame
+        body = lz4.frame.compress(body)
+        attributes = 3
+    elif snappy:
+        import snappy as sn
+        body = sn.compress(body)
+        attributes = 2
     after_crc = struct.pack(">hiqqqhii", attributes, len(records) - 1, base_ts, base_ts, *producer,
                             len(records)) + body
     crc = crc32c(after_crc)

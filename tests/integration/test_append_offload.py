@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """A Produce whose append re-compresses batches (the topic's compression.type
 names another codec) or decompresses them (a compacted topic checks the keys
-of compressed batches) runs that append on a worker thread
+of compressed batches; any topic checks the records of compressed batches in
+a codec slower than lz4) runs that append on a worker thread
 (append_offload.c), so the network loop serves everyone else meanwhile.
 The LD_PRELOAD shim (fsync_fault.c) counts zlib's deflate and inflate calls on
 the loop and off it, and can hold the workers' ones: that shows where gzip
@@ -121,6 +122,38 @@ def test_a_compacted_topic_checks_a_big_compressed_batch_off_the_loop():
         c.close()
 
 
+def test_any_topic_checks_the_records_of_a_big_compressed_batch_off_the_loop():
+    with ShimBroker({}) as b:
+        create(b, "plain")
+        c = RawClient(b.port)
+        open(b.pool_zlib_flag, "w").close()
+        main, pool = b.main_zlib_calls(), b.pool_zlib_calls()
+        # the last record repeats the offset delta before it: refused once the worker has looked
+        deltas = list(range(len(BIG) - 1)) + [len(BIG) - 2]
+        c.request(0, 8, kw.produce_v8("plain", 0, kw.record_batch(BIG, gzip=True, offset_deltas=deltas)))
+        wait_for(lambda: b.pool_zlib_calls() > pool, "the batch's inflate on a worker")
+        assert 0 in api_versions(b.port)
+        assert not answered(c, 0.3), "the held append was answered"
+        os.unlink(b.pool_zlib_flag)
+        assert answered(c, 10)
+        [(_, _, err, base, _, _, message)] = kw.parse_produce_v8_response(c.recv_frame())
+        assert (err, base) == (INVALID_RECORD, -1), (err, base)
+        assert "offset delta" in message, message
+        assert b.main_zlib_calls() == main, "the loop inflated a big batch"
+
+        # a small batch is checked on the loop; the good ones are stored as sent
+        send(c, "plain", SMALL, gzip=True)
+        assert produced(c)[1:] == (0, 0)
+        assert b.main_zlib_calls() > main, "the small batch was not inflated on the loop"
+        main = b.main_zlib_calls()
+        send(c, "plain", BIG, gzip=True)
+        assert produced(c)[1:] == (0, 1)
+        assert b.main_zlib_calls() == main, "the loop inflated a big batch"
+        assert stored(b, "plain") == [(GZIP, 1), (GZIP, len(BIG))]
+        assert consume(b, "plain", 1 + len(BIG)) == SMALL + BIG
+        c.close()
+
+
 def test_an_idempotent_retry_on_another_connection_is_stored_once():
     with ShimBroker({}) as b:
         create(b, "gz", {"compression.type": "gzip"})
@@ -206,6 +239,7 @@ if __name__ == "__main__":
     run_tests([
         test_a_recompressing_append_runs_off_the_loop_and_others_are_served_meanwhile,
         test_a_compacted_topic_checks_a_big_compressed_batch_off_the_loop,
+        test_any_topic_checks_the_records_of_a_big_compressed_batch_off_the_loop,
         test_an_idempotent_retry_on_another_connection_is_stored_once,
         test_an_offloaded_append_is_acknowledged_after_its_fsync_where_the_flush_policy_asks,
         test_appends_queue_and_survive_a_closed_connection_and_a_deleted_topic,

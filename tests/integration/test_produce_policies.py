@@ -22,6 +22,7 @@ from confluent_kafka.admin import AdminClient, ConfigResource, NewTopic  # noqa:
 
 INVALID_RECORD = 87
 MESSAGE_TOO_LARGE = 10
+CORRUPT_MESSAGE = 2
 CODECS = {"uncompressed": 0, "gzip": 1, "snappy": 2, "lz4": 3, "zstd": 4}
 
 
@@ -251,10 +252,77 @@ def test_zstd_needs_produce_v7_and_fetch_v10():
         assert [(o, k, v) for o, k, v, _, _ in consume(b, "zstd-topic", 1)] == [(0, b"k", b"plain")]
 
 
+def with_records_section(batch, section):
+    """The batch with its records section replaced and its CRC made right again."""
+    after_crc = batch[21:61] + section  # attributes .. recordsCount, then the records
+    return struct.pack(">qiibI", 0, 9 + len(after_crc), -1, 2, kw.crc32c(after_crc)) + after_crc
+
+
+def test_the_records_inside_compressed_batches_are_checked():
+    """As Kafka's LogValidator does: a compressed batch whose CRC holds but whose
+    records break the rules an uncompressed batch is held to is refused with
+    INVALID_RECORD, one that does not decompress with CORRUPT_MESSAGE, and
+    nothing of either is stored.  With freshet.produce.validate.compressed.records
+    set to false, such batches are checked by header and CRC only."""
+    three = [(b"k%d" % i, b"v%d" % i) for i in range(3)]
+    codecs = ("gzip", "snappy", "lz4", "zstd")
+    with Broker() as b:
+        create(b, "checked")
+        c = RawClient(b.port)
+
+        def send(batch):
+            c.request(0, 8, kw.produce_v8("checked", 0, batch))
+            [(_, _, err, base, _, _, msg)] = kw.parse_produce_v8_response(c.recv_frame())
+            return err, base, msg
+
+        stored = []
+        for codec in codecs:
+            flag = {codec: True}
+            good = [(codec.encode(), b"good")]
+            assert send(kw.record_batch(good, **flag))[:2] == (0, len(stored)), codec
+            stored += good
+            # the third record repeats the second's offset delta
+            err, base, msg = send(kw.record_batch(three, offset_deltas=[0, 1, 1], **flag))
+            assert (err, base) == (INVALID_RECORD, -1), (codec, err, base)
+            assert "offset delta" in msg and "checked-0" in msg, (codec, msg)
+            # the header counts three records, the section holds two
+            err, base, msg = send(kw.record_batch(three[:2], **flag)[:57] + struct.pack(">i", 3) +
+                                  kw.record_batch(three[:2], **flag)[61:])
+            assert err == CORRUPT_MESSAGE, (codec, err)  # the CRC no longer holds
+            lying = kw.record_batch(three[:2], **flag)
+            lying = with_records_section(lying[:57] + struct.pack(">i", 3) + lying[61:], lying[61:])
+            err, base, msg = send(lying)
+            assert (err, base) == (INVALID_RECORD, -1), (codec, err, base, msg)
+            # bytes the codec cannot read
+            err, base, msg = send(with_records_section(kw.record_batch(three, **flag), b"\xff" * 16))
+            assert (err, base) == (CORRUPT_MESSAGE, -1), (codec, err, base, msg)
+            assert "checked-0" in msg, msg
+        # only the good batches are there, and librdkafka reads them with its CRC checks on
+        assert send(kw.record_batch([(b"last", b"good")]))[:2] == (0, len(stored))
+        got = consume(b, "checked", len(stored) + 1)
+        assert [(k, v) for _, k, v, _, _ in got] == stored + [(b"last", b"good")], got
+        c.close()
+
+    with Broker(overrides={"freshet.produce.validate.compressed.records": "false"}) as b:
+        create(b, "trusted")
+        c = RawClient(b.port)
+        for n, codec in enumerate(codecs):
+            c.request(0, 8, kw.produce_v8("trusted", 0, kw.record_batch(three, offset_deltas=[0, 1, 1],
+                                                                        **{codec: True})))
+            [(_, _, err, base, _, _, _)] = kw.parse_produce_v8_response(c.recv_frame())
+            assert (err, base) == (0, 3 * n), (codec, err, base)
+        # uncompressed batches are still walked
+        c.request(0, 8, kw.produce_v8("trusted", 0, kw.record_batch(three, offset_deltas=[0, 1, 1])))
+        [(_, _, err, _, _, _, _)] = kw.parse_produce_v8_response(c.recv_frame())
+        assert err == INVALID_RECORD, err
+        c.close()
+
+
 if __name__ == "__main__":
     run_tests([
         test_a_compacted_topic_refuses_records_without_a_key,
         test_log_append_time_replaces_the_producers_timestamps,
         test_compression_type_recompresses_what_is_stored,
         test_zstd_needs_produce_v7_and_fetch_v10,
+        test_the_records_inside_compressed_batches_are_checked,
     ])

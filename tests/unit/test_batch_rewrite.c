@@ -218,7 +218,67 @@ FR_TEST(conversion_touches_only_batches_in_another_codec) {
     fr_writer_free(&out);
 }
 
-/* fr_partlog_codec_bytes counts exactly the batches validate decodes or convert re-encodes. */
+/* A batch of count records whose records section is raw (not a record list when
+ * malformed) compressed with codec: its CRC is right whatever raw holds. */
+static void build_compressed_raw(fr_writer_t *w, int codec, int32_t count, const void *raw, size_t len) {
+    bb_batch_t b = bb_defaults();
+    b.attributes = (int16_t)codec;
+    size_t start = bb_put_header(w, &b, count - 1, 1700000000000, 1700000000000, count);
+    FR_CHECK_EQ_INT(fr_compress(codec, raw, len, w), 0);
+    bb_finish(w, start);
+}
+
+FR_TEST(the_records_of_compressed_batches_are_checked_unless_trusted) {
+    /* two well-formed records that both claim offset delta 0 */
+    static const uint8_t same_delta[] = {0x0c, 0, 0, 0, 1, 1, 0, 0x0c, 0, 0, 0, 1, 1, 0};
+    /* one record whose declared length runs past the section */
+    static const uint8_t too_long[] = {0x7f, 0x01, 0x02};
+    static const uint8_t not_compressed[] = {0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff};
+    fr_log_config_t cfg;
+    fr_writer_t w;
+    fr_writer_init(&w);
+    for (int codec = FR_COMPRESSION_GZIP; codec <= FR_COMPRESSION_ZSTD; codec++) {
+        fr_log_validation_t v;
+        fr_log_config_defaults(&cfg); /* Kafka's behaviour: every record is checked */
+        fr_writer_reset(&w);
+        build(&w, codec, 4); /* well-formed, with headers and a keyless record */
+        FR_CHECK_EQ_INT(fr_log_validate(&cfg, w.buf, w.len, &v), 0);
+        FR_CHECK_EQ_INT(v.n_records, 4);
+
+        fr_writer_reset(&w);
+        build_compressed_raw(&w, codec, 2, same_delta, sizeof(same_delta));
+        FR_CHECK_EQ_INT(fr_log_validate(&cfg, w.buf, w.len, &v), FR_ERR_INVALID_RECORD);
+        FR_CHECK(v.why && strstr(v.why, "offset delta"));
+        cfg.trust_compressed = 1; /* header and CRC only */
+        FR_CHECK_EQ_INT(fr_log_validate(&cfg, w.buf, w.len, &v), 0);
+
+        cfg.trust_compressed = 0;
+        fr_writer_reset(&w);
+        build(&w, codec, 2); /* a good batch first: the bad one behind it is refused all the same */
+        build_compressed_raw(&w, codec, 1, too_long, sizeof(too_long));
+        FR_CHECK_EQ_INT(fr_log_validate(&cfg, w.buf, w.len, &v), FR_ERR_INVALID_RECORD);
+        FR_CHECK(v.why && strstr(v.why, "record length"));
+
+        /* the count in the header must match the records inside */
+        fr_writer_reset(&w);
+        build_compressed_raw(&w, codec, 3, same_delta, 7); /* one good record, three claimed */
+        FR_CHECK_EQ_INT(fr_log_validate(&cfg, w.buf, w.len, &v), FR_ERR_INVALID_RECORD);
+
+        /* a records section that does not decompress is corrupt, as in Kafka */
+        fr_writer_reset(&w);
+        bb_batch_t b = bb_defaults();
+        b.attributes = (int16_t)codec;
+        bb_build_raw(&w, &b, 1, 1700000000000, 1700000000000, not_compressed, sizeof(not_compressed));
+        FR_CHECK_EQ_INT(fr_log_validate(&cfg, w.buf, w.len, &v), FR_ERR_CORRUPT_MESSAGE);
+        FR_CHECK(v.why != NULL);
+        cfg.trust_compressed = 1;
+        FR_CHECK_EQ_INT(fr_log_validate(&cfg, w.buf, w.len, &v), 0);
+    }
+    fr_writer_free(&w);
+}
+
+/* fr_partlog_codec_bytes counts exactly the batches validate decodes or convert re-encodes,
+ * but for the lz4 ones it checks (they decompress fast enough for the network loop). */
 FR_TEST(codec_bytes_count_the_batches_an_append_would_decode) {
     fr_log_config_t cfg;
     fr_log_config_defaults(&cfg);
@@ -228,6 +288,17 @@ FR_TEST(codec_bytes_count_the_batches_an_append_would_decode) {
     size_t plain = w.len;
     build(&w, FR_COMPRESSION_ZSTD, 2);
     size_t zstd = w.len - plain;
+    FR_CHECK_EQ_INT(fr_partlog_codec_bytes(&cfg, w.buf, w.len), zstd); /* its records are checked */
+    FR_CHECK_EQ_INT(fr_partlog_codec_bytes(&cfg, w.buf, plain), 0);    /* walked in place */
+    fr_writer_t l;
+    fr_writer_init(&l);
+    build(&l, FR_COMPRESSION_LZ4, 2);
+    FR_CHECK_EQ_INT(fr_partlog_codec_bytes(&cfg, l.buf, l.len), 0); /* checked on the loop */
+    cfg.compacted = 1;
+    FR_CHECK_EQ_INT(fr_partlog_codec_bytes(&cfg, l.buf, l.len), l.len); /* keys read off the loop, as before */
+    cfg.compacted = 0;
+    fr_writer_free(&l);
+    cfg.trust_compressed = 1;
     FR_CHECK_EQ_INT(fr_partlog_codec_bytes(&cfg, w.buf, w.len), 0); /* stored as sent, CRCs only */
     cfg.recompress = 1;
     cfg.codec = FR_COMPRESSION_ZSTD;
@@ -248,6 +319,7 @@ int main(void) {
     FR_RUN(stamping_the_append_time_keeps_the_batch_valid);
     FR_RUN(recompression_between_every_pair_of_codecs);
     FR_RUN(recompression_refuses_what_does_not_decode);
+    FR_RUN(the_records_of_compressed_batches_are_checked_unless_trusted);
     FR_RUN(a_compacted_log_wants_a_key_on_every_record);
     FR_RUN(conversion_touches_only_batches_in_another_codec);
     FR_RUN(codec_bytes_count_the_batches_an_append_would_decode);

@@ -138,6 +138,20 @@ FR_TEST(page_cache_retain_bytes_is_checked) {
     refused_naming_the_key("freshet.page.cache.retain.bytes", "-2");
 }
 
+FR_TEST(validate_compressed_records_is_a_boolean_defaulting_to_kafkas_checks) {
+    fr_broker_config_t cfg;
+    broker_with(&cfg, NULL);
+    FR_CHECK_EQ_INT(cfg.log.trust_compressed, 0);
+    fr_broker_config_free(&cfg);
+    broker_with(&cfg, (const char *const[]){"freshet.produce.validate.compressed.records", "false", NULL});
+    FR_CHECK_EQ_INT(cfg.log.trust_compressed, 1);
+    fr_broker_config_free(&cfg);
+    broker_with(&cfg, (const char *const[]){"freshet.produce.validate.compressed.records", "true", NULL});
+    FR_CHECK_EQ_INT(cfg.log.trust_compressed, 0);
+    fr_broker_config_free(&cfg);
+    refused_naming_the_key("freshet.produce.validate.compressed.records", "sometimes");
+}
+
 FR_TEST(page_cache_lag_window_is_checked) {
     fr_broker_config_t cfg;
     broker_with(&cfg, NULL);
@@ -277,6 +291,7 @@ int main(void) {
     FR_RUN(synonym_chains_follow_kafkas_order);
     FR_RUN(page_cache_retain_bytes_is_checked);
     FR_RUN(page_cache_lag_window_is_checked);
+    FR_RUN(validate_compressed_records_is_a_boolean_defaulting_to_kafkas_checks);
     FR_RUN(incremental_ops_do_kafkas_list_arithmetic);
     FR_RUN(dynamic_broker_sets_are_validated);
     FR_RUN(props_store_round_trips);

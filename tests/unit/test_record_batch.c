@@ -291,6 +291,31 @@ FR_TEST(malformed_records_with_a_good_crc) {
     fr_writer_free(&w);
 }
 
+/* The walk over a compressed batch's records once decompressed: the same verdicts as in place. */
+FR_TEST(decoded_records_get_the_same_walk) {
+    fr_writer_t w;
+    const char *why;
+    fr_batch_header_t h;
+    fr_writer_init(&w);
+    size_t n = bb_build_simple(&w, 3, 20, 1700000000000, 1);
+    FR_CHECK_EQ_INT(fr_batch_parse_header(w.buf, n, &h), 0);
+    uint8_t *section = dup_exact(w.buf + FR_BATCH_HEADER_SIZE, n - FR_BATCH_HEADER_SIZE);
+    FR_CHECK_EQ_INT(fr_batch_validate_decoded_records(section, n - FR_BATCH_HEADER_SIZE, &h, &why), 0);
+    /* one byte short, or one record fewer than the header says */
+    FR_CHECK_EQ_INT(fr_batch_validate_decoded_records(section, n - FR_BATCH_HEADER_SIZE - 1, &h, &why),
+                    FR_ERR_INVALID_RECORD);
+    h.records_count = 4;
+    FR_CHECK_EQ_INT(fr_batch_validate_decoded_records(section, n - FR_BATCH_HEADER_SIZE, &h, &why),
+                    FR_ERR_INVALID_RECORD);
+    FR_CHECK(why != NULL);
+    free(section);
+    /* an empty section holds no records */
+    FR_CHECK_EQ_INT(fr_batch_validate_decoded_records(NULL, 0, &h, &why), FR_ERR_INVALID_RECORD);
+    h.records_count = 0;
+    FR_CHECK_EQ_INT(fr_batch_validate_decoded_records(NULL, 0, &h, &why), 0);
+    fr_writer_free(&w);
+}
+
 FR_TEST(patching_keeps_the_crc_valid) {
     fr_writer_t w;
     fr_writer_init(&w);
@@ -365,6 +390,7 @@ int main(void) {
     FR_RUN(iterator_walks_batches_and_stops_at_partial_tail);
     FR_RUN(corruption_gives_the_right_error);
     FR_RUN(malformed_records_with_a_good_crc);
+    FR_RUN(decoded_records_get_the_same_walk);
     FR_RUN(patching_keeps_the_crc_valid);
     FR_RUN(truncations_and_flips_never_crash);
     return fr_test_done();

@@ -19,8 +19,9 @@
  *
  * An append that would decompress or re-compress at least OFFLOAD_MIN_BYTES
  * (a compression.type codec other than the batches', a compacted topic's
- * compressed batches) runs on a worker instead (append_offload.c), and the
- * request parks until it is back.
+ * compressed batches, batches whose records are checked in a codec slower
+ * to decompress than lz4: fr_partlog_codec_bytes) runs on a worker instead
+ * (append_offload.c), and the request parks until it is back.
  *
  * Produce before v7 may not carry zstd batches (UNSUPPORTED_COMPRESSION_TYPE,
  * as in Kafka).
