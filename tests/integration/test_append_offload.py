@@ -50,6 +50,22 @@ def consume(b, topic, n):
     return [(k, v) for _, k, v, _, _ in consume_records(b, topic, n)]
 
 
+def held_on_a_worker(b, c, topic, batch):
+    """Sends a Produce v8 of batch to partition 0 while the shim holds the workers' zlib
+    calls, checks that its append reached a worker, that the loop serves others and that
+    the append is not answered meanwhile, then lets it go.  -> its partition's response."""
+    open(b.pool_zlib_flag, "w").close()
+    pool = b.pool_zlib_calls()
+    c.request(0, 8, kw.produce_v8(topic, 0, batch))
+    wait_for(lambda: b.pool_zlib_calls() > pool, "the batch's inflate on a worker")
+    assert 0 in api_versions(b.port)
+    assert not answered(c, 0.3), "the held append was answered"
+    os.unlink(b.pool_zlib_flag)
+    assert answered(c, 10)
+    [resp] = kw.parse_produce_v8_response(c.recv_frame())
+    return resp
+
+
 def test_a_recompressing_append_runs_off_the_loop_and_others_are_served_meanwhile():
     with ShimBroker({}) as b:
         create(b, "gz", {"compression.type": "gzip"})
@@ -100,16 +116,10 @@ def test_a_compacted_topic_checks_a_big_compressed_batch_off_the_loop():
     with ShimBroker({}) as b:
         create(b, "keyed", {"cleanup.policy": "compact"})
         c = RawClient(b.port)
-        open(b.pool_zlib_flag, "w").close()
-        main, pool = b.main_zlib_calls(), b.pool_zlib_calls()
+        main = b.main_zlib_calls()
         # the last record has no key: refused, naming it, once the worker has looked
-        c.request(0, 8, kw.produce_v8("keyed", 0, kw.record_batch(BIG + [(None, b"v")], gzip=True)))
-        wait_for(lambda: b.pool_zlib_calls() > pool, "the batch's inflate on a worker")
-        assert 0 in api_versions(b.port)
-        assert not answered(c, 0.3), "the held append was answered"
-        os.unlink(b.pool_zlib_flag)
-        assert answered(c, 10)
-        [(_, _, err, base, _, record_errors, message)] = kw.parse_produce_v8_response(c.recv_frame())
+        (_, _, err, base, _, record_errors, message) = held_on_a_worker(
+            b, c, "keyed", kw.record_batch(BIG + [(None, b"v")], gzip=True))
         assert (err, base) == (INVALID_RECORD, -1), (err, base)
         assert [i for i, _ in record_errors] == [len(BIG)], record_errors
         assert "without key" in message, message
@@ -126,17 +136,11 @@ def test_any_topic_checks_the_records_of_a_big_compressed_batch_off_the_loop():
     with ShimBroker({}) as b:
         create(b, "plain")
         c = RawClient(b.port)
-        open(b.pool_zlib_flag, "w").close()
-        main, pool = b.main_zlib_calls(), b.pool_zlib_calls()
+        main = b.main_zlib_calls()
         # the last record repeats the offset delta before it: refused once the worker has looked
         deltas = list(range(len(BIG) - 1)) + [len(BIG) - 2]
-        c.request(0, 8, kw.produce_v8("plain", 0, kw.record_batch(BIG, gzip=True, offset_deltas=deltas)))
-        wait_for(lambda: b.pool_zlib_calls() > pool, "the batch's inflate on a worker")
-        assert 0 in api_versions(b.port)
-        assert not answered(c, 0.3), "the held append was answered"
-        os.unlink(b.pool_zlib_flag)
-        assert answered(c, 10)
-        [(_, _, err, base, _, _, message)] = kw.parse_produce_v8_response(c.recv_frame())
+        (_, _, err, base, _, _, message) = held_on_a_worker(
+            b, c, "plain", kw.record_batch(BIG, gzip=True, offset_deltas=deltas))
         assert (err, base) == (INVALID_RECORD, -1), (err, base)
         assert "offset delta" in message, message
         assert b.main_zlib_calls() == main, "the loop inflated a big batch"
