@@ -258,6 +258,17 @@ def with_records_section(batch, section):
     return struct.pack(">qiibI", 0, 9 + len(after_crc), -1, 2, kw.crc32c(after_crc)) + after_crc
 
 
+def miscounted(codec, records, count, fix_crc=True):
+    """A batch of records compressed with codec whose header claims count records
+    (lastOffsetDelta count - 1, recordsCount count), its CRC made right again unless
+    fix_crc is false."""
+    batch = kw.record_batch(records, **{codec: True})
+    header = batch[21:23] + struct.pack(">i", count - 1) + batch[27:57] + struct.pack(">i", count)
+    if not fix_crc:
+        return batch[:21] + header + batch[61:]
+    return with_records_section(batch[:21] + header, batch[61:])
+
+
 def test_the_records_inside_compressed_batches_are_checked():
     """As Kafka's LogValidator does: a compressed batch whose CRC holds but whose
     records break the rules an uncompressed batch is held to is refused with
@@ -285,13 +296,10 @@ def test_the_records_inside_compressed_batches_are_checked():
             err, base, msg = send(kw.record_batch(three, offset_deltas=[0, 1, 1], **flag))
             assert (err, base) == (INVALID_RECORD, -1), (codec, err, base)
             assert "offset delta" in msg and "checked-0" in msg, (codec, msg)
-            # the header counts three records, the section holds two
-            err, base, msg = send(kw.record_batch(three[:2], **flag)[:57] + struct.pack(">i", 3) +
-                                  kw.record_batch(three[:2], **flag)[61:])
-            assert err == CORRUPT_MESSAGE, (codec, err)  # the CRC no longer holds
-            lying = kw.record_batch(three[:2], **flag)
-            lying = with_records_section(lying[:57] + struct.pack(">i", 3) + lying[61:], lying[61:])
-            err, base, msg = send(lying)
+            # the header says three records (lastOffsetDelta 2, recordsCount 3), the section holds two
+            err, base, msg = send(miscounted(codec, three[:2], 3, fix_crc=False))
+            assert err == CORRUPT_MESSAGE, (codec, err)  # the CRC covers the count
+            err, base, msg = send(miscounted(codec, three[:2], 3))
             assert (err, base) == (INVALID_RECORD, -1), (codec, err, base, msg)
             # bytes the codec cannot read
             err, base, msg = send(with_records_section(kw.record_batch(three, **flag), b"\xff" * 16))
@@ -310,7 +318,11 @@ def test_the_records_inside_compressed_batches_are_checked():
             c.request(0, 8, kw.produce_v8("trusted", 0, kw.record_batch(three, offset_deltas=[0, 1, 1],
                                                                         **{codec: True})))
             [(_, _, err, base, _, _, _)] = kw.parse_produce_v8_response(c.recv_frame())
-            assert (err, base) == (0, 3 * n), (codec, err, base)
+            assert (err, base) == (0, 6 * n), (codec, err, base)
+            # the miscounted batch passes the header's own checks: only the walk refused it above
+            c.request(0, 8, kw.produce_v8("trusted", 0, miscounted(codec, three[:2], 3)))
+            [(_, _, err, base, _, _, _)] = kw.parse_produce_v8_response(c.recv_frame())
+            assert (err, base) == (0, 6 * n + 3), (codec, err, base)
         # uncompressed batches are still walked
         c.request(0, 8, kw.produce_v8("trusted", 0, kw.record_batch(three, offset_deltas=[0, 1, 1])))
         [(_, _, err, _, _, _, _)] = kw.parse_produce_v8_response(c.recv_frame())
