@@ -6,6 +6,7 @@ import os
 import random
 import struct
 import sys
+import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from harness import Broker, RawClient, api_versions, run_tests  # noqa: E402
@@ -179,8 +180,44 @@ def test_pipelined_frames_of_any_size_in_any_split():
         c.close()
 
 
+def test_a_big_frame_in_slow_pieces_then_a_small_request():
+    # While a big frame is half read the broker asks the kernel to wake it only
+    # when the rest has come; the frame is still answered however its pieces
+    # trickle in, and a small request sent alone after it is not left waiting
+    # for bytes that will never come.  (The 3 MiB frame is more than the
+    # broker ever asks the kernel to gather.)
+    with Broker({"message.max.bytes": str(4 << 20)}) as b:
+        c = RawClient(b.port)
+        c.request(19, 0, kw.create_topics_v0("slow", 1))
+        c.recv_frame()
+        values = []
+        for i, size in enumerate([300 << 10, 3 << 20]):
+            c.corr += 1
+            value = bytes([97 + i]) * size
+            body = struct.pack(">hhi", 0, 3, c.corr) + kw.string("slow") + \
+                kw.produce_v3("slow", 0, kw.record_batch([(b"k", value)]))
+            frame = struct.pack(">i", len(body)) + body
+            sent = 0
+            for cut in (100, len(frame) // 3, len(frame) - 1, len(frame)):
+                c.sock.sendall(frame[sent:cut])
+                sent = cut
+                time.sleep(0.2)
+            corr, res = kw.parse_produce_v3_response(c.recv_frame())
+            assert corr == c.corr and res[0][2] == 0, (c.corr, corr, res)
+            values.append(value)
+            corr = c.request(18, 0)
+            got_corr, err = struct.unpack(">ih", c.recv_frame()[:6])  # a lost wakeup: socket.timeout
+            assert (got_corr, err) == (corr, 0), (corr, got_corr, err)
+        for off, value in enumerate(values):
+            c.request(1, 4, kw.fetch_v4("slow", [(0, off)], partition_max_bytes=1))
+            err, hw, recs = kw.parse_fetch_v4_response(c.recv_frame())[0]
+            assert err == 0 and hw == 2 and value in recs, (off, err, hw)
+        c.close()
+
+
 if __name__ == "__main__":
     run_tests([
+        test_a_big_frame_in_slow_pieces_then_a_small_request,
         test_pipelined_frames_of_any_size_in_any_split,
         test_malformed_frames_close_connection_and_broker_survives,
         test_truncated_frame_then_disconnect,
