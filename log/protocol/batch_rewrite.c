@@ -17,6 +17,13 @@ void fr_batch_stamp_append_time(uint8_t *batch, size_t len, int64_t now_ms) {
     reseal(batch, len);
 }
 
+void fr_batch_set_create_time(uint8_t *batch, size_t len, int64_t max_ts) {
+    uint16_t attributes = fr_be16(batch + FR_BATCH_OFF_ATTRIBUTES);
+    fr_put_be16(batch + FR_BATCH_OFF_ATTRIBUTES, (uint16_t)(attributes & ~FR_BATCH_ATTR_LOG_APPEND_TIME));
+    fr_put_be64(batch + FR_BATCH_OFF_MAX_TIMESTAMP, (uint64_t)max_ts);
+    reseal(batch, len);
+}
+
 int fr_batch_recompress(const uint8_t *batch, size_t len, const fr_batch_header_t *h, int codec,
                         fr_writer_t *scratch, fr_writer_t *out, const char **why) {
     const char *unused;

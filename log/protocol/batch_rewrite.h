@@ -23,6 +23,13 @@
 void fr_batch_stamp_append_time(uint8_t *batch, size_t len, int64_t now_ms);
 
 /*
+ * Marks a whole, validated batch (len bytes, in place) as CreateTime with
+ * maxTimestamp = max_ts, as Kafka's LogValidator does with its records'
+ * largest timestamp.  Re-computes the CRC.
+ */
+void fr_batch_set_create_time(uint8_t *batch, size_t len, int64_t max_ts);
+
+/*
  * Appends to out a copy of the whole batch (len bytes, header *h, validated
  * with FR_BATCH_V_RECORDS or walked with the record iterator) whose records
  * are compressed with codec (0..4) instead: the header is kept but for the

@@ -131,9 +131,16 @@ static inline int walk_run(const uint8_t **pp, const uint8_t *end, int null_ok) 
     return 0;
 }
 
-/* The records section p..end of a batch with header h, stepped over as fr_batch_validate_records says. */
-static int walk_records(const uint8_t *p, const uint8_t *end, const fr_batch_header_t *h, const char **why) {
+/*
+ * The records section p..end of a batch with header h, stepped over as
+ * fr_batch_validate_records says.  *max_ts gets the records' largest
+ * timestamp (base timestamp + delta), -1 when none is larger, as Kafka
+ * counts it.
+ */
+static int walk_records(const uint8_t *p, const uint8_t *end, const fr_batch_header_t *h, int64_t *max_ts,
+                        const char **why) {
     int32_t prev_delta = -1;
+    int64_t max = -1;
     for (int32_t i = 0; i < h->records_count; i++) {
         int32_t length, offset_delta, header_count;
         uint64_t timestamp_delta;
@@ -158,26 +165,35 @@ static int walk_records(const uint8_t *p, const uint8_t *end, const fr_batch_hea
         if (offset_delta <= prev_delta || offset_delta > h->last_offset_delta)
             FAIL(FR_ERR_INVALID_RECORD, "offset delta out of order or beyond lastOffsetDelta");
         prev_delta = offset_delta;
+        /* the delta is a zigzag varlong; the sum wraps as Java's does, without C's overflow */
+        uint64_t delta = (timestamp_delta >> 1) ^ (0 - (timestamp_delta & 1));
+        int64_t ts = (int64_t)((uint64_t)h->base_timestamp + delta);
+        if (ts > max)
+            max = ts;
     }
     if (p != end)
         FAIL(FR_ERR_INVALID_RECORD, "bytes after the last record");
+    *max_ts = max;
     return 0;
 }
 
-int fr_batch_validate_records(const uint8_t *batch, size_t len, const fr_batch_header_t *h, const char **why) {
+int fr_batch_validate_records(const uint8_t *batch, size_t len, const fr_batch_header_t *h, int64_t *max_ts,
+                              const char **why) {
     const char *unused;
+    int64_t ts;
     if (!why)
         why = &unused;
     *why = NULL;
     /* (fr_batch_validate has already refused these; the bounds stay safe anyway) */
     const uint8_t *p = batch + (len < FR_BATCH_HEADER_SIZE ? len : FR_BATCH_HEADER_SIZE);
-    return walk_records(p, batch + len, h, why);
+    return walk_records(p, batch + len, h, max_ts ? max_ts : &ts, why);
 }
 
 int fr_batch_validate_decoded_records(const uint8_t *records, size_t len, const fr_batch_header_t *h,
-                                      const char **why) {
+                                      int64_t *max_ts, const char **why) {
     const char *unused;
     static const uint8_t none[1];
+    int64_t ts;
     if (!why)
         why = &unused;
     *why = NULL;
@@ -185,7 +201,7 @@ int fr_batch_validate_decoded_records(const uint8_t *records, size_t len, const 
         records = none;
         len = 0;
     }
-    return walk_records(records, records + len, h, why);
+    return walk_records(records, records + len, h, max_ts ? max_ts : &ts, why);
 }
 
 int fr_batch_validate(const uint8_t *batch, size_t len, const fr_batch_header_t *h, int flags,
@@ -218,7 +234,7 @@ int fr_batch_validate(const uint8_t *batch, size_t len, const fr_batch_header_t 
     }
 
     if ((flags & FR_BATCH_V_RECORDS) && fr_batch_compression(h) == FR_COMPRESSION_NONE)
-        return fr_batch_validate_records(batch, len, h, why);
+        return fr_batch_validate_records(batch, len, h, NULL, why);
     return 0;
 }
 

@@ -62,7 +62,8 @@ static void scratch_done(fr_writer_t *w) {
  * batch: a batch whose CRC holds but whose records are not what its header
  * says would otherwise be stored, and fail every consumer that reads it.
  */
-static int check_compressed(const uint8_t *batch, size_t len, const fr_batch_header_t *h, fr_log_validation_t *v) {
+static int check_compressed(const uint8_t *batch, size_t len, const fr_batch_header_t *h, int64_t *max_ts,
+                            fr_log_validation_t *v) {
     fr_writer_t *w = thread_scratch();
     if (!w) {
         v->why = "out of memory";
@@ -73,7 +74,7 @@ static int check_compressed(const uint8_t *batch, size_t len, const fr_batch_hea
     int rc = fr_decompress(fr_batch_compression(h), batch + FR_BATCH_HEADER_SIZE, len - FR_BATCH_HEADER_SIZE, w, 0,
                            &v->why);
     if (rc == 0)
-        rc = fr_batch_validate_decoded_records(w->buf, w->len, h, &v->why);
+        rc = fr_batch_validate_decoded_records(w->buf, w->len, h, max_ts, &v->why);
     scratch_done(w);
     return rc;
 }
@@ -82,7 +83,8 @@ static int check_compressed(const uint8_t *batch, size_t len, const fr_batch_hea
  * A compacted topic keeps the newest record of each key; a record without one
  * could be neither kept nor dropped by that rule, so Kafka refuses it.
  */
-static int check_keys(const uint8_t *batch, size_t len, const fr_batch_header_t *h, fr_log_validation_t *v) {
+static int check_keys(const uint8_t *batch, size_t len, const fr_batch_header_t *h, int64_t *max_ts,
+                      fr_log_validation_t *v) {
     fr_writer_t *w = thread_scratch();
     if (!w) {
         v->why = "out of memory";
@@ -91,7 +93,10 @@ static int check_keys(const uint8_t *batch, size_t len, const fr_batch_header_t 
     fr_record_iter_t it;
     fr_record_t rec;
     int rc = fr_record_iter_init_any(&it, batch, len, h, w, 0);
+    *max_ts = -1;
     while (rc == 0 && fr_record_iter_next(&it, &rec)) {
+        if (rec.timestamp > *max_ts)
+            *max_ts = rec.timestamp;
         if (rec.key.len < 0) {
             v->bad_record = v->n_records + it.index - 1;
             v->why = "Compacted topic cannot accept message without key";
@@ -104,6 +109,31 @@ static int check_keys(const uint8_t *batch, size_t len, const fr_batch_header_t 
     if (rc && !v->why)
         v->why = it.why;
     scratch_done(w);
+    return rc;
+}
+
+/* Whether an append under cfg reads the records of a batch with header h. */
+static int reads_records(const fr_log_config_t *cfg, const fr_batch_header_t *h) {
+    return cfg->compacted || fr_batch_compression(h) == FR_COMPRESSION_NONE || !cfg->trust_compressed;
+}
+
+/*
+ * The records' checks for a batch that reads_records, by the walk that
+ * suits it.  *max_ts gets the timestamp Kafka gives a CreateTime batch's
+ * maxTimestamp: its records' largest.  (Kafka reads the records of a batch
+ * that says LogAppendTime as its maxTimestamp, keeps that, and clears the
+ * flag on a CreateTime topic, so the records then read older or newer than
+ * the batch claims; here such a batch gets its records' largest too.)
+ */
+static int check_records(const fr_log_config_t *cfg, const uint8_t *batch, size_t len, const fr_batch_header_t *h,
+                         int64_t *max_ts, fr_log_validation_t *v) {
+    int rc;
+    if (cfg->compacted) /* check_keys walks the records with the same checks */
+        rc = check_keys(batch, len, h, max_ts, v);
+    else if (fr_batch_compression(h) == FR_COMPRESSION_NONE)
+        rc = fr_batch_validate_records(batch, len, h, max_ts, &v->why);
+    else
+        rc = check_compressed(batch, len, h, max_ts, v);
     return rc;
 }
 
@@ -132,26 +162,30 @@ int fr_log_validate(const fr_log_config_t *cfg, const uint8_t *buf, size_t len, 
     while (fr_batch_iter_next(&it, &h, &batch, &blen)) {
         if ((rc = check_size(cfg, blen, &v->why)) != 0)
             break;
-        /* on a compacted topic check_keys walks the records with the same checks */
-        if ((rc = fr_batch_validate(batch, blen, &h, FR_BATCH_V_CLIENT | (cfg->compacted ? 0 : FR_BATCH_V_RECORDS),
-                                    &v->why)) != 0)
+        if ((rc = fr_batch_validate(batch, blen, &h, FR_BATCH_V_CLIENT, &v->why)) != 0)
             break;
         if (h.producer_id >= 0 && h.producer_epoch < 0) {
             v->why = "batch with a producer id but a negative producer epoch";
             rc = FR_ERR_INVALID_RECORD;
             break;
         }
-        if (cfg->compacted && (rc = check_keys(batch, blen, &h, v)) != 0)
-            break;
-        if (!cfg->compacted && !cfg->trust_compressed && fr_batch_compression(&h) != FR_COMPRESSION_NONE &&
-            (rc = check_compressed(batch, blen, &h, v)) != 0)
-            break;
+        int64_t max_ts = h.max_timestamp;
+        if (reads_records(cfg, &h)) {
+            if ((rc = check_records(cfg, batch, blen, &h, &max_ts, v)) != 0)
+                break;
+            /* Kafka sets a CreateTime batch's maxTimestamp from its records (a LogAppendTime
+             * topic's batches are all stamped anyway) */
+            if (!cfg->log_append_time && (max_ts != h.max_timestamp || fr_batch_is_log_append_time(&h)))
+                v->fix_max_ts = 1;
+            else
+                max_ts = h.max_timestamp;
+        }
         v->idempotent |= h.producer_id >= 0;
         v->convert |= cfg->recompress && fr_batch_compression(&h) != cfg->codec;
         v->n_offsets += (int64_t)h.last_offset_delta + 1;
         v->n_records += h.records_count;
-        if (h.max_timestamp > v->max_ts)
-            v->max_ts = h.max_timestamp;
+        if (max_ts > v->max_ts)
+            v->max_ts = max_ts;
     }
     if (rc == 0 && it.err) {
         v->why = it.err == FR_ERR_NEED_MORE ? "partial batch at the end of the records" : it.why;
@@ -209,6 +243,44 @@ int fr_log_convert(const fr_log_config_t *cfg, const uint8_t *buf, size_t len, f
         rc = FR_ERR_NOMEM;
     }
     return rc;
+}
+
+/*
+ * check_records' *max_ts again, for a validated batch, by the record
+ * iterator: the header's when the records cannot be read (they were, to
+ * validate the batch).
+ */
+static int64_t records_max_ts(const uint8_t *batch, size_t len, const fr_batch_header_t *h) {
+    fr_writer_t *w = thread_scratch();
+    if (!w)
+        return h->max_timestamp;
+    fr_record_iter_t it;
+    fr_record_t rec;
+    int64_t max_ts = -1;
+    if (fr_record_iter_init_any(&it, batch, len, h, w, 0) == 0)
+        while (fr_record_iter_next(&it, &rec))
+            if (rec.timestamp > max_ts)
+                max_ts = rec.timestamp;
+    if (it.err)
+        max_ts = h->max_timestamp;
+    scratch_done(w);
+    return max_ts;
+}
+
+void fr_log_fix_max_timestamps(const fr_log_config_t *cfg, uint8_t *buf, size_t len) {
+    fr_batch_iter_t it;
+    fr_batch_header_t h;
+    const uint8_t *batch;
+    size_t blen;
+
+    fr_batch_iter_init(&it, buf, len);
+    while (fr_batch_iter_next(&it, &h, &batch, &blen)) {
+        if (!reads_records(cfg, &h))
+            continue; /* as fr_log_validate left it */
+        int64_t max_ts = records_max_ts(batch, blen, &h);
+        if (max_ts != h.max_timestamp || fr_batch_is_log_append_time(&h))
+            fr_batch_set_create_time(buf + (batch - buf), blen, max_ts);
+    }
 }
 
 void fr_log_stamp_append_time(uint8_t *buf, size_t len, int64_t now_ms) {

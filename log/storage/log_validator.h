@@ -19,9 +19,11 @@
 typedef struct fr_log_validation {
     int64_t n_offsets;    /* offsets the batches take */
     int32_t n_records;
-    int64_t max_ts;       /* largest batch maxTimestamp, -1 for none */
+    int64_t max_ts;       /* largest batch maxTimestamp (as fixed), -1 for none */
     int idempotent;       /* some batch has a producer id */
     int convert;          /* some batch is to be re-compressed (cfg->recompress) */
+    int fix_max_ts;       /* some batch's maxTimestamp is not its records' largest, or it
+                             says LogAppendTime on a CreateTime topic: fr_log_fix_max_timestamps */
     int32_t bad_record;   /* on a record's INVALID_RECORD: its index among the
                              request's records, else -1 */
     const char *why;      /* static string when an error is returned */
@@ -49,6 +51,16 @@ int fr_log_validate(const fr_log_config_t *cfg, const uint8_t *buf, size_t len, 
  */
 int fr_log_convert(const fr_log_config_t *cfg, const uint8_t *buf, size_t len, fr_writer_t *out,
                    const char **why);
+
+/*
+ * Gives every batch of buf[0..len) (validated under cfg, v->fix_max_ts set;
+ * before fr_log_convert) whose records fr_log_validate read the maxTimestamp
+ * Kafka's LogValidator gives it on a CreateTime topic: its records' largest
+ * timestamp, as CreateTime, the CRC re-computed.  Batches that already say
+ * so are left as they are.  The records are read again (decompressed if
+ * need be): only a client that sent a wrong maxTimestamp pays for that.
+ */
+void fr_log_fix_max_timestamps(const fr_log_config_t *cfg, uint8_t *buf, size_t len);
 
 /* Stamps every batch of buf[0..len) with the append time now_ms (LogAppendTime topics). */
 void fr_log_stamp_append_time(uint8_t *buf, size_t len, int64_t now_ms);

@@ -479,6 +479,8 @@ int fr_partlog_append(fr_partlog_t *log, uint8_t *buf, size_t len, int64_t now_m
     pthread_mutex_unlock(&log->lock);
     fr_writer_init(&converted);
     int rc = fr_log_validate(&cfg, buf, len, &v);
+    if (rc == 0 && v.fix_max_ts) /* before a conversion, which copies the header */
+        fr_log_fix_max_timestamps(&cfg, buf, len);
     if (rc == 0 && v.convert && (rc = fr_log_convert(&cfg, buf, len, &converted, &v.why)) == 0) {
         buf = converted.buf;
         len = converted.len;

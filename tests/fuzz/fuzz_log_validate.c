@@ -14,7 +14,9 @@
  * exactly when validation asks for a conversion or a batch in a codec
  * slower than lz4 is to be checked; what conversion makes validates
  * again, under the same limits, with the same record and offset counts and
- * needs no conversion; a stamped request still validates.  Seeds:
+ * needs no conversion; a request whose maxTimestamps were fixed validates
+ * again with nothing left to fix, as does what a conversion makes of it; a
+ * stamped request still validates.  Seeds:
  * tests/fuzz/corpus/log_validate/ (batches of each codec, keyed and keyless,
  * behind each settings byte).
  */
@@ -88,6 +90,16 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     size_t codec_bytes = fr_partlog_codec_bytes(&cfg, buf, len);
     CHECK(codec_bytes <= len);
     CHECK(rc != 0 || cfg.compacted || (codec_bytes > 0) == (v.convert != 0 || slow_checks(buf, len)));
+    if (rc == 0 && v.fix_max_ts) {
+        /* as an append does, before a conversion: after the fix the batches say what their
+         * records do, and validate the same way */
+        CHECK(!cfg.log_append_time);
+        fr_log_fix_max_timestamps(&cfg, buf, len);
+        fr_log_validation_t again;
+        CHECK(fr_log_validate(&cfg, buf, len, &again) == 0);
+        CHECK(again.fix_max_ts == 0 && again.max_ts == v.max_ts);
+        CHECK(again.n_records == v.n_records && again.n_offsets == v.n_offsets && again.convert == v.convert);
+    }
     if (rc == 0 && v.convert) {
         fr_writer_t out;
         fr_writer_init(&out);
@@ -96,7 +108,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
         if (crc == 0) {
             fr_log_validation_t again; /* conversion kept to the limits itself */
             CHECK(fr_log_validate(&cfg, out.buf, out.len, &again) == 0);
-            CHECK(again.convert == 0);
+            CHECK(again.convert == 0 && again.fix_max_ts == 0);
             CHECK(again.n_records == v.n_records && again.n_offsets == v.n_offsets);
         } else {
             CHECK(why != NULL);

@@ -26,7 +26,10 @@ static void walk_records(const uint8_t *batch, size_t len, const fr_batch_header
     if (fr_record_iter_init(&it, batch, len, h) != 0)
         return;
     int32_t n = 0;
+    int64_t max_ts = -1;
     while (fr_record_iter_next(&it, &rec)) {
+        if (rec.timestamp > max_ts)
+            max_ts = rec.timestamp;
         CHECK(rec.key.len >= -1 && rec.value.len >= -1);
         CHECK(rec.key.len < 0 || (rec.key.ptr >= batch && rec.key.ptr + rec.key.len <= batch + len));
         CHECK(rec.value.len < 0 ||
@@ -43,11 +46,14 @@ static void walk_records(const uint8_t *batch, size_t len, const fr_batch_header
     }
     CHECK(n <= h->records_count);
     CHECK(it.err != 0 || n == h->records_count);
-    /* the produce path's fast walk must agree with the iterator, reason included */
+    /* the produce path's fast walk must agree with the iterator, reason included, and
+     * find the same largest timestamp */
     const char *why = NULL;
-    int rc = fr_batch_validate_records(batch, len, h, &why);
+    int64_t walk_ts = 0;
+    int rc = fr_batch_validate_records(batch, len, h, &walk_ts, &why);
     CHECK((rc != 0) == (it.err != 0));
     CHECK(rc == 0 || (rc == it.err && why && it.why && strcmp(why, it.why) == 0));
+    CHECK(rc != 0 || walk_ts == max_ts);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {

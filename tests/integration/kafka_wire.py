@@ -35,16 +35,19 @@ def string(s):
 
 
 def record_batch(records, base_ts=1700000000000, corrupt_crc=False, zstd=False, gzip=False, producer=(-1, -1, -1),
-                 lz4=False, snappy=False, offset_deltas=None):
+                 lz4=False, snappy=False, offset_deltas=None, ts_deltas=None, max_ts=None):
     """records: list of (key bytes|None, value bytes|None).  zstd: the records
     section is one zstd frame (attributes codec 4); gzip: one gzip member (codec 1);
     lz4: one lz4 frame (codec 3); snappy: one raw snappy block, as librdkafka writes
     (codec 2).  producer: (producer id, epoch, base sequence) of an idempotent
     producer.  offset_deltas: each record's offset delta instead of 0, 1, 2, ...
-    (a malformed batch whose CRC still holds)."""
+    (a malformed batch whose CRC still holds).  ts_deltas: each record's
+    timestamp delta instead of 0; max_ts: the header's maxTimestamp instead of
+    the records' largest."""
     body = b""
     for i, (k, v) in enumerate(records):
-        r = b"\x00" + varint(0) + varint(i if offset_deltas is None else offset_deltas[i])
+        r = b"\x00" + varint(0 if ts_deltas is None else ts_deltas[i])
+        r += varint(i if offset_deltas is None else offset_deltas[i])
         r += varint(-1) if k is None else varint(len(k)) + k
         r += varint(-1) if v is None else varint(len(v)) + v
         r += varint(0)
@@ -66,7 +69,9 @@ def record_batch(records, base_ts=1700000000000, corrupt_crc=False, zstd=False, 
         import snappy as sn
         body = sn.compress(body)
         attributes = 2
-    after_crc = struct.pack(">hiqqqhii", attributes, len(records) - 1, base_ts, base_ts, *producer,
+    if max_ts is None:
+        max_ts = base_ts + max(ts_deltas or [0])
+    after_crc = struct.pack(">hiqqqhii", attributes, len(records) - 1, base_ts, max_ts, *producer,
                             len(records)) + body
     crc = crc32c(after_crc)
     if corrupt_crc:

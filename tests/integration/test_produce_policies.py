@@ -330,6 +330,38 @@ def test_the_records_inside_compressed_batches_are_checked():
         c.close()
 
 
+def test_a_batch_is_given_its_records_largest_timestamp():
+    """As Kafka's LogValidator does on a CreateTime topic: whatever maxTimestamp a
+    client writes in a batch's header, the broker stores its records' largest
+    timestamp there (the CRC made right again), compressed or not.  So
+    ListOffsets by time finds records by the times they carry."""
+    t = int(time.time() * 1000) - 3600 * 1000
+    three = [(b"a", b"1"), (b"b", b"2"), (b"c", b"3")]
+    deltas = [0, 3000, 1000]
+    # (codec, base timestamp, what the header claims): too low, too high, the base, right
+    cases = [({}, t, t), ({"gzip": True}, t + 10000, t + 99999), ({"lz4": True}, t + 20000, t + 20000),
+             ({}, t + 30000, t + 33000)]
+    with Broker() as b:
+        create(b, "stamped")
+        c = RawClient(b.port)
+        for n, (flag, base, claim) in enumerate(cases):
+            batch = kw.record_batch(three, base_ts=base, ts_deltas=deltas, max_ts=claim, **flag)
+            c.request(0, 8, kw.produce_v8("stamped", 0, batch))
+            [(_, _, err, off, _, _, _)] = kw.parse_produce_v8_response(c.recv_frame())
+            assert (err, off) == (0, 3 * n), (n, err, off)
+        stored = [(codec, lat, max_ts) for codec, lat, max_ts, _ in stored_batches(b, "stamped")]
+        assert stored == [(0, False, t + 3000), (1, False, t + 13000), (3, False, t + 23000),
+                          (0, False, t + 33000)], stored
+        # the first record at or after a time: each batch's second record
+        for n in range(len(cases)):
+            c.request(2, 1, kw.list_offsets_v1("stamped", [(0, t + 10000 * n + 2000)]))
+            got = kw.parse_list_offsets_v1_response(c.recv_frame())[0]
+            assert got == (0, t + 10000 * n + 3000, 3 * n + 1), (n, got)
+        c.close()
+        got = consume(b, "stamped", 3 * len(cases))
+        assert [ts for *_, ts in got] == [t + 10000 * n + d for n in range(len(cases)) for d in deltas], got
+
+
 if __name__ == "__main__":
     run_tests([
         test_a_compacted_topic_refuses_records_without_a_key,
@@ -337,4 +369,5 @@ if __name__ == "__main__":
         test_compression_type_recompresses_what_is_stored,
         test_zstd_needs_produce_v7_and_fetch_v10,
         test_the_records_inside_compressed_batches_are_checked,
+        test_a_batch_is_given_its_records_largest_timestamp,
     ])

@@ -1,8 +1,8 @@
 /* What the broker changes in a client's batch, and what it checks first:
- * the LogAppendTime stamp, re-compression between every pair of codecs, and
- * fr_log_validate's key rule for compacted topics (also inside compressed
- * batches).  Every rewritten batch must pass the client validation again and
- * hold the same records. */
+ * the LogAppendTime stamp, re-compression between every pair of codecs, the
+ * maxTimestamp a CreateTime batch is given, and fr_log_validate's key rule
+ * for compacted topics (also inside compressed batches).  Every rewritten
+ * batch must pass the client validation again and hold the same records. */
 #include <stdlib.h>
 
 #include "batch_builder.h"
@@ -277,6 +277,80 @@ FR_TEST(the_records_of_compressed_batches_are_checked_unless_trusted) {
     fr_writer_free(&w);
 }
 
+/* A client's claim for a built batch: its maxTimestamp and timestamp type, CRC resealed. */
+static void claim_max_ts(fr_writer_t *w, int64_t max_ts, int log_append_time) {
+    uint16_t attributes = fr_be16(w->buf + FR_BATCH_OFF_ATTRIBUTES) & ~FR_BATCH_ATTR_LOG_APPEND_TIME;
+    fr_put_be16(w->buf + FR_BATCH_OFF_ATTRIBUTES,
+                (uint16_t)(attributes | (log_append_time ? FR_BATCH_ATTR_LOG_APPEND_TIME : 0)));
+    fr_put_be64(w->buf + FR_BATCH_OFF_MAX_TIMESTAMP, (uint64_t)max_ts);
+    fr_put_be32(w->buf + FR_BATCH_OFF_CRC, fr_batch_compute_crc(w->buf, w->len));
+}
+
+static int64_t header_max_ts(const fr_writer_t *w, int *log_append_time) {
+    fr_batch_header_t h;
+    FR_CHECK_EQ_INT(fr_batch_parse_header(w->buf, w->len, &h), 0);
+    *log_append_time = fr_batch_is_log_append_time(&h);
+    return h.max_timestamp;
+}
+
+/* Kafka's LogValidator sets a CreateTime batch's maxTimestamp from its records, whatever
+ * the client wrote there, compressed or not, on compacted topics too. */
+FR_TEST(a_create_time_batch_takes_its_records_largest_timestamp) {
+    static const int64_t claims[] = {1800000000000LL, 1600000000000LL, -1};
+    const int64_t right = records[1].timestamp; /* the largest of the first three */
+    fr_log_config_t cfg;
+    fr_log_validation_t v;
+    fr_writer_t w;
+    int lat;
+    fr_writer_init(&w);
+    for (int codec = FR_COMPRESSION_NONE; codec <= FR_COMPRESSION_ZSTD; codec++) {
+        for (int compacted = 0; compacted <= 1; compacted++) {
+            fr_log_config_defaults(&cfg);
+            cfg.compacted = compacted;
+            for (size_t i = 0; i < sizeof(claims) / sizeof(claims[0]); i++) {
+                fr_writer_reset(&w);
+                build(&w, codec, 3);
+                FR_CHECK_EQ_INT(fr_log_validate(&cfg, w.buf, w.len, &v), 0);
+                FR_CHECK_EQ_INT(v.fix_max_ts, 0);
+                FR_CHECK_EQ_INT(v.max_ts, right);
+                claim_max_ts(&w, claims[i], 0);
+                FR_CHECK_EQ_INT(fr_log_validate(&cfg, w.buf, w.len, &v), 0);
+                FR_CHECK_EQ_INT(v.fix_max_ts, 1);
+                FR_CHECK_EQ_INT(v.max_ts, right);
+                fr_log_fix_max_timestamps(&cfg, w.buf, w.len);
+                FR_CHECK_EQ_INT(header_max_ts(&w, &lat), right);
+                FR_CHECK_EQ_INT(lat, 0);
+                check_batch(w.buf, w.len, 3); /* CRC resealed, records untouched */
+                FR_CHECK_EQ_INT(fr_log_validate(&cfg, w.buf, w.len, &v), 0);
+                FR_CHECK_EQ_INT(v.fix_max_ts, 0);
+            }
+            /* a batch that says LogAppendTime, even with the right time, becomes CreateTime,
+             * the topic's type */
+            claim_max_ts(&w, right, 1);
+            FR_CHECK_EQ_INT(fr_log_validate(&cfg, w.buf, w.len, &v), 0);
+            FR_CHECK_EQ_INT(v.fix_max_ts, 1);
+            FR_CHECK_EQ_INT(v.max_ts, right);
+            fr_log_fix_max_timestamps(&cfg, w.buf, w.len);
+            FR_CHECK_EQ_INT(header_max_ts(&w, &lat), right);
+            FR_CHECK_EQ_INT(lat, 0);
+            check_batch(w.buf, w.len, 3);
+        }
+        /* left as they are: on a LogAppendTime topic (stamped anyway), and a compressed
+         * batch whose records are trusted unread */
+        fr_log_config_defaults(&cfg);
+        claim_max_ts(&w, claims[0], 0);
+        cfg.log_append_time = 1;
+        FR_CHECK_EQ_INT(fr_log_validate(&cfg, w.buf, w.len, &v), 0);
+        FR_CHECK_EQ_INT(v.fix_max_ts, 0);
+        cfg.log_append_time = 0;
+        cfg.trust_compressed = 1;
+        FR_CHECK_EQ_INT(fr_log_validate(&cfg, w.buf, w.len, &v), 0);
+        FR_CHECK_EQ_INT(v.fix_max_ts, codec == FR_COMPRESSION_NONE);
+        FR_CHECK_EQ_INT(v.max_ts, codec == FR_COMPRESSION_NONE ? right : claims[0]);
+    }
+    fr_writer_free(&w);
+}
+
 /* fr_partlog_codec_bytes counts exactly the batches validate decodes or convert re-encodes,
  * but for the lz4 ones it checks (they decompress fast enough for the network loop). */
 FR_TEST(codec_bytes_count_the_batches_an_append_would_decode) {
@@ -322,6 +396,7 @@ int main(void) {
     FR_RUN(the_records_of_compressed_batches_are_checked_unless_trusted);
     FR_RUN(a_compacted_log_wants_a_key_on_every_record);
     FR_RUN(conversion_touches_only_batches_in_another_codec);
+    FR_RUN(a_create_time_batch_takes_its_records_largest_timestamp);
     FR_RUN(codec_bytes_count_the_batches_an_append_would_decode);
     return fr_test_done();
 }

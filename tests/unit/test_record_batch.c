@@ -300,19 +300,52 @@ FR_TEST(decoded_records_get_the_same_walk) {
     size_t n = bb_build_simple(&w, 3, 20, 1700000000000, 1);
     FR_CHECK_EQ_INT(fr_batch_parse_header(w.buf, n, &h), 0);
     uint8_t *section = dup_exact(w.buf + FR_BATCH_HEADER_SIZE, n - FR_BATCH_HEADER_SIZE);
-    FR_CHECK_EQ_INT(fr_batch_validate_decoded_records(section, n - FR_BATCH_HEADER_SIZE, &h, &why), 0);
+    FR_CHECK_EQ_INT(fr_batch_validate_decoded_records(section, n - FR_BATCH_HEADER_SIZE, &h, NULL, &why), 0);
     /* one byte short, or one record fewer than the header says */
-    FR_CHECK_EQ_INT(fr_batch_validate_decoded_records(section, n - FR_BATCH_HEADER_SIZE - 1, &h, &why),
+    FR_CHECK_EQ_INT(fr_batch_validate_decoded_records(section, n - FR_BATCH_HEADER_SIZE - 1, &h, NULL, &why),
                     FR_ERR_INVALID_RECORD);
     h.records_count = 4;
-    FR_CHECK_EQ_INT(fr_batch_validate_decoded_records(section, n - FR_BATCH_HEADER_SIZE, &h, &why),
+    FR_CHECK_EQ_INT(fr_batch_validate_decoded_records(section, n - FR_BATCH_HEADER_SIZE, &h, NULL, &why),
                     FR_ERR_INVALID_RECORD);
     FR_CHECK(why != NULL);
     free(section);
     /* an empty section holds no records */
-    FR_CHECK_EQ_INT(fr_batch_validate_decoded_records(NULL, 0, &h, &why), FR_ERR_INVALID_RECORD);
+    FR_CHECK_EQ_INT(fr_batch_validate_decoded_records(NULL, 0, &h, NULL, &why), FR_ERR_INVALID_RECORD);
     h.records_count = 0;
-    FR_CHECK_EQ_INT(fr_batch_validate_decoded_records(NULL, 0, &h, &why), 0);
+    FR_CHECK_EQ_INT(fr_batch_validate_decoded_records(NULL, 0, &h, NULL, &why), 0);
+    fr_writer_free(&w);
+}
+
+/* The walk gives what Kafka makes a CreateTime batch's maxTimestamp: its records' largest. */
+FR_TEST(the_walk_finds_the_records_largest_timestamp) {
+    static const bb_record_t out_of_order[3] = {
+        {.value = "a", .value_len = 1, .timestamp = 1700000001000},
+        {.value = "b", .value_len = 1, .timestamp = 1700000003000},
+        {.value = "c", .value_len = 1, .timestamp = 1700000002000},
+    };
+    /* Kafka's largest starts at -1 (no timestamp): records before 1970 do not move it */
+    static const bb_record_t before_1970[2] = {
+        {.value = "a", .value_len = 1, .timestamp = -50},
+        {.value = "b", .value_len = 1, .timestamp = -20},
+    };
+    fr_writer_t w;
+    fr_batch_header_t h;
+    int64_t max_ts = 0;
+    fr_writer_init(&w);
+    bb_batch_t b = bb_defaults();
+    size_t n = bb_build(&w, &b, out_of_order, 3);
+    FR_CHECK_EQ_INT(fr_batch_parse_header(w.buf, n, &h), 0);
+    FR_CHECK_EQ_INT(fr_batch_validate_records(w.buf, n, &h, &max_ts, NULL), 0);
+    FR_CHECK_EQ_INT(max_ts, 1700000003000LL);
+    max_ts = 0;
+    FR_CHECK_EQ_INT(fr_batch_validate_decoded_records(w.buf + FR_BATCH_HEADER_SIZE, n - FR_BATCH_HEADER_SIZE, &h,
+                                                      &max_ts, NULL), 0);
+    FR_CHECK_EQ_INT(max_ts, 1700000003000LL);
+    fr_writer_reset(&w);
+    n = bb_build(&w, &b, before_1970, 2);
+    FR_CHECK_EQ_INT(fr_batch_parse_header(w.buf, n, &h), 0);
+    FR_CHECK_EQ_INT(fr_batch_validate_records(w.buf, n, &h, &max_ts, NULL), 0);
+    FR_CHECK_EQ_INT(max_ts, -1);
     fr_writer_free(&w);
 }
 
@@ -391,6 +424,7 @@ int main(void) {
     FR_RUN(corruption_gives_the_right_error);
     FR_RUN(malformed_records_with_a_good_crc);
     FR_RUN(decoded_records_get_the_same_walk);
+    FR_RUN(the_walk_finds_the_records_largest_timestamp);
     FR_RUN(patching_keeps_the_crc_valid);
     FR_RUN(truncations_and_flips_never_crash);
     return fr_test_done();
