@@ -2,10 +2,11 @@
  * log_validator.h — what an append checks, and may change, before its
  * batches go to the log (Kafka's LogValidator): framing, CRC, sizes, the
  * client rules, the records of every batch (compressed ones decompressed
- * first, unless cfg->trust_compressed), keys on compacted topics,
- * re-compression to the topic's compression.type, and the LogAppendTime
- * stamp.  Runs without the partlog's lock, on a copy of its
- * settings.  Internal to log/storage (partlog.c).
+ * first, unless cfg->trust_compressed), keys on compacted topics, a
+ * CreateTime batch's maxTimestamp (its records' largest), re-compression to
+ * the topic's compression.type, and the LogAppendTime stamp.  Runs without
+ * the partlog's lock, on a copy of its settings.  Internal to log/storage
+ * (partlog.c).
  */
 #ifndef FR_LOG_VALIDATOR_H
 #define FR_LOG_VALIDATOR_H

@@ -6,7 +6,9 @@ compression.type other than "producer" stores batches re-compressed with
 that codec.  zstd needs Produce v7 and, from a zstd topic, Fetch v10.  Each setting is read from the topic's overrides, else the
 broker's config, and follows AlterConfigs.  The stored bytes are read back
 from the segment files (codec, timestamp type, CRC) and through
-librdkafka with check.crcs."""
+librdkafka with check.crcs.  Whatever the topic, the records inside
+compressed batches are checked, and a CreateTime batch is stored with its
+records' largest timestamp as its maxTimestamp."""
 import glob
 import os
 import struct

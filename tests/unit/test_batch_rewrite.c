@@ -293,6 +293,25 @@ static int64_t header_max_ts(const fr_writer_t *w, int *log_append_time) {
     return h.max_timestamp;
 }
 
+/* A client claims max_ts (as LogAppendTime or not) for w's batch of three records:
+ * validation flags it, and the fix gives it their largest (right) as CreateTime, the CRC
+ * resealed, the records untouched, nothing left to fix. */
+static void claim_then_fix(const fr_log_config_t *cfg, fr_writer_t *w, int64_t claim, int log_append_time,
+                           int64_t right) {
+    fr_log_validation_t v;
+    int lat;
+    claim_max_ts(w, claim, log_append_time);
+    FR_CHECK_EQ_INT(fr_log_validate(cfg, w->buf, w->len, &v), 0);
+    FR_CHECK_EQ_INT(v.fix_max_ts, 1);
+    FR_CHECK_EQ_INT(v.max_ts, right);
+    fr_log_fix_max_timestamps(cfg, w->buf, w->len);
+    FR_CHECK_EQ_INT(header_max_ts(w, &lat), right);
+    FR_CHECK_EQ_INT(lat, 0);
+    check_batch(w->buf, w->len, 3);
+    FR_CHECK_EQ_INT(fr_log_validate(cfg, w->buf, w->len, &v), 0);
+    FR_CHECK_EQ_INT(v.fix_max_ts, 0);
+}
+
 /* Kafka's LogValidator sets a CreateTime batch's maxTimestamp from its records, whatever
  * the client wrote there, compressed or not, on compacted topics too. */
 FR_TEST(a_create_time_batch_takes_its_records_largest_timestamp) {
@@ -301,7 +320,6 @@ FR_TEST(a_create_time_batch_takes_its_records_largest_timestamp) {
     fr_log_config_t cfg;
     fr_log_validation_t v;
     fr_writer_t w;
-    int lat;
     fr_writer_init(&w);
     for (int codec = FR_COMPRESSION_NONE; codec <= FR_COMPRESSION_ZSTD; codec++) {
         for (int compacted = 0; compacted <= 1; compacted++) {
@@ -313,27 +331,11 @@ FR_TEST(a_create_time_batch_takes_its_records_largest_timestamp) {
                 FR_CHECK_EQ_INT(fr_log_validate(&cfg, w.buf, w.len, &v), 0);
                 FR_CHECK_EQ_INT(v.fix_max_ts, 0);
                 FR_CHECK_EQ_INT(v.max_ts, right);
-                claim_max_ts(&w, claims[i], 0);
-                FR_CHECK_EQ_INT(fr_log_validate(&cfg, w.buf, w.len, &v), 0);
-                FR_CHECK_EQ_INT(v.fix_max_ts, 1);
-                FR_CHECK_EQ_INT(v.max_ts, right);
-                fr_log_fix_max_timestamps(&cfg, w.buf, w.len);
-                FR_CHECK_EQ_INT(header_max_ts(&w, &lat), right);
-                FR_CHECK_EQ_INT(lat, 0);
-                check_batch(w.buf, w.len, 3); /* CRC resealed, records untouched */
-                FR_CHECK_EQ_INT(fr_log_validate(&cfg, w.buf, w.len, &v), 0);
-                FR_CHECK_EQ_INT(v.fix_max_ts, 0);
+                claim_then_fix(&cfg, &w, claims[i], 0, right);
             }
             /* a batch that says LogAppendTime, even with the right time, becomes CreateTime,
              * the topic's type */
-            claim_max_ts(&w, right, 1);
-            FR_CHECK_EQ_INT(fr_log_validate(&cfg, w.buf, w.len, &v), 0);
-            FR_CHECK_EQ_INT(v.fix_max_ts, 1);
-            FR_CHECK_EQ_INT(v.max_ts, right);
-            fr_log_fix_max_timestamps(&cfg, w.buf, w.len);
-            FR_CHECK_EQ_INT(header_max_ts(&w, &lat), right);
-            FR_CHECK_EQ_INT(lat, 0);
-            check_batch(w.buf, w.len, 3);
+            claim_then_fix(&cfg, &w, right, 1, right);
         }
         /* left as they are: on a LogAppendTime topic (stamped anyway), and a compressed
          * batch whose records are trusted unread */
