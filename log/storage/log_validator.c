@@ -127,14 +127,11 @@ static int reads_records(const fr_log_config_t *cfg, const fr_batch_header_t *h)
  */
 static int check_records(const fr_log_config_t *cfg, const uint8_t *batch, size_t len, const fr_batch_header_t *h,
                          int64_t *max_ts, fr_log_validation_t *v) {
-    int rc;
     if (cfg->compacted) /* check_keys walks the records with the same checks */
-        rc = check_keys(batch, len, h, max_ts, v);
-    else if (fr_batch_compression(h) == FR_COMPRESSION_NONE)
-        rc = fr_batch_validate_records(batch, len, h, max_ts, &v->why);
-    else
-        rc = check_compressed(batch, len, h, max_ts, v);
-    return rc;
+        return check_keys(batch, len, h, max_ts, v);
+    if (fr_batch_compression(h) == FR_COMPRESSION_NONE)
+        return fr_batch_validate_records(batch, len, h, max_ts, &v->why);
+    return check_compressed(batch, len, h, max_ts, v);
 }
 
 /* Kafka's limits on a batch as it is to be stored. */
