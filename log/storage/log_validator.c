@@ -172,10 +172,10 @@ int fr_log_validate(const fr_log_config_t *cfg, const uint8_t *buf, size_t len, 
                 break;
             /* Kafka sets a CreateTime batch's maxTimestamp from its records (a LogAppendTime
              * topic's batches are all stamped anyway) */
-            if (!cfg->log_append_time && (max_ts != h.max_timestamp || fr_batch_is_log_append_time(&h)))
-                v->fix_max_ts = 1;
-            else
+            if (cfg->log_append_time)
                 max_ts = h.max_timestamp;
+            else if (max_ts != h.max_timestamp || fr_batch_is_log_append_time(&h))
+                v->fix_max_ts = 1;
         }
         v->idempotent |= h.producer_id >= 0;
         v->convert |= cfg->recompress && fr_batch_compression(&h) != cfg->codec;
@@ -242,28 +242,6 @@ int fr_log_convert(const fr_log_config_t *cfg, const uint8_t *buf, size_t len, f
     return rc;
 }
 
-/*
- * check_records' *max_ts again, for a validated batch, by the record
- * iterator: the header's when the records cannot be read (they were, to
- * validate the batch).
- */
-static int64_t records_max_ts(const uint8_t *batch, size_t len, const fr_batch_header_t *h) {
-    fr_writer_t *w = thread_scratch();
-    if (!w)
-        return h->max_timestamp;
-    fr_record_iter_t it;
-    fr_record_t rec;
-    int64_t max_ts = -1;
-    if (fr_record_iter_init_any(&it, batch, len, h, w, 0) == 0)
-        while (fr_record_iter_next(&it, &rec))
-            if (rec.timestamp > max_ts)
-                max_ts = rec.timestamp;
-    if (it.err)
-        max_ts = h->max_timestamp;
-    scratch_done(w);
-    return max_ts;
-}
-
 void fr_log_fix_max_timestamps(const fr_log_config_t *cfg, uint8_t *buf, size_t len) {
     fr_batch_iter_t it;
     fr_batch_header_t h;
@@ -272,9 +250,11 @@ void fr_log_fix_max_timestamps(const fr_log_config_t *cfg, uint8_t *buf, size_t 
 
     fr_batch_iter_init(&it, buf, len);
     while (fr_batch_iter_next(&it, &h, &batch, &blen)) {
-        if (!reads_records(cfg, &h))
-            continue; /* as fr_log_validate left it */
-        int64_t max_ts = records_max_ts(batch, blen, &h);
+        /* the walk fr_log_validate made, so the two agree on every batch; it passed then */
+        fr_log_validation_t again = {.bad_record = -1};
+        int64_t max_ts;
+        if (!reads_records(cfg, &h) || check_records(cfg, batch, blen, &h, &max_ts, &again) != 0)
+            continue;
         if (max_ts != h.max_timestamp || fr_batch_is_log_append_time(&h))
             fr_batch_set_create_time(buf + (batch - buf), blen, max_ts);
     }

@@ -58,8 +58,9 @@ int fr_log_convert(const fr_log_config_t *cfg, const uint8_t *buf, size_t len, f
  * before fr_log_convert) whose records fr_log_validate read the maxTimestamp
  * Kafka's LogValidator gives it on a CreateTime topic: its records' largest
  * timestamp, as CreateTime, the CRC re-computed.  Batches that already say
- * so are left as they are.  The records are read again (decompressed if
- * need be): only a client that sent a wrong maxTimestamp pays for that.
+ * so are left as they are.  The records are walked again as fr_log_validate
+ * walked them (decompressed if need be): only a client that sent a wrong
+ * maxTimestamp pays for that.
  */
 void fr_log_fix_max_timestamps(const fr_log_config_t *cfg, uint8_t *buf, size_t len);
 
