@@ -50,6 +50,7 @@ void fr_broker_config_defaults(fr_broker_config_t *cfg) {
     snprintf(cfg->cleanup_policy, sizeof(cfg->cleanup_policy), "delete");
     snprintf(cfg->compression_type, sizeof(cfg->compression_type), "producer");
     fr_log_config_defaults(&cfg->log);
+    cfg->ts_difference_max_ms = INT64_MAX;
     cfg->group_initial_rebalance_delay_ms = 3000;
     cfg->group_min_session_timeout_ms = 6000;
     cfg->group_max_session_timeout_ms = 1800000;
@@ -368,6 +369,15 @@ int fr_broker_config_load(fr_broker_config_t *cfg, const fr_props_t *props, char
                 return FR_ERR_CONFIG;
             }
             snprintf(cfg->cleanup_policy, sizeof(cfg->cleanup_policy), "%s", val);
+        } else if (strcmp(k, "log.message.timestamp.difference.max.ms") == 0) {
+            NUM(0, INT64_MAX, "LONG");
+            cfg->ts_difference_max_ms = v;
+        } else if (strcmp(k, "log.message.timestamp.before.max.ms") == 0) {
+            NUM(0, INT64_MAX, "LONG");
+            cfg->log.ts_before_max_ms = v;
+        } else if (strcmp(k, "log.message.timestamp.after.max.ms") == 0) {
+            NUM(0, INT64_MAX, "LONG");
+            cfg->log.ts_after_max_ms = v;
         } else if (strcmp(k, "log.message.timestamp.type") == 0) {
             if (strcmp(val, "CreateTime") && strcmp(val, "LogAppendTime")) {
                 snprintf(err, errlen, "Invalid value %s for configuration log.message.timestamp.type: String must be one of: CreateTime, LogAppendTime", val);
@@ -392,6 +402,12 @@ int fr_broker_config_load(fr_broker_config_t *cfg, const fr_props_t *props, char
 #undef NUM
 #undef BOOL_
     }
+    /* Kafka's KafkaConfig: a timestamp bound left at Long.MAX_VALUE takes difference.max.ms */
+    if (cfg->log.ts_before_max_ms == INT64_MAX)
+        cfg->log.ts_before_max_ms = cfg->ts_difference_max_ms;
+    if (cfg->log.ts_after_max_ms == INT64_MAX)
+        cfg->log.ts_after_max_ms = cfg->ts_difference_max_ms;
+    cfg->log.ts_bounded = cfg->log.ts_before_max_ms != INT64_MAX || cfg->log.ts_after_max_ms != INT64_MAX;
     /* Kafka's precedence: *.ms over *.minutes over *.hours. */
     if (!have_roll_ms && roll_hours > 0)
         cfg->log.segment_ms = roll_hours * 3600 * 1000;

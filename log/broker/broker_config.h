@@ -62,6 +62,10 @@ typedef struct fr_broker_config {
      * compressed batches are decompressed and checked as Kafka does (false:
      * header and CRC only) */
     fr_log_config_t log;
+    /* log.message.timestamp.difference.max.ms, Long.MAX_VALUE: the bound either way where
+     * log.message.timestamp.before/after.max.ms (log.ts_before/after_max_ms, each
+     * resolved with it as Kafka does) is unset; a topic's own difference falls back to it */
+    int64_t ts_difference_max_ms;
     int32_t group_initial_rebalance_delay_ms; /* group.initial.rebalance.delay.ms, 3000 */
     int32_t group_min_session_timeout_ms;     /* group.min.session.timeout.ms, 6000 */
     int32_t group_max_session_timeout_ms;     /* group.max.session.timeout.ms, 1800000 */

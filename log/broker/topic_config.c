@@ -23,6 +23,9 @@ static const fr_topic_config_def_t defs[] = {
     {"index.interval.bytes", "log.index.interval.bytes", FR_CFG_INT, 0, "Bytes between entries of the offset index."},
     {"max.compaction.lag.ms", "log.cleaner.max.compaction.lag.ms", FR_CFG_LONG, 1, "Maximum time a message stays ineligible for compaction."},
     {"max.message.bytes", "message.max.bytes", FR_CFG_INT, 0, "Largest record batch size allowed."},
+    {"message.timestamp.after.max.ms", "log.message.timestamp.after.max.ms", FR_CFG_LONG, 0, "How far a CreateTime record's timestamp may be ahead of the broker's clock."},
+    {"message.timestamp.before.max.ms", "log.message.timestamp.before.max.ms", FR_CFG_LONG, 0, "How far a CreateTime record's timestamp may be behind the broker's clock."},
+    {"message.timestamp.difference.max.ms", "log.message.timestamp.difference.max.ms", FR_CFG_LONG, 0, "[DEPRECATED] Both bounds at once, where neither of the two is set."},
     {"message.timestamp.type", "log.message.timestamp.type", FR_CFG_STRING, NO_MIN, "CreateTime or LogAppendTime."},
     {"min.cleanable.dirty.ratio", "log.cleaner.min.cleanable.ratio", FR_CFG_DOUBLE, NO_MIN, "Dirty ratio that triggers compaction."},
     {"min.compaction.lag.ms", "log.cleaner.min.compaction.lag.ms", FR_CFG_LONG, 0, "Minimum time a message stays uncompacted."},
@@ -65,6 +68,9 @@ static const struct {
     {"log.index.interval.bytes", "4096"},
     {"log.cleaner.max.compaction.lag.ms", "9223372036854775807"},
     {"message.max.bytes", "1048588"},
+    {"log.message.timestamp.after.max.ms", "9223372036854775807"},
+    {"log.message.timestamp.before.max.ms", "9223372036854775807"},
+    {"log.message.timestamp.difference.max.ms", "9223372036854775807"},
     {"log.message.timestamp.type", "CreateTime"},
     {"log.cleaner.min.cleanable.ratio", "0.5"},
     {"log.cleaner.min.compaction.lag.ms", "0"},
@@ -86,6 +92,9 @@ static const struct {
     {"index.interval.bytes", "4096"},
     {"max.compaction.lag.ms", "9223372036854775807"},
     {"max.message.bytes", "1048588"},
+    {"message.timestamp.after.max.ms", "9223372036854775807"},
+    {"message.timestamp.before.max.ms", "9223372036854775807"},
+    {"message.timestamp.difference.max.ms", "9223372036854775807"},
     {"message.timestamp.type", "CreateTime"},
     {"min.cleanable.dirty.ratio", "0.5"},
     {"min.compaction.lag.ms", "0"},
@@ -374,6 +383,16 @@ void fr_topic_log_config(const fr_broker_config_t *broker, const fr_props_t *o, 
         char v[32];
         out->log_append_time = strcmp(trimmed(ts_type, v, sizeof(v)), "LogAppendTime") == 0;
     }
+    /* Kafka's LogConfig: an unset bound (Long.MAX_VALUE) falls back to difference.max.ms; the
+     * broker's own bounds, already resolved so, are the topic's defaults */
+    int64_t difference = override_long(o, "message.timestamp.difference.max.ms", broker->ts_difference_max_ms);
+    out->ts_before_max_ms = override_long(o, "message.timestamp.before.max.ms", broker->log.ts_before_max_ms);
+    out->ts_after_max_ms = override_long(o, "message.timestamp.after.max.ms", broker->log.ts_after_max_ms);
+    if (out->ts_before_max_ms == INT64_MAX)
+        out->ts_before_max_ms = difference;
+    if (out->ts_after_max_ms == INT64_MAX)
+        out->ts_after_max_ms = difference;
+    out->ts_bounded = out->ts_before_max_ms != INT64_MAX || out->ts_after_max_ms != INT64_MAX;
     const char *codec = o ? fr_props_get(o, "compression.type") : NULL;
     out->codec = fr_config_compression_codec(codec ? codec : broker->compression_type);
     out->recompress = out->codec >= 0;

@@ -133,14 +133,12 @@ static inline int walk_run(const uint8_t **pp, const uint8_t *end, int null_ok) 
 
 /*
  * The records section p..end of a batch with header h, stepped over as
- * fr_batch_validate_records says.  *max_ts gets the records' largest
- * timestamp (base timestamp + delta), -1 when none is larger, as Kafka
- * counts it.
+ * fr_batch_validate_records says, finding their timestamps' range.
  */
-static int walk_records(const uint8_t *p, const uint8_t *end, const fr_batch_header_t *h, int64_t *max_ts,
+static int walk_records(const uint8_t *p, const uint8_t *end, const fr_batch_header_t *h, fr_record_times_t *times,
                         const char **why) {
     int32_t prev_delta = -1;
-    int64_t max = -1;
+    int64_t max = -1, min = INT64_MAX;
     for (int32_t i = 0; i < h->records_count; i++) {
         int32_t length, offset_delta, header_count;
         uint64_t timestamp_delta;
@@ -170,30 +168,32 @@ static int walk_records(const uint8_t *p, const uint8_t *end, const fr_batch_hea
         int64_t ts = (int64_t)((uint64_t)h->base_timestamp + delta);
         if (ts > max)
             max = ts;
+        if (ts < min)
+            min = ts;
     }
     if (p != end)
         FAIL(FR_ERR_INVALID_RECORD, "bytes after the last record");
-    *max_ts = max;
+    *times = (fr_record_times_t){.max = max, .min = min};
     return 0;
 }
 
-int fr_batch_validate_records(const uint8_t *batch, size_t len, const fr_batch_header_t *h, int64_t *max_ts,
-                              const char **why) {
+int fr_batch_validate_records(const uint8_t *batch, size_t len, const fr_batch_header_t *h,
+                              fr_record_times_t *times, const char **why) {
     const char *unused;
-    int64_t ts;
+    fr_record_times_t ts;
     if (!why)
         why = &unused;
     *why = NULL;
     /* (fr_batch_validate has already refused these; the bounds stay safe anyway) */
     const uint8_t *p = batch + (len < FR_BATCH_HEADER_SIZE ? len : FR_BATCH_HEADER_SIZE);
-    return walk_records(p, batch + len, h, max_ts ? max_ts : &ts, why);
+    return walk_records(p, batch + len, h, times ? times : &ts, why);
 }
 
 int fr_batch_validate_decoded_records(const uint8_t *records, size_t len, const fr_batch_header_t *h,
-                                      int64_t *max_ts, const char **why) {
+                                      fr_record_times_t *times, const char **why) {
     const char *unused;
     static const uint8_t none[1];
-    int64_t ts;
+    fr_record_times_t ts;
     if (!why)
         why = &unused;
     *why = NULL;
@@ -201,7 +201,7 @@ int fr_batch_validate_decoded_records(const uint8_t *records, size_t len, const 
         records = none;
         len = 0;
     }
-    return walk_records(records, records + len, h, max_ts ? max_ts : &ts, why);
+    return walk_records(records, records + len, h, times ? times : &ts, why);
 }
 
 int fr_batch_validate(const uint8_t *batch, size_t len, const fr_batch_header_t *h, int flags,

@@ -138,24 +138,31 @@ int fr_batch_check_frame(const uint8_t *p, size_t len, fr_batch_header_t *h, con
  */
 int fr_batch_validate(const uint8_t *batch, size_t len, const fr_batch_header_t *h, int flags,
                       const char **why);
+/* What a walk over a batch's records finds of their timestamps (baseTimestamp
+ * + delta, wrapping as Java's long does). */
+typedef struct fr_record_times {
+    int64_t max; /* the largest, -1 when none is larger: what Kafka makes a
+                    CreateTime batch's maxTimestamp */
+    int64_t min; /* the smallest, INT64_MAX when there are no records */
+} fr_record_times_t;
+
 /*
  * The FR_BATCH_V_RECORDS walk alone (no CRC or header checks): the same
  * verdict as running fr_record_iter_next over the batch to its end, without
  * decoding anything it does not need.  For uncompressed batches; 0 or
- * FR_ERR_INVALID_RECORD with *why.  On 0, *max_ts (when max_ts is not NULL)
- * is the records' largest timestamp (baseTimestamp + delta; -1 when none
- * is larger): what Kafka makes a CreateTime batch's maxTimestamp.
+ * FR_ERR_INVALID_RECORD with *why.  On 0, *times (when not NULL) holds the
+ * records' timestamps.
  */
-int fr_batch_validate_records(const uint8_t *batch, size_t len, const fr_batch_header_t *h, int64_t *max_ts,
-                              const char **why);
+int fr_batch_validate_records(const uint8_t *batch, size_t len, const fr_batch_header_t *h,
+                              fr_record_times_t *times, const char **why);
 /*
  * The same walk over a compressed batch's records once decompressed
  * (records[0..len), the whole section): Kafka's LogValidator walks them too.
- * h is the batch's header.  0 or FR_ERR_INVALID_RECORD with *why; *max_ts as
+ * h is the batch's header.  0 or FR_ERR_INVALID_RECORD with *why; *times as
  * above.
  */
 int fr_batch_validate_decoded_records(const uint8_t *records, size_t len, const fr_batch_header_t *h,
-                                      int64_t *max_ts, const char **why);
+                                      fr_record_times_t *times, const char **why);
 
 /* The CRC-32C the batch's crc field should hold (over attributes..end). */
 uint32_t fr_batch_compute_crc(const uint8_t *batch, size_t len);

@@ -51,6 +51,12 @@ typedef struct fr_log_config {
     int trust_compressed;            /* freshet.produce.validate.compressed.records=false: a compressed
                                         batch is checked by its header and CRC only, its records are not
                                         decompressed and walked (0, the default: they are, as in Kafka) */
+    int ts_bounded;                  /* 1: a CreateTime topic refuses (INVALID_TIMESTAMP) a record whose
+                                        timestamp is more than ts_before_max_ms before the append's time
+                                        or more than ts_after_max_ms after it (message.timestamp.before /
+                                        .after.max.ms, or the older .difference.max.ms); 0, the default:
+                                        no bound is set, no timestamp is refused */
+    int64_t ts_before_max_ms, ts_after_max_ms;
 } fr_log_config_t;
 
 /*
@@ -73,8 +79,10 @@ typedef struct fr_append_info {
                                  producer's retry); nothing was appended, base_offset and
                                  last_offset are the original ones, record_count is 0 */
     const char *why;          /* on a refused append: a static string saying why, or NULL */
-    int32_t bad_record;       /* on INVALID_RECORD for one record: its index among buf's
-                                 records (Kafka's batch_index), else -1 */
+    int32_t bad_record;       /* on INVALID_RECORD or INVALID_TIMESTAMP for one record: its
+                                 index among buf's records (Kafka's batch_index), else -1 */
+    char record_why[160];     /* what is wrong with that record when why does not say it
+                                 (a timestamp's bounds), else "" */
 } fr_append_info_t;
 
 typedef struct fr_read_result {

@@ -1,6 +1,8 @@
 #include "log_validator.h"
 
+#include <inttypes.h>
 #include <pthread.h>
+#include <stdio.h>
 #include <stdlib.h>
 
 #include "batch_rewrite.h"
@@ -62,7 +64,7 @@ static void scratch_done(fr_writer_t *w) {
  * batch: a batch whose CRC holds but whose records are not what its header
  * says would otherwise be stored, and fail every consumer that reads it.
  */
-static int check_compressed(const uint8_t *batch, size_t len, const fr_batch_header_t *h, int64_t *max_ts,
+static int check_compressed(const uint8_t *batch, size_t len, const fr_batch_header_t *h, fr_record_times_t *t,
                             fr_log_validation_t *v) {
     fr_writer_t *w = thread_scratch();
     if (!w) {
@@ -74,7 +76,7 @@ static int check_compressed(const uint8_t *batch, size_t len, const fr_batch_hea
     int rc = fr_decompress(fr_batch_compression(h), batch + FR_BATCH_HEADER_SIZE, len - FR_BATCH_HEADER_SIZE, w, 0,
                            &v->why);
     if (rc == 0)
-        rc = fr_batch_validate_decoded_records(w->buf, w->len, h, max_ts, &v->why);
+        rc = fr_batch_validate_decoded_records(w->buf, w->len, h, t, &v->why);
     scratch_done(w);
     return rc;
 }
@@ -83,7 +85,7 @@ static int check_compressed(const uint8_t *batch, size_t len, const fr_batch_hea
  * A compacted topic keeps the newest record of each key; a record without one
  * could be neither kept nor dropped by that rule, so Kafka refuses it.
  */
-static int check_keys(const uint8_t *batch, size_t len, const fr_batch_header_t *h, int64_t *max_ts,
+static int check_keys(const uint8_t *batch, size_t len, const fr_batch_header_t *h, fr_record_times_t *t,
                       fr_log_validation_t *v) {
     fr_writer_t *w = thread_scratch();
     if (!w) {
@@ -93,10 +95,12 @@ static int check_keys(const uint8_t *batch, size_t len, const fr_batch_header_t 
     fr_record_iter_t it;
     fr_record_t rec;
     int rc = fr_record_iter_init_any(&it, batch, len, h, w, 0);
-    *max_ts = -1;
+    *t = (fr_record_times_t){.max = -1, .min = INT64_MAX};
     while (rc == 0 && fr_record_iter_next(&it, &rec)) {
-        if (rec.timestamp > *max_ts)
-            *max_ts = rec.timestamp;
+        if (rec.timestamp > t->max)
+            t->max = rec.timestamp;
+        if (rec.timestamp < t->min)
+            t->min = rec.timestamp;
         if (rec.key.len < 0) {
             v->bad_record = v->n_records + it.index - 1;
             v->why = "Compacted topic cannot accept message without key";
@@ -112,26 +116,73 @@ static int check_keys(const uint8_t *batch, size_t len, const fr_batch_header_t 
     return rc;
 }
 
+/* Whether an append under cfg checks the records of its timestamps' bounds. */
+static int bounds_times(const fr_log_config_t *cfg) {
+    return cfg->ts_bounded && !cfg->log_append_time;
+}
+
+/* Whether an append under cfg reads the records of compressed batches. */
+static int reads_compressed(const fr_log_config_t *cfg) {
+    return cfg->compacted || !cfg->trust_compressed || bounds_times(cfg);
+}
+
 /* Whether an append under cfg reads the records of a batch with header h. */
 static int reads_records(const fr_log_config_t *cfg, const fr_batch_header_t *h) {
-    return cfg->compacted || fr_batch_compression(h) == FR_COMPRESSION_NONE || !cfg->trust_compressed;
+    return fr_batch_compression(h) == FR_COMPRESSION_NONE || reads_compressed(cfg);
 }
 
 /*
  * The records' checks for a batch that reads_records, by the walk that
- * suits it.  *max_ts gets the timestamp Kafka gives a CreateTime batch's
+ * suits it.  t->max is the timestamp Kafka gives a CreateTime batch's
  * maxTimestamp: its records' largest.  (Kafka reads the records of a batch
  * that says LogAppendTime as its maxTimestamp, keeps that, and clears the
  * flag on a CreateTime topic, so the records then read older or newer than
- * the batch claims; here such a batch gets its records' largest too.)
+ * the batch claims; here such a batch gets its records' largest too, and
+ * its records' own times are held to the bounds.)
  */
 static int check_records(const fr_log_config_t *cfg, const uint8_t *batch, size_t len, const fr_batch_header_t *h,
-                         int64_t *max_ts, fr_log_validation_t *v) {
+                         fr_record_times_t *t, fr_log_validation_t *v) {
     if (cfg->compacted) /* check_keys walks the records with the same checks */
-        return check_keys(batch, len, h, max_ts, v);
+        return check_keys(batch, len, h, t, v);
     if (fr_batch_compression(h) == FR_COMPRESSION_NONE)
-        return fr_batch_validate_records(batch, len, h, max_ts, &v->why);
-    return check_compressed(batch, len, h, max_ts, v);
+        return fr_batch_validate_records(batch, len, h, t, &v->why);
+    return check_compressed(batch, len, h, t, v);
+}
+
+/*
+ * Names the first record of a batch whose timestamp lies outside [lo, hi],
+ * -1 ("no timestamp") excepted, as Kafka's record error does.  The walk
+ * only gives the range's ends, so this second read happens only when one
+ * of them is past a bound.  Returns 0 when no record is out (the end past
+ * the bound was a -1), else FR_ERR_INVALID_TIMESTAMP.
+ */
+static int find_untimely(const uint8_t *batch, size_t len, const fr_batch_header_t *h, int64_t lo, int64_t hi,
+                         fr_log_validation_t *v) {
+    fr_writer_t *w = thread_scratch();
+    if (!w) {
+        v->why = "out of memory";
+        return FR_ERR_NOMEM;
+    }
+    fr_record_iter_t it;
+    fr_record_t rec;
+    int rc = fr_record_iter_init_any(&it, batch, len, h, w, 0);
+    while (rc == 0 && fr_record_iter_next(&it, &rec)) {
+        if (rec.timestamp == -1 || (rec.timestamp >= lo && rec.timestamp <= hi))
+            continue;
+        v->bad_record = v->n_records + it.index - 1;
+        v->why = "One or more records have been rejected due to invalid timestamp";
+        snprintf(v->record_why, sizeof(v->record_why),
+                 "Timestamp %" PRId64 " of message with offset %" PRId64
+                 " is out of range. The timestamp should be within [%" PRId64 ", %" PRId64 "]",
+                 rec.timestamp, rec.offset, lo, hi);
+        rc = FR_ERR_INVALID_TIMESTAMP;
+    }
+    if (rc == 0 && it.err) { /* the walk read these records already; not expected */
+        v->why = it.why;
+        rc = it.err;
+    }
+    scratch_done(w);
+    return rc;
 }
 
 /* Kafka's limits on a batch as it is to be stored. */
@@ -147,12 +198,25 @@ static int check_size(const fr_log_config_t *cfg, size_t blen, const char **why)
     return 0;
 }
 
-int fr_log_validate(const fr_log_config_t *cfg, const uint8_t *buf, size_t len, fr_log_validation_t *v) {
+/* a - b and a + b for a bound b (below 0 read as 0), held within int64 */
+static int64_t minus_at_most(int64_t a, int64_t b) {
+    b = b < 0 ? 0 : b;
+    return a < INT64_MIN + b ? INT64_MIN : a - b;
+}
+
+static int64_t plus_at_most(int64_t a, int64_t b) {
+    b = b < 0 ? 0 : b;
+    return a > INT64_MAX - b ? INT64_MAX : a + b;
+}
+
+int fr_log_validate(const fr_log_config_t *cfg, const uint8_t *buf, size_t len, int64_t now_ms,
+                    fr_log_validation_t *v) {
     fr_batch_iter_t it;
     fr_batch_header_t h;
     const uint8_t *batch;
     size_t blen;
     int rc = 0;
+    int64_t lo = minus_at_most(now_ms, cfg->ts_before_max_ms), hi = plus_at_most(now_ms, cfg->ts_after_max_ms);
 
     *v = (fr_log_validation_t){.max_ts = -1, .bad_record = -1};
     fr_batch_iter_init(&it, buf, len);
@@ -166,16 +230,26 @@ int fr_log_validate(const fr_log_config_t *cfg, const uint8_t *buf, size_t len, 
             rc = FR_ERR_INVALID_RECORD;
             break;
         }
+        if (cfg->log_append_time && fr_batch_is_log_append_time(&h)) {
+            v->bad_record = v->n_records;
+            v->why = "Producer should not set timestamp type to LogAppendTime";
+            rc = FR_ERR_INVALID_TIMESTAMP;
+            break;
+        }
         int64_t max_ts = h.max_timestamp;
         if (reads_records(cfg, &h)) {
-            if ((rc = check_records(cfg, batch, blen, &h, &max_ts, v)) != 0)
+            fr_record_times_t t;
+            if ((rc = check_records(cfg, batch, blen, &h, &t, v)) != 0)
+                break;
+            if (bounds_times(cfg) && (t.min < lo || t.max > hi) &&
+                (rc = find_untimely(batch, blen, &h, lo, hi, v)) != 0)
                 break;
             /* Kafka sets a CreateTime batch's maxTimestamp from its records (a LogAppendTime
              * topic's batches are all stamped anyway) */
-            if (cfg->log_append_time)
-                max_ts = h.max_timestamp;
-            else if (max_ts != h.max_timestamp || fr_batch_is_log_append_time(&h))
-                v->fix_max_ts = 1;
+            if (!cfg->log_append_time) {
+                max_ts = t.max;
+                v->fix_max_ts |= max_ts != h.max_timestamp || fr_batch_is_log_append_time(&h);
+            }
         }
         v->idempotent |= h.producer_id >= 0;
         v->convert |= cfg->recompress && fr_batch_compression(&h) != cfg->codec;
@@ -204,13 +278,13 @@ size_t fr_partlog_codec_bytes(const fr_log_config_t *cfg, const uint8_t *buf, si
     const uint8_t *batch;
     size_t blen, bytes = 0;
 
-    if (!cfg->recompress && !cfg->compacted && cfg->trust_compressed)
+    if (!cfg->recompress && !reads_compressed(cfg))
         return 0;
     fr_batch_iter_init(&it, buf, len);
     while (fr_batch_iter_next(&it, &h, &batch, &blen)) {
         int codec = fr_batch_compression(&h);
         if ((cfg->recompress && codec != cfg->codec) || (cfg->compacted && codec != FR_COMPRESSION_NONE) ||
-            (!cfg->trust_compressed && codec != FR_COMPRESSION_NONE && codec != FR_COMPRESSION_LZ4))
+            (reads_compressed(cfg) && codec != FR_COMPRESSION_NONE && codec != FR_COMPRESSION_LZ4))
             bytes += blen;
     }
     return bytes;
@@ -252,11 +326,11 @@ void fr_log_fix_max_timestamps(const fr_log_config_t *cfg, uint8_t *buf, size_t 
     while (fr_batch_iter_next(&it, &h, &batch, &blen)) {
         /* the walk fr_log_validate made, so the two agree on every batch; it passed then */
         fr_log_validation_t again = {.bad_record = -1};
-        int64_t max_ts;
-        if (!reads_records(cfg, &h) || check_records(cfg, batch, blen, &h, &max_ts, &again) != 0)
+        fr_record_times_t t;
+        if (!reads_records(cfg, &h) || check_records(cfg, batch, blen, &h, &t, &again) != 0)
             continue;
-        if (max_ts != h.max_timestamp || fr_batch_is_log_append_time(&h))
-            fr_batch_set_create_time(buf + (batch - buf), blen, max_ts);
+        if (t.max != h.max_timestamp || fr_batch_is_log_append_time(&h))
+            fr_batch_set_create_time(buf + (batch - buf), blen, t.max);
     }
 }
 

@@ -2,11 +2,12 @@
  * log_validator.h — what an append checks, and may change, before its
  * batches go to the log (Kafka's LogValidator): framing, CRC, sizes, the
  * client rules, the records of every batch (compressed ones decompressed
- * first, unless cfg->trust_compressed), keys on compacted topics, a
- * CreateTime batch's maxTimestamp (its records' largest), re-compression to
- * the topic's compression.type, and the LogAppendTime stamp.  Runs without
- * the partlog's lock, on a copy of its settings.  Internal to log/storage
- * (partlog.c).
+ * first, unless cfg->trust_compressed and no timestamp bound needs them),
+ * keys on compacted topics, the records' timestamps against the topic's
+ * bounds, a CreateTime batch's maxTimestamp (its records' largest),
+ * re-compression to the topic's compression.type, and the LogAppendTime
+ * stamp.  Runs without the partlog's lock, on a copy of its settings.
+ * Internal to log/storage (partlog.c).
  */
 #ifndef FR_LOG_VALIDATOR_H
 #define FR_LOG_VALIDATOR_H
@@ -25,21 +26,28 @@ typedef struct fr_log_validation {
     int convert;          /* some batch is to be re-compressed (cfg->recompress) */
     int fix_max_ts;       /* some batch's maxTimestamp is not its records' largest, or it
                              says LogAppendTime on a CreateTime topic: fr_log_fix_max_timestamps */
-    int32_t bad_record;   /* on a record's INVALID_RECORD: its index among the
-                             request's records, else -1 */
+    int32_t bad_record;   /* on a record's INVALID_RECORD or INVALID_TIMESTAMP: its
+                             index among the request's records, else -1 */
     const char *why;      /* static string when an error is returned */
+    char record_why[160]; /* on INVALID_TIMESTAMP for a record out of the bounds:
+                             Kafka's message naming its timestamp and the bounds */
 } fr_log_validation_t;
 
 /*
- * Validates the batches in buf[0..len) against cfg and sums what the append
- * needs into *v.  Returns 0 or the error (fr_partlog_append's list), *v->why
- * saying why.  The records of a compressed batch are decompressed into a
+ * Validates the batches in buf[0..len), appended at now_ms, against cfg and
+ * sums what the append needs into *v.  Returns 0 or the error
+ * (fr_partlog_append's list), *v->why saying why.  On a CreateTime topic
+ * with cfg->ts_bounded a record whose timestamp (other than -1) lies outside
+ * [now_ms - ts_before_max_ms, now_ms + ts_after_max_ms] is
+ * FR_ERR_INVALID_TIMESTAMP, as is, on a LogAppendTime topic, a batch that
+ * says LogAppendTime itself (Kafka: only the broker sets it).  The records of a compressed batch are decompressed into a
  * buffer the calling thread keeps for the next call (freed when it exits):
  * a record that does not parse is FR_ERR_INVALID_RECORD, a records section
  * that does not decompress FR_ERR_CORRUPT_MESSAGE, as in Kafka.  With
  * cfg->trust_compressed only a compacted topic's are, for their keys.
  */
-int fr_log_validate(const fr_log_config_t *cfg, const uint8_t *buf, size_t len, fr_log_validation_t *v);
+int fr_log_validate(const fr_log_config_t *cfg, const uint8_t *buf, size_t len, int64_t now_ms,
+                    fr_log_validation_t *v);
 
 /*
  * Re-compresses every batch of buf[0..len) (validated, v->convert set) whose

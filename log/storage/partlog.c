@@ -46,7 +46,9 @@ void fr_log_config_defaults(fr_log_config_t *cfg) {
         .flush_interval_messages = INT64_MAX,
         .flush_interval_ms = INT64_MAX,
         .index_max_bytes = 10485760,
-    }; /* delete policy, CreateTime, the producer's codec */
+        .ts_before_max_ms = INT64_MAX,
+        .ts_after_max_ms = INT64_MAX,
+    }; /* delete policy, CreateTime, the producer's codec, no timestamp bounds */
 }
 
 static void sanitize_config(fr_log_config_t *c, const fr_log_config_t *in) {
@@ -478,7 +480,7 @@ int fr_partlog_append(fr_partlog_t *log, uint8_t *buf, size_t len, int64_t now_m
     fr_log_config_t cfg = log->cfg; /* fr_partlog_set_config may change it meanwhile */
     pthread_mutex_unlock(&log->lock);
     fr_writer_init(&converted);
-    int rc = fr_log_validate(&cfg, buf, len, &v);
+    int rc = fr_log_validate(&cfg, buf, len, now_ms, &v);
     if (rc == 0 && v.fix_max_ts) /* before a conversion, which copies the header */
         fr_log_fix_max_timestamps(&cfg, buf, len);
     if (rc == 0 && v.convert && (rc = fr_log_convert(&cfg, buf, len, &converted, &v.why)) == 0) {
@@ -488,6 +490,7 @@ int fr_partlog_append(fr_partlog_t *log, uint8_t *buf, size_t len, int64_t now_m
     if (rc) {
         info->why = v.why;
         info->bad_record = v.bad_record;
+        snprintf(info->record_why, sizeof(info->record_why), "%s", v.record_why);
         fr_debug(COMPONENT, "%s: rejected append: %s", log->dir, v.why ? v.why : fr_err_str(rc));
     } else {
         if (cfg.log_append_time) {

@@ -1,8 +1,9 @@
 /*
  * fuzz_log_validate.c — libFuzzer target for what an append checks and
  * changes (log_validator.h): the first byte picks the topic's settings
- * (compacted or not, a compression.type codec or the producer's, LogAppendTime),
- * the rest is a Produce's records.  Each whole batch's CRC is made right
+ * (compacted or not, a compression.type codec or the producer's, LogAppendTime,
+ * timestamp bounds of 1 ms either way of the append's clock, which the
+ * seeds' records just meet), the rest is a Produce's records.  Each whole batch's CRC is made right
  * first, so mutations reach the records inside compressed batches instead of
  * stopping at the checksum.
  *
@@ -16,7 +17,10 @@
  * again, under the same limits, with the same record and offset counts and
  * needs no conversion; a request whose maxTimestamps were fixed validates
  * again with nothing left to fix, as does what a conversion makes of it; a
- * stamped request still validates.  Seeds:
+ * stamped request is refused as a producer's but otherwise still
+ * validates; a request refused for a timestamp names its record, and one
+ * accepted under bounds has every record's timestamp within them (read by
+ * the record iterator, not the walk).  Seeds:
  * tests/fuzz/corpus/log_validate/ (batches of each codec, keyed and keyless,
  * behind each settings byte).
  */
@@ -27,6 +31,9 @@
 #include "fr_err.h"
 #include "log_validator.h"
 #include "record_batch.h"
+
+/* the append's clock: the seeds' records are stamped 1700000000000-2 */
+#define NOW_MS 1700000000001LL
 
 #define CHECK(cond)                                                          \
     do {                                                                     \
@@ -42,6 +49,28 @@ static void fix_crcs(uint8_t *buf, size_t len) {
     fr_batch_iter_init(&it, buf, len);
     while (fr_batch_iter_next(&it, &h, &batch, &blen))
         fr_put_be32(buf + (batch - buf) + FR_BATCH_OFF_CRC, fr_batch_compute_crc(batch, blen));
+}
+
+/* Whether every record of buf[0..len) has a timestamp within [lo, hi], or -1. */
+static int all_timely(const uint8_t *buf, size_t len, int64_t lo, int64_t hi) {
+    fr_batch_iter_t it;
+    fr_batch_header_t h;
+    const uint8_t *batch;
+    size_t blen;
+    fr_writer_t scratch;
+    int ok = 1;
+    fr_writer_init(&scratch);
+    fr_batch_iter_init(&it, buf, len);
+    while (ok && fr_batch_iter_next(&it, &h, &batch, &blen)) {
+        fr_record_iter_t ri;
+        fr_record_t rec;
+        fr_writer_reset(&scratch);
+        ok = fr_record_iter_init_any(&ri, batch, blen, &h, &scratch, 0) == 0;
+        while (ok && fr_record_iter_next(&ri, &rec))
+            ok = rec.timestamp == -1 || (rec.timestamp >= lo && rec.timestamp <= hi);
+    }
+    fr_writer_free(&scratch);
+    return ok;
 }
 
 /* Whether some batch has its records decompressed off the loop to be checked. */
@@ -66,7 +95,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     fr_log_config_defaults(&cfg);
     cfg.compacted = data[0] & 1;
     cfg.log_append_time = (data[0] >> 1) & 1;
-    cfg.codec = (data[0] >> 2) % 6; /* 5: the producer's */
+    cfg.codec = ((data[0] >> 2) & 7) % 6; /* 5: the producer's */
+    if ((data[0] >> 5) & 1) {
+        cfg.ts_bounded = 1;
+        cfg.ts_before_max_ms = cfg.ts_after_max_ms = 1;
+    }
     cfg.recompress = cfg.codec < 5;
     if (!cfg.recompress)
         cfg.codec = 0;
@@ -81,9 +114,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     fix_crcs(buf, len);
 
     fr_log_validation_t v;
-    int rc = fr_log_validate(&cfg, buf, len, &v);
+    int rc = fr_log_validate(&cfg, buf, len, NOW_MS, &v);
     CHECK(rc == 0 || v.why != NULL || rc == FR_ERR_NOMEM);
-    CHECK(rc == 0 || v.bad_record < 0 || (rc == FR_ERR_INVALID_RECORD && cfg.compacted));
+    CHECK(rc == 0 || v.bad_record < 0 || (rc == FR_ERR_INVALID_RECORD && cfg.compacted) ||
+          rc == FR_ERR_INVALID_TIMESTAMP);
+    /* a timestamp is refused by a bound (naming it) or for a LogAppendTime flag the broker sets */
+    CHECK(rc != FR_ERR_INVALID_TIMESTAMP ||
+          (v.bad_record >= 0 && (cfg.log_append_time || (cfg.ts_bounded && v.record_why[0]))));
+    CHECK(rc != 0 || !cfg.ts_bounded || cfg.log_append_time || all_timely(buf, len, NOW_MS - 1, NOW_MS + 1));
     /* the header walk that picks where an append runs agrees with validation: on a
      * topic that is not compacted it counts the batches converted, and those whose
      * records are decompressed to be checked in a codec other than lz4 */
@@ -96,7 +134,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
         CHECK(!cfg.log_append_time);
         fr_log_fix_max_timestamps(&cfg, buf, len);
         fr_log_validation_t again;
-        CHECK(fr_log_validate(&cfg, buf, len, &again) == 0);
+        CHECK(fr_log_validate(&cfg, buf, len, NOW_MS, &again) == 0);
         CHECK(again.fix_max_ts == 0 && again.max_ts == v.max_ts);
         CHECK(again.n_records == v.n_records && again.n_offsets == v.n_offsets && again.convert == v.convert);
     }
@@ -107,7 +145,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
         int crc = fr_log_convert(&cfg, buf, len, &out, &why);
         if (crc == 0) {
             fr_log_validation_t again; /* conversion kept to the limits itself */
-            CHECK(fr_log_validate(&cfg, out.buf, out.len, &again) == 0);
+            CHECK(fr_log_validate(&cfg, out.buf, out.len, NOW_MS, &again) == 0);
             CHECK(again.convert == 0 && again.fix_max_ts == 0);
             CHECK(again.n_records == v.n_records && again.n_offsets == v.n_offsets);
         } else {
@@ -116,10 +154,16 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
         fr_writer_free(&out);
     }
     if (rc == 0 && !v.convert && cfg.log_append_time) {
+        /* stamped as the log stores it: whole still, though a producer that sent it so is
+         * refused (only the broker sets LogAppendTime); a CreateTime topic would take it */
         fr_log_stamp_append_time(buf, len, 1800000000000LL);
         fr_log_validation_t again;
-        CHECK(fr_log_validate(&cfg, buf, len, &again) == 0);
-        CHECK(again.max_ts == (v.n_offsets > 0 ? 1800000000000LL : -1));
+        rc = fr_log_validate(&cfg, buf, len, NOW_MS, &again);
+        CHECK(rc == (v.n_offsets > 0 ? FR_ERR_INVALID_TIMESTAMP : 0));
+        CHECK(rc == 0 || again.bad_record == 0);
+        cfg.log_append_time = cfg.ts_bounded = 0;
+        CHECK(fr_log_validate(&cfg, buf, len, NOW_MS, &again) == 0);
+        CHECK(again.fix_max_ts == (v.n_offsets > 0));
     }
     free(buf);
     return 0;

@@ -26,10 +26,12 @@ static void walk_records(const uint8_t *batch, size_t len, const fr_batch_header
     if (fr_record_iter_init(&it, batch, len, h) != 0)
         return;
     int32_t n = 0;
-    int64_t max_ts = -1;
+    int64_t max_ts = -1, min_ts = INT64_MAX;
     while (fr_record_iter_next(&it, &rec)) {
         if (rec.timestamp > max_ts)
             max_ts = rec.timestamp;
+        if (rec.timestamp < min_ts)
+            min_ts = rec.timestamp;
         CHECK(rec.key.len >= -1 && rec.value.len >= -1);
         CHECK(rec.key.len < 0 || (rec.key.ptr >= batch && rec.key.ptr + rec.key.len <= batch + len));
         CHECK(rec.value.len < 0 ||
@@ -47,13 +49,13 @@ static void walk_records(const uint8_t *batch, size_t len, const fr_batch_header
     CHECK(n <= h->records_count);
     CHECK(it.err != 0 || n == h->records_count);
     /* the produce path's fast walk must agree with the iterator, reason included, and
-     * find the same largest timestamp */
+     * find the same range of timestamps */
     const char *why = NULL;
-    int64_t walk_ts = 0;
-    int rc = fr_batch_validate_records(batch, len, h, &walk_ts, &why);
+    fr_record_times_t walk = {0, 0};
+    int rc = fr_batch_validate_records(batch, len, h, &walk, &why);
     CHECK((rc != 0) == (it.err != 0));
     CHECK(rc == 0 || (rc == it.err && why && it.why && strcmp(why, it.why) == 0));
-    CHECK(rc != 0 || walk_ts == max_ts);
+    CHECK(rc != 0 || (walk.max == max_ts && walk.min == min_ts));
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {

@@ -8,7 +8,11 @@ broker's config, and follows AlterConfigs.  The stored bytes are read back
 from the segment files (codec, timestamp type, CRC) and through
 librdkafka with check.crcs.  Whatever the topic, the records inside
 compressed batches are checked, and a CreateTime batch is stored with its
-records' largest timestamp as its maxTimestamp."""
+records' largest timestamp as its maxTimestamp.  A CreateTime topic refuses
+records whose timestamps are further from the broker's clock than its
+message.timestamp.before / after.max.ms (or difference.max.ms) allow
+(INVALID_TIMESTAMP, naming the record); a LogAppendTime topic refuses a
+batch that says LogAppendTime itself."""
 import glob
 import os
 import struct
@@ -23,6 +27,7 @@ from confluent_kafka import (TIMESTAMP_CREATE_TIME, TIMESTAMP_LOG_APPEND_TIME, C
 from confluent_kafka.admin import AdminClient, ConfigResource, NewTopic  # noqa: E402
 
 INVALID_RECORD = 87
+INVALID_TIMESTAMP = 32
 MESSAGE_TOO_LARGE = 10
 CORRUPT_MESSAGE = 2
 CODECS = {"uncompressed": 0, "gzip": 1, "snappy": 2, "lz4": 3, "zstd": 4}
@@ -364,6 +369,57 @@ def test_a_batch_is_given_its_records_largest_timestamp():
         assert [ts for *_, ts in got] == [t + 10000 * n + d for n in range(len(cases)) for d in deltas], got
 
 
+def test_timestamps_outside_a_topics_bounds_are_refused():
+    hour = 3600 * 1000
+    with Broker(overrides={"log.message.timestamp.difference.max.ms": str(hour)}) as b:
+        create(b, "bounded")
+        create(b, "loose", {"message.timestamp.before.max.ms": str(24 * hour)})
+        create(b, "stamped", {"message.timestamp.type": "LogAppendTime"})
+        now = int(time.time() * 1000)
+        # the broker's difference bounds both sides, in every codec
+        for codec in ("none", "lz4", "zstd"):
+            conf = {"compression.type": codec}
+            assert [r[0] for r in produce(b, "bounded", [(b"k", b"now", None)], **conf)] == [None]
+            for off in (-2 * hour, 2 * hour):
+                reports = produce(b, "bounded", [(b"k", b"out", now + off)], **conf)
+                assert [r[0] for r in reports] == [KafkaError.INVALID_TIMESTAMP], (codec, off, reports)
+        # a batch with one record out is refused whole; the record is named, with the bounds it missed
+        c = RawClient(b.port)
+        c.request(0, 8, kw.produce_v8("bounded", 0, kw.record_batch(
+            [(b"a", b"1"), (b"b", b"2"), (b"c", b"3")], base_ts=now, ts_deltas=[0, -2 * hour, 5])))
+        [(_, _, err, base, _, errors, msg)] = kw.parse_produce_v8_response(c.recv_frame())
+        assert (err, base) == (INVALID_TIMESTAMP, -1), (err, base)
+        assert "invalid timestamp" in msg and "bounded-0" in msg, msg
+        [(index, why)] = errors
+        lo, hi = [int(x) for x in why.split("[")[1].rstrip("]").split(", ")]
+        assert index == 1 and why.startswith("Timestamp %d of message with offset 1 is out of range" % (now - 2 * hour)), \
+            errors
+        assert hi - lo == 2 * hour and now <= lo + hour <= now + 60000, (lo, hi, now)
+        assert [v for _, _, v, _, _ in consume(b, "bounded", 3)] == [b"now"] * 3
+        c.request(2, 1, kw.list_offsets_v1("bounded", [(0, -1)]))
+        assert kw.parse_list_offsets_v1_response(c.recv_frame())[0][2] == 3  # nothing after them
+        # a LogAppendTime topic stamps any time, but refuses a batch that already says LogAppendTime
+        c.request(0, 8, kw.produce_v8("stamped", 0, kw.record_batch([(b"a", b"1")], base_ts=1000)))
+        [(_, _, err, base, lat, _, _)] = kw.parse_produce_v8_response(c.recv_frame())
+        assert err == 0 and lat >= now, (err, lat)
+        c.request(0, 8, kw.produce_v8("stamped", 0, kw.record_batch([(b"a", b"1")], base_ts=now, log_append_time=True)))
+        [(_, _, err, _, _, errors, msg)] = kw.parse_produce_v8_response(c.recv_frame())
+        assert err == INVALID_TIMESTAMP and "LogAppendTime" in msg and [e[0] for e in errors] == [0], (err, errors, msg)
+        c.close()
+
+        # a topic's own bound wins over the broker's; the other side stays the broker's
+        assert produce(b, "loose", [(b"k", b"old", now - 2 * hour)])[0][0] is None
+        assert produce(b, "loose", [(b"k", b"ahead", now + 2 * hour)])[0][0] == KafkaError.INVALID_TIMESTAMP
+        alter(b, "loose", {"message.timestamp.before.max.ms": str(24 * hour),
+                           "message.timestamp.after.max.ms": str(24 * hour)})
+        assert produce(b, "loose", [(b"k", b"ahead", now + 2 * hour)])[0][0] is None
+        admin = AdminClient({"bootstrap.servers": b.bootstrap})
+        res = ConfigResource(ConfigResource.Type.TOPIC, "loose")
+        entries = admin.describe_configs([res])[res].result(30)
+        assert entries["message.timestamp.after.max.ms"].value == str(24 * hour), entries
+        assert entries["message.timestamp.difference.max.ms"].value == str(hour), entries
+
+
 if __name__ == "__main__":
     run_tests([
         test_a_compacted_topic_refuses_records_without_a_key,
@@ -372,4 +428,5 @@ if __name__ == "__main__":
         test_zstd_needs_produce_v7_and_fetch_v10,
         test_the_records_inside_compressed_batches_are_checked,
         test_a_batch_is_given_its_records_largest_timestamp,
+        test_timestamps_outside_a_topics_bounds_are_refused,
     ])

@@ -12,6 +12,9 @@
 #include "fr_test.h"
 #include "log_validator.h"
 
+/* the append's clock; no test here sets a timestamp bound (test_timestamp_bounds does) */
+#define NOW_MS 1700000000000LL
+
 static const bb_record_t records[4] = {
     {.key = "alpha", .key_len = 5, .value = "one one one one one", .value_len = 19, .timestamp = 1700000000000,
      .n_headers = 2, .headers = {{"h1", "x", 1}, {"h2", NULL, -1}}},
@@ -180,11 +183,11 @@ FR_TEST(a_compacted_log_wants_a_key_on_every_record) {
         build(&w, codec, 3); /* keyed */
         build(&w, codec, 4); /* the fourth record has no key */
         cfg.compacted = 0;
-        FR_CHECK_EQ_INT(fr_log_validate(&cfg, w.buf, w.len, &v), 0);
+        FR_CHECK_EQ_INT(fr_log_validate(&cfg, w.buf, w.len, NOW_MS, &v), 0);
         FR_CHECK_EQ_INT(v.n_records, 7);
         FR_CHECK_EQ_INT(v.n_offsets, 7);
         cfg.compacted = 1;
-        FR_CHECK_EQ_INT(fr_log_validate(&cfg, w.buf, w.len, &v), FR_ERR_INVALID_RECORD);
+        FR_CHECK_EQ_INT(fr_log_validate(&cfg, w.buf, w.len, NOW_MS, &v), FR_ERR_INVALID_RECORD);
         FR_CHECK_EQ_INT(v.bad_record, 6); /* its index among the request's records */
         FR_CHECK(v.why && strstr(v.why, "without key"));
     }
@@ -203,15 +206,15 @@ FR_TEST(conversion_touches_only_batches_in_another_codec) {
     size_t first = w.len;
     build(&w, FR_COMPRESSION_SNAPPY, 4);
     fr_log_validation_t v;
-    FR_CHECK_EQ_INT(fr_log_validate(&cfg, w.buf, first, &v), 0);
+    FR_CHECK_EQ_INT(fr_log_validate(&cfg, w.buf, first, NOW_MS, &v), 0);
     FR_CHECK_EQ_INT(v.convert, 0);
-    FR_CHECK_EQ_INT(fr_log_validate(&cfg, w.buf, w.len, &v), 0);
+    FR_CHECK_EQ_INT(fr_log_validate(&cfg, w.buf, w.len, NOW_MS, &v), 0);
     FR_CHECK_EQ_INT(v.convert, 1);
     const char *why;
     FR_CHECK_EQ_INT(fr_log_convert(&cfg, w.buf, w.len, &out, &why), 0);
     FR_CHECK(out.len > first && memcmp(out.buf, w.buf, first) == 0); /* the zstd batch as it was */
     check_batch(out.buf + first, out.len - first, 4);
-    FR_CHECK_EQ_INT(fr_log_validate(&cfg, out.buf, out.len, &v), 0);
+    FR_CHECK_EQ_INT(fr_log_validate(&cfg, out.buf, out.len, NOW_MS, &v), 0);
     FR_CHECK_EQ_INT(v.convert, 0);
     FR_CHECK_EQ_INT(v.n_records, 6);
     fr_writer_free(&w);
@@ -242,37 +245,37 @@ FR_TEST(the_records_of_compressed_batches_are_checked_unless_trusted) {
         fr_log_config_defaults(&cfg); /* Kafka's behaviour: every record is checked */
         fr_writer_reset(&w);
         build(&w, codec, 4); /* well-formed, with headers and a keyless record */
-        FR_CHECK_EQ_INT(fr_log_validate(&cfg, w.buf, w.len, &v), 0);
+        FR_CHECK_EQ_INT(fr_log_validate(&cfg, w.buf, w.len, NOW_MS, &v), 0);
         FR_CHECK_EQ_INT(v.n_records, 4);
 
         fr_writer_reset(&w);
         build_compressed_raw(&w, codec, 2, same_delta, sizeof(same_delta));
-        FR_CHECK_EQ_INT(fr_log_validate(&cfg, w.buf, w.len, &v), FR_ERR_INVALID_RECORD);
+        FR_CHECK_EQ_INT(fr_log_validate(&cfg, w.buf, w.len, NOW_MS, &v), FR_ERR_INVALID_RECORD);
         FR_CHECK(v.why && strstr(v.why, "offset delta"));
         cfg.trust_compressed = 1; /* header and CRC only */
-        FR_CHECK_EQ_INT(fr_log_validate(&cfg, w.buf, w.len, &v), 0);
+        FR_CHECK_EQ_INT(fr_log_validate(&cfg, w.buf, w.len, NOW_MS, &v), 0);
 
         cfg.trust_compressed = 0;
         fr_writer_reset(&w);
         build(&w, codec, 2); /* a good batch first: the bad one behind it is refused all the same */
         build_compressed_raw(&w, codec, 1, too_long, sizeof(too_long));
-        FR_CHECK_EQ_INT(fr_log_validate(&cfg, w.buf, w.len, &v), FR_ERR_INVALID_RECORD);
+        FR_CHECK_EQ_INT(fr_log_validate(&cfg, w.buf, w.len, NOW_MS, &v), FR_ERR_INVALID_RECORD);
         FR_CHECK(v.why && strstr(v.why, "record length"));
 
         /* the count in the header must match the records inside */
         fr_writer_reset(&w);
         build_compressed_raw(&w, codec, 3, same_delta, 7); /* one good record, three claimed */
-        FR_CHECK_EQ_INT(fr_log_validate(&cfg, w.buf, w.len, &v), FR_ERR_INVALID_RECORD);
+        FR_CHECK_EQ_INT(fr_log_validate(&cfg, w.buf, w.len, NOW_MS, &v), FR_ERR_INVALID_RECORD);
 
         /* a records section that does not decompress is corrupt, as in Kafka */
         fr_writer_reset(&w);
         bb_batch_t b = bb_defaults();
         b.attributes = (int16_t)codec;
         bb_build_raw(&w, &b, 1, 1700000000000, 1700000000000, not_compressed, sizeof(not_compressed));
-        FR_CHECK_EQ_INT(fr_log_validate(&cfg, w.buf, w.len, &v), FR_ERR_CORRUPT_MESSAGE);
+        FR_CHECK_EQ_INT(fr_log_validate(&cfg, w.buf, w.len, NOW_MS, &v), FR_ERR_CORRUPT_MESSAGE);
         FR_CHECK(v.why != NULL);
         cfg.trust_compressed = 1;
-        FR_CHECK_EQ_INT(fr_log_validate(&cfg, w.buf, w.len, &v), 0);
+        FR_CHECK_EQ_INT(fr_log_validate(&cfg, w.buf, w.len, NOW_MS, &v), 0);
     }
     fr_writer_free(&w);
 }
@@ -301,14 +304,14 @@ static void claim_then_fix(const fr_log_config_t *cfg, fr_writer_t *w, int64_t c
     fr_log_validation_t v;
     int lat;
     claim_max_ts(w, claim, log_append_time);
-    FR_CHECK_EQ_INT(fr_log_validate(cfg, w->buf, w->len, &v), 0);
+    FR_CHECK_EQ_INT(fr_log_validate(cfg, w->buf, w->len, NOW_MS, &v), 0);
     FR_CHECK_EQ_INT(v.fix_max_ts, 1);
     FR_CHECK_EQ_INT(v.max_ts, right);
     fr_log_fix_max_timestamps(cfg, w->buf, w->len);
     FR_CHECK_EQ_INT(header_max_ts(w, &lat), right);
     FR_CHECK_EQ_INT(lat, 0);
     check_batch(w->buf, w->len, 3);
-    FR_CHECK_EQ_INT(fr_log_validate(cfg, w->buf, w->len, &v), 0);
+    FR_CHECK_EQ_INT(fr_log_validate(cfg, w->buf, w->len, NOW_MS, &v), 0);
     FR_CHECK_EQ_INT(v.fix_max_ts, 0);
 }
 
@@ -328,7 +331,7 @@ FR_TEST(a_create_time_batch_takes_its_records_largest_timestamp) {
             for (size_t i = 0; i < sizeof(claims) / sizeof(claims[0]); i++) {
                 fr_writer_reset(&w);
                 build(&w, codec, 3);
-                FR_CHECK_EQ_INT(fr_log_validate(&cfg, w.buf, w.len, &v), 0);
+                FR_CHECK_EQ_INT(fr_log_validate(&cfg, w.buf, w.len, NOW_MS, &v), 0);
                 FR_CHECK_EQ_INT(v.fix_max_ts, 0);
                 FR_CHECK_EQ_INT(v.max_ts, right);
                 claim_then_fix(&cfg, &w, claims[i], 0, right);
@@ -342,11 +345,11 @@ FR_TEST(a_create_time_batch_takes_its_records_largest_timestamp) {
         fr_log_config_defaults(&cfg);
         claim_max_ts(&w, claims[0], 0);
         cfg.log_append_time = 1;
-        FR_CHECK_EQ_INT(fr_log_validate(&cfg, w.buf, w.len, &v), 0);
+        FR_CHECK_EQ_INT(fr_log_validate(&cfg, w.buf, w.len, NOW_MS, &v), 0);
         FR_CHECK_EQ_INT(v.fix_max_ts, 0);
         cfg.log_append_time = 0;
         cfg.trust_compressed = 1;
-        FR_CHECK_EQ_INT(fr_log_validate(&cfg, w.buf, w.len, &v), 0);
+        FR_CHECK_EQ_INT(fr_log_validate(&cfg, w.buf, w.len, NOW_MS, &v), 0);
         FR_CHECK_EQ_INT(v.fix_max_ts, codec == FR_COMPRESSION_NONE);
         FR_CHECK_EQ_INT(v.max_ts, codec == FR_COMPRESSION_NONE ? right : claims[0]);
     }

@@ -152,6 +152,52 @@ FR_TEST(validate_compressed_records_is_a_boolean_defaulting_to_kafkas_checks) {
     refused_naming_the_key("freshet.produce.validate.compressed.records", "sometimes");
 }
 
+/* A topic's timestamp bounds as Kafka's KafkaConfig and LogConfig resolve them: each bound
+ * left at Long.MAX_VALUE falls back to difference.max.ms, the broker's resolved bounds are
+ * a topic's defaults, and a topic's own difference only fills what is still unset. */
+static void topic_bounds(const char *const *broker_kv, const char *const *topic_kv, int64_t before, int64_t after) {
+    fr_broker_config_t b;
+    fr_props_t o;
+    fr_log_config_t lc;
+    broker_with(&b, broker_kv);
+    fr_props_init(&o);
+    for (size_t i = 0; topic_kv && topic_kv[i]; i += 2)
+        fr_props_set(&o, topic_kv[i], topic_kv[i + 1]);
+    fr_topic_log_config(&b, &o, &lc);
+    FR_CHECK_EQ_INT(lc.ts_before_max_ms, before);
+    FR_CHECK_EQ_INT(lc.ts_after_max_ms, after);
+    FR_CHECK_EQ_INT(lc.ts_bounded, before != INT64_MAX || after != INT64_MAX);
+    fr_props_free(&o);
+    fr_broker_config_free(&b);
+}
+
+FR_TEST(timestamp_bounds_resolve_as_kafkas_do) {
+    const int64_t none = INT64_MAX;
+    topic_bounds(NULL, NULL, none, none);
+    topic_bounds(NULL, (const char *const[]){"message.timestamp.before.max.ms", "1000", NULL}, 1000, none);
+    topic_bounds(NULL, (const char *const[]){"message.timestamp.after.max.ms", "0", NULL}, none, 0);
+    topic_bounds(NULL, (const char *const[]){"message.timestamp.difference.max.ms", "5000", NULL}, 5000, 5000);
+    topic_bounds(NULL,
+                 (const char *const[]){"message.timestamp.difference.max.ms", "5000",
+                                       "message.timestamp.after.max.ms", "60000", NULL},
+                 5000, 60000);
+    topic_bounds((const char *const[]){"log.message.timestamp.difference.max.ms", "7000", NULL}, NULL, 7000, 7000);
+    topic_bounds((const char *const[]){"log.message.timestamp.before.max.ms", "3000", NULL}, NULL, 3000, none);
+    /* the broker's difference became its bounds, which then outrank the topic's difference */
+    topic_bounds((const char *const[]){"log.message.timestamp.difference.max.ms", "7000", NULL},
+                 (const char *const[]){"message.timestamp.difference.max.ms", "5000", NULL}, 7000, 7000);
+    topic_bounds((const char *const[]){"log.message.timestamp.after.max.ms", "100", NULL},
+                 (const char *const[]){"message.timestamp.difference.max.ms", "5000", NULL}, 5000, 100);
+    refused_naming_the_key("log.message.timestamp.before.max.ms", "-1");
+    refused_naming_the_key("log.message.timestamp.difference.max.ms", "soon");
+    int rc;
+    FR_CHECK_EQ_STR(validate_msg("message.timestamp.after.max.ms", "-5", &rc),
+                    "Invalid value -5 for configuration message.timestamp.after.max.ms: Value must be at least 0");
+    FR_CHECK_EQ_INT(rc, FR_ERR_INVALID_CONFIG);
+    validate_msg("message.timestamp.before.max.ms", "9223372036854775807", &rc);
+    FR_CHECK_EQ_INT(rc, 0);
+}
+
 FR_TEST(page_cache_lag_window_is_checked) {
     fr_broker_config_t cfg;
     broker_with(&cfg, NULL);
@@ -291,6 +337,7 @@ int main(void) {
     FR_RUN(synonym_chains_follow_kafkas_order);
     FR_RUN(page_cache_retain_bytes_is_checked);
     FR_RUN(page_cache_lag_window_is_checked);
+    FR_RUN(timestamp_bounds_resolve_as_kafkas_do);
     FR_RUN(validate_compressed_records_is_a_boolean_defaulting_to_kafkas_checks);
     FR_RUN(incremental_ops_do_kafkas_list_arithmetic);
     FR_RUN(dynamic_broker_sets_are_validated);

@@ -55,8 +55,10 @@ static int64_t model_find(const model_t *m, int64_t target, int64_t *ts_out) {
  * Appends one batch of n records stamped ts[], compressed with codec (the
  * records section of the uncompressed batch, run through fr_compress), and
  * a max timestamp of max_ts when max_ts >= 0 (else the records' largest).
- * With FR_BATCH_ATTR_LOG_APPEND_TIME in attrs, it is appended as a
- * LogAppendTime topic's, at time max_ts.  Adds the records to the model.
+ * With FR_BATCH_ATTR_LOG_APPEND_TIME in attrs, it is appended to a
+ * LogAppendTime topic at time max_ts: sent without the flag, as producers
+ * send (Kafka refuses a batch that sets it), and stamped by the log.  Adds
+ * the records to the model.
  */
 static int append_batch(fr_partlog_t *log, model_t *m, int codec, int16_t attrs, const int64_t *ts,
                         int n, int64_t max_ts) {
@@ -71,6 +73,8 @@ static int append_batch(fr_partlog_t *log, model_t *m, int codec, int16_t attrs,
                                 .value_len = 23, .timestamp = ts[i], .n_headers = 1,
                                 .headers = {{"h", "v", 1}}};
     }
+    int lat = (attrs & FR_BATCH_ATTR_LOG_APPEND_TIME) != 0;
+    attrs = (int16_t)(attrs & ~FR_BATCH_ATTR_LOG_APPEND_TIME);
     bb_batch_t b = bb_defaults();
     b.attributes = attrs;
     fr_writer_init(&plain);
@@ -92,7 +96,6 @@ static int append_batch(fr_partlog_t *log, model_t *m, int codec, int16_t attrs,
     bb_finish(&w, start);
 
     fr_append_info_t info;
-    int lat = (attrs & FR_BATCH_ATTR_LOG_APPEND_TIME) != 0;
     fr_log_config_t cfg = m->cfg;
     cfg.log_append_time = lat;
     fr_partlog_set_config(log, &cfg);
@@ -100,8 +103,7 @@ static int append_batch(fr_partlog_t *log, model_t *m, int codec, int16_t attrs,
     fr_partlog_set_config(log, &m->cfg);
     for (int i = 0; rc == 0 && i < n; i++) {
         m->offset[m->n] = info.base_offset + i;
-        m->ts[m->n] = attrs & FR_BATCH_ATTR_LOG_APPEND_TIME ? (max_ts >= 0 ? max_ts : h.max_timestamp)
-                                                            : ts[i];
+        m->ts[m->n] = lat ? (max_ts >= 0 ? max_ts : h.max_timestamp) : ts[i];
         m->n++;
     }
     fr_writer_free(&plain);

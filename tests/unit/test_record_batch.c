@@ -317,7 +317,7 @@ FR_TEST(decoded_records_get_the_same_walk) {
 }
 
 /* The walk gives what Kafka makes a CreateTime batch's maxTimestamp: its records' largest. */
-FR_TEST(the_walk_finds_the_records_largest_timestamp) {
+FR_TEST(the_walk_finds_the_records_timestamp_range) {
     static const bb_record_t out_of_order[3] = {
         {.value = "a", .value_len = 1, .timestamp = 1700000001000},
         {.value = "b", .value_len = 1, .timestamp = 1700000003000},
@@ -330,22 +330,25 @@ FR_TEST(the_walk_finds_the_records_largest_timestamp) {
     };
     fr_writer_t w;
     fr_batch_header_t h;
-    int64_t max_ts = 0;
+    fr_record_times_t t = {0, 0};
     fr_writer_init(&w);
     bb_batch_t b = bb_defaults();
     size_t n = bb_build(&w, &b, out_of_order, 3);
     FR_CHECK_EQ_INT(fr_batch_parse_header(w.buf, n, &h), 0);
-    FR_CHECK_EQ_INT(fr_batch_validate_records(w.buf, n, &h, &max_ts, NULL), 0);
-    FR_CHECK_EQ_INT(max_ts, 1700000003000LL);
-    max_ts = 0;
+    FR_CHECK_EQ_INT(fr_batch_validate_records(w.buf, n, &h, &t, NULL), 0);
+    FR_CHECK_EQ_INT(t.max, 1700000003000LL);
+    FR_CHECK_EQ_INT(t.min, 1700000001000LL);
+    t = (fr_record_times_t){0, 0};
     FR_CHECK_EQ_INT(fr_batch_validate_decoded_records(w.buf + FR_BATCH_HEADER_SIZE, n - FR_BATCH_HEADER_SIZE, &h,
-                                                      &max_ts, NULL), 0);
-    FR_CHECK_EQ_INT(max_ts, 1700000003000LL);
+                                                      &t, NULL), 0);
+    FR_CHECK_EQ_INT(t.max, 1700000003000LL);
+    FR_CHECK_EQ_INT(t.min, 1700000001000LL);
     fr_writer_reset(&w);
     n = bb_build(&w, &b, before_1970, 2);
     FR_CHECK_EQ_INT(fr_batch_parse_header(w.buf, n, &h), 0);
-    FR_CHECK_EQ_INT(fr_batch_validate_records(w.buf, n, &h, &max_ts, NULL), 0);
-    FR_CHECK_EQ_INT(max_ts, -1);
+    FR_CHECK_EQ_INT(fr_batch_validate_records(w.buf, n, &h, &t, NULL), 0);
+    FR_CHECK_EQ_INT(t.max, -1);
+    FR_CHECK_EQ_INT(t.min, -50);
     fr_writer_free(&w);
 }
 
@@ -424,7 +427,7 @@ int main(void) {
     FR_RUN(corruption_gives_the_right_error);
     FR_RUN(malformed_records_with_a_good_crc);
     FR_RUN(decoded_records_get_the_same_walk);
-    FR_RUN(the_walk_finds_the_records_largest_timestamp);
+    FR_RUN(the_walk_finds_the_records_timestamp_range);
     FR_RUN(patching_keeps_the_crc_valid);
     FR_RUN(truncations_and_flips_never_crash);
     return fr_test_done();

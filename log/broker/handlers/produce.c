@@ -78,7 +78,8 @@ static void refused(fr_req_t *req, fr_slice_t topic, int32_t partition, int rc, 
     pr->error_message = fr_req_msg(req, msg);
     if (info->bad_record >= 0 && (pr->record_errors = FR_REQ_ARRAY(req, fr_produce_response_batch_index_and_error_message_t, 1))) {
         pr->record_errors[0].batch_index = info->bad_record;
-        pr->record_errors[0].batch_index_error_message = pr->error_message;
+        pr->record_errors[0].batch_index_error_message =
+            info->record_why[0] ? fr_req_msg(req, info->record_why) : pr->error_message;
         pr->record_errors_count = 1;
     }
 }
