@@ -42,6 +42,7 @@ void fr_broker_config_defaults(fr_broker_config_t *cfg) {
     cfg->delete_topic_enable = 1;
     cfg->socket_request_max_bytes = 104857600;
     cfg->socket_send_buffer_bytes = 262144;
+    cfg->fetch_max_bytes = 57671680;
     cfg->socket_receive_buffer_bytes = -1;
     cfg->log_retention_ms = 168LL * 3600 * 1000;
     cfg->log_retention_bytes = -1;
@@ -369,6 +370,9 @@ int fr_broker_config_load(fr_broker_config_t *cfg, const fr_props_t *props, char
                 return FR_ERR_CONFIG;
             }
             snprintf(cfg->cleanup_policy, sizeof(cfg->cleanup_policy), "%s", val);
+        } else if (strcmp(k, "fetch.max.bytes") == 0) {
+            NUM(1024, I32, "INT");
+            cfg->fetch_max_bytes = (int32_t)v;
         } else if (strcmp(k, "log.message.timestamp.difference.max.ms") == 0) {
             NUM(0, INT64_MAX, "LONG");
             cfg->ts_difference_max_ms = v;

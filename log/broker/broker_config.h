@@ -43,6 +43,10 @@ typedef struct fr_broker_config {
      * buffer of 262144, and the OS's autotuned receive buffer. */
     int32_t socket_send_buffer_bytes;
     int32_t socket_receive_buffer_bytes;
+    /* fetch.max.bytes, 57671680 (Kafka's broker setting, at least 1024): the most a Fetch
+     * response carries whatever the client asks, but for the first batch, which always
+     * goes out whole */
+    int32_t fetch_max_bytes;
     int64_t log_retention_ms;          /* log.retention.{ms,minutes,hours}, 7 days */
     int64_t log_retention_bytes;       /* log.retention.bytes, -1 */
     int64_t log_retention_check_interval_ms; /* log.retention.check.interval.ms, 300000 */

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Admin APIs through librdkafka's AdminClient (DescribeConfigs, CreatePartitions,
 DeleteTopics), ListOffsets by timestamp, and Fetch's long-poll and size rules
-over the raw protocol."""
+(the client's limits and the broker's fetch.max.bytes) over the raw protocol."""
 import os
 import sys
 import threading
@@ -156,10 +156,40 @@ def test_fetch_long_poll_and_sizes():
         c.close()
 
 
+def test_the_brokers_fetch_max_bytes_caps_every_response():
+    """Kafka's broker setting fetch.max.bytes: a response carries at most that much
+    whatever the client asks, the first batch whole all the same; librdkafka reads
+    everything through it."""
+    with Broker(overrides={"fetch.max.bytes": "2500"}) as b:
+        c = RawClient(b.port)
+        c.request(19, 0, kw.create_topics_v0("capped", 2))
+        c.recv_frame()
+        for part in (0, 1):
+            for i in range(5):
+                c.request(0, 3, kw.produce_v3("capped", part, kw.record_batch([(b"k", b"x" * 1000)])))
+                c.recv_frame()
+        c.request(1, 4, kw.fetch_v4("capped", [(0, 0), (1, 0)], max_wait=0))
+        res = kw.parse_fetch_v4_response(c.recv_frame())
+        assert kw.batch_offsets(res[0][2]) == [(0, 1), (1, 1)] and res[1][2] == b"", res
+        c.request(1, 4, kw.fetch_v4("capped", [(1, 0)], max_wait=0, max_bytes=1200))  # the client's is less
+        res = kw.parse_fetch_v4_response(c.recv_frame())
+        assert kw.batch_offsets(res[1][2]) == [(0, 1)], res
+        c.close()
+        cons = Consumer({"bootstrap.servers": b.bootstrap, "group.id": "capped", "enable.auto.commit": False})
+        cons.assign([TopicPartition("capped", 0, 0), TopicPartition("capped", 1, 0)])
+        got = []
+        deadline = time.time() + 30
+        while len(got) < 10 and time.time() < deadline:
+            got += [(m.partition(), m.offset()) for m in cons.consume(10, 0.5) if not m.error()]
+        cons.close()
+        assert sorted(got) == [(p, o) for p in (0, 1) for o in range(5)], got
+
+
 if __name__ == "__main__":
     run_tests([
         test_describe_configs_topic_and_broker,
         test_create_partitions_and_delete_topics,
         test_list_offsets_by_timestamp,
         test_fetch_long_poll_and_sizes,
+        test_the_brokers_fetch_max_bytes_caps_every_response,
     ])

@@ -198,6 +198,18 @@ FR_TEST(timestamp_bounds_resolve_as_kafkas_do) {
     FR_CHECK_EQ_INT(rc, 0);
 }
 
+FR_TEST(fetch_max_bytes_is_kafkas) {
+    fr_broker_config_t cfg;
+    broker_with(&cfg, NULL);
+    FR_CHECK_EQ_INT(cfg.fetch_max_bytes, 57671680);
+    fr_broker_config_free(&cfg);
+    broker_with(&cfg, (const char *const[]){"fetch.max.bytes", "1024", NULL});
+    FR_CHECK_EQ_INT(cfg.fetch_max_bytes, 1024);
+    fr_broker_config_free(&cfg);
+    refused_naming_the_key("fetch.max.bytes", "1023");
+    refused_naming_the_key("fetch.max.bytes", "3000000000");
+}
+
 FR_TEST(page_cache_lag_window_is_checked) {
     fr_broker_config_t cfg;
     broker_with(&cfg, NULL);
@@ -338,6 +350,7 @@ int main(void) {
     FR_RUN(page_cache_retain_bytes_is_checked);
     FR_RUN(page_cache_lag_window_is_checked);
     FR_RUN(timestamp_bounds_resolve_as_kafkas_do);
+    FR_RUN(fetch_max_bytes_is_kafkas);
     FR_RUN(validate_compressed_records_is_a_boolean_defaulting_to_kafkas_checks);
     FR_RUN(incremental_ops_do_kafkas_list_arithmetic);
     FR_RUN(dynamic_broker_sets_are_validated);

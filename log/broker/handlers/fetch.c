@@ -9,7 +9,8 @@
  * never waits for the disk while other clients wait for the loop.
  *
  * Sizes: each partition gets at most partition_max_bytes and the response at
- * most max_bytes, except that the first batch of the first partition with
+ * most max_bytes (or the broker's fetch.max.bytes, when that is less, as in
+ * Kafka), except that the first batch of the first partition with
  * data is always returned whole, so a consumer can make progress past a batch
  * larger than its limits.  Fetch sessions are not kept: session_id 0 tells
  * clients to send full fetches.  A fetch before v10 from a topic whose
@@ -36,6 +37,13 @@ static void empty_partition(fr_fetch_response_partition_data_t *pd, int32_t inde
     pd->records = (fr_records_t){NULL, 0, -1, 0, NULL, NULL};
 }
 
+/* What the whole response may carry: the client's max_bytes (none before v3), within the
+ * broker's fetch.max.bytes. */
+static int64_t response_max_bytes(const fr_req_t *req, const fr_fetch_request_t *in) {
+    int64_t broker = req->srv->cfg->fetch_max_bytes;
+    return in->max_bytes > 0 && in->max_bytes < broker ? in->max_bytes : broker;
+}
+
 static void release_records(fr_fetch_response_t *out) {
     for (int32_t i = 0; i < out->responses_count; i++)
         for (int32_t j = 0; j < out->responses[i].partitions_count; j++) {
@@ -60,7 +68,7 @@ static int fetch_warm_cold(fr_req_t *req, fetch_state_t *st) {
     fr_read_result_t *cold = cap ? FR_REQ_ARRAY(req, fr_read_result_t, cap) : NULL;
     if (!cold)
         return 0;
-    int64_t remaining = in->max_bytes > 0 ? in->max_bytes : INT32_MAX;
+    int64_t remaining = response_max_bytes(req, in);
     for (int32_t i = 0; i < in->topics_count && remaining > 0; i++) {
         fr_fetch_request_fetch_topic_t *ft = &in->topics[i];
         fr_topic_t *topic = fr_topics_find(&req->srv->topics, ft->topic);
@@ -100,7 +108,7 @@ static int fetch_build(fr_req_t *req, int final) {
         return FR_ERR_NOMEM;
     out.responses_count = in->topics_count;
 
-    int64_t remaining = in->max_bytes > 0 ? in->max_bytes : INT32_MAX;
+    int64_t remaining = response_max_bytes(req, in);
     int64_t total = 0;
     int any_error = 0;
     for (int32_t i = 0; i < in->topics_count; i++) {
