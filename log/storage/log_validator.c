@@ -116,7 +116,7 @@ static int check_keys(const uint8_t *batch, size_t len, const fr_batch_header_t 
     return rc;
 }
 
-/* Whether an append under cfg checks the records of its timestamps' bounds. */
+/* Whether an append under cfg holds its records' timestamps to bounds. */
 static int bounds_times(const fr_log_config_t *cfg) {
     return cfg->ts_bounded && !cfg->log_append_time;
 }
