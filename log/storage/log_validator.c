@@ -82,21 +82,48 @@ static int check_compressed(const uint8_t *batch, size_t len, const fr_batch_hea
 }
 
 /*
+ * Opens *it over a batch's records, decompressed into this thread's scratch
+ * *w when compressed; the caller gives *w back with scratch_done after its
+ * walk.  Returns 0, or the error with v->why (and nothing to give back).
+ */
+static int open_records(const uint8_t *batch, size_t len, const fr_batch_header_t *h, fr_record_iter_t *it,
+                        fr_writer_t **w, fr_log_validation_t *v) {
+    if (!(*w = thread_scratch())) {
+        v->why = "out of memory";
+        return FR_ERR_NOMEM;
+    }
+    int rc = fr_record_iter_init_any(it, batch, len, h, *w, 0);
+    if (rc) {
+        v->why = it->why ? it->why : "records that do not decompress";
+        scratch_done(*w);
+    }
+    return rc;
+}
+
+/* The walk's end: a record that did not parse, else rc. */
+static int close_records(int rc, const fr_record_iter_t *it, fr_writer_t *w, fr_log_validation_t *v) {
+    if (rc == 0 && it->err) {
+        v->why = it->why;
+        rc = it->err;
+    }
+    scratch_done(w);
+    return rc;
+}
+
+/*
  * A compacted topic keeps the newest record of each key; a record without one
  * could be neither kept nor dropped by that rule, so Kafka refuses it.
  */
 static int check_keys(const uint8_t *batch, size_t len, const fr_batch_header_t *h, fr_record_times_t *t,
                       fr_log_validation_t *v) {
-    fr_writer_t *w = thread_scratch();
-    if (!w) {
-        v->why = "out of memory";
-        return FR_ERR_NOMEM;
-    }
     fr_record_iter_t it;
     fr_record_t rec;
-    int rc = fr_record_iter_init_any(&it, batch, len, h, w, 0);
+    fr_writer_t *w;
+    int rc = open_records(batch, len, h, &it, &w, v);
+    if (rc)
+        return rc;
     *t = (fr_record_times_t){.max = -1, .min = INT64_MAX};
-    while (rc == 0 && fr_record_iter_next(&it, &rec)) {
+    while (fr_record_iter_next(&it, &rec)) {
         if (rec.timestamp > t->max)
             t->max = rec.timestamp;
         if (rec.timestamp < t->min)
@@ -108,12 +135,7 @@ static int check_keys(const uint8_t *batch, size_t len, const fr_batch_header_t 
             break;
         }
     }
-    if (rc == 0)
-        rc = it.err; /* a record that does not parse, or 0 */
-    if (rc && !v->why)
-        v->why = it.why;
-    scratch_done(w);
-    return rc;
+    return close_records(rc, &it, w, v);
 }
 
 /* Whether an append under cfg holds its records' timestamps to bounds. */
@@ -158,14 +180,12 @@ static int check_records(const fr_log_config_t *cfg, const uint8_t *batch, size_
  */
 static int find_untimely(const uint8_t *batch, size_t len, const fr_batch_header_t *h, int64_t lo, int64_t hi,
                          fr_log_validation_t *v) {
-    fr_writer_t *w = thread_scratch();
-    if (!w) {
-        v->why = "out of memory";
-        return FR_ERR_NOMEM;
-    }
     fr_record_iter_t it;
     fr_record_t rec;
-    int rc = fr_record_iter_init_any(&it, batch, len, h, w, 0);
+    fr_writer_t *w;
+    int rc = open_records(batch, len, h, &it, &w, v);
+    if (rc)
+        return rc;
     while (rc == 0 && fr_record_iter_next(&it, &rec)) {
         if (rec.timestamp == -1 || (rec.timestamp >= lo && rec.timestamp <= hi))
             continue;
@@ -177,12 +197,7 @@ static int find_untimely(const uint8_t *batch, size_t len, const fr_batch_header
                  rec.timestamp, rec.offset, lo, hi);
         rc = FR_ERR_INVALID_TIMESTAMP;
     }
-    if (rc == 0 && it.err) { /* the walk read these records already; not expected */
-        v->why = it.why;
-        rc = it.err;
-    }
-    scratch_done(w);
-    return rc;
+    return close_records(rc, &it, w, v);
 }
 
 /* Kafka's limits on a batch as it is to be stored. */

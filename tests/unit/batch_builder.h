@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "compression.h"
 #include "crc32c.h"
 #include "fr_buf.h"
 #include "record_batch.h"
@@ -110,6 +111,25 @@ static inline size_t bb_build(fr_writer_t *w, const bb_batch_t *b, const bb_reco
     }
     fr_writer_free(&body);
     return bb_finish(w, start);
+}
+
+/* The same batch with its records section compressed with codec (0 for none), as a
+ * producer sends it.  Returns its size, or 0 when the codec failed. */
+static inline size_t bb_build_codec(fr_writer_t *w, const bb_batch_t *b, const bb_record_t *recs, int n,
+                                    int codec) {
+    if (codec == FR_COMPRESSION_NONE)
+        return bb_build(w, b, recs, n);
+    fr_writer_t plain;
+    fr_writer_init(&plain);
+    bb_build(&plain, b, recs, n);
+    fr_batch_header_t h;
+    fr_batch_parse_header(plain.buf, plain.len, &h);
+    bb_batch_t c = *b;
+    c.attributes = (int16_t)(b->attributes | codec);
+    size_t start = bb_put_header(w, &c, h.last_offset_delta, h.base_timestamp, h.max_timestamp, h.records_count);
+    int rc = fr_compress(codec, plain.buf + FR_BATCH_HEADER_SIZE, plain.len - FR_BATCH_HEADER_SIZE, w);
+    fr_writer_free(&plain);
+    return rc ? 0 : bb_finish(w, start);
 }
 
 /*

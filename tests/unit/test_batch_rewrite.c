@@ -34,20 +34,8 @@ static bb_batch_t producer_batch(void) {
 
 /* n of the records above, their records section compressed with codec. */
 static void build(fr_writer_t *w, int codec, int n) {
-    fr_writer_t plain;
-    fr_writer_init(&plain);
     bb_batch_t b = producer_batch();
-    bb_build(&plain, &b, records, n);
-    fr_batch_header_t h;
-    fr_batch_parse_header(plain.buf, plain.len, &h);
-    b.attributes = (int16_t)(b.attributes | codec);
-    size_t start = bb_put_header(w, &b, h.last_offset_delta, h.base_timestamp, h.max_timestamp, h.records_count);
-    if (codec == FR_COMPRESSION_NONE)
-        fr_write_raw(w, plain.buf + FR_BATCH_HEADER_SIZE, plain.len - FR_BATCH_HEADER_SIZE);
-    else
-        FR_CHECK_EQ_INT(fr_compress(codec, plain.buf + FR_BATCH_HEADER_SIZE, plain.len - FR_BATCH_HEADER_SIZE, w), 0);
-    bb_finish(w, start);
-    fr_writer_free(&plain);
+    FR_CHECK(bb_build_codec(w, &b, records, n, codec) > 0);
 }
 
 static int same_slice(fr_slice_t a, fr_slice_t b) {

@@ -25,21 +25,9 @@ static const bb_record_t records[4] = {
 
 /* n records, their section compressed with codec, appended to w as one batch. */
 static void build(fr_writer_t *w, int codec, const bb_record_t *recs, int n, int16_t attrs) {
-    fr_writer_t plain;
-    fr_writer_init(&plain);
     bb_batch_t b = bb_defaults();
     b.attributes = attrs;
-    bb_build(&plain, &b, recs, n);
-    fr_batch_header_t h;
-    fr_batch_parse_header(plain.buf, plain.len, &h);
-    b.attributes = (int16_t)(attrs | codec);
-    size_t start = bb_put_header(w, &b, h.last_offset_delta, h.base_timestamp, h.max_timestamp, h.records_count);
-    if (codec == FR_COMPRESSION_NONE)
-        fr_write_raw(w, plain.buf + FR_BATCH_HEADER_SIZE, plain.len - FR_BATCH_HEADER_SIZE);
-    else
-        FR_CHECK_EQ_INT(fr_compress(codec, plain.buf + FR_BATCH_HEADER_SIZE, plain.len - FR_BATCH_HEADER_SIZE, w), 0);
-    bb_finish(w, start);
-    fr_writer_free(&plain);
+    FR_CHECK(bb_build_codec(w, &b, recs, n, codec) > 0);
 }
 
 static fr_log_config_t bounded(int64_t before, int64_t after) {
