@@ -227,6 +227,12 @@ static int is_accepted(const char *key) {
     return 0;
 }
 
+void fr_log_config_set_ts_bounds(fr_log_config_t *cfg, int64_t before, int64_t after, int64_t difference) {
+    cfg->ts_before_max_ms = before == INT64_MAX ? difference : before;
+    cfg->ts_after_max_ms = after == INT64_MAX ? difference : after;
+    cfg->ts_bounded = cfg->ts_before_max_ms != INT64_MAX || cfg->ts_after_max_ms != INT64_MAX;
+}
+
 int fr_broker_config_load(fr_broker_config_t *cfg, const fr_props_t *props, char *err, size_t errlen) {
     int64_t v;
     int b;
@@ -406,12 +412,8 @@ int fr_broker_config_load(fr_broker_config_t *cfg, const fr_props_t *props, char
 #undef NUM
 #undef BOOL_
     }
-    /* Kafka's KafkaConfig: a timestamp bound left at Long.MAX_VALUE takes difference.max.ms */
-    if (cfg->log.ts_before_max_ms == INT64_MAX)
-        cfg->log.ts_before_max_ms = cfg->ts_difference_max_ms;
-    if (cfg->log.ts_after_max_ms == INT64_MAX)
-        cfg->log.ts_after_max_ms = cfg->ts_difference_max_ms;
-    cfg->log.ts_bounded = cfg->log.ts_before_max_ms != INT64_MAX || cfg->log.ts_after_max_ms != INT64_MAX;
+    fr_log_config_set_ts_bounds(&cfg->log, cfg->log.ts_before_max_ms, cfg->log.ts_after_max_ms,
+                                cfg->ts_difference_max_ms);
     /* Kafka's precedence: *.ms over *.minutes over *.hours. */
     if (!have_roll_ms && roll_hours > 0)
         cfg->log.segment_ms = roll_hours * 3600 * 1000;

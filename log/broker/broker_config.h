@@ -94,6 +94,14 @@ void fr_broker_config_defaults(fr_broker_config_t *cfg);
 int fr_broker_config_load(fr_broker_config_t *cfg, const fr_props_t *props, char *err, size_t errlen);
 void fr_broker_config_free(fr_broker_config_t *cfg);
 
+/*
+ * Sets cfg's timestamp bounds as Kafka's KafkaConfig (broker level) and
+ * LogConfig (topic level) resolve them: a bound left at Long.MAX_VALUE
+ * (INT64_MAX) takes difference, the older message.timestamp.difference.max.ms;
+ * ts_bounded says whether either bound is then set.
+ */
+void fr_log_config_set_ts_bounds(fr_log_config_t *cfg, int64_t before, int64_t after, int64_t difference);
+
 /* Parses "PLAINTEXT://host:port[,...]" (first PLAINTEXT entry). */
 int fr_listener_parse(const char *s, fr_listener_t *out, char *err, size_t errlen);
 

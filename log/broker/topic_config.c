@@ -383,16 +383,10 @@ void fr_topic_log_config(const fr_broker_config_t *broker, const fr_props_t *o, 
         char v[32];
         out->log_append_time = strcmp(trimmed(ts_type, v, sizeof(v)), "LogAppendTime") == 0;
     }
-    /* Kafka's LogConfig: an unset bound (Long.MAX_VALUE) falls back to difference.max.ms; the
-     * broker's own bounds, already resolved so, are the topic's defaults */
-    int64_t difference = override_long(o, "message.timestamp.difference.max.ms", broker->ts_difference_max_ms);
-    out->ts_before_max_ms = override_long(o, "message.timestamp.before.max.ms", broker->log.ts_before_max_ms);
-    out->ts_after_max_ms = override_long(o, "message.timestamp.after.max.ms", broker->log.ts_after_max_ms);
-    if (out->ts_before_max_ms == INT64_MAX)
-        out->ts_before_max_ms = difference;
-    if (out->ts_after_max_ms == INT64_MAX)
-        out->ts_after_max_ms = difference;
-    out->ts_bounded = out->ts_before_max_ms != INT64_MAX || out->ts_after_max_ms != INT64_MAX;
+    /* the broker's bounds, already resolved, are the topic's defaults (as in Kafka) */
+    fr_log_config_set_ts_bounds(out, override_long(o, "message.timestamp.before.max.ms", broker->log.ts_before_max_ms),
+                                override_long(o, "message.timestamp.after.max.ms", broker->log.ts_after_max_ms),
+                                override_long(o, "message.timestamp.difference.max.ms", broker->ts_difference_max_ms));
     const char *codec = o ? fr_props_get(o, "compression.type") : NULL;
     out->codec = fr_config_compression_codec(codec ? codec : broker->compression_type);
     out->recompress = out->codec >= 0;

@@ -177,18 +177,6 @@ static int walk_records(const uint8_t *p, const uint8_t *end, const fr_batch_hea
     return 0;
 }
 
-int fr_batch_validate_records(const uint8_t *batch, size_t len, const fr_batch_header_t *h,
-                              fr_record_times_t *times, const char **why) {
-    const char *unused;
-    fr_record_times_t ts;
-    if (!why)
-        why = &unused;
-    *why = NULL;
-    /* (fr_batch_validate has already refused these; the bounds stay safe anyway) */
-    const uint8_t *p = batch + (len < FR_BATCH_HEADER_SIZE ? len : FR_BATCH_HEADER_SIZE);
-    return walk_records(p, batch + len, h, times ? times : &ts, why);
-}
-
 int fr_batch_validate_decoded_records(const uint8_t *records, size_t len, const fr_batch_header_t *h,
                                       fr_record_times_t *times, const char **why) {
     const char *unused;
@@ -202,6 +190,13 @@ int fr_batch_validate_decoded_records(const uint8_t *records, size_t len, const 
         len = 0;
     }
     return walk_records(records, records + len, h, times ? times : &ts, why);
+}
+
+int fr_batch_validate_records(const uint8_t *batch, size_t len, const fr_batch_header_t *h,
+                              fr_record_times_t *times, const char **why) {
+    /* (fr_batch_validate has already refused a batch shorter than its header; safe anyway) */
+    size_t header = len < FR_BATCH_HEADER_SIZE ? len : FR_BATCH_HEADER_SIZE;
+    return fr_batch_validate_decoded_records(batch + header, len - header, h, times, why);
 }
 
 int fr_batch_validate(const uint8_t *batch, size_t len, const fr_batch_header_t *h, int flags,

@@ -50,6 +50,14 @@ static fr_writer_t *thread_scratch(void) {
     return w;
 }
 
+/* This thread's scratch, or NULL with v->why saying so. */
+static fr_writer_t *scratch_for(fr_log_validation_t *v) {
+    fr_writer_t *w = thread_scratch();
+    if (!w)
+        v->why = "out of memory";
+    return w;
+}
+
 /* Gives back the room only an unusually big batch took. */
 static void scratch_done(fr_writer_t *w) {
     if (w->cap > SCRATCH_KEEP) {
@@ -66,11 +74,9 @@ static void scratch_done(fr_writer_t *w) {
  */
 static int check_compressed(const uint8_t *batch, size_t len, const fr_batch_header_t *h, fr_record_times_t *t,
                             fr_log_validation_t *v) {
-    fr_writer_t *w = thread_scratch();
-    if (!w) {
-        v->why = "out of memory";
+    fr_writer_t *w = scratch_for(v);
+    if (!w)
         return FR_ERR_NOMEM;
-    }
     fr_writer_reset(w);
     /* len >= FR_BATCH_HEADER_SIZE: fr_batch_validate checked it */
     int rc = fr_decompress(fr_batch_compression(h), batch + FR_BATCH_HEADER_SIZE, len - FR_BATCH_HEADER_SIZE, w, 0,
@@ -88,10 +94,8 @@ static int check_compressed(const uint8_t *batch, size_t len, const fr_batch_hea
  */
 static int open_records(const uint8_t *batch, size_t len, const fr_batch_header_t *h, fr_record_iter_t *it,
                         fr_writer_t **w, fr_log_validation_t *v) {
-    if (!(*w = thread_scratch())) {
-        v->why = "out of memory";
+    if (!(*w = scratch_for(v)))
         return FR_ERR_NOMEM;
-    }
     int rc = fr_record_iter_init_any(it, batch, len, h, *w, 0);
     if (rc) {
         v->why = it->why ? it->why : "records that do not decompress";

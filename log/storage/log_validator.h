@@ -40,11 +40,13 @@ typedef struct fr_log_validation {
  * with cfg->ts_bounded a record whose timestamp (other than -1) lies outside
  * [now_ms - ts_before_max_ms, now_ms + ts_after_max_ms] is
  * FR_ERR_INVALID_TIMESTAMP, as is, on a LogAppendTime topic, a batch that
- * says LogAppendTime itself (Kafka: only the broker sets it).  The records of a compressed batch are decompressed into a
- * buffer the calling thread keeps for the next call (freed when it exits):
- * a record that does not parse is FR_ERR_INVALID_RECORD, a records section
- * that does not decompress FR_ERR_CORRUPT_MESSAGE, as in Kafka.  With
- * cfg->trust_compressed only a compacted topic's are, for their keys.
+ * says LogAppendTime itself (Kafka: only the broker sets it).  The records
+ * of a compressed batch are decompressed into a buffer the calling thread
+ * keeps for the next call (freed when it exits): a record that does not
+ * parse is FR_ERR_INVALID_RECORD, a records section that does not
+ * decompress FR_ERR_CORRUPT_MESSAGE, as in Kafka.  With
+ * cfg->trust_compressed only those of a compacted topic (for their keys) or
+ * of a bounded CreateTime topic (for their timestamps) are.
  */
 int fr_log_validate(const fr_log_config_t *cfg, const uint8_t *buf, size_t len, int64_t now_ms,
                     fr_log_validation_t *v);

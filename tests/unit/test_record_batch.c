@@ -316,7 +316,8 @@ FR_TEST(decoded_records_get_the_same_walk) {
     fr_writer_free(&w);
 }
 
-/* The walk gives what Kafka makes a CreateTime batch's maxTimestamp: its records' largest. */
+/* The walk gives the records' smallest timestamp, for the bounds, and their largest: what
+ * Kafka makes a CreateTime batch's maxTimestamp. */
 FR_TEST(the_walk_finds_the_records_timestamp_range) {
     static const bb_record_t out_of_order[3] = {
         {.value = "a", .value_len = 1, .timestamp = 1700000001000},
