@@ -262,6 +262,75 @@ static int lz4_decompress(const uint8_t *in, size_t len, sink_t *s, const char *
     return rc;
 }
 
+/*
+ * The most a run of lz4 frames can decode to, read from the block headers
+ * alone: every compressed block decodes to at most the frame's block maximum
+ * (LZ4F refuses a block that would exceed it), a stored block to its size, a
+ * skippable frame to nothing.  The content size field is not used: LZ4F
+ * checks it only after decoding every block.  SIZE_MAX when the framing is
+ * not what LZ4F would read.
+ */
+#define LZ4_MAGIC 0x184D2204u
+#define LZ4_SKIPPABLE_MASK 0xFFFFFFF0u
+#define LZ4_SKIPPABLE_MAGIC 0x184D2A50u
+
+static int read_le32(fr_reader_t *r, uint32_t *out) {
+    const uint8_t *p;
+    if (fr_read_raw(r, 4, &p))
+        return -1;
+    *out = (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
+    return 0;
+}
+
+static size_t add_capped(size_t a, size_t b) { return a > SIZE_MAX - b ? SIZE_MAX : a + b; }
+
+/* One frame's bound after its magic, or SIZE_MAX. */
+static size_t lz4_frame_bound(fr_reader_t *r) {
+    const uint8_t *hdr;
+    if (fr_read_raw(r, 2, &hdr))
+        return SIZE_MAX;
+    uint8_t flg = hdr[0], bd = hdr[1];
+    unsigned size_id = (bd >> 4) & 7;
+    if ((flg >> 6) != 1 || size_id < 4) /* version 01; block maxima 64 KiB .. 4 MiB */
+        return SIZE_MAX;
+    size_t block_max = (size_t)1 << (8 + 2 * size_id);
+    size_t skip = (flg & 0x08 ? 8 : 0) + (flg & 0x01 ? 4 : 0) + 1; /* content size, dictionary id, HC */
+    if (fr_read_skip(r, skip))
+        return SIZE_MAX;
+    size_t bound = 0, block_checksum = flg & 0x10 ? 4 : 0;
+    for (;;) {
+        uint32_t word;
+        if (read_le32(r, &word))
+            return SIZE_MAX;
+        if (word == 0) /* the end mark, then the content checksum if the frame has one */
+            return fr_read_skip(r, flg & 0x04 ? 4 : 0) ? SIZE_MAX : bound;
+        size_t n = word & 0x7FFFFFFFu;
+        if (n > block_max || fr_read_skip(r, n + block_checksum))
+            return SIZE_MAX;
+        bound = add_capped(bound, word & 0x80000000u ? n : block_max);
+    }
+}
+
+static size_t lz4_bound(const uint8_t *in, size_t len) {
+    fr_reader_t r;
+    size_t bound = 0;
+    fr_reader_init(&r, in, len);
+    do {
+        uint32_t magic, skip;
+        size_t frame;
+        if (read_le32(&r, &magic))
+            return SIZE_MAX;
+        if ((magic & LZ4_SKIPPABLE_MASK) == LZ4_SKIPPABLE_MAGIC)
+            frame = read_le32(&r, &skip) || fr_read_skip(&r, skip) ? SIZE_MAX : 0;
+        else
+            frame = magic == LZ4_MAGIC ? lz4_frame_bound(&r) : SIZE_MAX;
+        if (frame == SIZE_MAX)
+            return SIZE_MAX;
+        bound = add_capped(bound, frame);
+    } while (fr_reader_left(&r) > 0);
+    return bound;
+}
+
 static int lz4_compress(const uint8_t *in, size_t len, fr_writer_t *w) {
     LZ4F_preferences_t prefs;
     memset(&prefs, 0, sizeof(prefs));
@@ -370,6 +439,10 @@ const char *fr_compression_name(int codec) {
 static const uint8_t *nonnull(const uint8_t *in) {
     static const uint8_t none[1];
     return in ? in : none;
+}
+
+size_t fr_decompress_bound(int codec, const uint8_t *in, size_t len) {
+    return codec == FR_COMPRESSION_LZ4 ? lz4_bound(nonnull(in), len) : SIZE_MAX;
 }
 
 int fr_decompress(int codec, const uint8_t *in, size_t len, fr_writer_t *out, size_t max_out,

@@ -61,6 +61,16 @@ int fr_decompress(int codec, const uint8_t *in, size_t len, fr_writer_t *out, si
                   const char **why);
 
 /*
+ * An upper bound on what fr_decompress(codec, in, len, ...) appends when it
+ * succeeds, read from the stream's framing without decoding it: lz4 only
+ * (its blocks declare their maximum decoded size), so that the broker can
+ * tell a batch cheap to check from one that expands a hundredfold.
+ * SIZE_MAX for every other codec, and for input whose framing fr_decompress
+ * would refuse.  Reads nothing outside in[0..len).
+ */
+size_t fr_decompress_bound(int codec, const uint8_t *in, size_t len);
+
+/*
  * Compresses in[0..len) with codec (1..4) at the codec's default level and
  * appends the result to out, in the forms above (snappy: xerial framing with
  * 32 KiB blocks, as the Java client writes; lz4: independent 64 KiB blocks,

@@ -158,12 +158,14 @@ int fr_partlog_append(fr_partlog_t *log, uint8_t *buf, size_t len, int64_t now_m
  * Bytes of the batches in buf[0..len) that an append under cfg would
  * decompress or re-compress (a compression.type codec other than theirs; a
  * compacted topic's compressed batches, whose keys are checked; batches in
- * codecs slower than lz4, whose records are checked), by their headers
- * alone: 0 for the usual append, which checks CRCs and walks records in
- * place.  Lets the caller run the costly ones where a long append stalls
+ * codecs slower than lz4, whose records are checked; lz4 batches that could
+ * decode to more than FR_LZ4_CHECK_MAX_OUT in all), by their headers and
+ * framing alone: 0 for the usual append, which checks CRCs and walks records
+ * in place.  Lets the caller run the costly ones where a long append stalls
  * nobody.
  */
 size_t fr_partlog_codec_bytes(const fr_log_config_t *cfg, const uint8_t *buf, size_t len);
+#define FR_LZ4_CHECK_MAX_OUT ((size_t)8 << 20)
 
 /*
  * Finds whole batches starting with the batch that contains `offset`, adding

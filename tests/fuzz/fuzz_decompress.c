@@ -9,7 +9,8 @@
  *      taken from those two bytes, so the decoders see near-valid streams
  *      even without a seed corpus.
  * Whatever the input: a clean result (0 or FR_ERR_CORRUPT_MESSAGE), the
- * writer back to its prefix on error, never more than the cap, and
+ * writer back to its prefix on error, never more than the cap, never more
+ * than fr_decompress_bound (nor a bomb within it), and
  * decompress(compress(x)) == x for anything that decoded.
  */
 #include <stdint.h>
@@ -30,12 +31,17 @@ static int decode(int codec, const uint8_t *in, size_t len, size_t cap, fr_write
     fr_writer_reset(out);
     fr_write_raw(out, "pre", 3);
     int rc = fr_decompress(codec, in, len, out, cap, &why);
+    size_t bound = fr_decompress_bound(codec, in, len);
     check(rc == 0 || rc == FR_ERR_CORRUPT_MESSAGE || rc == FR_ERR_NOMEM);
+    check(codec == FR_COMPRESSION_LZ4 || bound == SIZE_MAX);
     if (rc) {
         check(why != NULL);
         check(out->len == 3 && memcmp(out->buf, "pre", 3) == 0);
+        if (strcmp(why, "decompressed data larger than the cap") == 0)
+            check(bound > cap); /* what would not fit was within the bound */
     } else {
         check(out->len - 3 <= cap);
+        check(out->len - 3 <= bound);
     }
     return rc;
 }

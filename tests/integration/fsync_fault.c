@@ -32,7 +32,10 @@
  * deflate and inflate calls are counted in FR_MAIN_ZLIB_COUNT_FILE on the
  * main thread and in FR_POOL_ZLIB_COUNT_FILE off it, where they are held
  * while the file named by FR_POOL_ZLIB_HOLD_FLAG exists (appends that
- * re-compress or decompress gzip batches, append_offload.c).
+ * re-compress or decompress gzip batches, append_offload.c).  lz4's
+ * LZ4F_decompress calls are counted likewise, in FR_MAIN_LZ4_COUNT_FILE and
+ * FR_POOL_LZ4_COUNT_FILE (an lz4 batch's records checked on the loop or off
+ * it).
  */
 #include <dlfcn.h>
 #include <errno.h>
@@ -281,4 +284,15 @@ int inflate(void *strm, int flush) {
     count_zlib_call();
     int (*real)(void *, int) = (int (*)(void *, int))dlsym(RTLD_NEXT, "inflate");
     return real(strm, flush);
+}
+
+/* lz4's frame decoder (an lz4 batch's records checked by an append): counted
+ * apart on the main thread and off it. */
+size_t LZ4F_decompress(void *dctx, void *dst, size_t *dst_size, const void *src, size_t *src_size,
+                       const void *options) {
+    count_call(getenv(gettid() == getpid() ? "FR_MAIN_LZ4_COUNT_FILE" : "FR_POOL_LZ4_COUNT_FILE"));
+    size_t (*real)(void *, void *, size_t *, const void *, size_t *, const void *) =
+        (size_t(*)(void *, void *, size_t *, const void *, size_t *, const void *))dlsym(RTLD_NEXT,
+                                                                                        "LZ4F_decompress");
+    return real(dctx, dst, dst_size, src, src_size, options);
 }

@@ -30,6 +30,8 @@ _FILES = {
     "FR_POOL_ZLIB_HOLD_FLAG": "pool_zlib_flag",
     "FR_POOL_ZLIB_COUNT_FILE": "pool_zlib_counter",
     "FR_MAIN_ZLIB_COUNT_FILE": "main_zlib_counter",
+    "FR_POOL_LZ4_COUNT_FILE": "pool_lz4_counter",
+    "FR_MAIN_LZ4_COUNT_FILE": "main_lz4_counter",
 }
 
 
@@ -64,6 +66,8 @@ class ShimBroker(Broker):
         self.pool_zlib_flag = os.path.join(self.data_dir, "hold-pool-zlib")
         self.pool_zlib_counter = os.path.join(self.data_dir, "pool-zlib-count")
         self.main_zlib_counter = os.path.join(self.data_dir, "main-zlib-count")
+        self.pool_lz4_counter = os.path.join(self.data_dir, "pool-lz4-count")
+        self.main_lz4_counter = os.path.join(self.data_dir, "main-lz4-count")
         self.mkdir_hold_path = None  # when set, pool_mkdir_flag holds only the mkdir of this path
 
     def start(self, timeout=60):
@@ -124,3 +128,11 @@ class ShimBroker(Broker):
     def main_zlib_calls(self):
         """deflate and inflate calls on the broker's main thread (the network loop)."""
         return _size(self.main_zlib_counter)
+
+    def pool_lz4_calls(self):
+        """LZ4F_decompress calls off the broker's main thread (worker threads)."""
+        return _size(self.pool_lz4_counter)
+
+    def main_lz4_calls(self):
+        """LZ4F_decompress calls on the broker's main thread (the network loop)."""
+        return _size(self.main_lz4_counter)

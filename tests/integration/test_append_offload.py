@@ -2,11 +2,12 @@
 """A Produce whose append re-compresses batches (the topic's compression.type
 names another codec) or decompresses them (a compacted topic checks the keys
 of compressed batches; any topic checks the records of compressed batches in
-a codec slower than lz4) runs that append on a worker thread
-(append_offload.c), so the network loop serves everyone else meanwhile.
-The LD_PRELOAD shim (fsync_fault.c) counts zlib's deflate and inflate calls on
-the loop and off it, and can hold the workers' ones: that shows where gzip
-work runs, the loop answering others while it is held, one connection's
+a codec slower than lz4, or in lz4 when they could decode to more than
+8 MiB) runs that append on a worker thread (append_offload.c), so the
+network loop serves everyone else meanwhile.  The LD_PRELOAD shim
+(fsync_fault.c) counts zlib's deflate and inflate calls and lz4's
+LZ4F_decompress calls on the loop and off it, and can hold the workers' zlib
+ones: that shows where gzip and lz4 work runs, the loop answering others while it is held, one connection's
 requests staying in order behind it, appends queued behind the running one,
 and an append whose client goes away or whose topic is deleted meanwhile."""
 import os
@@ -21,7 +22,9 @@ from test_produce_policies import consume as consume_records, create, stored_bat
 
 INVALID_RECORD = 87
 KAFKA_STORAGE_ERROR = 56
+CORRUPT_MESSAGE = 2
 GZIP = 1
+LZ4 = 3
 _rng = random.Random(4)
 # 24 records of 1000 random bytes: a batch of about 24 KB however it is
 # compressed, past the size the broker re-compresses on its loop (16 KiB).
@@ -158,6 +161,41 @@ def test_any_topic_checks_the_records_of_a_big_compressed_batch_off_the_loop():
         c.close()
 
 
+def test_an_lz4_batch_that_expands_past_the_loops_share_is_checked_off_the_loop():
+    """lz4 batches are checked on the loop, but not one whose block headers say it could
+    decode to more than 8 MiB (FR_LZ4_CHECK_MAX_OUT): a megabyte expanding a hundredfold
+    would hold every other client for tens of milliseconds."""
+    with ShimBroker({}) as b:
+        create(b, "plain")
+        c = RawClient(b.port)
+        main, pool = b.main_lz4_calls(), b.pool_lz4_calls()
+        c.request(0, 3, kw.produce_v3("plain", 0, kw.record_batch(SMALL, lz4=True)))
+        assert produced(c)[1:] == (0, 0)
+        assert b.main_lz4_calls() > main, "the small lz4 batch was not checked on the loop"
+        assert b.pool_lz4_calls() == pool
+        main = b.main_lz4_calls()
+
+        # 9 MiB of one byte is some 36 KB of lz4: checked on a worker, stored as sent
+        bomb = [(b"z", bytes(9 << 20))]
+        batch = kw.record_batch(bomb, lz4=True)
+        assert len(batch) < 100000, len(batch)
+        c.request(0, 3, kw.produce_v3("plain", 0, batch))
+        assert produced(c)[1:] == (0, 1)
+        assert b.pool_lz4_calls() > pool, "the expanding batch was not checked on a worker"
+        assert b.main_lz4_calls() == main, "the loop decompressed the expanding batch"
+        assert stored(b, "plain") == [(LZ4, 1), (LZ4, 1)]
+        assert consume(b, "plain", 2) == SMALL + bomb
+
+        # past the 64 MiB the broker decompresses at all: refused by the worker, the loop free
+        pool = b.pool_lz4_calls()
+        c.request(0, 3, kw.produce_v3("plain", 0, kw.record_batch([(b"z", bytes(65 << 20))], lz4=True)))
+        assert produced(c)[1:] == (CORRUPT_MESSAGE, -1)
+        assert b.pool_lz4_calls() > pool and b.main_lz4_calls() == main
+        assert 0 in api_versions(b.port)
+        assert stored(b, "plain") == [(LZ4, 1), (LZ4, 1)]
+        c.close()
+
+
 def test_an_idempotent_retry_on_another_connection_is_stored_once():
     with ShimBroker({}) as b:
         create(b, "gz", {"compression.type": "gzip"})
@@ -244,6 +282,7 @@ if __name__ == "__main__":
         test_a_recompressing_append_runs_off_the_loop_and_others_are_served_meanwhile,
         test_a_compacted_topic_checks_a_big_compressed_batch_off_the_loop,
         test_any_topic_checks_the_records_of_a_big_compressed_batch_off_the_loop,
+        test_an_lz4_batch_that_expands_past_the_loops_share_is_checked_off_the_loop,
         test_an_idempotent_retry_on_another_connection_is_stored_once,
         test_an_offloaded_append_is_acknowledged_after_its_fsync_where_the_flush_policy_asks,
         test_appends_queue_and_survive_a_closed_connection_and_a_deleted_topic,

@@ -382,6 +382,43 @@ FR_TEST(codec_bytes_count_the_batches_an_append_would_decode) {
     fr_writer_free(&w);
 }
 
+/* An lz4 batch is checked on the loop while its block headers bound its records below
+ * FR_LZ4_CHECK_MAX_OUT, and counted once the partition's lz4 batches could decode to more. */
+FR_TEST(codec_bytes_count_lz4_batches_that_expand_past_the_loops_share) {
+    fr_log_config_t cfg;
+    fr_log_config_defaults(&cfg);
+    size_t big = FR_LZ4_CHECK_MAX_OUT / 2;
+    uint8_t *zeros = calloc(big, 1);
+    bb_record_t rec = {.key_len = -1, .value = zeros, .value_len = (int32_t)big};
+    bb_batch_t b = producer_batch();
+    fr_writer_t w;
+    fr_writer_init(&w);
+    size_t one = bb_build_codec(&w, &b, &rec, 1, FR_COMPRESSION_LZ4);
+    FR_CHECK(one > 0 && one < 100000); /* half the share, in a few kilobytes */
+    FR_CHECK_EQ_INT(fr_partlog_codec_bytes(&cfg, w.buf, w.len), 0);
+    size_t two = bb_build_codec(&w, &b, &rec, 1, FR_COMPRESSION_LZ4);
+    FR_CHECK_EQ_INT(fr_partlog_codec_bytes(&cfg, w.buf, w.len), one + two); /* together, past it */
+    fr_writer_t l;
+    fr_writer_init(&l);
+    build(&l, FR_COMPRESSION_LZ4, 2);
+    fr_write_raw(&l, w.buf, one); /* small batches count with the big one that tips the sum */
+    FR_CHECK_EQ_INT(fr_partlog_codec_bytes(&cfg, l.buf, l.len), 0);
+    fr_write_raw(&l, w.buf + one, two);
+    FR_CHECK_EQ_INT(fr_partlog_codec_bytes(&cfg, l.buf, l.len), l.len);
+    cfg.trust_compressed = 1; /* stored as sent: nothing is decoded */
+    FR_CHECK_EQ_INT(fr_partlog_codec_bytes(&cfg, l.buf, l.len), 0);
+    /* framing the bound cannot read is counted, whatever it would decode to */
+    cfg.trust_compressed = 0;
+    fr_writer_reset(&l);
+    bb_batch_t raw = b;
+    raw.attributes = FR_COMPRESSION_LZ4;
+    size_t junk = bb_build_raw(&l, &raw, 1, 0, 0, "not an lz4 frame", 16);
+    FR_CHECK_EQ_INT(fr_partlog_codec_bytes(&cfg, l.buf, l.len), junk);
+    fr_writer_free(&l);
+    fr_writer_free(&w);
+    free(zeros);
+}
+
 int main(void) {
     FR_RUN(stamping_the_append_time_keeps_the_batch_valid);
     FR_RUN(recompression_between_every_pair_of_codecs);
@@ -391,5 +428,6 @@ int main(void) {
     FR_RUN(conversion_touches_only_batches_in_another_codec);
     FR_RUN(a_create_time_batch_takes_its_records_largest_timestamp);
     FR_RUN(codec_bytes_count_the_batches_an_append_would_decode);
+    FR_RUN(codec_bytes_count_lz4_batches_that_expand_past_the_loops_share);
     return fr_test_done();
 }

@@ -332,6 +332,95 @@ FR_TEST(lz4_frames_from_lz4frame) {
     free(in);
 }
 
+/* fr_decompress's output, or SIZE_MAX when it refuses the input. */
+static size_t decoded_len(int codec, const uint8_t *in, size_t len) {
+    fr_writer_t w;
+    fr_writer_init(&w);
+    size_t n = fr_decompress(codec, in, len, &w, 0, NULL) == 0 ? w.len : SIZE_MAX;
+    fr_writer_free(&w);
+    return n;
+}
+
+/* The bound is read off lz4's block headers: each compressed block counts as
+ * its frame's block maximum, a stored one as its size, a skippable frame as
+ * nothing; what decodes never exceeds it, and framing LZ4F refuses has none. */
+FR_TEST(lz4_bound_from_the_block_headers) {
+    uint8_t *text = sample(300000, 4, 0), *noise = sample(100000, 5, 1);
+    fr_writer_t z;
+    fr_writer_init(&z);
+    LZ4F_preferences_t p;
+
+    /* as Freshet and Kafka's clients write: independent 64 KiB blocks, 5 of them, all compressed */
+    FR_CHECK_EQ_INT(fr_compress(FR_COMPRESSION_LZ4, text, 300000, &z), 0);
+    FR_CHECK_EQ_INT(fr_decompress_bound(FR_COMPRESSION_LZ4, z.buf, z.len), 5 * 65536);
+    FR_CHECK(decoded_len(FR_COMPRESSION_LZ4, z.buf, z.len) == 300000);
+
+    /* incompressible: LZ4F stores the blocks, and the bound is exact */
+    fr_writer_reset(&z);
+    FR_CHECK_EQ_INT(fr_compress(FR_COMPRESSION_LZ4, noise, 100000, &z), 0);
+    FR_CHECK_EQ_INT(fr_decompress_bound(FR_COMPRESSION_LZ4, z.buf, z.len), 100000);
+
+    /* 256 KiB blocks with block and content checksums and a content size, then a
+     * skippable frame, then a second frame: the sizes add up */
+    fr_writer_reset(&z);
+    memset(&p, 0, sizeof(p));
+    p.frameInfo.blockSizeID = LZ4F_max256KB;
+    p.frameInfo.blockChecksumFlag = LZ4F_blockChecksumEnabled;
+    p.frameInfo.contentChecksumFlag = LZ4F_contentChecksumEnabled;
+    p.frameInfo.contentSize = 300000;
+    lz4_put_frame(&z, text, 300000, &p);
+    /* every proper prefix of a frame is framing LZ4F refuses */
+    int unbounded = 1;
+    for (size_t cut = 0; cut < z.len; cut += 1 + cut / 7)
+        unbounded &= fr_decompress_bound(FR_COMPRESSION_LZ4, z.buf, cut) == SIZE_MAX;
+    FR_CHECK(unbounded);
+    static const uint8_t skippable[] = {0x5A, 0x2A, 0x4D, 0x18, 3, 0, 0, 0, 'a', 'b', 'c'};
+    fr_write_raw(&z, skippable, sizeof(skippable));
+    memset(&p, 0, sizeof(p));
+    lz4_put_frame(&z, text, 1000, &p);
+    FR_CHECK_EQ_INT(fr_decompress_bound(FR_COMPRESSION_LZ4, z.buf, z.len), 2 * 262144 + 65536);
+    FR_CHECK(decoded_len(FR_COMPRESSION_LZ4, z.buf, z.len) == 301000);
+
+    /* a byte after the last frame */
+    fr_write_raw(&z, "x", 1);
+    FR_CHECK(fr_decompress_bound(FR_COMPRESSION_LZ4, z.buf, z.len) == SIZE_MAX);
+
+    /* by hand: magic, FLG (version 01, independent blocks), BD (64 KiB blocks), header
+     * checksum, one compressed block of one byte, the end mark */
+    uint8_t frame[] = {0x04, 0x22, 0x4D, 0x18, 0x60, 0x40, 0x82, 0x01, 0x00, 0x00, 0x00, 0x00, 0, 0, 0, 0};
+    FR_CHECK_EQ_INT(fr_decompress_bound(FR_COMPRESSION_LZ4, frame, sizeof(frame)), 65536);
+    frame[9] = 0x01; /* a block of 65537 bytes: over the frame's maximum */
+    FR_CHECK(fr_decompress_bound(FR_COMPRESSION_LZ4, frame, sizeof(frame)) == SIZE_MAX);
+    frame[9] = 0x00;
+    frame[5] = 0x30; /* block maximum id 3, below 64 KiB */
+    FR_CHECK(fr_decompress_bound(FR_COMPRESSION_LZ4, frame, sizeof(frame)) == SIZE_MAX);
+    frame[5] = 0x40;
+    frame[4] = 0xA0; /* version 10 */
+    FR_CHECK(fr_decompress_bound(FR_COMPRESSION_LZ4, frame, sizeof(frame)) == SIZE_MAX);
+    frame[4] = 0x60;
+    frame[0] = 0x02; /* another magic */
+    FR_CHECK(fr_decompress_bound(FR_COMPRESSION_LZ4, frame, sizeof(frame)) == SIZE_MAX);
+    frame[0] = 0x04;
+    FR_CHECK(fr_decompress_bound(FR_COMPRESSION_LZ4, frame, 0) == SIZE_MAX);
+
+    /* a bomb: 16 MiB of one byte is a few kilobytes compressed, and its bound says so */
+    uint8_t *zeros = calloc(16 << 20, 1);
+    fr_writer_reset(&z);
+    FR_CHECK_EQ_INT(fr_compress(FR_COMPRESSION_LZ4, zeros, 16 << 20, &z), 0);
+    FR_CHECK(z.len < 100000);
+    FR_CHECK_EQ_INT(fr_decompress_bound(FR_COMPRESSION_LZ4, z.buf, z.len), 16 << 20);
+
+    /* the other codecs' framing does not bound their output */
+    for (int c = 0; c < N_CODECS; c++)
+        if (codecs[c] != FR_COMPRESSION_LZ4)
+            FR_CHECK(fr_decompress_bound(codecs[c], z.buf, z.len) == SIZE_MAX);
+    FR_CHECK(fr_decompress_bound(FR_COMPRESSION_NONE, z.buf, z.len) == SIZE_MAX);
+    free(zeros);
+    fr_writer_free(&z);
+    free(text);
+    free(noise);
+}
+
 /* zstd streamed without a pledged size: the frame has no content size. */
 static void zstd_put_streamed(fr_writer_t *w, const uint8_t *in, size_t len, int level) {
     ZSTD_CCtx *c = ZSTD_createCCtx();
@@ -663,6 +752,7 @@ int main(void) {
     FR_RUN(gzip_from_zlib);
     FR_RUN(snappy_xerial_and_raw);
     FR_RUN(lz4_frames_from_lz4frame);
+    FR_RUN(lz4_bound_from_the_block_headers);
     FR_RUN(zstd_frames_without_content_size);
     FR_RUN(truncated_input_is_an_error);
     FR_RUN(corrupt_input_never_crashes);

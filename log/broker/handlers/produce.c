@@ -20,7 +20,8 @@
  * An append that would decompress or re-compress at least OFFLOAD_MIN_BYTES
  * (a compression.type codec other than the batches', a compacted topic's
  * compressed batches, batches whose records are checked in a codec slower
- * to decompress than lz4: fr_partlog_codec_bytes) runs on a worker instead
+ * to decompress than lz4, lz4 batches that could decode past
+ * FR_LZ4_CHECK_MAX_OUT: fr_partlog_codec_bytes) runs on a worker instead
  * (append_offload.c), and the request parks until it is back.
  *
  * Produce before v7 may not carry zstd batches (UNSUPPORTED_COMPRESSION_TYPE,
