@@ -309,9 +309,11 @@ size_t fr_partlog_codec_bytes(const fr_log_config_t *cfg, const uint8_t *buf, si
             (reads_compressed(cfg) && codec != FR_COMPRESSION_NONE && codec != FR_COMPRESSION_LZ4)) {
             bytes += blen;
         } else if (reads_compressed(cfg) && codec == FR_COMPRESSION_LZ4) {
-            /* blen >= FR_BATCH_HEADER_SIZE: the iterator checked the frame */
-            size_t out = fr_decompress_bound(codec, batch + FR_BATCH_HEADER_SIZE, blen - FR_BATCH_HEADER_SIZE);
-            lz4_out = out > SIZE_MAX - lz4_out ? SIZE_MAX : lz4_out + out;
+            if (lz4_out <= FR_LZ4_CHECK_MAX_OUT) { /* once past it, the rest need not be read */
+                /* blen >= FR_BATCH_HEADER_SIZE: the iterator checked the frame */
+                size_t out = fr_decompress_bound(codec, batch + FR_BATCH_HEADER_SIZE, blen - FR_BATCH_HEADER_SIZE);
+                lz4_out = out > FR_LZ4_CHECK_MAX_OUT ? out : lz4_out + out;
+            }
             lz4_bytes += blen;
         }
     }
