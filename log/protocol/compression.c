@@ -304,7 +304,10 @@ static size_t lz4_frame_bound(fr_reader_t *r) {
             return SIZE_MAX;
         if (word == 0) /* the end mark, then the content checksum if the frame has one */
             return fr_read_skip(r, flg & 0x04 ? 4 : 0) ? SIZE_MAX : bound;
-        size_t n = word & 0x7FFFFFFFu;
+        size_t n = word & 0x7FFFFFFFu; /* the top bit says stored */
+        if (n == 0) /* a stored empty block: lz4 1.9 reads on past it, though its size bits alone
+                       would say end of frame; no encoder writes one, so no bound is claimed */
+            return SIZE_MAX;
         if (n > block_max || fr_read_skip(r, n + block_checksum))
             return SIZE_MAX;
         bound = add_capped(bound, word & 0x80000000u ? n : block_max);
