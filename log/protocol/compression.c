@@ -26,7 +26,7 @@
 #define ZSTD_WINDOW_LOG_LIMIT 27 /* zstd's ZSTD_WINDOWLOG_LIMIT_DEFAULT (an experimental symbol) */
 #define SNAPPY_XERIAL_BLOCK ((size_t)32 << 10) /* snappy-java's default block size */
 
-static const char BOMB[] = "decompressed data larger than the cap";
+static const char BOMB[] = FR_DECOMPRESS_OVER_CAP;
 
 typedef struct sink {
     fr_writer_t *w;

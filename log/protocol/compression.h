@@ -33,6 +33,9 @@
 
 #include "fr_buf.h"
 
+/* What *why says when the output would pass the cap (a "bomb"). */
+#define FR_DECOMPRESS_OVER_CAP "decompressed data larger than the cap"
+
 /* Cap used when a caller passes max_out == 0. */
 #define FR_DECOMPRESS_DEFAULT_MAX ((size_t)64 << 20)
 

@@ -37,7 +37,7 @@ static int decode(int codec, const uint8_t *in, size_t len, size_t cap, fr_write
     if (rc) {
         check(why != NULL);
         check(out->len == 3 && memcmp(out->buf, "pre", 3) == 0);
-        if (strcmp(why, "decompressed data larger than the cap") == 0)
+        if (strcmp(why, FR_DECOMPRESS_OVER_CAP) == 0)
             check(bound > cap); /* what would not fit was within the bound */
     } else {
         check(out->len - 3 <= cap);

@@ -581,7 +581,7 @@ FR_TEST(output_cap_stops_bombs) {
         fr_write_raw(&w, "pre", 3);
         FR_CHECK_EQ_INT(fr_decompress(codecs[c], z.buf, z.len, &w, 1 << 20, &why), FR_ERR_CORRUPT_MESSAGE);
         FR_CHECK(clean(FR_ERR_CORRUPT_MESSAGE, &w));
-        FR_CHECK(why && strstr(why, "cap"));
+        FR_CHECK(why && strcmp(why, FR_DECOMPRESS_OVER_CAP) == 0); /* what fuzz_decompress looks for */
         FR_CHECK(w.cap <= ((size_t)2 << 20)); /* never grown far past the cap */
         FR_CHECK_EQ_INT(fr_decompress(codecs[c], z.buf, z.len, &w, n - 1, NULL), FR_ERR_CORRUPT_MESSAGE);
         FR_CHECK_EQ_INT(w.len, 3);
