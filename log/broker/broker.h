@@ -88,11 +88,12 @@ struct fr_server {
     uv_poll_t listen_poll;
     int port;                   /* bound port */
     uv_signal_t sigint, sigterm;
-    uv_check_t check;           /* runs parked fetches after each I/O round */
+    uv_check_t check;           /* after each I/O round: retries parked requests, then sends held output */
     uv_timer_t flush_timer;     /* time-based flush policy and the coordinator's clock */
     uv_timer_t park_timer;      /* fires at the earliest parked-fetch deadline */
     fr_conn_t *conns;           /* all connections (doubly linked) */
     fr_conn_t *parked;          /* connections with a parked request (singly linked via park_next) */
+    fr_conn_t *held_output;     /* connections whose responses wait for the parked ones (conn.c) */
     fr_flush_work_t *flushes;   /* fsyncs, page-cache releases and log jobs queued or running */
     int cache_release_running;  /* a page-cache release is queued or running (one at a time) */
     int64_t cache_sharing_partitions; /* partitions over 1 MiB, sharing the page-cache budget (flush timer) */
@@ -270,6 +271,8 @@ void fr_conn_close(fr_conn_t *c, const char *why);
 void fr_conn_retry_parked(fr_conn_t *c, int timed_out);
 uint64_t fr_conn_parked_deadline(const fr_conn_t *c);
 fr_conn_t *fr_conn_park_next(const fr_conn_t *c);
+/* Sends the responses held back while parked requests were retried (after each I/O round). */
+void fr_conn_send_held(fr_server_t *srv);
 void fr_conn_close_all(fr_server_t *srv);
 /* The client's address without port (static storage of the connection). */
 const char *fr_conn_peer_host(const fr_conn_t *c);

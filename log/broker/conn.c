@@ -59,6 +59,8 @@ struct fr_conn {
     fr_server_t *srv;
     fr_conn_t *prev, *next;     /* server's connection list */
     fr_conn_t *park_next;       /* server's parked list */
+    fr_conn_t *held_next;       /* server's held_output list */
+    int output_held;            /* on that list: output waits for fr_conn_send_held */
     int fd;
     uv_poll_t poll;
     int poll_events;
@@ -276,12 +278,50 @@ static void unpark(fr_conn_t *c) {
     c->parked = 0;
 }
 
+static void release_held(fr_conn_t *c) {
+    if (!c->output_held)
+        return;
+    for (fr_conn_t **pp = &c->srv->held_output; *pp; pp = &(*pp)->held_next) {
+        if (*pp == c) {
+            *pp = c->held_next;
+            break;
+        }
+    }
+    c->held_next = NULL;
+    c->output_held = 0;
+}
+
+/*
+ * A connection that appended what parked fetches wait for sends its own
+ * responses after them: the consumers' wait is the end-to-end latency, the
+ * producer's acknowledgement is not.  The parked requests are retried once per
+ * I/O round (server.c, on_check), however many connections appended in it.
+ */
+static void hold_output(fr_conn_t *c) {
+    if (c->output_held || !c->out_head || c->want_write || !c->srv->wakeup || !c->srv->parked)
+        return;
+    c->output_held = 1;
+    c->held_next = c->srv->held_output;
+    c->srv->held_output = c;
+}
+
+void fr_conn_send_held(fr_server_t *srv) {
+    while (srv->held_output) {
+        fr_conn_t *c = srv->held_output;
+        srv->held_output = c->held_next;
+        c->held_next = NULL;
+        c->output_held = 0;
+        conn_update_poll(c);
+    }
+}
+
 void fr_conn_close(fr_conn_t *c, const char *why) {
     if (c->closing)
         return;
     c->closing = 1;
     fr_debug(COMPONENT, "closing connection %s: %s", c->peer, why);
     unpark(c);
+    release_held(c);
     if (c->req.cleanup) { /* a parked request dies with its connection */
         c->req.cleanup(&c->req);
         c->req.cleanup = NULL;
@@ -388,6 +428,7 @@ static void on_poll(uv_poll_t *h, int status, int events) {
     }
     if (!c->closing) {
         conn_wait_for_frame(c);
+        hold_output(c);
         conn_update_poll(c);
     }
 }
@@ -395,7 +436,7 @@ static void on_poll(uv_poll_t *h, int status, int events) {
 static void conn_update_poll(fr_conn_t *c) {
     if (c->closing)
         return;
-    if (c->out_head && !c->want_write) {
+    if (c->out_head && !c->want_write && !c->output_held) {
         if (conn_flush_output(c)) {
             fr_conn_close(c, "write failed");
             return;

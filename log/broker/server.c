@@ -324,8 +324,7 @@ int fr_server_topic_remove(fr_server_t *srv, fr_topic_t *topic) {
 /* Only wakes the loop: on_check, which runs after every I/O round, does the work. */
 static void on_park_timer(uv_timer_t *t) { (void)t; }
 
-static void on_check(uv_check_t *h) {
-    fr_server_t *srv = h->data;
+static void retry_parked(fr_server_t *srv) {
     if (!srv->parked)
         return;
     uint64_t now = uv_now(srv->loop);
@@ -351,6 +350,12 @@ static void on_check(uv_check_t *h) {
             earliest = fr_conn_parked_deadline(c);
     if (earliest != UINT64_MAX)
         uv_timer_start(&srv->park_timer, on_park_timer, earliest > now ? earliest - now : 0, 0);
+}
+
+static void on_check(uv_check_t *h) {
+    fr_server_t *srv = h->data;
+    retry_parked(srv);
+    fr_conn_send_held(srv);
 }
 
 /* ---------- listener ---------- */

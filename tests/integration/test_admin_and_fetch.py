@@ -3,6 +3,8 @@
 DeleteTopics), ListOffsets by timestamp, and Fetch's long-poll and size rules
 (the client's limits and the broker's fetch.max.bytes) over the raw protocol."""
 import os
+import socket
+import struct
 import sys
 import threading
 import time
@@ -185,6 +187,46 @@ def test_the_brokers_fetch_max_bytes_caps_every_response():
         assert sorted(got) == [(p, o) for p in (0, 1) for o in range(5)], got
 
 
+SO_TIMESTAMPNS = getattr(socket, "SO_TIMESTAMPNS", 35)  # Linux; Python's module may lack the name
+
+
+def arrival_of_next_frame(client):
+    """Reads one response frame; returns (the kernel's receive time of its first
+    bytes in ns, the frame). SO_TIMESTAMPNS must be on before the bytes arrive."""
+    head, anc, _, _ = client.sock.recvmsg(4, socket.CMSG_SPACE(16))
+    stamps = [struct.unpack("qq", data[:16]) for level, kind, data in anc
+              if level == socket.SOL_SOCKET and kind == SO_TIMESTAMPNS]
+    assert len(head) == 4 and stamps, (head, anc)
+    body = client.recv_exact(struct.unpack(">i", head)[0])
+    return stamps[0][0] * 1000000000 + stamps[0][1], body
+
+
+def test_a_parked_fetch_is_answered_before_the_produce_that_woke_it():
+    """A consumer waiting at the tail gets the appended records before the producer
+    gets its acknowledgement: the consumer's wait is the end-to-end latency. The
+    order is read from the kernel's receive timestamps of the two responses."""
+    with Broker() as b:
+        c = RawClient(b.port)
+        c.request(19, 0, kw.create_topics_v0("tail", 1))
+        c.recv_frame()
+        p = RawClient(b.port)
+        for round_ in range(3):
+            for client in (c, p):
+                client.sock.setsockopt(socket.SOL_SOCKET, SO_TIMESTAMPNS, 1)
+            c.request(1, 4, kw.fetch_v4("tail", [(0, round_)], max_wait=20000, min_bytes=1))
+            time.sleep(0.3)  # the fetch parks: nothing to read at its offset yet
+            p.request(0, 3, kw.produce_v3("tail", 0, kw.record_batch([(b"k", b"v%d" % round_)])))
+            produced_at, produced = arrival_of_next_frame(p)
+            fetched_at, fetched = arrival_of_next_frame(c)
+            assert kw.parse_produce_v3_response(produced)[1] == [("tail", 0, 0, round_)], produced
+            assert kw.batch_offsets(kw.parse_fetch_v4_response(fetched)[0][2]) == [(round_, 1)]
+            assert fetched_at < produced_at, \
+                "round %d: the acknowledgement left %d ns before the parked fetch's records" % (
+                    round_, fetched_at - produced_at)
+        p.close()
+        c.close()
+
+
 if __name__ == "__main__":
     run_tests([
         test_describe_configs_topic_and_broker,
@@ -192,4 +234,5 @@ if __name__ == "__main__":
         test_list_offsets_by_timestamp,
         test_fetch_long_poll_and_sizes,
         test_the_brokers_fetch_max_bytes_caps_every_response,
+        test_a_parked_fetch_is_answered_before_the_produce_that_woke_it,
     ])
