@@ -292,10 +292,13 @@ static void release_held(fr_conn_t *c) {
 }
 
 /*
- * A connection that appended what parked fetches wait for sends its own
- * responses after them: the consumers' wait is the end-to-end latency, the
- * producer's acknowledgement is not.  The parked requests are retried once per
- * I/O round (server.c, on_check), however many connections appended in it.
+ * A connection whose requests woke parked ones (an append, mostly, that a
+ * consumer at the tail waits for) sends its own responses after those are
+ * retried: the consumer's wait is the end-to-end latency, the producer's
+ * acknowledgement is not.  Parked requests are still retried once per I/O
+ * round (server.c, on_check), however many connections appended in it.  The
+ * wakeup flag is the server's, so a connection that shares a round with
+ * another's append waits too, but never past that round.
  */
 static void hold_output(fr_conn_t *c) {
     if (c->output_held || !c->out_head || c->want_write || !c->srv->wakeup || !c->srv->parked)

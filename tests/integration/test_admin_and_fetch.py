@@ -210,9 +210,9 @@ def test_a_parked_fetch_is_answered_before_the_produce_that_woke_it():
         c.request(19, 0, kw.create_topics_v0("tail", 1))
         c.recv_frame()
         p = RawClient(b.port)
+        for client in (c, p):
+            client.sock.setsockopt(socket.SOL_SOCKET, SO_TIMESTAMPNS, 1)
         for round_ in range(3):
-            for client in (c, p):
-                client.sock.setsockopt(socket.SOL_SOCKET, SO_TIMESTAMPNS, 1)
             c.request(1, 4, kw.fetch_v4("tail", [(0, round_)], max_wait=20000, min_bytes=1))
             time.sleep(0.3)  # the fetch parks: nothing to read at its offset yet
             p.request(0, 3, kw.produce_v3("tail", 0, kw.record_batch([(b"k", b"v%d" % round_)])))
@@ -221,7 +221,7 @@ def test_a_parked_fetch_is_answered_before_the_produce_that_woke_it():
             assert kw.parse_produce_v3_response(produced)[1] == [("tail", 0, 0, round_)], produced
             assert kw.batch_offsets(kw.parse_fetch_v4_response(fetched)[0][2]) == [(round_, 1)]
             assert fetched_at < produced_at, \
-                "round %d: the acknowledgement left %d ns before the parked fetch's records" % (
+                "round %d: the acknowledgement arrived %d ns before the parked fetch's records" % (
                     round_, fetched_at - produced_at)
         p.close()
         c.close()
