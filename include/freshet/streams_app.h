@@ -23,6 +23,13 @@
  *                             until Freshet brokers support transactions
  *   replication.factor        internal topics; default -1 (the broker's default)
  *   poll.ms                   longest wait of one consumer poll, default 100
+ *   max.task.idle.ms          default 0: a task reading several partitions (a
+ *                             join, a merge) processes the earliest of their
+ *                             head records, and waits while one of them is
+ *                             empty and not known to be caught up; > 0 also
+ *                             waits that long after it is; -1 never waits
+ *   buffered.records.per.partition  default 1000: past this many buffered
+ *                             records a partition is paused until they drain
  *   repartition.purge.interval.ms  default 30000: how often records of
  *                             repartition topics below the committed offsets
  *                             are deleted (DeleteRecords)

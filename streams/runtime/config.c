@@ -22,7 +22,7 @@
 static const char *const rt_ignored_keys[] = {
     "default.key.serde", "default.value.serde", "default.timestamp.extractor",
     "default.deserialization.exception.handler", "default.production.exception.handler",
-    "topology.optimization", "max.task.idle.ms", "buffered.records.per.partition", "application.server",
+    "topology.optimization", "application.server",
     "num.standby.replicas", "state.cleanup.delay.ms", "upgrade.from", "window.size.ms",
     "windowed.inner.class.serde", "rocksdb.config.setter", "metrics.recording.level", "metrics.num.samples",
     "metrics.sample.window.ms", "built.in.metrics.version", "probing.rebalance.interval.ms",
@@ -39,6 +39,8 @@ void rt_config_init(rt_config_t *c) {
     c->store_map_bytes = fr_streams_config_get_int(NULL, FR_STREAMS_STATE_STORE_MAP_BYTES);
     c->replication_factor = -1;
     c->poll_ms = 100;
+    c->max_task_idle_ms = 0;    /* Kafka's defaults */
+    c->buffered_records = 1000;
     c->purge_interval_ms = 30000;
 }
 
@@ -144,6 +146,10 @@ int rt_config_set(rt_config_t *c, const char *key, const char *value, char *err,
         return parse_i64(key, value, 1 << 20, &c->store_map_bytes, err, errlen);
     if (strcmp(key, "poll.ms") == 0)
         return parse_i64(key, value, 0, &c->poll_ms, err, errlen);
+    if (strcmp(key, "max.task.idle.ms") == 0)
+        return parse_i64(key, value, -1, &c->max_task_idle_ms, err, errlen);
+    if (strcmp(key, "buffered.records.per.partition") == 0)
+        return parse_i64(key, value, 1, &c->buffered_records, err, errlen);
     if (strcmp(key, "repartition.purge.interval.ms") == 0)
         return parse_i64(key, value, 0, &c->purge_interval_ms, err, errlen);
     if (strcmp(key, "replication.factor") == 0) {
@@ -268,6 +274,10 @@ rd_kafka_conf_t *rt_config_client(const rt_config_t *c, rt_role_t role, const ch
             rc = conf_set(conf, "enable.auto.offset.store", "false", err, errlen);
         if (!rc)
             rc = conf_set(conf, "partition.assignment.strategy", "range", err, errlen);
+        /* A task merging several partitions learns from these events that an
+         * empty one is caught up (partition_group.c). */
+        if (!rc)
+            rc = conf_set(conf, "enable.partition.eof", "true", err, errlen);
         break;
     case RT_ROLE_RESTORE:
         if (!rc)

@@ -14,6 +14,7 @@
  *   internal_topics.c metadata, co-partitioning checks, CreateTopics
  *   stream_thread.c   the poll loop and the rebalance callback
  *   task_manager.c    tasks from an assignment, record routing, task io
+ *   partition_group.c a task's input partitions merged in timestamp order
  *   restore.c         changelog restoration before processing
  *   commit.c          the commit protocol (flush, acks, store commit, offsets)
  *   iq.c              interactive queries over store snapshots
@@ -50,6 +51,8 @@ typedef struct rt_config {
     int64_t store_map_bytes;     /* freshet.state.store.map.bytes: each task's LMDB map */
     int replication_factor;      /* internal topics; -1 = the broker's default */
     int64_t poll_ms;             /* max wait of one consumer poll */
+    int64_t max_task_idle_ms;    /* max.task.idle.ms: -1 never wait for an empty input partition */
+    int64_t buffered_records;    /* buffered.records.per.partition: pause a partition past this */
     int64_t purge_interval_ms;   /* repartition.purge.interval.ms */
     /* librdkafka settings: common to every client, or for one role
      * (Kafka Streams' consumer. / producer. / restore.consumer. / admin. prefixes). */
@@ -99,6 +102,15 @@ long rt_topics_sub_of(const rt_topics_t *t, const char *topic);
 typedef struct rt_thread rt_thread_t;
 typedef struct rt_global rt_global_t;
 
+/* Records of one input partition waiting for their turn (partition_group.c). */
+typedef struct rt_inqueue {
+    rd_kafka_message_t **msgs;   /* a ring; the queue owns the messages */
+    size_t cap, head, len;
+    int at_end;                  /* end-of-partition came after the last buffered record */
+    int paused;                  /* paused at the consumer: more than buffered.records.per.partition */
+    int64_t idle_deadline;       /* empty and caught up: wait for new records until then; -1 not idling */
+} rt_inqueue_t;
+
 typedef struct rt_task {
     size_t sub;
     int32_t partition;
@@ -109,6 +121,7 @@ typedef struct rt_task {
     size_t nsrc;
     int64_t *next_offset;      /* -1: nothing processed yet */
     int64_t *committed_offset; /* what was last committed to the group */
+    rt_inqueue_t *inq;         /* nsrc > 1 only: one queue per source, merged by timestamp */
     /* changelogs: the task's own list, and the highest acknowledged offset per
      * entry (updated from delivery reports; -1 none since the last commit) */
     const fr_task_changelog_t *cl;
@@ -202,6 +215,9 @@ int rt_app_stopping(const fr_streams_t *app);
 
 int rt_thread_init(rt_thread_t *th, fr_streams_t *app, int index, char *err, size_t errlen);
 void *rt_thread_main(void *arg);
+/* Processes one record in t (between records, global snapshots may be
+ * refreshed); a failure stops the thread with a message naming the record. */
+int rt_thread_process(rt_thread_t *th, rt_task_t *t, const rd_kafka_message_t *m);
 void rt_thread_free(rt_thread_t *th);
 
 /* task_manager.c */
@@ -213,6 +229,22 @@ void rt_tasks_close_all(rt_thread_t *th);
 void rt_task_io(rt_task_t *t, fr_task_io_t *io);
 rt_task_t *rt_task_for(rt_thread_t *th, const char *topic, int32_t partition);
 int rt_task_process_msg(rt_thread_t *th, rt_task_t *t, const rd_kafka_message_t *m);
+
+/* partition_group.c.  A task with several input partitions (a join, a
+ * merge) takes their records in timestamp order, as Kafka Streams'
+ * PartitionGroup does: it processes the earliest head record only while
+ * every partition has a record buffered or is known to be caught up
+ * (end-of-partition seen) and, with max.task.idle.ms > 0, has stayed empty
+ * that long.  Tasks with one input partition process records as they come. */
+int rt_inq_open(rt_task_t *t);
+/* Destroys the buffered records (they were not processed, so their offsets
+ * were not committed) and resumes the partitions this task paused. */
+void rt_inq_close(rt_thread_t *th, rt_task_t *t);
+/* Takes m: a record or an end-of-partition event of one of t's partitions. */
+int rt_inq_add(rt_thread_t *th, rt_task_t *t, rd_kafka_message_t *m);
+/* Processes t's buffered records while t is ready; 0 or the first error
+ * (already reported through rt_thread_fail). */
+int rt_inq_process(rt_thread_t *th, rt_task_t *t, int64_t now_ms);
 void rt_iq_register(fr_streams_t *app, rt_task_t *t);
 void rt_iq_unregister(fr_streams_t *app, rt_task_t *t);
 /* The producer's delivery report callback (msg_opaque: an rt_task cl_acked slot or NULL). */

@@ -17,8 +17,9 @@
  * librdkafka does not count time against max.poll.interval.ms.
  *
  * Loop: poll a bounded batch of records (so commits and punctuation are not
- * starved), serve delivery reports, fire wall-clock punctuators, commit every
- * commit.interval.ms.
+ * starved; a task with several input partitions queues them and takes them
+ * in timestamp order once the batch is in), serve delivery reports, fire
+ * wall-clock punctuators, commit every commit.interval.ms.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -151,30 +152,50 @@ static int subscribe(rt_thread_t *th) {
     return 0;
 }
 
-static void handle_message(rt_thread_t *th, rd_kafka_message_t *m) {
-    if (m->err) {
-        if (m->err == RD_KAFKA_RESP_ERR__PARTITION_EOF)
-            return;
+int rt_thread_process(rt_thread_t *th, rt_task_t *t, const rd_kafka_message_t *m) {
+    rt_global_refresh(th); /* a record boundary: newer global state may be read from here */
+    int rc = rt_task_process_msg(th, t, m);
+    if (rc)
+        rt_thread_fail(th, rc, "task %zu_%d failed processing %s [%d] offset %lld: %s", t->sub, t->partition,
+                       rd_kafka_topic_name(m->rkt), m->partition, (long long)m->offset, fr_err_str(rc));
+    return rc;
+}
+
+/* 1 when m was handed to a task's input queue (which then owns it). */
+static int handle_message(rt_thread_t *th, rd_kafka_message_t *m) {
+    if (m->err && m->err != RD_KAFKA_RESP_ERR__PARTITION_EOF) {
         if (m->err == RD_KAFKA_RESP_ERR__FATAL) {
             rt_thread_fail(th, FR_ERR_UNKNOWN_SERVER_ERROR, "consumer fatal error: %s", rd_kafka_message_errstr(m));
-            return;
+            return 0;
         }
         fr_warn(RT_LOG, "stream-thread [%s] consumer: %s", th->name, rd_kafka_message_errstr(m));
-        return;
+        return 0;
     }
     const char *topic = rd_kafka_topic_name(m->rkt);
-    rt_global_refresh(th); /* a record boundary: newer global state may be read from here */
     rt_task_t *t = rt_task_for(th, topic, m->partition);
     if (!t) {
+        if (m->err) /* the end of a partition given up in a rebalance */
+            return 0;
         /* Cannot happen with eager assignment; never silently commit past it. */
         rt_thread_fail(th, FR_ERR_UNKNOWN_TOPIC_OR_PARTITION, "record from %s [%d] which no task owns", topic,
                        m->partition);
-        return;
+        return 0;
     }
-    int rc = rt_task_process_msg(th, t, m);
-    if (rc)
-        rt_thread_fail(th, rc, "task %zu_%d failed processing %s [%d] offset %lld: %s", t->sub, t->partition, topic,
-                       m->partition, (long long)m->offset, fr_err_str(rc));
+    if (t->inq) {
+        rt_inq_add(th, t, m);
+        return 1;
+    }
+    if (!m->err)
+        rt_thread_process(th, t, m);
+    return 0;
+}
+
+static void process_buffered(rt_thread_t *th) {
+    int64_t now = rt_now_ms();
+    for (size_t i = 0; i < th->ntasks && !th->fatal; i++) {
+        if (th->tasks[i]->inq)
+            rt_inq_process(th, th->tasks[i], now);
+    }
 }
 
 static void punctuate(rt_thread_t *th, int64_t now) {
@@ -207,9 +228,10 @@ void *rt_thread_main(void *arg) {
                 rd_kafka_message_t *m = rd_kafka_consumer_poll(th->consumer, n == 0 ? poll_ms : 0);
                 if (!m)
                     break;
-                handle_message(th, m);
-                rd_kafka_message_destroy(m);
+                if (!handle_message(th, m))
+                    rd_kafka_message_destroy(m);
             }
+            process_buffered(th);
             rd_kafka_poll(th->producer, 0); /* delivery reports */
             rt_purge_poll(th);
             rt_global_refresh(th); /* an idle thread does not pin old global pages */

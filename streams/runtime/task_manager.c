@@ -124,6 +124,7 @@ void rt_task_io(rt_task_t *t, fr_task_io_t *io) {
 static void task_free(rt_task_t *t) {
     if (!t)
         return;
+    rt_inq_close(t->thread, t);
     fr_task_close(t->task);
     free(t->next_offset);
     free(t->committed_offset);
@@ -149,6 +150,10 @@ static int task_open(rt_thread_t *th, size_t sub, int32_t partition, size_t cach
     }
     for (size_t i = 0; i < t->nsrc; i++)
         t->next_offset[i] = t->committed_offset[i] = -1;
+    if (rt_inq_open(t) != 0) {
+        task_free(t);
+        return FR_ERR_NOMEM;
+    }
     fr_task_opts_t opts = {.state_dir = app->app_state_dir, .cache_max_bytes = cache_bytes, .wall_clock_ms = 0,
                            .store_map_bytes = (size_t)app->cfg.store_map_bytes};
     struct timespec ts;
