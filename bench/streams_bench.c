@@ -4,12 +4,15 @@
  *
  *   streams_bench load-words     --bootstrap B --topic T --records N --distinct D [--seed S]
  *   streams_bench load-pageviews --bootstrap B --topic T --records N --users U --pages P --span-ms MS
- *   streams_bench run --kind pipe|stateless|wordcount|windowed --bootstrap B --input T --output O
- *                     --records N --state-dir DIR [--app-id A] [--set key=value]...
+ *   streams_bench load-users     --bootstrap B --topic T --users U --span-ms MS
+ *   streams_bench run --kind pipe|stateless|wordcount|windowed|join --bootstrap B --input T --output O
+ *                     --records N --state-dir DIR [--table T] [--app-id A] [--set key=value]...
  *
  * Words: one word per record ("w00042", drawn uniformly from D distinct),
  * null key.  Page views: key "user<n>", value "/page/<n>", timestamps spread
  * evenly over the last MS milliseconds, so a windowed count sees many windows.
+ * Users: key "user<n>" for each of U users, value "name-<n>", timestamps a
+ * minute before the page views' span, so a join meets them first.
  *
  * run prints one JSON line:
  *   {"kind":..., "records":N, "seconds":S, "records_per_sec":R, "close_seconds":C}
@@ -26,6 +29,8 @@
  *              (groupBy(word).count() spelled out, so the records reaching the
  *              count can be counted: Kafka's groupBy is exactly selectKey + repartition)
  *   windowed   page views → groupByKey → 1-minute tumbling windows (10 s grace) → count → sink
+ *   join       page views → join(users table, by key) → sink: a task with two input
+ *              partitions, merged in timestamp order
  */
 #include <ctype.h>
 #include <inttypes.h>
@@ -41,6 +46,7 @@
 
 #include "freshet/streams.h"
 #include "freshet/streams_app.h"
+#include "freshet/streams_joins.h"
 #ifdef HAVE_STREAMS_WINDOWS
 #include "freshet/streams_windows.h"
 #endif
@@ -107,6 +113,26 @@ static void produce_one(rd_kafka_t *rk, const char *topic, const char *key, cons
             die("produce", rd_kafka_err2str(e));
         return;
     }
+}
+
+static int load_users(int argc, char **argv) {
+    const char *bootstrap = arg(argc, argv, "--bootstrap", "localhost:9092");
+    const char *topic = arg(argc, argv, "--topic", NULL);
+    long users = atol(arg(argc, argv, "--users", "1000"));
+    int64_t ts = now_ms_wall() - atol(arg(argc, argv, "--span-ms", "600000")) - 60000;
+    if (!topic || users <= 0)
+        die("load-users", "--topic and --users are required");
+    rd_kafka_t *rk = producer(bootstrap);
+    char key[32], value[64];
+    for (long i = 0; i < users; i++) {
+        snprintf(key, sizeof(key), "user%ld", i);
+        snprintf(value, sizeof(value), "name-%ld", i);
+        produce_one(rk, topic, key, value, ts);
+    }
+    if (rd_kafka_flush(rk, 60000))
+        die("load-users", "flush timed out");
+    rd_kafka_destroy(rk);
+    return 0;
 }
 
 static int load(int argc, char **argv, int pageviews) {
@@ -242,7 +268,20 @@ static int word_key(void *ctx, const fr_datum_t *key, const fr_datum_t *value, f
     return 0;
 }
 
-static int build(fr_builder_t *b, const char *kind, const char *in, const char *out) {
+/* "<page> by <name>" */
+static int view_by_user(void *ctx, const fr_datum_t *key, const fr_datum_t *view, const fr_datum_t *user,
+                        fr_datum_t *out, fr_scratch_t *scratch) {
+    (void)ctx, (void)key;
+    size_t n = view->len + 4 + user->len;
+    char *buf = fr_scratch_alloc(scratch, n + 1);
+    if (!buf)
+        return FR_ERR_NOMEM;
+    snprintf(buf, n + 1, "%.*s by %.*s", (int)view->len, view->ptr, (int)user->len, user->ptr);
+    *out = fr_datum_strn(buf, n);
+    return 0;
+}
+
+static int build(fr_builder_t *b, const char *kind, const char *in, const char *table, const char *out) {
     fr_consumed_t strings = {.key_serde = fr_serde_string(), .value_serde = fr_serde_string()};
     fr_kstream_t *s = fr_kstream_peek(fr_builder_stream(b, in, &strings), at_source, NULL, "bench-source");
     if (strcmp(kind, "stateless") == 0) {
@@ -258,6 +297,15 @@ static int build(fr_builder_t *b, const char *kind, const char *in, const char *
         fr_ktable_t *t = fr_kgrouped_stream_count(fr_kstream_group_by_key(s, NULL), &m);
         fr_produced_t produced = {.key_serde = fr_serde_string(), .value_serde = fr_serde_int64()};
         return fr_kstream_to(fr_ktable_to_stream(t, NULL), out, &produced);
+    }
+    if (strcmp(kind, "join") == 0) {
+        if (!table)
+            die("join", "--table is required");
+        fr_materialized_t m = {.name = "users", .key_serde = fr_serde_string(), .value_serde = fr_serde_string()};
+        fr_ktable_t *users = fr_builder_table(b, table, &strings, &m);
+        s = fr_kstream_peek(fr_kstream_join_table(s, users, view_by_user, NULL, fr_serde_string(), NULL), at_end,
+                            NULL, "bench-end");
+        return fr_kstream_to(s, out, NULL);
     }
 #ifdef HAVE_STREAMS_WINDOWS
     if (strcmp(kind, "windowed") == 0) {
@@ -297,7 +345,7 @@ static int run_topology(int argc, char **argv, const char *kind, const char *boo
         }
     fr_builder_t *b = fr_builder_new();
     fr_topology_t *topo = NULL;
-    build(b, kind, in, out);
+    build(b, kind, in, arg(argc, argv, "--table", NULL), out);
     if (fr_builder_build(b, cfg, &topo, err, sizeof(err)))
         die("build", err);
     fr_builder_free(b);
@@ -335,12 +383,14 @@ static int run_topology(int argc, char **argv, const char *kind, const char *boo
 
 int main(int argc, char **argv) {
     if (argc < 2)
-        die("usage", "load-words | load-pageviews | run (see the comment at the top of bench/streams_bench.c)");
+        die("usage", "load-words | load-pageviews | load-users | run (see the comment at the top of bench/streams_bench.c)");
     signal(SIGPIPE, SIG_IGN);
     if (strcmp(argv[1], "load-words") == 0)
         return load(argc, argv, 0);
     if (strcmp(argv[1], "load-pageviews") == 0)
         return load(argc, argv, 1);
+    if (strcmp(argv[1], "load-users") == 0)
+        return load_users(argc, argv);
     if (strcmp(argv[1], "run") != 0)
         die("unknown command", argv[1]);
     const char *kind = arg(argc, argv, "--kind", NULL), *bootstrap = arg(argc, argv, "--bootstrap", "localhost:9092");

@@ -43,6 +43,9 @@ def test_streams_bench_smoke():
             assert row["runs"][0]["records"] == row["records"], row
         wc = [row for row in res["rows"] if row["kind"] == "wordcount"][0]
         assert wc["runs"][0]["end_records"] == wc["records"], wc
+        # every page view meets its user: the older table rows are taken first
+        join = [row for row in res["rows"] if row["kind"] == "join"][0]
+        assert join["runs"][0]["end_records"] == join["records"], join
         assert "records/s" in r.stdout and "wordcount" in r.stdout, r.stdout
 
 
