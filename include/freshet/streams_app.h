@@ -27,7 +27,9 @@
  *                             join, a merge) processes the earliest of their
  *                             head records, and waits while one of them is
  *                             empty and not known to be caught up; > 0 also
- *                             waits that long after it is; -1 never waits
+ *                             waits that long once it is (counted from then
+ *                             until it gets records again, as in Kafka);
+ *                             -1 never waits
  *   buffered.records.per.partition  default 1000: past this many buffered
  *                             records a partition is paused until they drain
  *   repartition.purge.interval.ms  default 30000: how often records of
