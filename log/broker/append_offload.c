@@ -68,8 +68,15 @@ static void append_missing(fr_log_steps_t *s, size_t i) {
     ((fr_append_offload_t *)s)->parts[i].rc = FR_ERR_UNKNOWN_TOPIC_OR_PARTITION;
 }
 
+static void append_dispose(fr_log_steps_t *s) {
+    fr_append_offload_t *o = (fr_append_offload_t *)s;
+    for (size_t i = 0; i < s->n; i++)
+        fr_append_info_release(&o->parts[i].info);
+}
+
 static const fr_log_steps_ops_t append_ops = {
-    .topic = append_topic, .run = append_run, .ran = append_ran, .missing = append_missing};
+    .topic = append_topic, .run = append_run, .ran = append_ran, .missing = append_missing,
+    .dispose = append_dispose};
 
 fr_append_offload_t *fr_append_offload_start(fr_server_t *srv, const fr_offload_part_t *parts, size_t n,
                                              int64_t now_ms) {
@@ -85,7 +92,7 @@ fr_append_offload_t *fr_append_offload_start(fr_server_t *srv, const fr_offload_
         fr_offload_part_t *part = &o->parts[i];
         *part = parts[i];
         part->rc = 0;
-        part->info = (fr_append_info_t){.base_offset = -1, .last_offset = -1, .bad_record = -1};
+        part->info = (fr_append_info_t){.base_offset = -1, .last_offset = -1};
         memcpy(copy, part->records, part->len);
         part->records = copy; /* the request's bytes go with its connection */
         copy += part->len;

@@ -168,6 +168,8 @@ typedef struct fr_log_steps_ops {
     void (*run)(fr_log_steps_t *s, size_t i, fr_partlog_t *log); /* a worker (the loop, if none can be had) */
     void (*ran)(fr_log_steps_t *s, size_t i);     /* on the loop after run; may be NULL */
     void (*missing)(fr_log_steps_t *s, size_t i); /* on the loop, instead of run */
+    void (*dispose)(fr_log_steps_t *s);           /* frees what the steps' results own, just before
+                                                     the owner is freed; may be NULL */
 } fr_log_steps_ops_t;
 struct fr_log_steps {
     fr_lane_job_t lane_job;

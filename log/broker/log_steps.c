@@ -22,6 +22,12 @@ static void steps_run(fr_partlog_t *log, void *arg) {
 
 static void steps_ran(void *arg);
 
+static void steps_free(fr_log_steps_t *s) {
+    if (s->ops->dispose)
+        s->ops->dispose(s);
+    free(s); /* its owner: s is the first member */
+}
+
 /* Runs s's next step, on the pool when it can be queued: 1 while one runs
  * there; 0 once none is left (s is then done, or its owner freed if
  * abandoned). */
@@ -42,7 +48,7 @@ static int steps_next(fr_log_steps_t *s) {
             s->ops->ran(s, s->at);
     }
     if (s->abandoned) {
-        free(s); /* its owner: s is the first member */
+        steps_free(s);
     } else {
         s->done = 1;
         fr_server_wake(srv);
@@ -77,7 +83,7 @@ void fr_log_steps_release(fr_log_steps_t *s) {
     if (!s)
         return;
     if (s->done)
-        free(s);
+        steps_free(s);
     else
         s->abandoned = 1;
 }

@@ -66,6 +66,29 @@ typedef struct fr_log_config {
  */
 void fr_log_config_defaults(fr_log_config_t *cfg);
 
+/* A record an append refused, as Kafka's RecordError names it. */
+typedef enum fr_record_error_kind {
+    FR_RECORD_NO_KEY = 1,      /* INVALID_RECORD: no key, on a compacted topic */
+    FR_RECORD_UNTIMELY,        /* INVALID_TIMESTAMP: its timestamp lies outside the topic's bounds */
+    FR_RECORD_LOG_APPEND_TIME, /* INVALID_TIMESTAMP: its batch says LogAppendTime, on a LogAppendTime topic */
+} fr_record_error_kind_t;
+
+typedef struct fr_record_error {
+    int32_t index;             /* among the appended buffer's records (Kafka's batch_index) */
+    int32_t kind;              /* fr_record_error_kind_t */
+    int64_t offset;            /* as the producer numbered it: base offset + delta */
+    int64_t timestamp;
+    int32_t key_len, value_len; /* -1: null */
+} fr_record_error_t;
+
+/*
+ * Kafka's message for e into buf (always terminated); topic-partition names
+ * the partition as "topic-p".  lo and hi: the bounds an FR_RECORD_UNTIMELY
+ * record missed.
+ */
+void fr_record_error_message(const fr_record_error_t *e, int64_t lo, int64_t hi, const char *topic_partition,
+                             char *buf, size_t n);
+
 typedef struct fr_append_info {
     int64_t base_offset;      /* offset assigned to the first record */
     int64_t last_offset;      /* offset of the last record */
@@ -79,11 +102,16 @@ typedef struct fr_append_info {
                                  producer's retry); nothing was appended, base_offset and
                                  last_offset are the original ones, record_count is 0 */
     const char *why;          /* on a refused append: a static string saying why, or NULL */
-    int32_t bad_record;       /* on INVALID_RECORD or INVALID_TIMESTAMP for one record: its
-                                 index among buf's records (Kafka's batch_index), else -1 */
-    char record_why[160];     /* what is wrong with that record when why does not say it
-                                 (a timestamp's bounds), else "" */
+    /* On INVALID_RECORD or INVALID_TIMESTAMP for records: every refused record of
+     * the first batch that has one, in order (Kafka lists them all), with the
+     * bounds the untimely ones missed.  Owned by info: fr_append_info_release. */
+    fr_record_error_t *record_errors;
+    int32_t n_record_errors;
+    int64_t ts_lo, ts_hi;
 } fr_append_info_t;
+
+/* Frees what info owns (its record errors); info stays valid, with none. */
+void fr_append_info_release(fr_append_info_t *info);
 
 typedef struct fr_read_result {
     int fd;                   /* segment file to sendfile from; -1 when len == 0 */

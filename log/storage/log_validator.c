@@ -133,7 +133,7 @@ static int check_keys(const uint8_t *batch, size_t len, const fr_batch_header_t 
         if (rec.timestamp < t->min)
             t->min = rec.timestamp;
         if (rec.key.len < 0) {
-            v->bad_record = v->n_records + it.index - 1;
+            v->record_refused = 1; /* list_record_errors names them all */
             v->why = "Compacted topic cannot accept message without key";
             rc = FR_ERR_INVALID_RECORD;
             break;
@@ -175,33 +175,90 @@ static int check_records(const fr_log_config_t *cfg, const uint8_t *batch, size_
     return check_compressed(batch, len, h, t, v);
 }
 
+static void add_record_error(fr_log_validation_t *v, const fr_record_t *rec, int32_t index, int kind) {
+    if (v->n_errors == v->cap_errors) {
+        int32_t cap = v->cap_errors ? v->cap_errors * 2 : 8;
+        fr_record_error_t *g = realloc(v->errors, (size_t)cap * sizeof(*g));
+        if (!g)
+            return; /* the append is refused all the same; fewer records are named */
+        v->errors = g;
+        v->cap_errors = cap;
+    }
+    v->errors[v->n_errors++] = (fr_record_error_t){.index = index, .kind = kind, .offset = rec->offset,
+                                                   .timestamp = rec->timestamp, .key_len = rec->key.len,
+                                                   .value_len = rec->value.len};
+}
+
 /*
- * Names the first record of a batch whose timestamp lies outside [lo, hi],
- * -1 ("no timestamp") excepted, as Kafka's record error does.  The walk
- * only gives the range's ends, so this second read happens only when one
- * of them is past a bound.  Returns 0 when no record is out (the end past
- * the bound was a -1), else FR_ERR_INVALID_TIMESTAMP.
+ * Every record of a refused batch that Kafka's validator would name, each
+ * for the first rule it breaks: no key on a compacted topic; then, on a
+ * LogAppendTime topic, a batch that says LogAppendTime itself; else a
+ * timestamp (other than -1) outside [lo, hi] on a bounded CreateTime topic.
+ * Only walked once a batch is refused (or its timestamps' range crosses a
+ * bound).  Returns FR_ERR_INVALID_TIMESTAMP if a timestamp is among them,
+ * else FR_ERR_INVALID_RECORD, or 0 when no record is named (a range
+ * crossed only by -1).
  */
-static int find_untimely(const uint8_t *batch, size_t len, const fr_batch_header_t *h, int64_t lo, int64_t hi,
-                         fr_log_validation_t *v) {
+static int list_record_errors(const fr_log_config_t *cfg, const uint8_t *batch, size_t len,
+                              const fr_batch_header_t *h, int64_t lo, int64_t hi, fr_log_validation_t *v) {
     fr_record_iter_t it;
     fr_record_t rec;
     fr_writer_t *w;
     int rc = open_records(batch, len, h, &it, &w, v);
     if (rc)
         return rc;
-    while (rc == 0 && fr_record_iter_next(&it, &rec)) {
-        if (rec.timestamp == -1 || (rec.timestamp >= lo && rec.timestamp <= hi))
+    int untimely = 0, named = 0;
+    int log_append_time = cfg->log_append_time && fr_batch_is_log_append_time(h);
+    while (fr_record_iter_next(&it, &rec)) {
+        int32_t index = v->n_records + (int32_t)it.index - 1;
+        int kind = 0;
+        if (cfg->compacted && rec.key.len < 0)
+            kind = FR_RECORD_NO_KEY;
+        else if (log_append_time)
+            kind = FR_RECORD_LOG_APPEND_TIME;
+        else if (bounds_times(cfg) && rec.timestamp != -1 && (rec.timestamp < lo || rec.timestamp > hi))
+            kind = FR_RECORD_UNTIMELY;
+        if (!kind)
             continue;
-        v->bad_record = v->n_records + it.index - 1;
-        v->why = "One or more records have been rejected due to invalid timestamp";
-        snprintf(v->record_why, sizeof(v->record_why),
+        named = 1;
+        untimely |= kind != FR_RECORD_NO_KEY;
+        add_record_error(v, &rec, index, kind);
+    }
+    v->ts_lo = lo;
+    v->ts_hi = hi;
+    if (!named)
+        return close_records(0, &it, w, v);
+    if (untimely)
+        v->why = log_append_time ? "Producer should not set timestamp type to LogAppendTime"
+                                 : "One or more records have been rejected due to invalid timestamp";
+    return close_records(untimely ? FR_ERR_INVALID_TIMESTAMP : FR_ERR_INVALID_RECORD, &it, w, v);
+}
+
+void fr_log_validation_release(fr_log_validation_t *v) {
+    free(v->errors);
+    v->errors = NULL;
+    v->n_errors = v->cap_errors = 0;
+}
+
+void fr_record_error_message(const fr_record_error_t *e, int64_t lo, int64_t hi, const char *topic_partition,
+                             char *buf, size_t n) {
+    switch (e->kind) {
+    case FR_RECORD_NO_KEY:
+        snprintf(buf, n, "Compacted topic cannot accept message without key in topic partition %s", topic_partition);
+        break;
+    case FR_RECORD_UNTIMELY:
+        snprintf(buf, n,
                  "Timestamp %" PRId64 " of message with offset %" PRId64
                  " is out of range. The timestamp should be within [%" PRId64 ", %" PRId64 "]",
-                 rec.timestamp, rec.offset, lo, hi);
-        rc = FR_ERR_INVALID_TIMESTAMP;
+                 e->timestamp, e->offset, lo, hi);
+        break;
+    default:
+        snprintf(buf, n,
+                 "Invalid timestamp type in message DefaultRecord(offset=%" PRId64 ", timestamp=%" PRId64
+                 ", key=%d bytes, value=%d bytes). Producer should not set timestamp type to LogAppendTime.",
+                 e->offset, e->timestamp, e->key_len < 0 ? 0 : e->key_len, e->value_len < 0 ? 0 : e->value_len);
+        break;
     }
-    return close_records(rc, &it, w, v);
 }
 
 /* Kafka's limits on a batch as it is to be stored. */
@@ -237,7 +294,7 @@ int fr_log_validate(const fr_log_config_t *cfg, const uint8_t *buf, size_t len, 
     int rc = 0;
     int64_t lo = minus_at_most(now_ms, cfg->ts_before_max_ms), hi = plus_at_most(now_ms, cfg->ts_after_max_ms);
 
-    *v = (fr_log_validation_t){.max_ts = -1, .bad_record = -1};
+    *v = (fr_log_validation_t){.max_ts = -1};
     fr_batch_iter_init(&it, buf, len);
     while (fr_batch_iter_next(&it, &h, &batch, &blen)) {
         if ((rc = check_size(cfg, blen, &v->why)) != 0)
@@ -250,18 +307,18 @@ int fr_log_validate(const fr_log_config_t *cfg, const uint8_t *buf, size_t len, 
             break;
         }
         if (cfg->log_append_time && fr_batch_is_log_append_time(&h)) {
-            v->bad_record = v->n_records;
             v->why = "Producer should not set timestamp type to LogAppendTime";
-            rc = FR_ERR_INVALID_TIMESTAMP;
+            if ((rc = list_record_errors(cfg, batch, blen, &h, lo, hi, v)) == 0) /* no records to name */
+                rc = FR_ERR_INVALID_TIMESTAMP;
             break;
         }
         int64_t max_ts = h.max_timestamp;
         if (reads_records(cfg, &h)) {
             fr_record_times_t t;
-            if ((rc = check_records(cfg, batch, blen, &h, &t, v)) != 0)
-                break;
-            if (bounds_times(cfg) && (t.min < lo || t.max > hi) &&
-                (rc = find_untimely(batch, blen, &h, lo, hi, v)) != 0)
+            rc = check_records(cfg, batch, blen, &h, &t, v);
+            if ((rc != 0 && v->record_refused) || (rc == 0 && bounds_times(cfg) && (t.min < lo || t.max > hi)))
+                rc = list_record_errors(cfg, batch, blen, &h, lo, hi, v);
+            if (rc != 0)
                 break;
             /* Kafka sets a CreateTime batch's maxTimestamp from its records (a LogAppendTime
              * topic's batches are all stamped anyway) */
@@ -355,7 +412,7 @@ void fr_log_fix_max_timestamps(const fr_log_config_t *cfg, uint8_t *buf, size_t 
     fr_batch_iter_init(&it, buf, len);
     while (fr_batch_iter_next(&it, &h, &batch, &blen)) {
         /* the walk fr_log_validate made, so the two agree on every batch; it passed then */
-        fr_log_validation_t again = {.bad_record = -1};
+        fr_log_validation_t again = {.max_ts = -1};
         fr_record_times_t t;
         if (!reads_records(cfg, &h) || check_records(cfg, batch, blen, &h, &t, &again) != 0)
             continue;

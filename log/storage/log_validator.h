@@ -26,12 +26,18 @@ typedef struct fr_log_validation {
     int convert;          /* some batch is to be re-compressed (cfg->recompress) */
     int fix_max_ts;       /* some batch's maxTimestamp is not its records' largest, or it
                              says LogAppendTime on a CreateTime topic: fr_log_fix_max_timestamps */
-    int32_t bad_record;   /* on a record's INVALID_RECORD or INVALID_TIMESTAMP: its
-                             index among the request's records, else -1 */
     const char *why;      /* static string when an error is returned */
-    char record_why[160]; /* on INVALID_TIMESTAMP for a record out of the bounds:
-                             Kafka's message naming its timestamp and the bounds */
+    /* On INVALID_RECORD or INVALID_TIMESTAMP for records: every refused record of
+     * the first batch with one (malloc'd; fr_log_validation_release, unless
+     * moved out), and the bounds the untimely ones missed.  A batch is
+     * walked a second time for this, only once it is refused. */
+    fr_record_error_t *errors;
+    int32_t n_errors, cap_errors;
+    int64_t ts_lo, ts_hi;
+    int record_refused;   /* the walk stopped at a refused record, not a malformed one */
 } fr_log_validation_t;
+
+void fr_log_validation_release(fr_log_validation_t *v);
 
 /*
  * Validates the batches in buf[0..len), appended at now_ms, against cfg and

@@ -469,13 +469,19 @@ static int append_validated(fr_partlog_t *log, const fr_log_config_t *cfg, uint8
     return 0;
 }
 
+void fr_append_info_release(fr_append_info_t *info) {
+    free(info->record_errors);
+    info->record_errors = NULL;
+    info->n_record_errors = 0;
+}
+
 int fr_partlog_append(fr_partlog_t *log, uint8_t *buf, size_t len, int64_t now_ms,
                       fr_append_info_t *info) {
     fr_log_validation_t v;
     fr_writer_t converted;
 
     *info = (fr_append_info_t){.base_offset = -1, .last_offset = -1, .max_timestamp = -1,
-                               .log_append_time = -1, .log_start_offset = -1, .bad_record = -1};
+                               .log_append_time = -1, .log_start_offset = -1};
     pthread_mutex_lock(&log->lock);
     fr_log_config_t cfg = log->cfg; /* fr_partlog_set_config may change it meanwhile */
     pthread_mutex_unlock(&log->lock);
@@ -489,10 +495,13 @@ int fr_partlog_append(fr_partlog_t *log, uint8_t *buf, size_t len, int64_t now_m
     }
     if (rc) {
         info->why = v.why;
-        info->bad_record = v.bad_record;
-        snprintf(info->record_why, sizeof(info->record_why), "%s", v.record_why);
+        info->record_errors = v.errors; /* info owns them now */
+        info->n_record_errors = v.n_errors;
+        info->ts_lo = v.ts_lo;
+        info->ts_hi = v.ts_hi;
         fr_debug(COMPONENT, "%s: rejected append: %s", log->dir, v.why ? v.why : fr_err_str(rc));
     } else {
+        fr_log_validation_release(&v); /* nothing to name; frees nothing */
         if (cfg.log_append_time) {
             fr_log_stamp_append_time(buf, len, now_ms);
             v.max_ts = now_ms;

@@ -116,11 +116,19 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     fr_log_validation_t v;
     int rc = fr_log_validate(&cfg, buf, len, NOW_MS, &v);
     CHECK(rc == 0 || v.why != NULL || rc == FR_ERR_NOMEM);
-    CHECK(rc == 0 || v.bad_record < 0 || (rc == FR_ERR_INVALID_RECORD && cfg.compacted) ||
-          rc == FR_ERR_INVALID_TIMESTAMP);
-    /* a timestamp is refused by a bound (naming it) or for a LogAppendTime flag the broker sets */
-    CHECK(rc != FR_ERR_INVALID_TIMESTAMP ||
-          (v.bad_record >= 0 && (cfg.log_append_time || (cfg.ts_bounded && v.record_why[0]))));
+    /* records are named only for a compacted topic's keys or for timestamps, and only on a refusal */
+    CHECK(v.n_errors == 0 || (rc == FR_ERR_INVALID_RECORD && cfg.compacted) || rc == FR_ERR_INVALID_TIMESTAMP);
+    /* a timestamp is refused by a bound or for a LogAppendTime flag the broker sets, naming records */
+    CHECK(rc != FR_ERR_INVALID_TIMESTAMP || (v.n_errors > 0 && (cfg.log_append_time || cfg.ts_bounded)) ||
+          (cfg.log_append_time && v.n_errors == 0)); /* a LogAppendTime batch of no records */
+    for (int32_t i = 0; i < v.n_errors; i++) {
+        CHECK(v.errors[i].index >= 0 && v.errors[i].kind >= FR_RECORD_NO_KEY &&
+              v.errors[i].kind <= FR_RECORD_LOG_APPEND_TIME);
+        CHECK(i == 0 || v.errors[i].index > v.errors[i - 1].index);
+        CHECK(v.errors[i].kind != FR_RECORD_NO_KEY || cfg.compacted);
+        CHECK(v.errors[i].kind != FR_RECORD_UNTIMELY || (cfg.ts_bounded && !cfg.log_append_time));
+    }
+    fr_log_validation_release(&v);
     CHECK(rc != 0 || !cfg.ts_bounded || cfg.log_append_time || all_timely(buf, len, NOW_MS - 1, NOW_MS + 1));
     /* the header walk that picks where an append runs agrees with validation: on a
      * topic that is not compacted it counts the batches converted, and those whose
@@ -160,7 +168,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
         fr_log_validation_t again;
         rc = fr_log_validate(&cfg, buf, len, NOW_MS, &again);
         CHECK(rc == (v.n_offsets > 0 ? FR_ERR_INVALID_TIMESTAMP : 0));
-        CHECK(rc == 0 || again.bad_record == 0);
+        CHECK(rc == 0 || (again.n_errors > 0 && again.errors[0].index == 0));
+        fr_log_validation_release(&again);
         cfg.log_append_time = cfg.ts_bounded = 0;
         CHECK(fr_log_validate(&cfg, buf, len, NOW_MS, &again) == 0);
         CHECK(again.fix_max_ts == (v.n_offsets > 0));

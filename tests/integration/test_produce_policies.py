@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 """What a topic's settings make of a Produce, as in Kafka: a compacted topic
-refuses records without a key (INVALID_RECORD, naming the record), a
+refuses records without a key (INVALID_RECORD, naming every such record), a
 LogAppendTime topic stores the broker's time in every batch, and a
 compression.type other than "producer" stores batches re-compressed with
 that codec.  zstd needs Produce v7 and, from a zstd topic, Fetch v10.  Each setting is read from the topic's overrides, else the
@@ -11,7 +11,7 @@ compressed batches are checked, and a CreateTime batch is stored with its
 records' largest timestamp as its maxTimestamp.  A CreateTime topic refuses
 records whose timestamps are further from the broker's clock than its
 message.timestamp.before / after.max.ms (or difference.max.ms) allow
-(INVALID_TIMESTAMP, naming the record); a LogAppendTime topic refuses a
+(INVALID_TIMESTAMP, naming every such record); a LogAppendTime topic refuses a
 batch that says LogAppendTime itself."""
 import glob
 import os
@@ -104,12 +104,16 @@ def test_a_compacted_topic_refuses_records_without_a_key():
     with Broker() as b:
         create(b, "keyed", {"cleanup.policy": "compact"})
         c = RawClient(b.port)
-        # the second record of an uncompressed batch has no key: the whole batch is refused
-        c.request(0, 8, kw.produce_v8("keyed", 0, kw.record_batch([(b"k1", b"v1"), (None, b"v2")])))
+        # two records of an uncompressed batch have no key: the whole batch is refused, both
+        # named, with Kafka's messages
+        c.request(0, 8, kw.produce_v8("keyed", 0, kw.record_batch([(b"k1", b"v1"), (None, b"v2"), (None, b"v3")])))
         [(_, _, err, base, _, errors, msg)] = kw.parse_produce_v8_response(c.recv_frame())
         assert err == INVALID_RECORD and base == -1, (err, base)
-        assert len(errors) == 1 and errors[0][0] == 1, errors
-        assert "without key" in errors[0][1] and "keyed-0" in msg, (errors, msg)
+        why = "Compacted topic cannot accept message without key in topic partition keyed-0"
+        assert errors == [(1, why), (2, why)], errors
+        assert msg == ("One or more records have been rejected due to 2 record errors in total, and only showing "
+                       "the first three errors at most: [RecordError(batchIndex=1, message='%s'), "
+                       "RecordError(batchIndex=2, message='%s')]" % (why, why)), msg
         # keys and tombstones are taken, and the refused batch left nothing behind
         c.request(0, 8, kw.produce_v8("keyed", 0, kw.record_batch([(b"k1", b"v1"), (b"k2", None)])))
         [(_, _, err, base, _, errors, _)] = kw.parse_produce_v8_response(c.recv_frame())
@@ -389,7 +393,7 @@ def test_timestamps_outside_a_topics_bounds_are_refused():
             [(b"a", b"1"), (b"b", b"2"), (b"c", b"3")], base_ts=now, ts_deltas=[0, -2 * hour, 5])))
         [(_, _, err, base, _, errors, msg)] = kw.parse_produce_v8_response(c.recv_frame())
         assert (err, base) == (INVALID_TIMESTAMP, -1), (err, base)
-        assert "invalid timestamp" in msg and "bounded-0" in msg, msg
+        assert msg == "One or more records have been rejected due to invalid timestamp", msg
         [(index, why)] = errors
         lo, hi = [int(x) for x in why.split("[")[1].rstrip("]").split(", ")]
         assert index == 1 and why.startswith("Timestamp %d of message with offset 1 is out of range" % (now - 2 * hour)), \
@@ -404,7 +408,9 @@ def test_timestamps_outside_a_topics_bounds_are_refused():
         assert err == 0 and lat >= now, (err, lat)
         c.request(0, 8, kw.produce_v8("stamped", 0, kw.record_batch([(b"a", b"1")], base_ts=now, log_append_time=True)))
         [(_, _, err, _, _, errors, msg)] = kw.parse_produce_v8_response(c.recv_frame())
-        assert err == INVALID_TIMESTAMP and "LogAppendTime" in msg and [e[0] for e in errors] == [0], (err, errors, msg)
+        assert err == INVALID_TIMESTAMP and [e[0] for e in errors] == [0], (err, errors, msg)
+        assert errors[0][1].startswith("Invalid timestamp type in message DefaultRecord(offset=0, timestamp=%d, "
+                                        "key=1 bytes, value=1 bytes)" % now) and "LogAppendTime" in errors[0][1], errors
         c.close()
 
         # a topic's own bound wins over the broker's; the other side stays the broker's

@@ -176,7 +176,12 @@ FR_TEST(a_compacted_log_wants_a_key_on_every_record) {
         FR_CHECK_EQ_INT(v.n_offsets, 7);
         cfg.compacted = 1;
         FR_CHECK_EQ_INT(fr_log_validate(&cfg, w.buf, w.len, NOW_MS, &v), FR_ERR_INVALID_RECORD);
-        FR_CHECK_EQ_INT(v.bad_record, 6); /* its index among the request's records */
+        FR_CHECK_EQ_INT(v.n_errors, 1);
+        if (v.n_errors == 1) {
+            FR_CHECK_EQ_INT(v.errors[0].index, 6); /* its index among the request's records */
+            FR_CHECK_EQ_INT(v.errors[0].kind, FR_RECORD_NO_KEY);
+        }
+        fr_log_validation_release(&v);
         FR_CHECK(v.why && strstr(v.why, "without key"));
     }
     fr_writer_free(&w);

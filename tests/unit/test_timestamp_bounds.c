@@ -1,7 +1,7 @@
 /* The timestamp bounds of a CreateTime topic (message.timestamp.before /
  * after.max.ms) as fr_log_validate applies them: in every codec, on
- * compacted topics too, inclusive at both ends, -1 exempt, the first
- * record out of bounds named by its index among the request's records with
+ * compacted topics too, inclusive at both ends, -1 exempt, every record
+ * out of bounds named by its index among the request's records with
  * Kafka's message; none on LogAppendTime topics, which instead refuse a
  * batch that says LogAppendTime itself. */
 #include <stdlib.h>
@@ -39,25 +39,34 @@ static fr_log_config_t bounded(int64_t before, int64_t after) {
     return cfg;
 }
 
-/* Validation of w under cfg refuses record bad with Kafka's message for its timestamp. */
-static void refuses(const fr_log_config_t *cfg, const fr_writer_t *w, int bad, int64_t ts, int64_t offset,
+/* Validation of w under cfg refuses n records, the first of them record bad, with
+ * Kafka's message for its timestamp. */
+static void refuses(const fr_log_config_t *cfg, const fr_writer_t *w, int n, int bad, int64_t ts, int64_t offset,
                     int64_t lo, int64_t hi) {
     fr_log_validation_t v;
-    char want[160];
+    char want[200], got[200];
     FR_CHECK_EQ_INT(fr_log_validate(cfg, w->buf, w->len, NOW, &v), FR_ERR_INVALID_TIMESTAMP);
-    FR_CHECK_EQ_INT(v.bad_record, bad);
+    FR_CHECK_EQ_INT(v.n_errors, n);
     FR_CHECK_EQ_STR(v.why, "One or more records have been rejected due to invalid timestamp");
-    snprintf(want, sizeof(want),
-             "Timestamp %lld of message with offset %lld is out of range. The timestamp should be within "
-             "[%lld, %lld]",
-             (long long)ts, (long long)offset, (long long)lo, (long long)hi);
-    FR_CHECK_EQ_STR(v.record_why, want);
+    if (v.n_errors > 0) {
+        FR_CHECK_EQ_INT(v.errors[0].index, bad);
+        FR_CHECK_EQ_INT(v.errors[0].kind, FR_RECORD_UNTIMELY);
+        snprintf(want, sizeof(want),
+                 "Timestamp %lld of message with offset %lld is out of range. The timestamp should be within "
+                 "[%lld, %lld]",
+                 (long long)ts, (long long)offset, (long long)lo, (long long)hi);
+        fr_record_error_message(&v.errors[0], v.ts_lo, v.ts_hi, "t-0", got, sizeof(got));
+        FR_CHECK_EQ_STR(got, want);
+    }
+    for (int i = 1; i < v.n_errors; i++)
+        FR_CHECK(v.errors[i].index > v.errors[i - 1].index);
+    fr_log_validation_release(&v);
 }
 
 static void accepts(const fr_log_config_t *cfg, const fr_writer_t *w) {
     fr_log_validation_t v;
     FR_CHECK_EQ_INT(fr_log_validate(cfg, w->buf, w->len, NOW, &v), 0);
-    FR_CHECK_EQ_INT(v.bad_record, -1);
+    FR_CHECK_EQ_INT(v.n_errors, 0);
 }
 
 FR_TEST(records_out_of_bounds_are_refused_in_every_codec) {
@@ -77,15 +86,15 @@ FR_TEST(records_out_of_bounds_are_refused_in_every_codec) {
                 cfg = bounded(999, INT64_MAX);
                 cfg.compacted = compacted;
                 cfg.trust_compressed = trusted;
-                refuses(&cfg, &w, 1, NOW - 1000, 1, NOW - 999, INT64_MAX);
+                refuses(&cfg, &w, 1, 1, NOW - 1000, 1, NOW - 999, INT64_MAX);
                 cfg.ts_before_max_ms = 1000; /* the ends are inside */
                 accepts(&cfg, &w);
                 cfg.ts_after_max_ms = 899;
-                refuses(&cfg, &w, 3, NOW + 900, 3, NOW - 1000, NOW + 899);
+                refuses(&cfg, &w, 1, 3, NOW + 900, 3, NOW - 1000, NOW + 899);
                 cfg.ts_after_max_ms = 900;
                 accepts(&cfg, &w);
                 cfg.ts_before_max_ms = cfg.ts_after_max_ms = 0; /* only now itself: the first record */
-                refuses(&cfg, &w, 1, NOW - 1000, 1, NOW, NOW);
+                refuses(&cfg, &w, 3, 1, NOW - 1000, 1, NOW, NOW); /* all three others named */
                 cfg.log_append_time = 1; /* a LogAppendTime topic stamps them instead */
                 accepts(&cfg, &w);
             }
@@ -102,7 +111,7 @@ FR_TEST(the_refused_record_is_counted_across_batches) {
     build(&w, FR_COMPRESSION_NONE, records, 1, 0);
     build(&w, FR_COMPRESSION_LZ4, records + 2, 2, 0);
     fr_log_config_t cfg = bounded(INT64_MAX, 500);
-    refuses(&cfg, &w, 2, NOW + 900, 1, NOW - INT64_MAX, NOW + 500);
+    refuses(&cfg, &w, 1, 2, NOW + 900, 1, NOW - INT64_MAX, NOW + 500);
     fr_writer_free(&w);
 }
 
@@ -127,12 +136,12 @@ FR_TEST(no_timestamp_is_exempt_and_the_bounds_saturate) {
     cfg = bounded(0, INT64_MAX - 1);
     accepts(&cfg, &w); /* NOW + (INT64_MAX - 1) holds at INT64_MAX */
     cfg = bounded(0, INT64_MAX / 2);
-    refuses(&cfg, &w, 0, INT64_MAX - 5, 0, NOW, NOW + INT64_MAX / 2);
+    refuses(&cfg, &w, 1, 0, INT64_MAX - 5, 0, NOW, NOW + INT64_MAX / 2);
     fr_writer_free(&w);
 }
 
 /* Kafka: only the broker stamps LogAppendTime, so a LogAppendTime topic refuses a batch
- * that says it already, naming its first record.  A CreateTime topic takes it (the
+ * that says it already, naming each of its records.  A CreateTime topic takes it (the
  * maxTimestamp fix makes it CreateTime, test_batch_rewrite). */
 FR_TEST(a_log_append_time_topic_refuses_a_batch_that_says_so_itself) {
     fr_writer_t w;
@@ -144,7 +153,15 @@ FR_TEST(a_log_append_time_topic_refuses_a_batch_that_says_so_itself) {
     cfg.log_append_time = 1;
     fr_log_validation_t v;
     FR_CHECK_EQ_INT(fr_log_validate(&cfg, w.buf, w.len, NOW, &v), FR_ERR_INVALID_TIMESTAMP);
-    FR_CHECK_EQ_INT(v.bad_record, 2);
+    FR_CHECK_EQ_INT(v.n_errors, 2); /* each record of that batch, as Kafka names them */
+    FR_CHECK_EQ_INT(v.errors[0].index, 2);
+    FR_CHECK_EQ_INT(v.errors[1].index, 3);
+    FR_CHECK_EQ_INT(v.errors[0].kind, FR_RECORD_LOG_APPEND_TIME);
+    char got[300];
+    fr_record_error_message(&v.errors[1], v.ts_lo, v.ts_hi, "t-0", got, sizeof(got));
+    FR_CHECK_EQ_STR(got, "Invalid timestamp type in message DefaultRecord(offset=1, timestamp=1700000000900, "
+                         "key=1 bytes, value=4 bytes). Producer should not set timestamp type to LogAppendTime.");
+    fr_log_validation_release(&v);
     FR_CHECK_EQ_STR(v.why, "Producer should not set timestamp type to LogAppendTime");
     cfg.log_append_time = 0;
     FR_CHECK_EQ_INT(fr_log_validate(&cfg, w.buf, w.len, NOW, &v), 0);

@@ -144,6 +144,7 @@ static int append_batch(fr_groups_t *g, const char *group_id, fr_writer_t *batch
     fr_append_info_t info;
     int rc = fr_partlog_append(p->log, batch->buf, batch->len, fr_now_ms(), &info);
     if (rc) {
+        fr_append_info_release(&info);
         fr_error(COMPONENT, "cannot write to %s: %s", FR_OFFSETS_TOPIC, fr_err_str(rc));
         return FR_ERR_KAFKA_STORAGE_ERROR;
     }

@@ -64,25 +64,55 @@ typedef struct produce_state {
 #define OFFLOAD_MIN_BYTES (16 * 1024)
 
 /*
- * Says why the log refused an append.  A refused record is also named in
- * record_errors (v8+), as Kafka does, so clients can report which one.
+ * Kafka's record_errors (v8+) and message for an append refused for its
+ * records: every refused record is named, so a client can fail those with
+ * their own reasons and the rest of the batch as collateral.  The message is
+ * Kafka's RecordValidationException's: for timestamps a fixed sentence; for
+ * other record errors their count and the first three, as RecordError(...).
  */
+static void refused_records(fr_req_t *req, fr_slice_t topic, int32_t partition, int rc, const fr_append_info_t *info,
+                            fr_produce_response_partition_produce_response_t *pr) {
+    char tp[300], why[400], msg[1400];
+    snprintf(tp, sizeof(tp), "%.*s-%d", (int)topic.len, (const char *)topic.ptr, partition);
+    pr->record_errors = FR_REQ_ARRAY(req, fr_produce_response_batch_index_and_error_message_t,
+                                     (size_t)info->n_record_errors);
+    int n = snprintf(msg, sizeof(msg), "One or more records have been rejected due to %d record errors in total, "
+                     "and only showing the first three errors at most: [", (int)info->n_record_errors);
+    for (int32_t i = 0; i < info->n_record_errors; i++) {
+        const fr_record_error_t *e = &info->record_errors[i];
+        fr_record_error_message(e, info->ts_lo, info->ts_hi, tp, why, sizeof(why));
+        if (pr->record_errors) {
+            pr->record_errors[i].batch_index = e->index;
+            pr->record_errors[i].batch_index_error_message = fr_req_msg(req, why);
+        }
+        if (i < 3 && n > 0 && (size_t)n < sizeof(msg))
+            n += snprintf(msg + n, sizeof(msg) - (size_t)n, "%sRecordError(batchIndex=%d, message='%s')",
+                          i ? ", " : "", (int)e->index, why);
+    }
+    if (n > 0 && (size_t)n < sizeof(msg))
+        snprintf(msg + n, sizeof(msg) - (size_t)n, "]");
+    if (pr->record_errors)
+        pr->record_errors_count = info->n_record_errors;
+    pr->error_message = fr_req_msg(req, rc == FR_ERR_INVALID_TIMESTAMP
+                                            ? "One or more records have been rejected due to invalid timestamp"
+                                            : msg);
+}
+
+/* Says why the log refused an append. */
 static void refused(fr_req_t *req, fr_slice_t topic, int32_t partition, int rc, const fr_append_info_t *info,
                     fr_produce_response_partition_produce_response_t *pr) {
     char msg[512];
     pr->error_code = fr_err_to_kafka(rc);
+    if (info->n_record_errors > 0) {
+        refused_records(req, topic, partition, rc, info, pr);
+        return;
+    }
     if (info->why)
         snprintf(msg, sizeof(msg), "%s in topic partition %.*s-%d.", info->why, (int)topic.len,
                  (const char *)topic.ptr, partition);
     else
         snprintf(msg, sizeof(msg), "%s", fr_err_str(rc));
     pr->error_message = fr_req_msg(req, msg);
-    if (info->bad_record >= 0 && (pr->record_errors = FR_REQ_ARRAY(req, fr_produce_response_batch_index_and_error_message_t, 1))) {
-        pr->record_errors[0].batch_index = info->bad_record;
-        pr->record_errors[0].batch_index_error_message =
-            info->record_why[0] ? fr_req_msg(req, info->record_why) : pr->error_message;
-        pr->record_errors_count = 1;
-    }
 }
 
 /* Kafka refuses zstd in Produce before v7 (KIP-110): a client that old could not read it back.
@@ -169,6 +199,7 @@ static int append_one(fr_req_t *req, produce_state_t *st, fr_slice_t name, fr_to
     if (rc == 0 && !info.duplicate)
         fr_server_note_append(req->srv, p, info.needs_flush);
     append_outcome(req, st, name, pd->index, acks, p, rc, &info, pr);
+    fr_append_info_release(&info);
     return 0;
 }
 
