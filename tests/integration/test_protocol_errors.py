@@ -15,7 +15,7 @@ import kafka_wire as kw  # noqa: E402
 CORRUPT_MESSAGE, UNKNOWN_TOPIC_OR_PARTITION, MESSAGE_TOO_LARGE = 2, 3, 10
 INVALID_TOPIC_EXCEPTION, UNSUPPORTED_VERSION, TOPIC_ALREADY_EXISTS = 17, 35, 36
 INVALID_PARTITIONS = 37
-UNSUPPORTED_FOR_MESSAGE_FORMAT = 43
+UNSUPPORTED_FOR_MESSAGE_FORMAT, INVALID_RECORD = 43, 87
 
 
 def still_serving(broker):
@@ -113,6 +113,11 @@ def test_produce_error_codes():
         c.request(0, 3, kw.produce_v3("t1", 7, good))
         _, res = kw.parse_produce_v3_response(c.recv_frame())
         assert res[0][2] == UNKNOWN_TOPIC_OR_PARTITION, res
+
+        # two batches for one partition: Kafka takes one (every client sends one), so both are refused
+        c.request(0, 3, kw.produce_v3("t1", 1, good + kw.record_batch([(b"k2", b"v2")])))
+        _, res = kw.parse_produce_v3_response(c.recv_frame())
+        assert res == [("t1", 1, INVALID_RECORD, -1)], res
 
         # truncated batch inside a well-formed request
         c.request(0, 3, kw.produce_v3("t1", 0, good[:-3]))

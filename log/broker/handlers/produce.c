@@ -1,10 +1,11 @@
 /*
- * Produce: appends each partition's record batches to its log.  Batches are
- * validated (CRC, magic, size, records) and stored as sent, with the broker's
- * base offset patched in place; nothing is decompressed unless the topic
- * asks for it (a compacted topic's keys, a compression.type codec: see
- * log_validator.h).  Errors are per partition; other partitions of the same
- * request still succeed.
+ * Produce: appends each partition's record batch to its log (one per
+ * partition, as Kafka's validator takes and every client sends; more is
+ * INVALID_RECORD).  Batches are validated (CRC, magic, size, records) and
+ * stored as sent, with the broker's base offset patched in place; nothing
+ * is decompressed unless the topic asks for it (a compacted topic's keys, a
+ * compression.type codec: see log_validator.h).  Errors are per partition;
+ * other partitions of the same request still succeed.
  *
  * Idempotent producers: the log checks each batch's producer id, epoch and
  * sequence numbers (fr_partlog_append).  A retried batch that is already in
@@ -115,18 +116,20 @@ static void refused(fr_req_t *req, fr_slice_t topic, int32_t partition, int rc, 
     pr->error_message = fr_req_msg(req, msg);
 }
 
-/* Kafka refuses zstd in Produce before v7 (KIP-110): a client that old could not read it back.
- * Only the headers are looked at; the log checks the batches themselves. */
-static int carries_zstd(const fr_records_t *records) {
+/* What the headers say of a partition's records: how many batches, and
+ * whether one is zstd.  Only the headers are read; the log checks the
+ * batches themselves. */
+static void records_shape(const fr_records_t *records, int *nbatches, int *zstd) {
     fr_batch_iter_t it;
     fr_batch_header_t h;
     const uint8_t *batch;
     size_t len;
+    *nbatches = *zstd = 0;
     fr_batch_iter_init(&it, records->ptr, (size_t)records->len);
-    while (fr_batch_iter_next(&it, &h, &batch, &len))
-        if (fr_batch_compression(&h) == FR_COMPRESSION_ZSTD)
-            return 1;
-    return 0;
+    while (fr_batch_iter_next(&it, &h, &batch, &len)) {
+        ++*nbatches;
+        *zstd |= fr_batch_compression(&h) == FR_COMPRESSION_ZSTD;
+    }
 }
 
 /* Records the outcome of p's append in pr, and the fsync wait when the flush policy asks for one. */
@@ -177,7 +180,18 @@ static int append_one(fr_req_t *req, produce_state_t *st, fr_slice_t name, fr_to
         pr->error_message = fr_req_msg(req, "produce request carried no record batch");
         return 0;
     }
-    if (req->hdr.api_version < 7 && carries_zstd(&pd->records)) {
+    int nbatches, zstd;
+    records_shape(&pd->records, &nbatches, &zstd);
+    if (nbatches > 1) {
+        /* Kafka's LogValidator takes one v2 batch per partition per request, as
+         * every client sends; record_errors' indexes then count within it */
+        pr->error_code = FR_ERR_INVALID_RECORD;
+        pr->error_message = fr_req_msg(req, "more than one record batch for one partition in a Produce request "
+                                            "(Kafka: Compressed outer record has more than one batch)");
+        return 0;
+    }
+    /* Kafka refuses zstd in Produce before v7 (KIP-110): a client that old could not read it back. */
+    if (req->hdr.api_version < 7 && zstd) {
         pr->error_code = FR_ERR_UNSUPPORTED_COMPRESSION_TYPE;
         pr->error_message = fr_req_msg(req, "zstd-compressed batches need Produce version 7 or later");
         return 0;
