@@ -29,8 +29,9 @@ typedef struct fr_log_validation {
     const char *why;      /* static string when an error is returned */
     /* On INVALID_RECORD or INVALID_TIMESTAMP for records: every refused record of
      * the first batch with one (malloc'd; fr_log_validation_release, unless
-     * moved out), and the bounds the untimely ones missed.  A batch is
-     * walked a second time for this, only once it is refused. */
+     * moved out), and the bounds the untimely ones missed; NULL when the
+     * validation passes.  A batch is walked a second time for this, only
+     * once it is refused. */
     fr_record_error_t *errors;
     int32_t n_errors, cap_errors;
     int64_t ts_lo, ts_hi;

@@ -501,7 +501,6 @@ int fr_partlog_append(fr_partlog_t *log, uint8_t *buf, size_t len, int64_t now_m
         info->ts_hi = v.ts_hi;
         fr_debug(COMPONENT, "%s: rejected append: %s", log->dir, v.why ? v.why : fr_err_str(rc));
     } else {
-        fr_log_validation_release(&v); /* nothing to name; frees nothing */
         if (cfg.log_append_time) {
             fr_log_stamp_append_time(buf, len, now_ms);
             v.max_ts = now_ms;

@@ -24,7 +24,6 @@
  * again from the offset after the last record it handed over.
  */
 #include <stdlib.h>
-#include <string.h>
 
 #include "fr_logging.h"
 #include "rt_internal.h"
@@ -74,14 +73,6 @@ void rt_inq_close(rt_thread_t *th, rt_task_t *t) {
     t->inq = NULL;
 }
 
-static long source_of(const rt_task_t *t, const char *topic) {
-    for (size_t i = 0; i < t->nsrc; i++) {
-        if (strcmp(t->src[i], topic) == 0)
-            return (long)i;
-    }
-    return -1;
-}
-
 static int push(rt_inqueue_t *q, rd_kafka_message_t *m) {
     if (q->len == q->cap) {
         size_t cap = q->cap ? q->cap * 2 : 64;
@@ -101,7 +92,7 @@ static int push(rt_inqueue_t *q, rd_kafka_message_t *m) {
 }
 
 int rt_inq_add(rt_thread_t *th, rt_task_t *t, rd_kafka_message_t *m) {
-    long i = source_of(t, rd_kafka_topic_name(m->rkt));
+    long i = rt_task_source(t, rd_kafka_topic_name(m->rkt));
     if (i < 0) {
         rd_kafka_message_destroy(m);
         return 0;
@@ -149,18 +140,15 @@ static int ready(rt_thread_t *th, rt_task_t *t, int64_t now) {
 
 int rt_inq_process(rt_thread_t *th, rt_task_t *t, int64_t now_ms) {
     while (!th->fatal && ready(th, t, now_ms)) {
-        size_t best = 0;
+        /* ready: some queue holds a record; take the earliest head (the first on a tie) */
+        size_t best = t->nsrc;
         int64_t best_ts = 0;
-        int found = 0;
         for (size_t i = 0; i < t->nsrc; i++) {
             rt_inqueue_t *q = &t->inq[i];
-            if (!q->len)
-                continue;
-            int64_t ts = rd_kafka_message_timestamp(q->msgs[q->head], NULL);
-            if (!found || ts < best_ts) {
+            int64_t ts = q->len ? rd_kafka_message_timestamp(q->msgs[q->head], NULL) : 0;
+            if (q->len && (best == t->nsrc || ts < best_ts)) {
                 best = i;
                 best_ts = ts;
-                found = 1;
             }
         }
         rt_inqueue_t *q = &t->inq[best];

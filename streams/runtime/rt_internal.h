@@ -228,6 +228,8 @@ void rt_tasks_close_all(rt_thread_t *th);
 /* The io a task sends through (the thread's producer). */
 void rt_task_io(rt_task_t *t, fr_task_io_t *io);
 rt_task_t *rt_task_for(rt_thread_t *th, const char *topic, int32_t partition);
+/* The index of topic among t's source topics; -1 if it is none of them. */
+long rt_task_source(const rt_task_t *t, const char *topic);
 int rt_task_process_msg(rt_thread_t *th, rt_task_t *t, const rd_kafka_message_t *m);
 
 /* partition_group.c.  A task with several input partitions (a join, a

@@ -266,6 +266,14 @@ rt_task_t *rt_task_for(rt_thread_t *th, const char *topic, int32_t partition) {
     return th->by_sub[sub][partition];
 }
 
+long rt_task_source(const rt_task_t *t, const char *topic) {
+    for (size_t i = 0; i < t->nsrc; i++) {
+        if (strcmp(t->src[i], topic) == 0)
+            return (long)i;
+    }
+    return -1;
+}
+
 int rt_task_process_msg(rt_thread_t *th, rt_task_t *t, const rd_kafka_message_t *m) {
     fr_record_in_t rec = {
         .topic = rd_kafka_topic_name(m->rkt),
@@ -299,12 +307,9 @@ int rt_task_process_msg(rt_thread_t *th, rt_task_t *t, const rd_kafka_message_t 
     int rc = fr_task_process(t->task, &rec);
     if (rc)
         return rc;
-    for (size_t i = 0; i < t->nsrc; i++) {
-        if (strcmp(t->src[i], rec.topic) == 0) {
-            t->next_offset[i] = m->offset + 1;
-            break;
-        }
-    }
+    long src = rt_task_source(t, rec.topic);
+    if (src >= 0)
+        t->next_offset[src] = m->offset + 1;
     t->processed_since_commit++;
     return 0;
 }
