@@ -192,12 +192,14 @@ static void add_record_error(fr_log_validation_t *v, const fr_record_t *rec, int
 /*
  * Every record of a refused batch that Kafka's validator would name, each
  * for the first rule it breaks: no key on a compacted topic; then, on a
- * LogAppendTime topic, a batch that says LogAppendTime itself; else a
- * timestamp (other than -1) outside [lo, hi] on a bounded CreateTime topic.
- * Only walked once a batch is refused (or its timestamps' range crosses a
- * bound).  Returns FR_ERR_INVALID_TIMESTAMP if a timestamp is among them,
- * else FR_ERR_INVALID_RECORD, or 0 when no record is named (a range
- * crossed only by -1).
+ * CreateTime topic, a timestamp (other than -1) outside [lo, hi] when the
+ * topic bounds them; else a batch that says LogAppendTime itself (on a
+ * CreateTime topic only records without a timestamp are named for it, as
+ * Kafka's validateTimestamp does).  Only walked once a batch is refused, its
+ * timestamps' range crosses a bound, or a LogAppendTime batch may hold a
+ * -1.  Returns FR_ERR_INVALID_TIMESTAMP if a timestamp is among them, else
+ * FR_ERR_INVALID_RECORD, or 0 when no record is named (a range crossed
+ * only by -1).
  */
 static int list_record_errors(const fr_log_config_t *cfg, const uint8_t *batch, size_t len,
                               const fr_batch_header_t *h, int64_t lo, int64_t hi, fr_log_validation_t *v) {
@@ -207,21 +209,23 @@ static int list_record_errors(const fr_log_config_t *cfg, const uint8_t *batch, 
     int rc = open_records(batch, len, h, &it, &w, v);
     if (rc)
         return rc;
-    int untimely = 0, named = 0;
-    int log_append_time = cfg->log_append_time && fr_batch_is_log_append_time(h);
+    int untimely = 0, named = 0, stamped = 0;
+    int log_append_time = fr_batch_is_log_append_time(h);
     while (fr_record_iter_next(&it, &rec)) {
         int32_t index = v->n_records + (int32_t)it.index - 1;
         int kind = 0;
         if (cfg->compacted && rec.key.len < 0)
             kind = FR_RECORD_NO_KEY;
-        else if (log_append_time)
+        else if (!cfg->log_append_time && rec.timestamp != -1) {
+            if (bounds_times(cfg) && (rec.timestamp < lo || rec.timestamp > hi))
+                kind = FR_RECORD_UNTIMELY;
+        } else if (log_append_time)
             kind = FR_RECORD_LOG_APPEND_TIME;
-        else if (bounds_times(cfg) && rec.timestamp != -1 && (rec.timestamp < lo || rec.timestamp > hi))
-            kind = FR_RECORD_UNTIMELY;
         if (!kind)
             continue;
         named = 1;
         untimely |= kind != FR_RECORD_NO_KEY;
+        stamped |= kind == FR_RECORD_LOG_APPEND_TIME;
         add_record_error(v, &rec, index, kind);
     }
     v->ts_lo = lo;
@@ -229,8 +233,8 @@ static int list_record_errors(const fr_log_config_t *cfg, const uint8_t *batch, 
     if (!named)
         return close_records(0, &it, w, v);
     if (untimely)
-        v->why = log_append_time ? "Producer should not set timestamp type to LogAppendTime"
-                                 : "One or more records have been rejected due to invalid timestamp";
+        v->why = stamped ? "Producer should not set timestamp type to LogAppendTime"
+                         : "One or more records have been rejected due to invalid timestamp";
     return close_records(untimely ? FR_ERR_INVALID_TIMESTAMP : FR_ERR_INVALID_RECORD, &it, w, v);
 }
 
@@ -316,7 +320,8 @@ int fr_log_validate(const fr_log_config_t *cfg, const uint8_t *buf, size_t len, 
         if (reads_records(cfg, &h)) {
             fr_record_times_t t;
             rc = check_records(cfg, batch, blen, &h, &t, v);
-            if ((rc != 0 && v->record_refused) || (rc == 0 && bounds_times(cfg) && (t.min < lo || t.max > hi)))
+            if ((rc != 0 && v->record_refused) || (rc == 0 && bounds_times(cfg) && (t.min < lo || t.max > hi)) ||
+                (rc == 0 && fr_batch_is_log_append_time(&h) && t.min <= -1))
                 rc = list_record_errors(cfg, batch, blen, &h, lo, hi, v);
             if (rc != 0)
                 break;

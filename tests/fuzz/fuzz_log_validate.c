@@ -51,8 +51,9 @@ static void fix_crcs(uint8_t *buf, size_t len) {
         fr_put_be32(buf + (batch - buf) + FR_BATCH_OFF_CRC, fr_batch_compute_crc(batch, blen));
 }
 
-/* Whether every record of buf[0..len) has a timestamp within [lo, hi], or -1. */
-static int all_timely(const uint8_t *buf, size_t len, int64_t lo, int64_t hi) {
+/* Whether every record of buf[0..len) has a timestamp within [lo, hi], or -1 (when
+ * minus_one_ok). */
+static int all_timely(const uint8_t *buf, size_t len, int64_t lo, int64_t hi, int minus_one_ok) {
     fr_batch_iter_t it;
     fr_batch_header_t h;
     const uint8_t *batch;
@@ -67,7 +68,7 @@ static int all_timely(const uint8_t *buf, size_t len, int64_t lo, int64_t hi) {
         fr_writer_reset(&scratch);
         ok = fr_record_iter_init_any(&ri, batch, blen, &h, &scratch, 0) == 0;
         while (ok && fr_record_iter_next(&ri, &rec))
-            ok = rec.timestamp == -1 || (rec.timestamp >= lo && rec.timestamp <= hi);
+            ok = rec.timestamp == -1 ? minus_one_ok : rec.timestamp >= lo && rec.timestamp <= hi;
     }
     fr_writer_free(&scratch);
     return ok;
@@ -118,8 +119,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     CHECK(rc == 0 || v.why != NULL || rc == FR_ERR_NOMEM);
     /* records are named only for a compacted topic's keys or for timestamps, and only on a refusal */
     CHECK(v.n_errors == 0 || (rc == FR_ERR_INVALID_RECORD && cfg.compacted) || rc == FR_ERR_INVALID_TIMESTAMP);
-    /* a timestamp is refused by a bound or for a LogAppendTime flag the broker sets, naming records */
-    CHECK(rc != FR_ERR_INVALID_TIMESTAMP || (v.n_errors > 0 && (cfg.log_append_time || cfg.ts_bounded)) ||
+    /* a timestamp is refused by a bound or for a LogAppendTime flag, naming records */
+    CHECK(rc != FR_ERR_INVALID_TIMESTAMP || v.n_errors > 0 ||
           (cfg.log_append_time && v.n_errors == 0)); /* a LogAppendTime batch of no records */
     for (int32_t i = 0; i < v.n_errors; i++) {
         CHECK(v.errors[i].index >= 0 && v.errors[i].kind >= FR_RECORD_NO_KEY &&
@@ -127,9 +128,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
         CHECK(i == 0 || v.errors[i].index > v.errors[i - 1].index);
         CHECK(v.errors[i].kind != FR_RECORD_NO_KEY || cfg.compacted);
         CHECK(v.errors[i].kind != FR_RECORD_UNTIMELY || (cfg.ts_bounded && !cfg.log_append_time));
+        /* a CreateTime topic names a record for its batch's LogAppendTime flag only when it has no timestamp */
+        CHECK(v.errors[i].kind != FR_RECORD_LOG_APPEND_TIME || cfg.log_append_time || v.errors[i].timestamp == -1);
     }
     fr_log_validation_release(&v);
-    CHECK(rc != 0 || !cfg.ts_bounded || cfg.log_append_time || all_timely(buf, len, NOW_MS - 1, NOW_MS + 1));
+    CHECK(rc != 0 || !cfg.ts_bounded || cfg.log_append_time || all_timely(buf, len, NOW_MS - 1, NOW_MS + 1, 1));
     /* the header walk that picks where an append runs agrees with validation: on a
      * topic that is not compacted it counts the batches converted, and those whose
      * records are decompressed to be checked in a codec other than lz4 */
@@ -163,7 +166,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     }
     if (rc == 0 && !v.convert && cfg.log_append_time) {
         /* stamped as the log stores it: whole still, though a producer that sent it so is
-         * refused (only the broker sets LogAppendTime); a CreateTime topic would take it */
+         * refused (only the broker sets LogAppendTime); a CreateTime topic would take it
+         * unless a record has no timestamp */
         fr_log_stamp_append_time(buf, len, 1800000000000LL);
         fr_log_validation_t again;
         rc = fr_log_validate(&cfg, buf, len, NOW_MS, &again);
@@ -171,8 +175,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
         CHECK(rc == 0 || (again.n_errors > 0 && again.errors[0].index == 0));
         fr_log_validation_release(&again);
         cfg.log_append_time = cfg.ts_bounded = 0;
-        CHECK(fr_log_validate(&cfg, buf, len, NOW_MS, &again) == 0);
-        CHECK(again.fix_max_ts == (v.n_offsets > 0));
+        rc = fr_log_validate(&cfg, buf, len, NOW_MS, &again);
+        int stamped_ok = all_timely(buf, len, INT64_MIN, INT64_MAX, 0);
+        CHECK(rc == (stamped_ok ? 0 : FR_ERR_INVALID_TIMESTAMP));
+        CHECK(rc != 0 || again.fix_max_ts == (v.n_offsets > 0));
+        CHECK(rc == 0 || (again.n_errors > 0 && again.errors[0].timestamp == -1 &&
+                          again.errors[0].kind == FR_RECORD_LOG_APPEND_TIME));
+        fr_log_validation_release(&again);
     }
     free(buf);
     return 0;

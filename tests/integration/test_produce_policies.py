@@ -12,7 +12,8 @@ records' largest timestamp as its maxTimestamp.  A CreateTime topic refuses
 records whose timestamps are further from the broker's clock than its
 message.timestamp.before / after.max.ms (or difference.max.ms) allow
 (INVALID_TIMESTAMP, naming every such record); a LogAppendTime topic refuses a
-batch that says LogAppendTime itself."""
+batch that says LogAppendTime itself, and a CreateTime topic refuses such a
+batch's records that have no timestamp."""
 import glob
 import os
 import struct
@@ -411,6 +412,18 @@ def test_timestamps_outside_a_topics_bounds_are_refused():
         assert err == INVALID_TIMESTAMP and [e[0] for e in errors] == [0], (err, errors, msg)
         assert errors[0][1].startswith("Invalid timestamp type in message DefaultRecord(offset=0, timestamp=%d, "
                                         "key=1 bytes, value=1 bytes)" % now) and "LogAppendTime" in errors[0][1], errors
+        # a CreateTime topic takes a batch that says LogAppendTime, but not one of its records without a timestamp
+        c.request(0, 8, kw.produce_v8("bounded", 0, kw.record_batch([(b"a", b"1"), (b"b", b"22")], base_ts=now,
+                                                                    ts_deltas=[0, -now - 1], log_append_time=True)))
+        [(_, _, err, base, _, errors, msg)] = kw.parse_produce_v8_response(c.recv_frame())
+        assert (err, base) == (INVALID_TIMESTAMP, -1), (err, base, errors, msg)
+        assert msg == "One or more records have been rejected due to invalid timestamp", msg
+        assert errors == [(1, "Invalid timestamp type in message DefaultRecord(offset=1, timestamp=-1, key=1 bytes, "
+                              "value=2 bytes). Producer should not set timestamp type to LogAppendTime.")], errors
+        c.request(0, 8, kw.produce_v8("bounded", 0, kw.record_batch([(b"a", b"1")], base_ts=now,
+                                                                    log_append_time=True)))
+        [(_, _, err, base, _, _, _)] = kw.parse_produce_v8_response(c.recv_frame())
+        assert (err, base) == (0, 3), (err, base)
         c.close()
 
         # a topic's own bound wins over the broker's; the other side stays the broker's

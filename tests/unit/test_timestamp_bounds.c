@@ -3,7 +3,8 @@
  * compacted topics too, inclusive at both ends, -1 exempt, every record
  * out of bounds named by its index among the request's records with
  * Kafka's message; none on LogAppendTime topics, which instead refuse a
- * batch that says LogAppendTime itself. */
+ * batch that says LogAppendTime itself (and CreateTime topics refuse such a
+ * batch's records that have no timestamp). */
 #include <stdlib.h>
 #include <string.h>
 
@@ -141,8 +142,8 @@ FR_TEST(no_timestamp_is_exempt_and_the_bounds_saturate) {
 }
 
 /* Kafka: only the broker stamps LogAppendTime, so a LogAppendTime topic refuses a batch
- * that says it already, naming each of its records.  A CreateTime topic takes it (the
- * maxTimestamp fix makes it CreateTime, test_batch_rewrite). */
+ * that says it already, naming each of its records.  A CreateTime topic takes it when its
+ * records have timestamps (the maxTimestamp fix makes it CreateTime, test_batch_rewrite). */
 FR_TEST(a_log_append_time_topic_refuses_a_batch_that_says_so_itself) {
     fr_writer_t w;
     fr_writer_init(&w);
@@ -169,6 +170,55 @@ FR_TEST(a_log_append_time_topic_refuses_a_batch_that_says_so_itself) {
     fr_writer_free(&w);
 }
 
+/* Kafka's validateTimestamp: on a CreateTime topic a record with a timestamp is only held
+ * to the bounds, whatever its batch says; one without (-1) in a batch that says
+ * LogAppendTime is refused for that flag.  Both are named, in the records' order. */
+FR_TEST(a_create_time_topic_refuses_a_log_append_time_batch_with_no_timestamps) {
+    const bb_record_t mixed[3] = {
+        {.key = "a", .key_len = 1, .value = "one", .value_len = 3, .timestamp = NOW},
+        {.key = "b", .key_len = 1, .value = "two", .value_len = 3, .timestamp = -1},
+        {.key = "c", .key_len = 1, .value = "three", .value_len = 5, .timestamp = NOW - 5000},
+    };
+    const int codecs[] = {FR_COMPRESSION_NONE, FR_COMPRESSION_LZ4, FR_COMPRESSION_ZSTD};
+    for (size_t c = 0; c < sizeof(codecs) / sizeof(codecs[0]); c++) {
+        fr_writer_t w;
+        fr_writer_init(&w);
+        build(&w, codecs[c], mixed, 3, FR_BATCH_ATTR_LOG_APPEND_TIME);
+        fr_log_config_t cfg;
+        fr_log_config_defaults(&cfg); /* no bounds: only the -1 is refused */
+        fr_log_validation_t v;
+        FR_CHECK_EQ_INT(fr_log_validate(&cfg, w.buf, w.len, NOW, &v), FR_ERR_INVALID_TIMESTAMP);
+        FR_CHECK_EQ_INT(v.n_errors, 1);
+        if (v.n_errors == 1) {
+            FR_CHECK_EQ_INT(v.errors[0].index, 1);
+            FR_CHECK_EQ_INT(v.errors[0].kind, FR_RECORD_LOG_APPEND_TIME);
+            char got[300];
+            fr_record_error_message(&v.errors[0], v.ts_lo, v.ts_hi, "t-0", got, sizeof(got));
+            FR_CHECK_EQ_STR(got, "Invalid timestamp type in message DefaultRecord(offset=1, timestamp=-1, key=1 "
+                                 "bytes, value=3 bytes). Producer should not set timestamp type to LogAppendTime.");
+        }
+        fr_log_validation_release(&v);
+
+        cfg = bounded(1000, 1000); /* the third record is also too old */
+        FR_CHECK_EQ_INT(fr_log_validate(&cfg, w.buf, w.len, NOW, &v), FR_ERR_INVALID_TIMESTAMP);
+        FR_CHECK_EQ_INT(v.n_errors, 2);
+        if (v.n_errors == 2) {
+            FR_CHECK_EQ_INT(v.errors[0].kind, FR_RECORD_LOG_APPEND_TIME);
+            FR_CHECK_EQ_INT(v.errors[1].index, 2);
+            FR_CHECK_EQ_INT(v.errors[1].kind, FR_RECORD_UNTIMELY);
+        }
+        fr_log_validation_release(&v);
+
+        /* the same records in a CreateTime batch: -1 is exempt */
+        fr_writer_reset(&w);
+        build(&w, codecs[c], mixed, 3, 0);
+        fr_log_config_defaults(&cfg);
+        FR_CHECK_EQ_INT(fr_log_validate(&cfg, w.buf, w.len, NOW, &v), 0);
+        FR_CHECK_EQ_INT(v.n_errors, 0);
+        fr_writer_free(&w);
+    }
+}
+
 /* With a bound, compressed batches are read even when trusted, and those in codecs slower
  * than lz4 are read off the network loop (fr_partlog_codec_bytes counts them). */
 FR_TEST(a_bound_reads_trusted_compressed_batches_off_the_loop) {
@@ -192,6 +242,7 @@ int main(void) {
     FR_RUN(the_refused_record_is_counted_across_batches);
     FR_RUN(no_timestamp_is_exempt_and_the_bounds_saturate);
     FR_RUN(a_log_append_time_topic_refuses_a_batch_that_says_so_itself);
+    FR_RUN(a_create_time_topic_refuses_a_log_append_time_batch_with_no_timestamps);
     FR_RUN(a_bound_reads_trusted_compressed_batches_off_the_loop);
     return fr_test_done();
 }
