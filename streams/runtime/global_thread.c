@@ -72,6 +72,7 @@ struct rt_global {
     uint64_t generation;      /* atomic: bumped after every commit */
     int64_t restored;         /* records read while bootstrapping */
     int64_t dirty;            /* records processed since the last commit */
+    rt_nudge_t nudge;         /* fetch_nudge.c, while bootstrapping */
 };
 
 static void log_cb(const rd_kafka_t *rk, int level, const char *fac, const char *buf) {
@@ -257,6 +258,17 @@ static int handle(rt_global_t *g, rd_kafka_message_t *m) {
     return 0;
 }
 
+/* Nudges the fetcher of one partition still behind (fetch_nudge.c). */
+static void nudge_behind(rt_global_t *g, size_t behind) {
+    size_t pick = rt_nudge_pick(&g->nudge, behind);
+    for (size_t i = 0; i < g->nparts && pick != SIZE_MAX; i++) {
+        if (!g->parts[i].caught_up && pick-- == 0) {
+            rt_fetch_nudge(g->consumer, g->parts[i].topic, g->parts[i].partition, 100);
+            return;
+        }
+    }
+}
+
 /* Reads every partition up to its watermark at start, then commits. */
 static int bootstrap(rt_global_t *g) {
     int rc = read_positions(g);
@@ -281,7 +293,11 @@ static int bootstrap(rt_global_t *g) {
     while (behind) {
         if (global_stopping(g) || rt_app_stopping(g->app))
             return FR_ERR_CLOSED;
-        rd_kafka_message_t *m = rd_kafka_consumer_poll(g->consumer, 100);
+        rd_kafka_message_t *m = rd_kafka_consumer_poll(g->consumer, 0);
+        if (!m) {
+            nudge_behind(g, behind);
+            m = rd_kafka_consumer_poll(g->consumer, 100);
+        }
         if (!m) {
             if (rt_now_ms() - last_progress > RT_GLOBAL_STALL_MS) {
                 global_fail(g, FR_ERR_REQUEST_TIMED_OUT, "bootstrapping made no progress for %d s",

@@ -14,7 +14,7 @@
  * enable.partition.eof forced on): it comes after the last record of a fetch
  * that reached the high watermark, so a queue that has drained since is
  * known to lag by nothing, which is what Kafka reads from the fetch's lag
- * metadata.  Until a partition reports either a record or its end, the task
+ * metadata (the stream thread keeps it in the task's caught_up).  Until a partition reports either a record or its end, the task
  * waits (Kafka: "lag unknown").
  *
  * Memory: each queue holds rd_kafka_message_t pointers, not copies.  When
@@ -91,25 +91,15 @@ static int push(rt_inqueue_t *q, rd_kafka_message_t *m) {
     return 0;
 }
 
-int rt_inq_add(rt_thread_t *th, rt_task_t *t, rd_kafka_message_t *m) {
-    long i = rt_task_source(t, rd_kafka_topic_name(m->rkt));
-    if (i < 0) {
-        rd_kafka_message_destroy(m);
-        return 0;
-    }
-    rt_inqueue_t *q = &t->inq[i];
-    if (m->err) { /* end of partition: what is buffered is all there is, for now */
-        q->at_end = 1;
-        rd_kafka_message_destroy(m);
-        return 0;
-    }
+int rt_inq_add(rt_thread_t *th, rt_task_t *t, size_t src, rd_kafka_message_t *m) {
+    rt_inqueue_t *q = &t->inq[src];
     int rc = push(q, m);
     if (rc) {
         rd_kafka_message_destroy(m);
-        rt_thread_fail(th, rc, "task %zu_%d: no memory to buffer a record of %s", t->sub, t->partition, t->src[i]);
+        rt_thread_fail(th, rc, "task %zu_%d: no memory to buffer a record of %s", t->sub, t->partition,
+                       t->src[src]);
         return rc;
     }
-    q->at_end = 0;
     q->idle_deadline = -1;
     return 0;
 }
@@ -128,7 +118,7 @@ static int ready(rt_thread_t *th, rt_task_t *t, int64_t now) {
         }
         if (idle < 0)
             continue;
-        if (!q->at_end) /* lag unknown or positive: its records may be earlier */
+        if (!t->caught_up[i]) /* lag unknown or positive: its records may be earlier */
             return 0;
         if (q->idle_deadline < 0)
             q->idle_deadline = now + idle;

@@ -67,6 +67,19 @@ static int wipe_task(rt_thread_t *th, rt_task_t *t) {
     return 0;
 }
 
+/* Nudges the fetcher of one changelog partition not yet restored (fetch_nudge.c). */
+static void nudge_remaining(rt_thread_t *th, const restore_part_t *parts, size_t n, size_t remaining,
+                            rt_nudge_t *nudge) {
+    size_t pick = rt_nudge_pick(nudge, remaining);
+    for (size_t i = 0; i < n && pick != SIZE_MAX; i++) {
+        if (!parts[i].done && pick-- == 0) {
+            const fr_task_changelog_t *c = &parts[i].task->cl[parts[i].cl];
+            rt_fetch_nudge(th->restore_consumer, c->topic, c->partition, 100);
+            return;
+        }
+    }
+}
+
 static restore_part_t *find_part(restore_part_t *parts, size_t n, const char *topic, int32_t partition) {
     for (size_t i = 0; i < n; i++) {
         const fr_task_changelog_t *c = &parts[i].task->cl[parts[i].cl];
@@ -146,12 +159,17 @@ int rt_restore_tasks(rt_thread_t *th) {
         }
     }
     int64_t last_progress = rt_now_ms();
+    rt_nudge_t nudge = {0};
     while (!rc && remaining) {
         if (rt_app_stopping(th->app)) {
             rc = FR_ERR_CLOSED;
             break;
         }
-        rd_kafka_message_t *m = rd_kafka_consumer_poll(th->restore_consumer, 100);
+        rd_kafka_message_t *m = rd_kafka_consumer_poll(th->restore_consumer, 0);
+        if (!m) {
+            nudge_remaining(th, parts, n, (size_t)remaining, &nudge);
+            m = rd_kafka_consumer_poll(th->restore_consumer, 100);
+        }
         if (!m) {
             if (rt_now_ms() - last_progress > RT_RESTORE_STALL_MS) {
                 rc = FR_ERR_REQUEST_TIMED_OUT;

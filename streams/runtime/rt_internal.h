@@ -102,11 +102,26 @@ long rt_topics_sub_of(const rt_topics_t *t, const char *topic);
 typedef struct rt_thread rt_thread_t;
 typedef struct rt_global rt_global_t;
 
+/* fetch_nudge.c: waking a consumer's fetcher that stopped for a full queue
+ * (librdkafka 2.0.2 waits up to a second to fetch again). */
+typedef struct rt_nudge {
+    int64_t last_ms;
+    size_t turn;
+} rt_nudge_t;
+/* Which of `candidates` partitions to nudge now, in turn; SIZE_MAX for none
+ * (no candidate, or the last nudge was too recent). */
+size_t rt_nudge_pick(rt_nudge_t *n, size_t candidates);
+/* Wakes the thread of the broker leading topic/partition with a watermark
+ * request (blocks for its round trip, at most timeout_ms). */
+void rt_fetch_nudge(rd_kafka_t *rk, const char *topic, int32_t partition, int timeout_ms);
+/* Nudges one of the thread's fetchable partitions that has not reported its
+ * end: called when a poll found nothing. */
+void rt_thread_nudge_fetch(rt_thread_t *th);
+
 /* Records of one input partition waiting for their turn (partition_group.c). */
 typedef struct rt_inqueue {
     rd_kafka_message_t **msgs;   /* a ring; the queue owns the messages */
     size_t cap, head, len;
-    int at_end;                  /* end-of-partition came after the last buffered record */
     int paused;                  /* paused at the consumer: more than buffered.records.per.partition */
     int64_t idle_deadline;       /* empty and caught up: wait for new records until then; -1 not idling */
 } rt_inqueue_t;
@@ -122,6 +137,7 @@ typedef struct rt_task {
     int64_t *next_offset;      /* -1: nothing processed yet */
     int64_t *committed_offset; /* what was last committed to the group */
     rt_inqueue_t *inq;         /* nsrc > 1 only: one queue per source, merged by timestamp */
+    uint8_t *caught_up;        /* per source: its end-of-partition event came after its last record */
     /* changelogs: the task's own list, and the highest acknowledged offset per
      * entry (updated from delivery reports; -1 none since the last commit) */
     const fr_task_changelog_t *cl;
@@ -160,6 +176,7 @@ struct rt_thread {
     int64_t last_commit_ms;
     int64_t last_punctuate_ms;
     int64_t last_purge_ms;
+    rt_nudge_t nudge;          /* fetch_nudge.c, for the main consumer */
     rd_kafka_queue_t *admin_q; /* DeleteRecords results (repartition purges) */
     fr_header_t *hdr_buf;      /* headers of the record being processed */
     size_t hdr_cap;
@@ -242,8 +259,8 @@ int rt_inq_open(rt_task_t *t);
 /* Destroys the buffered records (they were not processed, so their offsets
  * were not committed) and resumes the partitions this task paused. */
 void rt_inq_close(rt_thread_t *th, rt_task_t *t);
-/* Takes m: a record or an end-of-partition event of one of t's partitions. */
-int rt_inq_add(rt_thread_t *th, rt_task_t *t, rd_kafka_message_t *m);
+/* Takes m, a record of t's source src. */
+int rt_inq_add(rt_thread_t *th, rt_task_t *t, size_t src, rd_kafka_message_t *m);
 /* Processes t's buffered records while t is ready; 0 or the first error
  * (already reported through rt_thread_fail). */
 int rt_inq_process(rt_thread_t *th, rt_task_t *t, int64_t now_ms);

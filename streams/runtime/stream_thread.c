@@ -181,12 +181,21 @@ static int handle_message(rt_thread_t *th, rd_kafka_message_t *m) {
                        m->partition);
         return 0;
     }
+    long src = rt_task_source(t, topic);
+    if (src < 0) { /* rt_task_for found t by this topic: cannot happen */
+        rt_thread_fail(th, FR_ERR_UNKNOWN_TOPIC_OR_PARTITION, "%s is not a source of task %zu_%d", topic, t->sub,
+                       t->partition);
+        return 0;
+    }
+    /* End of partition: what came before it is all there is, for now. */
+    t->caught_up[src] = m->err == RD_KAFKA_RESP_ERR__PARTITION_EOF;
+    if (m->err)
+        return 0;
     if (t->inq) {
-        rt_inq_add(th, t, m);
+        rt_inq_add(th, t, (size_t)src, m);
         return 1;
     }
-    if (!m->err)
-        rt_thread_process(th, t, m);
+    rt_thread_process(th, t, m);
     return 0;
 }
 
@@ -225,7 +234,11 @@ void *rt_thread_main(void *arg) {
     if (subscribe(th) == 0) {
         while (!rt_app_stopping(app) && !th->fatal) {
             for (int n = 0; n < RT_MAX_BATCH && !th->fatal; n++) {
-                rd_kafka_message_t *m = rd_kafka_consumer_poll(th->consumer, n == 0 ? poll_ms : 0);
+                rd_kafka_message_t *m = rd_kafka_consumer_poll(th->consumer, 0);
+                if (!m && n == 0) { /* nothing queued: the fetcher may have stopped for a full queue */
+                    rt_thread_nudge_fetch(th);
+                    m = rd_kafka_consumer_poll(th->consumer, poll_ms);
+                }
                 if (!m)
                     break;
                 if (!handle_message(th, m))

@@ -128,6 +128,7 @@ static void task_free(rt_task_t *t) {
     fr_task_close(t->task);
     free(t->next_offset);
     free(t->committed_offset);
+    free(t->caught_up);
     free(t->cl_acked);
     free(t->cl_next);
     free(t);
@@ -144,7 +145,8 @@ static int task_open(rt_thread_t *th, size_t sub, int32_t partition, size_t cach
     t->src = fr_topology_source_topics(app->topo, sub, &t->nsrc);
     t->next_offset = malloc((t->nsrc ? t->nsrc : 1) * sizeof(int64_t));
     t->committed_offset = malloc((t->nsrc ? t->nsrc : 1) * sizeof(int64_t));
-    if (!t->next_offset || !t->committed_offset) {
+    t->caught_up = calloc(t->nsrc ? t->nsrc : 1, 1);
+    if (!t->next_offset || !t->committed_offset || !t->caught_up) {
         task_free(t);
         return FR_ERR_NOMEM;
     }
