@@ -173,6 +173,22 @@ static int load(int argc, char **argv, int pageviews) {
 
 /* ---------------------------------------------------------------- pipe */
 
+/* The runtime's producer settings (streams/runtime/config.c: idempotence,
+ * linger.ms 5, librdkafka's queue of 100,000 messages), so the pipe waits
+ * for the broker as a topology does instead of queueing its whole input. */
+static rd_kafka_t *pipe_producer(const char *bootstrap) {
+    char err[512];
+    rd_kafka_conf_t *conf = rd_kafka_conf_new();
+    const char *kv[] = {"bootstrap.servers", bootstrap, "enable.idempotence", "true", "linger.ms", "5", NULL};
+    for (int i = 0; kv[i]; i += 2)
+        if (rd_kafka_conf_set(conf, kv[i], kv[i + 1], err, sizeof(err)) != RD_KAFKA_CONF_OK)
+            die(kv[i], err);
+    rd_kafka_t *rk = rd_kafka_new(RD_KAFKA_PRODUCER, conf, err, sizeof(err));
+    if (!rk)
+        die("producer", err);
+    return rk;
+}
+
 static int run_pipe(const char *bootstrap, const char *in, const char *out, long n, const char *group) {
     char err[512];
     rd_kafka_conf_t *conf = rd_kafka_conf_new();
@@ -189,7 +205,7 @@ static int run_pipe(const char *bootstrap, const char *in, const char *out, long
     if (rd_kafka_subscribe(c, tl))
         die("subscribe", in);
     rd_kafka_topic_partition_list_destroy(tl);
-    rd_kafka_t *p = producer(bootstrap);
+    rd_kafka_t *p = pipe_producer(bootstrap);
     long seen = 0;
     double t0 = 0, t1 = 0, deadline = now_s() + 600;
     double last_nudge = 0;
