@@ -86,11 +86,12 @@ static void die(const char *what, const char *why) {
 
 /* ---------------------------------------------------------------- load */
 
-static rd_kafka_t *producer(const char *bootstrap) {
+/* A producer with bootstrap and the NULL-ended key/value pairs kv. */
+static rd_kafka_t *producer_with(const char *bootstrap, const char *const *kv) {
     char err[512];
     rd_kafka_conf_t *conf = rd_kafka_conf_new();
-    const char *kv[] = {"bootstrap.servers", bootstrap, "linger.ms", "20", "batch.size", "1000000", "acks", "1",
-                        "queue.buffering.max.messages", "1000000", NULL};
+    if (rd_kafka_conf_set(conf, "bootstrap.servers", bootstrap, err, sizeof(err)) != RD_KAFKA_CONF_OK)
+        die("bootstrap.servers", err);
     for (int i = 0; kv[i]; i += 2)
         if (rd_kafka_conf_set(conf, kv[i], kv[i + 1], err, sizeof(err)) != RD_KAFKA_CONF_OK)
             die(kv[i], err);
@@ -98,6 +99,13 @@ static rd_kafka_t *producer(const char *bootstrap) {
     if (!rk)
         die("producer", err);
     return rk;
+}
+
+/* The loaders' producer: big batches, a queue that takes a whole input. */
+static rd_kafka_t *producer(const char *bootstrap) {
+    static const char *const kv[] = {"linger.ms", "20", "batch.size", "1000000", "acks", "1",
+                                     "queue.buffering.max.messages", "1000000", NULL};
+    return producer_with(bootstrap, kv);
 }
 
 static void produce_one(rd_kafka_t *rk, const char *topic, const char *key, const char *value, int64_t ts) {
@@ -177,16 +185,8 @@ static int load(int argc, char **argv, int pageviews) {
  * linger.ms 5, librdkafka's queue of 100,000 messages), so the pipe waits
  * for the broker as a topology does instead of queueing its whole input. */
 static rd_kafka_t *pipe_producer(const char *bootstrap) {
-    char err[512];
-    rd_kafka_conf_t *conf = rd_kafka_conf_new();
-    const char *kv[] = {"bootstrap.servers", bootstrap, "enable.idempotence", "true", "linger.ms", "5", NULL};
-    for (int i = 0; kv[i]; i += 2)
-        if (rd_kafka_conf_set(conf, kv[i], kv[i + 1], err, sizeof(err)) != RD_KAFKA_CONF_OK)
-            die(kv[i], err);
-    rd_kafka_t *rk = rd_kafka_new(RD_KAFKA_PRODUCER, conf, err, sizeof(err));
-    if (!rk)
-        die("producer", err);
-    return rk;
+    static const char *const kv[] = {"enable.idempotence", "true", "linger.ms", "5", NULL};
+    return producer_with(bootstrap, kv);
 }
 
 static int run_pipe(const char *bootstrap, const char *in, const char *out, long n, const char *group) {
