@@ -208,10 +208,10 @@ static int run_pipe(const char *bootstrap, const char *in, const char *out, long
     rd_kafka_t *p = pipe_producer(bootstrap);
     long seen = 0;
     double t0 = 0, t1 = 0, deadline = now_s() + 600;
-    double last_nudge = 0;
+    int flowed = 0; /* records came since the last nudge */
     while (seen < n && now_s() < deadline) {
         rd_kafka_message_t *m = rd_kafka_consumer_poll(c, 0);
-        if (!m && seen > 0 && now_s() - last_nudge >= 0.01) {
+        if (!m && flowed) {
             /* As the runtime does (streams/runtime/fetch_nudge.c): librdkafka
              * 2.0.2 stops fetching once its queue holds queued.min.messages
              * and looks again up to a second later, unless a request wakes
@@ -219,13 +219,14 @@ static int run_pipe(const char *bootstrap, const char *in, const char *out, long
              * time (142k records/s against ~1M). */
             int64_t lo, hi;
             rd_kafka_query_watermark_offsets(c, in, 0, &lo, &hi, 100);
-            last_nudge = now_s();
+            flowed = 0;
         }
         if (!m)
             m = rd_kafka_consumer_poll(c, 100);
         if (!m)
             continue;
         if (!m->err) {
+            flowed = 1;
             if (seen++ == 0)
                 t0 = now_s();
             for (;;) {

@@ -38,6 +38,7 @@
 #include "fr_props.h"
 #include "tool_args.h"
 #include "tool_client.h"
+#include "tool_fetch_nudge.h"
 #include "tool_format.h"
 
 #define COMPONENT "console-consumer"
@@ -275,7 +276,9 @@ static int build_props(const tool_args_t *a, consumer_cfg_t *cfg, fr_props_t *pr
     }
 
     if (fr_props_set(props, "client.id", "console-consumer") != 0 ||
-        fr_props_set(props, "enable.partition.eof", "false") != 0 ||
+        /* end-of-partition events are not printed; they tell the fetch nudge
+         * which partitions are caught up (tool_fetch_nudge.h) */
+        fr_props_set(props, "enable.partition.eof", "true") != 0 ||
         tool_props_merge(props, &file) != 0 || tool_props_merge(props, &extra) != 0)
         goto nomem;
 
@@ -498,6 +501,7 @@ static int consume(rd_kafka_t *rk, const consumer_cfg_t *cfg, assigner_t *as,
     tool_header_t *hbuf = NULL;
     size_t hcap = 0;
     int rc = 0;
+    tool_nudge_t nudge = {0};
     int64_t last_record = tool_now_ms();
     while (!tool_signal && (cfg->max_messages < 0 || *count < cfg->max_messages)) {
         if (as && tool_now_ms() >= as->next_refresh_ms && assigner_refresh(rk, as) != 0) {
@@ -511,6 +515,7 @@ static int consume(rd_kafka_t *rk, const consumer_cfg_t *cfg, assigner_t *as,
                 fprintf(stderr, "Unable to write to standard out, closing consumer.\n");
                 break;
             }
+            tool_nudge_idle(&nudge, rk);
             m = rd_kafka_consumer_poll(rk, 100);
         }
         if (!m) {
@@ -518,6 +523,7 @@ static int consume(rd_kafka_t *rk, const consumer_cfg_t *cfg, assigner_t *as,
                 break;
             continue;
         }
+        tool_nudge_note(&nudge, m);
         if (m->err) {
             rd_kafka_resp_err_t err = m->err;
             char buf[512];
@@ -546,6 +552,7 @@ static int consume(rd_kafka_t *rk, const consumer_cfg_t *cfg, assigner_t *as,
     }
     fflush(stdout);
     free(hbuf);
+    tool_nudge_free(&nudge);
     return rc;
 }
 

@@ -307,8 +307,10 @@ static int bootstrap(rt_global_t *g) {
             continue;
         }
         last_progress = rt_now_ms();
-        if (!m->err)
+        if (!m->err) {
             g->restored++;
+            g->nudge.flowed = 1;
+        }
         rc = handle(g, m);
         rd_kafka_message_destroy(m);
         if (rc)

@@ -187,6 +187,7 @@ int rt_restore_tasks(rt_thread_t *th) {
         } else if (m->err) {
             fr_warn(RT_LOG, "stream-thread [%s] restore consumer: %s", th->name, rd_kafka_message_errstr(m));
         } else if (p && !p->done) {
+            nudge.flowed = 1;
             const fr_task_changelog_t *c = &p->task->cl[p->cl];
             fr_record_in_t rec = {
                 .topic = c->topic,

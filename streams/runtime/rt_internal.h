@@ -105,11 +105,11 @@ typedef struct rt_global rt_global_t;
 /* fetch_nudge.c: waking a consumer's fetcher that stopped for a full queue
  * (librdkafka 2.0.2 waits up to a second to fetch again). */
 typedef struct rt_nudge {
-    int64_t last_ms;
+    int flowed;  /* records came since the last nudge: set by the caller */
     size_t turn;
 } rt_nudge_t;
 /* Which of `candidates` partitions to nudge now, in turn; SIZE_MAX for none
- * (no candidate, or the last nudge was too recent). */
+ * (no candidate, or no record came since the last nudge). */
 size_t rt_nudge_pick(rt_nudge_t *n, size_t candidates);
 /* Wakes the thread of the broker leading topic/partition with a watermark
  * request (blocks for its round trip, at most timeout_ms). */

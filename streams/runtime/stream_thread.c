@@ -191,6 +191,7 @@ static int handle_message(rt_thread_t *th, rd_kafka_message_t *m) {
     t->caught_up[src] = m->err == RD_KAFKA_RESP_ERR__PARTITION_EOF;
     if (m->err)
         return 0;
+    th->nudge.flowed = 1;
     if (t->inq) {
         rt_inq_add(th, t, (size_t)src, m);
         return 1;
