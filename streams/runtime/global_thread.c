@@ -53,7 +53,8 @@ typedef struct rt_gpart {
     size_t task;        /* index of the global task reading it */
     int64_t next;       /* next offset to read (what the checkpoint records) */
     int64_t end;        /* high watermark when bootstrapping started */
-    int caught_up;
+    int caught_up;      /* read up to end: bootstrapped */
+    int at_end;         /* its end-of-partition event came after its last record */
 } rt_gpart_t;
 
 struct rt_global {
@@ -72,7 +73,7 @@ struct rt_global {
     uint64_t generation;      /* atomic: bumped after every commit */
     int64_t restored;         /* records read while bootstrapping */
     int64_t dirty;            /* records processed since the last commit */
-    rt_nudge_t nudge;         /* fetch_nudge.c, while bootstrapping */
+    rt_nudge_t nudge;         /* fetch_nudge.c */
 };
 
 static void log_cb(const rd_kafka_t *rk, int level, const char *fac, const char *buf) {
@@ -225,6 +226,8 @@ static int handle(rt_global_t *g, rd_kafka_message_t *m) {
     if (m->err == RD_KAFKA_RESP_ERR__PARTITION_EOF) {
         if (p && m->offset >= p->end)
             p->caught_up = 1;
+        if (p)
+            p->at_end = 1;
         return 0;
     }
     if (m->err) {
@@ -237,6 +240,8 @@ static int handle(rt_global_t *g, rd_kafka_message_t *m) {
     }
     if (!p)
         return 0;
+    p->at_end = 0;
+    g->nudge.flowed = 1;
     fr_record_in_t rec = {
         .topic = p->topic,
         .partition = p->partition,
@@ -258,11 +263,15 @@ static int handle(rt_global_t *g, rd_kafka_message_t *m) {
     return 0;
 }
 
-/* Nudges the fetcher of one partition still behind (fetch_nudge.c). */
-static void nudge_behind(rt_global_t *g, size_t behind) {
-    size_t pick = rt_nudge_pick(&g->nudge, behind);
+/* A poll found nothing: nudges the fetcher of one partition that has not
+ * reported its end since its last record (fetch_nudge.c). */
+static void nudge_fetch(rt_global_t *g) {
+    size_t candidates = 0;
+    for (size_t i = 0; i < g->nparts; i++)
+        candidates += !g->parts[i].at_end;
+    size_t pick = rt_nudge_pick(&g->nudge, candidates);
     for (size_t i = 0; i < g->nparts && pick != SIZE_MAX; i++) {
-        if (!g->parts[i].caught_up && pick-- == 0) {
+        if (!g->parts[i].at_end && pick-- == 0) {
             rt_fetch_nudge(g->consumer, g->parts[i].topic, g->parts[i].partition, 100);
             return;
         }
@@ -295,7 +304,7 @@ static int bootstrap(rt_global_t *g) {
             return FR_ERR_CLOSED;
         rd_kafka_message_t *m = rd_kafka_consumer_poll(g->consumer, 0);
         if (!m) {
-            nudge_behind(g, behind);
+            nudge_fetch(g);
             m = rd_kafka_consumer_poll(g->consumer, 100);
         }
         if (!m) {
@@ -307,10 +316,8 @@ static int bootstrap(rt_global_t *g) {
             continue;
         }
         last_progress = rt_now_ms();
-        if (!m->err) {
+        if (!m->err)
             g->restored++;
-            g->nudge.flowed = 1;
-        }
         rc = handle(g, m);
         rd_kafka_message_destroy(m);
         if (rc)
@@ -339,7 +346,11 @@ static void *global_main(void *arg) {
     pthread_mutex_unlock(&app->lock);
     while (!rc && !global_stopping(g)) {
         for (int n = 0; n < RT_GLOBAL_BATCH && !rc; n++) {
-            rd_kafka_message_t *m = rd_kafka_consumer_poll(g->consumer, n == 0 ? (int)app->cfg.poll_ms : 0);
+            rd_kafka_message_t *m = rd_kafka_consumer_poll(g->consumer, 0);
+            if (!m && n == 0) {
+                nudge_fetch(g);
+                m = rd_kafka_consumer_poll(g->consumer, (int)app->cfg.poll_ms);
+            }
             if (!m)
                 break;
             rc = handle(g, m);
