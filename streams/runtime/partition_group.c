@@ -145,7 +145,7 @@ int rt_inq_process(rt_thread_t *th, rt_task_t *t, int64_t now_ms) {
         rd_kafka_message_t *m = q->msgs[q->head];
         q->head = (q->head + 1) % q->cap;
         q->len--;
-        int rc = rt_thread_process(th, t, m);
+        int rc = rt_thread_process(th, t, best, m);
         rd_kafka_message_destroy(m);
         if (q->paused && (int64_t)q->len <= th->app->cfg.buffered_records)
             set_paused(th, t, best, 0);

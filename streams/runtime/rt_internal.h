@@ -232,9 +232,9 @@ int rt_app_stopping(const fr_streams_t *app);
 
 int rt_thread_init(rt_thread_t *th, fr_streams_t *app, int index, char *err, size_t errlen);
 void *rt_thread_main(void *arg);
-/* Processes one record in t (between records, global snapshots may be
- * refreshed); a failure stops the thread with a message naming the record. */
-int rt_thread_process(rt_thread_t *th, rt_task_t *t, const rd_kafka_message_t *m);
+/* Processes one record of t's source src (between records, global snapshots
+ * may be refreshed); a failure stops the thread with a message naming the record. */
+int rt_thread_process(rt_thread_t *th, rt_task_t *t, size_t src, const rd_kafka_message_t *m);
 void rt_thread_free(rt_thread_t *th);
 
 /* task_manager.c */
@@ -247,7 +247,8 @@ void rt_task_io(rt_task_t *t, fr_task_io_t *io);
 rt_task_t *rt_task_for(rt_thread_t *th, const char *topic, int32_t partition);
 /* The index of topic among t's source topics; -1 if it is none of them. */
 long rt_task_source(const rt_task_t *t, const char *topic);
-int rt_task_process_msg(rt_thread_t *th, rt_task_t *t, const rd_kafka_message_t *m);
+/* Processes m, a record of t's source src (rt_task_source), and notes its offset. */
+int rt_task_process_msg(rt_thread_t *th, rt_task_t *t, size_t src, const rd_kafka_message_t *m);
 
 /* partition_group.c.  A task with several input partitions (a join, a
  * merge) takes their records in timestamp order, as Kafka Streams'

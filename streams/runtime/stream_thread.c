@@ -152,9 +152,9 @@ static int subscribe(rt_thread_t *th) {
     return 0;
 }
 
-int rt_thread_process(rt_thread_t *th, rt_task_t *t, const rd_kafka_message_t *m) {
+int rt_thread_process(rt_thread_t *th, rt_task_t *t, size_t src, const rd_kafka_message_t *m) {
     rt_global_refresh(th); /* a record boundary: newer global state may be read from here */
-    int rc = rt_task_process_msg(th, t, m);
+    int rc = rt_task_process_msg(th, t, src, m);
     if (rc)
         rt_thread_fail(th, rc, "task %zu_%d failed processing %s [%d] offset %lld: %s", t->sub, t->partition,
                        rd_kafka_topic_name(m->rkt), m->partition, (long long)m->offset, fr_err_str(rc));
@@ -196,7 +196,7 @@ static int handle_message(rt_thread_t *th, rd_kafka_message_t *m) {
         rt_inq_add(th, t, (size_t)src, m);
         return 1;
     }
-    rt_thread_process(th, t, m);
+    rt_thread_process(th, t, (size_t)src, m);
     return 0;
 }
 

@@ -276,7 +276,7 @@ long rt_task_source(const rt_task_t *t, const char *topic) {
     return -1;
 }
 
-int rt_task_process_msg(rt_thread_t *th, rt_task_t *t, const rd_kafka_message_t *m) {
+int rt_task_process_msg(rt_thread_t *th, rt_task_t *t, size_t src, const rd_kafka_message_t *m) {
     fr_record_in_t rec = {
         .topic = rd_kafka_topic_name(m->rkt),
         .partition = m->partition,
@@ -309,9 +309,7 @@ int rt_task_process_msg(rt_thread_t *th, rt_task_t *t, const rd_kafka_message_t 
     int rc = fr_task_process(t->task, &rec);
     if (rc)
         return rc;
-    long src = rt_task_source(t, rec.topic);
-    if (src >= 0)
-        t->next_offset[src] = m->offset + 1;
+    t->next_offset[src] = m->offset + 1;
     t->processed_since_commit++;
     return 0;
 }
