@@ -18,9 +18,9 @@
  * would need queued.max.messages.kbytes raised too.  Waking the thread
  * costs one round trip instead: any request queued for a broker wakes its
  * thread, which then decides again what to fetch.  So when a poll finds
- * nothing while a partition has not reported its end (it may have more),
- * the caller asks that partition's leader, which is the broker fetching
- * it, for its watermarks.  One partition per nudge, in turn, is enough for
+ * nothing after records came, while a partition has not reported its end
+ * (it may have more), the caller asks that partition's leader, which is
+ * the broker fetching it, for its watermarks.  One partition per nudge, in turn, is enough for
  * every partition of that broker; a cluster's other brokers get their turn
  * at the next nudges.  There is one nudge per time records came and the
  * queue then ran dry, so a partition whose fetch is merely in flight costs

@@ -14,8 +14,9 @@
  * enable.partition.eof forced on): it comes after the last record of a fetch
  * that reached the high watermark, so a queue that has drained since is
  * known to lag by nothing, which is what Kafka reads from the fetch's lag
- * metadata (the stream thread keeps it in the task's caught_up).  Until a partition reports either a record or its end, the task
- * waits (Kafka: "lag unknown").
+ * metadata (the stream thread keeps it in the task's caught_up).  Until a
+ * partition reports either a record or its end, the task waits (Kafka:
+ * "lag unknown").
  *
  * Memory: each queue holds rd_kafka_message_t pointers, not copies.  When
  * the task has to wait and a queue holds more than
