@@ -216,7 +216,8 @@ static int run_pipe(const char *bootstrap, const char *in, const char *out, long
              * 2.0.2 stops fetching once its queue holds queued.min.messages
              * and looks again up to a second later, unless a request wakes
              * its broker thread.  Without this the pipe idled most of the
-             * time (142k records/s against ~1M). */
+             * time (142k records/s against ~1M).  The inputs have one
+             * partition (bench/streams loads them so). */
             int64_t lo, hi;
             rd_kafka_query_watermark_offsets(c, in, 0, &lo, &hi, 100);
             flowed = 0;

@@ -210,7 +210,7 @@ static int list_record_errors(const fr_log_config_t *cfg, const uint8_t *batch, 
     if (rc)
         return rc;
     int untimely = 0, named = 0, stamped = 0;
-    int log_append_time = fr_batch_is_log_append_time(h);
+    int flagged = fr_batch_is_log_append_time(h);
     while (fr_record_iter_next(&it, &rec)) {
         int32_t index = v->n_records + (int32_t)it.index - 1;
         int kind = 0;
@@ -219,7 +219,7 @@ static int list_record_errors(const fr_log_config_t *cfg, const uint8_t *batch, 
         else if (!cfg->log_append_time && rec.timestamp != -1) {
             if (bounds_times(cfg) && (rec.timestamp < lo || rec.timestamp > hi))
                 kind = FR_RECORD_UNTIMELY;
-        } else if (log_append_time)
+        } else if (flagged)
             kind = FR_RECORD_LOG_APPEND_TIME;
         if (!kind)
             continue;

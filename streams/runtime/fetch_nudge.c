@@ -54,6 +54,8 @@ static int may_have_more(const rt_task_t *t, size_t i) {
 }
 
 void rt_thread_nudge_fetch(rt_thread_t *th) {
+    if (!th->nudge.flowed) /* nothing came since the last nudge: no need to count */
+        return;
     size_t candidates = 0;
     for (size_t k = 0; k < th->ntasks; k++)
         for (size_t i = 0; i < th->tasks[k]->nsrc; i++)

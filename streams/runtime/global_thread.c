@@ -266,6 +266,8 @@ static int handle(rt_global_t *g, rd_kafka_message_t *m) {
 /* A poll found nothing: nudges the fetcher of one partition that has not
  * reported its end since its last record (fetch_nudge.c). */
 static void nudge_fetch(rt_global_t *g) {
+    if (!g->nudge.flowed) /* nothing came since the last nudge: no need to count */
+        return;
     size_t candidates = 0;
     for (size_t i = 0; i < g->nparts; i++)
         candidates += !g->parts[i].at_end;

@@ -40,12 +40,19 @@ static fr_log_config_t bounded(int64_t before, int64_t after) {
     return cfg;
 }
 
+/* The message Kafka gives v's i-th named record, in topic partition t-0, is want. */
+static void says(const fr_log_validation_t *v, int32_t i, const char *want) {
+    char got[300];
+    fr_record_error_message(&v->errors[i], v->ts_lo, v->ts_hi, "t-0", got, sizeof(got));
+    FR_CHECK_EQ_STR(got, want);
+}
+
 /* Validation of w under cfg refuses n records, the first of them record bad, with
  * Kafka's message for its timestamp. */
 static void refuses(const fr_log_config_t *cfg, const fr_writer_t *w, int n, int bad, int64_t ts, int64_t offset,
                     int64_t lo, int64_t hi) {
     fr_log_validation_t v;
-    char want[200], got[200];
+    char want[200];
     FR_CHECK_EQ_INT(fr_log_validate(cfg, w->buf, w->len, NOW, &v), FR_ERR_INVALID_TIMESTAMP);
     FR_CHECK_EQ_INT(v.n_errors, n);
     FR_CHECK_EQ_STR(v.why, "One or more records have been rejected due to invalid timestamp");
@@ -56,8 +63,7 @@ static void refuses(const fr_log_config_t *cfg, const fr_writer_t *w, int n, int
                  "Timestamp %lld of message with offset %lld is out of range. The timestamp should be within "
                  "[%lld, %lld]",
                  (long long)ts, (long long)offset, (long long)lo, (long long)hi);
-        fr_record_error_message(&v.errors[0], v.ts_lo, v.ts_hi, "t-0", got, sizeof(got));
-        FR_CHECK_EQ_STR(got, want);
+        says(&v, 0, want);
     }
     for (int i = 1; i < v.n_errors; i++)
         FR_CHECK(v.errors[i].index > v.errors[i - 1].index);
@@ -158,10 +164,8 @@ FR_TEST(a_log_append_time_topic_refuses_a_batch_that_says_so_itself) {
     FR_CHECK_EQ_INT(v.errors[0].index, 2);
     FR_CHECK_EQ_INT(v.errors[1].index, 3);
     FR_CHECK_EQ_INT(v.errors[0].kind, FR_RECORD_LOG_APPEND_TIME);
-    char got[300];
-    fr_record_error_message(&v.errors[1], v.ts_lo, v.ts_hi, "t-0", got, sizeof(got));
-    FR_CHECK_EQ_STR(got, "Invalid timestamp type in message DefaultRecord(offset=1, timestamp=1700000000900, "
-                         "key=1 bytes, value=4 bytes). Producer should not set timestamp type to LogAppendTime.");
+    says(&v, 1, "Invalid timestamp type in message DefaultRecord(offset=1, timestamp=1700000000900, "
+                "key=1 bytes, value=4 bytes). Producer should not set timestamp type to LogAppendTime.");
     fr_log_validation_release(&v);
     FR_CHECK_EQ_STR(v.why, "Producer should not set timestamp type to LogAppendTime");
     cfg.log_append_time = 0;
@@ -192,10 +196,8 @@ FR_TEST(a_create_time_topic_refuses_a_log_append_time_batch_with_no_timestamps) 
         if (v.n_errors == 1) {
             FR_CHECK_EQ_INT(v.errors[0].index, 1);
             FR_CHECK_EQ_INT(v.errors[0].kind, FR_RECORD_LOG_APPEND_TIME);
-            char got[300];
-            fr_record_error_message(&v.errors[0], v.ts_lo, v.ts_hi, "t-0", got, sizeof(got));
-            FR_CHECK_EQ_STR(got, "Invalid timestamp type in message DefaultRecord(offset=1, timestamp=-1, key=1 "
-                                 "bytes, value=3 bytes). Producer should not set timestamp type to LogAppendTime.");
+            says(&v, 0, "Invalid timestamp type in message DefaultRecord(offset=1, timestamp=-1, key=1 "
+                        "bytes, value=3 bytes). Producer should not set timestamp type to LogAppendTime.");
         }
         fr_log_validation_release(&v);
 
