@@ -72,6 +72,8 @@ static void exception_text(rd_kafka_resp_err_t err, char *buf, size_t len) {
         {RD_KAFKA_RESP_ERR_TOPIC_AUTHORIZATION_FAILED, "TopicAuthorizationException", "Topic authorization failed."},
         {RD_KAFKA_RESP_ERR_KAFKA_STORAGE_ERROR, "KafkaStorageException", "Disk error when trying to access log file "
          "on the disk."},
+        {RD_KAFKA_RESP_ERR_TOPIC_EXCEPTION, "InvalidTopicException",
+         "The request attempted to perform an operation on an invalid topic."},
         {RD_KAFKA_RESP_ERR_POLICY_VIOLATION, "PolicyViolationException", "Request parameters do not satisfy the "
          "configured policy."},
     };

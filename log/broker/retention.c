@@ -66,13 +66,9 @@ static int64_t topic_long(const fr_broker_config_t *cfg, const fr_topic_t *topic
 }
 
 static void topic_policy(const fr_broker_config_t *cfg, const fr_topic_t *topic, fr_retention_policy_t *p) {
-    const fr_topic_config_def_t *def = fr_topic_config_find("cleanup.policy");
-    char buf[64];
-    int source;
-    const char *policy = def ? fr_topic_config_value(def, &topic->overrides, cfg, &source, buf, sizeof(buf)) : NULL;
     p->retention_ms = topic_long(cfg, topic, "retention.ms", cfg->log_retention_ms);
     p->retention_bytes = topic_long(cfg, topic, "retention.bytes", cfg->log_retention_bytes);
-    p->delete_enabled = strstr(policy ? policy : cfg->cleanup_policy, "delete") != NULL;
+    p->delete_enabled = fr_topic_cleanup_policy_has(cfg, &topic->overrides, "delete");
 }
 
 /* cleanup.policy includes compact: the cleaner settings (Kafka's defaults as fallbacks). */

@@ -348,6 +348,12 @@ const char *fr_topic_config_value(const fr_topic_config_def_t *def, const fr_pro
 
 /* ---------- effective log settings ---------- */
 
+int fr_topic_cleanup_policy_has(const fr_broker_config_t *broker, const fr_props_t *overrides, const char *policy) {
+    const char *list = overrides ? fr_props_get(overrides, "cleanup.policy") : NULL;
+    /* validated lists hold only "delete" and "compact", so a substring is a member */
+    return strstr(list ? list : broker->cleanup_policy, policy) != NULL;
+}
+
 int fr_config_compression_codec(const char *compression_type) {
     static const char *const names[] = {"uncompressed", "gzip", "snappy", "lz4", "zstd"};
     char v[32];
@@ -376,8 +382,7 @@ void fr_topic_log_config(const fr_broker_config_t *broker, const fr_props_t *o, 
     out->flush_interval_messages = override_long(o, "flush.messages", out->flush_interval_messages);
     out->flush_interval_ms = override_long(o, "flush.ms", out->flush_interval_ms);
 
-    const char *policy = o ? fr_props_get(o, "cleanup.policy") : NULL;
-    out->compacted = strstr(policy ? policy : broker->cleanup_policy, "compact") != NULL;
+    out->compacted = fr_topic_cleanup_policy_has(broker, o, "compact");
     const char *ts_type = o ? fr_props_get(o, "message.timestamp.type") : NULL;
     if (ts_type) {
         char v[32];

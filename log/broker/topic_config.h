@@ -96,6 +96,9 @@ const char *fr_topic_config_value(const fr_topic_config_def_t *def, const fr_pro
 
 /* The codec (0..4) a compression.type value names; -1 for "producer" (keep the producer's). */
 int fr_config_compression_codec(const char *compression_type);
+/* Whether a topic's cleanup.policy (its override, else the broker's) lists
+ * policy ("delete" or "compact"). */
+int fr_topic_cleanup_policy_has(const fr_broker_config_t *broker, const fr_props_t *overrides, const char *policy);
 /* Effective log settings for a topic with these overrides (broker->log holds the broker level). */
 void fr_topic_log_config(const fr_broker_config_t *broker, const fr_props_t *overrides, fr_log_config_t *out);
 

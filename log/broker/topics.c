@@ -77,6 +77,14 @@ int fr_topic_name_validate(fr_slice_t name, char *err, size_t errlen) {
     return 0;
 }
 
+int fr_topic_is_internal(fr_slice_t name) {
+    static const char *const internal[] = {"__consumer_offsets", "__transaction_state", "__share_group_state"};
+    for (size_t i = 0; i < sizeof(internal) / sizeof(internal[0]); i++)
+        if (fr_slice_eq_cstr(name, internal[i]))
+            return 1;
+    return 0;
+}
+
 /* ---------- lookup ---------- */
 
 static const char *topic_name_of(const void *item) { return ((const fr_topic_t *)item)->name; }

@@ -80,6 +80,10 @@ fr_partition_t *fr_topic_partition(const fr_topic_t *topic, int32_t index);
  * 0, or FR_ERR_INVALID_TOPIC_EXCEPTION with a message. */
 int fr_topic_name_validate(fr_slice_t name, char *err, size_t errlen);
 
+/* Kafka's internal topics (Topic.isInternal): __consumer_offsets,
+ * __transaction_state and __share_group_state, whether or not they exist. */
+int fr_topic_is_internal(fr_slice_t name);
+
 /*
  * Creates a topic with nparts partitions and the given overrides (validated).
  * validate_only checks everything and creates nothing.  Errors:

@@ -19,7 +19,7 @@ from confluent_kafka import Consumer, TopicPartition  # noqa: E402
 from confluent_kafka.admin import AdminClient, ConfigResource, NewTopic  # noqa: E402
 
 SEGMENT_BYTES = 600
-OFFSET_OUT_OF_RANGE, UNKNOWN_TOPIC_OR_PARTITION = 1, 3
+OFFSET_OUT_OF_RANGE, UNKNOWN_TOPIC_OR_PARTITION, INVALID_TOPIC_EXCEPTION, POLICY_VIOLATION = 1, 3, 17, 44
 BROKER = {"log.segment.bytes": str(SEGMENT_BYTES), "log.retention.check.interval.ms": "200"}
 
 
@@ -59,9 +59,14 @@ def log_files(broker, topic):
 
 
 def watermarks(broker, topic):
+    return watermarks_of(broker, topic, 1)[0]
+
+
+def watermarks_of(broker, topic, partitions):
+    """[(low, high)] of partitions 0..partitions-1."""
     c = Consumer({"bootstrap.servers": broker.bootstrap, "group.id": "wm"})
     try:
-        return c.get_watermark_offsets(TopicPartition(topic, 0), timeout=10)
+        return [c.get_watermark_offsets(TopicPartition(topic, p), timeout=10) for p in range(partitions)]
     finally:
         c.close()
 
@@ -236,6 +241,12 @@ def test_delete_records_tool_and_log_start_across_restart():
                             "The requested offset is not within the range of offsets maintained by the server."), lines
         assert lines[3].startswith("partition: nope-0\terror: org.apache.kafka.common.errors."
                                    "UnknownTopicOrPartitionException"), lines
+        # an internal topic: refused by the broker, in Kafka's words
+        r = delete_records_tool(b, b.data_dir, [("__consumer_offsets", 0, -1)])
+        assert r.returncode == 0, r.stderr
+        assert r.stdout.splitlines()[2] == (
+            "partition: __consumer_offsets-0\terror: org.apache.kafka.common.errors.InvalidTopicException: "
+            "The request attempted to perform an operation on an invalid topic."), r.stdout
         # a partition twice: refused before anything is sent
         r = delete_records_tool(b, b.data_dir, [("dr", 0, 5), ("dr", 0, 6)])
         assert r.returncode == 1 and "duplicate topic partitions: dr-0" in r.stderr, (r.stdout, r.stderr)
@@ -353,8 +364,50 @@ def test_delete_records_over_the_wire():
         assert watermarks(b, "w") == (12, 12)
 
 
+def test_delete_records_refused_on_internal_and_compact_only_topics():
+    """As Kafka's ReplicaManager and Partition.deleteRecordsOnLeader: an
+    internal topic's records are never deleted (__consumer_offsets holds the
+    groups' commits), nor those of a topic whose cleanup.policy lacks delete.
+    Nothing moves in either."""
+    with Broker(overrides=dict(BROKER, **{"offsets.topic.num.partitions": "3"})) as b:
+        create_topic(b, "kept", {"cleanup.policy": "compact"})
+        create_topic(b, "both", {"cleanup.policy": "compact,delete"})
+        now = int(time.time() * 1000)
+        for t in ("kept", "both"):
+            produce(b.port, t, [([(b"k%d" % i, b"v")], now) for i in range(4)])
+        # a group commit, so __consumer_offsets has records to lose
+        consumer = Consumer({"bootstrap.servers": b.bootstrap, "group.id": "g-keep", "enable.auto.commit": False})
+        consumer.commit(offsets=[TopicPartition("kept", 0, 2)], asynchronous=False)
+        consumer.close()
+        offsets_end = watermarks_of(b, "__consumer_offsets", 3)
+        assert any(hi > 0 for _, hi in offsets_end), offsets_end
+        for version, flexible in ((0, False), (1, False), (2, True)):
+            c = RawClient(b.port)
+            c.request(21, version, delete_records_body({"kept": [(0, 2)], "both": [(0, 1)],
+                                                        "__consumer_offsets": [(p, -1) for p in range(3)],
+                                                        "__transaction_state": [(0, -1)]},
+                                                       flexible=flexible), flexible=flexible)
+            res = parse_delete_records(c.recv_frame(), flexible)
+            c.close()
+            assert res[("kept", 0)] == (-1, POLICY_VIOLATION), (version, res)
+            assert res[("both", 0)] == (1, 0), (version, res)
+            for p in range(3):
+                assert res[("__consumer_offsets", p)] == (-1, INVALID_TOPIC_EXCEPTION), (version, p, res)
+            # Kafka answers a topic that does not exist as unknown first
+            assert res[("__transaction_state", 0)] == (-1, UNKNOWN_TOPIC_OR_PARTITION), (version, res)
+        assert watermarks(b, "kept") == (0, 4)
+        assert watermarks_of(b, "__consumer_offsets", 3) == offsets_end
+        # the commit is still there after a restart, which reloads the groups from the log
+        b.restart()
+        consumer = Consumer({"bootstrap.servers": b.bootstrap, "group.id": "g-keep"})
+        got = consumer.committed([TopicPartition("kept", 0)], timeout=30)
+        consumer.close()
+        assert got[0].offset == 2, got
+
+
 if __name__ == "__main__":
     run_tests([
+        test_delete_records_refused_on_internal_and_compact_only_topics,
         test_time_retention_deletes_exactly_the_old_segments,
         test_size_retention_keeps_the_partition_under_retention_bytes,
         test_compact_topics_keep_their_segments,

@@ -2,7 +2,10 @@
  * DeleteRecords: moves partitions' log start offsets forward, as Kafka's
  * ReplicaManager.deleteRecords does on a leader.  Offset -1 means the high
  * watermark; an offset below 0 otherwise, or past the high watermark, is
- * OFFSET_OUT_OF_RANGE.  The answer's low_watermark is the new log start
+ * OFFSET_OUT_OF_RANGE.  As in Kafka, an internal topic's records are never
+ * deleted (INVALID_TOPIC_EXCEPTION: __consumer_offsets holds the groups'
+ * commits), nor a topic's whose cleanup.policy lacks delete
+ * (POLICY_VIOLATION).  The answer's low_watermark is the new log start
  * offset (on a single node every replica has it at once, so nothing waits
  * for timeout_ms).  The segments wholly below it are deleted by a retention
  * pass started here, off the network loop, which also writes the log start
@@ -10,6 +13,7 @@
  */
 #include "handlers.h"
 #include "retention.h"
+#include "topic_config.h"
 
 int fr_handle_delete_records(fr_req_t *req) {
     int16_t v = req->hdr.api_version;
@@ -33,6 +37,11 @@ int fr_handle_delete_records(fr_req_t *req) {
             return FR_ERR_NOMEM;
         tr->partitions_count = t->partitions_count;
         fr_topic_t *topic = fr_topics_find(&req->srv->topics, t->name);
+        int16_t refused = FR_ERR_NONE; /* Kafka checks these after the partition's existence */
+        if (fr_topic_is_internal(t->name))
+            refused = FR_ERR_INVALID_TOPIC_EXCEPTION;
+        else if (topic && !fr_topic_cleanup_policy_has(req->srv->cfg, &topic->overrides, "delete"))
+            refused = FR_ERR_POLICY_VIOLATION;
         for (int32_t j = 0; j < t->partitions_count; j++) {
             fr_delete_records_response_delete_records_partition_result_t *pr = &tr->partitions[j];
             pr->partition_index = t->partitions[j].partition_index;
@@ -40,6 +49,10 @@ int fr_handle_delete_records(fr_req_t *req) {
             fr_partition_t *p = fr_topic_partition(topic, pr->partition_index);
             if (!p || !p->log) {
                 pr->error_code = FR_ERR_UNKNOWN_TOPIC_OR_PARTITION;
+                continue;
+            }
+            if (refused) {
+                pr->error_code = refused;
                 continue;
             }
             int rc = fr_partlog_delete_records(p->log, t->partitions[j].offset, &pr->low_watermark);
