@@ -5,7 +5,7 @@
  *   streams_bench load-words     --bootstrap B --topic T --records N --distinct D [--seed S]
  *   streams_bench load-pageviews --bootstrap B --topic T --records N --users U --pages P --span-ms MS
  *   streams_bench load-users     --bootstrap B --topic T --users U --span-ms MS
- *   streams_bench run --kind pipe|stateless|wordcount|windowed|join --bootstrap B --input T --output O
+ *   streams_bench run --kind pipe|pipe-defaults|stateless|wordcount|windowed|join --bootstrap B --input T --output O
  *                     --records N --state-dir DIR [--table T] [--app-id A] [--set key=value]...
  *
  * Words: one word per record ("w00042", drawn uniformly from D distinct),
@@ -24,7 +24,9 @@
  * targets are per stream thread.
  *
  *   pipe       librdkafka consumer → producer, no processing: the ceiling (it
- *              wakes librdkafka's fetcher as the runtime does, see run_pipe)
+ *              wakes librdkafka's fetcher as the runtime does, see run_pipe),
+ *              producing with the runtime's producer settings
+ *   pipe-defaults  the same, producing with librdkafka's defaults
  *   stateless  source → filter → mapValues (uppercase) → sink
  *   wordcount  source → selectKey(word) → repartition → count → sink
  *              (groupBy(word).count() spelled out, so the records reaching the
@@ -184,12 +186,17 @@ static int load(int argc, char **argv, int pageviews) {
 /* The runtime's producer settings (streams/runtime/config.c: idempotence,
  * linger.ms 5, librdkafka's queue of 100,000 messages), so the pipe waits
  * for the broker as a topology does instead of queueing its whole input. */
-static rd_kafka_t *pipe_producer(const char *bootstrap) {
-    static const char *const kv[] = {"enable.idempotence", "true", "linger.ms", "5", NULL};
-    return producer_with(bootstrap, kv);
+static rd_kafka_t *pipe_producer(const char *bootstrap, int bare) {
+    static const char *const runtime_kv[] = {"enable.idempotence", "true", "linger.ms", "5", NULL};
+    /* "pipe-defaults": librdkafka's own defaults, which differ from the
+     * runtime's only in idempotence (off; linger.ms is 5 either way), for
+     * readers who take those as the ceiling. */
+    static const char *const bare_kv[] = {NULL};
+    return producer_with(bootstrap, bare ? bare_kv : runtime_kv);
 }
 
-static int run_pipe(const char *bootstrap, const char *in, const char *out, long n, const char *group) {
+static int run_pipe(const char *bootstrap, const char *kind, const char *in, const char *out, long n,
+                    const char *group) {
     char err[512];
     rd_kafka_conf_t *conf = rd_kafka_conf_new();
     const char *kv[] = {"bootstrap.servers", bootstrap, "group.id", group, "auto.offset.reset", "earliest", NULL};
@@ -205,7 +212,7 @@ static int run_pipe(const char *bootstrap, const char *in, const char *out, long
     if (rd_kafka_subscribe(c, tl))
         die("subscribe", in);
     rd_kafka_topic_partition_list_destroy(tl);
-    rd_kafka_t *p = pipe_producer(bootstrap);
+    rd_kafka_t *p = pipe_producer(bootstrap, strcmp(kind, "pipe-defaults") == 0);
     long seen = 0;
     double t0 = 0, t1 = 0, deadline = now_s() + 600;
     int flowed = 0; /* records came since the last nudge */
@@ -251,8 +258,8 @@ static int run_pipe(const char *bootstrap, const char *in, const char *out, long
     double closing = now_s() - c0;
     if (seen < n)
         die("pipe", "timed out before reading every record");
-    printf("{\"kind\":\"pipe\",\"records\":%ld,\"seconds\":%.4f,\"records_per_sec\":%.1f,\"close_seconds\":%.4f}\n",
-           n, t1 - t0, (double)n / (t1 - t0), closing);
+    printf("{\"kind\":\"%s\",\"records\":%ld,\"seconds\":%.4f,\"records_per_sec\":%.1f,\"close_seconds\":%.4f}\n",
+           kind, n, t1 - t0, (double)n / (t1 - t0), closing);
     return 0;
 }
 
@@ -430,7 +437,7 @@ int main(int argc, char **argv) {
     long n = atol(arg(argc, argv, "--records", "0"));
     if (!kind || !in || !out || n <= 0)
         die("run", "--kind, --input, --output and --records are required");
-    if (strcmp(kind, "pipe") == 0)
-        return run_pipe(bootstrap, in, out, n, arg(argc, argv, "--app-id", "bench-pipe"));
+    if (strcmp(kind, "pipe") == 0 || strcmp(kind, "pipe-defaults") == 0)
+        return run_pipe(bootstrap, kind, in, out, n, arg(argc, argv, "--app-id", "bench-pipe"));
     return run_topology(argc, argv, kind, bootstrap, in, out, n);
 }

@@ -37,7 +37,7 @@ def test_streams_bench_smoke():
         assert r.returncode == 0, (r.stdout[-3000:], r.stderr[-5000:])
         res = json.load(open(out))
         kinds = [row["kind"] for row in res["rows"]]
-        assert kinds[:3] == ["pipe", "stateless", "wordcount"], kinds
+        assert kinds[:4] == ["pipe", "pipe-defaults", "stateless", "wordcount"], kinds
         for row in res["rows"]:
             assert row["records_per_sec"] > 0 and len(row["runs"]) == 1, row
             assert row["runs"][0]["records"] == row["records"], row
