@@ -51,16 +51,17 @@ void fr_topic_id_random(uint8_t id[16]) {
 /* ---------- name rules ---------- */
 
 int fr_topic_name_validate(fr_slice_t name, char *err, size_t errlen) {
+    /* Kafka's Topic.validate, word for word */
     if (name.len <= 0) {
-        snprintf(err, errlen, "Topic name is illegal, it can't be empty");
+        snprintf(err, errlen, "Topic name is invalid: the empty string is not allowed");
         return FR_ERR_INVALID_TOPIC_EXCEPTION;
     }
     if ((name.len == 1 && name.ptr[0] == '.') || (name.len == 2 && name.ptr[0] == '.' && name.ptr[1] == '.')) {
-        snprintf(err, errlen, "Topic name cannot be \".\" or \"..\"");
+        snprintf(err, errlen, "Topic name is invalid: '%.*s' is not allowed", (int)name.len, (const char *)name.ptr);
         return FR_ERR_INVALID_TOPIC_EXCEPTION;
     }
     if (name.len > 249) {
-        snprintf(err, errlen, "Topic name is illegal, it can't be longer than 249 characters, topic name: %.*s",
+        snprintf(err, errlen, "Topic name is invalid: the length of '%.*s' is longer than the max allowed length 249",
                  (int)name.len, (const char *)name.ptr);
         return FR_ERR_INVALID_TOPIC_EXCEPTION;
     }
@@ -69,12 +70,39 @@ int fr_topic_name_validate(fr_slice_t name, char *err, size_t errlen) {
         if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.' ||
               c == '_' || c == '-')) {
             snprintf(err, errlen,
-                     "Topic name \"%.*s\" is illegal, it contains a character other than ASCII alphanumerics, '.', '_' and '-'",
+                     "Topic name is invalid: '%.*s' contains one or more characters other than ASCII alphanumerics, "
+                     "'.', '_' and '-'",
                      (int)name.len, (const char *)name.ptr);
             return FR_ERR_INVALID_TOPIC_EXCEPTION;
         }
     }
     return 0;
+}
+
+/* '.' and '_' read alike in metric names, so Kafka refuses a name equal to
+ * another's but for them (Topic.hasCollision). */
+static int names_collide(fr_slice_t name, const char *other) {
+    size_t n = strlen(other);
+    if ((size_t)name.len != n)
+        return 0;
+    for (size_t i = 0; i < n; i++) {
+        char a = (char)name.ptr[i] == '.' ? '_' : (char)name.ptr[i], b = other[i] == '.' ? '_' : other[i];
+        if (a != b)
+            return 0;
+    }
+    return 1;
+}
+
+static const char *colliding_topic(const fr_topics_t *t, fr_slice_t name) {
+    if (!memchr(name.ptr, '.', (size_t)name.len) && !memchr(name.ptr, '_', (size_t)name.len))
+        return NULL;
+    for (size_t i = 0; i < t->count; i++)
+        if (names_collide(name, t->items[i]->name))
+            return t->items[i]->name;
+    for (size_t i = 0; i < t->npending; i++)
+        if (names_collide(name, t->pending[i]->name))
+            return t->pending[i]->name;
+    return NULL;
 }
 
 int fr_topic_is_internal(fr_slice_t name) {
@@ -228,9 +256,7 @@ static long pending_index(const fr_topics_t *t, fr_slice_t name) {
 
 int fr_topics_pending(const fr_topics_t *t, fr_slice_t name) { return pending_index(t, name) >= 0; }
 
-int fr_topics_create_begin(fr_topics_t *t, fr_slice_t name, int32_t nparts, const fr_props_t *overrides,
-                           int validate_only, fr_topic_t **out, char *err, size_t errlen) {
-    *out = NULL;
+int fr_topics_check_name(const fr_topics_t *t, fr_slice_t name, char *err, size_t errlen) {
     int rc = fr_topic_name_validate(name, err, errlen);
     if (rc)
         return rc;
@@ -238,8 +264,23 @@ int fr_topics_create_begin(fr_topics_t *t, fr_slice_t name, int32_t nparts, cons
         snprintf(err, errlen, "Topic '%.*s' already exists.", (int)name.len, (const char *)name.ptr);
         return FR_ERR_TOPIC_ALREADY_EXISTS;
     }
+    const char *other = colliding_topic(t, name);
+    if (other) {
+        snprintf(err, errlen, "Topic '%.*s' collides with existing topic: %s", (int)name.len, (const char *)name.ptr,
+                 other);
+        return FR_ERR_INVALID_TOPIC_EXCEPTION;
+    }
+    return 0;
+}
+
+int fr_topics_create_begin(fr_topics_t *t, fr_slice_t name, int32_t nparts, const fr_props_t *overrides,
+                           int validate_only, fr_topic_t **out, char *err, size_t errlen) {
+    *out = NULL;
+    int rc = fr_topics_check_name(t, name, err, errlen);
+    if (rc)
+        return rc;
     if (nparts <= 0) {
-        snprintf(err, errlen, "Number of partitions must be larger than 0.");
+        snprintf(err, errlen, "Number of partitions was set to an invalid non-positive value.");
         return FR_ERR_INVALID_PARTITIONS;
     }
     if (nparts > FR_TOPIC_PARTITIONS_MAX) {

@@ -77,8 +77,15 @@ fr_topic_t *fr_topics_find_cstr(const fr_topics_t *t, const char *name);
 fr_partition_t *fr_topic_partition(const fr_topic_t *topic, int32_t index);
 
 /* Kafka's topic name rules: 1..249 chars of [a-zA-Z0-9._-], not "." or "..".
- * 0, or FR_ERR_INVALID_TOPIC_EXCEPTION with a message. */
+ * 0, or FR_ERR_INVALID_TOPIC_EXCEPTION with Kafka's message. */
 int fr_topic_name_validate(fr_slice_t name, char *err, size_t errlen);
+/* What a new topic's name must pass, in Kafka's order: the rules above,
+ * then TOPIC_ALREADY_EXISTS, then INVALID_TOPIC_EXCEPTION when it differs
+ * from a topic's (or one being made) only in '.' against '_'. */
+int fr_topics_check_name(const fr_topics_t *t, fr_slice_t name, char *err, size_t errlen);
+
+/* A random (version 4) topic id, as java.util.UUID.randomUUID gives. */
+void fr_topic_id_random(uint8_t id[16]);
 
 /* Kafka's internal topics (Topic.isInternal): __consumer_offsets,
  * __transaction_state and __share_group_state, whether or not they exist. */
@@ -87,7 +94,7 @@ int fr_topic_is_internal(fr_slice_t name);
 /*
  * Creates a topic with nparts partitions and the given overrides (validated).
  * validate_only checks everything and creates nothing.  Errors:
- * INVALID_TOPIC_EXCEPTION, TOPIC_ALREADY_EXISTS, INVALID_PARTITIONS,
+ * those of fr_topics_check_name, INVALID_PARTITIONS,
  * INVALID_CONFIG, KAFKA_STORAGE_ERROR; err gets the message.
  */
 int fr_topics_create(fr_topics_t *t, fr_slice_t name, int32_t nparts, const fr_props_t *overrides,

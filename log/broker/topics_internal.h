@@ -14,8 +14,6 @@
  * and a topic build file read at start). */
 #define FR_TOPIC_PARTITIONS_MAX 100000
 
-/* A random (version 4) topic id, as java.util.UUID.randomUUID gives. */
-void fr_topic_id_random(uint8_t id[16]);
 /* A topic object with no partitions and no overrides, its log settings the
  * broker's; NULL when out of memory.  Freed with fr_topic_free. */
 fr_topic_t *fr_topic_new(const fr_topics_t *t, const char *name, int log_dir);

@@ -9,11 +9,13 @@
  * are created all the same, as Kafka does.  A timeout_ms of 0 or less asks
  * not to wait: the checks' outcome is the answer, the creation goes on.
  */
+#include <stddef.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "handlers.h"
 #include "topic_config.h"
+#include "topics.h"
 
 /* The effective configs of a topic, as v5+ responses carry them. */
 static int fill_configs(fr_req_t *req, fr_create_topics_response_creatable_topic_result_t *r,
@@ -38,65 +40,114 @@ static int fill_configs(fr_req_t *req, fr_create_topics_response_creatable_topic
     return 0;
 }
 
+/* Kafka's checks of a manual assignment, in its order (ReplicationControlManager.createTopic). */
+static int check_assignments(fr_req_t *req, const fr_create_topics_request_creatable_topic_t *t, char *err,
+                             size_t errlen) {
+    if (t->replication_factor != -1) {
+        snprintf(err, errlen, "A manual partition assignment was specified, but replication factor was not set to -1.");
+        return FR_ERR_INVALID_REQUEST;
+    }
+    if (t->num_partitions != -1) {
+        snprintf(err, errlen, "A manual partition assignment was specified, but numPartitions was not set to -1.");
+        return FR_ERR_INVALID_REQUEST;
+    }
+    int32_t n = t->assignments_count;
+    fr_slice_t *keys = FR_REQ_ARRAY(req, fr_slice_t, n); /* each partition index's bytes, as a name */
+    if (!keys)
+        return FR_ERR_NOMEM;
+    for (int32_t i = 0; i < n; i++)
+        keys[i] = (fr_slice_t){(const uint8_t *)&t->assignments[i].partition_index, sizeof(int32_t)};
+    uint8_t *marks = fr_req_mark_duplicate_names(req, keys, n, sizeof(*keys), 0);
+    if (!marks)
+        return FR_ERR_NOMEM;
+    for (int32_t i = 0; i < n; i++) {
+        const fr_create_topics_request_creatable_replica_assignment_t *a = &t->assignments[i];
+        if (marks[i] == FR_NAME_REPEAT) {
+            snprintf(err, errlen, "Found multiple manual partition assignments for partition %d", a->partition_index);
+            return FR_ERR_INVALID_REPLICA_ASSIGNMENT;
+        }
+        int rc = fr_req_check_replicas(a->broker_ids, a->broker_ids_count, req->srv->cfg->broker_id, err, errlen);
+        if (rc)
+            return rc;
+    }
+    for (int32_t i = 0; i < n; i++) /* n distinct indexes, so each within [0, n) makes 0..n-1 */
+        if (t->assignments[i].partition_index < 0 || t->assignments[i].partition_index >= n) {
+            snprintf(err, errlen, "partitions should be a consecutive 0-based integer sequence");
+            return FR_ERR_INVALID_REPLICA_ASSIGNMENT;
+        }
+    return 0;
+}
+
+/* The request's configs as overrides, each checked; INVALID_CONFIG names
+ * every null value, as Kafka's computeConfigChanges does. */
+static int topic_overrides(const fr_create_topics_request_creatable_topic_t *t, fr_props_t *out, char *err,
+                           size_t errlen) {
+    size_t used = 0;
+    for (int32_t i = 0; i < t->configs_count; i++) {
+        const fr_create_topics_request_creatable_topic_config_t *c = &t->configs[i];
+        if (!fr_slice_is_null(c->value))
+            continue;
+        int w = snprintf(err + used, errlen - used, "%s%.*s", used ? "," : "Null value not supported for topic configs: ",
+                         (int)c->name.len, (const char *)c->name.ptr);
+        used = w < 0 || (size_t)w >= errlen - used ? errlen - 1 : used + (size_t)w;
+    }
+    if (used)
+        return FR_ERR_INVALID_CONFIG;
+    for (int32_t i = 0; i < t->configs_count; i++) {
+        const fr_create_topics_request_creatable_topic_config_t *c = &t->configs[i];
+        char key[256], val[1024];
+        snprintf(key, sizeof(key), "%.*s", (int)c->name.len, (const char *)c->name.ptr);
+        snprintf(val, sizeof(val), "%.*s", (int)c->value.len, (const char *)c->value.ptr);
+        if (fr_props_set(out, key, val))
+            return FR_ERR_NOMEM;
+        int rc = fr_topic_config_validate(key, val, err, errlen);
+        if (rc)
+            return rc;
+    }
+    return 0;
+}
+
+/*
+ * One topic, checked in Kafka's order (ReplicationControlManager.createTopics):
+ * its name (rules, existence, '.'/'_' collisions), its configs, then a manual
+ * assignment or the replication factor and the partition count.
+ */
 static int16_t create_one(fr_req_t *req, fr_create_topics_request_creatable_topic_t *t, int validate_only,
-                          fr_create_topics_response_creatable_topic_result_t *r, int duplicate,
-                          fr_topic_build_t **build) {
+                          fr_create_topics_response_creatable_topic_result_t *r, fr_topic_build_t **build) {
     fr_server_t *srv = req->srv;
     char err[512] = "";
     int32_t nparts = t->num_partitions;
     int16_t rf = t->replication_factor;
-    if (duplicate) {
-        snprintf(err, sizeof(err), "Create topics request from client `%.*s` contains multiple entries for the following topics: %.*s",
-                 req->hdr.client_id.len > 0 ? (int)req->hdr.client_id.len : 0,
-                 req->hdr.client_id.len > 0 ? (const char *)req->hdr.client_id.ptr : "", (int)t->name.len,
-                 (const char *)t->name.ptr);
-        r->error_message = fr_req_msg(req, err);
-        return FR_ERR_INVALID_REQUEST;
-    }
-    if (t->assignments_count > 0) {
-        if (nparts != -1 || rf != -1) {
-            r->error_message = fr_req_msg(req, "Both numPartitions or replicationFactor and replicasAssignments were set. Both cannot be used at the same time.");
-            return FR_ERR_INVALID_REQUEST;
-        }
-        nparts = t->assignments_count;
-        for (int32_t i = 0; i < t->assignments_count; i++) {
-            fr_create_topics_request_creatable_replica_assignment_t *a = &t->assignments[i];
-            if (a->partition_index != i || a->broker_ids_count != 1 || a->broker_ids[0] != srv->cfg->broker_id) {
-                r->error_message = fr_req_msg(req, "Replica assignment must place every partition on this broker, once, with partitions numbered from 0.");
-                return FR_ERR_INVALID_REPLICA_ASSIGNMENT;
-            }
-        }
-        rf = 1;
-    }
-    if (nparts == -1)
-        nparts = srv->cfg->num_partitions;
-    if (rf == -1)
-        rf = srv->cfg->default_replication_factor;
-    if (rf <= 0) {
-        r->error_message = fr_req_msg(req, "Replication factor must be larger than 0, or -1 to use the default value.");
-        return FR_ERR_INVALID_REPLICATION_FACTOR;
-    }
-    if (rf > 1) {
-        snprintf(err, sizeof(err), "Unable to replicate the partition %d time(s): The target replication factor of %d cannot be reached because only 1 broker(s) are registered.", rf, rf);
-        r->error_message = fr_req_msg(req, err);
-        return FR_ERR_INVALID_REPLICATION_FACTOR;
-    }
     fr_props_t overrides;
     fr_props_init(&overrides);
-    for (int32_t i = 0; i < t->configs_count; i++) {
-        fr_create_topics_request_creatable_topic_config_t *c = &t->configs[i];
-        if (fr_slice_is_null(c->value))
-            continue;
-        char key[256], val[1024];
-        snprintf(key, sizeof(key), "%.*s", (int)c->name.len, (const char *)c->name.ptr);
-        snprintf(val, sizeof(val), "%.*s", (int)c->value.len, (const char *)c->value.ptr);
-        if (fr_props_set(&overrides, key, val)) {
-            fr_props_free(&overrides);
-            return FR_ERR_UNKNOWN_SERVER_ERROR;
+    int rc;
+    if (fr_slice_eq_cstr(t->name, "__cluster_metadata")) {
+        snprintf(err, sizeof(err), "Creation of internal topic __cluster_metadata is prohibited.");
+        rc = FR_ERR_INVALID_REQUEST;
+    } else if (!(rc = fr_topics_check_name(&srv->topics, t->name, err, sizeof(err))) &&
+               !(rc = topic_overrides(t, &overrides, err, sizeof(err)))) {
+        if (t->assignments_count > 0) {
+            rc = check_assignments(req, t, err, sizeof(err));
+            nparts = t->assignments_count;
+            rf = 1;
+        } else if (rf < -1 || rf == 0) {
+            snprintf(err, sizeof(err), "Replication factor must be larger than 0, or -1 to use the default value.");
+            rc = FR_ERR_INVALID_REPLICATION_FACTOR;
+        } else if (nparts < -1 || nparts == 0) {
+            snprintf(err, sizeof(err), "Number of partitions was set to an invalid non-positive value.");
+            rc = FR_ERR_INVALID_PARTITIONS;
+        } else {
+            nparts = nparts == -1 ? srv->cfg->num_partitions : nparts;
+            rf = rf == -1 ? srv->cfg->default_replication_factor : rf;
+            if (rf > 1) {
+                snprintf(err, sizeof(err), "Unable to replicate the partition %d time(s): The target replication factor of %d cannot be reached because only 1 broker(s) are registered.", rf, rf);
+                rc = FR_ERR_INVALID_REPLICATION_FACTOR;
+            }
         }
     }
     fr_topic_t *topic = NULL;
-    int rc = fr_topics_create_begin(&srv->topics, t->name, nparts, &overrides, validate_only, &topic, err,
+    if (!rc)
+        rc = fr_topics_create_begin(&srv->topics, t->name, nparts, &overrides, validate_only, &topic, err,
                                     sizeof(err));
     if (rc) {
         fr_props_free(&overrides);
@@ -107,6 +158,8 @@ static int16_t create_one(fr_req_t *req, fr_create_topics_request_creatable_topi
     r->replication_factor = rf;
     if (topic)
         memcpy(r->topic_id, topic->id, 16);
+    else
+        fr_topic_id_random(r->topic_id); /* validate_only: Kafka makes one all the same */
     rc = fill_configs(req, r, &overrides);
     fr_props_free(&overrides);
     if (topic && !(*build = fr_topic_build_start(srv, topic)))
@@ -130,7 +183,7 @@ static void fail_one(void *ctx, int32_t i, int rc, const char *msg) {
     r->error_message = fr_req_msg(req, msg ? msg : fr_err_str(rc));
     r->num_partitions = -1;
     r->replication_factor = -1;
-    r->configs_count = -1;
+    r->configs_count = 0;
 }
 
 static void create_topics_cleanup(fr_req_t *req) {
@@ -162,24 +215,31 @@ int fr_handle_create_topics(fr_req_t *req) {
         return FR_ERR_NOMEM;
     req->state = st;
     req->cleanup = create_topics_cleanup;
+    uint8_t *dups = fr_req_mark_duplicate_names(req, in.topics, in.topics_count, sizeof(*in.topics),
+                                                offsetof(fr_create_topics_request_creatable_topic_t, name));
+    if (!dups)
+        return FR_ERR_NOMEM;
     for (int32_t i = 0; i < in.topics_count; i++) {
-        fr_create_topics_response_creatable_topic_result_t *r = &out->topics[i];
+        if (dups[i] == FR_NAME_REPEAT)
+            continue; /* one answer per name, as Kafka keys its results by name */
+        int32_t k = out->topics_count;
+        fr_create_topics_response_creatable_topic_result_t *r = &out->topics[k];
         r->name = in.topics[i].name;
         r->error_message = FR_SLICE_NULL;
         r->num_partitions = -1;
         r->replication_factor = -1;
         r->configs = NULL;
-        r->configs_count = -1;
-        st->builds[i] = NULL;
-        out->topics_count = i + 1; /* the cleanup releases the builds started so far */
-        int duplicate = 0;
-        for (int32_t j = 0; j < in.topics_count; j++)
-            if (j != i && in.topics[j].name.len == in.topics[i].name.len &&
-                memcmp(in.topics[j].name.ptr, in.topics[i].name.ptr, (size_t)in.topics[i].name.len) == 0)
-                duplicate = 1;
-        r->error_code = create_one(req, &in.topics[i], in.validate_only, r, duplicate, &st->builds[i]);
+        r->configs_count = 0; /* Kafka's failed results carry an empty list */
+        st->builds[k] = NULL;
+        out->topics_count = k + 1; /* the cleanup releases the builds started so far */
+        if (dups[i] == FR_NAME_FIRST) {
+            r->error_code = FR_ERR_INVALID_REQUEST;
+            r->error_message = fr_req_msg(req, "Duplicate topic name.");
+            continue;
+        }
+        r->error_code = create_one(req, &in.topics[i], in.validate_only, r, &st->builds[k]);
         if (r->error_code)
-            r->configs_count = -1;
+            r->configs_count = 0;
     }
     req->retry = create_topics_retry;
     st->no_wait = in.timeout_ms <= 0;

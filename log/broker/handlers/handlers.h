@@ -40,4 +40,18 @@ int fr_handle_init_producer_id(fr_req_t *req);
 /* An arena copy of a message, as a slice (for error_message fields). */
 fr_slice_t fr_req_msg(fr_req_t *req, const char *msg);
 
+/*
+ * For n request entries (stride bytes apart, each holding an fr_slice_t
+ * name at name_off): FR_NAME_UNIQUE for a name given once, FR_NAME_FIRST for
+ * the first of several entries with one name, FR_NAME_REPEAT for the later
+ * ones.  An arena array of n marks; NULL when out of memory.
+ */
+enum { FR_NAME_UNIQUE = 0, FR_NAME_FIRST = 1, FR_NAME_REPEAT = 2 };
+uint8_t *fr_req_mark_duplicate_names(fr_req_t *req, const void *items, int32_t n, size_t stride, size_t name_off);
+
+/* A manual replica assignment's list for one partition, checked as Kafka
+ * does; on one broker only [broker_id] passes.  0, or
+ * INVALID_REPLICA_ASSIGNMENT with Kafka's message in err. */
+int fr_req_check_replicas(const int32_t *ids, int32_t n, int32_t broker_id, char *err, size_t errlen);
+
 #endif

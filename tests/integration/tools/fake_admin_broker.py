@@ -146,9 +146,9 @@ def create_topics(version, r, w):
                 err, msg = TOPIC_ALREADY_EXISTS, "Topic '%s' already exists." % name
             elif not name or len(name) > 249 or any(c not in
                     "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-" for c in name):
-                err, msg = INVALID_TOPIC, "Topic name \"%s\" is illegal" % name
+                err, msg = INVALID_TOPIC, "Topic name is invalid: '%s' contains one or more characters" % name
             elif parts < 1:
-                err, msg = INVALID_PARTITIONS, "Number of partitions must be larger than 0."
+                err, msg = INVALID_PARTITIONS, "Number of partitions was set to an invalid non-positive value."
             elif rf != 1:
                 err, msg = INVALID_REPLICATION_FACTOR, ("Unable to replicate the partition %d time(s): "
                                                         "The target replication factor of %d cannot be "

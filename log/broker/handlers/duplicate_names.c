@@ -1,0 +1,56 @@
+/*
+ * Which entries of a request name the same thing twice.  Kafka's admin
+ * handlers gather a request's names in a hash set and answer repeats apart
+ * (CreateTopics, CreatePartitions and DeleteTopics: INVALID_REQUEST
+ * "Duplicate topic name."); a sort does the same here without a pairwise
+ * scan, which a request of many names would make quadratic.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "handlers.h"
+
+typedef struct named {
+    fr_slice_t name;
+    int32_t index;
+} named_t;
+
+static int by_name_then_index(const void *a, const void *b) {
+    const named_t *x = a, *y = b;
+    int32_t n = x->name.len < y->name.len ? x->name.len : y->name.len;
+    int c = n > 0 ? memcmp(x->name.ptr, y->name.ptr, (size_t)n) : 0;
+    if (c == 0 && x->name.len != y->name.len)
+        c = x->name.len < y->name.len ? -1 : 1;
+    if (c == 0)
+        c = x->index < y->index ? -1 : x->index > y->index;
+    return c;
+}
+
+static int same_name(const named_t *a, const named_t *b) {
+    return a->name.len == b->name.len && (a->name.len <= 0 || memcmp(a->name.ptr, b->name.ptr, (size_t)a->name.len) == 0);
+}
+
+uint8_t *fr_req_mark_duplicate_names(fr_req_t *req, const void *items, int32_t n, size_t stride, size_t name_off) {
+    uint8_t *marks = FR_REQ_ARRAY(req, uint8_t, n);
+    named_t *sorted = FR_REQ_ARRAY(req, named_t, n);
+    if (!marks || !sorted)
+        return NULL;
+    for (int32_t i = 0; i < n; i++) {
+        memcpy(&sorted[i].name, (const uint8_t *)items + (size_t)i * stride + name_off, sizeof(fr_slice_t));
+        sorted[i].index = i;
+    }
+    if (n > 1)
+        qsort(sorted, (size_t)n, sizeof(*sorted), by_name_then_index);
+    for (int32_t i = 0; i < n;) {
+        int32_t j = i + 1;
+        while (j < n && same_name(&sorted[i], &sorted[j]))
+            j++;
+        if (j - i > 1) {
+            marks[sorted[i].index] = FR_NAME_FIRST; /* the lowest index: the sort's tie-break */
+            for (int32_t k = i + 1; k < j; k++)
+                marks[sorted[k].index] = FR_NAME_REPEAT;
+        }
+        i = j;
+    }
+    return marks;
+}

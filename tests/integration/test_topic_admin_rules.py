@@ -1,0 +1,234 @@
+#!/usr/bin/env python3
+"""CreateTopics' checks, their order and their words, as Kafka's controller
+makes them (ReplicationControlManager.createTopics, ControllerApis,
+Topic.validate): a name first (its rules, then an existing topic, then a
+'.'/'_' collision), then the configs (null values named), then a manual
+assignment or the replication factor and the partition count.  A name given
+twice in one request is answered once, "Duplicate topic name.", and nothing
+is made for it."""
+import os
+import struct
+import sys
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from harness import Broker, RawClient, run_tests  # noqa: E402
+import kafka_wire as kw  # noqa: E402
+
+NONE, INVALID_TOPIC_EXCEPTION, TOPIC_ALREADY_EXISTS, INVALID_PARTITIONS = 0, 17, 36, 37
+INVALID_REPLICATION_FACTOR, INVALID_REPLICA_ASSIGNMENT, INVALID_CONFIG, INVALID_REQUEST = 38, 39, 40, 42
+
+
+# ---- CreateTopics v7 (flexible) ----
+
+def uvarint(n):
+    out = b""
+    while True:
+        b = n & 0x7F
+        n >>= 7
+        if n:
+            out += bytes([b | 0x80])
+        else:
+            return out + bytes([b])
+
+
+def cstr(s):
+    if s is None:
+        return b"\x00"
+    b = s.encode()
+    return uvarint(len(b) + 1) + b
+
+
+def carray(items):
+    return uvarint(len(items) + 1) + b"".join(items)
+
+
+def topic(name, partitions=1, rf=1, assignments=(), configs=()):
+    """assignments: [(partition, [broker ids])]; configs: [(name, value or None)]."""
+    a = [struct.pack(">i", p) + carray([struct.pack(">i", b) for b in ids]) + b"\x00" for p, ids in assignments]
+    c = [cstr(k) + cstr(v) + b"\x00" for k, v in configs]
+    return cstr(name) + struct.pack(">ih", partitions, rf) + carray(a) + carray(c) + b"\x00"
+
+
+class Reader:
+    def __init__(self, buf, off=0):
+        self.buf, self.off = buf, off
+
+    def take(self, fmt):
+        v = struct.unpack_from(fmt, self.buf, self.off)
+        self.off += struct.calcsize(fmt)
+        return v[0] if len(v) == 1 else v
+
+    def uvarint(self):
+        n = shift = 0
+        while True:
+            b = self.buf[self.off]
+            self.off += 1
+            n |= (b & 0x7F) << shift
+            if b < 0x80:
+                return n
+            shift += 7
+
+    def cstr(self):
+        n = self.uvarint()
+        if n == 0:
+            return None
+        s = self.buf[self.off:self.off + n - 1].decode()
+        self.off += n - 1
+        return s
+
+    def tags(self):
+        for _ in range(self.uvarint()):
+            self.uvarint()
+            self.off += self.uvarint()
+
+
+def create(port, topics, validate_only=False):
+    """-> [dict(name, id, error, message, partitions, rf, configs)] in the answer's order;
+    configs is None for a null list, else the number of entries."""
+    c = RawClient(port)
+    try:
+        c.request(19, 7, carray(topics) + struct.pack(">i?", 30000, validate_only) + b"\x00", flexible=True)
+        r = Reader(c.recv_frame(), 4)
+    finally:
+        c.close()
+    r.tags()
+    r.take(">i")  # throttle
+    out = []
+    for _ in range(r.uvarint() - 1):
+        t = dict(name=r.cstr(), id=r.buf[r.off:r.off + 16])
+        r.off += 16
+        t["error"] = r.take(">h")
+        t["message"] = r.cstr()
+        t["partitions"], t["rf"] = r.take(">i"), r.take(">h")
+        n = r.uvarint()
+        t["configs"] = None if n == 0 else n - 1
+        for _ in range(n - 1 if n else 0):
+            r.cstr(), r.cstr(), r.take(">?bb")  # name, value, read_only, source, is_sensitive
+            r.tags()
+        r.tags()
+        out.append(t)
+    return out
+
+
+def one(port, t, validate_only=False):
+    res = create(port, [t], validate_only)
+    assert len(res) == 1, res
+    return res[0]["error"], res[0]["message"]
+
+
+def metadata(port, name):
+    """(error code, partition count) of name in Metadata v1; auto-creation is off."""
+    c = RawClient(port)
+    try:
+        c.request(3, 1, kw.metadata_v1([name]))
+        return kw.parse_metadata_v1_response(c.recv_frame())[1][name]
+    finally:
+        c.close()
+
+
+def topic_error(port, name):
+    return metadata(port, name)[0]
+
+
+BROKER = {"auto.create.topics.enable": "false"}
+
+
+def test_checks_come_in_kafkas_order():
+    with Broker(overrides=BROKER) as b:
+        assert one(b.port, topic("there", 1, 1)) == (NONE, None)
+        # an existing name wins over a bad replication factor, count or config
+        assert one(b.port, topic("there", 1, 3)) == (TOPIC_ALREADY_EXISTS, "Topic 'there' already exists.")
+        assert one(b.port, topic("there", 0, 1, configs=[("retention.ms", "x")]))[0] == TOPIC_ALREADY_EXISTS
+        # configs before the count
+        err, msg = one(b.port, topic("fresh", 0, 1, configs=[("retention.ms", "x")]))
+        assert err == INVALID_CONFIG and "retention.ms" in msg, (err, msg)
+        # the replication factor's sign, then the count, then placing the replicas
+        assert one(b.port, topic("fresh", 0, 0)) == (
+            INVALID_REPLICATION_FACTOR, "Replication factor must be larger than 0, or -1 to use the default value.")
+        assert one(b.port, topic("fresh", 0, 3)) == (
+            INVALID_PARTITIONS, "Number of partitions was set to an invalid non-positive value.")
+        assert one(b.port, topic("fresh", -2, 1)) == (
+            INVALID_PARTITIONS, "Number of partitions was set to an invalid non-positive value.")
+        err, msg = one(b.port, topic("fresh", 2, 3))
+        assert err == INVALID_REPLICATION_FACTOR and msg.startswith("Unable to replicate the partition 3 time(s)"), msg
+        assert topic_error(b.port, "fresh") == 3
+
+
+def test_names_in_kafkas_words_and_collisions():
+    with Broker(overrides=BROKER) as b:
+        prefix = "Topic name is invalid: "
+        for name, why in [("", "the empty string is not allowed"), (".", "'.' is not allowed"),
+                          ("..", "'..' is not allowed"),
+                          ("x" * 250, "the length of '%s' is longer than the max allowed length 249" % ("x" * 250)),
+                          ("a/b", "'a/b' contains one or more characters other than ASCII alphanumerics, '.', '_' "
+                                  "and '-'")]:
+            assert one(b.port, topic(name)) == (INVALID_TOPIC_EXCEPTION, prefix + why), name
+        assert one(b.port, topic("x" * 249)) == (NONE, None)
+        # '.' and '_' read alike in metric names: either way round
+        assert one(b.port, topic("metrics_in")) == (NONE, None)
+        assert one(b.port, topic("metrics.in")) == (
+            INVALID_TOPIC_EXCEPTION, "Topic 'metrics.in' collides with existing topic: metrics_in")
+        assert one(b.port, topic("a.b.c")) == (NONE, None)
+        assert one(b.port, topic("a_b.c", configs=[("retention.ms", "x")])) == (
+            INVALID_TOPIC_EXCEPTION, "Topic 'a_b.c' collides with existing topic: a.b.c")
+        assert topic_error(b.port, "metrics.in") == 3 and topic_error(b.port, "a_b.c") == 3
+        assert one(b.port, topic("__cluster_metadata")) == (
+            INVALID_REQUEST, "Creation of internal topic __cluster_metadata is prohibited.")
+
+
+def test_null_configs_and_duplicate_names():
+    with Broker(overrides=BROKER) as b:
+        assert one(b.port, topic("nulls", configs=[("retention.ms", None), ("segment.ms", "1000"),
+                                                   ("cleanup.policy", None)])) == (
+            INVALID_CONFIG, "Null value not supported for topic configs: retention.ms,cleanup.policy")
+        assert topic_error(b.port, "nulls") == 3
+        res = create(b.port, [topic("twice"), topic("single", 2), topic("twice", 3), topic("twice")])
+        assert [(t["name"], t["error"], t["message"]) for t in res] == [
+            ("twice", INVALID_REQUEST, "Duplicate topic name."), ("single", NONE, None)], res
+        assert res[0]["configs"] == 0 and res[1]["configs"] > 0, res  # a failed entry: an empty list
+        assert topic_error(b.port, "twice") == 3 and topic_error(b.port, "single") == 0
+        # validate_only: the checks and a topic id, nothing made
+        res = create(b.port, [topic("later", 4)], validate_only=True)
+        assert res[0]["error"] == NONE and res[0]["partitions"] == 4 and res[0]["id"] != bytes(16), res
+        assert topic_error(b.port, "later") == 3
+
+
+def test_manual_assignments():
+    with Broker(overrides=BROKER) as b:
+        me = 0
+
+        def assigned(name, assignments, partitions=-1, rf=-1):
+            return one(b.port, topic(name, partitions, rf, assignments=assignments))
+
+        # any order of 0..n-1 is a valid assignment
+        assert assigned("ordered", [(1, [me]), (0, [me]), (2, [me])]) == (NONE, None)
+        assert metadata(b.port, "ordered") == (NONE, 3)
+        assert assigned("m", [(0, [me])], rf=1) == (
+            INVALID_REQUEST, "A manual partition assignment was specified, but replication factor was not set to -1.")
+        assert assigned("m", [(0, [me])], partitions=1) == (
+            INVALID_REQUEST, "A manual partition assignment was specified, but numPartitions was not set to -1.")
+        assert assigned("m", [(0, [me]), (1, [me]), (0, [me])]) == (
+            INVALID_REPLICA_ASSIGNMENT, "Found multiple manual partition assignments for partition 0")
+        assert assigned("m", [(0, [])]) == (
+            INVALID_REPLICA_ASSIGNMENT, "The manual partition assignment includes an empty replica list.")
+        assert assigned("m", [(0, [me, me])]) == (
+            INVALID_REPLICA_ASSIGNMENT, "The manual partition assignment includes the broker 0 more than once.")
+        assert assigned("m", [(0, [7, me])]) == (
+            INVALID_REPLICA_ASSIGNMENT, "The manual partition assignment includes broker 7, but no such broker is "
+                                        "registered.")
+        # a list is checked before the next partition's repeat is seen
+        assert assigned("m", [(0, [me]), (1, [5]), (0, [me])]) == (
+            INVALID_REPLICA_ASSIGNMENT, "The manual partition assignment includes broker 5, but no such broker is "
+                                        "registered.")
+        assert assigned("m", [(0, [me]), (2, [me])]) == (
+            INVALID_REPLICA_ASSIGNMENT, "partitions should be a consecutive 0-based integer sequence")
+        assert topic_error(b.port, "m") == 3
+
+
+if __name__ == "__main__":
+    run_tests([
+        test_checks_come_in_kafkas_order,
+        test_names_in_kafkas_words_and_collisions,
+        test_null_configs_and_duplicate_names,
+        test_manual_assignments,
+    ])
