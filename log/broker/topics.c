@@ -366,21 +366,31 @@ struct fr_topic_growth {
     fr_partition_t *made[];   /* to - from, by fr_topic_growth_make */
 };
 
-int fr_topics_grow_begin(fr_topic_t *topic, int32_t new_count, int validate_only, fr_topic_growth_t **out,
-                         char *err, size_t errlen) {
-    *out = NULL;
+int fr_topics_grow_check(const fr_topic_t *topic, int32_t new_count, char *err, size_t errlen) {
     int32_t have = topic->growths ? topic->growing_to : topic->num_partitions;
-    if (new_count <= have) {
-        snprintf(err, errlen, "Topic currently has %d partitions, which is higher than the requested %d.", have,
-                 new_count);
-        if (new_count == have)
-            snprintf(err, errlen, "Topic already has %d partitions.", new_count);
+    if (new_count == have) {
+        snprintf(err, errlen, "Topic already has %d partition(s).", have);
+        return FR_ERR_INVALID_PARTITIONS;
+    }
+    if (new_count < have) {
+        snprintf(err, errlen, "The topic %s currently has %d partition(s); %d would not be an increase.", topic->name,
+                 have, new_count);
         return FR_ERR_INVALID_PARTITIONS;
     }
     if (new_count > FR_TOPIC_PARTITIONS_MAX) {
         snprintf(err, errlen, "Number of partitions %d exceeds the limit of %d.", new_count, FR_TOPIC_PARTITIONS_MAX);
         return FR_ERR_INVALID_PARTITIONS;
     }
+    return 0;
+}
+
+int fr_topics_grow_begin(fr_topic_t *topic, int32_t new_count, int validate_only, fr_topic_growth_t **out,
+                         char *err, size_t errlen) {
+    *out = NULL;
+    int rc = fr_topics_grow_check(topic, new_count, err, errlen);
+    if (rc)
+        return rc;
+    int32_t have = topic->growths ? topic->growing_to : topic->num_partitions;
     if (validate_only)
         return 0;
     fr_topic_growth_t *g = calloc(1, sizeof(*g) + (size_t)(new_count - have) * sizeof(g->made[0]));

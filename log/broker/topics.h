@@ -134,6 +134,8 @@ int fr_topics_pending(const fr_topics_t *t, fr_slice_t name);
  *   reason, with err.
  */
 typedef struct fr_topic_growth fr_topic_growth_t;
+/* fr_topics_grow_begin's checks alone, in Kafka's words: 0 or INVALID_PARTITIONS. */
+int fr_topics_grow_check(const fr_topic_t *topic, int32_t new_count, char *err, size_t errlen);
 int fr_topics_grow_begin(fr_topic_t *topic, int32_t new_count, int validate_only, fr_topic_growth_t **out,
                          char *err, size_t errlen);
 int fr_topic_growth_make(const fr_broker_config_t *cfg, fr_topic_growth_t *g, char *err, size_t errlen);

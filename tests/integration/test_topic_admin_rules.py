@@ -1,11 +1,12 @@
 #!/usr/bin/env python3
-"""CreateTopics' checks, their order and their words, as Kafka's controller
+"""CreateTopics', CreatePartitions' and DeleteTopics' checks, their order and their words, as Kafka's controller
 makes them (ReplicationControlManager.createTopics, ControllerApis,
 Topic.validate): a name first (its rules, then an existing topic, then a
 '.'/'_' collision), then the configs (null values named), then a manual
 assignment or the replication factor and the partition count.  A name given
 twice in one request is answered once, "Duplicate topic name.", and nothing
-is made for it."""
+is made for it; the same holds for CreatePartitions and DeleteTopics (and for
+topic ids in DeleteTopics v6)."""
 import os
 import struct
 import sys
@@ -14,7 +15,8 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from harness import Broker, RawClient, run_tests  # noqa: E402
 import kafka_wire as kw  # noqa: E402
 
-NONE, INVALID_TOPIC_EXCEPTION, TOPIC_ALREADY_EXISTS, INVALID_PARTITIONS = 0, 17, 36, 37
+NONE, UNKNOWN_TOPIC_OR_PARTITION, INVALID_TOPIC_EXCEPTION, TOPIC_ALREADY_EXISTS, INVALID_PARTITIONS = 0, 3, 17, 36, 37
+TOPIC_DELETION_DISABLED = 73
 INVALID_REPLICATION_FACTOR, INVALID_REPLICA_ASSIGNMENT, INVALID_CONFIG, INVALID_REQUEST = 38, 39, 40, 42
 
 
@@ -225,10 +227,125 @@ def test_manual_assignments():
         assert topic_error(b.port, "m") == 3
 
 
+# ---- CreatePartitions v1, DeleteTopics v1 and v6 ----
+
+def grow(port, topics, validate_only=False):
+    """topics: [(name, count, assignments or None)] -> [(name, error, message)]."""
+    body = struct.pack(">i", len(topics))
+    for name, count, assignments in topics:
+        body += kw.string(name) + struct.pack(">i", count)
+        if assignments is None:
+            body += struct.pack(">i", -1)
+        else:
+            body += struct.pack(">i", len(assignments)) + b"".join(
+                struct.pack(">i", len(ids)) + b"".join(struct.pack(">i", x) for x in ids) for ids in assignments)
+    c = RawClient(port)
+    try:
+        c.request(37, 1, body + struct.pack(">i?", 30000, validate_only))
+        resp = c.recv_frame()
+    finally:
+        c.close()
+    off, out = 12, []  # correlation id, throttle, count
+    for _ in range(struct.unpack_from(">i", resp, 8)[0]):
+        name, off = kw._read_string(resp, off)
+        err, = struct.unpack_from(">h", resp, off)
+        msg, off = kw._read_string(resp, off + 2)
+        out.append((name, err, msg))
+    return out
+
+
+def delete_v6(port, entries):
+    """entries: [(name or None, 16-byte id)] -> [(name, id, error, message)]."""
+    body = carray([cstr(n) + i + b"\x00" for n, i in entries]) + struct.pack(">i", 30000) + b"\x00"
+    c = RawClient(port)
+    try:
+        c.request(20, 6, body, flexible=True)
+        r = Reader(c.recv_frame(), 4)
+    finally:
+        c.close()
+    r.tags()
+    r.take(">i")
+    out = []
+    for _ in range(r.uvarint() - 1):
+        name = r.cstr()
+        tid = r.buf[r.off:r.off + 16]
+        r.off += 16
+        out.append((name, tid, r.take(">h"), r.cstr()))
+        r.tags()
+    return out
+
+
+def delete_v1_or_v3(port, version, names):
+    """-> [(name, error)] (DeleteTopics v1-v3 share a layout)."""
+    c = RawClient(port)
+    try:
+        c.request(20, version, struct.pack(">i", len(names)) + b"".join(kw.string(n) for n in names)
+                  + struct.pack(">i", 30000))
+        resp = c.recv_frame()
+    finally:
+        c.close()
+    off, out = 12, []
+    for _ in range(struct.unpack_from(">i", resp, 8)[0]):
+        name, off = kw._read_string(resp, off)
+        out.append((name, struct.unpack_from(">h", resp, off)[0]))
+        off += 2
+    return out
+
+
+def test_create_partitions_rules():
+    with Broker(overrides=BROKER) as b:
+        assert one(b.port, topic("g", 2)) == (NONE, None)
+        assert grow(b.port, [("g", 2, None)]) == [("g", INVALID_PARTITIONS, "Topic already has 2 partition(s).")]
+        assert grow(b.port, [("g", 1, None)]) == [
+            ("g", INVALID_PARTITIONS, "The topic g currently has 2 partition(s); 1 would not be an increase.")]
+        assert grow(b.port, [("nope", 3, None)]) == [("nope", UNKNOWN_TOPIC_OR_PARTITION, None)]
+        assert grow(b.port, [("g", 4, [[0]])]) == [
+            ("g", INVALID_REPLICA_ASSIGNMENT, "Attempted to add 2 additional partition(s), but only 1 assignment(s) "
+                                              "were specified.")]
+        assert grow(b.port, [("g", 4, [[0], [3]])]) == [
+            ("g", INVALID_REPLICA_ASSIGNMENT, "The manual partition assignment includes broker 3, but no such broker "
+                                              "is registered.")]
+        assert grow(b.port, [("g", 4, [[0], []])]) == [
+            ("g", INVALID_REPLICA_ASSIGNMENT, "The manual partition assignment includes an empty replica list.")]
+        # a name twice: one answer, nothing grows
+        assert grow(b.port, [("g", 3, None), ("g", 5, None)]) == [("g", INVALID_REQUEST, "Duplicate topic name.")]
+        assert metadata(b.port, "g") == (NONE, 2)
+        assert grow(b.port, [("g", 4, [[0], [0]])]) == [("g", NONE, None)]
+        assert metadata(b.port, "g") == (NONE, 4)
+
+
+def test_delete_topics_rules():
+    with Broker(overrides=BROKER) as b:
+        made = {t["name"]: t["id"] for t in create(b.port, [topic(n) for n in ("x", "y", "z")])}
+        zero = bytes(16)
+        assert delete_v6(b.port, [("x", zero), ("x", zero)]) == [("x", zero, INVALID_REQUEST, "Duplicate topic name.")]
+        assert delete_v6(b.port, [(None, made["y"]), (None, made["y"])]) == [
+            (None, made["y"], INVALID_REQUEST, "Duplicate topic id.")]
+        assert delete_v6(b.port, [("x", made["x"])]) == [
+            ("x", made["x"], INVALID_REQUEST, "You may not specify both topic name and topic id.")]
+        assert delete_v6(b.port, [(None, zero)]) == [
+            (None, zero, INVALID_REQUEST, "Neither topic name nor id were specified.")]
+        assert all(metadata(b.port, n) == (NONE, 1) for n in ("x", "y", "z"))
+        # a name whose id is also given: the id deletes it, the name is refused
+        res = delete_v6(b.port, [("y", zero), (None, made["y"]), ("z", zero)])
+        assert sorted(res, key=str) == sorted([
+            ("y", zero, INVALID_REQUEST, "The provided topic name maps to an ID that was already supplied."),
+            ("y", made["y"], NONE, None), ("z", made["z"], NONE, None)], key=str), res
+        assert metadata(b.port, "y")[0] == UNKNOWN_TOPIC_OR_PARTITION and metadata(b.port, "x") == (NONE, 1)
+    with Broker(overrides=dict(BROKER, **{"delete.topic.enable": "false"})) as b:
+        assert one(b.port, topic("kept")) == (NONE, None)
+        # clients before v3 do not know TOPIC_DELETION_DISABLED: Kafka tells them INVALID_REQUEST
+        assert delete_v1_or_v3(b.port, 1, ["kept"]) == [("kept", INVALID_REQUEST)]
+        assert delete_v1_or_v3(b.port, 3, ["kept"]) == [("kept", TOPIC_DELETION_DISABLED)]
+        assert metadata(b.port, "kept") == (NONE, 1)
+
+
 if __name__ == "__main__":
     run_tests([
         test_checks_come_in_kafkas_order,
         test_names_in_kafkas_words_and_collisions,
         test_null_configs_and_duplicate_names,
         test_manual_assignments,
+        test_create_partitions_rules,
+        test_delete_topics_rules,
     ])

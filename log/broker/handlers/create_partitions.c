@@ -6,8 +6,38 @@
  * (then REQUEST_TIMED_OUT, and the partitions are added all the same, as
  * Kafka does; 0 or less answers without waiting).  A second request for the
  * same topic is checked against the count the first one asked for.
+ *
+ * As in Kafka (ControllerApis.createPartitions, ReplicationControlManager):
+ * a name given twice is answered once, INVALID_REQUEST, and grows nothing;
+ * an unknown topic gets no message; a manual assignment must list one
+ * replica set per new partition, each checked as CreateTopics checks one.
  */
+#include <stddef.h>
+#include <stdio.h>
+
 #include "handlers.h"
+#include "topics.h"
+
+/* Kafka's checks of the new partitions' manual assignments. */
+static int check_assignments(fr_req_t *req, const fr_topic_t *topic,
+                             const fr_create_partitions_request_create_partitions_topic_t *t, char *err,
+                             size_t errlen) {
+    if (t->assignments_count < 0)
+        return 0; /* null: placed by the broker */
+    int32_t additional = t->count - (topic->growths ? topic->growing_to : topic->num_partitions);
+    if (t->assignments_count != additional) {
+        snprintf(err, errlen, "Attempted to add %d additional partition(s), but only %d assignment(s) were specified.",
+                 additional, t->assignments_count);
+        return FR_ERR_INVALID_REPLICA_ASSIGNMENT;
+    }
+    for (int32_t i = 0; i < t->assignments_count; i++) {
+        int rc = fr_req_check_replicas(t->assignments[i].broker_ids, t->assignments[i].broker_ids_count,
+                                       req->srv->cfg->broker_id, err, errlen);
+        if (rc)
+            return rc;
+    }
+    return 0;
+}
 
 typedef struct create_partitions_state {
     fr_create_partitions_response_t out;
@@ -54,23 +84,38 @@ int fr_handle_create_partitions(fr_req_t *req) {
         return FR_ERR_NOMEM;
     req->state = st;
     req->cleanup = create_partitions_cleanup;
+    uint8_t *dups = fr_req_mark_duplicate_names(req, in.topics, in.topics_count, sizeof(*in.topics),
+                                                offsetof(fr_create_partitions_request_create_partitions_topic_t, name));
+    if (!dups)
+        return FR_ERR_NOMEM;
     for (int32_t i = 0; i < in.topics_count; i++) {
+        if (dups[i] == FR_NAME_REPEAT)
+            continue;
         fr_create_partitions_request_create_partitions_topic_t *t = &in.topics[i];
-        fr_create_partitions_response_create_partitions_topic_result_t *r = &st->out.results[i];
+        int32_t k = st->out.results_count;
+        fr_create_partitions_response_create_partitions_topic_result_t *r = &st->out.results[k];
         r->name = t->name;
         r->error_message = FR_SLICE_NULL;
-        st->builds[i] = NULL;
-        st->out.results_count = i + 1; /* the cleanup releases the builds started so far */
+        st->builds[k] = NULL;
+        st->out.results_count = k + 1; /* the cleanup releases the builds started so far */
+        if (dups[i] == FR_NAME_FIRST) {
+            r->error_code = FR_ERR_INVALID_REQUEST;
+            r->error_message = fr_req_msg(req, "Duplicate topic name.");
+            continue;
+        }
         fr_topic_t *topic = fr_topics_find(&srv->topics, t->name);
         if (!topic) {
             r->error_code = FR_ERR_UNKNOWN_TOPIC_OR_PARTITION;
-            r->error_message = fr_req_msg(req, "The topic does not exist.");
             continue;
         }
         char err[300] = "";
         fr_topic_growth_t *growth = NULL;
-        int rc = fr_topics_grow_begin(topic, t->count, in.validate_only, &growth, err, sizeof(err));
-        if (!rc && growth && !(st->builds[i] = fr_topic_grow_start(srv, growth)))
+        int rc = fr_topics_grow_check(topic, t->count, err, sizeof(err));
+        if (!rc)
+            rc = check_assignments(req, topic, t, err, sizeof(err));
+        if (!rc)
+            rc = fr_topics_grow_begin(topic, t->count, in.validate_only, &growth, err, sizeof(err));
+        if (!rc && growth && !(st->builds[k] = fr_topic_grow_start(srv, growth)))
             rc = FR_ERR_NOMEM;
         r->error_code = fr_err_to_kafka(rc);
         if (rc)
