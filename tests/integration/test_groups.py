@@ -2,6 +2,7 @@
 """Consumer groups: Kafka's error codes over the raw protocol, and commit and
 resume with real clients, across a broker restart."""
 import os
+import struct
 import sys
 import time
 
@@ -11,7 +12,7 @@ import kafka_wire as kw  # noqa: E402
 
 UNKNOWN_TOPIC_OR_PARTITION, ILLEGAL_GENERATION, INCONSISTENT_GROUP_PROTOCOL = 3, 22, 23
 INVALID_GROUP_ID, UNKNOWN_MEMBER_ID, INVALID_SESSION_TIMEOUT, REBALANCE_IN_PROGRESS = 24, 25, 26, 27
-GROUP_ID_NOT_FOUND, NON_EMPTY_GROUP = 69, 68
+GROUP_ID_NOT_FOUND, NON_EMPTY_GROUP, GROUP_SUBSCRIBED_TO_TOPIC = 69, 68, 86
 FAST = {"group.initial.rebalance.delay.ms": "0", "offsets.topic.num.partitions": "5"}
 
 
@@ -333,8 +334,72 @@ def test_committed_offsets_survive_restart():
     check_resume(consume_kafka_python, restart=True)
 
 
+def offset_delete_v0(group, topics):
+    """topics: {name: [partitions]}"""
+    body = kw.string(group) + struct.pack(">i", len(topics))
+    for name, parts in topics.items():
+        body += kw.string(name) + struct.pack(">i", len(parts)) + b"".join(struct.pack(">i", p) for p in parts)
+    return body
+
+
+def parse_offset_delete_v0(resp):
+    """-> (top-level error, {(topic, partition): error})"""
+    err, _throttle, n = struct.unpack_from(">hii", resp, 4)
+    off, out = 14, {}
+    for _ in range(n):
+        name, off = kw._read_string(resp, off)
+        pn, = struct.unpack_from(">i", resp, off)
+        off += 4
+        for _ in range(pn):
+            p, e = struct.unpack_from(">ih", resp, off)
+            off += 6
+            out[(name, p)] = e
+    return err, out
+
+
+def test_offset_delete_follows_kafkas_group_rules():
+    """ClassicGroup.validateOffsetDelete and isSubscribedToTopic: a group with
+    members that is not a consumer group keeps every offset (NON_EMPTY_GROUP);
+    a consumer group whose members' topics are not known yet (its first
+    rebalance) counts as subscribed to every topic."""
+    with Broker(overrides=dict(FAST, **{"group.initial.rebalance.delay.ms": "3000"})) as b:
+        c = RawClient(b.port)
+        call(c, 19, 0, kw.create_topics_v0("t", 1))
+        call(c, 19, 0, kw.create_topics_v0("other", 1))
+        for g in ("workers", "fresh"):
+            assert kw.parse_offset_commit_v2_response(call(c, 8, 2, kw.offset_commit_v2(g, -1, "", [("t", 0, 5)]))) \
+                == {("t", 0): 0}
+        # a Connect-style group: a member of protocol type "connect" joins (the first join waits out the delay)
+        body = kw.join_group_v0("workers").replace(kw.string("consumer"), kw.string("connect"))
+        err, gen, _proto, _leader, member, _members = kw.parse_join_group_v0_response(call(c, 11, 0, body))
+        assert err == 0, err
+        assert parse_offset_delete_v0(call(c, 47, 0, offset_delete_v0("workers", {"t": [0]}))) == (NON_EMPTY_GROUP, {})
+        assert kw.parse_sync_group_v0_response(call(c, 14, 0, kw.sync_group_v0("workers", gen, member, [])))[0] == 0
+        assert parse_offset_delete_v0(call(c, 47, 0, offset_delete_v0("workers", {"t": [0]}))) == (NON_EMPTY_GROUP, {})
+        assert kw.parse_offset_fetch_v1_response(call(c, 9, 1, kw.offset_fetch_v1("workers", "t", [0])))[("t", 0)] \
+            == (5, 0)
+        # a consumer group in its first rebalance: its member subscribes to "other" only, but no
+        # protocol is chosen yet, so the coordinator cannot know that
+        joiner = RawClient(b.port)
+        joiner.request(11, 0, kw.join_group_v0("fresh", topics=("other",)))  # parked for the delay
+        time.sleep(0.5)
+        assert parse_offset_delete_v0(call(c, 47, 0, offset_delete_v0("fresh", {"t": [0]}))) \
+            == (0, {("t", 0): GROUP_SUBSCRIBED_TO_TOPIC})
+        err, gen, _proto, _leader, member, _members = kw.parse_join_group_v0_response(joiner.recv_frame())
+        assert err == 0, err
+        # once the generation is chosen its topics are known: "t" is not among them
+        assert parse_offset_delete_v0(call(c, 47, 0, offset_delete_v0("fresh", {"t": [0]}))) == (0, {("t", 0): 0})
+        assert parse_offset_delete_v0(call(c, 47, 0, offset_delete_v0("fresh", {"other": [0]}))) \
+            == (0, {("other", 0): GROUP_SUBSCRIBED_TO_TOPIC})
+        assert kw.parse_offset_fetch_v1_response(call(c, 9, 1, kw.offset_fetch_v1("fresh", "t", [0])))[("t", 0)] \
+            == (-1, 0)
+        joiner.close()
+        c.close()
+
+
 if __name__ == "__main__":
     run_tests([
+        test_offset_delete_follows_kafkas_group_rules,
         test_group_error_codes_and_coordinator_keeps_serving,
         test_member_expiry_rebalances_to_the_survivor,
         test_static_membership_rejoin_without_rebalance_and_fencing,

@@ -366,24 +366,32 @@ int32_t fr_groups_offsets_partition(const fr_groups_t *g, const char *group_id) 
 }
 
 int fr_group_subscribes_to(const fr_group_t *grp, const char *topic) {
-    /* ConsumerProtocolSubscription: version int16, topics [string], ... */
-    if (!grp->protocol_type || strcmp(grp->protocol_type, "consumer") != 0 || !grp->protocol_name)
+    /* Kafka's ClassicGroup.isSubscribedToTopic: only a consumer group with
+     * members subscribes to anything; while it cannot know their topics (no
+     * protocol chosen yet, or a subscription that does not parse) it takes
+     * the group to subscribe to every topic. */
+    if (!grp->protocol_type || strcmp(grp->protocol_type, "consumer") != 0 || grp->num_members == 0)
         return 0;
+    if (!grp->protocol_name)
+        return 1;
     for (int32_t i = 0; i < grp->num_members; i++) {
         const fr_member_t *m = grp->members[i];
         for (int32_t p = 0; p < m->num_protocols; p++) {
-            if (strcmp(m->protocols[p].name, grp->protocol_name) != 0 || m->protocols[p].metadata.len < 0)
+            if (strcmp(m->protocols[p].name, grp->protocol_name) != 0)
                 continue;
+            if (m->protocols[p].metadata.len < 0)
+                return 1;
+            /* ConsumerProtocolSubscription: version int16, topics [string], ... (v0 is every version's prefix) */
             fr_reader_t r;
             fr_reader_init(&r, m->protocols[p].metadata.ptr, (size_t)m->protocols[p].metadata.len);
             int16_t version;
             int32_t n;
             if (fr_read_i16(&r, &version) || fr_read_array_len(&r, 0, 2, &n))
-                continue;
+                return 1;
             for (int32_t t = 0; t < n; t++) {
                 fr_slice_t name;
                 if (fr_read_string(&r, 0, 0, &name))
-                    break;
+                    return 1;
                 if (fr_slice_eq_cstr(name, topic))
                     return 1;
             }

@@ -147,7 +147,9 @@ void fr_groups_topic_deleted(fr_groups_t *g, const char *topic);
 /* Persists group metadata (generation, members, assignments). */
 int fr_group_store_metadata(fr_groups_t *g, fr_group_t *grp);
 
-/* Does the group's consumer subscription include this topic? (ConsumerProtocolSubscription) */
+/* Does the group's consumer subscription include this topic?  As Kafka
+ * answers it: never for a group without members or not of protocol type
+ * "consumer"; always while its members' topics cannot be known. */
 int fr_group_subscribes_to(const fr_group_t *grp, const char *topic);
 
 /* Java's String.hashCode-based partitioning of group ids over __consumer_offsets. */

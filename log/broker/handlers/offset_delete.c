@@ -1,6 +1,9 @@
 /*
  * OffsetDelete: removes committed offsets of a group, except for topics the
  * group's members are subscribed to right now (GROUP_SUBSCRIBED_TO_TOPIC).
+ * A group with members that is not a consumer group (Kafka Connect's
+ * workers, say) keeps all its offsets: NON_EMPTY_GROUP, as Kafka's
+ * ClassicGroup.validateOffsetDelete answers.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -22,6 +25,13 @@ int fr_handle_offset_delete(fr_req_t *req) {
         fr_offset_delete_response_write(req->resp, v, &out);
         return FR_REQ_DONE;
     }
+    int active = grp->state == FR_GROUP_STABLE || grp->state == FR_GROUP_PREPARING_REBALANCE ||
+                 grp->state == FR_GROUP_COMPLETING_REBALANCE;
+    if (active && (!grp->protocol_type || strcmp(grp->protocol_type, "consumer") != 0)) {
+        out.error_code = FR_ERR_NON_EMPTY_GROUP;
+        fr_offset_delete_response_write(req->resp, v, &out);
+        return FR_REQ_DONE;
+    }
     out.topics = FR_REQ_ARRAY(req, fr_offset_delete_response_offset_delete_response_topic_t, in.topics_count);
     if (!out.topics)
         return FR_ERR_NOMEM;
@@ -38,7 +48,7 @@ int fr_handle_offset_delete(fr_req_t *req) {
                                       in.topics[i].name.len > 0 ? (size_t)in.topics[i].name.len : 0);
         if (!name)
             return FR_ERR_NOMEM;
-        int subscribed = grp->num_members > 0 && fr_group_subscribes_to(grp, name);
+        int subscribed = fr_group_subscribes_to(grp, name);
         fr_topic_t *topic = fr_topics_find(&req->srv->topics, in.topics[i].name);
         for (int32_t j = 0; j < in.topics[i].partitions_count; j++) {
             int32_t p = in.topics[i].partitions[j].partition_index;
