@@ -104,6 +104,79 @@ def test_list_offsets_by_timestamp():
         c.close()
 
 
+def list_offsets_v4(port, entries):
+    """entries: [(topic, partition, current_leader_epoch, timestamp)], one topic entry each
+    -> [(topic, partition, error, timestamp, offset, leader_epoch)] in the answer's order."""
+    body = struct.pack(">ibi", -1, 0, len(entries))
+    for t, p, epoch, ts in entries:
+        body += kw.string(t) + struct.pack(">iiiq", 1, p, epoch, ts)
+    c = RawClient(port)
+    try:
+        c.request(2, 4, body)
+        resp = c.recv_frame()
+    finally:
+        c.close()
+    off, out = 12, []  # correlation id, throttle, topic count
+    for _ in range(struct.unpack_from(">i", resp, 8)[0]):
+        name, off = kw._read_string(resp, off)
+        for _ in range(struct.unpack_from(">i", resp, off)[0]):
+            p, err, ts, o, epoch = struct.unpack_from(">ihqqi", resp, off + 4)
+            out.append((name, p, err, ts, o, epoch))
+            off += 26
+        off += 4
+    return out
+
+
+def fetch_v9_error(port, topic, partition, current_leader_epoch):
+    """The partition's error in a Fetch v9 that gives current_leader_epoch."""
+    body = struct.pack(">iiiibii", -1, 0, 1, 1 << 20, 0, 0, -1) + struct.pack(">i", 1) + kw.string(topic)
+    body += struct.pack(">iiiqqi", 1, partition, current_leader_epoch, 0, -1, 1 << 20) + struct.pack(">i", 0)
+    c = RawClient(port)
+    try:
+        c.request(1, 9, body)
+        resp = c.recv_frame()
+    finally:
+        c.close()
+    off = 4 + 4 + 2 + 4 + 4  # correlation id, throttle, error, session id, topic count
+    _name, off = kw._read_string(resp, off)
+    return struct.unpack_from(">h", resp, off + 4 + 4)[0]
+
+
+def test_list_offsets_and_fetch_checks_in_kafkas_order():
+    """ReplicaManager.fetchOffset's order: a partition named twice, a special
+    timestamp the version does not serve, an unknown partition, then the
+    client's current_leader_epoch against the leader's (0 here: FENCED below,
+    UNKNOWN above); leader_epoch -1 wherever no offset is found.  Fetch checks
+    current_leader_epoch too."""
+    INVALID_REQUEST, UNSUPPORTED_VERSION, UNKNOWN = 42, 35, 3
+    FENCED_LEADER_EPOCH, UNKNOWN_LEADER_EPOCH = 74, 75
+    with Broker() as b:
+        admin = AdminClient({"bootstrap.servers": b.bootstrap})
+        admin.create_topics([NewTopic("lo", 2, 1)])["lo"].result(30)
+        p = Producer({"bootstrap.servers": b.bootstrap, "linger.ms": 0})
+        base = 1_700_000_000_000
+        for i in range(3):
+            p.produce("lo", value=b"v", partition=0, timestamp=base + i * 1000)
+            p.flush(10)
+        ask = lambda *entries: list_offsets_v4(b.port, list(entries))  # noqa: E731
+        assert ask(("lo", 0, -1, -1), ("lo", 0, 0, -2), ("lo", 1, -1, -1)) == [
+            ("lo", 0, INVALID_REQUEST, -1, -1, -1), ("lo", 1, 0, -1, 0, 0)]
+        assert ask(("lo", 0, 0, -1)) == [("lo", 0, 0, -1, 3, 0)]
+        assert ask(("lo", 0, -1, -2)) == [("lo", 0, 0, -1, 0, 0)]
+        assert ask(("lo", 0, 5, -1)) == [("lo", 0, UNKNOWN_LEADER_EPOCH, -1, -1, -1)]
+        assert ask(("lo", 0, -3, -2)) == [("lo", 0, FENCED_LEADER_EPOCH, -1, -1, -1)]
+        assert ask(("lo", 0, 7, base)) == [("lo", 0, UNKNOWN_LEADER_EPOCH, -1, -1, -1)]
+        assert ask(("lo", 9, 5, -1)) == [("lo", 9, UNKNOWN, -1, -1, -1)]
+        assert ask(("lo", 9, 5, -3)) == [("lo", 9, UNSUPPORTED_VERSION, -1, -1, -1)]
+        assert ask(("lo", 0, -1, base + 1000)) == [("lo", 0, 0, base + 1000, 1, 0)]
+        assert ask(("lo", 0, -1, base + 10**7)) == [("lo", 0, 0, -1, -1, -1)]  # none that late
+        assert fetch_v9_error(b.port, "lo", 0, -1) == 0
+        assert fetch_v9_error(b.port, "lo", 0, 0) == 0
+        assert fetch_v9_error(b.port, "lo", 0, 2) == UNKNOWN_LEADER_EPOCH
+        assert fetch_v9_error(b.port, "lo", 0, -7) == FENCED_LEADER_EPOCH
+        assert fetch_v9_error(b.port, "lo", 5, 2) == UNKNOWN
+
+
 def test_fetch_long_poll_and_sizes():
     with Broker() as b:
         c = RawClient(b.port)
@@ -232,6 +305,7 @@ if __name__ == "__main__":
         test_describe_configs_topic_and_broker,
         test_create_partitions_and_delete_topics,
         test_list_offsets_by_timestamp,
+        test_list_offsets_and_fetch_checks_in_kafkas_order,
         test_fetch_long_poll_and_sizes,
         test_the_brokers_fetch_max_bytes_caps_every_response,
         test_a_parked_fetch_is_answered_before_the_produce_that_woke_it,

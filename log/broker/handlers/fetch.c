@@ -126,8 +126,10 @@ static int fetch_build(fr_req_t *req, int final) {
             fr_fetch_request_fetch_partition_t *fp = &ft->partitions[j];
             fr_fetch_response_partition_data_t *pd = &tr->partitions[j];
             fr_partition_t *p = fr_topic_partition(topic, fp->partition);
-            if (!p) {
-                empty_partition(pd, fp->partition, FR_ERR_UNKNOWN_TOPIC_OR_PARTITION);
+            int16_t refused = p ? fr_req_leader_epoch_error(fp->current_leader_epoch)
+                                : FR_ERR_UNKNOWN_TOPIC_OR_PARTITION;
+            if (refused) {
+                empty_partition(pd, fp->partition, refused);
                 any_error = 1;
                 continue;
             }

@@ -34,6 +34,19 @@ int fr_handle_delete_groups(fr_req_t *req);
 int fr_handle_offset_delete(fr_req_t *req);
 int fr_handle_init_producer_id(fr_req_t *req);
 
+/* Every partition's leader epoch: one broker, never re-elected.  Batches
+ * are stamped with it (partlog) and Metadata reports it. */
+#define FR_LEADER_EPOCH 0
+
+/* Kafka's Partition.checkCurrentLeaderEpoch for a request's
+ * current_leader_epoch (-1: not given): FENCED_LEADER_EPOCH below the
+ * leader's, UNKNOWN_LEADER_EPOCH above it, else 0. */
+static inline int16_t fr_req_leader_epoch_error(int32_t current) {
+    if (current == -1 || current == FR_LEADER_EPOCH)
+        return FR_ERR_NONE;
+    return current < FR_LEADER_EPOCH ? FR_ERR_FENCED_LEADER_EPOCH : FR_ERR_UNKNOWN_LEADER_EPOCH;
+}
+
 /* Zeroed array of n elements from the request arena (never NULL-for-zero). */
 #define FR_REQ_ARRAY(req, type, n) ((type *)fr_arena_calloc((req)->arena, (size_t)((n) > 0 ? (n) : 1), sizeof(type)))
 

@@ -6,7 +6,15 @@
  * reads and decodes batches, old ones from the disk.  The request parks until
  * every partition's answer is in; earliest and latest are read when the
  * response is built.
+ *
+ * Checks in Kafka's order (ReplicaManager.fetchOffset): a partition named
+ * twice (v1+) gets one answer, INVALID_REQUEST; a special timestamp the
+ * version does not serve, UNSUPPORTED_VERSION; then an unknown partition,
+ * then current_leader_epoch (v4+).  leader_epoch is -1 wherever no offset
+ * is found, as in Kafka's error answers.
  */
+#include <string.h>
+
 #include "handlers.h"
 
 #define LATEST_TIMESTAMP (-1)
@@ -14,16 +22,58 @@
 
 typedef struct list_offsets_state {
     fr_list_offsets_request_t in;
+    uint8_t *dups;            /* per partition entry, in request order: FR_NAME_* (v1+; else all unique) */
     fr_time_lookup_t *lookup; /* the by-time queries, in request order; NULL when there are none */
 } list_offsets_state_t;
 
-/* The by-time queries of the request, in the order the response meets them. */
-static size_t time_queries(const fr_list_offsets_request_t *in, fr_time_query_t *out) {
-    size_t n = 0;
+/* Marks the partition entries that name a (topic, partition) more than once. */
+static int mark_duplicates(fr_req_t *req, list_offsets_state_t *st) {
+    const fr_list_offsets_request_t *in = &st->in;
+    int32_t n = 0;
     for (int32_t i = 0; i < in->topics_count; i++)
-        for (int32_t j = 0; j < in->topics[i].partitions_count; j++) {
+        n += in->topics[i].partitions_count;
+    fr_slice_t *keys = FR_REQ_ARRAY(req, fr_slice_t, n);
+    if (!keys)
+        return FR_ERR_NOMEM;
+    int32_t k = 0;
+    for (int32_t i = 0; i < in->topics_count; i++) {
+        fr_slice_t name = in->topics[i].name;
+        size_t len = name.len > 0 ? (size_t)name.len : 0;
+        for (int32_t j = 0; j < in->topics[i].partitions_count; j++, k++) {
+            uint8_t *key = fr_arena_calloc(req->arena, 1, len + 4); /* the partition, then the name */
+            if (!key)
+                return FR_ERR_NOMEM;
+            memcpy(key, &in->topics[i].partitions[j].partition_index, 4);
+            if (len)
+                memcpy(key + 4, name.ptr, len);
+            keys[k] = (fr_slice_t){key, (int32_t)(len + 4)};
+        }
+    }
+    st->dups = req->hdr.api_version >= 1 ? fr_req_mark_duplicate_names(req, keys, n, sizeof(*keys), 0)
+                                         : FR_REQ_ARRAY(req, uint8_t, n);
+    return st->dups ? 0 : FR_ERR_NOMEM;
+}
+
+/* Kafka serves -3 (max timestamp) from v7, -4 (earliest local) from v8 and
+ * -5 (latest tiered) from v9; none of those is advertised here. */
+static int unsupported_timestamp(int64_t ts) { return ts < 0 && ts != -1 && ts != -2; }
+
+/* Whether an entry's offset is looked up by time (it passes the checks that come first). */
+static int by_time(const list_offsets_state_t *st, int32_t k,
+                   const fr_list_offsets_request_list_offsets_partition_t *pp) {
+    return pp->timestamp >= 0 && st->dups[k] == FR_NAME_UNIQUE &&
+           fr_req_leader_epoch_error(pp->current_leader_epoch) == FR_ERR_NONE;
+}
+
+/* The by-time queries of the request, in the order the response meets them. */
+static size_t time_queries(const list_offsets_state_t *st, fr_time_query_t *out) {
+    const fr_list_offsets_request_t *in = &st->in;
+    size_t n = 0;
+    int32_t k = 0;
+    for (int32_t i = 0; i < in->topics_count; i++)
+        for (int32_t j = 0; j < in->topics[i].partitions_count; j++, k++) {
             const fr_list_offsets_request_list_offsets_partition_t *pp = &in->topics[i].partitions[j];
-            if (pp->timestamp < 0)
+            if (!by_time(st, k, pp))
                 continue;
             if (out)
                 out[n] = (fr_time_query_t){.topic = in->topics[i].name, .partition = pp->partition_index,
@@ -33,36 +83,34 @@ static size_t time_queries(const fr_list_offsets_request_t *in, fr_time_query_t 
     return n;
 }
 
-static void answer_partition(const list_offsets_state_t *st, size_t *next_query, fr_topic_t *topic,
+static void answer_partition(const list_offsets_state_t *st, size_t *next_query, int32_t k, fr_topic_t *topic,
                              const fr_list_offsets_request_list_offsets_partition_t *pp,
                              fr_list_offsets_response_list_offsets_partition_response_t *pr) {
     pr->partition_index = pp->partition_index;
     pr->error_code = FR_ERR_NONE;
     pr->timestamp = -1;
     pr->offset = -1;
-    pr->leader_epoch = 0;
-    if (pp->timestamp >= 0) {
+    pr->leader_epoch = -1;
+    if (by_time(st, k, pp)) { /* the lookup also answers an unknown partition */
         const fr_time_query_t *q = fr_time_lookup_result(st->lookup, (*next_query)++);
         pr->error_code = q->error_code;
-        if (q->error_code == FR_ERR_NONE) {
+        if (q->error_code == FR_ERR_NONE && q->offset >= 0) {
             pr->offset = q->offset;
             pr->timestamp = q->found_timestamp;
-        } else if (q->error_code == FR_ERR_UNKNOWN_TOPIC_OR_PARTITION) {
-            pr->leader_epoch = -1;
+            pr->leader_epoch = FR_LEADER_EPOCH; /* the found batch's: every batch here has it */
         }
         return;
     }
     fr_partition_t *p = fr_topic_partition(topic, pp->partition_index);
-    if (!p) {
-        pr->error_code = FR_ERR_UNKNOWN_TOPIC_OR_PARTITION;
-        pr->leader_epoch = -1;
-    } else if (pp->timestamp == LATEST_TIMESTAMP) {
-        pr->offset = fr_partlog_end_offset(p->log);
-    } else if (pp->timestamp == EARLIEST_TIMESTAMP) {
-        pr->offset = fr_partlog_start_offset(p->log);
-    } else {
-        /* -3 (max timestamp) and other specials are not served by the versions we advertise */
+    if (st->dups[k] != FR_NAME_UNIQUE)
+        pr->error_code = FR_ERR_INVALID_REQUEST;
+    else if (unsupported_timestamp(pp->timestamp))
         pr->error_code = FR_ERR_UNSUPPORTED_VERSION;
+    else if (!p)
+        pr->error_code = FR_ERR_UNKNOWN_TOPIC_OR_PARTITION;
+    else if (!(pr->error_code = fr_req_leader_epoch_error(pp->current_leader_epoch))) {
+        pr->offset = pp->timestamp == LATEST_TIMESTAMP ? fr_partlog_end_offset(p->log) : fr_partlog_start_offset(p->log);
+        pr->leader_epoch = FR_LEADER_EPOCH;
     }
 }
 
@@ -75,22 +123,24 @@ static int list_offsets_build(fr_req_t *req) {
     out.topics = FR_REQ_ARRAY(req, fr_list_offsets_response_list_offsets_topic_response_t, in->topics_count);
     if (!out.topics)
         return FR_ERR_NOMEM;
-    out.topics_count = in->topics_count;
     size_t next_query = 0;
+    int32_t k = 0; /* the partition entry's index in the whole request */
     for (int32_t i = 0; i < in->topics_count; i++) {
         fr_list_offsets_request_list_offsets_topic_t *t = &in->topics[i];
-        fr_list_offsets_response_list_offsets_topic_response_t *tr = &out.topics[i];
+        fr_list_offsets_response_list_offsets_topic_response_t *tr = &out.topics[out.topics_count];
         tr->name = t->name;
         tr->partitions = FR_REQ_ARRAY(req, fr_list_offsets_response_list_offsets_partition_response_t,
                                       t->partitions_count);
         if (!tr->partitions)
             return FR_ERR_NOMEM;
-        tr->partitions_count = t->partitions_count;
+        tr->partitions_count = 0;
         fr_topic_t *topic = fr_topics_find(&req->srv->topics, t->name);
-        for (int32_t j = 0; j < t->partitions_count; j++) {
+        for (int32_t j = 0; j < t->partitions_count; j++, k++) {
+            if (st->dups[k] == FR_NAME_REPEAT)
+                continue; /* Kafka answers a partition once */
             fr_list_offsets_request_list_offsets_partition_t *pp = &t->partitions[j];
-            fr_list_offsets_response_list_offsets_partition_response_t *pr = &tr->partitions[j];
-            answer_partition(st, &next_query, topic, pp, pr);
+            fr_list_offsets_response_list_offsets_partition_response_t *pr = &tr->partitions[tr->partitions_count++];
+            answer_partition(st, &next_query, k, topic, pp, pr);
             pr->old_style_offsets = NULL;
             pr->old_style_offsets_count = 0;
             if (v == 0 && pr->error_code == FR_ERR_NONE) {
@@ -102,6 +152,8 @@ static int list_offsets_build(fr_req_t *req) {
                 pr->old_style_offsets_count = pr->offset >= 0 && pp->max_num_offsets > 0 ? 1 : 0;
             }
         }
+        if (tr->partitions_count > 0 || t->partitions_count == 0)
+            out.topics_count++; /* a topic entry of repeats only is left out */
     }
     fr_list_offsets_response_write(req->resp, v, &out);
     return FR_REQ_DONE;
@@ -128,13 +180,16 @@ int fr_handle_list_offsets(fr_req_t *req) {
     if (fr_list_offsets_request_read(&req->body, req->hdr.api_version, req->arena, &st->in))
         return FR_ERR_PARSE;
     req->state = st;
-    size_t n = time_queries(&st->in, NULL);
+    int rc = mark_duplicates(req, st);
+    if (rc)
+        return rc;
+    size_t n = time_queries(st, NULL);
     if (n == 0)
         return list_offsets_build(req);
     fr_time_query_t *queries = FR_REQ_ARRAY(req, fr_time_query_t, n);
     if (!queries)
         return FR_ERR_NOMEM;
-    time_queries(&st->in, queries);
+    time_queries(st, queries);
     st->lookup = fr_time_lookup_start(req->srv, queries, n);
     if (!st->lookup)
         return FR_ERR_NOMEM;

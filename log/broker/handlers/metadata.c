@@ -27,7 +27,7 @@ static int fill_topic(fr_req_t *req, fr_metadata_response_metadata_response_topi
         p->error_code = FR_ERR_NONE;
         p->partition_index = i;
         p->leader_id = id;
-        p->leader_epoch = 0;
+        p->leader_epoch = FR_LEADER_EPOCH;
         p->replica_nodes = node;
         p->replica_nodes_count = 1;
         p->isr_nodes = node;
