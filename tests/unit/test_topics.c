@@ -43,7 +43,7 @@ FR_TEST(growths_queue_up_and_a_failed_one_leaves_no_hole) {
     FR_CHECK(g1 != NULL);
     /* the next request is checked against the count the first one asked for */
     FR_CHECK_EQ_INT(fr_topics_grow_begin(topic, 4, 0, &none, err, sizeof(err)), FR_ERR_INVALID_PARTITIONS);
-    FR_CHECK_EQ_STR(err, "Topic already has 4 partitions.");
+    FR_CHECK_EQ_STR(err, "Topic already has 4 partition(s).");
     FR_CHECK_EQ_INT(fr_topics_grow_begin(topic, 3, 0, &none, err, sizeof(err)), FR_ERR_INVALID_PARTITIONS);
     FR_CHECK(none == NULL);
     FR_CHECK_EQ_INT(fr_topics_grow_begin(topic, 6, 0, &g2, err, sizeof(err)), 0);
