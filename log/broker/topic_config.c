@@ -8,14 +8,19 @@
 #include <string.h>
 #include <strings.h>
 
+#include "compression.h"
 #include "fr_err.h"
+#include "record_batch.h"
 
 #define NO_MIN INT64_MIN
 
 /* Kafka's LogConfig: name, main broker synonym, type, lower bound. */
 static const fr_topic_config_def_t defs[] = {
     {"cleanup.policy", "log.cleanup.policy", FR_CFG_LIST, NO_MIN, "The retention policy for old log segments: delete or compact."},
+    {"compression.gzip.level", "compression.gzip.level", FR_CFG_INT, NO_MIN, "Level of gzip when the broker compresses (compression.type=gzip)."},
+    {"compression.lz4.level", "compression.lz4.level", FR_CFG_INT, NO_MIN, "Level of lz4 when the broker compresses (compression.type=lz4)."},
     {"compression.type", "compression.type", FR_CFG_STRING, NO_MIN, "Final compression type for the topic."},
+    {"compression.zstd.level", "compression.zstd.level", FR_CFG_INT, NO_MIN, "Level of zstd when the broker compresses (compression.type=zstd)."},
     {"delete.retention.ms", "log.cleaner.delete.retention.ms", FR_CFG_LONG, 0, "How long delete tombstones are retained for compacted topics."},
     {"file.delete.delay.ms", "log.segment.delete.delay.ms", FR_CFG_LONG, 0, "Time to wait before deleting a file from the filesystem."},
     {"flush.messages", "log.flush.interval.messages", FR_CFG_LONG, 1, "Messages accumulated before an fsync of the log."},
@@ -61,6 +66,9 @@ static const struct {
 } kafka_defaults[] = {
     {"log.cleanup.policy", "delete"},
     {"compression.type", "producer"},
+    {"compression.gzip.level", "-1"},
+    {"compression.lz4.level", "9"},
+    {"compression.zstd.level", "3"},
     {"log.cleaner.delete.retention.ms", "86400000"},
     {"log.segment.delete.delay.ms", "60000"},
     {"log.flush.interval.messages", "9223372036854775807"},
@@ -165,6 +173,42 @@ static int bad(char *err, size_t errlen, const char *name, const char *value, co
     return FR_ERR_INVALID_CONFIG;
 }
 
+/* Kafka's ranges of the compression levels (GzipCompression, Lz4Compression,
+ * ZstdCompression); 1 for any other key. */
+static const struct {
+    const char *name;
+    int64_t min, max, also; /* also: one more value allowed outside [min, max] */
+} levels[] = {
+    {"compression.gzip.level", 1, 9, -1},
+    {"compression.lz4.level", 1, 17, 1},
+    {"compression.zstd.level", -131072, 22, -131072},
+};
+
+static int level_in_range(const char *name, int64_t n) {
+    for (size_t i = 0; i < sizeof(levels) / sizeof(levels[0]); i++)
+        if (strcmp(name, levels[i].name) == 0)
+            return (n >= levels[i].min && n <= levels[i].max) || n == levels[i].also;
+    return 1;
+}
+
+/* ConfigDef.Range's words, or gzip's own. */
+static const char *level_range_why(const char *name, int64_t n) {
+    static _Thread_local char why[64];
+    for (size_t i = 0; i < sizeof(levels) / sizeof(levels[0]); i++) {
+        if (strcmp(name, levels[i].name) != 0)
+            continue;
+        if (levels[i].also < levels[i].min)
+            snprintf(why, sizeof(why), "Value must be between %" PRId64 " and %" PRId64 " or equal to %" PRId64,
+                     levels[i].min, levels[i].max, levels[i].also);
+        else if (n < levels[i].min)
+            snprintf(why, sizeof(why), "Value must be at least %" PRId64, levels[i].min);
+        else
+            snprintf(why, sizeof(why), "Value must be no more than %" PRId64, levels[i].max);
+        return why;
+    }
+    return "";
+}
+
 int fr_config_validate_value(const fr_topic_config_def_t *d, const char *name, const char *value, char *err,
                              size_t errlen) {
     static const char *const compressions[] = {"uncompressed", "zstd", "lz4", "snappy", "gzip", "producer", NULL};
@@ -189,7 +233,7 @@ int fr_config_validate_value(const fr_topic_config_def_t *d, const char *name, c
             snprintf(why, sizeof(why), "Value must be at least %" PRId64, d->min);
             return bad(err, errlen, name, value, why);
         }
-        return 0;
+        return level_in_range(d->name, n) ? 0 : bad(err, errlen, name, value, level_range_why(d->name, n));
     }
     case FR_CFG_BOOLEAN: {
         int b;
@@ -372,6 +416,24 @@ static int64_t override_long(const fr_props_t *o, const char *key, int64_t dflt)
     return dflt;
 }
 
+/* compression.<codec>.level as the topic sees it (override, dynamic, static, default). */
+static int codec_level(const fr_broker_config_t *broker, const fr_props_t *o, int codec) {
+    static const char *const keys[] = {[FR_COMPRESSION_GZIP] = "compression.gzip.level",
+                                       [FR_COMPRESSION_LZ4] = "compression.lz4.level",
+                                       [FR_COMPRESSION_ZSTD] = "compression.zstd.level"};
+    const char *key = codec >= 0 && codec < (int)(sizeof(keys) / sizeof(keys[0])) ? keys[codec] : NULL;
+    const fr_topic_config_def_t *def = key ? fr_topic_config_find(key) : NULL;
+    if (!def)
+        return FR_COMPRESSION_LEVEL_DEFAULT;
+    char buf[64];
+    int source;
+    const char *v = fr_topic_config_value(def, o, broker, &source, buf, sizeof(buf));
+    int64_t n;
+    if (!v || fr_config_parse_long(v, INT32_MIN, INT32_MAX, &n) || !level_in_range(key, n))
+        return FR_COMPRESSION_LEVEL_DEFAULT;
+    return (int)n;
+}
+
 void fr_topic_log_config(const fr_broker_config_t *broker, const fr_props_t *o, fr_log_config_t *out) {
     *out = broker->log;
     out->segment_bytes = override_long(o, "segment.bytes", out->segment_bytes);
@@ -397,4 +459,5 @@ void fr_topic_log_config(const fr_broker_config_t *broker, const fr_props_t *o, 
     out->recompress = out->codec >= 0;
     if (!out->recompress)
         out->codec = 0;
+    out->codec_level = codec_level(broker, o, out->codec);
 }

@@ -24,7 +24,7 @@ void fr_batch_set_create_time(uint8_t *batch, size_t len, int64_t max_ts) {
     reseal(batch, len);
 }
 
-int fr_batch_recompress(const uint8_t *batch, size_t len, const fr_batch_header_t *h, int codec,
+int fr_batch_recompress(const uint8_t *batch, size_t len, const fr_batch_header_t *h, int codec, int level,
                         fr_writer_t *scratch, fr_writer_t *out, const char **why) {
     const char *unused;
     if (!why)
@@ -57,7 +57,7 @@ int fr_batch_recompress(const uint8_t *batch, size_t len, const fr_batch_header_
     fr_write_raw(out, batch, FR_BATCH_HEADER_SIZE);
     if (codec == FR_COMPRESSION_NONE)
         fr_write_raw(out, records, records_len);
-    else if ((rc = fr_compress(codec, records, records_len, out)) != 0)
+    else if ((rc = fr_compress_level(codec, level, records, records_len, out)) != 0)
         goto fail;
     if (out->err) {
         rc = FR_ERR_NOMEM;

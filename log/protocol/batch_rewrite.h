@@ -32,7 +32,7 @@ void fr_batch_set_create_time(uint8_t *batch, size_t len, int64_t max_ts);
 /*
  * Appends to out a copy of the whole batch (len bytes, header *h, validated
  * with FR_BATCH_V_RECORDS or walked with the record iterator) whose records
- * are compressed with codec (0..4) instead: the header is kept but for the
+ * are compressed with codec (0..4) at level (fr_compress_level) instead: the header is kept but for the
  * codec bits, batchLength and the CRC.  The records of a compressed batch
  * are decompressed into scratch (a caller-owned writer, reset first; at most
  * FR_DECOMPRESS_DEFAULT_MAX bytes) and must iterate cleanly
@@ -42,7 +42,7 @@ void fr_batch_set_create_time(uint8_t *batch, size_t len, int64_t max_ts);
  * FR_ERR_UNSUPPORTED_COMPRESSION_TYPE, FR_ERR_NOMEM.  On error out holds what
  * it held before.
  */
-int fr_batch_recompress(const uint8_t *batch, size_t len, const fr_batch_header_t *h, int codec,
+int fr_batch_recompress(const uint8_t *batch, size_t len, const fr_batch_header_t *h, int codec, int level,
                         fr_writer_t *scratch, fr_writer_t *out, const char **why);
 
 #endif

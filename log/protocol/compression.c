@@ -117,14 +117,16 @@ static int gzip_decompress(const uint8_t *in, size_t len, sink_t *s, const char 
     return rc;
 }
 
-static int gzip_compress(const uint8_t *in, size_t len, fr_writer_t *w) {
+static int gzip_compress(const uint8_t *in, size_t len, int level, fr_writer_t *w) {
     z_stream zs;
     size_t pos = 0;
     int zrc;
 
     memset(&zs, 0, sizeof(zs));
+    if (level == FR_COMPRESSION_LEVEL_DEFAULT)
+        level = Z_DEFAULT_COMPRESSION; /* -1, Kafka's compression.gzip.level default */
     /* 15 + 16: a gzip wrapper, as java.util.zip.GZIPOutputStream and librdkafka write */
-    if (deflateInit2(&zs, Z_DEFAULT_COMPRESSION, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY) != Z_OK)
+    if (deflateInit2(&zs, level, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY) != Z_OK)
         return FR_ERR_NOMEM;
     do {
         if (zs.avail_in == 0 && pos < len)
@@ -207,7 +209,8 @@ static int snappy_decompress(const uint8_t *in, size_t len, sink_t *s, const cha
     return snappy_block(in, len, s, why);
 }
 
-static int snappy_xerial_compress(const uint8_t *in, size_t len, fr_writer_t *w) {
+static int snappy_xerial_compress(const uint8_t *in, size_t len, int level, fr_writer_t *w) {
+    (void)level; /* snappy has none */
     uint8_t hdr[FR_SNAPPY_XERIAL_HEADER_LEN];
     memcpy(hdr, FR_SNAPPY_XERIAL_MAGIC, FR_SNAPPY_XERIAL_MAGIC_LEN);
     fr_put_be32(hdr + 8, 1);  /* version */
@@ -334,9 +337,14 @@ static size_t lz4_bound(const uint8_t *in, size_t len) {
     return bound;
 }
 
-static int lz4_compress(const uint8_t *in, size_t len, fr_writer_t *w) {
+static int lz4_compress(const uint8_t *in, size_t len, int level, fr_writer_t *w) {
     LZ4F_preferences_t prefs;
     memset(&prefs, 0, sizeof(prefs));
+    /* Kafka's default level (9) means lz4's fast compressor, any other its
+     * high-compression one at that level (Lz4BlockOutputStream); LZ4F takes
+     * 0 for the first and 3..12 (capped above) for the second, and runs 1
+     * and 2 as the fast one */
+    prefs.compressionLevel = level == FR_COMPRESSION_LEVEL_DEFAULT || level == 9 ? 0 : level;
     prefs.frameInfo.blockSizeID = LZ4F_max64KB;
     prefs.frameInfo.blockMode = LZ4F_blockIndependent; /* Kafka's Java reader requires it */
     size_t bound = LZ4F_compressFrameBound(len, &prefs);
@@ -405,12 +413,12 @@ static int zstd_decompress(const uint8_t *in, size_t len, sink_t *s, const char 
     return rc;
 }
 
-static int zstd_compress(const uint8_t *in, size_t len, fr_writer_t *w) {
+static int zstd_compress(const uint8_t *in, size_t len, int level, fr_writer_t *w) {
     size_t bound = ZSTD_compressBound(len);
     uint8_t *dst = fr_writer_room(w, bound);
     if (!dst)
         return FR_ERR_NOMEM;
-    size_t n = ZSTD_compress(dst, bound, in, len, ZSTD_CLEVEL_DEFAULT);
+    size_t n = ZSTD_compress(dst, bound, in, len, level == FR_COMPRESSION_LEVEL_DEFAULT ? ZSTD_CLEVEL_DEFAULT : level);
     if (ZSTD_isError(n))
         return FR_ERR_NOMEM;
     w->len += n;
@@ -422,7 +430,7 @@ static int zstd_compress(const uint8_t *in, size_t len, fr_writer_t *w) {
 typedef struct codec {
     const char *name;
     int (*decompress)(const uint8_t *in, size_t len, sink_t *s, const char **why);
-    int (*compress)(const uint8_t *in, size_t len, fr_writer_t *w);
+    int (*compress)(const uint8_t *in, size_t len, int level, fr_writer_t *w);
 } codec_t;
 
 static const codec_t CODECS[] = {
@@ -471,12 +479,16 @@ int fr_decompress(int codec, const uint8_t *in, size_t len, fr_writer_t *out, si
 }
 
 int fr_compress(int codec, const uint8_t *in, size_t len, fr_writer_t *out) {
+    return fr_compress_level(codec, FR_COMPRESSION_LEVEL_DEFAULT, in, len, out);
+}
+
+int fr_compress_level(int codec, int level, const uint8_t *in, size_t len, fr_writer_t *out) {
     if (codec <= FR_COMPRESSION_NONE || codec >= N_CODECS)
         return FR_ERR_UNSUPPORTED_COMPRESSION_TYPE;
     if (out->err)
         return FR_ERR_NOMEM;
     size_t start = out->len;
-    int rc = CODECS[codec].compress(nonnull(in), len, out);
+    int rc = CODECS[codec].compress(nonnull(in), len, level, out);
     if (rc)
         out->len = start;
     return rc;

@@ -82,4 +82,14 @@ size_t fr_decompress_bound(int codec, const uint8_t *in, size_t len);
  */
 int fr_compress(int codec, const uint8_t *in, size_t len, fr_writer_t *out);
 
+/*
+ * The same at a level, as Kafka's compression.gzip.level (-1, 1..9),
+ * compression.lz4.level (1..17; 9, the default, is lz4's fast compressor,
+ * any other the high-compression one) and compression.zstd.level
+ * (-131072..22) give it; FR_COMPRESSION_LEVEL_DEFAULT is the codec's
+ * default, and snappy has no levels.  The caller checks the range.
+ */
+#define FR_COMPRESSION_LEVEL_DEFAULT INT32_MIN
+int fr_compress_level(int codec, int level, const uint8_t *in, size_t len, fr_writer_t *out);
+
 #endif

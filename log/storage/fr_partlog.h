@@ -48,6 +48,8 @@ typedef struct fr_log_config {
     int log_append_time;             /* message.timestamp.type=LogAppendTime: batches get the append time */
     int recompress;                  /* compression.type is a codec, not producer: batches in another */
     int codec;                       /*   codec are stored re-compressed with this one (0..4) */
+    int codec_level;                 /*   at this level (compression.<codec>.level;
+                                          FR_COMPRESSION_LEVEL_DEFAULT, or 0: the codec's default) */
     int trust_compressed;            /* freshet.produce.validate.compressed.records=false: a compressed
                                         batch is checked by its header and CRC only, its records are not
                                         decompressed and walked (0, the default: they are, as in Kafka) */

@@ -397,7 +397,7 @@ int fr_log_convert(const fr_log_config_t *cfg, const uint8_t *buf, size_t len, f
         size_t start = out->len;
         if (fr_batch_compression(&h) == cfg->codec)
             fr_write_raw(out, batch, blen);
-        else if ((rc = fr_batch_recompress(batch, blen, &h, cfg->codec, &scratch, out, why)) == 0)
+        else if ((rc = fr_batch_recompress(batch, blen, &h, cfg->codec, cfg->codec_level, &scratch, out, why)) == 0)
             rc = check_size(cfg, out->len - start, why); /* the limits apply to what is stored */
     }
     fr_writer_free(&scratch);

@@ -23,6 +23,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "compression.h"
 #include "fr_err.h"
 #include "fr_fs.h"
 #include "fr_logging.h"
@@ -48,6 +49,7 @@ void fr_log_config_defaults(fr_log_config_t *cfg) {
         .index_max_bytes = 10485760,
         .ts_before_max_ms = INT64_MAX,
         .ts_after_max_ms = INT64_MAX,
+        .codec_level = FR_COMPRESSION_LEVEL_DEFAULT,
     }; /* delete policy, CreateTime, the producer's codec, no timestamp bounds */
 }
 
@@ -73,6 +75,8 @@ static void sanitize_config(fr_log_config_t *c, const fr_log_config_t *in) {
         c->index_max_bytes = d.index_max_bytes;
     if (c->codec < FR_COMPRESSION_NONE || c->codec > FR_COMPRESSION_ZSTD)
         c->recompress = 0;
+    if (c->codec_level == 0) /* no codec's level in Kafka's ranges but zstd's, where 0 is its default */
+        c->codec_level = FR_COMPRESSION_LEVEL_DEFAULT;
 }
 
 static int64_t wall_clock_ms(void) {

@@ -3,7 +3,7 @@
 refuses records without a key (INVALID_RECORD, naming every such record), a
 LogAppendTime topic stores the broker's time in every batch, and a
 compression.type other than "producer" stores batches re-compressed with
-that codec.  zstd needs Produce v7 and, from a zstd topic, Fetch v10.  Each setting is read from the topic's overrides, else the
+that codec at the topic's compression.<codec>.level.  zstd needs Produce v7 and, from a zstd topic, Fetch v10.  Each setting is read from the topic's overrides, else the
 broker's config, and follows AlterConfigs.  The stored bytes are read back
 from the segment files (codec, timestamp type, CRC) and through
 librdkafka with check.crcs.  Whatever the topic, the records inside
@@ -214,6 +214,71 @@ def test_compression_type_recompresses_what_is_stored():
         alter(b, "small", {"compression.type": "producer", "max.message.bytes": "4000"})
         [(err, _, _)] = produce(b, "small", [(b"k", b"y" * 20000, None)], **{"compression.type": "lz4"})
         assert err is None, err
+
+
+def stored_bytes(b, topic):
+    """The partition's segment files' total size."""
+    return sum(os.path.getsize(p) for p in glob.glob(os.path.join(b.log_dir, "%s-0" % topic, "*.log")))
+
+
+def test_compression_levels_follow_the_topic():
+    """KIP-390: compression.gzip.level, compression.lz4.level and
+    compression.zstd.level set how hard the broker compresses what it
+    re-compresses (topic override, else the broker's, else Kafka's -1, 9 and
+    3), within Kafka's ranges."""
+    words = [b"w%03dx" % (i * 7919 % 1000) for i in range(1000)]
+    values = [b" ".join(words[(i * 31 + j * 17) % 1000] for j in range(60)) for i in range(300)]
+    # one uncompressed batch, the same bytes for every topic, so only the broker's codec and level differ
+    batch = kw.record_batch([(b"k%d" % i, v) for i, v in enumerate(values)], base_ts=int(time.time() * 1000))
+
+    def produce_batch(b, topic):
+        c = RawClient(b.port)
+        try:
+            c.request(0, 8, kw.produce_v8(topic, 0, batch))
+            return kw.parse_produce_v8_response(c.recv_frame())
+        finally:
+            c.close()
+
+    with Broker(overrides={"compression.zstd.level": "19"}) as b:
+        topics = {"zstd-1": {"compression.type": "zstd", "compression.zstd.level": "1"},
+                  "zstd-broker": {"compression.type": "zstd"},  # the broker's 19
+                  "zstd-19": {"compression.type": "zstd", "compression.zstd.level": "19"},
+                  "gzip-1": {"compression.type": "gzip", "compression.gzip.level": "1"},
+                  "gzip-9": {"compression.type": "gzip", "compression.gzip.level": "9"},
+                  "lz4-fast": {"compression.type": "lz4"},  # Kafka's 9: lz4's fast compressor
+                  "lz4-12": {"compression.type": "lz4", "compression.lz4.level": "12"}}
+        sizes = {}
+        for topic, config in topics.items():
+            create(b, topic, config)
+            res = produce_batch(b, topic)
+            assert res[0][2] == 0, (topic, res)
+            assert [v for _, _, v, _, _ in consume(b, topic, len(values))] == values
+            assert len(stored_batches(b, topic)) == 1, topic
+            sizes[topic] = stored_bytes(b, topic)
+        assert sizes["zstd-19"] < sizes["zstd-1"] and sizes["zstd-broker"] == sizes["zstd-19"], sizes
+        assert sizes["gzip-9"] < sizes["gzip-1"] and sizes["lz4-12"] < sizes["lz4-fast"], sizes
+        # AlterConfigs changes the level of what comes next
+        alter(b, "zstd-1", {"compression.type": "zstd", "compression.zstd.level": "19"})
+        produce_batch(b, "zstd-1")
+        assert stored_bytes(b, "zstd-1") - sizes["zstd-1"] == sizes["zstd-19"], sizes
+
+        admin = AdminClient({"bootstrap.servers": b.bootstrap})
+        for key, value, why in [("compression.gzip.level", "0", "Value must be between 1 and 9 or equal to -1"),
+                                ("compression.lz4.level", "18", "Value must be no more than 17"),
+                                ("compression.zstd.level", "-131073", "Value must be at least -131072")]:
+            f = admin.create_topics([NewTopic("bad-level", 1, 1, config={key: value})])["bad-level"]
+            try:
+                f.result(30)
+                raise AssertionError("%s=%s was accepted" % (key, value))
+            except Exception as e:  # KafkaException(INVALID_CONFIG)
+                err = e.args[0]
+                assert err.code() == KafkaError.INVALID_CONFIG, e
+                assert err.str() == "Invalid value %s for configuration %s: %s" % (value, key, why), err.str()
+        res = ConfigResource(ConfigResource.Type.TOPIC, "lz4-fast")
+        described = admin.describe_configs([res])[res].result(30)
+        assert {k: described[k].value for k in ("compression.gzip.level", "compression.lz4.level",
+                                                 "compression.zstd.level")} == {
+            "compression.gzip.level": "-1", "compression.lz4.level": "9", "compression.zstd.level": "19"}, described
 
 
 UNSUPPORTED_COMPRESSION_TYPE = 76
@@ -444,6 +509,7 @@ if __name__ == "__main__":
         test_a_compacted_topic_refuses_records_without_a_key,
         test_log_append_time_replaces_the_producers_timestamps,
         test_compression_type_recompresses_what_is_stored,
+        test_compression_levels_follow_the_topic,
         test_zstd_needs_produce_v7_and_fetch_v10,
         test_the_records_inside_compressed_batches_are_checked,
         test_a_batch_is_given_its_records_largest_timestamp,

@@ -99,7 +99,7 @@ FR_TEST(recompression_between_every_pair_of_codecs) {
             fr_batch_parse_header(src.buf, src.len, &h);
             fr_write_raw(&out, "prefix", 6); /* appended after what out holds */
             const char *why = NULL;
-            FR_CHECK_EQ_INT(fr_batch_recompress(src.buf, src.len, &h, to, &scratch, &out, &why), 0);
+            FR_CHECK_EQ_INT(fr_batch_recompress(src.buf, src.len, &h, to, FR_COMPRESSION_LEVEL_DEFAULT, &scratch, &out, &why), 0);
             FR_CHECK(memcmp(out.buf, "prefix", 6) == 0);
             const uint8_t *nb = out.buf + 6;
             size_t nlen = out.len - 6;
@@ -139,7 +139,7 @@ FR_TEST(recompression_refuses_what_does_not_decode) {
     bb_finish(&src, start);
     fr_batch_header_t h;
     fr_batch_parse_header(src.buf, src.len, &h);
-    FR_CHECK_EQ_INT(fr_batch_recompress(src.buf, src.len, &h, FR_COMPRESSION_GZIP, &scratch, &out, &why),
+    FR_CHECK_EQ_INT(fr_batch_recompress(src.buf, src.len, &h, FR_COMPRESSION_GZIP, FR_COMPRESSION_LEVEL_DEFAULT, &scratch, &out, &why),
                     FR_ERR_INVALID_RECORD);
     FR_CHECK(why != NULL);
     FR_CHECK_EQ_INT(out.len, 0);
@@ -148,10 +148,10 @@ FR_TEST(recompression_refuses_what_does_not_decode) {
     fr_writer_reset(&src);
     bb_build_raw(&src, &b, 1, 1, 1, "not lz4 data", 12);
     fr_batch_parse_header(src.buf, src.len, &h);
-    FR_CHECK_EQ_INT(fr_batch_recompress(src.buf, src.len, &h, FR_COMPRESSION_NONE, &scratch, &out, &why),
+    FR_CHECK_EQ_INT(fr_batch_recompress(src.buf, src.len, &h, FR_COMPRESSION_NONE, FR_COMPRESSION_LEVEL_DEFAULT, &scratch, &out, &why),
                     FR_ERR_CORRUPT_MESSAGE);
     FR_CHECK_EQ_INT(out.len, 0);
-    FR_CHECK_EQ_INT(fr_batch_recompress(src.buf, src.len, &h, 5, &scratch, &out, &why),
+    FR_CHECK_EQ_INT(fr_batch_recompress(src.buf, src.len, &h, 5, FR_COMPRESSION_LEVEL_DEFAULT, &scratch, &out, &why),
                     FR_ERR_UNSUPPORTED_COMPRESSION_TYPE);
 
     fr_writer_free(&plain);
