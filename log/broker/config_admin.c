@@ -183,6 +183,8 @@ int fr_config_target_apply(fr_server_t *srv, const fr_config_target_t *t, const 
         for (size_t i = 0; i < set->count; i++)
             if ((rc = fr_topic_config_validate(set->items[i].key, set->items[i].value, err, errlen)))
                 return rc;
+        if ((rc = fr_topic_config_validate_set(srv->cfg, set, err, errlen)))
+            return rc;
         if (validate_only)
             return 0;
         rc = fr_topics_set_overrides(&srv->topics, t->topic, set, err, errlen);

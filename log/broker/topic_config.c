@@ -285,6 +285,27 @@ int fr_topic_config_validate(const char *key, const char *value, char *err, size
     return fr_config_validate_value(d, key, value, err, errlen);
 }
 
+int fr_topic_config_validate_set(const fr_broker_config_t *broker, const fr_props_t *overrides, char *err,
+                                 size_t errlen) {
+    /* Kafka's LogConfig.validateValues, over the values the topic would see */
+    int64_t lag[2];
+    static const char *const keys[2] = {"min.compaction.lag.ms", "max.compaction.lag.ms"};
+    for (int i = 0; i < 2; i++) {
+        char buf[64];
+        int source;
+        const char *v = fr_topic_config_value(fr_topic_config_find(keys[i]), overrides, broker, &source, buf,
+                                              sizeof(buf));
+        if (!v || fr_config_parse_long(v, INT64_MIN, INT64_MAX, &lag[i]))
+            return 0; /* each value was checked on its own */
+    }
+    if (lag[0] > lag[1]) {
+        snprintf(err, errlen, "conflict topic config setting %s (%" PRId64 ") > %s (%" PRId64 ")", keys[0], lag[0],
+                 keys[1], lag[1]);
+        return FR_ERR_INVALID_CONFIG;
+    }
+    return 0;
+}
+
 /* ---------- synonyms and values ---------- */
 
 /* The names of a broker key in precedence order (NULL-terminated, at most 3) and their units. */

@@ -96,6 +96,11 @@ const char *fr_topic_config_value(const fr_topic_config_def_t *def, const fr_pro
 
 /* The codec (0..4) a compression.type value names; -1 for "producer" (keep the producer's). */
 int fr_config_compression_codec(const char *compression_type);
+/* The checks across a topic's configs (Kafka's LogConfig.validateValues):
+ * min.compaction.lag.ms no more than max.compaction.lag.ms, as the topic with
+ * these overrides would see them.  0, or INVALID_CONFIG with Kafka's message. */
+int fr_topic_config_validate_set(const fr_broker_config_t *broker, const fr_props_t *overrides, char *err,
+                                 size_t errlen);
 /* Whether a topic's cleanup.policy (its override, else the broker's) lists
  * policy ("delete" or "compact"). */
 int fr_topic_cleanup_policy_has(const fr_broker_config_t *broker, const fr_props_t *overrides, const char *policy);

@@ -305,9 +305,16 @@ def delete_records_body(topics, timeout=5000, flexible=False):
 
 def parse_delete_records(resp, flexible=False):
     """-> {(topic, partition): (low_watermark, error)}"""
+    entries = parse_delete_records_list(resp, flexible)
+    assert len(set(k for k, _ in entries)) == len(entries), "a partition answered twice: %s" % entries
+    return dict(entries)
+
+
+def parse_delete_records_list(resp, flexible=False):
+    """-> [((topic, partition), (low_watermark, error))] in the answer's order"""
     off = 4 + (1 if flexible else 0)  # correlation id (+ header tags)
     off += 4  # throttle
-    out = {}
+    out = []
     if flexible:
         n, off = read_uvarint(resp, off)
         n -= 1
@@ -328,7 +335,7 @@ def parse_delete_records(resp, flexible=False):
         for _ in range(pn):
             p, low, err = struct.unpack_from(">iqh", resp, off)
             off += 14 + (1 if flexible else 0)
-            out[(name, p)] = (low, err)
+            out.append(((name, p), (low, err)))
         off += 1 if flexible else 0
     return out
 
@@ -356,6 +363,12 @@ def test_delete_records_over_the_wire():
             assert parse_delete_records(c.recv_frame(), flexible)[("w", 0)] == (start + 1, 0)
             c.close()
             assert watermarks(b, "w") == (start + 1, 12)
+        # a partition named twice: one answer, and the offset given last is applied (Kafka's map)
+        c = RawClient(b.port)
+        c.request(21, 1, delete_records_body({"w": [(0, start + 3), (0, start + 2)]}))
+        assert parse_delete_records_list(c.recv_frame()) == [(("w", 0), (start + 2, 0))]
+        c.close()
+        assert watermarks(b, "w") == (start + 2, 12)
         c = RawClient(b.port)
         c.request(21, 2, delete_records_body({"w": [(0, -1)]}, flexible=True), flexible=True)
         assert parse_delete_records(c.recv_frame(), True)[("w", 0)] == (12, 0)

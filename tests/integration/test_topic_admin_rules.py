@@ -178,6 +178,32 @@ def test_names_in_kafkas_words_and_collisions():
             INVALID_REQUEST, "Creation of internal topic __cluster_metadata is prohibited.")
 
 
+def test_configs_are_checked_together():
+    """Kafka's LogConfig.validateValues: min.compaction.lag.ms may not exceed
+    max.compaction.lag.ms, each as the topic would see it (its own value, else
+    the broker's), on CreateTopics and on AlterConfigs."""
+    from confluent_kafka.admin import AdminClient, ConfigResource
+    with Broker(overrides=dict(BROKER, **{"log.cleaner.max.compaction.lag.ms": "1000"})) as b:
+        assert one(b.port, topic("lags", configs=[("min.compaction.lag.ms", "10"),
+                                                  ("max.compaction.lag.ms", "5")])) == (
+            INVALID_CONFIG, "conflict topic config setting min.compaction.lag.ms (10) > max.compaction.lag.ms (5)")
+        assert one(b.port, topic("lags", configs=[("min.compaction.lag.ms", "5000")])) == (
+            INVALID_CONFIG, "conflict topic config setting min.compaction.lag.ms (5000) > max.compaction.lag.ms (1000)")
+        assert one(b.port, topic("lags", configs=[("min.compaction.lag.ms", "1000")])) == (NONE, None)
+        admin = AdminClient({"bootstrap.servers": b.bootstrap})
+        res = ConfigResource(ConfigResource.Type.TOPIC, "lags",
+                             set_config={"min.compaction.lag.ms": "200", "max.compaction.lag.ms": "100"})
+        try:
+            admin.alter_configs([res])[res].result(30)
+            raise AssertionError("a min above the max was accepted")
+        except Exception as e:  # KafkaException(INVALID_CONFIG)
+            assert e.args[0].code() == INVALID_CONFIG, e
+            assert "min.compaction.lag.ms (200) > max.compaction.lag.ms (100)" in e.args[0].str(), e
+        res = ConfigResource(ConfigResource.Type.TOPIC, "lags",
+                             set_config={"min.compaction.lag.ms": "100", "max.compaction.lag.ms": "200"})
+        admin.alter_configs([res])[res].result(30)
+
+
 def test_null_configs_and_duplicate_names():
     with Broker(overrides=BROKER) as b:
         assert one(b.port, topic("nulls", configs=[("retention.ms", None), ("segment.ms", "1000"),
@@ -344,6 +370,7 @@ if __name__ == "__main__":
     run_tests([
         test_checks_come_in_kafkas_order,
         test_names_in_kafkas_words_and_collisions,
+        test_configs_are_checked_together,
         test_null_configs_and_duplicate_names,
         test_manual_assignments,
         test_create_partitions_rules,

@@ -85,7 +85,7 @@ int fr_handle_create_partitions(fr_req_t *req) {
     req->state = st;
     req->cleanup = create_partitions_cleanup;
     uint8_t *dups = fr_req_mark_duplicate_names(req, in.topics, in.topics_count, sizeof(*in.topics),
-                                                offsetof(fr_create_partitions_request_create_partitions_topic_t, name));
+                                                offsetof(fr_create_partitions_request_create_partitions_topic_t, name), 0);
     if (!dups)
         return FR_ERR_NOMEM;
     for (int32_t i = 0; i < in.topics_count; i++) {

@@ -57,7 +57,7 @@ static int check_assignments(fr_req_t *req, const fr_create_topics_request_creat
         return FR_ERR_NOMEM;
     for (int32_t i = 0; i < n; i++)
         keys[i] = (fr_slice_t){(const uint8_t *)&t->assignments[i].partition_index, sizeof(int32_t)};
-    uint8_t *marks = fr_req_mark_duplicate_names(req, keys, n, sizeof(*keys), 0);
+    uint8_t *marks = fr_req_mark_duplicate_names(req, keys, n, sizeof(*keys), 0, 0);
     if (!marks)
         return FR_ERR_NOMEM;
     for (int32_t i = 0; i < n; i++) {
@@ -78,10 +78,10 @@ static int check_assignments(fr_req_t *req, const fr_create_topics_request_creat
     return 0;
 }
 
-/* The request's configs as overrides, each checked; INVALID_CONFIG names
- * every null value, as Kafka's computeConfigChanges does. */
-static int topic_overrides(const fr_create_topics_request_creatable_topic_t *t, fr_props_t *out, char *err,
-                           size_t errlen) {
+/* The request's configs as overrides, each checked, then together;
+ * INVALID_CONFIG names every null value, as Kafka's computeConfigChanges does. */
+static int topic_overrides(const fr_broker_config_t *broker, const fr_create_topics_request_creatable_topic_t *t,
+                           fr_props_t *out, char *err, size_t errlen) {
     size_t used = 0;
     for (int32_t i = 0; i < t->configs_count; i++) {
         const fr_create_topics_request_creatable_topic_config_t *c = &t->configs[i];
@@ -104,7 +104,7 @@ static int topic_overrides(const fr_create_topics_request_creatable_topic_t *t, 
         if (rc)
             return rc;
     }
-    return 0;
+    return fr_topic_config_validate_set(broker, out, err, errlen);
 }
 
 /*
@@ -125,7 +125,7 @@ static int16_t create_one(fr_req_t *req, fr_create_topics_request_creatable_topi
         snprintf(err, sizeof(err), "Creation of internal topic __cluster_metadata is prohibited.");
         rc = FR_ERR_INVALID_REQUEST;
     } else if (!(rc = fr_topics_check_name(&srv->topics, t->name, err, sizeof(err))) &&
-               !(rc = topic_overrides(t, &overrides, err, sizeof(err)))) {
+               !(rc = topic_overrides(srv->cfg, t, &overrides, err, sizeof(err)))) {
         if (t->assignments_count > 0) {
             rc = check_assignments(req, t, err, sizeof(err));
             nparts = t->assignments_count;
@@ -216,7 +216,7 @@ int fr_handle_create_topics(fr_req_t *req) {
     req->state = st;
     req->cleanup = create_topics_cleanup;
     uint8_t *dups = fr_req_mark_duplicate_names(req, in.topics, in.topics_count, sizeof(*in.topics),
-                                                offsetof(fr_create_topics_request_creatable_topic_t, name));
+                                                offsetof(fr_create_topics_request_creatable_topic_t, name), 0);
     if (!dups)
         return FR_ERR_NOMEM;
     for (int32_t i = 0; i < in.topics_count; i++) {

@@ -5,7 +5,9 @@
  * OFFSET_OUT_OF_RANGE.  As in Kafka, an internal topic's records are never
  * deleted (INVALID_TOPIC_EXCEPTION: __consumer_offsets holds the groups'
  * commits), nor a topic's whose cleanup.policy lacks delete
- * (POLICY_VIOLATION).  The answer's low_watermark is the new log start
+ * (POLICY_VIOLATION).  A partition named twice is answered once, and, as in
+ * Kafka's map of the request, the offset given last is the one applied.
+ * The answer's low_watermark is the new log start
  * offset (on a single node every replica has it at once, so nothing waits
  * for timeout_ms).  The segments wholly below it are deleted by a retention
  * pass started here, off the network loop, which also writes the log start
@@ -23,27 +25,40 @@ int fr_handle_delete_records(fr_req_t *req) {
     fr_delete_records_response_t out;
     fr_delete_records_response_init(&out);
     out.topics = FR_REQ_ARRAY(req, fr_delete_records_response_delete_records_topic_result_t, in.topics_count);
-    if (!out.topics)
+    int32_t n = 0;
+    for (int32_t i = 0; i < in.topics_count; i++)
+        n += in.topics[i].partitions_count;
+    fr_slice_t *keys = FR_REQ_ARRAY(req, fr_slice_t, n);
+    if (!out.topics || !keys)
         return FR_ERR_NOMEM;
-    out.topics_count = in.topics_count;
+    for (int32_t i = 0, k = 0; i < in.topics_count; i++)
+        for (int32_t j = 0; j < in.topics[i].partitions_count; j++, k++)
+            if (fr_slice_is_null(keys[k] = fr_req_partition_key(req, in.topics[i].name,
+                                                                 in.topics[i].partitions[j].partition_index)))
+                return FR_ERR_NOMEM;
+    uint8_t *dups = fr_req_mark_duplicate_names(req, keys, n, sizeof(*keys), 0, 1);
+    if (!dups)
+        return FR_ERR_NOMEM;
     int moved = 0;
-    for (int32_t i = 0; i < in.topics_count; i++) {
+    for (int32_t i = 0, k = 0; i < in.topics_count; i++) {
         fr_delete_records_request_delete_records_topic_t *t = &in.topics[i];
-        fr_delete_records_response_delete_records_topic_result_t *tr = &out.topics[i];
+        fr_delete_records_response_delete_records_topic_result_t *tr = &out.topics[out.topics_count];
         tr->name = t->name;
         tr->partitions = FR_REQ_ARRAY(req, fr_delete_records_response_delete_records_partition_result_t,
                                       t->partitions_count);
         if (!tr->partitions)
             return FR_ERR_NOMEM;
-        tr->partitions_count = t->partitions_count;
+        tr->partitions_count = 0;
         fr_topic_t *topic = fr_topics_find(&req->srv->topics, t->name);
         int16_t refused = FR_ERR_NONE; /* Kafka checks these after the partition's existence */
         if (fr_topic_is_internal(t->name))
             refused = FR_ERR_INVALID_TOPIC_EXCEPTION;
         else if (topic && !fr_topic_cleanup_policy_has(req->srv->cfg, &topic->overrides, "delete"))
             refused = FR_ERR_POLICY_VIOLATION;
-        for (int32_t j = 0; j < t->partitions_count; j++) {
-            fr_delete_records_response_delete_records_partition_result_t *pr = &tr->partitions[j];
+        for (int32_t j = 0; j < t->partitions_count; j++, k++) {
+            if (dups[k] == FR_NAME_REPEAT)
+                continue; /* a later entry for this partition is the one applied */
+            fr_delete_records_response_delete_records_partition_result_t *pr = &tr->partitions[tr->partitions_count++];
             pr->partition_index = t->partitions[j].partition_index;
             pr->low_watermark = -1;
             fr_partition_t *p = fr_topic_partition(topic, pr->partition_index);
@@ -59,6 +74,8 @@ int fr_handle_delete_records(fr_req_t *req) {
             pr->error_code = fr_err_to_kafka(rc);
             moved |= rc == 0;
         }
+        if (tr->partitions_count > 0 || t->partitions_count == 0)
+            out.topics_count++; /* a topic entry of repeats only is left out */
     }
     if (moved)
         fr_retention_kick(req->srv);

@@ -142,7 +142,7 @@ static int refuse_names_of_given_ids(fr_req_t *req, delete_topics_state_t *st) {
                 continue;
             answer[m++] = k;
         }
-    uint8_t *marks = fr_req_mark_duplicate_names(req, ids, m, sizeof(*ids), 0);
+    uint8_t *marks = fr_req_mark_duplicate_names(req, ids, m, sizeof(*ids), 0, 0);
     if (!marks)
         return FR_ERR_NOMEM;
     for (int32_t j = 0; j < m; j++)
@@ -178,7 +178,7 @@ static int plan(fr_req_t *req, delete_topics_state_t *st) {
         memcpy(key, e->topic_id, 16);
         keys[i] = fr_slice_is_null(e->name) ? (fr_slice_t){key, 17} : e->name;
     }
-    uint8_t *dups = fr_req_mark_duplicate_names(req, keys, n, sizeof(*keys), 0);
+    uint8_t *dups = fr_req_mark_duplicate_names(req, keys, n, sizeof(*keys), 0, 0);
     if (!dups)
         return FR_ERR_NOMEM;
     for (int32_t i = 0; i < n; i++) {

@@ -10,6 +10,17 @@
 
 #include "handlers.h"
 
+fr_slice_t fr_req_partition_key(fr_req_t *req, fr_slice_t topic, int32_t partition) {
+    size_t len = topic.len > 0 ? (size_t)topic.len : 0;
+    uint8_t *key = fr_arena_calloc(req->arena, 1, len + 4); /* the partition, then the name */
+    if (!key)
+        return FR_SLICE_NULL;
+    memcpy(key, &partition, 4);
+    if (len)
+        memcpy(key + 4, topic.ptr, len);
+    return (fr_slice_t){key, (int32_t)(len + 4)};
+}
+
 typedef struct named {
     fr_slice_t name;
     int32_t index;
@@ -30,7 +41,8 @@ static int same_name(const named_t *a, const named_t *b) {
     return a->name.len == b->name.len && (a->name.len <= 0 || memcmp(a->name.ptr, b->name.ptr, (size_t)a->name.len) == 0);
 }
 
-uint8_t *fr_req_mark_duplicate_names(fr_req_t *req, const void *items, int32_t n, size_t stride, size_t name_off) {
+uint8_t *fr_req_mark_duplicate_names(fr_req_t *req, const void *items, int32_t n, size_t stride, size_t name_off,
+                                     int keep_last) {
     uint8_t *marks = FR_REQ_ARRAY(req, uint8_t, n);
     named_t *sorted = FR_REQ_ARRAY(req, named_t, n);
     if (!marks || !sorted)
@@ -46,9 +58,10 @@ uint8_t *fr_req_mark_duplicate_names(fr_req_t *req, const void *items, int32_t n
         while (j < n && same_name(&sorted[i], &sorted[j]))
             j++;
         if (j - i > 1) {
-            marks[sorted[i].index] = FR_NAME_FIRST; /* the lowest index: the sort's tie-break */
-            for (int32_t k = i + 1; k < j; k++)
+            for (int32_t k = i; k < j; k++)
                 marks[sorted[k].index] = FR_NAME_REPEAT;
+            /* the sort's tie-break puts a group's lowest index first, its highest last */
+            marks[sorted[keep_last ? j - 1 : i].index] = FR_NAME_FIRST;
         }
         i = j;
     }

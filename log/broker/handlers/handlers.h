@@ -56,11 +56,16 @@ fr_slice_t fr_req_msg(fr_req_t *req, const char *msg);
 /*
  * For n request entries (stride bytes apart, each holding an fr_slice_t
  * name at name_off): FR_NAME_UNIQUE for a name given once, FR_NAME_FIRST for
- * the first of several entries with one name, FR_NAME_REPEAT for the later
- * ones.  An arena array of n marks; NULL when out of memory.
+ * the one entry of several with a name that is answered (the first, or with
+ * keep_last the last, as where Kafka's map keeps the last value given),
+ * FR_NAME_REPEAT for the others.  An arena array of n marks; NULL when out of
+ * memory.
  */
 enum { FR_NAME_UNIQUE = 0, FR_NAME_FIRST = 1, FR_NAME_REPEAT = 2 };
-uint8_t *fr_req_mark_duplicate_names(fr_req_t *req, const void *items, int32_t n, size_t stride, size_t name_off);
+uint8_t *fr_req_mark_duplicate_names(fr_req_t *req, const void *items, int32_t n, size_t stride, size_t name_off,
+                                     int keep_last);
+/* A (topic, partition) as one name for the above, from the arena; a null slice when out of memory. */
+fr_slice_t fr_req_partition_key(fr_req_t *req, fr_slice_t topic, int32_t partition);
 
 /* A manual replica assignment's list for one partition, checked as Kafka
  * does; on one broker only [broker_id] passes.  0, or

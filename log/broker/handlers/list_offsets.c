@@ -36,20 +36,12 @@ static int mark_duplicates(fr_req_t *req, list_offsets_state_t *st) {
     if (!keys)
         return FR_ERR_NOMEM;
     int32_t k = 0;
-    for (int32_t i = 0; i < in->topics_count; i++) {
-        fr_slice_t name = in->topics[i].name;
-        size_t len = name.len > 0 ? (size_t)name.len : 0;
-        for (int32_t j = 0; j < in->topics[i].partitions_count; j++, k++) {
-            uint8_t *key = fr_arena_calloc(req->arena, 1, len + 4); /* the partition, then the name */
-            if (!key)
+    for (int32_t i = 0; i < in->topics_count; i++)
+        for (int32_t j = 0; j < in->topics[i].partitions_count; j++, k++)
+            if (fr_slice_is_null(keys[k] = fr_req_partition_key(req, in->topics[i].name,
+                                                                 in->topics[i].partitions[j].partition_index)))
                 return FR_ERR_NOMEM;
-            memcpy(key, &in->topics[i].partitions[j].partition_index, 4);
-            if (len)
-                memcpy(key + 4, name.ptr, len);
-            keys[k] = (fr_slice_t){key, (int32_t)(len + 4)};
-        }
-    }
-    st->dups = req->hdr.api_version >= 1 ? fr_req_mark_duplicate_names(req, keys, n, sizeof(*keys), 0)
+    st->dups = req->hdr.api_version >= 1 ? fr_req_mark_duplicate_names(req, keys, n, sizeof(*keys), 0, 0)
                                          : FR_REQ_ARRAY(req, uint8_t, n);
     return st->dups ? 0 : FR_ERR_NOMEM;
 }
