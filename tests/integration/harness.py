@@ -187,6 +187,16 @@ def answered(client, within):
     return bool(select.select([client.sock], [], [], within)[0])
 
 
+def request_once(port, api_key, version, body, flexible=False):
+    """One request on a new connection: the response frame (correlation id first)."""
+    c = RawClient(port)
+    try:
+        c.request(api_key, version, body, flexible=flexible)
+        return c.recv_frame()
+    finally:
+        c.close()
+
+
 def api_versions(port):
     """ApiVersions v0 over a raw socket: {api_key: (min, max)}."""
     c = RawClient(port)

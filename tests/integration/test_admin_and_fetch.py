@@ -10,7 +10,7 @@ import threading
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from harness import Broker, RawClient, run_tests, wait_for  # noqa: E402
+from harness import Broker, RawClient, request_once, run_tests, wait_for  # noqa: E402
 import kafka_wire as kw  # noqa: E402
 from confluent_kafka import Consumer, Producer, TopicPartition  # noqa: E402
 from confluent_kafka.admin import AdminClient, ConfigResource, NewPartitions, NewTopic  # noqa: E402
@@ -87,15 +87,21 @@ def test_create_partitions_and_delete_topics():
         c.close()
 
 
+def timestamped_topic(b, topic, partitions, records, base):
+    """A new topic whose partition 0 holds records stamped base, base + 1 s, ...,
+    one batch per record, so every timestamp is indexed at batch level."""
+    admin = AdminClient({"bootstrap.servers": b.bootstrap})
+    admin.create_topics([NewTopic(topic, partitions, 1)])[topic].result(30)
+    p = Producer({"bootstrap.servers": b.bootstrap, "linger.ms": 0})
+    for i in range(records):
+        p.produce(topic, value=b"v%d" % i, partition=0, timestamp=base + i * 1000)
+        p.flush(10)
+
+
 def test_list_offsets_by_timestamp():
     with Broker() as b:
-        admin = AdminClient({"bootstrap.servers": b.bootstrap})
-        admin.create_topics([NewTopic("ts", 1, 1)])["ts"].result(30)
-        p = Producer({"bootstrap.servers": b.bootstrap, "linger.ms": 0})
         base = 1_700_000_000_000
-        for i in range(100):
-            p.produce("ts", value=b"v%d" % i, timestamp=base + i * 1000)
-            p.flush(10)  # one batch per record, so every timestamp is indexed at batch level
+        timestamped_topic(b, "ts", 1, 100, base)
         c = Consumer({"bootstrap.servers": b.bootstrap, "group.id": "x"})
         for ts, want in [(base, 0), (base + 42_000, 42), (base + 42_500, 43), (base - 5, 0), (base + 10**7, -1)]:
             got = c.offsets_for_times([TopicPartition("ts", 0, ts)], timeout=10)[0].offset
@@ -110,12 +116,7 @@ def list_offsets_v4(port, entries):
     body = struct.pack(">ibi", -1, 0, len(entries))
     for t, p, epoch, ts in entries:
         body += kw.string(t) + struct.pack(">iiiq", 1, p, epoch, ts)
-    c = RawClient(port)
-    try:
-        c.request(2, 4, body)
-        resp = c.recv_frame()
-    finally:
-        c.close()
+    resp = request_once(port, 2, 4, body)
     off, out = 12, []  # correlation id, throttle, topic count
     for _ in range(struct.unpack_from(">i", resp, 8)[0]):
         name, off = kw._read_string(resp, off)
@@ -131,12 +132,7 @@ def fetch_v9_error(port, topic, partition, current_leader_epoch):
     """The partition's error in a Fetch v9 that gives current_leader_epoch."""
     body = struct.pack(">iiiibii", -1, 0, 1, 1 << 20, 0, 0, -1) + struct.pack(">i", 1) + kw.string(topic)
     body += struct.pack(">iiiqqi", 1, partition, current_leader_epoch, 0, -1, 1 << 20) + struct.pack(">i", 0)
-    c = RawClient(port)
-    try:
-        c.request(1, 9, body)
-        resp = c.recv_frame()
-    finally:
-        c.close()
+    resp = request_once(port, 1, 9, body)
     off = 4 + 4 + 2 + 4 + 4  # correlation id, throttle, error, session id, topic count
     _name, off = kw._read_string(resp, off)
     return struct.unpack_from(">h", resp, off + 4 + 4)[0]
@@ -151,13 +147,8 @@ def test_list_offsets_and_fetch_checks_in_kafkas_order():
     INVALID_REQUEST, UNSUPPORTED_VERSION, UNKNOWN = 42, 35, 3
     FENCED_LEADER_EPOCH, UNKNOWN_LEADER_EPOCH = 74, 75
     with Broker() as b:
-        admin = AdminClient({"bootstrap.servers": b.bootstrap})
-        admin.create_topics([NewTopic("lo", 2, 1)])["lo"].result(30)
-        p = Producer({"bootstrap.servers": b.bootstrap, "linger.ms": 0})
         base = 1_700_000_000_000
-        for i in range(3):
-            p.produce("lo", value=b"v", partition=0, timestamp=base + i * 1000)
-            p.flush(10)
+        timestamped_topic(b, "lo", 2, 3, base)
         ask = lambda *entries: list_offsets_v4(b.port, list(entries))  # noqa: E731
         assert ask(("lo", 0, -1, -1), ("lo", 0, 0, -2), ("lo", 1, -1, -1)) == [
             ("lo", 0, INVALID_REQUEST, -1, -1, -1), ("lo", 1, 0, -1, 0, 0)]

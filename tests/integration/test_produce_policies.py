@@ -21,7 +21,7 @@ import sys
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from harness import Broker, RawClient, run_tests  # noqa: E402
+from harness import Broker, RawClient, request_once, run_tests  # noqa: E402
 import kafka_wire as kw  # noqa: E402
 from confluent_kafka import (TIMESTAMP_CREATE_TIME, TIMESTAMP_LOG_APPEND_TIME, Consumer, KafkaError,  # noqa: E402
                              Producer, TopicPartition)
@@ -232,12 +232,7 @@ def test_compression_levels_follow_the_topic():
     batch = kw.record_batch([(b"k%d" % i, v) for i, v in enumerate(values)], base_ts=int(time.time() * 1000))
 
     def produce_batch(b, topic):
-        c = RawClient(b.port)
-        try:
-            c.request(0, 8, kw.produce_v8(topic, 0, batch))
-            return kw.parse_produce_v8_response(c.recv_frame())
-        finally:
-            c.close()
+        return kw.parse_produce_v8_response(request_once(b.port, 0, 8, kw.produce_v8(topic, 0, batch)))
 
     with Broker(overrides={"compression.zstd.level": "19"}) as b:
         topics = {"zstd-1": {"compression.type": "zstd", "compression.zstd.level": "1"},

@@ -12,7 +12,7 @@ import struct
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from harness import Broker, RawClient, run_tests  # noqa: E402
+from harness import Broker, request_once, run_tests  # noqa: E402
 import kafka_wire as kw  # noqa: E402
 
 NONE, UNKNOWN_TOPIC_OR_PARTITION, INVALID_TOPIC_EXCEPTION, TOPIC_ALREADY_EXISTS, INVALID_PARTITIONS = 0, 3, 17, 36, 37
@@ -87,12 +87,8 @@ class Reader:
 def create(port, topics, validate_only=False):
     """-> [dict(name, id, error, message, partitions, rf, configs)] in the answer's order;
     configs is None for a null list, else the number of entries."""
-    c = RawClient(port)
-    try:
-        c.request(19, 7, carray(topics) + struct.pack(">i?", 30000, validate_only) + b"\x00", flexible=True)
-        r = Reader(c.recv_frame(), 4)
-    finally:
-        c.close()
+    r = Reader(request_once(port, 19, 7, carray(topics) + struct.pack(">i?", 30000, validate_only) + b"\x00",
+                            flexible=True), 4)
     r.tags()
     r.take(">i")  # throttle
     out = []
@@ -120,12 +116,7 @@ def one(port, t, validate_only=False):
 
 def metadata(port, name):
     """(error code, partition count) of name in Metadata v1; auto-creation is off."""
-    c = RawClient(port)
-    try:
-        c.request(3, 1, kw.metadata_v1([name]))
-        return kw.parse_metadata_v1_response(c.recv_frame())[1][name]
-    finally:
-        c.close()
+    return kw.parse_metadata_v1_response(request_once(port, 3, 1, kw.metadata_v1([name])))[1][name]
 
 
 def topic_error(port, name):
@@ -265,12 +256,7 @@ def grow(port, topics, validate_only=False):
         else:
             body += struct.pack(">i", len(assignments)) + b"".join(
                 struct.pack(">i", len(ids)) + b"".join(struct.pack(">i", x) for x in ids) for ids in assignments)
-    c = RawClient(port)
-    try:
-        c.request(37, 1, body + struct.pack(">i?", 30000, validate_only))
-        resp = c.recv_frame()
-    finally:
-        c.close()
+    resp = request_once(port, 37, 1, body + struct.pack(">i?", 30000, validate_only))
     off, out = 12, []  # correlation id, throttle, count
     for _ in range(struct.unpack_from(">i", resp, 8)[0]):
         name, off = kw._read_string(resp, off)
@@ -283,12 +269,7 @@ def grow(port, topics, validate_only=False):
 def delete_v6(port, entries):
     """entries: [(name or None, 16-byte id)] -> [(name, id, error, message)]."""
     body = carray([cstr(n) + i + b"\x00" for n, i in entries]) + struct.pack(">i", 30000) + b"\x00"
-    c = RawClient(port)
-    try:
-        c.request(20, 6, body, flexible=True)
-        r = Reader(c.recv_frame(), 4)
-    finally:
-        c.close()
+    r = Reader(request_once(port, 20, 6, body, flexible=True), 4)
     r.tags()
     r.take(">i")
     out = []
@@ -303,13 +284,8 @@ def delete_v6(port, entries):
 
 def delete_v1_or_v3(port, version, names):
     """-> [(name, error)] (DeleteTopics v1-v3 share a layout)."""
-    c = RawClient(port)
-    try:
-        c.request(20, version, struct.pack(">i", len(names)) + b"".join(kw.string(n) for n in names)
-                  + struct.pack(">i", 30000))
-        resp = c.recv_frame()
-    finally:
-        c.close()
+    resp = request_once(port, 20, version, struct.pack(">i", len(names)) + b"".join(kw.string(n) for n in names)
+                        + struct.pack(">i", 30000))
     off, out = 12, []
     for _ in range(struct.unpack_from(">i", resp, 8)[0]):
         name, off = kw._read_string(resp, off)

@@ -84,8 +84,8 @@ int fr_handle_create_partitions(fr_req_t *req) {
         return FR_ERR_NOMEM;
     req->state = st;
     req->cleanup = create_partitions_cleanup;
-    uint8_t *dups = fr_req_mark_duplicate_names(req, in.topics, in.topics_count, sizeof(*in.topics),
-                                                offsetof(fr_create_partitions_request_create_partitions_topic_t, name), 0);
+    size_t name_off = offsetof(fr_create_partitions_request_create_partitions_topic_t, name);
+    uint8_t *dups = fr_req_mark_duplicate_names(req, in.topics, in.topics_count, sizeof(*in.topics), name_off, 0);
     if (!dups)
         return FR_ERR_NOMEM;
     for (int32_t i = 0; i < in.topics_count; i++) {
@@ -98,7 +98,7 @@ int fr_handle_create_partitions(fr_req_t *req) {
         r->error_message = FR_SLICE_NULL;
         st->builds[k] = NULL;
         st->out.results_count = k + 1; /* the cleanup releases the builds started so far */
-        if (dups[i] == FR_NAME_FIRST) {
+        if (dups[i] == FR_NAME_KEPT) {
             r->error_code = FR_ERR_INVALID_REQUEST;
             r->error_message = fr_req_msg(req, "Duplicate topic name.");
             continue;

@@ -87,8 +87,8 @@ static int topic_overrides(const fr_broker_config_t *broker, const fr_create_top
         const fr_create_topics_request_creatable_topic_config_t *c = &t->configs[i];
         if (!fr_slice_is_null(c->value))
             continue;
-        int w = snprintf(err + used, errlen - used, "%s%.*s", used ? "," : "Null value not supported for topic configs: ",
-                         (int)c->name.len, (const char *)c->name.ptr);
+        const char *sep = used ? "," : "Null value not supported for topic configs: ";
+        int w = snprintf(err + used, errlen - used, "%s%.*s", sep, (int)c->name.len, (const char *)c->name.ptr);
         used = w < 0 || (size_t)w >= errlen - used ? errlen - 1 : used + (size_t)w;
     }
     if (used)
@@ -232,7 +232,7 @@ int fr_handle_create_topics(fr_req_t *req) {
         r->configs_count = 0; /* Kafka's failed results carry an empty list */
         st->builds[k] = NULL;
         out->topics_count = k + 1; /* the cleanup releases the builds started so far */
-        if (dups[i] == FR_NAME_FIRST) {
+        if (dups[i] == FR_NAME_KEPT) {
             r->error_code = FR_ERR_INVALID_REQUEST;
             r->error_message = fr_req_msg(req, "Duplicate topic name.");
             continue;

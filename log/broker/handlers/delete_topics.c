@@ -158,7 +158,6 @@ static int plan(fr_req_t *req, delete_topics_state_t *st) {
     int32_t n = v >= 6 ? st->in.topics_count : st->in.topic_names_count;
     n = n < 0 ? 0 : n;
     static const uint8_t zero_id[16];
-    /* names and ids are marked apart: a v6 entry by name holds a null id... */
     fr_slice_t *keys = FR_REQ_ARRAY(req, fr_slice_t, n);
     st->out.responses = FR_REQ_ARRAY(req, fr_delete_topics_response_deletable_topic_result_t, n);
     st->entry = FR_REQ_ARRAY(req, int32_t, n);
@@ -170,13 +169,17 @@ static int plan(fr_req_t *req, delete_topics_state_t *st) {
             keys[i] = st->in.topic_names[i];
             continue;
         }
+        /* names and ids are told apart by a first byte, so no name can repeat an id */
         const fr_delete_topics_request_delete_topic_state_t *e = &st->in.topics[i];
-        /* ...so an id's key is its 16 bytes plus one, which no name of 17 bytes can equal */
-        uint8_t *key = fr_arena_calloc(req->arena, 1, 17);
+        int by_id = fr_slice_is_null(e->name);
+        size_t len = by_id ? 16 : (size_t)e->name.len;
+        uint8_t *key = fr_arena_calloc(req->arena, 1, 1 + len);
         if (!key)
             return FR_ERR_NOMEM;
-        memcpy(key, e->topic_id, 16);
-        keys[i] = fr_slice_is_null(e->name) ? (fr_slice_t){key, 17} : e->name;
+        key[0] = by_id ? 'i' : 'n';
+        if (len)
+            memcpy(key + 1, by_id ? e->topic_id : e->name.ptr, len);
+        keys[i] = (fr_slice_t){key, (int32_t)(1 + len)};
     }
     uint8_t *dups = fr_req_mark_duplicate_names(req, keys, n, sizeof(*keys), 0, 0);
     if (!dups)
@@ -200,7 +203,7 @@ static int plan(fr_req_t *req, delete_topics_state_t *st) {
             settle(req, st, k, FR_ERR_INVALID_REQUEST, "You may not specify both topic name and topic id.");
         else if (by_id && !has_id)
             settle(req, st, k, FR_ERR_INVALID_REQUEST, "Neither topic name nor id were specified.");
-        else if (dups[i] == FR_NAME_FIRST)
+        else if (dups[i] == FR_NAME_KEPT)
             settle(req, st, k, FR_ERR_INVALID_REQUEST, by_id ? "Duplicate topic id." : "Duplicate topic name.");
     }
     return v >= 6 ? refuse_names_of_given_ids(req, st) : 0;

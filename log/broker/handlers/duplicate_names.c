@@ -1,9 +1,10 @@
 /*
- * Which entries of a request name the same thing twice.  Kafka's admin
- * handlers gather a request's names in a hash set and answer repeats apart
+ * Which entries of a request name the same thing twice.  Kafka's handlers
+ * gather a request's names in hash sets and maps and answer repeats once
  * (CreateTopics, CreatePartitions and DeleteTopics: INVALID_REQUEST
- * "Duplicate topic name."); a sort does the same here without a pairwise
- * scan, which a request of many names would make quadratic.
+ * "Duplicate topic name."; ListOffsets: INVALID_REQUEST per partition;
+ * DeleteRecords: the last offset given); a sort does the same here without
+ * a pairwise scan, which a request of many names would make quadratic.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -38,7 +39,8 @@ static int by_name_then_index(const void *a, const void *b) {
 }
 
 static int same_name(const named_t *a, const named_t *b) {
-    return a->name.len == b->name.len && (a->name.len <= 0 || memcmp(a->name.ptr, b->name.ptr, (size_t)a->name.len) == 0);
+    return a->name.len == b->name.len &&
+           (a->name.len <= 0 || memcmp(a->name.ptr, b->name.ptr, (size_t)a->name.len) == 0);
 }
 
 uint8_t *fr_req_mark_duplicate_names(fr_req_t *req, const void *items, int32_t n, size_t stride, size_t name_off,
@@ -61,7 +63,7 @@ uint8_t *fr_req_mark_duplicate_names(fr_req_t *req, const void *items, int32_t n
             for (int32_t k = i; k < j; k++)
                 marks[sorted[k].index] = FR_NAME_REPEAT;
             /* the sort's tie-break puts a group's lowest index first, its highest last */
-            marks[sorted[keep_last ? j - 1 : i].index] = FR_NAME_FIRST;
+            marks[sorted[keep_last ? j - 1 : i].index] = FR_NAME_KEPT;
         }
         i = j;
     }

@@ -55,13 +55,13 @@ fr_slice_t fr_req_msg(fr_req_t *req, const char *msg);
 
 /*
  * For n request entries (stride bytes apart, each holding an fr_slice_t
- * name at name_off): FR_NAME_UNIQUE for a name given once, FR_NAME_FIRST for
+ * name at name_off): FR_NAME_UNIQUE for a name given once, FR_NAME_KEPT for
  * the one entry of several with a name that is answered (the first, or with
  * keep_last the last, as where Kafka's map keeps the last value given),
  * FR_NAME_REPEAT for the others.  An arena array of n marks; NULL when out of
  * memory.
  */
-enum { FR_NAME_UNIQUE = 0, FR_NAME_FIRST = 1, FR_NAME_REPEAT = 2 };
+enum { FR_NAME_UNIQUE = 0, FR_NAME_KEPT = 1, FR_NAME_REPEAT = 2 };
 uint8_t *fr_req_mark_duplicate_names(fr_req_t *req, const void *items, int32_t n, size_t stride, size_t name_off,
                                      int keep_last);
 /* A (topic, partition) as one name for the above, from the arena; a null slice when out of memory. */

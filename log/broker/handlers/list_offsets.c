@@ -101,7 +101,8 @@ static void answer_partition(const list_offsets_state_t *st, size_t *next_query,
     else if (!p)
         pr->error_code = FR_ERR_UNKNOWN_TOPIC_OR_PARTITION;
     else if (!(pr->error_code = fr_req_leader_epoch_error(pp->current_leader_epoch))) {
-        pr->offset = pp->timestamp == LATEST_TIMESTAMP ? fr_partlog_end_offset(p->log) : fr_partlog_start_offset(p->log);
+        pr->offset =
+            pp->timestamp == LATEST_TIMESTAMP ? fr_partlog_end_offset(p->log) : fr_partlog_start_offset(p->log);
         pr->leader_epoch = FR_LEADER_EPOCH;
     }
 }
