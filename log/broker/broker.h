@@ -12,7 +12,8 @@
  * request completes; allocations come from req->arena, reset after it), then
  * writes its response body into req->resp (the frame size and response header
  * are already there) and returns FR_REQ_DONE.  It may instead return
- * FR_REQ_NO_RESPONSE (acks=0 produce) or FR_REQ_PARKED (a long-poll fetch that
+ * FR_REQ_NO_RESPONSE (acks=0 produce), FR_REQ_CLOSE (one that failed) or
+ * FR_REQ_PARKED (a long-poll fetch that
  * set req->retry and req->deadline_ms): the connection then reads nothing more
  * until the request completes, so responses keep request order as Kafka
  * requires.  Any negative return closes the connection (malformed request).
@@ -36,7 +37,9 @@ typedef struct fr_server fr_server_t;
 typedef struct fr_conn fr_conn_t;
 typedef struct fr_req fr_req_t;
 
-enum { FR_REQ_DONE = 0, FR_REQ_NO_RESPONSE = 1, FR_REQ_PARKED = 2 };
+/* FR_REQ_CLOSE: no response, and the connection closes after the request
+ * (an acks=0 produce that failed: Kafka's only way to tell that client). */
+enum { FR_REQ_DONE = 0, FR_REQ_NO_RESPONSE = 1, FR_REQ_PARKED = 2, FR_REQ_CLOSE = 3 };
 
 struct fr_req {
     fr_server_t *srv;
@@ -50,7 +53,7 @@ struct fr_req {
     size_t resp_body_start;     /* offset in resp where the body begins (for retries) */
     int64_t now_ms;             /* wall clock at request start */
     /* Parking (long-poll fetch). */
-    int (*retry)(fr_req_t *req, int timed_out);  /* FR_REQ_DONE or FR_REQ_PARKED */
+    int (*retry)(fr_req_t *req, int timed_out);  /* any FR_REQ_* but FR_REQ_PARKED on time-out */
     void *state;                /* handler state kept across retries (arena memory) */
     uint64_t deadline_ms;       /* loop time (uv_now) when retry(timed_out=1) must run */
     /* Frees what state holds outside the arena; runs once when the request

@@ -540,6 +540,11 @@ void fr_conn_retry_parked(fr_conn_t *c, int timed_out) {
         fr_conn_close(c, "request failed");
         return;
     }
+    if (rc == FR_REQ_CLOSE) {
+        conn_complete(c, FR_REQ_NO_RESPONSE);
+        fr_conn_close(c, "an acks=0 produce failed");
+        return;
+    }
     conn_complete(c, rc == FR_REQ_PARKED ? FR_REQ_DONE : rc);
     /* the frame is done: resume with whatever else the client sent */
     conn_process_input(c);
@@ -625,6 +630,13 @@ static int conn_handle_frame(fr_conn_t *c, uint8_t *frame, size_t len) {
     if (rc == FR_REQ_PARKED) {
         conn_park(c);
         return 1;
+    }
+    if (rc == FR_REQ_CLOSE) {
+        fr_info(COMPONENT, "closing connection from %s: an acks=0 produce (correlation id %d) failed", c->peer,
+                hdr->correlation_id);
+        conn_complete(c, FR_REQ_NO_RESPONSE);
+        fr_conn_close(c, "an acks=0 produce failed");
+        return -1;
     }
     conn_complete(c, rc);
     return 0;

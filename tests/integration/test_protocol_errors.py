@@ -15,7 +15,7 @@ import kafka_wire as kw  # noqa: E402
 CORRUPT_MESSAGE, UNKNOWN_TOPIC_OR_PARTITION, MESSAGE_TOO_LARGE = 2, 3, 10
 INVALID_TOPIC_EXCEPTION, UNSUPPORTED_VERSION, TOPIC_ALREADY_EXISTS = 17, 35, 36
 INVALID_PARTITIONS = 37
-UNSUPPORTED_FOR_MESSAGE_FORMAT, INVALID_RECORD = 43, 87
+UNSUPPORTED_FOR_MESSAGE_FORMAT, INVALID_RECORD, INVALID_REQUIRED_ACKS = 43, 87, 21
 
 
 def still_serving(broker):
@@ -119,10 +119,10 @@ def test_produce_error_codes():
         _, res = kw.parse_produce_v3_response(c.recv_frame())
         assert res == [("t1", 1, INVALID_RECORD, -1)], res
 
-        # truncated batch inside a well-formed request
+        # a truncated batch is no batch (Kafka's reader stops before it): INVALID_RECORD
         c.request(0, 3, kw.produce_v3("t1", 0, good[:-3]))
         _, res = kw.parse_produce_v3_response(c.recv_frame())
-        assert res[0][2] == CORRUPT_MESSAGE, res
+        assert res[0][2] == INVALID_RECORD, res
 
         # Produce v2 (message format v0/v1) is advertised for old clients' sake but not stored
         c.request(0, 2, kw.produce_v3("t1", 1, good)[2:])  # v2 = v3 without the transactional id
@@ -134,6 +134,72 @@ def test_produce_error_codes():
         _, res = kw.parse_produce_v3_response(c.recv_frame())
         assert res == [("t1", 1, 0, 1)], res
         c.close()
+
+
+def produce_v8(port, topic, partition, records, acks=1, client_id=b"raw-test"):
+    """One Produce v8 on a new connection -> (error code, base offset, error message)."""
+    c = RawClient(port)
+    try:
+        c.request(0, 8, kw.produce_v8(topic, partition, records, acks=acks), client_id=client_id)
+        _topic, _p, err, base, _lat, _errors, msg = kw.parse_produce_v8_response(c.recv_frame())[0]
+        return err, base, msg
+    finally:
+        c.close()
+
+
+def test_produce_checks_in_kafkas_order():
+    """ProduceRequest.validateRecords, then ReplicaManager: the records' shape
+    (exactly one whole v2 batch: INVALID_RECORD; a length or magic no batch can
+    have: CORRUPT_MESSAGE; a torn tail after the batch is dropped, as Kafka
+    trims it), then acks, then an internal topic, then a baseOffset other
+    than 0.  An acks=0 produce that fails closes the connection."""
+    with Broker(overrides={"auto.create.topics.enable": "false"}) as b:
+        c = RawClient(b.port)
+        c.request(19, 0, kw.create_topics_v0("t", 1))
+        c.recv_frame()
+        c.close()
+        good = kw.record_batch([(b"k", b"v")])
+        assert produce_v8(b.port, "t", 0, b"")[0] == INVALID_RECORD
+        assert produce_v8(b.port, "t", 0, good[:11])[0] == INVALID_RECORD  # not even a length
+        v1 = good[:16] + b"\x01" + good[17:]
+        assert produce_v8(b.port, "t", 0, v1)[0] == INVALID_RECORD
+        assert produce_v8(b.port, "t", 0, good[:16] + b"\x05" + good[17:])[0] == CORRUPT_MESSAGE
+        assert produce_v8(b.port, "t", 0, good[:8] + struct.pack(">i", 13) + good[12:])[0] == CORRUPT_MESSAGE
+        # acks is checked after the records, before the topic's own rules
+        assert produce_v8(b.port, "t", 0, b"", acks=2)[0] == INVALID_RECORD
+        assert produce_v8(b.port, "t", 0, good, acks=2)[0] == INVALID_REQUIRED_ACKS
+        # an internal topic takes appends only from Kafka's admin client id
+        err, _, msg = produce_v8(b.port, "__consumer_offsets", 0, good)
+        assert (err, msg) == (INVALID_TOPIC_EXCEPTION, "Cannot append to internal topic __consumer_offsets"), msg
+        assert produce_v8(b.port, "__consumer_offsets", 0, good, acks=2)[0] == INVALID_REQUIRED_ACKS
+        err, _, _ = produce_v8(b.port, "__consumer_offsets", 0, good, client_id=b"__admin_client")
+        assert err == 0, err
+        moved = struct.pack(">q", 5) + good[8:]
+        err, _, msg = produce_v8(b.port, "t", 0, moved)
+        assert (err, msg) == (INVALID_RECORD, "The baseOffset of the record batch in the append to t-0 should be 0, "
+                                              "but it is 5"), msg
+        # a whole batch with a torn one behind it: the batch is taken, the tail dropped
+        assert produce_v8(b.port, "t", 0, good + good[:30]) == (0, 0, None)
+        assert produce_v8(b.port, "t", 0, good) == (0, 1, None)
+        c = RawClient(b.port)
+        c.request(1, 4, kw.fetch_v4("t", [(0, 0)], max_wait=0))
+        err, hw, recs = kw.parse_fetch_v4_response(c.recv_frame())[0]
+        assert (err, hw) == (0, 2) and kw.batch_offsets(recs) == [(0, 1), (1, 1)], (err, hw)
+        # acks=0: a good produce keeps the connection, a failed one closes it (Kafka's only answer)
+        c.request(0, 8, kw.produce_v8("t", 0, good, acks=0))
+        assert api_versions_on(c)
+        c.request(0, 8, kw.produce_v8("t", 0, b"", acks=0))
+        assert c.is_closed(), "the connection stayed open after a failed acks=0 produce"
+        still_serving(b)
+        # the admin client's record in __consumer_offsets is no group record: reloading skips it
+        b.restart()
+        still_serving(b)
+
+
+def api_versions_on(c):
+    """ApiVersions v0 on an open connection answers (the connection is alive)."""
+    corr = c.request(18, 0)
+    return struct.unpack_from(">i", c.recv_frame(), 0)[0] == corr
 
 
 def test_create_topics_error_codes():
@@ -229,5 +295,6 @@ if __name__ == "__main__":
         test_random_garbage_never_crashes,
         test_api_versions_unsupported_version_gets_v0_error,
         test_produce_error_codes,
+        test_produce_checks_in_kafkas_order,
         test_create_topics_error_codes,
     ])

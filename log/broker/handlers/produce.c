@@ -28,10 +28,23 @@
  * Produce before v7 may not carry zstd batches (UNSUPPORTED_COMPRESSION_TYPE,
  * as in Kafka).
  *
+ * Checks in Kafka's order (KafkaApis, ProduceRequest.validateRecords,
+ * ReplicaManager.appendToLocalLog): an unknown partition; the records'
+ * shape (exactly one v2 batch: INVALID_RECORD, or CORRUPT_MESSAGE for a
+ * length or magic no batch can have; bytes after the batch that cannot be a
+ * whole one are dropped, as Kafka trims them); acks; an internal topic
+ * (INVALID_TOPIC_EXCEPTION, unless the client is "__admin_client"); a
+ * batch whose baseOffset is not 0; then the log's own checks.  With acks=0
+ * nothing is answered, and a failure closes the connection (FR_REQ_CLOSE),
+ * as Kafka tells such a client.
+ *
  * Versions 0-2 are advertised, as Kafka 3.x does, because librdkafka before
  * 2.11 only compresses with gzip/snappy when the broker lists Produce v0; such
  * requests (message format v0/v1) are answered UNSUPPORTED_FOR_MESSAGE_FORMAT.
  */
+#include <inttypes.h>
+#include <stdio.h>
+
 #include "handlers.h"
 #include "record_batch.h"
 
@@ -116,20 +129,55 @@ static void refused(fr_req_t *req, fr_slice_t topic, int32_t partition, int rc, 
     pr->error_message = fr_req_msg(req, msg);
 }
 
-/* What the headers say of a partition's records: how many batches, and
- * whether one is zstd.  Only the headers are read; the log checks the
- * batches themselves. */
-static void records_shape(const fr_records_t *records, int *nbatches, int *zstd) {
-    fr_batch_iter_t it;
-    fr_batch_header_t h;
-    const uint8_t *batch;
-    size_t len;
-    *nbatches = *zstd = 0;
-    fr_batch_iter_init(&it, records->ptr, (size_t)records->len);
-    while (fr_batch_iter_next(&it, &h, &batch, &len)) {
-        ++*nbatches;
-        *zstd |= fr_batch_compression(&h) == FR_COMPRESSION_ZSTD;
+/*
+ * Kafka's ProduceRequest.validateRecords, reading batch frames as its
+ * ByteBufferLogInputStream does: exactly one whole v2 batch, else
+ * INVALID_RECORD; a frame whose length or magic no batch can have,
+ * CORRUPT_MESSAGE.  Bytes after the batch too few to be a whole one are cut
+ * off (records->len shrinks), as Kafka's append trims them.  *zstd tells
+ * whether the batch is zstd; *why gets a message on error.
+ */
+static int16_t records_shape(fr_records_t *records, int *zstd, const char **why) {
+    const uint8_t *p = records->ptr;
+    size_t left = records->len > 0 ? (size_t)records->len : 0, batches = 0;
+    while (left >= FR_BATCH_LOG_OVERHEAD) {
+        int32_t size = (int32_t)fr_be32(p + 8);
+        if (size < 14) { /* Kafka's smallest v0 record */
+            *why = "record batch length below the minimum record size";
+            return FR_ERR_CORRUPT_MESSAGE;
+        }
+        if (left <= FR_BATCH_OFF_MAGIC)
+            break;
+        int8_t magic = (int8_t)p[FR_BATCH_OFF_MAGIC];
+        if (magic < 0 || magic > 2) {
+            *why = "invalid magic found in record batch";
+            return FR_ERR_CORRUPT_MESSAGE;
+        }
+        if (left - FR_BATCH_LOG_OVERHEAD < (size_t)size)
+            break; /* not whole: no batch, as Kafka's reader sees it */
+        if (batches == 0) {
+            if (magic != 2) {
+                *why = "Produce requests with version 3 or later are only allowed to contain record batches with "
+                       "magic version 2";
+                return FR_ERR_INVALID_RECORD;
+            }
+            *zstd = (fr_be16(p + FR_BATCH_OFF_ATTRIBUTES) & 7) == FR_COMPRESSION_ZSTD; /* whole: 26+ bytes */
+        }
+        if (++batches > 1) {
+            /* Kafka's LogValidator takes one v2 batch per partition per request, as
+             * every client sends; record_errors' indexes then count within it */
+            *why = "Produce requests are only allowed to contain exactly one record batch per partition";
+            return FR_ERR_INVALID_RECORD;
+        }
+        p += FR_BATCH_LOG_OVERHEAD + (size_t)size;
+        left -= FR_BATCH_LOG_OVERHEAD + (size_t)size;
     }
+    if (batches == 0) {
+        *why = "Produce requests must have at least one record batch per partition";
+        return FR_ERR_INVALID_RECORD;
+    }
+    records->len = (int32_t)(p - records->ptr); /* what follows is not a batch */
+    return FR_ERR_NONE;
 }
 
 /* Records the outcome of p's append in pr, and the fsync wait when the flush policy asks for one. */
@@ -161,10 +209,6 @@ static int append_one(fr_req_t *req, produce_state_t *st, fr_slice_t name, fr_to
     pr->log_append_time_ms = -1;
     pr->log_start_offset = -1;
     pr->error_message = FR_SLICE_NULL;
-    if (acks != 0 && acks != 1 && acks != -1) {
-        pr->error_code = FR_ERR_INVALID_REQUIRED_ACKS;
-        return 0;
-    }
     fr_partition_t *p = fr_topic_partition(topic, pd->index);
     if (!p) {
         pr->error_code = FR_ERR_UNKNOWN_TOPIC_OR_PARTITION;
@@ -175,25 +219,36 @@ static int append_one(fr_req_t *req, produce_state_t *st, fr_slice_t name, fr_to
         pr->error_code = FR_ERR_UNSUPPORTED_FOR_MESSAGE_FORMAT;
         return 0;
     }
-    if (pd->records.len <= 0) {
-        pr->error_code = FR_ERR_CORRUPT_MESSAGE;
-        pr->error_message = fr_req_msg(req, "produce request carried no record batch");
-        return 0;
-    }
-    int nbatches, zstd;
-    records_shape(&pd->records, &nbatches, &zstd);
-    if (nbatches > 1) {
-        /* Kafka's LogValidator takes one v2 batch per partition per request, as
-         * every client sends; record_errors' indexes then count within it */
-        pr->error_code = FR_ERR_INVALID_RECORD;
-        pr->error_message = fr_req_msg(req, "more than one record batch for one partition in a Produce request "
-                                            "(Kafka: Compressed outer record has more than one batch)");
+    const char *why = NULL;
+    int zstd = 0;
+    if ((pr->error_code = records_shape(&pd->records, &zstd, &why)) != FR_ERR_NONE) {
+        pr->error_message = fr_req_msg(req, why);
         return 0;
     }
     /* Kafka refuses zstd in Produce before v7 (KIP-110): a client that old could not read it back. */
     if (req->hdr.api_version < 7 && zstd) {
         pr->error_code = FR_ERR_UNSUPPORTED_COMPRESSION_TYPE;
         pr->error_message = fr_req_msg(req, "zstd-compressed batches need Produce version 7 or later");
+        return 0;
+    }
+    if (acks != 0 && acks != 1 && acks != -1) {
+        pr->error_code = FR_ERR_INVALID_REQUIRED_ACKS;
+        return 0;
+    }
+    if (fr_topic_is_internal(name) && !fr_slice_eq_cstr(req->hdr.client_id, "__admin_client")) {
+        char msg[300];
+        snprintf(msg, sizeof(msg), "Cannot append to internal topic %.*s", (int)name.len, (const char *)name.ptr);
+        pr->error_code = FR_ERR_INVALID_TOPIC_EXCEPTION;
+        pr->error_message = fr_req_msg(req, msg);
+        return 0;
+    }
+    int64_t base = (int64_t)fr_be64(pd->records.ptr);
+    if (base != 0) {
+        char msg[400];
+        snprintf(msg, sizeof(msg), "The baseOffset of the record batch in the append to %.*s-%d should be 0, but it "
+                 "is %" PRId64, (int)name.len, (const char *)name.ptr, pd->index, base);
+        pr->error_code = FR_ERR_INVALID_RECORD;
+        pr->error_message = fr_req_msg(req, msg);
         return 0;
     }
     if (fr_partlog_codec_bytes(&topic->log_cfg, pd->records.ptr, (size_t)pd->records.len) >= OFFLOAD_MIN_BYTES) {
@@ -230,6 +285,14 @@ static void offload_collect(fr_req_t *req, produce_state_t *st) {
     req->deadline_ms = uv_now(req->srv->loop) + (uint64_t)st->timeout_ms;
 }
 
+static int any_refused(const fr_produce_response_t *out) {
+    for (int32_t i = 0; i < out->responses_count; i++)
+        for (int32_t j = 0; j < out->responses[i].partition_responses_count; j++)
+            if (out->responses[i].partition_responses[j].error_code != FR_ERR_NONE)
+                return 1;
+    return 0;
+}
+
 static void produce_cleanup(fr_req_t *req) {
     produce_state_t *st = req->state;
     fr_append_offload_release(st->job);
@@ -248,7 +311,7 @@ static int produce_retry(fr_req_t *req, int timed_out) {
         offload_collect(req, st);
     }
     if (st->acks == 0)
-        return FR_REQ_NO_RESPONSE;
+        return any_refused(&st->out) ? FR_REQ_CLOSE : FR_REQ_NO_RESPONSE;
     int pending = 0;
     for (int32_t i = 0; i < st->nwaits; i++) {
         flush_wait_t *w = &st->waits[i];
@@ -320,7 +383,7 @@ int fr_handle_produce(fr_req_t *req) {
         return produce_retry(req, 0);
     }
     if (in.acks == 0)
-        return FR_REQ_NO_RESPONSE;
+        return any_refused(out) ? FR_REQ_CLOSE : FR_REQ_NO_RESPONSE;
     req->deadline_ms = uv_now(req->srv->loop) + (uint64_t)st->timeout_ms;
     return produce_retry(req, 0);
 }
