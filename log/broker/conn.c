@@ -552,7 +552,8 @@ void fr_conn_retry_parked(fr_conn_t *c, int timed_out) {
 }
 
 /* Answers an ApiVersions request whose version we do not know: a v0 response
- * with UNSUPPORTED_VERSION and our ranges, so the client can retry lower. */
+ * with UNSUPPORTED_VERSION and, as Kafka's (KIP-511), ApiVersions' own range
+ * alone, so the client can retry at a version both know. */
 static void conn_api_versions_fallback(fr_conn_t *c, const fr_request_header_t *hdr) {
     fr_outmsg_t *m = outmsg_get(c);
     if (!m) {
@@ -564,8 +565,10 @@ static void conn_api_versions_fallback(fr_conn_t *c, const fr_request_header_t *
     fr_write_i16(&m->w, FR_ERR_UNSUPPORTED_VERSION);
     size_t n;
     const fr_handler_t *hs = fr_handlers(&n);
-    fr_write_i32(&m->w, (int32_t)n);
+    fr_write_i32(&m->w, 1);
     for (size_t i = 0; i < n; i++) {
+        if (hs[i].api_key != FR_API_API_VERSIONS)
+            continue;
         fr_write_i16(&m->w, hs[i].api_key);
         fr_write_i16(&m->w, hs[i].min_version);
         fr_write_i16(&m->w, hs[i].max_version);

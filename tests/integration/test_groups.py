@@ -357,6 +357,59 @@ def parse_offset_delete_v0(resp):
     return err, out
 
 
+def describe_groups_v3(c, groups, include_ops):
+    """-> {group: (error, state, protocol type, protocol data, [(member id, metadata, assignment)], ops)}"""
+    body = struct.pack(">i", len(groups)) + b"".join(kw.string(g) for g in groups) + struct.pack(">?", include_ops)
+    resp = call(c, 15, 3, body)
+    off, out = 12, {}  # correlation id, throttle, count
+    for _ in range(struct.unpack_from(">i", resp, 8)[0]):
+        err, = struct.unpack_from(">h", resp, off)
+        fields = []
+        off += 2
+        for _ in range(4):
+            s, off = kw._read_string(resp, off)
+            fields.append(s)
+        members = []
+        n, = struct.unpack_from(">i", resp, off)
+        off += 4
+        for _ in range(n):
+            mid, off = kw._read_string(resp, off)
+            _client, off = kw._read_string(resp, off)
+            _host, off = kw._read_string(resp, off)
+            blobs = []
+            for _ in range(2):
+                ln, = struct.unpack_from(">i", resp, off)
+                blobs.append(resp[off + 4:off + 4 + max(ln, 0)])
+                off += 4 + max(ln, 0)
+            members.append((mid, blobs[0], blobs[1]))
+        ops, = struct.unpack_from(">i", resp, off)
+        off += 4
+        out[fields[0]] = (err, fields[1], fields[2], fields[3], members, ops)
+    return out
+
+
+def test_describe_groups_shows_a_generation_only_when_stable():
+    """GroupMetadataManager.describeGroups: mid-rebalance the protocol and the
+    members' metadata and assignments are not shown (they are the last
+    generation's); the empty group id reads as Dead; authorized operations
+    are every group operation when asked for (no authorizer), else unset."""
+    GROUP_OPS = (1 << 3) | (1 << 6) | (1 << 8) | (1 << 10) | (1 << 11)
+    with Broker(overrides=FAST) as b:
+        c = RawClient(b.port)
+        call(c, 19, 0, kw.create_topics_v0("t", 1))
+        err, gen, _proto, _leader, member, _members = kw.parse_join_group_v0_response(
+            call(c, 11, 0, kw.join_group_v0("g")))
+        assert err == 0, err
+        got = describe_groups_v3(c, ["g", ""], True)
+        assert got["g"] == (0, "CompletingRebalance", "consumer", "", [(member, b"", b"")], GROUP_OPS), got
+        assert got[""] == (0, "Dead", "", "", [], GROUP_OPS), got
+        assert kw.parse_sync_group_v0_response(call(c, 14, 0, kw.sync_group_v0("g", gen, member, [(member, b"a")])))[0] == 0
+        got = describe_groups_v3(c, ["g"], False)
+        assert got["g"] == (0, "Stable", "consumer", "range",
+                            [(member, kw.consumer_subscription(["t"]), b"a")], -2 ** 31), got
+        c.close()
+
+
 def test_offset_delete_follows_kafkas_group_rules():
     """ClassicGroup.validateOffsetDelete and isSubscribedToTopic: a group with
     members that is not a consumer group keeps every offset (NON_EMPTY_GROUP);
@@ -400,6 +453,7 @@ def test_offset_delete_follows_kafkas_group_rules():
 if __name__ == "__main__":
     run_tests([
         test_offset_delete_follows_kafkas_group_rules,
+        test_describe_groups_shows_a_generation_only_when_stable,
         test_group_error_codes_and_coordinator_keeps_serving,
         test_member_expiry_rebalances_to_the_survivor,
         test_static_membership_rejoin_without_rebalance_and_fencing,

@@ -9,12 +9,12 @@ import sys
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from harness import Broker, RawClient, api_versions, run_tests  # noqa: E402
+from harness import Broker, RawClient, api_versions, request_once, run_tests  # noqa: E402
 import kafka_wire as kw  # noqa: E402
 
 CORRUPT_MESSAGE, UNKNOWN_TOPIC_OR_PARTITION, MESSAGE_TOO_LARGE = 2, 3, 10
 INVALID_TOPIC_EXCEPTION, UNSUPPORTED_VERSION, TOPIC_ALREADY_EXISTS = 17, 35, 36
-INVALID_PARTITIONS = 37
+INVALID_PARTITIONS, INVALID_REQUEST = 37, 42
 UNSUPPORTED_FOR_MESSAGE_FORMAT, INVALID_RECORD, INVALID_REQUIRED_ACKS = 43, 87, 21
 
 
@@ -77,14 +77,31 @@ def test_random_garbage_never_crashes():
         still_serving(b)
 
 
+def api_versions_v3(port, name, version):
+    """ApiVersions v3 with a client software name and version -> (error, [api keys])."""
+    body = bytes([len(name) + 1]) + name + bytes([len(version) + 1]) + version + b"\x00"
+    resp = request_once(port, 18, 3, body, flexible=True)
+    err, n = struct.unpack_from(">hb", resp, 4)  # v3's response header has no tagged fields (KIP-511)
+    return err, [struct.unpack_from(">h", resp, 7 + 7 * i)[0] for i in range(n - 1)]
+
+
 def test_api_versions_unsupported_version_gets_v0_error():
+    """KIP-511, as Kafka answers: a version the broker does not know gets a v0
+    answer with UNSUPPORTED_VERSION and ApiVersions' own range alone; from v3
+    the client's software name and version must match Kafka's pattern."""
     with Broker() as b:
         c = RawClient(b.port)
         corr = c.request(18, 99)
         resp = c.recv_frame()
         got, err, n = struct.unpack(">ihi", resp[:10])
-        assert got == corr and err == UNSUPPORTED_VERSION and n > 0, (got, err, n)
+        assert got == corr and err == UNSUPPORTED_VERSION and n == 1, (got, err, n)
+        assert struct.unpack_from(">hhh", resp, 10) == (18, 0, 3), resp
         c.close()
+        err, keys = api_versions_v3(b.port, b"librdkafka", b"2.0.2")
+        assert err == 0 and 0 in keys and 18 in keys, (err, keys)
+        for name, version in [(b"", b"1.0"), (b"my client", b"1.0"), (b"-x", b"1.0"), (b"x", b"1.0-"),
+                              (b"x", b"")]:
+            assert api_versions_v3(b.port, name, version) == (INVALID_REQUEST, []), (name, version)
 
 
 def test_produce_error_codes():

@@ -6,7 +6,9 @@ Topic.validate): a name first (its rules, then an existing topic, then a
 assignment or the replication factor and the partition count.  A name given
 twice in one request is answered once, "Duplicate topic name.", and nothing
 is made for it; the same holds for CreatePartitions and DeleteTopics (and for
-topic ids in DeleteTopics v6)."""
+topic ids in DeleteTopics v6).  Metadata names each topic once, flags only
+Kafka's internal topics as internal, and reports authorized operations
+when asked."""
 import os
 import struct
 import sys
@@ -342,6 +344,47 @@ def test_delete_topics_rules():
         assert metadata(b.port, "kept") == (NONE, 1)
 
 
+def metadata_v9(port, names, include_ops):
+    """-> (cluster ops, [(error, name, is_internal, partitions, topic ops)])"""
+    flags = struct.pack(">???", False, include_ops, include_ops)
+    r = Reader(request_once(port, 3, 9, carray([cstr(n) + b"\x00" for n in names]) + flags + b"\x00",
+                            flexible=True), 4)
+    r.tags()
+    r.take(">i")
+    for _ in range(r.uvarint() - 1):  # brokers
+        r.take(">i"), r.cstr(), r.take(">i"), r.cstr(), r.tags()
+    r.cstr()  # cluster id
+    r.take(">i")  # controller
+    topics = []
+    for _ in range(r.uvarint() - 1):
+        err, name, internal = r.take(">h"), r.cstr(), r.take(">?")
+        nparts = r.uvarint() - 1
+        for _ in range(nparts):
+            r.take(">hiii")
+            for _ in range(3):  # replicas, isr, offline
+                for _ in range(r.uvarint() - 1):
+                    r.take(">i")
+            r.tags()
+        topics.append((err, name, internal, nparts, r.take(">i")))
+        r.tags()
+    return r.take(">i"), topics
+
+
+def test_metadata_names_each_topic_once_and_kafkas_internal_topics_only():
+    TOPIC_OPS = sum(1 << op for op in (3, 4, 5, 6, 7, 8, 10, 11))
+    CLUSTER_OPS = sum(1 << op for op in (5, 7, 8, 9, 10, 11, 12))
+    with Broker(overrides=BROKER) as b:
+        assert one(b.port, topic("__mine", 2)) == (NONE, None)
+        assert one(b.port, topic("t")) == (NONE, None)
+        cluster, topics = metadata_v9(b.port, ["t", "__mine", "t", "__consumer_offsets", "gone"], True)
+        assert cluster == CLUSTER_OPS, cluster
+        assert [(e, n, i, ops) for e, n, i, _, ops in topics] == [
+            (NONE, "t", False, TOPIC_OPS), (NONE, "__mine", False, TOPIC_OPS),
+            (NONE, "__consumer_offsets", True, TOPIC_OPS), (UNKNOWN_TOPIC_OR_PARTITION, "gone", False, -2 ** 31)], topics
+        cluster, topics = metadata_v9(b.port, ["__mine"], False)
+        assert cluster == -2 ** 31 and topics == [(NONE, "__mine", False, 2, -2 ** 31)], (cluster, topics)
+
+
 if __name__ == "__main__":
     run_tests([
         test_checks_come_in_kafkas_order,
@@ -351,4 +394,5 @@ if __name__ == "__main__":
         test_manual_assignments,
         test_create_partitions_rules,
         test_delete_topics_rules,
+        test_metadata_names_each_topic_once_and_kafkas_internal_topics_only,
     ])

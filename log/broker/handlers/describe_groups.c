@@ -1,4 +1,10 @@
-/* DescribeGroups: state, protocol and members (with their assignments). Unknown groups read as Dead. */
+/*
+ * DescribeGroups: state, protocol and members, as Kafka's
+ * GroupMetadataManager.describeGroups: the protocol and each member's
+ * metadata and assignment only while the group is Stable (mid-rebalance they
+ * are the last generation's, which Kafka does not show).  Unknown groups,
+ * the empty name among them, read as Dead.
+ */
 #include <string.h>
 
 #include "group.h"
@@ -20,10 +26,13 @@ int fr_handle_describe_groups(fr_req_t *req) {
         fr_describe_groups_response_described_group_init(d);
         d->group_id = in.groups[i];
         fr_group_t *grp = fr_groups_find(&req->srv->groups, in.groups[i]);
-        d->error_code = in.groups[i].len <= 0 ? FR_ERR_INVALID_GROUP_ID : FR_ERR_NONE;
+        d->error_code = fr_slice_is_null(in.groups[i]) ? FR_ERR_INVALID_GROUP_ID : FR_ERR_NONE;
         d->group_state = fr_slice_from_cstr(fr_group_state_name(grp ? grp->state : FR_GROUP_DEAD));
         d->protocol_type = fr_slice_from_cstr(grp && grp->protocol_type ? grp->protocol_type : "");
-        d->protocol_data = fr_slice_from_cstr(grp && grp->protocol_name ? grp->protocol_name : "");
+        int stable = grp && grp->state == FR_GROUP_STABLE && grp->protocol_name;
+        d->protocol_data = fr_slice_from_cstr(stable ? grp->protocol_name : "");
+        if (d->error_code == FR_ERR_NONE) /* Kafka's answer to a group it found, or not */
+            d->authorized_operations = FR_ACL_OPS_IF(in.include_authorized_operations, FR_ACL_OPS_GROUP);
         if (!grp)
             continue;
         d->members = FR_REQ_ARRAY(req, fr_describe_groups_response_described_group_member_t, grp->num_members);
@@ -38,8 +47,11 @@ int fr_handle_describe_groups(fr_req_t *req) {
             dm->client_id = fr_slice_from_cstr(m->client_id ? m->client_id : "");
             dm->client_host = fr_slice_from_cstr(m->client_host ? m->client_host : "");
             dm->member_metadata = fr_slice_from_cstr("");
+            dm->member_assignment = fr_slice_from_cstr("");
+            if (!stable)
+                continue;
             for (int32_t p = 0; p < m->num_protocols; p++)
-                if (grp->protocol_name && strcmp(m->protocols[p].name, grp->protocol_name) == 0)
+                if (strcmp(m->protocols[p].name, grp->protocol_name) == 0)
                     dm->member_metadata = (fr_slice_t){m->protocols[p].metadata.ptr, m->protocols[p].metadata.len};
             dm->member_assignment = (fr_slice_t){m->assignment.ptr, m->assignment.len < 0 ? 0 : m->assignment.len};
         }

@@ -2,9 +2,9 @@
  * DescribeLogDirs: each log dir (as an absolute path, with its volume's
  * total and usable bytes from v4) and, for the partitions asked about (all
  * of them when topics is null), each partition's size in bytes.  As in
- * Kafka's ReplicaManager.describeLogDirs, every topic in a dir is listed, with
- * only the asked-for partitions under it; offset_lag (high watermark minus
- * log end) is 0 on a single node, and there are no future logs.
+ * Kafka's ReplicaManager.describeLogDirs, a topic is listed only with some of
+ * the asked-for partitions under it; offset_lag (high watermark minus log
+ * end) is 0 on a single node, and there are no future logs.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -79,6 +79,8 @@ static int describe_dir(fr_req_t *req, const fr_describe_log_dirs_request_t *in,
             pd->offset_lag = 0;
             pd->is_future_key = false;
         }
+        if (t->partitions_count == 0)
+            r->topics_count--; /* none of its partitions was asked about */
     }
     return 0;
 }

@@ -47,6 +47,22 @@ static inline int16_t fr_req_leader_epoch_error(int32_t current) {
     return current < FR_LEADER_EPOCH ? FR_ERR_FENCED_LEADER_EPOCH : FR_ERR_UNKNOWN_LEADER_EPOCH;
 }
 
+/* What an authorized_operations field holds when asked for: every operation
+ * Kafka supports on the resource type (AclEntry.supportedOperations), as a
+ * broker without an authorizer answers; a bit per AclOperation code. */
+#define FR_ACL_BIT(code) (1 << (code))
+#define FR_ACL_OPS_TOPIC                                                                                         \
+    (FR_ACL_BIT(3) | FR_ACL_BIT(4) | FR_ACL_BIT(5) | FR_ACL_BIT(6) | FR_ACL_BIT(7) | FR_ACL_BIT(8) |            \
+     FR_ACL_BIT(10) | FR_ACL_BIT(11)) /* READ WRITE CREATE DELETE ALTER DESCRIBE DESCRIBE_CONFIGS ALTER_CONFIGS */
+#define FR_ACL_OPS_GROUP                                                                                         \
+    (FR_ACL_BIT(3) | FR_ACL_BIT(6) | FR_ACL_BIT(8) | FR_ACL_BIT(10) | FR_ACL_BIT(11)) /* READ DELETE DESCRIBE, \
+                                                                                        the configs */
+#define FR_ACL_OPS_CLUSTER                                                                                       \
+    (FR_ACL_BIT(5) | FR_ACL_BIT(7) | FR_ACL_BIT(8) | FR_ACL_BIT(9) | FR_ACL_BIT(10) | FR_ACL_BIT(11) |          \
+     FR_ACL_BIT(12)) /* CREATE ALTER DESCRIBE CLUSTER_ACTION DESCRIBE_CONFIGS ALTER_CONFIGS IDEMPOTENT_WRITE */
+/* An authorized_operations field: the set above when asked for, else Kafka's "not asked" value. */
+#define FR_ACL_OPS_IF(asked, ops) ((asked) ? (int32_t)(ops) : INT32_MIN)
+
 /* Zeroed array of n elements from the request arena (never NULL-for-zero). */
 #define FR_REQ_ARRAY(req, type, n) ((type *)fr_arena_calloc((req)->arena, (size_t)((n) > 0 ? (n) : 1), sizeof(type)))
 

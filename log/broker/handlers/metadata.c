@@ -5,17 +5,20 @@
  * until they are published the topic is answered LEADER_NOT_AVAILABLE, which
  * clients retry.
  */
+#include <stddef.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "handlers.h"
 
-static int fill_topic(fr_req_t *req, fr_metadata_response_metadata_response_topic_t *t, fr_topic_t *topic) {
+static int fill_topic(fr_req_t *req, fr_metadata_response_metadata_response_topic_t *t, fr_topic_t *topic,
+                      int32_t authorized_operations) {
     int32_t id = req->srv->cfg->broker_id;
     t->error_code = FR_ERR_NONE;
     t->name = fr_slice_from_cstr(topic->name);
     memcpy(t->topic_id, topic->id, 16);
-    t->is_internal = topic->name[0] == '_' && topic->name[1] == '_';
+    t->is_internal = fr_topic_is_internal(t->name);
+    t->topic_authorized_operations = authorized_operations;
     t->partitions = FR_REQ_ARRAY(req, fr_metadata_response_metadata_response_partition_t, topic->num_partitions);
     int32_t *node = FR_REQ_ARRAY(req, int32_t, 1);
     if (!t->partitions || !node)
@@ -57,6 +60,8 @@ int fr_handle_metadata(fr_req_t *req) {
     out.brokers[0].rack = FR_SLICE_NULL;
     out.cluster_id = fr_slice_from_cstr(srv->topics.cluster_id);
     out.controller_id = srv->cfg->broker_id;
+    out.cluster_authorized_operations = FR_ACL_OPS_IF(in.include_cluster_authorized_operations, FR_ACL_OPS_CLUSTER);
+    int32_t topic_ops = FR_ACL_OPS_IF(in.include_topic_authorized_operations, FR_ACL_OPS_TOPIC);
 
     /* v0: an empty list means all topics; v1+: null means all, empty means none. */
     int all = in.topics_count < 0 || (v == 0 && in.topics_count == 0);
@@ -66,18 +71,25 @@ int fr_handle_metadata(fr_req_t *req) {
             return FR_ERR_NOMEM;
         out.topics_count = (int32_t)srv->topics.count;
         for (size_t i = 0; i < srv->topics.count; i++)
-            if (fill_topic(req, &out.topics[i], srv->topics.items[i]))
+            if (fill_topic(req, &out.topics[i], srv->topics.items[i], topic_ops))
                 return FR_ERR_NOMEM;
     } else {
         out.topics = FR_REQ_ARRAY(req, fr_metadata_response_metadata_response_topic_t, in.topics_count);
         if (!out.topics)
             return FR_ERR_NOMEM;
-        out.topics_count = in.topics_count;
+        /* Kafka answers each topic once (a set of the names asked for) */
+        uint8_t *dups = fr_req_mark_duplicate_names(req, in.topics, in.topics_count, sizeof(*in.topics),
+                                                    offsetof(fr_metadata_request_metadata_request_topic_t, name), 0);
+        if (!dups)
+            return FR_ERR_NOMEM;
         for (int32_t i = 0; i < in.topics_count; i++) {
-            fr_metadata_response_metadata_response_topic_t *t = &out.topics[i];
+            if (dups[i] == FR_NAME_REPEAT && !fr_slice_is_null(in.topics[i].name))
+                continue;
+            fr_metadata_response_metadata_response_topic_t *t = &out.topics[out.topics_count++];
             fr_slice_t name = in.topics[i].name;
             t->name = name;
             t->partitions_count = 0;
+            t->topic_authorized_operations = INT32_MIN;
             fr_topic_t *topic = NULL;
             if (fr_slice_is_null(name)) {
                 /* lookup by topic id (v10+) */
@@ -119,7 +131,7 @@ int fr_handle_metadata(fr_req_t *req) {
                 t->error_code = FR_ERR_LEADER_NOT_AVAILABLE;
                 continue;
             }
-            if (fill_topic(req, t, topic))
+            if (fill_topic(req, t, topic, topic_ops))
                 return FR_ERR_NOMEM;
         }
     }
