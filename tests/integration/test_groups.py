@@ -403,10 +403,81 @@ def test_describe_groups_shows_a_generation_only_when_stable():
         got = describe_groups_v3(c, ["g", ""], True)
         assert got["g"] == (0, "CompletingRebalance", "consumer", "", [(member, b"", b"")], GROUP_OPS), got
         assert got[""] == (0, "Dead", "", "", [], GROUP_OPS), got
-        assert kw.parse_sync_group_v0_response(call(c, 14, 0, kw.sync_group_v0("g", gen, member, [(member, b"a")])))[0] == 0
+        sync = kw.sync_group_v0("g", gen, member, [(member, b"a")])
+        assert kw.parse_sync_group_v0_response(call(c, 14, 0, sync))[0] == 0
         got = describe_groups_v3(c, ["g"], False)
         assert got["g"] == (0, "Stable", "consumer", "range",
                             [(member, kw.consumer_subscription(["t"]), b"a")], -2 ** 31), got
+        c.close()
+
+
+def cnstr(s):
+    """A compact nullable string (flexible versions)."""
+    return b"\x00" if s is None else bytes([len(s) + 1]) + s.encode()
+
+
+def test_group_requests_are_checked_as_kafka_checks_them():
+    """ClassicGroup.validateMember and the coordinator's other checks, each
+    case one a client can meet: the instance id decides before the member id;
+    an unknown group is not made by a join that names a member; LeaveGroup v3+
+    fails members, not the request, for an unknown group; unknown partitions
+    are answered before the group's verdict; a group named twice in
+    DeleteGroups is answered once; a static member's id starts with its
+    instance id; a static member's parked join is fenced when a newer
+    incarnation takes its instance id."""
+    UNKNOWN_MEMBER_ID_, FENCED_INSTANCE_ID = 25, 82
+    with Broker(overrides=dict(FAST, **{"group.initial.rebalance.delay.ms": "3000"})) as b:
+        c = RawClient(b.port)
+        call(c, 19, 0, kw.create_topics_v0("t", 1))
+        # FindCoordinator v1 says NONE in words, as Kafka's Errors.message() does
+        resp = call(c, 10, 1, kw.string("g") + b"\x00")
+        err, = struct.unpack_from(">h", resp, 8)
+        assert (err, kw._read_string(resp, 10)[0]) == (0, "NONE"), resp
+        # a join naming a member does not create the group
+        err, _, _, _, member, _ = kw.parse_join_group_v0_response(call(c, 11, 0, kw.join_group_v0("nogroup", "ghost")))
+        assert (err, member) == (UNKNOWN_MEMBER_ID, "ghost"), (err, member)
+        assert describe_groups_v3(c, ["nogroup"], False)["nogroup"][1] == "Dead"
+        # a static member: its id from its instance id; its parked join (the first one waits out the
+        # initial delay) is fenced by a newer incarnation
+        first = RawClient(b.port)
+        first.request(11, 5, kw.join_group_v5("s", instance_id="inst"))
+        time.sleep(0.3)
+        err, gen, leader, member, _ = kw.parse_join_group_v5_response(
+            call(c, 11, 5, kw.join_group_v5("s", instance_id="inst")))
+        assert err == 0 and member.startswith("inst-") and leader == member, (err, member)
+        assert kw.parse_join_group_v5_response(first.recv_frame())[0] == FENCED_INSTANCE_ID
+        first.close()
+        # an instance id no member holds: unknown, even with a real member id
+        assert kw.parse_heartbeat_v3_response(call(c, 12, 3, kw.heartbeat_v3("s", gen, member, "nobody"))) \
+            == UNKNOWN_MEMBER_ID_
+        assert kw.parse_heartbeat_v3_response(call(c, 12, 3, kw.heartbeat_v3("s", gen, "other", "inst"))) \
+            == FENCED_INSTANCE_ID
+        # SyncGroup: the empty group id; from v5 the protocol type and name are required
+        assert kw.parse_sync_group_v0_response(call(c, 14, 0, kw.sync_group_v0("", gen, member, [])))[0] \
+            == INVALID_GROUP_ID
+        body = (cnstr("s") + struct.pack(">i", gen) + cnstr(member) + cnstr("inst") + cnstr(None) + cnstr("range")
+                + b"\x01\x00")
+        c.request(14, 5, body, flexible=True)
+        assert struct.unpack_from(">h", c.recv_frame(), 9)[0] == INCONSISTENT_GROUP_PROTOCOL
+        # LeaveGroup: "" is INVALID_GROUP_ID; v3 on an unknown group fails the member, not the request
+        assert kw.parse_error_only_v0(call(c, 13, 0, kw.string("") + kw.string(member))) == INVALID_GROUP_ID
+        resp = call(c, 13, 3, kw.string("nogroup") + struct.pack(">i", 1) + kw.string("m1") + kw.string(None))
+        top, n = struct.unpack_from(">hi", resp, 8)
+        mid, off = kw._read_string(resp, 14)
+        _iid, off = kw._read_string(resp, off)
+        assert (top, n, mid, struct.unpack_from(">h", resp, off)[0]) == (0, 1, "m1", UNKNOWN_MEMBER_ID_), resp
+        # OffsetCommit: an unknown partition is answered as such whatever the group says; "" is a group
+        res = kw.parse_offset_commit_v2_response(call(c, 8, 2, kw.offset_commit_v2(
+            "s", gen + 7, member, [("t", 0, 1), ("t", 9, 1), ("nope", 0, 1)])))
+        assert res == {("t", 0): ILLEGAL_GENERATION, ("t", 9): UNKNOWN_TOPIC_OR_PARTITION,
+                       ("nope", 0): UNKNOWN_TOPIC_OR_PARTITION}, res
+        assert kw.parse_offset_commit_v2_response(call(c, 8, 2, kw.offset_commit_v2("", -1, "", [("t", 0, 3)]))) \
+            == {("t", 0): 0}
+        # DeleteGroups: one answer per name
+        call(c, 8, 2, kw.offset_commit_v2("empty", -1, "", [("t", 0, 1)]))
+        resp = call(c, 42, 0, struct.pack(">i", 2) + kw.string("empty") + kw.string("empty"))
+        n, = struct.unpack_from(">i", resp, 8)
+        assert n == 1 and kw._read_string(resp, 12)[0] == "empty", resp
         c.close()
 
 
@@ -454,6 +525,7 @@ if __name__ == "__main__":
     run_tests([
         test_offset_delete_follows_kafkas_group_rules,
         test_describe_groups_shows_a_generation_only_when_stable,
+        test_group_requests_are_checked_as_kafka_checks_them,
         test_group_error_codes_and_coordinator_keeps_serving,
         test_member_expiry_rebalances_to_the_survivor,
         test_static_membership_rejoin_without_rebalance_and_fencing,

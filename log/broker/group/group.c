@@ -365,6 +365,23 @@ int32_t fr_groups_offsets_partition(const fr_groups_t *g, const char *group_id) 
     return a % g->offsets_partitions;
 }
 
+int16_t fr_group_validate_member(const fr_group_t *grp, fr_slice_t member_id, fr_slice_t instance_id,
+                                 fr_member_t **out) {
+    fr_member_t *m = fr_group_member(grp, member_id);
+    *out = NULL;
+    if (!fr_slice_is_null(instance_id)) {
+        fr_member_t *owner = fr_group_static_member(grp, instance_id);
+        if (!owner)
+            return FR_ERR_UNKNOWN_MEMBER_ID;
+        if (owner != m)
+            return FR_ERR_FENCED_INSTANCE_ID;
+    } else if (!m) {
+        return FR_ERR_UNKNOWN_MEMBER_ID;
+    }
+    *out = m;
+    return FR_ERR_NONE;
+}
+
 int fr_group_subscribes_to(const fr_group_t *grp, const char *topic) {
     /* Kafka's ClassicGroup.isSubscribedToTopic: only a consumer group with
      * members subscribes to anything; while it cannot know their topics (no

@@ -118,6 +118,13 @@ fr_group_t *fr_groups_get_or_create(fr_groups_t *g, fr_slice_t group_id);
 fr_member_t *fr_group_member(const fr_group_t *grp, fr_slice_t member_id);
 fr_member_t *fr_group_static_member(const fr_group_t *grp, fr_slice_t instance_id);
 
+/* Kafka's ClassicGroup.validateMember: with an instance id, its static member
+ * must exist (UNKNOWN_MEMBER_ID) and be member_id (FENCED_INSTANCE_ID: a newer
+ * incarnation took the id); without, member_id must be a member.  0 with *out
+ * set, or the error. */
+int16_t fr_group_validate_member(const fr_group_t *grp, fr_slice_t member_id, fr_slice_t instance_id,
+                                 fr_member_t **out);
+
 /* Drops every member (reloading metadata) / removes a group without tombstones (reloading). */
 void fr_group_clear_members(fr_group_t *grp);
 void fr_groups_forget(fr_groups_t *g, fr_group_t *grp);

@@ -1,4 +1,5 @@
-/* DeleteGroups: empty groups only (NON_EMPTY_GROUP otherwise); their offsets go too. */
+/* DeleteGroups: empty groups only (NON_EMPTY_GROUP otherwise); their offsets
+ * go too.  A name given twice is answered once, as Kafka's distinct does. */
 #include "group.h"
 #include "handlers.h"
 
@@ -12,10 +13,16 @@ int fr_handle_delete_groups(fr_req_t *req) {
     out.results = FR_REQ_ARRAY(req, fr_delete_groups_response_deletable_group_result_t, in.groups_names_count);
     if (!out.results)
         return FR_ERR_NOMEM;
-    out.results_count = in.groups_names_count;
+    uint8_t *dups = fr_req_mark_duplicate_names(req, in.groups_names, in.groups_names_count,
+                                                sizeof(*in.groups_names), 0, 0);
+    if (!dups)
+        return FR_ERR_NOMEM;
     for (int32_t i = 0; i < in.groups_names_count; i++) {
-        out.results[i].group_id = in.groups_names[i];
-        out.results[i].error_code = fr_err_to_kafka(fr_groups_delete(&req->srv->groups, in.groups_names[i]));
+        if (dups[i] == FR_NAME_REPEAT)
+            continue;
+        fr_delete_groups_response_deletable_group_result_t *r = &out.results[out.results_count++];
+        r->group_id = in.groups_names[i];
+        r->error_code = fr_err_to_kafka(fr_groups_delete(&req->srv->groups, in.groups_names[i]));
     }
     fr_delete_groups_response_write(req->resp, v, &out);
     return FR_REQ_DONE;

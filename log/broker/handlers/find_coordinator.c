@@ -12,7 +12,11 @@ int fr_handle_find_coordinator(fr_req_t *req) {
     int16_t err = in.key_type == 0 || in.key_type == 1 ? FR_ERR_NONE : FR_ERR_INVALID_REQUEST;
     if (v < 4) {
         out.error_code = err;
-        out.error_message = err ? fr_req_msg(req, "unknown coordinator key type") : FR_SLICE_NULL;
+        /* Kafka's Errors.message(): the name for NONE, the exception's text otherwise */
+        out.error_message = fr_slice_from_cstr(err ? "This most likely occurs because of a request being malformed by "
+                                                     "the client library or the message was sent to an incompatible "
+                                                     "broker. See the broker logs for more details."
+                                                   : "NONE");
         out.node_id = err ? -1 : cfg->broker_id;
         out.host = fr_slice_from_cstr(err ? "" : cfg->advertised.host);
         out.port = err ? -1 : cfg->advertised.port;

@@ -9,14 +9,13 @@ int fr_handle_heartbeat(fr_req_t *req) {
     fr_heartbeat_response_t out;
     fr_heartbeat_response_init(&out);
     fr_group_t *grp = fr_groups_find(&req->srv->groups, in.group_id);
-    fr_member_t *m = grp ? fr_group_member(grp, in.member_id) : NULL;
-    fr_member_t *owner = grp ? fr_group_static_member(grp, in.group_instance_id) : NULL;
+    fr_member_t *m = NULL;
     if (in.group_id.len <= 0)
         out.error_code = FR_ERR_INVALID_GROUP_ID;
-    else if (owner && owner != m)
-        out.error_code = FR_ERR_FENCED_INSTANCE_ID; /* a newer incarnation took this instance id */
-    else if (!m)
+    else if (!grp)
         out.error_code = FR_ERR_UNKNOWN_MEMBER_ID;
+    else if ((out.error_code = fr_group_validate_member(grp, in.member_id, in.group_instance_id, &m)) != 0)
+        ; /* unknown, or fenced by a newer incarnation of its instance id */
     else if (in.generation_id != grp->generation_id)
         out.error_code = FR_ERR_ILLEGAL_GENERATION;
     else {

@@ -24,14 +24,16 @@ typedef struct join_state {
 
 static fr_groups_t *groups(fr_req_t *req) { return &req->srv->groups; }
 
-static char *new_member_id(fr_req_t *req) {
+/* Kafka's generateMemberId: "<group.instance.id>-<uuid>" for a static member,
+ * "<client.id>-<uuid>" for a dynamic one. */
+static char *new_member_id(fr_req_t *req, fr_slice_t instance_id) {
     uint8_t id[16];
     char uuid[40];
     if (getrandom(id, sizeof(id), 0) != (ssize_t)sizeof(id))
         memset(id, 0, sizeof(id));
     snprintf(uuid, sizeof(uuid), "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x", id[0], id[1],
              id[2], id[3], id[4], id[5], id[6], id[7], id[8], id[9], id[10], id[11], id[12], id[13], id[14], id[15]);
-    fr_slice_t cid = req->hdr.client_id;
+    fr_slice_t cid = fr_slice_is_null(instance_id) ? req->hdr.client_id : instance_id;
     size_t n = (cid.len > 0 ? (size_t)cid.len : 0) + strlen(uuid) + 2;
     char *s = fr_arena_alloc(req->arena, n);
     if (s)
@@ -202,8 +204,12 @@ static int join_retry(fr_req_t *req, int timed_out) {
     join_state_t *st = req->state;
     fr_group_t *grp = fr_groups_find(groups(req), st->in.group_id);
     fr_member_t *m = grp ? fr_group_member(grp, fr_slice_from_cstr(st->member_id)) : NULL;
-    if (!m)
-        return write_error(req, FR_ERR_UNKNOWN_MEMBER_ID, st->member_id);
+    if (!m) {
+        /* a static member whose instance id a newer incarnation took while this join waited */
+        int fenced = grp && !fr_slice_is_null(st->in.group_instance_id) &&
+                     fr_group_static_member(grp, st->in.group_instance_id);
+        return write_error(req, fenced ? FR_ERR_FENCED_INSTANCE_ID : FR_ERR_UNKNOWN_MEMBER_ID, st->member_id);
+    }
     uint64_t now = uv_now(req->srv->loop);
     if (timed_out)
         fr_group_maybe_complete_join(groups(req), grp, now > grp->join_deadline ? now : grp->join_deadline);
@@ -253,17 +259,25 @@ int fr_handle_join_group(fr_req_t *req) {
     fr_groups_t *g = groups(req);
     if (in->rebalance_timeout_ms <= 0)
         in->rebalance_timeout_ms = in->session_timeout_ms;
+    /* errors echo the member id asked with, as Kafka's do */
+    size_t asked_len = in->member_id.len > 0 ? (size_t)in->member_id.len : 0;
+    char *asked = fr_arena_strndup(req->arena, in->member_id.ptr, asked_len);
+    if (!asked)
+        return FR_ERR_NOMEM;
     if (in->group_id.len <= 0)
-        return write_error(req, FR_ERR_INVALID_GROUP_ID, NULL);
+        return write_error(req, FR_ERR_INVALID_GROUP_ID, asked);
     if (in->session_timeout_ms < g->min_session_timeout_ms || in->session_timeout_ms > g->max_session_timeout_ms)
-        return write_error(req, FR_ERR_INVALID_SESSION_TIMEOUT, NULL);
+        return write_error(req, FR_ERR_INVALID_SESSION_TIMEOUT, asked);
+    /* only a member without an id may create the group (Kafka's getOrMaybeCreateClassicGroup) */
+    if (in->member_id.len > 0 && !fr_groups_find(g, in->group_id))
+        return write_error(req, FR_ERR_UNKNOWN_MEMBER_ID, asked);
     fr_group_t *grp = fr_groups_get_or_create(g, in->group_id);
     if (!grp)
         return FR_ERR_NOMEM;
     if (in->protocol_type.len <= 0 || in->protocols_count <= 0 ||
         (grp->num_members > 0 && grp->protocol_type && !fr_slice_eq_cstr(in->protocol_type, grp->protocol_type)) ||
         !compatible(grp, in))
-        return write_error(req, FR_ERR_INCONSISTENT_GROUP_PROTOCOL, NULL);
+        return write_error(req, FR_ERR_INCONSISTENT_GROUP_PROTOCOL, asked);
     if (grp->num_members == 0) {
         free(grp->protocol_type);
         grp->protocol_type = strndup((const char *)in->protocol_type.ptr, (size_t)in->protocol_type.len);
@@ -274,7 +288,7 @@ int fr_handle_join_group(fr_req_t *req) {
 
     if (in->member_id.len <= 0) {
         /* A member without an id. */
-        char *id = new_member_id(req);
+        char *id = new_member_id(req, in->group_instance_id);
         if (!id)
             return FR_ERR_NOMEM;
         if (is_static) {
@@ -310,14 +324,11 @@ int fr_handle_join_group(fr_req_t *req) {
     if (is_static) {
         fr_member_t *owner = fr_group_static_member(grp, in->group_instance_id);
         if (owner && owner != m)
-            return write_error(req, FR_ERR_FENCED_INSTANCE_ID, NULL);
+            return write_error(req, FR_ERR_FENCED_INSTANCE_ID, asked);
     }
     if (!m) {
-        if (!pending_take(grp, in->member_id)) {
-            char id[256];
-            snprintf(id, sizeof(id), "%.*s", (int)in->member_id.len, (const char *)in->member_id.ptr);
-            return write_error(req, FR_ERR_UNKNOWN_MEMBER_ID, id);
-        }
+        if (!pending_take(grp, in->member_id))
+            return write_error(req, FR_ERR_UNKNOWN_MEMBER_ID, asked);
         char *id = fr_arena_strndup(req->arena, in->member_id.ptr, (size_t)in->member_id.len);
         if (!id || !(m = member_add(req, grp, id, in)))
             return FR_ERR_NOMEM;

@@ -1,4 +1,8 @@
-/* LeaveGroup: members leaving on purpose (v0-2 one member, v3+ a batch). */
+/*
+ * LeaveGroup: members leaving on purpose (v0-2 one member, v3+ a batch).  As
+ * Kafka answers: an empty group id is INVALID_GROUP_ID; an unknown group
+ * fails each member (UNKNOWN_MEMBER_ID), not the request.
+ */
 #include "group.h"
 #include "handlers.h"
 
@@ -27,14 +31,16 @@ int fr_handle_leave_group(fr_req_t *req) {
     fr_leave_group_response_t out;
     fr_leave_group_response_init(&out);
     fr_group_t *grp = fr_groups_find(&req->srv->groups, in.group_id);
-    if (v < 3) {
+    if (in.group_id.len <= 0) {
+        out.error_code = FR_ERR_INVALID_GROUP_ID;
+    } else if (v < 3) {
         out.error_code = leave_one(req, grp, in.member_id, FR_SLICE_NULL);
     } else {
         out.members = FR_REQ_ARRAY(req, fr_leave_group_response_member_response_t, in.members_count);
         if (!out.members)
             return FR_ERR_NOMEM;
         out.members_count = in.members_count;
-        out.error_code = grp ? FR_ERR_NONE : FR_ERR_UNKNOWN_MEMBER_ID;
+        out.error_code = FR_ERR_NONE;
         for (int32_t i = 0; i < in.members_count; i++) {
             out.members[i].member_id = in.members[i].member_id;
             out.members[i].group_instance_id = in.members[i].group_instance_id;

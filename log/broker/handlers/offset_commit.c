@@ -13,18 +13,16 @@
 /* The group-level verdict for this commit (0 when it may proceed), as Kafka decides it. */
 static int16_t check_member(fr_req_t *req, const fr_offset_commit_request_t *in, fr_group_t *grp) {
     int32_t generation = in->generation_id_or_member_epoch;
-    if (in->group_id.len <= 0)
-        return FR_ERR_INVALID_GROUP_ID;
+    if (fr_slice_is_null(in->group_id))
+        return FR_ERR_INVALID_GROUP_ID; /* Kafka takes "" as a simple consumer's group */
     if (!grp)
         return generation < 0 ? FR_ERR_NONE : FR_ERR_ILLEGAL_GENERATION;
     if (generation < 0 && grp->state == FR_GROUP_EMPTY)
         return FR_ERR_NONE; /* a consumer that assigns partitions itself */
-    fr_member_t *m = fr_group_member(grp, in->member_id);
-    fr_member_t *owner = fr_group_static_member(grp, in->group_instance_id);
-    if (owner && owner != m)
-        return FR_ERR_FENCED_INSTANCE_ID;
-    if (!m)
-        return FR_ERR_UNKNOWN_MEMBER_ID;
+    fr_member_t *m;
+    int16_t err = fr_group_validate_member(grp, in->member_id, in->group_instance_id, &m);
+    if (err)
+        return err;
     if (generation != grp->generation_id)
         return FR_ERR_ILLEGAL_GENERATION;
     if (grp->state == FR_GROUP_COMPLETING_REBALANCE)
@@ -69,10 +67,11 @@ int fr_handle_offset_commit(fr_req_t *req) {
         for (int32_t j = 0; j < t->partitions_count; j++) {
             fr_offset_commit_request_offset_commit_request_partition_t *p = &t->partitions[j];
             tr->partitions[j].partition_index = p->partition_index;
-            if (group_err) {
-                tr->partitions[j].error_code = group_err;
-            } else if (!fr_topic_partition(topic, p->partition_index)) {
+            if (!fr_topic_partition(topic, p->partition_index)) {
+                /* Kafka's KafkaApis answers these before the coordinator sees the request */
                 tr->partitions[j].error_code = FR_ERR_UNKNOWN_TOPIC_OR_PARTITION;
+            } else if (group_err) {
+                tr->partitions[j].error_code = group_err;
             } else if (p->committed_metadata.len > req->srv->cfg->offset_metadata_max_bytes) {
                 tr->partitions[j].error_code = FR_ERR_OFFSET_METADATA_TOO_LARGE;
             } else {

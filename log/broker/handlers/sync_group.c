@@ -30,16 +30,22 @@ static int write_sync(fr_req_t *req, int16_t err, const fr_group_t *grp, const f
 static fr_member_t *sync_member(fr_req_t *req, fr_sync_group_request_t *in, fr_group_t **grpp, int16_t *err) {
     fr_group_t *grp = fr_groups_find(&req->srv->groups, in->group_id);
     *grpp = grp;
-    fr_member_t *m = grp ? fr_group_member(grp, in->member_id) : NULL;
-    fr_member_t *owner = grp ? fr_group_static_member(grp, in->group_instance_id) : NULL;
-    if (owner && owner != m) {
-        *err = FR_ERR_FENCED_INSTANCE_ID;
+    fr_member_t *m = NULL;
+    if (in->group_id.len <= 0) {
+        *err = FR_ERR_INVALID_GROUP_ID;
         return NULL;
     }
-    if (!m) {
+    /* from v5 both are required (Kafka's areMandatoryProtocolTypeAndNamePresent) */
+    if (req->hdr.api_version >= 5 && (fr_slice_is_null(in->protocol_type) || fr_slice_is_null(in->protocol_name))) {
+        *err = FR_ERR_INCONSISTENT_GROUP_PROTOCOL;
+        return NULL;
+    }
+    if (!grp) {
         *err = FR_ERR_UNKNOWN_MEMBER_ID;
         return NULL;
     }
+    if ((*err = fr_group_validate_member(grp, in->member_id, in->group_instance_id, &m)) != 0)
+        return NULL;
     if (in->generation_id != grp->generation_id) {
         *err = FR_ERR_ILLEGAL_GENERATION;
         return NULL;
