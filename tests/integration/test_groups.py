@@ -481,6 +481,42 @@ def test_group_requests_are_checked_as_kafka_checks_them():
         c.close()
 
 
+def static_join_v5(group, instance, member_id="", topics=("t",), rebalance_timeout=1500):
+    """JoinGroup v5 of a static member with a 10 s session and its own rebalance timeout."""
+    return (kw.string(group) + struct.pack(">ii", 10000, rebalance_timeout) + kw.string(member_id)
+            + kw.string(instance) + kw.string("consumer") + struct.pack(">i", 1) + kw.string("range")
+            + kw.bytes_(kw.consumer_subscription(list(topics))))
+
+
+def test_a_static_member_that_does_not_rejoin_keeps_its_place():
+    """Kafka's completeClassicGroupJoin removes only dynamic members that did
+    not rejoin; a static one (a restarting Streams instance, say) stays in the
+    new generation until its session expires, so its partitions are not
+    handed to the others meanwhile."""
+    with Broker(overrides=FAST) as b:
+        ca, cb = RawClient(b.port), RawClient(b.port)
+        call(ca, 19, 0, kw.create_topics_v0("t", 2))
+        err, gen, _leader, a, _ = kw.parse_join_group_v5_response(call(ca, 11, 5, static_join_v5("sg", "a")))
+        assert err == 0 and gen == 1, err
+        assert kw.parse_sync_group_v0_response(call(ca, 14, 0, kw.sync_group_v0("sg", gen, a, [(a, b"x")])))[0] == 0
+        cb.request(11, 5, static_join_v5("sg", "b"))  # parks: the group rebalances, "a" must rejoin
+        time.sleep(0.2)
+        err, gen, leader, _, members = kw.parse_join_group_v5_response(
+            call(ca, 11, 5, static_join_v5("sg", "a", member_id=a)))
+        err_b, _, _, bid, _ = kw.parse_join_group_v5_response(cb.recv_frame())
+        assert err == 0 and err_b == 0 and gen == 2 and leader == a and len(members) == 2, (err, err_b, members)
+        assert kw.parse_sync_group_v0_response(
+            call(ca, 14, 0, kw.sync_group_v0("sg", gen, a, [(a, b"x"), (bid, b"y")])))[0] == 0
+        assert kw.parse_sync_group_v0_response(call(cb, 14, 0, kw.sync_group_v0("sg", gen, bid, [])))[0] == 0
+        # "b" goes quiet (a static member sends no LeaveGroup); "a" changes its subscription
+        err, gen, leader, _, members = kw.parse_join_group_v5_response(
+            call(ca, 11, 5, static_join_v5("sg", "a", member_id=a, topics=("t", "u"))))
+        assert err == 0 and gen == 3 and leader == a, (err, gen, leader)
+        assert sorted(members) == sorted([(a, "a"), (bid, "b")]), members
+        ca.close()
+        cb.close()
+
+
 def test_offset_delete_follows_kafkas_group_rules():
     """ClassicGroup.validateOffsetDelete and isSubscribedToTopic: a group with
     members that is not a consumer group keeps every offset (NON_EMPTY_GROUP);
@@ -526,6 +562,7 @@ if __name__ == "__main__":
         test_offset_delete_follows_kafkas_group_rules,
         test_describe_groups_shows_a_generation_only_when_stable,
         test_group_requests_are_checked_as_kafka_checks_them,
+        test_a_static_member_that_does_not_rejoin_keeps_its_place,
         test_group_error_codes_and_coordinator_keeps_serving,
         test_member_expiry_rebalances_to_the_survivor,
         test_static_membership_rejoin_without_rebalance_and_fencing,

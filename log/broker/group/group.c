@@ -150,13 +150,37 @@ static int all_members_joined(const fr_group_t *grp) {
     return 1;
 }
 
-void fr_group_prepare_rebalance(fr_groups_t *g, fr_group_t *grp, uint64_t now, const char *reason) {
-    if (grp->state == FR_GROUP_PREPARING_REBALANCE)
-        return;
+static int32_t max_rebalance_timeout(const fr_group_t *grp) {
     int32_t max_rebalance = 0;
     for (int32_t i = 0; i < grp->num_members; i++)
         if (grp->members[i]->rebalance_timeout_ms > max_rebalance)
             max_rebalance = grp->members[i]->rebalance_timeout_ms;
+    return max_rebalance;
+}
+
+/* Kafka's maybeElectNewJoinedLeader: keeps a leader that rejoined, else takes
+ * the first member that did; 0 when none did. */
+static int elect_joined_leader(fr_group_t *grp) {
+    fr_member_t *first_joined = NULL;
+    for (int32_t i = 0; i < grp->num_members; i++) {
+        fr_member_t *m = grp->members[i];
+        if (!m->awaiting_join)
+            continue;
+        if (grp->leader_id && strcmp(grp->leader_id, m->member_id) == 0)
+            return 1;
+        if (!first_joined)
+            first_joined = m;
+    }
+    if (!first_joined)
+        return 0;
+    set_str(&grp->leader_id, first_joined->member_id);
+    return 1;
+}
+
+void fr_group_prepare_rebalance(fr_groups_t *g, fr_group_t *grp, uint64_t now, const char *reason) {
+    if (grp->state == FR_GROUP_PREPARING_REBALANCE)
+        return;
+    int32_t max_rebalance = max_rebalance_timeout(grp);
     /* A group forming from empty waits group.initial.rebalance.delay.ms so that
      * members starting together land in one generation. */
     grp->initial_join = grp->state == FR_GROUP_EMPTY && g->initial_rebalance_delay_ms > 0;
@@ -231,13 +255,21 @@ void fr_group_maybe_complete_join(fr_groups_t *g, fr_group_t *grp, uint64_t now)
         return;
     if (grp->initial_join ? now < grp->join_deadline : (!all_members_joined(grp) && now < grp->join_deadline))
         return;
-    /* Members that did not rejoin in time are out. */
+    /* Dynamic members that did not rejoin in time are out; static ones keep
+     * their place until their session expires (Kafka's completeClassicGroupJoin). */
     for (int32_t i = grp->num_members - 1; i >= 0; i--)
-        if (!grp->members[i]->awaiting_join) {
+        if (!grp->members[i]->awaiting_join && !grp->members[i]->group_instance_id) {
             fr_info(COMPONENT, "Member %s of group %s did not rejoin in time; removing it",
                     grp->members[i]->member_id, grp->group_id);
             drop_member_at(grp, i);
         }
+    if (grp->num_members > 0 && !elect_joined_leader(grp)) {
+        /* only absent static members: wait another rebalance timeout for them
+         * to rejoin or for their sessions to expire, as Kafka does */
+        fr_warn(COMPONENT, "Group %s could not complete rebalance because no members rejoined", grp->group_id);
+        grp->join_deadline = now + (uint64_t)max_rebalance_timeout(grp);
+        return;
+    }
     for (int32_t i = 0; i < grp->num_pending; i++)
         free(grp->pending_members[i]);
     grp->num_pending = 0;
