@@ -202,6 +202,17 @@ def test_produce_checks_in_kafkas_order():
         c.request(1, 4, kw.fetch_v4("t", [(0, 0)], max_wait=0))
         err, hw, recs = kw.parse_fetch_v4_response(c.recv_frame())[0]
         assert (err, hw) == (0, 2) and kw.batch_offsets(recs) == [(0, 1), (1, 1)], (err, hw)
+        # a partition twice in one request: Kafka keys the request by partition, so the last copy is
+        # appended, and answered once
+        first, last = kw.record_batch([(b"k", b"first")]), kw.record_batch([(b"k", b"last"), (b"k2", b"x")])
+        body = kw.string(None) + struct.pack(">hii", 1, 5000, 1) + kw.string("t") + struct.pack(">i", 2)
+        body += b"".join(struct.pack(">ii", 0, len(r)) + r for r in (first, last))
+        c.request(0, 8, body)
+        res = kw.parse_produce_v8_response(c.recv_frame())
+        assert [(t, p, e, o) for t, p, e, o, _, _, _ in res] == [("t", 0, 0, 2)], res
+        c.request(1, 4, kw.fetch_v4("t", [(0, 2)], max_wait=0))
+        err, hw, recs = kw.parse_fetch_v4_response(c.recv_frame())[0]
+        assert (err, hw, kw.batch_offsets(recs)) == (0, 4, [(2, 2)]), (err, hw)
         # acks=0: a good produce keeps the connection, a failed one closes it (Kafka's only answer)
         c.request(0, 8, kw.produce_v8("t", 0, good, acks=0))
         assert api_versions_on(c)

@@ -36,7 +36,8 @@
  * (INVALID_TOPIC_EXCEPTION, unless the client is "__admin_client"); a
  * batch whose baseOffset is not 0; then the log's own checks.  With acks=0
  * nothing is answered, and a failure closes the connection (FR_REQ_CLOSE),
- * as Kafka tells such a client.
+ * as Kafka tells such a client.  A partition named twice in one request is
+ * appended and answered once, from its last copy (Kafka's map of the request).
  *
  * Versions 0-2 are advertised, as Kafka 3.x does, because librdkafka before
  * 2.11 only compresses with gzip/snappy when the broker lists Produce v0; such
@@ -358,20 +359,39 @@ int fr_handle_produce(fr_req_t *req) {
     out->responses = FR_REQ_ARRAY(req, fr_produce_response_topic_produce_response_t, in.topic_data_count);
     if (!out->responses)
         return FR_ERR_NOMEM;
-    out->responses_count = in.topic_data_count;
-    for (int32_t i = 0; i < in.topic_data_count; i++) {
+    /* A partition named twice: Kafka keys the request by partition, so the
+     * last copy is the one appended, and answered once. */
+    fr_slice_t *keys = FR_REQ_ARRAY(req, fr_slice_t, nparts);
+    if (!keys)
+        return FR_ERR_NOMEM;
+    for (int32_t i = 0, k = 0; i < in.topic_data_count; i++)
+        for (int32_t j = 0; j < in.topic_data[i].partition_data_count; j++, k++)
+            if (fr_slice_is_null(keys[k] = fr_req_partition_key(req, in.topic_data[i].name,
+                                                                 in.topic_data[i].partition_data[j].index)))
+                return FR_ERR_NOMEM;
+    uint8_t *dups = fr_req_mark_duplicate_names(req, keys, nparts, sizeof(*keys), 0, 1);
+    if (!dups)
+        return FR_ERR_NOMEM;
+    for (int32_t i = 0, k = 0; i < in.topic_data_count; i++) {
         fr_produce_request_topic_produce_data_t *td = &in.topic_data[i];
-        fr_produce_response_topic_produce_response_t *tr = &out->responses[i];
+        fr_produce_response_topic_produce_response_t *tr = &out->responses[out->responses_count];
         tr->name = td->name;
         tr->partition_responses =
             FR_REQ_ARRAY(req, fr_produce_response_partition_produce_response_t, td->partition_data_count);
         if (!tr->partition_responses)
             return FR_ERR_NOMEM;
-        tr->partition_responses_count = td->partition_data_count;
+        tr->partition_responses_count = 0;
         fr_topic_t *topic = fr_topics_find(&req->srv->topics, td->name);
-        for (int32_t j = 0; j < td->partition_data_count; j++)
-            if (append_one(req, st, td->name, topic, in.acks, &td->partition_data[j], &tr->partition_responses[j]))
+        for (int32_t j = 0; j < td->partition_data_count; j++, k++) {
+            if (dups[k] == FR_NAME_REPEAT)
+                continue;
+            fr_produce_response_partition_produce_response_t *pr =
+                &tr->partition_responses[tr->partition_responses_count++];
+            if (append_one(req, st, td->name, topic, in.acks, &td->partition_data[j], pr))
                 return FR_ERR_NOMEM;
+        }
+        if (tr->partition_responses_count > 0 || td->partition_data_count == 0)
+            out->responses_count++; /* a topic entry of repeats only is left out */
     }
     req->state = st;
     req->retry = produce_retry;
