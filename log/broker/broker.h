@@ -53,7 +53,8 @@ struct fr_req {
     size_t resp_body_start;     /* offset in resp where the body begins (for retries) */
     int64_t now_ms;             /* wall clock at request start */
     /* Parking (long-poll fetch). */
-    int (*retry)(fr_req_t *req, int timed_out);  /* any FR_REQ_* but FR_REQ_PARKED on time-out */
+    /* Any FR_REQ_*; FR_REQ_PARKED after a time-out only with deadline_ms moved on. */
+    int (*retry)(fr_req_t *req, int timed_out);
     void *state;                /* handler state kept across retries (arena memory) */
     uint64_t deadline_ms;       /* loop time (uv_now) when retry(timed_out=1) must run */
     /* Frees what state holds outside the arena; runs once when the request

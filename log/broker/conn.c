@@ -533,7 +533,9 @@ void fr_conn_retry_parked(fr_conn_t *c, int timed_out) {
     w->file_bytes = 0;
     req->now_ms = fr_now_ms();
     int rc = req->retry(req, timed_out);
-    if (rc == FR_REQ_PARKED && !timed_out)
+    /* a retry that timed out may wait on only if it moved its deadline on
+     * (a join whose phase members kept extending) */
+    if (rc == FR_REQ_PARKED && (!timed_out || req->deadline_ms > uv_now(c->srv->loop)))
         return;
     unpark(c);
     if (rc < 0) {

@@ -517,6 +517,27 @@ def test_a_static_member_that_does_not_rejoin_keeps_its_place():
         cb.close()
 
 
+def test_members_arriving_during_the_first_rebalance_keep_it_waiting():
+    """group.initial.rebalance.delay.ms, as Kafka's InitialDelayedJoin: each
+    member arriving during a new group's first rebalance pushes it back (up to
+    the rebalance timeout), so members starting a second or so apart land in
+    one generation instead of a rebalance each."""
+    with Broker(overrides=dict(FAST, **{"group.initial.rebalance.delay.ms": "2000"})) as b:
+        conns = []
+        for i in range(3):
+            if i:
+                time.sleep(1.2)  # each after the previous member's own delay has mostly run
+            c = RawClient(b.port)
+            c.request(11, 0, kw.join_group_v0("late", topics=("t",)))
+            conns.append(c)
+        answers = [kw.parse_join_group_v0_response(c.recv_frame()) for c in conns]
+        for c in conns:
+            c.close()
+        assert [(err, gen) for err, gen, _, _, _, _ in answers] == [(0, 1)] * 3, answers
+        leader = [a for a in answers if a[3] == a[4]]
+        assert len(leader) == 1 and len(leader[0][5]) == 3, answers
+
+
 def test_offset_delete_follows_kafkas_group_rules():
     """ClassicGroup.validateOffsetDelete and isSubscribedToTopic: a group with
     members that is not a consumer group keeps every offset (NON_EMPTY_GROUP);
@@ -563,6 +584,7 @@ if __name__ == "__main__":
         test_describe_groups_shows_a_generation_only_when_stable,
         test_group_requests_are_checked_as_kafka_checks_them,
         test_a_static_member_that_does_not_rejoin_keeps_its_place,
+        test_members_arriving_during_the_first_rebalance_keep_it_waiting,
         test_group_error_codes_and_coordinator_keeps_serving,
         test_member_expiry_rebalances_to_the_survivor,
         test_static_membership_rejoin_without_rebalance_and_fencing,

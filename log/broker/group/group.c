@@ -188,6 +188,7 @@ void fr_group_prepare_rebalance(fr_groups_t *g, fr_group_t *grp, uint64_t now, c
     if (grp->initial_join && (uint64_t)max_rebalance < wait)
         wait = (uint64_t)max_rebalance;
     grp->join_deadline = now + wait;
+    grp->join_limit = now + (uint64_t)max_rebalance;
     grp->state = FR_GROUP_PREPARING_REBALANCE;
     fr_info(COMPONENT, "Preparing to rebalance group %s in state PreparingRebalance with old generation %d (reason: %s)",
             grp->group_id, grp->generation_id, reason);

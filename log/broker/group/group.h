@@ -91,6 +91,8 @@ typedef struct fr_group {
     int32_t num_pending, cap_pending;
     uint64_t join_deadline;       /* loop ms when the join phase completes at the latest */
     int initial_join;             /* the delayed first rebalance of an empty group */
+    uint64_t join_limit;          /* initial_join: how far arriving members may push join_deadline
+                                     (its start plus the rebalance timeout, as in Kafka) */
     int64_t empty_since_ms;       /* wall ms the group last became empty (offset retention) */
     fr_offset_entry_t *offsets;
     int32_t num_offsets, cap_offsets;

@@ -211,6 +211,10 @@ static int join_retry(fr_req_t *req, int timed_out) {
         return write_error(req, fenced ? FR_ERR_FENCED_INSTANCE_ID : FR_ERR_UNKNOWN_MEMBER_ID, st->member_id);
     }
     uint64_t now = uv_now(req->srv->loop);
+    if (timed_out && grp->state == FR_GROUP_PREPARING_REBALANCE && grp->join_deadline > now) {
+        req->deadline_ms = grp->join_deadline; /* members kept arriving: the first rebalance waits on */
+        return FR_REQ_PARKED;
+    }
     if (timed_out)
         fr_group_maybe_complete_join(groups(req), grp, now > grp->join_deadline ? now : grp->join_deadline);
     else
@@ -240,6 +244,8 @@ static int join_and_wait(fr_req_t *req, join_state_t *st, fr_group_t *grp, fr_me
         fr_group_prepare_rebalance(g, grp, now, changed ? "member joined or changed its subscription" : "rejoin");
     else if (grp->initial_join && g->initial_rebalance_delay_ms > 0) {
         uint64_t extended = now + (uint64_t)g->initial_rebalance_delay_ms;
+        if (extended > grp->join_limit)
+            extended = grp->join_limit; /* Kafka's InitialDelayedJoin stops at the rebalance timeout */
         if (extended > grp->join_deadline)
             grp->join_deadline = extended; /* more members are arriving: keep waiting */
     }
