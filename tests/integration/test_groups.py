@@ -7,7 +7,7 @@ import sys
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from harness import Broker, RawClient, run_tests  # noqa: E402
+from harness import Broker, RawClient, run_tests, wait_for  # noqa: E402
 import kafka_wire as kw  # noqa: E402
 
 UNKNOWN_TOPIC_OR_PARTITION, ILLEGAL_GENERATION, INCONSISTENT_GROUP_PROTOCOL = 3, 22, 23
@@ -179,6 +179,14 @@ def test_offsets_of_empty_groups_expire_after_retention():
                 break
             time.sleep(1)
         assert got == {("t", 0): (-1, 0)}, "offset not expired: %s" % got
+        # left without offsets, the empty group is deleted (Kafka's cleanupGroupMetadata): Dead, and
+        # not listed, also after a restart (its tombstone)
+        wait_for(lambda: describe_groups_v3(c, ["old"], False)["old"][1] == "Dead", "the empty group's deletion")
+        assert "old" not in list_groups(c)
+        c.close()
+        b.restart()
+        c = RawClient(b.port)
+        assert describe_groups_v3(c, ["old"], False)["old"][1] == "Dead" and "old" not in list_groups(c)
         c.close()
 
 
@@ -536,6 +544,17 @@ def test_members_arriving_during_the_first_rebalance_keep_it_waiting():
         assert [(err, gen) for err, gen, _, _, _, _ in answers] == [(0, 1)] * 3, answers
         leader = [a for a in answers if a[3] == a[4]]
         assert len(leader) == 1 and len(leader[0][5]) == 3, answers
+
+
+def list_groups(c):
+    """ListGroups v0 -> [group ids]"""
+    resp = call(c, 16, 0, b"")
+    off, out = 10, []  # correlation id, error, count
+    for _ in range(struct.unpack_from(">i", resp, 6)[0]):
+        gid, off = kw._read_string(resp, off)
+        _ptype, off = kw._read_string(resp, off)
+        out.append(gid)
+    return out
 
 
 def test_offset_delete_follows_kafkas_group_rules():

@@ -347,12 +347,15 @@ void fr_groups_tick(fr_groups_t *g, uint64_t now) {
             fr_group_maybe_complete_join(g, grp, now);
     }
     if (now >= g->next_retention_check) {
-        /* Offsets of groups empty for longer than offsets.retention.minutes expire. */
+        /* Offsets of groups empty for longer than offsets.retention.minutes
+         * expire; an empty group left without offsets is deleted (Kafka's
+         * cleanupGroupMetadata), so ListGroups stops showing it.  Backwards:
+         * a deletion drops the group from the list. */
         g->next_retention_check = now + (uint64_t)g->retention_check_interval_ms;
         int64_t wall = fr_now_ms();
-        for (size_t gi = 0; gi < g->count; gi++) {
+        for (size_t gi = g->count; gi-- > 0;) {
             fr_group_t *grp = g->items[gi];
-            if (grp->state != FR_GROUP_EMPTY || grp->num_offsets == 0)
+            if (grp->state != FR_GROUP_EMPTY || grp->num_members > 0)
                 continue;
             for (int32_t i = grp->num_offsets - 1; i >= 0; i--) {
                 int64_t since = grp->empty_since_ms > grp->offsets[i].commit_timestamp ? grp->empty_since_ms
@@ -366,6 +369,11 @@ void fr_groups_tick(fr_groups_t *g, uint64_t now) {
                         free(topic);
                     }
                 }
+            }
+            if (grp->num_offsets == 0 && grp->num_pending == 0) {
+                int rc = fr_groups_delete(g, fr_slice_from_cstr(grp->group_id)); /* writes its tombstone */
+                if (rc)
+                    fr_warn(COMPONENT, "could not delete an empty group: %s", fr_err_str(rc));
             }
         }
     }
