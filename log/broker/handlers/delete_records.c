@@ -25,19 +25,13 @@ int fr_handle_delete_records(fr_req_t *req) {
     fr_delete_records_response_t out;
     fr_delete_records_response_init(&out);
     out.topics = FR_REQ_ARRAY(req, fr_delete_records_response_delete_records_topic_result_t, in.topics_count);
-    int32_t n = 0;
-    for (int32_t i = 0; i < in.topics_count; i++)
-        n += in.topics[i].partitions_count;
-    fr_slice_t *keys = FR_REQ_ARRAY(req, fr_slice_t, n);
-    if (!out.topics || !keys)
-        return FR_ERR_NOMEM;
-    for (int32_t i = 0, k = 0; i < in.topics_count; i++)
-        for (int32_t j = 0; j < in.topics[i].partitions_count; j++, k++)
-            if (fr_slice_is_null(keys[k] = fr_req_partition_key(req, in.topics[i].name,
-                                                                 in.topics[i].partitions[j].partition_index)))
-                return FR_ERR_NOMEM;
-    uint8_t *dups = fr_req_mark_duplicate_names(req, keys, n, sizeof(*keys), 0, 1);
-    if (!dups)
+    int32_t n;
+    uint8_t *dups = fr_req_mark_duplicate_partitions(
+        req, in.topics, in.topics_count,
+        &FR_PARTITION_LAYOUT(fr_delete_records_request_delete_records_topic_t, name, partitions, partitions_count,
+                             fr_delete_records_request_delete_records_partition_t, partition_index),
+        1, &n);
+    if (!out.topics || !dups)
         return FR_ERR_NOMEM;
     int moved = 0;
     for (int32_t i = 0, k = 0; i < in.topics_count; i++) {

@@ -11,7 +11,8 @@
 
 #include "handlers.h"
 
-fr_slice_t fr_req_partition_key(fr_req_t *req, fr_slice_t topic, int32_t partition) {
+/* A (topic, partition) as one name, from the arena; a null slice when out of memory. */
+static fr_slice_t partition_key(fr_req_t *req, fr_slice_t topic, int32_t partition) {
     size_t len = topic.len > 0 ? (size_t)topic.len : 0;
     uint8_t *key = fr_arena_calloc(req->arena, 1, len + 4); /* the partition, then the name */
     if (!key)
@@ -68,4 +69,34 @@ uint8_t *fr_req_mark_duplicate_names(fr_req_t *req, const void *items, int32_t n
         i = j;
     }
     return marks;
+}
+
+uint8_t *fr_req_mark_duplicate_partitions(fr_req_t *req, const void *topics, int32_t ntopics,
+                                          const fr_partition_layout_t *l, int keep_last, int32_t *n) {
+    const uint8_t *t = topics;
+    int32_t total = 0, count;
+    for (int32_t i = 0; i < ntopics; i++) {
+        memcpy(&count, t + (size_t)i * l->topic_size + l->count_off, sizeof(count));
+        total += count > 0 ? count : 0;
+    }
+    fr_slice_t *keys = FR_REQ_ARRAY(req, fr_slice_t, total);
+    if (!keys)
+        return NULL;
+    int32_t k = 0;
+    for (int32_t i = 0; i < ntopics; i++) {
+        const uint8_t *topic = t + (size_t)i * l->topic_size;
+        fr_slice_t name;
+        const uint8_t *parts;
+        memcpy(&name, topic + l->name_off, sizeof(name));
+        memcpy(&parts, topic + l->parts_off, sizeof(parts));
+        memcpy(&count, topic + l->count_off, sizeof(count));
+        for (int32_t j = 0; j < count; j++, k++) {
+            int32_t index;
+            memcpy(&index, parts + (size_t)j * l->part_size + l->index_off, sizeof(index));
+            if (fr_slice_is_null(keys[k] = partition_key(req, name, index)))
+                return NULL;
+        }
+    }
+    *n = total;
+    return fr_req_mark_duplicate_names(req, keys, total, sizeof(*keys), 0, keep_last);
 }

@@ -5,6 +5,8 @@
 #ifndef FR_HANDLERS_H
 #define FR_HANDLERS_H
 
+#include <stddef.h>
+
 #include "broker.h"
 #include "fr_err.h"
 
@@ -80,8 +82,19 @@ fr_slice_t fr_req_msg(fr_req_t *req, const char *msg);
 enum { FR_NAME_UNIQUE = 0, FR_NAME_KEPT = 1, FR_NAME_REPEAT = 2 };
 uint8_t *fr_req_mark_duplicate_names(fr_req_t *req, const void *items, int32_t n, size_t stride, size_t name_off,
                                      int keep_last);
-/* A (topic, partition) as one name for the above, from the arena; a null slice when out of memory. */
-fr_slice_t fr_req_partition_key(fr_req_t *req, fr_slice_t topic, int32_t partition);
+/* Where a request's topics keep their name and partitions, and its
+ * partitions their index (the generated structs differ per API). */
+typedef struct fr_partition_layout {
+    size_t topic_size, name_off, parts_off, count_off, part_size, index_off;
+} fr_partition_layout_t;
+#define FR_PARTITION_LAYOUT(topic_t, name, parts, count, part_t, index)                                            \
+    ((fr_partition_layout_t){sizeof(topic_t), offsetof(topic_t, name), offsetof(topic_t, parts),                   \
+                             offsetof(topic_t, count), sizeof(part_t), offsetof(part_t, index)})
+/* The marks above for every partition entry of a request's ntopics topics,
+ * in order (topic by topic), a (topic, partition) being the name; *n gets
+ * how many entries there are.  NULL when out of memory. */
+uint8_t *fr_req_mark_duplicate_partitions(fr_req_t *req, const void *topics, int32_t ntopics,
+                                          const fr_partition_layout_t *layout, int keep_last, int32_t *n);
 
 /* A manual replica assignment's list for one partition, checked as Kafka
  * does; on one broker only [broker_id] passes.  0, or

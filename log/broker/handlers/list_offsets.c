@@ -26,23 +26,21 @@ typedef struct list_offsets_state {
     fr_time_lookup_t *lookup; /* the by-time queries, in request order; NULL when there are none */
 } list_offsets_state_t;
 
-/* Marks the partition entries that name a (topic, partition) more than once. */
+/* Marks the partition entries that name a (topic, partition) more than once (v1+; Kafka's v0 does not). */
 static int mark_duplicates(fr_req_t *req, list_offsets_state_t *st) {
     const fr_list_offsets_request_t *in = &st->in;
     int32_t n = 0;
+    if (req->hdr.api_version >= 1) {
+        st->dups = fr_req_mark_duplicate_partitions(
+            req, in->topics, in->topics_count,
+            &FR_PARTITION_LAYOUT(fr_list_offsets_request_list_offsets_topic_t, name, partitions, partitions_count,
+                                 fr_list_offsets_request_list_offsets_partition_t, partition_index),
+            0, &n);
+        return st->dups ? 0 : FR_ERR_NOMEM;
+    }
     for (int32_t i = 0; i < in->topics_count; i++)
         n += in->topics[i].partitions_count;
-    fr_slice_t *keys = FR_REQ_ARRAY(req, fr_slice_t, n);
-    if (!keys)
-        return FR_ERR_NOMEM;
-    int32_t k = 0;
-    for (int32_t i = 0; i < in->topics_count; i++)
-        for (int32_t j = 0; j < in->topics[i].partitions_count; j++, k++)
-            if (fr_slice_is_null(keys[k] = fr_req_partition_key(req, in->topics[i].name,
-                                                                 in->topics[i].partitions[j].partition_index)))
-                return FR_ERR_NOMEM;
-    st->dups = req->hdr.api_version >= 1 ? fr_req_mark_duplicate_names(req, keys, n, sizeof(*keys), 0, 0)
-                                         : FR_REQ_ARRAY(req, uint8_t, n);
+    st->dups = FR_REQ_ARRAY(req, uint8_t, n);
     return st->dups ? 0 : FR_ERR_NOMEM;
 }
 

@@ -361,15 +361,12 @@ int fr_handle_produce(fr_req_t *req) {
         return FR_ERR_NOMEM;
     /* A partition named twice: Kafka keys the request by partition, so the
      * last copy is the one appended, and answered once. */
-    fr_slice_t *keys = FR_REQ_ARRAY(req, fr_slice_t, nparts);
-    if (!keys)
-        return FR_ERR_NOMEM;
-    for (int32_t i = 0, k = 0; i < in.topic_data_count; i++)
-        for (int32_t j = 0; j < in.topic_data[i].partition_data_count; j++, k++)
-            if (fr_slice_is_null(keys[k] = fr_req_partition_key(req, in.topic_data[i].name,
-                                                                 in.topic_data[i].partition_data[j].index)))
-                return FR_ERR_NOMEM;
-    uint8_t *dups = fr_req_mark_duplicate_names(req, keys, nparts, sizeof(*keys), 0, 1);
+    int32_t nentries;
+    uint8_t *dups = fr_req_mark_duplicate_partitions(
+        req, in.topic_data, in.topic_data_count,
+        &FR_PARTITION_LAYOUT(fr_produce_request_topic_produce_data_t, name, partition_data, partition_data_count,
+                             fr_produce_request_partition_produce_data_t, index),
+        1, &nentries);
     if (!dups)
         return FR_ERR_NOMEM;
     for (int32_t i = 0, k = 0; i < in.topic_data_count; i++) {
