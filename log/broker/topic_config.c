@@ -193,7 +193,7 @@ static int level_in_range(const char *name, int64_t n) {
 
 /* ConfigDef.Range's words, or gzip's own. */
 static const char *level_range_why(const char *name, int64_t n) {
-    static _Thread_local char why[64];
+    static _Thread_local char why[128]; /* room for three 64-bit numbers */
     for (size_t i = 0; i < sizeof(levels) / sizeof(levels[0]); i++) {
         if (strcmp(name, levels[i].name) != 0)
             continue;
