@@ -557,6 +557,53 @@ def list_groups(c):
     return out
 
 
+def join_v4(group, member_id="", session=6000, rebalance=60000, topics=("t",)):
+    return (kw.string(group) + struct.pack(">ii", session, rebalance) + kw.string(member_id) + kw.string("consumer")
+            + struct.pack(">i", 1) + kw.string("range") + kw.bytes_(kw.consumer_subscription(list(topics))))
+
+
+def parse_join_v4(resp):
+    """-> (error, generation, member id, [member ids]) (v2+ has a throttle before the error)"""
+    err, gen = struct.unpack_from(">hi", resp, 8)
+    off = 14
+    _proto, off = kw._read_string(resp, off)
+    _leader, off = kw._read_string(resp, off)
+    member, off = kw._read_string(resp, off)
+    members = []
+    for _ in range(struct.unpack_from(">i", resp, off)[0]):
+        mid, off = kw._read_string(resp, off + (4 if not members else 0))
+        ml, = struct.unpack_from(">i", resp, off)
+        off += 4 + max(ml, 0)
+        members.append(mid)
+    return err, gen, member, members
+
+
+def test_a_pending_member_id_expires_after_its_session_timeout():
+    """KIP-394 pending ids, as Kafka keeps them: a client handed an id with
+    MEMBER_ID_REQUIRED that never joins stops holding the group's rebalance
+    back once its session timeout passes (not the whole rebalance timeout), and
+    one that leaves is let go at once."""
+    MEMBER_ID_REQUIRED = 79
+    with Broker(overrides=FAST) as b:
+        c = RawClient(b.port, timeout=40)
+        call(c, 19, 0, kw.create_topics_v0("t", 1))
+        err, gen, a, _ = parse_join_v4(call(c, 11, 4, join_v4("p", session=10000)))
+        assert err == MEMBER_ID_REQUIRED, err
+        err, gen, a, members = parse_join_v4(call(c, 11, 4, join_v4("p", a, session=10000)))
+        assert err == 0 and gen == 1 and members == [a], (err, gen, members)
+        assert kw.parse_sync_group_v0_response(call(c, 14, 0, kw.sync_group_v0("p", gen, a, [(a, b"x")])))[0] == 0
+        # two clients get ids and go: one says so (LeaveGroup), the other just vanishes
+        err1, _, gone, _ = parse_join_v4(call(c, 11, 4, join_v4("p")))
+        err2, _, left, _ = parse_join_v4(call(c, 11, 4, join_v4("p")))
+        assert err1 == err2 == MEMBER_ID_REQUIRED and gone != left, (err1, err2)
+        assert kw.parse_error_only_v0(call(c, 13, 0, kw.string("p") + kw.string(left))) == 0
+        # "a" rejoins with a new subscription: the rebalance waits for the vanished id's 6 s
+        # session, not the 60 s rebalance timeout (the socket would time out first)
+        err, gen, member, members = parse_join_v4(call(c, 11, 4, join_v4("p", a, session=10000, topics=("t", "u"))))
+        assert (err, gen, member, members) == (0, 2, a, [a]), (err, gen, members)
+        c.close()
+
+
 def test_offset_delete_follows_kafkas_group_rules():
     """ClassicGroup.validateOffsetDelete and isSubscribedToTopic: a group with
     members that is not a consumer group keeps every offset (NON_EMPTY_GROUP);
@@ -604,6 +651,7 @@ if __name__ == "__main__":
         test_group_requests_are_checked_as_kafka_checks_them,
         test_a_static_member_that_does_not_rejoin_keeps_its_place,
         test_members_arriving_during_the_first_rebalance_keep_it_waiting,
+        test_a_pending_member_id_expires_after_its_session_timeout,
         test_group_error_codes_and_coordinator_keeps_serving,
         test_member_expiry_rebalances_to_the_survivor,
         test_static_membership_rejoin_without_rebalance_and_fencing,

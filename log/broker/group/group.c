@@ -86,8 +86,8 @@ static void group_free(fr_group_t *grp) {
         member_free(grp->members[i]);
     free(grp->members);
     for (int32_t i = 0; i < grp->num_pending; i++)
-        free(grp->pending_members[i]);
-    free(grp->pending_members);
+        free(grp->pending[i].id);
+    free(grp->pending);
     for (int32_t i = 0; i < grp->num_offsets; i++) {
         free(grp->offsets[i].topic);
         free(grp->offsets[i].metadata);
@@ -139,6 +139,36 @@ fr_member_t *fr_group_static_member(const fr_group_t *grp, fr_slice_t instance_i
 static void set_str(char **dst, const char *src) {
     free(*dst);
     *dst = src ? strdup(src) : NULL;
+}
+
+int fr_group_pending_add(fr_group_t *grp, const char *id, uint64_t expires) {
+    if (grp->num_pending == grp->cap_pending) {
+        int32_t cap = grp->cap_pending ? grp->cap_pending * 2 : 8;
+        fr_pending_member_t *n = realloc(grp->pending, (size_t)cap * sizeof(*n));
+        if (!n)
+            return FR_ERR_NOMEM;
+        grp->pending = n;
+        grp->cap_pending = cap;
+    }
+    char *copy = strdup(id);
+    if (!copy)
+        return FR_ERR_NOMEM;
+    grp->pending[grp->num_pending++] = (fr_pending_member_t){copy, expires};
+    return 0;
+}
+
+static void pending_drop_at(fr_group_t *grp, int32_t i) {
+    free(grp->pending[i].id);
+    grp->pending[i] = grp->pending[--grp->num_pending];
+}
+
+int fr_group_pending_take(fr_group_t *grp, fr_slice_t id) {
+    for (int32_t i = 0; i < grp->num_pending; i++)
+        if (fr_slice_eq_cstr(id, grp->pending[i].id)) {
+            pending_drop_at(grp, i);
+            return 1;
+        }
+    return 0;
 }
 
 static int all_members_joined(const fr_group_t *grp) {
@@ -271,10 +301,7 @@ void fr_group_maybe_complete_join(fr_groups_t *g, fr_group_t *grp, uint64_t now)
         grp->join_deadline = now + (uint64_t)max_rebalance_timeout(grp);
         return;
     }
-    for (int32_t i = 0; i < grp->num_pending; i++)
-        free(grp->pending_members[i]);
-    grp->num_pending = 0;
-    grp->initial_join = 0;
+    grp->initial_join = 0; /* pending ids stay: they may still join (or expire) */
     grp->generation_id++;
     if (grp->num_members == 0) {
         grp->state = FR_GROUP_EMPTY;
@@ -343,7 +370,16 @@ void fr_groups_tick(fr_groups_t *g, uint64_t now) {
             if (now > m->last_heartbeat + (uint64_t)m->session_timeout_ms)
                 fr_group_remove_member(g, grp, m, now, "session timeout expired");
         }
-        if (grp->state == FR_GROUP_PREPARING_REBALANCE && now >= grp->join_deadline)
+        int expired = 0;
+        for (int32_t i = grp->num_pending - 1; i >= 0; i--)
+            if (now > grp->pending[i].expires) {
+                fr_info(COMPONENT, "Pending member %s in group %s has been removed after session timeout expiration",
+                        grp->pending[i].id, grp->group_id);
+                pending_drop_at(grp, i);
+                expired = 1;
+            }
+        /* the deadline passed, or the join phase waited only on expired pending ids */
+        if (grp->state == FR_GROUP_PREPARING_REBALANCE && (expired || now >= grp->join_deadline))
             fr_group_maybe_complete_join(g, grp, now);
     }
     if (now >= g->next_retention_check) {

@@ -78,6 +78,13 @@ typedef struct fr_offset_entry {
     int64_t commit_timestamp;     /* wall ms */
 } fr_offset_entry_t;
 
+/* A member id handed out with MEMBER_ID_REQUIRED (KIP-394): the client has
+ * its session timeout to join with it, as in Kafka. */
+typedef struct fr_pending_member {
+    char *id;
+    uint64_t expires; /* loop ms */
+} fr_pending_member_t;
+
 typedef struct fr_group {
     char *group_id;
     fr_group_state_t state;
@@ -87,7 +94,7 @@ typedef struct fr_group {
     char *leader_id;              /* NULL when none */
     fr_member_t **members;
     int32_t num_members, cap_members;
-    char **pending_members;       /* ids handed out with MEMBER_ID_REQUIRED, not yet joined */
+    fr_pending_member_t *pending; /* ids handed out with MEMBER_ID_REQUIRED, not yet joined */
     int32_t num_pending, cap_pending;
     uint64_t join_deadline;       /* loop ms when the join phase completes at the latest */
     int initial_join;             /* the delayed first rebalance of an empty group */
@@ -119,6 +126,11 @@ fr_group_t *fr_groups_find(fr_groups_t *g, fr_slice_t group_id);
 fr_group_t *fr_groups_get_or_create(fr_groups_t *g, fr_slice_t group_id);
 fr_member_t *fr_group_member(const fr_group_t *grp, fr_slice_t member_id);
 fr_member_t *fr_group_static_member(const fr_group_t *grp, fr_slice_t instance_id);
+
+/* Pending member ids: add one (0 or FR_ERR_NOMEM); take one that joins or
+ * leaves (1 when it was pending). */
+int fr_group_pending_add(fr_group_t *grp, const char *id, uint64_t expires);
+int fr_group_pending_take(fr_group_t *grp, fr_slice_t id);
 
 /* Kafka's ClassicGroup.validateMember: with an instance id, its static member
  * must exist (UNKNOWN_MEMBER_ID) and be member_id (FENCED_INSTANCE_ID: a newer

@@ -147,29 +147,6 @@ static int compatible(const fr_group_t *grp, const fr_join_group_request_t *in) 
     return 0;
 }
 
-static int pending_take(fr_group_t *grp, fr_slice_t id) {
-    for (int32_t i = 0; i < grp->num_pending; i++)
-        if (fr_slice_eq_cstr(id, grp->pending_members[i])) {
-            free(grp->pending_members[i]);
-            grp->pending_members[i] = grp->pending_members[--grp->num_pending];
-            return 1;
-        }
-    return 0;
-}
-
-static int pending_add(fr_group_t *grp, const char *id) {
-    if (grp->num_pending == grp->cap_pending) {
-        int32_t cap = grp->cap_pending ? grp->cap_pending * 2 : 8;
-        char **n = realloc(grp->pending_members, (size_t)cap * sizeof(*n));
-        if (!n)
-            return FR_ERR_NOMEM;
-        grp->pending_members = n;
-        grp->cap_pending = cap;
-    }
-    grp->pending_members[grp->num_pending] = strdup(id);
-    return grp->pending_members[grp->num_pending++] ? 0 : FR_ERR_NOMEM;
-}
-
 /* The response for a member once its group completed the join phase. */
 static int write_joined(fr_req_t *req, fr_group_t *grp, fr_member_t *m) {
     int16_t v = req->hdr.api_version;
@@ -315,7 +292,7 @@ int fr_handle_join_group(fr_req_t *req) {
                 return join_and_wait(req, st, grp, old, changed || was_leader);
             }
         } else if (v >= 4) {
-            if (pending_add(grp, id))
+            if (fr_group_pending_add(grp, id, now + (uint64_t)in->session_timeout_ms))
                 return FR_ERR_NOMEM;
             return write_error(req, FR_ERR_MEMBER_ID_REQUIRED, id);
         }
@@ -333,7 +310,7 @@ int fr_handle_join_group(fr_req_t *req) {
             return write_error(req, FR_ERR_FENCED_INSTANCE_ID, asked);
     }
     if (!m) {
-        if (!pending_take(grp, in->member_id))
+        if (!fr_group_pending_take(grp, in->member_id))
             return write_error(req, FR_ERR_UNKNOWN_MEMBER_ID, asked);
         char *id = fr_arena_strndup(req->arena, in->member_id.ptr, (size_t)in->member_id.len);
         if (!id || !(m = member_add(req, grp, id, in)))

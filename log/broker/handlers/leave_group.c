@@ -17,6 +17,12 @@ static int16_t leave_one(fr_req_t *req, fr_group_t *grp, fr_slice_t member_id, f
     } else {
         m = fr_group_member(grp, member_id);
     }
+    if (!m && fr_slice_is_null(instance_id) && fr_group_pending_take(grp, member_id)) {
+        /* a pending member leaving: the join phase may have waited only on it (Kafka's
+         * removePendingMemberAndUpdateClassicGroup) */
+        fr_group_maybe_complete_join(&req->srv->groups, grp, uv_now(req->srv->loop));
+        return FR_ERR_NONE;
+    }
     if (!m)
         return FR_ERR_UNKNOWN_MEMBER_ID;
     fr_group_remove_member(&req->srv->groups, grp, m, uv_now(req->srv->loop), "the consumer is leaving the group");
