@@ -52,16 +52,28 @@ static inline int16_t fr_req_leader_epoch_error(int32_t current) {
 /* What an authorized_operations field holds when asked for: every operation
  * Kafka supports on the resource type (AclEntry.supportedOperations), as a
  * broker without an authorizer answers; a bit per AclOperation code. */
-#define FR_ACL_BIT(code) (1 << (code))
+enum { /* Kafka's AclOperation codes */
+    FR_ACL_READ = 3,
+    FR_ACL_WRITE = 4,
+    FR_ACL_CREATE = 5,
+    FR_ACL_DELETE = 6,
+    FR_ACL_ALTER = 7,
+    FR_ACL_DESCRIBE = 8,
+    FR_ACL_CLUSTER_ACTION = 9,
+    FR_ACL_DESCRIBE_CONFIGS = 10,
+    FR_ACL_ALTER_CONFIGS = 11,
+    FR_ACL_IDEMPOTENT_WRITE = 12,
+};
+#define FR_ACL_BIT(op) (1 << FR_ACL_##op)
 #define FR_ACL_OPS_TOPIC                                                                                         \
-    (FR_ACL_BIT(3) | FR_ACL_BIT(4) | FR_ACL_BIT(5) | FR_ACL_BIT(6) | FR_ACL_BIT(7) | FR_ACL_BIT(8) |            \
-     FR_ACL_BIT(10) | FR_ACL_BIT(11)) /* READ WRITE CREATE DELETE ALTER DESCRIBE DESCRIBE_CONFIGS ALTER_CONFIGS */
+    (FR_ACL_BIT(READ) | FR_ACL_BIT(WRITE) | FR_ACL_BIT(CREATE) | FR_ACL_BIT(DELETE) | FR_ACL_BIT(ALTER) |         \
+     FR_ACL_BIT(DESCRIBE) | FR_ACL_BIT(DESCRIBE_CONFIGS) | FR_ACL_BIT(ALTER_CONFIGS))
 #define FR_ACL_OPS_GROUP                                                                                         \
-    (FR_ACL_BIT(3) | FR_ACL_BIT(6) | FR_ACL_BIT(8) | FR_ACL_BIT(10) | FR_ACL_BIT(11)) /* READ DELETE DESCRIBE, \
-                                                                                        the configs */
+    (FR_ACL_BIT(READ) | FR_ACL_BIT(DELETE) | FR_ACL_BIT(DESCRIBE) | FR_ACL_BIT(DESCRIBE_CONFIGS) |                \
+     FR_ACL_BIT(ALTER_CONFIGS))
 #define FR_ACL_OPS_CLUSTER                                                                                       \
-    (FR_ACL_BIT(5) | FR_ACL_BIT(7) | FR_ACL_BIT(8) | FR_ACL_BIT(9) | FR_ACL_BIT(10) | FR_ACL_BIT(11) |          \
-     FR_ACL_BIT(12)) /* CREATE ALTER DESCRIBE CLUSTER_ACTION DESCRIBE_CONFIGS ALTER_CONFIGS IDEMPOTENT_WRITE */
+    (FR_ACL_BIT(CREATE) | FR_ACL_BIT(ALTER) | FR_ACL_BIT(DESCRIBE) | FR_ACL_BIT(CLUSTER_ACTION) |                 \
+     FR_ACL_BIT(DESCRIBE_CONFIGS) | FR_ACL_BIT(ALTER_CONFIGS) | FR_ACL_BIT(IDEMPOTENT_WRITE))
 /* An authorized_operations field: the set above when asked for, else Kafka's "not asked" value. */
 #define FR_ACL_OPS_IF(asked, ops) ((asked) ? (int32_t)(ops) : INT32_MIN)
 
