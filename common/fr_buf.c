@@ -5,6 +5,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "fr_array.h"
+
 fr_slice_t fr_slice_from_cstr(const char *s) {
     if (!s)
         return FR_SLICE_NULL;
@@ -317,22 +319,9 @@ void fr_writer_reset(fr_writer_t *w) {
 uint8_t *fr_writer_room(fr_writer_t *w, size_t n) {
     if (w->err)
         return NULL;
-    if (w->cap - w->len < n) {
-        size_t cap = w->cap ? w->cap : 256;
-        while (cap - w->len < n) {
-            if (cap > SIZE_MAX / 2) {
-                w->err = FR_ERR_NOMEM;
-                return NULL;
-            }
-            cap *= 2;
-        }
-        uint8_t *nb = realloc(w->buf, cap);
-        if (!nb) {
-            w->err = FR_ERR_NOMEM;
-            return NULL;
-        }
-        w->buf = nb;
-        w->cap = cap;
+    if (w->cap - w->len < n && (n > SIZE_MAX - w->len || FR_ARRAY_GROW(w->buf, w->cap, w->len + n, 256))) {
+        w->err = FR_ERR_NOMEM;
+        return NULL;
     }
     return w->buf + w->len;
 }
@@ -483,17 +472,11 @@ void fr_writer_put_file(fr_writer_t *w, int fd, int64_t offset, size_t len,
             unref(ref);
         return;
     }
-    if (w->nfiles == w->files_cap) {
-        size_t cap = w->files_cap ? w->files_cap * 2 : 8;
-        fr_wfile_t *nf = realloc(w->files, cap * sizeof(*nf));
-        if (!nf) {
-            w->err = FR_ERR_NOMEM;
-            if (unref)
-                unref(ref);
-            return;
-        }
-        w->files = nf;
-        w->files_cap = cap;
+    if (FR_ARRAY_GROW(w->files, w->files_cap, w->nfiles + 1, 8)) {
+        w->err = FR_ERR_NOMEM;
+        if (unref)
+            unref(ref);
+        return;
     }
     w->files[w->nfiles++] = (fr_wfile_t){w->len, fd, offset, len, unref, ref};
     w->file_bytes += len;

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "fr_array.h"
 #include "fr_err.h"
 #include "fr_fs.h"
 
@@ -28,16 +29,10 @@ static int props_put(fr_props_t *p, char *key, char *value, int line) {
             return 0;
         }
     }
-    if (p->count == p->cap) {
-        size_t cap = p->cap ? p->cap * 2 : 16;
-        fr_prop_t *n = realloc(p->items, cap * sizeof(*n));
-        if (!n) {
-            free(key);
-            free(value);
-            return FR_ERR_NOMEM;
-        }
-        p->items = n;
-        p->cap = cap;
+    if (FR_ARRAY_GROW(p->items, p->cap, p->count + 1, 16)) {
+        free(key);
+        free(value);
+        return FR_ERR_NOMEM;
     }
     p->items[p->count++] = (fr_prop_t){key, value, line};
     return 0;
@@ -67,14 +62,8 @@ typedef struct sbuf {
 } sbuf_t;
 
 static int sb_putc(sbuf_t *b, char c) {
-    if (b->len + 1 >= b->cap) {
-        size_t cap = b->cap ? b->cap * 2 : 64;
-        char *n = realloc(b->s, cap);
-        if (!n)
-            return -1;
-        b->s = n;
-        b->cap = cap;
-    }
+    if (FR_ARRAY_GROW(b->s, b->cap, b->len + 2, 64))
+        return -1;
     b->s[b->len++] = c;
     b->s[b->len] = '\0';
     return 0;
@@ -233,16 +222,11 @@ int fr_props_load(fr_props_t *p, const char *path, char *err, size_t errlen) {
     char *buf = NULL;
     size_t len = 0, cap = 0;
     for (;;) {
-        if (cap - len < 4096) {
-            cap = cap ? cap * 2 : 8192;
-            char *n = realloc(buf, cap);
-            if (!n) {
-                free(buf);
-                fclose(f);
-                snprintf(err, errlen, "out of memory reading %s", path);
-                return FR_ERR_NOMEM;
-            }
-            buf = n;
+        if (cap - len < 4096 && FR_ARRAY_GROW(buf, cap, len + 4096, 8192)) {
+            free(buf);
+            fclose(f);
+            snprintf(err, errlen, "out of memory reading %s", path);
+            return FR_ERR_NOMEM;
         }
         size_t r = fread(buf + len, 1, cap - len, f);
         len += r;

@@ -21,6 +21,7 @@
 #include <sys/time.h>
 
 #include "cmd_consumer_groups.h"
+#include "fr_array.h"
 #include "fr_logging.h"
 #include "tool_groups_admin.h"
 #include "tool_groups_parse.h"
@@ -60,11 +61,9 @@ static int load_plan(reset_t *r, const char *path) {
     char *buf = malloc(cap);
     while (buf && (got = fread(buf + len, 1, cap - len - 1, f)) > 0) {
         len += got;
-        if (len + 1 == cap) {
-            char *nb = realloc(buf, cap *= 2);
-            if (!nb)
-                free(buf);
-            buf = nb;
+        if (len + 1 == cap && FR_ARRAY_GROW(buf, cap, cap + 1, cap)) {
+            free(buf);
+            buf = NULL;
         }
     }
     r->file_buf = buf;

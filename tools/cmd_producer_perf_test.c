@@ -39,6 +39,7 @@
 #include <string.h>
 
 #include "commands.h"
+#include "fr_array.h"
 #include "fr_logging.h"
 #include "fr_props.h"
 #include "tool_args.h"
@@ -262,16 +263,10 @@ static int payloads_load(payloads_t *p, const char *path, const char *delim, cha
     char chunk[65536];
     size_t r;
     while ((r = fread(chunk, 1, sizeof(chunk), f)) > 0) {
-        if (n + r + 1 > cap) {
-            size_t ncap = (n + r + 1) * 2;
-            char *nb = realloc(p->buf, ncap);
-            if (!nb) {
-                fclose(f);
-                snprintf(err, errlen, "out of memory");
-                return -1;
-            }
-            p->buf = nb;
-            cap = ncap;
+        if (FR_ARRAY_GROW(p->buf, cap, n + r + 1, sizeof(chunk))) {
+            fclose(f);
+            snprintf(err, errlen, "out of memory");
+            return -1;
         }
         memcpy(p->buf + n, chunk, r);
         n += r;

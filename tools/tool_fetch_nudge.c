@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "fr_array.h"
 #include "fr_logging.h"
 
 #define NUDGE_TIMEOUT_MS 100
@@ -16,14 +17,8 @@ static tool_nudge_part_t *find(tool_nudge_t *n, const char *topic, int32_t parti
             return &n->parts[i];
         }
     }
-    if (n->n == n->cap) {
-        size_t cap = n->cap ? n->cap * 2 : 8;
-        tool_nudge_part_t *g = realloc(n->parts, cap * sizeof(*g));
-        if (!g)
-            return NULL;
-        n->parts = g;
-        n->cap = cap;
-    }
+    if (FR_ARRAY_GROW(n->parts, n->cap, n->n + 1, 8))
+        return NULL;
     char *copy = strdup(topic);
     if (!copy)
         return NULL;

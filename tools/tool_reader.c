@@ -4,6 +4,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "fr_array.h"
+
 static char *prop_dup(const fr_props_t *props, const char *key, const char *dflt) {
     const char *v = props ? fr_props_get(props, key) : NULL;
     if (!v)
@@ -91,14 +93,8 @@ static const char *find(const char *hay, size_t hay_len, const char *needle) {
 
 static int add_header(tool_line_t *out, const char *key, size_t key_len, const char *value,
                       size_t value_len) {
-    if (out->header_count == out->header_cap) {
-        size_t cap = out->header_cap ? out->header_cap * 2 : 8;
-        tool_header_t *n = realloc(out->headers, cap * sizeof(*n));
-        if (!n)
-            return -1;
-        out->headers = n;
-        out->header_cap = cap;
-    }
+    if (FR_ARRAY_GROW(out->headers, out->header_cap, out->header_count + 1, 8))
+        return -1;
     out->headers[out->header_count++] = (tool_header_t){key, key_len, value, value_len};
     return 0;
 }

@@ -27,6 +27,7 @@
 #include <unistd.h>
 
 #include "broker.h"
+#include "fr_array.h"
 #include "fr_err.h"
 #include "fr_logging.h"
 
@@ -392,15 +393,9 @@ static void on_poll(uv_poll_t *h, int status, int events) {
             /* Grow when short of room, but never while a big frame is being read:
              * conn_process_input has already made room for all of it. */
             size_t missing = big_frame_missing(c);
-            if (!missing && c->rcap - c->rlen < 4096) {
-                size_t cap = c->rcap ? c->rcap * 2 : RBUF_MIN;
-                uint8_t *nb = realloc(c->rbuf, cap);
-                if (!nb) {
-                    fr_conn_close(c, "out of memory");
-                    return;
-                }
-                c->rbuf = nb;
-                c->rcap = cap;
+            if (!missing && c->rcap - c->rlen < 4096 && FR_ARRAY_GROW(c->rbuf, c->rcap, c->rlen + 4096, RBUF_MIN)) {
+                fr_conn_close(c, "out of memory");
+                return;
             }
             size_t room = c->rcap - c->rlen;
             if (missing && missing < room)

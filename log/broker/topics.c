@@ -10,6 +10,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "fr_array.h"
 #include "fr_err.h"
 #include "fr_fs.h"
 #include "fr_logging.h"
@@ -167,14 +168,8 @@ int fr_topics_insert(fr_topics_t *t, fr_topic_t *topic) {
     if (i >= 0)
         return FR_ERR_EXISTS;
     size_t pos = (size_t)(-i - 1);
-    if (t->count == t->cap) {
-        size_t cap = t->cap ? t->cap * 2 : 32;
-        fr_topic_t **n = realloc(t->items, cap * sizeof(*n));
-        if (!n)
-            return FR_ERR_NOMEM;
-        t->items = n;
-        t->cap = cap;
-    }
+    if (FR_ARRAY_GROW(t->items, t->cap, t->count + 1, 32))
+        return FR_ERR_NOMEM;
     memmove(t->items + pos + 1, t->items + pos, (t->count - pos) * sizeof(*t->items));
     t->items[pos] = topic;
     t->count++;
@@ -304,16 +299,8 @@ int fr_topics_create_begin(fr_topics_t *t, fr_slice_t name, int32_t nparts, cons
     rc = fr_topic_ensure_slots(topic, nparts);
     for (size_t i = 0; !rc && overrides && i < overrides->count; i++)
         rc = fr_props_set(&topic->overrides, overrides->items[i].key, overrides->items[i].value) ? FR_ERR_NOMEM : 0;
-    if (!rc && t->npending == t->pending_cap) {
-        size_t cap = t->pending_cap ? t->pending_cap * 2 : 8;
-        fr_topic_t **np = realloc(t->pending, cap * sizeof(*np));
-        if (np) {
-            t->pending = np;
-            t->pending_cap = cap;
-        } else {
-            rc = FR_ERR_NOMEM;
-        }
-    }
+    if (!rc)
+        rc = FR_ARRAY_GROW(t->pending, t->pending_cap, t->npending + 1, 8);
     if (rc) {
         fr_topic_free(topic, 0);
         return rc;

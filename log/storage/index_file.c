@@ -47,18 +47,6 @@ int fr_pwrite_full(int fd, const void *buf, size_t n, off_t pos) {
     return 0;
 }
 
-int fr_index_grow(uint8_t **arr, size_t *cap, size_t n, size_t entry_size) {
-    if (n < *cap)
-        return 0;
-    size_t ncap = *cap ? *cap * 2 : 64;
-    uint8_t *a = realloc(*arr, ncap * entry_size);
-    if (!a)
-        return FR_ERR_NOMEM;
-    *arr = a;
-    *cap = ncap;
-    return 0;
-}
-
 int fr_index_read_file(int fd, size_t max_len, uint8_t **out, size_t *len) {
     struct stat st;
     *out = NULL;

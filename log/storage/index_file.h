@@ -15,9 +15,6 @@
 int fr_pread_full(int fd, void *buf, size_t n, off_t pos);
 int fr_pwrite_full(int fd, const void *buf, size_t n, off_t pos);
 
-/* Makes room for one more entry of entry_size bytes in *arr (cap in entries). */
-int fr_index_grow(uint8_t **arr, size_t *cap, size_t n, size_t entry_size);
-
 /* Reads the whole file into a fresh malloc'd buffer (*out, *len; NULL when
  * empty).  A file larger than max_len is FR_ERR_CORRUPT (nothing read). */
 int fr_index_read_file(int fd, size_t max_len, uint8_t **out, size_t *len);

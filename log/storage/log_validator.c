@@ -7,6 +7,7 @@
 
 #include "batch_rewrite.h"
 #include "compression.h"
+#include "fr_array.h"
 #include "fr_err.h"
 #include "record_batch.h"
 
@@ -176,14 +177,8 @@ static int check_records(const fr_log_config_t *cfg, const uint8_t *batch, size_
 }
 
 static void add_record_error(fr_log_validation_t *v, const fr_record_t *rec, int32_t index, int kind) {
-    if (v->n_errors == v->cap_errors) {
-        int32_t cap = v->cap_errors ? v->cap_errors * 2 : 8;
-        fr_record_error_t *g = realloc(v->errors, (size_t)cap * sizeof(*g));
-        if (!g)
-            return; /* the append is refused all the same; fewer records are named */
-        v->errors = g;
-        v->cap_errors = cap;
-    }
+    if (FR_ARRAY_GROW(v->errors, v->cap_errors, (size_t)v->n_errors + 1, 8))
+        return; /* the append is refused all the same; fewer records are named */
     v->errors[v->n_errors++] = (fr_record_error_t){.index = index, .kind = kind, .offset = rec->offset,
                                                    .timestamp = rec->timestamp, .key_len = rec->key.len,
                                                    .value_len = rec->value.len};

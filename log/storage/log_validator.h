@@ -33,7 +33,8 @@ typedef struct fr_log_validation {
      * validation passes.  A batch is walked a second time for this, only
      * once it is refused. */
     fr_record_error_t *errors;
-    int32_t n_errors, cap_errors;
+    int32_t n_errors;
+    size_t cap_errors;
     int64_t ts_lo, ts_hi;
     int record_refused;   /* the walk stopped at a refused record, not a malformed one */
 } fr_log_validation_t;

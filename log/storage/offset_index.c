@@ -6,6 +6,7 @@
 
 #include <stdlib.h>
 
+#include "fr_array.h"
 #include "fr_buf.h"
 #include "fr_err.h"
 #include "index_file.h"
@@ -49,7 +50,7 @@ int fr_offset_index_append(fr_offset_index_t *idx, int64_t offset, int64_t posit
     if (idx->n > 0 && ((uint32_t)rel <= rel_at(idx, idx->n - 1) ||
                        (uint32_t)position <= pos_at(idx, idx->n - 1)))
         return FR_ERR_INVALID_ARG;
-    if (fr_index_grow(&idx->entries, &idx->cap, idx->n, ENTRY))
+    if (fr_array_grow(&idx->entries, &idx->cap, idx->n + 1, ENTRY, 64))
         return FR_ERR_NOMEM;
     uint8_t *e = idx->entries + idx->n * ENTRY;
     fr_put_be32(e, (uint32_t)rel);

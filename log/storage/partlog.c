@@ -24,6 +24,7 @@
 #include <unistd.h>
 
 #include "compression.h"
+#include "fr_array.h"
 #include "fr_err.h"
 #include "fr_fs.h"
 #include "fr_logging.h"
@@ -88,14 +89,8 @@ static int64_t wall_clock_ms(void) {
 static fr_segment_t *active(fr_partlog_t *log) { return log->segs[log->nsegs - 1]; }
 
 static int push_segment(fr_partlog_t *log, fr_segment_t *seg) {
-    if (log->nsegs == log->cap) {
-        size_t cap = log->cap ? log->cap * 2 : 8;
-        fr_segment_t **s = realloc(log->segs, cap * sizeof(*s));
-        if (!s)
-            return FR_ERR_NOMEM;
-        log->segs = s;
-        log->cap = cap;
-    }
+    if (FR_ARRAY_GROW(log->segs, log->cap, log->nsegs + 1, 8))
+        return FR_ERR_NOMEM;
     log->segs[log->nsegs++] = seg;
     return 0;
 }
@@ -143,15 +138,10 @@ static int list_segments(fr_partlog_t *log, int64_t **out, size_t *n_out) {
     while ((e = readdir(d)) != NULL) {
         int64_t base;
         if (fr_segment_parse_filename(e->d_name, ".log", &base) == 0) {
-            if (n == cap) {
-                cap = cap ? cap * 2 : 16;
-                int64_t *b = realloc(bases, cap * sizeof(*b));
-                if (!b) {
-                    free(bases);
-                    closedir(d);
-                    return FR_ERR_NOMEM;
-                }
-                bases = b;
+            if (FR_ARRAY_GROW(bases, cap, n + 1, 16)) {
+                free(bases);
+                closedir(d);
+                return FR_ERR_NOMEM;
             }
             bases[n++] = base;
         } else if (is_deleted_file(e->d_name)) {

@@ -14,6 +14,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "fr_array.h"
 #include "fr_err.h"
 #include "fr_logging.h"
 #include "index_file.h"
@@ -98,15 +99,10 @@ static int list_snapshots(int dirfd, const char *dir, int64_t **out, size_t *n_o
         }
         if (fr_segment_parse_filename(e->d_name, SNAPSHOT_SUFFIX, &off) != 0)
             continue;
-        if (n == cap) {
-            cap = cap ? cap * 2 : 8;
-            int64_t *o = realloc(offs, cap * sizeof(*o));
-            if (!o) {
-                free(offs);
-                closedir(d);
-                return FR_ERR_NOMEM;
-            }
-            offs = o;
+        if (FR_ARRAY_GROW(offs, cap, n + 1, 8)) {
+            free(offs);
+            closedir(d);
+            return FR_ERR_NOMEM;
         }
         offs[n++] = off;
     }

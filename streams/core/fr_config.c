@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "fr_array.h"
 #include "fr_graph.h"
 #include "fr_props.h"
 
@@ -171,15 +172,9 @@ int fr_streams_config_set(fr_streams_config_t *cfg, const char *key, const char 
             cfg->items[i].value = v;
             return 0;
         }
-    if (cfg->count == cfg->cap) {
-        size_t cap = cfg->cap ? cfg->cap * 2 : 16;
-        fr_cfg_entry_t *n = realloc(cfg->items, cap * sizeof *n);
-        if (!n) {
-            free(v);
-            return FR_ERR_NOMEM;
-        }
-        cfg->items = n;
-        cfg->cap = cap;
+    if (FR_ARRAY_GROW(cfg->items, cfg->cap, cfg->count + 1, 16)) {
+        free(v);
+        return FR_ERR_NOMEM;
     }
     char *kc = strdup(key);
     if (!kc) {

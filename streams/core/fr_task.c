@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "fr_array.h"
 #include "fr_graph.h"
 #include "fr_store.h"
 
@@ -141,14 +142,8 @@ int fr_task_schedule(fr_task_t *t, int64_t interval, fr_punctuation_type_t type,
                      fr_processor_context_t *pc) {
     if (interval < 1 || !fn)
         return FR_ERR_INVALID_ARG;
-    if (t->npuncts == t->puncts_cap) {
-        size_t cap = t->puncts_cap ? t->puncts_cap * 2 : 4;
-        punct_t *p = realloc(t->puncts, cap * sizeof *p);
-        if (!p)
-            return FR_ERR_NOMEM;
-        t->puncts = p;
-        t->puncts_cap = cap;
-    }
+    if (FR_ARRAY_GROW(t->puncts, t->puncts_cap, t->npuncts + 1, 4))
+        return FR_ERR_NOMEM;
     /* Kafka: stream time aligned to 0 (fires on the first record), wall clock from now. */
     int64_t first = type == FR_PUNCTUATE_STREAM_TIME ? 0 : t->wall + interval;
     t->puncts[t->npuncts++] = (punct_t){interval, first, type, fn, ctx, pc};

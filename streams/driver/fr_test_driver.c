@@ -13,6 +13,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "fr_array.h"
 #include "fr_fs.h"
 #include "fr_graph.h"
 #include "fr_store.h"
@@ -140,14 +141,8 @@ static int append(fr_test_driver_t *d, const char *topic, int32_t partition, fr_
         partition = fr_default_partition(key, d->partitions);
     if (partition >= d->partitions)
         return FR_ERR_UNKNOWN_TOPIC_OR_PARTITION;
-    if (t->n == t->cap) {
-        size_t cap = t->cap ? t->cap * 2 : 64;
-        drec_t *nr = realloc(t->recs, cap * sizeof *nr);
-        if (!nr)
-            return FR_ERR_NOMEM;
-        t->recs = nr;
-        t->cap = cap;
-    }
+    if (FR_ARRAY_GROW(t->recs, t->cap, t->n + 1, 64))
+        return FR_ERR_NOMEM;
     drec_t *r = &t->recs[t->n];
     memset(r, 0, sizeof *r);
     r->partition = partition;
@@ -177,13 +172,8 @@ static int enqueue(fr_test_driver_t *d, size_t tidx, size_t ridx) {
         if (d->qhead) {
             memmove(d->queue, d->queue + d->qhead, d->qlen * sizeof *d->queue);
             d->qhead = 0;
-        } else {
-            size_t cap = d->qcap ? d->qcap * 2 : 64;
-            work_t *nq = realloc(d->queue, cap * sizeof *nq);
-            if (!nq)
-                return FR_ERR_NOMEM;
-            d->queue = nq;
-            d->qcap = cap;
+        } else if (FR_ARRAY_GROW(d->queue, d->qcap, d->qcap + 1, 64)) {
+            return FR_ERR_NOMEM;
         }
     }
     d->queue[d->qhead + d->qlen++] = (work_t){tidx, ridx};

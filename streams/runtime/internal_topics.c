@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "fr_array.h"
 #include "fr_logging.h"
 #include "rt_internal.h"
 
@@ -43,14 +44,8 @@ static topic_info_t *set_add(topic_set_t *s, const char *name) {
     topic_info_t *ti = set_find(s, name);
     if (ti)
         return ti;
-    if (s->n == s->cap) {
-        size_t cap = s->cap ? s->cap * 2 : 16;
-        topic_info_t *g = realloc(s->t, cap * sizeof(*g));
-        if (!g)
-            return NULL;
-        s->t = g;
-        s->cap = cap;
-    }
+    if (FR_ARRAY_GROW(s->t, s->cap, s->n + 1, 16))
+        return NULL;
     ti = &s->t[s->n++];
     memset(ti, 0, sizeof(*ti));
     ti->name = name;

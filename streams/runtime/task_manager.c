@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "fr_array.h"
 #include "fr_logging.h"
 #include "rt_internal.h"
 
@@ -319,15 +320,7 @@ int rt_task_process_msg(rt_thread_t *th, rt_task_t *t, size_t src, const rd_kafk
 void rt_iq_register(fr_streams_t *app, rt_task_t *t) {
     pthread_rwlock_wrlock(&app->iq_lock);
     if (!t->registered) {
-        if (app->iq_ntasks == app->iq_cap) {
-            size_t cap = app->iq_cap ? app->iq_cap * 2 : 16;
-            rt_task_t **g = realloc(app->iq_tasks, cap * sizeof(*g));
-            if (g) {
-                app->iq_tasks = g;
-                app->iq_cap = cap;
-            }
-        }
-        if (app->iq_ntasks < app->iq_cap) {
+        if (!FR_ARRAY_GROW(app->iq_tasks, app->iq_cap, app->iq_ntasks + 1, 16)) {
             app->iq_tasks[app->iq_ntasks++] = t;
             t->registered = 1;
         }

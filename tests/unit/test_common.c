@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include "fr_arena.h"
+#include "fr_array.h"
 #include "fr_buf.h"
 #include "fr_err.h"
 #include "fr_fs.h"
@@ -166,6 +167,35 @@ FR_TEST(arena_allocates_aligned_and_resets) {
     fr_arena_free(&a);
 }
 
+FR_TEST(array_grows_by_doubling_and_fails_cleanly) {
+    int64_t *a = NULL;
+    size_t cap = 0;
+    FR_CHECK_EQ_INT(FR_ARRAY_GROW(a, cap, 0, 8), 0);
+    FR_CHECK(a == NULL && cap == 0);
+    FR_CHECK_EQ_INT(FR_ARRAY_GROW(a, cap, 1, 8), 0);
+    FR_CHECK(a != NULL);
+    FR_CHECK_EQ_INT(cap, 8);
+    for (int i = 0; i < 8; i++)
+        a[i] = i;
+    FR_CHECK_EQ_INT(FR_ARRAY_GROW(a, cap, 9, 8), 0);
+    FR_CHECK_EQ_INT(cap, 16);
+    FR_CHECK_EQ_INT(FR_ARRAY_GROW(a, cap, 100, 8), 0);
+    FR_CHECK_EQ_INT(cap, 128); /* doubled until it held 100 */
+    FR_CHECK_EQ_INT(a[7], 7);   /* kept across both moves */
+    int64_t *before = a;
+    FR_CHECK_EQ_INT(FR_ARRAY_GROW(a, cap, 50, 8), 0); /* already room: untouched */
+    FR_CHECK(a == before && cap == 128);
+    /* a size that would overflow is refused with the array left as it was */
+    FR_CHECK_EQ_INT(FR_ARRAY_GROW(a, cap, SIZE_MAX / 4, 8), FR_ERR_NOMEM);
+    FR_CHECK(a == before && cap == 128 && a[7] == 7);
+    free(a);
+    char *s = NULL;
+    size_t scap = 0;
+    FR_CHECK_EQ_INT(FR_ARRAY_GROW(s, scap, 3, 0), 0); /* a first capacity of 0 starts at 1 */
+    FR_CHECK_EQ_INT(scap, 4);
+    free(s);
+}
+
 FR_TEST(properties_parse_like_java) {
     const char *text =
         "# comment\n"
@@ -306,6 +336,7 @@ int main(void) {
     FR_RUN(tags_are_skipped);
     FR_RUN(writer_splices_files_and_patches);
     FR_RUN(arena_allocates_aligned_and_resets);
+    FR_RUN(array_grows_by_doubling_and_fails_cleanly);
     FR_RUN(properties_parse_like_java);
     FR_RUN(error_names_and_mapping);
     FR_RUN(mkdir_p_makes_missing_parents_and_accepts_existing);

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "broker.h"
+#include "fr_array.h"
 #include "fr_err.h"
 #include "fr_logging.h"
 
@@ -45,14 +46,8 @@ fr_group_t *fr_groups_get_or_create(fr_groups_t *g, fr_slice_t id) {
     if (i >= 0)
         return g->items[i];
     size_t pos = (size_t)(-i - 1);
-    if (g->count == g->cap) {
-        size_t cap = g->cap ? g->cap * 2 : 16;
-        fr_group_t **n = realloc(g->items, cap * sizeof(*n));
-        if (!n)
-            return NULL;
-        g->items = n;
-        g->cap = cap;
-    }
+    if (FR_ARRAY_GROW(g->items, g->cap, g->count + 1, 16))
+        return NULL;
     fr_group_t *grp = calloc(1, sizeof(*grp));
     if (!grp || !(grp->group_id = strndup((const char *)id.ptr, (size_t)id.len))) {
         free(grp);
@@ -142,14 +137,8 @@ static void set_str(char **dst, const char *src) {
 }
 
 int fr_group_pending_add(fr_group_t *grp, const char *id, uint64_t expires) {
-    if (grp->num_pending == grp->cap_pending) {
-        int32_t cap = grp->cap_pending ? grp->cap_pending * 2 : 8;
-        fr_pending_member_t *n = realloc(grp->pending, (size_t)cap * sizeof(*n));
-        if (!n)
-            return FR_ERR_NOMEM;
-        grp->pending = n;
-        grp->cap_pending = cap;
-    }
+    if (FR_ARRAY_GROW(grp->pending, grp->cap_pending, (size_t)grp->num_pending + 1, 8))
+        return FR_ERR_NOMEM;
     char *copy = strdup(id);
     if (!copy)
         return FR_ERR_NOMEM;

@@ -93,16 +93,19 @@ typedef struct fr_group {
     char *protocol_name;          /* selected protocol, NULL when none */
     char *leader_id;              /* NULL when none */
     fr_member_t **members;
-    int32_t num_members, cap_members;
+    int32_t num_members;
+    size_t cap_members;
     fr_pending_member_t *pending; /* ids handed out with MEMBER_ID_REQUIRED, not yet joined */
-    int32_t num_pending, cap_pending;
+    int32_t num_pending;
+    size_t cap_pending;
     uint64_t join_deadline;       /* loop ms when the join phase completes at the latest */
     int initial_join;             /* the delayed first rebalance of an empty group */
     uint64_t join_limit;          /* initial_join: how far arriving members may push join_deadline
                                      (its start plus the rebalance timeout, as in Kafka) */
     int64_t empty_since_ms;       /* wall ms the group last became empty (offset retention) */
     fr_offset_entry_t *offsets;
-    int32_t num_offsets, cap_offsets;
+    int32_t num_offsets;
+    size_t cap_offsets;
 } fr_group_t;
 
 typedef struct fr_groups {

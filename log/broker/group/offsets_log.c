@@ -24,6 +24,7 @@
 
 #include "batch_writer.h"
 #include "broker.h"
+#include "fr_array.h"
 #include "fr_err.h"
 #include "fr_logging.h"
 #include "group.h"
@@ -53,15 +54,9 @@ static int offsets_put(fr_group_t *grp, const fr_offset_entry_t *e) {
         cur->commit_timestamp = e->commit_timestamp;
         return 0;
     }
-    if (grp->num_offsets == grp->cap_offsets) {
-        int32_t cap = grp->cap_offsets ? grp->cap_offsets * 2 : 16;
-        fr_offset_entry_t *n = realloc(grp->offsets, (size_t)cap * sizeof(*n));
-        if (!n) {
-            free(md);
-            return FR_ERR_NOMEM;
-        }
-        grp->offsets = n;
-        grp->cap_offsets = cap;
+    if (FR_ARRAY_GROW(grp->offsets, grp->cap_offsets, (size_t)grp->num_offsets + 1, 16)) {
+        free(md);
+        return FR_ERR_NOMEM;
     }
     char *topic = strdup(e->topic);
     if (!topic) {

@@ -14,6 +14,7 @@
 #include <string.h>
 #include <sys/random.h>
 
+#include "fr_array.h"
 #include "group.h"
 #include "handlers.h"
 
@@ -106,17 +107,11 @@ static fr_member_t *member_add(fr_req_t *req, fr_group_t *grp, const char *membe
     m->group_instance_id = in->group_instance_id.len >= 0
                                ? strndup((const char *)in->group_instance_id.ptr, (size_t)in->group_instance_id.len)
                                : NULL;
-    if (grp->num_members == grp->cap_members) {
-        int32_t cap = grp->cap_members ? grp->cap_members * 2 : 8;
-        fr_member_t **n = realloc(grp->members, (size_t)cap * sizeof(*n));
-        if (!n) {
-            free(m->member_id);
-            free(m->group_instance_id);
-            free(m);
-            return NULL;
-        }
-        grp->members = n;
-        grp->cap_members = cap;
+    if (FR_ARRAY_GROW(grp->members, grp->cap_members, (size_t)grp->num_members + 1, 8)) {
+        free(m->member_id);
+        free(m->group_instance_id);
+        free(m);
+        return NULL;
     }
     if (member_update(req, m, in)) {
         free(m->member_id);
