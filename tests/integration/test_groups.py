@@ -557,6 +557,43 @@ def list_groups(c):
     return out
 
 
+def list_groups_v4(c, states):
+    """ListGroups v4 with a states filter -> [(group id, state)] (flexible: compact
+    strings and arrays, one-byte lengths are enough here)"""
+    body = bytes([len(states) + 1]) + b"".join(bytes([len(s) + 1]) + s.encode() for s in states) + b"\x00"
+    c.request(16, 4, body, flexible=True)
+    resp = c.recv_frame()
+    assert struct.unpack_from(">h", resp, 9)[0] == 0, resp  # correlation, header tags, throttle, error
+    off, out = 12, []
+    for _ in range(resp[11] - 1):
+        fields = []
+        for _f in range(3):  # group id, protocol type, state
+            n = resp[off] - 1
+            fields.append(resp[off + 1:off + 1 + n].decode())
+            off += 1 + n
+        off += 1  # the entry's tagged fields
+        out.append((fields[0], fields[2]))
+    return out
+
+
+def test_list_groups_matches_states_as_kafka_does():
+    """GroupMetadataManager.listGroups: a state filter is trimmed and compared
+    without regard to case."""
+    with Broker(overrides=FAST) as b:
+        c = RawClient(b.port)
+        call(c, 19, 0, kw.create_topics_v0("t", 1))
+        err, gen, _proto, _leader, member, _members = kw.parse_join_group_v0_response(
+            call(c, 11, 0, kw.join_group_v0("g")))
+        assert err == 0, err
+        assert kw.parse_sync_group_v0_response(call(c, 14, 0, kw.sync_group_v0("g", gen, member, [])))[0] == 0
+        assert list_groups_v4(c, ["Stable"]) == [("g", "Stable")]
+        assert list_groups_v4(c, ["stable"]) == [("g", "Stable")]
+        assert list_groups_v4(c, [" STABLE "]) == [("g", "Stable")]
+        assert list_groups_v4(c, ["empty", "dead"]) == []
+        assert list_groups_v4(c, ["Stabl"]) == []
+        c.close()
+
+
 def join_v4(group, member_id="", session=6000, rebalance=60000, topics=("t",)):
     return (kw.string(group) + struct.pack(">ii", session, rebalance) + kw.string(member_id) + kw.string("consumer")
             + struct.pack(">i", 1) + kw.string("range") + kw.bytes_(kw.consumer_subscription(list(topics))))
@@ -646,6 +683,7 @@ def test_offset_delete_follows_kafkas_group_rules():
 
 if __name__ == "__main__":
     run_tests([
+        test_list_groups_matches_states_as_kafka_does,
         test_offset_delete_follows_kafkas_group_rules,
         test_describe_groups_shows_a_generation_only_when_stable,
         test_group_requests_are_checked_as_kafka_checks_them,

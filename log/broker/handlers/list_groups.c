@@ -1,6 +1,21 @@
 /* ListGroups: every group, optionally filtered by state (v4+). */
+#include <string.h>
+#include <strings.h>
+
 #include "group.h"
 #include "handlers.h"
+
+/* Kafka matches a state filter trimmed (Java's String.trim: every char up to
+ * ' ') and without regard to case ("stable" finds Stable groups). */
+static int state_matches(fr_slice_t filter, const char *state) {
+    const uint8_t *p = filter.ptr;
+    int32_t len = filter.len > 0 ? filter.len : 0;
+    while (len > 0 && p[0] <= ' ')
+        p++, len--;
+    while (len > 0 && p[len - 1] <= ' ')
+        len--;
+    return (size_t)len == strlen(state) && strncasecmp((const char *)p, state, (size_t)len) == 0;
+}
 
 int fr_handle_list_groups(fr_req_t *req) {
     int16_t v = req->hdr.api_version;
@@ -18,7 +33,7 @@ int fr_handle_list_groups(fr_req_t *req) {
         const char *state = fr_group_state_name(grp->state);
         int keep = in.states_filter_count <= 0;
         for (int32_t f = 0; f < in.states_filter_count && !keep; f++)
-            keep = fr_slice_eq_cstr(in.states_filter[f], state);
+            keep = state_matches(in.states_filter[f], state);
         if (!keep)
             continue;
         fr_list_groups_response_listed_group_t *lg = &out.groups[out.groups_count++];
