@@ -174,8 +174,7 @@ int fr_partlog_delete_from(fr_partlog_t *log, const char *dir);
  * FR_ERR_INVALID_RECORD (also: a producer id with a negative epoch, or a mix
  * of duplicate and new batches), FR_ERR_INVALID_PRODUCER_EPOCH (an epoch older
  * than the producer's: fenced), FR_ERR_OUT_OF_ORDER_SEQUENCE_NUMBER,
- * FR_ERR_UNKNOWN_PRODUCER_ID (a producer never seen here, not starting at
- * sequence 0), FR_ERR_KAFKA_STORAGE_ERROR, FR_ERR_NOMEM.
+ * FR_ERR_KAFKA_STORAGE_ERROR, FR_ERR_NOMEM.
  * KAFKA_STORAGE_ERROR is a failed roll or a failed or short write (ENOSPC,
  * EIO): the segment file is cut back to its previous size and nothing in
  * memory changes (log end, size, indexes, producer state), so the same

@@ -207,10 +207,9 @@ int fr_producer_append_batch(fr_producer_append_t *a, const fr_batch_header_t *h
     fr_producer_entry_t *e = fr_producer_state_find(ps, h->producer_id);
 
     if (!e) {
-        if (h->base_sequence != 0) {
-            a->why = "unknown producer id with a sequence number other than 0";
-            return FR_ERR_UNKNOWN_PRODUCER_ID;
-        }
+        /* Any sequence starts an unknown producer, as in Kafka since KIP-360:
+         * its state may have expired or gone with the segments that held its
+         * batches, and the producer carries on from where it was. */
         e = insert(ps, h->producer_id, h->producer_epoch);
         if (!e)
             return FR_ERR_NOMEM;

@@ -15,10 +15,9 @@
  *     appended
  *   - same epoch, anything else                        -> OUT_OF_ORDER_SEQUENCE_NUMBER
  *   - higher epoch: must start at sequence 0, else     -> OUT_OF_ORDER_SEQUENCE_NUMBER
- *   - unknown producer id: must start at sequence 0, else UNKNOWN_PRODUCER_ID
- *     (Kafka 2.x; librdkafka answers it by bumping its epoch when that is
- *     safe, where OUT_OF_ORDER_SEQUENCE_NUMBER would be fatal for it; Kafka
- *     3.x accepts any sequence there)
+ *   - unknown producer id (never seen, expired, or its batches deleted):
+ *     any sequence is accepted and starts its entry, as Kafka's
+ *     ProducerAppendInfo does for a producer with no epoch on record
  * A batch's last sequence is baseSequence + lastOffsetDelta, wrapping past
  * INT32_MAX to 0 as Kafka's DefaultRecordBatch.incrementSequence does.
  *
@@ -127,8 +126,8 @@ void fr_producer_append_begin(fr_producer_append_t *a, fr_producer_state_t *ps, 
  * that would take offsets first_offset .. first_offset + lastOffsetDelta, and
  * records it in the state.  A duplicate is counted (a->duplicates, its
  * original offsets in a->first_dup / a->last_dup) and changes nothing.
- * Returns 0, or FR_ERR_INVALID_PRODUCER_EPOCH, FR_ERR_OUT_OF_ORDER_SEQUENCE_NUMBER,
- * FR_ERR_UNKNOWN_PRODUCER_ID (a->why says more) or FR_ERR_NOMEM; after an
+ * Returns 0, or FR_ERR_INVALID_PRODUCER_EPOCH, FR_ERR_OUT_OF_ORDER_SEQUENCE_NUMBER
+ * (a->why says more) or FR_ERR_NOMEM; after an
  * error the caller must abort.
  */
 int fr_producer_append_batch(fr_producer_append_t *a, const fr_batch_header_t *h, int64_t first_offset);

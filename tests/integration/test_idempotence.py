@@ -34,7 +34,7 @@ from harness import Broker, RawClient, free_port, run_tests  # noqa: E402
 N_RECORDS = int(os.environ.get("FRESHET_IDEMPOTENCE_RECORDS", "100000"))
 PARTITIONS = 3
 
-NONE, OUT_OF_ORDER, INVALID_PRODUCER_EPOCH, UNKNOWN_PRODUCER_ID = 0, 45, 47, 59
+NONE, OUT_OF_ORDER, INVALID_PRODUCER_EPOCH = 0, 45, 47
 INVALID_REQUEST, INVALID_TXN_TIMEOUT, INVALID_RECORD, PRODUCER_FENCED = 42, 50, 87, 90
 
 
@@ -357,6 +357,7 @@ def test_init_producer_id_and_bad_producer_input():
     try:
         b.start()
         create_topic(b.port, "idem-wire", 1)
+        create_topic(b.port, "idem-unknown", 1)
         c = RawClient(b.port)
         err, pid, epoch = init_producer_id(c, 0)
         assert (err, epoch) == (NONE, 0) and pid >= 0, (err, pid, epoch)
@@ -383,7 +384,6 @@ def test_init_producer_id_and_bad_producer_input():
         assert produce(c, t, 0, idempotent_batch([b"c"], pid, 0, 2)) == (NONE, 2)
         assert produce(c, t, 0, idempotent_batch([b"a", b"b"], pid, 0, 0)) == (NONE, 0)  # a retry: original offset
         assert produce(c, t, 0, idempotent_batch([b"x"], pid, 0, 7))[0] == OUT_OF_ORDER
-        assert produce(c, t, 0, idempotent_batch([b"x"], 987654321, 0, 3))[0] == UNKNOWN_PRODUCER_ID
         assert produce(c, t, 0, idempotent_batch([b"x"], pid, -1, 3))[0] == INVALID_RECORD
         assert produce(c, t, 0, idempotent_batch([b"x"], pid, 0, -5))[0] == INVALID_RECORD
         assert produce(c, t, 0, idempotent_batch([b"d"], pid, 1, 0)) == (NONE, 3)  # a new epoch from 0
@@ -391,8 +391,17 @@ def test_init_producer_id_and_bad_producer_input():
         assert produce(c, t, 0, idempotent_batch([b"x"], pid, 2, 1))[0] == OUT_OF_ORDER
         assert produce(c, t, 0, kw.record_batch([(None, b"plain")])) == (NONE, 4)  # non-idempotent still fine
         assert produce(c, t, 0, idempotent_batch([b"e"], pid, 1, 1)) == (NONE, 5)
+        # a producer this partition does not know (its state expired, or its batches were deleted)
+        # goes on from any sequence, as Kafka's ProducerAppendInfo.checkSequence allows, and is then
+        # held to it: its retry is a duplicate, a gap is out of order
+        u = "idem-unknown"
+        assert produce(c, u, 0, idempotent_batch([b"u3"], 987654321, 4, 3)) == (NONE, 0)
+        assert produce(c, u, 0, idempotent_batch([b"u3"], 987654321, 4, 3)) == (NONE, 0)
+        assert produce(c, u, 0, idempotent_batch([b"u5"], 987654321, 4, 5))[0] == OUT_OF_ORDER
+        assert produce(c, u, 0, idempotent_batch([b"u4"], 987654321, 4, 4)) == (NONE, 1)
         c.close()
         assert [v for _, v in read_partition(b.port, t, 0)] == [b"a", b"b", b"c", b"d", b"plain", b"e"]
+        assert [v for _, v in read_partition(b.port, u, 0)] == [b"u3", b"u4"]
 
         # dedup survives a clean restart and a kill -9
         for how in ("restart", "kill"):

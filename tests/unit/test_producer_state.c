@@ -113,8 +113,6 @@ static void snapshot_path(char *buf, size_t n, const char *dir, int64_t off) {
 FR_TEST(sequence_rules) {
     fr_producer_state_t ps;
     fr_producer_state_init(&ps);
-    EXPECT_APPEND(&ps, hdr(7, 0, 3, 1), 0, FR_ERR_UNKNOWN_PRODUCER_ID, 0); /* unknown id, not from 0 */
-    FR_CHECK(fr_producer_state_find(&ps, 7) == NULL);
     EXPECT_APPEND(&ps, hdr(7, 0, 0, 5), 0, 0, 0);
     EXPECT_APPEND(&ps, hdr(7, 0, 5, 5), 5, 0, 0);
     EXPECT_APPEND(&ps, hdr(7, 0, 11, 1), 10, FR_ERR_OUT_OF_ORDER_SEQUENCE_NUMBER, 0); /* gap */
@@ -132,6 +130,14 @@ FR_TEST(sequence_rules) {
     /* another producer on the same partition is independent */
     EXPECT_APPEND(&ps, hdr(8, 3, 0, 1), 12, 0, 0);
     EXPECT_APPEND(&ps, hdr(7, 0, 12, 1), 13, 0, 0);
+    /* an unknown producer (its state expired, say) goes on from any sequence,
+     * and is held to it from then on */
+    EXPECT_APPEND(&ps, hdr(9, 2, 40, 2), 14, 0, 0);
+    e = fr_producer_state_find(&ps, 9);
+    FR_CHECK(e && e->epoch == 2 && e->nbatches == 1);
+    EXPECT_APPEND(&ps, hdr(9, 2, 40, 2), 99, 0, 1); /* its retry is a duplicate */
+    EXPECT_APPEND(&ps, hdr(9, 2, 43, 1), 16, FR_ERR_OUT_OF_ORDER_SEQUENCE_NUMBER, 0);
+    EXPECT_APPEND(&ps, hdr(9, 2, 42, 1), 16, 0, 0);
     fr_producer_state_free(&ps);
 }
 
@@ -208,8 +214,8 @@ FR_TEST(abort_restores_every_touched_entry) {
         h = hdr(pid, 0, 0, 1);
         FR_CHECK_EQ_INT(fr_producer_append_batch(&a, &h, 6 + pid), 0);
     }
-    h = hdr(11, 0, 4, 1);
-    FR_CHECK_EQ_INT(fr_producer_append_batch(&a, &h, 200), FR_ERR_UNKNOWN_PRODUCER_ID);
+    h = hdr(10, 1, 4, 1);
+    FR_CHECK_EQ_INT(fr_producer_append_batch(&a, &h, 200), FR_ERR_OUT_OF_ORDER_SEQUENCE_NUMBER); /* new epoch, not 0 */
     fr_producer_append_abort(&a);
 
     FR_CHECK_EQ_INT(ps.count, 1);
@@ -328,7 +334,7 @@ FR_TEST(partlog_duplicates_and_errors) {
     FR_CHECK_EQ_INT(fr_partlog_end_offset(log), 11);
 
     FR_CHECK_EQ_INT(append_batch(log, 5, 0, 10, 1, &info), FR_ERR_OUT_OF_ORDER_SEQUENCE_NUMBER);
-    FR_CHECK_EQ_INT(append_batch(log, 6, 0, 10, 1, &info), FR_ERR_UNKNOWN_PRODUCER_ID);
+    FR_CHECK_EQ_INT(append_batch(log, 5, 1, 9, 1, &info), FR_ERR_OUT_OF_ORDER_SEQUENCE_NUMBER); /* new epoch, not 0 */
     FR_CHECK_EQ_INT(append_batch(log, 5, -1, 9, 1, &info), FR_ERR_INVALID_RECORD); /* id without an epoch */
     FR_CHECK_EQ_INT(append_batch(log, 5, 1, 0, 1, &info), 0);                      /* epoch bump */
     FR_CHECK_EQ_INT(info.duplicate, 0);
@@ -350,9 +356,11 @@ FR_TEST(partlog_duplicates_and_errors) {
     put_batch(&w2, 9, 0, 2, 1); /* gap: the whole request fails */
     FR_CHECK_EQ_INT(log_append(log, &w2, &info), FR_ERR_OUT_OF_ORDER_SEQUENCE_NUMBER);
     FR_CHECK_EQ_INT(fr_partlog_end_offset(log), 17);
-    FR_CHECK_EQ_INT(append_batch(log, 7, 0, 1, 1, &info), FR_ERR_UNKNOWN_PRODUCER_ID); /* 7 was rolled back */
-    FR_CHECK_EQ_INT(append_batch(log, 5, 1, 5, 2, &info), 0);                          /* so was 5 */
+    FR_CHECK_EQ_INT(append_batch(log, 5, 1, 5, 2, &info), 0); /* 5 was rolled back */
     FR_CHECK_EQ_INT(info.base_offset, 17);
+    FR_CHECK_EQ_INT(append_batch(log, 7, 0, 0, 1, &info), 0); /* so was 7: its seq 0 is new, not a retry */
+    FR_CHECK_EQ_INT(info.duplicate, 0);
+    FR_CHECK_EQ_INT(info.base_offset, 19);
 
     /* the retry of the three-batch request: a duplicate, answered with its first offset */
     FR_CHECK_EQ_INT(log_append(log, &w, &info), 0);
@@ -365,7 +373,7 @@ FR_TEST(partlog_duplicates_and_errors) {
     put_batch(&w2, 5, 1, 7, 1);
     FR_CHECK_EQ_INT(log_append(log, &w2, &info), FR_ERR_INVALID_RECORD);
     FR_CHECK_EQ_INT(append_batch(log, 5, 1, 7, 1, &info), 0);
-    FR_CHECK_EQ_INT(fr_partlog_end_offset(log), 20);
+    FR_CHECK_EQ_INT(fr_partlog_end_offset(log), 21);
 
     fr_writer_free(&w);
     fr_writer_free(&w2);
