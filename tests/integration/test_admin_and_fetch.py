@@ -10,7 +10,7 @@ import threading
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from harness import Broker, RawClient, request_once, run_tests, wait_for  # noqa: E402
+from harness import Broker, RawClient, api_versions, request_once, run_tests, wait_for  # noqa: E402
 import kafka_wire as kw  # noqa: E402
 from confluent_kafka import Consumer, Producer, TopicPartition  # noqa: E402
 from confluent_kafka.admin import AdminClient, ConfigResource, NewPartitions, NewTopic  # noqa: E402
@@ -291,8 +291,54 @@ def test_a_parked_fetch_is_answered_before_the_produce_that_woke_it():
         c.close()
 
 
+def test_acl_apis_answer_security_disabled():
+    """Freshet has no authorizer: DescribeAcls, CreateAcls and DeleteAcls are
+    served and answer SECURITY_DISABLED, as Kafka's AclApis does without one
+    (before, they were not advertised and clients failed with an unsupported
+    API)."""
+    from kafka.admin import (ACL, ACLFilter, ACLOperation, ACLPermissionType, ACLResourcePatternType,
+                             KafkaAdminClient, ResourcePattern, ResourcePatternFilter, ResourceType)
+    from kafka.errors import SecurityDisabledError
+    with Broker() as b:
+        versions = api_versions(b.port)
+        for key in (29, 30, 31):
+            assert versions.get(key) == (0, 3), (key, versions.get(key))
+        admin = KafkaAdminClient(bootstrap_servers="127.0.0.1:%d" % b.port, request_timeout_ms=10000)
+        try:
+            acl = ACL(principal="User:alice", host="*", operation=ACLOperation.READ,
+                      permission_type=ACLPermissionType.ALLOW,
+                      resource_pattern=ResourcePattern(ResourceType.TOPIC, "t", ACLResourcePatternType.LITERAL))
+            created = admin.create_acls([acl, acl])
+            assert created["succeeded"] == [] and len(created["failed"]) == 2, created
+            # kafka-python hands back the error's class here
+            assert all(err is SecurityDisabledError for _, err in created["failed"]), created
+            flt = ACLFilter(principal=None, host="*", operation=ACLOperation.ANY,
+                            permission_type=ACLPermissionType.ANY,
+                            resource_pattern=ResourcePatternFilter(ResourceType.TOPIC, None,
+                                                                   ACLResourcePatternType.ANY))
+            try:
+                admin.describe_acls(flt)
+                raise AssertionError("describe_acls did not fail")
+            except SecurityDisabledError:
+                pass
+            deleted = admin.delete_acls([flt])
+            assert len(deleted) == 1 and deleted[0][1] == [] and deleted[0][2] is SecurityDisabledError, \
+                deleted
+        finally:
+            admin.close()
+        # the wire: DescribeAcls v1 carries the error and its message at the top
+        body = struct.pack(">b", 2) + kw.string("t") + struct.pack(">b", 3) + struct.pack(">h", -1) \
+            + kw.string("*") + struct.pack(">bb", 1, 1)
+        resp = request_once(b.port, 29, 1, body)
+        err, = struct.unpack_from(">h", resp, 8)  # correlation, throttle
+        msg, _ = kw._read_string(resp, 10)
+        assert (err, msg) == (54, "No Authorizer is configured on the broker"), (err, msg)
+        assert 0 in api_versions(b.port)  # still serving
+
+
 if __name__ == "__main__":
     run_tests([
+        test_acl_apis_answer_security_disabled,
         test_describe_configs_topic_and_broker,
         test_create_partitions_and_delete_topics,
         test_list_offsets_by_timestamp,

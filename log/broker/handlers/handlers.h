@@ -35,6 +35,9 @@ int fr_handle_describe_groups(fr_req_t *req);
 int fr_handle_delete_groups(fr_req_t *req);
 int fr_handle_offset_delete(fr_req_t *req);
 int fr_handle_init_producer_id(fr_req_t *req);
+int fr_handle_describe_acls(fr_req_t *req);
+int fr_handle_create_acls(fr_req_t *req);
+int fr_handle_delete_acls(fr_req_t *req);
 
 /* Every partition's leader epoch: one broker, never re-elected.  Batches
  * are stamped with it (partlog) and Metadata reports it. */
