@@ -165,6 +165,77 @@ def test_offsets_of_deleted_topics_are_dropped_and_groups_survive_restart():
         b.cleanup()
 
 
+def find_coordinator_v1(c, group):
+    """FindCoordinator v1 for a group -> (error, node id)"""
+    resp = call(c, 10, 1, kw.string(group) + b"\x00")
+    err, = struct.unpack_from(">h", resp, 8)  # correlation, throttle
+    _msg, off = kw._read_string(resp, 10)
+    node, = struct.unpack_from(">i", resp, off)
+    return err, node
+
+
+def test_deleting_the_offsets_topic_drops_the_groups_and_it_comes_back():
+    """Deleting __consumer_offsets (Kafka allows it) takes every group's state
+    with it, as Kafka's coordinator resigns with its partitions; the next
+    FindCoordinator makes the topic again in its own shape (COORDINATOR_NOT_AVAILABLE
+    meanwhile, as Kafka's getCoordinator answers), and commits work and
+    survive a restart without the broker being restarted first.  Before,
+    every commit failed with COORDINATOR_NOT_AVAILABLE until a restart."""
+    COORDINATOR_NOT_AVAILABLE = 15
+    from confluent_kafka import Consumer, KafkaException, Producer, TopicPartition
+    with Broker(overrides=FAST) as b:
+        c = RawClient(b.port)
+        call(c, 19, 0, kw.create_topics_v0("t", 1))
+        p = Producer({"bootstrap.servers": "127.0.0.1:%d" % b.port})
+        for i in range(10):
+            p.produce("t", b"v%d" % i)
+        assert p.flush(10) == 0
+        assert kw.parse_offset_commit_v2_response(call(c, 8, 2, kw.offset_commit_v2("solo", -1, "", [("t", 0, 5)]))) \
+            == {("t", 0): 0}
+        cons = Consumer({"bootstrap.servers": "127.0.0.1:%d" % b.port, "group.id": "live",
+                         "auto.offset.reset": "earliest", "enable.auto.commit": False})
+        cons.subscribe(["t"])
+        got = []
+        deadline = time.time() + 20
+        while len(got) < 10 and time.time() < deadline:
+            m = cons.poll(0.5)
+            if m is not None and not m.error():
+                got.append(m.value())
+        assert len(got) == 10, got
+        cons.commit(offsets=[TopicPartition("t", 0, 10)], asynchronous=False)
+
+        assert kw.parse_delete_topics_v0_response(call(c, 20, 0, kw.delete_topics_v0(["__consumer_offsets"])))[1] \
+            == [("__consumer_offsets", 0)]
+        # the groups went with it
+        assert kw.parse_offset_fetch_v1_response(call(c, 9, 1, kw.offset_fetch_v1("solo", "t", [0]))) \
+            == {("t", 0): (-1, 0)}
+        assert find_coordinator_v1(c, "solo") == (COORDINATOR_NOT_AVAILABLE, -1)
+        wait_for(lambda: find_coordinator_v1(c, "solo")[0] == 0, "the offsets topic made again", timeout=20)
+        _, topics = kw.parse_metadata_v1_response(call(c, 3, 1, kw.metadata_v1(["__consumer_offsets"])))
+        assert topics["__consumer_offsets"] == (0, 5), topics  # offsets.topic.num.partitions
+        assert kw.parse_offset_commit_v2_response(call(c, 8, 2, kw.offset_commit_v2("solo", -1, "", [("t", 0, 7)]))) \
+            == {("t", 0): 0}
+
+        # the consumer that was in the middle of it finds its group gone, rejoins and commits again
+        def committed_again():
+            cons.poll(0.2)
+            try:
+                cons.commit(offsets=[TopicPartition("t", 0, 9)], asynchronous=False)
+                return True
+            except KafkaException:
+                return False
+        wait_for(committed_again, "the live consumer committing again", timeout=60)
+        cons.close()
+        c.close()
+        b.restart()
+        c = RawClient(b.port)
+        assert kw.parse_offset_fetch_v1_response(call(c, 9, 1, kw.offset_fetch_v1("solo", "t", [0]))) \
+            == {("t", 0): (7, 0)}
+        assert kw.parse_offset_fetch_v1_response(call(c, 9, 1, kw.offset_fetch_v1("live", "t", [0]))) \
+            == {("t", 0): (9, 0)}
+        c.close()
+
+
 def test_offsets_of_empty_groups_expire_after_retention():
     with Broker(overrides=dict(FAST, **{"offsets.retention.minutes": "1",
                                         "offsets.retention.check.interval.ms": "1000"})) as b:
@@ -684,6 +755,7 @@ def test_offset_delete_follows_kafkas_group_rules():
 if __name__ == "__main__":
     run_tests([
         test_list_groups_matches_states_as_kafka_does,
+        test_deleting_the_offsets_topic_drops_the_groups_and_it_comes_back,
         test_offset_delete_follows_kafkas_group_rules,
         test_describe_groups_shows_a_generation_only_when_stable,
         test_group_requests_are_checked_as_kafka_checks_them,

@@ -166,8 +166,12 @@ fr_offset_entry_t *fr_group_offset(const fr_group_t *grp, fr_slice_t topic, int3
 int fr_group_commit_offsets(fr_groups_t *g, fr_group_t *grp, const fr_offset_entry_t *entries, int32_t n);
 /* Removes offsets (tombstones) of one topic-partition, or of a whole topic when partition < 0. */
 int fr_group_delete_offsets(fr_groups_t *g, fr_group_t *grp, const char *topic, int32_t partition);
-/* A topic was deleted: every group forgets its offsets. */
+/* A topic was deleted: every group forgets its offsets.  When it is
+ * __consumer_offsets itself, every group is dropped. */
 void fr_groups_topic_deleted(fr_groups_t *g, const char *topic);
+/* 0 when __consumer_offsets is there to write to; otherwise starts making it
+ * (off the loop) if nobody has, and answers COORDINATOR_NOT_AVAILABLE. */
+int fr_groups_offsets_topic_ready(fr_groups_t *g);
 /* Persists group metadata (generation, members, assignments). */
 int fr_group_store_metadata(fr_groups_t *g, fr_group_t *grp);
 

@@ -132,12 +132,15 @@ static void add_record(fr_batch_writer_t *bw, fr_writer_t *k, fr_writer_t *v, in
 static int append_batch(fr_groups_t *g, const char *group_id, fr_writer_t *batch) {
     if (batch->err)
         return FR_ERR_UNKNOWN_SERVER_ERROR;
+    int rc = fr_groups_offsets_topic_ready(g);
+    if (rc)
+        return rc;
     fr_topic_t *topic = fr_topics_find_cstr(&g->srv->topics, FR_OFFSETS_TOPIC);
     fr_partition_t *p = fr_topic_partition(topic, fr_groups_offsets_partition(g, group_id));
     if (!p)
         return FR_ERR_COORDINATOR_NOT_AVAILABLE;
     fr_append_info_t info;
-    int rc = fr_partlog_append(p->log, batch->buf, batch->len, fr_now_ms(), &info);
+    rc = fr_partlog_append(p->log, batch->buf, batch->len, fr_now_ms(), &info);
     if (rc) {
         fr_append_info_release(&info);
         fr_error(COMPONENT, "cannot write to %s: %s", FR_OFFSETS_TOPIC, fr_err_str(rc));
@@ -205,6 +208,16 @@ int fr_group_delete_offsets(fr_groups_t *g, fr_group_t *grp, const char *topic, 
 }
 
 void fr_groups_topic_deleted(fr_groups_t *g, const char *topic) {
+    if (strcmp(topic, FR_OFFSETS_TOPIC) == 0) {
+        /* Every group's state lived there.  As Kafka's coordinator resigns with
+         * its partitions, all of it is let go: members find their group gone
+         * and join afresh, and the topic is made again when next needed
+         * (fr_groups_offsets_topic_ready). */
+        fr_warn(COMPONENT, "%s was deleted: dropping the state of %zu groups", FR_OFFSETS_TOPIC, g->count);
+        while (g->count)
+            fr_groups_forget(g, g->items[g->count - 1]);
+        return;
+    }
     for (size_t i = 0; i < g->count; i++)
         if (fr_group_offset(g->items[i], fr_slice_from_cstr(topic), -1) || g->items[i]->num_offsets)
             fr_group_delete_offsets(g, g->items[i], topic, -1);
@@ -414,6 +427,44 @@ static int load_partition(fr_groups_t *g, fr_partition_t *p, uint64_t now) {
     return rc;
 }
 
+/* Makes __consumer_offsets in Kafka's shape for it: compacted, 100 MiB
+ * segments, offsets.topic.num.partitions partitions.  At start-up it is made
+ * at once (begin == 0); later, off the loop, and *out is the pending topic. */
+static int offsets_topic_create(fr_groups_t *g, int begin, fr_topic_t **out, char *err, size_t errlen) {
+    fr_props_t o;
+    fr_props_init(&o);
+    int rc = fr_props_set(&o, "cleanup.policy", "compact") || fr_props_set(&o, "segment.bytes", "104857600") ||
+                     fr_props_set(&o, "compression.type", "producer")
+                 ? FR_ERR_NOMEM
+                 : 0;
+    fr_slice_t name = fr_slice_from_cstr(FR_OFFSETS_TOPIC);
+    int32_t n = g->srv->cfg->offsets_topic_num_partitions;
+    if (!rc)
+        rc = begin ? fr_topics_create_begin(&g->srv->topics, name, n, &o, 0, out, err, errlen)
+                   : fr_topics_create(&g->srv->topics, name, n, &o, 0, out, err, errlen);
+    fr_props_free(&o);
+    return rc;
+}
+
+int fr_groups_offsets_topic_ready(fr_groups_t *g) {
+    fr_topic_t *topic = fr_topics_find_cstr(&g->srv->topics, FR_OFFSETS_TOPIC);
+    if (topic) {
+        g->offsets_partitions = topic->num_partitions;
+        return 0;
+    }
+    if (fr_topics_pending(&g->srv->topics, fr_slice_from_cstr(FR_OFFSETS_TOPIC)))
+        return FR_ERR_COORDINATOR_NOT_AVAILABLE;
+    char err[256] = "";
+    int rc = offsets_topic_create(g, 1, &topic, err, sizeof(err));
+    if (rc) {
+        fr_error(COMPONENT, "cannot create %s: %s", FR_OFFSETS_TOPIC, err[0] ? err : fr_err_str(rc));
+        return FR_ERR_COORDINATOR_NOT_AVAILABLE;
+    }
+    fr_info(COMPONENT, "creating %s (%d partitions)", FR_OFFSETS_TOPIC, (int)topic->num_partitions);
+    fr_topic_build_release(fr_topic_build_start(g->srv, topic));
+    return FR_ERR_COORDINATOR_NOT_AVAILABLE; /* until its files are made, as Kafka answers while it creates it */
+}
+
 int fr_groups_open(fr_groups_t *g, fr_server_t *srv, char *err, size_t errlen) {
     memset(g, 0, sizeof(*g));
     g->srv = srv;
@@ -428,14 +479,7 @@ int fr_groups_open(fr_groups_t *g, fr_server_t *srv, char *err, size_t errlen) {
 
     fr_topic_t *topic = fr_topics_find_cstr(&srv->topics, FR_OFFSETS_TOPIC);
     if (!topic) {
-        fr_props_t o;
-        fr_props_init(&o);
-        fr_props_set(&o, "cleanup.policy", "compact");
-        fr_props_set(&o, "segment.bytes", "104857600");
-        fr_props_set(&o, "compression.type", "producer");
-        int rc = fr_topics_create(&srv->topics, fr_slice_from_cstr(FR_OFFSETS_TOPIC), g->offsets_partitions, &o, 0,
-                                  &topic, err, errlen);
-        fr_props_free(&o);
+        int rc = offsets_topic_create(g, 0, &topic, err, errlen);
         if (rc)
             return rc;
     }

@@ -1,5 +1,10 @@
-/* FindCoordinator: on a single node this broker coordinates every group and transaction. */
+/* FindCoordinator: on a single node this broker coordinates every group and
+ * transaction.  For a group it first makes sure __consumer_offsets is there
+ * (it is made again after a deletion), as Kafka's getCoordinator does. */
+#include "group.h"
 #include "handlers.h"
+
+#define NOT_AVAILABLE_MESSAGE "The coordinator is not available."
 
 int fr_handle_find_coordinator(fr_req_t *req) {
     int16_t v = req->hdr.api_version;
@@ -10,13 +15,16 @@ int fr_handle_find_coordinator(fr_req_t *req) {
     fr_find_coordinator_response_t out;
     fr_find_coordinator_response_init(&out);
     int16_t err = in.key_type == 0 || in.key_type == 1 ? FR_ERR_NONE : FR_ERR_INVALID_REQUEST;
+    if (in.key_type == 0 && fr_groups_offsets_topic_ready(&req->srv->groups))
+        err = FR_ERR_COORDINATOR_NOT_AVAILABLE;
     if (v < 4) {
         out.error_code = err;
         /* Kafka's Errors.message(): the name for NONE, the exception's text otherwise */
-        out.error_message = fr_slice_from_cstr(err ? "This most likely occurs because of a request being malformed by "
-                                                     "the client library or the message was sent to an incompatible "
-                                                     "broker. See the broker logs for more details."
-                                                   : "NONE");
+        out.error_message = fr_slice_from_cstr(err == FR_ERR_COORDINATOR_NOT_AVAILABLE ? NOT_AVAILABLE_MESSAGE
+                                               : err ? "This most likely occurs because of a request being malformed by "
+                                                       "the client library or the message was sent to an incompatible "
+                                                       "broker. See the broker logs for more details."
+                                                     : "NONE");
         out.node_id = err ? -1 : cfg->broker_id;
         out.host = fr_slice_from_cstr(err ? "" : cfg->advertised.host);
         out.port = err ? -1 : cfg->advertised.port;
@@ -29,7 +37,8 @@ int fr_handle_find_coordinator(fr_req_t *req) {
             fr_find_coordinator_response_coordinator_t *c = &out.coordinators[i];
             c->key = in.coordinator_keys[i];
             c->error_code = err;
-            c->error_message = FR_SLICE_NULL;
+            c->error_message = err == FR_ERR_COORDINATOR_NOT_AVAILABLE ? fr_slice_from_cstr(NOT_AVAILABLE_MESSAGE)
+                                                                       : FR_SLICE_NULL;
             c->node_id = err ? -1 : cfg->broker_id;
             c->host = fr_slice_from_cstr(err ? "" : cfg->advertised.host);
             c->port = err ? -1 : cfg->advertised.port;
