@@ -3,14 +3,32 @@
  *
  * Runs a single-node broker.  Without a file, Kafka's defaults apply.
  */
+#include <errno.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <uv.h>
 
 #include "broker.h"
 #include "commands.h"
 #include "fr_err.h"
 #include "fr_logging.h"
+
+/* A broker holds two or three descriptors per partition, and a soft limit of
+ * 1024 (a common default) runs out at a few hundred.  The soft limit goes up
+ * to the hard one, as Redis does; the operator's hard limit stays the bound. */
+static void raise_open_files_limit(void) {
+    struct rlimit rl;
+    if (getrlimit(RLIMIT_NOFILE, &rl) != 0 || rl.rlim_cur >= rl.rlim_max)
+        return;
+    rlim_t was = rl.rlim_cur;
+    rl.rlim_cur = rl.rlim_max;
+    if (setrlimit(RLIMIT_NOFILE, &rl) == 0)
+        fr_info("server", "raised the open files limit from %llu to %llu", (unsigned long long)was,
+                (unsigned long long)rl.rlim_cur);
+    else
+        fr_warn("server", "cannot raise the open files limit from %llu: %s", (unsigned long long)was, strerror(errno));
+}
 
 static void usage(void) {
     fprintf(stderr,
@@ -71,6 +89,7 @@ int fr_cmd_server(int argc, char **argv) {
         fr_broker_config_free(&cfg);
         goto out;
     }
+    raise_open_files_limit();
     uv_loop_t loop;
     uv_loop_init(&loop);
     fr_server_t srv;

@@ -212,6 +212,14 @@ int fr_topic_partitions_make(const fr_broker_config_t *cfg, int log_dir, const c
     if (!rc)
         return 0;
     partitions_unmake(parts, to - from);
+    /* What the failed open made (a directory, a first segment), and what a
+     * deletion could not remove while descriptors ran out (EMFILE is a common
+     * cause), would come back as partitions at the next start.  With every
+     * descriptor released, remove what is left; these partitions are new. */
+    for (int32_t i = from; i < to; i++) {
+        fr_topic_partition_dir(cfg, log_dir, topic, i, dir, sizeof(dir));
+        fr_rmtree(dir);
+    }
     return rc == FR_ERR_NOMEM ? rc : FR_ERR_KAFKA_STORAGE_ERROR;
 }
 

@@ -14,7 +14,7 @@ import os
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from harness import RawClient, answered, api_versions, run_tests, wait_for  # noqa: E402
+from harness import Broker, RawClient, answered, api_versions, run_tests, wait_for  # noqa: E402
 from shim_broker import ShimBroker  # noqa: E402
 import kafka_wire as kw  # noqa: E402
 
@@ -383,8 +383,70 @@ def test_partition_dirs_without_a_topic_id_get_the_topics_at_start():
         check_whole(b, "old", 4, new_id)
 
 
+class FewFilesBroker(Broker):
+    """A broker started with limit = (soft, hard) open files, or the usual
+    limits when limit is None."""
+    limit = None
+
+    def command(self):
+        cmd = super().command()
+        return ["prlimit", "--nofile=%d:%d" % self.limit, "--"] + cmd if self.limit else cmd
+
+
+def test_a_creation_that_runs_out_of_files_leaves_nothing_behind():
+    """A partition whose files cannot be opened (EMFILE here) fails the
+    creation with KAFKA_STORAGE_ERROR, and nothing of it stays on disk: a
+    partition directory left behind came back at the next start as a topic
+    the client had been told was not made."""
+    b = FewFilesBroker()
+    b.limit = (160, 160)  # the hard limit too, so that the broker cannot raise it
+    try:
+        b.start()
+        c = RawClient(b.port)
+        create(c, "many", 400, timeout=30000)
+        assert created(c) == [("many", KAFKA_STORAGE_ERROR)]
+        assert partition_dirs(b, "many") == []
+        create(c, "after", 2)  # the failed creation gave its descriptors back
+        assert created(c) == [("after", 0)]
+        c.close()
+        b.stop()
+        b.limit = None
+        b.start()
+        c = RawClient(b.port)
+        topics = metadata(c, None)
+        assert "many" not in topics and topics.get("after") == (0, 2), topics
+        assert partition_dirs(b, "many") == []
+        c.close()
+        b.stop()
+    finally:
+        b.cleanup()
+
+
+
+def test_the_broker_raises_its_soft_open_files_limit_to_the_hard_one():
+    """Two or three descriptors per partition run out at a few hundred
+    partitions under a soft limit of 1024; the broker takes what the hard
+    limit allows, as Redis does."""
+    b = FewFilesBroker()
+    b.limit = (160, 4096)
+    try:
+        b.start()
+        with open("/proc/%d/limits" % b.proc.pid) as f:
+            line = [ln for ln in f if ln.startswith("Max open files")][0]
+        assert line.split()[3:5] == ["4096", "4096"], line
+        c = RawClient(b.port)
+        create(c, "many", 400, timeout=30000)
+        assert created(c) == [("many", 0)]
+        c.close()
+        b.stop()
+    finally:
+        b.cleanup()
+
+
 if __name__ == "__main__":
     run_tests([
+        test_a_creation_that_runs_out_of_files_leaves_nothing_behind,
+        test_the_broker_raises_its_soft_open_files_limit_to_the_hard_one,
         test_the_loop_answers_while_a_topic_is_made,
         test_timed_out_and_no_wait_creates_go_on_and_a_client_that_left_loses_nothing,
         test_auto_created_topics_answer_leader_not_available_until_made,
