@@ -385,6 +385,31 @@ def test_metadata_names_each_topic_once_and_kafkas_internal_topics_only():
         assert cluster == -2 ** 31 and topics == [(NONE, "__mine", False, 2, -2 ** 31)], (cluster, topics)
 
 
+def test_a_request_of_more_than_ten_thousand_records_is_refused_whole():
+    """Kafka's controller writes a record per topic, per config and per
+    partition, and fails a request that would write more than 10000
+    (QuorumController.MAX_RECORDS_PER_USER_OP), validate_only included: every
+    topic gets POLICY_VIOLATION and nothing is made.  Topics that fail their
+    own checks add nothing to the count."""
+    POLICY_VIOLATION, big = 44, "Unable to perform excessively large batch operation."
+    with Broker(overrides=BROKER) as b:
+        assert one(b.port, topic("huge", 10000), validate_only=True) == (POLICY_VIOLATION, big)
+        assert one(b.port, topic("huge", 9999), validate_only=True) == (NONE, None)  # exactly 10000 records
+        assert one(b.port, topic("huge", 9998, configs=[("retention.ms", "1000")]), validate_only=True) \
+            == (NONE, None)
+        assert one(b.port, topic("huge", 9998, configs=[("retention.ms", "1000"), ("segment.ms", "1000")]),
+                   validate_only=True) == (POLICY_VIOLATION, big)
+        # 1 + 3 + 1 records for "small", 1 + 9996 for "large": one too many, and both fail, for real too
+        res = create(b.port, [topic("small", 3, configs=[("retention.ms", "1000")]), topic("large", 9996)])
+        assert [(t["name"], t["error"], t["message"]) for t in res] == [
+            ("small", POLICY_VIOLATION, big), ("large", POLICY_VIOLATION, big)], res
+        assert topic_error(b.port, "small") == 3 and topic_error(b.port, "large") == 3
+        # a topic refused on its own counts for nothing
+        res = create(b.port, [topic("bad!", 9000), topic("small", 3)])
+        assert [(t["name"], t["error"]) for t in res] == [("bad!", INVALID_TOPIC_EXCEPTION), ("small", NONE)], res
+        assert metadata(b.port, "small") == (NONE, 3)
+
+
 if __name__ == "__main__":
     run_tests([
         test_checks_come_in_kafkas_order,
@@ -392,6 +417,7 @@ if __name__ == "__main__":
         test_configs_are_checked_together,
         test_null_configs_and_duplicate_names,
         test_manual_assignments,
+        test_a_request_of_more_than_ten_thousand_records_is_refused_whole,
         test_create_partitions_rules,
         test_delete_topics_rules,
         test_metadata_names_each_topic_once_and_kafkas_internal_topics_only,

@@ -167,6 +167,28 @@ static int16_t create_one(fr_req_t *req, fr_create_topics_request_creatable_topi
     return rc ? FR_ERR_UNKNOWN_SERVER_ERROR : FR_ERR_NONE;
 }
 
+/*
+ * Kafka's controller writes a record per new topic, per config and per
+ * partition, and refuses a request that would write more than 10000 of them
+ * (QuorumController.MAX_RECORDS_PER_USER_OP), validate_only included: the
+ * whole request fails.  Counted over the topics that would be created, each
+ * checked as create_one checks it, with nothing made.
+ */
+#define MAX_RECORDS_PER_REQUEST 10000
+
+static int too_many_records(fr_req_t *req, fr_create_topics_request_t *in, const uint8_t *dups) {
+    int64_t records = 0;
+    for (int32_t i = 0; i < in->topics_count && records <= MAX_RECORDS_PER_REQUEST; i++) {
+        if (dups[i] != FR_NAME_UNIQUE)
+            continue;
+        fr_create_topics_response_creatable_topic_result_t r = {0};
+        fr_topic_build_t *none = NULL;
+        if (create_one(req, &in->topics[i], 1, &r, &none) == FR_ERR_NONE)
+            records += 1 + (int64_t)in->topics[i].configs_count + r.num_partitions;
+    }
+    return records > MAX_RECORDS_PER_REQUEST;
+}
+
 typedef struct create_topics_state {
     fr_create_topics_response_t out;
     fr_topic_build_t **builds; /* per topic, NULL when nothing is built (errors, validate_only) */
@@ -219,6 +241,7 @@ int fr_handle_create_topics(fr_req_t *req) {
                                                 offsetof(fr_create_topics_request_creatable_topic_t, name), 0);
     if (!dups)
         return FR_ERR_NOMEM;
+    int too_large = too_many_records(req, &in, dups);
     for (int32_t i = 0; i < in.topics_count; i++) {
         if (dups[i] == FR_NAME_REPEAT)
             continue; /* one answer per name, as Kafka keys its results by name */
@@ -232,6 +255,11 @@ int fr_handle_create_topics(fr_req_t *req) {
         r->configs_count = 0; /* Kafka's failed results carry an empty list */
         st->builds[k] = NULL;
         out->topics_count = k + 1; /* the cleanup releases the builds started so far */
+        if (too_large) {
+            r->error_code = FR_ERR_POLICY_VIOLATION;
+            r->error_message = fr_req_msg(req, "Unable to perform excessively large batch operation.");
+            continue;
+        }
         if (dups[i] == FR_NAME_KEPT) {
             r->error_code = FR_ERR_INVALID_REQUEST;
             r->error_message = fr_req_msg(req, "Duplicate topic name.");
