@@ -350,6 +350,34 @@ def check_exactly_once_in_order(port, topic, counts):
                                                                    dups[:3], len(missing), missing[:3], first_bad))
 
 
+def test_a_transactional_producer_is_told_at_init_that_transactions_are_not_served():
+    """Transactions are not served yet: the transaction coordinator is
+    COORDINATOR_NOT_AVAILABLE (Kafka's answer when its transaction log cannot
+    be made), so librdkafka's init_transactions fails.  Before, it succeeded
+    and the first transactional send hung with no error."""
+    from confluent_kafka import KafkaError, KafkaException, Producer
+    b = Broker()
+    try:
+        b.start()
+        c = RawClient(b.port)
+        c.request(10, 1, kw.string("tx-1") + b"\x01")  # FindCoordinator v1, key type TRANSACTION
+        resp = c.recv_frame()
+        assert struct.unpack_from(">h", resp, 8)[0] == 15, resp  # COORDINATOR_NOT_AVAILABLE
+        c.request(10, 1, kw.string("group-1") + b"\x00")  # groups are still coordinated
+        assert struct.unpack_from(">h", c.recv_frame(), 8)[0] == 0
+        c.close()
+        p = Producer({"bootstrap.servers": b.bootstrap, "transactional.id": "tx-1"})
+        try:
+            p.init_transactions(3)
+            raise AssertionError("init_transactions succeeded")
+        except KafkaException as e:
+            # librdkafka keeps asking for the coordinator until the call's time is up
+            assert e.args[0].code() == KafkaError._TIMED_OUT and not e.args[0].fatal(), e
+        b.stop()
+    finally:
+        b.cleanup()
+
+
 # ---- wire-level cases ----
 
 def test_init_producer_id_and_bad_producer_input():
@@ -546,6 +574,7 @@ def test_librdkafka_exactly_once_across_kill9():
 
 if __name__ == "__main__":
     run_tests([
+        test_a_transactional_producer_is_told_at_init_that_transactions_are_not_served,
         test_init_producer_id_and_bad_producer_input,
         test_a_retry_on_a_log_append_time_topic_keeps_its_first_time,
         test_librdkafka_exactly_once_through_cut_connections,

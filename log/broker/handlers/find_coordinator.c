@@ -1,6 +1,11 @@
-/* FindCoordinator: on a single node this broker coordinates every group and
- * transaction.  For a group it first makes sure __consumer_offsets is there
- * (it is made again after a deletion), as Kafka's getCoordinator does. */
+/* FindCoordinator: on a single node this broker coordinates every group.  For
+ * a group it first makes sure __consumer_offsets is there (it is made again
+ * after a deletion), as Kafka's getCoordinator does.
+ *
+ * Transactions are not served yet (no AddPartitionsToTxn, EndTxn, ...), so a
+ * transaction coordinator is COORDINATOR_NOT_AVAILABLE, which is what Kafka
+ * answers when its transaction log cannot be made: a transactional producer
+ * fails in init_transactions instead of hanging at its first send. */
 #include "group.h"
 #include "handlers.h"
 
@@ -15,7 +20,7 @@ int fr_handle_find_coordinator(fr_req_t *req) {
     fr_find_coordinator_response_t out;
     fr_find_coordinator_response_init(&out);
     int16_t err = in.key_type == 0 || in.key_type == 1 ? FR_ERR_NONE : FR_ERR_INVALID_REQUEST;
-    if (in.key_type == 0 && fr_groups_offsets_topic_ready(&req->srv->groups))
+    if ((in.key_type == 0 && fr_groups_offsets_topic_ready(&req->srv->groups)) || in.key_type == 1)
         err = FR_ERR_COORDINATOR_NOT_AVAILABLE;
     if (v < 4) {
         out.error_code = err;
