@@ -25,7 +25,11 @@ static const fr_topic_config_def_t defs[] = {
     {"file.delete.delay.ms", "log.segment.delete.delay.ms", FR_CFG_LONG, 0, "Time to wait before deleting a file from the filesystem."},
     {"flush.messages", "log.flush.interval.messages", FR_CFG_LONG, 1, "Messages accumulated before an fsync of the log."},
     {"flush.ms", "log.flush.interval.ms", FR_CFG_LONG, 0, "Maximum time between fsyncs of the log."},
+    {"follower.replication.throttled.replicas", NULL, FR_CFG_LIST, NO_MIN, "Replicas whose replication is throttled on the follower side ('*' or partition:broker pairs); no effect on one broker."},
     {"index.interval.bytes", "log.index.interval.bytes", FR_CFG_INT, 0, "Bytes between entries of the offset index."},
+    {"leader.replication.throttled.replicas", NULL, FR_CFG_LIST, NO_MIN, "Replicas whose replication is throttled on the leader side ('*' or partition:broker pairs); no effect on one broker."},
+    {"local.retention.bytes", "log.local.retention.bytes", FR_CFG_LONG, -2, "Local bytes kept before deletion under tiered storage (-2: retention.bytes); tiered storage is not served."},
+    {"local.retention.ms", "log.local.retention.ms", FR_CFG_LONG, -2, "Local time kept before deletion under tiered storage (-2: retention.ms); tiered storage is not served."},
     {"max.compaction.lag.ms", "log.cleaner.max.compaction.lag.ms", FR_CFG_LONG, 1, "Maximum time a message stays ineligible for compaction."},
     {"max.message.bytes", "message.max.bytes", FR_CFG_INT, 0, "Largest record batch size allowed."},
     {"message.timestamp.after.max.ms", "log.message.timestamp.after.max.ms", FR_CFG_LONG, 0, "How far a CreateTime record's timestamp may be ahead of the broker's clock."},
@@ -36,6 +40,9 @@ static const fr_topic_config_def_t defs[] = {
     {"min.compaction.lag.ms", "log.cleaner.min.compaction.lag.ms", FR_CFG_LONG, 0, "Minimum time a message stays uncompacted."},
     {"min.insync.replicas", "min.insync.replicas", FR_CFG_INT, 1, "Minimum in-sync replicas for acks=all."},
     {"preallocate", "log.preallocate", FR_CFG_BOOLEAN, NO_MIN, "Preallocate segment files."},
+    {"remote.log.copy.disable", NULL, FR_CFG_BOOLEAN, NO_MIN, "Stop copying segments to remote storage; tiered storage is not served."},
+    {"remote.log.delete.on.disable", NULL, FR_CFG_BOOLEAN, NO_MIN, "Delete remote data when remote storage is turned off; tiered storage is not served."},
+    {"remote.storage.enable", NULL, FR_CFG_BOOLEAN, NO_MIN, "Tiered storage for the topic; only false is accepted, as by a Kafka broker without it."},
     {"retention.bytes", "log.retention.bytes", FR_CFG_LONG, NO_MIN, "Maximum partition size before old segments are discarded."},
     {"retention.ms", "log.retention.ms", FR_CFG_LONG, -1, "Maximum time a log is retained before old segments are discarded."},
     {"segment.bytes", "log.segment.bytes", FR_CFG_INT, 14, "Segment file size."},
@@ -74,6 +81,8 @@ static const struct {
     {"log.flush.interval.messages", "9223372036854775807"},
     {"log.flush.scheduler.interval.ms", "9223372036854775807"},
     {"log.index.interval.bytes", "4096"},
+    {"log.local.retention.bytes", "-2"},
+    {"log.local.retention.ms", "-2"},
     {"log.cleaner.max.compaction.lag.ms", "9223372036854775807"},
     {"message.max.bytes", "1048588"},
     {"log.message.timestamp.after.max.ms", "9223372036854775807"},
@@ -96,8 +105,12 @@ static const struct {
     {"delete.retention.ms", "86400000"},
     {"file.delete.delay.ms", "60000"},
     {"flush.messages", "9223372036854775807"},
+    {"follower.replication.throttled.replicas", ""},
     {"flush.ms", "9223372036854775807"},
     {"index.interval.bytes", "4096"},
+    {"leader.replication.throttled.replicas", ""},
+    {"local.retention.bytes", "-2"},
+    {"local.retention.ms", "-2"},
     {"max.compaction.lag.ms", "9223372036854775807"},
     {"max.message.bytes", "1048588"},
     {"message.timestamp.after.max.ms", "9223372036854775807"},
@@ -107,6 +120,9 @@ static const struct {
     {"min.cleanable.dirty.ratio", "0.5"},
     {"min.compaction.lag.ms", "0"},
     {"preallocate", "false"},
+    {"remote.log.copy.disable", "false"},
+    {"remote.log.delete.on.disable", "false"},
+    {"remote.storage.enable", "false"},
     {"retention.bytes", "-1"},
     {"retention.ms", "604800000"},
     {"segment.bytes", "1073741824"},
@@ -129,7 +145,7 @@ const fr_topic_config_def_t *fr_topic_config_find(const char *name) {
 
 const fr_topic_config_def_t *fr_topic_config_find_broker(const char *broker_key) {
     for (size_t i = 0; i < NDEFS; i++)
-        if (strcmp(defs[i].broker_key, broker_key) == 0)
+        if (defs[i].broker_key && strcmp(defs[i].broker_key, broker_key) == 0)
             return &defs[i];
     return NULL;
 }
@@ -142,7 +158,8 @@ const char *fr_config_default(const char *name) {
 }
 
 int fr_config_is_list(const char *name) {
-    return strcmp(name, "cleanup.policy") == 0 || strcmp(name, "log.cleanup.policy") == 0;
+    const fr_topic_config_def_t *d = fr_topic_config_find(name);
+    return (d && d->type == FR_CFG_LIST) || strcmp(name, "log.cleanup.policy") == 0;
 }
 
 /* ---------- validation (Kafka's ConfigDef messages) ---------- */
@@ -209,6 +226,42 @@ static const char *level_range_why(const char *name, int64_t n) {
     return "";
 }
 
+/* Kafka's ThrottledReplicaListValidator: the literal '*', or a list whose
+ * items (trimmed) are each empty or partition:broker in digits. */
+static int throttled_replicas_valid(const char *v) {
+    if (strcmp(v, "*") == 0)
+        return 1;
+    for (const char *p = v;;) {
+        while (*p == ' ' || *p == '\t')
+            p++;
+        const char *q = p;
+        if (*q != ',' && *q) {
+            size_t a = strspn(q, "0123456789");
+            if (!a || q[a] != ':')
+                return 0;
+            q += a + 1;
+            size_t b = strspn(q, "0123456789");
+            if (!b)
+                return 0;
+            q += b;
+        }
+        while (*q == ' ' || *q == '\t')
+            q++;
+        if (!*q)
+            return 1;
+        if (*q != ',')
+            return 0;
+        p = q + 1;
+    }
+}
+
+#define THROTTLED_WHY(name)                                                                              \
+    (strcmp((name), "leader.replication.throttled.replicas") == 0                                         \
+         ? "leader.replication.throttled.replicas must be the literal '*' or a list of replicas in the "  \
+           "following format: [partitionId]:[brokerId],[partitionId]:[brokerId],..."                     \
+         : "follower.replication.throttled.replicas must be the literal '*' or a list of replicas in the " \
+           "following format: [partitionId]:[brokerId],[partitionId]:[brokerId],...")
+
 int fr_config_validate_value(const fr_topic_config_def_t *d, const char *name, const char *value, char *err,
                              size_t errlen) {
     static const char *const compressions[] = {"uncompressed", "zstd", "lz4", "snappy", "gzip", "producer", NULL};
@@ -254,6 +307,8 @@ int fr_config_validate_value(const fr_topic_config_def_t *d, const char *name, c
         return 0;
     }
     case FR_CFG_LIST:
+        if (strcmp(d->name, "cleanup.policy") != 0)
+            return throttled_replicas_valid(v) ? 0 : bad(err, errlen, name, value, THROTTLED_WHY(d->name));
         /* cleanup.policy: a comma-separated list of compact / delete */
         for (const char *p = v;;) {
             const char *comma = strchr(p, ',');
@@ -287,6 +342,14 @@ int fr_topic_config_validate(const char *key, const char *value, char *err, size
 
 int fr_topic_config_validate_set(const fr_broker_config_t *broker, const fr_props_t *overrides, char *err,
                                  size_t errlen) {
+    /* LogConfig.validateRemoteStorageOnlyIfSystemEnabled: this broker has no tiered storage */
+    const char *remote = overrides ? fr_props_get(overrides, "remote.storage.enable") : NULL;
+    int on = 0;
+    if (remote && fr_config_parse_bool(remote, &on) == 0 && on) {
+        snprintf(err, errlen, "Tiered Storage functionality is disabled in the broker. "
+                              "Topic cannot be configured with remote log storage.");
+        return FR_ERR_INVALID_CONFIG;
+    }
     /* Kafka's LogConfig.validateValues, over the values the topic would see */
     int64_t lag[2];
     static const char *const keys[2] = {"min.compaction.lag.ms", "max.compaction.lag.ms"};
@@ -369,6 +432,8 @@ size_t fr_topic_config_synonyms(const fr_topic_config_def_t *def, const fr_props
     const char *ov = overrides ? fr_props_get(overrides, def->name) : NULL;
     if (ov)
         out[n++] = (fr_config_synonym_t){def->name, ov, FR_CFG_SRC_DYNAMIC_TOPIC};
+    if (!def->broker_key)
+        return n; /* no broker-level synonym: Kafka lists the topic's own value only */
     fr_config_synonym_t chain[FR_CFG_MAX_SYNONYMS];
     size_t m = fr_broker_config_synonyms(b, def->broker_key, 1, chain);
     for (size_t i = 0; i < m && n < FR_CFG_MAX_SYNONYMS; i++)
@@ -407,6 +472,10 @@ const char *fr_topic_config_value(const fr_topic_config_def_t *def, const fr_pro
         *source = FR_CFG_SRC_DYNAMIC_TOPIC;
         snprintf(buf, buflen, "%s", v);
         return buf;
+    }
+    if (!def->broker_key) {
+        *source = FR_CFG_SRC_DEFAULT;
+        return fr_config_default(def->name);
     }
     return fr_broker_config_value(broker, def->broker_key, source, buf, buflen);
 }

@@ -34,7 +34,8 @@ enum { FR_CFG_SRC_UNKNOWN = 0, FR_CFG_SRC_DYNAMIC_TOPIC = 1, FR_CFG_SRC_DYNAMIC_
 
 typedef struct fr_topic_config_def {
     const char *name;          /* topic-level key, e.g. "segment.bytes" */
-    const char *broker_key;    /* its main synonym at broker level, e.g. "log.segment.bytes" */
+    const char *broker_key;    /* its main synonym at broker level, e.g. "log.segment.bytes";
+                                  NULL when Kafka has none (the default is LogConfig's) */
     int type;                  /* FR_CFG_* */
     int64_t min;               /* Kafka's lower bound for INT and LONG values */
     const char *doc;

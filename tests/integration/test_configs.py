@@ -418,8 +418,61 @@ def test_the_longest_topic_names_keep_their_configs_and_delete_cleanly():
         assert long_a not in admin.list_topics(timeout=30).topics
 
 
+def test_replication_throttle_and_tiered_storage_configs_as_a_broker_without_them():
+    """Kafka's LogConfig defines the replication throttles and the tiered
+    storage configs on every broker; tools copy them between clusters.  They
+    are accepted and described with Kafka's defaults (they change nothing on
+    one broker without tiered storage), checked as Kafka checks them, and
+    remote.storage.enable=true is refused as by a broker whose tiered storage
+    is off.  Before, each was an unknown config."""
+    with Broker() as b:
+        admin = AdminClient({"bootstrap.servers": b.bootstrap})
+        admin.create_topics([NewTopic("copied", 1, 1, config={
+            "leader.replication.throttled.replicas": "*",
+            "follower.replication.throttled.replicas": "0:0, 1:0",
+            "remote.storage.enable": "false", "remote.log.copy.disable": "false",
+            "remote.log.delete.on.disable": "false", "local.retention.ms": "-2",
+            "local.retention.bytes": "1048576"})])["copied"].result(30)
+        cfg = describe(admin, ConfigResource.Type.TOPIC, "copied")
+        assert cfg["leader.replication.throttled.replicas"].value == "*"
+        assert cfg["follower.replication.throttled.replicas"].value == "0:0, 1:0"
+        assert cfg["local.retention.bytes"].value == "1048576" and cfg["local.retention.bytes"].source == SRC_TOPIC
+        admin.create_topics([NewTopic("plain", 1, 1)])["plain"].result(30)
+        cfg = describe(admin, ConfigResource.Type.TOPIC, "plain")
+        defaults = {"leader.replication.throttled.replicas": "", "follower.replication.throttled.replicas": "",
+                    "remote.storage.enable": "false", "remote.log.copy.disable": "false",
+                    "remote.log.delete.on.disable": "false", "local.retention.ms": "-2",
+                    "local.retention.bytes": "-2"}
+        for k, v in defaults.items():
+            assert cfg[k].value == v and cfg[k].source == SRC_DEFAULT, (k, cfg[k])
+        broker = describe(admin, ConfigResource.Type.BROKER, "0")
+        assert broker["log.local.retention.ms"].value == "-2", broker["log.local.retention.ms"]
+        assert "remote.storage.enable" not in broker  # no broker-level name in Kafka
+
+        def refused(config):
+            try:
+                admin.create_topics([NewTopic("bad", 1, 1, config=config)])["bad"].result(30)
+            except Exception as e:  # noqa: BLE001 - confluent_kafka raises KafkaException
+                return e.args[0].code(), e.args[0].str()
+            raise AssertionError("created with %s" % config)
+        assert refused({"remote.storage.enable": "true"}) == (
+            INVALID_CONFIG, "Tiered Storage functionality is disabled in the broker. "
+            "Topic cannot be configured with remote log storage.")
+        code, msg = refused({"leader.replication.throttled.replicas": "0:x"})
+        assert code == INVALID_CONFIG and "must be the literal '*' or a list of replicas" in msg, msg
+        assert refused({"local.retention.ms": "-3"})[0] == INVALID_CONFIG
+        # the throttle lists take APPEND like any list config; tiered storage stays off through alters too
+        r = incremental(b.port, [(TOPIC, "plain", [("leader.replication.throttled.replicas", OP_APPEND, "0:0")])])
+        assert r == [(NONE, None, TOPIC, "plain")], r
+        assert describe(admin, ConfigResource.Type.TOPIC, "plain")["leader.replication.throttled.replicas"].value \
+            == "0:0"
+        r = incremental(b.port, [(TOPIC, "plain", [("remote.storage.enable", OP_SET, "true")])])
+        assert r[0][0] == INVALID_CONFIG and "Tiered Storage" in r[0][1], r
+
+
 if __name__ == "__main__":
     run_tests([
+        test_replication_throttle_and_tiered_storage_configs_as_a_broker_without_them,
         test_tool_changes_apply_at_once_and_survive_restart,
         test_tool_errors,
         test_incremental_alter_configs_over_the_wire,

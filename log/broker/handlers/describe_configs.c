@@ -209,6 +209,8 @@ static int describe_broker(fr_req_t *req, fr_describe_configs_request_describe_c
         k++;
     }
     for (size_t i = 0; i < ndefs; i++) {
+        if (!defs[i].broker_key)
+            continue; /* a topic config without a broker-level name */
         /* a broker key may back two topic configs: report it once */
         int seen = 0;
         for (int32_t j = 0; j < k; j++)
