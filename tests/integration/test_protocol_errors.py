@@ -314,8 +314,37 @@ def test_a_big_frame_in_slow_pieces_then_a_small_request():
         c.close()
 
 
+def test_sasl_on_a_plaintext_listener_is_illegal_sasl_state():
+    """Freshet's listeners are PLAINTEXT.  A SASL handshake or authenticate
+    there gets ILLEGAL_SASL_STATE, as Kafka's request handlers answer them on
+    a PLAINTEXT listener; before, the APIs were not advertised."""
+    from confluent_kafka import KafkaError, Producer
+    ILLEGAL_SASL_STATE = 34
+    with Broker() as b:
+        versions = api_versions(b.port)
+        assert versions.get(17) == (0, 1) and versions.get(36) == (0, 2), versions
+        resp = request_once(b.port, 17, 1, kw.string("PLAIN"))
+        assert struct.unpack_from(">hi", resp, 4) == (ILLEGAL_SASL_STATE, 0), resp  # no mechanisms
+        resp = request_once(b.port, 36, 2, b"\x04abc\x00", flexible=True)  # compact bytes, tags
+        err, = struct.unpack_from(">h", resp, 5)  # correlation, header tags
+        msg = resp[8:8 + resp[7] - 1].decode()
+        assert (err, msg) == (ILLEGAL_SASL_STATE, "SaslAuthenticate request received after successful "
+                                                  "authentication"), (err, msg)
+        errors = []
+        p = Producer({"bootstrap.servers": b.bootstrap, "security.protocol": "SASL_PLAINTEXT",
+                      "sasl.mechanism": "PLAIN", "sasl.username": "u", "sasl.password": "p",
+                      "error_cb": errors.append})
+        deadline = time.time() + 10
+        while not errors and time.time() < deadline:
+            p.poll(0.2)
+        assert errors and errors[0].code() == KafkaError._AUTHENTICATION, errors
+        assert "Request not valid in current SASL state" in errors[0].str(), errors[0].str()
+        still_serving(b)
+
+
 if __name__ == "__main__":
     run_tests([
+        test_sasl_on_a_plaintext_listener_is_illegal_sasl_state,
         test_a_big_frame_in_slow_pieces_then_a_small_request,
         test_pipelined_frames_of_any_size_in_any_split,
         test_malformed_frames_close_connection_and_broker_survives,

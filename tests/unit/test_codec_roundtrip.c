@@ -127,7 +127,8 @@ FR_TEST(api_table_is_sorted_and_complete) {
         {FR_API_ALTER_CONFIGS, 0, 2, 2},    {FR_API_INCREMENTAL_ALTER_CONFIGS, 0, 1, 1},
         {FR_API_DELETE_RECORDS, 0, 2, 2},   {FR_API_DESCRIBE_LOG_DIRS, 0, 4, 2},
         {FR_API_DESCRIBE_ACLS, 0, 3, 2},    {FR_API_CREATE_ACLS, 0, 3, 2},
-        {FR_API_DELETE_ACLS, 0, 3, 2},
+        {FR_API_DELETE_ACLS, 0, 3, 2},     {FR_API_SASL_HANDSHAKE, 0, 1, -1},
+        {FR_API_SASL_AUTHENTICATE, 0, 2, 2},
     };
     FR_CHECK_EQ_INT(fr_api_table_len, sizeof(want) / sizeof(want[0]));
     for (size_t i = 0; i < sizeof(want) / sizeof(want[0]); i++) {
