@@ -90,6 +90,7 @@
     X(PREFERRED_LEADER_NOT_AVAILABLE, 80, "preferred leader not available")   \
     X(GROUP_MAX_SIZE_REACHED, 81, "group max size reached")                   \
     X(FENCED_INSTANCE_ID, 82, "fenced instance id")                           \
+    X(NO_REASSIGNMENT_IN_PROGRESS, 85, "no partition reassignment is in progress") \
     X(GROUP_SUBSCRIBED_TO_TOPIC, 86, "the group is subscribed to the topic")    \
     X(INVALID_RECORD, 87, "invalid record")                                   \
     X(UNSTABLE_OFFSET_COMMIT, 88, "unstable offset commit")                   \

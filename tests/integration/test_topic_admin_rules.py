@@ -410,6 +410,65 @@ def test_a_request_of_more_than_ten_thousand_records_is_refused_whole():
         assert metadata(b.port, "small") == (NONE, 3)
 
 
+# ---- partition reassignments (v0, flexible) ----
+
+def alter_reassignments(port, topics):
+    """topics: [(name, [(partition, [broker ids] or None)])] -> (error, message, [(name, partition, error, msg)])"""
+    def ids(replicas):
+        return b"\x00" if replicas is None else carray([struct.pack(">i", r) for r in replicas])
+    body = struct.pack(">i", 30000) + carray([
+        cstr(name) + carray([struct.pack(">i", p) + ids(r) + b"\x00" for p, r in parts]) + b"\x00"
+        for name, parts in topics]) + b"\x00"
+    r = Reader(request_once(port, 45, 0, body, flexible=True), 4)
+    r.tags()
+    r.take(">i")  # throttle
+    err, msg, out = r.take(">h"), r.cstr(), []
+    for _ in range(r.uvarint() - 1):
+        name = r.cstr()
+        for _ in range(r.uvarint() - 1):
+            out.append((name, r.take(">i"), r.take(">h"), r.cstr()))
+            r.tags()
+        r.tags()
+    return err, msg, out
+
+
+def list_reassignments(port, topics):
+    """topics: None (all) or [(name, [partitions])] -> (error, message, number of topics listed)"""
+    body = struct.pack(">i", 30000) + (b"\x00" if topics is None else carray([
+        cstr(name) + carray([struct.pack(">i", p) for p in parts]) + b"\x00" for name, parts in topics])) + b"\x00"
+    r = Reader(request_once(port, 46, 0, body, flexible=True), 4)
+    r.tags()
+    r.take(">i")
+    return r.take(">h"), r.cstr(), r.uvarint() - 1
+
+
+def test_partition_reassignments_on_one_broker():
+    """One broker never moves a replica: no reassignment is ever listed, a
+    cancellation finds none (NO_REASSIGNMENT_IN_PROGRESS), the partition's own
+    list is a change of nothing, and any other target fails as a manual
+    assignment does (ReplicationControlManager.alterPartitionReassignment)."""
+    NO_REASSIGNMENT_IN_PROGRESS = 85
+    with Broker(overrides=BROKER) as b:
+        assert one(b.port, topic("moved", 2)) == (NONE, None)
+        assert list_reassignments(b.port, None) == (NONE, None, 0)
+        assert list_reassignments(b.port, [("moved", [0, 1]), ("nope", [0])]) == (NONE, None, 0)
+        err, msg, res = alter_reassignments(b.port, [
+            ("moved", [(0, [0]), (1, None), (1, [0, 0]), (1, [7]), (1, []), (5, [0])]), ("nope", [(0, [0])])])
+        assert (err, msg) == (NONE, None), (err, msg)
+        assert res == [
+            ("moved", 0, NONE, None),
+            ("moved", 1, NO_REASSIGNMENT_IN_PROGRESS, "No partition reassignment is in progress."),
+            ("moved", 1, INVALID_REPLICA_ASSIGNMENT,
+             "The manual partition assignment includes the broker 0 more than once."),
+            ("moved", 1, INVALID_REPLICA_ASSIGNMENT,
+             "The manual partition assignment includes broker 7, but no such broker is registered."),
+            ("moved", 1, INVALID_REPLICA_ASSIGNMENT, "The manual partition assignment includes an empty replica list."),
+            ("moved", 5, UNKNOWN_TOPIC_OR_PARTITION, "Unable to find partition moved:5."),
+            ("nope", 0, UNKNOWN_TOPIC_OR_PARTITION, "Unable to find a topic named nope."),
+        ], res
+        assert metadata(b.port, "moved") == (NONE, 2)
+
+
 if __name__ == "__main__":
     run_tests([
         test_checks_come_in_kafkas_order,
@@ -417,6 +476,7 @@ if __name__ == "__main__":
         test_configs_are_checked_together,
         test_null_configs_and_duplicate_names,
         test_manual_assignments,
+        test_partition_reassignments_on_one_broker,
         test_a_request_of_more_than_ten_thousand_records_is_refused_whole,
         test_create_partitions_rules,
         test_delete_topics_rules,

@@ -1,7 +1,7 @@
 /*
  * dispatch.c — the table of APIs the broker serves.  Only APIs listed here are
  * advertised by ApiVersions; their ranges must lie within what the generated
- * codecs support (checked at startup by fr_handlers_check()).
+ * codecs support (unit.test_codec_roundtrip checks it).
  */
 #include <string.h>
 
@@ -36,6 +36,8 @@ static const fr_handler_t handlers[] = {
     {FR_API_DESCRIBE_LOG_DIRS, 0, 4, fr_handle_describe_log_dirs},
     {FR_API_CREATE_PARTITIONS, 0, 3, fr_handle_create_partitions},
     {FR_API_DELETE_GROUPS, 0, 2, fr_handle_delete_groups},
+    {FR_API_ALTER_PARTITION_REASSIGNMENTS, 0, 0, fr_handle_alter_partition_reassignments},
+    {FR_API_LIST_PARTITION_REASSIGNMENTS, 0, 0, fr_handle_list_partition_reassignments},
     {FR_API_OFFSET_DELETE, 0, 0, fr_handle_offset_delete},
     {FR_API_ALTER_CONFIGS, 0, 2, fr_handle_alter_configs},
     {FR_API_INCREMENTAL_ALTER_CONFIGS, 0, 1, fr_handle_incremental_alter_configs},

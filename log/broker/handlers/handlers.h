@@ -40,6 +40,8 @@ int fr_handle_create_acls(fr_req_t *req);
 int fr_handle_delete_acls(fr_req_t *req);
 int fr_handle_sasl_handshake(fr_req_t *req);
 int fr_handle_sasl_authenticate(fr_req_t *req);
+int fr_handle_alter_partition_reassignments(fr_req_t *req);
+int fr_handle_list_partition_reassignments(fr_req_t *req);
 
 /* Every partition's leader epoch: one broker, never re-elected.  Batches
  * are stamped with it (partlog) and Metadata reports it. */
