@@ -21,6 +21,15 @@ def call(c, api, version, body):
     return c.recv_frame()
 
 
+def first_member(c, group):
+    """Creates topic "t" and joins group (JoinGroup v0) as its only member -> (generation, member id)."""
+    call(c, 19, 0, kw.create_topics_v0("t", 1))
+    err, gen, _proto, _leader, member, _members = kw.parse_join_group_v0_response(
+        call(c, 11, 0, kw.join_group_v0(group)))
+    assert err == 0, err
+    return gen, member
+
+
 def test_group_error_codes_and_coordinator_keeps_serving():
     with Broker(overrides=FAST) as b:
         c = RawClient(b.port)
@@ -475,10 +484,7 @@ def test_describe_groups_shows_a_generation_only_when_stable():
     GROUP_OPS = (1 << 3) | (1 << 6) | (1 << 8) | (1 << 10) | (1 << 11)
     with Broker(overrides=FAST) as b:
         c = RawClient(b.port)
-        call(c, 19, 0, kw.create_topics_v0("t", 1))
-        err, gen, _proto, _leader, member, _members = kw.parse_join_group_v0_response(
-            call(c, 11, 0, kw.join_group_v0("g")))
-        assert err == 0, err
+        gen, member = first_member(c, "g")
         got = describe_groups_v3(c, ["g", ""], True)
         assert got["g"] == (0, "CompletingRebalance", "consumer", "", [(member, b"", b"")], GROUP_OPS), got
         assert got[""] == (0, "Dead", "", "", [], GROUP_OPS), got
@@ -652,10 +658,7 @@ def test_list_groups_matches_states_as_kafka_does():
     without regard to case."""
     with Broker(overrides=FAST) as b:
         c = RawClient(b.port)
-        call(c, 19, 0, kw.create_topics_v0("t", 1))
-        err, gen, _proto, _leader, member, _members = kw.parse_join_group_v0_response(
-            call(c, 11, 0, kw.join_group_v0("g")))
-        assert err == 0, err
+        gen, member = first_member(c, "g")
         assert kw.parse_sync_group_v0_response(call(c, 14, 0, kw.sync_group_v0("g", gen, member, [])))[0] == 0
         assert list_groups_v4(c, ["Stable"]) == [("g", "Stable")]
         assert list_groups_v4(c, ["stable"]) == [("g", "Stable")]
