@@ -255,12 +255,15 @@ static int throttled_replicas_valid(const char *v) {
     }
 }
 
-#define THROTTLED_WHY(name)                                                                              \
-    (strcmp((name), "leader.replication.throttled.replicas") == 0                                         \
-         ? "leader.replication.throttled.replicas must be the literal '*' or a list of replicas in the "  \
-           "following format: [partitionId]:[brokerId],[partitionId]:[brokerId],..."                     \
-         : "follower.replication.throttled.replicas must be the literal '*' or a list of replicas in the " \
-           "following format: [partitionId]:[brokerId],[partitionId]:[brokerId],...")
+/* ThrottledReplicaListValidator's words, which name the config. */
+static const char *throttled_why(const char *name) {
+    static _Thread_local char why[256];
+    snprintf(why, sizeof(why),
+             "%s must be the literal '*' or a list of replicas in the following format: "
+             "[partitionId]:[brokerId],[partitionId]:[brokerId],...",
+             name);
+    return why;
+}
 
 int fr_config_validate_value(const fr_topic_config_def_t *d, const char *name, const char *value, char *err,
                              size_t errlen) {
@@ -308,7 +311,7 @@ int fr_config_validate_value(const fr_topic_config_def_t *d, const char *name, c
     }
     case FR_CFG_LIST:
         if (strcmp(d->name, "cleanup.policy") != 0)
-            return throttled_replicas_valid(v) ? 0 : bad(err, errlen, name, value, THROTTLED_WHY(d->name));
+            return throttled_replicas_valid(v) ? 0 : bad(err, errlen, name, value, throttled_why(d->name));
         /* cleanup.policy: a comma-separated list of compact / delete */
         for (const char *p = v;;) {
             const char *comma = strchr(p, ',');
