@@ -54,6 +54,7 @@ void fr_broker_config_defaults(fr_broker_config_t *cfg) {
     cfg->ts_difference_max_ms = INT64_MAX;
     cfg->group_initial_rebalance_delay_ms = 3000;
     cfg->group_min_session_timeout_ms = 6000;
+    cfg->group_max_size = INT32_MAX;
     cfg->group_max_session_timeout_ms = 1800000;
     cfg->offsets_retention_minutes = 10080;
     cfg->offsets_retention_check_interval_ms = 600000;
@@ -316,6 +317,9 @@ int fr_broker_config_load(fr_broker_config_t *cfg, const fr_props_t *props, char
         } else if (strcmp(k, "group.min.session.timeout.ms") == 0) {
             NUM(0, I32, "INT");
             cfg->group_min_session_timeout_ms = (int32_t)v;
+        } else if (strcmp(k, "group.max.size") == 0) {
+            NUM(1, I32, "INT");
+            cfg->group_max_size = (int32_t)v;
         } else if (strcmp(k, "group.max.session.timeout.ms") == 0) {
             NUM(0, I32, "INT");
             cfg->group_max_session_timeout_ms = (int32_t)v;

@@ -72,6 +72,7 @@ typedef struct fr_broker_config {
     int64_t ts_difference_max_ms;
     int32_t group_initial_rebalance_delay_ms; /* group.initial.rebalance.delay.ms, 3000 */
     int32_t group_min_session_timeout_ms;     /* group.min.session.timeout.ms, 6000 */
+    int32_t group_max_size;                   /* group.max.size, INT32_MAX */
     int32_t group_max_session_timeout_ms;     /* group.max.session.timeout.ms, 1800000 */
     int64_t offsets_retention_minutes;        /* offsets.retention.minutes, 10080 */
     int64_t offsets_retention_check_interval_ms; /* offsets.retention.check.interval.ms, 600000 */

@@ -245,6 +245,44 @@ def test_deleting_the_offsets_topic_drops_the_groups_and_it_comes_back():
         c.close()
 
 
+def test_group_max_size_turns_newcomers_away():
+    """group.max.size, as Kafka's acceptJoiningMember applies it: a full
+    Stable group answers a newcomer GROUP_MAX_SIZE_REACHED (with no member
+    id) and keeps its members; mid-rebalance the members already waiting
+    count, and a member that had not rejoined yet is let go."""
+    GROUP_MAX_SIZE_REACHED = 81
+    with Broker(overrides=dict(FAST, **{"group.max.size": "2"})) as b:
+        a, bc, cc = RawClient(b.port), RawClient(b.port), RawClient(b.port)
+        gen, ma = first_member(a, "full")
+        assert kw.parse_sync_group_v0_response(call(a, 14, 0, kw.sync_group_v0("full", gen, ma, [])))[0] == 0
+        bc.request(11, 0, kw.join_group_v0("full"))  # a second member: the group rebalances for it
+        time.sleep(0.3)
+        err, gen, _p, _l, _m, members = kw.parse_join_group_v0_response(call(a, 11, 0, kw.join_group_v0("full", ma)))
+        err_b, gen_b, _p, _l, mb, _ = kw.parse_join_group_v0_response(bc.recv_frame())
+        assert (err, err_b, gen, gen_b, len(members)) == (0, 0, 2, 2, 2), (err, err_b, gen, gen_b, members)
+        assert kw.parse_sync_group_v0_response(call(a, 14, 0, kw.sync_group_v0("full", gen, ma, [])))[0] == 0
+        assert kw.parse_sync_group_v0_response(call(bc, 14, 0, kw.sync_group_v0("full", gen, mb, [])))[0] == 0
+        # full: a third is turned away, and the group is as it was
+        err, _gen, _p, _l, member, _ = kw.parse_join_group_v0_response(call(cc, 11, 0, kw.join_group_v0("full")))
+        assert (err, member) == (GROUP_MAX_SIZE_REACHED, ""), (err, member)
+        groups = kw.parse_describe_groups_v0_response(call(a, 15, 0, kw.describe_groups_v0(["full"])))
+        assert groups["full"][1] == "Stable" and sorted(groups["full"][4]) == sorted([ma, mb]), groups
+        # mid-rebalance the members already waiting count: "a" rejoins (a new subscription), a
+        # newcomer fits beside it, and "b", which had not rejoined yet, is then the one let go
+        a.request(11, 0, kw.join_group_v0("full", ma, topics=("t", "u")))
+        time.sleep(0.3)
+        cc.request(11, 0, kw.join_group_v0("full"))
+        time.sleep(0.3)
+        err, _gen, _p, _l, member, _ = kw.parse_join_group_v0_response(call(bc, 11, 0, kw.join_group_v0("full", mb)))
+        assert (err, member) == (GROUP_MAX_SIZE_REACHED, ""), (err, member)
+        err_a, gen_a, _p, _l, _m, members = kw.parse_join_group_v0_response(a.recv_frame())
+        err_c, gen_c, _p, _l, mc, _ = kw.parse_join_group_v0_response(cc.recv_frame())
+        assert (err_a, err_c, gen_a, gen_c) == (0, 0, 3, 3), (err_a, err_c, gen_a, gen_c)
+        assert sorted(members) == sorted([ma, mc]), members
+        for c in (a, bc, cc):
+            c.close()
+
+
 def test_offsets_of_empty_groups_expire_after_retention():
     with Broker(overrides=dict(FAST, **{"offsets.retention.minutes": "1",
                                         "offsets.retention.check.interval.ms": "1000"})) as b:
@@ -759,6 +797,7 @@ if __name__ == "__main__":
     run_tests([
         test_list_groups_matches_states_as_kafka_does,
         test_deleting_the_offsets_topic_drops_the_groups_and_it_comes_back,
+        test_group_max_size_turns_newcomers_away,
         test_offset_delete_follows_kafkas_group_rules,
         test_describe_groups_shows_a_generation_only_when_stable,
         test_group_requests_are_checked_as_kafka_checks_them,

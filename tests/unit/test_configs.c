@@ -152,6 +152,18 @@ FR_TEST(validate_compressed_records_is_a_boolean_defaulting_to_kafkas_checks) {
     refused_naming_the_key("freshet.produce.validate.compressed.records", "sometimes");
 }
 
+FR_TEST(group_max_size_is_kafkas) {
+    fr_broker_config_t cfg;
+    broker_with(&cfg, NULL);
+    FR_CHECK_EQ_INT(cfg.group_max_size, INT32_MAX);
+    fr_broker_config_free(&cfg);
+    broker_with(&cfg, (const char *const[]){"group.max.size", "5", NULL});
+    FR_CHECK_EQ_INT(cfg.group_max_size, 5);
+    fr_broker_config_free(&cfg);
+    refused_naming_the_key("group.max.size", "0"); /* atLeast(1) */
+    refused_naming_the_key("group.max.size", "many");
+}
+
 /* A topic's timestamp bounds as Kafka's KafkaConfig and LogConfig resolve them: each bound
  * left at Long.MAX_VALUE falls back to difference.max.ms, the broker's resolved bounds are
  * a topic's defaults, and a topic's own difference only fills what is still unset. */
@@ -351,6 +363,7 @@ int main(void) {
     FR_RUN(page_cache_lag_window_is_checked);
     FR_RUN(timestamp_bounds_resolve_as_kafkas_do);
     FR_RUN(fetch_max_bytes_is_kafkas);
+    FR_RUN(group_max_size_is_kafkas);
     FR_RUN(validate_compressed_records_is_a_boolean_defaulting_to_kafkas_checks);
     FR_RUN(incremental_ops_do_kafkas_list_arithmetic);
     FR_RUN(dynamic_broker_sets_are_validated);

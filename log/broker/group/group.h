@@ -115,6 +115,7 @@ typedef struct fr_groups {
     int32_t initial_rebalance_delay_ms;   /* group.initial.rebalance.delay.ms */
     int32_t min_session_timeout_ms;       /* group.min.session.timeout.ms */
     int32_t max_session_timeout_ms;       /* group.max.session.timeout.ms */
+    int32_t max_size;                     /* group.max.size */
     int64_t offsets_retention_ms;         /* offsets.retention.minutes */
     int64_t retention_check_interval_ms;  /* offsets.retention.check.interval.ms */
     int32_t offsets_partitions;           /* offsets.topic.num.partitions */

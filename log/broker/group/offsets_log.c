@@ -471,6 +471,7 @@ int fr_groups_open(fr_groups_t *g, fr_server_t *srv, char *err, size_t errlen) {
     const fr_broker_config_t *cfg = srv->cfg;
     g->initial_rebalance_delay_ms = cfg->group_initial_rebalance_delay_ms;
     g->min_session_timeout_ms = cfg->group_min_session_timeout_ms;
+    g->max_size = cfg->group_max_size;
     g->max_session_timeout_ms = cfg->group_max_session_timeout_ms;
     g->offsets_retention_ms = cfg->offsets_retention_minutes * 60 * 1000;
     g->offsets_partitions = cfg->offsets_topic_num_partitions;
@@ -493,6 +494,9 @@ int fr_groups_open(fr_groups_t *g, fr_server_t *srv, char *err, size_t errlen) {
             return rc;
         }
     }
+    for (size_t i = 0; i < g->count; i++) /* group.max.size may have been lowered meanwhile */
+        if (g->items[i]->num_members > g->max_size)
+            fr_group_prepare_rebalance(g, g->items[i], now, "Freshly-loaded group is over capacity (group.max.size)");
     fr_info(COMPONENT, "loaded %zu groups from %s", g->count, FR_OFFSETS_TOPIC);
     return 0;
 }

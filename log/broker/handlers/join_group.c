@@ -172,6 +172,26 @@ static int write_joined(fr_req_t *req, fr_group_t *grp, fr_member_t *m) {
     return FR_REQ_DONE;
 }
 
+/* Kafka's acceptJoiningMember for group.max.size: an empty group takes
+ * anyone; mid-rebalance, a member already waiting or a newcomer while fewer
+ * than the maximum wait (the group's size may still count members about to be
+ * dropped); otherwise a member or a newcomer while the group is not full. */
+static int accept_joining_member(const fr_groups_t *g, const fr_group_t *grp, const fr_member_t *m) {
+    switch (grp->state) {
+    case FR_GROUP_EMPTY:
+    case FR_GROUP_DEAD:
+        return 1;
+    case FR_GROUP_PREPARING_REBALANCE: {
+        int32_t waiting = 0;
+        for (int32_t i = 0; i < grp->num_members; i++)
+            waiting += grp->members[i]->awaiting_join != 0;
+        return (m && m->awaiting_join) || waiting < g->max_size;
+    }
+    default:
+        return m || grp->num_members < g->max_size;
+    }
+}
+
 static int join_retry(fr_req_t *req, int timed_out) {
     join_state_t *st = req->state;
     fr_group_t *grp = fr_groups_find(groups(req), st->in.group_id);
@@ -252,6 +272,12 @@ int fr_handle_join_group(fr_req_t *req) {
     fr_group_t *grp = fr_groups_get_or_create(g, in->group_id);
     if (!grp)
         return FR_ERR_NOMEM;
+    fr_member_t *known = in->member_id.len > 0 ? fr_group_member(grp, in->member_id) : NULL;
+    if (!accept_joining_member(g, grp, known)) {
+        if (known) /* a member that had not rejoined yet: it is out, as in Kafka */
+            fr_group_remove_member(g, grp, known, uv_now(req->srv->loop), "the group is at its group.max.size");
+        return write_error(req, FR_ERR_GROUP_MAX_SIZE_REACHED, "");
+    }
     if (in->protocol_type.len <= 0 || in->protocols_count <= 0 ||
         (grp->num_members > 0 && grp->protocol_type && !fr_slice_eq_cstr(in->protocol_type, grp->protocol_type)) ||
         !compatible(grp, in))
