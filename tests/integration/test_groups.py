@@ -245,6 +245,28 @@ def test_deleting_the_offsets_topic_drops_the_groups_and_it_comes_back():
         c.close()
 
 
+def test_a_group_reloaded_with_members_takes_a_new_one():
+    """A group's members come back from __consumer_offsets at a restart; a
+    member joining it afterwards is added to that list.  (The list was
+    loaded at its exact size while its recorded capacity stayed 0, and a
+    join then wrote past its end.)"""
+    with Broker(overrides=FAST) as b:
+        a = RawClient(b.port)
+        gen, ma = first_member(a, "back")
+        assert kw.parse_sync_group_v0_response(call(a, 14, 0, kw.sync_group_v0("back", gen, ma, [])))[0] == 0
+        a.close()
+        b.restart()
+        a, n = RawClient(b.port), RawClient(b.port)
+        n.request(11, 0, kw.join_group_v0("back"))  # a newcomer: the reloaded group rebalances for it
+        time.sleep(0.3)
+        err, gen, _p, _l, _m, members = kw.parse_join_group_v0_response(call(a, 11, 0, kw.join_group_v0("back", ma)))
+        err_n, gen_n, _p, _l, mn, _ = kw.parse_join_group_v0_response(n.recv_frame())
+        assert (err, err_n, gen, gen_n) == (0, 0, 2, 2), (err, err_n, gen, gen_n)
+        assert sorted(members) == sorted([ma, mn]), members
+        a.close()
+        n.close()
+
+
 def test_group_max_size_turns_newcomers_away():
     """group.max.size, as Kafka's acceptJoiningMember applies it: a full
     Stable group answers a newcomer GROUP_MAX_SIZE_REACHED (with no member
@@ -281,6 +303,13 @@ def test_group_max_size_turns_newcomers_away():
         assert sorted(members) == sorted([ma, mc]), members
         for c in (a, bc, cc):
             c.close()
+        # the group was stored with two members (generation 2); loaded under a lower maximum it rebalances
+        b.overrides["group.max.size"] = "1"
+        b.restart()
+        c = RawClient(b.port)
+        groups = kw.parse_describe_groups_v0_response(call(c, 15, 0, kw.describe_groups_v0(["full"])))
+        assert groups["full"][1] == "PreparingRebalance", groups
+        c.close()
 
 
 def test_offsets_of_empty_groups_expire_after_retention():
@@ -798,6 +827,7 @@ if __name__ == "__main__":
         test_list_groups_matches_states_as_kafka_does,
         test_deleting_the_offsets_topic_drops_the_groups_and_it_comes_back,
         test_group_max_size_turns_newcomers_away,
+        test_a_group_reloaded_with_members_takes_a_new_one,
         test_offset_delete_follows_kafkas_group_rules,
         test_describe_groups_shows_a_generation_only_when_stable,
         test_group_requests_are_checked_as_kafka_checks_them,

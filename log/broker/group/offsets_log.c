@@ -277,14 +277,10 @@ static void load_group_value(fr_groups_t *g, fr_group_t *grp, fr_reader_t *r, ui
             fr_read_bytes(r, 0, 1, &sub) || fr_read_bytes(r, 0, 1, &asg))
             return;
         fr_member_t *m = calloc(1, sizeof(*m));
-        fr_member_t **nm = realloc(grp->members, (size_t)(grp->num_members + 1) * sizeof(*nm));
-        if (!m || !nm) {
+        if (!m || FR_ARRAY_GROW(grp->members, grp->cap_members, (size_t)grp->num_members + 1, 8)) {
             free(m);
-            if (nm)
-                grp->members = nm;
             return;
         }
-        grp->members = nm;
         m->member_id = slice_dup(id);
         m->group_instance_id = slice_dup(inst);
         m->client_id = slice_dup(cid);
