@@ -220,6 +220,12 @@ static int describe_rk(ctx_t *c, rd_kafka_ResourceType_t type, const char *name,
         return -1;
     }
     rd_kafka_ConfigResource_t *res = rd_kafka_ConfigResource_new(type, name);
+    if (!res) {
+        /* librdkafka will not name an entity "": the broker's answer to it (Kafka's Topic.validate) */
+        *code = RD_KAFKA_RESP_ERR_TOPIC_EXCEPTION;
+        snprintf(msg, msglen, "Topic name is illegal, it can't be empty");
+        return -1;
+    }
     rd_kafka_AdminOptions_t *o = admin_options(c, RD_KAFKA_ADMIN_OP_DESCRIBECONFIGS);
     rd_kafka_DescribeConfigs(c->rk, &res, 1, o, c->queue);
     rd_kafka_AdminOptions_destroy(o);
@@ -480,16 +486,8 @@ static int do_describe(ctx_t *c, const char *name) {
         return arg_error("out of memory");
     }
     if (name) {
-        bool exists = !*name;
-        for (int i = 0; is_topics(c) && i < md->topic_cnt; i++)
-            exists |= md->topics[i].err != RD_KAFKA_RESP_ERR_UNKNOWN_TOPIC_OR_PART && strcmp(md->topics[i].topic, name) == 0;
-        for (int i = 0; !is_topics(c) && i < md->broker_cnt; i++)
-            exists |= atoi(name) == md->brokers[i].id && strspn(name, "-0123456789") == strlen(name);
-        if (!exists && !all)
-            printf("The %s '%s' doesn't exist and doesn't have dynamic config.\n", is_topics(c) ? "topic" : "broker",
-                   name);
-        else
-            names[n++] = strdup(name);
+        /* a missing entity is the describe's error, as Kafka's ConfigCommand reports it */
+        names[n++] = strdup(name);
     } else if (is_topics(c)) {
         for (int i = 0; i < md->topic_cnt; i++)
             if (md->topics[i].err != RD_KAFKA_RESP_ERR_UNKNOWN_TOPIC_OR_PART)
@@ -731,7 +729,10 @@ int fr_cmd_configs(int argc, char **argv) {
     tool_logging_init();
     tool_args_t a;
     char err[1024];
-    if (tool_args_parse(&a, opts, NOPTS, argc, argv, err, sizeof(err)) != 0) {
+    /* the options read as lists (Kafka's valuesOf); every other one is given once */
+    static const char *const multi[] = {"entity-type", "entity-name", "delete-config", NULL};
+    if (tool_args_parse(&a, opts, NOPTS, argc, argv, err, sizeof(err)) != 0 ||
+        tool_args_check_single(&a, multi, err, sizeof(err)) != 0) {
         tool_args_free(&a);
         return usage_error(err);
     }

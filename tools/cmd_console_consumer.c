@@ -560,7 +560,10 @@ int fr_cmd_console_consumer(int argc, char **argv) {
     tool_logging_init();
     tool_args_t a;
     char err[1024];
-    if (tool_args_parse(&a, opts, NOPTS, argc, argv, err, sizeof(err)) != 0) {
+    /* the options read as lists (Kafka's valuesOf); every other one is given once */
+    static const char *const multi[] = {"consumer-property", "property", NULL};
+    if (tool_args_parse(&a, opts, NOPTS, argc, argv, err, sizeof(err)) != 0 ||
+        tool_args_check_single(&a, multi, err, sizeof(err)) != 0) {
         tool_args_free(&a);
         return usage_error(err);
     }

@@ -175,6 +175,9 @@ static int check_args(const tool_args_t *a) {
     }
     if (tool_args_has(a, "delete-offsets") && (!tool_args_has(a, "group") || !tool_args_has(a, "topic")))
         return usage_error("Option [delete-offsets] takes the following options: [group], [topic]");
+    /* --delete-offsets reads one group (valueOf), where the other actions take several */
+    if (tool_args_has(a, "delete-offsets") && tool_args_count(a, "group") > 1)
+        return usage_error("Found multiple arguments for option group, but you asked for only one");
     int rc;
     if (tool_args_has(a, "reset-offsets")) {
         if (tool_args_has(a, "dry-run") && tool_args_has(a, "execute"))
@@ -483,7 +486,10 @@ int fr_cmd_consumer_groups(int argc, char **argv) {
     tool_logging_init();
     tool_args_t a;
     char err[1024];
-    if (tool_args_parse(&a, opts, NOPTS, argc, argv, err, sizeof(err)) != 0) {
+    /* the options read as lists (Kafka's valuesOf); every other one is given once */
+    static const char *const multi[] = {"group", "topic", NULL};
+    if (tool_args_parse(&a, opts, NOPTS, argc, argv, err, sizeof(err)) != 0 ||
+        tool_args_check_single(&a, multi, err, sizeof(err)) != 0) {
         tool_args_free(&a);
         return usage_error(err);
     }

@@ -151,6 +151,8 @@ static int check_args(const tool_args_t *a) {
             "Command must include exactly one action: --list, --describe, --create, --alter or --delete");
     if (!tool_args_has(a, "bootstrap-server"))
         return usage_error("--bootstrap-server must be specified");
+    if (tool_args_has(a, "describe") && tool_args_has(a, "if-exists") && !tool_args_has(a, "topic"))
+        return usage_error("--topic or --topic-id is required to describe a topic");
     if (!tool_args_has(a, "list") && !tool_args_has(a, "describe") && !tool_args_has(a, "topic"))
         return usage_error("Missing required argument \"[topic]\"");
     if (tool_args_has(a, "alter")) {
@@ -699,7 +701,10 @@ int fr_cmd_topics(int argc, char **argv) {
     tool_logging_init();
     tool_args_t a;
     char err[1024];
-    if (tool_args_parse(&a, opts, NOPTS, argc, argv, err, sizeof(err)) != 0) {
+    /* the options read as lists (Kafka's valuesOf); every other one is given once */
+    static const char *const multi[] = {"config", "delete-config", NULL};
+    if (tool_args_parse(&a, opts, NOPTS, argc, argv, err, sizeof(err)) != 0 ||
+        tool_args_check_single(&a, multi, err, sizeof(err)) != 0) {
         tool_args_free(&a);
         return usage_error(err);
     }

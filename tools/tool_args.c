@@ -113,6 +113,26 @@ size_t tool_args_count(const tool_args_t *a, const char *name) {
 
 bool tool_args_has(const tool_args_t *a, const char *name) { return tool_args_count(a, name) > 0; }
 
+static bool named_in(const char *const *names, const char *name) {
+    for (size_t i = 0; names && names[i]; i++)
+        if (strcmp(names[i], name) == 0)
+            return true;
+    return false;
+}
+
+int tool_args_check_single(const tool_args_t *a, const char *const *multi, char *err, size_t errlen) {
+    for (size_t i = 0; i < a->nseen; i++) {
+        const tool_opt_t *o = &a->opts[a->seen[i].opt];
+        if (o->kind == TOOL_FLAG || named_in(multi, o->name))
+            continue;
+        if (tool_args_count(a, o->name) > 1) {
+            snprintf(err, errlen, "Found multiple arguments for option %s, but you asked for only one", o->name);
+            return -1;
+        }
+    }
+    return 0;
+}
+
 const char *tool_args_value_at(const tool_args_t *a, const char *name, size_t n) {
     long idx = opt_index(a, name);
     for (size_t i = 0; idx >= 0 && i < a->nseen; i++)

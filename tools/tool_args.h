@@ -58,6 +58,16 @@ int tool_args_parse(tool_args_t *a, const tool_opt_t *opts, size_t nopts, int ar
                     char *err, size_t errlen);
 void tool_args_free(tool_args_t *a);
 
+/*
+ * jopt-simple's valueOf: an option read as one value must be given once.
+ * Every option that takes an argument and is not named in multi (a
+ * NULL-terminated list of the options the tool reads with valuesOf; NULL for
+ * none) and was given twice fails, with jopt-simple's message in err: "Found
+ * multiple arguments for option topic, but you asked for only one".
+ * Returns 0 or -1.
+ */
+int tool_args_check_single(const tool_args_t *a, const char *const *multi, char *err, size_t errlen);
+
 /* True when the option (full name) was given at least once. */
 bool tool_args_has(const tool_args_t *a, const char *name);
 /* How many times the option was given. */

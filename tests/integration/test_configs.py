@@ -225,8 +225,17 @@ def test_tool_errors():
         rc, out, err = configs(b, "--entity-type", "topics", "--entity-name", "nope", "--alter",
                                "--add-config", "retention.ms=1", check=False)
         assert rc == 1 and "UnknownTopicOrPartitionException" in err, err
-        rc, out, err = configs(b, "--entity-type", "topics", "--entity-name", "nope", "--describe")
-        assert out.strip() == "The topic 'nope' doesn't exist and doesn't have dynamic config.", out
+        # a missing topic: the header, then the describe's error (Kafka's ConfigCommand), exit 1
+        rc, out, err = configs(b, "--entity-type", "topics", "--entity-name", "nope", "--describe", check=False)
+        assert rc == 1 and out.strip() == "Dynamic configs for topic nope are:", out
+        assert "Error while executing config command with args" in err and "UnknownTopicOrPartitionException" in err, err
+        # "" is the default entity: librdkafka will not send it, and the answer is the broker's
+        rc, out, err = configs(b, "--describe", "--topic", "", check=False)
+        assert rc == 1 and out.strip() == "Default configs for topics in the cluster are:", (rc, out)
+        assert "InvalidTopicException: Topic name is illegal, it can't be empty" in err, err
+        # an option read as one value, given twice (jopt-simple's valueOf)
+        rc, out, err = configs(b, "--describe", "--topic", "e", "--topic", "nope", check=False)
+        assert rc == 1 and "Found multiple arguments for option topic, but you asked for only one" in err, err
 
 
 def test_incremental_alter_configs_over_the_wire():

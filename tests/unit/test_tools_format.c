@@ -46,6 +46,20 @@ FR_TEST(args_values_flags_and_repeats) {
     FR_CHECK_EQ_STR(tool_args_value_at(&a, "property", 1), "b=2");
     FR_CHECK_EQ_STR(tool_args_value(&a, "property"), "b=2");
     FR_CHECK(tool_args_value_at(&a, "property", 2) == NULL);
+    /* property is read as a list; everything else once */
+    static const char *const multi[] = {"property", NULL};
+    FR_CHECK_EQ_INT(tool_args_check_single(&a, multi, err, sizeof(err)), 0);
+    FR_CHECK_EQ_INT(tool_args_check_single(&a, NULL, err, sizeof(err)), -1);
+    FR_CHECK_EQ_STR(err, "Found multiple arguments for option property, but you asked for only one");
+    tool_args_free(&a);
+    /* a flag given twice is no value asked for twice */
+    char *twice[] = {"cmd", "--from-beginning", "--from-beginning", "--topic", "t", "--topic", "u"};
+    FR_CHECK_EQ_INT(parse(&a, err, sizeof(err), 5, twice), 0);
+    FR_CHECK_EQ_INT(tool_args_check_single(&a, NULL, err, sizeof(err)), 0);
+    tool_args_free(&a);
+    FR_CHECK_EQ_INT(parse(&a, err, sizeof(err), 7, twice), 0);
+    FR_CHECK_EQ_INT(tool_args_check_single(&a, multi, err, sizeof(err)), -1);
+    FR_CHECK_EQ_STR(err, "Found multiple arguments for option topic, but you asked for only one");
     tool_args_free(&a);
 }
 

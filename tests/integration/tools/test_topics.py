@@ -93,6 +93,10 @@ def test_usage_and_argument_checks(env):
         (["--bootstrap-server", b, "--create", "--topic", "t", "--partitions", "x"],
          "Cannot parse argument 'x' of option partitions"),
         (["--bootstrap-server", b, "--list", "--nope"], "nope is not a recognized option"),
+        (["--bootstrap-server", b, "--describe", "--if-exists"],
+         "--topic or --topic-id is required to describe a topic"),
+        (["--bootstrap-server", b, "--create", "--topic", "m1", "--topic", "m2"],
+         "Found multiple arguments for option topic, but you asked for only one"),
     ]
     for args, message in cases:
         p = topics(env, *args)
