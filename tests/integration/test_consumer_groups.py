@@ -552,6 +552,11 @@ def test_usage_errors_and_command_config():
             (("--reset-offsets", "--group", "g", "--topic", "t", "--shift-by", "x", "--execute"),
              "Cannot parse argument 'x' of option shift-by"),
             (("--bogus",), "bogus is not a recognized option"),
+            # --delete-offsets reads one group (jopt-simple's valueOf); the last one used to win
+            (("--delete-offsets", "--group", "a", "--group", "b", "--topic", "t"),
+             "Found multiple arguments for option group, but you asked for only one"),
+            (("--describe", "--group", "a", "--timeout", "5000", "--timeout", "6000"),
+             "Found multiple arguments for option timeout, but you asked for only one"),
         ]
         for args, msg in usage:
             p = cg(b, *args, rc=1)
