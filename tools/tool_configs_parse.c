@@ -59,8 +59,9 @@ int tool_configs_parse_add(const char *s, fr_props_t *out, char *err, size_t err
             }
         }
         if (seps != 1) {
-            snprintf(err, errlen, "Invalid entity config: all configs to be added must be in the format \"key=val\" "
-                                  "or  \"key=[val1,val2]\" to group values which contain commas.");
+            /* ConfigCommand's require(), whose message Scala prefixes */
+            snprintf(err, errlen, "requirement failed: Invalid entity config: all configs to be added must be in "
+                                  "the format \"key=val\".");
             return -1;
         }
         char *k = trimmed_copy(p, (size_t)(eq - p), 0), *v = trimmed_copy(eq + 1, (size_t)(end - eq - 1), 1);

@@ -213,7 +213,8 @@ def test_tool_errors():
         assert rc == 1 and err.strip() == "Invalid config(s): retention.ms", err
         rc, out, err = configs(b, "--entity-type", "topics", "--entity-name", "e", "--alter",
                                "--add-config", "a=b=c", check=False)
-        assert rc == 1 and "Invalid entity config: all configs to be added must be in the format" in err, err
+        assert rc == 1 and err.strip() == ('requirement failed: Invalid entity config: all configs to be added must be '
+                                           'in the format "key=val".'), err
         rc, out, err = configs(b, "--entity-type", "topics", "--alter", "--add-config", "a=b", check=False)
         assert rc == 1 and err.strip() == "An entity name must be specified with --alter of topics", err
         rc, out, err = configs(b, "--entity-type", "brokers", "--entity-name", "x", "--describe", check=False)
