@@ -11,10 +11,11 @@
  *
  * --describe output (tab-separated, one header line per topic then one line
  * per partition, partitions sorted):
- *   Topic: T\tPartitionCount: N\tReplicationFactor: R\tConfigs: k=v,...
+ *   Topic: T\tTopicId: I\tPartitionCount: N\tReplicationFactor: R\tConfigs: k=v,...
  *   \tTopic: T\tPartition: 0\tLeader: 1\tReplicas: 1\tIsr: 1
- * librdkafka 2.0.2 does not expose topic ids, so the TopicId column is left
- * out, as Kafka itself does for a zero topic id.  A broker without
+ * librdkafka 2.0.2 does not expose topic ids, so they come from a Metadata
+ * request of the tool's own (tool_wire); where the broker cannot give one
+ * the column is left out, as Kafka does for a zero topic id.  A broker without
  * DescribeConfigs gives an empty Configs column and one warning on stderr.
  *
  * Errors print "Error while executing topic command : <message>" on stderr

@@ -10,6 +10,8 @@
 
 #include "cmd_topics.h"
 #include "fr_logging.h"
+#include "fr_messages.h"
+#include "tool_wire.h"
 
 #define COMPONENT "topics"
 
@@ -128,7 +130,64 @@ static bool want_partition(const topics_ctx_t *c, const rd_kafka_metadata_partit
            (tool_args_has(a, "at-min-isr-partitions") && p->isr_cnt == min_isr);
 }
 
-static void describe_topic(const topics_ctx_t *c, const rd_kafka_metadata_topic_t *t,
+/*
+ * The topics' ids, which librdkafka 2.0.2 does not show: one Metadata request
+ * (v10+, the first with ids) on a connection of our own.  ids[i] stays zero
+ * where the broker cannot say, and the header then has no TopicId, as Kafka
+ * prints none for Uuid.ZERO_UUID.
+ */
+static void topic_ids(const topics_ctx_t *c, const rd_kafka_metadata_topic_t **topics, long n, uint8_t (*ids)[16]) {
+    tool_wire_t w;
+    char err[256];
+    if (tool_wire_connect(&w, tool_args_value(c->args, "bootstrap-server"), c->timeout_ms, err, sizeof(err)))
+        return;
+    int16_t v = tool_wire_version(&w, FR_API_METADATA, 10);
+    fr_arena_t arena;
+    fr_arena_init(&arena, 8192);
+    fr_metadata_request_t req;
+    fr_metadata_request_init(&req);
+    req.topics = fr_arena_calloc(&arena, (size_t)n, sizeof(*req.topics));
+    fr_metadata_response_t *resp = NULL;
+    if (v >= 0 && req.topics) {
+        req.topics_count = (int32_t)n;
+        req.allow_auto_topic_creation = false;
+        for (long i = 0; i < n; i++)
+            req.topics[i].name = fr_slice_from_cstr(topics[i]->topic);
+        if (tool_wire_call(&w, FR_API_METADATA, v, &req, &arena, (void **)&resp, err, sizeof(err)))
+            resp = NULL;
+    }
+    for (int32_t j = 0; resp && j < resp->topics_count; j++)
+        for (long i = 0; i < n; i++)
+            if (!resp->topics[j].error_code && fr_slice_eq_cstr(resp->topics[j].name, topics[i]->topic))
+                memcpy(ids[i], resp->topics[j].topic_id, 16);
+    fr_arena_free(&arena);
+    tool_wire_close(&w);
+}
+
+/* Kafka's Uuid.toString: URL-safe base64 of the 16 bytes, without padding. */
+static void uuid_string(const uint8_t id[16], char out[23]) {
+    static const char b64[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+    size_t k = 0;
+    for (size_t i = 0; i < 16; i += 3) {
+        uint32_t x = (uint32_t)id[i] << 16 | (i + 1 < 16 ? (uint32_t)id[i + 1] << 8 : 0) | (i + 2 < 16 ? id[i + 2] : 0);
+        out[k++] = b64[x >> 18 & 63];
+        out[k++] = b64[x >> 12 & 63];
+        if (i + 1 < 16)
+            out[k++] = b64[x >> 6 & 63];
+        if (i + 2 < 16)
+            out[k++] = b64[x & 63];
+    }
+    out[k] = '\0';
+}
+
+static bool uuid_is_zero(const uint8_t id[16]) {
+    for (int i = 0; i < 16; i++)
+        if (id[i])
+            return false;
+    return true;
+}
+
+static void describe_topic(const topics_ctx_t *c, const rd_kafka_metadata_topic_t *t, const uint8_t id[16],
                            const topic_configs_t *tc) {
     bool describe_configs = true;
     for (size_t i = 0; i < TOPICS_NREPORTS; i++)
@@ -147,8 +206,14 @@ static void describe_topic(const topics_ctx_t *c, const rd_kafka_metadata_topic_
         for (size_t i = 0; i < tc->count; i++)
             has_non_default |= !config_is_default(tc->entries[i]);
         if (!with_overrides || has_non_default) {
-            printf("Topic: %s\tPartitionCount: %d\tReplicationFactor: %d\tConfigs: ", t->topic,
-                   t->partition_cnt, t->partition_cnt > 0 ? parts[0]->replica_cnt : 0);
+            printf("Topic: %s", t->topic);
+            if (!uuid_is_zero(id)) {
+                char uuid[23];
+                uuid_string(id, uuid);
+                printf("\tTopicId: %s", uuid);
+            }
+            printf("\tPartitionCount: %d\tReplicationFactor: %d\tConfigs: ", t->partition_cnt,
+                   t->partition_cnt > 0 ? parts[0]->replica_cnt : 0);
             bool first = true;
             for (size_t i = 0; i < tc->count; i++) {
                 const rd_kafka_ConfigEntry_t *e = tc->entries[i];
@@ -190,15 +255,19 @@ int topics_do_describe(topics_ctx_t *c) {
         return rc;
     }
     topic_configs_t *cfgs = calloc((size_t)n, sizeof(*cfgs));
+    uint8_t(*ids)[16] = calloc((size_t)n, sizeof(*ids));
     rd_kafka_event_t *ev = NULL;
-    if (!cfgs)
+    if (!cfgs || !ids)
         rc = topics_command_error("out of memory");
     else
         rc = describe_configs(c, topics, n, cfgs, &ev);
+    if (rc == 0)
+        topic_ids(c, topics, n, ids);
     for (long i = 0; rc == 0 && i < n; i++)
-        describe_topic(c, topics[i], &cfgs[i]);
+        describe_topic(c, topics[i], ids[i], &cfgs[i]);
     if (ev)
         rd_kafka_event_destroy(ev);
+    free(ids);
     free(cfgs);
     free(topics);
     return rc;

@@ -171,6 +171,11 @@ def test_create_describe_and_configs(env):
     out = lines(p.stdout)
     m = describe_header_re(t, "3").match(out[0])
     check(m, "header line", out[0])
+    if env.kind == "broker":  # Kafka prints the id (Uuid.toString: 22 URL-safe base64 characters)
+        ids = re.findall(r"\tTopicId: ([A-Za-z0-9_-]{22})\t", out[0])
+        check(len(ids) == 1 and ids[0] != "AAAAAAAAAAAAAAAAAAAAAA", "a topic id in the header", out[0])
+        again = lines(with_bootstrap(env, "--describe", "--topic", t).stdout)[0]
+        check(again == out[0], "the same id every time", again)
     configs = dict(kv.split("=", 1) for kv in m.group(1).split(",") if kv)
     check(configs.get("retention.ms") == "1000" and configs.get("max.message.bytes") == "2048",
           "overrides in Configs", m.group(1))
