@@ -371,7 +371,7 @@ int fr_cmd_producer_perf_test(int argc, char **argv) {
     rd_kafka_topic_t *rkt = NULL;
     perf_state_t st = {0};
 
-    if (tool_args_parse(&a, opts, NOPTS, xargc, xargv, err, sizeof(err)) != 0) {
+    if (tool_args_parse_abbrev(&a, opts, NOPTS, xargc, xargv, err, sizeof(err)) != 0) {
         char *rec = strstr(err, " is not a recognized option");
         if (rec) {
             *rec = '\0';

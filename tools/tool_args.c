@@ -5,9 +5,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* Finds an option by exact name or by unique prefix.  Returns its index, -1 if
- * unknown, -2 if the prefix is ambiguous. */
-static long find_opt(const tool_opt_t *opts, size_t nopts, const char *name, size_t len) {
+/* Finds an option by exact name or (prefixes) by unique prefix.  Returns its
+ * index, -1 if unknown, -2 if the prefix is ambiguous. */
+static long find_opt(const tool_opt_t *opts, size_t nopts, const char *name, size_t len, bool prefixes) {
     long found = -1;
     int matches = 0;
     for (size_t i = 0; i < nopts; i++) {
@@ -15,6 +15,8 @@ static long find_opt(const tool_opt_t *opts, size_t nopts, const char *name, siz
             continue;
         if (opts[i].name[len] == '\0')
             return (long)i; /* exact match wins over prefixes */
+        if (!prefixes)
+            continue;
         found = (long)i;
         matches++;
     }
@@ -32,8 +34,8 @@ static int add_seen(tool_args_t *a, size_t opt, const char *value) {
     return 0;
 }
 
-int tool_args_parse(tool_args_t *a, const tool_opt_t *opts, size_t nopts, int argc, char **argv,
-                    char *err, size_t errlen) {
+static int parse(tool_args_t *a, const tool_opt_t *opts, size_t nopts, int argc, char **argv, bool prefixes,
+                 char *err, size_t errlen) {
     memset(a, 0, sizeof(*a));
     a->opts = opts;
     a->nopts = nopts;
@@ -46,7 +48,7 @@ int tool_args_parse(tool_args_t *a, const tool_opt_t *opts, size_t nopts, int ar
         const char *name = word + 2;
         const char *eq = strchr(name, '=');
         size_t name_len = eq ? (size_t)(eq - name) : strlen(name);
-        long idx = find_opt(opts, nopts, name, name_len);
+        long idx = find_opt(opts, nopts, name, name_len, prefixes);
         if (idx == -1) {
             snprintf(err, errlen, "%.*s is not a recognized option", (int)name_len, name);
             return -1;
@@ -87,6 +89,16 @@ int tool_args_parse(tool_args_t *a, const tool_opt_t *opts, size_t nopts, int ar
         }
     }
     return 0;
+}
+
+int tool_args_parse(tool_args_t *a, const tool_opt_t *opts, size_t nopts, int argc, char **argv, char *err,
+                    size_t errlen) {
+    return parse(a, opts, nopts, argc, argv, false, err, errlen);
+}
+
+int tool_args_parse_abbrev(tool_args_t *a, const tool_opt_t *opts, size_t nopts, int argc, char **argv, char *err,
+                           size_t errlen) {
+    return parse(a, opts, nopts, argc, argv, true, err, errlen);
 }
 
 void tool_args_free(tool_args_t *a) {

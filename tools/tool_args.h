@@ -5,7 +5,10 @@
  * parts users rely on:
  *   --name value, --name=value      an option with a required argument
  *   --name                          a flag (or an option whose argument is optional)
- *   --bootstrap                     a unique prefix of a name stands for the name
+ *   --bootstrap                     not an option: Kafka's tools (CommandDefaultOptions)
+ *                                   parse without abbreviations; the argparse4j tools
+ *                                   (producer-perf-test) take a unique prefix, through
+ *                                   tool_args_parse_abbrev
  *   repeated options                every value is kept, in order (--property a=1 --property b=2)
  * A required argument is the next word unless that word starts with "--".
  * An optional argument is the next word only if it does not start with "-".
@@ -56,6 +59,9 @@ typedef struct tool_args {
  */
 int tool_args_parse(tool_args_t *a, const tool_opt_t *opts, size_t nopts, int argc, char **argv,
                     char *err, size_t errlen);
+/* The same, where a unique prefix of a name stands for the name (argparse4j). */
+int tool_args_parse_abbrev(tool_args_t *a, const tool_opt_t *opts, size_t nopts, int argc, char **argv,
+                           char *err, size_t errlen);
 void tool_args_free(tool_args_t *a);
 
 /*
