@@ -216,11 +216,12 @@ static void print_record(const fr_batch_header_t *h, const fr_record_t *rec, con
             print_control(rec);
         prefix = " ";
     }
+    /* each part only when present: a tombstone shows its key and no payload */
+    if (o->print_data && !fr_batch_is_control(h) && rec->key.len >= 0) {
+        printf("%skey: ", prefix);
+        fwrite(rec->key.ptr, 1, (size_t)rec->key.len, stdout);
+    }
     if (o->print_data && !fr_batch_is_control(h) && rec->value.len >= 0) {
-        if (rec->key.len >= 0) {
-            printf("%skey: ", prefix);
-            fwrite(rec->key.ptr, 1, (size_t)rec->key.len, stdout);
-        }
         printf(" payload: ");
         fwrite(rec->value.ptr, 1, (size_t)rec->value.len, stdout);
     }

@@ -129,8 +129,8 @@ def test_dump_log_segments_deep_iteration_of_every_codec():
             m = all_recs[off]
             assert int(m.group(3)) == len(k), m.group(0)
             assert m.group(6) == ",".join(headers), m.group(0)
-            if v is None:  # Kafka prints neither key nor payload of a record without a value
-                assert int(m.group(4)) == -1 and m.group(7) is None and m.group(9) is None, m.group(0)
+            if v is None:  # a tombstone: Kafka (DecoderMessageParser since 4.0) prints its key, no payload
+                assert int(m.group(4)) == -1 and m.group(8) == k.decode() and m.group(9) is None, m.group(0)
             else:
                 assert int(m.group(4)) == len(v) and m.group(8) == k.decode() and m.group(10) == v.decode(), m.group(0)
             idem = k.startswith(b"idem") or k == b"gone"
