@@ -15,6 +15,7 @@
  * Exit codes: 0 all delivered, 1 bad usage / bad input line / a delivery
  * failed, 128+signal when interrupted (records already read are still flushed).
  */
+#include <ctype.h>
 #include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
@@ -131,6 +132,8 @@ static const struct {
 typedef struct producer_state {
     const char *topic;
     long delivered, failed;
+    bool topic_known;  /* its partitions have been seen in metadata */
+    const char *why;   /* a failure's text in place of librdkafka's (NULL: its own) */
 } producer_state_t;
 
 static void dr_msg_cb(rd_kafka_t *rk, const rd_kafka_message_t *m, void *opaque) {
@@ -150,7 +153,81 @@ static void dr_msg_cb(rd_kafka_t *rk, const rd_kafka_message_t *m, void *opaque)
     else
         snprintf(value, sizeof(value), "null");
     fr_error(COMPONENT, "Error when sending message to topic %s with key: %s, value: %s with error: %s",
-             st->topic, key, value, rd_kafka_err2str(m->err));
+             st->topic, key, value, st->why ? st->why : rd_kafka_err2str(m->err));
+}
+
+/*
+ * Kafka's send() first waits up to max.block.ms for the topic's partitions
+ * (KafkaProducer.waitOnMetadata), and the record fails when they do not come:
+ * with no broker reachable each line costs max.block.ms, not librdkafka's
+ * five-minute message timeout.  Once seen, the topic is not asked about
+ * again.  Returns true when the record may be sent.
+ */
+static bool topic_ready(rd_kafka_t *rk, producer_state_t *st, int64_t max_block_ms) {
+    if (st->topic_known)
+        return true;
+    rd_kafka_topic_t *rkt = rd_kafka_topic_new(rk, st->topic, NULL);
+    int64_t deadline = tool_now_ms() + max_block_ms;
+    while (rkt && !tool_signal) {
+        const struct rd_kafka_metadata *md = NULL;
+        int64_t left = deadline - tool_now_ms();
+        rd_kafka_resp_err_t err = rd_kafka_metadata(rk, 0, rkt, &md, (int)(left > 0 ? (left < 1000 ? left : 1000) : 1));
+        st->topic_known = !err && md->topic_cnt == 1 && !md->topics[0].err && md->topics[0].partition_cnt > 0;
+        if (md)
+            rd_kafka_metadata_destroy(md);
+        if (st->topic_known || tool_now_ms() >= deadline)
+            break;
+        rd_kafka_poll(rk, 100); /* a topic being auto-created: ask again */
+    }
+    if (rkt)
+        rd_kafka_topic_destroy(rkt);
+    return st->topic_known;
+}
+
+/* Kafka's Utils.getPort pattern, whole: [scheme://][\[]host[\]]:port. */
+static bool host_port_valid(const char *s, size_t n) {
+    const char *end = s + n, *p = s;
+    const char *scheme = memmem(s, n, "://", 3);
+    if (scheme) {
+        for (const char *q = s; q < scheme; q++)
+            if (!isalnum((unsigned char)*q) && !strchr("-%._", *q))
+                return false;
+        p = scheme + 3;
+    }
+    const char *colon = NULL;
+    for (const char *q = end; q > p; q--)
+        if (q[-1] == ':') {
+            colon = q - 1;
+            break;
+        }
+    if (!colon || colon + 1 == end)
+        return false;
+    for (const char *q = colon + 1; q < end; q++)
+        if (!isdigit((unsigned char)*q))
+            return false;
+    if (p < colon && *p == '[')
+        p++;
+    const char *host_end = colon > p && colon[-1] == ']' ? colon - 1 : colon;
+    for (const char *q = p; q < host_end; q++)
+        if (!isalnum((unsigned char)*q) && !strchr("-%._:", *q))
+            return false;
+    return true;
+}
+
+/* ToolsUtils.validateBootstrapServer: every comma-separated entry a host:port. */
+static const char *bootstrap_invalid(const char *list) {
+    size_t len = strlen(list), blank = strspn(list, " \t");
+    if (blank == len)
+        return "Error while validating the bootstrap address\n";
+    for (const char *p = list;;) {
+        const char *comma = strchr(p, ',');
+        size_t n = comma ? (size_t)(comma - p) : strlen(p);
+        if (!host_port_valid(p, n))
+            return "Please provide valid host:port like host1:9091,host2:9092\n";
+        if (!comma)
+            return NULL;
+        p = comma + 1;
+    }
 }
 
 /* Builds the layered producer properties.  Returns 0 or -1 with a message. */
@@ -173,11 +250,11 @@ static int build_props(const tool_args_t *a, fr_props_t *props, char *err, size_
         if (v && fr_props_set(props, flag_props[i].property, v) != 0)
             goto nomem;
     }
-    if (tool_args_has(a, "compression-codec")) {
-        const char *codec = tool_args_value(a, "compression-codec");
-        if (fr_props_set(props, "compression.type", codec && *codec ? codec : "gzip") != 0)
-            goto nomem;
-    }
+    /* ConsoleProducer sets compression.type last, from --compression-codec
+     * alone: "none" without it, whatever --producer-property says */
+    const char *codec = tool_args_has(a, "compression-codec") ? tool_args_value(a, "compression-codec") : "none";
+    if (fr_props_set(props, "compression.type", codec && *codec ? codec : "gzip") != 0)
+        goto nomem;
     const char *bootstrap = tool_args_value(a, "bootstrap-server");
     if (!bootstrap)
         bootstrap = tool_args_value(a, "broker-list");
@@ -210,6 +287,20 @@ static int produce_line(rd_kafka_t *rk, producer_state_t *st, const tool_line_t 
                         int64_t max_block_ms) {
     rd_kafka_headers_t *hdrs = NULL;
     int64_t deadline = tool_now_ms() + max_block_ms;
+    if (!topic_ready(rk, st, max_block_ms)) {
+        char why[320];
+        snprintf(why, sizeof(why), "org.apache.kafka.common.errors.TimeoutException: Topic %s not present in "
+                 "metadata after %" PRId64 " ms.", st->topic, max_block_ms);
+        rd_kafka_message_t m = {.err = RD_KAFKA_RESP_ERR__TIMED_OUT,
+                                .key = (void *)l->key,
+                                .key_len = l->key_len,
+                                .payload = (void *)l->value,
+                                .len = l->value_len};
+        st->why = why;
+        dr_msg_cb(rk, &m, st);
+        st->why = NULL;
+        return 0;
+    }
     for (;;) {
         if (l->header_count) {
             hdrs = rd_kafka_headers_new(l->header_count);
@@ -346,6 +437,12 @@ int fr_cmd_console_producer(int argc, char **argv) {
     }
     if (!tool_args_has(&a, "bootstrap-server") && !tool_args_has(&a, "broker-list")) {
         rc = usage_error("Missing required argument \"[bootstrap-server]\"");
+        goto out;
+    }
+    const char *servers = tool_args_value(&a, "bootstrap-server");
+    const char *bad_servers = bootstrap_invalid(servers ? servers : tool_args_value(&a, "broker-list"));
+    if (bad_servers) {
+        rc = usage_error(bad_servers);
         goto out;
     }
     const char *line_reader = tool_args_value(&a, "line-reader");

@@ -302,8 +302,29 @@ def test_log_dirs_describe():
         shutil.rmtree(tmp, ignore_errors=True)
 
 
+def test_console_producer_compresses_only_as_compression_codec_says():
+    """ConsoleProducer sets compression.type last, from --compression-codec
+    alone ("none" without it): a compression.type among the producer
+    properties does not count.  Before, it did.  (The record compresses well:
+    librdkafka sends a batch uncompressed when compression saves nothing.)"""
+    with Broker() as b:
+        def produce(*args):
+            r = subprocess.run([FRESHET, "console-producer", "--bootstrap-server", b.bootstrap, "--topic", "codec",
+                                "--producer-property", "compression.type=lz4"] + list(args),
+                               input="x" * 2000 + "\n", capture_output=True, text=True, timeout=120)
+            assert r.returncode == 0, r.stderr
+        produce()
+        produce("--compression-codec", "zstd")
+        path = os.path.join(b.log_dir, "codec-0", "00000000000000000000.log")
+        rc, out, err = dump("--files", path)
+        assert rc == 0, err
+        codecs = [m.group(14) for m in (BATCH_RE.match(l) for l in out.splitlines()) if m]
+        assert codecs == ["none", "zstd"], out
+
+
 if __name__ == "__main__":
     run_tests([
+        test_console_producer_compresses_only_as_compression_codec_says,
         test_dump_log_segments_deep_iteration_of_every_codec,
         test_dump_indexes_and_sanity_checks,
         test_log_dirs_describe,

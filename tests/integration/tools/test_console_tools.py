@@ -67,6 +67,12 @@ def test_usage_and_bad_flags(env):
     p = env.run("console-producer", "--bootstrap-server", env.bootstrap)
     check_rc(p, 1, "producer without --topic")
     check(p.stderr.startswith('Missing required argument "[topic]"\n'), "missing topic", p.stderr)
+    # ToolsUtils.validateBootstrapServer: every entry a host:port, checked before connecting
+    for servers in ("foo", env.bootstrap + ",foo"):
+        p = env.run("console-producer", "--bootstrap-server", servers, "--topic", "t", stdin="a\n")
+        check_rc(p, 1, "producer with bootstrap " + servers)
+        check(p.stderr.startswith("Please provide valid host:port like host1:9091,host2:9092\n"), "host:port",
+              p.stderr[:200])
 
 
 def test_consumer_argument_rules(env):
@@ -284,12 +290,15 @@ def test_unknown_java_property_warns_but_works(env):
 
 
 def test_delivery_failure_is_reported(env):
+    # no broker: each record waits max.block.ms for the topic's metadata, then fails as
+    # Kafka's KafkaProducer.waitOnMetadata fails it
     p = env.run("console-producer", "--bootstrap-server", "127.0.0.1:1", "--topic", "nowhere",
-                "--producer-property", "message.timeout.ms=1500", "--timeout", "10",
+                "--max-block-ms", "1500", "--timeout", "10",
                 "--property", "parse.key=true", stdin="key\tvalue\nk2\thello\n")
     check_rc(p, 1, "producer with failed deliveries")
     check(re.search(r"ERROR Error when sending message to topic nowhere with key: 3 bytes, "
-                    r"value: 5 bytes with error: ", p.stderr), "failure line", p.stderr)
+                    r"value: 5 bytes with error: org.apache.kafka.common.errors.TimeoutException: Topic nowhere "
+                    r"not present in metadata after 1500 ms.", p.stderr), "failure line", p.stderr)
     check(len(re.findall("Error when sending message", p.stderr)) == 2, "one line per record", p.stderr)
 
 
