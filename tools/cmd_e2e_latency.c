@@ -173,10 +173,67 @@ out:
 
 /* Assigns every partition of the topic at its high watermark (Kafka's
  * assign + seekToEnd + position).  Returns 0 or -1 (reported). */
+/* Kafka's EndToEndLatency.createTopic: a missing topic is made with one
+ * partition and one replica first.  Returns 0 or -1 (reported). */
+static int create_if_missing(rd_kafka_t *rk, const char *topic) {
+    const struct rd_kafka_metadata *md = NULL;
+    rd_kafka_resp_err_t err = rd_kafka_metadata(rk, 1, NULL, &md, 10000);
+    if (err) {
+        fprintf(stderr, "Could not list the topics: %s\n", rd_kafka_err2str(err));
+        return -1;
+    }
+    bool exists = false;
+    for (int i = 0; i < md->topic_cnt; i++)
+        exists |= strcmp(md->topics[i].topic, topic) == 0 && md->topics[i].err != RD_KAFKA_RESP_ERR_UNKNOWN_TOPIC_OR_PART;
+    rd_kafka_metadata_destroy(md);
+    if (exists)
+        return 0;
+    printf("Topic \"%s\" does not exist. Will create topic with 1 partition(s) and replication factor = 1\n", topic);
+    fflush(stdout);
+    char errstr[256];
+    rd_kafka_NewTopic_t *nt = rd_kafka_NewTopic_new(topic, 1, 1, errstr, sizeof(errstr));
+    rd_kafka_queue_t *q = rd_kafka_queue_new(rk);
+    const char *why = nt ? NULL : errstr;
+    if (nt) {
+        rd_kafka_CreateTopics(rk, &nt, 1, NULL, q);
+        rd_kafka_event_t *ev = rd_kafka_queue_poll(q, 30000);
+        size_t cnt = 0;
+        const rd_kafka_topic_result_t **res =
+            ev && !rd_kafka_event_error(ev) ? rd_kafka_CreateTopics_result_topics(rd_kafka_event_CreateTopics_result(ev), &cnt)
+                                           : NULL;
+        if (!ev)
+            why = "timed out";
+        else if (rd_kafka_event_error(ev))
+            snprintf(errstr, sizeof(errstr), "%s", rd_kafka_event_error_string(ev)), why = errstr;
+        else if (cnt == 1 && rd_kafka_topic_result_error(res[0]) &&
+                 rd_kafka_topic_result_error(res[0]) != RD_KAFKA_RESP_ERR_TOPIC_ALREADY_EXISTS)
+            snprintf(errstr, sizeof(errstr), "%s", rd_kafka_err2str(rd_kafka_topic_result_error(res[0]))), why = errstr;
+        if (ev)
+            rd_kafka_event_destroy(ev);
+        rd_kafka_NewTopic_destroy(nt);
+    }
+    rd_kafka_queue_destroy(q);
+    if (why) {
+        printf("Creation of topic %s failed\n", topic);
+        fprintf(stderr, "%s\n", why);
+        return -1;
+    }
+    return 0;
+}
+
 static int assign_at_end(rd_kafka_t *consumer, const char *topic) {
     rd_kafka_topic_t *rkt = rd_kafka_topic_new(consumer, topic, NULL);
     const struct rd_kafka_metadata *md = NULL;
-    rd_kafka_resp_err_t err = rd_kafka_metadata(consumer, 0, rkt, &md, 10000);
+    rd_kafka_resp_err_t err;
+    /* a topic just made may answer LEADER_NOT_AVAILABLE for a moment */
+    for (int tries = 0;; tries++) {
+        err = rd_kafka_metadata(consumer, 0, rkt, &md, 10000);
+        if (tries == 50 || err || (md->topic_cnt == 1 && !md->topics[0].err && md->topics[0].partition_cnt > 0))
+            break;
+        rd_kafka_metadata_destroy(md);
+        md = NULL;
+        rd_kafka_poll(consumer, 100);
+    }
     rd_kafka_topic_destroy(rkt);
     if (err || md->topic_cnt != 1 || md->topics[0].err || md->topics[0].partition_cnt == 0) {
         fprintf(stderr, "Could not get the partitions of topic %s: %s\n", topic,
@@ -507,7 +564,7 @@ int fr_cmd_e2e_latency(int argc, char **argv) {
     if (!consumer || !producer)
         goto out;
     tool_signals_install();
-    if (assign_at_end(consumer, ea.topic) != 0)
+    if (create_if_missing(consumer, ea.topic) != 0 || assign_at_end(consumer, ea.topic) != 0)
         goto out;
     /* Wait until the fetchers have started at the assigned offsets. */
     rd_kafka_message_t *m = rd_kafka_consumer_poll(consumer, 200);

@@ -337,6 +337,16 @@ def test_e2e_ping_pong():
         assert lat["p50"] <= lat["p99"] <= lat["p999"] <= lat["max"], doc
 
 
+def test_e2e_creates_a_missing_topic():
+    """EndToEndLatency.createTopic: a topic that is not there is made with one
+    partition and one replica, saying so (auto-creation is off here)."""
+    r = run("e2e-latency", BROKER.bootstrap, "e2e-new", "5", "1", "10")
+    lines = r.stdout.splitlines()
+    assert lines[0] == ('Topic "e2e-new" does not exist. Will create topic with 1 partition(s) and '
+                        'replication factor = 1'), r.stdout
+    check_e2e("\n".join(lines[1:]))
+
+
 def test_e2e_properties_file():
     create_topic("e2e-props")
     with tempfile.NamedTemporaryFile("w", suffix=".properties", delete=False) as f:
@@ -417,6 +427,7 @@ TESTS = [
     test_consumer_print_metrics,
     test_consumer_rejects_bad_flags,
     test_e2e_ping_pong,
+    test_e2e_creates_a_missing_topic,
     test_e2e_properties_file,
     test_e2e_fixed_rate,
     test_e2e_rejects_bad_arguments,
