@@ -9,25 +9,11 @@ import time
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from harness import Broker, RawClient, run_tests, wait_for  # noqa: E402
 import kafka_wire as kw  # noqa: E402
+from group_wire import FAST, call, first_member  # noqa: E402
 
 UNKNOWN_TOPIC_OR_PARTITION, ILLEGAL_GENERATION, INCONSISTENT_GROUP_PROTOCOL = 3, 22, 23
 INVALID_GROUP_ID, UNKNOWN_MEMBER_ID, INVALID_SESSION_TIMEOUT, REBALANCE_IN_PROGRESS = 24, 25, 26, 27
 GROUP_ID_NOT_FOUND, NON_EMPTY_GROUP, GROUP_SUBSCRIBED_TO_TOPIC = 69, 68, 86
-FAST = {"group.initial.rebalance.delay.ms": "0", "offsets.topic.num.partitions": "5"}
-
-
-def call(c, api, version, body):
-    c.request(api, version, body)
-    return c.recv_frame()
-
-
-def first_member(c, group):
-    """Creates topic "t" and joins group (JoinGroup v0) as its only member -> (generation, member id)."""
-    call(c, 19, 0, kw.create_topics_v0("t", 1))
-    err, gen, _proto, _leader, member, _members = kw.parse_join_group_v0_response(
-        call(c, 11, 0, kw.join_group_v0(group)))
-    assert err == 0, err
-    return gen, member
 
 
 def test_group_error_codes_and_coordinator_keeps_serving():
@@ -172,144 +158,6 @@ def test_offsets_of_deleted_topics_are_dropped_and_groups_survive_restart():
     finally:
         b.stop()
         b.cleanup()
-
-
-def find_coordinator_v1(c, group):
-    """FindCoordinator v1 for a group -> (error, node id)"""
-    resp = call(c, 10, 1, kw.string(group) + b"\x00")
-    err, = struct.unpack_from(">h", resp, 8)  # correlation, throttle
-    _msg, off = kw._read_string(resp, 10)
-    node, = struct.unpack_from(">i", resp, off)
-    return err, node
-
-
-def test_deleting_the_offsets_topic_drops_the_groups_and_it_comes_back():
-    """Deleting __consumer_offsets (Kafka allows it) takes every group's state
-    with it, as Kafka's coordinator resigns with its partitions; the next
-    FindCoordinator makes the topic again in its own shape (COORDINATOR_NOT_AVAILABLE
-    meanwhile, as Kafka's getCoordinator answers), and commits work and
-    survive a restart without the broker being restarted first.  Before,
-    every commit failed with COORDINATOR_NOT_AVAILABLE until a restart."""
-    COORDINATOR_NOT_AVAILABLE = 15
-    from confluent_kafka import Consumer, KafkaException, Producer, TopicPartition
-    with Broker(overrides=FAST) as b:
-        c = RawClient(b.port)
-        call(c, 19, 0, kw.create_topics_v0("t", 1))
-        p = Producer({"bootstrap.servers": "127.0.0.1:%d" % b.port})
-        for i in range(10):
-            p.produce("t", b"v%d" % i)
-        assert p.flush(10) == 0
-        assert kw.parse_offset_commit_v2_response(call(c, 8, 2, kw.offset_commit_v2("solo", -1, "", [("t", 0, 5)]))) \
-            == {("t", 0): 0}
-        cons = Consumer({"bootstrap.servers": "127.0.0.1:%d" % b.port, "group.id": "live",
-                         "auto.offset.reset": "earliest", "enable.auto.commit": False})
-        cons.subscribe(["t"])
-        got = []
-        deadline = time.time() + 20
-        while len(got) < 10 and time.time() < deadline:
-            m = cons.poll(0.5)
-            if m is not None and not m.error():
-                got.append(m.value())
-        assert len(got) == 10, got
-        cons.commit(offsets=[TopicPartition("t", 0, 10)], asynchronous=False)
-
-        assert kw.parse_delete_topics_v0_response(call(c, 20, 0, kw.delete_topics_v0(["__consumer_offsets"])))[1] \
-            == [("__consumer_offsets", 0)]
-        # the groups went with it
-        assert kw.parse_offset_fetch_v1_response(call(c, 9, 1, kw.offset_fetch_v1("solo", "t", [0]))) \
-            == {("t", 0): (-1, 0)}
-        assert find_coordinator_v1(c, "solo") == (COORDINATOR_NOT_AVAILABLE, -1)
-        wait_for(lambda: find_coordinator_v1(c, "solo")[0] == 0, "the offsets topic made again", timeout=20)
-        _, topics = kw.parse_metadata_v1_response(call(c, 3, 1, kw.metadata_v1(["__consumer_offsets"])))
-        assert topics["__consumer_offsets"] == (0, 5), topics  # offsets.topic.num.partitions
-        assert kw.parse_offset_commit_v2_response(call(c, 8, 2, kw.offset_commit_v2("solo", -1, "", [("t", 0, 7)]))) \
-            == {("t", 0): 0}
-
-        # the consumer that was in the middle of it finds its group gone, rejoins and commits again
-        def committed_again():
-            cons.poll(0.2)
-            try:
-                cons.commit(offsets=[TopicPartition("t", 0, 9)], asynchronous=False)
-                return True
-            except KafkaException:
-                return False
-        wait_for(committed_again, "the live consumer committing again", timeout=60)
-        cons.close()
-        c.close()
-        b.restart()
-        c = RawClient(b.port)
-        assert kw.parse_offset_fetch_v1_response(call(c, 9, 1, kw.offset_fetch_v1("solo", "t", [0]))) \
-            == {("t", 0): (7, 0)}
-        assert kw.parse_offset_fetch_v1_response(call(c, 9, 1, kw.offset_fetch_v1("live", "t", [0]))) \
-            == {("t", 0): (9, 0)}
-        c.close()
-
-
-def test_a_group_reloaded_with_members_takes_a_new_one():
-    """A group's members come back from __consumer_offsets at a restart; a
-    member joining it afterwards is added to that list.  (The list was
-    loaded at its exact size while its recorded capacity stayed 0, and a
-    join then wrote past its end.)"""
-    with Broker(overrides=FAST) as b:
-        a = RawClient(b.port)
-        gen, ma = first_member(a, "back")
-        assert kw.parse_sync_group_v0_response(call(a, 14, 0, kw.sync_group_v0("back", gen, ma, [])))[0] == 0
-        a.close()
-        b.restart()
-        a, n = RawClient(b.port), RawClient(b.port)
-        n.request(11, 0, kw.join_group_v0("back"))  # a newcomer: the reloaded group rebalances for it
-        time.sleep(0.3)
-        err, gen, _p, _l, _m, members = kw.parse_join_group_v0_response(call(a, 11, 0, kw.join_group_v0("back", ma)))
-        err_n, gen_n, _p, _l, mn, _ = kw.parse_join_group_v0_response(n.recv_frame())
-        assert (err, err_n, gen, gen_n) == (0, 0, 2, 2), (err, err_n, gen, gen_n)
-        assert sorted(members) == sorted([ma, mn]), members
-        a.close()
-        n.close()
-
-
-def test_group_max_size_turns_newcomers_away():
-    """group.max.size, as Kafka's acceptJoiningMember applies it: a full
-    Stable group answers a newcomer GROUP_MAX_SIZE_REACHED (with no member
-    id) and keeps its members; mid-rebalance the members already waiting
-    count, and a member that had not rejoined yet is let go."""
-    GROUP_MAX_SIZE_REACHED = 81
-    with Broker(overrides=dict(FAST, **{"group.max.size": "2"})) as b:
-        a, bc, cc = RawClient(b.port), RawClient(b.port), RawClient(b.port)
-        gen, ma = first_member(a, "full")
-        assert kw.parse_sync_group_v0_response(call(a, 14, 0, kw.sync_group_v0("full", gen, ma, [])))[0] == 0
-        bc.request(11, 0, kw.join_group_v0("full"))  # a second member: the group rebalances for it
-        time.sleep(0.3)
-        err, gen, _p, _l, _m, members = kw.parse_join_group_v0_response(call(a, 11, 0, kw.join_group_v0("full", ma)))
-        err_b, gen_b, _p, _l, mb, _ = kw.parse_join_group_v0_response(bc.recv_frame())
-        assert (err, err_b, gen, gen_b, len(members)) == (0, 0, 2, 2, 2), (err, err_b, gen, gen_b, members)
-        assert kw.parse_sync_group_v0_response(call(a, 14, 0, kw.sync_group_v0("full", gen, ma, [])))[0] == 0
-        assert kw.parse_sync_group_v0_response(call(bc, 14, 0, kw.sync_group_v0("full", gen, mb, [])))[0] == 0
-        # full: a third is turned away, and the group is as it was
-        err, _gen, _p, _l, member, _ = kw.parse_join_group_v0_response(call(cc, 11, 0, kw.join_group_v0("full")))
-        assert (err, member) == (GROUP_MAX_SIZE_REACHED, ""), (err, member)
-        groups = kw.parse_describe_groups_v0_response(call(a, 15, 0, kw.describe_groups_v0(["full"])))
-        assert groups["full"][1] == "Stable" and sorted(groups["full"][4]) == sorted([ma, mb]), groups
-        # mid-rebalance the members already waiting count: "a" rejoins (a new subscription), a
-        # newcomer fits beside it, and "b", which had not rejoined yet, is then the one let go
-        a.request(11, 0, kw.join_group_v0("full", ma, topics=("t", "u")))
-        time.sleep(0.3)
-        cc.request(11, 0, kw.join_group_v0("full"))
-        time.sleep(0.3)
-        err, _gen, _p, _l, member, _ = kw.parse_join_group_v0_response(call(bc, 11, 0, kw.join_group_v0("full", mb)))
-        assert (err, member) == (GROUP_MAX_SIZE_REACHED, ""), (err, member)
-        err_a, gen_a, _p, _l, _m, members = kw.parse_join_group_v0_response(a.recv_frame())
-        err_c, gen_c, _p, _l, mc, _ = kw.parse_join_group_v0_response(cc.recv_frame())
-        assert (err_a, err_c, gen_a, gen_c) == (0, 0, 3, 3), (err_a, err_c, gen_a, gen_c)
-        assert sorted(members) == sorted([ma, mc]), members
-        for c in (a, bc, cc):
-            c.close()
-        # the group was stored with two members (generation 2); loaded under a lower maximum it rebalances
-        b.overrides["group.max.size"] = "1"
-        b.restart()
-        c = RawClient(b.port)
-        groups = kw.parse_describe_groups_v0_response(call(c, 15, 0, kw.describe_groups_v0(["full"])))
-        assert groups["full"][1] == "PreparingRebalance", groups
-        c.close()
 
 
 def test_offsets_of_empty_groups_expire_after_retention():
@@ -701,40 +549,6 @@ def list_groups(c):
     return out
 
 
-def list_groups_v4(c, states):
-    """ListGroups v4 with a states filter -> [(group id, state)] (flexible: compact
-    strings and arrays, one-byte lengths are enough here)"""
-    body = bytes([len(states) + 1]) + b"".join(bytes([len(s) + 1]) + s.encode() for s in states) + b"\x00"
-    c.request(16, 4, body, flexible=True)
-    resp = c.recv_frame()
-    assert struct.unpack_from(">h", resp, 9)[0] == 0, resp  # correlation, header tags, throttle, error
-    off, out = 12, []
-    for _ in range(resp[11] - 1):
-        fields = []
-        for _f in range(3):  # group id, protocol type, state
-            n = resp[off] - 1
-            fields.append(resp[off + 1:off + 1 + n].decode())
-            off += 1 + n
-        off += 1  # the entry's tagged fields
-        out.append((fields[0], fields[2]))
-    return out
-
-
-def test_list_groups_matches_states_as_kafka_does():
-    """GroupMetadataManager.listGroups: a state filter is trimmed and compared
-    without regard to case."""
-    with Broker(overrides=FAST) as b:
-        c = RawClient(b.port)
-        gen, member = first_member(c, "g")
-        assert kw.parse_sync_group_v0_response(call(c, 14, 0, kw.sync_group_v0("g", gen, member, [])))[0] == 0
-        assert list_groups_v4(c, ["Stable"]) == [("g", "Stable")]
-        assert list_groups_v4(c, ["stable"]) == [("g", "Stable")]
-        assert list_groups_v4(c, [" STABLE "]) == [("g", "Stable")]
-        assert list_groups_v4(c, ["empty", "dead"]) == []
-        assert list_groups_v4(c, ["Stabl"]) == []
-        c.close()
-
-
 def join_v4(group, member_id="", session=6000, rebalance=60000, topics=("t",)):
     return (kw.string(group) + struct.pack(">ii", session, rebalance) + kw.string(member_id) + kw.string("consumer")
             + struct.pack(">i", 1) + kw.string("range") + kw.bytes_(kw.consumer_subscription(list(topics))))
@@ -824,10 +638,6 @@ def test_offset_delete_follows_kafkas_group_rules():
 
 if __name__ == "__main__":
     run_tests([
-        test_list_groups_matches_states_as_kafka_does,
-        test_deleting_the_offsets_topic_drops_the_groups_and_it_comes_back,
-        test_group_max_size_turns_newcomers_away,
-        test_a_group_reloaded_with_members_takes_a_new_one,
         test_offset_delete_follows_kafkas_group_rules,
         test_describe_groups_shows_a_generation_only_when_stable,
         test_group_requests_are_checked_as_kafka_checks_them,
