@@ -54,8 +54,8 @@ static const tool_opt_t opts[] = {
     {"alter", TOOL_FLAG, NULL, "Alter the configuration for the entity."},
     {"describe", TOOL_FLAG, NULL, "List configs for the given entity."},
     {"all", TOOL_FLAG, NULL, "List all configs for the given entity, including static configs if available."},
-    {"entity-type", TOOL_ARG, "String", "Type of entity (topics/brokers)"},
-    {"entity-name", TOOL_ARG, "String", "Name of entity (topic name/broker id)"},
+    {"entity-type", TOOL_LIST, "String", "Type of entity (topics/brokers)"},
+    {"entity-name", TOOL_LIST, "String", "Name of entity (topic name/broker id)"},
     {"entity-default", TOOL_FLAG, NULL, "Default entity name for brokers (applies to corresponding entity type)"},
     {"add-config", TOOL_ARG, "String",
      "Key Value pairs of configs to add. Square brackets can be used to group values which contain commas: "
@@ -64,7 +64,7 @@ static const tool_opt_t opts[] = {
      "log.retention.ms, log.segment.bytes, message.max.bytes, log.flush.interval.messages, ...)."},
     {"add-config-file", TOOL_ARG, "String",
      "Path to a properties file with configs to add. See add-config for a list of valid configurations."},
-    {"delete-config", TOOL_ARG, "String", "config keys to remove 'k1,k2'"},
+    {"delete-config", TOOL_LIST, "String", "config keys to remove 'k1,k2'"},
     {"topic", TOOL_ARG, "String", "The topic's name."},
     {"broker", TOOL_ARG, "String", "The broker's ID."},
     {"broker-defaults", TOOL_FLAG, NULL, "The config defaults for all brokers."},
@@ -729,10 +729,7 @@ int fr_cmd_configs(int argc, char **argv) {
     tool_logging_init();
     tool_args_t a;
     char err[1024];
-    /* the options read as lists (Kafka's valuesOf); every other one is given once */
-    static const char *const multi[] = {"entity-type", "entity-name", "delete-config", NULL};
-    if (tool_args_parse(&a, opts, NOPTS, argc, argv, err, sizeof(err)) != 0 ||
-        tool_args_check_single(&a, multi, err, sizeof(err)) != 0) {
+    if (tool_args_parse(&a, opts, NOPTS, argc, argv, err, sizeof(err)) != 0) {
         tool_args_free(&a);
         return usage_error(err);
     }

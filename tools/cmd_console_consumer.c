@@ -61,7 +61,7 @@ static const tool_opt_t opts[] = {
     {"offset", TOOL_ARG, "String: consume offset",
      "The offset to consume from (a non-negative number), or 'earliest' which means from "
      "beginning, or 'latest' which means from end (default: latest)"},
-    {"consumer-property", TOOL_ARG, "String: consumer_prop",
+    {"consumer-property", TOOL_LIST, "String: consumer_prop",
      "A mechanism to pass user-defined properties in the form key=value to the consumer."},
     {"consumer.config", TOOL_ARG, "String: config file",
      "Consumer config properties file. Note that --consumer-property takes precedence over this "
@@ -73,7 +73,7 @@ static const tool_opt_t opts[] = {
     {"formatter-config", TOOL_ARG, "String: config file",
      "Config properties file to initialize the message formatter. Note that --property takes "
      "precedence over this config."},
-    {"property", TOOL_ARG, "String: prop",
+    {"property", TOOL_LIST, "String: prop",
      "The properties to initialize the message formatter. Default properties include:\n "
      "print.timestamp=true|false\n print.key=true|false\n print.offset=true|false\n "
      "print.partition=true|false\n print.headers=true|false\n print.value=true|false\n "
@@ -560,10 +560,7 @@ int fr_cmd_console_consumer(int argc, char **argv) {
     tool_logging_init();
     tool_args_t a;
     char err[1024];
-    /* the options read as lists (Kafka's valuesOf); every other one is given once */
-    static const char *const multi[] = {"consumer-property", "property", NULL};
-    if (tool_args_parse(&a, opts, NOPTS, argc, argv, err, sizeof(err)) != 0 ||
-        tool_args_check_single(&a, multi, err, sizeof(err)) != 0) {
+    if (tool_args_parse(&a, opts, NOPTS, argc, argv, err, sizeof(err)) != 0) {
         tool_args_free(&a);
         return usage_error(err);
     }

@@ -81,7 +81,7 @@ static const tool_opt_t opts[] = {
     {"line-reader", TOOL_ARG, "String: reader_class",
      "The class name of the class to use for reading lines from standard in. Only the default, "
      "kafka.tools.LineMessageReader (line per message), is supported."},
-    {"property", TOOL_ARG, "String: prop",
+    {"property", TOOL_LIST, "String: prop",
      "A mechanism to pass user-defined properties in the form key=value to the message reader. "
      "Default properties include:\n parse.key=false\n parse.headers=false\n ignore.error=false\n "
      "key.separator=\\t\n headers.delimiter=\\t\n headers.separator=,\n headers.key.separator=:\n "
@@ -92,7 +92,7 @@ static const tool_opt_t opts[] = {
     {"reader-config", TOOL_ARG, "String: config file",
      "Config properties file for the message reader. Note that --property takes precedence over "
      "this config."},
-    {"producer-property", TOOL_ARG, "String: producer_prop",
+    {"producer-property", TOOL_LIST, "String: producer_prop",
      "A mechanism to pass user-defined properties in the form key=value to the producer."},
     {"producer.config", TOOL_ARG, "String: config file",
      "Producer config properties file. Note that --producer-property takes precedence over this "
@@ -410,10 +410,7 @@ int fr_cmd_console_producer(int argc, char **argv) {
     tool_logging_init();
     tool_args_t a;
     char err[1024];
-    /* the options read as lists (Kafka's valuesOf); every other one is given once */
-    static const char *const multi[] = {"property", "producer-property", NULL};
-    if (tool_args_parse(&a, opts, NOPTS, argc, argv, err, sizeof(err)) != 0 ||
-        tool_args_check_single(&a, multi, err, sizeof(err)) != 0) {
+    if (tool_args_parse(&a, opts, NOPTS, argc, argv, err, sizeof(err)) != 0) {
         tool_args_free(&a);
         return usage_error(err);
     }

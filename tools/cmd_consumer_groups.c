@@ -35,8 +35,8 @@
 
 static const tool_opt_t opts[] = {
     {"bootstrap-server", TOOL_ARG, "String: server to connect to", "REQUIRED: The server(s) to connect to."},
-    {"group", TOOL_ARG, "String: consumer group", "The consumer group we wish to act on."},
-    {"topic", TOOL_ARG, "String: topic",
+    {"group", TOOL_LIST, "String: consumer group", "The consumer group we wish to act on."},
+    {"topic", TOOL_LIST, "String: topic",
      "The topic whose consumer group information should be deleted or topic whose should be included "
      "in the reset offset process. In `reset-offsets` case, partitions can be specified using this "
      "format: `topic1:0,1,2`, where 0,1,2 are the partition to be included in the process. "
@@ -486,10 +486,7 @@ int fr_cmd_consumer_groups(int argc, char **argv) {
     tool_logging_init();
     tool_args_t a;
     char err[1024];
-    /* the options read as lists (Kafka's valuesOf); every other one is given once */
-    static const char *const multi[] = {"group", "topic", NULL};
-    if (tool_args_parse(&a, opts, NOPTS, argc, argv, err, sizeof(err)) != 0 ||
-        tool_args_check_single(&a, multi, err, sizeof(err)) != 0) {
+    if (tool_args_parse(&a, opts, NOPTS, argc, argv, err, sizeof(err)) != 0) {
         tool_args_free(&a);
         return usage_error(err);
     }

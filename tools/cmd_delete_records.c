@@ -228,8 +228,7 @@ int fr_cmd_delete_records(int argc, char **argv) {
     tool_logging_init();
     tool_args_t a;
     char err[1024];
-    if (tool_args_parse(&a, opts, NOPTS, argc, argv, err, sizeof(err)) != 0 ||
-        tool_args_check_single(&a, NULL, err, sizeof(err)) != 0) {
+    if (tool_args_parse(&a, opts, NOPTS, argc, argv, err, sizeof(err)) != 0) {
         tool_args_free(&a);
         return usage_error(err);
     }

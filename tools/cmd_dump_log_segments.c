@@ -521,8 +521,7 @@ int fr_cmd_dump_log_segments(int argc, char **argv) {
     tool_args_t a;
     char err[512];
     dump_opts_t o;
-    if (tool_args_parse(&a, opts, NOPTS, argc, argv, err, sizeof(err)) != 0 ||
-        tool_args_check_single(&a, NULL, err, sizeof(err)) != 0) {
+    if (tool_args_parse(&a, opts, NOPTS, argc, argv, err, sizeof(err)) != 0) {
         tool_args_free(&a);
         return usage_error(err);
     }

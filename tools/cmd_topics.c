@@ -53,7 +53,7 @@ static const tool_opt_t opts[] = {
      "The topic to create, alter, describe or delete. It also accepts a regular expression, "
      "except for --create option. Put topic name in double quotes and use the '\\' prefix to "
      "escape regular expression symbols; e.g. \"test\\.topic\"."},
-    {"config", TOOL_ARG, "String: name=value",
+    {"config", TOOL_LIST, "String: name=value",
      "A topic configuration override for the topic being created. It is supported only in "
      "combination with --create. (To alter topic configurations, the kafka-configs tool can be "
      "used.)"},
@@ -702,10 +702,7 @@ int fr_cmd_topics(int argc, char **argv) {
     tool_logging_init();
     tool_args_t a;
     char err[1024];
-    /* the options read as lists (Kafka's valuesOf); every other one is given once */
-    static const char *const multi[] = {"config", "delete-config", NULL};
-    if (tool_args_parse(&a, opts, NOPTS, argc, argv, err, sizeof(err)) != 0 ||
-        tool_args_check_single(&a, multi, err, sizeof(err)) != 0) {
+    if (tool_args_parse(&a, opts, NOPTS, argc, argv, err, sizeof(err)) != 0) {
         tool_args_free(&a);
         return usage_error(err);
     }

@@ -34,7 +34,9 @@ static int add_seen(tool_args_t *a, size_t opt, const char *value) {
     return 0;
 }
 
-static int parse(tool_args_t *a, const tool_opt_t *opts, size_t nopts, int argc, char **argv, bool prefixes,
+static int repeated_single(const tool_args_t *a, char *err, size_t errlen);
+
+static int parse(tool_args_t *a, const tool_opt_t *opts, size_t nopts, int argc, char **argv, bool argparse,
                  char *err, size_t errlen) {
     memset(a, 0, sizeof(*a));
     a->opts = opts;
@@ -48,7 +50,7 @@ static int parse(tool_args_t *a, const tool_opt_t *opts, size_t nopts, int argc,
         const char *name = word + 2;
         const char *eq = strchr(name, '=');
         size_t name_len = eq ? (size_t)(eq - name) : strlen(name);
-        long idx = find_opt(opts, nopts, name, name_len, prefixes);
+        long idx = find_opt(opts, nopts, name, name_len, argparse);
         if (idx == -1) {
             snprintf(err, errlen, "%.*s is not a recognized option", (int)name_len, name);
             return -1;
@@ -67,6 +69,7 @@ static int parse(tool_args_t *a, const tool_opt_t *opts, size_t nopts, int argc,
             }
             break;
         case TOOL_ARG:
+        case TOOL_LIST:
             if (eq) {
                 value = eq + 1;
             } else if (i + 1 < argc && strncmp(argv[i + 1], "--", 2) != 0) {
@@ -88,7 +91,8 @@ static int parse(tool_args_t *a, const tool_opt_t *opts, size_t nopts, int argc,
             return -1;
         }
     }
-    return 0;
+    /* after the whole line, as jopt-simple reports a bad option before any valueOf */
+    return argparse ? 0 : repeated_single(a, err, errlen);
 }
 
 int tool_args_parse(tool_args_t *a, const tool_opt_t *opts, size_t nopts, int argc, char **argv, char *err,
@@ -125,19 +129,11 @@ size_t tool_args_count(const tool_args_t *a, const char *name) {
 
 bool tool_args_has(const tool_args_t *a, const char *name) { return tool_args_count(a, name) > 0; }
 
-static bool named_in(const char *const *names, const char *name) {
-    for (size_t i = 0; names && names[i]; i++)
-        if (strcmp(names[i], name) == 0)
-            return true;
-    return false;
-}
-
-int tool_args_check_single(const tool_args_t *a, const char *const *multi, char *err, size_t errlen) {
+/* jopt-simple's valueOf: an option that is not a list, given twice, is an error. */
+static int repeated_single(const tool_args_t *a, char *err, size_t errlen) {
     for (size_t i = 0; i < a->nseen; i++) {
         const tool_opt_t *o = &a->opts[a->seen[i].opt];
-        if (o->kind == TOOL_FLAG || named_in(multi, o->name))
-            continue;
-        if (tool_args_count(a, o->name) > 1) {
+        if (o->kind != TOOL_FLAG && o->kind != TOOL_LIST && tool_args_count(a, o->name) > 1) {
             snprintf(err, errlen, "Found multiple arguments for option %s, but you asked for only one", o->name);
             return -1;
         }
@@ -242,7 +238,7 @@ static void print_option(FILE *out, const tool_opt_t *o) {
     char left[256];
     if (o->kind == TOOL_FLAG)
         snprintf(left, sizeof(left), "--%s", o->name);
-    else if (o->kind == TOOL_ARG)
+    else if (o->kind == TOOL_ARG || o->kind == TOOL_LIST)
         snprintf(left, sizeof(left), "--%s <%s>", o->name, o->arg_desc ? o->arg_desc : "String");
     else
         snprintf(left, sizeof(left), "--%s [%s]", o->name, o->arg_desc ? o->arg_desc : "String");

@@ -9,7 +9,11 @@
  *                                   parse without abbreviations; the argparse4j tools
  *                                   (producer-perf-test) take a unique prefix, through
  *                                   tool_args_parse_abbrev
- *   repeated options                every value is kept, in order (--property a=1 --property b=2)
+ *   repeated options                a TOOL_LIST option keeps every value, in order
+ *                                   (--property a=1 --property b=2: Kafka's valuesOf); any
+ *                                   other option given twice is jopt-simple's valueOf error,
+ *                                   "Found multiple arguments for option X, but you asked
+ *                                   for only one"
  * A required argument is the next word unless that word starts with "--".
  * An optional argument is the next word only if it does not start with "-".
  * Words that are not options are an error (Kafka silently ignores them).
@@ -28,8 +32,9 @@
 
 typedef enum tool_opt_kind {
     TOOL_FLAG,         /* --name */
-    TOOL_ARG,          /* --name value */
-    TOOL_OPTIONAL_ARG, /* --name [value] */
+    TOOL_ARG,          /* --name value, given once */
+    TOOL_OPTIONAL_ARG, /* --name [value], given once */
+    TOOL_LIST,         /* --name value, as often as wanted (read with tool_args_value_at) */
 } tool_opt_kind_t;
 
 typedef struct tool_opt {
@@ -59,20 +64,11 @@ typedef struct tool_args {
  */
 int tool_args_parse(tool_args_t *a, const tool_opt_t *opts, size_t nopts, int argc, char **argv,
                     char *err, size_t errlen);
-/* The same, where a unique prefix of a name stands for the name (argparse4j). */
+/* The same with argparse4j's rules (producer-perf-test): a unique prefix of a
+ * name stands for the name, and an option given twice keeps both values. */
 int tool_args_parse_abbrev(tool_args_t *a, const tool_opt_t *opts, size_t nopts, int argc, char **argv,
                            char *err, size_t errlen);
 void tool_args_free(tool_args_t *a);
-
-/*
- * jopt-simple's valueOf: an option read as one value must be given once.
- * Every option that takes an argument and is not named in multi (a
- * NULL-terminated list of the options the tool reads with valuesOf; NULL for
- * none) and was given twice fails, with jopt-simple's message in err: "Found
- * multiple arguments for option topic, but you asked for only one".
- * Returns 0 or -1.
- */
-int tool_args_check_single(const tool_args_t *a, const char *const *multi, char *err, size_t errlen);
 
 /* True when the option (full name) was given at least once. */
 bool tool_args_has(const tool_args_t *a, const char *name);
