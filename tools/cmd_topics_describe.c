@@ -12,6 +12,7 @@
 #include "fr_logging.h"
 #include "fr_messages.h"
 #include "tool_wire.h"
+#include "topics.h"
 
 #define COMPONENT "topics"
 
@@ -164,29 +165,6 @@ static void topic_ids(const topics_ctx_t *c, const rd_kafka_metadata_topic_t **t
     tool_wire_close(&w);
 }
 
-/* Kafka's Uuid.toString: URL-safe base64 of the 16 bytes, without padding. */
-static void uuid_string(const uint8_t id[16], char out[23]) {
-    static const char b64[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
-    size_t k = 0;
-    for (size_t i = 0; i < 16; i += 3) {
-        uint32_t x = (uint32_t)id[i] << 16 | (i + 1 < 16 ? (uint32_t)id[i + 1] << 8 : 0) | (i + 2 < 16 ? id[i + 2] : 0);
-        out[k++] = b64[x >> 18 & 63];
-        out[k++] = b64[x >> 12 & 63];
-        if (i + 1 < 16)
-            out[k++] = b64[x >> 6 & 63];
-        if (i + 2 < 16)
-            out[k++] = b64[x & 63];
-    }
-    out[k] = '\0';
-}
-
-static bool uuid_is_zero(const uint8_t id[16]) {
-    for (int i = 0; i < 16; i++)
-        if (id[i])
-            return false;
-    return true;
-}
-
 static void describe_topic(const topics_ctx_t *c, const rd_kafka_metadata_topic_t *t, const uint8_t id[16],
                            const topic_configs_t *tc) {
     bool describe_configs = true;
@@ -206,10 +184,11 @@ static void describe_topic(const topics_ctx_t *c, const rd_kafka_metadata_topic_
         for (size_t i = 0; i < tc->count; i++)
             has_non_default |= !config_is_default(tc->entries[i]);
         if (!with_overrides || has_non_default) {
+            static const uint8_t zero_id[16];
             printf("Topic: %s", t->topic);
-            if (!uuid_is_zero(id)) {
+            if (memcmp(id, zero_id, 16) != 0) {
                 char uuid[23];
-                uuid_string(id, uuid);
+                fr_uuid_to_string(id, uuid);
                 printf("\tTopicId: %s", uuid);
             }
             printf("\tPartitionCount: %d\tReplicationFactor: %d\tConfigs: ", t->partition_cnt,
