@@ -171,8 +171,32 @@ out:
     return rk;
 }
 
-/* Assigns every partition of the topic at its high watermark (Kafka's
- * assign + seekToEnd + position).  Returns 0 or -1 (reported). */
+/* CreateTopics of one topic with one partition and one replica; NULL, or
+ * why it failed (in errstr).  A topic made meanwhile by someone else is fine. */
+static const char *create_topic(rd_kafka_t *rk, const char *topic, char *errstr, size_t len) {
+    rd_kafka_NewTopic_t *nt = rd_kafka_NewTopic_new(topic, 1, 1, errstr, len);
+    if (!nt)
+        return errstr;
+    rd_kafka_queue_t *q = rd_kafka_queue_new(rk);
+    rd_kafka_CreateTopics(rk, &nt, 1, NULL, q);
+    rd_kafka_NewTopic_destroy(nt);
+    rd_kafka_event_t *ev = rd_kafka_queue_poll(q, 30000);
+    rd_kafka_queue_destroy(q);
+    rd_kafka_resp_err_t err = ev ? rd_kafka_event_error(ev) : RD_KAFKA_RESP_ERR__TIMED_OUT;
+    if (!err) {
+        size_t cnt = 0;
+        const rd_kafka_topic_result_t **res =
+            rd_kafka_CreateTopics_result_topics(rd_kafka_event_CreateTopics_result(ev), &cnt);
+        err = cnt == 1 ? rd_kafka_topic_result_error(res[0]) : RD_KAFKA_RESP_ERR__FAIL;
+    }
+    if (ev)
+        rd_kafka_event_destroy(ev);
+    if (!err || err == RD_KAFKA_RESP_ERR_TOPIC_ALREADY_EXISTS)
+        return NULL;
+    snprintf(errstr, len, "%s", rd_kafka_err2str(err));
+    return errstr;
+}
+
 /* Kafka's EndToEndLatency.createTopic: a missing topic is made with one
  * partition and one replica first.  Returns 0 or -1 (reported). */
 static int create_if_missing(rd_kafka_t *rk, const char *topic) {
@@ -184,35 +208,14 @@ static int create_if_missing(rd_kafka_t *rk, const char *topic) {
     }
     bool exists = false;
     for (int i = 0; i < md->topic_cnt; i++)
-        exists |= strcmp(md->topics[i].topic, topic) == 0 && md->topics[i].err != RD_KAFKA_RESP_ERR_UNKNOWN_TOPIC_OR_PART;
+        exists |= strcmp(md->topics[i].topic, topic) == 0;
     rd_kafka_metadata_destroy(md);
     if (exists)
         return 0;
     printf("Topic \"%s\" does not exist. Will create topic with 1 partition(s) and replication factor = 1\n", topic);
     fflush(stdout);
     char errstr[256];
-    rd_kafka_NewTopic_t *nt = rd_kafka_NewTopic_new(topic, 1, 1, errstr, sizeof(errstr));
-    rd_kafka_queue_t *q = rd_kafka_queue_new(rk);
-    const char *why = nt ? NULL : errstr;
-    if (nt) {
-        rd_kafka_CreateTopics(rk, &nt, 1, NULL, q);
-        rd_kafka_event_t *ev = rd_kafka_queue_poll(q, 30000);
-        size_t cnt = 0;
-        const rd_kafka_topic_result_t **res =
-            ev && !rd_kafka_event_error(ev) ? rd_kafka_CreateTopics_result_topics(rd_kafka_event_CreateTopics_result(ev), &cnt)
-                                           : NULL;
-        if (!ev)
-            why = "timed out";
-        else if (rd_kafka_event_error(ev))
-            snprintf(errstr, sizeof(errstr), "%s", rd_kafka_event_error_string(ev)), why = errstr;
-        else if (cnt == 1 && rd_kafka_topic_result_error(res[0]) &&
-                 rd_kafka_topic_result_error(res[0]) != RD_KAFKA_RESP_ERR_TOPIC_ALREADY_EXISTS)
-            snprintf(errstr, sizeof(errstr), "%s", rd_kafka_err2str(rd_kafka_topic_result_error(res[0]))), why = errstr;
-        if (ev)
-            rd_kafka_event_destroy(ev);
-        rd_kafka_NewTopic_destroy(nt);
-    }
-    rd_kafka_queue_destroy(q);
+    const char *why = create_topic(rk, topic, errstr, sizeof(errstr));
     if (why) {
         printf("Creation of topic %s failed\n", topic);
         fprintf(stderr, "%s\n", why);
@@ -221,6 +224,8 @@ static int create_if_missing(rd_kafka_t *rk, const char *topic) {
     return 0;
 }
 
+/* Assigns every partition of the topic at its high watermark (Kafka's
+ * assign + seekToEnd + position).  Returns 0 or -1 (reported). */
 static int assign_at_end(rd_kafka_t *consumer, const char *topic) {
     rd_kafka_topic_t *rkt = rd_kafka_topic_new(consumer, topic, NULL);
     const struct rd_kafka_metadata *md = NULL;
