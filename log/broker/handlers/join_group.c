@@ -272,10 +272,11 @@ int fr_handle_join_group(fr_req_t *req) {
     fr_group_t *grp = fr_groups_get_or_create(g, in->group_id);
     if (!grp)
         return FR_ERR_NOMEM;
-    fr_member_t *known = in->member_id.len > 0 ? fr_group_member(grp, in->member_id) : NULL;
-    if (!accept_joining_member(g, grp, known)) {
-        if (known) /* a member that had not rejoined yet: it is out, as in Kafka */
-            fr_group_remove_member(g, grp, known, uv_now(req->srv->loop), "the group is at its group.max.size");
+    uint64_t now = uv_now(req->srv->loop);
+    fr_member_t *m = in->member_id.len > 0 ? fr_group_member(grp, in->member_id) : NULL;
+    if (!accept_joining_member(g, grp, m)) {
+        if (m) /* a member that had not rejoined yet: it is out, as in Kafka */
+            fr_group_remove_member(g, grp, m, now, "the group is at its group.max.size");
         return write_error(req, FR_ERR_GROUP_MAX_SIZE_REACHED, "");
     }
     if (in->protocol_type.len <= 0 || in->protocols_count <= 0 ||
@@ -286,9 +287,7 @@ int fr_handle_join_group(fr_req_t *req) {
         free(grp->protocol_type);
         grp->protocol_type = strndup((const char *)in->protocol_type.ptr, (size_t)in->protocol_type.len);
     }
-    uint64_t now = uv_now(req->srv->loop);
     int is_static = in->group_instance_id.len >= 0;
-    fr_member_t *m;
 
     if (in->member_id.len <= 0) {
         /* A member without an id. */
@@ -323,8 +322,7 @@ int fr_handle_join_group(fr_req_t *req) {
         return join_and_wait(req, st, grp, m, 1);
     }
 
-    /* A member with an id. */
-    m = fr_group_member(grp, in->member_id);
+    /* A member with an id (m: it, when it is a member). */
     if (is_static) {
         fr_member_t *owner = fr_group_static_member(grp, in->group_instance_id);
         if (owner && owner != m)
@@ -333,8 +331,7 @@ int fr_handle_join_group(fr_req_t *req) {
     if (!m) {
         if (!fr_group_pending_take(grp, in->member_id))
             return write_error(req, FR_ERR_UNKNOWN_MEMBER_ID, asked);
-        char *id = fr_arena_strndup(req->arena, in->member_id.ptr, (size_t)in->member_id.len);
-        if (!id || !(m = member_add(req, grp, id, in)))
+        if (!(m = member_add(req, grp, asked, in)))
             return FR_ERR_NOMEM;
         return join_and_wait(req, st, grp, m, 1);
     }
