@@ -172,11 +172,22 @@ static int16_t create_one(fr_req_t *req, fr_create_topics_request_creatable_topi
  * partition, and refuses a request that would write more than 10000 of them
  * (QuorumController.MAX_RECORDS_PER_USER_OP), validate_only included: the
  * whole request fails.  Counted over the topics that would be created, each
- * checked as create_one checks it, with nothing made.
+ * checked as create_one checks it, with nothing made; that second check is
+ * only needed when the request could be that large at all.
  */
 #define MAX_RECORDS_PER_REQUEST 10000
 
 static int too_many_records(fr_req_t *req, fr_create_topics_request_t *in, const uint8_t *dups) {
+    int64_t bound = 0;
+    for (int32_t i = 0; i < in->topics_count; i++) {
+        const fr_create_topics_request_creatable_topic_t *t = &in->topics[i];
+        int32_t parts = t->num_partitions == -1 ? req->srv->cfg->num_partitions : t->num_partitions;
+        if (t->assignments_count > 0)
+            parts = t->assignments_count;
+        bound += 1 + (int64_t)(t->configs_count > 0 ? t->configs_count : 0) + (parts > 0 ? parts : 0);
+    }
+    if (bound <= MAX_RECORDS_PER_REQUEST)
+        return 0;
     int64_t records = 0;
     for (int32_t i = 0; i < in->topics_count && records <= MAX_RECORDS_PER_REQUEST; i++) {
         if (dups[i] != FR_NAME_UNIQUE)
