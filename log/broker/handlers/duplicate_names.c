@@ -79,6 +79,9 @@ uint8_t *fr_req_mark_duplicate_partitions(fr_req_t *req, const void *topics, int
         memcpy(&count, t + (size_t)i * l->topic_size + l->count_off, sizeof(count));
         total += count > 0 ? count : 0;
     }
+    *n = total;
+    if (total <= 1) /* the common produce: one partition, nothing to compare */
+        return FR_REQ_ARRAY(req, uint8_t, total);
     fr_slice_t *keys = FR_REQ_ARRAY(req, fr_slice_t, total);
     if (!keys)
         return NULL;
@@ -97,6 +100,5 @@ uint8_t *fr_req_mark_duplicate_partitions(fr_req_t *req, const void *topics, int
                 return NULL;
         }
     }
-    *n = total;
     return fr_req_mark_duplicate_names(req, keys, total, sizeof(*keys), 0, keep_last);
 }
