@@ -560,16 +560,11 @@ static void conn_api_versions_fallback(fr_conn_t *c, const fr_request_header_t *
     fr_writer_reserve(&m->w, 4);
     fr_write_i32(&m->w, hdr->correlation_id);
     fr_write_i16(&m->w, FR_ERR_UNSUPPORTED_VERSION);
-    size_t n;
-    const fr_handler_t *hs = fr_handlers(&n);
+    const fr_handler_t *h = fr_handler_find(FR_API_API_VERSIONS);
     fr_write_i32(&m->w, 1);
-    for (size_t i = 0; i < n; i++) {
-        if (hs[i].api_key != FR_API_API_VERSIONS)
-            continue;
-        fr_write_i16(&m->w, hs[i].api_key);
-        fr_write_i16(&m->w, hs[i].min_version);
-        fr_write_i16(&m->w, hs[i].max_version);
-    }
+    fr_write_i16(&m->w, h->api_key);
+    fr_write_i16(&m->w, h->min_version);
+    fr_write_i16(&m->w, h->max_version);
     fr_writer_patch_i32(&m->w, 0, (int32_t)(fr_writer_size(&m->w) - 4));
     conn_enqueue(c, m);
 }
