@@ -170,9 +170,10 @@ int fr_group_delete_offsets(fr_groups_t *g, fr_group_t *grp, const char *topic, 
 /* A topic was deleted: every group forgets its offsets.  When it is
  * __consumer_offsets itself, every group is dropped. */
 void fr_groups_topic_deleted(fr_groups_t *g, const char *topic);
-/* 0 when __consumer_offsets is there to write to; otherwise starts making it
- * (off the loop) if nobody has, and answers COORDINATOR_NOT_AVAILABLE. */
-int fr_groups_offsets_topic_ready(fr_groups_t *g);
+/* 0 when __consumer_offsets is there to write to (*out, when out is not
+ * NULL, is it); otherwise starts making it (off the loop) if nobody has, and
+ * answers COORDINATOR_NOT_AVAILABLE with *out NULL. */
+int fr_groups_offsets_topic_ready(fr_groups_t *g, fr_topic_t **out);
 /* Persists group metadata (generation, members, assignments). */
 int fr_group_store_metadata(fr_groups_t *g, fr_group_t *grp);
 

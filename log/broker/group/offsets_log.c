@@ -132,10 +132,10 @@ static void add_record(fr_batch_writer_t *bw, fr_writer_t *k, fr_writer_t *v, in
 static int append_batch(fr_groups_t *g, const char *group_id, fr_writer_t *batch) {
     if (batch->err)
         return FR_ERR_UNKNOWN_SERVER_ERROR;
-    int rc = fr_groups_offsets_topic_ready(g);
+    fr_topic_t *topic;
+    int rc = fr_groups_offsets_topic_ready(g, &topic);
     if (rc)
         return rc;
-    fr_topic_t *topic = fr_topics_find_cstr(&g->srv->topics, FR_OFFSETS_TOPIC);
     fr_partition_t *p = fr_topic_partition(topic, fr_groups_offsets_partition(g, group_id));
     if (!p)
         return FR_ERR_COORDINATOR_NOT_AVAILABLE;
@@ -442,8 +442,10 @@ static int offsets_topic_create(fr_groups_t *g, int begin, fr_topic_t **out, cha
     return rc;
 }
 
-int fr_groups_offsets_topic_ready(fr_groups_t *g) {
+int fr_groups_offsets_topic_ready(fr_groups_t *g, fr_topic_t **out) {
     fr_topic_t *topic = fr_topics_find_cstr(&g->srv->topics, FR_OFFSETS_TOPIC);
+    if (out)
+        *out = topic;
     if (topic) {
         g->offsets_partitions = topic->num_partitions;
         return 0;

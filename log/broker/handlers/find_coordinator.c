@@ -20,7 +20,7 @@ int fr_handle_find_coordinator(fr_req_t *req) {
     fr_find_coordinator_response_t out;
     fr_find_coordinator_response_init(&out);
     int16_t err = in.key_type == 0 || in.key_type == 1 ? FR_ERR_NONE : FR_ERR_INVALID_REQUEST;
-    if ((in.key_type == 0 && fr_groups_offsets_topic_ready(&req->srv->groups)) || in.key_type == 1)
+    if ((in.key_type == 0 && fr_groups_offsets_topic_ready(&req->srv->groups, NULL)) || in.key_type == 1)
         err = FR_ERR_COORDINATOR_NOT_AVAILABLE;
     if (v < 4) {
         out.error_code = err;
