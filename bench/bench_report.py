@@ -198,6 +198,8 @@ def format_table(doc):
     lines.append("ceilings: " + (", ".join(ceil) or "none"))
     if "data_disk" in doc:
         lines.append("data dirs: " + data_disk.summary(doc["data_disk"]))
+    # results written before the harness chose the clients' allocator ran them on glibc's
+    lines.append("clients' allocator: %s" % doc.get("client_malloc", "glibc"))
     for k, v in doc["skipped"].items():
         lines.append("skipped %s: %s" % (k, v))
     lines.append("(MB = 2^20 bytes; throughput rows: records/s and MB/s, ratio on MB/s, higher is better;")

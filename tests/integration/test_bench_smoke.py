@@ -85,6 +85,8 @@ def check_json(out, r):
         assert c and c["median"] > 0 and len(c["values"]) == doc["reps"], (write, c, doc["skipped"])
         assert c["cpu_ms_per_gib"]["median"] > 0, (write, c)
     assert "ingest floor, CPU ms/GiB: recv+CRC " in r.stdout, r.stdout[:2000]
+    assert doc["client_malloc"] == "jemalloc", doc.get("client_malloc")
+    assert "clients' allocator: jemalloc" in r.stdout, r.stdout[:2000]
     # the file system the data dirs were on, as findmnt sees the temp dir
     disk = doc["data_disk"]
     want_fs = subprocess.run(["findmnt", "-n", "-o", "FSTYPE", "-T", tempfile.gettempdir()], capture_output=True,
@@ -173,6 +175,24 @@ def check_table(stdout):
     assert any(l.startswith("results: ") for l in lines), stdout
 
 
+def test_clients_run_on_the_chosen_allocator():
+    """Every client bench/run starts gets its environment from client_env: the
+    allocator has to be mapped in the client process, and only when asked."""
+    import importlib.machinery
+    import importlib.util
+    loader = importlib.machinery.SourceFileLoader("bench_run", BENCH)
+    bench_run = importlib.util.module_from_spec(importlib.util.spec_from_loader("bench_run", loader))
+    loader.exec_module(bench_run)
+
+    def maps(allocator):
+        env = bench_run.client_env(allocator)
+        return subprocess.run(["cat", "/proc/self/maps"], env=env, capture_output=True, text=True,
+                              check=True).stdout
+
+    assert "libjemalloc.so.2" in maps("jemalloc")
+    assert "libjemalloc.so.2" not in maps("glibc")
+
+
 def check_chart(out):
     if not shutil.which("gnuplot"):
         return
@@ -183,4 +203,4 @@ def check_chart(out):
 
 
 if __name__ == "__main__":
-    run_tests([test_rounds_pair_each_repetition, test_quick_smoke_run])
+    run_tests([test_rounds_pair_each_repetition, test_clients_run_on_the_chosen_allocator, test_quick_smoke_run])
