@@ -191,6 +191,9 @@ def test_clients_run_on_the_chosen_allocator():
 
     assert "libjemalloc.so.2" in maps("jemalloc")
     assert "libjemalloc.so.2" not in maps("glibc")
+    # 8-partition responses need 8 MiB buffers: jemalloc must not give them back at once
+    assert bench_run.client_env("jemalloc").get("MALLOC_CONF") == "oversize_threshold:0"
+    assert bench_run.client_env("glibc").get("MALLOC_CONF") == os.environ.get("MALLOC_CONF")
 
 
 def check_chart(out):
