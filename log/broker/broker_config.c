@@ -60,6 +60,9 @@ void fr_broker_config_defaults(fr_broker_config_t *cfg) {
     cfg->offsets_retention_check_interval_ms = 600000;
     cfg->log_retention_check_interval_ms = 300000;
     cfg->offsets_topic_num_partitions = 50;
+    cfg->offsets_topic_segment_bytes = 104857600;
+    cfg->txn_state_num_partitions = 50;
+    cfg->txn_state_segment_bytes = 104857600;
     cfg->offset_metadata_max_bytes = 4096;
     fr_props_init(&cfg->props);
 }
@@ -335,6 +338,15 @@ int fr_broker_config_load(fr_broker_config_t *cfg, const fr_props_t *props, char
         } else if (strcmp(k, "offsets.topic.num.partitions") == 0) {
             NUM(1, I32, "INT");
             cfg->offsets_topic_num_partitions = (int32_t)v;
+        } else if (strcmp(k, "offsets.topic.segment.bytes") == 0) {
+            NUM(1, I32, "INT");
+            cfg->offsets_topic_segment_bytes = (int32_t)v;
+        } else if (strcmp(k, "transaction.state.log.num.partitions") == 0) {
+            NUM(1, I32, "INT");
+            cfg->txn_state_num_partitions = (int32_t)v;
+        } else if (strcmp(k, "transaction.state.log.segment.bytes") == 0) {
+            NUM(1, I32, "INT");
+            cfg->txn_state_segment_bytes = (int32_t)v;
         } else if (strcmp(k, "offset.metadata.max.bytes") == 0) {
             NUM(0, I32, "INT");
             cfg->offset_metadata_max_bytes = (int32_t)v;

@@ -77,6 +77,9 @@ typedef struct fr_broker_config {
     int64_t offsets_retention_minutes;        /* offsets.retention.minutes, 10080 */
     int64_t offsets_retention_check_interval_ms; /* offsets.retention.check.interval.ms, 600000 */
     int32_t offsets_topic_num_partitions;     /* offsets.topic.num.partitions, 50 */
+    int32_t offsets_topic_segment_bytes;      /* offsets.topic.segment.bytes, 104857600 */
+    int32_t txn_state_num_partitions;         /* transaction.state.log.num.partitions, 50 */
+    int32_t txn_state_segment_bytes;          /* transaction.state.log.segment.bytes, 104857600 */
     int32_t offset_metadata_max_bytes;        /* offset.metadata.max.bytes, 4096 */
     fr_props_t props;                  /* every pair as given, for DescribeConfigs */
     /* Dynamic configs (AlterConfigs on this broker's id / on the cluster

@@ -443,6 +443,41 @@ def test_the_broker_raises_its_soft_open_files_limit_to_the_hard_one():
         b.cleanup()
 
 
+def test_internal_topics_are_auto_created_in_their_own_shape():
+    """Metadata auto-creating __transaction_state, or __consumer_offsets after
+    it was deleted, makes them as Kafka's AutoTopicCreationManager does: the
+    partition count and configs of the broker's transaction.state.log.* and
+    offsets.topic.* settings, not num.partitions and the topic defaults.
+    Before, both got num.partitions and no configs (a non-compacted offsets
+    topic)."""
+    from confluent_kafka.admin import AdminClient, ConfigResource
+    overrides = {"num.partitions": "4", "transaction.state.log.num.partitions": "7",
+                 "transaction.state.log.segment.bytes": "2097152", "offsets.topic.num.partitions": "3",
+                 "offsets.topic.segment.bytes": "3145728"}
+    with Broker(overrides=overrides) as b:
+        c = RawClient(b.port)
+        c.request(20, 0, kw.delete_topics_v0(["__consumer_offsets"]))
+        assert deleted(c) == [("__consumer_offsets", 0)]
+        for name, parts in (("__transaction_state", 7), ("__consumer_offsets", 3)):
+            wait_for(lambda: metadata(c, [name]) == {name: (0, parts)}, "%s auto-created" % name)
+        admin = AdminClient({"bootstrap.servers": b.bootstrap})
+
+        def configs(name):
+            res = ConfigResource(ConfigResource.Type.TOPIC, name)
+            got = admin.describe_configs([res])[res].result(30)
+            keys = ("cleanup.policy", "segment.bytes", "compression.type", "unclean.leader.election.enable")
+            return {k: got[k].value for k in keys}
+        assert configs("__transaction_state") == {"cleanup.policy": "compact", "segment.bytes": "2097152",
+                                                  "compression.type": "uncompressed",
+                                                  "unclean.leader.election.enable": "false"}
+        assert configs("__consumer_offsets") == {"cleanup.policy": "compact", "segment.bytes": "3145728",
+                                                 "compression.type": "producer",
+                                                 "unclean.leader.election.enable": "false"}
+        # an ordinary topic still gets num.partitions
+        wait_for(lambda: metadata(c, ["plain"]) == {"plain": (0, 4)}, "an ordinary topic auto-created")
+        c.close()
+
+
 if __name__ == "__main__":
     run_tests([
         test_a_creation_that_runs_out_of_files_leaves_nothing_behind,
@@ -450,6 +485,7 @@ if __name__ == "__main__":
         test_the_loop_answers_while_a_topic_is_made,
         test_timed_out_and_no_wait_creates_go_on_and_a_client_that_left_loses_nothing,
         test_auto_created_topics_answer_leader_not_available_until_made,
+        test_internal_topics_are_auto_created_in_their_own_shape,
         test_a_failed_creation_leaves_nothing_and_frees_the_name,
         test_partitions_are_added_off_the_loop_and_a_deletion_waits_for_them,
         test_a_failed_growth_adds_nothing,

@@ -164,6 +164,25 @@ FR_TEST(group_max_size_is_kafkas) {
     refused_naming_the_key("group.max.size", "many");
 }
 
+FR_TEST(internal_topic_settings_are_kafkas) {
+    fr_broker_config_t cfg;
+    broker_with(&cfg, NULL);
+    FR_CHECK_EQ_INT(cfg.txn_state_num_partitions, 50);
+    FR_CHECK_EQ_INT(cfg.txn_state_segment_bytes, 104857600);
+    FR_CHECK_EQ_INT(cfg.offsets_topic_segment_bytes, 104857600);
+    fr_broker_config_free(&cfg);
+    broker_with(&cfg, (const char *const[]){"transaction.state.log.num.partitions", "3",
+                                            "transaction.state.log.segment.bytes", "1048576",
+                                            "offsets.topic.segment.bytes", "2097152", NULL});
+    FR_CHECK_EQ_INT(cfg.txn_state_num_partitions, 3);
+    FR_CHECK_EQ_INT(cfg.txn_state_segment_bytes, 1048576);
+    FR_CHECK_EQ_INT(cfg.offsets_topic_segment_bytes, 2097152);
+    fr_broker_config_free(&cfg);
+    refused_naming_the_key("transaction.state.log.num.partitions", "0"); /* atLeast(1) */
+    refused_naming_the_key("transaction.state.log.segment.bytes", "0");
+    refused_naming_the_key("offsets.topic.segment.bytes", "2147483648");
+}
+
 /* A topic's timestamp bounds as Kafka's KafkaConfig and LogConfig resolve them: each bound
  * left at Long.MAX_VALUE falls back to difference.max.ms, the broker's resolved bounds are
  * a topic's defaults, and a topic's own difference only fills what is still unset. */
@@ -364,6 +383,7 @@ int main(void) {
     FR_RUN(timestamp_bounds_resolve_as_kafkas_do);
     FR_RUN(fetch_max_bytes_is_kafkas);
     FR_RUN(group_max_size_is_kafkas);
+    FR_RUN(internal_topic_settings_are_kafkas);
     FR_RUN(validate_compressed_records_is_a_boolean_defaulting_to_kafkas_checks);
     FR_RUN(incremental_ops_do_kafkas_list_arithmetic);
     FR_RUN(dynamic_broker_sets_are_validated);

@@ -28,6 +28,7 @@
 #include "fr_err.h"
 #include "fr_logging.h"
 #include "group.h"
+#include "internal_topics.h"
 #include "record_batch.h"
 
 #define COMPONENT "group-coordinator"
@@ -423,18 +424,15 @@ static int load_partition(fr_groups_t *g, fr_partition_t *p, uint64_t now) {
     return rc;
 }
 
-/* Makes __consumer_offsets in Kafka's shape for it: compacted, 100 MiB
- * segments, offsets.topic.num.partitions partitions.  At start-up it is made
- * at once (begin == 0); later, off the loop, and *out is the pending topic. */
+/* Makes __consumer_offsets in Kafka's shape for it (internal_topics.h).  At
+ * start-up it is made at once (begin == 0); later, off the loop, and *out is
+ * the pending topic. */
 static int offsets_topic_create(fr_groups_t *g, int begin, fr_topic_t **out, char *err, size_t errlen) {
     fr_props_t o;
     fr_props_init(&o);
-    int rc = fr_props_set(&o, "cleanup.policy", "compact") || fr_props_set(&o, "segment.bytes", "104857600") ||
-                     fr_props_set(&o, "compression.type", "producer")
-                 ? FR_ERR_NOMEM
-                 : 0;
     fr_slice_t name = fr_slice_from_cstr(FR_OFFSETS_TOPIC);
-    int32_t n = g->srv->cfg->offsets_topic_num_partitions;
+    int32_t n;
+    int rc = fr_internal_topic_shape(g->srv->cfg, name, &o, &n);
     if (!rc)
         rc = begin ? fr_topics_create_begin(&g->srv->topics, name, n, &o, 0, out, err, errlen)
                    : fr_topics_create(&g->srv->topics, name, n, &o, 0, out, err, errlen);

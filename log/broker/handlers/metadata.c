@@ -3,13 +3,15 @@
  * are created here when auto.create.topics.enable and the client allow it,
  * as Kafka does: their files are made off the loop (topic_build.c), and
  * until they are published the topic is answered LEADER_NOT_AVAILABLE, which
- * clients retry.
+ * clients retry.  __consumer_offsets and __transaction_state are made in the
+ * shape Kafka gives them (internal_topics.h), not with num.partitions.
  */
 #include <stddef.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "handlers.h"
+#include "internal_topics.h"
 
 static int fill_topic(fr_req_t *req, fr_metadata_response_metadata_response_topic_t *t, fr_topic_t *topic,
                       int32_t authorized_operations) {
@@ -119,8 +121,15 @@ int fr_handle_metadata(fr_req_t *req) {
                     t->error_code = FR_ERR_UNKNOWN_TOPIC_OR_PARTITION;
                     continue;
                 }
-                rc = fr_topics_create_begin(&srv->topics, name, srv->cfg->num_partitions, NULL, 0, &topic, err,
-                                            sizeof(err));
+                /* an internal topic gets its own partition count and configs, as Kafka makes it */
+                fr_props_t shape;
+                int32_t nparts;
+                fr_props_init(&shape);
+                rc = fr_internal_topic_shape(srv->cfg, name, &shape, &nparts);
+                if (!rc)
+                    rc = fr_topics_create_begin(&srv->topics, name, nparts ? nparts : srv->cfg->num_partitions,
+                                                nparts ? &shape : NULL, 0, &topic, err, sizeof(err));
+                fr_props_free(&shape);
                 if (rc) {
                     t->error_code = fr_err_to_kafka(rc);
                     continue;
