@@ -43,11 +43,48 @@ static int fill_topic(fr_req_t *req, fr_metadata_response_metadata_response_topi
     return 0;
 }
 
+/* v10 and v11 carry a topic id and a nullable name, but Kafka looks topics up
+ * by id only from v12: a topic asked for there by id, or with no name, fails
+ * the whole request. */
+static int asks_by_id_before_v12(const fr_metadata_request_t *in, int16_t v) {
+    static const uint8_t zero_id[16];
+    if (v >= 12)
+        return 0;
+    for (int32_t i = 0; i < in->topics_count; i++)
+        if (fr_slice_is_null(in->topics[i].name) || memcmp(in->topics[i].topic_id, zero_id, 16) != 0)
+            return 1;
+    return 0;
+}
+
+/* Kafka's answer to a request it refuses as a whole (MetadataRequest's error
+ * response): no brokers, and every topic asked for, repeats included, echoed
+ * with the error, a null name as "". */
+static int answer_all_failed(fr_req_t *req, int16_t v, const fr_metadata_request_t *in, int16_t error) {
+    fr_metadata_response_t out;
+    fr_metadata_response_init(&out);
+    out.topics = FR_REQ_ARRAY(req, fr_metadata_response_metadata_response_topic_t, in->topics_count);
+    if (!out.topics)
+        return FR_ERR_NOMEM;
+    out.topics_count = in->topics_count;
+    for (int32_t i = 0; i < in->topics_count; i++) {
+        fr_metadata_response_metadata_response_topic_t *t = &out.topics[i];
+        memset(t, 0, sizeof(*t));
+        t->error_code = error;
+        t->name = fr_slice_is_null(in->topics[i].name) ? fr_slice_from_cstr("") : in->topics[i].name;
+        memcpy(t->topic_id, in->topics[i].topic_id, 16);
+        t->topic_authorized_operations = INT32_MIN;
+    }
+    fr_metadata_response_write(req->resp, v, &out);
+    return FR_REQ_DONE;
+}
+
 int fr_handle_metadata(fr_req_t *req) {
     int16_t v = req->hdr.api_version;
     fr_metadata_request_t in;
     if (fr_metadata_request_read(&req->body, v, req->arena, &in))
         return FR_ERR_PARSE;
+    if (asks_by_id_before_v12(&in, v))
+        return answer_all_failed(req, v, &in, FR_ERR_INVALID_REQUEST);
     fr_server_t *srv = req->srv;
     fr_metadata_response_t out;
     fr_metadata_response_init(&out);
