@@ -58,8 +58,8 @@ static int asks_by_id_before_v12(const fr_metadata_request_t *in, int16_t v) {
 
 /* Kafka's answer to a request it refuses as a whole (MetadataRequest's error
  * response): no brokers, and every topic asked for, repeats included, echoed
- * with the error, a null name as "". */
-static int answer_all_failed(fr_req_t *req, int16_t v, const fr_metadata_request_t *in, int16_t error) {
+ * with INVALID_REQUEST, a null name as "". */
+static int answer_invalid_request(fr_req_t *req, int16_t v, const fr_metadata_request_t *in) {
     fr_metadata_response_t out;
     fr_metadata_response_init(&out);
     out.topics = FR_REQ_ARRAY(req, fr_metadata_response_metadata_response_topic_t, in->topics_count);
@@ -69,7 +69,7 @@ static int answer_all_failed(fr_req_t *req, int16_t v, const fr_metadata_request
     for (int32_t i = 0; i < in->topics_count; i++) {
         fr_metadata_response_metadata_response_topic_t *t = &out.topics[i];
         memset(t, 0, sizeof(*t));
-        t->error_code = error;
+        t->error_code = FR_ERR_INVALID_REQUEST;
         t->name = fr_slice_is_null(in->topics[i].name) ? fr_slice_from_cstr("") : in->topics[i].name;
         memcpy(t->topic_id, in->topics[i].topic_id, 16);
         t->topic_authorized_operations = INT32_MIN;
@@ -84,7 +84,7 @@ int fr_handle_metadata(fr_req_t *req) {
     if (fr_metadata_request_read(&req->body, v, req->arena, &in))
         return FR_ERR_PARSE;
     if (asks_by_id_before_v12(&in, v))
-        return answer_all_failed(req, v, &in, FR_ERR_INVALID_REQUEST);
+        return answer_invalid_request(req, v, &in);
     fr_server_t *srv = req->srv;
     fr_metadata_response_t out;
     fr_metadata_response_init(&out);
