@@ -178,22 +178,19 @@ def check_table(stdout):
 def test_clients_run_on_the_chosen_allocator():
     """Every client bench/run starts gets its environment from client_env: the
     allocator has to be mapped in the client process, and only when asked."""
-    import importlib.machinery
-    import importlib.util
-    loader = importlib.machinery.SourceFileLoader("bench_run", BENCH)
-    bench_run = importlib.util.module_from_spec(importlib.util.spec_from_loader("bench_run", loader))
-    loader.exec_module(bench_run)
+    sys.path.insert(0, os.path.join(SOURCE, "bench"))
+    import client_allocator
 
     def maps(allocator):
-        env = bench_run.client_env(allocator)
+        env = client_allocator.client_env(allocator)
         return subprocess.run(["cat", "/proc/self/maps"], env=env, capture_output=True, text=True,
                               check=True).stdout
 
     assert "libjemalloc.so.2" in maps("jemalloc")
     assert "libjemalloc.so.2" not in maps("glibc")
     # 8-partition responses need 8 MiB buffers: jemalloc must not give them back at once
-    assert bench_run.client_env("jemalloc").get("MALLOC_CONF") == "oversize_threshold:0"
-    assert bench_run.client_env("glibc").get("MALLOC_CONF") == os.environ.get("MALLOC_CONF")
+    assert client_allocator.client_env("jemalloc").get("MALLOC_CONF") == "oversize_threshold:0"
+    assert client_allocator.client_env("glibc").get("MALLOC_CONF") == os.environ.get("MALLOC_CONF")
 
 
 def check_chart(out):
