@@ -133,27 +133,31 @@ typedef struct producer_state {
     const char *topic;
     long delivered, failed;
     bool topic_known;  /* its partitions have been seen in metadata */
-    const char *why;   /* a failure's text in place of librdkafka's (NULL: its own) */
 } producer_state_t;
 
-static void dr_msg_cb(rd_kafka_t *rk, const rd_kafka_message_t *m, void *opaque) {
-    producer_state_t *st = opaque;
-    if (!m->err) {
-        st->delivered++;
-        return;
-    }
+/* Counts and logs one record that failed, in ErrorLoggingCallback's words. */
+static void report_failure(producer_state_t *st, const void *k, size_t klen, const void *v, size_t vlen,
+                           const char *why) {
     st->failed++;
     char key[32], value[32];
-    if (m->key)
-        snprintf(key, sizeof(key), "%zu bytes", m->key_len);
+    if (k)
+        snprintf(key, sizeof(key), "%zu bytes", klen);
     else
         snprintf(key, sizeof(key), "null");
-    if (m->payload)
-        snprintf(value, sizeof(value), "%zu bytes", m->len);
+    if (v)
+        snprintf(value, sizeof(value), "%zu bytes", vlen);
     else
         snprintf(value, sizeof(value), "null");
     fr_error(COMPONENT, "Error when sending message to topic %s with key: %s, value: %s with error: %s",
-             st->topic, key, value, st->why ? st->why : rd_kafka_err2str(m->err));
+             st->topic, key, value, why);
+}
+
+static void dr_msg_cb(rd_kafka_t *rk, const rd_kafka_message_t *m, void *opaque) {
+    producer_state_t *st = opaque;
+    if (!m->err)
+        st->delivered++;
+    else
+        report_failure(st, m->key, m->key_len, m->payload, m->len, rd_kafka_err2str(m->err));
 }
 
 /*
@@ -291,14 +295,7 @@ static int produce_line(rd_kafka_t *rk, producer_state_t *st, const tool_line_t 
         char why[320];
         snprintf(why, sizeof(why), "org.apache.kafka.common.errors.TimeoutException: Topic %s not present in "
                  "metadata after %" PRId64 " ms.", st->topic, max_block_ms);
-        rd_kafka_message_t m = {.err = RD_KAFKA_RESP_ERR__TIMED_OUT,
-                                .key = (void *)l->key,
-                                .key_len = l->key_len,
-                                .payload = (void *)l->value,
-                                .len = l->value_len};
-        st->why = why;
-        dr_msg_cb(rk, &m, st);
-        st->why = NULL;
+        report_failure(st, l->key, l->key_len, l->value, l->value_len, why);
         return 0;
     }
     for (;;) {
