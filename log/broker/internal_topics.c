@@ -6,7 +6,7 @@
 
 int fr_internal_topic_shape(const fr_broker_config_t *cfg, fr_slice_t name, fr_props_t *o, int32_t *partitions) {
     char segment[16];
-    *partitions = 0;
+    *partitions = cfg->num_partitions;
     if (fr_slice_eq_cstr(name, "__consumer_offsets")) {
         snprintf(segment, sizeof(segment), "%d", cfg->offsets_topic_segment_bytes);
         if (fr_props_set(o, "cleanup.policy", "compact") || fr_props_set(o, "segment.bytes", segment) ||

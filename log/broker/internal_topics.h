@@ -20,9 +20,10 @@
 #include "fr_buf.h"
 
 /*
- * For an internal topic with a shape of its own, adds its configs to *o
- * (initialised by the caller, who frees it) and sets *partitions; for any
- * other name sets *partitions to 0 and leaves *o alone.  0 or FR_ERR_NOMEM.
+ * The shape the broker gives a topic it creates itself: for an internal topic
+ * with a shape of its own, adds its configs to *o (initialised by the caller,
+ * who frees it) and sets *partitions; for any other name, *partitions is
+ * num.partitions and *o is left alone.  0 or FR_ERR_NOMEM.
  */
 int fr_internal_topic_shape(const fr_broker_config_t *cfg, fr_slice_t name, fr_props_t *o, int32_t *partitions);
 

@@ -208,19 +208,18 @@ static int level_in_range(const char *name, int64_t n) {
     return 1;
 }
 
-/* ConfigDef.Range's words, or gzip's own. */
-static const char *level_range_why(const char *name, int64_t n) {
-    static _Thread_local char why[128]; /* room for three 64-bit numbers */
+/* ConfigDef.Range's words, or gzip's own, into why. */
+static const char *level_range_why(const char *name, int64_t n, char *why, size_t len) {
     for (size_t i = 0; i < sizeof(levels) / sizeof(levels[0]); i++) {
         if (strcmp(name, levels[i].name) != 0)
             continue;
         if (levels[i].also < levels[i].min)
-            snprintf(why, sizeof(why), "Value must be between %" PRId64 " and %" PRId64 " or equal to %" PRId64,
+            snprintf(why, len, "Value must be between %" PRId64 " and %" PRId64 " or equal to %" PRId64,
                      levels[i].min, levels[i].max, levels[i].also);
         else if (n < levels[i].min)
-            snprintf(why, sizeof(why), "Value must be at least %" PRId64, levels[i].min);
+            snprintf(why, len, "Value must be at least %" PRId64, levels[i].min);
         else
-            snprintf(why, sizeof(why), "Value must be no more than %" PRId64, levels[i].max);
+            snprintf(why, len, "Value must be no more than %" PRId64, levels[i].max);
         return why;
     }
     return "";
@@ -255,10 +254,9 @@ static int throttled_replicas_valid(const char *v) {
     }
 }
 
-/* ThrottledReplicaListValidator's words, which name the config. */
-static const char *throttled_why(const char *name) {
-    static _Thread_local char why[256];
-    snprintf(why, sizeof(why),
+/* ThrottledReplicaListValidator's words, which name the config, into why. */
+static const char *throttled_why(const char *name, char *why, size_t len) {
+    snprintf(why, len,
              "%s must be the literal '*' or a list of replicas in the following format: "
              "[partitionId]:[brokerId],[partitionId]:[brokerId],...",
              name);
@@ -270,7 +268,7 @@ int fr_config_validate_value(const fr_topic_config_def_t *d, const char *name, c
     static const char *const compressions[] = {"uncompressed", "zstd", "lz4", "snappy", "gzip", "producer", NULL};
     static const char *const timestamp_types[] = {"CreateTime", "LogAppendTime", NULL};
     static const char *const policies[] = {"compact", "delete", NULL};
-    char v[256], why[64];
+    char v[256], why[192]; /* the longest: the throttled-replicas format with its config's name */
     if (!value)
         return bad(err, errlen, name, "null", "Value must be non-null");
     if (strlen(value) >= sizeof(v))
@@ -289,7 +287,7 @@ int fr_config_validate_value(const fr_topic_config_def_t *d, const char *name, c
             snprintf(why, sizeof(why), "Value must be at least %" PRId64, d->min);
             return bad(err, errlen, name, value, why);
         }
-        return level_in_range(d->name, n) ? 0 : bad(err, errlen, name, value, level_range_why(d->name, n));
+        return level_in_range(d->name, n) ? 0 : bad(err, errlen, name, value, level_range_why(d->name, n, why, sizeof(why)));
     }
     case FR_CFG_BOOLEAN: {
         int b;
@@ -311,7 +309,7 @@ int fr_config_validate_value(const fr_topic_config_def_t *d, const char *name, c
     }
     case FR_CFG_LIST:
         if (strcmp(d->name, "cleanup.policy") != 0)
-            return throttled_replicas_valid(v) ? 0 : bad(err, errlen, name, value, throttled_why(d->name));
+            return throttled_replicas_valid(v) ? 0 : bad(err, errlen, name, value, throttled_why(d->name, why, sizeof(why)));
         /* cleanup.policy: a comma-separated list of compact / delete */
         for (const char *p = v;;) {
             const char *comma = strchr(p, ',');

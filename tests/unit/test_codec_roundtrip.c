@@ -157,7 +157,6 @@ FR_TEST(api_table_is_sorted_and_complete) {
     FR_CHECK_EQ_INT(fr_api_is_flexible(99, 9), 0);
 }
 
-/* Tagged fields with non-default values survive a round trip. */
 /* The broker advertises what its handler table says; a range past the
  * codec's would answer with bytes no client can read. */
 FR_TEST(every_served_range_lies_within_its_codec) {
@@ -175,6 +174,7 @@ FR_TEST(every_served_range_lies_within_its_codec) {
     }
 }
 
+/* Tagged fields with non-default values survive a round trip. */
 FR_TEST(tagged_fields_round_trip) {
     fr_arena_t arena;
     fr_writer_t w;

@@ -10,9 +10,7 @@ int fr_handle_list_partition_reassignments(fr_req_t *req) {
         return FR_ERR_PARSE;
     fr_list_partition_reassignments_response_t out;
     fr_list_partition_reassignments_response_init(&out);
-    out.error_message = FR_SLICE_NULL;
-    out.topics = NULL;
-    out.topics_count = 0;
+    out.error_message = FR_SLICE_NULL; /* and no topics */
     fr_list_partition_reassignments_response_write(req->resp, v, &out);
     return FR_REQ_DONE;
 }

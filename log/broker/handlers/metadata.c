@@ -67,8 +67,7 @@ static int answer_invalid_request(fr_req_t *req, int16_t v, const fr_metadata_re
         return FR_ERR_NOMEM;
     out.topics_count = in->topics_count;
     for (int32_t i = 0; i < in->topics_count; i++) {
-        fr_metadata_response_metadata_response_topic_t *t = &out.topics[i];
-        memset(t, 0, sizeof(*t));
+        fr_metadata_response_metadata_response_topic_t *t = &out.topics[i]; /* zeroed by the arena */
         t->error_code = FR_ERR_INVALID_REQUEST;
         t->name = fr_slice_is_null(in->topics[i].name) ? fr_slice_from_cstr("") : in->topics[i].name;
         memcpy(t->topic_id, in->topics[i].topic_id, 16);
@@ -164,8 +163,7 @@ int fr_handle_metadata(fr_req_t *req) {
                 fr_props_init(&shape);
                 rc = fr_internal_topic_shape(srv->cfg, name, &shape, &nparts);
                 if (!rc)
-                    rc = fr_topics_create_begin(&srv->topics, name, nparts ? nparts : srv->cfg->num_partitions,
-                                                nparts ? &shape : NULL, 0, &topic, err, sizeof(err));
+                    rc = fr_topics_create_begin(&srv->topics, name, nparts, &shape, 0, &topic, err, sizeof(err));
                 fr_props_free(&shape);
                 if (rc) {
                     t->error_code = fr_err_to_kafka(rc);

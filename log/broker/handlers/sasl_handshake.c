@@ -11,9 +11,7 @@ int fr_handle_sasl_handshake(fr_req_t *req) {
         return FR_ERR_PARSE;
     fr_sasl_handshake_response_t out;
     fr_sasl_handshake_response_init(&out);
-    out.error_code = FR_ERR_ILLEGAL_SASL_STATE;
-    out.mechanisms = NULL;
-    out.mechanisms_count = 0;
+    out.error_code = FR_ERR_ILLEGAL_SASL_STATE; /* and no mechanisms */
     fr_sasl_handshake_response_write(req->resp, v, &out);
     return FR_REQ_DONE;
 }
