@@ -35,7 +35,8 @@ def string(s):
 
 
 def record_batch(records, base_ts=1700000000000, corrupt_crc=False, zstd=False, gzip=False, producer=(-1, -1, -1),
-                 lz4=False, snappy=False, offset_deltas=None, ts_deltas=None, max_ts=None, log_append_time=False):
+                 lz4=False, snappy=False, offset_deltas=None, ts_deltas=None, max_ts=None, log_append_time=False,
+                 transactional=False):
     """records: list of (key bytes|None, value bytes|None).  zstd: the records
     section is one zstd frame (attributes codec 4); gzip: one gzip member (codec 1);
     lz4: one lz4 frame (codec 3); snappy: one raw snappy block, as librdkafka writes
@@ -44,7 +45,7 @@ def record_batch(records, base_ts=1700000000000, corrupt_crc=False, zstd=False, 
     (a malformed batch whose CRC still holds).  ts_deltas: each record's
     timestamp delta instead of 0; max_ts: the header's maxTimestamp instead of
     the records' largest; log_append_time: the batch says LogAppendTime (only
-    a broker should)."""
+    a broker should); transactional: the batch says it belongs to a transaction."""
     body = b""
     for i, (k, v) in enumerate(records):
         r = b"\x00" + varint(0 if ts_deltas is None else ts_deltas[i])
@@ -72,6 +73,8 @@ def record_batch(records, base_ts=1700000000000, corrupt_crc=False, zstd=False, 
         attributes = 2
     if log_append_time:
         attributes |= 0x08
+    if transactional:
+        attributes |= 0x10
     if max_ts is None:
         max_ts = base_ts + max(ts_deltas or [0])
     after_crc = struct.pack(">hiqqqhii", attributes, len(records) - 1, base_ts, max_ts, *producer,

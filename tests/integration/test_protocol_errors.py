@@ -16,6 +16,7 @@ CORRUPT_MESSAGE, UNKNOWN_TOPIC_OR_PARTITION, MESSAGE_TOO_LARGE = 2, 3, 10
 INVALID_TOPIC_EXCEPTION, UNSUPPORTED_VERSION, TOPIC_ALREADY_EXISTS = 17, 35, 36
 INVALID_PARTITIONS, INVALID_REQUEST = 37, 42
 UNSUPPORTED_FOR_MESSAGE_FORMAT, INVALID_RECORD, INVALID_REQUIRED_ACKS = 43, 87, 21
+TRANSACTIONAL_ID_AUTHORIZATION_FAILED = 53
 
 
 def still_serving(broker):
@@ -224,6 +225,38 @@ def test_produce_checks_in_kafkas_order():
         still_serving(b)
 
 
+def test_a_transactional_batch_needs_a_transactional_id():
+    """KafkaApis.handleProduceRequest, before anything else: a request carrying a transactional
+    batch without a transactional id answers every partition TRANSACTIONAL_ID_AUTHORIZATION_FAILED
+    and appends nothing (with acks=0, the connection is closed)."""
+    with Broker() as b:
+        c = RawClient(b.port)
+        c.request(19, 0, kw.create_topics_v0("tx", 2))
+        c.recv_frame()
+        c.request(22, 0, kw.init_producer_id_v0())
+        err, pid, epoch = kw.parse_init_producer_id_v0_response(c.recv_frame())
+        assert err == 0, err
+        txn = kw.record_batch([(b"k", b"in a transaction")], producer=(pid, epoch, 0), transactional=True)
+        plain = kw.record_batch([(b"k", b"plain")])
+        body = kw.string(None) + struct.pack(">hii", 1, 5000, 1) + kw.string("tx") + struct.pack(">i", 2)
+        body += b"".join(struct.pack(">ii", p, len(r)) + r for p, r in ((0, txn), (1, plain)))
+        c.request(0, 8, body)
+        res = kw.parse_produce_v8_response(c.recv_frame())
+        why = "Transactional Id authorization failed."
+        assert [(t, p, e, o, m) for t, p, e, o, _, _, m in res] == [
+            ("tx", 0, TRANSACTIONAL_ID_AUTHORIZATION_FAILED, -1, why),
+            ("tx", 1, TRANSACTIONAL_ID_AUTHORIZATION_FAILED, -1, why)], res
+        c.request(1, 4, kw.fetch_v4("tx", [(0, 0), (1, 0)], max_wait=0))
+        got = kw.parse_fetch_v4_response(c.recv_frame())
+        assert {p: (e, hw) for p, (e, hw, _) in got.items()} == {0: (0, 0), 1: (0, 0)}, got
+        # the same records as an idempotent (not transactional) batch are taken
+        idem = kw.record_batch([(b"k", b"in a transaction")], producer=(pid, epoch, 0))
+        assert produce_v8(b.port, "tx", 0, idem) == (0, 0, None)
+        c.request(0, 8, kw.produce_v8("tx", 1, txn, acks=0))
+        assert c.is_closed(), "the connection stayed open after a refused acks=0 produce"
+        still_serving(b)
+
+
 def api_versions_on(c):
     """ApiVersions v0 on an open connection answers (the connection is alive)."""
     corr = c.request(18, 0)
@@ -426,5 +459,6 @@ if __name__ == "__main__":
         test_produce_error_codes,
         test_produce_checks_in_kafkas_order,
         test_create_topics_error_codes,
+        test_a_transactional_batch_needs_a_transactional_id,
         test_metadata_by_topic_id_only_from_v12,
     ])

@@ -340,6 +340,19 @@ static int produce_retry(fr_req_t *req, int timed_out) {
     return FR_REQ_DONE;
 }
 
+/* Whether some partition's first batch says it is transactional: what Kafka
+ * looks at (RequestUtils.hasTransactionalRecords) before anything else. */
+static int has_transactional_batch(const fr_produce_request_t *in) {
+    for (int32_t i = 0; i < in->topic_data_count; i++)
+        for (int32_t j = 0; j < in->topic_data[i].partition_data_count; j++) {
+            const fr_records_t *r = &in->topic_data[i].partition_data[j].records;
+            if (r->len >= FR_BATCH_OFF_ATTRIBUTES + 2 && r->ptr[FR_BATCH_OFF_MAGIC] == 2 &&
+                (r->ptr[FR_BATCH_OFF_ATTRIBUTES + 1] & FR_BATCH_ATTR_TRANSACTIONAL))
+                return 1;
+        }
+    return 0;
+}
+
 int fr_handle_produce(fr_req_t *req) {
     int16_t v = req->hdr.api_version;
     fr_produce_request_t in;
@@ -369,6 +382,9 @@ int fr_handle_produce(fr_req_t *req) {
         1, &nentries);
     if (!dups)
         return FR_ERR_NOMEM;
+    /* Kafka answers every partition with this when a transactional batch
+     * comes without a transactional id (nothing could have authorized it). */
+    int txn_refused = fr_slice_is_null(in.transactional_id) && has_transactional_batch(&in);
     for (int32_t i = 0, k = 0; i < in.topic_data_count; i++) {
         fr_produce_request_topic_produce_data_t *td = &in.topic_data[i];
         fr_produce_response_topic_produce_response_t *tr = &out->responses[out->responses_count];
@@ -384,6 +400,13 @@ int fr_handle_produce(fr_req_t *req) {
                 continue;
             fr_produce_response_partition_produce_response_t *pr =
                 &tr->partition_responses[tr->partition_responses_count++];
+            if (txn_refused) {
+                *pr = (fr_produce_response_partition_produce_response_t){
+                    .index = td->partition_data[j].index, .error_code = FR_ERR_TRANSACTIONAL_ID_AUTHORIZATION_FAILED,
+                    .base_offset = -1, .log_append_time_ms = -1, .log_start_offset = -1,
+                    .error_message = fr_slice_from_cstr("Transactional Id authorization failed.")};
+                continue;
+            }
             if (append_one(req, st, td->name, topic, in.acks, &td->partition_data[j], pr))
                 return FR_ERR_NOMEM;
         }
