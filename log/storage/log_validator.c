@@ -300,11 +300,6 @@ int fr_log_validate(const fr_log_config_t *cfg, const uint8_t *buf, size_t len, 
             break;
         if ((rc = fr_batch_validate(batch, blen, &h, FR_BATCH_V_CLIENT, &v->why)) != 0)
             break;
-        if (h.producer_id >= 0 && h.producer_epoch < 0) {
-            v->why = "batch with a producer id but a negative producer epoch";
-            rc = FR_ERR_INVALID_RECORD;
-            break;
-        }
         if (cfg->log_append_time && fr_batch_is_log_append_time(&h)) {
             v->why = "Producer should not set timestamp type to LogAppendTime";
             if ((rc = list_record_errors(cfg, batch, blen, &h, lo, hi, v)) == 0) /* no records to name */

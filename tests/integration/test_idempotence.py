@@ -412,7 +412,8 @@ def test_init_producer_id_and_bad_producer_input():
         assert produce(c, t, 0, idempotent_batch([b"c"], pid, 0, 2)) == (NONE, 2)
         assert produce(c, t, 0, idempotent_batch([b"a", b"b"], pid, 0, 0)) == (NONE, 0)  # a retry: original offset
         assert produce(c, t, 0, idempotent_batch([b"x"], pid, 0, 7))[0] == OUT_OF_ORDER
-        assert produce(c, t, 0, idempotent_batch([b"x"], pid, -1, 3))[0] == INVALID_RECORD
+        # an epoch below the producer's, -1 too, is fenced (Kafka checks no epoch in LogValidator)
+        assert produce(c, t, 0, idempotent_batch([b"x"], pid, -1, 3))[0] == INVALID_PRODUCER_EPOCH
         assert produce(c, t, 0, idempotent_batch([b"x"], pid, 0, -5))[0] == INVALID_RECORD
         assert produce(c, t, 0, idempotent_batch([b"d"], pid, 1, 0)) == (NONE, 3)  # a new epoch from 0
         assert produce(c, t, 0, idempotent_batch([b"x"], pid, 0, 3))[0] == INVALID_PRODUCER_EPOCH  # fenced
