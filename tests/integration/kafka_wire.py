@@ -428,6 +428,67 @@ def parse_join_group_v5_response(resp):
     return err, gen, leader, member, members
 
 
+def _uvarint(n):
+    out = b""
+    while n >= 0x80:
+        out += bytes([(n & 0x7F) | 0x80])
+        n >>= 7
+    return out + bytes([n])
+
+
+def _compact(b):
+    """A compact (flexible) string or bytes; None is null."""
+    if b is None:
+        return b"\x00"
+    b = b.encode() if isinstance(b, str) else b
+    return _uvarint(len(b) + 1) + b
+
+
+def _read_uvarint(buf, off):
+    shift = n = 0
+    while True:
+        b = buf[off]
+        off += 1
+        n |= (b & 0x7F) << shift
+        if not b & 0x80:
+            return n, off
+        shift += 7
+
+
+def _read_compact(buf, off):
+    n, off = _read_uvarint(buf, off)
+    if n == 0:
+        return None, off
+    return buf[off:off + n - 1], off + n - 1
+
+
+def join_group_v9(group, member_id="", instance_id=None, session_timeout=10000, topics=("t",)):
+    """JoinGroup v9 (flexible; send with flexible=True): v5's fields and a null reason."""
+    protocol = _compact("range") + _compact(consumer_subscription(list(topics))) + b"\x00"
+    return (_compact(group) + struct.pack(">ii", session_timeout, session_timeout) + _compact(member_id)
+            + _compact(instance_id) + _compact("consumer") + _uvarint(2) + protocol + _compact(None) + b"\x00")
+
+
+def parse_join_group_v9_response(resp):
+    """-> (error, generation, leader, skip_assignment, member_id, [(member id, instance id)])"""
+    off = 4 + 1  # correlation id, header tags
+    _throttle, err, gen = struct.unpack_from(">ihi", resp, off); off += 10
+    _ptype, off = _read_compact(resp, off)
+    _pname, off = _read_compact(resp, off)
+    leader, off = _read_compact(resp, off)
+    skip = resp[off] != 0; off += 1
+    member, off = _read_compact(resp, off)
+    n, off = _read_uvarint(resp, off)
+    members = []
+    for _ in range(n - 1):
+        mid, off = _read_compact(resp, off)
+        iid, off = _read_compact(resp, off)
+        _meta, off = _read_compact(resp, off)
+        off += 1  # tags
+        members.append((mid.decode(), iid.decode() if iid is not None else None))
+    return err, gen, leader.decode(), skip, member.decode(), members
+
+
 def heartbeat_v3(group, generation, member_id, instance_id=None):
     return string(group) + struct.pack(">i", generation) + string(member_id) + string(instance_id)
 

@@ -113,16 +113,49 @@ def test_static_membership_rejoin_without_rebalance_and_fencing():
         err, gen, leader, m1, members = kw.parse_join_group_v5_response(call(a, 11, 5, kw.join_group_v5("s", instance_id="i1")))
         assert err == 0 and members == [(m1, "i1")], (err, members)
         assert kw.parse_sync_group_v0_response(call(a, 14, 0, kw.sync_group_v0("s", gen, m1, [(m1, b"p0")])))[0] == 0
-        # the same instance restarts (no LeaveGroup) and rejoins: new member id, same generation, no rebalance
+        # the same instance restarts (no LeaveGroup) and rejoins: new member id, same generation, no rebalance.
+        # Before v9 the answer names the leader as it was (m1), so the returning leader assigns nothing
+        # (Kafka: a Stable group would not hand a new assignment out) and syncs as a follower.
         a2 = RawClient(b.port)
-        err, gen2, leader2, m2, _ = kw.parse_join_group_v5_response(call(a2, 11, 5, kw.join_group_v5("s", instance_id="i1")))
+        err, gen2, leader2, m2, members2 = kw.parse_join_group_v5_response(
+            call(a2, 11, 5, kw.join_group_v5("s", instance_id="i1")))
         assert err == 0 and m2 != m1, (err, m1, m2)
+        assert (gen2, leader2, members2) == (gen, m1, []), (gen, gen2, leader2, members2)
+        assert kw.parse_sync_group_v0_response(call(a2, 14, 0, kw.sync_group_v0("s", gen2, m2, []))) == (0, b"p0")
         # the old incarnation is fenced
         assert kw.parse_heartbeat_v3_response(call(a, 12, 3, kw.heartbeat_v3("s", gen2, m1, "i1"))) == FENCED_INSTANCE_ID
         res = kw.parse_describe_groups_v0_response(call(a2, 15, 0, kw.describe_groups_v0(["s"])))
         assert res["s"][4] == [m2], res
         for c in (a, a2, x):
             c.close()
+
+
+def test_a_static_leader_back_under_a_new_id():
+    """Kafka's updateStaticMemberThenRebalanceOrCompleteJoin: from JoinGroup v9 (KIP-814) a static
+    leader returning to a Stable group is told it leads, with the members, and to skip the
+    assignment; no rebalance.  Returning while the group waits for the leader's SyncGroup
+    (CompletingRebalance) starts a new rebalance: the leader may be assigning to the old id."""
+    with Broker(overrides=FAST) as b:
+        a = RawClient(b.port)
+        call(a, 19, 0, kw.create_topics_v0("t", 2))
+        a.request(11, 9, kw.join_group_v9("s9", instance_id="i1"), flexible=True)
+        err, gen, leader, skip, m1, members = kw.parse_join_group_v9_response(a.recv_frame())
+        assert (err, leader, skip, members) == (0, m1, False, [(m1, "i1")]), (err, leader, skip, members)
+        assert kw.parse_sync_group_v0_response(call(a, 14, 0, kw.sync_group_v0("s9", gen, m1, [(m1, b"p9")])))[0] == 0
+        a2 = RawClient(b.port)
+        a2.request(11, 9, kw.join_group_v9("s9", instance_id="i1"), flexible=True)
+        err, gen2, leader2, skip2, m2, members2 = kw.parse_join_group_v9_response(a2.recv_frame())
+        assert err == 0 and m2 != m1, (err, m1, m2)
+        assert (gen2, leader2, skip2, members2) == (gen, m2, True, [(m2, "i1")]), (gen2, leader2, skip2, members2)
+        assert kw.parse_sync_group_v0_response(call(a2, 14, 0, kw.sync_group_v0("s9", gen2, m2, []))) == (0, b"p9")
+        # mid-sync: a new generation, led by the new id
+        err, gen, _, m1, _ = kw.parse_join_group_v5_response(call(a, 11, 5, kw.join_group_v5("sc", instance_id="i1")))
+        assert err == 0
+        err, gen2, leader2, m2, members2 = kw.parse_join_group_v5_response(
+            call(a2, 11, 5, kw.join_group_v5("sc", instance_id="i1")))
+        assert (err, gen2, leader2, members2) == (0, gen + 1, m2, [(m2, "i1")]), (err, gen, gen2, leader2, members2)
+        a.close()
+        a2.close()
 
 
 def test_offsets_of_deleted_topics_are_dropped_and_groups_survive_restart():
@@ -647,6 +680,7 @@ if __name__ == "__main__":
         test_group_error_codes_and_coordinator_keeps_serving,
         test_member_expiry_rebalances_to_the_survivor,
         test_static_membership_rejoin_without_rebalance_and_fencing,
+        test_a_static_leader_back_under_a_new_id,
         test_offsets_of_deleted_topics_are_dropped_and_groups_survive_restart,
         test_offsets_of_empty_groups_expire_after_retention,
         test_cooperative_sticky_rebalance_with_librdkafka,

@@ -214,8 +214,8 @@ void fr_group_prepare_rebalance(fr_groups_t *g, fr_group_t *grp, uint64_t now, c
     fr_server_wake(g->srv);
 }
 
-/* The protocol every member supports that most members list first. */
-static const char *select_protocol(const fr_group_t *grp) {
+/* (group.h) */
+const char *fr_group_select_protocol(const fr_group_t *grp) {
     fr_member_t *first = grp->members[0];
     const char *best = NULL;
     int best_votes = -1;
@@ -300,7 +300,7 @@ void fr_group_maybe_complete_join(fr_groups_t *g, fr_group_t *grp, uint64_t now)
         fr_info(COMPONENT, "Group %s with generation %d is now empty", grp->group_id, grp->generation_id);
         fr_group_store_metadata(g, grp);
     } else {
-        set_str(&grp->protocol_name, select_protocol(grp));
+        set_str(&grp->protocol_name, fr_group_select_protocol(grp));
         if (!grp->leader_id)
             set_str(&grp->leader_id, grp->members[0]->member_id);
         grp->state = FR_GROUP_COMPLETING_REBALANCE;

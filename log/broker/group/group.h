@@ -152,6 +152,9 @@ void fr_groups_tick(fr_groups_t *g, uint64_t now);
 
 /* Moves the group to PreparingRebalance (if not already) with a join deadline. */
 void fr_group_prepare_rebalance(fr_groups_t *g, fr_group_t *grp, uint64_t now, const char *reason);
+/* The protocol every member supports that most members list first (Kafka's
+ * selectProtocol); NULL when they share none.  Owned by the group's members. */
+const char *fr_group_select_protocol(const fr_group_t *grp);
 /* Completes the join phase if every member has joined or the deadline passed. */
 void fr_group_maybe_complete_join(fr_groups_t *g, fr_group_t *grp, uint64_t now);
 /* Removes a member (leave, expiry, fencing) and rebalances what remains. */

@@ -15,8 +15,11 @@
 #include <sys/random.h>
 
 #include "fr_array.h"
+#include "fr_logging.h"
 #include "group.h"
 #include "handlers.h"
+
+#define COMPONENT "group-coordinator"
 
 typedef struct join_state {
     fr_join_group_request_t in;
@@ -142,8 +145,10 @@ static int compatible(const fr_group_t *grp, const fr_join_group_request_t *in) 
     return 0;
 }
 
-/* The response for a member once its group completed the join phase. */
-static int write_joined(fr_req_t *req, fr_group_t *grp, fr_member_t *m) {
+/* The join's answer naming leader as the leader: m gets the members when it
+ * is that leader; skip_assignment (v9+) tells it not to assign. */
+static int write_join_answer(fr_req_t *req, fr_group_t *grp, fr_member_t *m, const char *leader,
+                             int skip_assignment) {
     int16_t v = req->hdr.api_version;
     fr_join_group_response_t out;
     fr_join_group_response_init(&out);
@@ -151,9 +156,10 @@ static int write_joined(fr_req_t *req, fr_group_t *grp, fr_member_t *m) {
     out.generation_id = grp->generation_id;
     out.protocol_type = fr_slice_from_cstr(grp->protocol_type);
     out.protocol_name = fr_slice_from_cstr(grp->protocol_name ? grp->protocol_name : "");
-    out.leader = fr_slice_from_cstr(grp->leader_id ? grp->leader_id : "");
+    out.leader = fr_slice_from_cstr(leader ? leader : "");
+    out.skip_assignment = skip_assignment != 0;
     out.member_id = fr_slice_from_cstr(m->member_id);
-    if (grp->leader_id && strcmp(grp->leader_id, m->member_id) == 0) {
+    if (leader && strcmp(leader, m->member_id) == 0) {
         out.members = FR_REQ_ARRAY(req, fr_join_group_response_join_group_response_member_t, grp->num_members);
         if (!out.members)
             return FR_ERR_NOMEM;
@@ -170,6 +176,11 @@ static int write_joined(fr_req_t *req, fr_group_t *grp, fr_member_t *m) {
     }
     fr_join_group_response_write(req->resp, v, &out);
     return FR_REQ_DONE;
+}
+
+/* The response for a member once its group completed the join phase. */
+static int write_joined(fr_req_t *req, fr_group_t *grp, fr_member_t *m) {
+    return write_join_answer(req, grp, m, grp->leader_id, 0);
 }
 
 /* Kafka's acceptJoiningMember for group.max.size: an empty group takes
@@ -245,6 +256,34 @@ static int join_and_wait(fr_req_t *req, join_state_t *st, fr_group_t *grp, fr_me
     return join_retry(req, 0);
 }
 
+/*
+ * A known static member back with a new member id (the old one fenced), as
+ * Kafka's updateStaticMemberThenRebalanceOrCompleteJoin: in a Stable group
+ * whose selected protocol stays, no rebalance, the current generation and
+ * assignment.  From JoinGroup v9 (KIP-814) a returning leader is told it
+ * leads, with the members, and to skip the assignment; before v9 the answer
+ * names the leader as it was before this join, so a returning leader acts as
+ * a follower and computes no assignment a Stable group would not hand out.
+ * Mid-sync (CompletingRebalance) the leader may be assigning to the old id:
+ * a new rebalance.  Mid-join, the member simply joins.
+ */
+static int static_rejoin(fr_req_t *req, join_state_t *st, fr_group_t *grp, fr_member_t *m, int changed,
+                         const char *leader_before) {
+    if (grp->state == FR_GROUP_COMPLETING_REBALANCE)
+        return join_and_wait(req, st, grp, m, 1);
+    if (grp->state != FR_GROUP_STABLE)
+        return join_and_wait(req, st, grp, m, changed);
+    const char *next = fr_group_select_protocol(grp);
+    if (!next || !grp->protocol_name || strcmp(next, grp->protocol_name) != 0)
+        return join_and_wait(req, st, grp, m, 1);
+    fr_info(COMPONENT, "Static member %s of group %s joined while Stable without changing the selected protocol: "
+            "no rebalance", m->member_id, grp->group_id);
+    if (req->hdr.api_version >= 9)
+        return write_join_answer(req, grp, m, grp->leader_id,
+                                 grp->leader_id && strcmp(grp->leader_id, m->member_id) == 0);
+    return write_join_answer(req, grp, m, leader_before, 0);
+}
+
 int fr_handle_join_group(fr_req_t *req) {
     int16_t v = req->hdr.api_version;
     join_state_t *st = fr_arena_calloc(req->arena, 1, sizeof(*st));
@@ -300,6 +339,10 @@ int fr_handle_join_group(fr_req_t *req) {
                 /* KIP-345: the new incarnation replaces the old one (which is now fenced) */
                 int was_leader = grp->leader_id && strcmp(grp->leader_id, old->member_id) == 0;
                 int changed = !protocols_match(old, in);
+                char *leader_before = grp->leader_id ? fr_arena_strndup(req->arena, grp->leader_id,
+                                                                        strlen(grp->leader_id)) : NULL;
+                if (grp->leader_id && !leader_before)
+                    return FR_ERR_NOMEM;
                 free(old->member_id);
                 old->member_id = strdup(id);
                 if (was_leader) {
@@ -309,7 +352,7 @@ int fr_handle_join_group(fr_req_t *req) {
                 if (member_update(req, old, in))
                     return FR_ERR_NOMEM;
                 old->last_heartbeat = now;
-                return join_and_wait(req, st, grp, old, changed || was_leader);
+                return static_rejoin(req, st, grp, old, changed, leader_before);
             }
         } else if (v >= 4) {
             if (fr_group_pending_add(grp, id, now + (uint64_t)in->session_timeout_ms))
