@@ -62,8 +62,7 @@ int fr_config_target_find(fr_server_t *srv, int8_t type, fr_slice_t name, fr_con
         out->current = &srv->cfg->dynamic_broker;
         return 0;
     }
-    snprintf(err, errlen, "AlterConfigs is only supported for topics and brokers, but resource type is %s",
-             type_name(type));
+    snprintf(err, errlen, "Unknown resource type %d", type); /* Kafka's ConfigAdminManager.preprocess */
     return FR_ERR_INVALID_REQUEST;
 }
 

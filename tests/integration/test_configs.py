@@ -121,6 +121,26 @@ def incremental(port, resources, validate_only=False, version=0):
         c.close()
 
 
+def alter_configs(resources, validate_only=False, version=0):
+    """AlterConfigs v0/v1, or flexible v2: resources [(resource_type, name, [(config_name, value)])]"""
+    flex = version >= 2
+    tags = b"\x00" if flex else b""
+    res = []
+    for rtype, name, entries in resources:
+        cfgs = [enc_string(k, flex) + enc_string(v, flex) + tags for k, v in entries]
+        res.append(struct.pack(">b", rtype) + enc_string(name, flex) + enc_array(cfgs, flex) + tags)
+    return enc_array(res, flex) + struct.pack(">?", validate_only) + tags
+
+
+def legacy_alter(port, resources, validate_only=False, version=0):
+    c = RawClient(port)
+    try:
+        c.request(33, version, alter_configs(resources, validate_only, version), flexible=version >= 2)
+        return parse_alter_configs_response(c.recv_frame(), version >= 2)
+    finally:
+        c.close()
+
+
 def produce_raw(port, topic, value_size, partition=0):
     """One batch with one record of value_size bytes; returns the partition's error code."""
     c = RawClient(port)
@@ -308,6 +328,48 @@ def test_incremental_alter_configs_over_the_wire():
         assert describe(admin, ConfigResource.Type.TOPIC, "inc")["cleanup.policy"].source == SRC_DEFAULT_BROKER
 
 
+def test_alter_requests_are_checked_as_kafka_preprocesses_them():
+    """Kafka's ConfigAdminManager.preprocess, before any resource is looked up: a resource named
+    twice refuses every entry of it, a key given twice and a null value (but for DELETE) refuse the
+    resource, each INVALID_REQUEST with Kafka's message; nothing changes."""
+    with Broker() as b:
+        admin = AdminClient({"bootstrap.servers": b.bootstrap})
+        for t in ("pre", "other"):
+            admin.create_topics([NewTopic(t, 1, 1)])[t].result(30)
+        legacy_alter(b.port, [(TOPIC, "pre", [("retention.ms", "60000")])])
+        for version in (0, 2):
+            r = legacy_alter(b.port, [(TOPIC, "pre", [("retention.ms", "1")]), (TOPIC, "other", []),
+                                      (TOPIC, "pre", [("retention.ms", "2")])], version=version)
+            once = "Each resource must appear at most once."
+            assert r == [(INVALID_REQUEST, once, TOPIC, "pre"), (NONE, None, TOPIC, "other"),
+                         (INVALID_REQUEST, once, TOPIC, "pre")], r
+            r = legacy_alter(b.port, [(TOPIC, "pre", [("retention.ms", "1"), ("retention.ms", "2")])], version=version)
+            assert r == [(INVALID_REQUEST, "Error due to duplicate config keys", TOPIC, "pre")], r
+            r = legacy_alter(b.port, [(TOPIC, "pre", [("retention.ms", None), ("segment.ms", None)])],
+                             version=version)
+            assert r == [(INVALID_REQUEST, "Null value not supported for : retention.ms, segment.ms", TOPIC,
+                          "pre")], r
+            # these come before the topic's lookup
+            r = legacy_alter(b.port, [(TOPIC, "nope", [("retention.ms", None)])], version=version)
+            assert r[0][0] == INVALID_REQUEST, r
+            cfg = describe(admin, ConfigResource.Type.TOPIC, "pre")
+            assert cfg["retention.ms"].value == "60000" and cfg["retention.ms"].source == SRC_TOPIC
+        for version in (0, 1):
+            r = incremental(b.port, [(TOPIC, "pre", [("retention.ms", OP_SET, "1")]),
+                                     (TOPIC, "pre", [("segment.ms", OP_SET, "1")]),
+                                     (TOPIC, "other", [("retention.ms", OP_SET, "70000")])], version=version)
+            assert [e[0] for e in r] == [INVALID_REQUEST, INVALID_REQUEST, NONE], r
+            r = incremental(b.port, [(TOPIC, "pre", [("retention.ms", OP_SET, None), ("segment.ms", OP_DELETE, None),
+                                                     ("cleanup.policy", OP_APPEND, None)])], version=version)
+            assert r == [(INVALID_REQUEST, "Null value not supported for : retention.ms, cleanup.policy", TOPIC,
+                          "pre")], r
+            r = incremental(b.port, [(TOPIC, "nope", [("retention.ms", OP_SET, "1"), ("retention.ms", OP_SET, "2")])],
+                            version=version)
+            assert r == [(INVALID_REQUEST, "Error due to duplicate config keys", TOPIC, "nope")], r
+        assert describe(admin, ConfigResource.Type.TOPIC, "pre")["retention.ms"].value == "60000"
+        assert describe(admin, ConfigResource.Type.TOPIC, "other")["retention.ms"].value == "70000"
+
+
 def test_alter_configs_replaces_the_whole_set():
     with Broker() as b:
         admin = AdminClient({"bootstrap.servers": b.bootstrap})
@@ -487,6 +549,7 @@ if __name__ == "__main__":
         test_tool_errors,
         test_incremental_alter_configs_over_the_wire,
         test_alter_configs_replaces_the_whole_set,
+        test_alter_requests_are_checked_as_kafka_preprocesses_them,
         test_dynamic_broker_configs_inherited_and_overridden,
         test_the_longest_topic_names_keep_their_configs_and_delete_cleanly,
     ])

@@ -3,7 +3,9 @@
  * gather a request's names in hash sets and maps and answer repeats once
  * (CreateTopics, CreatePartitions and DeleteTopics: INVALID_REQUEST
  * "Duplicate topic name."; ListOffsets: INVALID_REQUEST per partition;
- * DeleteRecords: the last offset given); a sort does the same here without
+ * DeleteRecords: the last offset given; AlterConfigs and
+ * IncrementalAlterConfigs: INVALID_REQUEST for every entry of a repeated
+ * resource); a sort does the same here without
  * a pairwise scan, which a request of many names would make quadratic.
  */
 #include <stdlib.h>
@@ -21,6 +23,18 @@ static fr_slice_t partition_key(fr_req_t *req, fr_slice_t topic, int32_t partiti
     if (len)
         memcpy(key + 4, topic.ptr, len);
     return (fr_slice_t){key, (int32_t)(len + 4)};
+}
+
+/* A config resource (type, name) as one name; a null slice when out of memory. */
+static fr_slice_t resource_key(fr_req_t *req, int8_t type, fr_slice_t name) {
+    size_t len = name.len > 0 ? (size_t)name.len : 0;
+    uint8_t *key = fr_arena_calloc(req->arena, 1, len + 1); /* the type, then the name */
+    if (!key)
+        return FR_SLICE_NULL;
+    key[0] = (uint8_t)type;
+    if (len)
+        memcpy(key + 1, name.ptr, len);
+    return (fr_slice_t){key, (int32_t)(len + 1)};
 }
 
 typedef struct named {
@@ -101,4 +115,23 @@ uint8_t *fr_req_mark_duplicate_partitions(fr_req_t *req, const void *topics, int
         }
     }
     return fr_req_mark_duplicate_names(req, keys, total, sizeof(*keys), 0, keep_last);
+}
+
+uint8_t *fr_req_mark_duplicate_resources(fr_req_t *req, const void *resources, int32_t n, size_t stride,
+                                         size_t type_off, size_t name_off) {
+    if (n <= 1)
+        return FR_REQ_ARRAY(req, uint8_t, n);
+    fr_slice_t *keys = FR_REQ_ARRAY(req, fr_slice_t, n);
+    if (!keys)
+        return NULL;
+    for (int32_t i = 0; i < n; i++) {
+        const uint8_t *res = (const uint8_t *)resources + (size_t)i * stride;
+        int8_t type;
+        fr_slice_t name;
+        memcpy(&type, res + type_off, sizeof(type));
+        memcpy(&name, res + name_off, sizeof(name));
+        if (fr_slice_is_null(keys[i] = resource_key(req, type, name)))
+            return NULL;
+    }
+    return fr_req_mark_duplicate_names(req, keys, n, sizeof(*keys), 0, 0);
 }

@@ -101,6 +101,29 @@ fr_slice_t fr_req_msg(fr_req_t *req, const char *msg);
 enum { FR_NAME_UNIQUE = 0, FR_NAME_KEPT = 1, FR_NAME_REPEAT = 2 };
 uint8_t *fr_req_mark_duplicate_names(fr_req_t *req, const void *items, int32_t n, size_t stride, size_t name_off,
                                      int keep_last);
+/* The marks above for config resources (stride bytes apart, an int8_t
+ * type at type_off and an fr_slice_t name at name_off), a (type, name)
+ * being the name.  NULL when out of memory. */
+uint8_t *fr_req_mark_duplicate_resources(fr_req_t *req, const void *resources, int32_t n, size_t stride,
+                                         size_t type_off, size_t name_off);
+
+/* One change of an alter request: AlterConfigs' entries are all SETs. */
+typedef struct fr_config_change {
+    fr_slice_t name, value; /* value null for DELETE */
+    int8_t op;              /* FR_CONFIG_OP_* (config_admin.h) */
+} fr_config_change_t;
+/*
+ * Alters one config resource as Kafka's ConfigAdminManager does, in its
+ * order: a key given twice and a null value for anything but DELETE are
+ * INVALID_REQUEST before the resource is looked up; then the resource is
+ * found, and its new set (the changes alone when replace, as AlterConfigs
+ * does, else the current set with the changes applied in order) is validated
+ * and, unless validate_only, applied.  Returns a Kafka error code, with a
+ * message in err.  (config_alter.c)
+ */
+int16_t fr_req_alter_config(fr_req_t *req, int8_t type, fr_slice_t name, const fr_config_change_t *changes,
+                            int32_t n, int replace, int validate_only, char *err, size_t errlen);
+
 /* Where a request's topics keep their name and partitions, and its
  * partitions their index (the generated structs differ per API). */
 typedef struct fr_partition_layout {
