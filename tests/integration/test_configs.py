@@ -20,7 +20,7 @@ from confluent_kafka.admin import AdminClient, ConfigResource, NewTopic  # noqa:
 SRC_TOPIC, SRC_BROKER, SRC_DEFAULT_BROKER, SRC_STATIC, SRC_DEFAULT = 1, 2, 3, 4, 5
 OP_SET, OP_DELETE, OP_APPEND, OP_SUBTRACT = 0, 1, 2, 3
 TOPIC, BROKER = 2, 4
-NONE, UNKNOWN_TOPIC, MESSAGE_TOO_LARGE, INVALID_CONFIG, INVALID_REQUEST = 0, 3, 10, 40, 42
+NONE, UNKNOWN_TOPIC, MESSAGE_TOO_LARGE, INVALID_TOPIC, INVALID_CONFIG, INVALID_REQUEST = 0, 3, 10, 17, 40, 42
 
 
 # ---- the `freshet configs` tool ----
@@ -139,6 +139,36 @@ def legacy_alter(port, resources, validate_only=False, version=0):
         return parse_alter_configs_response(c.recv_frame(), version >= 2)
     finally:
         c.close()
+
+
+def describe_configs_v0(port, rtype, name, keys):
+    """DescribeConfigs v0 of one resource (keys None: a null list) -> (error, message, [(name, value)])"""
+    body = struct.pack(">ib", 1, rtype) + enc_string(name, False)
+    body += struct.pack(">i", -1) if keys is None else enc_array([enc_string(k, False) for k in keys], False)
+    c = RawClient(port)
+    try:
+        c.request(32, 0, body)
+        resp = c.recv_frame()
+    finally:
+        c.close()
+
+    def string(off):
+        n, = struct.unpack_from(">h", resp, off)
+        return (None if n < 0 else resp[off + 2:off + 2 + n].decode()), off + 2 + max(n, 0)
+
+    off = 4 + 4 + 4  # correlation id, throttle, one result
+    err, = struct.unpack_from(">h", resp, off)
+    msg, off = string(off + 2)
+    _name, off = string(off + 1)
+    count, = struct.unpack_from(">i", resp, off)
+    off += 4
+    entries = []
+    for _ in range(max(count, 0)):
+        key, off = string(off)
+        value, off = string(off)
+        off += 3  # read_only, is_default, is_sensitive
+        entries.append((key, value))
+    return err, msg, entries
 
 
 def produce_raw(port, topic, value_size, partition=0):
@@ -370,6 +400,26 @@ def test_alter_requests_are_checked_as_kafka_preprocesses_them():
         assert describe(admin, ConfigResource.Type.TOPIC, "other")["retention.ms"].value == "70000"
 
 
+def test_describe_configs_key_lists_and_topic_names():
+    """Kafka's ConfigHelper: a null or an empty key list asks for every config; a topic name that
+    breaks the naming rules is INVALID_TOPIC_EXCEPTION, before the topic's lookup."""
+    with Broker() as b:
+        admin = AdminClient({"bootstrap.servers": b.bootstrap})
+        admin.create_topics([NewTopic("dc", 1, 1)])["dc"].result(30)
+        err, _, every = describe_configs_v0(b.port, TOPIC, "dc", None)
+        assert err == NONE and len(every) > 20 and ("retention.ms", "604800000") in every, (err, every)
+        assert describe_configs_v0(b.port, TOPIC, "dc", []) == (NONE, None, every)
+        assert describe_configs_v0(b.port, TOPIC, "dc", ["retention.ms"]) == (NONE, None,
+                                                                             [("retention.ms", "604800000")])
+        err, _, broker = describe_configs_v0(b.port, BROKER, "0", [])
+        assert err == NONE and ("num.partitions", "1") in broker, (err, broker)
+        err, msg, names = describe_configs_v0(b.port, TOPIC, "bad name!", None)
+        assert (err, names) == (INVALID_TOPIC, []) and "is invalid" in msg, (err, msg)
+        err, msg, _ = describe_configs_v0(b.port, TOPIC, "", None)
+        assert err == INVALID_TOPIC and "empty string" in msg, (err, msg)
+        assert describe_configs_v0(b.port, TOPIC, "nope", None)[0] == UNKNOWN_TOPIC
+
+
 def test_alter_configs_replaces_the_whole_set():
     with Broker() as b:
         admin = AdminClient({"bootstrap.servers": b.bootstrap})
@@ -550,6 +600,7 @@ if __name__ == "__main__":
         test_incremental_alter_configs_over_the_wire,
         test_alter_configs_replaces_the_whole_set,
         test_alter_requests_are_checked_as_kafka_preprocesses_them,
+        test_describe_configs_key_lists_and_topic_names,
         test_dynamic_broker_configs_inherited_and_overridden,
         test_the_longest_topic_names_keep_their_configs_and_delete_cleanly,
     ])

@@ -40,8 +40,9 @@ static const struct {
     {"log.retention.check.interval.ms", FR_CFG_LONG},
 };
 
+/* Kafka: a null or empty key list asks for every config. */
 static int wanted(const fr_slice_t *keys, int32_t nkeys, const char *name) {
-    if (nkeys < 0)
+    if (nkeys <= 0)
         return 1;
     for (int32_t i = 0; i < nkeys; i++)
         if (fr_slice_eq_cstr(keys[i], name))
@@ -113,6 +114,12 @@ static int set_synonyms(fr_req_t *req, entry_t *e, const fr_config_synonym_t *ch
 
 static int describe_topic(fr_req_t *req, fr_describe_configs_request_describe_configs_resource_t *res,
                           fr_describe_configs_response_describe_configs_result_t *r, int synonyms, int docs) {
+    char why[256];
+    if (fr_topic_name_validate(res->resource_name, why, sizeof(why))) {
+        r->error_code = FR_ERR_INVALID_TOPIC_EXCEPTION;
+        r->error_message = fr_req_msg(req, why);
+        return 0;
+    }
     fr_topic_t *topic = fr_topics_find(&req->srv->topics, res->resource_name);
     if (!topic) {
         r->error_code = FR_ERR_UNKNOWN_TOPIC_OR_PARTITION;
