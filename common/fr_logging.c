@@ -1,6 +1,7 @@
 #include "fr_logging.h"
 
 #include <stdarg.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -9,12 +10,15 @@
 #include <time.h>
 #include <unistd.h>
 
-static volatile int g_level = FR_LOG_INFO;
+static _Atomic int g_level = FR_LOG_INFO;
 
-static const char *const level_names[] = {"ERROR", "WARN", "INFO", "DEBUG", "TRACE"};
+static const char *const level_names[] = {"FATAL", "ERROR", "WARN", "INFO", "DEBUG", "TRACE"};
 
-void fr_logging_set_level(fr_log_level_t level) { g_level = level; }
-fr_log_level_t fr_logging_level(void) { return (fr_log_level_t)g_level; }
+void fr_logging_set_level(fr_log_level_t level) { atomic_store_explicit(&g_level, level, memory_order_relaxed); }
+fr_log_level_t fr_logging_level(void) {
+    return (fr_log_level_t)atomic_load_explicit(&g_level, memory_order_relaxed);
+}
+const char *fr_logging_level_name(fr_log_level_t level) { return level_names[level]; }
 
 int fr_logging_parse_level(const char *s) {
     for (int i = 0; i < (int)(sizeof(level_names) / sizeof(level_names[0])); i++)
@@ -27,7 +31,7 @@ void fr_logging_init_from_env(void) {
     const char *v = getenv("FR_LOG_LEVEL");
     int lvl;
     if (v && (lvl = fr_logging_parse_level(v)) >= 0)
-        g_level = lvl;
+        fr_logging_set_level((fr_log_level_t)lvl);
 }
 
 void fr_logf(fr_log_level_t level, const char *component, const char *fmt, ...) {

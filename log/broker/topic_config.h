@@ -30,7 +30,8 @@ enum { FR_CFG_BOOLEAN = 1, FR_CFG_STRING = 2, FR_CFG_INT = 3, FR_CFG_SHORT = 4, 
        FR_CFG_DOUBLE = 6, FR_CFG_LIST = 7, FR_CFG_CLASS = 8, FR_CFG_PASSWORD = 9 };
 /* DescribeConfigs config_source values. */
 enum { FR_CFG_SRC_UNKNOWN = 0, FR_CFG_SRC_DYNAMIC_TOPIC = 1, FR_CFG_SRC_DYNAMIC_BROKER = 2,
-       FR_CFG_SRC_DYNAMIC_DEFAULT_BROKER = 3, FR_CFG_SRC_STATIC_BROKER = 4, FR_CFG_SRC_DEFAULT = 5 };
+       FR_CFG_SRC_DYNAMIC_DEFAULT_BROKER = 3, FR_CFG_SRC_STATIC_BROKER = 4, FR_CFG_SRC_DEFAULT = 5,
+       FR_CFG_SRC_DYNAMIC_BROKER_LOGGER = 6 };
 
 typedef struct fr_topic_config_def {
     const char *name;          /* topic-level key, e.g. "segment.bytes" */

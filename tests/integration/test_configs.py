@@ -13,13 +13,13 @@ import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import harness  # noqa: E402
-from harness import Broker, RawClient, run_tests  # noqa: E402
+from harness import Broker, RawClient, run_tests, wait_for  # noqa: E402
 import kafka_wire as kw  # noqa: E402
 from confluent_kafka.admin import AdminClient, ConfigResource, NewTopic  # noqa: E402
 
 SRC_TOPIC, SRC_BROKER, SRC_DEFAULT_BROKER, SRC_STATIC, SRC_DEFAULT = 1, 2, 3, 4, 5
 OP_SET, OP_DELETE, OP_APPEND, OP_SUBTRACT = 0, 1, 2, 3
-TOPIC, BROKER = 2, 4
+TOPIC, BROKER, LOGGER = 2, 4, 8
 NONE, UNKNOWN_TOPIC, MESSAGE_TOO_LARGE, INVALID_TOPIC, INVALID_CONFIG, INVALID_REQUEST = 0, 3, 10, 17, 40, 42
 
 
@@ -420,6 +420,48 @@ def test_describe_configs_key_lists_and_topic_names():
         assert describe_configs_v0(b.port, TOPIC, "nope", None)[0] == UNKNOWN_TOPIC
 
 
+def test_the_broker_loggers():
+    """KIP-412's BROKER_LOGGER resource, named by the broker id: Freshet's one level is log4j's
+    root logger, described, set at runtime (it takes effect at once), refused for other names,
+    lower-case or unknown levels, DELETE, APPEND and SUBTRACT, with Kafka's codes and messages."""
+    with Broker() as b:
+        assert describe_configs_v0(b.port, LOGGER, "0", None) == (NONE, None, [("root", "INFO")])
+        assert describe_configs_v0(b.port, LOGGER, "0", ["kafka.server"]) == (NONE, None, [])
+        assert describe_configs_v0(b.port, LOGGER, "", None) == (INVALID_REQUEST, "Broker id must not be empty", [])
+        assert describe_configs_v0(b.port, LOGGER, "7", None)[:2] == (
+            INVALID_REQUEST, "Unexpected broker id, expected 0 but received 7")
+        for version in (0, 1):
+            r = incremental(b.port, [(LOGGER, "0", [("root", OP_SET, "TRACE")])], validate_only=True, version=version)
+            assert r == [(NONE, None, LOGGER, "0")], r
+            assert describe_configs_v0(b.port, LOGGER, "0", None)[2] == [("root", "INFO")]
+            refused = {
+                ("root", OP_SET, "debug"): (INVALID_CONFIG, "Cannot set the log level of root to debug as it is not "
+                                            "a supported log level. Valid log levels are DEBUG, ERROR, FATAL, INFO, "
+                                            "TRACE, WARN"),
+                ("kafka.server", OP_SET, "INFO"): (INVALID_CONFIG, "Logger kafka.server does not exist!"),
+                ("root", OP_DELETE, None): (INVALID_REQUEST, "Removing the log level of the root logger is not allowed"),
+                ("root", OP_APPEND, "INFO"): (INVALID_REQUEST,
+                                              "APPEND operation is not allowed for the BROKER_LOGGER resource"),
+            }
+            for op, (code, msg) in refused.items():
+                assert incremental(b.port, [(LOGGER, "0", [op])], version=version) == [(code, msg, LOGGER, "0")], op
+            assert incremental(b.port, [(LOGGER, "x", [("root", OP_SET, "INFO")])], version=version)[0][:2] == (
+                INVALID_REQUEST, "Node id must be an integer, but it is: x")
+        # AlterConfigs never took loggers
+        assert legacy_alter(b.port, [(LOGGER, "0", [("root", "DEBUG")])]) == [
+            (INVALID_REQUEST, "Unknown resource type 8", LOGGER, "0")]
+        assert "DEBUG" not in b.log()
+        r = incremental(b.port, [(LOGGER, "0", [("root", OP_SET, "DEBUG")])])
+        assert r == [(NONE, None, LOGGER, "0")], r
+        assert describe_configs_v0(b.port, LOGGER, "0", None)[2] == [("root", "DEBUG")]
+        # the broker now logs at DEBUG: a connection's coming and going is a debug line
+        RawClient(b.port).close()
+        wait_for(lambda: "] DEBUG " in b.log(), "a DEBUG line after root=DEBUG", timeout=10)
+        r = incremental(b.port, [(LOGGER, "0", [("root", OP_SET, "FATAL")])])
+        assert r == [(NONE, None, LOGGER, "0")] and describe_configs_v0(b.port, LOGGER, "0", None)[2] == [
+            ("root", "FATAL")], r
+
+
 def test_alter_configs_replaces_the_whole_set():
     with Broker() as b:
         admin = AdminClient({"bootstrap.servers": b.bootstrap})
@@ -601,6 +643,7 @@ if __name__ == "__main__":
         test_alter_configs_replaces_the_whole_set,
         test_alter_requests_are_checked_as_kafka_preprocesses_them,
         test_describe_configs_key_lists_and_topic_names,
+        test_the_broker_loggers,
         test_dynamic_broker_configs_inherited_and_overridden,
         test_the_longest_topic_names_keep_their_configs_and_delete_cleanly,
     ])

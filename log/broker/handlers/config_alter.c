@@ -43,6 +43,8 @@ int16_t fr_req_alter_config(fr_req_t *req, int8_t type, fr_slice_t name, const f
     int16_t code = check_changes(changes, n, err, errlen);
     if (code)
         return code;
+    if (type == FR_RESOURCE_BROKER_LOGGER && !replace) /* AlterConfigs never took loggers */
+        return fr_req_alter_loggers(req, name, changes, n, validate_only, err, errlen);
     fr_config_target_t target;
     int rc = fr_config_target_find(req->srv, type, name, &target, err, errlen);
     if (rc)

@@ -3,8 +3,9 @@
  * source), for this broker (resource "<broker.id>": its configs with their
  * dynamic, static or default source) and for the cluster default (resource
  * "": the dynamic defaults only), with synonyms in Kafka's order (v1+, see
- * topic_config.h) and documentation (v3+) when asked for.  As in Kafka, an
- * entry's source is the head of its synonym chain.
+ * topic_config.h) and documentation (v3+) when asked for, and for the
+ * broker's loggers (broker_loggers.c).  As in Kafka, an entry's source is the
+ * head of its synonym chain.
  */
 #include <inttypes.h>
 #include <stdio.h>
@@ -17,6 +18,7 @@
 
 #define RESOURCE_TOPIC 2
 #define RESOURCE_BROKER 4
+#define RESOURCE_BROKER_LOGGER 8
 
 typedef fr_describe_configs_response_describe_configs_resource_result_t entry_t;
 typedef fr_describe_configs_response_describe_configs_synonym_t synonym_t;
@@ -264,9 +266,15 @@ int fr_handle_describe_configs(fr_req_t *req) {
             rc = describe_topic(req, res, r, in.include_synonyms, in.include_documentation);
         else if (res->resource_type == RESOURCE_BROKER)
             rc = describe_broker(req, res, r, in.include_synonyms, in.include_documentation);
-        else {
+        else if (res->resource_type == RESOURCE_BROKER_LOGGER) {
+            r->error_code = fr_req_describe_loggers(req, res->resource_name, res->configuration_keys,
+                                                    res->configuration_keys_count, r);
+            rc = 0;
+        } else {
+            char msg[64];
+            snprintf(msg, sizeof(msg), "Unsupported resource type: %d", res->resource_type);
             r->error_code = FR_ERR_INVALID_REQUEST;
-            r->error_message = fr_req_msg(req, "Unsupported resource type");
+            r->error_message = fr_req_msg(req, msg);
             rc = 0;
         }
         if (rc)

@@ -124,6 +124,15 @@ typedef struct fr_config_change {
 int16_t fr_req_alter_config(fr_req_t *req, int8_t type, fr_slice_t name, const fr_config_change_t *changes,
                             int32_t n, int replace, int validate_only, char *err, size_t errlen);
 
+/* The BROKER_LOGGER resource name (broker_loggers.c).  Describe fills r's
+ * configs (arena) and returns a Kafka error code with r's message set;
+ * alter checks every change before applying any and returns a Kafka error
+ * code with a message in err. */
+int16_t fr_req_describe_loggers(fr_req_t *req, fr_slice_t name, const fr_slice_t *keys, int32_t nkeys,
+                                fr_describe_configs_response_describe_configs_result_t *r);
+int16_t fr_req_alter_loggers(fr_req_t *req, fr_slice_t name, const fr_config_change_t *changes, int32_t n,
+                             int validate_only, char *err, size_t errlen);
+
 /* Where a request's topics keep their name and partitions, and its
  * partitions their index (the generated structs differ per API). */
 typedef struct fr_partition_layout {
