@@ -38,7 +38,7 @@ static const fr_topic_config_def_t defs[] = {
     {"message.timestamp.type", "log.message.timestamp.type", FR_CFG_STRING, NO_MIN, "CreateTime or LogAppendTime."},
     {"min.cleanable.dirty.ratio", "log.cleaner.min.cleanable.ratio", FR_CFG_DOUBLE, NO_MIN, "Dirty ratio that triggers compaction."},
     {"min.compaction.lag.ms", "log.cleaner.min.compaction.lag.ms", FR_CFG_LONG, 0, "Minimum time a message stays uncompacted."},
-    {"min.insync.replicas", "min.insync.replicas", FR_CFG_INT, 1, "Minimum in-sync replicas for acks=all."},
+    {"min.insync.replicas", "min.insync.replicas", FR_CFG_INT, 1, "Minimum in-sync replicas for acks=all, capped at the replication factor as in Kafka 3.7+ (KAFKA-15583): on one broker, never more than 1."},
     {"preallocate", "log.preallocate", FR_CFG_BOOLEAN, NO_MIN, "Preallocate segment files."},
     {"remote.log.copy.disable", NULL, FR_CFG_BOOLEAN, NO_MIN, "Stop copying segments to remote storage; tiered storage is not served."},
     {"remote.log.delete.on.disable", NULL, FR_CFG_BOOLEAN, NO_MIN, "Delete remote data when remote storage is turned off; tiered storage is not served."},

@@ -143,6 +143,21 @@ def test_a_compacted_topic_refuses_records_without_a_key():
         assert produce(b, "delete-policy", [(None, b"v", None)])[0][0] is None
 
 
+def test_min_insync_replicas_is_capped_at_the_replication_factor():
+    """Kafka 3.7+ (KAFKA-15583) takes min(min.insync.replicas, replicas): on one broker every
+    partition has one replica, so acks=all is taken even where the setting says 2, as Kafka takes
+    it for a topic of replication factor 1 (before 3.7, NOT_ENOUGH_REPLICAS)."""
+    with Broker(overrides={"min.insync.replicas": "3"}) as b:
+        create(b, "isr2", {"min.insync.replicas": "2"})
+        create(b, "isr_default", {})
+        c = RawClient(b.port)
+        for topic in ("isr2", "isr_default"):
+            c.request(0, 8, kw.produce_v8(topic, 0, kw.record_batch([(b"k", b"v")]), acks=-1))
+            [(_, _, err, base, _, _, _)] = kw.parse_produce_v8_response(c.recv_frame())
+            assert (err, base) == (0, 0), (topic, err, base)
+        c.close()
+
+
 def test_log_append_time_replaces_the_producers_timestamps():
     old = 1000000  # 1970: a producer clock far off
     with Broker(overrides={"log.message.timestamp.type": "LogAppendTime"}) as b:
@@ -502,6 +517,7 @@ def test_timestamps_outside_a_topics_bounds_are_refused():
 if __name__ == "__main__":
     run_tests([
         test_a_compacted_topic_refuses_records_without_a_key,
+        test_min_insync_replicas_is_capped_at_the_replication_factor,
         test_log_append_time_replaces_the_producers_timestamps,
         test_compression_type_recompresses_what_is_stored,
         test_compression_levels_follow_the_topic,
