@@ -1,12 +1,13 @@
 /*
- * freshet configs — kafka-configs.sh for topics and brokers: --describe
- * [--all] and --alter (--add-config k=v,k2=[a,b] / --add-config-file F /
- * --delete-config k1,k2).
+ * freshet configs — kafka-configs.sh for topics, brokers and broker loggers:
+ * --describe [--all] and --alter (--add-config k=v,k2=[a,b] /
+ * --add-config-file F / --delete-config k1,k2).
  *
  * Entities are named as Kafka's ConfigCommand names them: --entity-type
- * topics|brokers with --entity-name N or (brokers) --entity-default, or the
- * shorthands --topic T, --broker N, --broker-defaults.  Messages, checks and
- * output follow Kafka's tool:
+ * topics|brokers|broker-loggers with --entity-name N or (brokers)
+ * --entity-default, or the shorthands --topic T, --broker N,
+ * --broker-defaults, --broker-logger N.  Messages, checks and output follow
+ * Kafka's tool:
  *   Dynamic configs for topic t are:
  *     retention.ms=1000 sensitive=false synonyms={DYNAMIC_TOPIC_CONFIG:retention.ms=1000}
  *   Completed updating config for topic t.
@@ -25,8 +26,10 @@
  * with those Kafka versions.
  *
  * The cluster-default broker resource (--entity-default, empty resource
- * name) is out of librdkafka 2.0.2's reach; those requests go over
- * tool_wire.h to the first reachable bootstrap server instead.
+ * name) and the broker loggers are out of librdkafka 2.0.2's reach; those
+ * requests go over tool_configs_wire.h instead.  A broker logger's alter is
+ * Kafka's: the loggers named must be ones the broker describes, then one
+ * IncrementalAlterConfigs of SETs and DELETEs.
  */
 #include <stdbool.h>
 #include <stdio.h>
@@ -35,15 +38,13 @@
 
 #include "commands.h"
 #include "fr_err.h"
-#include "fr_messages.h"
 #include "fr_props.h"
 #include "tool_args.h"
 #include "tool_client.h"
 #include "tool_configs_parse.h"
-#include "tool_wire.h"
+#include "tool_configs_wire.h"
 
 #define TIMEOUT_MS 30000
-#define RESOURCE_BROKER 4 /* ConfigResource.Type.BROKER on the wire */
 #define SUMMARY "This tool helps to manipulate and describe entity config for a topic or broker"
 
 static const tool_opt_t opts[] = {
@@ -54,7 +55,7 @@ static const tool_opt_t opts[] = {
     {"alter", TOOL_FLAG, NULL, "Alter the configuration for the entity."},
     {"describe", TOOL_FLAG, NULL, "List configs for the given entity."},
     {"all", TOOL_FLAG, NULL, "List all configs for the given entity, including static configs if available."},
-    {"entity-type", TOOL_LIST, "String", "Type of entity (topics/brokers)"},
+    {"entity-type", TOOL_LIST, "String", "Type of entity (topics/brokers/broker-loggers)"},
     {"entity-name", TOOL_LIST, "String", "Name of entity (topic name/broker id)"},
     {"entity-default", TOOL_FLAG, NULL, "Default entity name for brokers (applies to corresponding entity type)"},
     {"add-config", TOOL_ARG, "String",
@@ -68,34 +69,16 @@ static const tool_opt_t opts[] = {
     {"topic", TOOL_ARG, "String", "The topic's name."},
     {"broker", TOOL_ARG, "String", "The broker's ID."},
     {"broker-defaults", TOOL_FLAG, NULL, "The config defaults for all brokers."},
+    {"broker-logger", TOOL_ARG, "String", "The broker's ID for its logger config."},
     {"help", TOOL_FLAG, NULL, "Print usage information."},
 };
 #define NOPTS (sizeof(opts) / sizeof(opts[0]))
-
-/* A config entry as DescribeConfigs reports it (strings owned). */
-typedef struct cfg_synonym {
-    char *name, *value;
-    int source;
-} cfg_synonym_t;
-
-typedef struct cfg_entry {
-    char *name, *value; /* value NULL for sensitive or null values */
-    int source;
-    bool sensitive;
-    cfg_synonym_t *synonyms;
-    size_t nsynonyms;
-} cfg_entry_t;
-
-typedef struct cfg_list {
-    cfg_entry_t *items;
-    size_t count;
-} cfg_list_t;
 
 typedef struct ctx {
     int argc;
     char **argv;
     const tool_args_t *args;
-    const char *type;      /* "topics" or "brokers" */
+    const char *type;      /* "topics", "brokers" or "broker-loggers" */
     rd_kafka_t *rk;        /* librdkafka admin client (created on first use) */
     rd_kafka_queue_t *queue;
     fr_props_t *client_props;
@@ -144,27 +127,10 @@ static int request_error(const ctx_t *c, int code, const char *msg, const char *
 
 /* ---- entries ---- */
 
-static void cfg_list_free(cfg_list_t *l) {
-    for (size_t i = 0; i < l->count; i++) {
-        free(l->items[i].name);
-        free(l->items[i].value);
-        for (size_t j = 0; j < l->items[i].nsynonyms; j++) {
-            free(l->items[i].synonyms[j].name);
-            free(l->items[i].synonyms[j].value);
-        }
-        free(l->items[i].synonyms);
-    }
-    free(l->items);
-    l->items = NULL;
-    l->count = 0;
-}
-
 static char *dup_or_null(const char *s) { return s ? strdup(s) : NULL; }
 
-static char *dup_slice(fr_slice_t s) { return s.len < 0 ? NULL : strndup(s.len ? (const char *)s.ptr : "", (size_t)s.len); }
-
 static int cmp_entry(const void *a, const void *b) {
-    return strcmp(((const cfg_entry_t *)a)->name, ((const cfg_entry_t *)b)->name);
+    return strcmp(((const tool_cfg_entry_t *)a)->name, ((const tool_cfg_entry_t *)b)->name);
 }
 
 /* ---- librdkafka backend (topics and broker ids) ---- */
@@ -211,7 +177,7 @@ static rd_kafka_event_t *admin_wait(ctx_t *c, rd_kafka_event_type_t type, int *c
     return ev;
 }
 
-static int describe_rk(ctx_t *c, rd_kafka_ResourceType_t type, const char *name, cfg_list_t *out, int *code,
+static int describe_rk(ctx_t *c, rd_kafka_ResourceType_t type, const char *name, tool_cfg_list_t *out, int *code,
                        char *msg, size_t msglen) {
     char err[512];
     if (ensure_client(c, err, sizeof(err))) {
@@ -250,7 +216,7 @@ static int describe_rk(ctx_t *c, rd_kafka_ResourceType_t type, const char *name,
         const rd_kafka_ConfigEntry_t **es = rd_kafka_ConfigResource_configs(rs[0], &ne);
         out->items = calloc(ne ? ne : 1, sizeof(*out->items));
         for (size_t i = 0; out->items && i < ne; i++) {
-            cfg_entry_t *e = &out->items[out->count++];
+            tool_cfg_entry_t *e = &out->items[out->count++];
             e->name = strdup(rd_kafka_ConfigEntry_name(es[i]));
             e->value = dup_or_null(rd_kafka_ConfigEntry_value(es[i]));
             e->source = rd_kafka_ConfigEntry_source(es[i]);
@@ -259,7 +225,7 @@ static int describe_rk(ctx_t *c, rd_kafka_ResourceType_t type, const char *name,
             const rd_kafka_ConfigEntry_t **ss = rd_kafka_ConfigEntry_synonyms(es[i], &ns);
             e->synonyms = calloc(ns ? ns : 1, sizeof(*e->synonyms));
             for (size_t j = 0; e->synonyms && j < ns; j++) {
-                e->synonyms[e->nsynonyms++] = (cfg_synonym_t){strdup(rd_kafka_ConfigEntry_name(ss[j])),
+                e->synonyms[e->nsynonyms++] = (tool_cfg_synonym_t){strdup(rd_kafka_ConfigEntry_name(ss[j])),
                                                               dup_or_null(rd_kafka_ConfigEntry_value(ss[j])),
                                                               rd_kafka_ConfigEntry_source(ss[j])};
             }
@@ -309,128 +275,38 @@ static int alter_rk(ctx_t *c, rd_kafka_ResourceType_t type, const char *name, co
     return rc;
 }
 
-/* ---- wire backend (the cluster-default broker resource) ---- */
-
-static int wire_open(ctx_t *c, tool_wire_t *w, int *code, char *msg, size_t msglen) {
-    if (tool_wire_connect(w, tool_args_value(c->args, "bootstrap-server"), TIMEOUT_MS, msg, msglen) == 0)
-        return 0;
-    *code = RD_KAFKA_RESP_ERR__TRANSPORT;
-    return -1;
-}
-
-static int describe_default(ctx_t *c, cfg_list_t *out, int *code, char *msg, size_t msglen) {
-    tool_wire_t w;
-    if (wire_open(c, &w, code, msg, msglen))
-        return -1;
-    fr_arena_t arena;
-    fr_arena_init(&arena, 8192);
-    int rc = -1;
-    int16_t v = tool_wire_version(&w, FR_API_DESCRIBE_CONFIGS, 1);
-    fr_describe_configs_request_describe_configs_resource_t res = {RESOURCE_BROKER, fr_slice_from_cstr(""),
-                                                                   NULL, -1};
-    fr_describe_configs_request_t req;
-    fr_describe_configs_request_init(&req);
-    req.resources = &res;
-    req.resources_count = 1;
-    req.include_synonyms = true;
-    fr_describe_configs_response_t *resp = NULL;
-    if (v < 0) {
-        *code = FR_ERR_UNSUPPORTED_VERSION;
-        snprintf(msg, msglen, "The broker does not support DescribeConfigs");
-    } else if (tool_wire_call(&w, FR_API_DESCRIBE_CONFIGS, v, &req, &arena, (void **)&resp, msg, msglen)) {
-        *code = RD_KAFKA_RESP_ERR__TRANSPORT;
-    } else if (resp->results_count != 1) {
-        *code = RD_KAFKA_RESP_ERR__FAIL;
-        snprintf(msg, msglen, "DescribeConfigs answered %d results for one resource", resp->results_count);
-    } else if (resp->results[0].error_code) {
-        *code = resp->results[0].error_code;
-        fr_slice_t m = resp->results[0].error_message;
-        snprintf(msg, msglen, "%.*s", m.len > 0 ? (int)m.len : 0, m.len > 0 ? (const char *)m.ptr : "");
-    } else {
-        const fr_describe_configs_response_describe_configs_result_t *r = &resp->results[0];
-        out->items = calloc(r->configs_count > 0 ? (size_t)r->configs_count : 1, sizeof(*out->items));
-        for (int32_t i = 0; out->items && i < r->configs_count; i++) {
-            const fr_describe_configs_response_describe_configs_resource_result_t *src = &r->configs[i];
-            cfg_entry_t *e = &out->items[out->count++];
-            e->name = dup_slice(src->name);
-            e->value = dup_slice(src->value);
-            e->source = src->config_source;
-            e->sensitive = src->is_sensitive;
-            e->synonyms = calloc(src->synonyms_count > 0 ? (size_t)src->synonyms_count : 1, sizeof(*e->synonyms));
-            for (int32_t j = 0; e->synonyms && j < src->synonyms_count; j++)
-                e->synonyms[e->nsynonyms++] = (cfg_synonym_t){dup_slice(src->synonyms[j].name),
-                                                              dup_slice(src->synonyms[j].value),
-                                                              src->synonyms[j].source};
-        }
-        rc = 0;
-    }
-    fr_arena_free(&arena);
-    tool_wire_close(&w);
-    return rc;
-}
-
-static int alter_default(ctx_t *c, const fr_props_t *set, int *code, char *msg, size_t msglen) {
-    tool_wire_t w;
-    if (wire_open(c, &w, code, msg, msglen))
-        return -1;
-    fr_arena_t arena;
-    fr_arena_init(&arena, 8192);
-    int rc = -1;
-    int16_t v = tool_wire_version(&w, FR_API_ALTER_CONFIGS, 0);
-    fr_alter_configs_request_alterable_config_t *cfgs = fr_arena_calloc(&arena, set->count + 1, sizeof(*cfgs));
-    for (size_t i = 0; cfgs && i < set->count; i++)
-        cfgs[i] = (fr_alter_configs_request_alterable_config_t){fr_slice_from_cstr(set->items[i].key),
-                                                                fr_slice_from_cstr(set->items[i].value)};
-    fr_alter_configs_request_alter_configs_resource_t res = {RESOURCE_BROKER, fr_slice_from_cstr(""), cfgs,
-                                                             (int32_t)set->count};
-    fr_alter_configs_request_t req;
-    fr_alter_configs_request_init(&req);
-    req.resources = &res;
-    req.resources_count = 1;
-    fr_alter_configs_response_t *resp = NULL;
-    if (!cfgs) {
-        *code = RD_KAFKA_RESP_ERR__FAIL;
-        snprintf(msg, msglen, "out of memory");
-    } else if (v < 0) {
-        *code = FR_ERR_UNSUPPORTED_VERSION;
-        snprintf(msg, msglen, "The broker does not support AlterConfigs");
-    } else if (tool_wire_call(&w, FR_API_ALTER_CONFIGS, v, &req, &arena, (void **)&resp, msg, msglen)) {
-        *code = RD_KAFKA_RESP_ERR__TRANSPORT;
-    } else if (resp->responses_count != 1) {
-        *code = RD_KAFKA_RESP_ERR__FAIL;
-        snprintf(msg, msglen, "AlterConfigs answered %d results for one resource", resp->responses_count);
-    } else if (resp->responses[0].error_code) {
-        *code = resp->responses[0].error_code;
-        fr_slice_t m = resp->responses[0].error_message;
-        snprintf(msg, msglen, "%.*s", m.len > 0 ? (int)m.len : 0, m.len > 0 ? (const char *)m.ptr : "");
-    } else {
-        rc = 0;
-    }
-    fr_arena_free(&arena);
-    tool_wire_close(&w);
-    return rc;
-}
-
 /* ---- one entity ---- */
 
 static bool is_topics(const ctx_t *c) { return strcmp(c->type, "topics") == 0; }
+static bool is_loggers(const ctx_t *c) { return strcmp(c->type, "broker-loggers") == 0; }
+
+/* The entity as Kafka's messages name it: its type without the plural's s. */
+static const char *entity_word(const ctx_t *c) {
+    return is_topics(c) ? "topic" : is_loggers(c) ? "broker-logger" : "broker";
+}
 
 /* DescribeConfigs of one entity ("" = the cluster-default broker), sorted by name. */
-static int describe_entity(ctx_t *c, const char *name, cfg_list_t *out, int *code, char *msg, size_t msglen) {
+static int describe_entity(ctx_t *c, const char *name, tool_cfg_list_t *out, int *code, char *msg, size_t msglen) {
+    const char *bootstrap = tool_args_value(c->args, "bootstrap-server");
     int rc;
     if (is_topics(c))
         rc = describe_rk(c, RD_KAFKA_RESOURCE_TOPIC, name, out, code, msg, msglen);
+    else if (is_loggers(c))
+        rc = tool_configs_wire_describe(bootstrap, TIMEOUT_MS, TOOL_RESOURCE_BROKER_LOGGER, name, out, code, msg,
+                                        msglen);
     else if (*name)
         rc = describe_rk(c, RD_KAFKA_RESOURCE_BROKER, name, out, code, msg, msglen);
     else
-        rc = describe_default(c, out, code, msg, msglen);
+        rc = tool_configs_wire_describe(bootstrap, TIMEOUT_MS, TOOL_RESOURCE_BROKER, "", out, code, msg, msglen);
     if (rc == 0)
         qsort(out->items, out->count, sizeof(*out->items), cmp_entry);
     return rc;
 }
 
-/* The source an entry must have to be the entity's own dynamic config. */
+/* The source an entry must have to be the entity's own dynamic config; -1: any (a logger's level). */
 static int dynamic_source(const ctx_t *c, const char *name) {
+    if (is_loggers(c))
+        return -1;
     if (is_topics(c))
         return RD_KAFKA_CONFIG_SOURCE_DYNAMIC_TOPIC_CONFIG;
     return *name ? RD_KAFKA_CONFIG_SOURCE_DYNAMIC_BROKER_CONFIG : RD_KAFKA_CONFIG_SOURCE_DYNAMIC_DEFAULT_BROKER_CONFIG;
@@ -442,8 +318,8 @@ static int print_entity(ctx_t *c, const char *name, bool all) {
     if (!*name)
         printf("Default configs for %s in the cluster are:\n", c->type);
     else
-        printf("%s configs for %s %s are:\n", all ? "All" : "Dynamic", is_topics(c) ? "topic" : "broker", name);
-    cfg_list_t l = {0};
+        printf("%s configs for %s %s are:\n", all ? "All" : "Dynamic", entity_word(c), name);
+    tool_cfg_list_t l = {0};
     int code;
     char msg[1024] = "";
     if (describe_entity(c, name, &l, &code, msg, sizeof(msg))) {
@@ -452,8 +328,8 @@ static int print_entity(ctx_t *c, const char *name, bool all) {
     }
     int want = dynamic_source(c, name);
     for (size_t i = 0; i < l.count; i++) {
-        const cfg_entry_t *e = &l.items[i];
-        if (!all && e->source != want)
+        const tool_cfg_entry_t *e = &l.items[i];
+        if (!all && want >= 0 && e->source != want)
             continue;
         printf("  %s=%s sensitive=%s synonyms={", e->name, e->value ? e->value : "null",
                e->sensitive ? "true" : "false");
@@ -462,7 +338,7 @@ static int print_entity(ctx_t *c, const char *name, bool all) {
                    e->synonyms[j].value ? e->synonyms[j].value : "null");
         printf("}\n");
     }
-    cfg_list_free(&l);
+    tool_cfg_list_free(&l);
     return 0;
 }
 
@@ -516,12 +392,38 @@ static int do_describe(ctx_t *c, const char *name) {
 
 /* ---- --alter ---- */
 
+/* Kafka's ConfigCommand for broker loggers: every logger named must be one
+ * the broker described; then SETs and DELETEs in one IncrementalAlterConfigs. */
+static int alter_loggers(ctx_t *c, const char *name, const tool_cfg_list_t *loggers, const fr_props_t *add,
+                         const fr_props_t *del) {
+    char err[1024], msg[1024] = "";
+    size_t o = (size_t)snprintf(err, sizeof(err), "Invalid broker logger(s): ");
+    int invalid = 0;
+    const fr_props_t *named[] = {del, add}; /* Kafka lists the deletions first */
+    for (size_t k = 0; k < 2; k++)
+        for (size_t i = 0; i < named[k]->count; i++) {
+            bool known = false;
+            for (size_t j = 0; j < loggers->count && !known; j++)
+                known = strcmp(loggers->items[j].name, named[k]->items[i].key) == 0;
+            if (!known && o < sizeof(err))
+                o += (size_t)snprintf(err + o, sizeof(err) - o, "%s%s", invalid++ ? "," : "", named[k]->items[i].key);
+        }
+    if (invalid)
+        return arg_error(err);
+    int code;
+    if (tool_configs_wire_incremental(tool_args_value(c->args, "bootstrap-server"), TIMEOUT_MS,
+                                      TOOL_RESOURCE_BROKER_LOGGER, name, add, del, &code, msg, sizeof(msg)))
+        return request_error(c, code, msg, "incrementalAlterConfigs");
+    printf("Completed updating config for broker-logger %s.\n", name);
+    return 0;
+}
+
 static int do_alter(ctx_t *c, const char *name) {
     fr_props_t add, del, set;
     fr_props_init(&add);
     fr_props_init(&del);
     fr_props_init(&set);
-    cfg_list_t old = {0};
+    tool_cfg_list_t old = {0};
     char err[1024], msg[1024] = "";
     int rc = 1, code;
     const char *file = tool_args_value(c->args, "add-config-file");
@@ -534,7 +436,7 @@ static int do_alter(ctx_t *c, const char *name) {
         arg_error(err);
         goto out;
     }
-    if (tool_configs_check_keys(&add, err, sizeof(err))) {
+    if (!is_loggers(c) && tool_configs_check_keys(&add, err, sizeof(err))) {
         arg_error(err);
         goto out;
     }
@@ -547,6 +449,10 @@ static int do_alter(ctx_t *c, const char *name) {
     /* the entity's dynamic configs now */
     if (describe_entity(c, name, &old, &code, msg, sizeof(msg))) {
         rc = request_error(c, code, msg, "describeConfigs");
+        goto out;
+    }
+    if (is_loggers(c)) {
+        rc = alter_loggers(c, name, &old, &add, &del);
         goto out;
     }
     int want = dynamic_source(c, name);
@@ -570,7 +476,7 @@ static int do_alter(ctx_t *c, const char *name) {
         if (old.items[i].source == want && !old.items[i].value && !fr_props_get(&add, old.items[i].name) &&
             !fr_props_get(&del, old.items[i].name) && so < sizeof(sens))
             so += (size_t)snprintf(sens + so, sizeof(sens) - so, "%s%s", so ? ", " : "", old.items[i].name);
-    cfg_list_free(&old);
+    tool_cfg_list_free(&old);
     if (missing) {
         arg_error(err);
         goto out;
@@ -594,18 +500,19 @@ static int do_alter(ctx_t *c, const char *name) {
     else if (*name)
         arc = alter_rk(c, RD_KAFKA_RESOURCE_BROKER, name, &set, &code, msg, sizeof(msg));
     else
-        arc = alter_default(c, &set, &code, msg, sizeof(msg));
+        arc = tool_configs_wire_alter(tool_args_value(c->args, "bootstrap-server"), TIMEOUT_MS, TOOL_RESOURCE_BROKER,
+                                      "", &set, &code, msg, sizeof(msg));
     if (arc) {
         rc = request_error(c, code, msg, "incrementalAlterConfigs");
         goto out;
     }
     if (*name)
-        printf("Completed updating config for %s %s.\n", is_topics(c) ? "topic" : "broker", name);
+        printf("Completed updating config for %s %s.\n", entity_word(c), name);
     else
         printf("Completed updating default config for %s in the cluster.\n", c->type);
     rc = 0;
 out:
-    cfg_list_free(&old);
+    tool_cfg_list_free(&old);
     fr_props_free(&add);
     fr_props_free(&del);
     fr_props_free(&set);
@@ -648,6 +555,11 @@ static int resolve_entity(const tool_args_t *a, const char **type, const char **
         names[nn++] = "";
         flags = true;
     }
+    if (tool_args_has(a, "broker-logger") && nt < 7) {
+        types[nt++] = "broker-loggers";
+        names[nn++] = tool_args_value(a, "broker-logger");
+        flags = true;
+    }
     char msg[512];
     for (size_t i = 0; i < nt; i++)
         for (size_t j = i + 1; j < nt; j++)
@@ -658,9 +570,9 @@ static int resolve_entity(const tool_args_t *a, const char **type, const char **
     if (!tool_args_has(a, "bootstrap-server"))
         return arg_error("Either --bootstrap-server or --bootstrap-controller must be specified.");
     for (size_t i = 0; i < nt; i++)
-        if (strcmp(types[i], "topics") && strcmp(types[i], "brokers")) {
+        if (strcmp(types[i], "topics") && strcmp(types[i], "brokers") && strcmp(types[i], "broker-loggers")) {
             snprintf(msg, sizeof(msg),
-                     "Invalid entity type %s, the entity type must be one of topics, brokers with a "
+                     "Invalid entity type %s, the entity type must be one of topics, brokers, broker-loggers with a "
                      "--bootstrap-server argument",
                      types[i]);
             return arg_error(msg);
@@ -677,25 +589,32 @@ static int resolve_entity(const tool_args_t *a, const char **type, const char **
         has_name |= names[i][0] != '\0';
         has_default |= names[i][0] == '\0';
     }
-    if (has_name && strcmp(types[0], "brokers") == 0) {
+    bool brokers = strcmp(types[0], "brokers") == 0;
+    if (has_name && (brokers || strcmp(types[0], "broker-loggers") == 0)) {
         for (size_t i = 0; i < nn; i++) {
             int64_t id;
             if (names[i][0] && tool_parse_i64(names[i], INT32_MIN, INT32_MAX, &id)) {
-                snprintf(msg, sizeof(msg), "The entity name for brokers must be a valid integer broker id, but it is: %s",
-                         names[i]);
+                snprintf(msg, sizeof(msg), "The entity name for %s must be a valid integer broker id, but it is: %s",
+                         types[0], names[i]);
                 return arg_error(msg);
             }
         }
     }
     bool alter = tool_args_has(a, "alter");
-    if (!alter && strcmp(types[0], "topics") == 0 && tool_args_has(a, "entity-default"))
-        return arg_error("--entity-default must not be specified with --describe of topics");
+    if (!alter && !brokers && tool_args_has(a, "entity-default")) {
+        snprintf(msg, sizeof(msg), "--entity-default must not be specified with --describe of %s", types[0]);
+        return arg_error(msg);
+    }
+    if (!alter && strcmp(types[0], "broker-loggers") == 0 && !has_name)
+        return arg_error("An entity name must be specified with --describe of broker-loggers");
     if (alter) {
-        if (strcmp(types[0], "brokers") == 0 && !has_name && !has_default)
+        if (brokers && !has_name && !has_default)
             return arg_error("An entity-name or default entity must be specified with --alter of users, clients, "
                              "brokers or ips");
-        if (strcmp(types[0], "topics") == 0 && !has_name)
-            return arg_error("An entity name must be specified with --alter of topics");
+        if (!brokers && !has_name) {
+            snprintf(msg, sizeof(msg), "An entity name must be specified with --alter of %s", types[0]);
+            return arg_error(msg);
+        }
         bool add = tool_args_has(a, "add-config"), file = tool_args_has(a, "add-config-file");
         if (add && file)
             return arg_error("Only one of --add-config or --add-config-file must be specified");

@@ -462,6 +462,42 @@ def test_the_broker_loggers():
             ("root", "FATAL")], r
 
 
+def test_the_tool_on_broker_loggers():
+    """kafka-configs.sh --entity-type broker-loggers (or --broker-logger N): Kafka's output, its
+    check that every logger named is one the broker describes, its argument errors, and the
+    broker's refusals as the admin client's exceptions."""
+    with Broker() as b:
+        assert describe_lines(b, "--entity-type", "broker-loggers", "--entity-name", "0") == [
+            "Dynamic configs for broker-logger 0 are:", "  root=INFO sensitive=false synonyms={}"]
+        rc, out, _ = configs(b, "--broker-logger", "0", "--alter", "--add-config", "root=DEBUG")
+        assert out == "Completed updating config for broker-logger 0.\n", out
+        assert describe_lines(b, "--broker-logger", "0", "--all") == [
+            "All configs for broker-logger 0 are:", "  root=DEBUG sensitive=false synonyms={}"]
+        failures = {
+            ("--broker-logger", "0", "--alter", "--add-config", "kafka.server=INFO,root=WARN"):
+                "Invalid broker logger(s): kafka.server",
+            ("--broker-logger", "0", "--alter", "--delete-config", "root"):
+                "InvalidRequestException: Removing the log level of the root logger is not allowed",
+            ("--broker-logger", "0", "--alter", "--add-config", "root=debug"):
+                "InvalidConfigurationException: Cannot set the log level of root to debug",
+            ("--broker-logger", "3", "--describe"):
+                "InvalidRequestException: Unexpected broker id, expected 0 but received 3",
+            ("--entity-type", "broker-loggers", "--describe"):
+                "An entity name must be specified with --describe of broker-loggers",
+            ("--entity-type", "broker-loggers", "--entity-name", "x", "--describe"):
+                "The entity name for broker-loggers must be a valid integer broker id, but it is: x",
+            ("--entity-type", "broker-loggers", "--entity-default", "--describe"):
+                "--entity-default must not be specified with --describe of broker-loggers",
+            ("--entity-type", "broker-loggers", "--alter", "--add-config", "root=INFO"):
+                "An entity name must be specified with --alter of broker-loggers",
+        }
+        for args, why in failures.items():
+            rc, _, err = configs(b, *args, check=False)
+            assert rc == 1 and why in err, (args, rc, err)
+        # nothing above changed the level
+        assert describe_lines(b, "--broker-logger", "0")[1] == "  root=DEBUG sensitive=false synonyms={}"
+
+
 def test_alter_configs_replaces_the_whole_set():
     with Broker() as b:
         admin = AdminClient({"bootstrap.servers": b.bootstrap})
@@ -644,6 +680,7 @@ if __name__ == "__main__":
         test_alter_requests_are_checked_as_kafka_preprocesses_them,
         test_describe_configs_key_lists_and_topic_names,
         test_the_broker_loggers,
+        test_the_tool_on_broker_loggers,
         test_dynamic_broker_configs_inherited_and_overridden,
         test_the_longest_topic_names_keep_their_configs_and_delete_cleanly,
     ])
