@@ -5,10 +5,11 @@
  * The tools speak to brokers through librdkafka.  Its Admin API, though,
  * cannot address the cluster-default broker config resource (BROKER with an
  * empty name, what kafka-configs.sh --entity-default uses): 2.0.2 refuses or
- * crashes on a broker resource whose name is not a broker id.  For that one
- * case the tools send DescribeConfigs / AlterConfigs themselves: one
- * connection to a bootstrap server, ApiVersions first, then each request at
- * the highest version both sides serve.
+ * crashes on a broker resource whose name is not a broker id; nor has it the
+ * BROKER_LOGGER resource or IncrementalAlterConfigs.  For those the tools
+ * send the requests themselves (tool_configs_wire.h): one connection to a
+ * bootstrap server, ApiVersions first, then each request at the highest
+ * version both sides serve.
  *
  * Ownership: a response and every slice in it live in the caller's arena.
  */
