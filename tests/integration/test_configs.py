@@ -498,6 +498,31 @@ def test_the_tool_on_broker_loggers():
         assert describe_lines(b, "--broker-logger", "0")[1] == "  root=DEBUG sensitive=false synonyms={}"
 
 
+def test_a_brokers_own_configs_are_described_as_kafka_describes_them():
+    """DescribeConfigs of broker "0" (Kafka's ConfigHelper): each key this broker reads, with its
+    own value and its synonym chain ending in the default; a key with several names is described
+    under each, so log.retention.ms is null when the retention comes from log.retention.hours,
+    while topics see the retention in ms."""
+    with Broker(overrides={"log.retention.hours": "100", "num.partitions": "3"}) as b:
+        lines = describe_lines(b, "--broker", "0", "--all")
+        for want in (
+                "  log.retention.hours=100 sensitive=false synonyms={STATIC_BROKER_CONFIG:log.retention.hours=100, "
+                "DEFAULT_CONFIG:log.retention.hours=168}",
+                "  log.retention.ms=null sensitive=false synonyms={}",
+                "  log.retention.minutes=null sensitive=false synonyms={}",
+                "  log.roll.hours=168 sensitive=false synonyms={DEFAULT_CONFIG:log.roll.hours=168}",
+                "  num.partitions=3 sensitive=false synonyms={STATIC_BROKER_CONFIG:num.partitions=3, "
+                "DEFAULT_CONFIG:num.partitions=1}",
+                "  offsets.retention.minutes=10080 sensitive=false synonyms={DEFAULT_CONFIG:offsets.retention.minutes="
+                "10080}",
+                "  freshet.produce.validate.compressed.records=true sensitive=false synonyms={DEFAULT_CONFIG:"
+                "freshet.produce.validate.compressed.records=true}"):
+            assert want in lines, (want, lines)
+        admin = AdminClient({"bootstrap.servers": b.bootstrap})
+        admin.create_topics([NewTopic("ret", 1, 1)])["ret"].result(30)
+        assert describe(admin, ConfigResource.Type.TOPIC, "ret")["retention.ms"].value == str(100 * 3600 * 1000)
+
+
 def test_alter_configs_replaces_the_whole_set():
     with Broker() as b:
         admin = AdminClient({"bootstrap.servers": b.bootstrap})
@@ -681,6 +706,7 @@ if __name__ == "__main__":
         test_describe_configs_key_lists_and_topic_names,
         test_the_broker_loggers,
         test_the_tool_on_broker_loggers,
+        test_a_brokers_own_configs_are_described_as_kafka_describes_them,
         test_dynamic_broker_configs_inherited_and_overridden,
         test_the_longest_topic_names_keep_their_configs_and_delete_cleanly,
     ])

@@ -8,6 +8,7 @@
  * head of its synonym chain.
  */
 #include <inttypes.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -23,24 +24,54 @@
 typedef fr_describe_configs_response_describe_configs_resource_result_t entry_t;
 typedef fr_describe_configs_response_describe_configs_synonym_t synonym_t;
 
-/* Broker-only configs reported besides the topic configs' broker synonyms. */
+/* How a broker-only config's value is kept in the loaded config. */
+enum { K_I32, K_I16, K_I64, K_BOOL, K_NOT_BOOL, K_LISTENERS, K_ADVERTISED, K_LOG_DIRS };
+
+/* Broker-only configs reported besides the topic configs' broker synonyms:
+ * the ones this broker reads (Kafka lists every key it has; the others mean
+ * nothing to Freshet and are not described). */
 static const struct {
     const char *key;
-    int type;
+    int type; /* FR_CFG_* */
+    int kind; /* K_* */
+    size_t off;
 } broker_keys[] = {
-    {"broker.id", FR_CFG_INT},
-    {"listeners", FR_CFG_STRING},
-    {"advertised.listeners", FR_CFG_STRING},
-    {"log.dirs", FR_CFG_STRING},
-    {"num.partitions", FR_CFG_INT},
-    {"default.replication.factor", FR_CFG_INT},
-    {"auto.create.topics.enable", FR_CFG_BOOLEAN},
-    {"delete.topic.enable", FR_CFG_BOOLEAN},
-    {"socket.request.max.bytes", FR_CFG_INT},
-    {"socket.send.buffer.bytes", FR_CFG_INT},
-    {"socket.receive.buffer.bytes", FR_CFG_INT},
-    {"log.retention.check.interval.ms", FR_CFG_LONG},
+#define FIELD(f) offsetof(fr_broker_config_t, f)
+    {"broker.id", FR_CFG_INT, K_I32, FIELD(broker_id)},
+    {"listeners", FR_CFG_STRING, K_LISTENERS, 0},
+    {"advertised.listeners", FR_CFG_STRING, K_ADVERTISED, 0},
+    {"log.dirs", FR_CFG_STRING, K_LOG_DIRS, 0},
+    {"num.partitions", FR_CFG_INT, K_I32, FIELD(num_partitions)},
+    {"default.replication.factor", FR_CFG_INT, K_I16, FIELD(default_replication_factor)},
+    {"auto.create.topics.enable", FR_CFG_BOOLEAN, K_BOOL, FIELD(auto_create_topics_enable)},
+    {"delete.topic.enable", FR_CFG_BOOLEAN, K_BOOL, FIELD(delete_topic_enable)},
+    {"socket.request.max.bytes", FR_CFG_INT, K_I32, FIELD(socket_request_max_bytes)},
+    {"socket.send.buffer.bytes", FR_CFG_INT, K_I32, FIELD(socket_send_buffer_bytes)},
+    {"socket.receive.buffer.bytes", FR_CFG_INT, K_I32, FIELD(socket_receive_buffer_bytes)},
+    {"fetch.max.bytes", FR_CFG_INT, K_I32, FIELD(fetch_max_bytes)},
+    {"log.retention.check.interval.ms", FR_CFG_LONG, K_I64, FIELD(log_retention_check_interval_ms)},
+    {"group.initial.rebalance.delay.ms", FR_CFG_INT, K_I32, FIELD(group_initial_rebalance_delay_ms)},
+    {"group.min.session.timeout.ms", FR_CFG_INT, K_I32, FIELD(group_min_session_timeout_ms)},
+    {"group.max.session.timeout.ms", FR_CFG_INT, K_I32, FIELD(group_max_session_timeout_ms)},
+    {"group.max.size", FR_CFG_INT, K_I32, FIELD(group_max_size)},
+    {"offsets.retention.minutes", FR_CFG_INT, K_I64, FIELD(offsets_retention_minutes)},
+    {"offsets.retention.check.interval.ms", FR_CFG_LONG, K_I64, FIELD(offsets_retention_check_interval_ms)},
+    {"offsets.topic.num.partitions", FR_CFG_INT, K_I32, FIELD(offsets_topic_num_partitions)},
+    {"offsets.topic.segment.bytes", FR_CFG_INT, K_I32, FIELD(offsets_topic_segment_bytes)},
+    {"offset.metadata.max.bytes", FR_CFG_INT, K_I32, FIELD(offset_metadata_max_bytes)},
+    {"transaction.state.log.num.partitions", FR_CFG_INT, K_I32, FIELD(txn_state_num_partitions)},
+    {"transaction.state.log.segment.bytes", FR_CFG_INT, K_I32, FIELD(txn_state_segment_bytes)},
+    {"freshet.page.cache.retain.bytes", FR_CFG_LONG, K_I64, FIELD(page_cache_retain_bytes)},
+    {"freshet.page.cache.lag.window.ms", FR_CFG_LONG, K_I64, FIELD(page_cache_lag_window_ms)},
+    {"freshet.produce.validate.compressed.records", FR_CFG_BOOLEAN, K_NOT_BOOL, FIELD(log.trust_compressed)},
+#undef FIELD
 };
+
+/* The alternative names of broker keys that have several (log.retention.ms
+ * and .minutes and .hours, ...): Kafka lists each as a config of its own,
+ * with its own value and synonyms. */
+static const char *const alternative_names[] = {"log.retention.minutes", "log.retention.hours", "log.roll.hours",
+                                                "log.roll.jitter.hours", "log.flush.scheduler.interval.ms"};
 
 /* Kafka: a null or empty key list asks for every config. */
 static int wanted(const fr_slice_t *keys, int32_t nkeys, const char *name) {
@@ -52,39 +83,47 @@ static int wanted(const fr_slice_t *keys, int32_t nkeys, const char *name) {
     return 0;
 }
 
-static const char *broker_only_value(const fr_broker_config_t *cfg, const char *key, int *source, char *buf,
-                                     size_t len) {
-    const char *v = fr_props_get(&cfg->props, key);
-    *source = v ? FR_CFG_SRC_STATIC_BROKER : FR_CFG_SRC_DEFAULT;
-    if (strcmp(key, "broker.id") == 0)
-        snprintf(buf, len, "%d", cfg->broker_id);
-    else if (strcmp(key, "listeners") == 0)
+/* broker_keys[i]'s value in cfg, formatted into buf; NULL for none. */
+static const char *broker_only_value(const fr_broker_config_t *cfg, size_t i, char *buf, size_t len) {
+    const uint8_t *field = (const uint8_t *)cfg + broker_keys[i].off;
+    int32_t i32;
+    int16_t i16;
+    int64_t i64;
+    int b;
+    switch (broker_keys[i].kind) {
+    case K_I32:
+        memcpy(&i32, field, sizeof(i32));
+        snprintf(buf, len, "%" PRId32, i32);
+        break;
+    case K_I16:
+        memcpy(&i16, field, sizeof(i16));
+        snprintf(buf, len, "%d", i16);
+        break;
+    case K_I64:
+        memcpy(&i64, field, sizeof(i64));
+        snprintf(buf, len, "%" PRId64, i64);
+        break;
+    case K_BOOL:
+    case K_NOT_BOOL:
+        memcpy(&b, field, sizeof(b));
+        snprintf(buf, len, "%s", (b != 0) != (broker_keys[i].kind == K_NOT_BOOL) ? "true" : "false");
+        break;
+    case K_LISTENERS:
         snprintf(buf, len, "PLAINTEXT://%s:%d", cfg->listener.host, cfg->listener.port);
-    else if (strcmp(key, "advertised.listeners") == 0)
+        break;
+    case K_ADVERTISED:
         snprintf(buf, len, "PLAINTEXT://%s:%d", cfg->advertised.host, cfg->advertised.port);
-    else if (strcmp(key, "log.dirs") == 0) {
+        break;
+    case K_LOG_DIRS: {
         size_t o = 0;
         buf[0] = '\0';
-        for (int i = 0; i < cfg->num_log_dirs && o < len; i++)
-            o += (size_t)snprintf(buf + o, len - o, "%s%s", i ? "," : "", cfg->log_dirs[i]);
-    } else if (strcmp(key, "num.partitions") == 0)
-        snprintf(buf, len, "%d", cfg->num_partitions);
-    else if (strcmp(key, "default.replication.factor") == 0)
-        snprintf(buf, len, "%d", cfg->default_replication_factor);
-    else if (strcmp(key, "auto.create.topics.enable") == 0)
-        snprintf(buf, len, "%s", cfg->auto_create_topics_enable ? "true" : "false");
-    else if (strcmp(key, "delete.topic.enable") == 0)
-        snprintf(buf, len, "%s", cfg->delete_topic_enable ? "true" : "false");
-    else if (strcmp(key, "socket.request.max.bytes") == 0)
-        snprintf(buf, len, "%d", cfg->socket_request_max_bytes);
-    else if (strcmp(key, "socket.send.buffer.bytes") == 0)
-        snprintf(buf, len, "%d", cfg->socket_send_buffer_bytes);
-    else if (strcmp(key, "socket.receive.buffer.bytes") == 0)
-        snprintf(buf, len, "%d", cfg->socket_receive_buffer_bytes);
-    else if (strcmp(key, "log.retention.check.interval.ms") == 0)
-        snprintf(buf, len, "%" PRId64, cfg->log_retention_check_interval_ms);
-    else
+        for (int d = 0; d < cfg->num_log_dirs && o < len; d++)
+            o += (size_t)snprintf(buf + o, len - o, "%s%s", d ? "," : "", cfg->log_dirs[d]);
+        break;
+    }
+    default:
         return NULL;
+    }
     return buf;
 }
 
@@ -180,6 +219,19 @@ static int describe_broker_default(fr_req_t *req, fr_describe_configs_request_de
     return 0;
 }
 
+/* Entry k: a key as Kafka describes it for this broker, its own value (the
+ * head of its synonym chain: null when set only under another name, as
+ * log.retention.ms is when log.retention.hours gives the retention) and its
+ * chain. */
+static int add_broker_key(fr_req_t *req, fr_describe_configs_response_describe_configs_result_t *r, int32_t k,
+                          const char *key, int type, const char *doc, int synonyms) {
+    fr_config_synonym_t chain[FR_CFG_MAX_SYNONYMS];
+    size_t nsyn = fr_broker_config_synonyms(req->srv->cfg, key, 1, chain);
+    set_entry(req, &r->configs[k], doc != NULL, key, nsyn ? chain[0].value : NULL,
+              nsyn ? chain[0].source : FR_CFG_SRC_DEFAULT, type, doc, !fr_dynamic_config_is_dynamic(key));
+    return synonyms && set_synonyms(req, &r->configs[k], chain, nsyn) ? FR_ERR_NOMEM : 0;
+}
+
 static int describe_broker(fr_req_t *req, fr_describe_configs_request_describe_configs_resource_t *res,
                            fr_describe_configs_response_describe_configs_result_t *r, int synonyms, int docs) {
     const fr_broker_config_t *cfg = req->srv->cfg;
@@ -198,23 +250,31 @@ static int describe_broker(fr_req_t *req, fr_describe_configs_request_describe_c
     size_t ndefs;
     const fr_topic_config_def_t *defs = fr_topic_config_defs(&ndefs);
     size_t nb = sizeof(broker_keys) / sizeof(broker_keys[0]);
-    r->configs = FR_REQ_ARRAY(req, entry_t, ndefs + nb);
+    r->configs = FR_REQ_ARRAY(req, entry_t, ndefs + nb + sizeof(alternative_names) / sizeof(alternative_names[0]));
     if (!r->configs)
         return FR_ERR_NOMEM;
     int32_t k = 0;
+    fr_broker_config_t defaults;
+    fr_broker_config_defaults(&defaults);
     for (size_t i = 0; i < nb; i++) {
         if (!wanted(res->configuration_keys, res->configuration_keys_count, broker_keys[i].key))
             continue;
-        char buf[1024];
-        int source;
-        const char *val = broker_only_value(cfg, broker_keys[i].key, &source, buf, sizeof(buf));
-        set_entry(req, &r->configs[k], docs, broker_keys[i].key, val, source, broker_keys[i].type, NULL, 1);
+        char buf[1024], dbuf[64];
         const char *sv = fr_props_get(&cfg->props, broker_keys[i].key);
-        if (synonyms && sv) {
-            fr_config_synonym_t one = {broker_keys[i].key, sv, FR_CFG_SRC_STATIC_BROKER};
-            if (set_synonyms(req, &r->configs[k], &one, 1))
-                return FR_ERR_NOMEM;
-        }
+        set_entry(req, &r->configs[k], docs, broker_keys[i].key, broker_only_value(cfg, i, buf, sizeof(buf)),
+                  sv ? FR_CFG_SRC_STATIC_BROKER : FR_CFG_SRC_DEFAULT, broker_keys[i].type, NULL, 1);
+        /* Kafka's chain for a key set in the properties file only: that value, then the default, which
+         * advertised.listeners and log.dirs have none of (they follow listeners and log.dir) */
+        fr_config_synonym_t chain[2];
+        size_t nsyn = 0;
+        if (sv)
+            chain[nsyn++] = (fr_config_synonym_t){broker_keys[i].key, sv, FR_CFG_SRC_STATIC_BROKER};
+        if (broker_keys[i].kind != K_ADVERTISED && broker_keys[i].kind != K_LOG_DIRS)
+            chain[nsyn++] = (fr_config_synonym_t){broker_keys[i].key,
+                                                  broker_only_value(&defaults, i, dbuf, sizeof(dbuf)),
+                                                  FR_CFG_SRC_DEFAULT};
+        if (synonyms && set_synonyms(req, &r->configs[k], chain, nsyn))
+            return FR_ERR_NOMEM;
         k++;
     }
     for (size_t i = 0; i < ndefs; i++) {
@@ -226,16 +286,16 @@ static int describe_broker(fr_req_t *req, fr_describe_configs_request_describe_c
             seen |= fr_slice_eq_cstr(r->configs[j].name, defs[i].broker_key);
         if (seen || !wanted(res->configuration_keys, res->configuration_keys_count, defs[i].broker_key))
             continue;
-        char buf[256];
-        int source;
-        const char *val = fr_broker_config_value(cfg, defs[i].broker_key, &source, buf, sizeof(buf));
-        fr_config_synonym_t chain[FR_CFG_MAX_SYNONYMS];
-        size_t nsyn = fr_broker_config_synonyms(cfg, defs[i].broker_key, 1, chain);
-        set_entry(req, &r->configs[k], docs, defs[i].broker_key, val, source, defs[i].type, defs[i].doc,
-                  !fr_dynamic_config_is_dynamic(defs[i].broker_key));
-        if (synonyms && set_synonyms(req, &r->configs[k], chain, nsyn))
+        if (add_broker_key(req, r, k, defs[i].broker_key, defs[i].type, docs ? defs[i].doc : NULL, synonyms))
             return FR_ERR_NOMEM;
         k++;
+    }
+    for (size_t i = 0; i < sizeof(alternative_names) / sizeof(alternative_names[0]); i++) {
+        if (!wanted(res->configuration_keys, res->configuration_keys_count, alternative_names[i]))
+            continue;
+        int type = strstr(alternative_names[i], ".ms") ? FR_CFG_LONG : FR_CFG_INT;
+        if (add_broker_key(req, r, k++, alternative_names[i], type, NULL, synonyms))
+            return FR_ERR_NOMEM;
     }
     r->configs_count = k;
     return 0;
