@@ -428,7 +428,8 @@ def parse_join_group_v5_response(resp):
     return err, gen, leader, member, members
 
 
-def _uvarint(n):
+def uvarint(n):
+    """An unsigned varint (flexible versions' lengths)."""
     out = b""
     while n >= 0x80:
         out += bytes([(n & 0x7F) | 0x80])
@@ -441,10 +442,11 @@ def _compact(b):
     if b is None:
         return b"\x00"
     b = b.encode() if isinstance(b, str) else b
-    return _uvarint(len(b) + 1) + b
+    return uvarint(len(b) + 1) + b
 
 
-def _read_uvarint(buf, off):
+def read_uvarint(buf, off):
+    """-> (value, offset after it)"""
     shift = n = 0
     while True:
         b = buf[off]
@@ -456,7 +458,7 @@ def _read_uvarint(buf, off):
 
 
 def _read_compact(buf, off):
-    n, off = _read_uvarint(buf, off)
+    n, off = read_uvarint(buf, off)
     if n == 0:
         return None, off
     return buf[off:off + n - 1], off + n - 1
@@ -466,7 +468,7 @@ def join_group_v9(group, member_id="", instance_id=None, session_timeout=10000, 
     """JoinGroup v9 (flexible; send with flexible=True): v5's fields and a null reason."""
     protocol = _compact("range") + _compact(consumer_subscription(list(topics))) + b"\x00"
     return (_compact(group) + struct.pack(">ii", session_timeout, session_timeout) + _compact(member_id)
-            + _compact(instance_id) + _compact("consumer") + _uvarint(2) + protocol + _compact(None) + b"\x00")
+            + _compact(instance_id) + _compact("consumer") + uvarint(2) + protocol + _compact(None) + b"\x00")
 
 
 def parse_join_group_v9_response(resp):
@@ -478,7 +480,7 @@ def parse_join_group_v9_response(resp):
     leader, off = _read_compact(resp, off)
     skip = resp[off] != 0; off += 1
     member, off = _read_compact(resp, off)
-    n, off = _read_uvarint(resp, off)
+    n, off = read_uvarint(resp, off)
     members = []
     for _ in range(n - 1):
         mid, off = _read_compact(resp, off)

@@ -45,23 +45,7 @@ def describe_lines(b, *args):
 
 # ---- a small IncrementalAlterConfigs encoder (v0 classic, v1 flexible) ----
 
-def uvarint(n):
-    out = b""
-    while n >= 0x80:
-        out += bytes([(n & 0x7F) | 0x80])
-        n >>= 7
-    return out + bytes([n])
-
-
-def read_uvarint(buf, off):
-    shift = n = 0
-    while True:
-        b = buf[off]
-        off += 1
-        n |= (b & 0x7F) << shift
-        if not b & 0x80:
-            return n, off
-        shift += 7
+uvarint, read_uvarint = kw.uvarint, kw.read_uvarint
 
 
 def enc_string(s, flexible):

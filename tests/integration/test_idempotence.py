@@ -231,19 +231,11 @@ def produce(c, topic, partition, batch):
     return res[0][2], res[0][3]
 
 
-def uvarint(n):
-    out = b""
-    while n >= 0x80:
-        out += bytes([(n & 0x7F) | 0x80])
-        n >>= 7
-    return out + bytes([n])
-
-
 def init_producer_id(c, version, txn=None, timeout=60000, pid=-1, epoch=-1):
     """-> (error, producer_id, epoch)"""
     flexible = version >= 2
     if flexible:
-        t = b"\x00" if txn is None else uvarint(len(txn) + 1) + txn.encode()
+        t = b"\x00" if txn is None else kw.uvarint(len(txn) + 1) + txn.encode()
     else:
         t = kw.string(txn)
     body = t + struct.pack(">i", timeout)

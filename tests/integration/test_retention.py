@@ -267,23 +267,7 @@ def test_delete_records_tool_and_log_start_across_restart():
 
 # DeleteRecords over the raw protocol (key 21), v0 and flexible v2.
 
-def uvarint(n):
-    out = b""
-    while n >= 0x80:
-        out += bytes([(n & 0x7F) | 0x80])
-        n >>= 7
-    return out + bytes([n])
-
-
-def read_uvarint(buf, off):
-    shift = n = 0
-    while True:
-        b = buf[off]
-        off += 1
-        n |= (b & 0x7F) << shift
-        if b < 0x80:
-            return n, off
-        shift += 7
+uvarint, read_uvarint = kw.uvarint, kw.read_uvarint
 
 
 def delete_records_body(topics, timeout=5000, flexible=False):
