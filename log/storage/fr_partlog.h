@@ -171,9 +171,10 @@ int fr_partlog_delete_from(fr_partlog_t *log, const char *dir);
  *
  * Errors (nothing is appended): FR_ERR_CORRUPT_MESSAGE,
  * FR_ERR_MESSAGE_TOO_LARGE, FR_ERR_UNSUPPORTED_COMPRESSION_TYPE,
- * FR_ERR_INVALID_RECORD (also: a producer id with a negative epoch, or a mix
- * of duplicate and new batches), FR_ERR_INVALID_PRODUCER_EPOCH (an epoch older
- * than the producer's: fenced), FR_ERR_OUT_OF_ORDER_SEQUENCE_NUMBER,
+ * FR_ERR_INVALID_RECORD (also: a producer id the partition does not know
+ * with a negative epoch, or a mix of duplicate and new batches),
+ * FR_ERR_INVALID_PRODUCER_EPOCH (an epoch older than the producer's, -1 too:
+ * fenced), FR_ERR_OUT_OF_ORDER_SEQUENCE_NUMBER,
  * FR_ERR_KAFKA_STORAGE_ERROR, FR_ERR_NOMEM.
  * KAFKA_STORAGE_ERROR is a failed roll or a failed or short write (ENOSPC,
  * EIO): the segment file is cut back to its previous size and nothing in

@@ -206,6 +206,13 @@ int fr_producer_append_batch(fr_producer_append_t *a, const fr_batch_header_t *h
     fr_producer_batch_t b = batch_of(h, first_offset);
     fr_producer_entry_t *e = fr_producer_state_find(ps, h->producer_id);
 
+    if (!e && h->producer_epoch < 0) {
+        /* Kafka would start the producer at its "no epoch" (-1); snapshots and
+         * recovery here keep only real epochs, so such a batch is refused.  A
+         * known producer meets the epoch rule below (fenced), as in Kafka. */
+        a->why = "batch with a producer id but a negative producer epoch";
+        return FR_ERR_INVALID_RECORD;
+    }
     if (!e) {
         /* Any sequence starts an unknown producer, as in Kafka since KIP-360:
          * its state may have expired or gone with the segments that held its

@@ -122,8 +122,9 @@ typedef struct fr_producer_append {
 
 void fr_producer_append_begin(fr_producer_append_t *a, fr_producer_state_t *ps, int64_t now_ms);
 /*
- * Checks one idempotent batch (h->producer_id >= 0, h->producer_epoch >= 0)
- * that would take offsets first_offset .. first_offset + lastOffsetDelta, and
+ * Checks one idempotent batch (h->producer_id >= 0; a negative epoch is
+ * INVALID_RECORD for a producer not known yet, fenced for a known one) that
+ * would take offsets first_offset .. first_offset + lastOffsetDelta, and
  * records it in the state.  A duplicate is counted (a->duplicates, its
  * original offsets in a->first_dup / a->last_dup) and changes nothing.
  * Returns 0, or FR_ERR_INVALID_PRODUCER_EPOCH, FR_ERR_OUT_OF_ORDER_SEQUENCE_NUMBER
@@ -156,8 +157,8 @@ void fr_producer_append_abort(fr_producer_append_t *a);
  * Records a batch read back from the log (recovery), with no checks: a new
  * epoch resets the producer's batches; a batch at or below the producer's
  * newest known offset is skipped, so replaying twice is harmless.  Batches
- * without a producer id, or with a negative epoch or sequence (a log written
- * before these checks existed), are ignored.
+ * without a producer id, or with a negative epoch or sequence (which appends
+ * refuse; a log written before those checks), are ignored.
  * Returns 0 or FR_ERR_NOMEM.
  */
 int fr_producer_state_replay(fr_producer_state_t *ps, const fr_batch_header_t *h, int64_t now_ms);

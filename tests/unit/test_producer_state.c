@@ -335,8 +335,10 @@ FR_TEST(partlog_duplicates_and_errors) {
 
     FR_CHECK_EQ_INT(append_batch(log, 5, 0, 10, 1, &info), FR_ERR_OUT_OF_ORDER_SEQUENCE_NUMBER);
     FR_CHECK_EQ_INT(append_batch(log, 5, 1, 9, 1, &info), FR_ERR_OUT_OF_ORDER_SEQUENCE_NUMBER); /* new epoch, not 0 */
-    /* an epoch below the producer's, -1 too, is fenced: Kafka checks no epoch in LogValidator */
+    /* an epoch below the producer's, -1 too, is fenced: Kafka checks no epoch in LogValidator; a
+     * producer this partition does not know cannot start at a negative epoch (snapshots keep none) */
     FR_CHECK_EQ_INT(append_batch(log, 5, -1, 9, 1, &info), FR_ERR_INVALID_PRODUCER_EPOCH);
+    FR_CHECK_EQ_INT(append_batch(log, 77, -1, 0, 1, &info), FR_ERR_INVALID_RECORD);
     FR_CHECK_EQ_INT(append_batch(log, 5, 1, 0, 1, &info), 0);                      /* epoch bump */
     FR_CHECK_EQ_INT(info.duplicate, 0);
     FR_CHECK_EQ_INT(append_batch(log, 5, 0, 9, 1, &info), FR_ERR_INVALID_PRODUCER_EPOCH);
