@@ -148,6 +148,12 @@ def test_a_static_leader_back_under_a_new_id():
         assert err == 0 and m2 != m1, (err, m1, m2)
         assert (gen2, leader2, skip2, members2) == (gen, m2, True, [(m2, "i1")]), (gen2, leader2, skip2, members2)
         assert kw.parse_sync_group_v0_response(call(a2, 14, 0, kw.sync_group_v0("s9", gen2, m2, []))) == (0, b"p9")
+        # the new id was written with the group (Kafka writes it before answering): a restart keeps it
+        a.close()
+        a2.close()
+        b.restart()
+        a, a2 = RawClient(b.port), RawClient(b.port)
+        assert kw.parse_heartbeat_v3_response(call(a2, 12, 3, kw.heartbeat_v3("s9", gen2, m2, "i1"))) == 0
         # mid-sync: a new generation, led by the new id
         err, gen, _, m1, _ = kw.parse_join_group_v5_response(call(a, 11, 5, kw.join_group_v5("sc", instance_id="i1")))
         assert err == 0

@@ -278,6 +278,13 @@ static int static_rejoin(fr_req_t *req, join_state_t *st, fr_group_t *grp, fr_me
         return join_and_wait(req, st, grp, m, 1);
     fr_info(COMPONENT, "Static member %s of group %s joined while Stable without changing the selected protocol: "
             "no rebalance", m->member_id, grp->group_id);
+    /* the new member id must survive a restart, or the reloaded group would fence it; Kafka writes the
+     * group before answering, and on a failed write takes the old id back, which this keeps simple:
+     * the member goes on, and is fenced only if the broker restarts before the group is written again */
+    int rc = fr_group_store_metadata(groups(req), grp);
+    if (rc)
+        fr_warn(COMPONENT, "could not write group %s after static member %s rejoined: %s", grp->group_id,
+                m->member_id, fr_err_str(rc));
     if (req->hdr.api_version >= 9)
         return write_join_answer(req, grp, m, grp->leader_id,
                                  grp->leader_id && strcmp(grp->leader_id, m->member_id) == 0);
