@@ -249,6 +249,8 @@ def test_a_transactional_batch_needs_a_transactional_id():
         c.request(1, 4, kw.fetch_v4("tx", [(0, 0), (1, 0)], max_wait=0))
         got = kw.parse_fetch_v4_response(c.recv_frame())
         assert {p: (e, hw) for p, (e, hw, _) in got.items()} == {0: (0, 0), 1: (0, 0)}, got
+        # a transactional batch cut short is no batch to Kafka's check: the records' shape answers
+        assert produce_v8(b.port, "tx", 0, txn[:-5])[0] == INVALID_RECORD
         # the same records as an idempotent (not transactional) batch are taken
         idem = kw.record_batch([(b"k", b"in a transaction")], producer=(pid, epoch, 0))
         assert produce_v8(b.port, "tx", 0, idem) == (0, 0, None)

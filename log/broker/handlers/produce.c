@@ -5,7 +5,8 @@
  * stored as sent, with the broker's base offset patched in place; nothing
  * is decompressed unless the topic asks for it (a compacted topic's keys, a
  * compression.type codec: see log_validator.h).  Errors are per partition;
- * other partitions of the same request still succeed.
+ * other partitions of the same request still succeed, but for the one check
+ * Kafka makes of the whole request first (below).
  *
  * Idempotent producers: the log checks each batch's producer id, epoch and
  * sequence numbers (fr_partlog_append).  A retried batch that is already in
@@ -29,7 +30,9 @@
  * as in Kafka).
  *
  * Checks in Kafka's order (KafkaApis, ProduceRequest.validateRecords,
- * ReplicaManager.appendToLocalLog): an unknown partition; the records'
+ * ReplicaManager.appendToLocalLog): a transactional batch in a request
+ * without a transactional id (every partition is answered
+ * TRANSACTIONAL_ID_AUTHORIZATION_FAILED); an unknown partition; the records'
  * shape (exactly one v2 batch: INVALID_RECORD, or CORRUPT_MESSAGE for a
  * length or magic no batch can have; bytes after the batch that cannot be a
  * whole one are dropped, as Kafka trims them); acks; an internal topic
@@ -340,13 +343,17 @@ static int produce_retry(fr_req_t *req, int timed_out) {
     return FR_REQ_DONE;
 }
 
-/* Whether some partition's first batch says it is transactional: what Kafka
- * looks at (RequestUtils.hasTransactionalRecords) before anything else. */
+/* Whether some partition's first batch, whole, says it is transactional:
+ * what Kafka looks at (RequestUtils.hasTransactionalRecords; its batch
+ * iterator sees no batch that is cut short) before anything else. */
 static int has_transactional_batch(const fr_produce_request_t *in) {
     for (int32_t i = 0; i < in->topic_data_count; i++)
         for (int32_t j = 0; j < in->topic_data[i].partition_data_count; j++) {
             const fr_records_t *r = &in->topic_data[i].partition_data[j].records;
-            if (r->len >= FR_BATCH_OFF_ATTRIBUTES + 2 && r->ptr[FR_BATCH_OFF_MAGIC] == 2 &&
+            if (r->len < FR_BATCH_OFF_ATTRIBUTES + 2)
+                continue;
+            int64_t whole = (int64_t)(int32_t)fr_be32(r->ptr + FR_BATCH_OFF_LENGTH) + FR_BATCH_LOG_OVERHEAD;
+            if (whole >= FR_BATCH_HEADER_SIZE && whole <= r->len && r->ptr[FR_BATCH_OFF_MAGIC] == 2 &&
                 (r->ptr[FR_BATCH_OFF_ATTRIBUTES + 1] & FR_BATCH_ATTR_TRANSACTIONAL))
                 return 1;
         }
