@@ -45,7 +45,7 @@
 #include "tool_configs_wire.h"
 
 #define TIMEOUT_MS 30000
-#define SUMMARY "This tool helps to manipulate and describe entity config for a topic or broker"
+#define SUMMARY "This tool helps to manipulate and describe entity config for a topic, broker or broker-logger"
 
 static const tool_opt_t opts[] = {
     {"bootstrap-server", TOOL_ARG, "String: server to connect to", "REQUIRED: The Kafka servers to connect to."},

@@ -26,6 +26,29 @@ void fr_config_resource_str(int8_t type, fr_slice_t name, char *buf, size_t len)
              name.len > 0 ? (const char *)name.ptr : "");
 }
 
+int fr_config_parse_node_id(fr_slice_t name, int32_t *out) {
+    int32_t i = 0, n = name.len;
+    int neg = n > 0 && (name.ptr[0] == '-' || name.ptr[0] == '+') ? name.ptr[0] == '-' : -1;
+    if (neg >= 0)
+        i = 1;
+    if (i >= n)
+        return -1;
+    int64_t v = 0;
+    for (; i < n; i++) {
+        if (name.ptr[i] < '0' || name.ptr[i] > '9')
+            return -1;
+        v = v * 10 + (name.ptr[i] - '0');
+        if (v > (int64_t)INT32_MAX + 1)
+            return -1;
+    }
+    if (neg == 1)
+        v = -v;
+    if (v > INT32_MAX || v < INT32_MIN)
+        return -1;
+    *out = (int32_t)v;
+    return 0;
+}
+
 int fr_config_target_find(fr_server_t *srv, int8_t type, fr_slice_t name, fr_config_target_t *out, char *err,
                           size_t errlen) {
     memset(out, 0, sizeof(*out));
@@ -46,10 +69,8 @@ int fr_config_target_find(fr_server_t *srv, int8_t type, fr_slice_t name, fr_con
             out->current = &srv->cfg->dynamic_default;
             return 0;
         }
-        char idbuf[16];
-        int64_t id;
-        snprintf(idbuf, sizeof(idbuf), "%.*s", n < 15 ? n : 15, s);
-        if (n >= 15 || fr_config_parse_long(idbuf, INT32_MIN, INT32_MAX, &id)) {
+        int32_t id;
+        if (fr_config_parse_node_id(name, &id)) {
             snprintf(err, errlen, "Broker id must be an integer, but it is: %.*s", n, s);
             return FR_ERR_INVALID_REQUEST;
         }

@@ -58,6 +58,10 @@ int fr_config_apply_op(fr_props_t *set, const char *name, int8_t op, const char 
 int fr_config_target_apply(fr_server_t *srv, const fr_config_target_t *target, const fr_props_t *set,
                            int validate_only, char *err, size_t errlen);
 
+/* A broker id as a resource name, read as Java's Integer.parseInt reads it
+ * (an optional sign, then digits, nothing else, within int32): 0, or -1. */
+int fr_config_parse_node_id(fr_slice_t name, int32_t *out);
+
 /* A NUL-terminated arena copy of a request string ("" for a null one); NULL when out of memory. */
 char *fr_config_cstr(fr_arena_t *arena, fr_slice_t s);
 

@@ -60,11 +60,12 @@ static const fr_topic_config_def_t defs[] = {
 static const struct {
     const char *names[3];
     int64_t unit_ms[3];
+    int every_name; /* the other names have the same synonyms (not log.flush.scheduler.interval.ms: its own) */
 } multi_names[] = {
-    {{"log.roll.ms", "log.roll.hours"}, {1, 3600000}},
-    {{"log.roll.jitter.ms", "log.roll.jitter.hours"}, {1, 3600000}},
-    {{"log.flush.interval.ms", "log.flush.scheduler.interval.ms"}, {1, 1}},
-    {{"log.retention.ms", "log.retention.minutes", "log.retention.hours"}, {1, 60000, 3600000}},
+    {{"log.roll.ms", "log.roll.hours"}, {1, 3600000}, 1},
+    {{"log.roll.jitter.ms", "log.roll.jitter.hours"}, {1, 3600000}, 1},
+    {{"log.flush.interval.ms", "log.flush.scheduler.interval.ms"}, {1, 1}, 0},
+    {{"log.retention.ms", "log.retention.minutes", "log.retention.hours"}, {1, 60000, 3600000}, 1},
 };
 
 /* Kafka's built-in defaults (KafkaConfig and LogConfig); keys whose default is null are absent. */
@@ -390,12 +391,30 @@ static void names_of(const char *broker_key, const char *names[4], int64_t units
     names[1] = NULL;
 }
 
+/* Kafka's brokerConfigSynonyms: the names a key's chain is made of, in
+ * precedence order (NULL-terminated); its group's for any of its names. */
+static void synonym_names_of(const char *key, const char *names[4]) {
+    for (size_t i = 0; i < sizeof(multi_names) / sizeof(multi_names[0]); i++) {
+        int member = strcmp(multi_names[i].names[0], key) == 0;
+        for (int n = 1; n < 3 && multi_names[i].names[n] && multi_names[i].every_name && !member; n++)
+            member = strcmp(multi_names[i].names[n], key) == 0;
+        if (member) {
+            int n = 0;
+            for (; n < 3 && multi_names[i].names[n]; n++)
+                names[n] = multi_names[i].names[n];
+            names[n] = NULL;
+            return;
+        }
+    }
+    names[0] = key;
+    names[1] = NULL;
+}
+
 /* Every synonym of broker_key in source order, without Kafka's final drop. */
 static size_t full_chain(const fr_broker_config_t *b, const char *broker_key, int per_broker,
                          fr_config_synonym_t *out) {
     const char *names[4];
-    int64_t units[3];
-    names_of(broker_key, names, units);
+    synonym_names_of(broker_key, names);
     const fr_props_t *layers[3] = {per_broker ? &b->dynamic_broker : NULL, &b->dynamic_default, &b->props};
     static const int sources[3] = {FR_CFG_SRC_DYNAMIC_BROKER, FR_CFG_SRC_DYNAMIC_DEFAULT_BROKER,
                                    FR_CFG_SRC_STATIC_BROKER};

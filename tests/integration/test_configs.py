@@ -20,6 +20,7 @@ from confluent_kafka.admin import AdminClient, ConfigResource, NewTopic  # noqa:
 SRC_TOPIC, SRC_BROKER, SRC_DEFAULT_BROKER, SRC_STATIC, SRC_DEFAULT = 1, 2, 3, 4, 5
 OP_SET, OP_DELETE, OP_APPEND, OP_SUBTRACT = 0, 1, 2, 3
 TOPIC, BROKER, LOGGER = 2, 4, 8
+AT_INFO = {"log4j.rootLogger.level": "INFO"}  # whatever FR_LOG_LEVEL the suite runs under
 NONE, UNKNOWN_TOPIC, MESSAGE_TOO_LARGE, INVALID_TOPIC, INVALID_CONFIG, INVALID_REQUEST = 0, 3, 10, 17, 40, 42
 
 
@@ -407,9 +408,11 @@ def test_describe_configs_key_lists_and_topic_names():
 def test_the_broker_loggers():
     """KIP-412's BROKER_LOGGER resource, named by the broker id: Freshet's one level is log4j's
     root logger, described, set at runtime (it takes effect at once), refused for other names,
-    lower-case or unknown levels, DELETE, APPEND and SUBTRACT, with Kafka's codes and messages."""
-    with Broker() as b:
+    lower-case or unknown levels, DELETE, APPEND and SUBTRACT, with Kafka's codes and messages.
+    The id is read as Java's Integer.parseInt reads it."""
+    with Broker(overrides=AT_INFO) as b:
         assert describe_configs_v0(b.port, LOGGER, "0", None) == (NONE, None, [("root", "INFO")])
+        assert describe_configs_v0(b.port, LOGGER, "+00", None) == (NONE, None, [("root", "INFO")])
         assert describe_configs_v0(b.port, LOGGER, "0", ["kafka.server"]) == (NONE, None, [])
         assert describe_configs_v0(b.port, LOGGER, "", None) == (INVALID_REQUEST, "Broker id must not be empty", [])
         assert describe_configs_v0(b.port, LOGGER, "7", None)[:2] == (
@@ -429,8 +432,11 @@ def test_the_broker_loggers():
             }
             for op, (code, msg) in refused.items():
                 assert incremental(b.port, [(LOGGER, "0", [op])], version=version) == [(code, msg, LOGGER, "0")], op
-            assert incremental(b.port, [(LOGGER, "x", [("root", OP_SET, "INFO")])], version=version)[0][:2] == (
-                INVALID_REQUEST, "Node id must be an integer, but it is: x")
+            for name, why in (("x", "Node id must be an integer, but it is: x"),
+                              (" 0", "Node id must be an integer, but it is:  0"),
+                              ("7", "Unexpected node id. Expected 0, but received 7")):
+                r = incremental(b.port, [(LOGGER, name, [("root", OP_SET, "INFO")])], version=version)
+                assert r == [(INVALID_REQUEST, why, LOGGER, name)], r
         # AlterConfigs never took loggers
         assert legacy_alter(b.port, [(LOGGER, "0", [("root", "DEBUG")])]) == [
             (INVALID_REQUEST, "Unknown resource type 8", LOGGER, "0")]
@@ -450,7 +456,7 @@ def test_the_tool_on_broker_loggers():
     """kafka-configs.sh --entity-type broker-loggers (or --broker-logger N): Kafka's output, its
     check that every logger named is one the broker describes, its argument errors, and the
     broker's refusals as the admin client's exceptions."""
-    with Broker() as b:
+    with Broker(overrides=AT_INFO) as b:
         assert describe_lines(b, "--entity-type", "broker-loggers", "--entity-name", "0") == [
             "Dynamic configs for broker-logger 0 are:", "  root=INFO sensitive=false synonyms={}"]
         rc, out, _ = configs(b, "--broker-logger", "0", "--alter", "--add-config", "root=DEBUG")
@@ -485,15 +491,16 @@ def test_the_tool_on_broker_loggers():
 def test_a_brokers_own_configs_are_described_as_kafka_describes_them():
     """DescribeConfigs of broker "0" (Kafka's ConfigHelper): each key this broker reads, with its
     own value and its synonym chain ending in the default; a key with several names is described
-    under each, so log.retention.ms is null when the retention comes from log.retention.hours,
-    while topics see the retention in ms."""
-    with Broker(overrides={"log.retention.hours": "100", "num.partitions": "3"}) as b:
+    under each, with the chain of the whole group from its own name on, so log.retention.ms is null
+    when the retention comes from log.retention.minutes, while topics see the retention in ms."""
+    with Broker(overrides={"log.retention.hours": "100", "log.retention.minutes": "3000", "num.partitions": "3"}) as b:
         lines = describe_lines(b, "--broker", "0", "--all")
         for want in (
                 "  log.retention.hours=100 sensitive=false synonyms={STATIC_BROKER_CONFIG:log.retention.hours=100, "
                 "DEFAULT_CONFIG:log.retention.hours=168}",
                 "  log.retention.ms=null sensitive=false synonyms={}",
-                "  log.retention.minutes=null sensitive=false synonyms={}",
+                "  log.retention.minutes=3000 sensitive=false synonyms={STATIC_BROKER_CONFIG:log.retention.minutes=3000, "
+                "STATIC_BROKER_CONFIG:log.retention.hours=100, DEFAULT_CONFIG:log.retention.hours=168}",
                 "  log.roll.hours=168 sensitive=false synonyms={DEFAULT_CONFIG:log.roll.hours=168}",
                 "  num.partitions=3 sensitive=false synonyms={STATIC_BROKER_CONFIG:num.partitions=3, "
                 "DEFAULT_CONFIG:num.partitions=1}",
@@ -504,7 +511,8 @@ def test_a_brokers_own_configs_are_described_as_kafka_describes_them():
             assert want in lines, (want, lines)
         admin = AdminClient({"bootstrap.servers": b.bootstrap})
         admin.create_topics([NewTopic("ret", 1, 1)])["ret"].result(30)
-        assert describe(admin, ConfigResource.Type.TOPIC, "ret")["retention.ms"].value == str(100 * 3600 * 1000)
+        # minutes come before hours (Kafka's precedence)
+        assert describe(admin, ConfigResource.Type.TOPIC, "ret")["retention.ms"].value == str(3000 * 60 * 1000)
 
 
 def test_alter_configs_replaces_the_whole_set():

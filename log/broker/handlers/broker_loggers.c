@@ -1,8 +1,9 @@
 /*
  * The BROKER_LOGGER config resource (KIP-412), named by the broker's id:
  * its loggers and their levels, described by DescribeConfigs and changed by
- * IncrementalAlterConfigs (SET a level, DELETE a logger's own level), with
- * Kafka's checks and messages (ConfigHelper, RuntimeLoggerManager).
+ * IncrementalAlterConfigs (SET a level; DELETE, which in Kafka takes a
+ * logger's own level away, is refused for root), with Kafka's checks and
+ * messages (ConfigHelper, RuntimeLoggerManager).
  *
  * Freshet has one process-wide level, so it has one logger, log4j's "root":
  * Kafka lists every log4j logger it has, and a logger it does not know is
@@ -33,19 +34,18 @@ static int16_t check_id(fr_req_t *req, fr_slice_t name, const char *what, char *
         snprintf(err, errlen, "Broker id must not be empty");
         return FR_ERR_INVALID_REQUEST;
     }
-    char buf[16];
-    int64_t id;
-    snprintf(buf, sizeof(buf), "%.*s", n < 15 ? n : 15, s);
-    if (n == 0 || n >= 15 || fr_config_parse_long(buf, INT32_MIN, INT32_MAX, &id)) {
+    int32_t id;
+    if (fr_config_parse_node_id(name, &id)) {
         snprintf(err, errlen, "%s id must be an integer, but it is: %.*s", what, n, s);
         return FR_ERR_INVALID_REQUEST;
     }
-    if (id != req->srv->cfg->broker_id) {
-        snprintf(err, errlen, "Unexpected %s id, expected %d but received %.*s",
-                 strcmp(what, "Broker") == 0 ? "broker" : "node", req->srv->cfg->broker_id, n, s);
-        return FR_ERR_INVALID_REQUEST;
-    }
-    return 0;
+    if (id == req->srv->cfg->broker_id)
+        return 0;
+    if (strcmp(what, "Broker") == 0) /* ConfigHelper's words, then RuntimeLoggerManager's */
+        snprintf(err, errlen, "Unexpected broker id, expected %d but received %.*s", req->srv->cfg->broker_id, n, s);
+    else
+        snprintf(err, errlen, "Unexpected node id. Expected %d, but received %.*s", req->srv->cfg->broker_id, n, s);
+    return FR_ERR_INVALID_REQUEST;
 }
 
 int16_t fr_req_describe_loggers(fr_req_t *req, fr_slice_t name, const fr_slice_t *keys, int32_t nkeys,

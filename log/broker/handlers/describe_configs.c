@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "config_admin.h"
 #include "dynamic_config.h"
 #include "handlers.h"
 #include "topic_config.h"
@@ -155,7 +156,7 @@ static int set_synonyms(fr_req_t *req, entry_t *e, const fr_config_synonym_t *ch
 
 static int describe_topic(fr_req_t *req, fr_describe_configs_request_describe_configs_resource_t *res,
                           fr_describe_configs_response_describe_configs_result_t *r, int synonyms, int docs) {
-    char why[256];
+    char why[512];
     if (fr_topic_name_validate(res->resource_name, why, sizeof(why))) {
         r->error_code = FR_ERR_INVALID_TOPIC_EXCEPTION;
         r->error_message = fr_req_msg(req, why);
@@ -237,13 +238,18 @@ static int describe_broker(fr_req_t *req, fr_describe_configs_request_describe_c
     const fr_broker_config_t *cfg = req->srv->cfg;
     if (res->resource_name.len <= 0)
         return describe_broker_default(req, res, r, synonyms, docs);
-    char idbuf[16];
-    snprintf(idbuf, sizeof(idbuf), "%d", cfg->broker_id);
-    if (!fr_slice_eq_cstr(res->resource_name, idbuf)) {
+    int32_t id;
+    int bad = fr_config_parse_node_id(res->resource_name, &id);
+    if (bad || id != cfg->broker_id) {
         r->error_code = FR_ERR_INVALID_REQUEST;
-        char msg[128];
-        snprintf(msg, sizeof(msg), "Unexpected broker id, expected %d or empty string, but received %.*s",
-                 cfg->broker_id, (int)res->resource_name.len, (const char *)res->resource_name.ptr);
+        char msg[400];
+        int n = res->resource_name.len > 300 ? 300 : (int)res->resource_name.len;
+        if (bad) /* Kafka's ConfigHelper.resourceNameToBrokerId */
+            snprintf(msg, sizeof(msg), "Broker id must be an integer, but it is: %.*s", n,
+                     (const char *)res->resource_name.ptr);
+        else
+            snprintf(msg, sizeof(msg), "Unexpected broker id, expected %d or empty string, but received %.*s",
+                     cfg->broker_id, n, (const char *)res->resource_name.ptr);
         r->error_message = fr_req_msg(req, msg);
         return 0;
     }

@@ -109,7 +109,7 @@ uint8_t *fr_req_mark_duplicate_resources(fr_req_t *req, const void *resources, i
 
 /* One change of an alter request: AlterConfigs' entries are all SETs. */
 typedef struct fr_config_change {
-    fr_slice_t name, value; /* value null for DELETE */
+    fr_slice_t name, value; /* value ignored for DELETE */
     int8_t op;              /* FR_CONFIG_OP_* (config_admin.h) */
 } fr_config_change_t;
 /*
