@@ -420,6 +420,14 @@ int fr_broker_config_load(fr_broker_config_t *cfg, const fr_props_t *props, char
                 return FR_ERR_CONFIG;
             }
             snprintf(cfg->compression_type, sizeof(cfg->compression_type), "%s", val);
+        } else if (strcmp(k, "log4j.rootLogger.level") == 0) {
+            /* the server command sets the level from it before loading the rest (tools/cmd_server.c);
+             * any case, as log4j reads a level in its properties */
+            if (fr_logging_parse_level(val) < 0) {
+                snprintf(err, errlen, "Invalid value %s for configuration log4j.rootLogger.level: String must be one "
+                         "of: FATAL, ERROR, WARN, INFO, DEBUG, TRACE", val);
+                return FR_ERR_CONFIG;
+            }
         } else if (is_accepted(k)) {
             fr_debug("config", "%s is accepted but has no effect on a single-node broker", k);
         } else {

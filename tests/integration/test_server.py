@@ -22,7 +22,8 @@ def test_invalid_values_are_refused_naming_the_key():
     d = tempfile.mkdtemp()
     for key, val in [("log.segment.bytes", "abc"), ("num.partitions", "0"), ("auto.create.topics.enable", "maybe"),
                      ("listeners", "nonsense"), ("message.max.bytes", "-5"), ("socket.send.buffer.bytes", "0"),
-                     ("socket.receive.buffer.bytes", "-2"), ("socket.send.buffer.bytes", "big")]:
+                     ("socket.receive.buffer.bytes", "-2"), ("socket.send.buffer.bytes", "big"),
+                     ("log4j.rootLogger.level", "verbose")]:
         r = run_server(["--override", "log.dirs=" + d, "--override", "listeners=PLAINTEXT://127.0.0.1:%d" % free_port(),
                         "--override", "%s=%s" % (key, val)])
         assert r.returncode != 0, (key, r)
@@ -79,13 +80,13 @@ def test_properties_file_and_unknown_key_warning():
     path = os.path.join(d, "server.properties")
     with open(path, "w") as f:
         f.write("broker.id=7\nlisteners=PLAINTEXT://127.0.0.1:%d\nlog.dirs=%s/logs\nnum.partitions=4\n"
-                "num.network.threads=3\nmy.made.up.key=1\n" % (port, d))
+                "num.network.threads=3\nmy.made.up.key=1\nlog4j.rootLogger.level=info\n" % (port, d))
     b = Broker(config_file=path, port=port, data_dir=d)
     b.overrides = {}
     b.command = lambda: [FRESHET, "server", path]
     with b:
         assert "my.made.up.key" in b.log() and "isn't a known config" in b.log(), b.log()
-        assert "num.network.threads" not in b.log()
+        assert "num.network.threads" not in b.log() and "log4j" not in b.log(), b.log()
         c = RawClient(port)
         c.request(3, 1, kw.metadata_v1(["auto"]))
         resp = c.recv_frame()
