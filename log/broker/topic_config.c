@@ -373,41 +373,51 @@ int fr_topic_config_validate_set(const fr_broker_config_t *broker, const fr_prop
 
 /* ---------- synonyms and values ---------- */
 
-/* The names of a broker key in precedence order (NULL-terminated, at most 3) and their units. */
-static void names_of(const char *broker_key, const char *names[4], int64_t units[3]) {
-    for (size_t i = 0; i < sizeof(multi_names) / sizeof(multi_names[0]); i++) {
-        if (strcmp(multi_names[i].names[0], broker_key) == 0) {
-            int n = 0;
-            for (; n < 3 && multi_names[i].names[n]; n++) {
-                names[n] = multi_names[i].names[n];
-                units[n] = multi_names[i].unit_ms[n];
-            }
-            names[n] = NULL;
-            return;
-        }
-    }
-    names[0] = broker_key;
-    units[0] = 1;
-    names[1] = NULL;
+/* The multi_names group key is the first name of, or (any_name) any name of
+ * where the group's other names share its synonyms; -1 for none. */
+static int group_of(const char *key, int any_name) {
+    for (size_t i = 0; i < sizeof(multi_names) / sizeof(multi_names[0]); i++)
+        for (int n = 0; n < 3 && multi_names[i].names[n] && (n == 0 || (any_name && multi_names[i].every_name)); n++)
+            if (strcmp(multi_names[i].names[n], key) == 0)
+                return (int)i;
+    return -1;
 }
 
-/* Kafka's brokerConfigSynonyms: the names a key's chain is made of, in
- * precedence order (NULL-terminated); its group's for any of its names. */
-static void synonym_names_of(const char *key, const char *names[4]) {
-    for (size_t i = 0; i < sizeof(multi_names) / sizeof(multi_names[0]); i++) {
-        int member = strcmp(multi_names[i].names[0], key) == 0;
-        for (int n = 1; n < 3 && multi_names[i].names[n] && multi_names[i].every_name && !member; n++)
-            member = strcmp(multi_names[i].names[n], key) == 0;
-        if (member) {
-            int n = 0;
-            for (; n < 3 && multi_names[i].names[n]; n++)
-                names[n] = multi_names[i].names[n];
-            names[n] = NULL;
-            return;
-        }
+/* Group g's names in precedence order (NULL-terminated, at most 3) and, when
+ * units is not NULL, their units; key alone (in ms) for g < 0. */
+static void names_in(int g, const char *key, const char *names[4], int64_t units[3]) {
+    int n = 0;
+    for (; g >= 0 && n < 3 && multi_names[g].names[n]; n++) {
+        names[n] = multi_names[g].names[n];
+        if (units)
+            units[n] = multi_names[g].unit_ms[n];
     }
-    names[0] = key;
-    names[1] = NULL;
+    if (n == 0) {
+        names[n++] = key;
+        if (units)
+            units[0] = 1;
+    }
+    names[n] = NULL;
+}
+
+/* The names a broker key's value is read from, and their units. */
+static void names_of(const char *broker_key, const char *names[4], int64_t units[3]) {
+    names_in(group_of(broker_key, 0), broker_key, names, units);
+}
+
+/* Kafka's brokerConfigSynonyms: the names a key's chain is made of. */
+static void synonym_names_of(const char *key, const char *names[4]) {
+    names_in(group_of(key, 1), key, names, NULL);
+}
+
+size_t fr_broker_config_other_names(const char *names[], int types[], size_t max) {
+    size_t k = 0;
+    for (size_t i = 0; i < sizeof(multi_names) / sizeof(multi_names[0]); i++)
+        for (int n = 1; n < 3 && multi_names[i].names[n] && k < max; n++, k++) {
+            names[k] = multi_names[i].names[n];
+            types[k] = multi_names[i].unit_ms[n] == 1 ? FR_CFG_LONG : FR_CFG_INT; /* ms LONG, hours INT */
+        }
+    return k;
 }
 
 /* Every synonym of broker_key in source order, without Kafka's final drop. */

@@ -81,6 +81,11 @@ typedef struct fr_config_synonym {
  */
 size_t fr_broker_config_synonyms(const fr_broker_config_t *broker, const char *broker_key, int per_broker,
                                  fr_config_synonym_t out[FR_CFG_MAX_SYNONYMS]);
+/* The other names of broker keys that have several (log.retention.minutes
+ * and .hours, log.roll.hours, ...), with their config types: Kafka describes
+ * each as a broker config of its own.  Fills at most max; returns the count. */
+#define FR_CFG_MAX_OTHER_NAMES 8
+size_t fr_broker_config_other_names(const char *names[], int types[], size_t max);
 /* A topic config's chain: its override (DYNAMIC_TOPIC_CONFIG) if any, then its broker key's chain. */
 size_t fr_topic_config_synonyms(const fr_topic_config_def_t *def, const fr_props_t *topic_overrides,
                                 const fr_broker_config_t *broker, fr_config_synonym_t out[FR_CFG_MAX_SYNONYMS]);

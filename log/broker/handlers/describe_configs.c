@@ -68,12 +68,6 @@ static const struct {
 #undef FIELD
 };
 
-/* The alternative names of broker keys that have several (log.retention.ms
- * and .minutes and .hours, ...): Kafka lists each as a config of its own,
- * with its own value and synonyms. */
-static const char *const alternative_names[] = {"log.retention.minutes", "log.retention.hours", "log.roll.hours",
-                                                "log.roll.jitter.hours", "log.flush.scheduler.interval.ms"};
-
 /* Kafka: a null or empty key list asks for every config. */
 static int wanted(const fr_slice_t *keys, int32_t nkeys, const char *name) {
     if (nkeys <= 0)
@@ -256,7 +250,10 @@ static int describe_broker(fr_req_t *req, fr_describe_configs_request_describe_c
     size_t ndefs;
     const fr_topic_config_def_t *defs = fr_topic_config_defs(&ndefs);
     size_t nb = sizeof(broker_keys) / sizeof(broker_keys[0]);
-    r->configs = FR_REQ_ARRAY(req, entry_t, ndefs + nb + sizeof(alternative_names) / sizeof(alternative_names[0]));
+    const char *other[FR_CFG_MAX_OTHER_NAMES];
+    int other_type[FR_CFG_MAX_OTHER_NAMES];
+    size_t nother = fr_broker_config_other_names(other, other_type, FR_CFG_MAX_OTHER_NAMES);
+    r->configs = FR_REQ_ARRAY(req, entry_t, ndefs + nb + nother);
     if (!r->configs)
         return FR_ERR_NOMEM;
     int32_t k = 0;
@@ -296,11 +293,11 @@ static int describe_broker(fr_req_t *req, fr_describe_configs_request_describe_c
             return FR_ERR_NOMEM;
         k++;
     }
-    for (size_t i = 0; i < sizeof(alternative_names) / sizeof(alternative_names[0]); i++) {
-        if (!wanted(res->configuration_keys, res->configuration_keys_count, alternative_names[i]))
+    /* a key's other names (log.retention.hours, ...), each with its own value and chain */
+    for (size_t i = 0; i < nother; i++) {
+        if (!wanted(res->configuration_keys, res->configuration_keys_count, other[i]))
             continue;
-        int type = strstr(alternative_names[i], ".ms") ? FR_CFG_LONG : FR_CFG_INT;
-        if (add_broker_key(req, r, k++, alternative_names[i], type, NULL, synonyms))
+        if (add_broker_key(req, r, k++, other[i], other_type[i], NULL, synonyms))
             return FR_ERR_NOMEM;
     }
     r->configs_count = k;
