@@ -13,28 +13,17 @@
 
 #include "handlers.h"
 
-/* A (topic, partition) as one name, from the arena; a null slice when out of memory. */
-static fr_slice_t partition_key(fr_req_t *req, fr_slice_t topic, int32_t partition) {
-    size_t len = topic.len > 0 ? (size_t)topic.len : 0;
-    uint8_t *key = fr_arena_calloc(req->arena, 1, len + 4); /* the partition, then the name */
-    if (!key)
-        return FR_SLICE_NULL;
-    memcpy(key, &partition, 4);
-    if (len)
-        memcpy(key + 4, topic.ptr, len);
-    return (fr_slice_t){key, (int32_t)(len + 4)};
-}
-
-/* A config resource (type, name) as one name; a null slice when out of memory. */
-static fr_slice_t resource_key(fr_req_t *req, int8_t type, fr_slice_t name) {
+/* A name with what qualifies it (a partition, a resource type) in front, as
+ * one name, from the arena; a null slice when out of memory. */
+static fr_slice_t qualified_key(fr_req_t *req, const void *qualifier, size_t qlen, fr_slice_t name) {
     size_t len = name.len > 0 ? (size_t)name.len : 0;
-    uint8_t *key = fr_arena_calloc(req->arena, 1, len + 1); /* the type, then the name */
+    uint8_t *key = fr_arena_calloc(req->arena, 1, len + qlen);
     if (!key)
         return FR_SLICE_NULL;
-    key[0] = (uint8_t)type;
+    memcpy(key, qualifier, qlen);
     if (len)
-        memcpy(key + 1, name.ptr, len);
-    return (fr_slice_t){key, (int32_t)(len + 1)};
+        memcpy(key + qlen, name.ptr, len);
+    return (fr_slice_t){key, (int32_t)(len + qlen)};
 }
 
 typedef struct named {
@@ -110,7 +99,7 @@ uint8_t *fr_req_mark_duplicate_partitions(fr_req_t *req, const void *topics, int
         for (int32_t j = 0; j < count; j++, k++) {
             int32_t index;
             memcpy(&index, parts + (size_t)j * l->part_size + l->index_off, sizeof(index));
-            if (fr_slice_is_null(keys[k] = partition_key(req, name, index)))
+            if (fr_slice_is_null(keys[k] = qualified_key(req, &index, sizeof(index), name)))
                 return NULL;
         }
     }
@@ -130,7 +119,7 @@ uint8_t *fr_req_mark_duplicate_resources(fr_req_t *req, const void *resources, i
         fr_slice_t name;
         memcpy(&type, res + type_off, sizeof(type));
         memcpy(&name, res + name_off, sizeof(name));
-        if (fr_slice_is_null(keys[i] = resource_key(req, type, name)))
+        if (fr_slice_is_null(keys[i] = qualified_key(req, &type, sizeof(type), name)))
             return NULL;
     }
     return fr_req_mark_duplicate_names(req, keys, n, sizeof(*keys), 0, 0);
