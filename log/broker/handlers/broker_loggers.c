@@ -26,22 +26,19 @@
 #define VALID_LEVELS "DEBUG, ERROR, FATAL, INFO, TRACE, WARN"
 
 /* Whether name is "<broker.id>" of this broker: 0, or INVALID_REQUEST with
- * Kafka's message (what describe calls a broker id, alter a node id). */
-static int16_t check_id(fr_req_t *req, fr_slice_t name, const char *what, char *err, size_t errlen) {
+ * Kafka's message, which describe (ConfigHelper) words for a broker id and
+ * alter (RuntimeLoggerManager) for a node id. */
+static int16_t check_id(fr_req_t *req, fr_slice_t name, int describe, char *err, size_t errlen) {
     int n = name.len > 0 ? (int)name.len : 0;
     const char *s = name.len > 0 ? (const char *)name.ptr : "";
-    if (n == 0 && strcmp(what, "Broker") == 0) {
-        snprintf(err, errlen, "Broker id must not be empty");
-        return FR_ERR_INVALID_REQUEST;
-    }
     int32_t id;
-    if (fr_config_parse_node_id(name, &id)) {
-        snprintf(err, errlen, "%s id must be an integer, but it is: %.*s", what, n, s);
-        return FR_ERR_INVALID_REQUEST;
-    }
-    if (id == req->srv->cfg->broker_id)
+    if (n == 0 && describe)
+        snprintf(err, errlen, "Broker id must not be empty");
+    else if (fr_config_parse_node_id(name, &id))
+        snprintf(err, errlen, "%s id must be an integer, but it is: %.*s", describe ? "Broker" : "Node", n, s);
+    else if (id == req->srv->cfg->broker_id)
         return 0;
-    if (strcmp(what, "Broker") == 0) /* ConfigHelper's words, then RuntimeLoggerManager's */
+    else if (describe)
         snprintf(err, errlen, "Unexpected broker id, expected %d but received %.*s", req->srv->cfg->broker_id, n, s);
     else
         snprintf(err, errlen, "Unexpected node id. Expected %d, but received %.*s", req->srv->cfg->broker_id, n, s);
@@ -51,7 +48,7 @@ static int16_t check_id(fr_req_t *req, fr_slice_t name, const char *what, char *
 int16_t fr_req_describe_loggers(fr_req_t *req, fr_slice_t name, const fr_slice_t *keys, int32_t nkeys,
                                 fr_describe_configs_response_describe_configs_result_t *r) {
     char err[256];
-    int16_t code = check_id(req, name, "Broker", err, sizeof(err));
+    int16_t code = check_id(req, name, 1, err, sizeof(err));
     if (code) {
         r->error_message = fr_req_msg(req, err);
         return code;
@@ -112,7 +109,7 @@ static int16_t check_change(const fr_config_change_t *c, char *err, size_t errle
 
 int16_t fr_req_alter_loggers(fr_req_t *req, fr_slice_t name, const fr_config_change_t *changes, int32_t n,
                              int validate_only, char *err, size_t errlen) {
-    int16_t code = check_id(req, name, "Node", err, errlen);
+    int16_t code = check_id(req, name, 0, err, errlen);
     for (int32_t i = 0; i < n && !code; i++)
         code = check_change(&changes[i], err, errlen);
     if (code || validate_only)
