@@ -1,5 +1,7 @@
 """What the consumer-group tests share: the broker settings they run with and
 a few raw-protocol steps (kafka_wire has the encoders)."""
+import struct
+
 import kafka_wire as kw
 
 FAST = {"group.initial.rebalance.delay.ms": "0", "offsets.topic.num.partitions": "5"}
@@ -18,3 +20,25 @@ def first_member(c, group):
         call(c, 11, 0, kw.join_group_v0(group)))
     assert err == 0, err
     return gen, member
+
+
+def join_v4(group, member_id="", session=6000, rebalance=60000, topics=("t",)):
+    """JoinGroup v4 body (a rebalance timeout of its own, KIP-394 member ids)"""
+    return (kw.string(group) + struct.pack(">ii", session, rebalance) + kw.string(member_id) + kw.string("consumer")
+            + struct.pack(">i", 1) + kw.string("range") + kw.bytes_(kw.consumer_subscription(list(topics))))
+
+
+def parse_join_v4(resp):
+    """-> (error, generation, member id, [member ids]) (v2+ has a throttle before the error)"""
+    err, gen = struct.unpack_from(">hi", resp, 8)
+    off = 14
+    _proto, off = kw._read_string(resp, off)
+    _leader, off = kw._read_string(resp, off)
+    member, off = kw._read_string(resp, off)
+    members = []
+    for _ in range(struct.unpack_from(">i", resp, off)[0]):
+        mid, off = kw._read_string(resp, off + (4 if not members else 0))
+        ml, = struct.unpack_from(">i", resp, off)
+        off += 4 + max(ml, 0)
+        members.append(mid)
+    return err, gen, member, members

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """The group coordinator's lifecycle as Kafka's: __consumer_offsets deleted
-and made again, groups reloaded with their members, group.max.size, and
-ListGroups' state filter."""
+and made again, groups reloaded with their members, group.max.size,
+ListGroups' state filter, and members that never send their SyncGroup."""
 import os
 import struct
 import sys
@@ -10,7 +10,7 @@ import time
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from harness import Broker, RawClient, run_tests, wait_for  # noqa: E402
 import kafka_wire as kw  # noqa: E402
-from group_wire import FAST, call, first_member  # noqa: E402
+from group_wire import FAST, call, first_member, join_v4, parse_join_v4  # noqa: E402
 
 
 def list_groups_v4(c, states):
@@ -185,10 +185,93 @@ def test_group_max_size_turns_newcomers_away():
         c.close()
 
 
+MEMBER_ID_REQUIRED, UNKNOWN_MEMBER_ID, REBALANCE_IN_PROGRESS = 79, 25, 27
+
+
+def join_with_id(c, group, rebalance):
+    """A new member joining with JoinGroup v4 (asked for an id first) -> (generation, member id, members)"""
+    err, _, mid, _ = parse_join_v4(call(c, 11, 4, join_v4(group, session=10000, rebalance=rebalance)))
+    assert err == MEMBER_ID_REQUIRED, err
+    err, gen, mid, members = parse_join_v4(call(c, 11, 4, join_v4(group, mid, session=10000, rebalance=rebalance)))
+    assert err == 0, err
+    return gen, mid, members
+
+
+def heartbeat(c, group, gen, member):
+    return kw.parse_error_only_v0(call(c, 12, 0, kw.heartbeat_v0(group, gen, member)))
+
+
+def describe(c, group):
+    """-> (state, [member ids])"""
+    err, state, _ptype, _proto, members = kw.parse_describe_groups_v0_response(
+        call(c, 15, 0, kw.describe_groups_v0([group])))[group]
+    assert err == 0, err
+    return state, members
+
+
+def test_a_leader_that_never_syncs_is_removed_after_the_rebalance_timeout():
+    """Kafka's pending sync (KAFKA-12890): once a join phase completes, every
+    member owes a SyncGroup within the rebalance timeout.  A leader that keeps
+    heartbeating but never hands out assignments is removed then, rather than
+    holding its group in CompletingRebalance for good (as it did before)."""
+    with Broker(overrides=FAST) as b:
+        c = RawClient(b.port, timeout=30)
+        call(c, 19, 0, kw.create_topics_v0("t", 1))
+        gen, a, members = join_with_id(c, "ns", rebalance=1500)
+        assert members == [a], members  # the leader's answer lists the members
+        assert describe(c, "ns") == ("CompletingRebalance", [a])
+        started = time.time()
+
+        def gone():
+            err = heartbeat(c, "ns", gen, a)
+            assert err in (0, UNKNOWN_MEMBER_ID), err
+            return err == UNKNOWN_MEMBER_ID
+        wait_for(gone, "the leader that never synced removed", timeout=15, interval=0.3)
+        assert time.time() - started > 1.0  # not before its rebalance timeout
+        assert describe(c, "ns") == ("Empty", [])
+        c.close()
+
+
+def test_a_follower_that_never_syncs_is_removed_and_the_rest_rebalance():
+    """The same in a Stable group: the leader synced, a follower that has not
+    sent its SyncGroup by the rebalance timeout is removed, and the member
+    that did sync stays and is asked to rejoin (REBALANCE_IN_PROGRESS)."""
+    with Broker(overrides=FAST) as b:
+        c1, c2 = RawClient(b.port, timeout=30), RawClient(b.port, timeout=30)
+        call(c1, 19, 0, kw.create_topics_v0("t", 1))
+        gen, a, _ = join_with_id(c1, "nf", rebalance=1500)
+        assert kw.parse_sync_group_v0_response(call(c1, 14, 0, kw.sync_group_v0("nf", gen, a, [(a, b"x")])))[0] == 0
+        # b joins (its JoinGroup waits for the rebalance), a rejoins: generation 2 with both
+        err, _, bid, _ = parse_join_v4(call(c2, 11, 4, join_v4("nf", session=10000, rebalance=1500)))
+        assert err == MEMBER_ID_REQUIRED, err
+        c2.request(11, 4, join_v4("nf", bid, session=10000, rebalance=1500))
+        time.sleep(0.3)
+        err, gen2, _, members = parse_join_v4(call(c1, 11, 4, join_v4("nf", a, session=10000, rebalance=1500)))
+        assert err == 0 and gen2 == gen + 1 and sorted(members) == sorted([a, bid]), (err, gen2, members)
+        err, gen_b, _, _ = parse_join_v4(c2.recv_frame())
+        assert (err, gen_b) == (0, gen2), err
+        assert kw.parse_sync_group_v0_response(
+            call(c1, 14, 0, kw.sync_group_v0("nf", gen2, a, [(a, b"x"), (bid, b"y")])))[0] == 0
+        assert describe(c1, "nf")[0] == "Stable"
+
+        def follower_gone():
+            assert heartbeat(c1, "nf", gen2, a) in (0, REBALANCE_IN_PROGRESS)
+            err = heartbeat(c2, "nf", gen2, bid)
+            assert err in (0, UNKNOWN_MEMBER_ID), err
+            return err == UNKNOWN_MEMBER_ID
+        wait_for(follower_gone, "the follower that never synced removed", timeout=15, interval=0.3)
+        assert heartbeat(c1, "nf", gen2, a) == REBALANCE_IN_PROGRESS
+        assert describe(c1, "nf") == ("PreparingRebalance", [a])
+        c1.close()
+        c2.close()
+
+
 if __name__ == "__main__":
     run_tests([
         test_list_groups_matches_states_as_kafka_does,
         test_deleting_the_offsets_topic_drops_the_groups_and_it_comes_back,
         test_group_max_size_turns_newcomers_away,
         test_a_group_reloaded_with_members_takes_a_new_one,
+        test_a_leader_that_never_syncs_is_removed_after_the_rebalance_timeout,
+        test_a_follower_that_never_syncs_is_removed_and_the_rest_rebalance,
     ])

@@ -9,7 +9,7 @@ import time
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from harness import Broker, RawClient, run_tests, wait_for  # noqa: E402
 import kafka_wire as kw  # noqa: E402
-from group_wire import FAST, call, first_member  # noqa: E402
+from group_wire import FAST, call, first_member, join_v4, parse_join_v4  # noqa: E402
 
 UNKNOWN_TOPIC_OR_PARTITION, ILLEGAL_GENERATION, INCONSISTENT_GROUP_PROTOCOL = 3, 22, 23
 INVALID_GROUP_ID, UNKNOWN_MEMBER_ID, INVALID_SESSION_TIMEOUT, REBALANCE_IN_PROGRESS = 24, 25, 26, 27
@@ -586,27 +586,6 @@ def list_groups(c):
         _ptype, off = kw._read_string(resp, off)
         out.append(gid)
     return out
-
-
-def join_v4(group, member_id="", session=6000, rebalance=60000, topics=("t",)):
-    return (kw.string(group) + struct.pack(">ii", session, rebalance) + kw.string(member_id) + kw.string("consumer")
-            + struct.pack(">i", 1) + kw.string("range") + kw.bytes_(kw.consumer_subscription(list(topics))))
-
-
-def parse_join_v4(resp):
-    """-> (error, generation, member id, [member ids]) (v2+ has a throttle before the error)"""
-    err, gen = struct.unpack_from(">hi", resp, 8)
-    off = 14
-    _proto, off = kw._read_string(resp, off)
-    _leader, off = kw._read_string(resp, off)
-    member, off = kw._read_string(resp, off)
-    members = []
-    for _ in range(struct.unpack_from(">i", resp, off)[0]):
-        mid, off = kw._read_string(resp, off + (4 if not members else 0))
-        ml, = struct.unpack_from(">i", resp, off)
-        off += 4 + max(ml, 0)
-        members.append(mid)
-    return err, gen, member, members
 
 
 def test_a_pending_member_id_expires_after_its_session_timeout():

@@ -196,6 +196,13 @@ static int elect_joined_leader(fr_group_t *grp) {
     return 1;
 }
 
+/* A new rebalance: nobody owes a SyncGroup for the old generation any more. */
+static void clear_pending_sync(fr_group_t *grp) {
+    for (int32_t i = 0; i < grp->num_members; i++)
+        grp->members[i]->pending_sync = 0;
+    grp->pending_sync_ghost = 0;
+}
+
 void fr_group_prepare_rebalance(fr_groups_t *g, fr_group_t *grp, uint64_t now, const char *reason) {
     if (grp->state == FR_GROUP_PREPARING_REBALANCE)
         return;
@@ -209,6 +216,7 @@ void fr_group_prepare_rebalance(fr_groups_t *g, fr_group_t *grp, uint64_t now, c
     grp->join_deadline = now + wait;
     grp->join_limit = now + (uint64_t)max_rebalance;
     grp->state = FR_GROUP_PREPARING_REBALANCE;
+    clear_pending_sync(grp);
     fr_info(COMPONENT, "Preparing to rebalance group %s in state PreparingRebalance with old generation %d (reason: %s)",
             grp->group_id, grp->generation_id, reason);
     fr_server_wake(g->srv);
@@ -304,10 +312,12 @@ void fr_group_maybe_complete_join(fr_groups_t *g, fr_group_t *grp, uint64_t now)
         if (!grp->leader_id)
             set_str(&grp->leader_id, grp->members[0]->member_id);
         grp->state = FR_GROUP_COMPLETING_REBALANCE;
+        grp->sync_deadline = now + (uint64_t)max_rebalance_timeout(grp);
         for (int32_t i = 0; i < grp->num_members; i++) {
             fr_member_t *m = grp->members[i];
             m->joined_generation = grp->generation_id;
             m->awaiting_join = 0;
+            m->pending_sync = 1;
             m->last_heartbeat = now;
             free(m->assignment.ptr);
             m->assignment = (fr_bytes_t){NULL, 0};
@@ -316,6 +326,32 @@ void fr_group_maybe_complete_join(fr_groups_t *g, fr_group_t *grp, uint64_t now)
                 grp->generation_id, grp->num_members, grp->protocol_name ? grp->protocol_name : "-");
     }
     fr_server_wake(g->srv);
+}
+
+/*
+ * Kafka's expirePendingSync: members of the generation that sent no
+ * SyncGroup within the rebalance timeout of its join phase (a leader that
+ * never hands out assignments would otherwise keep its group in
+ * CompletingRebalance for good) are removed, and the rest rebalance.
+ */
+static void expire_pending_sync(fr_groups_t *g, fr_group_t *grp, uint64_t now) {
+    if ((grp->state != FR_GROUP_COMPLETING_REBALANCE && grp->state != FR_GROUP_STABLE) || now < grp->sync_deadline)
+        return;
+    int any = grp->pending_sync_ghost;
+    for (int32_t i = 0; i < grp->num_members && !any; i++)
+        any = grp->members[i]->pending_sync;
+    if (!any)
+        return;
+    for (int32_t i = grp->num_members - 1; i >= 0; i--)
+        if (grp->members[i]->pending_sync) {
+            fr_info(COMPONENT, "Member %s of group %s sent no SyncGroup for generation %d in time; removing it",
+                    grp->members[i]->member_id, grp->group_id, grp->generation_id);
+            drop_member_at(grp, i);
+        }
+    fr_group_prepare_rebalance(g, grp, now, "removing members on pending sync request expiration");
+    if (grp->num_members == 0)
+        grp->join_deadline = now; /* nobody left to wait for */
+    fr_group_maybe_complete_join(g, grp, now);
 }
 
 void fr_group_complete_sync(fr_groups_t *g, fr_group_t *grp) {
@@ -359,6 +395,7 @@ void fr_groups_tick(fr_groups_t *g, uint64_t now) {
             if (now > m->last_heartbeat + (uint64_t)m->session_timeout_ms)
                 fr_group_remove_member(g, grp, m, now, "session timeout expired");
         }
+        expire_pending_sync(g, grp, now);
         int expired = 0;
         for (int32_t i = grp->num_pending - 1; i >= 0; i--)
             if (now > grp->pending[i].expires) {

@@ -11,8 +11,10 @@
  *
  * JoinGroup and SyncGroup responses wait (the requests park, see broker.h)
  * until the join phase completes or the leader syncs.  fr_groups_tick()
- * advances time: it completes join phases whose deadline passed and expires
- * members whose session timed out.  Every state change calls
+ * advances time: it completes join phases whose deadline passed, expires
+ * members whose session timed out, and removes members that did not send
+ * their SyncGroup within the rebalance timeout of a completed join phase
+ * (Kafka's pending sync, KAFKA-12890).  Every state change calls
  * fr_server_wake() so parked requests look again.
  *
  * Committed offsets and group metadata are kept in memory and written to the
@@ -66,6 +68,7 @@ typedef struct fr_member {
     uint64_t last_heartbeat;      /* loop ms */
     int awaiting_join;            /* a JoinGroup of this member is parked */
     int awaiting_sync;            /* a SyncGroup of this member is parked */
+    int pending_sync;             /* in the generation's join answer, no SyncGroup from it yet */
     int32_t joined_generation;    /* generation whose join response it may take */
 } fr_member_t;
 
@@ -103,6 +106,9 @@ typedef struct fr_group {
     uint64_t join_limit;          /* initial_join: how far arriving members may push join_deadline
                                      (its start plus the rebalance timeout, as in Kafka) */
     int64_t empty_since_ms;       /* wall ms the group last became empty (offset retention) */
+    uint64_t sync_deadline;       /* loop ms by which every member of the generation must have synced */
+    int pending_sync_ghost;       /* a static member replaced before it synced: its old id still counts
+                                     as not synced, as in Kafka (the new id is not pending) */
     fr_offset_entry_t *offsets;
     int32_t num_offsets;
     size_t cap_offsets;

@@ -350,6 +350,10 @@ int fr_handle_join_group(fr_req_t *req) {
                                                                         strlen(grp->leader_id)) : NULL;
                 if (grp->leader_id && !leader_before)
                     return FR_ERR_NOMEM;
+                if (old->pending_sync) { /* Kafka keeps the old id pending: still owed at the deadline */
+                    old->pending_sync = 0;
+                    grp->pending_sync_ghost = 1;
+                }
                 free(old->member_id);
                 old->member_id = strdup(id);
                 if (was_leader) {

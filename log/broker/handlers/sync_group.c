@@ -91,6 +91,7 @@ int fr_handle_sync_group(fr_req_t *req) {
     fr_member_t *m = sync_member(req, &st->in, &grp, &err);
     if (!m)
         return write_sync(req, err, NULL, NULL);
+    m->pending_sync = 0; /* a valid SyncGroup for this generation: it owes none (group.h) */
     if (grp->state == FR_GROUP_STABLE)
         return write_sync(req, FR_ERR_NONE, grp, m);
     /* CompletingRebalance */
