@@ -20,6 +20,46 @@ int fr_slice_eq_cstr(fr_slice_t s, const char *cstr) {
     return (size_t)s.len == n && (n == 0 || memcmp(s.ptr, cstr, n) == 0);
 }
 
+/* How many bytes from p (at most n) form the start of a valid UTF-8 sequence,
+ * and how many the whole sequence needs (0 for a byte no sequence starts with). */
+static void utf8_prefix(const uint8_t *p, size_t n, size_t *valid, size_t *need) {
+    uint8_t b = p[0];
+    uint8_t lo = 0x80, hi = 0xBF; /* the second byte's range (Unicode table 3-7) */
+    if (b < 0x80) {
+        *need = *valid = 1;
+        return;
+    }
+    if (b >= 0xC2 && b <= 0xDF)
+        *need = 2;
+    else if (b >= 0xE0 && b <= 0xEF)
+        *need = 3, lo = b == 0xE0 ? 0xA0 : 0x80, hi = b == 0xED ? 0x9F : 0xBF;
+    else if (b >= 0xF0 && b <= 0xF4)
+        *need = 4, lo = b == 0xF0 ? 0x90 : 0x80, hi = b == 0xF4 ? 0x8F : 0xBF;
+    else {
+        *need = 0, *valid = 1;
+        return;
+    }
+    *valid = 1;
+    while (*valid < *need && *valid < n) {
+        uint8_t c = p[*valid];
+        if (*valid == 1 ? (c < lo || c > hi) : (c < 0x80 || c > 0xBF))
+            break;
+        (*valid)++;
+    }
+}
+
+int64_t fr_slice_java_length(fr_slice_t s) {
+    int64_t units = 0;
+    size_t n = s.len > 0 ? (size_t)s.len : 0;
+    for (size_t i = 0; i < n;) {
+        size_t valid, need;
+        utf8_prefix(s.ptr + i, n - i, &valid, &need);
+        units += valid == need && need == 4 ? 2 : 1; /* a surrogate pair, or one char (or U+FFFD) */
+        i += valid;
+    }
+    return units;
+}
+
 int fr_slice_cmp_cstr(fr_slice_t s, const char *cstr) {
     size_t bl = strlen(cstr), al = s.len > 0 ? (size_t)s.len : 0;
     int c = (al < bl ? al : bl) ? memcmp(s.ptr, cstr, al < bl ? al : bl) : 0;

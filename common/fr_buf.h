@@ -37,6 +37,13 @@ int fr_slice_eq_cstr(fr_slice_t s, const char *cstr);
 /* strcmp-style order of a (non-null) slice against a C string. */
 int fr_slice_cmp_cstr(fr_slice_t s, const char *cstr);
 /*
+ * What Java's String.length() says of these bytes decoded as UTF-8: UTF-16
+ * code units, so a character outside the Basic Multilingual Plane counts
+ * two, and each malformed sequence (its longest valid start, or one byte)
+ * one U+FFFD.  Kafka states its string limits in these units.  0 for null.
+ */
+int64_t fr_slice_java_length(fr_slice_t s);
+/*
  * Binary search in an array of pointers kept sorted by a string name
  * (name_of(item) gives it).  Returns the index of key, or -(insertion point)-1.
  */

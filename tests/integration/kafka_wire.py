@@ -357,16 +357,16 @@ def parse_error_only_v0(resp):
 
 
 def offset_commit_v2(group, generation, member_id, commits):
-    """commits: list of (topic, partition, offset)."""
+    """commits: list of (topic, partition, offset) or (topic, partition, offset, metadata)."""
     by_topic = {}
-    for t, p, o in commits:
-        by_topic.setdefault(t, []).append((p, o))
+    for t, p, o, *md in commits:
+        by_topic.setdefault(t, []).append((p, o, md[0] if md else ""))
     body = string(group) + struct.pack(">i", generation) + string(member_id) + struct.pack(">q", -1)
     body += struct.pack(">i", len(by_topic))
     for t, parts in by_topic.items():
         body += string(t) + struct.pack(">i", len(parts))
-        for p, o in parts:
-            body += struct.pack(">iq", p, o) + string("")
+        for p, o, md in parts:
+            body += struct.pack(">iq", p, o) + string(md)
     return body
 
 

@@ -654,6 +654,28 @@ def test_offset_delete_follows_kafkas_group_rules():
         c.close()
 
 
+def test_commit_metadata_is_limited_in_java_chars():
+    """offset.metadata.max.bytes (4096) is compared with the metadata string's
+    Java length (GroupMetadataManager.validateOffsetMetadataLength), so 3000
+    e-acutes (6000 bytes) pass and a character outside the BMP counts two.
+    Before, the limit counted UTF-8 bytes and refused the e-acutes."""
+    OFFSET_METADATA_TOO_LARGE = 12
+    with Broker(overrides=FAST) as b:
+        c = RawClient(b.port)
+        call(c, 19, 0, kw.create_topics_v0("t", 1))
+
+        def commit(md):
+            return kw.parse_offset_commit_v2_response(
+                call(c, 8, 2, kw.offset_commit_v2("md", -1, "", [("t", 0, 5, md)])))[("t", 0)]
+        assert commit("\u00e9" * 3000) == 0
+        assert commit("a" * 4096) == 0
+        assert commit("\U0001F600" * 2048) == 0  # 4096 UTF-16 units
+        assert commit("a" * 4097) == OFFSET_METADATA_TOO_LARGE
+        assert commit("\u00e9" * 4097) == OFFSET_METADATA_TOO_LARGE
+        assert commit("\U0001F600" * 2048 + "a") == OFFSET_METADATA_TOO_LARGE
+        c.close()
+
+
 if __name__ == "__main__":
     run_tests([
         test_offset_delete_follows_kafkas_group_rules,
@@ -673,4 +695,5 @@ if __name__ == "__main__":
         test_commit_and_resume_kafka_python,
         test_commit_and_resume_kafkajs,
         test_committed_offsets_survive_restart,
+        test_commit_metadata_is_limited_in_java_chars,
     ])

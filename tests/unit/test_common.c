@@ -93,6 +93,24 @@ FR_TEST(string_length_beyond_buffer_is_refused) {
     FR_CHECK_EQ_INT(fr_read_string(&r, 0, 1, &s), FR_ERR_PARSE);
 }
 
+static int64_t java_length(const char *bytes, size_t n) {
+    return fr_slice_java_length((fr_slice_t){(const uint8_t *)bytes, (int32_t)n});
+}
+
+/* Java's new String(bytes, UTF_8).length(): what Kafka's length limits count. */
+FR_TEST(java_length_counts_utf16_units) {
+    FR_CHECK_EQ_INT(fr_slice_java_length(FR_SLICE_NULL), 0);
+    FR_CHECK_EQ_INT(java_length("abc", 3), 3);
+    FR_CHECK_EQ_INT(java_length("\xc3\xa9\xc3\xa9", 4), 2);      /* two e-acute: 4 bytes, 2 chars */
+    FR_CHECK_EQ_INT(java_length("\xe2\x82\xac", 3), 1);           /* the euro sign */
+    FR_CHECK_EQ_INT(java_length("\xf0\x9f\x98\x80", 4), 2);       /* an emoji: a surrogate pair */
+    FR_CHECK_EQ_INT(java_length("\x80\x80", 2), 2);               /* stray continuations: one U+FFFD each */
+    FR_CHECK_EQ_INT(java_length("\xe2\x82" "a", 3), 2);            /* a cut sequence: one U+FFFD, then 'a' */
+    FR_CHECK_EQ_INT(java_length("\xc0\xaf", 2), 2);               /* overlong: each byte malformed */
+    FR_CHECK_EQ_INT(java_length("\xed\xa0\x80", 3), 3);           /* an encoded surrogate is malformed */
+    FR_CHECK_EQ_INT(java_length("\xf0\x9f\x98", 3), 1);           /* a cut 4-byte sequence at the end */
+}
+
 FR_TEST(hostile_array_count_is_refused_before_allocation) {
     uint8_t buf[] = {0x7f, 0xff, 0xff, 0xff, 0, 0, 0, 0};
     fr_reader_t r;
@@ -332,6 +350,7 @@ int main(void) {
     FR_RUN(varint_too_long_is_an_error);
     FR_RUN(strings_classic_and_compact);
     FR_RUN(string_length_beyond_buffer_is_refused);
+    FR_RUN(java_length_counts_utf16_units);
     FR_RUN(hostile_array_count_is_refused_before_allocation);
     FR_RUN(tags_are_skipped);
     FR_RUN(writer_splices_files_and_patches);

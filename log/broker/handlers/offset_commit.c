@@ -72,7 +72,8 @@ int fr_handle_offset_commit(fr_req_t *req) {
                 tr->partitions[j].error_code = FR_ERR_UNKNOWN_TOPIC_OR_PARTITION;
             } else if (group_err) {
                 tr->partitions[j].error_code = group_err;
-            } else if (p->committed_metadata.len > req->srv->cfg->offset_metadata_max_bytes) {
+            } else if (fr_slice_java_length(p->committed_metadata) > req->srv->cfg->offset_metadata_max_bytes) {
+                /* Kafka compares the metadata string's length in Java chars, not its bytes */
                 tr->partitions[j].error_code = FR_ERR_OFFSET_METADATA_TOO_LARGE;
             } else {
                 char *md = fr_arena_strndup(req->arena, p->committed_metadata.ptr,
