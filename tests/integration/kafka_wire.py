@@ -257,17 +257,19 @@ def parse_list_offsets_v1_response(resp):
     return out
 
 
-def fetch_v4(topic, partitions, max_wait=500, min_bytes=1, max_bytes=0x7FFFFFFF, partition_max_bytes=1 << 20):
-    """partitions: list of (partition, fetch_offset)."""
-    body = struct.pack(">iiiib", -1, max_wait, min_bytes, max_bytes, 0) + struct.pack(">i", 1) + string(topic)
+def fetch_v4(topic, partitions, max_wait=500, min_bytes=1, max_bytes=0x7FFFFFFF, partition_max_bytes=1 << 20,
+             isolation=0):
+    """partitions: list of (partition, fetch_offset); isolation 1 is read_committed."""
+    body = struct.pack(">iiiib", -1, max_wait, min_bytes, max_bytes, isolation) + struct.pack(">i", 1) + string(topic)
     body += struct.pack(">i", len(partitions))
     for p, off in partitions:
         body += struct.pack(">iqi", p, off, partition_max_bytes)
     return body
 
 
-def parse_fetch_v4_response(resp):
-    """-> {partition: (error, high_watermark, records_bytes)}"""
+def parse_fetch_v4_partitions(resp):
+    """-> {partition: (error, high_watermark, last_stable_offset, aborted transactions
+    (None when null, else a count), records_bytes)}"""
     off = 8  # correlation id, throttle
     n, = struct.unpack_from(">i", resp, off); off += 4
     out = {}
@@ -280,8 +282,13 @@ def parse_fetch_v4_response(resp):
             off += max(na, 0) * 16
             rl, = struct.unpack_from(">i", resp, off); off += 4
             recs = resp[off:off + max(rl, 0)]; off += max(rl, 0)
-            out[p] = (err, hw, recs)
+            out[p] = (err, hw, lso, None if na < 0 else na, recs)
     return out
+
+
+def parse_fetch_v4_response(resp):
+    """-> {partition: (error, high_watermark, records_bytes)}"""
+    return {p: (err, hw, recs) for p, (err, hw, _lso, _aborted, recs) in parse_fetch_v4_partitions(resp).items()}
 
 
 def batch_offsets(records_bytes):

@@ -10,7 +10,7 @@ import threading
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from harness import Broker, RawClient, api_versions, request_once, run_tests, wait_for  # noqa: E402
+from harness import Broker, RawClient, answered, api_versions, request_once, run_tests, wait_for  # noqa: E402
 import kafka_wire as kw  # noqa: E402
 from confluent_kafka import Consumer, Producer, TopicPartition  # noqa: E402
 from confluent_kafka.admin import AdminClient, ConfigResource, NewPartitions, NewTopic  # noqa: E402
@@ -214,11 +214,60 @@ def test_fetch_long_poll_and_sizes():
         c.request(1, 4, kw.fetch_v4("lp", [(0, 0), (1, 0)], max_wait=0, max_bytes=100))
         res = kw.parse_fetch_v4_response(c.recv_frame())
         assert kw.batch_offsets(res[0][2]) == [(0, 1)] and res[1][2] == b"", res
-        # out of range
+        # out of range: no offsets, as Kafka's createLogReadResult(e) answers
         c.request(1, 4, kw.fetch_v4("lp", [(1, 99)], max_wait=0))
-        res = kw.parse_fetch_v4_response(c.recv_frame())
-        assert res[1][0] == 1 and res[1][1] == 5, res  # OFFSET_OUT_OF_RANGE, high watermark 5
+        res = kw.parse_fetch_v4_partitions(c.recv_frame())
+        assert res[1][:4] == (1, -1, -1, None), res  # OFFSET_OUT_OF_RANGE
         p.close()
+        c.close()
+
+
+def test_fetch_long_poll_and_sizes_follow_kafkas_replica_manager():
+    """KafkaApis and ReplicaManager.fetchMessages: min_bytes counts at most the
+    response's max_bytes, and it is met by the bytes Kafka would read (a
+    partition's limit filled, its last batch cut), not only whole batches; a
+    limit of 0 still gets the first batch (KIP-74's minOneMessage); a partition
+    the broker does not have does not end the long poll; read_uncommitted
+    answers null aborted transactions, read_committed an empty list.  Before,
+    the first two waited out max_wait, a 0 limit got nothing (partition) or
+    everything (response), and an unknown partition answered at once."""
+    UNKNOWN_TOPIC_OR_PARTITION = 3
+    with Broker() as b:
+        c = RawClient(b.port, timeout=60)
+        c.request(19, 0, kw.create_topics_v0("mb", 1))
+        c.recv_frame()
+        c.request(19, 0, kw.create_topics_v0("idle", 1))
+        c.recv_frame()
+        for _ in range(3):  # three batches of about 1070 bytes
+            c.request(0, 3, kw.produce_v3("mb", 0, kw.record_batch([(b"k", b"x" * 1000)])))
+            c.recv_frame()
+
+        def fetch_answered_at_once(**kwargs):
+            c.request(1, 4, kw.fetch_v4("mb", [(0, 0)], max_wait=30000, **kwargs))
+            assert answered(c, 10), "the fetch waited for its max_wait (%s)" % kwargs
+            return kw.batch_offsets(kw.parse_fetch_v4_response(c.recv_frame())[0][2])
+        # 3210 bytes there, min_bytes far above the 2000 the response may carry
+        assert fetch_answered_at_once(min_bytes=100000, max_bytes=2000) == [(0, 1)]
+        # a 1500-byte partition limit: Kafka reads 1500 bytes (one batch and a cut one)
+        assert fetch_answered_at_once(min_bytes=1500, partition_max_bytes=1500) == [(0, 1)]
+        # limits of 0: the first batch whole, nothing more
+        assert fetch_answered_at_once(partition_max_bytes=0) == [(0, 1)]
+        assert fetch_answered_at_once(max_bytes=0) == [(0, 1)]
+
+        # an unknown partition beside an idle one: the fetch waits for data
+        c.request(1, 4, kw.fetch_v4("idle", [(0, 0), (9, 0)], max_wait=30000, min_bytes=1))
+        assert not answered(c, 1.0), "a fetch naming an unknown partition ended its long poll"
+        p = RawClient(b.port)
+        p.request(0, 3, kw.produce_v3("idle", 0, kw.record_batch([(b"k", b"v")])))
+        p.recv_frame()
+        p.close()
+        assert answered(c, 10)
+        res = kw.parse_fetch_v4_partitions(c.recv_frame())
+        assert kw.batch_offsets(res[0][4]) == [(0, 1)] and res[9][0] == UNKNOWN_TOPIC_OR_PARTITION, res
+
+        for isolation, aborted in ((0, None), (1, 0)):
+            c.request(1, 4, kw.fetch_v4("mb", [(0, 0)], max_wait=0, isolation=isolation))
+            assert kw.parse_fetch_v4_partitions(c.recv_frame())[0][3] == aborted, isolation
         c.close()
 
 
@@ -344,6 +393,7 @@ if __name__ == "__main__":
         test_list_offsets_by_timestamp,
         test_list_offsets_and_fetch_checks_in_kafkas_order,
         test_fetch_long_poll_and_sizes,
+        test_fetch_long_poll_and_sizes_follow_kafkas_replica_manager,
         test_the_brokers_fetch_max_bytes_caps_every_response,
         test_a_parked_fetch_is_answered_before_the_produce_that_woke_it,
     ])

@@ -12,9 +12,19 @@
  * most max_bytes (or the broker's fetch.max.bytes, when that is less, as in
  * Kafka), except that the first batch of the first partition with
  * data is always returned whole, so a consumer can make progress past a batch
- * larger than its limits.  Fetch sessions are not kept: session_id 0 tells
- * clients to send full fetches.  A fetch before v10 from a topic whose
- * compression.type is zstd gets UNSUPPORTED_COMPRESSION_TYPE, as in Kafka.
+ * larger than its limits (KIP-74; also when a limit is 0).  Only whole batches
+ * are sent, where Kafka may end with a cut one its consumers drop.
+ *
+ * The long poll follows Kafka's ReplicaManager: min_bytes counts at most
+ * max_bytes, and it is met by the bytes Kafka would read (each partition's
+ * limit filled from what it has), not only by the whole batches sent.  An
+ * error reading a partition (offset out of range, a fenced leader epoch)
+ * answers at once; a partition the broker does not have (Kafka's
+ * "erroneous" ones, answered without a read) and a zstd topic read before
+ * v10 (refused only when the answer is built) do not end the wait.
+ * Fetch sessions are not kept: session_id 0 tells clients to send full
+ * fetches.  A fetch before v10 from a topic whose compression.type is zstd
+ * gets UNSUPPORTED_COMPRESSION_TYPE, as in Kafka.
  */
 #include "handlers.h"
 #include "record_batch.h"
@@ -25,6 +35,8 @@ typedef struct fetch_state {
     uint64_t deadline_ms; /* the long poll's deadline, kept while warming */
 } fetch_state_t;
 
+/* An answer without records: an error's carries -1 offsets and null aborted
+ * transactions, as Kafka's createLogReadResult(e) does. */
 static void empty_partition(fr_fetch_response_partition_data_t *pd, int32_t index, int16_t err) {
     pd->partition_index = index;
     pd->error_code = err;
@@ -32,17 +44,21 @@ static void empty_partition(fr_fetch_response_partition_data_t *pd, int32_t inde
     pd->last_stable_offset = -1;
     pd->log_start_offset = -1;
     pd->aborted_transactions = NULL;
-    pd->aborted_transactions_count = 0;
+    pd->aborted_transactions_count = -1; /* null */
     pd->preferred_read_replica = -1;
     pd->records = (fr_records_t){NULL, 0, -1, 0, NULL, NULL};
 }
 
-/* What the whole response may carry: the client's max_bytes (none before v3), within the
- * broker's fetch.max.bytes. */
+/* What the whole response may carry: the client's max_bytes (every version
+ * served has it) within the broker's fetch.max.bytes; 0 still gets a first
+ * batch. */
 static int64_t response_max_bytes(const fr_req_t *req, const fr_fetch_request_t *in) {
     int64_t broker = req->srv->cfg->fetch_max_bytes;
-    return in->max_bytes > 0 && in->max_bytes < broker ? in->max_bytes : broker;
+    int64_t asked = in->max_bytes > 0 ? in->max_bytes : 0;
+    return asked < broker ? asked : broker;
 }
+
+static int64_t min64(int64_t a, int64_t b) { return a < b ? a : b; }
 
 static void release_records(fr_fetch_response_t *out) {
     for (int32_t i = 0; i < out->responses_count; i++)
@@ -75,7 +91,7 @@ static int fetch_warm_cold(fr_req_t *req, fetch_state_t *st) {
         for (int32_t j = 0; j < ft->partitions_count && remaining > 0; j++) {
             fr_fetch_request_fetch_partition_t *fp = &ft->partitions[j];
             fr_partition_t *p = fr_topic_partition(topic, fp->partition);
-            int64_t limit = fp->partition_max_bytes < remaining ? fp->partition_max_bytes : remaining;
+            int64_t limit = min64(fp->partition_max_bytes, remaining);
             if (p && limit > 0 && fr_partlog_cold_range(p->log, fp->fetch_offset, limit, &cold[n])) {
                 remaining -= (int64_t)cold[n].len;
                 n++;
@@ -108,8 +124,10 @@ static int fetch_build(fr_req_t *req, int final) {
         return FR_ERR_NOMEM;
     out.responses_count = in->topics_count;
 
-    int64_t remaining = response_max_bytes(req, in);
-    int64_t total = 0;
+    int64_t max_bytes = response_max_bytes(req, in);
+    int64_t remaining = max_bytes;
+    int64_t total = 0;    /* bytes of the batches sent */
+    int64_t readable = 0; /* what Kafka's read would have taken: its long poll counts that */
     int any_error = 0;
     for (int32_t i = 0; i < in->topics_count; i++) {
         fr_fetch_request_fetch_topic_t *ft = &in->topics[i];
@@ -126,8 +144,11 @@ static int fetch_build(fr_req_t *req, int final) {
             fr_fetch_request_fetch_partition_t *fp = &ft->partitions[j];
             fr_fetch_response_partition_data_t *pd = &tr->partitions[j];
             fr_partition_t *p = fr_topic_partition(topic, fp->partition);
-            int16_t refused = p ? fr_req_leader_epoch_error(fp->current_leader_epoch)
-                                : FR_ERR_UNKNOWN_TOPIC_OR_PARTITION;
+            if (!p) {
+                empty_partition(pd, fp->partition, FR_ERR_UNKNOWN_TOPIC_OR_PARTITION);
+                continue;
+            }
+            int16_t refused = fr_req_leader_epoch_error(fp->current_leader_epoch);
             if (refused) {
                 empty_partition(pd, fp->partition, refused);
                 any_error = 1;
@@ -136,37 +157,42 @@ static int fetch_build(fr_req_t *req, int final) {
             if (v < 10 && topic->log_cfg.recompress && topic->log_cfg.codec == FR_COMPRESSION_ZSTD) {
                 /* as Kafka: a client before Fetch v10 cannot read zstd, and the topic stores nothing else */
                 empty_partition(pd, fp->partition, FR_ERR_UNSUPPORTED_COMPRESSION_TYPE);
-                any_error = 1;
                 continue;
             }
-            int64_t limit = fp->partition_max_bytes < remaining ? fp->partition_max_bytes : remaining;
+            int64_t limit = min64(fp->partition_max_bytes, remaining);
+            if (limit < 0)
+                limit = 0;
             fr_read_result_t rr;
-            int rc = fr_partlog_read(p->log, fp->fetch_offset, (int32_t)(limit > 0 ? limit : 0), &rr);
-            empty_partition(pd, fp->partition, FR_ERR_NONE);
+            int rc = fr_partlog_read(p->log, fp->fetch_offset, (int32_t)limit, &rr);
             if (rc) {
-                pd->error_code = fr_err_to_kafka(rc);
-                pd->high_watermark = fr_partlog_end_offset(p->log);
-                pd->last_stable_offset = pd->high_watermark;
-                pd->log_start_offset = fr_partlog_start_offset(p->log);
+                empty_partition(pd, fp->partition, fr_err_to_kafka(rc));
                 any_error = 1;
                 continue;
             }
+            empty_partition(pd, fp->partition, FR_ERR_NONE);
             pd->high_watermark = rr.high_watermark;
             pd->last_stable_offset = rr.high_watermark;
             pd->log_start_offset = rr.log_start_offset;
-            if (rr.len == 0 || limit <= 0 || (total > 0 && (int64_t)rr.len > limit)) {
-                /* nothing new, or it does not fit behind what we already return */
+            if (in->isolation_level == 1)
+                pd->aborted_transactions_count = 0; /* read_committed: a list, empty without transactions */
+            if (rr.len == 0 || (total > 0 && (int64_t)rr.len > limit)) {
+                /* nothing new, or it does not fit behind what we already return (Kafka's
+                 * read gives that partition nothing: its first batch would be cut) */
                 if (rr.unref)
                     rr.unref(rr.ref);
                 continue;
             }
+            int64_t took = min64(limit, rr.bytes_behind);
+            if (total == 0 && (int64_t)rr.len > took)
+                took = (int64_t)rr.len; /* the first partition with data gets its first batch whatever the limits */
+            readable += took;
             fr_server_note_fetch(p, rr.bytes_behind);
             pd->records = (fr_records_t){NULL, (int32_t)rr.len, rr.fd, rr.file_position, rr.unref, rr.ref};
             total += (int64_t)rr.len;
             remaining -= (int64_t)rr.len;
         }
     }
-    if (!final && !any_error && total < in->min_bytes && in->max_wait_ms > 0) {
+    if (!final && !any_error && min64(readable, max_bytes) < min64(in->min_bytes, max_bytes) && in->max_wait_ms > 0) {
         release_records(&out);
         return FR_REQ_PARKED;
     }
