@@ -207,8 +207,10 @@ void fr_warm_release(fr_warm_t *w);
  * turns true, parked requests are retried, and fr_time_lookup_result gives
  * query i's answer: error_code, offset and found_timestamp (-1 and -1 when no
  * record qualifies), UNKNOWN_TOPIC_OR_PARTITION for a partition gone by its
- * turn.  fr_time_lookup_release frees a finished job, or lets a waiting or
- * running one free itself. */
+ * turn.  A query's timestamp FR_LIST_OFFSETS_MAX_TIMESTAMP asks for the
+ * record with the largest timestamp.  fr_time_lookup_release frees a
+ * finished job, or lets a waiting or running one free itself. */
+#define FR_LIST_OFFSETS_MAX_TIMESTAMP (-3)
 typedef struct fr_time_query {
     fr_slice_t topic;
     int32_t partition;

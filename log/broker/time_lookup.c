@@ -1,5 +1,6 @@
 /*
- * time_lookup.c — ListOffsets by timestamp, answered on a worker thread.
+ * time_lookup.c — ListOffsets by timestamp (and by max timestamp, -3),
+ * answered on a worker thread.
  *
  * Why: finding the first offset at or after a timestamp reads batches from
  * the segment files (headers between index entries, then the batch itself,
@@ -36,7 +37,9 @@ static fr_slice_t lookup_topic(const fr_log_steps_t *s, size_t i, int32_t *parti
 
 static void lookup_run(fr_log_steps_t *s, size_t i, fr_partlog_t *log) {
     fr_time_query_t *q = &((fr_time_lookup_t *)s)->q[i];
-    int rc = fr_partlog_offset_for_time(log, q->timestamp, &q->offset, &q->found_timestamp);
+    int rc = q->timestamp == FR_LIST_OFFSETS_MAX_TIMESTAMP
+                 ? fr_partlog_offset_of_max_timestamp(log, &q->offset, &q->found_timestamp)
+                 : fr_partlog_offset_for_time(log, q->timestamp, &q->offset, &q->found_timestamp);
     q->error_code = rc ? fr_err_to_kafka(rc) : FR_ERR_NONE;
 }
 

@@ -232,6 +232,16 @@ int fr_partlog_read(fr_partlog_t *log, int64_t offset, int32_t max_bytes, fr_rea
  */
 int fr_partlog_offset_for_time(fr_partlog_t *log, int64_t ts, int64_t *offset_out, int64_t *ts_out);
 
+/*
+ * ListOffsets' MAX_TIMESTAMP (-3, KIP-734): the first record, in offset
+ * order, carrying the largest timestamp in the log, and that timestamp (the
+ * segments' max timestamps give it; fr_partlog_offset_for_time finds the
+ * record).  Like Kafka's, the answer for an empty log is -1 / -1.  Records
+ * below the log start are not answered (Kafka's segment scan may name one a
+ * DeleteRecords left in its segment).  Returns as fr_partlog_offset_for_time.
+ */
+int fr_partlog_offset_of_max_timestamp(fr_partlog_t *log, int64_t *offset_out, int64_t *ts_out);
+
 int64_t fr_partlog_start_offset(fr_partlog_t *log);
 int64_t fr_partlog_end_offset(fr_partlog_t *log);   /* next offset to be assigned */
 int64_t fr_partlog_size_bytes(fr_partlog_t *log);

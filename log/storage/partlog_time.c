@@ -1,7 +1,8 @@
 /*
  * partlog_time.c — ListOffsets by timestamp: the time index finds the batch,
  * then its records (decompressed if need be) give the first one whose
- * timestamp reaches the target.  See fr_partlog_offset_for_time().
+ * timestamp reaches the target.  See fr_partlog_offset_for_time() and
+ * fr_partlog_offset_of_max_timestamp().
  */
 #include "compression.h"
 #include <errno.h>
@@ -159,3 +160,18 @@ int fr_partlog_offset_for_time(fr_partlog_t *log, int64_t ts, int64_t *offset_ou
     return rc == FR_ERR_NOT_FOUND ? 0 : rc;
 }
 
+
+int fr_partlog_offset_of_max_timestamp(fr_partlog_t *log, int64_t *offset_out, int64_t *ts_out) {
+    int64_t max = -1;
+    pthread_mutex_lock(&log->lock);
+    for (size_t i = 0; i < log->nsegs; i++)
+        if (log->segs[i]->size > 0 && log->segs[i]->max_timestamp > max)
+            max = log->segs[i]->max_timestamp;
+    pthread_mutex_unlock(&log->lock);
+    if (max < 0) {
+        *offset_out = -1;
+        *ts_out = -1;
+        return 0;
+    }
+    return fr_partlog_offset_for_time(log, max, offset_out, ts_out);
+}

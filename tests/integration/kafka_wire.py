@@ -532,3 +532,28 @@ def parse_describe_groups_v0_response(resp):
             members.append(mid)
         out[gid] = (err, state, ptype, proto, members)
     return out
+
+def list_offsets_flex(topic, partitions, version):
+    """ListOffsets v6+ (flexible): partitions: list of (partition, timestamp); v10 adds a timeout."""
+    body = struct.pack(">ib", -1, 0) + uvarint(2) + _compact(topic) + uvarint(len(partitions) + 1)
+    for p, ts in partitions:
+        body += struct.pack(">iiq", p, -1, ts) + b"\x00"
+    body += b"\x00"  # the topic's tags
+    if version >= 10:
+        body += struct.pack(">i", 30000)
+    return body + b"\x00"
+
+
+def parse_list_offsets_flex_response(resp):
+    """-> {partition: (error, timestamp, offset, leader_epoch)} of the only topic"""
+    off = 4 + 1 + 4  # correlation id, header tags, throttle
+    ntopics, off = read_uvarint(resp, off)
+    assert ntopics == 2, ntopics
+    _, off = _read_compact(resp, off)
+    n, off = read_uvarint(resp, off)
+    out = {}
+    for _ in range(n - 1):
+        p, err, ts, o, epoch = struct.unpack_from(">ihqqi", resp, off)
+        off += 26 + 1  # and the partition's (empty) tags
+        out[p] = (err, ts, o, epoch)
+    return out

@@ -128,6 +128,51 @@ def list_offsets_v4(port, entries):
     return out
 
 
+def test_list_offsets_max_timestamp_and_the_tiered_specials():
+    """ListOffsets v7-v10 (KIP-734, KIP-405, KIP-1005 as a broker without tiered
+    storage answers them): -3 gives the first record carrying the log's largest
+    timestamp and that timestamp, -4 the log start, -5 nothing (-1), each only
+    from the version that defines it (UNSUPPORTED_VERSION before, as Kafka 3.9's
+    isListOffsetsTimestampUnsupported).  Before, v7+ was not offered at all."""
+    UNSUPPORTED_VERSION = 35
+    t0 = int(time.time() * 1000) - 3600 * 1000
+    with Broker(overrides={"log.segment.bytes": "16384"}) as b:
+        c = RawClient(b.port)
+        for topic in ("mx", "nothing"):
+            c.request(19, 0, kw.create_topics_v0(topic, 1))
+            c.recv_frame()
+
+        def produce(batch):
+            c.request(0, 3, kw.produce_v3("mx", 0, batch))
+            assert kw.parse_produce_v3_response(c.recv_frame())[1][0][2] == 0
+        for i in range(20):  # offsets 0-19 over several segments
+            produce(kw.record_batch([(b"k", b"v" * 1000)], base_ts=t0 + i * 1000))
+        produce(kw.record_batch([(b"a", b"1"), (b"b", b"2"), (b"c", b"3")], base_ts=t0 + 100000,
+                                ts_deltas=[0, 50000, 1000]))  # offsets 20-22, the largest at 21
+        produce(kw.record_batch([(b"d", b"4"), (b"e", b"5")], base_ts=t0 + 150000, ts_deltas=[0, 0]))  # a tie: 23-24
+        produce(kw.record_batch([(b"f", b"6")], base_ts=t0 + 30000))  # 25
+
+        def ask(version, ts, topic="mx"):
+            c.request(2, version, kw.list_offsets_flex(topic, [(0, ts)], version), flexible=True)
+            return kw.parse_list_offsets_flex_response(c.recv_frame())[0]
+        assert ask(7, -3) == (0, t0 + 150000, 21, 0)
+        assert ask(10, -3) == (0, t0 + 150000, 21, 0)
+        assert ask(7, -3, "nothing") == (0, -1, -1, -1)
+        assert ask(6, -3)[0] == ask(7, -4)[0] == ask(8, -5)[0] == ask(10, -6)[0] == UNSUPPORTED_VERSION
+        assert ask(8, -4) == (0, -1, 0, 0)
+        assert ask(9, -5) == (0, -1, -1, -1)
+        assert ask(10, -1) == (0, -1, 26, 0)
+        # records below the log start are not answered: the tie's first record is
+        body = struct.pack(">i", 1) + kw.string("mx") + struct.pack(">iiq", 1, 0, 22) + struct.pack(">i", 10000)
+        c.request(21, 0, body)
+        c.recv_frame()
+        assert ask(8, -4) == (0, -1, 22, 0)
+        assert ask(7, -3) == (0, t0 + 150000, 23, 0)
+        versions = api_versions(b.port)
+        assert versions[2][1] == 10, versions[2]
+        c.close()
+
+
 def fetch_v9_error(port, topic, partition, current_leader_epoch):
     """The partition's error in a Fetch v9 that gives current_leader_epoch."""
     body = struct.pack(">iiiibii", -1, 0, 1, 1 << 20, 0, 0, -1) + struct.pack(">i", 1) + kw.string(topic)
@@ -392,6 +437,7 @@ if __name__ == "__main__":
         test_create_partitions_and_delete_topics,
         test_list_offsets_by_timestamp,
         test_list_offsets_and_fetch_checks_in_kafkas_order,
+        test_list_offsets_max_timestamp_and_the_tiered_specials,
         test_fetch_long_poll_and_sizes,
         test_fetch_long_poll_and_sizes_follow_kafkas_replica_manager,
         test_the_brokers_fetch_max_bytes_caps_every_response,

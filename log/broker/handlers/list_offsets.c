@@ -1,9 +1,14 @@
 /*
- * ListOffsets: earliest (-2), latest (-1) or the first offset at or after a
- * timestamp.  Version 0 answers in the old style (a list of offsets).
+ * ListOffsets: earliest (-2), latest (-1), the first offset at or after a
+ * timestamp, and from v7 the record with the largest timestamp (-3, KIP-734),
+ * from v8 the earliest local offset (-4: the log start, as Kafka answers
+ * without tiered storage) and from v9 the latest tiered one (-5: none, -1).
+ * Version 0 answers in the old style (a list of offsets); v10's timeout is
+ * for remote storage, which there is none of.
  *
- * Timestamps are looked up on a worker thread (time_lookup.c): the search
- * reads and decodes batches, old ones from the disk.  The request parks until
+ * Timestamps (and the max timestamp) are looked up on a worker thread
+ * (time_lookup.c): the search reads and decodes batches, old ones from the
+ * disk.  The request parks until
  * every partition's answer is in; earliest and latest are read when the
  * response is built.
  *
@@ -19,11 +24,14 @@
 
 #define LATEST_TIMESTAMP (-1)
 #define EARLIEST_TIMESTAMP (-2)
+#define EARLIEST_LOCAL_TIMESTAMP (-4)
+#define LATEST_TIERED_TIMESTAMP (-5)
 
 typedef struct list_offsets_state {
     fr_list_offsets_request_t in;
     uint8_t *dups;            /* per partition entry, in request order: FR_NAME_* (v1+; else all unique) */
     fr_time_lookup_t *lookup; /* the by-time queries, in request order; NULL when there are none */
+    int16_t v;                /* the request's version */
 } list_offsets_state_t;
 
 /* Marks the partition entries that name a (topic, partition) more than once (v1+; Kafka's v0 does not). */
@@ -44,14 +52,30 @@ static int mark_duplicates(fr_req_t *req, list_offsets_state_t *st) {
     return st->dups ? 0 : FR_ERR_NOMEM;
 }
 
-/* Kafka serves -3 (max timestamp) from v7, -4 (earliest local) from v8 and
- * -5 (latest tiered) from v9; none of those is advertised here. */
-static int unsupported_timestamp(int64_t ts) { return ts < 0 && ts != -1 && ts != -2; }
+/* Kafka's isListOffsetsTimestampUnsupported: a negative timestamp other than
+ * the special ones, or one the version does not serve yet. */
+static int unsupported_timestamp(int64_t ts, int16_t v) {
+    switch (ts) {
+    case LATEST_TIMESTAMP:
+    case EARLIEST_TIMESTAMP:
+        return 0;
+    case FR_LIST_OFFSETS_MAX_TIMESTAMP:
+        return v < 7;
+    case EARLIEST_LOCAL_TIMESTAMP:
+        return v < 8;
+    case LATEST_TIERED_TIMESTAMP:
+        return v < 9;
+    default:
+        return ts < 0;
+    }
+}
 
 /* Whether an entry's offset is looked up by time (it passes the checks that come first). */
 static int by_time(const list_offsets_state_t *st, int32_t k,
                    const fr_list_offsets_request_list_offsets_partition_t *pp) {
-    return pp->timestamp >= 0 && st->dups[k] == FR_NAME_UNIQUE &&
+    int searched = pp->timestamp >= 0 ||
+                   (pp->timestamp == FR_LIST_OFFSETS_MAX_TIMESTAMP && !unsupported_timestamp(pp->timestamp, st->v));
+    return searched && st->dups[k] == FR_NAME_UNIQUE &&
            fr_req_leader_epoch_error(pp->current_leader_epoch) == FR_ERR_NONE;
 }
 
@@ -94,11 +118,12 @@ static void answer_partition(const list_offsets_state_t *st, size_t *next_query,
     fr_partition_t *p = fr_topic_partition(topic, pp->partition_index);
     if (st->dups[k] != FR_NAME_UNIQUE)
         pr->error_code = FR_ERR_INVALID_REQUEST;
-    else if (unsupported_timestamp(pp->timestamp))
+    else if (unsupported_timestamp(pp->timestamp, st->v))
         pr->error_code = FR_ERR_UNSUPPORTED_VERSION;
     else if (!p)
         pr->error_code = FR_ERR_UNKNOWN_TOPIC_OR_PARTITION;
-    else if (!(pr->error_code = fr_req_leader_epoch_error(pp->current_leader_epoch))) {
+    else if (!(pr->error_code = fr_req_leader_epoch_error(pp->current_leader_epoch)) &&
+             pp->timestamp != LATEST_TIERED_TIMESTAMP) { /* nothing is tiered: -1, epoch -1 */
         pr->offset =
             pp->timestamp == LATEST_TIMESTAMP ? fr_partlog_end_offset(p->log) : fr_partlog_start_offset(p->log);
         pr->leader_epoch = FR_LEADER_EPOCH;
@@ -171,6 +196,7 @@ int fr_handle_list_offsets(fr_req_t *req) {
     if (fr_list_offsets_request_read(&req->body, req->hdr.api_version, req->arena, &st->in))
         return FR_ERR_PARSE;
     req->state = st;
+    st->v = req->hdr.api_version;
     int rc = mark_duplicates(req, st);
     if (rc)
         return rc;
