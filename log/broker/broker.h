@@ -265,8 +265,10 @@ void fr_topic_build_release(fr_topic_build_t *b);
 /* For a request waiting on builds[0..n) (NULL entries are skipped): 0 while
  * one is unfinished, unless timed_out or no_wait; else 1, after calling
  * fail(ctx, i, rc, message or NULL) for each that failed, and with
- * REQUEST_TIMED_OUT for each unfinished one unless no_wait (it then goes on
- * as a success), and releasing them all (set to NULL). */
+ * REQUEST_TIMED_OUT for each unfinished one, or with no_wait (a timeout_ms
+ * of 0 or less) for every one that did not fail: Kafka answers a request
+ * that would not wait so, and the change goes on.  All are released (set to
+ * NULL). */
 typedef void (*fr_topic_build_fail_fn)(void *ctx, int32_t i, int rc, const char *message);
 int fr_topic_builds_collect(fr_topic_build_t **builds, int32_t n, int timed_out, int no_wait,
                             fr_topic_build_fail_fn fail, void *ctx);

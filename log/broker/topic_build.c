@@ -128,7 +128,7 @@ int fr_topic_builds_collect(fr_topic_build_t **builds, int32_t n, int timed_out,
             continue;
         if (b->done && b->rc)
             fail(ctx, i, b->rc, b->err[0] ? b->err : NULL);
-        else if (!b->done && !no_wait)
+        else if (!b->done || no_wait)
             fail(ctx, i, FR_ERR_REQUEST_TIMED_OUT, NULL);
         fr_topic_build_release(b);
         builds[i] = NULL;

@@ -113,15 +113,20 @@ def test_timed_out_and_no_wait_creates_go_on_and_a_client_that_left_loses_nothin
         gone.close()
         assert metadata(c, ["slow", "orphan"]) == {"slow": (LEADER_NOT_AVAILABLE, 0),
                                                     "orphan": (LEADER_NOT_AVAILABLE, 0)}
-        # timeout_ms 0 asks not to wait (Kafka): the checks passed, so success at once
+        # timeout_ms 0 asks not to wait: the checks passed, so REQUEST_TIMED_OUT at once while the
+        # creation goes on, as Kafka's ZkAdminManager answers (before, success)
         create(c, "nowait", 1, timeout=0)
-        assert created(c) == [("nowait", 0)]
+        assert created(c) == [("nowait", REQUEST_TIMED_OUT)]
         assert metadata(c, ["nowait"]) == {"nowait": (LEADER_NOT_AVAILABLE, 0)}
         os.unlink(b.pool_mkdir_flag)
         wait_for(lambda: metadata(c, ["slow", "orphan", "nowait"]) == {"slow": (0, 2), "orphan": (0, 3),
                                                                        "nowait": (0, 1)},
                  "the three topics to be created")
         assert produce(c, "orphan", 2) == 0
+        # a deletion that would not wait is answered the same way, and done
+        delete(c, "nowait", timeout=0)
+        assert deleted(c) == [("nowait", REQUEST_TIMED_OUT)]
+        assert metadata(c, ["nowait"]) == {"nowait": (UNKNOWN_TOPIC_OR_PARTITION, 0)}
         c.close()
 
 
@@ -164,7 +169,8 @@ def test_partitions_are_added_off_the_loop_and_a_deletion_waits_for_them():
         [(name, err, msg)] = grown(other)
         assert (name, err) == ("grow", INVALID_PARTITIONS) and "6" in msg, msg
         grow(other, "grow", 8, timeout=0)  # queued behind the first; 0 does not wait
-        assert grown(other) == [("grow", 0, None)]
+        [(name, err, msg)] = grown(other)
+        assert (name, err) == ("grow", REQUEST_TIMED_OUT) and "timeout_ms <= 0" in msg, (err, msg)
         # a deletion waits for both, up to its timeout
         delete(other, "grow", timeout=200)
         assert deleted(other) == [("grow", REQUEST_TIMED_OUT)]

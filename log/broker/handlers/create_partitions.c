@@ -4,7 +4,8 @@
  * Checks are made at once; the new partitions' files are made on a worker
  * thread (topic_build.c) while the request is parked, up to its timeout_ms
  * (then REQUEST_TIMED_OUT, and the partitions are added all the same, as
- * Kafka does; 0 or less answers without waiting).  A second request for the
+ * Kafka does; 0 or less answers at once, REQUEST_TIMED_OUT while they are
+ * added, as Kafka's ZkAdminManager does).  A second request for the
  * same topic is checked against the count the first one asked for.
  *
  * As in Kafka (ControllerApis.createPartitions, ReplicationControlManager):
@@ -49,7 +50,8 @@ static void fail_one(void *ctx, int32_t i, int rc, const char *msg) {
     fr_req_t *req = ctx;
     create_partitions_state_t *st = req->state;
     if (rc == FR_ERR_REQUEST_TIMED_OUT)
-        msg = "Timed out waiting for the new partitions; they are still being added.";
+        msg = st->no_wait ? "Not waiting for the new partitions (timeout_ms <= 0); they are being added."
+                          : "Timed out waiting for the new partitions; they are still being added.";
     st->out.results[i].error_code = fr_err_to_kafka(rc);
     st->out.results[i].error_message = fr_req_msg(req, msg ? msg : fr_err_str(rc));
 }

@@ -7,7 +7,10 @@
  * so a client that gets success can use the topic, up to the request's
  * timeout_ms: then the unfinished ones are answered REQUEST_TIMED_OUT and
  * are created all the same, as Kafka does.  A timeout_ms of 0 or less asks
- * not to wait: the checks' outcome is the answer, the creation goes on.
+ * not to wait: the answer comes at once, every topic that passed the checks
+ * REQUEST_TIMED_OUT while its creation goes on, as Kafka's ZkAdminManager
+ * answers it (librdkafka, asked not to wait, takes that for success; a
+ * KRaft controller answers REQUEST_TIMED_OUT too).
  */
 #include <stddef.h>
 #include <stdio.h>
@@ -211,7 +214,8 @@ static void fail_one(void *ctx, int32_t i, int rc, const char *msg) {
     create_topics_state_t *st = req->state;
     fr_create_topics_response_creatable_topic_result_t *r = &st->out.topics[i];
     if (rc == FR_ERR_REQUEST_TIMED_OUT)
-        msg = "Timed out waiting for the topic's creation; it goes on.";
+        msg = st->no_wait ? "Not waiting for the topic's creation (timeout_ms <= 0); it goes on."
+                          : "Timed out waiting for the topic's creation; it goes on.";
     r->error_code = fr_err_to_kafka(rc);
     r->error_message = fr_req_msg(req, msg ? msg : fr_err_str(rc));
     r->num_partitions = -1;

@@ -10,7 +10,8 @@
  * If that sync fails, the deleted topics are answered KAFKA_STORAGE_ERROR;
  * if timeout_ms passes first, REQUEST_TIMED_OUT (they stay deleted either
  * way, as far as this broker is concerned, and a retry finds them gone).
- * With timeout_ms <= 0 the answer does not wait, as CreateTopics'.
+ * With timeout_ms <= 0 the answer does not wait, and every deleted topic is
+ * answered REQUEST_TIMED_OUT, as CreateTopics' (Kafka's ZkAdminManager).
  *
  * Before anything is deleted, entries are checked as Kafka's ControllerApis
  * does: a name or id given twice is answered once ("Duplicate topic
@@ -101,7 +102,10 @@ static int delete_topics_retry(fr_req_t *req, int timed_out) {
     int sync = st->sync_ticket && st->in.timeout_ms > 0 ? fr_dir_sync_state(req->srv, st->sync_ticket) : 0;
     if (sync == 1 && !timed_out)
         return FR_REQ_PARKED;
-    if (sync == 1)
+    if (st->sync_ticket && st->in.timeout_ms <= 0)
+        answer_deleted(req, st, FR_ERR_REQUEST_TIMED_OUT,
+                       "Not waiting for the deletion to reach the disk (timeout_ms <= 0); the topic is deleted.");
+    else if (sync == 1)
         answer_deleted(req, st, FR_ERR_REQUEST_TIMED_OUT,
                        "The topic was deleted, but the deletion was not yet on disk when the timeout passed.");
     else if (sync)
