@@ -9,6 +9,7 @@
 
 #include "fr_err.h"
 #include "fr_logging.h"
+#include "topic_config.h"
 
 /* Keys a standard Kafka server.properties carries that mean nothing for a
  * single-node broker (threads, ZooKeeper, KRaft quorum, replication of internal
@@ -386,9 +387,10 @@ int fr_broker_config_load(fr_broker_config_t *cfg, const fr_props_t *props, char
             NUM(100, I32, "LONG");
             cfg->page_cache_lag_window_ms = v;
         } else if (strcmp(k, "log.cleanup.policy") == 0) {
-            if (strcmp(val, "delete") && strcmp(val, "compact") && strcmp(val, "compact,delete") &&
-                strcmp(val, "delete,compact")) {
-                snprintf(err, errlen, "Invalid value %s for configuration log.cleanup.policy: String must be one of: compact, delete", val);
+            if (fr_config_validate_value(fr_topic_config_find("cleanup.policy"), k, val, err, errlen))
+                return FR_ERR_CONFIG;
+            if (strlen(val) >= sizeof(cfg->cleanup_policy)) {
+                snprintf(err, errlen, "Invalid value %s for configuration log.cleanup.policy: Value is too long", val);
                 return FR_ERR_CONFIG;
             }
             snprintf(cfg->cleanup_policy, sizeof(cfg->cleanup_policy), "%s", val);

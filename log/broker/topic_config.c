@@ -311,7 +311,10 @@ int fr_config_validate_value(const fr_topic_config_def_t *d, const char *name, c
     case FR_CFG_LIST:
         if (strcmp(d->name, "cleanup.policy") != 0)
             return throttled_replicas_valid(v) ? 0 : bad(err, errlen, name, value, throttled_why(d->name, why, sizeof(why)));
-        /* cleanup.policy: a comma-separated list of compact / delete */
+        /* cleanup.policy: a comma-separated list of compact / delete.  An empty
+         * one is Kafka's too: neither, so only DeleteRecords moves the log start */
+        if (!*v)
+            return 0;
         for (const char *p = v;;) {
             const char *comma = strchr(p, ',');
             int n = comma ? (int)(comma - p) : (int)strlen(p);

@@ -187,6 +187,30 @@ def test_compact_topics_keep_their_segments():
         assert watermarks(b, "cp") == (0, 16)
 
 
+def test_an_empty_cleanup_policy_keeps_every_segment():
+    """cleanup.policy is a LIST that may be empty (ConfigDef.ValidList passes
+    it), for the broker's log.cleanup.policy and a topic's own: neither
+    delete nor compact, so retention never removes a segment
+    (UnifiedLog.deleteOldSegments applies only the log start rule) and
+    DeleteRecords is a POLICY_VIOLATION.  Before, both were refused."""
+    with Broker(overrides=dict(BROKER, **{"log.retention.ms": "1", "log.cleanup.policy": ""})) as b:
+        create_topic(b, "inherits")
+        create_topic(b, "own", {"cleanup.policy": " "})
+        create_topic(b, "deletes", {"cleanup.policy": "delete, compact"})
+        old = int(time.time() * 1000) - 3600 * 1000
+        for t in ("inherits", "own", "deletes"):
+            produce(b.port, t, [([(b"k%d" % i, b"v" * 40)], old) for i in range(16)])
+        files = {t: log_files(b, t) for t in ("inherits", "own")}
+        assert all(len(f) >= 3 for f in files.values()), files
+        wait_for(lambda: watermarks(b, "deletes")[0] > 0, "retention to run on the topic that deletes")
+        assert {t: log_files(b, t) for t in files} == files
+        assert watermarks(b, "inherits") == watermarks(b, "own") == (0, 16)
+        c = RawClient(b.port)
+        c.request(21, 0, delete_records_body({"own": [(0, 2)]}))
+        assert parse_delete_records(c.recv_frame())[("own", 0)] == (-1, POLICY_VIOLATION)
+        c.close()
+
+
 def test_broker_level_retention_hours_minutes_ms():
     # Kafka's precedence: log.retention.ms over .minutes over .hours.  Every batch is two hours old,
     # so whenever the passes run, the end is the same: the log rolled and emptied, starting at its end.
@@ -408,6 +432,7 @@ if __name__ == "__main__":
         test_time_retention_deletes_exactly_the_old_segments,
         test_size_retention_keeps_the_partition_under_retention_bytes,
         test_compact_topics_keep_their_segments,
+        test_an_empty_cleanup_policy_keeps_every_segment,
         test_broker_level_retention_hours_minutes_ms,
         test_delete_records_tool_and_log_start_across_restart,
         test_delete_records_over_the_wire,
