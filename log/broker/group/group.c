@@ -340,8 +340,10 @@ static void expire_pending_sync(fr_groups_t *g, fr_group_t *grp, uint64_t now) {
     int any = grp->pending_sync_ghost;
     for (int32_t i = 0; i < grp->num_members && !any; i++)
         any = grp->members[i]->pending_sync;
-    if (!any)
+    if (!any) {
+        grp->sync_deadline = UINT64_MAX; /* everyone synced: nothing to look at until the next join */
         return;
+    }
     for (int32_t i = grp->num_members - 1; i >= 0; i--)
         if (grp->members[i]->pending_sync) {
             fr_info(COMPONENT, "Member %s of group %s sent no SyncGroup for generation %d in time; removing it",
