@@ -88,9 +88,15 @@ struct fr_server {
     fr_topics_t topics;
     fr_groups_t groups;         /* the group coordinator */
     fr_producer_ids_t *producer_ids; /* InitProducerId (producer_ids.h) */
-    int listen_fd;
-    uv_poll_t listen_poll;
-    int port;                   /* bound port */
+    struct fr_server_listener {
+        fr_server_t *srv;
+        int index;              /* its cfg->listeners entry */
+        int fd;
+        int port;               /* bound port */
+        uv_poll_t poll;
+    } listen[FR_MAX_LISTENERS]; /* one per served listener */
+    int num_listen;
+    int port;                   /* the first listener's bound port */
     uv_signal_t sigint, sigterm;
     uv_check_t check;           /* after each I/O round: retries parked requests, then sends held output */
     uv_timer_t flush_timer;     /* time-based flush policy and the coordinator's clock */
@@ -275,7 +281,10 @@ int fr_topic_builds_collect(fr_topic_build_t **builds, int32_t n, int timed_out,
 void fr_topic_builds_release(fr_topic_build_t **builds, int32_t n);
 
 /* Connection API (conn.c). */
-void fr_conn_accept(fr_server_t *srv, int fd, const char *peer);
+void fr_conn_accept(fr_server_t *srv, int fd, const char *peer, int listener);
+/* The address to give the client of req: the advertised one of the listener
+ * its connection came in on (Kafka answers per listener). */
+const fr_listener_t *fr_req_advertised(const fr_req_t *req);
 void fr_conn_close(fr_conn_t *c, const char *why);
 /* Runs the parked request's retry; completes it if done. */
 void fr_conn_retry_parked(fr_conn_t *c, int timed_out);

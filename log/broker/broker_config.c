@@ -20,7 +20,7 @@ static const char *const accepted_keys[] = {
     "transaction.state.log.min.isr",
     "zookeeper.connect", "zookeeper.connection.timeout.ms",
     "process.roles", "controller.quorum.voters", "controller.quorum.bootstrap.servers",
-    "controller.listener.names", "inter.broker.listener.name", "listener.security.protocol.map",
+    "inter.broker.listener.name",
     "min.insync.replicas",
     "log.cleaner.enable", "log.cleaner.threads", "log.preallocate", "log.roll.jitter.ms",
     "log.roll.jitter.hours",
@@ -35,8 +35,7 @@ static const char *const accepted_keys[] = {
 void fr_broker_config_defaults(fr_broker_config_t *cfg) {
     memset(cfg, 0, sizeof(*cfg));
     cfg->broker_id = 0;
-    cfg->listener.host[0] = '\0';
-    cfg->listener.port = 9092;
+    snprintf(cfg->listeners_value, sizeof(cfg->listeners_value), "PLAINTEXT://:9092");
     cfg->num_partitions = 1;
     cfg->default_replication_factor = 1;
     cfg->auto_create_topics_enable = 1;
@@ -99,61 +98,6 @@ int fr_config_parse_bool(const char *s, int *out) {
     else
         return FR_ERR_CONFIG;
     return 0;
-}
-
-int fr_listener_parse(const char *s, fr_listener_t *out, char *err, size_t errlen) {
-    /* Comma-separated NAME://host:port entries; we serve the PLAINTEXT one. */
-    const char *p = s;
-    while (*p) {
-        const char *comma = strchr(p, ',');
-        size_t n = comma ? (size_t)(comma - p) : strlen(p);
-        char entry[512];
-        if (n >= sizeof(entry)) {
-            snprintf(err, errlen, "listener entry too long");
-            return FR_ERR_CONFIG;
-        }
-        memcpy(entry, p, n);
-        entry[n] = '\0';
-        char *e = entry;
-        while (*e == ' ')
-            e++;
-        char *sep = strstr(e, "://");
-        if (!sep) {
-            snprintf(err, errlen, "Error creating broker listeners from '%s': Unable to parse %s to a broker endpoint", s, e);
-            return FR_ERR_CONFIG;
-        }
-        *sep = '\0';
-        char *hostport = sep + 3;
-        if (strcmp(e, "PLAINTEXT") == 0) {
-            char *colon = strrchr(hostport, ':');
-            if (!colon) {
-                snprintf(err, errlen, "Unable to parse %s to a broker endpoint", hostport);
-                return FR_ERR_CONFIG;
-            }
-            *colon = '\0';
-            int64_t port;
-            if (fr_config_parse_long(colon + 1, 0, 65535, &port)) {
-                snprintf(err, errlen, "Invalid port '%s' in listener", colon + 1);
-                return FR_ERR_CONFIG;
-            }
-            char *host = hostport;
-            size_t hl = strlen(host);
-            if (hl >= 2 && host[0] == '[' && host[hl - 1] == ']') { /* [::1] */
-                host[hl - 1] = '\0';
-                host++;
-            }
-            if (strlen(host) >= sizeof(out->host)) {
-                snprintf(err, errlen, "listener host too long");
-                return FR_ERR_CONFIG;
-            }
-            snprintf(out->host, sizeof(out->host), "%s", host);
-            out->port = (int)port;
-            return 0;
-        }
-        p = comma ? comma + 1 : p + n;
-    }
-    snprintf(err, errlen, "no PLAINTEXT listener in '%s' (only PLAINTEXT is supported)", s);
-    return FR_ERR_CONFIG;
 }
 
 static int set_log_dirs(fr_broker_config_t *cfg, const char *v, char *err, size_t errlen) {
@@ -260,19 +204,15 @@ int fr_broker_config_load(fr_broker_config_t *cfg, const fr_props_t *props, char
         if (strcmp(k, "broker.id") == 0 || strcmp(k, "node.id") == 0) {
             NUM(-1, I32, "INT");
             cfg->broker_id = v < 0 ? 0 : (int32_t)v;
-        } else if (strcmp(k, "listeners") == 0) {
-            char e2[300];
-            if (fr_listener_parse(val, &cfg->listener, e2, sizeof(e2))) {
-                snprintf(err, errlen, "Invalid value %s for configuration listeners: %s", val, e2);
+        } else if (strcmp(k, "listeners") == 0 || strcmp(k, "advertised.listeners") == 0) {
+            char *dst = k[0] == 'l' ? cfg->listeners_value : cfg->advertised_value;
+            if (strlen(val) >= sizeof(cfg->listeners_value)) {
+                snprintf(err, errlen, "Invalid value %s for configuration %s: Value is too long", val, k);
                 return FR_ERR_CONFIG;
             }
-        } else if (strcmp(k, "advertised.listeners") == 0) {
-            char e2[300];
-            if (fr_listener_parse(val, &cfg->advertised, e2, sizeof(e2))) {
-                snprintf(err, errlen, "Invalid value %s for configuration advertised.listeners: %s", val, e2);
-                return FR_ERR_CONFIG;
-            }
-            cfg->advertised_set = 1;
+            snprintf(dst, sizeof(cfg->listeners_value), "%s", val);
+        } else if (strcmp(k, "listener.security.protocol.map") == 0 || strcmp(k, "controller.listener.names") == 0) {
+            /* read with the listeners, once every key is in (below) */
         } else if (strcmp(k, "log.dirs") == 0 || (strcmp(k, "log.dir") == 0 && !have_log_dirs)) {
             int rc = set_log_dirs(cfg, val, err, errlen);
             if (rc)
@@ -454,13 +394,12 @@ int fr_broker_config_load(fr_broker_config_t *cfg, const fr_props_t *props, char
         if (rc)
             return rc;
     }
-    if (!cfg->advertised_set) {
-        cfg->advertised = cfg->listener;
-    }
-    if (strcmp(cfg->advertised.host, "0.0.0.0") == 0 || strcmp(cfg->advertised.host, "::") == 0) {
-        snprintf(err, errlen, "advertised.listeners cannot use the nonroutable meta-address %s. Use a routable IP address.", cfg->advertised.host);
-        return FR_ERR_CONFIG;
-    }
+    int rc = fr_listeners_resolve(&cfg->listeners, cfg->listeners_value,
+                                  cfg->advertised_value[0] ? cfg->advertised_value : NULL,
+                                  fr_props_get(props, "listener.security.protocol.map"),
+                                  fr_props_get(props, "controller.listener.names"), err, errlen);
+    if (rc)
+        return rc;
     if (cfg->default_replication_factor != 1) {
         snprintf(err, errlen, "Invalid value %d for configuration default.replication.factor: a single-node broker holds one replica", cfg->default_replication_factor);
         return FR_ERR_CONFIG;

@@ -17,19 +17,15 @@
 
 #include "fr_partlog.h"
 #include "fr_props.h"
+#include "listeners.h"
 
 #define FR_MAX_LOG_DIRS 16
 
-typedef struct fr_listener {
-    char host[256];   /* "" means every interface */
-    int port;         /* 0 means an ephemeral port, resolved at bind */
-} fr_listener_t;
-
 typedef struct fr_broker_config {
     int32_t broker_id;                 /* broker.id / node.id, default 0 */
-    fr_listener_t listener;            /* listeners (PLAINTEXT only) */
-    fr_listener_t advertised;          /* advertised.listeners, default = listeners */
-    int advertised_set;
+    fr_listeners_t listeners;          /* listeners and advertised.listeners, resolved (listeners.h) */
+    char listeners_value[1024];        /* listeners as set, default PLAINTEXT://:9092 */
+    char advertised_value[1024];       /* advertised.listeners as set, "" when not */
     char *log_dirs[FR_MAX_LOG_DIRS];   /* log.dirs (or log.dir), default /tmp/kafka-logs */
     int num_log_dirs;
     int32_t num_partitions;            /* num.partitions, 1 */
@@ -105,9 +101,6 @@ void fr_broker_config_free(fr_broker_config_t *cfg);
  * ts_bounded says whether either bound is then set.
  */
 void fr_log_config_set_ts_bounds(fr_log_config_t *cfg, int64_t before, int64_t after, int64_t difference);
-
-/* Parses "PLAINTEXT://host:port[,...]" (first PLAINTEXT entry). */
-int fr_listener_parse(const char *s, fr_listener_t *out, char *err, size_t errlen);
 
 /* Value parsers shared with topic configs; 0 or FR_ERR_CONFIG. */
 int fr_config_parse_long(const char *s, int64_t min, int64_t max, int64_t *out);

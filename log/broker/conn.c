@@ -69,6 +69,7 @@ struct fr_conn {
     int closing;
     char peer[64];
     char peer_host[64];
+    int listener;               /* the cfg->listeners entry it came in on */
     /* input */
     uint8_t *rbuf;
     size_t rlen, rcap;
@@ -451,7 +452,7 @@ static void conn_update_poll(fr_conn_t *c) {
     }
 }
 
-void fr_conn_accept(fr_server_t *srv, int fd, const char *peer) {
+void fr_conn_accept(fr_server_t *srv, int fd, const char *peer, int listener) {
     fr_conn_t *c = calloc(1, sizeof(*c));
     if (!c) {
         close(fd);
@@ -459,6 +460,7 @@ void fr_conn_accept(fr_server_t *srv, int fd, const char *peer) {
     }
     c->srv = srv;
     c->fd = fd;
+    c->listener = listener;
     snprintf(c->peer, sizeof(c->peer), "%s", peer);
     snprintf(c->peer_host, sizeof(c->peer_host), "%s", peer);
     char *colon = strrchr(c->peer_host, ':');
@@ -479,6 +481,11 @@ void fr_conn_accept(fr_server_t *srv, int fd, const char *peer) {
     srv->conn_count++;
     fr_debug(COMPONENT, "accepted connection from %s", peer);
     conn_update_poll(c);
+}
+
+/* (broker.h) */
+const fr_listener_t *fr_req_advertised(const fr_req_t *req) {
+    return &req->srv->cfg->listeners.advertised[req->conn->listener];
 }
 
 /* ---------- requests ---------- */

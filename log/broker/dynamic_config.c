@@ -62,9 +62,9 @@ static void adopt(fr_broker_config_t *cfg, fr_broker_config_t *fresh) {
     memcpy(cfg->log_dirs, keep.log_dirs, sizeof(keep.log_dirs));
     cfg->num_log_dirs = keep.num_log_dirs;
     cfg->broker_id = keep.broker_id;
-    cfg->listener = keep.listener;
-    cfg->advertised = keep.advertised;
-    cfg->advertised_set = keep.advertised_set;
+    cfg->listeners = keep.listeners;
+    memcpy(cfg->listeners_value, keep.listeners_value, sizeof(keep.listeners_value));
+    memcpy(cfg->advertised_value, keep.advertised_value, sizeof(keep.advertised_value));
     cfg->props = keep.props;
     cfg->dynamic_broker = keep.dynamic_broker;
     cfg->dynamic_default = keep.dynamic_default;

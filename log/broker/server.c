@@ -381,14 +381,15 @@ static void set_socket_buffers(fr_server_t *srv, int fd) {
 }
 
 static void on_accept(uv_poll_t *h, int status, int events) {
-    fr_server_t *srv = h->data;
+    struct fr_server_listener *l = h->data;
+    fr_server_t *srv = l->srv;
     if (status < 0 || srv->stopping)
         return;
     (void)events;
     for (int i = 0; i < ACCEPTS_PER_WAKEUP; i++) {
         struct sockaddr_storage ss;
         socklen_t sl = sizeof(ss);
-        int fd = accept4(srv->listen_fd, (struct sockaddr *)&ss, &sl, SOCK_NONBLOCK | SOCK_CLOEXEC);
+        int fd = accept4(l->fd, (struct sockaddr *)&ss, &sl, SOCK_NONBLOCK | SOCK_CLOEXEC);
         if (fd < 0) {
             if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR && errno != ECONNABORTED)
                 fr_warn(COMPONENT, "accept failed: %s", strerror(errno));
@@ -409,12 +410,15 @@ static void on_accept(uv_poll_t *h, int status, int events) {
             port = ntohs(a->sin6_port);
         }
         snprintf(peer, sizeof(peer), "%s:%d", host, port);
-        fr_conn_accept(srv, fd, peer);
+        fr_conn_accept(srv, fd, peer, l->index);
     }
 }
 
-static int listen_on(fr_server_t *srv, char *err, size_t errlen) {
-    const fr_listener_t *l = &srv->cfg->listener;
+/* Binds served listener i; its advertised address gets the bound port (for
+ * port 0) and the canonical host name (for an empty host), as Kafka's. */
+static int listen_on(fr_server_t *srv, int i, char *err, size_t errlen) {
+    const fr_listener_t *l = &srv->cfg->listeners.bind[i];
+    fr_listener_t *adv = &srv->cfg->listeners.advertised[i];
     struct addrinfo hints = {0}, *res = NULL;
     hints.ai_family = AF_UNSPEC;
     hints.ai_socktype = SOCK_STREAM;
@@ -452,15 +456,36 @@ static int listen_on(fr_server_t *srv, char *err, size_t errlen) {
     struct sockaddr_storage ss;
     socklen_t sl = sizeof(ss);
     getsockname(fd, (struct sockaddr *)&ss, &sl);
-    srv->port = ntohs(ss.ss_family == AF_INET6 ? ((struct sockaddr_in6 *)&ss)->sin6_port
+    struct fr_server_listener *slot = &srv->listen[i];
+    slot->port = ntohs(ss.ss_family == AF_INET6 ? ((struct sockaddr_in6 *)&ss)->sin6_port
                                                : ((struct sockaddr_in *)&ss)->sin_port);
-    if (srv->cfg->advertised.port == 0)
-        srv->cfg->advertised.port = srv->port;
-    if (!srv->cfg->advertised.host[0]) {
-        if (gethostname(srv->cfg->advertised.host, sizeof(srv->cfg->advertised.host)))
-            snprintf(srv->cfg->advertised.host, sizeof(srv->cfg->advertised.host), "localhost");
+    if (adv->port == 0)
+        adv->port = slot->port;
+    if (!adv->host[0] && gethostname(adv->host, sizeof(adv->host)))
+        snprintf(adv->host, sizeof(adv->host), "localhost");
+    slot->srv = srv;
+    slot->index = i;
+    slot->fd = fd;
+    return 0;
+}
+
+static void close_listen_fds(fr_server_t *srv) {
+    for (int i = 0; i < srv->num_listen; i++)
+        close(srv->listen[i].fd);
+    srv->num_listen = 0;
+}
+
+/* Binds every served listener; on failure none stays open. */
+static int listen_all(fr_server_t *srv, char *err, size_t errlen) {
+    for (int i = 0; i < srv->cfg->listeners.count; i++) {
+        int rc = listen_on(srv, i, err, errlen);
+        if (rc) {
+            close_listen_fds(srv);
+            return rc;
+        }
+        srv->num_listen++;
     }
-    srv->listen_fd = fd;
+    srv->port = srv->listen[0].port;
     return 0;
 }
 
@@ -476,7 +501,6 @@ int fr_server_init(fr_server_t *srv, uv_loop_t *loop, fr_broker_config_t *cfg, c
     memset(srv, 0, sizeof(*srv));
     srv->loop = loop;
     srv->cfg = cfg;
-    srv->listen_fd = -1;
     fr_lane_init(&srv->warm_lane, FR_WARM_RUNNING);
     fr_lane_init(&srv->time_lookup_lane, 1);
     fr_lane_init(&srv->topic_build_lane, 1);
@@ -494,16 +518,18 @@ int fr_server_init(fr_server_t *srv, uv_loop_t *loop, fr_broker_config_t *cfg, c
         return rc;
     }
     rc = fr_producer_ids_open(cfg->log_dirs[0], &srv->producer_ids, err, errlen);
-    if (rc == 0 && (rc = listen_on(srv, err, errlen)) != 0)
+    if (rc == 0 && (rc = listen_all(srv, err, errlen)) != 0)
         fr_producer_ids_close(srv->producer_ids);
     if (rc) {
         fr_groups_close(&srv->groups);
         fr_topics_close(&srv->topics);
         return rc;
     }
-    uv_poll_init(loop, &srv->listen_poll, srv->listen_fd);
-    srv->listen_poll.data = srv;
-    uv_poll_start(&srv->listen_poll, UV_READABLE, on_accept);
+    for (int i = 0; i < srv->num_listen; i++) {
+        uv_poll_init(loop, &srv->listen[i].poll, srv->listen[i].fd);
+        srv->listen[i].poll.data = &srv->listen[i];
+        uv_poll_start(&srv->listen[i].poll, UV_READABLE, on_accept);
+    }
     uv_signal_init(loop, &srv->sigint);
     uv_signal_init(loop, &srv->sigterm);
     srv->sigint.data = srv->sigterm.data = srv;
@@ -527,9 +553,11 @@ void fr_server_stop(fr_server_t *srv) {
     if (srv->stopping)
         return;
     srv->stopping = 1;
-    uv_poll_stop(&srv->listen_poll);
+    for (int i = 0; i < srv->num_listen; i++)
+        uv_poll_stop(&srv->listen[i].poll);
     fr_conn_close_all(srv);
-    uv_close((uv_handle_t *)&srv->listen_poll, NULL);
+    for (int i = 0; i < srv->num_listen; i++)
+        uv_close((uv_handle_t *)&srv->listen[i].poll, NULL);
     uv_close((uv_handle_t *)&srv->sigint, NULL);
     uv_close((uv_handle_t *)&srv->sigterm, NULL);
     uv_close((uv_handle_t *)&srv->check, NULL);
@@ -539,11 +567,13 @@ void fr_server_stop(fr_server_t *srv) {
 }
 
 int fr_server_run(fr_server_t *srv) {
-    fr_info(COMPONENT, "[KafkaServer id=%d] started (listening on %s:%d, advertised as %s:%d)", srv->cfg->broker_id,
-            srv->cfg->listener.host[0] ? srv->cfg->listener.host : "0.0.0.0", srv->port,
-            srv->cfg->advertised.host, srv->cfg->advertised.port);
+    const fr_listeners_t *ls = &srv->cfg->listeners;
+    for (int i = 0; i < srv->num_listen; i++)
+        fr_info(COMPONENT, "[KafkaServer id=%d] started (listening on %s:%d, advertised as %s:%d, listener %s)",
+                srv->cfg->broker_id, ls->bind[i].host[0] ? ls->bind[i].host : "0.0.0.0", srv->listen[i].port,
+                ls->advertised[i].host, ls->advertised[i].port, ls->bind[i].name);
     uv_run(srv->loop, UV_RUN_DEFAULT); /* returns once every handle is closed and every fsync is back */
-    close(srv->listen_fd);
+    close_listen_fds(srv);
     /* A clean shutdown leaves everything on disk. */
     for (size_t i = 0; i < srv->topics.count; i++) {
         fr_topic_t *topic = srv->topics.items[i];

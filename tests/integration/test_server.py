@@ -4,6 +4,8 @@ signals, and topics/offsets/data surviving a restart."""
 import os
 import re
 import signal
+import socket
+import struct
 import subprocess
 import sys
 import tempfile
@@ -147,8 +149,93 @@ def test_topics_offsets_and_data_survive_restart():
         b.cleanup()
 
 
+def metadata_brokers(port):
+    """Metadata v1 on a new connection to port -> [(node id, host, port)]"""
+    c = RawClient(port)
+    try:
+        c.request(3, 1, kw.metadata_v1([]))
+        resp = c.recv_frame()
+    finally:
+        c.close()
+    nb, = struct.unpack_from(">i", resp, 4)
+    off, out = 8, []
+    for _ in range(nb):
+        node, = struct.unpack_from(">i", resp, off)
+        host, off = kw._read_string(resp, off + 4)
+        out.append((node, host, struct.unpack_from(">i", resp, off)[0]))
+        off += 4
+        _rack, off = kw._read_string(resp, off)
+    return out
+
+
+def refused_connection(port):
+    try:
+        socket.create_connection(("127.0.0.1", port), timeout=2).close()
+        return False
+    except OSError:
+        return True
+
+
+def test_every_plaintext_listener_is_served_and_answers_with_its_own_address():
+    """Kafka's named listeners: every listener that listener.security.protocol.map
+    makes PLAINTEXT is served, and Metadata answers a client with the advertised
+    address of the listener it came in on (KafkaApis: getAliveBrokerNodes(
+    request.context.listenerName)); a controller.listener.names listener carries
+    no clients, and one of another protocol is left out with a warning.  Before,
+    only a listener named PLAINTEXT was served, and a configuration without one
+    (the usual INTERNAL/EXTERNAL pair) did not start."""
+    internal, external, controller, secure = (free_port() for _ in range(4))
+    overrides = {
+        "listeners": "INTERNAL://127.0.0.1:%d,external://127.0.0.1:%d,CONTROLLER://127.0.0.1:%d,SECURE://127.0.0.1:%d"
+                     % (internal, external, controller, secure),
+        "listener.security.protocol.map": "INTERNAL:PLAINTEXT,EXTERNAL:PLAINTEXT,CONTROLLER:PLAINTEXT,SECURE:SSL",
+        "controller.listener.names": "CONTROLLER",
+        "advertised.listeners": "EXTERNAL://localhost:%d" % external,
+    }
+    from confluent_kafka import Consumer, Producer
+    with Broker(overrides=overrides, port=internal) as b:
+        assert metadata_brokers(internal) == [(0, "127.0.0.1", internal)]  # not advertised: its own address
+        assert metadata_brokers(external) == [(0, "localhost", external)]
+        assert refused_connection(controller) and refused_connection(secure)
+        assert "listener SECURE is not served" in b.log(), b.log()
+        p = Producer({"bootstrap.servers": "localhost:%d" % external})
+        p.produce("via-external", b"hello")
+        assert p.flush(30) == 0
+        c = Consumer({"bootstrap.servers": "localhost:%d" % external, "group.id": "ext",
+                      "auto.offset.reset": "earliest"})
+        c.subscribe(["via-external"])
+        got = None
+        deadline = time.time() + 30
+        while got is None and time.time() < deadline:
+            m = c.poll(0.5)
+            if m is not None and not m.error():
+                got = m.value()
+        c.close()
+        assert got == b"hello", got
+
+    d = tempfile.mkdtemp()
+    port = free_port()
+    for settings, message in [
+            ({"listeners": "INTERNAL://127.0.0.1:%d" % port}, "No security protocol defined for listener INTERNAL"),
+            ({"listeners": "A://127.0.0.1:%d,B://127.0.0.1:%d" % (port, port),
+              "listener.security.protocol.map": "A:PLAINTEXT,B:PLAINTEXT"}, "Each listener must have a different port"),
+            ({"listeners": "PLAINTEXT://127.0.0.1:%d" % port, "advertised.listeners": "OTHER://h:1"},
+             "advertised.listeners listener names must be equal to or a subset"),
+            ({"listeners": "PLAINTEXT://127.0.0.1:%d,CONTROLLER://127.0.0.1:%d" % (port, free_port()),
+              "listener.security.protocol.map": "PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT",
+              "controller.listener.names": "CONTROLLER", "advertised.listeners": "CONTROLLER://h:1"},
+             "must not contain KRaft controller listeners"),
+            ({"listeners": "SSL://127.0.0.1:%d" % port}, "no PLAINTEXT listener")]:
+        args = ["--override", "log.dirs=" + d]
+        for k, v in settings.items():
+            args += ["--override", "%s=%s" % (k, v)]
+        r = run_server(args)
+        assert r.returncode != 0 and message in r.stderr, (settings, r.returncode, r.stderr)
+
+
 if __name__ == "__main__":
     run_tests([
+        test_every_plaintext_listener_is_served_and_answers_with_its_own_address,
         test_invalid_values_are_refused_naming_the_key,
         test_socket_buffer_sizes_apply_to_each_connection,
         test_missing_config_file_is_an_error,

@@ -104,10 +104,10 @@ static const char *broker_only_value(const fr_broker_config_t *cfg, size_t i, ch
         snprintf(buf, len, "%s", (b != 0) != (broker_keys[i].kind == K_NOT_BOOL) ? "true" : "false");
         break;
     case K_LISTENERS:
-        snprintf(buf, len, "PLAINTEXT://%s:%d", cfg->listener.host, cfg->listener.port);
+        snprintf(buf, len, "%s", cfg->listeners_value);
         break;
     case K_ADVERTISED:
-        snprintf(buf, len, "PLAINTEXT://%s:%d", cfg->advertised.host, cfg->advertised.port);
+        fr_listeners_format(&cfg->listeners, 1, buf, len);
         break;
     case K_LOG_DIRS: {
         size_t o = 0;

@@ -19,6 +19,7 @@ int fr_handle_find_coordinator(fr_req_t *req) {
     const fr_broker_config_t *cfg = req->srv->cfg;
     fr_find_coordinator_response_t out;
     fr_find_coordinator_response_init(&out);
+    const fr_listener_t *adv = fr_req_advertised(req);
     int16_t err = in.key_type == 0 || in.key_type == 1 ? FR_ERR_NONE : FR_ERR_INVALID_REQUEST;
     if ((in.key_type == 0 && fr_groups_offsets_topic_ready(&req->srv->groups, NULL)) || in.key_type == 1)
         err = FR_ERR_COORDINATOR_NOT_AVAILABLE;
@@ -31,8 +32,8 @@ int fr_handle_find_coordinator(fr_req_t *req) {
                                                        "broker. See the broker logs for more details."
                                                      : "NONE");
         out.node_id = err ? -1 : cfg->broker_id;
-        out.host = fr_slice_from_cstr(err ? "" : cfg->advertised.host);
-        out.port = err ? -1 : cfg->advertised.port;
+        out.host = fr_slice_from_cstr(err ? "" : adv->host);
+        out.port = err ? -1 : adv->port;
     } else {
         out.coordinators = FR_REQ_ARRAY(req, fr_find_coordinator_response_coordinator_t, in.coordinator_keys_count);
         if (!out.coordinators)
@@ -45,8 +46,8 @@ int fr_handle_find_coordinator(fr_req_t *req) {
             c->error_message = err == FR_ERR_COORDINATOR_NOT_AVAILABLE ? fr_slice_from_cstr(NOT_AVAILABLE_MESSAGE)
                                                                        : FR_SLICE_NULL;
             c->node_id = err ? -1 : cfg->broker_id;
-            c->host = fr_slice_from_cstr(err ? "" : cfg->advertised.host);
-            c->port = err ? -1 : cfg->advertised.port;
+            c->host = fr_slice_from_cstr(err ? "" : adv->host);
+            c->port = err ? -1 : adv->port;
         }
     }
     fr_find_coordinator_response_write(req->resp, v, &out);

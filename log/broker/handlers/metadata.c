@@ -93,8 +93,9 @@ int fr_handle_metadata(fr_req_t *req) {
         return FR_ERR_NOMEM;
     out.brokers_count = 1;
     out.brokers[0].node_id = srv->cfg->broker_id;
-    out.brokers[0].host = fr_slice_from_cstr(srv->cfg->advertised.host);
-    out.brokers[0].port = srv->cfg->advertised.port;
+    const fr_listener_t *adv = fr_req_advertised(req);
+    out.brokers[0].host = fr_slice_from_cstr(adv->host);
+    out.brokers[0].port = adv->port;
     out.brokers[0].rack = FR_SLICE_NULL;
     out.cluster_id = fr_slice_from_cstr(srv->topics.cluster_id);
     out.controller_id = srv->cfg->broker_id;
