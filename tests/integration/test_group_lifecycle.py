@@ -8,7 +8,7 @@ import sys
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from harness import Broker, RawClient, run_tests, wait_for  # noqa: E402
+from harness import Broker, RawClient, answered, run_tests, wait_for  # noqa: E402
 import kafka_wire as kw  # noqa: E402
 from group_wire import FAST, call, first_member, join_v4, parse_join_v4  # noqa: E402
 
@@ -266,6 +266,48 @@ def test_a_follower_that_never_syncs_is_removed_and_the_rest_rebalance():
         c2.close()
 
 
+def test_joins_check_instance_ids_as_kafka_validates_current_members():
+    """GroupCoordinator.validateCurrentMember on JoinGroup: a known member
+    rejoining with an instance id that maps to no one is UNKNOWN_MEMBER_ID
+    (before: a rebalance); and replaceStaticMember fences the old
+    incarnation's waiting JoinGroup at once (before: only when the
+    rebalance ended, up to its timeout later)."""
+    UNKNOWN, FENCED = 25, 82
+    with Broker(overrides=dict(FAST, **{"group.initial.rebalance.delay.ms": "1000"})) as b:  # both statics in one
+        c = RawClient(b.port, timeout=30)
+        call(c, 19, 0, kw.create_topics_v0("t", 1))
+        err, _gen, _leader, dyn, _ = kw.parse_join_group_v5_response(call(c, 11, 5, kw.join_group_v5("dyn")))
+        assert err == MEMBER_ID_REQUIRED, err
+        err, *_ = kw.parse_join_group_v5_response(call(c, 11, 5, kw.join_group_v5("dyn", dyn)))
+        assert err == 0, err
+        err, *_ = kw.parse_join_group_v5_response(call(c, 11, 5, kw.join_group_v5("dyn", dyn, instance_id="ghost")))
+        assert err == UNKNOWN, err
+        assert describe(c, "dyn")[0] == "CompletingRebalance"  # no rebalance started
+
+        # two static members, Stable; s1 rejoins with a new subscription and waits for s2
+        s1c, s2c, newc = (RawClient(b.port, timeout=30) for _ in range(3))
+        s1c.request(11, 5, kw.join_group_v5("st", instance_id="s1"))
+        time.sleep(0.3)
+        s2c.request(11, 5, kw.join_group_v5("st", instance_id="s2"))
+        joined = [kw.parse_join_group_v5_response(x.recv_frame()) for x in (s1c, s2c)]
+        assert [j[0] for j in joined] == [0, 0], joined
+        gen, s1 = joined[0][1], joined[0][3]
+        leader = joined[0][2]
+        for x, (_e, _g, _l, mid, _m) in zip((s1c, s2c), joined):
+            assigns = [(mid2, b"") for _e2, _g2, _l2, mid2, _m2 in joined] if mid == leader else []
+            x.request(14, 0, kw.sync_group_v0("st", gen, mid, assigns))
+        for x in (s1c, s2c):
+            assert kw.parse_sync_group_v0_response(x.recv_frame())[0] == 0
+        s1c.request(11, 5, kw.join_group_v5("st", s1, instance_id="s1", topics=("t", "u")))
+        assert not answered(s1c, 0.5)
+        # s1's new incarnation takes its place: the old one's join is answered at once
+        newc.request(11, 5, kw.join_group_v5("st", instance_id="s1"))
+        assert answered(s1c, 3), "the replaced incarnation's JoinGroup still waits"
+        assert kw.parse_join_group_v5_response(s1c.recv_frame())[0] == FENCED
+        for x in (c, s1c, s2c, newc):
+            x.close()
+
+
 if __name__ == "__main__":
     run_tests([
         test_list_groups_matches_states_as_kafka_does,
@@ -274,4 +316,5 @@ if __name__ == "__main__":
         test_a_group_reloaded_with_members_takes_a_new_one,
         test_a_leader_that_never_syncs_is_removed_after_the_rebalance_timeout,
         test_a_follower_that_never_syncs_is_removed_and_the_rest_rebalance,
+        test_joins_check_instance_ids_as_kafka_validates_current_members,
     ])

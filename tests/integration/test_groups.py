@@ -651,6 +651,11 @@ def test_offset_delete_follows_kafkas_group_rules():
         assert kw.parse_offset_fetch_v1_response(call(c, 9, 1, kw.offset_fetch_v1("fresh", "t", [0])))[("t", 0)] \
             == (-1, 0)
         joiner.close()
+        # a group named "" (a simple consumer's commits make one) is no OffsetDelete target:
+        # Kafka's isValidGroupId wants a name for it
+        assert kw.parse_offset_commit_v2_response(call(c, 8, 2, kw.offset_commit_v2("", -1, "", [("t", 0, 1)]))) \
+            == {("t", 0): 0}
+        assert parse_offset_delete_v0(call(c, 47, 0, offset_delete_v0("", {"t": [0]})))[0] == INVALID_GROUP_ID
         c.close()
 
 

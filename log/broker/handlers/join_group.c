@@ -356,6 +356,7 @@ int fr_handle_join_group(fr_req_t *req) {
                 }
                 free(old->member_id);
                 old->member_id = strdup(id);
+                fr_server_wake(req->srv); /* the old incarnation's parked join or sync: fenced now */
                 if (was_leader) {
                     free(grp->leader_id);
                     grp->leader_id = strdup(id);
@@ -376,11 +377,14 @@ int fr_handle_join_group(fr_req_t *req) {
         return join_and_wait(req, st, grp, m, 1);
     }
 
-    /* A member with an id (m: it, when it is a member). */
+    /* A member with an id (m: it, when it is a member).  Kafka's validateCurrentMember:
+     * an instance id must be mapped, and to this member. */
     if (is_static) {
         fr_member_t *owner = fr_group_static_member(grp, in->group_instance_id);
         if (owner && owner != m)
             return write_error(req, FR_ERR_FENCED_INSTANCE_ID, asked);
+        if (!owner && m)
+            return write_error(req, FR_ERR_UNKNOWN_MEMBER_ID, asked);
     }
     if (!m) {
         if (!fr_group_pending_take(grp, in->member_id))
