@@ -436,6 +436,10 @@ def test_metadata_by_topic_id_only_from_v12():
         # v12: by id
         c.request(3, 12, metadata_by_id(12, [(tid, None)]), flexible=True)
         assert parse_metadata_v10_plus(12, c.recv_frame()) == (1, [(0, "known", tid, 2)])
+        # once any topic is asked for by id, Kafka looks up ids only (useTopicId): a name beside
+        # it is not answered, and an id with a wrong name is answered by the id
+        c.request(3, 12, metadata_by_id(12, [(bytes(16), "known"), (tid, "other")]), flexible=True)
+        assert parse_metadata_v10_plus(12, c.recv_frame()) == (1, [(0, "known", tid, 2)])
         for v in (10, 11):
             c.request(3, v, metadata_by_id(v, [(tid, None)]), flexible=True)
             assert parse_metadata_v10_plus(v, c.recv_frame()) == (0, [(INVALID_REQUEST, "", tid, 0)]), v

@@ -376,11 +376,15 @@ def test_metadata_names_each_topic_once_and_kafkas_internal_topics_only():
     with Broker(overrides=BROKER) as b:
         assert one(b.port, topic("__mine", 2)) == (NONE, None)
         assert one(b.port, topic("t")) == (NONE, None)
-        cluster, topics = metadata_v9(b.port, ["t", "__mine", "t", "__consumer_offsets", "gone"], True)
+        cluster, topics = metadata_v9(b.port, ["t", "__mine", "t", "__consumer_offsets", "gone", "__transaction_state"],
+                                      True)
         assert cluster == CLUSTER_OPS, cluster
+        # a name without a topic still gets Kafka's internal flag and, asked for, the operations
+        # (KafkaApis sets both on every entry getTopicMetadata returns)
         assert [(e, n, i, ops) for e, n, i, _, ops in topics] == [
             (NONE, "t", False, TOPIC_OPS), (NONE, "__mine", False, TOPIC_OPS),
-            (NONE, "__consumer_offsets", True, TOPIC_OPS), (UNKNOWN_TOPIC_OR_PARTITION, "gone", False, -2 ** 31)], topics
+            (NONE, "__consumer_offsets", True, TOPIC_OPS), (UNKNOWN_TOPIC_OR_PARTITION, "gone", False, TOPIC_OPS),
+            (UNKNOWN_TOPIC_OR_PARTITION, "__transaction_state", True, TOPIC_OPS)], topics
         cluster, topics = metadata_v9(b.port, ["__mine"], False)
         assert cluster == -2 ** 31 and topics == [(NONE, "__mine", False, 2, -2 ** 31)], (cluster, topics)
 

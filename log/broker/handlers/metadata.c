@@ -121,14 +121,23 @@ int fr_handle_metadata(fr_req_t *req) {
                                                     offsetof(fr_metadata_request_metadata_request_topic_t, name), 0);
         if (!dups)
             return FR_ERR_NOMEM;
+        /* v12: once any topic is asked for by id, Kafka looks up the ids only (useTopicId) */
+        static const uint8_t zero_id[16];
+        int by_ids = 0;
+        for (int32_t i = 0; i < in.topics_count && !by_ids; i++)
+            by_ids = memcmp(in.topics[i].topic_id, zero_id, 16) != 0;
         for (int32_t i = 0; i < in.topics_count; i++) {
-            if (dups[i] == FR_NAME_REPEAT && !fr_slice_is_null(in.topics[i].name))
+            int has_id = memcmp(in.topics[i].topic_id, zero_id, 16) != 0;
+            if ((dups[i] == FR_NAME_REPEAT && !fr_slice_is_null(in.topics[i].name) && !by_ids) || (by_ids && !has_id))
                 continue;
             fr_metadata_response_metadata_response_topic_t *t = &out.topics[out.topics_count++];
-            fr_slice_t name = in.topics[i].name;
+            fr_slice_t name = by_ids ? FR_SLICE_NULL : in.topics[i].name;
             t->name = name;
             t->partitions_count = 0;
-            t->topic_authorized_operations = INT32_MIN;
+            /* Kafka answers a name it has no topic for with its internal flag and, when asked,
+             * the operations an authorizer-less broker allows; an unknown id with neither */
+            t->is_internal = !fr_slice_is_null(name) && fr_topic_is_internal(name);
+            t->topic_authorized_operations = fr_slice_is_null(name) ? INT32_MIN : topic_ops;
             fr_topic_t *topic = NULL;
             if (fr_slice_is_null(name)) {
                 /* lookup by topic id (v10+) */
