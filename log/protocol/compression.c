@@ -452,6 +452,11 @@ static const uint8_t *nonnull(const uint8_t *in) {
     return in ? in : none;
 }
 
+int fr_lz4_blocks_independent(const uint8_t *in, size_t len) {
+    static const uint8_t frame_magic[4] = {0x04, 0x22, 0x4D, 0x18}; /* 0x184D2204, little-endian */
+    return !(len >= 5 && memcmp(in, frame_magic, 4) == 0 && (in[4] & 0x20) == 0);
+}
+
 size_t fr_decompress_bound(int codec, const uint8_t *in, size_t len) {
     return codec == FR_COMPRESSION_LZ4 ? lz4_bound(nonnull(in), len) : SIZE_MAX;
 }

@@ -64,6 +64,13 @@ int fr_decompress(int codec, const uint8_t *in, size_t len, fr_writer_t *out, si
                   const char **why);
 
 /*
+ * 0 when in[0..len) starts with an lz4 frame whose blocks depend on the ones
+ * before (FLG's block independence bit clear), else 1.  liblz4 reads such
+ * frames; Kafka's Java clients do not, and Kafka's broker refuses them.
+ */
+int fr_lz4_blocks_independent(const uint8_t *in, size_t len);
+
+/*
  * An upper bound on what fr_decompress(codec, in, len, ...) appends when it
  * succeeds, read from the stream's framing without decoding it: lz4 only
  * (its blocks declare their maximum decoded size), so that the broker can

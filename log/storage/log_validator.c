@@ -68,6 +68,14 @@ static void scratch_done(fr_writer_t *w) {
 }
 
 /*
+ * A batch whose CRC holds but whose records do not decompress is refused as
+ * Kafka refuses it: its codec's KafkaException reaches ReplicaManager as an
+ * unexpected error, UNKNOWN_SERVER_ERROR, which producers do not retry (the
+ * same bytes would fail again), unlike CORRUPT_MESSAGE.
+ */
+static int undecodable(int rc) { return rc == FR_ERR_CORRUPT_MESSAGE ? FR_ERR_UNKNOWN_SERVER_ERROR : rc; }
+
+/*
  * A compressed batch's records, decompressed and walked with the checks an
  * uncompressed batch gets, as Kafka's LogValidator does before it stores a
  * batch: a batch whose CRC holds but whose records are not what its header
@@ -80,8 +88,8 @@ static int check_compressed(const uint8_t *batch, size_t len, const fr_batch_hea
         return FR_ERR_NOMEM;
     fr_writer_reset(w);
     /* len >= FR_BATCH_HEADER_SIZE: fr_batch_validate checked it */
-    int rc = fr_decompress(fr_batch_compression(h), batch + FR_BATCH_HEADER_SIZE, len - FR_BATCH_HEADER_SIZE, w, 0,
-                           &v->why);
+    int rc = undecodable(fr_decompress(fr_batch_compression(h), batch + FR_BATCH_HEADER_SIZE,
+                                       len - FR_BATCH_HEADER_SIZE, w, 0, &v->why));
     if (rc == 0)
         rc = fr_batch_validate_decoded_records(w->buf, w->len, h, t, &v->why);
     scratch_done(w);
@@ -97,7 +105,7 @@ static int open_records(const uint8_t *batch, size_t len, const fr_batch_header_
                         fr_writer_t **w, fr_log_validation_t *v) {
     if (!(*w = scratch_for(v)))
         return FR_ERR_NOMEM;
-    int rc = fr_record_iter_init_any(it, batch, len, h, *w, 0);
+    int rc = undecodable(fr_record_iter_init_any(it, batch, len, h, *w, 0));
     if (rc) {
         v->why = it->why ? it->why : "records that do not decompress";
         scratch_done(*w);
@@ -300,6 +308,13 @@ int fr_log_validate(const fr_log_config_t *cfg, const uint8_t *buf, size_t len, 
             break;
         if ((rc = fr_batch_validate(batch, blen, &h, FR_BATCH_V_CLIENT, &v->why)) != 0)
             break;
+        if (fr_batch_compression(&h) == FR_COMPRESSION_LZ4 &&
+            !fr_lz4_blocks_independent(batch + FR_BATCH_HEADER_SIZE, blen - FR_BATCH_HEADER_SIZE)) {
+            /* Kafka's Lz4BlockInputStream: "Dependent block stream is unsupported", an unexpected error */
+            v->why = "lz4 frame of dependent blocks, which Kafka's clients cannot read";
+            rc = FR_ERR_UNKNOWN_SERVER_ERROR;
+            break;
+        }
         if (cfg->log_append_time && fr_batch_is_log_append_time(&h)) {
             v->why = "Producer should not set timestamp type to LogAppendTime";
             if ((rc = list_record_errors(cfg, batch, blen, &h, lo, hi, v)) == 0) /* no records to name */

@@ -36,10 +36,11 @@ def string(s):
 
 def record_batch(records, base_ts=1700000000000, corrupt_crc=False, zstd=False, gzip=False, producer=(-1, -1, -1),
                  lz4=False, snappy=False, offset_deltas=None, ts_deltas=None, max_ts=None, log_append_time=False,
-                 transactional=False):
+                 transactional=False, lz4_linked=False):
     """records: list of (key bytes|None, value bytes|None).  zstd: the records
     section is one zstd frame (attributes codec 4); gzip: one gzip member (codec 1);
-    lz4: one lz4 frame (codec 3); snappy: one raw snappy block, as librdkafka writes
+    lz4: one lz4 frame (codec 3; lz4_linked: of dependent blocks, which Kafka's Java
+    clients cannot read); snappy: one raw snappy block, as librdkafka writes
     (codec 2).  producer: (producer id, epoch, base sequence) of an idempotent
     producer.  offset_deltas: each record's offset delta instead of 0, 1, 2, ...
     (a malformed batch whose CRC still holds).  ts_deltas: each record's
@@ -65,7 +66,8 @@ def record_batch(records, base_ts=1700000000000, corrupt_crc=False, zstd=False, 
         attributes = 1
     elif lz4:
         import lz4.frame
-        body = lz4.frame.compress(body)
+        body = (lz4.frame.compress(body, block_linked=True, block_size=lz4.frame.BLOCKSIZE_MAX64KB) if lz4_linked
+                else lz4.frame.compress(body, block_linked=False))  # Kafka's clients' frames, as kafka-python's
         attributes = 3
     elif snappy:
         import snappy as sn

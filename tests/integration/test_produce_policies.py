@@ -31,6 +31,7 @@ INVALID_RECORD = 87
 INVALID_TIMESTAMP = 32
 MESSAGE_TOO_LARGE = 10
 CORRUPT_MESSAGE = 2
+UNKNOWN_SERVER_ERROR = -1
 CODECS = {"uncompressed": 0, "gzip": 1, "snappy": 2, "lz4": 3, "zstd": 4}
 
 
@@ -359,9 +360,12 @@ def miscounted(codec, records, count, fix_crc=True):
 def test_the_records_inside_compressed_batches_are_checked():
     """As Kafka's LogValidator does: a compressed batch whose CRC holds but whose
     records break the rules an uncompressed batch is held to is refused with
-    INVALID_RECORD, one that does not decompress with CORRUPT_MESSAGE, and
-    nothing of either is stored.  With freshet.produce.validate.compressed.records
-    set to false, such batches are checked by header and CRC only."""
+    INVALID_RECORD, one that does not decompress with UNKNOWN_SERVER_ERROR
+    (Kafka's codec throws; before, CORRUPT_MESSAGE, which producers retry), an
+    lz4 frame of dependent blocks too (Kafka's Lz4BlockInputStream refuses
+    them; before, stored), and nothing of either is stored.  With
+    freshet.produce.validate.compressed.records set to false, such batches are
+    checked by header and CRC only."""
     three = [(b"k%d" % i, b"v%d" % i) for i in range(3)]
     codecs = ("gzip", "snappy", "lz4", "zstd")
     with Broker() as b:
@@ -390,8 +394,10 @@ def test_the_records_inside_compressed_batches_are_checked():
             assert (err, base) == (INVALID_RECORD, -1), (codec, err, base, msg)
             # bytes the codec cannot read
             err, base, msg = send(with_records_section(kw.record_batch(three, **flag), b"\xff" * 16))
-            assert (err, base) == (CORRUPT_MESSAGE, -1), (codec, err, base, msg)
+            assert (err, base) == (UNKNOWN_SERVER_ERROR, -1), (codec, err, base, msg)
             assert "checked-0" in msg, msg
+        err, base, msg = send(kw.record_batch([(b"k", b"v" * 100000)], lz4=True, lz4_linked=True))
+        assert (err, base) == (UNKNOWN_SERVER_ERROR, -1) and "dependent blocks" in msg, (err, base, msg)
         # only the good batches are there, and librdkafka reads them with its CRC checks on
         assert send(kw.record_batch([(b"last", b"good")]))[:2] == (0, len(stored))
         got = consume(b, "checked", len(stored) + 1)

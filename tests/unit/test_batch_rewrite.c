@@ -149,7 +149,7 @@ FR_TEST(recompression_refuses_what_does_not_decode) {
     bb_build_raw(&src, &b, 1, 1, 1, "not lz4 data", 12);
     fr_batch_parse_header(src.buf, src.len, &h);
     FR_CHECK_EQ_INT(fr_batch_recompress(src.buf, src.len, &h, FR_COMPRESSION_NONE, FR_COMPRESSION_LEVEL_DEFAULT, &scratch, &out, &why),
-                    FR_ERR_CORRUPT_MESSAGE);
+                    FR_ERR_UNKNOWN_SERVER_ERROR); /* Kafka's answer to bytes its codec cannot read */
     FR_CHECK_EQ_INT(out.len, 0);
     FR_CHECK_EQ_INT(fr_batch_recompress(src.buf, src.len, &h, 5, FR_COMPRESSION_LEVEL_DEFAULT, &scratch, &out, &why),
                     FR_ERR_UNSUPPORTED_COMPRESSION_TYPE);
@@ -260,12 +260,13 @@ FR_TEST(the_records_of_compressed_batches_are_checked_unless_trusted) {
         build_compressed_raw(&w, codec, 3, same_delta, 7); /* one good record, three claimed */
         FR_CHECK_EQ_INT(fr_log_validate(&cfg, w.buf, w.len, NOW_MS, &v), FR_ERR_INVALID_RECORD);
 
-        /* a records section that does not decompress is corrupt, as in Kafka */
+        /* a records section that does not decompress: Kafka's codec throws, which its
+         * ReplicaManager answers UNKNOWN_SERVER_ERROR (not retried, unlike CORRUPT_MESSAGE) */
         fr_writer_reset(&w);
         bb_batch_t b = bb_defaults();
         b.attributes = (int16_t)codec;
         bb_build_raw(&w, &b, 1, 1700000000000, 1700000000000, not_compressed, sizeof(not_compressed));
-        FR_CHECK_EQ_INT(fr_log_validate(&cfg, w.buf, w.len, NOW_MS, &v), FR_ERR_CORRUPT_MESSAGE);
+        FR_CHECK_EQ_INT(fr_log_validate(&cfg, w.buf, w.len, NOW_MS, &v), FR_ERR_UNKNOWN_SERVER_ERROR);
         FR_CHECK(v.why != NULL);
         cfg.trust_compressed = 1;
         FR_CHECK_EQ_INT(fr_log_validate(&cfg, w.buf, w.len, NOW_MS, &v), 0);

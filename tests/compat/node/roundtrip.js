@@ -17,15 +17,33 @@ const fs = require('fs')
 const { Kafka, logLevel, Partitioners, CompressionTypes, CompressionCodecs } = require('kafkajs')
 
 // ---- codecs: kafkajs ships gzip only; the others are plugged in here ----
-// snappy: kafkajs-snappy (pure JS, snappyjs); lz4: lz4js (pure JS, LZ4 frame
-// format as Kafka uses since magic v1); zstd: zstd-codec (the zstd C library
+// snappy: kafkajs-snappy (pure JS, snappyjs); lz4: lz4js (pure JS) frames as
+// Kafka's clients write them (independent blocks); zstd: zstd-codec (the zstd C library
 // compiled to JS/wasm, no native build).
 CompressionCodecs[CompressionTypes.Snappy] = require('kafkajs-snappy')
 
 const lz4js = require('lz4js')
+const xxh32 = require('lz4js/xxh32.js')
+
+// lz4js.compress writes one frame whose descriptor leaves the block-independence
+// flag clear, which Kafka's broker refuses ("Dependent block stream is
+// unsupported").  Its blocks hold 4 MiB, so a batch (kafkajs sends at most 1 MiB)
+// is a single block, which depends on nothing: the flag is set and the
+// descriptor's checksum made again, giving the frame Kafka's clients write.
+// (Compressing 64 KiB blocks one by one with lz4js.compressBlock gave blocks
+// that liblz4 refuses.)
+function kafkaLz4Frame (src) {
+  const frame = Buffer.from(lz4js.compress(src))
+  const first = frame.readUInt32LE(7) & 0x7fffffff
+  if (frame.readUInt32LE(7 + 4 + first) !== 0) throw new Error('lz4: more than one block in a batch')
+  frame[4] |= 0x20 // block independence
+  frame[6] = (xxh32.hash(0, frame, 4, 2) >> 8) & 0xff
+  return frame
+}
+
 CompressionCodecs[CompressionTypes.LZ4] = () => ({
   async compress(encoder) {
-    return Buffer.from(lz4js.compress(encoder.buffer))
+    return kafkaLz4Frame(encoder.buffer)
   },
   async decompress(buffer) {
     return Buffer.from(lz4js.decompress(buffer))
