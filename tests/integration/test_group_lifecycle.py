@@ -308,6 +308,55 @@ def test_joins_check_instance_ids_as_kafka_validates_current_members():
             x.close()
 
 
+def test_offset_delete_protects_the_current_generations_topics():
+    """GroupMetadata.initNextGeneration fixes a consumer group's subscribed
+    topics for the generation; OffsetDelete refuses those
+    (GROUP_SUBSCRIBED_TO_TOPIC) even while a member's rejoin asks for others.
+    Before, the rejoin's new subscription counted at once: the offsets of a
+    topic the running generation still consumes were deleted."""
+    GROUP_SUBSCRIBED_TO_TOPIC = 86
+    with Broker(overrides=dict(FAST, **{"group.initial.rebalance.delay.ms": "1000"})) as b:
+        c1, c2, admin = (RawClient(b.port, timeout=30) for _ in range(3))
+        for t in ("t", "t2", "t3"):
+            call(admin, 19, 0, kw.create_topics_v0(t, 1))
+        ids = []
+        for c, topics in ((c1, ("t", "t2")), (c2, ("t",))):
+            err, _, mid, _ = parse_join_v4(call(c, 11, 4, join_v4("od", session=10000, rebalance=30000,
+                                                                  topics=topics)))
+            assert err == MEMBER_ID_REQUIRED, err
+            ids.append(mid)
+            c.request(11, 4, join_v4("od", mid, session=10000, rebalance=30000, topics=topics))
+        joined = [parse_join_v4(c.recv_frame()) for c in (c1, c2)]
+        assert [j[0] for j in joined] == [0, 0], joined
+        gen = joined[0][1]
+        leader = next(j for j in joined if j[3])  # the leader's answer lists the members
+        for c, mid in zip((c1, c2), ids):
+            assigns = [(m, b"") for m in ids] if mid == leader[2] else []
+            c.request(14, 0, kw.sync_group_v0("od", gen, mid, assigns))
+        assert [kw.parse_sync_group_v0_response(c.recv_frame())[0] for c in (c1, c2)] == [0, 0]
+        assert kw.parse_offset_commit_v2_response(call(admin, 8, 2, kw.offset_commit_v2(
+            "od", gen, ids[0], [("t2", 0, 5), ("t3", 0, 5)]))) == {("t2", 0): 0, ("t3", 0): 0}
+        # the first member rejoins for t and t3, and waits for the other
+        c1.request(11, 4, join_v4("od", ids[0], session=10000, rebalance=30000, topics=("t", "t3")))
+        time.sleep(0.3)
+        assert describe(admin, "od")[0] == "PreparingRebalance"
+        body = kw.string("od") + struct.pack(">i", 2) + b"".join(
+            kw.string(t) + struct.pack(">ii", 1, 0) for t in ("t2", "t3"))
+        resp = call(admin, 47, 0, body)
+        err, _throttle, n = struct.unpack_from(">hii", resp, 4)
+        off, got = 14, {}
+        for _ in range(n):
+            name, off = kw._read_string(resp, off)
+            for _ in range(struct.unpack_from(">i", resp, off)[0]):
+                p, e = struct.unpack_from(">ih", resp, off + 4)
+                got[name] = e
+                off += 6
+            off += 4
+        assert (err, got) == (0, {"t2": GROUP_SUBSCRIBED_TO_TOPIC, "t3": 0}), (err, got)
+        for c in (c1, c2, admin):
+            c.close()
+
+
 if __name__ == "__main__":
     run_tests([
         test_list_groups_matches_states_as_kafka_does,
@@ -317,4 +366,5 @@ if __name__ == "__main__":
         test_a_leader_that_never_syncs_is_removed_after_the_rebalance_timeout,
         test_a_follower_that_never_syncs_is_removed_and_the_rest_rebalance,
         test_joins_check_instance_ids_as_kafka_validates_current_members,
+        test_offset_delete_protects_the_current_generations_topics,
     ])

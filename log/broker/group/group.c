@@ -76,7 +76,17 @@ static void member_free(fr_member_t *m) {
     free(m);
 }
 
+static void subscriptions_clear(fr_group_t *grp) {
+    for (int32_t i = 0; i < grp->num_subscribed; i++)
+        free(grp->subscribed[i]);
+    free(grp->subscribed);
+    grp->subscribed = NULL;
+    grp->num_subscribed = 0;
+    grp->subscribed_known = 0;
+}
+
 static void group_free(fr_group_t *grp) {
+    subscriptions_clear(grp);
     for (int32_t i = 0; i < grp->num_members; i++)
         member_free(grp->members[i]);
     free(grp->members);
@@ -305,6 +315,7 @@ void fr_group_maybe_complete_join(fr_groups_t *g, fr_group_t *grp, uint64_t now)
         set_str(&grp->protocol_name, NULL);
         set_str(&grp->leader_id, NULL);
         grp->empty_since_ms = fr_now_ms();
+        fr_group_snapshot_subscriptions(grp);
         fr_info(COMPONENT, "Group %s with generation %d is now empty", grp->group_id, grp->generation_id);
         fr_group_store_metadata(g, grp);
     } else {
@@ -313,6 +324,7 @@ void fr_group_maybe_complete_join(fr_groups_t *g, fr_group_t *grp, uint64_t now)
             set_str(&grp->leader_id, grp->members[0]->member_id);
         grp->state = FR_GROUP_COMPLETING_REBALANCE;
         grp->sync_deadline = now + (uint64_t)max_rebalance_timeout(grp);
+        fr_group_snapshot_subscriptions(grp);
         for (int32_t i = 0; i < grp->num_members; i++) {
             fr_member_t *m = grp->members[i];
             m->joined_generation = grp->generation_id;
@@ -487,37 +499,62 @@ int16_t fr_group_validate_member(const fr_group_t *grp, fr_slice_t member_id, fr
     return FR_ERR_NONE;
 }
 
+static int cmp_names(const void *a, const void *b) { return strcmp(*(char *const *)a, *(char *const *)b); }
+
+/* Adds the topics of one ConsumerProtocolSubscription (version int16, topics
+ * [string], ...: v0 is every version's prefix).  -1 when it does not parse or
+ * memory runs out. */
+static int add_subscription(fr_group_t *grp, const fr_bytes_t *metadata, size_t *cap) {
+    fr_reader_t r;
+    int16_t version;
+    int32_t n;
+    if (metadata->len < 0)
+        return -1;
+    fr_reader_init(&r, metadata->ptr, (size_t)metadata->len);
+    if (fr_read_i16(&r, &version) || fr_read_array_len(&r, 0, 2, &n))
+        return -1;
+    for (int32_t t = 0; t < n; t++) {
+        fr_slice_t name;
+        if (fr_read_string(&r, 0, 0, &name) ||
+            FR_ARRAY_GROW(grp->subscribed, *cap, (size_t)grp->num_subscribed + 1, 8))
+            return -1;
+        char *copy = strndup((const char *)name.ptr, (size_t)name.len);
+        if (!copy)
+            return -1;
+        grp->subscribed[grp->num_subscribed++] = copy;
+    }
+    return 0;
+}
+
+/* (group.h) Kafka's computeSubscribedTopics. */
+void fr_group_snapshot_subscriptions(fr_group_t *grp) {
+    subscriptions_clear(grp);
+    if (!grp->protocol_type || strcmp(grp->protocol_type, "consumer") != 0)
+        return;
+    if (grp->num_members > 0 && !grp->protocol_name)
+        return;
+    size_t cap = 0;
+    for (int32_t i = 0; i < grp->num_members; i++)
+        for (int32_t p = 0; p < grp->members[i]->num_protocols; p++)
+            if (strcmp(grp->members[i]->protocols[p].name, grp->protocol_name) == 0 &&
+                add_subscription(grp, &grp->members[i]->protocols[p].metadata, &cap)) {
+                subscriptions_clear(grp); /* cannot be told */
+                return;
+            }
+    if (grp->num_subscribed > 1)
+        qsort(grp->subscribed, (size_t)grp->num_subscribed, sizeof(*grp->subscribed), cmp_names);
+    grp->subscribed_known = 1;
+}
+
 int fr_group_subscribes_to(const fr_group_t *grp, const char *topic) {
     /* Kafka's ClassicGroup.isSubscribedToTopic: only a consumer group with
      * members subscribes to anything; while it cannot know their topics (no
-     * protocol chosen yet, or a subscription that does not parse) it takes
-     * the group to subscribe to every topic. */
+     * generation yet, or a subscription that does not parse) it takes the
+     * group to subscribe to every topic. */
     if (!grp->protocol_type || strcmp(grp->protocol_type, "consumer") != 0 || grp->num_members == 0)
         return 0;
-    if (!grp->protocol_name)
+    if (!grp->subscribed_known)
         return 1;
-    for (int32_t i = 0; i < grp->num_members; i++) {
-        const fr_member_t *m = grp->members[i];
-        for (int32_t p = 0; p < m->num_protocols; p++) {
-            if (strcmp(m->protocols[p].name, grp->protocol_name) != 0)
-                continue;
-            if (m->protocols[p].metadata.len < 0)
-                return 1;
-            /* ConsumerProtocolSubscription: version int16, topics [string], ... (v0 is every version's prefix) */
-            fr_reader_t r;
-            fr_reader_init(&r, m->protocols[p].metadata.ptr, (size_t)m->protocols[p].metadata.len);
-            int16_t version;
-            int32_t n;
-            if (fr_read_i16(&r, &version) || fr_read_array_len(&r, 0, 2, &n))
-                return 1;
-            for (int32_t t = 0; t < n; t++) {
-                fr_slice_t name;
-                if (fr_read_string(&r, 0, 0, &name))
-                    return 1;
-                if (fr_slice_eq_cstr(name, topic))
-                    return 1;
-            }
-        }
-    }
-    return 0;
+    return grp->num_subscribed > 0 &&
+           bsearch(&topic, grp->subscribed, (size_t)grp->num_subscribed, sizeof(*grp->subscribed), cmp_names) != NULL;
 }

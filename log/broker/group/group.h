@@ -106,6 +106,9 @@ typedef struct fr_group {
     uint64_t join_limit;          /* initial_join: how far arriving members may push join_deadline
                                      (its start plus the rebalance timeout, as in Kafka) */
     int64_t empty_since_ms;       /* wall ms the group last became empty (offset retention) */
+    char **subscribed;            /* Kafka's subscribedTopics: the topics the generation's members */
+    int32_t num_subscribed;       /* subscribe to, sorted, set when the generation starts */
+    int subscribed_known;         /* 0: they cannot be told (every topic counts as subscribed) */
     uint64_t sync_deadline;       /* loop ms by which every member of the generation must have synced */
     int pending_sync_ghost;       /* a static member replaced before it synced: its old id still counts
                                      as not synced, as in Kafka (the new id is not pending) */
@@ -188,8 +191,13 @@ int fr_group_store_metadata(fr_groups_t *g, fr_group_t *grp);
 
 /* Does the group's consumer subscription include this topic?  As Kafka
  * answers it: never for a group without members or not of protocol type
- * "consumer"; always while its members' topics cannot be known. */
+ * "consumer"; always while its members' topics cannot be known.  The topics
+ * are the ones the members subscribed to when the current generation began
+ * (GroupMetadata.initNextGeneration), not what a rejoin asks for meanwhile. */
 int fr_group_subscribes_to(const fr_group_t *grp, const char *topic);
+/* Takes the members' subscriptions for the generation that begins (done
+ * when a join phase completes, and when a group is loaded). */
+void fr_group_snapshot_subscriptions(fr_group_t *grp);
 
 /* Java's String.hashCode-based partitioning of group ids over __consumer_offsets. */
 int32_t fr_groups_offsets_partition(const fr_groups_t *g, const char *group_id);

@@ -307,6 +307,7 @@ static void load_group_value(fr_groups_t *g, fr_group_t *grp, fr_reader_t *r, ui
         (void)g;
     }
     grp->state = grp->num_members > 0 ? FR_GROUP_STABLE : FR_GROUP_EMPTY;
+    fr_group_snapshot_subscriptions(grp);
 }
 
 /* Applies one record of __consumer_offsets. */
