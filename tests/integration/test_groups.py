@@ -200,19 +200,55 @@ def test_offsets_of_deleted_topics_are_dropped_and_groups_survive_restart():
 
 
 def test_offsets_of_empty_groups_expire_after_retention():
+    """Kafka's GroupMetadata.removeExpiredOffsets, with a one-minute retention:
+    a simple consumer's group loses each offset a retention after its commit;
+    a group whose members left counts from when it became Empty, so a later
+    commit (an admin reset) does not extend it; a Stable consumer group loses
+    the offsets of topics its generation does not subscribe to, and keeps the
+    others.  Before, the last two kept theirs for longer (from the later
+    commit) or for good."""
     with Broker(overrides=dict(FAST, **{"offsets.retention.minutes": "1",
                                         "offsets.retention.check.interval.ms": "1000"})) as b:
         c = RawClient(b.port)
         call(c, 19, 0, kw.create_topics_v0("t", 1))
+        call(c, 19, 0, kw.create_topics_v0("u", 1))
+        start = time.time()
         call(c, 8, 2, kw.offset_commit_v2("old", -1, "", [("t", 0, 9)]))
         assert kw.parse_offset_fetch_v1_response(call(c, 9, 1, kw.offset_fetch_v1("old", "t", [0]))) == {("t", 0): (9, 0)}
-        deadline = time.time() + 90
+        # a consumer group that stays (subscribed to t), and one whose member leaves at once
+        groups = {}
+        for g in ("stays", "emptied"):
+            m = RawClient(b.port)
+            err, _, mid, _ = parse_join_v4(call(m, 11, 4, join_v4(g, session=10000)))
+            err, gen, mid, _ = parse_join_v4(call(m, 11, 4, join_v4(g, mid, session=10000)))
+            assert err == 0 and kw.parse_sync_group_v0_response(
+                call(m, 14, 0, kw.sync_group_v0(g, gen, mid, [(mid, b"")])))[0] == 0
+            assert kw.parse_offset_commit_v2_response(call(m, 8, 2, kw.offset_commit_v2(
+                g, gen, mid, [("t", 0, 3), ("u", 0, 4)]))) == {("t", 0): 0, ("u", 0): 0}
+            groups[g] = (m, gen, mid)
+        m, _gen, mid = groups["emptied"]
+        assert kw.parse_error_only_v0(call(m, 13, 0, kw.string("emptied") + kw.string(mid))) == 0
+        m, gen, mid = groups["stays"]
+
+        def fetch(g, topic):
+            return kw.parse_offset_fetch_v1_response(call(c, 9, 1, kw.offset_fetch_v1(g, topic, [0])))[(topic, 0)][0]
+        while time.time() < start + 30:  # then an admin commit to the emptied group
+            assert kw.parse_error_only_v0(call(m, 12, 0, kw.heartbeat_v0("stays", gen, mid))) == 0
+            time.sleep(1)
+        call(c, 8, 2, kw.offset_commit_v2("emptied", -1, "", [("t", 0, 7)]))
+        deadline = start + 90
         while time.time() < deadline:
-            got = kw.parse_offset_fetch_v1_response(call(c, 9, 1, kw.offset_fetch_v1("old", "t", [0])))
-            if got == {("t", 0): (-1, 0)}:
+            assert kw.parse_error_only_v0(call(m, 12, 0, kw.heartbeat_v0("stays", gen, mid))) == 0
+            got = (fetch("old", "t"), fetch("emptied", "t"), fetch("stays", "u"))
+            if got == (-1, -1, -1):
                 break
             time.sleep(1)
-        assert got == {("t", 0): (-1, 0)}, "offset not expired: %s" % got
+        assert got == (-1, -1, -1), "offsets not expired: %s" % (got,)
+        assert time.time() < start + 75, "the emptied group's offset lived on past a retention from emptying"
+        assert fetch("stays", "t") == 3  # the subscribed topic's stays
+        got = {("t", 0): (-1, 0)}
+        m.close()
+        groups["emptied"][0].close()
         # left without offsets, the empty group is deleted (Kafka's cleanupGroupMetadata): Dead, and
         # not listed, also after a restart (its tombstone)
         wait_for(lambda: describe_groups_v3(c, ["old"], False)["old"][1] == "Dead", "the empty group's deletion")

@@ -54,6 +54,7 @@ fr_group_t *fr_groups_get_or_create(fr_groups_t *g, fr_slice_t id) {
         return NULL;
     }
     grp->state = FR_GROUP_EMPTY;
+    grp->empty_since_ms = -1; /* never had members: its offsets expire by their commit times */
     memmove(g->items + pos + 1, g->items + pos, (g->count - pos) * sizeof(*g->items));
     g->items[pos] = grp;
     g->count++;
@@ -431,11 +432,21 @@ void fr_groups_tick(fr_groups_t *g, uint64_t now) {
         int64_t wall = fr_now_ms();
         for (size_t gi = g->count; gi-- > 0;) {
             fr_group_t *grp = g->items[gi];
-            if (grp->state != FR_GROUP_EMPTY || grp->num_members > 0)
+            /* Kafka's removeExpiredOffsets: an Empty group that had members counts from when it
+             * became Empty; a group that never had any (a simple consumer's) from each commit; a
+             * Stable consumer group expires, by commit time, the offsets of topics its generation
+             * does not subscribe to; any other keeps its offsets */
+            int empty = grp->state == FR_GROUP_EMPTY && grp->num_members == 0;
+            int stable = grp->state == FR_GROUP_STABLE && grp->protocol_type &&
+                         strcmp(grp->protocol_type, "consumer") == 0 && grp->subscribed_known;
+            if (!empty && !stable)
                 continue;
             for (int32_t i = grp->num_offsets - 1; i >= 0; i--) {
-                int64_t since = grp->empty_since_ms > grp->offsets[i].commit_timestamp ? grp->empty_since_ms
-                                                                                      : grp->offsets[i].commit_timestamp;
+                if (stable && fr_group_subscribes_to(grp, grp->offsets[i].topic))
+                    continue;
+                int64_t since = empty && grp->protocol_type && grp->empty_since_ms >= 0
+                                    ? grp->empty_since_ms
+                                    : grp->offsets[i].commit_timestamp;
                 if (wall - since >= g->offsets_retention_ms) {
                     fr_info(COMPONENT, "Expiring offset of %s-%d for group %s", grp->offsets[i].topic,
                             grp->offsets[i].partition, grp->group_id);
@@ -446,7 +457,7 @@ void fr_groups_tick(fr_groups_t *g, uint64_t now) {
                     }
                 }
             }
-            if (grp->num_offsets == 0 && grp->num_pending == 0) {
+            if (empty && grp->num_offsets == 0 && grp->num_pending == 0) {
                 int rc = fr_groups_delete(g, fr_slice_from_cstr(grp->group_id)); /* writes its tombstone */
                 if (rc)
                     fr_warn(COMPONENT, "could not delete an empty group: %s", fr_err_str(rc));

@@ -105,7 +105,7 @@ typedef struct fr_group {
     int initial_join;             /* the delayed first rebalance of an empty group */
     uint64_t join_limit;          /* initial_join: how far arriving members may push join_deadline
                                      (its start plus the rebalance timeout, as in Kafka) */
-    int64_t empty_since_ms;       /* wall ms the group last became empty (offset retention) */
+    int64_t empty_since_ms;       /* wall ms the group last became empty (offset retention); -1: unknown */
     char **subscribed;            /* Kafka's subscribedTopics: the topics the generation's members */
     int32_t num_subscribed;       /* subscribe to, sorted, set when the generation starts */
     int subscribed_known;         /* 0: they cannot be told (every topic counts as subscribed) */

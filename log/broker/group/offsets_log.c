@@ -258,8 +258,10 @@ static void load_group_value(fr_groups_t *g, fr_group_t *grp, fr_reader_t *r, ui
     if (fr_read_i16(r, &version) || version < 0 || version > 3 || fr_read_string(r, 0, 1, &ptype) ||
         fr_read_i32(r, &grp->generation_id) || fr_read_string(r, 0, 1, &proto) || fr_read_string(r, 0, 1, &leader))
         return;
+    ts = -1; /* the state's timestamp: before v2 there is none */
     if (version >= 2 && fr_read_i64(r, &ts))
         return;
+    grp->empty_since_ms = ts; /* meaningful when the group is Empty (load_record) */
     if (fr_read_array_len(r, 0, 8, &n))
         return;
     free(grp->protocol_type);
@@ -363,9 +365,7 @@ static void load_record(fr_groups_t *g, const fr_record_t *rec, uint64_t now) {
             return;
         fr_reader_t vr;
         fr_reader_init(&vr, rec->value.ptr, (size_t)rec->value.len);
-        load_group_value(g, grp, &vr, now);
-        if (grp->state == FR_GROUP_EMPTY)
-            grp->empty_since_ms = fr_now_ms();
+        load_group_value(g, grp, &vr, now); /* an Empty group's empty_since_ms: when it was written so */
     }
 }
 
