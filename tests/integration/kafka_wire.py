@@ -365,12 +365,13 @@ def parse_error_only_v0(resp):
     return struct.unpack_from(">h", resp, 4)[0]
 
 
-def offset_commit_v2(group, generation, member_id, commits):
-    """commits: list of (topic, partition, offset) or (topic, partition, offset, metadata)."""
+def offset_commit_v2(group, generation, member_id, commits, retention_ms=-1):
+    """commits: list of (topic, partition, offset) or (topic, partition, offset, metadata);
+    retention_ms -1 leaves the offsets to the broker's offsets.retention.minutes."""
     by_topic = {}
     for t, p, o, *md in commits:
         by_topic.setdefault(t, []).append((p, o, md[0] if md else ""))
-    body = string(group) + struct.pack(">i", generation) + string(member_id) + struct.pack(">q", -1)
+    body = string(group) + struct.pack(">i", generation) + string(member_id) + struct.pack(">q", retention_ms)
     body += struct.pack(">i", len(by_topic))
     for t, parts in by_topic.items():
         body += string(t) + struct.pack(">i", len(parts))

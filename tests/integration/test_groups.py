@@ -260,6 +260,34 @@ def test_offsets_of_empty_groups_expire_after_retention():
         c.close()
 
 
+def test_a_commits_own_retention_time_expires_it():
+    """OffsetCommit v2-v4's retention_time_ms gives the offsets their own
+    expiry (Kafka's commitOffsets: now + retention; removeExpiredOffsets
+    honours it), stored in the v1 value that carries it and read back after a
+    restart; -1 leaves them to offsets.retention.minutes.  Before, the field
+    was ignored."""
+    with Broker(overrides=dict(FAST, **{"offsets.retention.check.interval.ms": "500"})) as b:
+        c = RawClient(b.port)
+        call(c, 19, 0, kw.create_topics_v0("t", 1))
+
+        def commit(group, offset, retention_ms):
+            assert kw.parse_offset_commit_v2_response(call(c, 8, 2, kw.offset_commit_v2(
+                group, -1, "", [("t", 0, offset)], retention_ms=retention_ms))) == {("t", 0): 0}
+
+        def fetch(group):
+            return kw.parse_offset_fetch_v1_response(call(c, 9, 1, kw.offset_fetch_v1(group, "t", [0])))[("t", 0)][0]
+        commit("brief", 42, 2000)
+        commit("kept", 7, 600000)
+        commit("default", 9, -1)
+        assert (fetch("brief"), fetch("kept"), fetch("default")) == (42, 7, 9)
+        wait_for(lambda: fetch("brief") == -1, "the offset with a 2 s retention to expire", timeout=15)
+        c.close()
+        b.restart()
+        c = RawClient(b.port)
+        assert (fetch("brief"), fetch("kept"), fetch("default")) == (-1, 7, 9)
+        c.close()
+
+
 def test_cooperative_sticky_rebalance_with_librdkafka():
     """Incremental (cooperative-sticky) rebalances driven by librdkafka over the
     classic protocol: a third member joins, partitions move without overlap.
@@ -737,4 +765,5 @@ if __name__ == "__main__":
         test_commit_and_resume_kafkajs,
         test_committed_offsets_survive_restart,
         test_commit_metadata_is_limited_in_java_chars,
+        test_a_commits_own_retention_time_expires_it,
     ])

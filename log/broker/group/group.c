@@ -447,7 +447,8 @@ void fr_groups_tick(fr_groups_t *g, uint64_t now) {
                 int64_t since = empty && grp->protocol_type && grp->empty_since_ms >= 0
                                     ? grp->empty_since_ms
                                     : grp->offsets[i].commit_timestamp;
-                if (wall - since >= g->offsets_retention_ms) {
+                int64_t expire = grp->offsets[i].expire_timestamp; /* a v2-v4 commit's own retention */
+                if (expire >= 0 ? wall >= expire : wall - since >= g->offsets_retention_ms) {
                     fr_info(COMPONENT, "Expiring offset of %s-%d for group %s", grp->offsets[i].topic,
                             grp->offsets[i].partition, grp->group_id);
                     char *topic = strdup(grp->offsets[i].topic);

@@ -79,6 +79,7 @@ typedef struct fr_offset_entry {
     int32_t leader_epoch;
     char *metadata;
     int64_t commit_timestamp;     /* wall ms */
+    int64_t expire_timestamp;     /* wall ms, from an OffsetCommit v2-v4 retention_time_ms; -1: none */
 } fr_offset_entry_t;
 
 /* A member id handed out with MEMBER_ID_REQUIRED (KIP-394): the client has

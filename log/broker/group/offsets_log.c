@@ -53,6 +53,7 @@ static int offsets_put(fr_group_t *grp, const fr_offset_entry_t *e) {
         cur->offset = e->offset;
         cur->leader_epoch = e->leader_epoch;
         cur->commit_timestamp = e->commit_timestamp;
+        cur->expire_timestamp = e->expire_timestamp;
         return 0;
     }
     if (FR_ARRAY_GROW(grp->offsets, grp->cap_offsets, (size_t)grp->num_offsets + 1, 16)) {
@@ -65,7 +66,7 @@ static int offsets_put(fr_group_t *grp, const fr_offset_entry_t *e) {
         return FR_ERR_NOMEM;
     }
     grp->offsets[grp->num_offsets++] = (fr_offset_entry_t){topic, e->partition, e->offset, e->leader_epoch, md,
-                                                           e->commit_timestamp};
+                                                           e->commit_timestamp, e->expire_timestamp};
     return 0;
 }
 
@@ -87,12 +88,18 @@ static void offset_key(fr_writer_t *w, const char *group, const char *topic, int
     fr_write_i32(w, partition);
 }
 
+/* Kafka's OffsetCommitValue: v1 when the commit has an expire timestamp
+ * (GroupMetadataManager.offsetCommitValue), else v3 with the leader epoch. */
 static void offset_value(fr_writer_t *w, const fr_offset_entry_t *e) {
-    fr_write_i16(w, 3);
+    int v1 = e->expire_timestamp >= 0;
+    fr_write_i16(w, v1 ? 1 : 3);
     fr_write_i64(w, e->offset);
-    fr_write_i32(w, e->leader_epoch);
+    if (!v1)
+        fr_write_i32(w, e->leader_epoch);
     put_str(w, e->metadata);
     fr_write_i64(w, e->commit_timestamp);
+    if (v1)
+        fr_write_i64(w, e->expire_timestamp);
 }
 
 static void group_value(fr_writer_t *w, const fr_group_t *grp) {
@@ -341,15 +348,15 @@ static void load_record(fr_groups_t *g, const fr_record_t *rec, uint64_t now) {
         fr_reader_t vr;
         fr_reader_init(&vr, rec->value.ptr, (size_t)rec->value.len);
         int16_t vv;
-        int64_t offset, ts = -1;
+        int64_t offset, ts = -1, expire = -1;
         int32_t epoch = -1;
         fr_slice_t md;
         if (fr_read_i16(&vr, &vv) || fr_read_i64(&vr, &offset) || (vv >= 3 && fr_read_i32(&vr, &epoch)) ||
-            fr_read_string(&vr, 0, 1, &md) || fr_read_i64(&vr, &ts))
+            fr_read_string(&vr, 0, 1, &md) || fr_read_i64(&vr, &ts) || (vv == 1 && fr_read_i64(&vr, &expire)))
             return;
         char *t = slice_dup(topic), *m = slice_dup(md);
         if (t) {
-            fr_offset_entry_t e = {t, partition, offset, epoch, m, ts};
+            fr_offset_entry_t e = {t, partition, offset, epoch, m, ts, expire};
             offsets_put(grp, &e);
         }
         free(t);

@@ -51,6 +51,9 @@ int fr_handle_offset_commit(fr_req_t *req) {
     if (!out.topics || !entries || !slots)
         return FR_ERR_NOMEM;
     out.topics_count = in.topics_count;
+    /* v2-v4's retention_time_ms (-1: the broker's offsets.retention.minutes) sets each offset's
+     * own expiry, as Kafka's GroupCoordinatorAdapter.commitOffsets does */
+    int64_t expire = in.retention_time_ms >= 0 ? req->now_ms + in.retention_time_ms : -1;
     int32_t n = 0;
     for (int32_t i = 0; i < in.topics_count; i++) {
         fr_offset_commit_request_offset_commit_request_topic_t *t = &in.topics[i];
@@ -82,7 +85,8 @@ int fr_handle_offset_commit(fr_req_t *req) {
                     return FR_ERR_NOMEM;
                 entries[n] = (fr_offset_entry_t){tname, p->partition_index, p->committed_offset,
                                                  p->committed_leader_epoch, md,
-                                                 p->commit_timestamp >= 0 ? p->commit_timestamp : req->now_ms};
+                                                 p->commit_timestamp >= 0 ? p->commit_timestamp : req->now_ms,
+                                                 expire};
                 slots[n++] = &tr->partitions[j].error_code;
                 tr->partitions[j].error_code = FR_ERR_NONE;
             }
