@@ -304,6 +304,15 @@ def test_joins_check_instance_ids_as_kafka_validates_current_members():
         newc.request(11, 5, kw.join_group_v5("st", instance_id="s1"))
         assert answered(s1c, 3), "the replaced incarnation's JoinGroup still waits"
         assert kw.parse_join_group_v5_response(s1c.recv_frame())[0] == FENCED
+
+        # handleLeaveGroup lets a pending id go before it looks at an instance id (before: UNKNOWN)
+        err, _, pending, _ = parse_join_v4(call(c, 11, 4, join_v4("dyn", session=10000)))
+        assert err == MEMBER_ID_REQUIRED, err
+        resp = call(c, 13, 3, kw.string("dyn") + struct.pack(">i", 1) + kw.string(pending) + kw.string("inst"))
+        _corr, _throttle, top, n = struct.unpack_from(">iihi", resp, 0)
+        _mid, off = kw._read_string(resp, 14)
+        _iid, off = kw._read_string(resp, off)
+        assert (top, n, struct.unpack_from(">h", resp, off)[0]) == (0, 1, 0)
         for x in (c, s1c, s2c, newc):
             x.close()
 

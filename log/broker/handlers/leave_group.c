@@ -6,22 +6,24 @@
 #include "group.h"
 #include "handlers.h"
 
+/* Kafka's handleLeaveGroup, per member: no member id names a static member
+ * by its instance id; a pending id just goes (whatever instance id came with
+ * it); any other must be a member, and its instance id must map to it. */
 static int16_t leave_one(fr_req_t *req, fr_group_t *grp, fr_slice_t member_id, fr_slice_t instance_id) {
     if (!grp)
         return FR_ERR_UNKNOWN_MEMBER_ID;
     fr_member_t *m = NULL;
+    if (member_id.len > 0 && fr_group_pending_take(grp, member_id)) {
+        /* the join phase may have waited only on it (removePendingMemberAndUpdateGroup) */
+        fr_group_maybe_complete_join(&req->srv->groups, grp, uv_now(req->srv->loop));
+        return FR_ERR_NONE;
+    }
     if (instance_id.len >= 0) {
         m = fr_group_static_member(grp, instance_id);
         if (m && member_id.len > 0 && !fr_slice_eq_cstr(member_id, m->member_id))
             return FR_ERR_FENCED_INSTANCE_ID;
     } else {
         m = fr_group_member(grp, member_id);
-    }
-    if (!m && fr_slice_is_null(instance_id) && fr_group_pending_take(grp, member_id)) {
-        /* a pending member leaving: the join phase may have waited only on it (Kafka's
-         * removePendingMemberAndUpdateClassicGroup) */
-        fr_group_maybe_complete_join(&req->srv->groups, grp, uv_now(req->srv->loop));
-        return FR_ERR_NONE;
     }
     if (!m)
         return FR_ERR_UNKNOWN_MEMBER_ID;
