@@ -138,7 +138,7 @@ static int parse_protocol_map(const char *value, protocol_map_t *m, char *err, s
                      value, proto);
             return FR_ERR_CONFIG;
         }
-        snprintf(m->name[m->count], sizeof(m->name[0]), "%s", entry);
+        memcpy(m->name[m->count], entry, strlen(entry) + 1); /* fits: checked above */
         m->plaintext[m->count++] = strcmp(proto, "PLAINTEXT") == 0;
     }
     return 0;
@@ -199,14 +199,28 @@ static int resolve_advertised(fr_listeners_t *out, const fr_listener_t *all, int
             return FR_ERR_CONFIG;
         }
     }
-    for (int i = 0; i < out->count; i++) {
-        out->advertised[i] = out->bind[i];
-        for (int j = 0; j < na; j++)
-            if (strcmp(adv[j].name, out->bind[i].name) == 0)
-                out->advertised[i] = adv[j];
-        int rc = check_routable(&out->advertised[i], err, errlen);
+    for (int j = 0; j < na; j++) {
+        int rc = check_routable(&adv[j], err, errlen);
         if (rc)
             return rc;
+    }
+    for (int i = 0; i < out->count; i++) {
+        int named = 0;
+        out->advertised[i] = out->bind[i];
+        for (int j = 0; j < na; j++)
+            if (strcmp(adv[j].name, out->bind[i].name) == 0) {
+                out->advertised[i] = adv[j];
+                named = 1;
+            }
+        if (named)
+            continue;
+        if (!advertised) { /* Kafka advertises the listeners themselves, and refuses a meta-address */
+            int rc = check_routable(&out->advertised[i], err, errlen);
+            if (rc)
+                return rc;
+        } else if (strcmp(out->advertised[i].host, "0.0.0.0") == 0 || strcmp(out->advertised[i].host, "::") == 0) {
+            out->advertised[i].host[0] = '\0'; /* not advertised by Kafka; here the host's name, as for "" */
+        }
     }
     return 0;
 }
@@ -221,6 +235,10 @@ int fr_listeners_resolve(fr_listeners_t *out, const char *listeners, const char 
         (rc = parse_protocol_map(protocol_map ? protocol_map : DEFAULT_PROTOCOL_MAP, &map, err, errlen)) != 0)
         return rc;
     for (int i = 0; i < n; i++) {
+        /* a KRaft controller's listener serves no client; Kafka maps it to PLAINTEXT
+         * itself when the map does not name it (effectiveListenerSecurityProtocolMap) */
+        if (listed(controller_names, all[i].name))
+            continue;
         int k = 0;
         while (k < map.count && strcmp(map.name[k], all[i].name) != 0)
             k++;
@@ -228,8 +246,6 @@ int fr_listeners_resolve(fr_listeners_t *out, const char *listeners, const char 
             snprintf(err, errlen, "No security protocol defined for listener %s", all[i].name);
             return FR_ERR_CONFIG;
         }
-        if (listed(controller_names, all[i].name))
-            continue; /* the KRaft controller's: no client is served there */
         if (!map.plaintext[k]) {
             fr_warn(COMPONENT, "listener %s is not served: its security protocol is not PLAINTEXT, the only one this "
                     "broker speaks", all[i].name);

@@ -18,7 +18,8 @@
  * inside.  Only PLAINTEXT listeners are served: one mapped to another
  * protocol is left out with a warning, and at least one must remain.  A
  * listener that advertised.listeners does not name advertises its own
- * address (Kafka would advertise none for it).  Checks and messages follow
+ * address, or the host's name for a wildcard one (Kafka would advertise
+ * none for it).  Checks and messages follow
  * Kafka's KafkaConfig and CoreUtils.listenerListToEndPoints.
  */
 #ifndef FR_LISTENERS_H

@@ -213,9 +213,26 @@ def test_every_plaintext_listener_is_served_and_answers_with_its_own_address():
         c.close()
         assert got == b"hello", got
 
+    # Kafka's own KRaft example: the controller listener needs no protocol map entry; and a
+    # wildcard listener that advertised.listeners leaves out is no error (Kafka advertises it not)
+    kraft, wild = free_port(), free_port()
+    with Broker(port=kraft, overrides={
+            "listeners": "PLAINTEXT://127.0.0.1:%d,CONTROLLER://127.0.0.1:%d,DOCKER://0.0.0.0:%d"
+                         % (kraft, free_port(), wild),
+            "process.roles": "broker,controller", "controller.listener.names": "CONTROLLER",
+            "listener.security.protocol.map": "PLAINTEXT:PLAINTEXT,DOCKER:PLAINTEXT",
+            "advertised.listeners": "PLAINTEXT://127.0.0.1:%d" % kraft}):
+        assert metadata_brokers(kraft) == [(0, "127.0.0.1", kraft)]
+        assert metadata_brokers(wild)[0][2] == wild  # its host is the machine's name
+    with Broker(port=kraft, overrides={
+            "listeners": "PLAINTEXT://127.0.0.1:%d,CONTROLLER://127.0.0.1:%d" % (kraft, free_port()),
+            "controller.listener.names": "CONTROLLER"}):
+        assert metadata_brokers(kraft) == [(0, "127.0.0.1", kraft)]
+
     d = tempfile.mkdtemp()
     port = free_port()
     for settings, message in [
+            ({"listeners": "PLAINTEXT://0.0.0.0:%d" % port}, "cannot use the nonroutable meta-address"),
             ({"listeners": "INTERNAL://127.0.0.1:%d" % port}, "No security protocol defined for listener INTERNAL"),
             ({"listeners": "A://127.0.0.1:%d,B://127.0.0.1:%d" % (port, port),
               "listener.security.protocol.map": "A:PLAINTEXT,B:PLAINTEXT"}, "Each listener must have a different port"),
