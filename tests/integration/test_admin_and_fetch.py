@@ -310,6 +310,11 @@ def test_fetch_long_poll_and_sizes_follow_kafkas_replica_manager():
         res = kw.parse_fetch_v4_partitions(c.recv_frame())
         assert kw.batch_offsets(res[0][4]) == [(0, 1)] and res[9][0] == UNKNOWN_TOPIC_OR_PARTITION, res
 
+        # nothing asked for is there at all: Kafka answers at once (interesting.isEmpty)
+        c.request(1, 4, kw.fetch_v4("no-such-topic", [(0, 0)], max_wait=30000, min_bytes=1))
+        assert answered(c, 10), "a fetch of only unknown partitions waited for its max_wait"
+        assert kw.parse_fetch_v4_partitions(c.recv_frame())[0][0] == UNKNOWN_TOPIC_OR_PARTITION
+
         for isolation, aborted in ((0, None), (1, 0)):
             c.request(1, 4, kw.fetch_v4("mb", [(0, 0)], max_wait=0, isolation=isolation))
             assert kw.parse_fetch_v4_partitions(c.recv_frame())[0][3] == aborted, isolation

@@ -21,7 +21,8 @@
  * error reading a partition (offset out of range, a fenced leader epoch)
  * answers at once; a partition the broker does not have (Kafka's
  * "erroneous" ones, answered without a read) and a zstd topic read before
- * v10 (refused only when the answer is built) do not end the wait.
+ * v10 (refused only when the answer is built) do not end the wait, unless
+ * no partition asked for is there at all.
  * Fetch sessions are not kept: session_id 0 tells clients to send full
  * fetches.  A fetch before v10 from a topic whose compression.type is zstd
  * gets UNSUPPORTED_COMPRESSION_TYPE, as in Kafka.
@@ -128,7 +129,7 @@ static int fetch_build(fr_req_t *req, int final) {
     int64_t remaining = max_bytes;
     int64_t total = 0;    /* bytes of the batches sent */
     int64_t readable = 0; /* what Kafka's read would have taken: its long poll counts that */
-    int any_error = 0;
+    int any_error = 0, interesting = 0; /* Kafka answers at once when no partition is there to read */
     for (int32_t i = 0; i < in->topics_count; i++) {
         fr_fetch_request_fetch_topic_t *ft = &in->topics[i];
         fr_fetch_response_fetchable_topic_response_t *tr = &out.responses[i];
@@ -148,6 +149,7 @@ static int fetch_build(fr_req_t *req, int final) {
                 empty_partition(pd, fp->partition, FR_ERR_UNKNOWN_TOPIC_OR_PARTITION);
                 continue;
             }
+            interesting++;
             int16_t refused = fr_req_leader_epoch_error(fp->current_leader_epoch);
             if (refused) {
                 empty_partition(pd, fp->partition, refused);
@@ -192,7 +194,8 @@ static int fetch_build(fr_req_t *req, int final) {
             remaining -= (int64_t)rr.len;
         }
     }
-    if (!final && !any_error && min64(readable, max_bytes) < min64(in->min_bytes, max_bytes) && in->max_wait_ms > 0) {
+    if (!final && !any_error && interesting && min64(readable, max_bytes) < min64(in->min_bytes, max_bytes) &&
+        in->max_wait_ms > 0) {
         release_records(&out);
         return FR_REQ_PARKED;
     }
