@@ -279,12 +279,13 @@ def test_a_commits_own_retention_time_expires_it():
         commit("brief", 42, 2000)
         commit("kept", 7, 600000)
         commit("default", 9, -1)
+        commit("forever", 5, 2 ** 63 - 1)  # saturates, where now + retention would overflow
         assert (fetch("brief"), fetch("kept"), fetch("default")) == (42, 7, 9)
         wait_for(lambda: fetch("brief") == -1, "the offset with a 2 s retention to expire", timeout=15)
         c.close()
         b.restart()
         c = RawClient(b.port)
-        assert (fetch("brief"), fetch("kept"), fetch("default")) == (-1, 7, 9)
+        assert (fetch("brief"), fetch("kept"), fetch("default"), fetch("forever")) == (-1, 7, 9, 5)
         c.close()
 
 

@@ -53,7 +53,9 @@ int fr_handle_offset_commit(fr_req_t *req) {
     out.topics_count = in.topics_count;
     /* v2-v4's retention_time_ms (-1: the broker's offsets.retention.minutes) sets each offset's
      * own expiry, as Kafka's GroupCoordinatorAdapter.commitOffsets does */
-    int64_t expire = in.retention_time_ms >= 0 ? req->now_ms + in.retention_time_ms : -1;
+    int64_t expire = in.retention_time_ms < 0                             ? -1
+                     : in.retention_time_ms > INT64_MAX - req->now_ms ? INT64_MAX
+                                                                     : req->now_ms + in.retention_time_ms;
     int32_t n = 0;
     for (int32_t i = 0; i < in.topics_count; i++) {
         fr_offset_commit_request_offset_commit_request_topic_t *t = &in.topics[i];
@@ -99,8 +101,6 @@ int fr_handle_offset_commit(fr_req_t *req) {
         if (rc)
             for (int32_t k = 0; k < n; k++)
                 *slots[k] = fr_err_to_kafka(rc);
-        if (!rc && grp->num_members == 0 && !grp->empty_since_ms)
-            grp->empty_since_ms = req->now_ms;
     }
     fr_offset_commit_response_write(req->resp, v, &out);
     return FR_REQ_DONE;
