@@ -312,7 +312,7 @@ int fr_config_validate_value(const fr_topic_config_def_t *d, const char *name, c
         if (strcmp(d->name, "cleanup.policy") != 0)
             return throttled_replicas_valid(v) ? 0 : bad(err, errlen, name, value, throttled_why(d->name, why, sizeof(why)));
         /* cleanup.policy: a comma-separated list of compact / delete.  An empty
-         * one is Kafka's too: neither, so only DeleteRecords moves the log start */
+         * one is Kafka's too: neither, so no segment is ever removed */
         if (!*v)
             return 0;
         for (const char *p = v;;) {

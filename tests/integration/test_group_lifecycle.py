@@ -366,6 +366,41 @@ def test_offset_delete_protects_the_current_generations_topics():
             c.close()
 
 
+def test_a_member_whose_sync_was_turned_away_keeps_its_session():
+    """A follower's parked SyncGroup answered REBALANCE_IN_PROGRESS (a newcomer
+    started a rebalance) leaves it an ordinary member: when it goes silent its
+    session expires, and the rebalance goes on without waiting out the
+    rebalance timeout.  Before, it stayed exempt from session expiry until a
+    later sync completed."""
+    with Broker(overrides=dict(FAST, **{"group.initial.rebalance.delay.ms": "1000"})) as b:
+        a, f, late = (RawClient(b.port, timeout=40) for _ in range(3))
+        call(a, 19, 0, kw.create_topics_v0("t", 1))
+        ids = []
+        for c in (a, f):
+            err, _, mid, _ = parse_join_v4(call(c, 11, 4, join_v4("aw", session=6000, rebalance=30000)))
+            assert err == MEMBER_ID_REQUIRED, err
+            ids.append(mid)
+            c.request(11, 4, join_v4("aw", mid, session=6000, rebalance=30000))
+        joined = [parse_join_v4(c.recv_frame()) for c in (a, f)]
+        gen = joined[0][1]
+        # the leader (its answer lists the members) never syncs; the follower's SyncGroup waits for it
+        fc, fid = next((c, j[2]) for c, j in zip((a, f), joined) if not j[3])
+        fc.request(14, 0, kw.sync_group_v0("aw", gen, fid, []))
+        assert not answered(fc, 0.3)
+        started = time.time()
+        err, _, newcomer, _ = parse_join_v4(call(late, 11, 4, join_v4("aw", session=6000, rebalance=30000)))
+        late.request(11, 4, join_v4("aw", newcomer, session=6000, rebalance=30000))
+        assert answered(fc, 5)
+        assert kw.parse_sync_group_v0_response(fc.recv_frame())[0] == REBALANCE_IN_PROGRESS
+        # both old members are silent from here: their sessions end, the rebalance with them
+        assert answered(late, 20), "the rebalance waited out its 30 s timeout for a silent member"
+        err, _gen2, _mid, members = parse_join_v4(late.recv_frame())
+        assert err == 0 and members == [newcomer], (err, members)
+        assert time.time() - started < 20
+        for c in (a, f, late):
+            c.close()
+
+
 if __name__ == "__main__":
     run_tests([
         test_list_groups_matches_states_as_kafka_does,
@@ -376,4 +411,5 @@ if __name__ == "__main__":
         test_a_follower_that_never_syncs_is_removed_and_the_rest_rebalance,
         test_joins_check_instance_ids_as_kafka_validates_current_members,
         test_offset_delete_protects_the_current_generations_topics,
+        test_a_member_whose_sync_was_turned_away_keeps_its_session,
     ])

@@ -68,15 +68,18 @@ static int sync_retry(fr_req_t *req, int timed_out) {
     fr_group_t *grp;
     int16_t err;
     fr_member_t *m = sync_member(req, &st->in, &grp, &err);
+    if (m && grp->state != FR_GROUP_STABLE && !timed_out)
+        return FR_REQ_PARKED;
+    /* answered: the member, if it is still one, waits no more (its session counts again) */
+    fr_group_t *g = fr_groups_find(&req->srv->groups, st->in.group_id);
+    fr_member_t *me = g ? fr_group_member(g, st->in.member_id) : NULL;
+    if (me)
+        me->awaiting_sync = 0;
     if (!m)
         return write_sync(req, err, NULL, NULL);
     if (grp->state == FR_GROUP_STABLE)
         return write_sync(req, FR_ERR_NONE, grp, m);
-    if (timed_out) {
-        m->awaiting_sync = 0;
-        return write_sync(req, FR_ERR_REBALANCE_IN_PROGRESS, NULL, NULL);
-    }
-    return FR_REQ_PARKED;
+    return write_sync(req, FR_ERR_REBALANCE_IN_PROGRESS, NULL, NULL);
 }
 
 int fr_handle_sync_group(fr_req_t *req) {
