@@ -90,13 +90,11 @@ struct fr_server {
     fr_producer_ids_t *producer_ids; /* InitProducerId (producer_ids.h) */
     struct fr_server_listener {
         fr_server_t *srv;
-        int index;              /* its cfg->listeners entry */
         int fd;
         int port;               /* bound port */
         uv_poll_t poll;
-    } listen[FR_MAX_LISTENERS]; /* one per served listener */
+    } listen[FR_MAX_LISTENERS]; /* listen[i] serves cfg->listeners.bind[i] */
     int num_listen;
-    int port;                   /* the first listener's bound port */
     uv_signal_t sigint, sigterm;
     uv_check_t check;           /* after each I/O round: retries parked requests, then sends held output */
     uv_timer_t flush_timer;     /* time-based flush policy and the coordinator's clock */

@@ -156,8 +156,10 @@ static int listed(const char *list, const char *name) {
     return 0;
 }
 
+static int is_meta_address(const char *host) { return strcmp(host, "0.0.0.0") == 0 || strcmp(host, "::") == 0; }
+
 static int check_routable(const fr_listener_t *a, char *err, size_t errlen) {
-    if (strcmp(a->host, "0.0.0.0") == 0 || strcmp(a->host, "::") == 0) {
+    if (is_meta_address(a->host)) {
         snprintf(err, errlen,
                  "advertised.listeners cannot use the nonroutable meta-address %s. Use a routable IP address.",
                  a->host);
@@ -218,7 +220,7 @@ static int resolve_advertised(fr_listeners_t *out, const fr_listener_t *all, int
             int rc = check_routable(&out->advertised[i], err, errlen);
             if (rc)
                 return rc;
-        } else if (strcmp(out->advertised[i].host, "0.0.0.0") == 0 || strcmp(out->advertised[i].host, "::") == 0) {
+        } else if (is_meta_address(out->advertised[i].host)) {
             out->advertised[i].host[0] = '\0'; /* not advertised by Kafka; here the host's name, as for "" */
         }
     }
@@ -261,11 +263,11 @@ int fr_listeners_resolve(fr_listeners_t *out, const char *listeners, const char 
     return resolve_advertised(out, all, n, advertised, controller_names, err, errlen);
 }
 
-void fr_listeners_format(const fr_listeners_t *l, int advertised, char *buf, size_t len) {
+void fr_listeners_format_advertised(const fr_listeners_t *l, char *buf, size_t len) {
     size_t o = 0;
     buf[0] = '\0';
     for (int i = 0; i < l->count && o < len; i++) {
-        const fr_listener_t *e = advertised ? &l->advertised[i] : &l->bind[i];
+        const fr_listener_t *e = &l->advertised[i];
         int v6 = strchr(e->host, ':') != NULL;
         o += (size_t)snprintf(buf + o, len - o, "%s%s://%s%s%s:%d", i ? "," : "", e->name, v6 ? "[" : "", e->host,
                               v6 ? "]" : "", e->port);

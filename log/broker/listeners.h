@@ -49,7 +49,7 @@ typedef struct fr_listeners {
 int fr_listeners_resolve(fr_listeners_t *out, const char *listeners, const char *advertised,
                          const char *protocol_map, const char *controller_names, char *err, size_t errlen);
 
-/* "NAME://host:port,..." of the served listeners, or of their advertised addresses. */
-void fr_listeners_format(const fr_listeners_t *l, int advertised, char *buf, size_t len);
+/* "NAME://host:port,..." of the served listeners' advertised addresses. */
+void fr_listeners_format_advertised(const fr_listeners_t *l, char *buf, size_t len);
 
 #endif

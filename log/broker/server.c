@@ -410,7 +410,7 @@ static void on_accept(uv_poll_t *h, int status, int events) {
             port = ntohs(a->sin6_port);
         }
         snprintf(peer, sizeof(peer), "%s:%d", host, port);
-        fr_conn_accept(srv, fd, peer, l->index);
+        fr_conn_accept(srv, fd, peer, (int)(l - srv->listen));
     }
 }
 
@@ -464,7 +464,6 @@ static int listen_on(fr_server_t *srv, int i, char *err, size_t errlen) {
     if (!adv->host[0] && gethostname(adv->host, sizeof(adv->host)))
         snprintf(adv->host, sizeof(adv->host), "localhost");
     slot->srv = srv;
-    slot->index = i;
     slot->fd = fd;
     return 0;
 }
@@ -485,7 +484,6 @@ static int listen_all(fr_server_t *srv, char *err, size_t errlen) {
         }
         srv->num_listen++;
     }
-    srv->port = srv->listen[0].port;
     return 0;
 }
 

@@ -47,9 +47,7 @@ int fr_batch_recompress(const uint8_t *batch, size_t len, const fr_batch_header_
             ;
         if (rc || it.err) {
             *why = it.why;
-            rc = it.err ? it.err : rc;
-            /* bytes the codec cannot read: Kafka's UNKNOWN_SERVER_ERROR (log_validator.c) */
-            return rc == FR_ERR_CORRUPT_MESSAGE ? FR_ERR_UNKNOWN_SERVER_ERROR : rc;
+            return fr_undecodable_to_produce_error(it.err ? it.err : rc);
         }
         records = scratch->buf;
         records_len = scratch->len;

@@ -453,8 +453,11 @@ static const uint8_t *nonnull(const uint8_t *in) {
 }
 
 int fr_lz4_blocks_independent(const uint8_t *in, size_t len) {
-    static const uint8_t frame_magic[4] = {0x04, 0x22, 0x4D, 0x18}; /* 0x184D2204, little-endian */
-    return !(len >= 5 && memcmp(in, frame_magic, 4) == 0 && (in[4] & 0x20) == 0);
+    fr_reader_t r;
+    uint32_t magic;
+    const uint8_t *flg;
+    fr_reader_init(&r, nonnull(in), len);
+    return read_le32(&r, &magic) || magic != LZ4_MAGIC || fr_read_raw(&r, 1, &flg) || (flg[0] & 0x20) != 0;
 }
 
 size_t fr_decompress_bound(int codec, const uint8_t *in, size_t len) {

@@ -32,6 +32,7 @@
 #include <stdint.h>
 
 #include "fr_buf.h"
+#include "fr_err.h"
 
 /* What *why says when the output would pass the cap (a "bomb"). */
 #define FR_DECOMPRESS_OVER_CAP "decompressed data larger than the cap"
@@ -69,6 +70,17 @@ int fr_decompress(int codec, const uint8_t *in, size_t len, fr_writer_t *out, si
  * frames; Kafka's Java clients do not, and Kafka's broker refuses them.
  */
 int fr_lz4_blocks_independent(const uint8_t *in, size_t len);
+
+/*
+ * What a produce answers when a batch's records do not decompress (rc from
+ * fr_decompress or a record iterator over them): Kafka's codecs throw, and
+ * ReplicaManager answers UNKNOWN_SERVER_ERROR, which producers do not retry
+ * (the same bytes would fail again), unlike CORRUPT_MESSAGE.  Other codes
+ * pass through.
+ */
+static inline int fr_undecodable_to_produce_error(int rc) {
+    return rc == FR_ERR_CORRUPT_MESSAGE ? FR_ERR_UNKNOWN_SERVER_ERROR : rc;
+}
 
 /*
  * An upper bound on what fr_decompress(codec, in, len, ...) appends when it

@@ -68,14 +68,6 @@ static void scratch_done(fr_writer_t *w) {
 }
 
 /*
- * A batch whose CRC holds but whose records do not decompress is refused as
- * Kafka refuses it: its codec's KafkaException reaches ReplicaManager as an
- * unexpected error, UNKNOWN_SERVER_ERROR, which producers do not retry (the
- * same bytes would fail again), unlike CORRUPT_MESSAGE.
- */
-static int undecodable(int rc) { return rc == FR_ERR_CORRUPT_MESSAGE ? FR_ERR_UNKNOWN_SERVER_ERROR : rc; }
-
-/*
  * A compressed batch's records, decompressed and walked with the checks an
  * uncompressed batch gets, as Kafka's LogValidator does before it stores a
  * batch: a batch whose CRC holds but whose records are not what its header
@@ -88,7 +80,7 @@ static int check_compressed(const uint8_t *batch, size_t len, const fr_batch_hea
         return FR_ERR_NOMEM;
     fr_writer_reset(w);
     /* len >= FR_BATCH_HEADER_SIZE: fr_batch_validate checked it */
-    int rc = undecodable(fr_decompress(fr_batch_compression(h), batch + FR_BATCH_HEADER_SIZE,
+    int rc = fr_undecodable_to_produce_error(fr_decompress(fr_batch_compression(h), batch + FR_BATCH_HEADER_SIZE,
                                        len - FR_BATCH_HEADER_SIZE, w, 0, &v->why));
     if (rc == 0)
         rc = fr_batch_validate_decoded_records(w->buf, w->len, h, t, &v->why);
@@ -105,7 +97,7 @@ static int open_records(const uint8_t *batch, size_t len, const fr_batch_header_
                         fr_writer_t **w, fr_log_validation_t *v) {
     if (!(*w = scratch_for(v)))
         return FR_ERR_NOMEM;
-    int rc = undecodable(fr_record_iter_init_any(it, batch, len, h, *w, 0));
+    int rc = fr_undecodable_to_produce_error(fr_record_iter_init_any(it, batch, len, h, *w, 0));
     if (rc) {
         v->why = it->why ? it->why : "records that do not decompress";
         scratch_done(*w);

@@ -160,7 +160,6 @@ int fr_partlog_offset_for_time(fr_partlog_t *log, int64_t ts, int64_t *offset_ou
     return rc == FR_ERR_NOT_FOUND ? 0 : rc;
 }
 
-
 int fr_partlog_offset_of_max_timestamp(fr_partlog_t *log, int64_t *offset_out, int64_t *ts_out) {
     int64_t max = -1;
     pthread_mutex_lock(&log->lock);

@@ -19,12 +19,8 @@ def crc32c(data):
 
 
 def varint(v):
-    u = (v << 1) ^ (v >> 63)
-    out = b""
-    while u >= 0x80:
-        out += bytes([(u & 0x7F) | 0x80])
-        u >>= 7
-    return out + bytes([u])
+    """A zigzag varint (record fields)."""
+    return uvarint((v << 1) ^ (v >> 63))
 
 
 def string(s):

@@ -97,13 +97,18 @@ def parse_alter_configs_response(resp, flexible):
     return out
 
 
-def incremental(port, resources, validate_only=False, version=0):
+def alter_call(port, api, version, body, flexible):
+    """One (Incremental)AlterConfigs request on a new connection -> its parsed response"""
     c = RawClient(port)
     try:
-        c.request(44, version, incremental_alter_configs(resources, validate_only, version), flexible=version >= 1)
-        return parse_alter_configs_response(c.recv_frame(), version >= 1)
+        c.request(api, version, body, flexible=flexible)
+        return parse_alter_configs_response(c.recv_frame(), flexible)
     finally:
         c.close()
+
+
+def incremental(port, resources, validate_only=False, version=0):
+    return alter_call(port, 44, version, incremental_alter_configs(resources, validate_only, version), version >= 1)
 
 
 def alter_configs(resources, validate_only=False, version=0):
@@ -118,12 +123,7 @@ def alter_configs(resources, validate_only=False, version=0):
 
 
 def legacy_alter(port, resources, validate_only=False, version=0):
-    c = RawClient(port)
-    try:
-        c.request(33, version, alter_configs(resources, validate_only, version), flexible=version >= 2)
-        return parse_alter_configs_response(c.recv_frame(), version >= 2)
-    finally:
-        c.close()
+    return alter_call(port, 33, version, alter_configs(resources, validate_only, version), version >= 2)
 
 
 def describe_configs_v0(port, rtype, name, keys):

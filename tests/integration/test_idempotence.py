@@ -286,14 +286,9 @@ def decode_records(blob):
 
 
 def _varint(b, p):
-    shift = result = 0
-    while True:
-        byte = b[p]
-        p += 1
-        result |= (byte & 0x7F) << shift
-        if not byte & 0x80:
-            return (result >> 1) ^ -(result & 1), p
-        shift += 7
+    """A zigzag varint at p -> (value, offset after it)"""
+    u, p = kw.read_uvarint(b, p)
+    return (u >> 1) ^ -(u & 1), p
 
 
 def read_partition(port, topic, partition):

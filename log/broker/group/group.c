@@ -347,6 +347,17 @@ void fr_group_maybe_complete_join(fr_groups_t *g, fr_group_t *grp, uint64_t now)
  * never hands out assignments would otherwise keep its group in
  * CompletingRebalance for good) are removed, and the rest rebalance.
  */
+/* After members were dropped: the rest rebalance, at once when nobody is left to wait for. */
+static void rebalance_without(fr_groups_t *g, fr_group_t *grp, uint64_t now, const char *reason) {
+    if (grp->state == FR_GROUP_STABLE || grp->state == FR_GROUP_COMPLETING_REBALANCE)
+        fr_group_prepare_rebalance(g, grp, now, reason);
+    if (grp->state == FR_GROUP_PREPARING_REBALANCE) {
+        if (grp->num_members == 0)
+            grp->join_deadline = now;
+        fr_group_maybe_complete_join(g, grp, now);
+    }
+}
+
 static void expire_pending_sync(fr_groups_t *g, fr_group_t *grp, uint64_t now) {
     if ((grp->state != FR_GROUP_COMPLETING_REBALANCE && grp->state != FR_GROUP_STABLE) || now < grp->sync_deadline)
         return;
@@ -363,10 +374,7 @@ static void expire_pending_sync(fr_groups_t *g, fr_group_t *grp, uint64_t now) {
                     grp->members[i]->member_id, grp->group_id, grp->generation_id);
             drop_member_at(grp, i);
         }
-    fr_group_prepare_rebalance(g, grp, now, "removing members on pending sync request expiration");
-    if (grp->num_members == 0)
-        grp->join_deadline = now; /* nobody left to wait for */
-    fr_group_maybe_complete_join(g, grp, now);
+    rebalance_without(g, grp, now, "removing members on pending sync request expiration");
 }
 
 void fr_group_complete_sync(fr_groups_t *g, fr_group_t *grp) {
@@ -390,13 +398,7 @@ void fr_group_remove_member(fr_groups_t *g, fr_group_t *grp, fr_member_t *m, uin
         drop_member_at(grp, i);
         break;
     }
-    if (grp->state == FR_GROUP_STABLE || grp->state == FR_GROUP_COMPLETING_REBALANCE)
-        fr_group_prepare_rebalance(g, grp, now, reason);
-    if (grp->state == FR_GROUP_PREPARING_REBALANCE) {
-        if (grp->num_members == 0)
-            grp->join_deadline = now; /* nobody left to wait for */
-        fr_group_maybe_complete_join(g, grp, now);
-    }
+    rebalance_without(g, grp, now, reason);
     fr_server_wake(g->srv);
 }
 
@@ -437,8 +439,7 @@ void fr_groups_tick(fr_groups_t *g, uint64_t now) {
              * Stable consumer group expires, by commit time, the offsets of topics its generation
              * does not subscribe to; any other keeps its offsets */
             int empty = grp->state == FR_GROUP_EMPTY && grp->num_members == 0;
-            int stable = grp->state == FR_GROUP_STABLE && grp->protocol_type &&
-                         strcmp(grp->protocol_type, "consumer") == 0 && grp->subscribed_known;
+            int stable = grp->state == FR_GROUP_STABLE && grp->subscribed_known; /* known: consumer groups only */
             if (!empty && !stable)
                 continue;
             for (int32_t i = grp->num_offsets - 1; i >= 0; i--) {

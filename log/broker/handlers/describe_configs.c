@@ -107,7 +107,7 @@ static const char *broker_only_value(const fr_broker_config_t *cfg, size_t i, ch
         snprintf(buf, len, "%s", cfg->listeners_value);
         break;
     case K_ADVERTISED:
-        fr_listeners_format(&cfg->listeners, 1, buf, len);
+        fr_listeners_format_advertised(&cfg->listeners, buf, len);
         break;
     case K_LOG_DIRS: {
         size_t o = 0;

@@ -43,15 +43,19 @@ static int fill_topic(fr_req_t *req, fr_metadata_response_metadata_response_topi
     return 0;
 }
 
+static int has_topic_id(const fr_metadata_request_metadata_request_topic_t *t) {
+    static const uint8_t zero_id[16];
+    return memcmp(t->topic_id, zero_id, 16) != 0;
+}
+
 /* v10 and v11 carry a topic id and a nullable name, but Kafka looks topics up
  * by id only from v12: a topic asked for there by id, or with no name, fails
  * the whole request. */
 static int asks_by_id_before_v12(const fr_metadata_request_t *in, int16_t v) {
-    static const uint8_t zero_id[16];
     if (v >= 12)
         return 0;
     for (int32_t i = 0; i < in->topics_count; i++)
-        if (fr_slice_is_null(in->topics[i].name) || memcmp(in->topics[i].topic_id, zero_id, 16) != 0)
+        if (fr_slice_is_null(in->topics[i].name) || has_topic_id(&in->topics[i]))
             return 1;
     return 0;
 }
@@ -122,13 +126,12 @@ int fr_handle_metadata(fr_req_t *req) {
         if (!dups)
             return FR_ERR_NOMEM;
         /* v12: once any topic is asked for by id, Kafka looks up the ids only (useTopicId) */
-        static const uint8_t zero_id[16];
         int by_ids = 0;
         for (int32_t i = 0; i < in.topics_count && !by_ids; i++)
-            by_ids = memcmp(in.topics[i].topic_id, zero_id, 16) != 0;
+            by_ids = has_topic_id(&in.topics[i]);
         for (int32_t i = 0; i < in.topics_count; i++) {
-            int has_id = memcmp(in.topics[i].topic_id, zero_id, 16) != 0;
-            if ((dups[i] == FR_NAME_REPEAT && !fr_slice_is_null(in.topics[i].name) && !by_ids) || (by_ids && !has_id))
+            if (by_ids ? !has_topic_id(&in.topics[i])
+                       : dups[i] == FR_NAME_REPEAT && !fr_slice_is_null(in.topics[i].name))
                 continue;
             fr_metadata_response_metadata_response_topic_t *t = &out.topics[out.topics_count++];
             fr_slice_t name = by_ids ? FR_SLICE_NULL : in.topics[i].name;
