@@ -294,6 +294,12 @@ int fr_broker_config_load(fr_broker_config_t *cfg, const fr_props_t *props, char
         } else if (strcmp(k, "log.index.size.max.bytes") == 0) {
             NUM(4, I32, "INT");
             cfg->log.index_max_bytes = (int32_t)v;
+        } else if (strcmp(k, "producer.id.expiration.ms") == 0) {
+            NUM(1, I32, "INT");
+            cfg->log.producer_id_expiration_ms = v;
+        } else if (strcmp(k, "producer.id.expiration.check.interval.ms") == 0) {
+            NUM(1, I32, "INT");
+            cfg->log.producer_id_expiration_check_ms = v;
         } else if (strcmp(k, "message.max.bytes") == 0) {
             NUM(0, I32, "INT");
             cfg->log.max_message_bytes = (int32_t)v;

@@ -59,6 +59,8 @@ typedef struct fr_log_config {
                                         .after.max.ms, or the older .difference.max.ms); 0, the default:
                                         no bound is set, no timestamp is refused */
     int64_t ts_before_max_ms, ts_after_max_ms;
+    int64_t producer_id_expiration_ms;       /* producer.id.expiration.ms (broker only), default 1 day */
+    int64_t producer_id_expiration_check_ms; /* producer.id.expiration.check.interval.ms, default 10 min */
 } fr_log_config_t;
 
 /*

@@ -51,6 +51,8 @@ void fr_log_config_defaults(fr_log_config_t *cfg) {
         .ts_before_max_ms = INT64_MAX,
         .ts_after_max_ms = INT64_MAX,
         .codec_level = FR_COMPRESSION_LEVEL_DEFAULT,
+        .producer_id_expiration_ms = FR_PRODUCER_EXPIRATION_MS,
+        .producer_id_expiration_check_ms = FR_PRODUCER_EXPIRATION_CHECK_MS,
     }; /* delete policy, CreateTime, the producer's codec, no timestamp bounds */
 }
 
@@ -78,6 +80,17 @@ static void sanitize_config(fr_log_config_t *c, const fr_log_config_t *in) {
         c->recompress = 0;
     if (c->codec_level == 0) /* no codec's level in Kafka's ranges but zstd's, where 0 is its default */
         c->codec_level = FR_COMPRESSION_LEVEL_DEFAULT;
+    if (c->producer_id_expiration_ms <= 0)
+        c->producer_id_expiration_ms = d.producer_id_expiration_ms;
+    if (c->producer_id_expiration_check_ms <= 0)
+        c->producer_id_expiration_check_ms = d.producer_id_expiration_check_ms;
+}
+
+/* Takes the config (sanitized) and what of it the producer state keeps. */
+static void set_config_locked(fr_partlog_t *log, const fr_log_config_t *cfg) {
+    sanitize_config(&log->cfg, cfg);
+    log->producers.expiration_ms = log->cfg.producer_id_expiration_ms;
+    log->producers.expiration_check_ms = log->cfg.producer_id_expiration_check_ms;
 }
 
 static int64_t wall_clock_ms(void) {
@@ -228,7 +241,7 @@ int fr_partlog_open(const char *dir, const fr_log_config_t *cfg, fr_partlog_t **
     fr_producer_state_init(&log->producers);
     log->dirfd = -1;
     log->last_flush_ms = -1;
-    sanitize_config(&log->cfg, cfg);
+    set_config_locked(log, cfg); /* (nobody else has log yet) */
     log->dir = strdup(dir);
     if (!log->dir) {
         free_log(log);
@@ -500,9 +513,10 @@ int fr_partlog_append(fr_partlog_t *log, uint8_t *buf, size_t len, int64_t now_m
             v.max_ts = now_ms;
         }
         rc = append_validated(log, &cfg, buf, len, now_ms, &v, info);
-        /* A retried batch keeps the time it was stored with (Kafka answers a duplicate with its
-         * batch's timestamp), so a client sees one time however often it retries. */
-        if (rc == 0 && cfg.log_append_time)
+        /* A retry is answered with its stored batch's max timestamp, whatever the topic's
+         * timestamp type (Kafka's UnifiedLog.append sets it from the duplicate's entry): on a
+         * LogAppendTime topic that is the first append's time, however often the client retries. */
+        if (rc == 0 && (cfg.log_append_time || info->duplicate))
             info->log_append_time = info->duplicate ? info->max_timestamp : now_ms;
     }
     fr_writer_free(&converted);
@@ -604,7 +618,7 @@ void fr_partlog_set_leader_epoch(fr_partlog_t *log, int32_t epoch) {
 
 void fr_partlog_set_config(fr_partlog_t *log, const fr_log_config_t *cfg) {
     pthread_mutex_lock(&log->lock);
-    sanitize_config(&log->cfg, cfg);
+    set_config_locked(log, cfg);
     pthread_mutex_unlock(&log->lock);
 }
 

@@ -155,8 +155,7 @@ static int load_snapshot(fr_producer_state_t *ps, int dirfd, int64_t offset, con
  * headers only.  A bad header ends the segment's replay with a warning (the
  * segment's own recovery has vouched for its batches; this is belt and braces).
  */
-static int replay_segment(fr_producer_state_t *ps, const fr_segment_t *seg, const char *dir, int64_t from,
-                          int64_t now_ms) {
+static int replay_segment(fr_producer_state_t *ps, const fr_segment_t *seg, const char *dir, int64_t from) {
     fr_batch_header_t h;
     int64_t pos = 0;
     if (seg->size == 0 || seg->next_offset <= from)
@@ -185,7 +184,7 @@ static int replay_segment(fr_producer_state_t *ps, const fr_segment_t *seg, cons
         }
         if (h.producer_id < 0 || fr_batch_is_control(&h) || fr_batch_last_offset(&h) < from)
             continue;
-        if ((rc = fr_producer_state_replay(ps, &h, now_ms)) != 0)
+        if ((rc = fr_producer_state_replay(ps, &h)) != 0)
             break;
     }
     munmap(map, (size_t)seg->size);
@@ -231,7 +230,9 @@ int fr_producer_state_recover(fr_producer_state_t *ps, int dirfd, const char *di
     if (from < 0)
         from = nsegs ? segs[0]->base_offset : 0;
     for (size_t i = 0; i < nsegs && rc == 0; i++)
-        rc = replay_segment(ps, segs[i], dir, from, now_ms);
+        rc = replay_segment(ps, segs[i], dir, from);
+    if (rc == 0)
+        fr_producer_state_expire(ps, now_ms); /* Kafka drops them as it loads a snapshot */
     if (rc == 0)
         fr_debug(COMPONENT, "%s: producer state for %zu producer(s), from offset %" PRId64, dir, ps->count, from);
     return rc;

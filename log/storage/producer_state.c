@@ -15,8 +15,7 @@
 #define SNAPSHOT_VERSION 1
 #define SNAPSHOT_HEADER_SIZE 22     /* magic 4, version 2, crc 4, offset 8, count 4 */
 #define SNAPSHOT_CRC_END 10         /* the CRC covers the bytes from here on */
-#define SNAPSHOT_MIN_ENTRY 19       /* id 8, epoch 2, last seen 8, batch count 1 */
-#define EXPIRY_SWEEP_MS (10 * 60 * 1000) /* how often appends sweep out idle producers */
+#define SNAPSHOT_MIN_ENTRY 19       /* id 8, epoch 2, last timestamp 8, batch count 1 */
 
 /* ---- the table: open addressing, linear probing ---- */
 
@@ -34,6 +33,8 @@ void fr_producer_state_init(fr_producer_state_t *ps) {
     memset(ps, 0, sizeof(*ps));
     ps->snapshots[0] = ps->snapshots[1] = -1;
     ps->last_expiry_ms = -1;
+    ps->expiration_ms = FR_PRODUCER_EXPIRATION_MS;
+    ps->expiration_check_ms = FR_PRODUCER_EXPIRATION_CHECK_MS;
 }
 
 void fr_producer_state_free(fr_producer_state_t *ps) {
@@ -258,7 +259,7 @@ int fr_producer_append_batch(fr_producer_append_t *a, const fr_batch_header_t *h
             reset_batches(e, h->producer_epoch);
     }
     push_batch(e, &b);
-    e->last_seen_ms = a->now_ms;
+    e->last_timestamp = b.max_timestamp;
     return 0;
 }
 
@@ -270,8 +271,8 @@ int fr_producer_append_request(fr_producer_append_t *a, const uint8_t *buf, size
     int rc = 0, batches = 0;
 
     int64_t since = a->now_ms - a->ps->last_expiry_ms;
-    if (since >= EXPIRY_SWEEP_MS || since < 0)
-        fr_producer_state_expire(a->ps, a->now_ms, FR_PRODUCER_EXPIRATION_MS);
+    if (since >= a->ps->expiration_check_ms || since < 0)
+        fr_producer_state_expire(a->ps, a->now_ms);
     fr_batch_iter_init(&it, buf, len);
     while (rc == 0 && fr_batch_iter_next(&it, &h, &batch, &blen)) {
         batches++;
@@ -316,7 +317,7 @@ void fr_producer_append_abort(fr_producer_append_t *a) {
 
 /* ---- recovery and upkeep ---- */
 
-int fr_producer_state_replay(fr_producer_state_t *ps, const fr_batch_header_t *h, int64_t now_ms) {
+int fr_producer_state_replay(fr_producer_state_t *ps, const fr_batch_header_t *h) {
     if (h->producer_id < 0 || h->producer_epoch < 0 || h->base_sequence < 0)
         return 0; /* not an idempotent batch (the log may predate the checks) */
     fr_producer_batch_t b = batch_of(h, h->base_offset);
@@ -328,17 +329,18 @@ int fr_producer_state_replay(fr_producer_state_t *ps, const fr_batch_header_t *h
     if (h->producer_epoch != e->epoch)
         reset_batches(e, h->producer_epoch);
     push_batch(e, &b);
-    if (now_ms > e->last_seen_ms)
-        e->last_seen_ms = now_ms;
+    e->last_timestamp = b.max_timestamp;
     return 0;
 }
 
-size_t fr_producer_state_expire(fr_producer_state_t *ps, int64_t now_ms, int64_t max_idle_ms) {
+size_t fr_producer_state_expire(fr_producer_state_t *ps, int64_t now_ms) {
     size_t n = 0;
     ps->last_expiry_ms = now_ms;
     for (size_t i = 0; i < ps->cap;) {
         fr_producer_entry_t *e = &ps->slots[i];
-        if (e->producer_id != FR_NO_PRODUCER_ID && now_ms - e->last_seen_ms >= max_idle_ms) {
+        /* (the timestamps are the client's: one at or below 0 must not overflow the difference) */
+        if (e->producer_id != FR_NO_PRODUCER_ID &&
+            (e->last_timestamp <= 0 || now_ms - e->last_timestamp >= ps->expiration_ms)) {
             remove_at(ps, i); /* may shift a later entry into slot i: look at it again */
             n++;
             continue;
@@ -371,7 +373,7 @@ void fr_producer_state_encode(const fr_producer_state_t *ps, int64_t offset, fr_
             continue;
         fr_write_i64(w, e->producer_id);
         fr_write_i16(w, e->epoch);
-        fr_write_i64(w, e->last_seen_ms);
+        fr_write_i64(w, e->last_timestamp);
         fr_write_i8(w, (int8_t)e->nbatches);
         for (int j = e->nbatches - 1; j >= 0; j--) {
             const fr_producer_batch_t *b = fr_producer_entry_batch(e, j);
@@ -391,12 +393,12 @@ void fr_producer_state_encode(const fr_producer_state_t *ps, int64_t offset, fr_
 
 /* Reads one producer of a snapshot into ps.  NULL, or why it is corrupt. */
 static const char *decode_entry(fr_producer_state_t *ps, fr_reader_t *r, int64_t offset, int *nomem) {
-    int64_t id, last_seen;
+    int64_t id, last_timestamp;
     int16_t epoch;
     int8_t n;
     fr_read_i64(r, &id);
     fr_read_i16(r, &epoch);
-    fr_read_i64(r, &last_seen);
+    fr_read_i64(r, &last_timestamp);
     fr_read_i8(r, &n);
     if (r->err)
         return "truncated producer entry";
@@ -411,7 +413,7 @@ static const char *decode_entry(fr_producer_state_t *ps, fr_reader_t *r, int64_t
         *nomem = 1;
         return "out of memory";
     }
-    e->last_seen_ms = last_seen;
+    e->last_timestamp = last_timestamp;
     int64_t prev_last = -1;
     for (int i = 0; i < n; i++) {
         fr_producer_batch_t b;

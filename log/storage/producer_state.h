@@ -37,7 +37,7 @@
  *
  *   magic "FRPS" | version int16 (1) | crc uint32 (CRC-32C of the bytes after it)
  *   offset int64 | producer count int32 | producers...
- *   producer: id int64 | epoch int16 | last_seen_ms int64 | batch count int8 (0..5)
+ *   producer: id int64 | epoch int16 | last_timestamp int64 | batch count int8 (0..5)
  *             batches, oldest first: first_seq int32 | last_seq int32 |
  *                                    first_offset int64 | last_offset int64 |
  *                                    max_timestamp int64
@@ -62,8 +62,9 @@
 
 #define FR_NO_PRODUCER_ID (-1)
 #define FR_PRODUCER_BATCHES_KEPT 5
-/* Kafka's producer.id.expiration.ms default: a producer idle this long is forgotten. */
+/* Kafka's defaults of producer.id.expiration.ms and producer.id.expiration.check.interval.ms */
 #define FR_PRODUCER_EXPIRATION_MS (24LL * 60 * 60 * 1000)
+#define FR_PRODUCER_EXPIRATION_CHECK_MS (10LL * 60 * 1000)
 
 typedef struct fr_producer_batch {
     int32_t first_seq, last_seq;
@@ -73,7 +74,8 @@ typedef struct fr_producer_batch {
 
 typedef struct fr_producer_entry {
     int64_t producer_id;       /* FR_NO_PRODUCER_ID marks a free slot */
-    int64_t last_seen_ms;      /* broker clock at its last append (for expiry) */
+    int64_t last_timestamp;    /* its newest batch's max timestamp (Kafka's lastTimestamp): expiry
+                                  counts from it, so a producer of old records expires sooner */
     uint32_t undo_stamp;       /* the append that last saved this entry for undo */
     int16_t epoch;
     uint8_t nbatches;          /* 0..FR_PRODUCER_BATCHES_KEPT */
@@ -86,6 +88,8 @@ typedef struct fr_producer_state {
     size_t cap, count;
     uint32_t stamp;             /* the current append's stamp */
     int64_t last_expiry_ms;     /* last expiry sweep (broker clock) */
+    int64_t expiration_ms;      /* producer.id.expiration.ms: forgotten this long after last_timestamp */
+    int64_t expiration_check_ms; /* producer.id.expiration.check.interval.ms: how often appends sweep */
     int64_t snapshots[2];       /* offsets of the newest snapshot files on disk, -1 for none */
 } fr_producer_state_t;
 
@@ -141,9 +145,9 @@ int fr_producer_append_batch(fr_producer_append_t *a, const fr_batch_header_t *h
  * the log (append nothing; a->first_dup and a->last_dup hold the original
  * offsets); or an error, like fr_producer_append_batch's, or
  * FR_ERR_INVALID_RECORD for a mix of duplicates and new batches.  In the last
- * two cases the append is already aborted.  Also forgets, every 10 minutes,
- * the producers idle for FR_PRODUCER_EXPIRATION_MS (Kafka's
- * producer.id.expiration.ms default).
+ * two cases the append is already aborted.  First, once per
+ * ps->expiration_check_ms, forgets the producers whose newest batch is
+ * ps->expiration_ms old (Kafka's periodic removeExpiredProducers).
  */
 int fr_producer_append_request(fr_producer_append_t *a, const uint8_t *buf, size_t len, int64_t first_offset);
 /* Keeps what the append recorded. */
@@ -161,9 +165,10 @@ void fr_producer_append_abort(fr_producer_append_t *a);
  * refuse; a log written before those checks), are ignored.
  * Returns 0 or FR_ERR_NOMEM.
  */
-int fr_producer_state_replay(fr_producer_state_t *ps, const fr_batch_header_t *h, int64_t now_ms);
-/* Forgets producers not seen for max_idle_ms.  Returns how many. */
-size_t fr_producer_state_expire(fr_producer_state_t *ps, int64_t now_ms, int64_t max_idle_ms);
+int fr_producer_state_replay(fr_producer_state_t *ps, const fr_batch_header_t *h);
+/* Forgets the producers whose newest batch's timestamp is ps->expiration_ms or
+ * more before now_ms, as Kafka's isProducerExpired.  Returns how many. */
+size_t fr_producer_state_expire(fr_producer_state_t *ps, int64_t now_ms);
 /* The largest producer id in the state, or -1. */
 int64_t fr_producer_state_max_id(const fr_producer_state_t *ps);
 
@@ -192,8 +197,9 @@ int fr_producer_snapshot_write(fr_producer_state_t *ps, int dirfd, const char *d
  * are reported and skipped; snapshots above max_offset, which describe data
  * the log no longer has, and leftover .tmp files are deleted), then replays
  * the headers of the batches from that offset to the end of segs (the
- * partition's segments, oldest first, already recovered).  Only batch headers
- * are read.  Returns 0 or FR_ERR_IO / FR_ERR_NOMEM.
+ * partition's segments, oldest first, already recovered), and forgets the
+ * producers expired at now_ms.  Only batch headers are read.  Returns 0 or
+ * FR_ERR_IO / FR_ERR_NOMEM.
  */
 int fr_producer_state_recover(fr_producer_state_t *ps, int dirfd, const char *dir, fr_segment_t *const *segs,
                               size_t nsegs, int64_t max_offset, int64_t now_ms);

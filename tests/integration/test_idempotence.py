@@ -215,7 +215,11 @@ def duplicates_seen(b):
 
 # ---- wire helpers: idempotent batches, InitProducerId, reading partitions ----
 
-def idempotent_batch(values, pid, epoch, seq, base_ts=1700000000000):
+def idempotent_batch(values, pid, epoch, seq, base_ts=None):
+    """Timestamps are now's by default: a restart forgets producers whose newest batch is
+    older than producer.id.expiration.ms (a day), as Kafka does."""
+    if base_ts is None:
+        base_ts = int(time.time() * 1000)
     body = b""
     for i, v in enumerate(values):
         r = b"\x00" + kw.varint(0) + kw.varint(i) + kw.varint(-1) + kw.varint(len(v)) + v + kw.varint(0)
@@ -383,6 +387,11 @@ def test_init_producer_id_and_bad_producer_input():
         # bad InitProducerId requests
         assert init_producer_id(c, 3, pid=5, epoch=-1)[0] == INVALID_REQUEST
         assert init_producer_id(c, 3, pid=-1, epoch=5)[0] == INVALID_REQUEST
+        # any other pair, below -1 too, is one Kafka passes on: an idempotent producer gets a new id
+        for odd in ((-5, -5), (-2, 3)):
+            err, pid3, e3 = init_producer_id(c, 3, pid=odd[0], epoch=odd[1])
+            assert (err, e3) == (NONE, 0) and pid3 > pid2, (odd, err, pid3, e3)
+            pid2 = pid3
         assert init_producer_id(c, 4, txn="")[0] == INVALID_REQUEST
         assert init_producer_id(c, 4, txn="tx", timeout=0)[0] == INVALID_TXN_TIMEOUT
         # transactional ids: epochs bump, stale ones are fenced
@@ -441,8 +450,9 @@ def test_init_producer_id_and_bad_producer_input():
 
 def test_a_retry_on_a_log_append_time_topic_keeps_its_first_time():
     """A duplicate is answered with the offsets *and* the log append time the
-    batch was stored with, as Kafka answers it, not the time of the retry; a
-    CreateTime topic answers -1 both times."""
+    batch was stored with, as Kafka answers it, not the time of the retry; on a
+    CreateTime topic the first append answers -1 and a retry the stored batch's
+    max timestamp (UnifiedLog.append: appendInfo.setLogAppendTime(duplicate.timestamp))."""
     from confluent_kafka.admin import AdminClient, NewTopic
     with Broker() as b:
         admin = AdminClient({"bootstrap.servers": b.bootstrap})
@@ -453,8 +463,10 @@ def test_a_retry_on_a_log_append_time_topic_keeps_its_first_time():
             err, pid, _ = init_producer_id(c, 0)
             assert err == NONE, err
 
+            ts = int(time.time() * 1000) - 5000
+
             def send(topic, seq):
-                c.request(0, 8, kw.produce_v8(topic, 0, idempotent_batch([b"v"], pid, 0, seq), acks=-1))
+                c.request(0, 8, kw.produce_v8(topic, 0, idempotent_batch([b"v"], pid, 0, seq, ts), acks=-1))
                 [(_, _, err, base, append_time, _, _)] = kw.parse_produce_v8_response(c.recv_frame())
                 return err, base, append_time
 
@@ -465,7 +477,40 @@ def test_a_retry_on_a_log_append_time_topic_keeps_its_first_time():
             err, base, later = send("lat", 1)
             assert (err, base) == (NONE, 1) and later >= first + 50, (err, base, later, first)
             assert send("ct", 0) == (NONE, 0, -1)
-            assert send("ct", 0) == (NONE, 0, -1)
+            assert send("ct", 0) == (NONE, 0, ts)
+        finally:
+            c.close()
+
+
+def test_producers_expire_by_their_batches_timestamps():
+    """producer.id.expiration.ms: a producer is forgotten once its newest batch's
+    timestamp is that old (Kafka's lastTimestamp, not the broker's clock), at the
+    next check (producer.id.expiration.check.interval.ms); then any sequence
+    starts it again, as for a producer the partition never saw."""
+    from confluent_kafka.admin import AdminClient, ConfigResource
+    with Broker({"producer.id.expiration.ms": "1500", "producer.id.expiration.check.interval.ms": "100"}) as b:
+        admin = AdminClient({"bootstrap.servers": b.bootstrap})
+        res = ConfigResource(ConfigResource.Type.BROKER, "0")
+        entry = admin.describe_configs([res])[res].result(30)["producer.id.expiration.ms"]
+        assert (entry.value, entry.is_read_only) == ("1500", True), entry
+        create_topic(b.port, "expiry", 1)
+        c = RawClient(b.port)
+        try:
+            _, pid, _ = init_producer_id(c, 0)
+            assert produce(c, "expiry", 0, idempotent_batch([b"a"], pid, 0, 0)) == (NONE, 0)
+            assert produce(c, "expiry", 0, idempotent_batch([b"a"], pid, 0, 0)) == (NONE, 0)  # a retry
+            assert produce(c, "expiry", 0, idempotent_batch([b"g"], pid, 0, 5))[0] == OUT_OF_ORDER
+            time.sleep(2)
+            # forgotten: the retry goes in again, and a gap starts the producer afresh
+            assert produce(c, "expiry", 0, idempotent_batch([b"a"], pid, 0, 0)) == (NONE, 1)
+            assert produce(c, "expiry", 0, idempotent_batch([b"g"], pid, 0, 5))[0] == OUT_OF_ORDER
+            # a producer whose records are already older than that expires at the next check,
+            # however recently the broker saw it
+            _, pid2, _ = init_producer_id(c, 0)
+            old = int(time.time() * 1000) - 60000
+            assert produce(c, "expiry", 0, idempotent_batch([b"o"], pid2, 0, 0, old)) == (NONE, 2)
+            time.sleep(0.3)
+            assert produce(c, "expiry", 0, idempotent_batch([b"p"], pid2, 0, 7, old)) == (NONE, 3)
         finally:
             c.close()
 
@@ -565,6 +610,7 @@ if __name__ == "__main__":
         test_a_transactional_producer_is_told_at_init_that_transactions_are_not_served,
         test_init_producer_id_and_bad_producer_input,
         test_a_retry_on_a_log_append_time_topic_keeps_its_first_time,
+        test_producers_expire_by_their_batches_timestamps,
         test_librdkafka_exactly_once_through_cut_connections,
         test_librdkafka_exactly_once_across_kill9,
     ])

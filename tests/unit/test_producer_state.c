@@ -7,6 +7,7 @@
 #include <fcntl.h>
 #include <stdlib.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "batch_builder.h"
@@ -56,7 +57,16 @@ static int append1(fr_producer_state_t *ps, fr_batch_header_t h, int64_t first_o
     } while (0)
 
 /* Appends n records as one idempotent batch to w. */
-static void put_batch(fr_writer_t *w, int64_t pid, int16_t epoch, int32_t seq, int n) {
+/* Today, as the batches' timestamps: a reopened log forgets producers whose
+ * newest batch is older than producer.id.expiration.ms (a day), as Kafka does. */
+static int64_t today_ms(void) {
+    static int64_t t;
+    if (!t)
+        t = (int64_t)time(NULL) * 1000;
+    return t;
+}
+
+static void put_batch_at(fr_writer_t *w, int64_t pid, int16_t epoch, int32_t seq, int n, int64_t ts) {
     bb_batch_t b = bb_defaults();
     bb_record_t recs[16];
     char vals[16][16];
@@ -66,14 +76,18 @@ static void put_batch(fr_writer_t *w, int64_t pid, int16_t epoch, int32_t seq, i
     for (int i = 0; i < n; i++) {
         int len = snprintf(vals[i], sizeof(vals[i]), "s%d", seq + i);
         recs[i] = (bb_record_t){.key = NULL, .key_len = -1, .value = vals[i], .value_len = len,
-                                .timestamp = 1700000000000LL + seq + i};
+                                .timestamp = ts + seq + i};
     }
     bb_build(w, &b, recs, n);
 }
 
+static void put_batch(fr_writer_t *w, int64_t pid, int16_t epoch, int32_t seq, int n) {
+    put_batch_at(w, pid, epoch, seq, n, today_ms());
+}
+
 /* Appends one request made of the batches in w; returns fr_partlog_append's answer. */
 static int log_append(fr_partlog_t *log, fr_writer_t *w, fr_append_info_t *info) {
-    return fr_partlog_append(log, w->buf, w->len, 1700000000000LL, info);
+    return fr_partlog_append(log, w->buf, w->len, today_ms(), info);
 }
 
 static int append_batch(fr_partlog_t *log, int64_t pid, int16_t epoch, int32_t seq, int n, fr_append_info_t *info) {
@@ -169,7 +183,7 @@ FR_TEST(sequence_wraps_past_int32_max) {
     fr_batch_header_t h = hdr(2, 0, INT32_MAX - 3, 3); /* ..INT32_MAX - 1, seeded as recovery would */
     h.base_offset = 0;
     FR_CHECK_EQ_INT(fr_producer_last_seq(&h), INT32_MAX - 1);
-    FR_CHECK_EQ_INT(fr_producer_state_replay(&ps, &h, 0), 0);
+    FR_CHECK_EQ_INT(fr_producer_state_replay(&ps, &h), 0);
     h = hdr(2, 0, INT32_MAX, 3); /* INT32_MAX, 0, 1 */
     FR_CHECK_EQ_INT(fr_producer_last_seq(&h), 1);
     EXPECT_APPEND(&ps, h, 3, 0, 0);
@@ -179,7 +193,7 @@ FR_TEST(sequence_wraps_past_int32_max) {
     /* a batch ending exactly at INT32_MAX is followed by 0 */
     h = hdr(3, 0, INT32_MAX - 1, 2);
     h.base_offset = 10;
-    fr_producer_state_replay(&ps, &h, 0);
+    fr_producer_state_replay(&ps, &h);
     EXPECT_APPEND(&ps, hdr(3, 0, 0, 1), 12, 0, 0);
     fr_producer_state_free(&ps);
 }
@@ -232,14 +246,16 @@ FR_TEST(table_growth_removal_and_expiry) {
     fr_producer_state_init(&ps);
     for (int64_t pid = 0; pid < 3000; pid++) {
         fr_producer_append_t a;
-        fr_producer_append_begin(&a, &ps, pid % 2 ? 1000 : 50000); /* odd ids are idle */
+        fr_producer_append_begin(&a, &ps, 70000); /* the broker's clock does not count: */
         fr_batch_header_t h = hdr(pid * 7919, 0, 0, 1);
+        h.max_timestamp = pid % 2 ? 1000 : 50000; /* the batches' timestamps do (Kafka's lastTimestamp) */
         FR_CHECK_EQ_INT(fr_producer_append_batch(&a, &h, pid), 0);
         fr_producer_append_commit(&a);
     }
     FR_CHECK_EQ_INT(ps.count, 3000);
     FR_CHECK_EQ_INT(fr_producer_state_max_id(&ps), 2999 * 7919);
-    FR_CHECK_EQ_INT(fr_producer_state_expire(&ps, 60000, 30000), 1500);
+    ps.expiration_ms = 30000;
+    FR_CHECK_EQ_INT(fr_producer_state_expire(&ps, 50000 + 29999), 1500); /* 1000 + 30000 <= now < 50000 + 30000 */
     FR_CHECK_EQ_INT(ps.count, 1500);
     int bad = 0;
     for (int64_t pid = 0; pid < 3000; pid++) {
@@ -269,7 +285,7 @@ FR_TEST(snapshot_roundtrip_and_corruption) {
     int bad = 0;
     for (int64_t pid = 1; pid <= 20; pid++) {
         fr_producer_entry_t *a = fr_producer_state_find(&ps, pid), *b = fr_producer_state_find(&back, pid);
-        if (!a || !b || a->epoch != b->epoch || a->nbatches != b->nbatches || a->last_seen_ms != b->last_seen_ms) {
+        if (!a || !b || a->epoch != b->epoch || a->nbatches != b->nbatches || a->last_timestamp != b->last_timestamp) {
             bad++;
             continue;
         }
@@ -497,6 +513,45 @@ FR_TEST(snapshots_at_roll_and_close_and_rebuild) {
     free(tmp);
 }
 
+FR_TEST(a_reopened_log_forgets_producers_whose_records_are_a_day_old) {
+    char *tmp = make_tmp();
+    fr_log_config_t cfg;
+    fr_log_config_defaults(&cfg);
+    fr_partlog_t *log;
+    fr_append_info_t info;
+    fr_writer_t w;
+    fr_writer_init(&w);
+    FR_CHECK_EQ_INT(fr_partlog_open(tmp, &cfg, &log), 0);
+    put_batch_at(&w, 1, 0, 0, 2, today_ms() - 2 * 86400000LL); /* records from two days ago */
+    FR_CHECK_EQ_INT(log_append(log, &w, &info), 0);
+    FR_CHECK_EQ_INT(append_batch(log, 2, 0, 0, 2, &info), 0); /* and today's */
+    FR_CHECK_EQ_INT(log_append(log, &w, &info), 0);           /* no check ran since: still a retry */
+    FR_CHECK_EQ_INT(info.duplicate, 1);
+    int64_t end = fr_partlog_end_offset(log);
+    fr_partlog_close(log);
+
+    /* from the close snapshot; then, that one gone, from the one before and the log after it */
+    for (int from_log = 0; from_log < 2; from_log++) {
+        if (from_log) {
+            char path[512];
+            snapshot_path(path, sizeof(path), tmp, end);
+            FR_CHECK_EQ_INT(unlink(path), 0);
+        }
+        FR_CHECK_EQ_INT(fr_partlog_open(tmp, &cfg, &log), 0);
+        FR_CHECK_EQ_INT(append_batch(log, 2, 0, 0, 2, &info), 0); /* today's producer is remembered */
+        FR_CHECK_EQ_INT(info.duplicate, 1);
+        end = fr_partlog_end_offset(log);
+        FR_CHECK_EQ_INT(log_append(log, &w, &info), 0); /* the old one is not: its retry goes in again */
+        FR_CHECK_EQ_INT(info.duplicate, 0);
+        FR_CHECK_EQ_INT(info.base_offset, end);
+        end = fr_partlog_end_offset(log);
+        fr_partlog_close(log);
+    }
+    fr_writer_free(&w);
+    fr_rmtree(tmp);
+    free(tmp);
+}
+
 FR_TEST(torn_tail_drops_the_lost_batches_from_the_state) {
     char *tmp = make_tmp();
     char path[512];
@@ -535,6 +590,7 @@ int main(void) {
     FR_RUN(snapshot_roundtrip_and_corruption);
     FR_RUN(partlog_duplicates_and_errors);
     FR_RUN(snapshots_at_roll_and_close_and_rebuild);
+    FR_RUN(a_reopened_log_forgets_producers_whose_records_are_a_day_old);
     FR_RUN(torn_tail_drops_the_lost_batches_from_the_state);
     return fr_test_done();
 }

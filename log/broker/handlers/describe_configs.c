@@ -60,6 +60,7 @@ static const struct {
     {"offsets.topic.num.partitions", FR_CFG_INT, K_I32, FIELD(offsets_topic_num_partitions)},
     {"offsets.topic.segment.bytes", FR_CFG_INT, K_I32, FIELD(offsets_topic_segment_bytes)},
     {"offset.metadata.max.bytes", FR_CFG_INT, K_I32, FIELD(offset_metadata_max_bytes)},
+    {"producer.id.expiration.ms", FR_CFG_INT, K_I64, FIELD(log.producer_id_expiration_ms)},
     {"transaction.state.log.num.partitions", FR_CFG_INT, K_I32, FIELD(txn_state_num_partitions)},
     {"transaction.state.log.segment.bytes", FR_CFG_INT, K_I32, FIELD(txn_state_segment_bytes)},
     {"freshet.page.cache.retain.bytes", FR_CFG_LONG, K_I64, FIELD(page_cache_retain_bytes)},

@@ -20,8 +20,8 @@ int fr_handle_init_producer_id(fr_req_t *req) {
 
     int rc;
     if ((in.producer_id == -1) != (in.producer_epoch == -1)) {
-        rc = FR_ERR_INVALID_REQUEST; /* a producer id without an epoch or the other way round */
-    } else if (in.producer_id < -1 || in.producer_epoch < -1) {
+        /* a producer id without an epoch or the other way round; any other pair, below -1 too,
+         * is Kafka's Some(ProducerIdAndEpoch), which an idempotent producer's init ignores */
         rc = FR_ERR_INVALID_REQUEST;
     } else {
         int64_t id;
