@@ -46,6 +46,7 @@
 #define FR_BATCH_OFF_MAGIC 16
 #define FR_BATCH_OFF_CRC 17
 #define FR_BATCH_OFF_ATTRIBUTES 21 /* first byte covered by the CRC */
+#define FR_BATCH_OFF_BASE_TIMESTAMP 27 /* the delete horizon, when that attribute is set */
 #define FR_BATCH_OFF_MAX_TIMESTAMP 35
 
 /* attributes */

@@ -393,13 +393,15 @@ int64_t fr_partlog_restore_start_offset(fr_partlog_t *log, int64_t offset);
 /* ---- compaction (cleanup.policy=compact; partlog_compact.c) ----
  *
  * One cleaner pass, Kafka's LogCleaner: the cleanable range is every
- * non-active segment, oldest first, up to the first whose largest timestamp
- * is less than min_lag_ms old.  When the dirty bytes (segments holding
- * offsets >= *first_dirty) over the range's bytes reach min_cleanable_ratio
- * (or a dirty segment is older than max_lag_ms), every segment of the range
- * is rewritten keeping the last record of each key in the range (null keys
- * always), dropping tombstones whose timestamp is more than
- * delete_retention_ms before now_ms; offsets and order never change
+ * non-active segment, oldest first, up to the first dirty one (holding offsets
+ * >= *first_dirty) whose largest timestamp is less than min_lag_ms old.  When
+ * the dirty bytes over the range's bytes are above min_cleanable_ratio (or a
+ * dirty segment's first batch is older than max_lag_ms), every segment of the
+ * range is rewritten keeping the last record of each key in the range
+ * (records without a key go); a tombstone survives the clean that first keeps
+ * it, which stamps its batch with the delete horizon now_ms +
+ * delete_retention_ms, and goes at the first clean at or past that horizon
+ * (partlog_compact.c has the details); offsets and order never change
  * (rewritten batches keep their baseOffset and lastOffsetDelta; emptied
  * batches leave offset gaps).  Compressed batches are recompressed with their
  * codec.  Each segment is swapped in atomically (.log.cleaned -> .log.swap ->

@@ -3,23 +3,29 @@
  * log.  See fr_partlog_compact() in fr_partlog.h for the contract.
  *
  * A pass works on the "cleanable" segments: every non-active segment, oldest
- * first, up to the first one whose largest timestamp is younger than
- * min.compaction.lag.ms.  Those segments are immutable (appends only touch
- * the active segment), so the pass reads them without the lock:
+ * first, up to the first dirty one (past the cleaner checkpoint) whose largest
+ * timestamp is younger than min.compaction.lag.ms.  Those segments are
+ * immutable (appends only touch the active segment), so the pass reads them
+ * without the lock:
  *
  *   1. offset map: key -> offset of its last record in the cleanable range
  *      (compressed batches are decompressed), and producer id -> base offset
  *      of its last batch there;
  *   2. per segment, oldest first: every batch is rewritten keeping the
- *      records whose key maps to their own offset (null keys are kept;
- *      a kept tombstone goes once its timestamp is older than
- *      delete.retention.ms).  A batch that keeps all its records is copied
- *      byte for byte; one that loses some is rebuilt with the same header
- *      (baseOffset, lastOffsetDelta, baseTimestamp, producer fields and codec
- *      are kept, so every record keeps its offset delta and offset, as
- *      Kafka's MemoryRecords.filterTo does for magic v2), the kept records'
- *      bytes unchanged, recompressed with the batch's codec (fr_compress),
- *      count, max timestamp and CRC updated.  A batch left with no record
+ *      records whose key maps to their own offset (a record without a key
+ *      goes, as Kafka's shouldRetainRecord drops it).  Tombstones follow
+ *      Kafka's delete horizon (KIP-534): the first clean that keeps one
+ *      stamps its batch with deleteHorizonMs = now + delete.retention.ms (the
+ *      attribute bit, the horizon in baseTimestamp and every record's
+ *      timestamp delta re-based on it, so record timestamps do not change);
+ *      a later clean drops the batch's tombstones once now reaches the
+ *      horizon.  A batch that keeps all its records and needs no horizon is
+ *      copied byte for byte; otherwise it is rebuilt with the same header
+ *      (baseOffset, lastOffsetDelta, producer fields and codec are kept, so
+ *      every record keeps its offset delta and offset, as Kafka's
+ *      MemoryRecords.filterTo does for magic v2), the kept records' bytes
+ *      unchanged but for a re-based timestamp delta, recompressed with the
+ *      batch's codec (fr_compress), count, max timestamp and CRC updated.  A batch left with no record
  *      is dropped (an offset gap, which Kafka allows), except a producer's
  *      last batch, kept as an empty batch so that producer state survives
  *      (Kafka's rule); control batches are kept as they are;
@@ -151,7 +157,8 @@ typedef struct clean_seg {
     int64_t base;
     int64_t size;
     int64_t next_offset;
-    int64_t max_timestamp;
+    int64_t first_batch_timestamp; /* its first batch's max timestamp, -1 for none (Kafka's
+                                      getFirstBatchTimestamp, what max.compaction.lag.ms counts from) */
     fr_segfile_t *file; /* a reference taken under the lock */
 } clean_seg_t;
 
@@ -231,9 +238,46 @@ typedef struct clean_ctx {
     const offset_map_t *keys, *pids;
     int64_t now_ms;
     int64_t delete_retention_ms;
-    fr_writer_t scratch, kept;
+    fr_writer_t scratch, kept, rebased;
     int64_t records_removed;
 } clean_ctx_t;
+
+/*
+ * Re-writes the records in c->kept (raw, as in the batch) with timestamp
+ * deltas from new_base instead of old_base, into c->rebased.  Returns 0 or
+ * FR_ERR_NOMEM / FR_ERR_INVALID_RECORD (cannot happen: the iterator read them).
+ */
+static int rebase_records(clean_ctx_t *c, int64_t old_base, int64_t new_base) {
+    fr_reader_t r;
+    fr_writer_reset(&c->rebased);
+    fr_reader_init(&r, c->kept.buf, c->kept.len);
+    while (r.p < r.end) {
+        int32_t len;
+        int64_t delta;
+        uint8_t attributes;
+        if (fr_read_varint(&r, &len) || len < 1 || r.end - r.p < len)
+            return FR_ERR_INVALID_RECORD;
+        const uint8_t *rec_end = r.p + len;
+        attributes = *r.p++;
+        if (fr_read_varlong(&r, &delta) || r.p > rec_end)
+            return FR_ERR_INVALID_RECORD;
+        /* Java's long arithmetic: the timestamp and the new delta wrap, never trap */
+        int64_t ts = (int64_t)((uint64_t)old_base + (uint64_t)delta);
+        int64_t new_delta = (int64_t)((uint64_t)ts - (uint64_t)new_base);
+        uint8_t head[10]; /* the new delta as a zigzag varlong */
+        size_t hn = 0;
+        uint64_t z = ((uint64_t)new_delta << 1) ^ (uint64_t)(new_delta >> 63);
+        for (; z >= 0x80; z >>= 7)
+            head[hn++] = (uint8_t)(z | 0x80);
+        head[hn++] = (uint8_t)z;
+        fr_write_varint(&c->rebased, (int32_t)(1 + hn + (size_t)(rec_end - r.p)));
+        fr_write_raw(&c->rebased, &attributes, 1);
+        fr_write_raw(&c->rebased, head, hn);
+        fr_write_raw(&c->rebased, r.p, (size_t)(rec_end - r.p));
+        r.p = rec_end;
+    }
+    return c->rebased.err ? FR_ERR_NOMEM : 0;
+}
 
 /*
  * Appends the cleaned form of one batch to out (or nothing when it goes).
@@ -247,25 +291,24 @@ static int clean_batch(clean_ctx_t *c, const uint8_t *batch, size_t blen, const 
         fr_write_raw(out, batch, blen);
         return out->err;
     }
+    int has_horizon = (h->attributes & FR_BATCH_ATTR_DELETE_HORIZON) != 0;
+    /* Kafka's shouldRetainDeletes: until a clean has set the horizon, and then until it passes */
+    int retain_deletes = !has_horizon || c->now_ms < h->base_timestamp;
     fr_writer_reset(&c->kept);
-    int32_t kept = 0, total = 0;
+    int32_t kept = 0, total = 0, tombstones = 0;
     int64_t max_ts = -1;
     for (;;) {
         const uint8_t *start = ri.r.p;
         if (!fr_record_iter_next(&ri, &rec))
             break;
         total++;
-        int keep = 1;
-        if (!fr_slice_is_null(rec.key)) {
-            int64_t latest = map_get(c->keys, rec.key.ptr, rec.key.len);
-            int64_t ts = fr_batch_is_log_append_time(h) ? h->max_timestamp : rec.timestamp;
-            if (latest > rec.offset)
-                keep = 0; /* a later record has the same key */
-            else if (fr_slice_is_null(rec.value) && c->now_ms - ts > c->delete_retention_ms)
-                keep = 0; /* a tombstone past delete.retention.ms */
-        }
-        if (!keep)
-            continue;
+        if (fr_slice_is_null(rec.key))
+            continue; /* Kafka's cleaner drops a record without a key */
+        if (map_get(c->keys, rec.key.ptr, rec.key.len) > rec.offset)
+            continue; /* a later record has the same key */
+        if (fr_slice_is_null(rec.value) && !retain_deletes)
+            continue; /* a tombstone past its batch's delete horizon */
+        tombstones += fr_slice_is_null(rec.value);
         fr_write_raw(&c->kept, start, (size_t)(ri.r.p - start));
         kept++;
         if (rec.timestamp > max_ts)
@@ -276,9 +319,19 @@ static int clean_batch(clean_ctx_t *c, const uint8_t *batch, size_t blen, const 
         return out->err;
     }
     c->records_removed += total - kept;
-    if (kept == total) {
+    int set_horizon = tombstones > 0 && !has_horizon;
+    if (kept == total && !set_horizon) {
         fr_write_raw(out, batch, blen);
         return out->err;
+    }
+    int64_t base_ts = h->base_timestamp;
+    const fr_writer_t *records = &c->kept;
+    if (set_horizon) {
+        base_ts = c->delete_retention_ms > INT64_MAX - c->now_ms ? INT64_MAX : c->now_ms + c->delete_retention_ms;
+        int rc = rebase_records(c, h->base_timestamp, base_ts);
+        if (rc)
+            return rc;
+        records = &c->rebased;
     }
     int retain_empty = 0;
     if (kept == 0) {
@@ -292,11 +345,11 @@ static int clean_batch(clean_ctx_t *c, const uint8_t *batch, size_t blen, const 
     fr_write_raw(out, batch, FR_BATCH_HEADER_SIZE);
     int codec = fr_batch_compression(h);
     if (kept > 0 && codec != FR_COMPRESSION_NONE) {
-        int rc = fr_compress(codec, c->kept.buf, c->kept.len, out);
+        int rc = fr_compress(codec, records->buf, records->len, out);
         if (rc)
             return rc;
     } else if (kept > 0) {
-        fr_write_raw(out, c->kept.buf, c->kept.len);
+        fr_write_raw(out, records->buf, records->len);
     }
     if (out->err)
         return out->err;
@@ -304,8 +357,12 @@ static int clean_batch(clean_ctx_t *c, const uint8_t *batch, size_t blen, const 
     size_t size = out->len - start;
     if (kept == 0) /* an empty batch carries no compressed payload */
         fr_put_be16(b + FR_BATCH_OFF_ATTRIBUTES, (uint16_t)(h->attributes & ~FR_BATCH_ATTR_COMPRESSION_MASK));
+    if (set_horizon) {
+        fr_put_be16(b + FR_BATCH_OFF_ATTRIBUTES, (uint16_t)(h->attributes | FR_BATCH_ATTR_DELETE_HORIZON));
+        fr_put_be64(b + FR_BATCH_OFF_BASE_TIMESTAMP, (uint64_t)base_ts);
+    }
     if (kept > 0 && !fr_batch_is_log_append_time(h))
-        fr_put_be64(b + 35, (uint64_t)max_ts);
+        fr_put_be64(b + FR_BATCH_OFF_MAX_TIMESTAMP, (uint64_t)max_ts);
     fr_put_be32(b + 57, (uint32_t)kept);
     fr_put_be32(b + FR_BATCH_OFF_LENGTH, (uint32_t)(size - FR_BATCH_LOG_OVERHEAD));
     fr_put_be32(b + FR_BATCH_OFF_CRC, fr_batch_compute_crc(b, size));
@@ -449,26 +506,37 @@ int fr_partlog_compact(fr_partlog_t *log, const fr_compact_policy_t *p, int64_t 
     }
     for (size_t i = 0; i + 1 < log->nsegs; i++) {
         fr_segment_t *seg = log->segs[i];
-        if (p->min_lag_ms > 0 && now_ms - largest_timestamp(seg) < p->min_lag_ms)
-            break; /* Kafka: the first segment too young for min.compaction.lag.ms ends the range */
+        /* Kafka's cleanableOffsets: the first *dirty* segment too young for min.compaction.lag.ms
+         * ends the range (a cleaned one with a future timestamp must not stall the cleaner) */
+        if (p->min_lag_ms > 0 && seg->next_offset > *first_dirty && now_ms - largest_timestamp(seg) < p->min_lag_ms)
+            break;
         fr_segfile_ref(seg->log);
-        segs[n++] = (clean_seg_t){seg->base_offset, seg->size, seg->next_offset, seg->max_timestamp, seg->log};
+        segs[n++] = (clean_seg_t){seg->base_offset, seg->size, seg->next_offset, -1, seg->log};
     }
     pthread_mutex_unlock(&log->lock);
 
     int64_t total = 0, dirty = 0;
     int force = 0;
+    /* Kafka's maxCompactionDelay: a dirty segment whose first batch is older than now -
+     * max.compaction.lag.ms is cleaned whatever the dirty ratio (timestamps <= 0 do not count) */
+    int64_t clean_until = now_ms - (p->max_lag_ms > 0 ? p->max_lag_ms : 0);
     for (size_t i = 0; i < n; i++) {
         total += segs[i].size;
         if (segs[i].next_offset > *first_dirty && segs[i].size > 0) {
             dirty += segs[i].size;
-            if (p->max_lag_ms >= 0 && p->max_lag_ms < INT64_MAX && segs[i].max_timestamp >= 0 &&
-                now_ms - segs[i].max_timestamp > p->max_lag_ms)
+            uint8_t hb[FR_BATCH_HEADER_SIZE];
+            fr_batch_header_t fh;
+            if (pread(segs[i].file->fd, hb, sizeof(hb), 0) == (ssize_t)sizeof(hb) &&
+                fr_batch_parse_header(hb, sizeof(hb), &fh) == 0)
+                segs[i].first_batch_timestamp = fh.max_timestamp;
+            if (p->max_lag_ms < INT64_MAX && segs[i].first_batch_timestamp > 0 &&
+                segs[i].first_batch_timestamp < clean_until)
                 force = 1;
         }
     }
     res->dirty_ratio = total ? (double)dirty / (double)total : 0.0;
-    if (dirty == 0 || (!force && res->dirty_ratio < p->min_cleanable_ratio)) {
+    /* Kafka cleans when the ratio is *above* min.cleanable.dirty.ratio (so 1 never, on the ratio alone) */
+    if (dirty == 0 || (!force && res->dirty_ratio <= p->min_cleanable_ratio)) {
         res->skipped = 1;
         goto out;
     }
@@ -478,6 +546,7 @@ int fr_partlog_compact(fr_partlog_t *log, const fr_compact_policy_t *p, int64_t 
     clean_ctx_t c = {.keys = &keys, .pids = &pids, .now_ms = now_ms, .delete_retention_ms = p->delete_retention_ms};
     fr_writer_init(&c.scratch);
     fr_writer_init(&c.kept);
+    fr_writer_init(&c.rebased);
     for (size_t i = 0; i < n && !rc; i++) {
         uint8_t *buf = load_segment(log, &segs[i]);
         if (!buf) {
@@ -549,6 +618,7 @@ int fr_partlog_compact(fr_partlog_t *log, const fr_compact_policy_t *p, int64_t 
     fr_writer_free(&out);
     fr_writer_free(&c.scratch);
     fr_writer_free(&c.kept);
+    fr_writer_free(&c.rebased);
     map_free(&keys);
     map_free(&pids);
     for (size_t i = 0; !rc && i < n; i++)

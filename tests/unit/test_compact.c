@@ -41,7 +41,7 @@ static int append_kv(fr_partlog_t *log, int codec, int n, const char *const *key
     fr_writer_t w, z;
     fr_append_info_t info;
     for (int i = 0; i < n; i++)
-        recs[i] = (bb_record_t){.key = keys[i], .key_len = (int32_t)strlen(keys[i]), .value = values[i],
+        recs[i] = (bb_record_t){.key = keys[i], .key_len = keys[i] ? (int32_t)strlen(keys[i]) : -1, .value = values[i],
                                 .value_len = values[i] ? (int32_t)strlen(values[i]) : -1, .timestamp = ts};
     fr_writer_init(&w);
     fr_writer_init(&z);
@@ -69,6 +69,8 @@ typedef struct seen {
     char key[4096][16];
     char val[4096][24]; /* "" for a tombstone (null) */
     int tomb[4096];
+    int64_t ts[4096];
+    int horizon[4096];  /* its batch carries a delete horizon */
     int codec_ok;       /* every batch validated (CRC) and decoded */
 } seen_t;
 
@@ -114,6 +116,8 @@ static int read_all(fr_partlog_t *log, seen_t *s) {
                 snprintf(s->key[i], sizeof(s->key[i]), "%.*s", rec.key.len > 0 ? rec.key.len : 0,
                          rec.key.ptr ? (const char *)rec.key.ptr : "");
                 s->tomb[i] = fr_slice_is_null(rec.value);
+                s->ts[i] = rec.timestamp;
+                s->horizon[i] = (h.attributes & FR_BATCH_ATTR_DELETE_HORIZON) != 0;
                 snprintf(s->val[i], sizeof(s->val[i]), "%.*s", rec.value.len > 0 ? rec.value.len : 0,
                          rec.value.ptr ? (const char *)rec.value.ptr : "");
             }
@@ -237,7 +241,9 @@ FR_TEST(classic_example_zstd) { classic(11, FR_COMPRESSION_ZSTD); }
 FR_TEST(classic_example_zstd_per_record) { classic(1, FR_COMPRESSION_ZSTD); }
 
 /* A: v, B: v, A: tombstone (offsets 0..2, ts 1000), C rolls.  The tombstone
- * stays until delete.retention.ms (1000) has passed since its timestamp. */
+ * stays until delete.retention.ms (1000) has passed since the clean that first
+ * kept it (Kafka's delete horizon, stamped on its batch), whatever its own
+ * timestamp; the records keep their timestamps through the re-based batch. */
 FR_TEST(tombstones_go_after_delete_retention_ms) {
     char *tmp = make_tmp();
     fr_log_config_t c;
@@ -261,10 +267,22 @@ FR_TEST(tombstones_go_after_delete_retention_ms) {
     FR_CHECK_EQ_INT(s->off[0], 1);
     FR_CHECK_EQ_INT(s->off[1], 2);
     FR_CHECK(s->tomb[1]);
+    FR_CHECK(s->horizon[1]); /* 1500 + 1000 */
+    FR_CHECK_EQ_INT(s->ts[0], 1000);
+    FR_CHECK_EQ_INT(s->ts[1], 1000);
     FR_CHECK_EQ_INT(s->off[2], 3);
+    FR_CHECK(!s->horizon[2]);
+    FR_CHECK(s->codec_ok);
 
-    first_dirty = 0; /* the tombstone is clean now; a restart makes it dirty again */
-    FR_CHECK_EQ_INT(fr_partlog_compact(log, &p, 2001, &first_dirty, &res), 0);
+    /* past its own timestamp + delete.retention.ms, but before the horizon: kept */
+    first_dirty = 0;
+    FR_CHECK_EQ_INT(fr_partlog_compact(log, &p, 2499, &first_dirty, &res), 0);
+    FR_CHECK_EQ_INT(read_all(log, s), 0);
+    FR_CHECK_EQ_INT(s->n, 3);
+    FR_CHECK(s->tomb[1] && s->ts[1] == 1000);
+
+    first_dirty = 0; /* at the horizon it goes */
+    FR_CHECK_EQ_INT(fr_partlog_compact(log, &p, 2500, &first_dirty, &res), 0);
     FR_CHECK_EQ_INT(read_all(log, s), 0);
     FR_CHECK_EQ_INT(s->n, 2); /* B@1, C@3 */
     FR_CHECK_EQ_INT(s->off[0], 1);
@@ -302,6 +320,86 @@ FR_TEST(lag_and_dirty_ratio) {
     FR_CHECK_EQ_INT(fr_partlog_compact(log, &p, 2000, &first_dirty, &res), 0);
     FR_CHECK(!res.skipped);
     check_classic(log);
+    fr_partlog_close(log);
+    cleanup(tmp);
+}
+
+/* Kafka's thresholds: a ratio must be *above* min.cleanable.dirty.ratio; max.compaction.lag.ms
+ * counts from a dirty segment's first batch; min.compaction.lag.ms looks at dirty segments only. */
+FR_TEST(thresholds_as_kafka_draws_them) {
+    char *tmp = make_tmp();
+    fr_log_config_t c;
+    fr_log_config_defaults(&c);
+    c.segment_bytes = 150; /* two one-record batches per segment */
+    fr_partlog_t *log;
+    FR_CHECK_EQ_INT(fr_partlog_open(tmp, &c, &log), 0);
+    const char *k = "K", *v[] = {"a", "b", "c", "d", "e"};
+    int64_t ts[] = {1000, 9000, 9000, 9000, 9000};
+    for (int i = 0; i < 5; i++)
+        FR_CHECK_EQ_INT(append_kv(log, 0, 1, &k, v + i, ts[i]), 0);
+    FR_CHECK_EQ_INT(fr_partlog_segment_count(log), 3); /* [0,1] [2,3] [4] */
+    fr_compact_policy_t p = policy(86400000);
+    fr_compact_result_t res;
+    int64_t first_dirty = 0;
+    p.min_cleanable_ratio = 1.0; /* every byte is dirty: the ratio is 1, not above it */
+    FR_CHECK_EQ_INT(fr_partlog_compact(log, &p, 9500, &first_dirty, &res), 0);
+    FR_CHECK(res.skipped);
+    /* segment [0,1]: its first batch (1000) is older than 9500 - 5000, its newest (9000) is not */
+    p.min_cleanable_ratio = 1.5; /* never: only max.compaction.lag.ms can start this pass */
+    p.max_lag_ms = 5000;
+    FR_CHECK_EQ_INT(fr_partlog_compact(log, &p, 9500, &first_dirty, &res), 0);
+    FR_CHECK(!res.skipped);
+    FR_CHECK_EQ_INT(first_dirty, 4);
+    seen_t *s = calloc(1, sizeof(*s));
+    FR_CHECK_EQ_INT(read_all(log, s), 0);
+    FR_CHECK_EQ_INT(s->n, 2); /* K=d@3 and the active segment's K=e@4 */
+    FR_CHECK_EQ_INT(s->off[0], 3);
+
+    /* a cleaned segment holding a timestamp far ahead does not stall the cleaner */
+    const char *fut = "future";
+    FR_CHECK_EQ_INT(append_kv(log, 0, 1, &k, &fut, 100000000), 0); /* 5: [4,5] */
+    FR_CHECK_EQ_INT(append_kv(log, 0, 1, &k, v + 0, 9000), 0);     /* 6, rolls: [4,5] [6] */
+    p.min_cleanable_ratio = 0.01;
+    p.max_lag_ms = INT64_MAX;
+    FR_CHECK_EQ_INT(fr_partlog_compact(log, &p, 9600, &first_dirty, &res), 0);
+    FR_CHECK_EQ_INT(first_dirty, 6); /* [4,5] is clean now, and keeps K=future@5 */
+    FR_CHECK_EQ_INT(append_kv(log, 0, 1, &k, v + 1, 9000), 0); /* 7: [6,7] */
+    FR_CHECK_EQ_INT(append_kv(log, 0, 1, &k, v + 2, 9000), 0); /* 8, rolls: [6,7] [8] */
+    p.min_lag_ms = 100; /* the dirty [6,7] is old enough; the clean [4,5] is "younger" but clean */
+    FR_CHECK_EQ_INT(fr_partlog_compact(log, &p, 9600, &first_dirty, &res), 0);
+    FR_CHECK(!res.skipped);
+    FR_CHECK_EQ_INT(first_dirty, 8);
+    FR_CHECK_EQ_INT(read_all(log, s), 0);
+    FR_CHECK_EQ_INT(s->n, 2); /* K=b@7 and the active K=c@8 */
+    FR_CHECK_EQ_INT(s->off[0], 7);
+    free(s);
+    fr_partlog_close(log);
+    cleanup(tmp);
+}
+
+/* A record without a key goes at the first clean, as Kafka's cleaner counts it invalid and drops it
+ * (a topic written under cleanup.policy=delete may have them, then switched to compact). */
+FR_TEST(records_without_a_key_go) {
+    char *tmp = make_tmp();
+    fr_log_config_t c;
+    fr_log_config_defaults(&c);
+    fr_partlog_t *log;
+    FR_CHECK_EQ_INT(fr_partlog_open(tmp, &c, &log), 0);
+    const char *keys[] = {NULL, "A", NULL}, *vals[] = {"x", "a", "y"};
+    FR_CHECK_EQ_INT(append_kv(log, 0, 3, keys, vals, 1000), 0);
+    c.segment_bytes = 100;
+    fr_partlog_set_config(log, &c);
+    FR_CHECK_EQ_INT(append_kv(log, 0, 1, keys + 1, vals + 1, 1000), 0);
+    fr_compact_policy_t p = policy(86400000);
+    fr_compact_result_t res;
+    int64_t first_dirty = 0;
+    FR_CHECK_EQ_INT(fr_partlog_compact(log, &p, 1500, &first_dirty, &res), 0);
+    seen_t *s = calloc(1, sizeof(*s));
+    FR_CHECK_EQ_INT(read_all(log, s), 0);
+    FR_CHECK_EQ_INT(s->n, 2); /* A@1, and the active segment's A@3 */
+    FR_CHECK_EQ_INT(s->off[0], 1);
+    FR_CHECK_EQ_INT(s->off[1], 3);
+    free(s);
     fr_partlog_close(log);
     cleanup(tmp);
 }
@@ -417,6 +515,8 @@ int main(void) {
     FR_RUN(classic_example_zstd_per_record);
     FR_RUN(tombstones_go_after_delete_retention_ms);
     FR_RUN(lag_and_dirty_ratio);
+    FR_RUN(thresholds_as_kafka_draws_them);
+    FR_RUN(records_without_a_key_go);
     FR_RUN(reader_during_compaction_sees_a_consistent_log);
     return fr_test_done();
 }
