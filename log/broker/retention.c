@@ -57,12 +57,7 @@ struct fr_retention_task {
 /* A topic's effective value of a LONG config (override, dynamic, static, default). */
 static int64_t topic_long(const fr_broker_config_t *cfg, const fr_topic_t *topic, const char *key,
                           int64_t fallback) {
-    const fr_topic_config_def_t *def = fr_topic_config_find(key);
-    char buf[64];
-    int source;
-    int64_t v;
-    const char *s = def ? fr_topic_config_value(def, &topic->overrides, cfg, &source, buf, sizeof(buf)) : NULL;
-    return s && fr_config_parse_long(s, INT64_MIN, INT64_MAX, &v) == 0 ? v : fallback;
+    return fr_topic_config_long(cfg, &topic->overrides, key, fallback);
 }
 
 static void topic_policy(const fr_broker_config_t *cfg, const fr_topic_t *topic, fr_retention_policy_t *p) {

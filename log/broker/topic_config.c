@@ -539,6 +539,16 @@ static int64_t override_long(const fr_props_t *o, const char *key, int64_t dflt)
     return dflt;
 }
 
+int64_t fr_topic_config_long(const fr_broker_config_t *broker, const fr_props_t *topic_overrides, const char *key,
+                             int64_t fallback) {
+    const fr_topic_config_def_t *def = fr_topic_config_find(key);
+    char buf[64];
+    int source;
+    int64_t v;
+    const char *s = def ? fr_topic_config_value(def, topic_overrides, broker, &source, buf, sizeof(buf)) : NULL;
+    return s && fr_config_parse_long(s, INT64_MIN, INT64_MAX, &v) == 0 ? v : fallback;
+}
+
 /* compression.<codec>.level as the topic sees it (override, dynamic, static, default). */
 static int codec_level(const fr_broker_config_t *broker, const fr_props_t *o, int codec) {
     static const char *const keys[] = {[FR_COMPRESSION_GZIP] = "compression.gzip.level",
@@ -568,6 +578,8 @@ void fr_topic_log_config(const fr_broker_config_t *broker, const fr_props_t *o, 
     out->flush_interval_ms = override_long(o, "flush.ms", out->flush_interval_ms);
 
     out->compacted = fr_topic_cleanup_policy_has(broker, o, "compact");
+    out->segment_jitter_ms = fr_topic_config_long(broker, o, "segment.jitter.ms", 0);
+    out->max_compaction_lag_ms = fr_topic_config_long(broker, o, "max.compaction.lag.ms", INT64_MAX);
     const char *ts_type = o ? fr_props_get(o, "message.timestamp.type") : NULL;
     if (ts_type) {
         char v[32];

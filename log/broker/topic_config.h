@@ -101,6 +101,10 @@ const char *fr_broker_config_value(const fr_broker_config_t *broker, const char 
 const char *fr_topic_config_value(const fr_topic_config_def_t *def, const fr_props_t *topic_overrides,
                                   const fr_broker_config_t *broker, int *source, char *buf, size_t buflen);
 
+/* fr_topic_config_value of key as a long; fallback when the key or its value is none or not a long. */
+int64_t fr_topic_config_long(const fr_broker_config_t *broker, const fr_props_t *topic_overrides, const char *key,
+                             int64_t fallback);
+
 /* The codec (0..4) a compression.type value names; -1 for "producer" (keep the producer's). */
 int fr_config_compression_codec(const char *compression_type);
 /* The checks across a topic's configs (Kafka's LogConfig.validateValues):

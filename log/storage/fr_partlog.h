@@ -39,6 +39,10 @@ typedef struct fr_partlog fr_partlog_t;
 typedef struct fr_log_config {
     int64_t segment_bytes;           /* log.segment.bytes, default 1073741824 */
     int64_t segment_ms;              /* log.roll.ms / log.roll.hours, default 7 days */
+    int64_t segment_jitter_ms;       /* segment.jitter.ms: each segment rolls up to this much sooner, at
+                                        random (less than segment_ms), default 0 */
+    int64_t max_compaction_lag_ms;   /* max.compaction.lag.ms: a compacted topic rolls at least this
+                                        often (Kafka's maxSegmentMs), default INT64_MAX */
     int32_t index_interval_bytes;    /* log.index.interval.bytes, default 4096 */
     int32_t max_message_bytes;       /* message.max.bytes, default 1048588 */
     int64_t flush_interval_messages; /* log.flush.interval.messages, default INT64_MAX */

@@ -15,6 +15,7 @@
 #include <fcntl.h>
 #include <inttypes.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -43,6 +44,7 @@ void fr_log_config_defaults(fr_log_config_t *cfg) {
     *cfg = (fr_log_config_t){
         .segment_bytes = 1073741824,
         .segment_ms = 7LL * 24 * 60 * 60 * 1000,
+        .max_compaction_lag_ms = INT64_MAX,
         .index_interval_bytes = 4096,
         .max_message_bytes = 1048588,
         .flush_interval_messages = INT64_MAX,
@@ -66,6 +68,10 @@ static void sanitize_config(fr_log_config_t *c, const fr_log_config_t *in) {
         c->segment_bytes = INT32_MAX;
     if (c->segment_ms <= 0)
         c->segment_ms = d.segment_ms;
+    if (c->segment_jitter_ms < 0)
+        c->segment_jitter_ms = 0;
+    if (c->max_compaction_lag_ms <= 0)
+        c->max_compaction_lag_ms = INT64_MAX;
     if (c->index_interval_bytes < 0)
         c->index_interval_bytes = d.index_interval_bytes;
     if (c->max_message_bytes <= 0)
@@ -101,9 +107,24 @@ static int64_t wall_clock_ms(void) {
 
 static fr_segment_t *active(fr_partlog_t *log) { return log->segs[log->nsegs - 1]; }
 
+/* Kafka's LogConfig.randomSegmentJitter: uniform in [0, min(segment.jitter.ms, segment.ms)). */
+static int64_t random_jitter(const fr_log_config_t *cfg) {
+    static _Atomic uint64_t state;
+    int64_t bound = cfg->segment_jitter_ms < cfg->segment_ms ? cfg->segment_jitter_ms : cfg->segment_ms;
+    if (bound <= 0)
+        return 0;
+    uint64_t x = atomic_fetch_add(&state, 0x9e3779b97f4a7c15ULL) + (uint64_t)wall_clock_ms();
+    x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ULL; /* splitmix64 */
+    x = (x ^ (x >> 27)) * 0x94d049bb133111ebULL;
+    return (int64_t)((x ^ (x >> 31)) % (uint64_t)bound);
+}
+
+/* Adds seg as the newest segment; it counts segment.ms from now when it has no timestamp. */
 static int push_segment(fr_partlog_t *log, fr_segment_t *seg) {
     if (FR_ARRAY_GROW(log->segs, log->cap, log->nsegs + 1, 8))
         return FR_ERR_NOMEM;
+    seg->created_ms = wall_clock_ms();
+    seg->roll_jitter_ms = random_jitter(&log->cfg);
     log->segs[log->nsegs++] = seg;
     return 0;
 }
@@ -221,8 +242,6 @@ static int recover(fr_partlog_t *log) {
     }
     fr_segment_t *act = active(log);
     int64_t now = wall_clock_ms();
-    if (act->size > 0 && (act->roll_base_ms < 0 || act->roll_base_ms > now))
-        act->roll_base_ms = now;
     log->leo = act->next_offset;
     log->log_start = log->segs[0]->base_offset; /* the broker may raise it from its checkpoint */
     for (size_t i = 0; i < log->nsegs; i++)
@@ -343,13 +362,24 @@ int fr_partlog_roll_locked(fr_partlog_t *log) {
     return 0;
 }
 
-/* Kafka's LogSegment.shouldRoll, for an append of len bytes and n_offsets offsets. */
-static int should_roll(const fr_partlog_t *log, const fr_segment_t *seg, size_t len,
-                       int64_t n_offsets, int64_t now_ms) {
+/*
+ * Kafka's LogSegment.shouldRoll, for an append of len bytes and n_offsets
+ * offsets whose largest timestamp is max_ts.  Time is the records': from the
+ * segment's first batch to this one (timeWaitedForRoll), the wall clock only
+ * when the segment has no timestamp; a compacted topic rolls at least every
+ * max.compaction.lag.ms (maxSegmentMs); the segment's jitter comes off.
+ */
+static int should_roll(const fr_partlog_t *log, const fr_segment_t *seg, size_t len, int64_t n_offsets,
+                       int64_t now_ms, int64_t max_ts) {
     if (seg->size == 0)
         return 0; /* never roll an empty segment */
-    return seg->size + (int64_t)len > log->cfg.segment_bytes ||
-           (seg->roll_base_ms >= 0 && now_ms - seg->roll_base_ms > log->cfg.segment_ms) ||
+    const fr_log_config_t *c = &log->cfg;
+    int64_t max_segment_ms = c->compacted && c->max_compaction_lag_ms < c->segment_ms ? c->max_compaction_lag_ms
+                                                                                     : c->segment_ms;
+    /* Java's long arithmetic: client timestamps far apart wrap rather than trap */
+    int64_t waited = seg->roll_base_ms >= 0 ? (int64_t)((uint64_t)max_ts - (uint64_t)seg->roll_base_ms)
+                                            : now_ms - seg->created_ms;
+    return seg->size + (int64_t)len > c->segment_bytes || waited > max_segment_ms - seg->roll_jitter_ms ||
            fr_offset_index_is_full(&seg->oindex) || fr_time_index_is_full(&seg->tindex) ||
            log->leo + n_offsets - 1 - seg->base_offset > INT32_MAX;
 }
@@ -398,7 +428,7 @@ static int append_validated(fr_partlog_t *log, const fr_log_config_t *cfg, uint8
         }
         log->tail_dirty = 0;
     }
-    if (should_roll(log, active(log), len, n_offsets, now_ms) && fr_partlog_roll_locked(log) != 0) {
+    if (should_roll(log, active(log), len, n_offsets, now_ms, max_ts) && fr_partlog_roll_locked(log) != 0) {
         pthread_mutex_unlock(&log->lock);
         return FR_ERR_KAFKA_STORAGE_ERROR;
     }
@@ -454,11 +484,12 @@ static int append_validated(fr_partlog_t *log, const fr_log_config_t *cfg, uint8
     fr_producer_append_commit(&pa);
 
     fr_batch_iter_init(&it, buf, len);
-    while (fr_batch_iter_next(&it, &h, &batch, &blen))
-        fr_segment_track_batch(seg, pos + (int64_t)it.pos - (int64_t)blen, &h,
-                               log->cfg.index_interval_bytes);
-    if (seg->roll_base_ms < 0)
-        seg->roll_base_ms = now_ms;
+    while (fr_batch_iter_next(&it, &h, &batch, &blen)) {
+        int64_t at = pos + (int64_t)it.pos - (int64_t)blen;
+        if (at == 0)
+            seg->roll_base_ms = h.max_timestamp; /* the segment's first batch */
+        fr_segment_track_batch(seg, at, &h, log->cfg.index_interval_bytes);
+    }
 
     info->base_offset = log->leo;
     info->last_offset = next - 1;

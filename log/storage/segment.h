@@ -49,7 +49,11 @@ typedef struct fr_segment {
     int index_unsynced;         /* index files written but not yet fsync'ed */
     int64_t max_timestamp;      /* largest batch max timestamp, -1 when none */
     int64_t offset_of_max_timestamp;
-    int64_t roll_base_ms;       /* segment_ms counts from here; -1 before the first append */
+    int64_t roll_base_ms;       /* its first batch's max timestamp (Kafka's rollingBasedTimestamp):
+                                   segment_ms counts from here to the appended batch's; -1 for none */
+    int64_t created_ms;         /* the wall clock when made or opened: segment_ms counts from here
+                                   to now when roll_base_ms is -1 */
+    int64_t roll_jitter_ms;     /* the random part of segment.jitter.ms drawn for this segment */
     int64_t bytes_since_index;  /* bytes appended since the last index entry */
     int64_t cache_released;     /* the .log up to here was written back and dropped from the page cache */
     int64_t writeback_started;  /* writeback of the .log was started up to here (fr_partlog_release_cache) */

@@ -28,7 +28,8 @@ void fr_time_index_free(fr_time_index_t *idx) {
 
 void fr_time_index_clear(fr_time_index_t *idx) { idx->n = 0; }
 
-int fr_time_index_is_full(const fr_time_index_t *idx) { return idx->n >= idx->max_entries; }
+/* Kafka's TimeIndex.isFull: the last slot is kept for the entry a roll or close adds (skip_full_check). */
+int fr_time_index_is_full(const fr_time_index_t *idx) { return idx->n + 1 >= idx->max_entries; }
 
 static inline int64_t ts_at(const fr_time_index_t *idx, size_t i) {
     return (int64_t)fr_be64(idx->entries + i * ENTRY);

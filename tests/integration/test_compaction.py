@@ -17,7 +17,8 @@ import sys
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from harness import Broker, run_tests  # noqa: E402
+from harness import Broker, RawClient, run_tests  # noqa: E402
+import kafka_wire as kw  # noqa: E402
 from confluent_kafka import Consumer, Producer, TopicPartition  # noqa: E402
 from confluent_kafka.admin import AdminClient, ConfigResource, NewTopic  # noqa: E402
 
@@ -120,5 +121,33 @@ def test_keyed_workload_compacts_to_the_latest_value_per_key():
               % (N, KEYS, len(live), t_produced - t0, time.time() - t0, size))
 
 
+def test_segments_roll_on_record_time_and_max_compaction_lag():
+    """segment.ms counts from a segment's first batch timestamp to the appended batch's (Kafka's
+    LogSegment.shouldRoll), not on the wall clock; a compacted topic rolls at least every
+    max.compaction.lag.ms, so its records leave the never-cleaned active segment in time."""
+    with Broker() as b:
+        admin = AdminClient({"bootstrap.servers": b.bootstrap})
+        configs = {"lag": {"cleanup.policy": "compact", "max.compaction.lag.ms": "1000"},
+                   "plain": {"segment.ms": "1000"}}
+        for name, cfg in configs.items():
+            admin.create_topics([NewTopic(name, 1, 1, config=cfg)])[name].result(30)
+        c = RawClient(b.port)
+        now = int(time.time() * 1000)
+        try:
+            def segments(topic):
+                return sorted(f for f in os.listdir(os.path.join(b.log_dir, topic + "-0")) if f.endswith(".log"))
+
+            for topic in configs:
+                for i, ts in enumerate((now - 3600000, now - 3600000 + 1000, now - 3600000 + 1001)):
+                    c.request(0, 3, kw.produce_v3(topic, 0, kw.record_batch([(b"k", b"v%d" % i)], base_ts=ts)))
+                    _, res = kw.parse_produce_v3_response(c.recv_frame())
+                    assert res[0][2] == 0, res
+                # an hour old, all within the second: one roll, at the record 1001 ms after the first
+                assert segments(topic) == ["%020d.log" % 0, "%020d.log" % 2], (topic, segments(topic))
+        finally:
+            c.close()
+
+
 if __name__ == "__main__":
-    run_tests([test_keyed_workload_compacts_to_the_latest_value_per_key])
+    run_tests([test_keyed_workload_compacts_to_the_latest_value_per_key,
+               test_segments_roll_on_record_time_and_max_compaction_lag])

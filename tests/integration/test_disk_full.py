@@ -16,6 +16,7 @@ import subprocess
 import sys
 import tempfile
 import shutil
+import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from harness import Broker, RawClient, api_versions, run_tests  # noqa: E402
@@ -52,9 +53,9 @@ def fill(path):
         os.close(fd)
 
 
-def make_batch(seq, nrec, size):
+def make_batch(seq, nrec, size, base_ts=1700000000000):
     return kw.record_batch([(b"k%d" % (seq * 1000 + i), (b"%08d" % (seq * 1000 + i)) * (size // 8))
-                            for i in range(nrec)])
+                            for i in range(nrec)], base_ts=base_ts)
 
 
 def produce(c, topic, batch):
@@ -185,15 +186,15 @@ def test_disk_full_errors_without_corruption_and_recovers_when_space_returns():
 
         # 3. Stop and start again while still full: index/snapshot writes fail
         #    and are reported; recovery brings everything back.  The records'
-        #    timestamps (2023) are older than segment.ms, so the first append
-        #    after the restart rolls: a roll on the full disk.
+        #    timestamps are from 2023: one stamped now is more than segment.ms
+        #    after the active segment's first, so it rolls: a roll on the full disk.
         b.stop()
         check_segments_whole(part_dir)
         b.start()
         c = RawClient(b.port)
         check_acked(c, "full", acked, end)
         nlogs = len(check_segments_whole(part_dir))
-        err, _ = produce(c, "full", make_batch(9998, 1, 100))
+        err, _ = produce(c, "full", make_batch(9998, 1, 100, base_ts=int(time.time() * 1000)))
         assert err == KAFKA_STORAGE_ERROR, err
         assert len(check_segments_whole(part_dir)) == nlogs + 1, "no roll on the full disk"
         check_acked(c, "full", acked, end)

@@ -66,7 +66,7 @@ static void append_batches_at(fr_partlog_t *log, int n, int64_t now_ms) {
         bb_record_t recs[8];
         for (int i = 0; i < 8; i++)
             recs[i] = (bb_record_t){.key = "k", .key_len = 1, .value = value, .value_len = sizeof(value),
-                                    .timestamp = 1700000000000 + b};
+                                    .timestamp = now_ms + b}; /* segment.ms goes by these */
         fr_writer_t w;
         fr_writer_init(&w);
         bb_build(&w, &bt, recs, 8);

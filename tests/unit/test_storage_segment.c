@@ -338,30 +338,71 @@ FR_TEST(roll_by_size_never_crosses_segments) {
     free(tmp);
 }
 
+/* segment.ms counts in the records' time, from the segment's first batch to the appended one
+ * (Kafka's timeWaitedForRoll); the wall clock at the append does not matter. */
 FR_TEST(roll_by_time) {
     char *tmp = make_tmp();
     fr_log_config_t cfg = small_config();
     cfg.segment_ms = 1000;
     fr_partlog_t *log;
     FR_CHECK_EQ_INT(fr_partlog_open(part_dir(tmp), &cfg, &log), 0);
-    FR_CHECK_EQ_INT(append_simple(log, NULL, 1, 1, 10, 5, 10000, 1, NULL), 0);
-    FR_CHECK_EQ_INT(append_simple(log, NULL, 1, 1, 10, 5, 10500, 1, NULL), 0);
-    FR_CHECK_EQ_INT(append_simple(log, NULL, 1, 1, 10, 5, 11000, 1, NULL), 0);
+    FR_CHECK_EQ_INT(append_simple(log, NULL, 1, 1, 10, 10000, 5, 1, NULL), 0);
+    FR_CHECK_EQ_INT(append_simple(log, NULL, 1, 1, 10, 10500, 99999999, 1, NULL), 0);
+    FR_CHECK_EQ_INT(append_simple(log, NULL, 1, 1, 10, 11000, 5, 1, NULL), 0);
+    FR_CHECK_EQ_INT(append_simple(log, NULL, 1, 1, 10, 9000, 5, 1, NULL), 0); /* back in time: no roll */
     FR_CHECK_EQ_INT(fr_partlog_segment_count(log), 1);
-    FR_CHECK_EQ_INT(append_simple(log, NULL, 1, 1, 10, 5, 11001, 1, NULL), 0);
+    FR_CHECK_EQ_INT(append_simple(log, NULL, 1, 1, 10, 11001, 5, 1, NULL), 0);
     FR_CHECK_EQ_INT(fr_partlog_segment_count(log), 2);
-    /* the new segment's clock starts at its first append */
-    FR_CHECK_EQ_INT(append_simple(log, NULL, 1, 1, 10, 5, 12001, 1, NULL), 0);
+    /* the new segment counts from its first batch */
+    FR_CHECK_EQ_INT(append_simple(log, NULL, 1, 1, 10, 12001, 5, 1, NULL), 0);
     FR_CHECK_EQ_INT(fr_partlog_segment_count(log), 2);
-    FR_CHECK_EQ_INT(append_simple(log, NULL, 1, 1, 10, 5, 12002, 1, NULL), 0);
+    FR_CHECK_EQ_INT(append_simple(log, NULL, 1, 1, 10, 12002, 5, 1, NULL), 0);
     FR_CHECK_EQ_INT(fr_partlog_segment_count(log), 3);
     char path[600];
-    snprintf(path, sizeof(path), "%s/00000000000000000003.log", part_dir(tmp));
+    snprintf(path, sizeof(path), "%s/00000000000000000004.log", part_dir(tmp));
     FR_CHECK_EQ_INT(access(path, F_OK), 0);
-    snprintf(path, sizeof(path), "%s/00000000000000000005.log", part_dir(tmp));
+    snprintf(path, sizeof(path), "%s/00000000000000000006.log", part_dir(tmp));
     FR_CHECK_EQ_INT(access(path, F_OK), 0);
     fr_partlog_close(log);
     fr_rmtree(tmp);
+    free(tmp);
+}
+
+/* A compacted topic rolls at least every max.compaction.lag.ms (Kafka's maxSegmentMs), so its records
+ * leave the active segment, which is never cleaned, in time; segment.jitter.ms rolls each segment up
+ * to that much sooner, at random. */
+FR_TEST(roll_by_compaction_lag_and_jitter) {
+    char *tmp = make_tmp();
+    fr_log_config_t cfg = small_config();
+    cfg.segment_ms = 100000;
+    cfg.max_compaction_lag_ms = 1000;
+    fr_partlog_t *log;
+    FR_CHECK_EQ_INT(fr_partlog_open(part_dir(tmp), &cfg, &log), 0);
+    FR_CHECK_EQ_INT(append_simple(log, NULL, 1, 1, 10, 10000, 5, 1, NULL), 0);
+    FR_CHECK_EQ_INT(append_simple(log, NULL, 1, 1, 10, 11001, 5, 1, NULL), 0);
+    FR_CHECK_EQ_INT(fr_partlog_segment_count(log), 1); /* not compacted: segment.ms */
+    cfg.compacted = 1;
+    fr_partlog_set_config(log, &cfg);
+    FR_CHECK_EQ_INT(append_simple(log, NULL, 1, 1, 10, 11002, 5, 1, NULL), 0);
+    FR_CHECK_EQ_INT(fr_partlog_segment_count(log), 2);
+    fr_partlog_close(log);
+    fr_rmtree(tmp);
+
+    /* jitter: over 40 partitions with segment.ms 1000 and jitter 1000, a batch 500 ms after the first
+     * rolls about half of them (none without jitter) */
+    cfg = small_config();
+    cfg.segment_ms = 1000;
+    cfg.segment_jitter_ms = 1000;
+    int rolled = 0;
+    for (int i = 0; i < 40; i++) {
+        FR_CHECK_EQ_INT(fr_partlog_open(part_dir(tmp), &cfg, &log), 0);
+        FR_CHECK_EQ_INT(append_simple(log, NULL, 1, 1, 10, 10000, 5, 1, NULL), 0);
+        FR_CHECK_EQ_INT(append_simple(log, NULL, 1, 1, 10, 10501, 5, 1, NULL), 0);
+        rolled += fr_partlog_segment_count(log) == 2;
+        fr_partlog_close(log);
+        fr_rmtree(tmp);
+    }
+    FR_CHECK(rolled >= 8 && rolled <= 32);
     free(tmp);
 }
 
@@ -697,6 +738,7 @@ int main(void) {
     FR_RUN(read_limits_and_sendfile_ranges);
     FR_RUN(roll_by_size_never_crosses_segments);
     FR_RUN(roll_by_time);
+    FR_RUN(roll_by_compaction_lag_and_jitter);
     FR_RUN(offsets_survive_reopen);
     FR_RUN(tail_lookups_match_the_file);
     FR_RUN(offset_for_time_matches_brute_force);
