@@ -22,7 +22,7 @@ static const char *const accepted_keys[] = {
     "process.roles", "controller.quorum.voters", "controller.quorum.bootstrap.servers",
     "inter.broker.listener.name",
     "min.insync.replicas",
-    "log.cleaner.enable", "log.cleaner.threads", "log.preallocate", "log.roll.jitter.ms",
+    "log.cleaner.threads", "log.preallocate", "log.roll.jitter.ms",
     "log.roll.jitter.hours",
     "log.cleaner.delete.retention.ms", "log.cleaner.min.cleanable.ratio",
     "log.cleaner.min.compaction.lag.ms", "log.cleaner.max.compaction.lag.ms",
@@ -59,6 +59,8 @@ void fr_broker_config_defaults(fr_broker_config_t *cfg) {
     cfg->offsets_retention_minutes = 10080;
     cfg->offsets_retention_check_interval_ms = 600000;
     cfg->log_retention_check_interval_ms = 300000;
+    cfg->log_cleaner_enable = 1;
+    cfg->log_cleaner_backoff_ms = 15000;
     cfg->offsets_topic_num_partitions = 50;
     cfg->offsets_topic_segment_bytes = 104857600;
     cfg->txn_state_num_partitions = 50;
@@ -294,6 +296,12 @@ int fr_broker_config_load(fr_broker_config_t *cfg, const fr_props_t *props, char
         } else if (strcmp(k, "log.index.size.max.bytes") == 0) {
             NUM(4, I32, "INT");
             cfg->log.index_max_bytes = (int32_t)v;
+        } else if (strcmp(k, "log.cleaner.enable") == 0) {
+            BOOL_();
+            cfg->log_cleaner_enable = b;
+        } else if (strcmp(k, "log.cleaner.backoff.ms") == 0) {
+            NUM(0, INT64_MAX, "LONG");
+            cfg->log_cleaner_backoff_ms = v;
         } else if (strcmp(k, "producer.id.expiration.ms") == 0) {
             NUM(1, I32, "INT");
             cfg->log.producer_id_expiration_ms = v;

@@ -46,6 +46,8 @@ typedef struct fr_broker_config {
     int64_t log_retention_ms;          /* log.retention.{ms,minutes,hours}, 7 days */
     int64_t log_retention_bytes;       /* log.retention.bytes, -1 */
     int64_t log_retention_check_interval_ms; /* log.retention.check.interval.ms, 300000 */
+    int log_cleaner_enable;                  /* log.cleaner.enable, true: false, compacted topics are never cleaned */
+    int64_t log_cleaner_backoff_ms;          /* log.cleaner.backoff.ms, 15000: how often the cleaner looks */
     /* freshet.page.cache.retain.bytes (ours, not Kafka's), 1 GiB: the most page cache
      * the broker keeps for its partitions' newest bytes, an even share among those
      * over 1 MiB; within it each keeps what its consumers will read (server.c

@@ -41,15 +41,21 @@ typedef struct ret_pass {
     pthread_mutex_t lock;        /* held while the pass works on one partition */
     ret_entry_t *entries;
     size_t n;
+    int retention;               /* 0: the cleaner's own pass, compaction only */
 } ret_pass_t;
+
+/* The two checkpoint files of a log dir: Kafka's, in its format (offset_checkpoint.h). */
+enum { CKPT_LOG_START, CKPT_CLEANER, CKPT_KINDS };
+static const char *const ckpt_names[CKPT_KINDS] = {FR_LOG_START_OFFSET_CHECKPOINT, FR_CLEANER_OFFSET_CHECKPOINT};
 
 struct fr_retention_task {
     fr_server_t *srv;
     uv_timer_t timer;
+    uv_timer_t clean_timer;      /* the cleaner's own pace (log.cleaner.backoff.ms) */
     int64_t interval_ms;
     ret_pass_t *running;
     int again;                   /* a pass was asked for while one ran */
-    char *written[FR_MAX_LOG_DIRS]; /* the checkpoint text last written per log dir */
+    char *written[CKPT_KINDS][FR_MAX_LOG_DIRS]; /* the checkpoint text last written per log dir */
 };
 
 /* ---- effective settings ---- */
@@ -106,7 +112,7 @@ static ret_entry_t *entries_new(fr_server_t *srv, size_t *n_out) {
         fr_retention_policy_t policy;
         fr_compact_policy_t cpolicy = {0};
         topic_policy(srv->cfg, topic, &policy);
-        int compact = topic_compact_policy(srv->cfg, topic, &cpolicy);
+        int compact = srv->cfg->log_cleaner_enable && topic_compact_policy(srv->cfg, topic, &cpolicy);
         for (int32_t p = 0; p < topic->num_partitions; p++) {
             const fr_partition_t *part = topic->partitions[p];
             if (!part || !part->log)
@@ -128,56 +134,69 @@ static ret_entry_t *entries_new(fr_server_t *srv, size_t *n_out) {
 
 /* ---- checkpoints ---- */
 
-static void checkpoint_path(const fr_broker_config_t *cfg, int d, char *buf, size_t len) {
-    snprintf(buf, len, "%s/%s", cfg->log_dirs[d], FR_LOG_START_OFFSET_CHECKPOINT);
+static void checkpoint_path(const fr_broker_config_t *cfg, int kind, int d, char *buf, size_t len) {
+    snprintf(buf, len, "%s/%s", cfg->log_dirs[d], ckpt_names[kind]);
+}
+
+/* The offset entry e puts in a checkpoint of kind, or -1 for none: log starts above 0; the cleaner's
+ * first dirty offsets of compacted partitions it has cleaned (LogCleanerManager's checkpoints). */
+static int64_t checkpoint_offset(const ret_entry_t *e, int kind) {
+    if (kind == CKPT_LOG_START)
+        return e->log_start > 0 ? e->log_start : -1;
+    return e->compact && e->first_dirty > 0 ? e->first_dirty : -1;
 }
 
 /*
- * Writes each log dir's checkpoint from entries (those not skipped, with a
- * log start above 0) when it differs from what was last written.  lock (may
- * be NULL) guards the skip flags.
+ * Writes each log dir's checkpoints from entries (those not skipped) when
+ * one differs from what was last written.  lock (may be NULL) guards the
+ * skip flags.
  */
 static void write_checkpoints(fr_retention_task_t *task, const ret_entry_t *e, size_t n, pthread_mutex_t *lock) {
     const fr_broker_config_t *cfg = task->srv->cfg;
     fr_offset_checkpoint_entry_t *ce = calloc(n ? n : 1, sizeof(*ce));
     if (!ce) {
-        fr_error(COMPONENT, "out of memory writing the log start offset checkpoints");
+        fr_error(COMPONENT, "out of memory writing the offset checkpoints");
         return;
     }
-    for (int d = 0; d < cfg->num_log_dirs; d++) {
-        size_t m = 0;
-        if (lock)
-            pthread_mutex_lock(lock);
-        for (size_t i = 0; i < n; i++)
-            if (e[i].log_dir == d && !e[i].skip && e[i].log_start > 0)
-                ce[m++] = (fr_offset_checkpoint_entry_t){e[i].topic_name, e[i].partition, e[i].log_start};
-        if (lock)
-            pthread_mutex_unlock(lock);
-        char *text, path[4200];
-        size_t len;
-        if (fr_offset_checkpoint_format(ce, m, &text, &len)) {
-            fr_error(COMPONENT, "out of memory writing the log start offset checkpoints");
-            break;
+    for (int kind = 0; kind < CKPT_KINDS; kind++) {
+        for (int d = 0; d < cfg->num_log_dirs; d++) {
+            size_t m = 0;
+            if (lock)
+                pthread_mutex_lock(lock);
+            for (size_t i = 0; i < n; i++) {
+                int64_t off = checkpoint_offset(&e[i], kind);
+                if (e[i].log_dir == d && !e[i].skip && off >= 0)
+                    ce[m++] = (fr_offset_checkpoint_entry_t){e[i].topic_name, e[i].partition, off};
+            }
+            if (lock)
+                pthread_mutex_unlock(lock);
+            char *text, path[4200];
+            size_t len;
+            if (fr_offset_checkpoint_format(ce, m, &text, &len)) {
+                fr_error(COMPONENT, "out of memory writing the offset checkpoints");
+                free(ce);
+                return;
+            }
+            if (task->written[kind][d] && strcmp(task->written[kind][d], text) == 0) {
+                free(text);
+                continue;
+            }
+            checkpoint_path(cfg, kind, d, path, sizeof(path));
+            if (fr_offset_checkpoint_write_text(path, text, len)) {
+                fr_error(COMPONENT, "cannot write %s: %s", path, strerror(errno));
+                free(text);
+                continue;
+            }
+            free(task->written[kind][d]);
+            task->written[kind][d] = text;
         }
-        if (task->written[d] && strcmp(task->written[d], text) == 0) {
-            free(text);
-            continue;
-        }
-        checkpoint_path(cfg, d, path, sizeof(path));
-        if (fr_offset_checkpoint_write_text(path, text, len)) {
-            fr_error(COMPONENT, "cannot write %s: %s", path, strerror(errno));
-            free(text);
-            continue;
-        }
-        free(task->written[d]);
-        task->written[d] = text;
     }
     free(ce);
 }
 
 typedef struct restore_ctx {
     fr_server_t *srv;
-    int log_dir;
+    int log_dir, kind;
     size_t restored;
 } restore_ctx_t;
 
@@ -185,25 +204,30 @@ static int restore_one(void *ctx, const char *name, int32_t partition, int64_t o
     restore_ctx_t *c = ctx;
     fr_topic_t *topic = fr_topics_find_cstr(&c->srv->topics, name);
     fr_partition_t *p = fr_topic_partition(topic, partition);
-    if (p && p->log && topic->log_dir == c->log_dir) {
+    if (!p || !p->log || topic->log_dir != c->log_dir)
+        return 0;
+    if (c->kind == CKPT_LOG_START)
         fr_partlog_restore_start_offset(p->log, offset);
-        c->restored++;
-    }
+    else /* Kafka's cleanableOffsets: a checkpoint past the log's end is not believed */
+        p->cleaner_first_dirty = offset <= fr_partlog_end_offset(p->log) ? offset : 0;
+    c->restored++;
     return 0;
 }
 
 static void restore_checkpoints(fr_server_t *srv) {
-    for (int d = 0; d < srv->cfg->num_log_dirs; d++) {
-        char path[4200], err[4400];
-        restore_ctx_t c = {srv, d, 0};
-        checkpoint_path(srv->cfg, d, path, sizeof(path));
-        int rc = fr_offset_checkpoint_read(path, restore_one, &c, err, sizeof(err));
-        if (rc == FR_ERR_CORRUPT)
-            fr_warn(COMPONENT, "ignoring a corrupt log start offset checkpoint: %s", err);
-        else if (rc && rc != FR_ERR_NOT_FOUND)
-            fr_warn(COMPONENT, "cannot read %s: %s", path, fr_err_str(rc));
-        else if (c.restored)
-            fr_debug(COMPONENT, "%s: log start offsets of %zu partition(s) restored", path, c.restored);
+    for (int kind = 0; kind < CKPT_KINDS; kind++) {
+        for (int d = 0; d < srv->cfg->num_log_dirs; d++) {
+            char path[4200], err[4400];
+            restore_ctx_t c = {srv, d, kind, 0};
+            checkpoint_path(srv->cfg, kind, d, path, sizeof(path));
+            int rc = fr_offset_checkpoint_read(path, restore_one, &c, err, sizeof(err));
+            if (rc == FR_ERR_CORRUPT)
+                fr_warn(COMPONENT, "ignoring a corrupt %s: %s", ckpt_names[kind], err);
+            else if (rc && rc != FR_ERR_NOT_FOUND)
+                fr_warn(COMPONENT, "cannot read %s: %s", path, fr_err_str(rc));
+            else if (c.restored)
+                fr_debug(COMPONENT, "%s: offsets of %zu partition(s) restored", path, c.restored);
+        }
     }
 }
 
@@ -217,12 +241,15 @@ static void pass_run(uv_work_t *w) {
         ret_entry_t *e = &pass->entries[i];
         pthread_mutex_lock(&pass->lock);
         if (!e->skip) {
-            fr_retention_result_t res;
-            int rc = fr_partlog_apply_retention(e->log, &e->policy, now, &res);
-            if (rc)
-                fr_error(COMPONENT, "retention of %s-%d: %s", e->topic_name, e->partition, fr_err_str(rc));
-            e->log_start = res.log_start_offset;
-            segments += res.segments_deleted;
+            int rc;
+            if (pass->retention) {
+                fr_retention_result_t res;
+                rc = fr_partlog_apply_retention(e->log, &e->policy, now, &res);
+                if (rc)
+                    fr_error(COMPONENT, "retention of %s-%d: %s", e->topic_name, e->partition, fr_err_str(rc));
+                e->log_start = res.log_start_offset;
+                segments += res.segments_deleted;
+            }
             if (e->compact) { /* the cleaner: Kafka's LogCleaner, here on the same worker */
                 fr_compact_result_t cres;
                 rc = fr_partlog_compact(e->log, &e->cpolicy, now, &e->first_dirty, &cres);
@@ -259,9 +286,11 @@ static void pass_done(uv_work_t *w, int status) {
     }
 }
 
-static void pass_start(fr_retention_task_t *task) {
+/* retention 0: the cleaner's pass, which compacts and leaves retention to the timer's own. */
+static void pass_start(fr_retention_task_t *task, int retention) {
     if (task->running) {
-        task->again = 1;
+        if (retention)
+            task->again = 1;
         return;
     }
     ret_pass_t *pass = calloc(1, sizeof(*pass));
@@ -273,6 +302,7 @@ static void pass_start(fr_retention_task_t *task) {
         return;
     }
     pass->task = task;
+    pass->retention = retention;
     pass->work.data = pass;
     pthread_mutex_init(&pass->lock, NULL);
     if (uv_queue_work(task->srv->loop, &pass->work, pass_run, pass_done)) {
@@ -288,7 +318,13 @@ static void pass_start(fr_retention_task_t *task) {
 static void on_timer(uv_timer_t *t) {
     fr_retention_task_t *task = t->data;
     if (!task->srv->stopping)
-        pass_start(task);
+        pass_start(task, 1);
+}
+
+static void on_clean_timer(uv_timer_t *t) {
+    fr_retention_task_t *task = t->data;
+    if (!task->srv->stopping)
+        pass_start(task, 0);
 }
 
 /* ---- API ---- */
@@ -307,6 +343,14 @@ int fr_retention_start(fr_server_t *srv, char *err, size_t errlen) {
     task->timer.data = task;
     uint64_t first = task->interval_ms < INITIAL_DELAY_MS ? (uint64_t)task->interval_ms : INITIAL_DELAY_MS;
     uv_timer_start(&task->timer, on_timer, first, (uint64_t)task->interval_ms);
+    /* Kafka's cleaner thread looks again log.cleaner.backoff.ms after finding nothing to clean */
+    uv_timer_init(srv->loop, &task->clean_timer);
+    task->clean_timer.data = task;
+    if (srv->cfg->log_cleaner_enable) {
+        /* (floored at 100 ms: each look builds the list of every partition on the loop) */
+        uint64_t backoff = srv->cfg->log_cleaner_backoff_ms > 100 ? (uint64_t)srv->cfg->log_cleaner_backoff_ms : 100;
+        uv_timer_start(&task->clean_timer, on_clean_timer, backoff, backoff);
+    }
     srv->retention = task;
     fr_info(COMPONENT, "Starting log cleanup with a period of %" PRId64 " ms.", task->interval_ms);
     return 0;
@@ -345,6 +389,8 @@ void fr_retention_stop(fr_server_t *srv) {
         return;
     uv_timer_stop(&task->timer);
     uv_close((uv_handle_t *)&task->timer, NULL);
+    uv_timer_stop(&task->clean_timer);
+    uv_close((uv_handle_t *)&task->clean_timer, NULL);
 }
 
 void fr_retention_shutdown(fr_server_t *srv) {
@@ -359,8 +405,9 @@ void fr_retention_shutdown(fr_server_t *srv) {
     } else {
         fr_error(COMPONENT, "out of memory writing the log start offset checkpoints");
     }
-    for (int d = 0; d < FR_MAX_LOG_DIRS; d++)
-        free(task->written[d]);
+    for (int kind = 0; kind < CKPT_KINDS; kind++)
+        for (int d = 0; d < FR_MAX_LOG_DIRS; d++)
+            free(task->written[kind][d]);
     free(task);
     srv->retention = NULL;
 }

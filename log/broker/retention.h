@@ -11,13 +11,17 @@
  * config changes apply from the next pass) with fr_partlog_apply_retention,
  * then, for topics whose cleanup.policy includes compact (__consumer_offsets
  * among them), runs the cleaner on the same worker with fr_partlog_compact
- * (min.cleanable.dirty.ratio, min/max.compaction.lag.ms, delete.retention.ms;
- * the cleaner checkpoint lives in fr_partition_t.cleaner_first_dirty, in
- * memory only: after a restart the first pass cleans everything once more),
- * then writes each log dir's log-start-offset-checkpoint (Kafka's file and
- * format, offset_checkpoint.h) when its contents changed.  One pass runs at
- * a time.  At startup the checkpoints give each partition back its log start
- * offset; at shutdown they are written once more.
+ * (min.cleanable.dirty.ratio, min/max.compaction.lag.ms, delete.retention.ms),
+ * then writes each log dir's log-start-offset-checkpoint and
+ * cleaner-offset-checkpoint (Kafka's files and format, offset_checkpoint.h;
+ * the cleaner's first dirty offset per compacted partition lives in
+ * fr_partition_t.cleaner_first_dirty) when their contents changed.  The
+ * cleaner also runs on its own, every log.cleaner.backoff.ms (Kafka's
+ * cleaner thread backs off that long when it finds nothing to clean), in a
+ * pass that only compacts; log.cleaner.enable=false turns compaction off.
+ * One pass runs at a time.  At startup the checkpoints give each partition
+ * back its log start offset and first dirty offset; at shutdown they are
+ * written once more.
  *
  * A topic deleted while a pass runs: fr_retention_topic_deleted (called
  * before its partlogs go) waits for the partition the pass may be in the

@@ -25,6 +25,7 @@
 #include <stdint.h>
 
 #define FR_LOG_START_OFFSET_CHECKPOINT "log-start-offset-checkpoint"
+#define FR_CLEANER_OFFSET_CHECKPOINT "cleaner-offset-checkpoint"
 
 typedef struct fr_offset_checkpoint_entry {
     const char *topic;   /* borrowed from the caller */

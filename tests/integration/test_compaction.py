@@ -148,6 +148,53 @@ def test_segments_roll_on_record_time_and_max_compaction_lag():
             c.close()
 
 
+def produce_at(c, topic, records, ts):
+    c.request(0, 3, kw.produce_v3(topic, 0, kw.record_batch(records, base_ts=ts)))
+    _, res = kw.parse_produce_v3_response(c.recv_frame())
+    assert res[0][2] == 0, res
+
+
+def test_the_cleaner_keeps_its_checkpoint_and_its_own_pace():
+    """The cleaner looks every log.cleaner.backoff.ms, whatever log.retention.check.interval.ms says;
+    its first dirty offset survives a restart in cleaner-offset-checkpoint (Kafka's file), so a
+    restart does not make the whole log dirty again; log.cleaner.enable=false turns it off."""
+    topic_cfg = {"cleanup.policy": "compact", "segment.ms": "1000", "min.cleanable.dirty.ratio": "0.5"}
+    now = int(time.time() * 1000) - 60000
+    with Broker({"log.cleaner.backoff.ms": "200", "log.retention.check.interval.ms": "3600000"}) as b:
+        admin = AdminClient({"bootstrap.servers": b.bootstrap})
+        admin.create_topics([NewTopic("ck", 1, 1, config=topic_cfg)])["ck"].result(30)
+        c = RawClient(b.port)
+        produce_at(c, "ck", [(b"k%d" % i, b"v" * 100) for i in range(100)], now)
+        produce_at(c, "ck", [(b"k0", b"w")], now + 2000)  # rolls: offsets 0-99 clean-able, ratio 1
+        c.close()
+        path = os.path.join(b.log_dir, "cleaner-offset-checkpoint")
+        deadline = time.time() + 20
+        while not (os.path.exists(path) and open(path).read() == "0\n1\nck 0 100\n"):
+            assert time.time() < deadline, "no cleaner checkpoint: %r\n%s" % (
+                open(path).read() if os.path.exists(path) else None, b.log()[-2000:])
+            time.sleep(0.1)
+        b.stop()
+        b.start()
+        c = RawClient(b.port)
+        produce_at(c, "ck", [(b"k0", b"x")], now + 4000)  # rolls [100]: 1 dirty record of 101
+        c.close()
+        time.sleep(2)  # ten looks of the cleaner
+        assert "cleaned ck-0" not in b.log(), "a restart made the cleaned log dirty:\n" + b.log()[-2000:]
+    with Broker({"log.cleaner.backoff.ms": "200", "log.cleaner.enable": "false",
+                 "log.retention.check.interval.ms": "200"}) as b:
+        admin = AdminClient({"bootstrap.servers": b.bootstrap})
+        admin.create_topics([NewTopic("off", 1, 1, config=topic_cfg)])["off"].result(30)
+        c = RawClient(b.port)
+        produce_at(c, "off", [(b"k", b"1"), (b"k", b"2")], now)
+        produce_at(c, "off", [(b"k", b"3")], now + 2000)
+        c.close()
+        time.sleep(2)
+        assert "cleaned off-0" not in b.log(), b.log()[-2000:]
+        assert not os.path.exists(os.path.join(b.log_dir, "cleaner-offset-checkpoint")) or \
+            "off" not in open(os.path.join(b.log_dir, "cleaner-offset-checkpoint")).read()
+
+
 if __name__ == "__main__":
     run_tests([test_keyed_workload_compacts_to_the_latest_value_per_key,
-               test_segments_roll_on_record_time_and_max_compaction_lag])
+               test_segments_roll_on_record_time_and_max_compaction_lag,
+               test_the_cleaner_keeps_its_checkpoint_and_its_own_pace])

@@ -51,6 +51,8 @@ static const struct {
     {"socket.receive.buffer.bytes", FR_CFG_INT, K_I32, FIELD(socket_receive_buffer_bytes)},
     {"fetch.max.bytes", FR_CFG_INT, K_I32, FIELD(fetch_max_bytes)},
     {"log.retention.check.interval.ms", FR_CFG_LONG, K_I64, FIELD(log_retention_check_interval_ms)},
+    {"log.cleaner.enable", FR_CFG_BOOLEAN, K_BOOL, FIELD(log_cleaner_enable)},
+    {"log.cleaner.backoff.ms", FR_CFG_LONG, K_I64, FIELD(log_cleaner_backoff_ms)},
     {"group.initial.rebalance.delay.ms", FR_CFG_INT, K_I32, FIELD(group_initial_rebalance_delay_ms)},
     {"group.min.session.timeout.ms", FR_CFG_INT, K_I32, FIELD(group_min_session_timeout_ms)},
     {"group.max.session.timeout.ms", FR_CFG_INT, K_I32, FIELD(group_max_session_timeout_ms)},
