@@ -9,8 +9,7 @@
  * without the lock:
  *
  *   1. offset map: key -> offset of its last record in the cleanable range
- *      (compressed batches are decompressed), and producer id -> base offset
- *      of its last batch there;
+ *      (compressed batches are decompressed);
  *   2. per segment, oldest first: every batch is rewritten keeping the
  *      records whose key maps to their own offset (a record without a key
  *      goes, as Kafka's shouldRetainRecord drops it).  Tombstones follow
@@ -27,8 +26,9 @@
  *      unchanged but for a re-based timestamp delta, recompressed with the
  *      batch's codec (fr_compress), count, max timestamp and CRC updated.  A batch left with no record
  *      is dropped (an offset gap, which Kafka allows), except a producer's
- *      last batch, kept as an empty batch so that producer state survives
- *      (Kafka's rule); control batches are kept as they are;
+ *      last batch in the whole log (the producer state says which), kept as
+ *      an empty batch so that producer state survives (Kafka's rule);
+ *      control batches are kept as they are;
  *   3. the cleaned segment is written to <base>.log.cleaned and fsynced,
  *      renamed to <base>.log.swap, then, under the lock and only if the
  *      segment is still in the log (retention may have deleted it), the old
@@ -209,19 +209,13 @@ static uint8_t *load_segment(const fr_partlog_t *log, const clean_seg_t *cs) {
 }
 
 /* Pass 1 over one segment: keys and producers into the maps. */
-static void map_segment(const uint8_t *buf, int64_t size, offset_map_t *keys, offset_map_t *pids,
-                        fr_writer_t *scratch) {
+static void map_segment(const uint8_t *buf, int64_t size, offset_map_t *keys, fr_writer_t *scratch) {
     fr_batch_iter_t it;
     fr_batch_header_t h;
     const uint8_t *batch;
     size_t blen;
     fr_batch_iter_init(&it, buf, (size_t)size);
     while (fr_batch_iter_next(&it, &h, &batch, &blen)) {
-        if (h.producer_id >= 0) {
-            uint8_t pid[8];
-            fr_put_be64(pid, (uint64_t)h.producer_id);
-            map_put(pids, pid, 8, h.base_offset);
-        }
         if (fr_batch_is_control(&h))
             continue;
         fr_record_iter_t ri;
@@ -235,12 +229,23 @@ static void map_segment(const uint8_t *buf, int64_t size, offset_map_t *keys, of
 }
 
 typedef struct clean_ctx {
-    const offset_map_t *keys, *pids;
+    fr_partlog_t *log;
+    const offset_map_t *keys;
     int64_t now_ms;
     int64_t delete_retention_ms;
     fr_writer_t scratch, kept, rebased;
     int64_t records_removed;
 } clean_ctx_t;
+
+/* Kafka keeps a batch the clean empties only when it is its producer's last in the whole log
+ * (lastRecordsOfActiveProducers), so that reloading the producer state from the log finds it. */
+static int is_producers_last_batch(fr_partlog_t *log, const fr_batch_header_t *h) {
+    pthread_mutex_lock(&log->lock);
+    const fr_producer_entry_t *e = fr_producer_state_find(&log->producers, h->producer_id);
+    int last = e && e->nbatches > 0 && fr_producer_entry_batch(e, 0)->last_offset == fr_batch_last_offset(h);
+    pthread_mutex_unlock(&log->lock);
+    return last;
+}
 
 /*
  * Re-writes the records in c->kept (raw, as in the batch) with timestamp
@@ -333,14 +338,8 @@ static int clean_batch(clean_ctx_t *c, const uint8_t *batch, size_t blen, const 
             return rc;
         records = &c->rebased;
     }
-    int retain_empty = 0;
-    if (kept == 0) {
-        uint8_t pid[8];
-        fr_put_be64(pid, (uint64_t)h->producer_id);
-        retain_empty = h->producer_id >= 0 && map_get(c->pids, pid, 8) == h->base_offset;
-        if (!retain_empty)
-            return 0;
-    }
+    if (kept == 0 && !(h->producer_id >= 0 && is_producers_last_batch(c->log, h)))
+        return 0;
     size_t start = out->len;
     fr_write_raw(out, batch, FR_BATCH_HEADER_SIZE);
     int codec = fr_batch_compression(h);
@@ -542,8 +541,8 @@ int fr_partlog_compact(fr_partlog_t *log, const fr_compact_policy_t *p, int64_t 
     }
 
     remove_leftovers(log);
-    offset_map_t keys = {0}, pids = {0};
-    clean_ctx_t c = {.keys = &keys, .pids = &pids, .now_ms = now_ms, .delete_retention_ms = p->delete_retention_ms};
+    offset_map_t keys = {0};
+    clean_ctx_t c = {.log = log, .keys = &keys, .now_ms = now_ms, .delete_retention_ms = p->delete_retention_ms};
     fr_writer_init(&c.scratch);
     fr_writer_init(&c.kept);
     fr_writer_init(&c.rebased);
@@ -553,9 +552,9 @@ int fr_partlog_compact(fr_partlog_t *log, const fr_compact_policy_t *p, int64_t 
             rc = FR_ERR_KAFKA_STORAGE_ERROR;
             break;
         }
-        map_segment(buf, segs[i].size, &keys, &pids, &c.scratch);
+        map_segment(buf, segs[i].size, &keys, &c.scratch);
         free(buf);
-        if (keys.err || pids.err)
+        if (keys.err)
             rc = FR_ERR_NOMEM;
     }
     fr_writer_t out;
@@ -620,7 +619,6 @@ int fr_partlog_compact(fr_partlog_t *log, const fr_compact_policy_t *p, int64_t 
     fr_writer_free(&c.kept);
     fr_writer_free(&c.rebased);
     map_free(&keys);
-    map_free(&pids);
     for (size_t i = 0; !rc && i < n; i++)
         if (segs[i].next_offset > *first_dirty)
             *first_dirty = res->first_dirty_offset = segs[i].next_offset;

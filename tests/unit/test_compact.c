@@ -34,9 +34,18 @@ static void cleanup(char *tmp) {
     free(tmp);
 }
 
+static int append_kv_as(fr_partlog_t *log, int codec, int n, const char *const *keys, const char *const *values,
+                        int64_t ts, int64_t pid, int32_t seq);
+
 /* Appends one batch (codec 0..4) of n records key keys[i], value values[i] (NULL: tombstone), stamped ts. */
 static int append_kv(fr_partlog_t *log, int codec, int n, const char *const *keys, const char *const *values,
                      int64_t ts) {
+    return append_kv_as(log, codec, n, keys, values, ts, -1, -1);
+}
+
+/* The same from idempotent producer pid (epoch 0, first sequence seq); pid -1 for none. */
+static int append_kv_as(fr_partlog_t *log, int codec, int n, const char *const *keys, const char *const *values,
+                        int64_t ts, int64_t pid, int32_t seq) {
     bb_record_t recs[64];
     fr_writer_t w, z;
     fr_append_info_t info;
@@ -46,6 +55,11 @@ static int append_kv(fr_partlog_t *log, int codec, int n, const char *const *key
     fr_writer_init(&w);
     fr_writer_init(&z);
     bb_batch_t b = bb_defaults();
+    if (pid >= 0) {
+        b.producer_id = pid;
+        b.producer_epoch = 0;
+        b.base_sequence = seq;
+    }
     bb_build(&w, &b, recs, n);
     if (codec) {
         fr_writer_t c;
@@ -71,6 +85,8 @@ typedef struct seen {
     int tomb[4096];
     int64_t ts[4096];
     int horizon[4096];  /* its batch carries a delete horizon */
+    int64_t empty_batches[16]; /* base offsets of batches with no record */
+    int nempty;
     int codec_ok;       /* every batch validated (CRC) and decoded */
 } seen_t;
 
@@ -80,6 +96,7 @@ static int read_all(fr_partlog_t *log, seen_t *s) {
     fr_writer_t scratch;
     fr_writer_init(&scratch);
     s->n = 0;
+    s->nempty = 0;
     s->codec_ok = 1;
     while (off < end) {
         fr_read_result_t rr;
@@ -102,6 +119,8 @@ static int read_all(fr_partlog_t *log, seen_t *s) {
             const char *why;
             if (fr_batch_validate(batch, blen, &h, 0, &why))
                 s->codec_ok = 0;
+            if (h.records_count == 0 && s->nempty < 16)
+                s->empty_batches[s->nempty++] = h.base_offset;
             fr_record_iter_t ri;
             fr_record_t rec;
             if (fr_record_iter_init_any(&ri, batch, blen, &h, &scratch, 0)) {
@@ -377,6 +396,35 @@ FR_TEST(thresholds_as_kafka_draws_them) {
     cleanup(tmp);
 }
 
+/* A batch the clean empties stays (empty) only when it is its producer's last in the whole log. */
+FR_TEST(an_emptied_batch_stays_only_as_its_producers_last) {
+    char *tmp = make_tmp();
+    fr_log_config_t c;
+    fr_log_config_defaults(&c);
+    fr_partlog_t *log;
+    FR_CHECK_EQ_INT(fr_partlog_open(tmp, &c, &log), 0);
+    const char *k = "K", *v = "v";
+    FR_CHECK_EQ_INT(append_kv_as(log, 0, 1, &k, &v, 1000, 7, 0), 0); /* 0: P7's, will go */
+    FR_CHECK_EQ_INT(append_kv_as(log, 0, 1, &k, &v, 1000, 8, 0), 0); /* 1: P8's last, will be emptied */
+    FR_CHECK_EQ_INT(append_kv(log, 0, 1, &k, &v, 1000), 0);          /* 2: plain, K's latest in range */
+    c.segment_bytes = 100;
+    fr_partlog_set_config(log, &c);
+    const char *k2 = "L";
+    FR_CHECK_EQ_INT(append_kv_as(log, 0, 1, &k2, &v, 1000, 7, 1), 0); /* 3: P7 again, active segment */
+    fr_compact_policy_t p = policy(86400000);
+    fr_compact_result_t res;
+    int64_t first_dirty = 0;
+    FR_CHECK_EQ_INT(fr_partlog_compact(log, &p, 1500, &first_dirty, &res), 0);
+    seen_t *s = calloc(1, sizeof(*s));
+    FR_CHECK_EQ_INT(read_all(log, s), 0);
+    FR_CHECK_EQ_INT(s->nempty, 1);
+    FR_CHECK_EQ_INT(s->empty_batches[0], 1);
+    FR_CHECK_EQ_INT(s->n, 2); /* K@2, L@3 */
+    free(s);
+    fr_partlog_close(log);
+    cleanup(tmp);
+}
+
 /* A record without a key goes at the first clean, as Kafka's cleaner counts it invalid and drops it
  * (a topic written under cleanup.policy=delete may have them, then switched to compact). */
 FR_TEST(records_without_a_key_go) {
@@ -517,6 +565,7 @@ int main(void) {
     FR_RUN(lag_and_dirty_ratio);
     FR_RUN(thresholds_as_kafka_draws_them);
     FR_RUN(records_without_a_key_go);
+    FR_RUN(an_emptied_batch_stays_only_as_its_producers_last);
     FR_RUN(reader_during_compaction_sees_a_consistent_log);
     return fr_test_done();
 }
