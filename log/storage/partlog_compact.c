@@ -235,6 +235,7 @@ typedef struct clean_ctx {
     int64_t delete_retention_ms;
     fr_writer_t scratch, kept, rebased;
     int64_t records_removed;
+    int rewritten;               /* batches rewritten or dropped (not copied as they were) */
 } clean_ctx_t;
 
 /* Kafka keeps a batch the clean empties only when it is its producer's last in the whole log
@@ -325,10 +326,13 @@ static int clean_batch(clean_ctx_t *c, const uint8_t *batch, size_t blen, const 
     }
     c->records_removed += total - kept;
     int set_horizon = tombstones > 0 && !has_horizon;
-    if (kept == total && !set_horizon) {
+    /* a batch left empty stays only while it is its producer's last; so does one an earlier clean kept */
+    int keep_empty = kept == 0 && h->producer_id >= 0 && is_producers_last_batch(c->log, h);
+    if (kept == total && !set_horizon && (total > 0 || keep_empty)) {
         fr_write_raw(out, batch, blen);
         return out->err;
     }
+    c->rewritten++;
     int64_t base_ts = h->base_timestamp;
     const fr_writer_t *records = &c->kept;
     if (set_horizon) {
@@ -338,7 +342,7 @@ static int clean_batch(clean_ctx_t *c, const uint8_t *batch, size_t blen, const 
             return rc;
         records = &c->rebased;
     }
-    if (kept == 0 && !(h->producer_id >= 0 && is_producers_last_batch(c->log, h)))
+    if (kept == 0 && !keep_empty)
         return 0;
     size_t start = out->len;
     fr_write_raw(out, batch, FR_BATCH_HEADER_SIZE);
@@ -571,7 +575,7 @@ int fr_partlog_compact(fr_partlog_t *log, const fr_compact_policy_t *p, int64_t 
         fr_batch_header_t h;
         const uint8_t *batch;
         size_t blen;
-        int64_t removed_before = c.records_removed;
+        int rewritten_before = c.rewritten;
         fr_batch_iter_init(&it, buf, (size_t)cs->size);
         while (!rc && fr_batch_iter_next(&it, &h, &batch, &blen))
             rc = clean_batch(&c, batch, blen, &h, &out);
@@ -582,8 +586,8 @@ int fr_partlog_compact(fr_partlog_t *log, const fr_compact_policy_t *p, int64_t 
             rc = FR_ERR_NOMEM;
         if (rc)
             break;
-        if (c.records_removed == removed_before && (int64_t)out.len == cs->size)
-            continue; /* nothing to remove here */
+        if (c.rewritten == rewritten_before)
+            continue; /* every batch copied as it was */
         int fd = write_cleaned(log, cs->base, &out);
         if (fd < 0) {
             rc = FR_ERR_KAFKA_STORAGE_ERROR;

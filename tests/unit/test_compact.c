@@ -300,13 +300,25 @@ FR_TEST(tombstones_go_after_delete_retention_ms) {
     FR_CHECK_EQ_INT(s->n, 3);
     FR_CHECK(s->tomb[1] && s->ts[1] == 1000);
 
+    /* setting a horizon alone rewrites a segment, though no record goes and its size does not change
+     * (the re-based delta, 3390 - 3400, takes one byte as 0 did) */
+    const char *kd = "D", *vd = NULL;
+    FR_CHECK_EQ_INT(append_kv(log, 0, 1, &kd, &vd, 3390), 0); /* 4: a lone tombstone, active */
+    const char *ke = "E", *ve = "e";
+    FR_CHECK_EQ_INT(append_kv(log, 0, 1, &ke, &ve, 3390), 0);  /* 5, rolls */
+    FR_CHECK_EQ_INT(fr_partlog_compact(log, &p, 2400, &first_dirty, &res), 0);
+    FR_CHECK_EQ_INT(read_all(log, s), 0);
+    FR_CHECK(s->n == 5 && s->off[3] == 4 && s->tomb[3] && s->horizon[3]);
+    FR_CHECK_EQ_INT(s->ts[3], 3390);
+
     first_dirty = 0; /* at the horizon it goes */
     FR_CHECK_EQ_INT(fr_partlog_compact(log, &p, 2500, &first_dirty, &res), 0);
     FR_CHECK_EQ_INT(read_all(log, s), 0);
-    FR_CHECK_EQ_INT(s->n, 2); /* B@1, C@3 */
+    FR_CHECK_EQ_INT(s->n, 4); /* B@1, C@3, the D tombstone@4 (its horizon is 3400), E@5 */
     FR_CHECK_EQ_INT(s->off[0], 1);
     FR_CHECK_EQ_STR(s->key[0], "B");
     FR_CHECK_EQ_INT(s->off[1], 3);
+    FR_CHECK(s->off[2] == 4 && s->tomb[2]);
     free(s);
     fr_partlog_close(log);
     cleanup(tmp);
@@ -420,6 +432,14 @@ FR_TEST(an_emptied_batch_stays_only_as_its_producers_last) {
     FR_CHECK_EQ_INT(s->nempty, 1);
     FR_CHECK_EQ_INT(s->empty_batches[0], 1);
     FR_CHECK_EQ_INT(s->n, 2); /* K@2, L@3 */
+    /* P8 writes again: at the next clean its kept empty batch goes */
+    const char *k3 = "M";
+    FR_CHECK_EQ_INT(append_kv_as(log, 0, 1, &k3, &v, 1000, 8, 1), 0); /* 4, rolls: [3] [4] */
+    FR_CHECK_EQ_INT(append_kv(log, 0, 1, &k3, &v, 1000), 0);           /* 5, rolls: [4] [5] */
+    FR_CHECK_EQ_INT(fr_partlog_compact(log, &p, 1500, &first_dirty, &res), 0);
+    FR_CHECK_EQ_INT(read_all(log, s), 0);
+    FR_CHECK_EQ_INT(s->nempty, 0); /* P8's last batch is M@4 now */
+    FR_CHECK_EQ_INT(s->n, 4);      /* K@2, L@3, M@4, M@5 (the active segment) */
     free(s);
     fr_partlog_close(log);
     cleanup(tmp);
