@@ -1,6 +1,6 @@
 /*
- * retention.c — the periodic retention pass and the log start offset
- * checkpoints.  See retention.h.
+ * retention.c — the periodic retention pass, the cleaner's own pass, and the
+ * log start and cleaner offset checkpoints.  See retention.h.
  */
 #include "retention.h"
 
@@ -139,11 +139,12 @@ static void checkpoint_path(const fr_broker_config_t *cfg, int kind, int d, char
 }
 
 /* The offset entry e puts in a checkpoint of kind, or -1 for none: log starts above 0; the cleaner's
- * first dirty offsets of compacted partitions it has cleaned (LogCleanerManager's checkpoints). */
+ * first dirty offsets where it has cleaned (LogCleanerManager's checkpoints; kept while a topic is
+ * not compacted for a while, as Kafka keeps its entry). */
 static int64_t checkpoint_offset(const ret_entry_t *e, int kind) {
     if (kind == CKPT_LOG_START)
         return e->log_start > 0 ? e->log_start : -1;
-    return e->compact && e->first_dirty > 0 ? e->first_dirty : -1;
+    return e->first_dirty > 0 ? e->first_dirty : -1;
 }
 
 /*
@@ -159,6 +160,8 @@ static void write_checkpoints(fr_retention_task_t *task, const ret_entry_t *e, s
         return;
     }
     for (int kind = 0; kind < CKPT_KINDS; kind++) {
+        if (kind == CKPT_CLEANER && !cfg->log_cleaner_enable)
+            continue; /* Kafka leaves the cleaner's file alone when it runs no cleaner */
         for (int d = 0; d < cfg->num_log_dirs; d++) {
             size_t m = 0;
             if (lock)
@@ -403,7 +406,7 @@ void fr_retention_shutdown(fr_server_t *srv) {
         write_checkpoints(task, e, n, NULL);
         entries_free(e, n);
     } else {
-        fr_error(COMPONENT, "out of memory writing the log start offset checkpoints");
+        fr_error(COMPONENT, "out of memory writing the offset checkpoints");
     }
     for (int kind = 0; kind < CKPT_KINDS; kind++)
         for (int d = 0; d < FR_MAX_LOG_DIRS; d++)

@@ -1,6 +1,6 @@
 /*
  * retention.h — the broker's log retention task: Kafka's LogManager
- * cleanupLogs and its log start offset checkpoints.
+ * cleanupLogs, its LogCleaner's schedule, and their offset checkpoints.
  *
  * Every log.retention.check.interval.ms (first after min(30 s, interval), as
  * Kafka's InitialTaskDelayMs), and soon after a DeleteRecords or a topic
@@ -36,14 +36,14 @@
 
 #include "broker.h"
 
-/* Restores the log start offsets from the checkpoints and starts the timer.
+/* Restores the log start and first dirty offsets from the checkpoints and starts the timers.
  * 0, or FR_ERR_NOMEM with a message (a bad checkpoint is only a warning). */
 int fr_retention_start(fr_server_t *srv, char *err, size_t errlen);
 /* Asks for a pass now (or right after the running one). */
 void fr_retention_kick(fr_server_t *srv);
 /* The topic is about to be deleted: the running pass lets go of it. */
 void fr_retention_topic_deleted(fr_server_t *srv, const fr_topic_t *topic);
-/* Stops the timer (fr_server_stop); a running pass finishes. */
+/* Stops the timers (fr_server_stop); a running pass finishes. */
 void fr_retention_stop(fr_server_t *srv);
 /* After the loop has ended: writes the checkpoints and frees the task. */
 void fr_retention_shutdown(fr_server_t *srv);

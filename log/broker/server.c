@@ -579,7 +579,7 @@ int fr_server_run(fr_server_t *srv) {
             if (topic->partitions[j]->log)
                 fr_partlog_flush(topic->partitions[j]->log);
     }
-    fr_retention_shutdown(srv); /* the last log start offset checkpoints */
+    fr_retention_shutdown(srv); /* the last offset checkpoints */
     fr_producer_ids_close(srv->producer_ids);
     fr_groups_close(&srv->groups);
     fr_topics_close(&srv->topics);

@@ -42,7 +42,8 @@ typedef struct fr_partition {
     int cache_release_wanted;  /* enough was appended since: waits for the running release */
     int64_t fetch_lag;         /* most bytes behind the end a fetch read from, this lag window */
     int64_t fetch_lag_prev;    /* the same, the window before (server.c: cache_keep) */
-    int64_t cleaner_first_dirty; /* compaction: the cleaner's checkpoint (retention.c), in memory only */
+    int64_t cleaner_first_dirty; /* compaction: the cleaner's first dirty offset (retention.c; kept in
+                                    each log dir's cleaner-offset-checkpoint) */
 } fr_partition_t;
 
 struct fr_topic {

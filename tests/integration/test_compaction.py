@@ -180,6 +180,14 @@ def test_the_cleaner_keeps_its_checkpoint_and_its_own_pace():
         c.close()
         time.sleep(2)  # ten looks of the cleaner
         assert "cleaned ck-0" not in b.log(), "a restart made the cleaned log dirty:\n" + b.log()[-2000:]
+        # a broker run with the cleaner off leaves its checkpoint alone
+        b.stop()
+        b.overrides["log.cleaner.enable"] = "false"
+        b.start()
+        time.sleep(1)
+        b.stop()
+        assert open(path).read() == "0\n1\nck 0 100\n", open(path).read()
+        b.start()
     with Broker({"log.cleaner.backoff.ms": "200", "log.cleaner.enable": "false",
                  "log.retention.check.interval.ms": "200"}) as b:
         admin = AdminClient({"bootstrap.servers": b.bootstrap})
