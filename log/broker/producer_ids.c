@@ -178,7 +178,7 @@ static txn_entry_t *txn_insert(fr_producer_ids_t *p, fr_slice_t id) {
  * transaction in a completed state (the only state there is so far).
  */
 static int txn_init(fr_producer_ids_t *p, txn_entry_t *e, int64_t expected_id, int16_t expected_epoch) {
-    int has_expected = expected_id >= 0;
+    int has_expected = expected_id != -1; /* a pair was sent (InitProducerId: both -1 or neither) */
     if (has_expected && e->epoch >= 0 && expected_id != e->producer_id &&
         !(expected_id == e->last_producer_id && expected_epoch >= EPOCH_EXHAUSTED))
         return FR_ERR_INVALID_PRODUCER_EPOCH; /* fenced */

@@ -401,6 +401,7 @@ def test_init_producer_id_and_bad_producer_input():
         assert init_producer_id(c, 4, txn="tx", pid=tpid, epoch=1) == (NONE, tpid, 2)
         assert init_producer_id(c, 4, txn="tx", pid=tpid, epoch=0)[0] == PRODUCER_FENCED
         assert init_producer_id(c, 3, txn="tx", pid=tpid, epoch=0)[0] == INVALID_PRODUCER_EPOCH
+        assert init_producer_id(c, 4, txn="tx", pid=-5, epoch=-5)[0] == PRODUCER_FENCED  # a pair, not ours
 
         # Produce: sequences, duplicates, epochs, unknown and bogus producers
         t = "idem-wire"
