@@ -34,6 +34,15 @@ static void cleanup(char *tmp) {
     free(tmp);
 }
 
+/* A partition log with Kafka's defaults in a new temp dir (*tmp, for cleanup); c gets its config. */
+static fr_partlog_t *open_default(char **tmp, fr_log_config_t *c) {
+    fr_partlog_t *log = NULL;
+    *tmp = make_tmp();
+    fr_log_config_defaults(c);
+    FR_CHECK_EQ_INT(fr_partlog_open(*tmp, c, &log), 0);
+    return log;
+}
+
 static int append_kv_as(fr_partlog_t *log, int codec, int n, const char *const *keys, const char *const *values,
                         int64_t ts, int64_t pid, int32_t seq);
 
@@ -264,11 +273,9 @@ FR_TEST(classic_example_zstd_per_record) { classic(1, FR_COMPRESSION_ZSTD); }
  * kept it (Kafka's delete horizon, stamped on its batch), whatever its own
  * timestamp; the records keep their timestamps through the re-based batch. */
 FR_TEST(tombstones_go_after_delete_retention_ms) {
-    char *tmp = make_tmp();
+    char *tmp;
     fr_log_config_t c;
-    fr_log_config_defaults(&c);
-    fr_partlog_t *log;
-    FR_CHECK_EQ_INT(fr_partlog_open(tmp, &c, &log), 0);
+    fr_partlog_t *log = open_default(&tmp, &c);
     const char *keys[] = {"A", "B", "A"}, *vals[] = {"a0", "b1", NULL};
     FR_CHECK_EQ_INT(append_kv(log, 0, 3, keys, vals, 1000), 0);
     c.segment_bytes = 100;
@@ -410,11 +417,9 @@ FR_TEST(thresholds_as_kafka_draws_them) {
 
 /* A batch the clean empties stays (empty) only when it is its producer's last in the whole log. */
 FR_TEST(an_emptied_batch_stays_only_as_its_producers_last) {
-    char *tmp = make_tmp();
+    char *tmp;
     fr_log_config_t c;
-    fr_log_config_defaults(&c);
-    fr_partlog_t *log;
-    FR_CHECK_EQ_INT(fr_partlog_open(tmp, &c, &log), 0);
+    fr_partlog_t *log = open_default(&tmp, &c);
     const char *k = "K", *v = "v";
     FR_CHECK_EQ_INT(append_kv_as(log, 0, 1, &k, &v, 1000, 7, 0), 0); /* 0: P7's, will go */
     FR_CHECK_EQ_INT(append_kv_as(log, 0, 1, &k, &v, 1000, 8, 0), 0); /* 1: P8's last, will be emptied */
@@ -448,11 +453,9 @@ FR_TEST(an_emptied_batch_stays_only_as_its_producers_last) {
 /* A record without a key goes at the first clean, as Kafka's cleaner counts it invalid and drops it
  * (a topic written under cleanup.policy=delete may have them, then switched to compact). */
 FR_TEST(records_without_a_key_go) {
-    char *tmp = make_tmp();
+    char *tmp;
     fr_log_config_t c;
-    fr_log_config_defaults(&c);
-    fr_partlog_t *log;
-    FR_CHECK_EQ_INT(fr_partlog_open(tmp, &c, &log), 0);
+    fr_partlog_t *log = open_default(&tmp, &c);
     const char *keys[] = {NULL, "A", NULL}, *vals[] = {"x", "a", "y"};
     FR_CHECK_EQ_INT(append_kv(log, 0, 3, keys, vals, 1000), 0);
     c.segment_bytes = 100;
