@@ -409,8 +409,8 @@ int64_t fr_partlog_restore_start_offset(fr_partlog_t *log, int64_t offset);
  * (rewritten batches keep their baseOffset and lastOffsetDelta; emptied
  * batches leave offset gaps).  Compressed batches are recompressed with their
  * codec.  Each segment is swapped in atomically (.log.cleaned -> .log.swap ->
- * .log) under the lock, with fresh indexes; fetches holding the old file
- * keep reading it.  *first_dirty (the cleaner checkpoint, kept by the caller;
+ * .log) under the lock, with fresh indexes, or removed when nothing is left
+ * of it (but the first); fetches holding the old file keep reading it.  *first_dirty (the cleaner checkpoint, kept by the caller;
  * 0 after a restart, which only makes the next pass clean again) rises to
  * the end of the range.  Returns 0, FR_ERR_KAFKA_STORAGE_ERROR or
  * FR_ERR_NOMEM (segments swapped before the error stay swapped).

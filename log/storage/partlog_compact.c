@@ -46,7 +46,10 @@
  * names) and are removed by the next pass on that partition.
  *
  * Each segment is swapped separately, so a reader always sees a log in which
- * every key's latest record in the cleanable range is present.
+ * every key's latest record in the cleanable range is present.  A segment left
+ * with no batch at all is removed instead (not the log's first, whose base is
+ * where a reopen puts the log start).  Kafka also merges small cleaned
+ * segments into one (groupSegmentsBySize); Freshet does not yet.
  */
 #include <dirent.h>
 #include <errno.h>
@@ -475,6 +478,29 @@ static void remove_leftovers(const fr_partlog_t *log) {
     closedir(d);
 }
 
+/*
+ * A segment the clean left with no batch at all goes, unless it is the log's
+ * first (whose base is the log start a reopen finds): its offsets are a gap
+ * like the ones cleaning leaves inside segments, which reads step over.  Its
+ * files are renamed and removed as retention removes a segment, so a crash
+ * leaves either the old file (cleaned again later) or none.  1 when it went,
+ * 0 when the log no longer has it (retention, or it is first), -1 on error.
+ */
+static int drop_emptied_locked(fr_partlog_t *log, const clean_seg_t *cs) {
+    size_t i = fr_partlog_floor_segment(log, cs->base);
+    if (i == 0 || i + 1 >= log->nsegs || log->segs[i]->base_offset != cs->base || log->segs[i]->log != cs->file)
+        return 0;
+    fr_segment_t *seg = log->segs[i];
+    if (fr_partlog_rename_for_deletion(log, seg) != 0)
+        return -1;
+    log->size_bytes -= seg->size;
+    memmove(log->segs + i, log->segs + i + 1, (log->nsegs - i - 1) * sizeof(*log->segs));
+    log->nsegs--;
+    log->dir_changes++;
+    fr_segment_free(seg); /* fetches holding its file keep reading it */
+    return 1;
+}
+
 /* Writes, fsyncs and renames <base>.log.cleaned -> .swap; returns the open fd or -1. */
 static int write_cleaned(const fr_partlog_t *log, int64_t base, const fr_writer_t *out) {
     char name[FR_SEGMENT_FILENAME_MAX], cleaned[FR_SEGMENT_FILENAME_MAX + 16], swap[FR_SEGMENT_FILENAME_MAX + 16];
@@ -588,6 +614,23 @@ int fr_partlog_compact(fr_partlog_t *log, const fr_compact_policy_t *p, int64_t 
             break;
         if (c.rewritten == rewritten_before)
             continue; /* every batch copied as it was */
+        if (out.len == 0) {
+            pthread_mutex_lock(&log->lock);
+            int dropped = drop_emptied_locked(log, cs);
+            pthread_mutex_unlock(&log->lock);
+            if (dropped < 0) {
+                rc = FR_ERR_KAFKA_STORAGE_ERROR;
+                break;
+            }
+            if (dropped) {
+                fr_partlog_remove_deleted_files(log, &cs->base, 1);
+                res->segments_cleaned++;
+                res->bytes_before += cs->size;
+                fr_info(COMPONENT, "%s: cleaned segment %020" PRId64 ".log: %" PRId64 " -> 0 bytes; removed",
+                        log->dir, cs->base, cs->size);
+                continue;
+            }
+        }
         int fd = write_cleaned(log, cs->base, &out);
         if (fd < 0) {
             rc = FR_ERR_KAFKA_STORAGE_ERROR;

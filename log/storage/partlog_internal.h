@@ -42,5 +42,10 @@ struct fr_partlog {
 size_t fr_partlog_floor_segment(const fr_partlog_t *log, int64_t offset);
 /* Closes the active segment's indexes and starts a new one at the log end.  Lock held. */
 int fr_partlog_roll_locked(fr_partlog_t *log);
+/* Renames a segment's files to <name>.deleted (the .log must go; an index file that cannot be
+ * renamed is removed).  0 or FR_ERR_IO.  Lock held. */
+int fr_partlog_rename_for_deletion(const fr_partlog_t *log, const fr_segment_t *seg);
+/* Removes the renamed files of the segments based at bases[0..n); without the lock. */
+void fr_partlog_remove_deleted_files(const fr_partlog_t *log, const int64_t *bases, size_t n);
 
 #endif

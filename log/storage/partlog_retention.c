@@ -81,7 +81,7 @@ static const char *const segment_suffixes[] = {".log", ".index", ".timeindex"};
  * segment stays); a missing index file is fine, and one that cannot be
  * renamed is removed outright.  0 or FR_ERR_IO.
  */
-static int rename_for_deletion(const fr_partlog_t *log, const fr_segment_t *seg) {
+int fr_partlog_rename_for_deletion(const fr_partlog_t *log, const fr_segment_t *seg) {
     for (size_t i = 0; i < sizeof(segment_suffixes) / sizeof(segment_suffixes[0]); i++) {
         char from[FR_SEGMENT_FILENAME_MAX], to[FR_SEGMENT_FILENAME_MAX + 16];
         fr_segment_filename(from, seg->base_offset, segment_suffixes[i]);
@@ -99,7 +99,7 @@ static int rename_for_deletion(const fr_partlog_t *log, const fr_segment_t *seg)
 }
 
 /* Removes the renamed files of the segments based at bases[0..n) (without the lock). */
-static void remove_deleted_files(const fr_partlog_t *log, const int64_t *bases, size_t n) {
+void fr_partlog_remove_deleted_files(const fr_partlog_t *log, const int64_t *bases, size_t n) {
     for (size_t j = 0; j < n; j++) {
         for (size_t i = 0; i < sizeof(segment_suffixes) / sizeof(segment_suffixes[0]); i++) {
             char name[FR_SEGMENT_FILENAME_MAX + 16];
@@ -146,7 +146,7 @@ int fr_partlog_apply_retention(fr_partlog_t *log, const fr_retention_policy_t *p
         fr_segment_t *seg = log->segs[done];
         int rule = done < upto[EXPIRED_START] ? EXPIRED_START : done < upto[EXPIRED_SIZE] ? EXPIRED_SIZE
                                                                                           : EXPIRED_TIME;
-        if (rename_for_deletion(log, seg) != 0) {
+        if (fr_partlog_rename_for_deletion(log, seg) != 0) {
             rc = FR_ERR_KAFKA_STORAGE_ERROR;
             break;
         }
@@ -170,7 +170,7 @@ int fr_partlog_apply_retention(fr_partlog_t *log, const fr_retention_policy_t *p
     res->first_segment_base = log->segs[0]->base_offset;
     pthread_mutex_unlock(&log->lock);
 
-    remove_deleted_files(log, bases, done);
+    fr_partlog_remove_deleted_files(log, bases, done);
     free(bases);
     return rc;
 }
