@@ -164,6 +164,14 @@ static int read_all(fr_partlog_t *log, seen_t *s) {
     return 0;
 }
 
+/* One cleaner pass at now_ms with p (first_dirty in and out), then the whole log read back into s. */
+static void clean_and_read(fr_partlog_t *log, const fr_compact_policy_t *p, int64_t now_ms, int64_t *first_dirty,
+                           seen_t *s) {
+    fr_compact_result_t res;
+    FR_CHECK_EQ_INT(fr_partlog_compact(log, p, now_ms, first_dirty, &res), 0);
+    FR_CHECK_EQ_INT(read_all(log, s), 0);
+}
+
 static fr_compact_policy_t policy(int64_t delete_retention_ms) {
     return (fr_compact_policy_t){.min_cleanable_ratio = 0.01, .min_lag_ms = 0, .max_lag_ms = INT64_MAX,
                                  .delete_retention_ms = delete_retention_ms};
@@ -295,11 +303,9 @@ FR_TEST(tombstones_go_after_delete_retention_ms) {
     FR_CHECK_EQ_INT(append_kv(log, 0, 1, &kc, &vc, 1000), 0);
 
     fr_compact_policy_t p = policy(1000);
-    fr_compact_result_t res;
     int64_t first_dirty = 0;
     seen_t *s = calloc(1, sizeof(*s));
-    FR_CHECK_EQ_INT(fr_partlog_compact(log, &p, 1500, &first_dirty, &res), 0);
-    FR_CHECK_EQ_INT(read_all(log, s), 0);
+    clean_and_read(log, &p, 1500, &first_dirty, s);
     FR_CHECK_EQ_INT(s->n, 3); /* B@1, A tombstone@2, C@3 */
     FR_CHECK_EQ_INT(s->off[0], 1);
     FR_CHECK_EQ_INT(s->off[1], 2);
@@ -313,8 +319,7 @@ FR_TEST(tombstones_go_after_delete_retention_ms) {
 
     /* past its own timestamp + delete.retention.ms, but before the horizon: kept */
     first_dirty = 0;
-    FR_CHECK_EQ_INT(fr_partlog_compact(log, &p, 2499, &first_dirty, &res), 0);
-    FR_CHECK_EQ_INT(read_all(log, s), 0);
+    clean_and_read(log, &p, 2499, &first_dirty, s);
     FR_CHECK_EQ_INT(s->n, 3);
     FR_CHECK(s->tomb[1] && s->ts[1] == 1000);
 
@@ -324,14 +329,12 @@ FR_TEST(tombstones_go_after_delete_retention_ms) {
     FR_CHECK_EQ_INT(append_kv(log, 0, 1, &kd, &vd, 3390), 0); /* 4: a lone tombstone, active */
     const char *ke = "E", *ve = "e";
     FR_CHECK_EQ_INT(append_kv(log, 0, 1, &ke, &ve, 3390), 0);  /* 5, rolls */
-    FR_CHECK_EQ_INT(fr_partlog_compact(log, &p, 2400, &first_dirty, &res), 0);
-    FR_CHECK_EQ_INT(read_all(log, s), 0);
+    clean_and_read(log, &p, 2400, &first_dirty, s);
     FR_CHECK(s->n == 5 && s->off[3] == 4 && s->tomb[3] && s->horizon[3]);
     FR_CHECK_EQ_INT(s->ts[3], 3390);
 
     first_dirty = 0; /* at the horizon it goes */
-    FR_CHECK_EQ_INT(fr_partlog_compact(log, &p, 2500, &first_dirty, &res), 0);
-    FR_CHECK_EQ_INT(read_all(log, s), 0);
+    clean_and_read(log, &p, 2500, &first_dirty, s);
     FR_CHECK_EQ_INT(s->n, 4); /* B@1, C@3, the D tombstone@4 (its horizon is 3400), E@5 */
     FR_CHECK_EQ_INT(s->off[0], 1);
     FR_CHECK_EQ_STR(s->key[0], "B");
@@ -440,11 +443,9 @@ FR_TEST(an_emptied_batch_stays_only_as_its_producers_last) {
     const char *k2 = "L";
     FR_CHECK_EQ_INT(append_kv_as(log, 0, 1, &k2, &v, 1000, 7, 1), 0); /* 3: P7 again, active segment */
     fr_compact_policy_t p = policy(86400000);
-    fr_compact_result_t res;
     int64_t first_dirty = 0;
-    FR_CHECK_EQ_INT(fr_partlog_compact(log, &p, 1500, &first_dirty, &res), 0);
     seen_t *s = calloc(1, sizeof(*s));
-    FR_CHECK_EQ_INT(read_all(log, s), 0);
+    clean_and_read(log, &p, 1500, &first_dirty, s);
     FR_CHECK_EQ_INT(s->nempty, 1);
     FR_CHECK_EQ_INT(s->empty_batches[0], 1);
     FR_CHECK_EQ_INT(s->n, 2); /* K@2, L@3 */
@@ -452,8 +453,7 @@ FR_TEST(an_emptied_batch_stays_only_as_its_producers_last) {
     const char *k3 = "M";
     FR_CHECK_EQ_INT(append_kv_as(log, 0, 1, &k3, &v, 1000, 8, 1), 0); /* 4, rolls: [3] [4] */
     FR_CHECK_EQ_INT(append_kv(log, 0, 1, &k3, &v, 1000), 0);           /* 5, rolls: [4] [5] */
-    FR_CHECK_EQ_INT(fr_partlog_compact(log, &p, 1500, &first_dirty, &res), 0);
-    FR_CHECK_EQ_INT(read_all(log, s), 0);
+    clean_and_read(log, &p, 1500, &first_dirty, s);
     FR_CHECK_EQ_INT(s->nempty, 0); /* P8's last batch is M@4 now */
     FR_CHECK_EQ_INT(s->n, 4);      /* K@2, L@3, M@4, M@5 (the active segment) */
     free(s);
@@ -473,11 +473,9 @@ FR_TEST(records_without_a_key_go) {
     fr_partlog_set_config(log, &c);
     FR_CHECK_EQ_INT(append_kv(log, 0, 1, keys + 1, vals + 1, 1000), 0);
     fr_compact_policy_t p = policy(86400000);
-    fr_compact_result_t res;
     int64_t first_dirty = 0;
-    FR_CHECK_EQ_INT(fr_partlog_compact(log, &p, 1500, &first_dirty, &res), 0);
     seen_t *s = calloc(1, sizeof(*s));
-    FR_CHECK_EQ_INT(read_all(log, s), 0);
+    clean_and_read(log, &p, 1500, &first_dirty, s);
     FR_CHECK_EQ_INT(s->n, 2); /* A@1, and the active segment's A@3 */
     FR_CHECK_EQ_INT(s->off[0], 1);
     FR_CHECK_EQ_INT(s->off[1], 3);
