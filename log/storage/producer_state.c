@@ -259,7 +259,6 @@ int fr_producer_append_batch(fr_producer_append_t *a, const fr_batch_header_t *h
             reset_batches(e, h->producer_epoch);
     }
     push_batch(e, &b);
-    e->last_timestamp = b.max_timestamp;
     return 0;
 }
 
@@ -329,8 +328,12 @@ int fr_producer_state_replay(fr_producer_state_t *ps, const fr_batch_header_t *h
     if (h->producer_epoch != e->epoch)
         reset_batches(e, h->producer_epoch);
     push_batch(e, &b);
-    e->last_timestamp = b.max_timestamp;
     return 0;
+}
+
+/* Kafka's lastTimestamp: the newest batch's max timestamp (-1 without a batch). */
+static int64_t last_timestamp(const fr_producer_entry_t *e) {
+    return e->nbatches ? fr_producer_entry_batch(e, 0)->max_timestamp : -1;
 }
 
 size_t fr_producer_state_expire(fr_producer_state_t *ps, int64_t now_ms) {
@@ -339,8 +342,8 @@ size_t fr_producer_state_expire(fr_producer_state_t *ps, int64_t now_ms) {
     for (size_t i = 0; i < ps->cap;) {
         fr_producer_entry_t *e = &ps->slots[i];
         /* (the timestamps are the client's: one at or below 0 must not overflow the difference) */
-        if (e->producer_id != FR_NO_PRODUCER_ID &&
-            (e->last_timestamp <= 0 || now_ms - e->last_timestamp >= ps->expiration_ms)) {
+        int64_t last = last_timestamp(e);
+        if (e->producer_id != FR_NO_PRODUCER_ID && (last <= 0 || now_ms - last >= ps->expiration_ms)) {
             remove_at(ps, i); /* may shift a later entry into slot i: look at it again */
             n++;
             continue;
@@ -373,7 +376,7 @@ void fr_producer_state_encode(const fr_producer_state_t *ps, int64_t offset, fr_
             continue;
         fr_write_i64(w, e->producer_id);
         fr_write_i16(w, e->epoch);
-        fr_write_i64(w, e->last_timestamp);
+        fr_write_i64(w, last_timestamp(e));
         fr_write_i8(w, (int8_t)e->nbatches);
         for (int j = e->nbatches - 1; j >= 0; j--) {
             const fr_producer_batch_t *b = fr_producer_entry_batch(e, j);
@@ -393,12 +396,12 @@ void fr_producer_state_encode(const fr_producer_state_t *ps, int64_t offset, fr_
 
 /* Reads one producer of a snapshot into ps.  NULL, or why it is corrupt. */
 static const char *decode_entry(fr_producer_state_t *ps, fr_reader_t *r, int64_t offset, int *nomem) {
-    int64_t id, last_timestamp;
+    int64_t id, newest_timestamp;
     int16_t epoch;
     int8_t n;
     fr_read_i64(r, &id);
     fr_read_i16(r, &epoch);
-    fr_read_i64(r, &last_timestamp);
+    fr_read_i64(r, &newest_timestamp); /* unused: the batches below give it again */
     fr_read_i8(r, &n);
     if (r->err)
         return "truncated producer entry";
@@ -413,7 +416,6 @@ static const char *decode_entry(fr_producer_state_t *ps, fr_reader_t *r, int64_t
         *nomem = 1;
         return "out of memory";
     }
-    e->last_timestamp = last_timestamp;
     int64_t prev_last = -1;
     for (int i = 0; i < n; i++) {
         fr_producer_batch_t b;

@@ -38,6 +38,7 @@
  *   magic "FRPS" | version int16 (1) | crc uint32 (CRC-32C of the bytes after it)
  *   offset int64 | producer count int32 | producers...
  *   producer: id int64 | epoch int16 | last_timestamp int64 | batch count int8 (0..5)
+ *             (last_timestamp: its newest batch's max timestamp; read back from the batches)
  *             batches, oldest first: first_seq int32 | last_seq int32 |
  *                                    first_offset int64 | last_offset int64 |
  *                                    max_timestamp int64
@@ -74,8 +75,6 @@ typedef struct fr_producer_batch {
 
 typedef struct fr_producer_entry {
     int64_t producer_id;       /* FR_NO_PRODUCER_ID marks a free slot */
-    int64_t last_timestamp;    /* its newest batch's max timestamp (Kafka's lastTimestamp): expiry
-                                  counts from it, so a producer of old records expires sooner */
     uint32_t undo_stamp;       /* the append that last saved this entry for undo */
     int16_t epoch;
     uint8_t nbatches;          /* 0..FR_PRODUCER_BATCHES_KEPT */
@@ -88,7 +87,8 @@ typedef struct fr_producer_state {
     size_t cap, count;
     uint32_t stamp;             /* the current append's stamp */
     int64_t last_expiry_ms;     /* last expiry sweep (broker clock) */
-    int64_t expiration_ms;      /* producer.id.expiration.ms: forgotten this long after last_timestamp */
+    int64_t expiration_ms;      /* producer.id.expiration.ms: forgotten this long after the newest batch's
+                                   max timestamp (Kafka's lastTimestamp) */
     int64_t expiration_check_ms; /* producer.id.expiration.check.interval.ms: how often appends sweep */
     int64_t snapshots[2];       /* offsets of the newest snapshot files on disk, -1 for none */
 } fr_producer_state_t;
