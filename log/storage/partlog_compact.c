@@ -160,8 +160,9 @@ typedef struct clean_seg {
     int64_t base;
     int64_t size;
     int64_t next_offset;
-    int64_t first_batch_timestamp; /* its first batch's max timestamp, -1 for none (Kafka's
-                                      getFirstBatchTimestamp, what max.compaction.lag.ms counts from) */
+    int64_t first_batch_timestamp; /* the segment's roll_base_ms: its first batch's max timestamp, -1 for
+                                      none (Kafka's getFirstBatchTimestamp, what max.compaction.lag.ms
+                                      counts from) */
     fr_segfile_t *file; /* a reference taken under the lock */
 } clean_seg_t;
 
@@ -437,12 +438,14 @@ static int swap_in_locked(fr_partlog_t *log, const clean_seg_t *cs, int fd, cons
     const uint8_t *batch;
     size_t blen;
     fr_batch_iter_init(&it, data, len);
-    while (fr_batch_iter_next(&it, &h, &batch, &blen))
+    while (fr_batch_iter_next(&it, &h, &batch, &blen)) {
+        if (batch == data)
+            seg->roll_base_ms = h.max_timestamp; /* the cleaned file's first batch, as recovery would read it */
         fr_segment_track_batch(seg, (int64_t)(batch - data), &h, log->cfg.index_interval_bytes);
+    }
     seg->size = seg->synced_size = (int64_t)len;
     if (seg->size == 0)
         seg->next_offset = seg->base_offset;
-    seg->roll_base_ms = old->roll_base_ms;
     fr_segment_seal(seg);
     if (fr_segment_write_indexes(seg, log->dirfd))
         fr_warn(COMPONENT, "%s/%s: cannot write the index files: %s (open rebuilds them)", log->dir, name,
@@ -540,7 +543,7 @@ int fr_partlog_compact(fr_partlog_t *log, const fr_compact_policy_t *p, int64_t 
         if (p->min_lag_ms > 0 && seg->next_offset > *first_dirty && now_ms - largest_timestamp(seg) < p->min_lag_ms)
             break;
         fr_segfile_ref(seg->log);
-        segs[n++] = (clean_seg_t){seg->base_offset, seg->size, seg->next_offset, -1, seg->log};
+        segs[n++] = (clean_seg_t){seg->base_offset, seg->size, seg->next_offset, seg->roll_base_ms, seg->log};
     }
     pthread_mutex_unlock(&log->lock);
 
@@ -553,11 +556,6 @@ int fr_partlog_compact(fr_partlog_t *log, const fr_compact_policy_t *p, int64_t 
         total += segs[i].size;
         if (segs[i].next_offset > *first_dirty && segs[i].size > 0) {
             dirty += segs[i].size;
-            uint8_t hb[FR_BATCH_HEADER_SIZE];
-            fr_batch_header_t fh;
-            if (pread(segs[i].file->fd, hb, sizeof(hb), 0) == (ssize_t)sizeof(hb) &&
-                fr_batch_parse_header(hb, sizeof(hb), &fh) == 0)
-                segs[i].first_batch_timestamp = fh.max_timestamp;
             if (p->max_lag_ms < INT64_MAX && segs[i].first_batch_timestamp > 0 &&
                 segs[i].first_batch_timestamp < clean_until)
                 force = 1;
