@@ -60,15 +60,9 @@ struct fr_retention_task {
 
 /* ---- effective settings ---- */
 
-/* A topic's effective value of a LONG config (override, dynamic, static, default). */
-static int64_t topic_long(const fr_broker_config_t *cfg, const fr_topic_t *topic, const char *key,
-                          int64_t fallback) {
-    return fr_topic_config_long(cfg, &topic->overrides, key, fallback);
-}
-
 static void topic_policy(const fr_broker_config_t *cfg, const fr_topic_t *topic, fr_retention_policy_t *p) {
-    p->retention_ms = topic_long(cfg, topic, "retention.ms", cfg->log_retention_ms);
-    p->retention_bytes = topic_long(cfg, topic, "retention.bytes", cfg->log_retention_bytes);
+    p->retention_ms = fr_topic_config_long(cfg, &topic->overrides, "retention.ms", cfg->log_retention_ms);
+    p->retention_bytes = fr_topic_config_long(cfg, &topic->overrides, "retention.bytes", cfg->log_retention_bytes);
     p->delete_enabled = fr_topic_cleanup_policy_has(cfg, &topic->overrides, "delete");
 }
 
@@ -83,9 +77,9 @@ static int topic_compact_policy(const fr_broker_config_t *cfg, const fr_topic_t 
     char *end = NULL;
     double r = ratio ? strtod(ratio, &end) : 0.5;
     c->min_cleanable_ratio = end && end != ratio && *end == '\0' ? r : 0.5;
-    c->min_lag_ms = topic_long(cfg, topic, "min.compaction.lag.ms", 0);
-    c->max_lag_ms = topic_long(cfg, topic, "max.compaction.lag.ms", INT64_MAX);
-    c->delete_retention_ms = topic_long(cfg, topic, "delete.retention.ms", 86400000);
+    c->min_lag_ms = fr_topic_config_long(cfg, &topic->overrides, "min.compaction.lag.ms", 0);
+    c->max_lag_ms = fr_topic_config_long(cfg, &topic->overrides, "max.compaction.lag.ms", INT64_MAX);
+    c->delete_retention_ms = fr_topic_config_long(cfg, &topic->overrides, "delete.retention.ms", 86400000);
     return 1;
 }
 
