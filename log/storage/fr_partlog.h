@@ -106,6 +106,8 @@ typedef struct fr_append_info {
     int64_t log_start_offset;
     int32_t record_count;
     int needs_flush;          /* 1 when the flush policy asks for an fsync now */
+    int rolled;               /* 1 when the append started a new segment: the one before it
+                                 wants its fsync soon (Kafka flushes a segment once rolled) */
     int duplicate;            /* 1: the batches were already in the log (an idempotent
                                  producer's retry); nothing was appended, base_offset and
                                  last_offset are the original ones, record_count is 0 */
@@ -144,6 +146,18 @@ typedef struct fr_read_result {
  * Returns 0 or an fr_err_t (FR_ERR_IO, FR_ERR_NOMEM, FR_ERR_LOCKED).
  */
 int fr_partlog_open(const char *dir, const fr_log_config_t *cfg, fr_partlog_t **out);
+/*
+ * The same after an unclean shutdown (Kafka's recovery from its recovery
+ * point): every older segment that holds offsets at or above recovery_point
+ * (0: all of them) was written after the last completed flush, so a crash
+ * may have torn it anywhere, and it is scanned in full like the active one,
+ * CRCs included.  At the first bad batch in such a segment the file is cut
+ * there, the later segments are deleted (the log stays without holes, as
+ * Kafka's does) and the cut segment becomes the active one.  Older segments
+ * below recovery_point are trusted as fr_partlog_open trusts them.
+ * fr_partlog_open is this with recovery_point INT64_MAX.
+ */
+int fr_partlog_open_from(const char *dir, const fr_log_config_t *cfg, int64_t recovery_point, fr_partlog_t **out);
 /* Flushes nothing, closes files, frees. */
 void fr_partlog_close(fr_partlog_t *log);
 /* Closes and removes the directory with everything in it. */
@@ -250,6 +264,10 @@ int fr_partlog_offset_of_max_timestamp(fr_partlog_t *log, int64_t *offset_out, i
 
 int64_t fr_partlog_start_offset(fr_partlog_t *log);
 int64_t fr_partlog_end_offset(fr_partlog_t *log);   /* next offset to be assigned */
+/* Every offset below it is on disk: the log end when the last completed
+ * fr_partlog_flush began (at open, the recovery point given, at most the log
+ * end).  What the broker's recovery-point-offset-checkpoint holds. */
+int64_t fr_partlog_recovery_point(fr_partlog_t *log);
 int64_t fr_partlog_size_bytes(fr_partlog_t *log);
 
 /*

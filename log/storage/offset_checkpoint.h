@@ -26,6 +26,7 @@
 
 #define FR_LOG_START_OFFSET_CHECKPOINT "log-start-offset-checkpoint"
 #define FR_CLEANER_OFFSET_CHECKPOINT "cleaner-offset-checkpoint"
+#define FR_RECOVERY_POINT_OFFSET_CHECKPOINT "recovery-point-offset-checkpoint"
 
 typedef struct fr_offset_checkpoint_entry {
     const char *topic;   /* borrowed from the caller */

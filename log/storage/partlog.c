@@ -19,7 +19,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/file.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -33,7 +32,6 @@
 #include "log_validator.h"
 #include "producer_state.h"
 #include "record_batch.h"
-#include "recovery.h"
 #include "segment.h"
 #include "partlog_internal.h"
 
@@ -93,13 +91,13 @@ static void sanitize_config(fr_log_config_t *c, const fr_log_config_t *in) {
 }
 
 /* Takes the config (sanitized) and what of it the producer state keeps. */
-static void set_config_locked(fr_partlog_t *log, const fr_log_config_t *cfg) {
+void fr_partlog_set_config_locked(fr_partlog_t *log, const fr_log_config_t *cfg) {
     sanitize_config(&log->cfg, cfg);
     log->producers.expiration_ms = log->cfg.producer_id_expiration_ms;
     log->producers.expiration_check_ms = log->cfg.producer_id_expiration_check_ms;
 }
 
-static int64_t wall_clock_ms(void) {
+int64_t fr_partlog_wall_clock_ms(void) {
     struct timespec ts;
     clock_gettime(CLOCK_REALTIME, &ts);
     return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
@@ -113,23 +111,22 @@ static int64_t random_jitter(const fr_log_config_t *cfg) {
     int64_t bound = cfg->segment_jitter_ms < cfg->segment_ms ? cfg->segment_jitter_ms : cfg->segment_ms;
     if (bound <= 0)
         return 0;
-    uint64_t x = atomic_fetch_add(&state, 0x9e3779b97f4a7c15ULL) + (uint64_t)wall_clock_ms();
+    uint64_t x = atomic_fetch_add(&state, 0x9e3779b97f4a7c15ULL) + (uint64_t)fr_partlog_wall_clock_ms();
     x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ULL; /* splitmix64 */
     x = (x ^ (x >> 27)) * 0x94d049bb133111ebULL;
     return (int64_t)((x ^ (x >> 31)) % (uint64_t)bound);
 }
 
-/* Adds seg as the newest segment; it counts segment.ms from now when it has no timestamp. */
-static int push_segment(fr_partlog_t *log, fr_segment_t *seg) {
+int fr_partlog_push_segment(fr_partlog_t *log, fr_segment_t *seg) {
     if (FR_ARRAY_GROW(log->segs, log->cap, log->nsegs + 1, 8))
         return FR_ERR_NOMEM;
-    seg->created_ms = wall_clock_ms();
+    seg->created_ms = fr_partlog_wall_clock_ms();
     seg->roll_jitter_ms = random_jitter(&log->cfg);
     log->segs[log->nsegs++] = seg;
     return 0;
 }
 
-static void free_log(fr_partlog_t *log) {
+void fr_partlog_free(fr_partlog_t *log) {
     for (size_t i = 0; i < log->nsegs; i++)
         fr_segment_free(log->segs[i]);
     free(log->segs);
@@ -141,157 +138,6 @@ static void free_log(fr_partlog_t *log) {
     free(log);
 }
 
-/* ---- open and recovery ---- */
-
-static int cmp_i64(const void *a, const void *b) {
-    int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
-    return x < y ? -1 : x > y;
-}
-
-/* A file retention renamed for deletion ("<base>.log.deleted", ...). */
-static int is_deleted_file(const char *name) {
-    size_t n = strlen(name), s = strlen(FR_PARTLOG_DELETED_SUFFIX);
-    return n > s && strcmp(name + n - s, FR_PARTLOG_DELETED_SUFFIX) == 0;
-}
-
-/* Base offsets of the *.log files in dirfd, sorted; orphan index files and
- * files left behind by an interrupted deletion are removed. */
-static int list_segments(fr_partlog_t *log, int64_t **out, size_t *n_out) {
-    int fd = dup(log->dirfd);
-    DIR *d = fd >= 0 ? fdopendir(fd) : NULL;
-    int64_t *bases = NULL;
-    size_t n = 0, cap = 0;
-    struct dirent *e;
-
-    if (!d) {
-        if (fd >= 0)
-            close(fd);
-        return FR_ERR_IO;
-    }
-    rewinddir(d); /* the dup shares its position with log->dirfd */
-    while ((e = readdir(d)) != NULL) {
-        int64_t base;
-        if (fr_segment_parse_filename(e->d_name, ".log", &base) == 0) {
-            if (FR_ARRAY_GROW(bases, cap, n + 1, 16)) {
-                free(bases);
-                closedir(d);
-                return FR_ERR_NOMEM;
-            }
-            bases[n++] = base;
-        } else if (is_deleted_file(e->d_name)) {
-            unlinkat(log->dirfd, e->d_name, 0); /* renamed by retention, which stopped before removing it */
-        } else if (fr_segment_parse_filename(e->d_name, ".index", &base) == 0 ||
-                   fr_segment_parse_filename(e->d_name, ".timeindex", &base) == 0) {
-            char name[FR_SEGMENT_FILENAME_MAX];
-            fr_segment_filename(name, base, ".log");
-            if (faccessat(log->dirfd, name, F_OK, 0) < 0 && errno == ENOENT) {
-                fr_warn(COMPONENT, "%s/%s: index without a log file; deleting it", log->dir, e->d_name);
-                unlinkat(log->dirfd, e->d_name, 0);
-            }
-        }
-    }
-    closedir(d);
-    if (n)
-        qsort(bases, n, sizeof(*bases), cmp_i64);
-    *out = bases;
-    *n_out = n;
-    return 0;
-}
-
-static int recover(fr_partlog_t *log) {
-    int64_t *bases;
-    size_t n;
-    int64_t cut_at = INT64_MAX; /* the lowest offset at which recovery cut a segment short */
-    int rc = list_segments(log, &bases, &n);
-    if (rc)
-        return rc;
-    for (size_t i = 0; i < n && rc == 0; i++) {
-        fr_segment_t *seg;
-        int64_t limit = i + 1 < n ? bases[i + 1] : INT64_MAX;
-        rc = fr_segment_open(log->dirfd, bases[i], log->cfg.index_max_bytes, &seg);
-        if (rc) {
-            fr_error(COMPONENT, "%s: cannot open segment %020" PRId64 ".log: %s", log->dir, bases[i],
-                     strerror(errno));
-            break;
-        }
-        if ((rc = push_segment(log, seg)) != 0) {
-            fr_segment_free(seg);
-            break;
-        }
-        int64_t file_size = seg->size;
-        if (i + 1 < n)
-            rc = fr_load_segment(seg, log->dirfd, log->dir, limit, log->cfg.index_interval_bytes);
-        else
-            rc = fr_recover_segment(seg, log->dir, limit, log->cfg.index_interval_bytes, 1, NULL);
-        if (rc == 0 && seg->size < file_size && seg->next_offset < cut_at)
-            cut_at = seg->next_offset;
-    }
-    free(bases);
-    if (rc)
-        return rc;
-
-    if (log->nsegs == 0) {
-        fr_segment_t *seg;
-        if ((rc = fr_segment_create(log->dirfd, 0, log->cfg.index_max_bytes, &seg)) != 0)
-            return rc;
-        if ((rc = push_segment(log, seg)) != 0) {
-            fr_segment_free(seg);
-            return rc;
-        }
-        log->dir_changes++;
-    }
-    fr_segment_t *act = active(log);
-    int64_t now = wall_clock_ms();
-    log->leo = act->next_offset;
-    log->log_start = log->segs[0]->base_offset; /* the broker may raise it from its checkpoint */
-    for (size_t i = 0; i < log->nsegs; i++)
-        log->size_bytes += log->segs[i]->size;
-    /* A producer snapshot past a cut describes batches the log no longer has. */
-    return fr_producer_state_recover(&log->producers, log->dirfd, log->dir, log->segs, log->nsegs,
-                                     cut_at < log->leo ? cut_at : log->leo, now);
-}
-
-int fr_partlog_open(const char *dir, const fr_log_config_t *cfg, fr_partlog_t **out) {
-    *out = NULL;
-    fr_partlog_t *log = calloc(1, sizeof(*log));
-    if (!log)
-        return FR_ERR_NOMEM;
-    pthread_mutex_init(&log->lock, NULL);
-    fr_producer_state_init(&log->producers);
-    log->dirfd = -1;
-    log->last_flush_ms = -1;
-    set_config_locked(log, cfg); /* (nobody else has log yet) */
-    log->dir = strdup(dir);
-    if (!log->dir) {
-        free_log(log);
-        return FR_ERR_NOMEM;
-    }
-    int rc = fr_mkdir_p(dir) ? FR_ERR_IO : 0;
-    if (rc == 0) {
-        log->dirfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-        if (log->dirfd < 0)
-            rc = FR_ERR_IO;
-    }
-    if (rc) {
-        fr_error(COMPONENT, "%s: cannot open the partition directory: %s", dir, strerror(errno));
-        free_log(log);
-        return rc;
-    }
-    if (flock(log->dirfd, LOCK_EX | LOCK_NB) < 0) {
-        rc = errno == EWOULDBLOCK ? FR_ERR_LOCKED : FR_ERR_IO;
-        fr_error(COMPONENT, "%s: cannot lock the partition directory: %s", dir, strerror(errno));
-        free_log(log);
-        return rc;
-    }
-    if ((rc = recover(log)) != 0) {
-        free_log(log);
-        return rc;
-    }
-    fr_debug(COMPONENT, "%s: opened, %zu segment(s), offsets %" PRId64 "..%" PRId64, dir, log->nsegs,
-             log->segs[0]->base_offset, log->leo);
-    *out = log;
-    return 0;
-}
 
 void fr_partlog_close(fr_partlog_t *log) {
     if (!log)
@@ -301,7 +147,7 @@ void fr_partlog_close(fr_partlog_t *log) {
         fr_warn(COMPONENT, "%s/%s: cannot write the index files: %s", log->dir, active(log)->name,
                 strerror(errno));
     fr_producer_snapshot_write(&log->producers, log->dirfd, log->dir, log->leo); /* warns on failure */
-    free_log(log);
+    fr_partlog_free(log);
 }
 
 int fr_partlog_delete(fr_partlog_t *log) { return fr_partlog_delete_from(log, log->dir); }
@@ -330,7 +176,7 @@ int fr_partlog_delete_from(fr_partlog_t *log, const char *dir) {
         rc = FR_ERR_IO;
     if (rc)
         fr_error(COMPONENT, "%s: cannot delete: %s", dir ? dir : log->dir, strerror(errno));
-    free_log(log); /* fetches holding a segment keep reading the unlinked file */
+    fr_partlog_free(log); /* fetches holding a segment keep reading the unlinked file */
     return rc;
 }
 
@@ -344,7 +190,7 @@ int fr_partlog_roll_locked(fr_partlog_t *log) {
         fr_warn(COMPONENT, "%s/%s: cannot write the index files: %s (recovery will rebuild them)",
                 log->dir, old->name, strerror(errno));
     int rc = fr_segment_create(log->dirfd, log->leo, log->cfg.index_max_bytes, &seg);
-    if (rc == 0 && (rc = push_segment(log, seg)) != 0)
+    if (rc == 0 && (rc = fr_partlog_push_segment(log, seg)) != 0)
         fr_segment_free(seg);
     if (rc) {
         if (rc != FR_ERR_EXISTS) { /* a file created before the failure must not block the next roll */
@@ -428,9 +274,12 @@ static int append_validated(fr_partlog_t *log, const fr_log_config_t *cfg, uint8
         }
         log->tail_dirty = 0;
     }
-    if (should_roll(log, active(log), len, n_offsets, now_ms, max_ts) && fr_partlog_roll_locked(log) != 0) {
-        pthread_mutex_unlock(&log->lock);
-        return FR_ERR_KAFKA_STORAGE_ERROR;
+    if (should_roll(log, active(log), len, n_offsets, now_ms, max_ts)) {
+        if (fr_partlog_roll_locked(log) != 0) {
+            pthread_mutex_unlock(&log->lock);
+            return FR_ERR_KAFKA_STORAGE_ERROR;
+        }
+        info->rolled = 1;
     }
     fr_segment_t *seg = active(log);
 
@@ -627,6 +476,13 @@ int64_t fr_partlog_end_offset(fr_partlog_t *log) {
     return v;
 }
 
+int64_t fr_partlog_recovery_point(fr_partlog_t *log) {
+    pthread_mutex_lock(&log->lock);
+    int64_t v = log->recovery_point;
+    pthread_mutex_unlock(&log->lock);
+    return v;
+}
+
 int64_t fr_partlog_size_bytes(fr_partlog_t *log) {
     pthread_mutex_lock(&log->lock);
     int64_t v = log->size_bytes;
@@ -649,7 +505,7 @@ void fr_partlog_set_leader_epoch(fr_partlog_t *log, int32_t epoch) {
 
 void fr_partlog_set_config(fr_partlog_t *log, const fr_log_config_t *cfg) {
     pthread_mutex_lock(&log->lock);
-    set_config_locked(log, cfg);
+    fr_partlog_set_config_locked(log, cfg);
     pthread_mutex_unlock(&log->lock);
 }
 
@@ -708,6 +564,7 @@ int fr_partlog_flush(fr_partlog_t *log) {
     }
     uint64_t dir_changes = log->dir_changes;
     int dir_dirty = log->dir_synced != dir_changes;
+    int64_t leo = log->leo; /* every byte below it is in the files synced here */
     int64_t messages = log->appended_messages;
     int64_t append_ms = log->last_append_ms;
     pthread_mutex_unlock(&log->lock);
@@ -750,6 +607,8 @@ int fr_partlog_flush(fr_partlog_t *log) {
             log->flushed_messages = messages;
         if (append_ms > log->last_flush_ms)
             log->last_flush_ms = append_ms;
+        if (leo > log->recovery_point)
+            log->recovery_point = leo;
     }
     pthread_mutex_unlock(&log->lock);
     free(items);

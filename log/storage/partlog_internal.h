@@ -29,6 +29,7 @@ struct fr_partlog {
     int64_t flushed_messages;   /* of those, covered by a completed flush */
     int64_t last_flush_ms;      /* -1: set by the first append */
     int64_t last_append_ms;
+    int64_t recovery_point;     /* every offset below it is on disk (fsynced): Kafka's recoveryPoint */
     uint64_t dir_changes;       /* segment files created, ever */
     uint64_t dir_synced;        /* dir_changes covered by the last directory fsync */
     int writeback_error;        /* errno of a failed writeback in fr_partlog_release_cache: every
@@ -37,6 +38,14 @@ struct fr_partlog {
                                    that could not be cut yet: cut them before the next write */
     fr_producer_state_t producers; /* idempotent producers (producer_state.h) */
 };
+
+/* What partlog_open.c shares with partlog.c. */
+void fr_partlog_set_config_locked(fr_partlog_t *log, const fr_log_config_t *cfg);
+int64_t fr_partlog_wall_clock_ms(void);
+/* Adds seg as the newest segment; it counts segment.ms from now when it has no timestamp. */
+int fr_partlog_push_segment(fr_partlog_t *log, fr_segment_t *seg);
+/* Frees the log's memory and closes its files (nothing is written). */
+void fr_partlog_free(fr_partlog_t *log);
 
 /* Index of the segment holding offset (the last one whose base <= offset).  Lock held. */
 size_t fr_partlog_floor_segment(const fr_partlog_t *log, int64_t offset);

@@ -263,10 +263,12 @@ static int64_t active_base(void) { return seg_bases[nsegs - 1]; }
  * Opens the damaged copy and checks everything; returns 1 when all is well.
  * active_size >= 0: what the active segment's file must have been cut to.
  */
+static int64_t open_recovery_point = INT64_MAX; /* what reopen_and_check opens with */
+
 static int reopen_and_check(const expect_t *e, int64_t active_size, const char *what) {
     fr_partlog_t *log;
     int ok = 1;
-    if (fr_partlog_open(dir, &cfg, &log) != 0) {
+    if (fr_partlog_open_from(dir, &cfg, open_recovery_point, &log) != 0) {
         fprintf(stderr, "%s: open failed\n", what);
         return 0;
     }
@@ -537,6 +539,121 @@ FR_TEST(torn_older_segment_leaves_a_gap) {
     FR_CHECK_EQ_INT(bad, 0);
 }
 
+/* The second batch of segment s, whose records the cheap load of an older segment never reads. */
+static const tb_t *second_batch_of(size_t s) {
+    int seen = 0;
+    for (size_t i = 0; i < nbatches; i++)
+        if (batches[i].segment == seg_bases[s] && seen++ == 1)
+            return &batches[i];
+    return NULL;
+}
+
+static void flip_record_byte(const tb_t *b) {
+    char path[256];
+    seg_path(path, sizeof(path), b->segment, ".log");
+    int fd = open(path, O_RDWR);
+    uint8_t c = 0;
+    off_t at = (off_t)(b->position + 61 + 2); /* inside the first record, under the CRC */
+    if (pread(fd, &c, 1, at) != 1 || (c ^= 0x20, pwrite(fd, &c, 1, at)) != 1)
+        perror("flip");
+    close(fd);
+}
+
+/* After a crash: an older segment that reaches the recovery point was written after the last
+ * flush, so it is scanned in full; a bad batch in its middle is found, the segment is cut there
+ * and becomes the active one, and the later segments go (Kafka's LogLoader.recoverLog). */
+FR_TEST(unflushed_older_segment_is_scanned_and_cut) {
+    int bad = 0;
+    fr_writer_t w; /* reopen_and_check's probe append, which lands in the cut segment */
+    fr_writer_init(&w);
+    bb_build_simple(&w, 2, 10, 200000, 5);
+    int64_t probe_len = (int64_t)w.len;
+    fr_writer_free(&w);
+    for (size_t s = 0; s + 1 < nsegs; s += 3) {
+        const tb_t *b = second_batch_of(s);
+        FR_CHECK(b != NULL);
+        if (!b)
+            continue;
+        /* the recovery point at the segment's base, or inside it: either way it is unflushed */
+        for (int64_t rp = seg_bases[s]; rp <= seg_bases[s] + 1; rp++) {
+            restore();
+            flip_record_byte(b);
+            expect_t e = {b->base, 0, 0};
+            char what[96];
+            snprintf(what, sizeof(what), "segment %lld flipped, recovery point %lld", (long long)seg_bases[s],
+                     (long long)rp);
+            open_recovery_point = rp;
+            bad += !reopen_and_check(&e, -1, what);
+            open_recovery_point = INT64_MAX;
+            char path[256];
+            seg_path(path, sizeof(path), seg_bases[s], ".log");
+            if (file_size(path) != b->position + probe_len) { /* cut at the bad batch, then the probe */
+                fprintf(stderr, "%s: segment is %lld bytes, want %lld\n", what, (long long)file_size(path),
+                        (long long)(b->position + probe_len));
+                bad++;
+            }
+            for (size_t later = s + 1; later < nsegs; later++) {
+                seg_path(path, sizeof(path), seg_bases[later], ".log");
+                if (file_size(path) >= 0) {
+                    fprintf(stderr, "%s: segment %lld is still there\n", what, (long long)seg_bases[later]);
+                    bad++;
+                }
+            }
+        }
+    }
+    FR_CHECK_EQ_INT(bad, 0);
+}
+
+/* Below the recovery point a segment was fsynced before the crash and is trusted: the same
+ * damage is not looked for (that is what the recovery point saves at start), nothing is cut. */
+FR_TEST(flushed_older_segment_is_trusted) {
+    size_t s = nsegs / 2;
+    const tb_t *b = second_batch_of(s);
+    FR_CHECK(b != NULL);
+    restore();
+    flip_record_byte(b);
+    fr_partlog_t *log;
+    FR_CHECK_EQ_INT(fr_partlog_open_from(dir, &cfg, seg_bases[s + 1], &log), 0);
+    FR_CHECK_EQ_INT(fr_partlog_end_offset(log), full().leo);
+    FR_CHECK_EQ_INT(fr_partlog_recovery_point(log), seg_bases[s + 1]);
+    fr_partlog_close(log);
+    char path[256];
+    seg_path(path, sizeof(path), active_base(), ".log");
+    FR_CHECK(file_size(path) > 0);
+}
+
+/* The recovery point moves only with flushes, to the log end each one covered; a roll says so. */
+FR_TEST(recovery_point_follows_flushes) {
+    restore();
+    fr_partlog_t *log;
+    FR_CHECK_EQ_INT(fr_partlog_open_from(dir, &cfg, 5, &log), 0);
+    FR_CHECK_EQ_INT(fr_partlog_recovery_point(log), 5);
+    int64_t leo = fr_partlog_end_offset(log);
+    int rolled = 0;
+    for (int i = 0; i < 40; i++) {
+        fr_writer_t w;
+        fr_writer_init(&w);
+        bb_build_simple(&w, 2, 100, 200000 + i, 9);
+        fr_append_info_t info;
+        FR_CHECK_EQ_INT(fr_partlog_append(log, w.buf, w.len, 1000, &info), 0);
+        rolled += info.rolled;
+        if (info.rolled) { /* the new segment starts with this append */
+            char path[256];
+            seg_path(path, sizeof(path), info.base_offset, ".log");
+            FR_CHECK(file_size(path) > 0);
+        }
+        fr_writer_free(&w);
+    }
+    FR_CHECK(rolled >= 1);
+    FR_CHECK_EQ_INT(fr_partlog_recovery_point(log), 5);
+    FR_CHECK_EQ_INT(fr_partlog_flush(log), 0);
+    FR_CHECK_EQ_INT(fr_partlog_recovery_point(log), leo + 80);
+    fr_partlog_close(log);
+    FR_CHECK_EQ_INT(fr_partlog_open(dir, &cfg, &log), 0);
+    FR_CHECK_EQ_INT(fr_partlog_recovery_point(log), leo + 80); /* a clean open: all of it */
+    fr_partlog_close(log);
+}
+
 int main(void) {
     if (!getenv("FR_LOG_LEVEL"))
         fr_logging_set_level(FR_LOG_ERROR); /* the damage makes a warning per reopen */
@@ -547,6 +664,9 @@ int main(void) {
     FR_RUN(garbage_after_active_segment);
     FR_RUN(damaged_index_files);
     FR_RUN(torn_older_segment_leaves_a_gap);
+    FR_RUN(unflushed_older_segment_is_scanned_and_cut);
+    FR_RUN(flushed_older_segment_is_trusted);
+    FR_RUN(recovery_point_follows_flushes);
     nftw(tmp, rm_one, 16, FTW_DEPTH | FTW_PHYS);
     for (size_t i = 0; i < nbatches; i++)
         free(batches[i].bytes);
