@@ -61,7 +61,7 @@ static void append_ran(fr_log_steps_t *s, size_t i) {
         return;
     fr_partition_t *p = fr_topic_partition(fr_topics_find(&s->srv->topics, part->topic), part->partition);
     if (p) /* NULL: deleted meanwhile, and its log with it */
-        fr_server_note_append(s->srv, p, part->info.needs_flush);
+        fr_server_note_append(s->srv, p, &part->info);
 }
 
 static void append_missing(fr_log_steps_t *s, size_t i) {

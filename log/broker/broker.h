@@ -129,7 +129,7 @@ void fr_server_stop(fr_server_t *srv);
 /* Parked requests look again after this I/O round (something they wait for changed). */
 void fr_server_wake(fr_server_t *srv);
 /* Called by the produce handler after a successful append. */
-void fr_server_note_append(fr_server_t *srv, fr_partition_t *p, int needs_flush);
+void fr_server_note_append(fr_server_t *srv, fr_partition_t *p, const fr_append_info_t *info);
 /* Called by the fetch handler for records read bytes_behind the end of p's log. */
 void fr_server_note_fetch(fr_partition_t *p, int64_t bytes_behind);
 /* Deletes a topic: takes it out of the registry, renames its directories

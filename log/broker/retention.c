@@ -44,9 +44,11 @@ typedef struct ret_pass {
     int retention;               /* 0: the cleaner's own pass, compaction only */
 } ret_pass_t;
 
-/* The two checkpoint files of a log dir: Kafka's, in its format (offset_checkpoint.h). */
-enum { CKPT_LOG_START, CKPT_CLEANER, CKPT_KINDS };
-static const char *const ckpt_names[CKPT_KINDS] = {FR_LOG_START_OFFSET_CHECKPOINT, FR_CLEANER_OFFSET_CHECKPOINT};
+/* The checkpoint files of a log dir: Kafka's, in its format (offset_checkpoint.h).  The recovery
+ * points are read when the logs are opened (topics_open.c), the others once they are. */
+enum { CKPT_LOG_START, CKPT_CLEANER, CKPT_RECOVERY, CKPT_KINDS };
+static const char *const ckpt_names[CKPT_KINDS] = {FR_LOG_START_OFFSET_CHECKPOINT, FR_CLEANER_OFFSET_CHECKPOINT,
+                                                   FR_RECOVERY_POINT_OFFSET_CHECKPOINT};
 
 struct fr_retention_task {
     fr_server_t *srv;
@@ -134,10 +136,13 @@ static void checkpoint_path(const fr_broker_config_t *cfg, int kind, int d, char
 
 /* The offset entry e puts in a checkpoint of kind, or -1 for none: log starts above 0; the cleaner's
  * first dirty offsets where it has cleaned (LogCleanerManager's checkpoints; kept while a topic is
- * not compacted for a while, as Kafka keeps its entry). */
+ * not compacted for a while, as Kafka keeps its entry); every log's recovery point, as it is now
+ * (it only moves up, so a checkpoint never claims more than was flushed). */
 static int64_t checkpoint_offset(const ret_entry_t *e, int kind) {
     if (kind == CKPT_LOG_START)
         return e->log_start > 0 ? e->log_start : -1;
+    if (kind == CKPT_RECOVERY)
+        return fr_partlog_recovery_point(e->log);
     return e->first_dirty > 0 ? e->first_dirty : -1;
 }
 
@@ -161,8 +166,10 @@ static void write_checkpoints(fr_retention_task_t *task, const ret_entry_t *e, s
             if (lock)
                 pthread_mutex_lock(lock);
             for (size_t i = 0; i < n; i++) {
+                if (e[i].log_dir != d || e[i].skip)
+                    continue; /* (a skipped entry's log may be gone) */
                 int64_t off = checkpoint_offset(&e[i], kind);
-                if (e[i].log_dir == d && !e[i].skip && off >= 0)
+                if (off >= 0)
                     ce[m++] = (fr_offset_checkpoint_entry_t){e[i].topic_name, e[i].partition, off};
             }
             if (lock)
@@ -212,7 +219,7 @@ static int restore_one(void *ctx, const char *name, int32_t partition, int64_t o
 }
 
 static void restore_checkpoints(fr_server_t *srv) {
-    for (int kind = 0; kind < CKPT_KINDS; kind++) {
+    for (int kind = 0; kind < CKPT_RECOVERY; kind++) {
         for (int d = 0; d < srv->cfg->num_log_dirs; d++) {
             char path[4200], err[4400];
             restore_ctx_t c = {srv, d, kind, 0};

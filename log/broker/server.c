@@ -270,7 +270,7 @@ static void cache_release_next(fr_server_t *srv) {
     srv->flushes = fw;
 }
 
-void fr_server_note_append(fr_server_t *srv, fr_partition_t *p, int needs_flush) {
+void fr_server_note_append(fr_server_t *srv, fr_partition_t *p, const fr_append_info_t *info) {
     srv->wakeup = 1;
     int64_t keep = cache_keep(srv, p);
     if (keep >= 0 && cache_pending(p) >= cache_chunk(keep)) {
@@ -278,7 +278,10 @@ void fr_server_note_append(fr_server_t *srv, fr_partition_t *p, int needs_flush)
         if (!srv->cache_release_running && !srv->stopping)
             cache_release_next(srv);
     }
-    if (needs_flush)
+    /* A rolled segment is synced at once, off the loop (Kafka's roll schedules a flush up
+     * to the new segment): the recovery point then passes it, so that a restart after a
+     * crash scans only the newest segments again. */
+    if (info->needs_flush || info->rolled)
         flush_schedule(srv, p);
     else if (p->topic->log_cfg.flush_interval_ms < INT64_MAX && !p->unflushed_since_ms)
         p->unflushed_since_ms = (int64_t)uv_now(srv->loop);
@@ -573,13 +576,16 @@ int fr_server_run(fr_server_t *srv) {
     uv_run(srv->loop, UV_RUN_DEFAULT); /* returns once every handle is closed and every fsync is back */
     close_listen_fds(srv);
     /* A clean shutdown leaves everything on disk. */
+    int flushed = 1;
     for (size_t i = 0; i < srv->topics.count; i++) {
         fr_topic_t *topic = srv->topics.items[i];
         for (int32_t j = 0; j < topic->num_partitions; j++)
-            if (topic->partitions[j]->log)
-                fr_partlog_flush(topic->partitions[j]->log);
+            if (topic->partitions[j]->log && fr_partlog_flush(topic->partitions[j]->log))
+                flushed = 0;
     }
-    fr_retention_shutdown(srv); /* the last offset checkpoints */
+    fr_retention_shutdown(srv); /* the last offset checkpoints, recovery points at the log ends */
+    if (flushed) /* else the next start recovers, as after a crash */
+        fr_topics_mark_clean_shutdown(&srv->topics);
     fr_producer_ids_close(srv->producer_ids);
     fr_groups_close(&srv->groups);
     fr_topics_close(&srv->topics);

@@ -151,8 +151,8 @@ int fr_topic_overrides_save(const fr_broker_config_t *cfg, int log_dir, const ch
 }
 
 int fr_topic_partition_open(const fr_broker_config_t *cfg, int log_dir, const char *topic,
-                            const fr_log_config_t *log_cfg, int32_t index, fr_partition_t **out, char *err,
-                            size_t errlen) {
+                            const fr_log_config_t *log_cfg, int32_t index, int64_t recovery_point,
+                            fr_partition_t **out, char *err, size_t errlen) {
     char dir[4200];
     fr_topic_partition_dir(cfg, log_dir, topic, index, dir, sizeof(dir));
     *out = NULL;
@@ -160,7 +160,7 @@ int fr_topic_partition_open(const fr_broker_config_t *cfg, int log_dir, const ch
     if (!p)
         return FR_ERR_NOMEM;
     p->index = index;
-    int rc = fr_partlog_open(dir, log_cfg, &p->log);
+    int rc = fr_partlog_open_from(dir, log_cfg, recovery_point, &p->log);
     if (rc) {
         snprintf(err, errlen, "cannot open partition %s: %s", dir, fr_err_str(rc));
         if (rc != FR_ERR_LOCKED)
@@ -192,7 +192,7 @@ int fr_topic_partitions_make(const fr_broker_config_t *cfg, int log_dir, const c
     for (int32_t i = from; i < to; i++)
         parts[i - from] = NULL;
     for (int32_t i = from; i < to && !rc; i++) {
-        rc = fr_topic_partition_open(cfg, log_dir, topic, log_cfg, i, &parts[i - from], err, errlen);
+        rc = fr_topic_partition_open(cfg, log_dir, topic, log_cfg, i, INT64_MAX, &parts[i - from], err, errlen);
         fr_topic_partition_dir(cfg, log_dir, topic, i, dir, sizeof(dir));
         if (!rc && write_partition_metadata(dir, id, 0)) {
             snprintf(err, errlen, "cannot write partition.metadata in %s: %s", dir, strerror(errno));

@@ -3,13 +3,16 @@
  * (fr_topics_open): locks each log dir, reads meta.properties, opens and
  * recovers every partition directory found, finishes a topic build cut short
  * by a stop (topic_files.h), recreates partitions missing in the middle of a
- * topic, and gives every partition directory its topic's id.
+ * topic, and gives every partition directory its topic's id.  A log dir
+ * without Kafka's clean shutdown file had a crash: its partitions recover
+ * from the recovery points of its recovery-point-offset-checkpoint.
  */
 #include "topics.h"
 
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,6 +22,7 @@
 #include "fr_err.h"
 #include "fr_fs.h"
 #include "fr_logging.h"
+#include "offset_checkpoint.h"
 #include "topic_config.h"
 #include "topic_files.h"
 #include "topics_internal.h"
@@ -110,10 +114,126 @@ static int parse_partition_dir(const char *name, char *topic, size_t tlen, int32
     return 0;
 }
 
+/* ---- clean shutdown and recovery points ---- */
+
+/* A log dir's recovery points (NULL when its broker stopped cleanly: nothing to recover). */
+typedef struct recovery_point {
+    char *topic;
+    int32_t partition;
+    int64_t offset;
+} recovery_point_t;
+
+typedef struct recovery_points {
+    recovery_point_t *items;
+    size_t n, cap;
+} recovery_points_t;
+
+static int cmp_recovery_point(const void *a, const void *b) {
+    const recovery_point_t *x = a, *y = b;
+    int c = strcmp(x->topic, y->topic);
+    return c ? c : (x->partition > y->partition) - (x->partition < y->partition);
+}
+
+static int add_recovery_point(void *ctx, const char *topic, int32_t partition, int64_t offset) {
+    recovery_points_t *r = ctx;
+    if (r->n == r->cap) {
+        size_t cap = r->cap ? r->cap * 2 : 64;
+        recovery_point_t *items = realloc(r->items, cap * sizeof(*items));
+        if (!items)
+            return FR_ERR_NOMEM;
+        r->items = items;
+        r->cap = cap;
+    }
+    char *name = strdup(topic);
+    if (!name)
+        return FR_ERR_NOMEM;
+    r->items[r->n++] = (recovery_point_t){name, partition, offset};
+    return 0;
+}
+
+static void recovery_points_free(recovery_points_t *r) {
+    for (size_t i = 0; i < r->n; i++)
+        free(r->items[i].topic);
+    free(r->items);
+}
+
+static void clean_shutdown_path(const fr_broker_config_t *cfg, int ld, char *buf, size_t len) {
+    snprintf(buf, len, "%s/%s", cfg->log_dirs[ld], FR_CLEAN_SHUTDOWN_FILE);
+}
+
+/*
+ * Kafka's LogManager.loadLogs: a log dir whose clean shutdown file is there
+ * needs no recovery (*rp_out NULL).  Otherwise its partitions recover from
+ * the recovery points in its checkpoint, and those it does not name (or all,
+ * when the file is missing or unreadable) from offset 0.
+ */
+static int recovery_points_load(const fr_topics_t *t, int ld, recovery_points_t *r, int *clean_out) {
+    char path[4200], err[4400];
+    clean_shutdown_path(t->cfg, ld, path, sizeof(path));
+    *clean_out = access(path, F_OK) == 0;
+    if (*clean_out) {
+        fr_info(COMPONENT, "Skipping recovery of the logs in %s: the broker stopped cleanly", t->cfg->log_dirs[ld]);
+        return 0;
+    }
+    snprintf(path, sizeof(path), "%s/%s", t->cfg->log_dirs[ld], FR_RECOVERY_POINT_OFFSET_CHECKPOINT);
+    int rc = fr_offset_checkpoint_read(path, add_recovery_point, r, err, sizeof(err));
+    if (rc == FR_ERR_NOMEM)
+        return rc;
+    if (rc == FR_ERR_CORRUPT)
+        fr_warn(COMPONENT, "ignoring a corrupt %s: %s", path, err);
+    else if (rc && rc != FR_ERR_NOT_FOUND)
+        fr_warn(COMPONENT, "cannot read %s: %s", path, fr_err_str(rc));
+    if (rc) { /* none of it believed: every segment of every partition is scanned */
+        recovery_points_free(r);
+        *r = (recovery_points_t){0};
+    } else {
+        qsort(r->items, r->n, sizeof(*r->items), cmp_recovery_point);
+    }
+    fr_info(COMPONENT, "Recovering the logs in %s from their recovery points: the broker did not stop cleanly",
+            t->cfg->log_dirs[ld]);
+    return 0;
+}
+
+static int64_t recovery_point_of(const recovery_points_t *r, int clean, const char *topic, int32_t partition) {
+    if (clean)
+        return INT64_MAX;
+    recovery_point_t key = {(char *)topic, partition, 0};
+    const recovery_point_t *hit = r->n ? bsearch(&key, r->items, r->n, sizeof(*r->items), cmp_recovery_point)
+                                       : NULL;
+    return hit && hit->offset >= 0 ? hit->offset : 0;
+}
+
+/* Once every log is open: a crash from now on is a crash again.  The removal is made durable
+ * before the broker takes any append, or a crash could find the file and skip recovery. */
+static void clean_shutdown_forget(const fr_topics_t *t, int ld) {
+    char path[4200];
+    clean_shutdown_path(t->cfg, ld, path, sizeof(path));
+    if ((unlink(path) < 0 && errno != ENOENT) || fr_fsync_dir(t->cfg->log_dirs[ld]) < 0)
+        fr_warn(COMPONENT, "cannot remove %s: %s (a crash would skip recovery)", path, strerror(errno));
+}
+
+int fr_topics_mark_clean_shutdown(const fr_topics_t *t) {
+    static const char text[] = "{\"version\":0,\"brokerEpoch\":-1}";
+    int rc = 0;
+    for (int ld = 0; ld < t->cfg->num_log_dirs; ld++) {
+        char path[4200];
+        clean_shutdown_path(t->cfg, ld, path, sizeof(path));
+        if (fr_file_replace(path, text, sizeof(text) - 1, FR_FS_SYNC_DIR) < 0) {
+            fr_error(COMPONENT, "cannot write %s: %s", path, strerror(errno));
+            rc = FR_ERR_IO;
+        }
+    }
+    return rc;
+}
+
+/* ---- partitions ---- */
+
 /* Opens an existing topic's partition at startup (recovering it, or making a missing one anew). */
-static int open_partition(const fr_topics_t *t, fr_topic_t *topic, int32_t index, char *err, size_t errlen) {
+static int open_partition(const fr_topics_t *t, fr_topic_t *topic, int32_t index, int64_t recovery_point, char *err,
+                          size_t errlen) {
     fr_partition_t *p;
-    int rc = fr_topic_partition_open(t->cfg, topic->log_dir, topic->name, &topic->log_cfg, index, &p, err, errlen);
+    int rc = fr_topic_partition_open(t->cfg, topic->log_dir, topic->name, &topic->log_cfg, index, recovery_point,
+                                     &p, err, errlen);
     if (!rc) {
         p->topic = topic;
         topic->partitions[index] = p;
@@ -237,8 +357,16 @@ static int settle_topic_id(const fr_topics_t *t, const fr_topic_t *topic, char *
 
 static int scan_dir(fr_topics_t *t, int ld, char *err, size_t errlen) {
     const char *base = t->cfg->log_dirs[ld];
+    recovery_points_t rps = {0};
+    int clean;
+    if (recovery_points_load(t, ld, &rps, &clean)) {
+        recovery_points_free(&rps);
+        snprintf(err, errlen, "out of memory reading the recovery points of %s", base);
+        return FR_ERR_NOMEM;
+    }
     DIR *d = opendir(base);
     if (!d) {
+        recovery_points_free(&rps);
         snprintf(err, errlen, "cannot read log dir %s: %s", base, strerror(errno));
         return FR_ERR_IO;
     }
@@ -274,9 +402,10 @@ static int scan_dir(fr_topics_t *t, int ld, char *err, size_t errlen) {
         if ((rc = fr_topic_ensure_slots(topic, index + 1)))
             break;
         if (!topic->partitions[index])
-            rc = open_partition(t, topic, index, err, errlen);
+            rc = open_partition(t, topic, index, recovery_point_of(&rps, clean, tname, index), err, errlen);
     }
     closedir(d);
+    recovery_points_free(&rps);
     return rc;
 }
 
@@ -312,6 +441,8 @@ int fr_topics_open(fr_topics_t *t, const fr_broker_config_t *cfg, char *err, siz
         fr_topics_close(t);
         return rc;
     }
+    for (int i = 0; i < cfg->num_log_dirs; i++)
+        clean_shutdown_forget(t, i);
     fr_info(COMPONENT, "loaded %zu topics from %d log dir(s)", t->count, cfg->num_log_dirs);
     return 0;
 }

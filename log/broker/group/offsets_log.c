@@ -154,7 +154,7 @@ static int append_batch(fr_groups_t *g, const char *group_id, fr_writer_t *batch
         fr_error(COMPONENT, "cannot write to %s: %s", FR_OFFSETS_TOPIC, fr_err_str(rc));
         return FR_ERR_KAFKA_STORAGE_ERROR;
     }
-    fr_server_note_append(g->srv, p, info.needs_flush);
+    fr_server_note_append(g->srv, p, &info);
     return 0;
 }
 

@@ -270,7 +270,7 @@ static int append_one(fr_req_t *req, produce_state_t *st, fr_slice_t name, fr_to
     fr_append_info_t info;
     int rc = fr_partlog_append(p->log, pd->records.ptr, (size_t)pd->records.len, req->now_ms, &info);
     if (rc == 0 && !info.duplicate)
-        fr_server_note_append(req->srv, p, info.needs_flush);
+        fr_server_note_append(req->srv, p, &info);
     append_outcome(req, st, name, pd->index, acks, p, rc, &info, pr);
     fr_append_info_release(&info);
     return 0;

@@ -1,0 +1,169 @@
+#!/usr/bin/env python3
+"""Recovery points and the clean shutdown file, as Kafka keeps them.
+
+A rolled segment is fsynced at once and the log dir's
+recovery-point-offset-checkpoint then passes it; a clean stop leaves
+.kafka_cleanshutdown, and the next start skips recovery and removes the file;
+after a kill -9 every segment past the checkpointed recovery point is scanned
+in full, so a bad batch in the middle of an older segment is found: the log
+ends just before it, the later segments are deleted, and every record before
+it still reads back."""
+import os
+import struct
+import sys
+import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from harness import Broker, run_tests, wait_for  # noqa: E402
+from confluent_kafka import Consumer, Producer, TopicPartition  # noqa: E402
+from confluent_kafka.admin import AdminClient, NewTopic  # noqa: E402
+
+MARKER = ".kafka_cleanshutdown"
+CHECKPOINT = "recovery-point-offset-checkpoint"
+
+
+def value(i):
+    return (b"record-%06d-" % i).ljust(100, b"x")
+
+
+def create_topic(bootstrap, name):
+    admin = AdminClient({"bootstrap.servers": bootstrap})
+    admin.create_topics([NewTopic(name, 1, 1, config={"segment.bytes": "20000"})])[name].result(30)
+
+
+def produce(bootstrap, topic, first, count):
+    """count records from value(first) on, ten to a request, each request acknowledged before the next."""
+    p = Producer({"bootstrap.servers": bootstrap, "linger.ms": 0, "acks": "1"})
+    offsets = {}
+
+    def on_delivery(err, msg):
+        assert err is None, err
+        offsets[msg.value()] = msg.offset()
+
+    for i in range(first, first + count):
+        p.produce(topic, value=value(i), on_delivery=on_delivery)
+        if (i + 1) % 10 == 0:
+            assert p.flush(30) == 0
+    assert p.flush(30) == 0
+    return offsets
+
+
+def read_checkpoint(log_dir):
+    path = os.path.join(log_dir, CHECKPOINT)
+    if not os.path.exists(path):
+        return {}
+    with open(path) as f:
+        lines = f.read().split("\n")
+    assert lines[0] == "0", lines
+    n = int(lines[1])
+    entries = {}
+    for line in lines[2:2 + n]:
+        topic, part, off = line.split(" ")
+        entries[(topic, int(part))] = int(off)
+    return entries
+
+
+def segment_bases(part_dir):
+    return sorted(int(n[:-4]) for n in os.listdir(part_dir) if n.endswith(".log"))
+
+
+def batches(path):
+    """(position, base offset, records) of each batch in a segment file."""
+    out = []
+    with open(path, "rb") as f:
+        data = f.read()
+    pos = 0
+    while pos + 61 <= len(data):
+        base, length = struct.unpack(">qi", data[pos:pos + 12])
+        records = struct.unpack(">i", data[pos + 57:pos + 61])[0]
+        out.append((pos, base, records))
+        pos += 12 + length
+    return out
+
+
+def read_from(bootstrap, topic, start):
+    c = Consumer({"bootstrap.servers": bootstrap, "group.id": "unused", "enable.auto.commit": False})
+    try:
+        low, high = c.get_watermark_offsets(TopicPartition(topic, 0), 10)
+        c.assign([TopicPartition(topic, 0, start)])
+        got = {}
+        deadline = time.time() + 60
+        while len(got) < high - start and time.time() < deadline:
+            for m in c.consume(1000, 1.0):
+                assert not m.error(), m.error()
+                got[m.offset()] = m.value()
+        return high, got
+    finally:
+        c.close()
+
+
+def test_rolled_segments_are_flushed_and_checkpointed():
+    # Kafka's default flush policy never fsyncs on its own: only the roll's flush moves the
+    # recovery point, and a pass (every second here) writes it to the checkpoint.
+    with Broker({"log.retention.check.interval.ms": "1000"}) as b:
+        create_topic(b.bootstrap, "rolled")
+        produce(b.bootstrap, "rolled", 0, 600)
+        part_dir = os.path.join(b.log_dir, "rolled-0")
+        bases = segment_bases(part_dir)
+        assert len(bases) >= 3, bases
+        wait_for(lambda: read_checkpoint(b.log_dir).get(("rolled", 0), -1) >= bases[-1],
+                 "the recovery point past the last rolled segment (%d)" % bases[-1],
+                 timeout=30)
+        assert read_checkpoint(b.log_dir)[("rolled", 0)] <= 600
+        assert not os.path.exists(os.path.join(b.log_dir, MARKER))
+
+
+def test_a_crash_rescans_from_the_recovery_point():
+    # No pass writes a checkpoint while the test runs (the first would come after 30 s), so after
+    # the restart the checkpoint keeps the clean stop's recovery points: what a crash before the
+    # next checkpoint leaves on disk.
+    b = Broker({"log.retention.check.interval.ms": "600000", "log.cleaner.enable": "false"})
+    try:
+        b.start()
+        create_topic(b.bootstrap, "crash")
+        assert produce(b.bootstrap, "crash", 0, 1000)[value(999)] == 999
+        b.stop()
+        marker = os.path.join(b.log_dir, MARKER)
+        assert os.path.exists(marker), os.listdir(b.log_dir)
+        assert read_checkpoint(b.log_dir)[("crash", 0)] == 1000
+
+        b.start()
+        assert not os.path.exists(marker), "the clean shutdown file outlived the start"
+        assert "Skipping recovery of the logs" in b.log(), b.log()[-3000:]
+        assert produce(b.bootstrap, "crash", 1000, 1000)[value(1999)] == 1999
+        b.kill()
+        assert not os.path.exists(marker)
+
+        part_dir = os.path.join(b.log_dir, "crash-0")
+        bases = segment_bases(part_dir)
+        unflushed = [x for x in bases if x >= 1000]
+        assert len(unflushed) >= 4, bases
+        victim = unflushed[1]  # an older segment, with later ones, all past the recovery point
+        path = os.path.join(part_dir, "%020d.log" % victim)
+        pos, bad_offset, records = batches(path)[1]
+        assert records >= 1 and bad_offset > victim
+        with open(path, "r+b") as f:  # a byte of the second batch's records, under its CRC
+            f.seek(pos + 61 + 2)
+            c = f.read(1)
+            f.seek(pos + 61 + 2)
+            f.write(bytes([c[0] ^ 0x20]))
+
+        b.start()
+        log = b.log()
+        assert "Recovering the logs in" in log, log[-3000:]
+        assert "unflushed older segment(s) from the recovery point 1000" in log, log[-3000:]
+        assert "corrupt or torn batch" in log, log[-3000:]
+        high, got = read_from(b.bootstrap, "crash", 0)
+        assert high == bad_offset, (high, bad_offset)
+        assert sorted(got) == list(range(bad_offset)), "offsets read: %d of %d" % (len(got), bad_offset)
+        assert all(got[i] == value(i) for i in range(bad_offset)), "a record before the damage changed"
+        later = [x for x in segment_bases(part_dir) if x > victim]
+        assert later == [], "segments after the damage remain: %s" % later
+        assert produce(b.bootstrap, "crash", 5000, 1)[value(5000)] == bad_offset
+        b.stop()
+    finally:
+        b.cleanup()
+
+
+if __name__ == "__main__":
+    run_tests([test_rolled_segments_are_flushed_and_checkpointed, test_a_crash_rescans_from_the_recovery_point])
