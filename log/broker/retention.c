@@ -33,6 +33,7 @@ typedef struct ret_entry {
     int64_t first_dirty;         /* the cleaner checkpoint, in and out */
     int skip;                    /* its topic is being deleted (under the pass lock) */
     int64_t log_start;           /* after the pass */
+    int64_t recovery_point;      /* read once per pass, with the partition's other work */
 } ret_entry_t;
 
 typedef struct ret_pass {
@@ -117,7 +118,8 @@ static ret_entry_t *entries_new(fr_server_t *srv, size_t *n_out) {
                                  .partition = p, .log_dir = topic->log_dir, .policy = policy,
                                  .part = topic->partitions[p], .compact = compact, .cpolicy = cpolicy,
                                  .first_dirty = part->cleaner_first_dirty,
-                                 .log_start = fr_partlog_start_offset(part->log)};
+                                 .log_start = fr_partlog_start_offset(part->log),
+                                 .recovery_point = fr_partlog_recovery_point(part->log)};
             if (!e[n++].topic_name) {
                 entries_free(e, n);
                 return NULL;
@@ -142,7 +144,7 @@ static int64_t checkpoint_offset(const ret_entry_t *e, int kind) {
     if (kind == CKPT_LOG_START)
         return e->log_start > 0 ? e->log_start : -1;
     if (kind == CKPT_RECOVERY)
-        return fr_partlog_recovery_point(e->log);
+        return e->recovery_point;
     return e->first_dirty > 0 ? e->first_dirty : -1;
 }
 
@@ -166,10 +168,8 @@ static void write_checkpoints(fr_retention_task_t *task, const ret_entry_t *e, s
             if (lock)
                 pthread_mutex_lock(lock);
             for (size_t i = 0; i < n; i++) {
-                if (e[i].log_dir != d || e[i].skip)
-                    continue; /* (a skipped entry's log may be gone) */
                 int64_t off = checkpoint_offset(&e[i], kind);
-                if (off >= 0)
+                if (e[i].log_dir == d && !e[i].skip && off >= 0)
                     ce[m++] = (fr_offset_checkpoint_entry_t){e[i].topic_name, e[i].partition, off};
             }
             if (lock)
@@ -265,6 +265,7 @@ static void pass_run(uv_work_t *w) {
                             cres.segments_cleaned, cres.records_removed, cres.bytes_before, cres.bytes_after,
                             cres.dirty_ratio);
             }
+            e->recovery_point = fr_partlog_recovery_point(e->log);
         }
         pthread_mutex_unlock(&pass->lock);
     }

@@ -575,20 +575,23 @@ int fr_server_run(fr_server_t *srv) {
                 ls->advertised[i].host, ls->advertised[i].port, ls->bind[i].name);
     uv_run(srv->loop, UV_RUN_DEFAULT); /* returns once every handle is closed and every fsync is back */
     close_listen_fds(srv);
-    /* A clean shutdown leaves everything on disk. */
-    int flushed = 1;
+    /* A clean shutdown leaves everything on disk: every log's recovery point at its end (not
+     * after a failed fsync, when the next start must recover as after a crash). */
+    int clean = 1;
     for (size_t i = 0; i < srv->topics.count; i++) {
         fr_topic_t *topic = srv->topics.items[i];
-        for (int32_t j = 0; j < topic->num_partitions; j++)
-            if (topic->partitions[j]->log && fr_partlog_flush(topic->partitions[j]->log))
-                flushed = 0;
+        for (int32_t j = 0; j < topic->num_partitions; j++) {
+            fr_partlog_t *log = topic->partitions[j]->log;
+            if (log && (fr_partlog_flush(log) || fr_partlog_recovery_point(log) < fr_partlog_end_offset(log)))
+                clean = 0;
+        }
     }
     fr_retention_shutdown(srv); /* the last offset checkpoints, recovery points at the log ends */
-    if (flushed) /* else the next start recovers, as after a crash */
-        fr_topics_mark_clean_shutdown(&srv->topics);
     fr_producer_ids_close(srv->producer_ids);
     fr_groups_close(&srv->groups);
     fr_topics_close(&srv->topics);
+    if (clean) /* last, as Kafka writes it once its logs are closed */
+        fr_topics_mark_clean_shutdown(srv->cfg);
     fr_info(COMPONENT, "[KafkaServer id=%d] shut down completed", srv->cfg->broker_id);
     return 0;
 }

@@ -73,12 +73,13 @@ typedef struct fr_topics {
 int fr_topics_open(fr_topics_t *t, const fr_broker_config_t *cfg, char *err, size_t errlen);
 
 /* Kafka's clean shutdown file, one per log dir: the last thing a broker that
- * stopped with every log flushed writes.  fr_topics_open removes it once the
- * logs are open; a log dir without it had a crash, and its partitions are
- * recovered from their recovery points (recovery-point-offset-checkpoint). */
+ * stopped with every log flushed writes.  fr_topics_open notes it and removes
+ * it (durably, before opening any log: a failure stops the start); a log dir
+ * without it had a crash, and its partitions are recovered from their
+ * recovery points (recovery-point-offset-checkpoint). */
 #define FR_CLEAN_SHUTDOWN_FILE ".kafka_cleanshutdown"
-/* Writes it in every log dir (durably).  0, or FR_ERR_IO after logging which. */
-int fr_topics_mark_clean_shutdown(const fr_topics_t *t);
+/* Writes it in every log dir of cfg (durably).  0, or FR_ERR_IO after logging which. */
+int fr_topics_mark_clean_shutdown(const fr_broker_config_t *cfg);
 void fr_topics_close(fr_topics_t *t);
 
 fr_topic_t *fr_topics_find(const fr_topics_t *t, fr_slice_t name);

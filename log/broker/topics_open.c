@@ -167,20 +167,29 @@ static void clean_shutdown_path(const fr_broker_config_t *cfg, int ld, char *buf
  * the recovery points in its checkpoint, and those it does not name (or all,
  * when the file is missing or unreadable) from offset 0.
  */
-static int recovery_points_load(const fr_topics_t *t, int ld, recovery_points_t *r, int *clean_out) {
-    char path[4200], err[4400];
+static int recovery_points_load(const fr_topics_t *t, int ld, recovery_points_t *r, int *clean_out, char *err,
+                                size_t errlen) {
+    char path[4200], why[4400];
     clean_shutdown_path(t->cfg, ld, path, sizeof(path));
     *clean_out = access(path, F_OK) == 0;
     if (*clean_out) {
+        /* Gone before any log is opened (KAFKA-10471): a crash from here on, even while loading,
+         * is a crash.  Durably, or such a crash could find it again and skip recovery. */
+        if (unlink(path) < 0 || fr_fsync_dir(t->cfg->log_dirs[ld]) < 0) {
+            snprintf(err, errlen, "cannot remove %s: %s", path, strerror(errno));
+            return FR_ERR_IO;
+        }
         fr_info(COMPONENT, "Skipping recovery of the logs in %s: the broker stopped cleanly", t->cfg->log_dirs[ld]);
         return 0;
     }
     snprintf(path, sizeof(path), "%s/%s", t->cfg->log_dirs[ld], FR_RECOVERY_POINT_OFFSET_CHECKPOINT);
-    int rc = fr_offset_checkpoint_read(path, add_recovery_point, r, err, sizeof(err));
-    if (rc == FR_ERR_NOMEM)
+    int rc = fr_offset_checkpoint_read(path, add_recovery_point, r, why, sizeof(why));
+    if (rc == FR_ERR_NOMEM) {
+        snprintf(err, errlen, "out of memory reading the recovery points of %s", t->cfg->log_dirs[ld]);
         return rc;
+    }
     if (rc == FR_ERR_CORRUPT)
-        fr_warn(COMPONENT, "ignoring a corrupt %s: %s", path, err);
+        fr_warn(COMPONENT, "ignoring a corrupt %s: %s", path, why);
     else if (rc && rc != FR_ERR_NOT_FOUND)
         fr_warn(COMPONENT, "cannot read %s: %s", path, fr_err_str(rc));
     if (rc) { /* none of it believed: every segment of every partition is scanned */
@@ -203,21 +212,12 @@ static int64_t recovery_point_of(const recovery_points_t *r, int clean, const ch
     return hit && hit->offset >= 0 ? hit->offset : 0;
 }
 
-/* Once every log is open: a crash from now on is a crash again.  The removal is made durable
- * before the broker takes any append, or a crash could find the file and skip recovery. */
-static void clean_shutdown_forget(const fr_topics_t *t, int ld) {
-    char path[4200];
-    clean_shutdown_path(t->cfg, ld, path, sizeof(path));
-    if ((unlink(path) < 0 && errno != ENOENT) || fr_fsync_dir(t->cfg->log_dirs[ld]) < 0)
-        fr_warn(COMPONENT, "cannot remove %s: %s (a crash would skip recovery)", path, strerror(errno));
-}
-
-int fr_topics_mark_clean_shutdown(const fr_topics_t *t) {
+int fr_topics_mark_clean_shutdown(const fr_broker_config_t *cfg) {
     static const char text[] = "{\"version\":0,\"brokerEpoch\":-1}";
     int rc = 0;
-    for (int ld = 0; ld < t->cfg->num_log_dirs; ld++) {
+    for (int ld = 0; ld < cfg->num_log_dirs; ld++) {
         char path[4200];
-        clean_shutdown_path(t->cfg, ld, path, sizeof(path));
+        clean_shutdown_path(cfg, ld, path, sizeof(path));
         if (fr_file_replace(path, text, sizeof(text) - 1, FR_FS_SYNC_DIR) < 0) {
             fr_error(COMPONENT, "cannot write %s: %s", path, strerror(errno));
             rc = FR_ERR_IO;
@@ -359,10 +359,10 @@ static int scan_dir(fr_topics_t *t, int ld, char *err, size_t errlen) {
     const char *base = t->cfg->log_dirs[ld];
     recovery_points_t rps = {0};
     int clean;
-    if (recovery_points_load(t, ld, &rps, &clean)) {
+    int rc = recovery_points_load(t, ld, &rps, &clean, err, errlen);
+    if (rc) {
         recovery_points_free(&rps);
-        snprintf(err, errlen, "out of memory reading the recovery points of %s", base);
-        return FR_ERR_NOMEM;
+        return rc;
     }
     DIR *d = opendir(base);
     if (!d) {
@@ -371,7 +371,6 @@ static int scan_dir(fr_topics_t *t, int ld, char *err, size_t errlen) {
         return FR_ERR_IO;
     }
     struct dirent *e;
-    int rc = 0;
     while ((e = readdir(d)) && !rc) {
         char tname[256];
         int32_t index;
@@ -441,8 +440,6 @@ int fr_topics_open(fr_topics_t *t, const fr_broker_config_t *cfg, char *err, siz
         fr_topics_close(t);
         return rc;
     }
-    for (int i = 0; i < cfg->num_log_dirs; i++)
-        clean_shutdown_forget(t, i);
     fr_info(COMPONENT, "loaded %zu topics from %d log dir(s)", t->count, cfg->num_log_dirs);
     return 0;
 }

@@ -106,8 +106,10 @@ typedef struct fr_append_info {
     int64_t log_start_offset;
     int32_t record_count;
     int needs_flush;          /* 1 when the flush policy asks for an fsync now */
-    int rolled;               /* 1 when the append started a new segment: the one before it
-                                 wants its fsync soon (Kafka flushes a segment once rolled) */
+    int rolled;               /* 1 when a new segment was started since the last append that
+                                 succeeded (this one's roll, or that of one refused after it):
+                                 the segment before it wants its fsync soon (Kafka flushes a
+                                 segment once rolled) */
     int duplicate;            /* 1: the batches were already in the log (an idempotent
                                  producer's retry); nothing was appended, base_offset and
                                  last_offset are the original ones, record_count is 0 */
@@ -266,7 +268,9 @@ int64_t fr_partlog_start_offset(fr_partlog_t *log);
 int64_t fr_partlog_end_offset(fr_partlog_t *log);   /* next offset to be assigned */
 /* Every offset below it is on disk: the log end when the last completed
  * fr_partlog_flush began (at open, the recovery point given, at most the log
- * end).  What the broker's recovery-point-offset-checkpoint holds. */
+ * end).  After a failed fsync it no longer moves until the log is opened
+ * again: the kernel may have dropped the pages it failed to write.  What the
+ * broker's recovery-point-offset-checkpoint holds. */
 int64_t fr_partlog_recovery_point(fr_partlog_t *log);
 int64_t fr_partlog_size_bytes(fr_partlog_t *log);
 

@@ -192,6 +192,8 @@ int fr_partlog_roll_locked(fr_partlog_t *log) {
     int rc = fr_segment_create(log->dirfd, log->leo, log->cfg.index_max_bytes, &seg);
     if (rc == 0 && (rc = fr_partlog_push_segment(log, seg)) != 0)
         fr_segment_free(seg);
+    if (rc == 0)
+        log->rolled_unsynced = 1; /* told with the next append that succeeds (fr_append_info_t.rolled) */
     if (rc) {
         if (rc != FR_ERR_EXISTS) { /* a file created before the failure must not block the next roll */
             char name[FR_SEGMENT_FILENAME_MAX];
@@ -274,12 +276,9 @@ static int append_validated(fr_partlog_t *log, const fr_log_config_t *cfg, uint8
         }
         log->tail_dirty = 0;
     }
-    if (should_roll(log, active(log), len, n_offsets, now_ms, max_ts)) {
-        if (fr_partlog_roll_locked(log) != 0) {
-            pthread_mutex_unlock(&log->lock);
-            return FR_ERR_KAFKA_STORAGE_ERROR;
-        }
-        info->rolled = 1;
+    if (should_roll(log, active(log), len, n_offsets, now_ms, max_ts) && fr_partlog_roll_locked(log) != 0) {
+        pthread_mutex_unlock(&log->lock);
+        return FR_ERR_KAFKA_STORAGE_ERROR;
     }
     fr_segment_t *seg = active(log);
 
@@ -352,6 +351,8 @@ static int append_validated(fr_partlog_t *log, const fr_log_config_t *cfg, uint8
         log->last_flush_ms = now_ms;
     info->needs_flush = log->appended_messages - log->flushed_messages >= log->cfg.flush_interval_messages ||
                         now_ms - log->last_flush_ms >= log->cfg.flush_interval_ms;
+    info->rolled = log->rolled_unsynced;
+    log->rolled_unsynced = 0;
     pthread_mutex_unlock(&log->lock);
     return 0;
 }
@@ -576,6 +577,11 @@ int fr_partlog_flush(fr_partlog_t *log) {
             fr_segment_filename(name, items[i].base_offset, ".log");
             fr_error(COMPONENT, "%s/%s: fsync failed: %s", log->dir, name, strerror(errno));
             rc = FR_ERR_KAFKA_STORAGE_ERROR;
+            /* the kernel may have dropped those pages: a later fsync that succeeds proves nothing
+             * about them, so the recovery point stays where it is until the next open */
+            pthread_mutex_lock(&log->lock);
+            log->fsync_failed = 1;
+            pthread_mutex_unlock(&log->lock);
             items[i].size = -1;
         }
     }
@@ -607,7 +613,7 @@ int fr_partlog_flush(fr_partlog_t *log) {
             log->flushed_messages = messages;
         if (append_ms > log->last_flush_ms)
             log->last_flush_ms = append_ms;
-        if (leo > log->recovery_point)
+        if (leo > log->recovery_point && !log->fsync_failed)
             log->recovery_point = leo;
     }
     pthread_mutex_unlock(&log->lock);

@@ -30,6 +30,8 @@ struct fr_partlog {
     int64_t last_flush_ms;      /* -1: set by the first append */
     int64_t last_append_ms;
     int64_t recovery_point;     /* every offset below it is on disk (fsynced): Kafka's recoveryPoint */
+    int fsync_failed;           /* an fsync failed since open: the recovery point stays put */
+    int rolled_unsynced;        /* a roll not yet reported by an append (fr_append_info_t.rolled) */
     uint64_t dir_changes;       /* segment files created, ever */
     uint64_t dir_synced;        /* dir_changes covered by the last directory fsync */
     int writeback_error;        /* errno of a failed writeback in fr_partlog_release_cache: every

@@ -145,12 +145,19 @@ static int recover(fr_partlog_t *log, int64_t recovery_point) {
             rc = fr_recover_segment(seg, log->dir, limit, log->cfg.index_interval_bytes, 0, NULL);
         if (rc)
             break;
+        if (limit > recovery_point)
+            seg->synced_size = 0; /* written after the last flush: maybe still only in the page cache */
         int cut = seg->size < file_size;
         if (cut && seg->next_offset < cut_at)
             cut_at = seg->next_offset;
         if (!last && limit > recovery_point) {
-            if (cut) { /* seg is now the log's end: its indexes stay open for appends */
+            if (cut) { /* seg is now the log's end */
                 drop_later_segments(log, bases, i + 1, n);
+                /* It may have gaps (compaction), which an active segment may not have, so the
+                 * next open would take them for damage: appends go to a new segment after it. */
+                log->leo = seg->next_offset;
+                if (seg->size > 0)
+                    rc = fr_partlog_roll_locked(log); /* (nobody else has log yet) */
                 break;
             }
             fr_segment_seal(seg);

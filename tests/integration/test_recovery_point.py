@@ -7,14 +7,17 @@ recovery-point-offset-checkpoint then passes it; a clean stop leaves
 after a kill -9 every segment past the checkpointed recovery point is scanned
 in full, so a bad batch in the middle of an older segment is found: the log
 ends just before it, the later segments are deleted, and every record before
-it still reads back."""
+it still reads back.  A failed fsync (the LD_PRELOAD shim fsync_fault.c)
+holds the recovery point where it was and makes the stop unclean."""
 import os
 import struct
 import sys
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from harness import Broker, run_tests, wait_for  # noqa: E402
+from harness import Broker, RawClient, run_tests, wait_for  # noqa: E402
+from shim_broker import ShimBroker  # noqa: E402
+import kafka_wire as kw  # noqa: E402
 from confluent_kafka import Consumer, Producer, TopicPartition  # noqa: E402
 from confluent_kafka.admin import AdminClient, NewTopic  # noqa: E402
 
@@ -158,12 +161,41 @@ def test_a_crash_rescans_from_the_recovery_point():
         assert sorted(got) == list(range(bad_offset)), "offsets read: %d of %d" % (len(got), bad_offset)
         assert all(got[i] == value(i) for i in range(bad_offset)), "a record before the damage changed"
         later = [x for x in segment_bases(part_dir) if x > victim]
-        assert later == [], "segments after the damage remain: %s" % later
+        assert later == [bad_offset], "segments after the damage remain: %s (want only a new one at %d)" % (
+            later, bad_offset)
         assert produce(b.bootstrap, "crash", 5000, 1)[value(5000)] == bad_offset
         b.stop()
     finally:
         b.cleanup()
 
 
+def test_a_failed_fsync_holds_the_recovery_point_and_the_clean_shutdown_file():
+    # The kernel may drop the pages an fsync failed to write, and a later fsync that succeeds says
+    # nothing of them: from the failure on, the recovery point stays, and the stop is not clean.
+    def produce_one(c):
+        c.request(0, 3, kw.produce_v3("held", 0, kw.record_batch([(b"k", b"v")]), acks=1, timeout=5000))
+        return kw.parse_produce_v3_response(c.recv_frame())[1][0][2]
+
+    with ShimBroker({"log.flush.interval.messages": "1", "log.retention.check.interval.ms": "500"}) as b:
+        c = RawClient(b.port)
+        c.request(19, 0, kw.create_topics_v0("held", 1))
+        c.recv_frame()
+        assert [produce_one(c) for _ in range(3)] == [0, 0, 0]
+        wait_for(lambda: read_checkpoint(b.log_dir).get(("held", 0)) == 3, "the recovery point at 3")
+        open(b.flag, "w").close()
+        assert produce_one(c) == 56  # KAFKA_STORAGE_ERROR: its fsync failed
+        os.unlink(b.flag)
+        assert produce_one(c) == 0  # the next fsync succeeds, and this record is acknowledged
+        time.sleep(1.5)  # three pass periods: each writes the checkpoint when it changed
+        assert read_checkpoint(b.log_dir)[("held", 0)] == 3, read_checkpoint(b.log_dir)
+        c.close()
+        b.stop()
+        assert not os.path.exists(os.path.join(b.log_dir, MARKER)), "a clean shutdown file after a failed fsync"
+        assert read_checkpoint(b.log_dir)[("held", 0)] == 3
+        b.start()
+        assert "from their recovery points: the broker did not stop cleanly" in b.log(), b.log()[-3000:]
+
+
 if __name__ == "__main__":
-    run_tests([test_rolled_segments_are_flushed_and_checkpointed, test_a_crash_rescans_from_the_recovery_point])
+    run_tests([test_rolled_segments_are_flushed_and_checkpointed, test_a_crash_rescans_from_the_recovery_point,
+               test_a_failed_fsync_holds_the_recovery_point_and_the_clean_shutdown_file])

@@ -564,11 +564,6 @@ static void flip_record_byte(const tb_t *b) {
  * and becomes the active one, and the later segments go (Kafka's LogLoader.recoverLog). */
 FR_TEST(unflushed_older_segment_is_scanned_and_cut) {
     int bad = 0;
-    fr_writer_t w; /* reopen_and_check's probe append, which lands in the cut segment */
-    fr_writer_init(&w);
-    bb_build_simple(&w, 2, 10, 200000, 5);
-    int64_t probe_len = (int64_t)w.len;
-    fr_writer_free(&w);
     for (size_t s = 0; s + 1 < nsegs; s += 3) {
         const tb_t *b = second_batch_of(s);
         FR_CHECK(b != NULL);
@@ -587,9 +582,9 @@ FR_TEST(unflushed_older_segment_is_scanned_and_cut) {
             open_recovery_point = INT64_MAX;
             char path[256];
             seg_path(path, sizeof(path), seg_bases[s], ".log");
-            if (file_size(path) != b->position + probe_len) { /* cut at the bad batch, then the probe */
+            if (file_size(path) != b->position) { /* cut at the bad batch; the probe went to a new segment */
                 fprintf(stderr, "%s: segment is %lld bytes, want %lld\n", what, (long long)file_size(path),
-                        (long long)(b->position + probe_len));
+                        (long long)b->position);
                 bad++;
             }
             for (size_t later = s + 1; later < nsegs; later++) {
@@ -602,6 +597,102 @@ FR_TEST(unflushed_older_segment_is_scanned_and_cut) {
         }
     }
     FR_CHECK_EQ_INT(bad, 0);
+}
+
+/* Batch k (0-based) of segment s. */
+static const tb_t *batch_of(size_t s, int k) {
+    int seen = 0;
+    for (size_t i = 0; i < nbatches; i++)
+        if (batches[i].segment == seg_bases[s] && seen++ == k)
+            return &batches[i];
+    return NULL;
+}
+
+/* A cut segment with a gap (compaction removes whole batches) is sealed, and appends go to a new
+ * segment after it: the active segment allows no gap, so otherwise the next open would cut it
+ * again, at the gap, and lose what came after. */
+FR_TEST(a_cut_segment_with_a_gap_survives_the_next_open) {
+    size_t s = nsegs / 3;
+    const tb_t *b1 = batch_of(s, 1), *b2 = batch_of(s, 2), *b3 = batch_of(s, 3);
+    FR_CHECK(b1 && b2 && b3 && b3->segment == seg_bases[s]);
+    if (!b1 || !b2 || !b3)
+        return;
+    restore();
+    char path[256];
+    seg_path(path, sizeof(path), seg_bases[s], ".log");
+    size_t len;
+    uint8_t *data = slurp(path, &len);
+    memmove(data + b1->position, data + b1->position + b1->len, len - (size_t)b1->position - b1->len);
+    len -= b1->len;
+    data[b3->position - (int64_t)b1->len + 61 + 2] ^= 0x20; /* and damage batch 3, now past the gap */
+    spit(path, data, len);
+    free(data);
+    for (int x = 0; x < 2; x++) { /* the indexes no longer match: gone, as after a crash that tore them */
+        seg_path(path, sizeof(path), seg_bases[s], x ? ".index" : ".timeindex");
+        unlink(path);
+    }
+    expect_t e = {b3->base, b1->base, b2->base};
+    open_recovery_point = seg_bases[s];
+    FR_CHECK_EQ_INT(reopen_and_check(&e, -1, "cut after a gap"), 1); /* appends a 2-record probe */
+    open_recovery_point = INT64_MAX;
+    seg_path(path, sizeof(path), b3->base, ".log");
+    FR_CHECK(file_size(path) > 0); /* the probe went to a segment of its own */
+    fr_partlog_t *log;
+    FR_CHECK_EQ_INT(fr_partlog_open(dir, &cfg, &log), 0);
+    FR_CHECK_EQ_INT(fr_partlog_end_offset(log), b3->base + 2);
+    fr_read_result_t rr;
+    FR_CHECK_EQ_INT(fr_partlog_read(log, b1->base, 1, &rr), 0); /* the gap reads from the next batch */
+    FR_CHECK_EQ_INT(rr.file_position, b2->position - (int64_t)b1->len);
+    if (rr.unref)
+        rr.unref(rr.ref);
+    FR_CHECK_EQ_INT(fr_partlog_read(log, b3->base + 1, 1 << 20, &rr), 0);
+    FR_CHECK(rr.len > 0);
+    if (rr.unref)
+        rr.unref(rr.ref);
+    fr_partlog_close(log);
+}
+
+/* A roll made by an append that then writes nothing (an idempotent producer's retry) is reported
+ * by the next append that writes, so that the broker still flushes the rolled segment. */
+FR_TEST(a_roll_is_reported_by_the_next_append_that_succeeds) {
+    restore();
+    fr_partlog_t *log;
+    fr_log_config_t c = cfg;
+    FR_CHECK_EQ_INT(fr_partlog_open(dir, &c, &log), 0);
+    bb_record_t rec = {.key = "k", .key_len = 1, .value = "v", .value_len = 1, .timestamp = 200000};
+    bb_batch_t b = bb_defaults();
+    b.producer_id = 77;
+    b.producer_epoch = 0;
+    fr_append_info_t info;
+    fr_writer_t w;
+    fr_writer_init(&w);
+    b.base_sequence = 0;
+    bb_build(&w, &b, &rec, 1);
+    FR_CHECK_EQ_INT(fr_partlog_append(log, w.buf, w.len, 1000, &info), 0);
+    c.segment_bytes = (int64_t)w.len + 10; /* the next append rolls (the active segment holds more) */
+    fr_partlog_set_config(log, &c);
+    size_t before = fr_partlog_segment_count(log);
+    fr_writer_reset(&w);
+    b.base_sequence = 0; /* a retry of the first: a duplicate, found after the roll */
+    bb_build(&w, &b, &rec, 1);
+    FR_CHECK_EQ_INT(fr_partlog_append(log, w.buf, w.len, 1000, &info), 0);
+    FR_CHECK_EQ_INT(info.duplicate, 1);
+    FR_CHECK_EQ_INT(info.rolled, 0);
+    FR_CHECK_EQ_INT(fr_partlog_segment_count(log), before + 1);
+    c.segment_bytes = 1 << 20;
+    fr_partlog_set_config(log, &c);
+    fr_writer_reset(&w);
+    b.base_sequence = 1;
+    bb_build(&w, &b, &rec, 1);
+    FR_CHECK_EQ_INT(fr_partlog_append(log, w.buf, w.len, 1000, &info), 0);
+    FR_CHECK_EQ_INT(info.rolled, 1);
+    fr_writer_reset(&w);
+    b.base_sequence = 2;
+    bb_build(&w, &b, &rec, 1);
+    FR_CHECK_EQ_INT(fr_partlog_append(log, w.buf, w.len, 1000, &info), 0);
+    FR_CHECK_EQ_INT(info.rolled, 0);
+    fr_writer_free(&w);
+    fr_partlog_close(log);
 }
 
 /* Below the recovery point a segment was fsynced before the crash and is trusted: the same
@@ -666,6 +757,8 @@ int main(void) {
     FR_RUN(torn_older_segment_leaves_a_gap);
     FR_RUN(unflushed_older_segment_is_scanned_and_cut);
     FR_RUN(flushed_older_segment_is_trusted);
+    FR_RUN(a_cut_segment_with_a_gap_survives_the_next_open);
+    FR_RUN(a_roll_is_reported_by_the_next_append_that_succeeds);
     FR_RUN(recovery_point_follows_flushes);
     nftw(tmp, rm_one, 16, FTW_DEPTH | FTW_PHYS);
     for (size_t i = 0; i < nbatches; i++)
