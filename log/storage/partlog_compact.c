@@ -29,27 +29,21 @@
  *      last batch in the whole log (the producer state says which), kept as
  *      an empty batch so that producer state survives (Kafka's rule);
  *      control batches are kept as they are;
- *   3. the cleaned segment is written to <base>.log.cleaned and fsynced,
- *      renamed to <base>.log.swap, then, under the lock and only if the
- *      segment is still in the log (retention may have deleted it), the old
- *      index files are removed, <base>.log.swap is renamed over <base>.log
- *      (atomic), the in-memory segment is rebuilt from the cleaned bytes and
- *      its indexes are written.  The old fr_segment_t is freed: a fetch that
- *      holds its file keeps reading the (now unlinked) old file.
+ *   3. consecutive segments whose sizes before cleaning add up to at most
+ *      segment.bytes are cleaned into one (Kafka's groupSegmentsBySize), so a
+ *      compacted log does not keep a small file for every segment it ever
+ *      rolled; a group goes in with the steps and crash safety described in
+ *      partlog_swap.c (write, fsync, rename to .swap, then the old segments
+ *      out and the swap in under the lock).  The in-memory segments are
+ *      rebuilt from the cleaned bytes; a fetch that holds an old file keeps
+ *      reading it.
  *
- * Crash safety: <base>.log is at every instant either the old file or the
- * complete, fsynced cleaned one (rename(2) replaces it atomically), and both
- * are valid logs with the same offsets for the records they share.  The
- * index files are removed before the rename, so an open after a crash in
- * between rebuilds them from the .log.  Leftover .cleaned and .swap files
- * (a crash mid-pass) are never read by open (they do not parse as segment
- * names) and are removed by the next pass on that partition.
- *
- * Each segment is swapped separately, so a reader always sees a log in which
- * every key's latest record in the cleanable range is present.  A segment left
- * with no batch at all is removed instead (not the log's first, whose base is
- * where a reopen puts the log start).  Kafka also merges small cleaned
- * segments into one (groupSegmentsBySize); Freshet does not yet.
+ * Groups go in one at a time, oldest first, each under the lock, and the
+ * offset map covers the whole range first, so a reader always sees a log in
+ * which every key's latest record in the cleanable range is present.  A lone
+ * segment whose batches were all copied as they were is left alone.
+ * Segments left with no batch at all are removed instead (not the log's
+ * first, whose base is where a reopen puts the log start).
  */
 #include <dirent.h>
 #include <errno.h>
@@ -70,8 +64,6 @@
 #include "segment.h"
 
 #define COMPONENT "cleaner"
-#define CLEANED_SUFFIX ".cleaned"
-#define SWAP_SUFFIX ".swap"
 
 /* ---- offset map: key bytes -> last offset ---- */
 
@@ -156,15 +148,6 @@ static void map_free(offset_map_t *m) {
 
 /* ---- the segments of a pass ---- */
 
-typedef struct clean_seg {
-    int64_t base;
-    int64_t size;
-    int64_t next_offset;
-    int64_t first_batch_timestamp; /* the segment's roll_base_ms: its first batch's max timestamp, -1 for
-                                      none (Kafka's getFirstBatchTimestamp, what max.compaction.lag.ms
-                                      counts from) */
-    fr_segfile_t *file; /* a reference taken under the lock */
-} clean_seg_t;
 
 static int64_t largest_timestamp(const fr_segment_t *seg) {
     struct stat st;
@@ -188,21 +171,8 @@ static int read_all(int fd, uint8_t *buf, int64_t len) {
     return 0;
 }
 
-static int write_all(int fd, const uint8_t *buf, size_t len) {
-    size_t done = 0;
-    while (done < len) {
-        ssize_t r = write(fd, buf + done, len - done);
-        if (r < 0 && errno == EINTR)
-            continue;
-        if (r < 0)
-            return FR_ERR_IO;
-        done += (size_t)r;
-    }
-    return 0;
-}
-
 /* Reads a whole segment file (its valid size as of the snapshot). */
-static uint8_t *load_segment(const fr_partlog_t *log, const clean_seg_t *cs) {
+static uint8_t *load_segment(const fr_partlog_t *log, const fr_clean_seg_t *cs) {
     uint8_t *buf = malloc(cs->size ? (size_t)cs->size : 1);
     if (buf && read_all(cs->file->fd, buf, cs->size)) {
         fr_error(COMPONENT, "%s/%020" PRId64 ".log: cannot read: %s", log->dir, cs->base, strerror(errno));
@@ -376,160 +346,88 @@ static int clean_batch(clean_ctx_t *c, const uint8_t *batch, size_t blen, const 
     return 0;
 }
 
-/* A segment around a dup of fd (segment.c's constructor is private). */
-static fr_segment_t *segment_from_fd(int fd, int64_t base, int64_t index_max_bytes) {
-    int dfd = fcntl(fd, F_DUPFD_CLOEXEC, 0);
-    fr_segment_t *seg = dfd >= 0 ? calloc(1, sizeof(*seg)) : NULL;
-    if (!seg) {
-        if (dfd >= 0)
-            close(dfd);
-        return NULL;
-    }
-    seg->log = fr_segfile_new(dfd);
-    if (!seg->log) {
-        free(seg);
-        return NULL;
-    }
-    seg->base_offset = base;
-    seg->next_offset = base;
-    seg->max_timestamp = -1;
-    seg->offset_of_max_timestamp = -1;
-    seg->roll_base_ms = -1;
-    fr_offset_index_init(&seg->oindex, base, index_max_bytes);
-    fr_time_index_init(&seg->tindex, base, index_max_bytes);
-    fr_segment_filename(seg->name, base, ".log");
-    return seg;
-}
+#define SEGMENT_NOT_UNDERSTOOD 1 /* clean_segment: bytes past its last batch (never from an append) */
 
-/*
- * Under the lock: puts the cleaned file (fd, renamed to <base>.log.swap, its
- * bytes in data) in place of the segment cs, if it is still in the log.
- * Returns 1 swapped, 0 the segment is gone, -1 an error (the old segment
- * stays); on 0 and -1 the caller removes the .swap.  The caller closes fd.
- */
-static int swap_in_locked(fr_partlog_t *log, const clean_seg_t *cs, int fd, const uint8_t *data, size_t len) {
-    size_t i = fr_partlog_floor_segment(log, cs->base);
-    if (i + 1 >= log->nsegs || log->segs[i]->base_offset != cs->base || log->segs[i]->log != cs->file)
-        return 0; /* deleted by retention meanwhile (or now active: never) */
-    fr_segment_t *old = log->segs[i];
-    fr_segment_t *seg = segment_from_fd(fd, cs->base, log->cfg.index_max_bytes);
-    if (!seg)
-        return -1;
-    char swap[FR_SEGMENT_FILENAME_MAX + 16], name[FR_SEGMENT_FILENAME_MAX];
-    fr_segment_filename(name, cs->base, ".log");
-    snprintf(swap, sizeof(swap), "%s%s", name, SWAP_SUFFIX);
-    /* stale indexes go first: an open after a crash rebuilds missing ones */
-    static const char *const idx[] = {".index", ".timeindex"};
-    for (int k = 0; k < 2; k++) {
-        char iname[FR_SEGMENT_FILENAME_MAX];
-        fr_segment_filename(iname, cs->base, idx[k]);
-        unlinkat(log->dirfd, iname, 0);
-    }
-    if (renameat(log->dirfd, swap, log->dirfd, name) < 0) {
-        int err = errno;
-        fr_error(COMPONENT, "%s/%s: cannot rename into place: %s", log->dir, swap, strerror(err));
-        fr_segment_free(seg);
-        if (fr_segment_write_indexes(old, log->dirfd))
-            fr_warn(COMPONENT, "%s/%s: cannot rewrite the index files", log->dir, old->name);
-        return -1;
-    }
+/* Appends the cleaned form of one segment to out.  Bytes after the last batch it can read are
+ * copied as they are when the segment ends the output (last), refused otherwise. */
+static int clean_segment(clean_ctx_t *c, const fr_clean_seg_t *cs, int last, fr_writer_t *out) {
+    uint8_t *buf = load_segment(c->log, cs);
+    if (!buf)
+        return FR_ERR_KAFKA_STORAGE_ERROR;
     fr_batch_iter_t it;
     fr_batch_header_t h;
     const uint8_t *batch;
     size_t blen;
-    fr_batch_iter_init(&it, data, len);
-    while (fr_batch_iter_next(&it, &h, &batch, &blen)) {
-        if (batch == data)
-            seg->roll_base_ms = h.max_timestamp; /* the cleaned file's first batch, as recovery would read it */
-        fr_segment_track_batch(seg, (int64_t)(batch - data), &h, log->cfg.index_interval_bytes);
+    int rc = 0;
+    fr_batch_iter_init(&it, buf, (size_t)cs->size);
+    while (!rc && fr_batch_iter_next(&it, &h, &batch, &blen))
+        rc = clean_batch(c, batch, blen, &h, out);
+    if (!rc && it.pos < (size_t)cs->size) { /* never drop bytes we do not understand */
+        if (last)
+            fr_write_raw(out, buf + it.pos, (size_t)cs->size - it.pos);
+        else
+            rc = SEGMENT_NOT_UNDERSTOOD;
     }
-    seg->size = seg->synced_size = (int64_t)len;
-    if (seg->size == 0)
-        seg->next_offset = seg->base_offset;
-    fr_segment_seal(seg);
-    if (fr_segment_write_indexes(seg, log->dirfd))
-        fr_warn(COMPONENT, "%s/%s: cannot write the index files: %s (open rebuilds them)", log->dir, name,
-                strerror(errno));
-    log->size_bytes += seg->size - old->size;
-    log->segs[i] = seg;
-    log->dir_changes++;
-    fr_segment_free(old); /* fetches holding the old file keep reading it */
-    return 1;
-}
-
-/* Removes leftovers of an interrupted pass (<base>.log.cleaned / .swap). */
-static void remove_leftovers(const fr_partlog_t *log) {
-    int fd = openat(log->dirfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    DIR *d = fd >= 0 ? fdopendir(fd) : NULL;
-    struct dirent *e;
-    if (!d) {
-        if (fd >= 0)
-            close(fd);
-        return;
-    }
-    while ((e = readdir(d)) != NULL) {
-        size_t n = strlen(e->d_name);
-        const char *sfx[] = {".log" CLEANED_SUFFIX, ".log" SWAP_SUFFIX};
-        for (int k = 0; k < 2; k++) {
-            size_t s = strlen(sfx[k]);
-            if (n > s && strcmp(e->d_name + n - s, sfx[k]) == 0) {
-                fr_warn(COMPONENT, "%s/%s: leftover of an interrupted cleaning; removing it", log->dir, e->d_name);
-                unlinkat(log->dirfd, e->d_name, 0);
-            }
-        }
-    }
-    closedir(d);
+    free(buf);
+    return !rc && out->err ? FR_ERR_NOMEM : rc;
 }
 
 /*
- * A segment the clean left with no batch at all goes, unless it is the log's
- * first (whose base is the log start a reopen finds): its offsets are a gap
- * like the ones cleaning leaves inside segments, which reads step over.  Its
- * files are renamed and removed as retention removes a segment, so a crash
- * leaves either the old file (cleaned again later) or none.  1 when it went,
- * 0 when the log no longer has it (retention, or it is first), -1 on error.
+ * Kafka's groupSegmentsBySize: how many of segs[0..n) are cleaned into one segment.  Consecutive
+ * segments join while their sizes before cleaning add up to at most max_bytes (segment.bytes),
+ * and their offsets stay within 2^31 of the first's base (relative offsets in the indexes).
+ * Kafka also bounds the sum of index sizes; here the offset index of a merged segment simply
+ * stops taking entries when full, which reads tolerate.
  */
-static int drop_emptied_locked(fr_partlog_t *log, const clean_seg_t *cs) {
-    size_t i = fr_partlog_floor_segment(log, cs->base);
-    if (i == 0 || i + 1 >= log->nsegs || log->segs[i]->base_offset != cs->base || log->segs[i]->log != cs->file)
-        return 0;
-    fr_segment_t *seg = log->segs[i];
-    if (fr_partlog_rename_for_deletion(log, seg) != 0)
-        return -1;
-    log->size_bytes -= seg->size;
-    memmove(log->segs + i, log->segs + i + 1, (log->nsegs - i - 1) * sizeof(*log->segs));
-    log->nsegs--;
-    log->dir_changes++;
-    fr_segment_free(seg); /* fetches holding its file keep reading it */
-    return 1;
+static size_t group_length(const fr_clean_seg_t *segs, size_t n, int64_t max_bytes) {
+    size_t k = 1;
+    int64_t bytes = segs[0].size;
+    while (k < n && bytes + segs[k].size <= max_bytes &&
+           (segs[k].size == 0 || segs[k].next_offset - 1 - segs[0].base <= INT32_MAX)) {
+        bytes += segs[k].size;
+        k++;
+    }
+    return k;
 }
 
-/* Writes, fsyncs and renames <base>.log.cleaned -> .swap; returns the open fd or -1. */
-static int write_cleaned(const fr_partlog_t *log, int64_t base, const fr_writer_t *out) {
-    char name[FR_SEGMENT_FILENAME_MAX], cleaned[FR_SEGMENT_FILENAME_MAX + 16], swap[FR_SEGMENT_FILENAME_MAX + 16];
-    fr_segment_filename(name, base, ".log");
-    snprintf(cleaned, sizeof(cleaned), "%s%s", name, CLEANED_SUFFIX);
-    snprintf(swap, sizeof(swap), "%s%s", name, SWAP_SUFFIX);
-    int fd = openat(log->dirfd, cleaned, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-    if (fd < 0 || write_all(fd, out->buf, out->len) || fdatasync(fd) < 0 ||
-        renameat(log->dirfd, cleaned, log->dirfd, swap) < 0) {
-        fr_error(COMPONENT, "%s/%s: cannot write the cleaned segment: %s", log->dir, cleaned, strerror(errno));
-        if (fd >= 0)
-            close(fd);
-        unlinkat(log->dirfd, cleaned, 0);
-        return -1;
+/* Puts the cleaned bytes in place of the k segments g[0..k) (partlog_swap.c). */
+static int swap_group(fr_partlog_t *log, const fr_clean_seg_t *g, size_t k, const fr_writer_t *out, int64_t before,
+                      fr_compact_result_t *res) {
+    int fd = fr_partlog_write_swap(log, g[0].base, out);
+    if (fd < 0)
+        return FR_ERR_KAFKA_STORAGE_ERROR;
+    pthread_mutex_lock(&log->lock);
+    int sw = fr_partlog_swap_in_locked(log, g, k, fd, out->buf, out->len);
+    pthread_mutex_unlock(&log->lock);
+    close(fd);
+    if (sw != 1) {
+        if (sw != -2)
+            fr_partlog_drop_swap(log, g[0].base);
+        return sw < 0 ? FR_ERR_KAFKA_STORAGE_ERROR : 0;
     }
-    return fd;
+    for (size_t m = 1; m < k; m++)
+        fr_partlog_remove_deleted_files(log, &g[m].base, 1);
+    res->segments_cleaned += k;
+    res->bytes_before += before;
+    res->bytes_after += (int64_t)out->len;
+    if (k == 1)
+        fr_info(COMPONENT, "%s: cleaned segment %020" PRId64 ".log: %" PRId64 " -> %zu bytes", log->dir, g[0].base,
+                before, out->len);
+    else
+        fr_info(COMPONENT, "%s: cleaned %zu segments %020" PRId64 ".log..%020" PRId64 ".log into one: %" PRId64
+                " -> %zu bytes", log->dir, k, g[0].base, g[k - 1].base, before, out->len);
+    return 0;
 }
 
 int fr_partlog_compact(fr_partlog_t *log, const fr_compact_policy_t *p, int64_t now_ms, int64_t *first_dirty,
                        fr_compact_result_t *res) {
     *res = (fr_compact_result_t){.first_dirty_offset = *first_dirty};
-    clean_seg_t *segs = NULL;
+    fr_clean_seg_t *segs = NULL;
     size_t n = 0;
     int rc = 0;
 
     pthread_mutex_lock(&log->lock);
+    int64_t max_group_bytes = log->cfg.segment_bytes;
     if (log->nsegs > 1)
         segs = calloc(log->nsegs - 1, sizeof(*segs));
     if (log->nsegs > 1 && !segs) {
@@ -543,7 +441,7 @@ int fr_partlog_compact(fr_partlog_t *log, const fr_compact_policy_t *p, int64_t 
         if (p->min_lag_ms > 0 && seg->next_offset > *first_dirty && now_ms - largest_timestamp(seg) < p->min_lag_ms)
             break;
         fr_segfile_ref(seg->log);
-        segs[n++] = (clean_seg_t){seg->base_offset, seg->size, seg->next_offset, seg->roll_base_ms, seg->log};
+        segs[n++] = (fr_clean_seg_t){seg->base_offset, seg->size, seg->next_offset, seg->roll_base_ms, seg->log};
     }
     pthread_mutex_unlock(&log->lock);
 
@@ -568,7 +466,7 @@ int fr_partlog_compact(fr_partlog_t *log, const fr_compact_policy_t *p, int64_t 
         goto out;
     }
 
-    remove_leftovers(log);
+    fr_partlog_remove_cleaned(log);
     offset_map_t keys = {0};
     clean_ctx_t c = {.log = log, .keys = &keys, .now_ms = now_ms, .delete_retention_ms = p->delete_retention_ms};
     fr_writer_init(&c.scratch);
@@ -587,74 +485,51 @@ int fr_partlog_compact(fr_partlog_t *log, const fr_compact_policy_t *p, int64_t 
     }
     fr_writer_t out;
     fr_writer_init(&out);
-    for (size_t i = 0; i < n && !rc; i++) {
-        clean_seg_t *cs = &segs[i];
-        uint8_t *buf = load_segment(log, cs);
-        if (!buf) {
-            rc = FR_ERR_KAFKA_STORAGE_ERROR;
-            break;
-        }
+    for (size_t i = 0, k; i < n && !rc; i += k) {
+        fr_clean_seg_t *g = segs + i;
+        k = group_length(g, n - i, max_group_bytes);
         fr_writer_reset(&out);
-        fr_batch_iter_t it;
-        fr_batch_header_t h;
-        const uint8_t *batch;
-        size_t blen;
         int rewritten_before = c.rewritten;
-        fr_batch_iter_init(&it, buf, (size_t)cs->size);
-        while (!rc && fr_batch_iter_next(&it, &h, &batch, &blen))
-            rc = clean_batch(&c, batch, blen, &h, &out);
-        if (!rc && it.pos < (size_t)cs->size) /* never drop bytes we do not understand */
-            fr_write_raw(&out, buf + it.pos, (size_t)cs->size - it.pos);
-        free(buf);
-        if (!rc && out.err)
-            rc = FR_ERR_NOMEM;
-        if (rc)
-            break;
-        if (c.rewritten == rewritten_before)
-            continue; /* every batch copied as it was */
-        if (out.len == 0) {
-            pthread_mutex_lock(&log->lock);
-            int dropped = drop_emptied_locked(log, cs);
-            pthread_mutex_unlock(&log->lock);
-            if (dropped < 0) {
-                rc = FR_ERR_KAFKA_STORAGE_ERROR;
-                break;
-            }
-            if (dropped) {
-                fr_partlog_remove_deleted_files(log, &cs->base, 1);
-                res->segments_cleaned++;
-                res->bytes_before += cs->size;
-                fr_info(COMPONENT, "%s: cleaned segment %020" PRId64 ".log: %" PRId64 " -> 0 bytes; removed",
-                        log->dir, cs->base, cs->size);
-                continue;
-            }
+        int64_t before = 0;
+        for (size_t m = 0; m < k && !rc; m++) {
+            before += g[m].size;
+            rc = clean_segment(&c, &g[m], m + 1 == k, &out);
         }
-        int fd = write_cleaned(log, cs->base, &out);
-        if (fd < 0) {
-            rc = FR_ERR_KAFKA_STORAGE_ERROR;
-            break;
-        }
-        pthread_mutex_lock(&log->lock);
-        int sw = swap_in_locked(log, cs, fd, out.buf, out.len);
-        pthread_mutex_unlock(&log->lock);
-        if (sw == 1) {
-            res->segments_cleaned++;
-            res->bytes_before += cs->size;
-            res->bytes_after += (int64_t)out.len;
-            fr_info(COMPONENT, "%s: cleaned segment %020" PRId64 ".log: %" PRId64 " -> %zu bytes", log->dir,
-                    cs->base, cs->size, out.len);
-            close(fd);
+        if (rc == SEGMENT_NOT_UNDERSTOOD) { /* its bytes past the last batch cannot go in the middle of a file */
+            fr_warn(COMPONENT, "%s/%020" PRId64 ".log: bytes the cleaner cannot read; not merged", log->dir,
+                    g[0].base);
+            k = 1;
+            rc = 0;
             continue;
         }
-        char swap[FR_SEGMENT_FILENAME_MAX + 16];
-        fr_segment_filename(swap, cs->base, ".log");
-        strcat(swap, SWAP_SUFFIX);
-        unlinkat(log->dirfd, swap, 0);
-        close(fd);
-        if (sw < 0) {
-            rc = FR_ERR_KAFKA_STORAGE_ERROR;
+        if (rc)
             break;
+        if (k == 1 && c.rewritten == rewritten_before)
+            continue; /* every batch copied as it was */
+        if (out.len == 0) { /* nothing left: the segments go, all but the log's first */
+            int first_stays = 0;
+            for (size_t m = 0; m < k && !rc; m++) {
+                pthread_mutex_lock(&log->lock);
+                int dropped = fr_partlog_drop_emptied_locked(log, &g[m]);
+                pthread_mutex_unlock(&log->lock);
+                if (dropped < 0) {
+                    rc = FR_ERR_KAFKA_STORAGE_ERROR;
+                } else if (dropped) {
+                    fr_partlog_remove_deleted_files(log, &g[m].base, 1);
+                    res->segments_cleaned++;
+                    res->bytes_before += g[m].size;
+                    fr_info(COMPONENT, "%s: cleaned segment %020" PRId64 ".log: %" PRId64 " -> 0 bytes; removed",
+                            log->dir, g[m].base, g[m].size);
+                } else if (m == 0) {
+                    first_stays = 1;
+                }
+            }
+            if (rc || !first_stays)
+                continue;
+            before = g[0].size; /* the log's first (or a segment retention took): emptied in place */
+            k = 1;
         }
+        rc = swap_group(log, g, k, &out, before, res);
     }
     if (res->segments_cleaned && fsync(log->dirfd) < 0)
         fr_warn(COMPONENT, "%s: fsync of the directory failed: %s", log->dir, strerror(errno));

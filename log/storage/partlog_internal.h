@@ -10,6 +10,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "fr_buf.h"
 #include "fr_partlog.h"
 #include "producer_state.h"
 #include "segment.h"
@@ -58,5 +59,43 @@ int fr_partlog_roll_locked(fr_partlog_t *log);
 int fr_partlog_rename_for_deletion(const fr_partlog_t *log, const fr_segment_t *seg);
 /* Removes the renamed files of the segments based at bases[0..n); without the lock. */
 void fr_partlog_remove_deleted_files(const fr_partlog_t *log, const int64_t *bases, size_t n);
+
+/* ---- cleaned segments into place (partlog_swap.c; the order of steps is there) ---- */
+
+/* A segment the cleaner works on, as it was when the pass began. */
+typedef struct fr_clean_seg {
+    int64_t base;
+    int64_t size;
+    int64_t next_offset;
+    int64_t first_batch_timestamp; /* the segment's roll_base_ms: its first batch's max timestamp, -1 for
+                                      none (Kafka's getFirstBatchTimestamp, what max.compaction.lag.ms
+                                      counts from) */
+    fr_segfile_t *file;            /* a reference taken under the lock */
+} fr_clean_seg_t;
+
+/* Writes out as <base>.log.cleaned, fsyncs it, renames it <base>.log.swap and fsyncs the
+ * directory.  Returns the open fd, or -1 (nothing left behind). */
+int fr_partlog_write_swap(const fr_partlog_t *log, int64_t base, const fr_writer_t *out);
+/* Removes <base>.log.swap. */
+void fr_partlog_drop_swap(const fr_partlog_t *log, int64_t base);
+/*
+ * Under the lock: puts the swap (fd, its bytes data[0..len)) in place of the k consecutive
+ * segments g[0..k), if the log still has every one of them, not active.  Returns 1 done, 0
+ * they are not all there (retention), -1 an error with everything as it was, -2 an error
+ * that left some old segment renamed for deletion: the swap must stay, for the next open
+ * to finish.  On 0 and -1 the caller removes the swap; the caller closes fd.  On 1 the
+ * caller removes the .deleted files of g[1..k).
+ */
+int fr_partlog_swap_in_locked(fr_partlog_t *log, const fr_clean_seg_t *g, size_t k, int fd, const uint8_t *data,
+                              size_t len);
+/* Under the lock: a segment the clean left with no batch goes, as retention removes one, unless
+ * it is the log's first (whose base is the log start a reopen finds).  1 when it went (the
+ * caller removes its .deleted files), 0 when the log no longer has it or it is first, -1 on error. */
+int fr_partlog_drop_emptied_locked(fr_partlog_t *log, const fr_clean_seg_t *cs);
+/* Removes <base>.log.cleaned files, the leftovers of a pass a stop interrupted. */
+void fr_partlog_remove_cleaned(const fr_partlog_t *log);
+/* At open, before the segments are listed: finishes every replacement that left a
+ * <base>.log.swap (see partlog_swap.c).  0 or FR_ERR_IO / FR_ERR_NOMEM. */
+int fr_partlog_finish_swaps(const fr_partlog_t *log);
 
 #endif

@@ -113,7 +113,9 @@ static int recover(fr_partlog_t *log, int64_t recovery_point) {
     int64_t *bases;
     size_t n;
     int64_t cut_at = INT64_MAX; /* the lowest offset at which recovery cut a segment short */
-    int rc = list_segments(log, &bases, &n);
+    int rc = fr_partlog_finish_swaps(log); /* before the .deleted files it may stand in for go */
+    if (rc == 0)
+        rc = list_segments(log, &bases, &n);
     if (rc)
         return rc;
     size_t unflushed = 0;
