@@ -22,6 +22,17 @@ static int exists_as_dir(const char *path) {
     return -1;
 }
 
+DIR *fr_opendir_at(int dirfd) {
+    int fd = openat(dirfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    DIR *d = fd >= 0 ? fdopendir(fd) : NULL;
+    if (!d && fd >= 0) {
+        int err = errno;
+        close(fd);
+        errno = err;
+    }
+    return d;
+}
+
 int fr_mkdir_p(const char *path) {
     /* the parents almost always exist (a partition under its log dir): one call, not one per component */
     if (mkdir(path, 0755) == 0)

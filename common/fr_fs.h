@@ -7,11 +7,16 @@
 #ifndef FR_FS_H
 #define FR_FS_H
 
+#include <dirent.h>
 #include <stddef.h>
 
 /* Creates directory path and any missing parents (mode 0755); an existing
  * directory is fine, anything else by that name is not (EEXIST). */
 int fr_mkdir_p(const char *path);
+
+/* A directory stream over the directory dirfd refers to, with a position of
+ * its own (dirfd's is untouched), or NULL with errno set.  closedir() it. */
+DIR *fr_opendir_at(int dirfd);
 
 /* fsyncs a directory, so that the entries made or renamed in it are durable. */
 int fr_fsync_dir(const char *dir);

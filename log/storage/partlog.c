@@ -153,17 +153,13 @@ void fr_partlog_close(fr_partlog_t *log) {
 int fr_partlog_delete(fr_partlog_t *log) { return fr_partlog_delete_from(log, log->dir); }
 
 int fr_partlog_delete_from(fr_partlog_t *log, const char *dir) {
-    int fd = dup(log->dirfd);
-    DIR *d = fd >= 0 ? fdopendir(fd) : NULL;
+    DIR *d = fr_opendir_at(log->dirfd);
     struct dirent *e;
     int rc = 0;
 
     if (!d) {
-        if (fd >= 0)
-            close(fd);
         rc = FR_ERR_IO;
     } else {
-        rewinddir(d); /* the dup shares its position with log->dirfd */
         while ((e = readdir(d)) != NULL) {
             if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
                 continue;

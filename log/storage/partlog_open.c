@@ -39,18 +39,13 @@ static int is_deleted_file(const char *name) {
 /* Base offsets of the *.log files in dirfd, sorted; orphan index files and
  * files left behind by an interrupted deletion are removed. */
 static int list_segments(fr_partlog_t *log, int64_t **out, size_t *n_out) {
-    int fd = dup(log->dirfd);
-    DIR *d = fd >= 0 ? fdopendir(fd) : NULL;
+    DIR *d = fr_opendir_at(log->dirfd);
     int64_t *bases = NULL;
     size_t n = 0, cap = 0;
     struct dirent *e;
 
-    if (!d) {
-        if (fd >= 0)
-            close(fd);
+    if (!d)
         return FR_ERR_IO;
-    }
-    rewinddir(d); /* the dup shares its position with log->dirfd */
     while ((e = readdir(d)) != NULL) {
         int64_t base;
         if (fr_segment_parse_filename(e->d_name, ".log", &base) == 0) {

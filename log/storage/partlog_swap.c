@@ -33,6 +33,7 @@
 #include <unistd.h>
 
 #include "fr_err.h"
+#include "fr_fs.h"
 #include "fr_logging.h"
 #include "index_file.h"
 #include "partlog_internal.h"
@@ -83,31 +84,6 @@ void fr_partlog_drop_swap(const fr_partlog_t *log, int64_t base) {
     unlinkat(log->dirfd, swap, 0);
 }
 
-/* A segment around a dup of fd (segment.c's constructor is private). */
-static fr_segment_t *segment_from_fd(int fd, int64_t base, int64_t index_max_bytes) {
-    int dfd = fcntl(fd, F_DUPFD_CLOEXEC, 0);
-    fr_segment_t *seg = dfd >= 0 ? calloc(1, sizeof(*seg)) : NULL;
-    if (!seg) {
-        if (dfd >= 0)
-            close(dfd);
-        return NULL;
-    }
-    seg->log = fr_segfile_new(dfd);
-    if (!seg->log) {
-        free(seg);
-        return NULL;
-    }
-    seg->base_offset = base;
-    seg->next_offset = base;
-    seg->max_timestamp = -1;
-    seg->offset_of_max_timestamp = -1;
-    seg->roll_base_ms = -1;
-    fr_offset_index_init(&seg->oindex, base, index_max_bytes);
-    fr_time_index_init(&seg->tindex, base, index_max_bytes);
-    fr_segment_filename(seg->name, base, ".log");
-    return seg;
-}
-
 /* Puts back the .log of members [1, upto) renamed for deletion; 0, or -1 when one stays renamed. */
 static int unrename(const fr_partlog_t *log, const fr_clean_seg_t *g, size_t upto) {
     int rc = 0;
@@ -131,8 +107,9 @@ int fr_partlog_swap_in_locked(fr_partlog_t *log, const fr_clean_seg_t *g, size_t
     for (size_t m = 0; m < k; m++)
         if (log->segs[i + m]->base_offset != g[m].base || log->segs[i + m]->log != g[m].file)
             return 0; /* deleted by retention meanwhile */
-    fr_segment_t *seg = segment_from_fd(fd, g[0].base, log->cfg.index_max_bytes);
-    if (!seg)
+    fr_segment_t *seg;
+    int dfd = fcntl(fd, F_DUPFD_CLOEXEC, 0);
+    if (dfd < 0 || fr_segment_adopt(dfd, g[0].base, log->cfg.index_max_bytes, &seg))
         return -1;
     for (int x = 0; x < 2; x++) { /* stale indexes go first: an open rebuilds missing ones */
         char iname[FR_SEGMENT_FILENAME_MAX];
@@ -200,14 +177,10 @@ int fr_partlog_drop_emptied_locked(fr_partlog_t *log, const fr_clean_seg_t *cs) 
 }
 
 void fr_partlog_remove_cleaned(const fr_partlog_t *log) {
-    int fd = openat(log->dirfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    DIR *d = fd >= 0 ? fdopendir(fd) : NULL;
+    DIR *d = fr_opendir_at(log->dirfd);
     struct dirent *e;
-    if (!d) {
-        if (fd >= 0)
-            close(fd);
+    if (!d)
         return;
-    }
     size_t s = strlen(CLEANED_SUFFIX);
     while ((e = readdir(d)) != NULL) {
         size_t n = strlen(e->d_name);
@@ -258,14 +231,9 @@ static int finish_swap(const fr_partlog_t *log, int64_t base, const char *swap) 
         fr_error(COMPONENT, "%s/%s: cannot read: %s", log->dir, swap, strerror(errno));
         return FR_ERR_IO;
     }
-    int fd = dup(log->dirfd);
-    DIR *d = fd >= 0 ? fdopendir(fd) : NULL;
-    if (!d) {
-        if (fd >= 0)
-            close(fd);
+    DIR *d = fr_opendir_at(log->dirfd);
+    if (!d)
         return FR_ERR_IO;
-    }
-    rewinddir(d); /* the dup shares its position with dirfd */
     struct dirent *e;
     int rc = 0;
     while ((e = readdir(d)) != NULL && rc == 0) {
@@ -294,16 +262,11 @@ static int finish_swap(const fr_partlog_t *log, int64_t base, const char *swap) 
 }
 
 int fr_partlog_finish_swaps(const fr_partlog_t *log) {
-    int fd = dup(log->dirfd);
-    DIR *d = fd >= 0 ? fdopendir(fd) : NULL;
+    DIR *d = fr_opendir_at(log->dirfd);
     int64_t *bases = NULL;
     size_t n = 0, cap = 0;
-    if (!d) {
-        if (fd >= 0)
-            close(fd);
+    if (!d)
         return FR_ERR_IO;
-    }
-    rewinddir(d);
     struct dirent *e;
     int rc = 0;
     while ((e = readdir(d)) != NULL) {

@@ -16,6 +16,7 @@
 
 #include "fr_array.h"
 #include "fr_err.h"
+#include "fr_fs.h"
 #include "fr_logging.h"
 #include "index_file.h"
 #include "producer_state.h"
@@ -78,18 +79,13 @@ static int cmp_desc(const void *a, const void *b) {
 
 /* Offsets of the snapshot files in dirfd, newest first; leftover .tmp files are deleted. */
 static int list_snapshots(int dirfd, const char *dir, int64_t **out, size_t *n_out) {
-    int fd = dup(dirfd);
-    DIR *d = fd >= 0 ? fdopendir(fd) : NULL;
+    DIR *d = fr_opendir_at(dirfd);
     int64_t *offs = NULL;
     size_t n = 0, cap = 0;
     struct dirent *e;
 
-    if (!d) {
-        if (fd >= 0)
-            close(fd);
+    if (!d)
         return FR_ERR_IO;
-    }
-    rewinddir(d); /* the dup shares its position with dirfd */
     while ((e = readdir(d)) != NULL) {
         int64_t off;
         if (fr_segment_parse_filename(e->d_name, SNAPSHOT_TMP_SUFFIX, &off) == 0) {

@@ -66,7 +66,7 @@ int fr_segment_parse_filename(const char *name, const char *suffix, int64_t *bas
 
 /* ---- life cycle ---- */
 
-static int segment_new(int fd, int64_t base_offset, int64_t index_max_bytes, fr_segment_t **out) {
+int fr_segment_adopt(int fd, int64_t base_offset, int64_t index_max_bytes, fr_segment_t **out) {
     fr_segment_t *seg = calloc(1, sizeof(*seg));
     if (!seg) {
         close(fd);
@@ -74,6 +74,7 @@ static int segment_new(int fd, int64_t base_offset, int64_t index_max_bytes, fr_
     }
     seg->log = fr_segfile_new(fd);
     if (!seg->log) {
+        close(fd);
         free(seg);
         return FR_ERR_NOMEM;
     }
@@ -95,7 +96,7 @@ int fr_segment_create(int dirfd, int64_t base_offset, int64_t index_max_bytes, f
     int fd = openat(dirfd, name, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
     if (fd < 0)
         return errno == EEXIST ? FR_ERR_EXISTS : FR_ERR_IO;
-    return segment_new(fd, base_offset, index_max_bytes, out);
+    return fr_segment_adopt(fd, base_offset, index_max_bytes, out);
 }
 
 int fr_segment_open(int dirfd, int64_t base_offset, int64_t index_max_bytes, fr_segment_t **out) {
@@ -109,7 +110,7 @@ int fr_segment_open(int dirfd, int64_t base_offset, int64_t index_max_bytes, fr_
         close(fd);
         return FR_ERR_IO;
     }
-    int rc = segment_new(fd, base_offset, index_max_bytes, out);
+    int rc = fr_segment_adopt(fd, base_offset, index_max_bytes, out);
     if (rc == 0)
         (*out)->size = (*out)->synced_size = (*out)->cold_end = st.st_size;
     return rc;

@@ -93,6 +93,12 @@ int fr_segment_create(int dirfd, int64_t base_offset, int64_t index_max_bytes, f
  * else is known yet: recovery (recovery.h) fills in the rest.
  */
 int fr_segment_open(int dirfd, int64_t base_offset, int64_t index_max_bytes, fr_segment_t **out);
+/*
+ * A segment over fd, an open .log of base_offset that the segment now owns
+ * (closed on failure too), empty as far as it knows: the caller tracks its
+ * batches.  Returns 0 or FR_ERR_NOMEM.
+ */
+int fr_segment_adopt(int fd, int64_t base_offset, int64_t index_max_bytes, fr_segment_t **out);
 /* Frees the indexes and drops the segment's reference to its file. */
 void fr_segment_free(fr_segment_t *seg);
 
