@@ -197,6 +197,10 @@ int fr_load_segment(fr_segment_t *seg, int dirfd, const char *dir, int64_t limit
         fr_warn(COMPONENT, "%s/%s: index check failed at position %" PRId64 ": %s; rebuilding the indexes",
                 dir, seg->name, at, why);
     } else {
+        /* the first batch's max timestamp, which max.compaction.lag.ms counts from (the cleaner) */
+        fr_batch_header_t h;
+        if (file_size > 0 && fr_segment_read_header(seg, 0, &h, &why) == 0)
+            seg->roll_base_ms = h.max_timestamp;
         return 0;
     }
     seg->size = file_size;

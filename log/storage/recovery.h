@@ -43,7 +43,8 @@ int fr_recover_segment(fr_segment_t *seg, const char *dir, int64_t limit_offset,
  * batches they point at (offset; max timestamp); no batch after the last time
  * entry may beat its timestamp (so a time index that lost entries is caught);
  * and no stretch longer than the index interval may be left unindexed.  With
- * timestamps that mostly rise the walk is a few headers.  On any doubt it
+ * timestamps that mostly rise the walk is a few headers.  The first batch's
+ * header is read too, for roll_base_ms.  On any doubt it
  * warns and falls back to fr_recover_segment, then rewrites both index files.
  * Returns 0 or FR_ERR_IO / FR_ERR_NOMEM.
  */
