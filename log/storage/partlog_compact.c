@@ -466,7 +466,14 @@ int fr_partlog_compact(fr_partlog_t *log, const fr_compact_policy_t *p, int64_t 
         goto out;
     }
 
-    fr_partlog_remove_cleaned(log);
+    if (fr_partlog_sweep_cleaner_files(log)) {
+        /* a replacement an I/O error left half done: only an open may finish it (partlog_swap.c), and
+         * a pass meanwhile could put other segments where that swap would go */
+        fr_error(COMPONENT, "%s: a replacement of segments by their cleaned form is pending; no compaction "
+                 "until the log is opened again", log->dir);
+        rc = FR_ERR_KAFKA_STORAGE_ERROR;
+        goto out;
+    }
     offset_map_t keys = {0};
     clean_ctx_t c = {.log = log, .keys = &keys, .now_ms = now_ms, .delete_retention_ms = p->delete_retention_ms};
     fr_writer_init(&c.scratch);
@@ -488,19 +495,26 @@ int fr_partlog_compact(fr_partlog_t *log, const fr_compact_policy_t *p, int64_t 
     for (size_t i = 0, k; i < n && !rc; i += k) {
         fr_clean_seg_t *g = segs + i;
         k = group_length(g, n - i, max_group_bytes);
-        fr_writer_reset(&out);
         int rewritten_before = c.rewritten;
-        int64_t before = 0;
-        for (size_t m = 0; m < k && !rc; m++) {
-            before += g[m].size;
-            rc = clean_segment(&c, &g[m], m + 1 == k, &out);
-        }
-        if (rc == SEGMENT_NOT_UNDERSTOOD) { /* its bytes past the last batch cannot go in the middle of a file */
-            fr_warn(COMPONENT, "%s/%020" PRId64 ".log: bytes the cleaner cannot read; not merged", log->dir,
-                    g[0].base);
-            k = 1;
+        int64_t removed_before = c.records_removed, before;
+        for (;;) {
+            fr_writer_reset(&out);
+            before = 0;
+            size_t m;
+            for (m = 0; m < k && !rc; m++) {
+                before += g[m].size;
+                rc = clean_segment(&c, &g[m], m + 1 == k, &out);
+            }
+            if (rc != SEGMENT_NOT_UNDERSTOOD)
+                break;
+            /* bytes past a member's last batch may only end a file: that member ends the group (as its
+             * last, clean_segment copies them), and the group is cleaned again from its counts before */
+            fr_warn(COMPONENT, "%s/%020" PRId64 ".log: bytes after its last batch; the merge stops there", log->dir,
+                    g[m - 1].base);
+            k = m;
             rc = 0;
-            continue;
+            c.rewritten = rewritten_before;
+            c.records_removed = removed_before;
         }
         if (rc)
             break;
@@ -524,10 +538,9 @@ int fr_partlog_compact(fr_partlog_t *log, const fr_compact_policy_t *p, int64_t 
                     first_stays = 1;
                 }
             }
-            if (rc || !first_stays)
-                continue;
-            before = g[0].size; /* the log's first (or a segment retention took): emptied in place */
-            k = 1;
+            if (!rc && first_stays) /* the log's first (or a segment retention took): emptied in place */
+                rc = swap_group(log, g, 1, &out, g[0].size, res);
+            continue;
         }
         rc = swap_group(log, g, k, &out, before, res);
     }

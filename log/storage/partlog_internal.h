@@ -92,8 +92,10 @@ int fr_partlog_swap_in_locked(fr_partlog_t *log, const fr_clean_seg_t *g, size_t
  * it is the log's first (whose base is the log start a reopen finds).  1 when it went (the
  * caller removes its .deleted files), 0 when the log no longer has it or it is first, -1 on error. */
 int fr_partlog_drop_emptied_locked(fr_partlog_t *log, const fr_clean_seg_t *cs);
-/* Removes <base>.log.cleaned files, the leftovers of a pass a stop interrupted. */
-void fr_partlog_remove_cleaned(const fr_partlog_t *log);
+/* Removes <base>.log.cleaned files, the leftovers of a pass a stop interrupted.  Returns 1 when
+ * a <base>.log.swap is there (or the directory cannot be read): a replacement an I/O error left
+ * half done, which only an open may finish, so no pass may run; else 0. */
+int fr_partlog_sweep_cleaner_files(const fr_partlog_t *log);
 /* At open, before the segments are listed: finishes every replacement that left a
  * <base>.log.swap (see partlog_swap.c).  0 or FR_ERR_IO / FR_ERR_NOMEM. */
 int fr_partlog_finish_swaps(const fr_partlog_t *log);

@@ -19,7 +19,11 @@
  * <b1>.log.swap and finishes the job (fr_partlog_finish_swaps): every
  * segment based in [b1, the swap's next offset) goes and the swap takes
  * b1's name.  So at every instant the log on disk holds, for each offset,
- * either the old segment's records or the cleaned ones, never neither.
+ * either the old segment's records or the cleaned ones, never neither.  An
+ * I/O error that leaves a replacement half done while the broker runs (an
+ * old segment renamed away and not back) keeps the swap for the next open,
+ * and no pass runs until then: one could put other segments where that
+ * swap will go.
  */
 #include <dirent.h>
 #include <errno.h>
@@ -81,7 +85,8 @@ int fr_partlog_write_swap(const fr_partlog_t *log, int64_t base, const fr_writer
 void fr_partlog_drop_swap(const fr_partlog_t *log, int64_t base) {
     char swap[FR_SEGMENT_FILENAME_MAX + 16];
     swap_name(swap, sizeof(swap), base);
-    unlinkat(log->dirfd, swap, 0);
+    if (unlinkat(log->dirfd, swap, 0) < 0 && errno != ENOENT) /* the next pass finds it and stops */
+        fr_error(COMPONENT, "%s/%s: cannot remove: %s", log->dir, swap, strerror(errno));
 }
 
 /* Puts back the .log of members [1, upto) renamed for deletion; 0, or -1 when one stays renamed. */
@@ -176,20 +181,24 @@ int fr_partlog_drop_emptied_locked(fr_partlog_t *log, const fr_clean_seg_t *cs) 
     return 1;
 }
 
-void fr_partlog_remove_cleaned(const fr_partlog_t *log) {
+int fr_partlog_sweep_cleaner_files(const fr_partlog_t *log) {
     DIR *d = fr_opendir_at(log->dirfd);
     struct dirent *e;
+    int swaps = 0;
     if (!d)
-        return;
-    size_t s = strlen(CLEANED_SUFFIX);
+        return 1; /* (cannot tell: as if one were there) */
+    size_t s = strlen(CLEANED_SUFFIX), w = strlen(SWAP_SUFFIX);
     while ((e = readdir(d)) != NULL) {
         size_t n = strlen(e->d_name);
         if (n > s && strcmp(e->d_name + n - s, CLEANED_SUFFIX) == 0) {
             fr_warn(COMPONENT, "%s/%s: leftover of an interrupted cleaning; removing it", log->dir, e->d_name);
             unlinkat(log->dirfd, e->d_name, 0);
+        } else if (n > w && strcmp(e->d_name + n - w, SWAP_SUFFIX) == 0) {
+            swaps = 1;
         }
     }
     closedir(d);
+    return swaps;
 }
 
 /* ---- at open ---- */
