@@ -155,7 +155,8 @@ int fr_partlog_open(const char *dir, const fr_log_config_t *cfg, fr_partlog_t **
  * may have torn it anywhere, and it is scanned in full like the active one,
  * CRCs included.  At the first bad batch in such a segment the file is cut
  * there, the later segments are deleted (the log stays without holes, as
- * Kafka's does) and the cut segment becomes the active one.  Older segments
+ * Kafka's does) and appends go to a new segment after the cut one (which
+ * may hold compaction's offset gaps, which an active segment may not).  Older segments
  * below recovery_point are trusted as fr_partlog_open trusts them.
  * fr_partlog_open is this with recovery_point INT64_MAX.
  */

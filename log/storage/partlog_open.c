@@ -102,7 +102,8 @@ static void drop_later_segments(fr_partlog_t *log, const int64_t *bases, size_t 
  * every byte was fsynced; one that reaches it (written after the last flush
  * the broker saw complete, so possibly torn by a crash) is scanned in full,
  * CRCs included, as Kafka's LogLoader.recoverLog does.  When that scan cuts
- * a segment short, the later segments go and it becomes the active one.
+ * a segment short, the later segments go, and appends continue in a new
+ * segment after it.
  */
 static int recover(fr_partlog_t *log, int64_t recovery_point) {
     int64_t *bases;
