@@ -116,7 +116,7 @@ static int parse_partition_dir(const char *name, char *topic, size_t tlen, int32
 
 /* ---- clean shutdown and recovery points ---- */
 
-/* A log dir's recovery points (NULL when its broker stopped cleanly: nothing to recover). */
+/* A log dir's recovery points (none read when its broker stopped cleanly: nothing to recover). */
 typedef struct recovery_point {
     char *topic;
     int32_t partition;
@@ -163,7 +163,7 @@ static void clean_shutdown_path(const fr_broker_config_t *cfg, int ld, char *buf
 
 /*
  * Kafka's LogManager.loadLogs: a log dir whose clean shutdown file is there
- * needs no recovery (*rp_out NULL).  Otherwise its partitions recover from
+ * needs no recovery (*clean_out 1; the file is removed).  Otherwise its partitions recover from
  * the recovery points in its checkpoint, and those it does not name (or all,
  * when the file is missing or unreadable) from offset 0.
  */
