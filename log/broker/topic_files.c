@@ -160,7 +160,8 @@ int fr_topic_partition_open(const fr_broker_config_t *cfg, int log_dir, const ch
     if (!p)
         return FR_ERR_NOMEM;
     p->index = index;
-    int rc = fr_partlog_open_from(dir, log_cfg, recovery_point, &p->log);
+    int rc = recovery_point == INT64_MAX ? fr_partlog_open_clean(dir, log_cfg, &p->log)
+                                         : fr_partlog_open_from(dir, log_cfg, recovery_point, &p->log);
     if (rc) {
         snprintf(err, errlen, "cannot open partition %s: %s", dir, fr_err_str(rc));
         if (rc != FR_ERR_LOCKED)

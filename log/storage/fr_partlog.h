@@ -161,6 +161,14 @@ int fr_partlog_open(const char *dir, const fr_log_config_t *cfg, fr_partlog_t **
  * fr_partlog_open is this with recovery_point INT64_MAX.
  */
 int fr_partlog_open_from(const char *dir, const fr_log_config_t *cfg, int64_t recovery_point, fr_partlog_t **out);
+/*
+ * The same after a clean shutdown (the broker found its clean shutdown
+ * file, so every byte was fsynced and every index written): the active
+ * segment is loaded like the older ones, from its indexes and a walk of its
+ * last batch headers, not scanned, as Kafka skips recovery then.  A segment
+ * whose indexes do not match its .log is still scanned and repaired.
+ */
+int fr_partlog_open_clean(const char *dir, const fr_log_config_t *cfg, fr_partlog_t **out);
 /* Flushes nothing, closes files, frees. */
 void fr_partlog_close(fr_partlog_t *log);
 /* Closes and removes the directory with everything in it. */

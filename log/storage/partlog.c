@@ -142,7 +142,7 @@ void fr_partlog_free(fr_partlog_t *log) {
 void fr_partlog_close(fr_partlog_t *log) {
     if (!log)
         return;
-    fr_segment_unreserve(active(log));
+    fr_segment_seal(active(log)); /* the time index gets the max timestamp, as Kafka's LogSegment.close */
     if (fr_segment_write_indexes(active(log), log->dirfd))
         fr_warn(COMPONENT, "%s/%s: cannot write the index files: %s", log->dir, active(log)->name,
                 strerror(errno));

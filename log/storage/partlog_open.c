@@ -103,9 +103,10 @@ static void drop_later_segments(fr_partlog_t *log, const int64_t *bases, size_t 
  * the broker saw complete, so possibly torn by a crash) is scanned in full,
  * CRCs included, as Kafka's LogLoader.recoverLog does.  When that scan cuts
  * a segment short, the later segments go, and appends continue in a new
- * segment after it.
+ * segment after it.  After a clean shutdown (clean) the active segment is
+ * loaded as cheaply as the older ones: Kafka does not recover then either.
  */
-static int recover(fr_partlog_t *log, int64_t recovery_point) {
+static int recover(fr_partlog_t *log, int64_t recovery_point, int clean) {
     int64_t *bases;
     size_t n;
     int64_t cut_at = INT64_MAX; /* the lowest offset at which recovery cut a segment short */
@@ -135,7 +136,7 @@ static int recover(fr_partlog_t *log, int64_t recovery_point) {
             break;
         }
         int64_t file_size = seg->size;
-        if (last)
+        if (last && !clean)
             rc = fr_recover_segment(seg, log->dir, limit, log->cfg.index_interval_bytes, 1, NULL);
         else if (limit <= recovery_point)
             rc = fr_load_segment(seg, log->dirfd, log->dir, limit, log->cfg.index_interval_bytes);
@@ -190,7 +191,8 @@ static int recover(fr_partlog_t *log, int64_t recovery_point) {
                                      cut_at < log->leo ? cut_at : log->leo, now);
 }
 
-int fr_partlog_open_from(const char *dir, const fr_log_config_t *cfg, int64_t recovery_point, fr_partlog_t **out) {
+static int open_log(const char *dir, const fr_log_config_t *cfg, int64_t recovery_point, int clean,
+                    fr_partlog_t **out) {
     *out = NULL;
     fr_partlog_t *log = calloc(1, sizeof(*log));
     if (!log)
@@ -222,7 +224,7 @@ int fr_partlog_open_from(const char *dir, const fr_log_config_t *cfg, int64_t re
         fr_partlog_free(log);
         return rc;
     }
-    if ((rc = recover(log, recovery_point)) != 0) {
+    if ((rc = recover(log, recovery_point, clean)) != 0) {
         fr_partlog_free(log);
         return rc;
     }
@@ -232,6 +234,14 @@ int fr_partlog_open_from(const char *dir, const fr_log_config_t *cfg, int64_t re
     return 0;
 }
 
+int fr_partlog_open_from(const char *dir, const fr_log_config_t *cfg, int64_t recovery_point, fr_partlog_t **out) {
+    return open_log(dir, cfg, recovery_point, 0, out);
+}
+
 int fr_partlog_open(const char *dir, const fr_log_config_t *cfg, fr_partlog_t **out) {
-    return fr_partlog_open_from(dir, cfg, INT64_MAX, out);
+    return open_log(dir, cfg, INT64_MAX, 0, out);
+}
+
+int fr_partlog_open_clean(const char *dir, const fr_log_config_t *cfg, fr_partlog_t **out) {
+    return open_log(dir, cfg, INT64_MAX, 1, out);
 }
