@@ -7,7 +7,9 @@
  * relative offset -> file position, 8-byte entries) and .timeindex (sparse
  * timestamp -> relative offset, 12-byte entries).  The indexes live in
  * memory and are written when a segment rolls and at close; the active
- * segment's are rebuilt by recovery at every open.  Beside them,
+ * segment's are rebuilt by a scan at open, except after a clean shutdown
+ * (fr_partlog_open_clean), which loads them once a walk of the batch headers
+ * after their last entries agrees with them.  Beside them,
  * <20-digit offset>.snapshot files hold the idempotent producers' state as of
  * that offset (written at each roll and at close; the two newest are kept);
  * open loads the newest good one and replays batch headers after it.
@@ -163,10 +165,11 @@ int fr_partlog_open(const char *dir, const fr_log_config_t *cfg, fr_partlog_t **
 int fr_partlog_open_from(const char *dir, const fr_log_config_t *cfg, int64_t recovery_point, fr_partlog_t **out);
 /*
  * The same after a clean shutdown (the broker found its clean shutdown
- * file, so every byte was fsynced and every index written): the active
- * segment is loaded like the older ones, from its indexes and a walk of its
- * last batch headers, not scanned, as Kafka skips recovery then.  A segment
- * whose indexes do not match its .log is still scanned and repaired.
+ * file, so every .log byte was fsynced, and the close wrote the indexes,
+ * unsynced): the active segment is loaded like the older ones, from its
+ * indexes once a walk of the batch headers after their last entries agrees
+ * with them, not scanned, as Kafka skips recovery then.  A segment whose
+ * indexes do not match its .log (lost, torn, stale) is scanned and repaired.
  */
 int fr_partlog_open_clean(const char *dir, const fr_log_config_t *cfg, fr_partlog_t **out);
 /* Flushes nothing, closes files, frees. */
@@ -289,7 +292,9 @@ int64_t fr_partlog_size_bytes(fr_partlog_t *log);
  * and the directory when segment files were created.  The partlog's lock is
  * not held while syncing, so appends and reads go on meanwhile; concurrent
  * flushes are safe.  The active segment's own index files are not synced:
- * recovery always rebuilds them.  Returns 0 or FR_ERR_KAFKA_STORAGE_ERROR.
+ * an open after a crash rebuilds them, and a clean open (whose close wrote
+ * them) checks them against the .log first.  Returns 0 or
+ * FR_ERR_KAFKA_STORAGE_ERROR.
  */
 int fr_partlog_flush(fr_partlog_t *log);
 

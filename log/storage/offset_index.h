@@ -10,8 +10,8 @@
  *
  * The entries live in a heap array in file byte order, so writing the file is
  * one pwrite.  The array is written out whole when the segment stops being
- * active and at close; the active segment's index is always rebuilt by
- * recovery, so it is never needed on disk before then.
+ * active and at close; before a close the active segment's index is never
+ * needed on disk: an open after a crash rebuilds it by a scan.
  *
  * Not thread-safe: the owning partlog's lock guards it.
  */
