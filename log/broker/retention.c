@@ -254,7 +254,8 @@ static void pass_run(uv_work_t *w) {
                 e->log_start = res.log_start_offset;
                 segments += res.segments_deleted;
             }
-            if (e->compact) { /* the cleaner: Kafka's LogCleaner, here on the same worker */
+            /* the cleaner (Kafka's LogCleaner) runs in its own passes, every log.cleaner.backoff.ms */
+            if (e->compact && !pass->retention) {
                 fr_compact_result_t cres;
                 rc = fr_partlog_compact(e->log, &e->cpolicy, now, &e->first_dirty, &cres);
                 if (rc)

@@ -8,20 +8,21 @@
  * every partition it applies the topic's effective retention.ms,
  * retention.bytes and cleanup.policy (topic override, dynamic broker config,
  * server.properties, default; read on the loop when the pass starts, so
- * config changes apply from the next pass) with fr_partlog_apply_retention,
- * then, for topics whose cleanup.policy includes compact (__consumer_offsets
- * among them), runs the cleaner on the same worker with fr_partlog_compact
- * (min.cleanable.dirty.ratio, min/max.compaction.lag.ms, delete.retention.ms),
- * then writes each log dir's log-start-offset-checkpoint and
- * cleaner-offset-checkpoint (Kafka's files and format, offset_checkpoint.h;
- * the cleaner's first dirty offset per compacted partition lives in
- * fr_partition_t.cleaner_first_dirty) when their contents changed.  The
- * cleaner also runs on its own, every log.cleaner.backoff.ms (Kafka's
- * cleaner thread backs off that long when it finds nothing to clean), in a
- * pass that only compacts; log.cleaner.enable=false turns compaction off.
- * One pass runs at a time.  At startup the checkpoints give each partition
- * back its log start offset and first dirty offset; at shutdown they are
- * written once more.
+ * config changes apply from the next pass) with fr_partlog_apply_retention.
+ * The cleaner runs in passes of its own, every log.cleaner.backoff.ms
+ * (Kafka's cleaner thread backs off that long when it finds nothing to
+ * clean): for topics whose cleanup.policy includes compact (__consumer_offsets
+ * among them) fr_partlog_compact (min.cleanable.dirty.ratio,
+ * min/max.compaction.lag.ms, delete.retention.ms); log.cleaner.enable=false
+ * turns it off.  Every pass then writes each log dir's
+ * log-start-offset-checkpoint, cleaner-offset-checkpoint and
+ * recovery-point-offset-checkpoint (Kafka's files and format,
+ * offset_checkpoint.h; the cleaner's first dirty offset per compacted
+ * partition lives in fr_partition_t.cleaner_first_dirty) when their contents
+ * changed.  One pass runs at a time.  At startup the checkpoints give each
+ * partition back its log start offset and first dirty offset (the recovery
+ * points were read when the logs were opened); at shutdown they are written
+ * once more.
  *
  * A topic deleted while a pass runs: fr_retention_topic_deleted (called
  * before its partlogs go) waits for the partition the pass may be in the

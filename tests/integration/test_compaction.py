@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Log compaction on a real broker: a keyed workload with updates and
 tombstones on a cleanup.policy=compact topic (small segments, a short
-log.retention.check.interval.ms driving the cleaner, min.cleanable.dirty.ratio
+log.cleaner.backoff.ms driving the cleaner, min.cleanable.dirty.ratio
 0.01, delete.retention.ms 0) reads back from the start as exactly the latest
 record of every key, offsets ascending.  A record after segment.ms rolls the
 log so that the whole workload is clean-able (the active segment is never
@@ -25,7 +25,7 @@ from confluent_kafka.admin import AdminClient, ConfigResource, NewTopic  # noqa:
 N = int(os.environ.get("COMPACT_RECORDS", "1000000"))
 KEYS = max(10, N // 20)
 TOPIC = "compacted"
-BROKER = {"log.retention.check.interval.ms": "500"}
+BROKER = {"log.cleaner.backoff.ms": "500"}
 TOPIC_CONFIG = {"cleanup.policy": "compact", "segment.bytes": "1048576", "segment.ms": "3000",
                 "min.cleanable.dirty.ratio": "0.01", "delete.retention.ms": "0"}
 
@@ -165,9 +165,10 @@ def produce_at(c, topic, records, ts):
 
 
 def test_the_cleaner_keeps_its_checkpoint_and_its_own_pace():
-    """The cleaner looks every log.cleaner.backoff.ms, whatever log.retention.check.interval.ms says;
-    its first dirty offset survives a restart in cleaner-offset-checkpoint (Kafka's file), so a
-    restart does not make the whole log dirty again; log.cleaner.enable=false turns it off."""
+    """The cleaner looks every log.cleaner.backoff.ms, whatever log.retention.check.interval.ms says,
+    and retention passes do not clean (Kafka's cleaner thread alone compacts); its first dirty
+    offset survives a restart in cleaner-offset-checkpoint (Kafka's file), so a restart does not
+    make the whole log dirty again; log.cleaner.enable=false turns it off."""
     topic_cfg = {"cleanup.policy": "compact", "segment.ms": "1000", "min.cleanable.dirty.ratio": "0.5"}
     now = int(time.time() * 1000) - 60000
     with Broker({"log.cleaner.backoff.ms": "200", "log.retention.check.interval.ms": "3600000"}) as b:
@@ -210,6 +211,15 @@ def test_the_cleaner_keeps_its_checkpoint_and_its_own_pace():
         assert "cleaned off-0" not in b.log(), b.log()[-2000:]
         assert not os.path.exists(os.path.join(b.log_dir, "cleaner-offset-checkpoint")) or \
             "off" not in open(os.path.join(b.log_dir, "cleaner-offset-checkpoint")).read()
+    with Broker({"log.cleaner.backoff.ms": "3600000", "log.retention.check.interval.ms": "200"}) as b:
+        admin = AdminClient({"bootstrap.servers": b.bootstrap})
+        admin.create_topics([NewTopic("paced", 1, 1, config=topic_cfg)])["paced"].result(30)
+        c = RawClient(b.port)
+        produce_at(c, "paced", [(b"k", b"1"), (b"k", b"2")], now)
+        produce_at(c, "paced", [(b"k", b"3")], now + 2000)  # rolls: ratio 1
+        c.close()
+        time.sleep(2)  # ten retention passes, no look of the cleaner
+        assert "cleaned paced-0" not in b.log(), b.log()[-2000:]
 
 
 if __name__ == "__main__":
