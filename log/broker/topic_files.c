@@ -160,8 +160,9 @@ int fr_topic_partition_open(const fr_broker_config_t *cfg, int log_dir, const ch
     if (!p)
         return FR_ERR_NOMEM;
     p->index = index;
-    int rc = recovery_point == INT64_MAX ? fr_partlog_open_clean(dir, log_cfg, &p->log)
-                                         : fr_partlog_open_from(dir, log_cfg, recovery_point, &p->log);
+    int rc = recovery_point == FR_TOPIC_RECOVERY_POINT_CLEAN
+                 ? fr_partlog_open_clean(dir, log_cfg, &p->log)
+                 : fr_partlog_open_from(dir, log_cfg, recovery_point, &p->log);
     if (rc) {
         snprintf(err, errlen, "cannot open partition %s: %s", dir, fr_err_str(rc));
         if (rc != FR_ERR_LOCKED)
@@ -193,7 +194,8 @@ int fr_topic_partitions_make(const fr_broker_config_t *cfg, int log_dir, const c
     for (int32_t i = from; i < to; i++)
         parts[i - from] = NULL;
     for (int32_t i = from; i < to && !rc; i++) {
-        rc = fr_topic_partition_open(cfg, log_dir, topic, log_cfg, i, INT64_MAX, &parts[i - from], err, errlen);
+        rc = fr_topic_partition_open(cfg, log_dir, topic, log_cfg, i, FR_TOPIC_RECOVERY_POINT_CLEAN, &parts[i - from],
+                                     err, errlen);
         fr_topic_partition_dir(cfg, log_dir, topic, i, dir, sizeof(dir));
         if (!rc && write_partition_metadata(dir, id, 0)) {
             snprintf(err, errlen, "cannot write partition.metadata in %s: %s", dir, strerror(errno));

@@ -39,9 +39,14 @@ int fr_topic_id_parse(const char *text, size_t len, uint8_t id[16]);
 int fr_topic_overrides_save(const fr_broker_config_t *cfg, int log_dir, const char *topic,
                             const fr_props_t *overrides, char *err, size_t errlen);
 
+/* The recovery point of a partition whose log dir had a clean shutdown, or
+ * that is new: nothing to recover (fr_partlog_open_clean). */
+#define FR_TOPIC_RECOVERY_POINT_CLEAN INT64_MAX
+
 /* Opens partition index of a topic, recovering its log from recovery_point
- * (fr_partlog_open_from; INT64_MAX after a clean shutdown, fr_partlog_open_clean),
- * or creating the directory when it is missing.  *out gets the partition. */
+ * (fr_partlog_open_from, or fr_partlog_open_clean for
+ * FR_TOPIC_RECOVERY_POINT_CLEAN), or creating the directory when it is
+ * missing.  *out gets the partition. */
 int fr_topic_partition_open(const fr_broker_config_t *cfg, int log_dir, const char *topic,
                             const fr_log_config_t *log_cfg, int32_t index, int64_t recovery_point,
                             fr_partition_t **out, char *err, size_t errlen);

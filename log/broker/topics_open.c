@@ -205,7 +205,7 @@ static int recovery_points_load(const fr_topics_t *t, int ld, recovery_points_t 
 
 static int64_t recovery_point_of(const recovery_points_t *r, int clean, const char *topic, int32_t partition) {
     if (clean)
-        return INT64_MAX;
+        return FR_TOPIC_RECOVERY_POINT_CLEAN;
     recovery_point_t key = {(char *)topic, partition, 0};
     const recovery_point_t *hit = r->n ? bsearch(&key, r->items, r->n, sizeof(*r->items), cmp_recovery_point)
                                        : NULL;

@@ -516,10 +516,9 @@ typedef struct flush_item {
 } flush_item_t;
 
 static int fsync_index_files(int dirfd, int64_t base) {
-    static const char *const suffixes[] = {".index", ".timeindex"};
-    for (int i = 0; i < 2; i++) {
+    for (int i = 1; i < FR_SEGMENT_FILES; i++) { /* the indexes */
         char name[FR_SEGMENT_FILENAME_MAX];
-        fr_segment_filename(name, base, suffixes[i]);
+        fr_segment_filename(name, base, fr_segment_file_suffixes[i]);
         int fd = openat(dirfd, name, O_RDONLY | O_CLOEXEC);
         if (fd < 0 && errno == ENOENT)
             continue; /* the segment was deleted by retention meanwhile */

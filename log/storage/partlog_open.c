@@ -79,13 +79,12 @@ static int list_segments(fr_partlog_t *log, int64_t **out, size_t *n_out) {
  * opened: the unflushed segments after a corrupt one, as Kafka's recovery
  * deletes them, so that the log never has a hole where a crash tore it. */
 static void drop_later_segments(fr_partlog_t *log, const int64_t *bases, size_t from, size_t n) {
-    static const char *const suffixes[] = {".log", ".index", ".timeindex"};
     for (size_t i = from; i < n; i++) {
         fr_warn(COMPONENT, "%s: deleting segment %020" PRId64 ".log: it comes after the corruption, past the "
                 "recovery point", log->dir, bases[i]);
-        for (int k = 0; k < 3; k++) {
+        for (int k = 0; k < FR_SEGMENT_FILES; k++) {
             char name[FR_SEGMENT_FILENAME_MAX];
-            fr_segment_filename(name, bases[i], suffixes[k]);
+            fr_segment_filename(name, bases[i], fr_segment_file_suffixes[k]);
             if (unlinkat(log->dirfd, name, 0) < 0 && errno != ENOENT)
                 fr_warn(COMPONENT, "%s/%s: cannot delete: %s", log->dir, name, strerror(errno));
         }

@@ -73,7 +73,6 @@ static size_t count_expired(const fr_partlog_t *log, const fr_retention_policy_t
     return k;
 }
 
-static const char *const segment_suffixes[] = {".log", ".index", ".timeindex"};
 
 /*
  * Renames the segment's files to <name>.deleted (Kafka's first step of a
@@ -82,9 +81,9 @@ static const char *const segment_suffixes[] = {".log", ".index", ".timeindex"};
  * renamed is removed outright.  0 or FR_ERR_IO.
  */
 int fr_partlog_rename_for_deletion(const fr_partlog_t *log, const fr_segment_t *seg) {
-    for (size_t i = 0; i < sizeof(segment_suffixes) / sizeof(segment_suffixes[0]); i++) {
+    for (size_t i = 0; i < FR_SEGMENT_FILES; i++) {
         char from[FR_SEGMENT_FILENAME_MAX], to[FR_SEGMENT_FILENAME_MAX + 16];
-        fr_segment_filename(from, seg->base_offset, segment_suffixes[i]);
+        fr_segment_filename(from, seg->base_offset, fr_segment_file_suffixes[i]);
         snprintf(to, sizeof(to), "%s%s", from, FR_PARTLOG_DELETED_SUFFIX);
         if (renameat(log->dirfd, from, log->dirfd, to) == 0 || errno == ENOENT)
             continue;
@@ -101,9 +100,9 @@ int fr_partlog_rename_for_deletion(const fr_partlog_t *log, const fr_segment_t *
 /* Removes the renamed files of the segments based at bases[0..n) (without the lock). */
 void fr_partlog_remove_deleted_files(const fr_partlog_t *log, const int64_t *bases, size_t n) {
     for (size_t j = 0; j < n; j++) {
-        for (size_t i = 0; i < sizeof(segment_suffixes) / sizeof(segment_suffixes[0]); i++) {
+        for (size_t i = 0; i < FR_SEGMENT_FILES; i++) {
             char name[FR_SEGMENT_FILENAME_MAX + 16];
-            fr_segment_filename(name, bases[j], segment_suffixes[i]);
+            fr_segment_filename(name, bases[j], fr_segment_file_suffixes[i]);
             strcat(name, FR_PARTLOG_DELETED_SUFFIX);
             if (unlinkat(log->dirfd, name, 0) < 0 && errno != ENOENT)
                 fr_warn(COMPONENT, "%s/%s: cannot remove: %s (it goes at the next open)", log->dir, name,

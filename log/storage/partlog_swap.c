@@ -48,8 +48,6 @@
 #define CLEANED_SUFFIX ".log.cleaned"
 #define SWAP_SUFFIX ".log.swap"
 
-static const char *const index_suffixes[] = {".index", ".timeindex"};
-
 static void swap_name(char *buf, size_t len, int64_t base) {
     char name[FR_SEGMENT_FILENAME_MAX];
     fr_segment_filename(name, base, "");
@@ -116,9 +114,9 @@ int fr_partlog_swap_in_locked(fr_partlog_t *log, const fr_clean_seg_t *g, size_t
     int dfd = fcntl(fd, F_DUPFD_CLOEXEC, 0);
     if (dfd < 0 || fr_segment_adopt(dfd, g[0].base, log->cfg.index_max_bytes, &seg))
         return -1;
-    for (int x = 0; x < 2; x++) { /* stale indexes go first: an open rebuilds missing ones */
+    for (int x = 1; x < FR_SEGMENT_FILES; x++) { /* stale indexes go first: an open rebuilds missing ones */
         char iname[FR_SEGMENT_FILENAME_MAX];
-        fr_segment_filename(iname, g[0].base, index_suffixes[x]);
+        fr_segment_filename(iname, g[0].base, fr_segment_file_suffixes[x]);
         unlinkat(log->dirfd, iname, 0);
     }
     size_t renamed = 1;
@@ -246,11 +244,11 @@ static int finish_swap(const fr_partlog_t *log, int64_t base, const char *swap) 
     struct dirent *e;
     int rc = 0;
     while ((e = readdir(d)) != NULL && rc == 0) {
-        int64_t b;
-        if (fr_segment_parse_filename(e->d_name, ".log", &b) && fr_segment_parse_filename(e->d_name, ".index", &b) &&
-            fr_segment_parse_filename(e->d_name, ".timeindex", &b))
-            continue;
-        if (b < base || b >= next)
+        int64_t b = -1;
+        for (int k = 0; k < FR_SEGMENT_FILES && b < 0; k++)
+            if (fr_segment_parse_filename(e->d_name, fr_segment_file_suffixes[k], &b))
+                b = -1;
+        if (b < base || b >= next) /* (-1: not a segment's file) */
             continue;
         if (unlinkat(log->dirfd, e->d_name, 0) < 0 && errno != ENOENT) {
             fr_error(COMPONENT, "%s/%s: cannot remove: %s", log->dir, e->d_name, strerror(errno));

@@ -45,6 +45,8 @@ void fr_segfile_unref(void *ref) {
 
 /* ---- names ---- */
 
+const char *const fr_segment_file_suffixes[FR_SEGMENT_FILES] = {".log", ".index", ".timeindex"};
+
 void fr_segment_filename(char *buf, int64_t base_offset, const char *suffix) {
     snprintf(buf, FR_SEGMENT_FILENAME_MAX, "%020" PRId64 "%s", base_offset, suffix);
 }

@@ -79,6 +79,9 @@ typedef struct fr_segment_recent {
 
 /* "<20-digit base><suffix>" into buf (FR_SEGMENT_FILENAME_MAX bytes). */
 void fr_segment_filename(char *buf, int64_t base_offset, const char *suffix);
+/* The files of a segment, by suffix: the .log first, then its two indexes. */
+enum { FR_SEGMENT_FILES = 3 };
+extern const char *const fr_segment_file_suffixes[FR_SEGMENT_FILES];
 /* Parses "<20 digits>.log" (or another suffix); 0 and *base, or -1. */
 int fr_segment_parse_filename(const char *name, const char *suffix, int64_t *base);
 

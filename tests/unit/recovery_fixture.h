@@ -363,6 +363,13 @@ static inline const tb_t *batch_of(size_t s, int k) {
     return NULL;
 }
 
+/* Quiet logs (the damage makes a warning per reopen; FR_LOG_LEVEL overrides) and the log built. */
+static inline void fixture_setup(void) {
+    if (!getenv("FR_LOG_LEVEL"))
+        fr_logging_set_level(FR_LOG_ERROR);
+    build_log();
+}
+
 static inline void fixture_free(void) {
     nftw(tmp, rm_one, 16, FTW_DEPTH | FTW_PHYS);
     for (size_t i = 0; i < nbatches; i++)

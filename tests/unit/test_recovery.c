@@ -218,9 +218,7 @@ FR_TEST(torn_older_segment_leaves_a_gap) {
 }
 
 int main(void) {
-    if (!getenv("FR_LOG_LEVEL"))
-        fr_logging_set_level(FR_LOG_ERROR); /* the damage makes a warning per reopen */
-    build_log();
+    fixture_setup();
     FR_RUN(intact_log_reopens);
     FR_RUN(torn_active_segment_at_many_cuts);
     FR_RUN(flipped_byte_in_active_segment);

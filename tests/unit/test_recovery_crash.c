@@ -242,9 +242,7 @@ FR_TEST(a_clean_open_still_repairs_what_does_not_match) {
 }
 
 int main(void) {
-    if (!getenv("FR_LOG_LEVEL"))
-        fr_logging_set_level(FR_LOG_ERROR); /* the damage makes a warning per reopen */
-    build_log();
+    fixture_setup();
     FR_RUN(unflushed_older_segment_is_scanned_and_cut);
     FR_RUN(flushed_older_segment_is_trusted);
     FR_RUN(a_cut_segment_with_a_gap_survives_the_next_open);
