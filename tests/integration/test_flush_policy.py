@@ -16,7 +16,6 @@ Appends reserve disk blocks ahead (fallocate); where the file system cannot
 import os
 import subprocess
 import sys
-import tempfile
 import threading
 import time
 
