@@ -1,6 +1,7 @@
 """What the consumer-group tests share: the broker settings they run with and
 a few raw-protocol steps (kafka_wire has the encoders)."""
 import struct
+import time
 
 import kafka_wire as kw
 
@@ -13,9 +14,23 @@ def call(c, api, version, body):
     return c.recv_frame()
 
 
+def await_coordinator(c, group, timeout=20):
+    """FindCoordinator v0 until it names one, as a client does before any group
+    request: the first makes __consumer_offsets, answering
+    COORDINATOR_NOT_AVAILABLE while it is made."""
+    deadline = time.time() + timeout
+    while True:
+        err, = struct.unpack_from(">h", call(c, 10, 0, kw.string(group)), 4)
+        if err == 0:
+            return
+        assert err == 15 and time.time() < deadline, err  # COORDINATOR_NOT_AVAILABLE
+        time.sleep(0.05)
+
+
 def first_member(c, group):
     """Creates topic "t" and joins group (JoinGroup v0) as its only member -> (generation, member id)."""
     call(c, 19, 0, kw.create_topics_v0("t", 1))
+    await_coordinator(c, group)
     err, gen, _proto, _leader, member, _members = kw.parse_join_group_v0_response(
         call(c, 11, 0, kw.join_group_v0(group)))
     assert err == 0, err

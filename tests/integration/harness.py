@@ -26,8 +26,12 @@ def free_port():
 
 
 class Broker:
-    def __init__(self, overrides=None, data_dir=None, port=None, config_file=None):
+    def __init__(self, overrides=None, data_dir=None, port=None, config_file=None, coordinator=False):
+        """coordinator: have the broker make __consumer_offsets at each start
+        (make_offsets_topic), for tests that send group requests without
+        looking for a coordinator first, as a client would."""
         self.overrides = dict(overrides or {})
+        self.coordinator = coordinator
         self.own_dir = data_dir is None
         self.data_dir = data_dir or tempfile.mkdtemp(prefix="freshet-test-")
         self.port = port or free_port()
@@ -68,9 +72,13 @@ class Broker:
                 raise AssertionError("broker exited with %s during startup:\n%s" % (self.proc.returncode, self.log()))
             try:
                 with socket.create_connection(("127.0.0.1", self.port), timeout=1):
-                    return self
+                    pass
             except OSError:
                 time.sleep(0.05)
+                continue
+            if self.coordinator:
+                make_offsets_topic(self.port)
+            return self
         self.kill()
         raise AssertionError("broker did not start listening within %ss:\n%s" % (timeout, self.log()))
 
@@ -213,6 +221,22 @@ def api_versions(port):
         return out
     finally:
         c.close()
+
+
+def find_coordinator(port, group):
+    """FindCoordinator v1 for a group on a new connection -> (error code, node id)."""
+    resp = request_once(port, 10, 1, struct.pack(">h", len(group)) + group.encode() + b"\x00")
+    err, = struct.unpack_from(">h", resp, 8)  # after the correlation id and throttle time
+    msg_len, = struct.unpack_from(">h", resp, 10)
+    node, = struct.unpack_from(">i", resp, 12 + max(msg_len, 0))
+    return err, node
+
+
+def make_offsets_topic(port):
+    """Has the broker make __consumer_offsets the way a client does, by looking
+    for a group coordinator (Kafka makes it then, not at start-up); waits until
+    a coordinator is found."""
+    return wait_for(lambda: find_coordinator(port, "harness-group")[0] == 0, "a group coordinator")
 
 
 def run_tests(tests):

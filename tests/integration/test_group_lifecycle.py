@@ -35,7 +35,7 @@ def list_groups_v4(c, states):
 def test_list_groups_matches_states_as_kafka_does():
     """GroupMetadataManager.listGroups: a state filter is trimmed and compared
     without regard to case."""
-    with Broker(overrides=FAST) as b:
+    with Broker(coordinator=True, overrides=FAST) as b:
         c = RawClient(b.port)
         gen, member = first_member(c, "g")
         assert kw.parse_sync_group_v0_response(call(c, 14, 0, kw.sync_group_v0("g", gen, member, [])))[0] == 0
@@ -56,16 +56,73 @@ def find_coordinator_v1(c, group):
     return err, node
 
 
+def test_the_offsets_topic_is_made_when_a_client_first_needs_a_coordinator():
+    """As in Kafka, __consumer_offsets does not exist until the first
+    FindCoordinator for a group (not even after a restart), and until then
+    every group request answers NOT_COORDINATOR in its own shape (Kafka's
+    validateGroupStatus when the broker leads no offsets partition), after
+    the INVALID_GROUP_ID check.  Before, the topic was made at start-up."""
+    NOT_COORDINATOR, INVALID_GROUP_ID, COORDINATOR_NOT_AVAILABLE = 16, 24, 15
+    with Broker(overrides=dict(FAST, **{"offsets.topic.num.partitions": "3"})) as b:
+        def offsets_dirs():
+            return sorted(n for n in os.listdir(b.log_dir) if n.startswith("__consumer_offsets"))
+        c = RawClient(b.port)
+        call(c, 19, 0, kw.create_topics_v0("t", 1))
+        b.restart()
+        c = RawClient(b.port)
+        assert offsets_dirs() == []
+        _, topics = kw.parse_metadata_v1_response(call(c, 3, 1, kw.metadata_v1(None)))
+        assert sorted(topics) == ["t"], topics
+        assert kw.parse_join_group_v0_response(call(c, 11, 0, kw.join_group_v0("g")))[0] == NOT_COORDINATOR
+        assert kw.parse_join_group_v0_response(call(c, 11, 0, kw.join_group_v0("")))[0] == INVALID_GROUP_ID
+        assert kw.parse_sync_group_v0_response(call(c, 14, 0, kw.sync_group_v0("g", 1, "m", [])))[0] \
+            == NOT_COORDINATOR
+        assert kw.parse_error_only_v0(call(c, 12, 0, kw.heartbeat_v0("g", 1, "m"))) == NOT_COORDINATOR
+        assert kw.parse_error_only_v0(call(c, 13, 0, kw.string("g") + kw.string("m"))) == NOT_COORDINATOR
+        assert kw.parse_offset_commit_v2_response(call(c, 8, 2, kw.offset_commit_v2("g", -1, "", [("t", 0, 5)]))) \
+            == {("t", 0): NOT_COORDINATOR}
+        # OffsetFetch v1 puts the error on each partition asked for; v3 answers it alone
+        assert kw.parse_offset_fetch_v1_response(call(c, 9, 1, kw.offset_fetch_v1("g", "t", [0]))) \
+            == {("t", 0): (-1, NOT_COORDINATOR)}
+        resp = call(c, 9, 3, kw.offset_fetch_v1("g", "t", [0]))
+        assert struct.unpack_from(">iih", resp, 4) == (0, 0, NOT_COORDINATOR), resp  # throttle, no topics, error
+        assert kw.parse_describe_groups_v0_response(call(c, 15, 0, kw.describe_groups_v0(["g"]))) \
+            == {"g": (NOT_COORDINATOR, "", "", "", [])}
+        resp = call(c, 42, 0, struct.pack(">i", 2) + kw.string("g") + kw.string(""))  # DeleteGroups
+        assert resp[8:] == (struct.pack(">i", 2) + kw.string("g") + struct.pack(">h", NOT_COORDINATOR)
+                            + kw.string("") + struct.pack(">h", INVALID_GROUP_ID)), resp
+        resp = call(c, 47, 0, kw.string("g") + struct.pack(">i", 0))  # OffsetDelete
+        assert struct.unpack_from(">h", resp, 4)[0] == NOT_COORDINATOR, resp
+        assert offsets_dirs() == []
+
+        assert find_coordinator_v1(c, "g") == (COORDINATOR_NOT_AVAILABLE, -1)
+        wait_for(lambda: find_coordinator_v1(c, "g")[0] == 0, "the offsets topic made")
+        assert offsets_dirs() == ["__consumer_offsets-%d" % p for p in range(3)]
+        gen, member = first_member(c, "g")
+        assert kw.parse_sync_group_v0_response(call(c, 14, 0, kw.sync_group_v0("g", gen, member, [])))[0] == 0
+        assert kw.parse_offset_commit_v2_response(call(c, 8, 2, kw.offset_commit_v2("g", gen, member,
+                                                                                      [("t", 0, 5)]))) \
+            == {("t", 0): 0}
+        c.close()
+        b.restart()
+        c = RawClient(b.port)
+        assert kw.parse_offset_fetch_v1_response(call(c, 9, 1, kw.offset_fetch_v1("g", "t", [0]))) \
+            == {("t", 0): (5, 0)}
+        c.close()
+
+
 def test_deleting_the_offsets_topic_drops_the_groups_and_it_comes_back():
     """Deleting __consumer_offsets (Kafka allows it) takes every group's state
     with it, as Kafka's coordinator resigns with its partitions; the next
     FindCoordinator makes the topic again in its own shape (COORDINATOR_NOT_AVAILABLE
     meanwhile, as Kafka's getCoordinator answers), and commits work and
     survive a restart without the broker being restarted first.  Before,
-    every commit failed with COORDINATOR_NOT_AVAILABLE until a restart."""
-    COORDINATOR_NOT_AVAILABLE = 15
+    every commit failed with COORDINATOR_NOT_AVAILABLE until a restart.
+    Until it is back, group requests answer NOT_COORDINATOR, as Kafka's do
+    once the broker leads none of its partitions."""
+    COORDINATOR_NOT_AVAILABLE, NOT_COORDINATOR = 15, 16
     from confluent_kafka import Consumer, KafkaException, Producer, TopicPartition
-    with Broker(overrides=FAST) as b:
+    with Broker(coordinator=True, overrides=FAST) as b:
         c = RawClient(b.port)
         call(c, 19, 0, kw.create_topics_v0("t", 1))
         p = Producer({"bootstrap.servers": "127.0.0.1:%d" % b.port})
@@ -88,9 +145,9 @@ def test_deleting_the_offsets_topic_drops_the_groups_and_it_comes_back():
 
         assert kw.parse_delete_topics_v0_response(call(c, 20, 0, kw.delete_topics_v0(["__consumer_offsets"])))[1] \
             == [("__consumer_offsets", 0)]
-        # the groups went with it
+        # the groups went with it, and the broker coordinates none until the topic is back
         assert kw.parse_offset_fetch_v1_response(call(c, 9, 1, kw.offset_fetch_v1("solo", "t", [0]))) \
-            == {("t", 0): (-1, 0)}
+            == {("t", 0): (-1, NOT_COORDINATOR)}
         assert find_coordinator_v1(c, "solo") == (COORDINATOR_NOT_AVAILABLE, -1)
         wait_for(lambda: find_coordinator_v1(c, "solo")[0] == 0, "the offsets topic made again", timeout=20)
         _, topics = kw.parse_metadata_v1_response(call(c, 3, 1, kw.metadata_v1(["__consumer_offsets"])))
@@ -123,7 +180,7 @@ def test_a_group_reloaded_with_members_takes_a_new_one():
     member joining it afterwards is added to that list.  (The list was
     loaded at its exact size while its recorded capacity stayed 0, and a
     join then wrote past its end.)"""
-    with Broker(overrides=FAST) as b:
+    with Broker(coordinator=True, overrides=FAST) as b:
         a = RawClient(b.port)
         gen, ma = first_member(a, "back")
         assert kw.parse_sync_group_v0_response(call(a, 14, 0, kw.sync_group_v0("back", gen, ma, [])))[0] == 0
@@ -146,7 +203,7 @@ def test_group_max_size_turns_newcomers_away():
     id) and keeps its members; mid-rebalance the members already waiting
     count, and a member that had not rejoined yet is let go."""
     GROUP_MAX_SIZE_REACHED = 81
-    with Broker(overrides=dict(FAST, **{"group.max.size": "2"})) as b:
+    with Broker(coordinator=True, overrides=dict(FAST, **{"group.max.size": "2"})) as b:
         a, bc, cc = RawClient(b.port), RawClient(b.port), RawClient(b.port)
         gen, ma = first_member(a, "full")
         assert kw.parse_sync_group_v0_response(call(a, 14, 0, kw.sync_group_v0("full", gen, ma, [])))[0] == 0
@@ -214,7 +271,7 @@ def test_a_leader_that_never_syncs_is_removed_after_the_rebalance_timeout():
     member owes a SyncGroup within the rebalance timeout.  A leader that keeps
     heartbeating but never hands out assignments is removed then, rather than
     holding its group in CompletingRebalance for good (as it did before)."""
-    with Broker(overrides=FAST) as b:
+    with Broker(coordinator=True, overrides=FAST) as b:
         c = RawClient(b.port, timeout=30)
         call(c, 19, 0, kw.create_topics_v0("t", 1))
         gen, a, members = join_with_id(c, "ns", rebalance=1500)
@@ -236,7 +293,7 @@ def test_a_follower_that_never_syncs_is_removed_and_the_rest_rebalance():
     """The same in a Stable group: the leader synced, a follower that has not
     sent its SyncGroup by the rebalance timeout is removed, and the member
     that did sync stays and is asked to rejoin (REBALANCE_IN_PROGRESS)."""
-    with Broker(overrides=FAST) as b:
+    with Broker(coordinator=True, overrides=FAST) as b:
         c1, c2 = RawClient(b.port, timeout=30), RawClient(b.port, timeout=30)
         call(c1, 19, 0, kw.create_topics_v0("t", 1))
         gen, a, _ = join_with_id(c1, "nf", rebalance=1500)
@@ -273,7 +330,7 @@ def test_joins_check_instance_ids_as_kafka_validates_current_members():
     incarnation's waiting JoinGroup at once (before: only when the
     rebalance ended, up to its timeout later)."""
     UNKNOWN, FENCED = 25, 82
-    with Broker(overrides=dict(FAST, **{"group.initial.rebalance.delay.ms": "1000"})) as b:  # both statics in one
+    with Broker(coordinator=True, overrides=dict(FAST, **{"group.initial.rebalance.delay.ms": "1000"})) as b:  # both statics in one
         c = RawClient(b.port, timeout=30)
         call(c, 19, 0, kw.create_topics_v0("t", 1))
         err, _gen, _leader, dyn, _ = kw.parse_join_group_v5_response(call(c, 11, 5, kw.join_group_v5("dyn")))
@@ -324,7 +381,7 @@ def test_offset_delete_protects_the_current_generations_topics():
     Before, the rejoin's new subscription counted at once: the offsets of a
     topic the running generation still consumes were deleted."""
     GROUP_SUBSCRIBED_TO_TOPIC = 86
-    with Broker(overrides=dict(FAST, **{"group.initial.rebalance.delay.ms": "1000"})) as b:
+    with Broker(coordinator=True, overrides=dict(FAST, **{"group.initial.rebalance.delay.ms": "1000"})) as b:
         c1, c2, admin = (RawClient(b.port, timeout=30) for _ in range(3))
         for t in ("t", "t2", "t3"):
             call(admin, 19, 0, kw.create_topics_v0(t, 1))
@@ -372,7 +429,7 @@ def test_a_member_whose_sync_was_turned_away_keeps_its_session():
     session expires, and the rebalance goes on without waiting out the
     rebalance timeout.  Before, it stayed exempt from session expiry until a
     later sync completed."""
-    with Broker(overrides=dict(FAST, **{"group.initial.rebalance.delay.ms": "1000"})) as b:
+    with Broker(coordinator=True, overrides=dict(FAST, **{"group.initial.rebalance.delay.ms": "1000"})) as b:
         a, f, late = (RawClient(b.port, timeout=40) for _ in range(3))
         call(a, 19, 0, kw.create_topics_v0("t", 1))
         ids = []
@@ -404,6 +461,7 @@ def test_a_member_whose_sync_was_turned_away_keeps_its_session():
 if __name__ == "__main__":
     run_tests([
         test_list_groups_matches_states_as_kafka_does,
+        test_the_offsets_topic_is_made_when_a_client_first_needs_a_coordinator,
         test_deleting_the_offsets_topic_drops_the_groups_and_it_comes_back,
         test_group_max_size_turns_newcomers_away,
         test_a_group_reloaded_with_members_takes_a_new_one,

@@ -17,7 +17,7 @@ GROUP_ID_NOT_FOUND, NON_EMPTY_GROUP, GROUP_SUBSCRIBED_TO_TOPIC = 69, 68, 86
 
 
 def test_group_error_codes_and_coordinator_keeps_serving():
-    with Broker(overrides=FAST) as b:
+    with Broker(coordinator=True, overrides=FAST) as b:
         c = RawClient(b.port)
         call(c, 19, 0, kw.create_topics_v0("t", 2))
         # JoinGroup: bad session timeout, empty group id, then a good join
@@ -70,7 +70,7 @@ def test_group_error_codes_and_coordinator_keeps_serving():
 
 
 def test_member_expiry_rebalances_to_the_survivor():
-    with Broker(overrides=FAST) as b:
+    with Broker(coordinator=True, overrides=FAST) as b:
         a, s = RawClient(b.port), RawClient(b.port)
         call(a, 19, 0, kw.create_topics_v0("t", 2))
         err, gen, _, leader, ma, _ = kw.parse_join_group_v0_response(call(a, 11, 0, kw.join_group_v0("g", session_timeout=6000)))
@@ -101,7 +101,7 @@ FENCED_INSTANCE_ID, MEMBER_ID_REQUIRED = 82, 79
 
 
 def test_static_membership_rejoin_without_rebalance_and_fencing():
-    with Broker(overrides=FAST) as b:
+    with Broker(coordinator=True, overrides=FAST) as b:
         a, x = RawClient(b.port), RawClient(b.port)
         call(a, 19, 0, kw.create_topics_v0("t", 2))
         # dynamic members at v4+ must first ask for an id
@@ -135,7 +135,7 @@ def test_a_static_leader_back_under_a_new_id():
     leader returning to a Stable group is told it leads, with the members, and to skip the
     assignment; no rebalance.  Returning while the group waits for the leader's SyncGroup
     (CompletingRebalance) starts a new rebalance: the leader may be assigning to the old id."""
-    with Broker(overrides=FAST) as b:
+    with Broker(coordinator=True, overrides=FAST) as b:
         a = RawClient(b.port)
         call(a, 19, 0, kw.create_topics_v0("t", 2))
         a.request(11, 9, kw.join_group_v9("s9", instance_id="i1"), flexible=True)
@@ -165,7 +165,7 @@ def test_a_static_leader_back_under_a_new_id():
 
 
 def test_offsets_of_deleted_topics_are_dropped_and_groups_survive_restart():
-    b = Broker(overrides=FAST)
+    b = Broker(coordinator=True, overrides=FAST)
     try:
         b.start()
         c = RawClient(b.port)
@@ -207,7 +207,7 @@ def test_offsets_of_empty_groups_expire_after_retention():
     the offsets of topics its generation does not subscribe to, and keeps the
     others.  Before, the last two kept theirs for longer (from the later
     commit) or for good."""
-    with Broker(overrides=dict(FAST, **{"offsets.retention.minutes": "1",
+    with Broker(coordinator=True, overrides=dict(FAST, **{"offsets.retention.minutes": "1",
                                         "offsets.retention.check.interval.ms": "1000"})) as b:
         c = RawClient(b.port)
         call(c, 19, 0, kw.create_topics_v0("t", 1))
@@ -266,7 +266,7 @@ def test_a_commits_own_retention_time_expires_it():
     honours it), stored in the v1 value that carries it and read back after a
     restart; -1 leaves them to offsets.retention.minutes.  Before, the field
     was ignored."""
-    with Broker(overrides=dict(FAST, **{"offsets.retention.check.interval.ms": "500"})) as b:
+    with Broker(coordinator=True, overrides=dict(FAST, **{"offsets.retention.check.interval.ms": "500"})) as b:
         c = RawClient(b.port)
         call(c, 19, 0, kw.create_topics_v0("t", 1))
 
@@ -301,7 +301,7 @@ def test_cooperative_sticky_rebalance_with_librdkafka():
     the start, is.
     """
     from confluent_kafka import Consumer, Producer, TopicPartition
-    with Broker(overrides=FAST) as b:
+    with Broker(coordinator=True, overrides=FAST) as b:
         _create(b.bootstrap, "coop", 6)
         conf = {"bootstrap.servers": b.bootstrap, "group.id": "coop", "auto.offset.reset": "earliest",
                 "partition.assignment.strategy": "cooperative-sticky", "session.timeout.ms": 6000,
@@ -406,7 +406,7 @@ def consume_kafkajs(bootstrap, topic, group, want):
 
 def check_resume(consume_part, restart):
     topic, group, total = "resume", "resumers", 3000
-    b = Broker(overrides=FAST)
+    b = Broker(coordinator=True, overrides=FAST)
     try:
         b.start()
         _create(b.bootstrap, topic, 3)
@@ -501,7 +501,7 @@ def test_describe_groups_shows_a_generation_only_when_stable():
     generation's); the empty group id reads as Dead; authorized operations
     are every group operation when asked for (no authorizer), else unset."""
     GROUP_OPS = (1 << 3) | (1 << 6) | (1 << 8) | (1 << 10) | (1 << 11)
-    with Broker(overrides=FAST) as b:
+    with Broker(coordinator=True, overrides=FAST) as b:
         c = RawClient(b.port)
         gen, member = first_member(c, "g")
         got = describe_groups_v3(c, ["g", ""], True)
@@ -530,7 +530,7 @@ def test_group_requests_are_checked_as_kafka_checks_them():
     instance id; a static member's parked join is fenced when a newer
     incarnation takes its instance id."""
     UNKNOWN_MEMBER_ID_, FENCED_INSTANCE_ID = 25, 82
-    with Broker(overrides=dict(FAST, **{"group.initial.rebalance.delay.ms": "3000"})) as b:
+    with Broker(coordinator=True, overrides=dict(FAST, **{"group.initial.rebalance.delay.ms": "3000"})) as b:
         c = RawClient(b.port)
         call(c, 19, 0, kw.create_topics_v0("t", 1))
         # FindCoordinator v1 says NONE in words, as Kafka's Errors.message() does
@@ -597,7 +597,7 @@ def test_a_static_member_that_does_not_rejoin_keeps_its_place():
     not rejoin; a static one (a restarting Streams instance, say) stays in the
     new generation until its session expires, so its partitions are not
     handed to the others meanwhile."""
-    with Broker(overrides=FAST) as b:
+    with Broker(coordinator=True, overrides=FAST) as b:
         ca, cb = RawClient(b.port), RawClient(b.port)
         call(ca, 19, 0, kw.create_topics_v0("t", 2))
         err, gen, _leader, a, _ = kw.parse_join_group_v5_response(call(ca, 11, 5, static_join_v5("sg", "a")))
@@ -626,7 +626,7 @@ def test_members_arriving_during_the_first_rebalance_keep_it_waiting():
     member arriving during a new group's first rebalance pushes it back (up to
     the rebalance timeout), so members starting a second or so apart land in
     one generation instead of a rebalance each."""
-    with Broker(overrides=dict(FAST, **{"group.initial.rebalance.delay.ms": "2000"})) as b:
+    with Broker(coordinator=True, overrides=dict(FAST, **{"group.initial.rebalance.delay.ms": "2000"})) as b:
         conns = []
         for i in range(3):
             if i:
@@ -659,7 +659,7 @@ def test_a_pending_member_id_expires_after_its_session_timeout():
     back once its session timeout passes (not the whole rebalance timeout), and
     one that leaves is let go at once."""
     MEMBER_ID_REQUIRED = 79
-    with Broker(overrides=FAST) as b:
+    with Broker(coordinator=True, overrides=FAST) as b:
         c = RawClient(b.port, timeout=40)
         call(c, 19, 0, kw.create_topics_v0("t", 1))
         err, gen, a, _ = parse_join_v4(call(c, 11, 4, join_v4("p", session=10000)))
@@ -684,7 +684,7 @@ def test_offset_delete_follows_kafkas_group_rules():
     members that is not a consumer group keeps every offset (NON_EMPTY_GROUP);
     a consumer group whose members' topics are not known yet (its first
     rebalance) counts as subscribed to every topic."""
-    with Broker(overrides=dict(FAST, **{"group.initial.rebalance.delay.ms": "3000"})) as b:
+    with Broker(coordinator=True, overrides=dict(FAST, **{"group.initial.rebalance.delay.ms": "3000"})) as b:
         c = RawClient(b.port)
         call(c, 19, 0, kw.create_topics_v0("t", 1))
         call(c, 19, 0, kw.create_topics_v0("other", 1))
@@ -730,7 +730,7 @@ def test_commit_metadata_is_limited_in_java_chars():
     e-acutes (6000 bytes) pass and a character outside the BMP counts two.
     Before, the limit counted UTF-8 bytes and refused the e-acutes."""
     OFFSET_METADATA_TOO_LARGE = 12
-    with Broker(overrides=FAST) as b:
+    with Broker(coordinator=True, overrides=FAST) as b:
         c = RawClient(b.port)
         call(c, 19, 0, kw.create_topics_v0("t", 1))
 

@@ -9,7 +9,7 @@ import sys
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from harness import Broker, RawClient, api_versions, request_once, run_tests  # noqa: E402
+from harness import Broker, RawClient, api_versions, make_offsets_topic, request_once, run_tests  # noqa: E402
 import kafka_wire as kw  # noqa: E402
 
 CORRUPT_MESSAGE, UNKNOWN_TOPIC_OR_PARTITION, MESSAGE_TOO_LARGE = 2, 3, 10
@@ -187,6 +187,7 @@ def test_produce_checks_in_kafkas_order():
         assert produce_v8(b.port, "t", 0, b"", acks=2)[0] == INVALID_RECORD
         assert produce_v8(b.port, "t", 0, good, acks=2)[0] == INVALID_REQUIRED_ACKS
         # an internal topic takes appends only from Kafka's admin client id
+        make_offsets_topic(b.port)
         err, _, msg = produce_v8(b.port, "__consumer_offsets", 0, good)
         assert (err, msg) == (INVALID_TOPIC_EXCEPTION, "Cannot append to internal topic __consumer_offsets"), msg
         assert produce_v8(b.port, "__consumer_offsets", 0, good, acks=2)[0] == INVALID_REQUIRED_ACKS

@@ -14,7 +14,7 @@ import struct
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from harness import Broker, request_once, run_tests  # noqa: E402
+from harness import Broker, make_offsets_topic, request_once, run_tests  # noqa: E402
 import kafka_wire as kw  # noqa: E402
 
 NONE, UNKNOWN_TOPIC_OR_PARTITION, INVALID_TOPIC_EXCEPTION, TOPIC_ALREADY_EXISTS, INVALID_PARTITIONS = 0, 3, 17, 36, 37
@@ -376,6 +376,7 @@ def test_metadata_names_each_topic_once_and_kafkas_internal_topics_only():
     with Broker(overrides=BROKER) as b:
         assert one(b.port, topic("__mine", 2)) == (NONE, None)
         assert one(b.port, topic("t")) == (NONE, None)
+        make_offsets_topic(b.port)
         cluster, topics = metadata_v9(b.port, ["t", "__mine", "t", "__consumer_offsets", "gone", "__transaction_state"],
                                       True)
         assert cluster == CLUSTER_OPS, cluster

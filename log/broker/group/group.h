@@ -132,7 +132,8 @@ typedef struct fr_groups {
     uint64_t next_retention_check;
 } fr_groups_t;
 
-/* Creates or opens __consumer_offsets and reloads every group from it. */
+/* Reloads every group from __consumer_offsets, if it exists yet: it is made
+ * when a client first looks for a group coordinator, as in Kafka. */
 int fr_groups_open(fr_groups_t *g, fr_server_t *srv, char *err, size_t errlen);
 void fr_groups_close(fr_groups_t *g);
 
@@ -187,6 +188,12 @@ void fr_groups_topic_deleted(fr_groups_t *g, const char *topic);
  * NULL, is it); otherwise starts making it (off the loop) if nobody has, and
  * answers COORDINATOR_NOT_AVAILABLE with *out NULL. */
 int fr_groups_offsets_topic_ready(fr_groups_t *g, fr_topic_t **out);
+/* 0 while this broker coordinates groups, that is while __consumer_offsets
+ * exists; NOT_COORDINATOR before it is made and after it is deleted, which
+ * Kafka's validateGroupStatus answers when the broker leads none of its
+ * partitions.  The client then looks for a coordinator again, and that
+ * FindCoordinator makes the topic. */
+int fr_groups_coordinator_error(const fr_groups_t *g);
 /* Persists group metadata (generation, members, assignments). */
 int fr_group_store_metadata(fr_groups_t *g, fr_group_t *grp);
 

@@ -432,18 +432,16 @@ static int load_partition(fr_groups_t *g, fr_partition_t *p, uint64_t now) {
     return rc;
 }
 
-/* Makes __consumer_offsets in Kafka's shape for it (internal_topics.h).  At
- * start-up it is made at once (begin == 0); later, off the loop, and *out is
- * the pending topic. */
-static int offsets_topic_create(fr_groups_t *g, int begin, fr_topic_t **out, char *err, size_t errlen) {
+/* Starts making __consumer_offsets in Kafka's shape for it (internal_topics.h),
+ * off the loop; *out is the pending topic. */
+static int offsets_topic_create(fr_groups_t *g, fr_topic_t **out, char *err, size_t errlen) {
     fr_props_t o;
     fr_props_init(&o);
     fr_slice_t name = fr_slice_from_cstr(FR_OFFSETS_TOPIC);
     int32_t n;
     int rc = fr_internal_topic_shape(g->srv->cfg, name, &o, &n);
     if (!rc)
-        rc = begin ? fr_topics_create_begin(&g->srv->topics, name, n, &o, 0, out, err, errlen)
-                   : fr_topics_create(&g->srv->topics, name, n, &o, 0, out, err, errlen);
+        rc = fr_topics_create_begin(&g->srv->topics, name, n, &o, 0, out, err, errlen);
     fr_props_free(&o);
     return rc;
 }
@@ -459,7 +457,7 @@ int fr_groups_offsets_topic_ready(fr_groups_t *g, fr_topic_t **out) {
     if (fr_topics_pending(&g->srv->topics, fr_slice_from_cstr(FR_OFFSETS_TOPIC)))
         return FR_ERR_COORDINATOR_NOT_AVAILABLE;
     char err[256] = "";
-    int rc = offsets_topic_create(g, 1, &topic, err, sizeof(err));
+    int rc = offsets_topic_create(g, &topic, err, sizeof(err));
     if (rc) {
         fr_error(COMPONENT, "cannot create %s: %s", FR_OFFSETS_TOPIC, err[0] ? err : fr_err_str(rc));
         return FR_ERR_COORDINATOR_NOT_AVAILABLE;
@@ -467,6 +465,10 @@ int fr_groups_offsets_topic_ready(fr_groups_t *g, fr_topic_t **out) {
     fr_info(COMPONENT, "creating %s (%d partitions)", FR_OFFSETS_TOPIC, (int)topic->num_partitions);
     fr_topic_build_release(fr_topic_build_start(g->srv, topic));
     return FR_ERR_COORDINATOR_NOT_AVAILABLE; /* until its files are made, as Kafka answers while it creates it */
+}
+
+int fr_groups_coordinator_error(const fr_groups_t *g) {
+    return fr_topics_find_cstr(&g->srv->topics, FR_OFFSETS_TOPIC) ? 0 : FR_ERR_NOT_COORDINATOR;
 }
 
 int fr_groups_open(fr_groups_t *g, fr_server_t *srv, char *err, size_t errlen) {
@@ -484,9 +486,10 @@ int fr_groups_open(fr_groups_t *g, fr_server_t *srv, char *err, size_t errlen) {
 
     fr_topic_t *topic = fr_topics_find_cstr(&srv->topics, FR_OFFSETS_TOPIC);
     if (!topic) {
-        int rc = offsets_topic_create(g, 0, &topic, err, errlen);
-        if (rc)
-            return rc;
+        /* Made when a client first looks for a group coordinator, as Kafka's
+         * AutoTopicCreationManager does (fr_groups_offsets_topic_ready). */
+        fr_info(COMPONENT, "%s does not exist yet: no groups to load", FR_OFFSETS_TOPIC);
+        return 0;
     }
     g->offsets_partitions = topic->num_partitions; /* an existing topic keeps its count */
     uint64_t now = uv_now(srv->loop);

@@ -3,7 +3,9 @@
  * GroupMetadataManager.describeGroups: the protocol and each member's
  * metadata and assignment only while the group is Stable (mid-rebalance they
  * are the last generation's, which Kafka does not show).  Unknown groups,
- * the empty name among them, read as Dead.
+ * the empty name among them, read as Dead.  A null name (INVALID_GROUP_ID),
+ * or any name while the broker coordinates no group (NOT_COORDINATOR), gets
+ * Kafka's EmptyGroup: no state, no protocol, no members.
  */
 #include <string.h>
 
@@ -26,7 +28,12 @@ int fr_handle_describe_groups(fr_req_t *req) {
         fr_describe_groups_response_described_group_init(d);
         d->group_id = in.groups[i];
         fr_group_t *grp = fr_groups_find(&req->srv->groups, in.groups[i]);
-        d->error_code = fr_slice_is_null(in.groups[i]) ? FR_ERR_INVALID_GROUP_ID : FR_ERR_NONE;
+        d->error_code = fr_slice_is_null(in.groups[i]) ? FR_ERR_INVALID_GROUP_ID
+                                                       : (int16_t)fr_groups_coordinator_error(&req->srv->groups);
+        if (d->error_code) { /* Kafka's EmptyGroup: no state, no protocol, no members */
+            d->group_state = d->protocol_type = d->protocol_data = fr_slice_from_cstr("");
+            continue;
+        }
         d->group_state = fr_slice_from_cstr(fr_group_state_name(grp ? grp->state : FR_GROUP_DEAD));
         d->protocol_type = fr_slice_from_cstr(grp && grp->protocol_type ? grp->protocol_type : "");
         int stable = grp && grp->state == FR_GROUP_STABLE && grp->protocol_name;

@@ -12,6 +12,8 @@ int fr_handle_heartbeat(fr_req_t *req) {
     fr_member_t *m = NULL;
     if (in.group_id.len <= 0)
         out.error_code = FR_ERR_INVALID_GROUP_ID;
+    else if ((out.error_code = fr_groups_coordinator_error(&req->srv->groups)) != 0)
+        ;
     else if (!grp)
         out.error_code = FR_ERR_UNKNOWN_MEMBER_ID;
     else if ((out.error_code = fr_group_validate_member(grp, in.member_id, in.group_instance_id, &m)) != 0)

@@ -310,6 +310,9 @@ int fr_handle_join_group(fr_req_t *req) {
         return FR_ERR_NOMEM;
     if (in->group_id.len <= 0)
         return write_error(req, FR_ERR_INVALID_GROUP_ID, asked);
+    int coordinator_err = fr_groups_coordinator_error(g);
+    if (coordinator_err)
+        return write_error(req, coordinator_err, asked);
     if (in->session_timeout_ms < g->min_session_timeout_ms || in->session_timeout_ms > g->max_session_timeout_ms)
         return write_error(req, FR_ERR_INVALID_SESSION_TIMEOUT, asked);
     /* only a member without an id may create the group (Kafka's getOrMaybeCreateClassicGroup) */

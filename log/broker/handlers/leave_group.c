@@ -41,6 +41,8 @@ int fr_handle_leave_group(fr_req_t *req) {
     fr_group_t *grp = fr_groups_find(&req->srv->groups, in.group_id);
     if (in.group_id.len <= 0) {
         out.error_code = FR_ERR_INVALID_GROUP_ID;
+    } else if ((out.error_code = fr_groups_coordinator_error(&req->srv->groups)) != 0) {
+        ; /* Kafka answers the request's error alone, without the members */
     } else if (v < 3) {
         out.error_code = leave_one(req, grp, in.member_id, FR_SLICE_NULL);
     } else {

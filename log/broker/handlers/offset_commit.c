@@ -15,12 +15,15 @@ static int16_t check_member(fr_req_t *req, const fr_offset_commit_request_t *in,
     int32_t generation = in->generation_id_or_member_epoch;
     if (fr_slice_is_null(in->group_id))
         return FR_ERR_INVALID_GROUP_ID; /* Kafka takes "" as a simple consumer's group */
+    int16_t err = (int16_t)fr_groups_coordinator_error(&req->srv->groups);
+    if (err)
+        return err;
     if (!grp)
         return generation < 0 ? FR_ERR_NONE : FR_ERR_ILLEGAL_GENERATION;
     if (generation < 0 && grp->state == FR_GROUP_EMPTY)
         return FR_ERR_NONE; /* a consumer that assigns partitions itself */
     fr_member_t *m;
-    int16_t err = fr_group_validate_member(grp, in->member_id, in->group_instance_id, &m);
+    err = fr_group_validate_member(grp, in->member_id, in->group_instance_id, &m);
     if (err)
         return err;
     if (generation != grp->generation_id)

@@ -22,8 +22,11 @@ int fr_handle_offset_delete(fr_req_t *req) {
     /* Kafka's isValidGroupId: OffsetDelete needs a non-empty id, though a simple
      * consumer's commits may have made a group named "" */
     fr_group_t *grp = in.group_id.len > 0 ? fr_groups_find(g, in.group_id) : NULL;
-    if (!grp) {
-        out.error_code = in.group_id.len <= 0 ? FR_ERR_INVALID_GROUP_ID : FR_ERR_GROUP_ID_NOT_FOUND;
+    int16_t coordinator_err = (int16_t)fr_groups_coordinator_error(g);
+    if (!grp || coordinator_err) {
+        out.error_code = in.group_id.len <= 0 ? FR_ERR_INVALID_GROUP_ID
+                         : coordinator_err    ? coordinator_err
+                                              : FR_ERR_GROUP_ID_NOT_FOUND;
         fr_offset_delete_response_write(req->resp, v, &out);
         return FR_REQ_DONE;
     }
