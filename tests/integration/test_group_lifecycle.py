@@ -56,13 +56,58 @@ def find_coordinator_v1(c, group):
     return err, node
 
 
+def sync_group_v5_error(c, group, protocol):
+    """SyncGroup v5 (flexible) with protocol type and name both null or both
+    set, and no assignments -> its error code"""
+    def compact(v):
+        return b"\x00" if v is None else bytes([len(v) + 1]) + v.encode()
+    ptype = None if protocol is None else "consumer"
+    body = (compact(group) + struct.pack(">i", 1) + compact("m") + compact(None) + compact(ptype) + compact(protocol)
+            + b"\x01" + b"\x00")  # no assignments, no tagged fields
+    c.request(14, 5, body, flexible=True)
+    return struct.unpack_from(">h", c.recv_frame(), 9)[0]  # correlation, header tags, throttle
+
+
+def delete_groups_v0(c, groups):
+    """DeleteGroups v0 -> [(group, error)]"""
+    resp = call(c, 42, 0, struct.pack(">i", len(groups)) + b"".join(kw.string(g) for g in groups))
+    n, = struct.unpack_from(">i", resp, 8)  # after the correlation id and throttle time
+    off, out = 12, []
+    for _ in range(n):
+        g, off = kw._read_string(resp, off)
+        out.append((g, struct.unpack_from(">h", resp, off)[0]))
+        off += 2
+    return out
+
+
+def test_a_waiting_join_hears_not_coordinator_when_the_offsets_topic_goes():
+    """A JoinGroup parked in the first rebalance's delay is answered
+    NOT_COORDINATOR when __consumer_offsets is deleted, as Kafka's
+    onGroupUnloaded completes pending joins (was UNKNOWN_MEMBER_ID)."""
+    NOT_COORDINATOR = 16
+    with Broker(coordinator=True, overrides=dict(FAST, **{"group.initial.rebalance.delay.ms": "5000"})) as b:
+        c, admin = RawClient(b.port), RawClient(b.port)
+        call(admin, 19, 0, kw.create_topics_v0("t", 1))
+        c.request(11, 0, kw.join_group_v0("g"))
+        time.sleep(0.3)
+        assert not answered(c, 0), "the join did not wait for the initial rebalance delay"
+        assert kw.parse_delete_topics_v0_response(call(admin, 20, 0, kw.delete_topics_v0(["__consumer_offsets"])))[1] \
+            == [("__consumer_offsets", 0)]
+        assert answered(c, 3), "the waiting join was not answered when its coordinator went"
+        assert kw.parse_join_group_v0_response(c.recv_frame())[0] == NOT_COORDINATOR
+        c.close()
+        admin.close()
+
+
 def test_the_offsets_topic_is_made_when_a_client_first_needs_a_coordinator():
     """As in Kafka, __consumer_offsets does not exist until the first
     FindCoordinator for a group (not even after a restart), and until then
     every group request answers NOT_COORDINATOR in its own shape (Kafka's
     validateGroupStatus when the broker leads no offsets partition), after
-    the INVALID_GROUP_ID check.  Before, the topic was made at start-up."""
+    the INVALID_GROUP_ID check (and SyncGroup v5's protocol check, which
+    KafkaApis makes first).  Before, the topic was made at start-up."""
     NOT_COORDINATOR, INVALID_GROUP_ID, COORDINATOR_NOT_AVAILABLE = 16, 24, 15
+    INCONSISTENT_GROUP_PROTOCOL, GROUP_ID_NOT_FOUND = 23, 69
     with Broker(overrides=dict(FAST, **{"offsets.topic.num.partitions": "3"})) as b:
         def offsets_dirs():
             return sorted(n for n in os.listdir(b.log_dir) if n.startswith("__consumer_offsets"))
@@ -77,6 +122,9 @@ def test_the_offsets_topic_is_made_when_a_client_first_needs_a_coordinator():
         assert kw.parse_join_group_v0_response(call(c, 11, 0, kw.join_group_v0("")))[0] == INVALID_GROUP_ID
         assert kw.parse_sync_group_v0_response(call(c, 14, 0, kw.sync_group_v0("g", 1, "m", [])))[0] \
             == NOT_COORDINATOR
+        assert sync_group_v5_error(c, "g", None) == INCONSISTENT_GROUP_PROTOCOL
+        assert sync_group_v5_error(c, "", None) == INCONSISTENT_GROUP_PROTOCOL
+        assert sync_group_v5_error(c, "g", "range") == NOT_COORDINATOR
         assert kw.parse_error_only_v0(call(c, 12, 0, kw.heartbeat_v0("g", 1, "m"))) == NOT_COORDINATOR
         assert kw.parse_error_only_v0(call(c, 13, 0, kw.string("g") + kw.string("m"))) == NOT_COORDINATOR
         assert kw.parse_offset_commit_v2_response(call(c, 8, 2, kw.offset_commit_v2("g", -1, "", [("t", 0, 5)]))) \
@@ -88,9 +136,7 @@ def test_the_offsets_topic_is_made_when_a_client_first_needs_a_coordinator():
         assert struct.unpack_from(">iih", resp, 4) == (0, 0, NOT_COORDINATOR), resp  # throttle, no topics, error
         assert kw.parse_describe_groups_v0_response(call(c, 15, 0, kw.describe_groups_v0(["g"]))) \
             == {"g": (NOT_COORDINATOR, "", "", "", [])}
-        resp = call(c, 42, 0, struct.pack(">i", 2) + kw.string("g") + kw.string(""))  # DeleteGroups
-        assert resp[8:] == (struct.pack(">i", 2) + kw.string("g") + struct.pack(">h", NOT_COORDINATOR)
-                            + kw.string("") + struct.pack(">h", INVALID_GROUP_ID)), resp
+        assert delete_groups_v0(c, ["g", ""]) == [("g", NOT_COORDINATOR), ("", NOT_COORDINATOR)]
         resp = call(c, 47, 0, kw.string("g") + struct.pack(">i", 0))  # OffsetDelete
         assert struct.unpack_from(">h", resp, 4)[0] == NOT_COORDINATOR, resp
         assert offsets_dirs() == []
@@ -103,6 +149,12 @@ def test_the_offsets_topic_is_made_when_a_client_first_needs_a_coordinator():
         assert kw.parse_offset_commit_v2_response(call(c, 8, 2, kw.offset_commit_v2("g", gen, member,
                                                                                       [("t", 0, 5)]))) \
             == {("t", 0): 0}
+        # the group "" that a simple consumer's commits make can be deleted, as in Kafka
+        assert kw.parse_offset_commit_v2_response(call(c, 8, 2, kw.offset_commit_v2("", -1, "", [("t", 0, 2)]))) \
+            == {("t", 0): 0}
+        assert delete_groups_v0(c, ["", "nope"]) == [("", 0), ("nope", GROUP_ID_NOT_FOUND)]
+        assert kw.parse_offset_fetch_v1_response(call(c, 9, 1, kw.offset_fetch_v1("", "t", [0]))) \
+            == {("t", 0): (-1, 0)}
         c.close()
         b.restart()
         c = RawClient(b.port)
@@ -462,6 +514,7 @@ if __name__ == "__main__":
     run_tests([
         test_list_groups_matches_states_as_kafka_does,
         test_the_offsets_topic_is_made_when_a_client_first_needs_a_coordinator,
+        test_a_waiting_join_hears_not_coordinator_when_the_offsets_topic_goes,
         test_deleting_the_offsets_topic_drops_the_groups_and_it_comes_back,
         test_group_max_size_turns_newcomers_away,
         test_a_group_reloaded_with_members_takes_a_new_one,

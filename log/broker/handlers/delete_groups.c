@@ -1,6 +1,7 @@
 /* DeleteGroups: empty groups only (NON_EMPTY_GROUP otherwise); their offsets
- * go too.  An empty id is INVALID_GROUP_ID, as Kafka's isValidGroupId says.
- * A name given twice is answered once, as Kafka's distinct does. */
+ * go too.  The group "" (a simple consumer's commits) can be deleted too, as
+ * Kafka's isValidGroupId allows.  A name given twice is answered once, as
+ * Kafka's distinct does. */
 #include "group.h"
 #include "handlers.h"
 
@@ -23,10 +24,8 @@ int fr_handle_delete_groups(fr_req_t *req) {
             continue;
         fr_delete_groups_response_deletable_group_result_t *r = &out.results[out.results_count++];
         r->group_id = in.groups_names[i];
-        /* Kafka's validateGroupStatus first: an empty id, then whether this broker coordinates */
-        if (in.groups_names[i].len <= 0)
-            r->error_code = FR_ERR_INVALID_GROUP_ID;
-        else if ((r->error_code = (int16_t)fr_groups_coordinator_error(&req->srv->groups)) == 0)
+        /* Kafka's validateGroupStatus: whether this broker coordinates, then the group */
+        if ((r->error_code = (int16_t)fr_groups_coordinator_error(&req->srv->groups)) == 0)
             r->error_code = fr_err_to_kafka(fr_groups_delete(&req->srv->groups, in.groups_names[i]));
     }
     fr_delete_groups_response_write(req->resp, v, &out);

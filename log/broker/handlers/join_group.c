@@ -207,6 +207,9 @@ static int join_retry(fr_req_t *req, int timed_out) {
     join_state_t *st = req->state;
     fr_group_t *grp = fr_groups_find(groups(req), st->in.group_id);
     fr_member_t *m = grp ? fr_group_member(grp, fr_slice_from_cstr(st->member_id)) : NULL;
+    int coordinator_err = grp ? 0 : fr_groups_coordinator_error(groups(req));
+    if (coordinator_err) /* __consumer_offsets was deleted meanwhile: Kafka's onGroupUnloaded */
+        return write_error(req, coordinator_err, st->member_id);
     if (!m) {
         /* a static member whose instance id a newer incarnation took while this join waited */
         int fenced = grp && !fr_slice_is_null(st->in.group_instance_id) &&

@@ -31,17 +31,18 @@ static fr_member_t *sync_member(fr_req_t *req, fr_sync_group_request_t *in, fr_g
     fr_group_t *grp = fr_groups_find(&req->srv->groups, in->group_id);
     *grpp = grp;
     fr_member_t *m = NULL;
+    /* from v5 both are required (Kafka's areMandatoryProtocolTypeAndNamePresent), checked by
+     * KafkaApis before the coordinator's own checks */
+    if (req->hdr.api_version >= 5 && (fr_slice_is_null(in->protocol_type) || fr_slice_is_null(in->protocol_name))) {
+        *err = FR_ERR_INCONSISTENT_GROUP_PROTOCOL;
+        return NULL;
+    }
     if (in->group_id.len <= 0) {
         *err = FR_ERR_INVALID_GROUP_ID;
         return NULL;
     }
     if ((*err = fr_groups_coordinator_error(&req->srv->groups)) != 0)
         return NULL;
-    /* from v5 both are required (Kafka's areMandatoryProtocolTypeAndNamePresent) */
-    if (req->hdr.api_version >= 5 && (fr_slice_is_null(in->protocol_type) || fr_slice_is_null(in->protocol_name))) {
-        *err = FR_ERR_INCONSISTENT_GROUP_PROTOCOL;
-        return NULL;
-    }
     if (!grp) {
         *err = FR_ERR_UNKNOWN_MEMBER_ID;
         return NULL;
