@@ -20,7 +20,7 @@ import threading
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from harness import RawClient, run_tests  # noqa: E402
+from harness import RawClient, answered, run_tests  # noqa: E402
 from shim_broker import ShimBroker  # noqa: E402
 import kafka_wire as kw  # noqa: E402
 
@@ -48,6 +48,43 @@ def test_flush_messages_1_acks_only_after_a_successful_fsync():
         _, _, err, _ = produce(c, "durable", 0)
         assert err == 0, err
         c.close()
+
+
+def test_an_idempotent_retry_is_answered_with_the_fsync_of_its_first_append():
+    """flush.messages=1: an idempotent producer's retry of an append whose fsync
+    is still running (every sync takes 300 ms here) is answered only once that
+    fsync is back, as the first append is.  Kafka flushes under the log's lock,
+    so its retry cannot find the batch before it is on disk.  Before, the retry
+    was answered at once, acknowledging a record a power loss could take."""
+    with ShimBroker({"log.flush.interval.messages": "1"}) as b:
+        first, retry = RawClient(b.port), RawClient(b.port)
+        first.request(19, 0, kw.create_topics_v0("durable", 1))
+        first.recv_frame()
+        first.request(22, 0, kw.init_producer_id_v0())
+        err, pid, epoch = kw.parse_init_producer_id_v0_response(first.recv_frame())
+        assert err == 0, err
+
+        def batch(seq):
+            return kw.produce_v3("durable", 0, kw.record_batch([(b"k", b"v%d" % seq)], producer=(pid, epoch, seq)),
+                                 acks=-1, timeout=30000)
+        first.request(0, 3, batch(0))
+        assert kw.parse_produce_v3_response(first.recv_frame())[1][0][2:] == (0, 0)
+        open(b.delay_flag, "w").close()
+        first.request(0, 3, batch(1))
+        time.sleep(0.05)  # the append is in and its fsync asleep
+        started = time.time()
+        retry.request(0, 3, batch(1))
+        assert not answered(retry, 0.15), "the retry was answered before the fsync of its first append came back"
+        assert kw.parse_produce_v3_response(retry.recv_frame())[1][0][2:] == (0, 1)
+        assert time.time() - started >= 0.15
+        assert kw.parse_produce_v3_response(first.recv_frame())[1][0][2:] == (0, 1)
+        os.unlink(b.delay_flag)
+        # with nothing being synced, a retry is answered at once
+        retry.request(0, 3, batch(1))
+        assert answered(retry, 2)
+        assert kw.parse_produce_v3_response(retry.recv_frame())[1][0][2:] == (0, 1)
+        first.close()
+        retry.close()
 
 
 def test_without_flush_policy_acks_do_not_wait_for_fsync():
@@ -279,6 +316,7 @@ if __name__ == "__main__":
         test_deleting_a_topic_while_its_fsyncs_and_releases_run,
         test_a_failed_writeback_fails_the_next_flush,
         test_flush_messages_1_acks_only_after_a_successful_fsync,
+        test_an_idempotent_retry_is_answered_with_the_fsync_of_its_first_append,
         test_without_flush_policy_acks_do_not_wait_for_fsync,
         test_group_commit_concurrent_producers_share_fsyncs,
         test_appends_go_on_where_blocks_cannot_be_reserved,

@@ -200,8 +200,14 @@ static void append_outcome(fr_req_t *req, produce_state_t *st, fr_slice_t name, 
     pr->log_start_offset = info->log_start_offset;
     /* The wait names the topic with the request's own bytes (they stay put while
      * it is parked): the topic, and its name, may be deleted before the fsync. */
-    if (!info->duplicate && info->needs_flush && acks != 0)
-        st->waits[st->nwaits++] = (flush_wait_t){name, partition, info->last_offset + 1, pr};
+    int64_t end = info->last_offset + 1;
+    /* An idempotent producer's retry of an append whose fsync has not come back is
+     * answered with that fsync, as the first was: Kafka flushes under the log's
+     * lock, so a retry never finds the batch before it is on disk. */
+    int retry_unsynced = info->duplicate && p && p->flushed_end < end &&
+                         (p->flush_in_progress || (p->flush_error && p->flush_error_end >= end));
+    if (acks != 0 && ((!info->duplicate && info->needs_flush) || retry_unsynced))
+        st->waits[st->nwaits++] = (flush_wait_t){name, partition, end, pr};
 }
 
 /* Appends one partition's batches, or sends them off the loop; 0, or FR_ERR_NOMEM. */
