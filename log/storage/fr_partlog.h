@@ -433,7 +433,9 @@ int64_t fr_partlog_restore_start_offset(fr_partlog_t *log, int64_t offset);
 /* ---- compaction (cleanup.policy=compact; partlog_compact.c) ----
  *
  * One cleaner pass, Kafka's LogCleaner: the cleanable range is every
- * non-active segment, oldest first, up to the first dirty one (holding offsets
+ * non-active segment wholly below the recovery point (fsynced: unlike Kafka,
+ * so that a power cut cannot take a key's newer record after its older one
+ * was cleaned away), oldest first, up to the first dirty one (holding offsets
  * >= *first_dirty) whose largest timestamp is less than min_lag_ms old.  When
  * the dirty bytes over the range's bytes are above min_cleanable_ratio (or a
  * dirty segment's first batch is older than max_lag_ms), every segment of the

@@ -436,6 +436,11 @@ int fr_partlog_compact(fr_partlog_t *log, const fr_compact_policy_t *p, int64_t 
     }
     for (size_t i = 0; i + 1 < log->nsegs; i++) {
         fr_segment_t *seg = log->segs[i];
+        /* Only what was fsynced is cleaned: a newer record still in the page cache must not
+         * remove an older one of its key that is on disk, for a power cut could take the newer
+         * and leave the key with neither.  The flush each roll asks for moves the bound. */
+        if (seg->next_offset > log->recovery_point)
+            break;
         /* Kafka's cleanableOffsets: the first *dirty* segment too young for min.compaction.lag.ms
          * ends the range (a cleaned one with a future timestamp must not stall the cleaner) */
         if (p->min_lag_ms > 0 && seg->next_offset > *first_dirty && now_ms - largest_timestamp(seg) < p->min_lag_ms)

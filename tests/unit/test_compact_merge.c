@@ -60,7 +60,7 @@ FR_TEST(cleaned_segments_merge_up_to_segment_bytes) {
     fr_compact_policy_t p = policy(86400000);
     fr_compact_result_t res;
     int64_t first_dirty = 0;
-    FR_CHECK_EQ_INT(fr_partlog_compact(log, &p, 2000, &first_dirty, &res), 0);
+    FR_CHECK_EQ_INT(flush_and_compact(log, &p, 2000, &first_dirty, &res), 0);
     FR_CHECK_EQ_INT(res.records_removed, 0);
     FR_CHECK_EQ_INT(res.segments_cleaned, N);
     FR_CHECK_EQ_INT(fr_partlog_segment_count(log), N / 5 + 1); /* six of five, and the active one */
@@ -75,7 +75,7 @@ FR_TEST(cleaned_segments_merge_up_to_segment_bytes) {
     FR_CHECK_EQ_INT(fr_partlog_open(tmp, &c, &log), 0);
     FR_CHECK_EQ_INT(fr_partlog_segment_count(log), N / 5 + 1);
     first_dirty = 0;
-    FR_CHECK_EQ_INT(fr_partlog_compact(log, &p, 2000, &first_dirty, &res), 0);
+    FR_CHECK_EQ_INT(flush_and_compact(log, &p, 2000, &first_dirty, &res), 0);
     FR_CHECK_EQ_INT(res.segments_cleaned, 0);
     FR_CHECK_EQ_INT(fr_partlog_segment_count(log), N / 5 + 1);
     check_one_record_segments(log, N, -1);
@@ -83,7 +83,7 @@ FR_TEST(cleaned_segments_merge_up_to_segment_bytes) {
     c.segment_bytes = 1 << 20;
     fr_partlog_set_config(log, &c);
     first_dirty = 0;
-    FR_CHECK_EQ_INT(fr_partlog_compact(log, &p, 2000, &first_dirty, &res), 0);
+    FR_CHECK_EQ_INT(flush_and_compact(log, &p, 2000, &first_dirty, &res), 0);
     FR_CHECK_EQ_INT(fr_partlog_segment_count(log), 2);
     FR_CHECK_EQ_INT(file_size_of(tmp, 0, ".log"), N * one);
     check_one_record_segments(log, N, -1);
@@ -145,7 +145,7 @@ static void interrupted_merge(int how) {
             fr_compact_policy_t p = policy(86400000);
             fr_compact_result_t res;
             int64_t first_dirty = 0;
-            FR_CHECK_EQ_INT(fr_partlog_compact(log, &p, 2000, &first_dirty, &res), 0);
+            FR_CHECK_EQ_INT(flush_and_compact(log, &p, 2000, &first_dirty, &res), 0);
             FR_CHECK_EQ_INT(file_size_of(tmp, 2, ".log.cleaned"), -1);
             fr_partlog_close(log);
             break;
@@ -183,7 +183,7 @@ FR_TEST(groups_after_an_emptied_one_are_cleaned_too) {
     fr_compact_policy_t p = policy(86400000);
     fr_compact_result_t res;
     int64_t first_dirty = 0;
-    FR_CHECK_EQ_INT(fr_partlog_compact(log, &p, 2000, &first_dirty, &res), 0);
+    FR_CHECK_EQ_INT(flush_and_compact(log, &p, 2000, &first_dirty, &res), 0);
     FR_CHECK_EQ_INT(res.records_removed, 5); /* a b c d of the first group, and e@4 */
     seen_t *s = calloc(1, sizeof(*s));
     FR_CHECK_EQ_INT(read_all(log, s), 0);
@@ -217,7 +217,7 @@ FR_TEST(a_pending_swap_stops_the_cleaner_until_the_next_open) {
     fr_compact_policy_t p = policy(86400000);
     fr_compact_result_t res;
     int64_t first_dirty = 0;
-    FR_CHECK(fr_partlog_compact(log, &p, 2000, &first_dirty, &res) != 0);
+    FR_CHECK(flush_and_compact(log, &p, 2000, &first_dirty, &res) != 0);
     FR_CHECK_EQ_INT(fr_partlog_segment_count(log), N + 1); /* nothing merged */
     FR_CHECK_EQ_INT(first_dirty, 0);
     fr_partlog_close(log);
@@ -225,7 +225,7 @@ FR_TEST(a_pending_swap_stops_the_cleaner_until_the_next_open) {
     FR_CHECK_EQ_INT(fr_partlog_segment_count(log), N + 1 - 2); /* the open finished it */
     check_one_record_segments(log, N, 3);
     first_dirty = 0;
-    FR_CHECK_EQ_INT(fr_partlog_compact(log, &p, 2000, &first_dirty, &res), 0); /* and the cleaner runs again */
+    FR_CHECK_EQ_INT(flush_and_compact(log, &p, 2000, &first_dirty, &res), 0); /* and the cleaner runs again */
     FR_CHECK_EQ_INT(fr_partlog_segment_count(log), 2);
     check_one_record_segments(log, N, 3);
     fr_partlog_close(log);
