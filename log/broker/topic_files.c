@@ -4,6 +4,7 @@
 #include "topic_files.h"
 
 #include <errno.h>
+#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,6 +14,7 @@
 
 #include "fr_err.h"
 #include "fr_fs.h"
+#include "fr_logging.h"
 #include "broker_config.h"
 #include "fr_props.h"
 
@@ -170,7 +172,17 @@ int fr_topic_partition_open(const fr_broker_config_t *cfg, int log_dir, const ch
         free(p);
         return rc;
     }
-    p->flushed_end = fr_partlog_end_offset(p->log); /* what recovery found counts as on disk */
+    int64_t end = fr_partlog_end_offset(p->log);
+    /* After a crash, what recovery found past the recovery point may be only in the page cache
+     * (a process crash keeps it).  It is fsynced before anything is served from it, so that an
+     * idempotent retry answered as a duplicate of it is on disk; Kafka leaves it to the next
+     * flush.  A failure leaves it counted as unflushed. */
+    int64_t durable = fr_partlog_recovery_point(p->log);
+    if (durable < end && fr_partlog_flush(p->log) == 0)
+        durable = end;
+    else if (durable < end)
+        fr_error("topics", "%s: cannot fsync what recovery found past offset %" PRId64, dir, durable);
+    p->flushed_end = durable;
     *out = p;
     return 0;
 }

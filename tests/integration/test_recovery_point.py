@@ -169,6 +169,28 @@ def test_a_crash_rescans_from_the_recovery_point():
         b.cleanup()
 
 
+def test_what_a_crash_left_in_the_page_cache_is_fsynced_at_start():
+    # A kill -9 keeps the page cache: records no flush covered are found by recovery, and are
+    # fsynced before the broker serves them (an idempotent retry of one is then answered as a
+    # duplicate of records on disk).  The recovery point moves to the log end with no new append.
+    b = Broker({"log.retention.check.interval.ms": "500", "log.cleaner.enable": "false"})
+    try:
+        b.start()
+        create_topic(b.bootstrap, "cached")
+        assert produce(b.bootstrap, "cached", 0, 50)[value(49)] == 49  # one segment: no roll, no fsync
+        time.sleep(1.2)
+        assert read_checkpoint(b.log_dir).get(("cached", 0), 0) == 0, read_checkpoint(b.log_dir)
+        b.kill()
+        b.start()
+        wait_for(lambda: read_checkpoint(b.log_dir).get(("cached", 0)) == 50, "the recovery point at the log end",
+                 timeout=15)
+        high, got = read_from(b.bootstrap, "cached", 0)
+        assert high == 50 and all(got[i] == value(i) for i in range(50))
+        b.stop()
+    finally:
+        b.cleanup()
+
+
 def test_a_failed_fsync_holds_the_recovery_point_and_the_clean_shutdown_file():
     # The kernel may drop the pages an fsync failed to write, and a later fsync that succeeds says
     # nothing of them: from the failure on, the recovery point stays, and the stop is not clean.
@@ -198,4 +220,5 @@ def test_a_failed_fsync_holds_the_recovery_point_and_the_clean_shutdown_file():
 
 if __name__ == "__main__":
     run_tests([test_rolled_segments_are_flushed_and_checkpointed, test_a_crash_rescans_from_the_recovery_point,
+               test_what_a_crash_left_in_the_page_cache_is_fsynced_at_start,
                test_a_failed_fsync_holds_the_recovery_point_and_the_clean_shutdown_file])
