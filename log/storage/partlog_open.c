@@ -101,8 +101,7 @@ static void drop_later_segments(fr_partlog_t *log, const int64_t *bases, size_t 
  * every byte was fsynced; one that reaches it (written after the last flush
  * the broker saw complete, so possibly torn by a crash) is scanned in full,
  * CRCs included, as Kafka's LogLoader.recoverLog does.  When that scan cuts
- * a segment short, or it ends short of the next segment's base (a log that is
- * not compacted), the later segments go, and appends continue in a new
+ * a segment short, the later segments go, and appends continue in a new
  * segment after it.  After a clean shutdown (clean) the active segment is
  * loaded as cheaply as the older ones: Kafka does not recover then either.
  */
@@ -146,16 +145,7 @@ static int recover(fr_partlog_t *log, int64_t recovery_point, int clean) {
             break;
         if (limit > recovery_point)
             seg->synced_size = 0; /* written after the last flush: maybe still only in the page cache */
-        /* An older segment that stops short of the next one's base, past the recovery point,
-         * lost its tail to a power cut while the later files' names survived (a journal commits
-         * a create without any fsync): cut there too, or the log would have a hole below its end.
-         * Only compaction leaves such gaps otherwise, so a compacted log is let be. */
-        int short_of_next = !last && limit > recovery_point && !log->cfg.compacted && seg->next_offset < limit;
-        if (short_of_next)
-            fr_warn(COMPONENT, "%s/%s: ends at offset %" PRId64 ", short of the next segment's %" PRId64
-                    ": its tail was lost before it was flushed; the later segments go", log->dir, seg->name,
-                    seg->next_offset, limit);
-        int cut = seg->size < file_size || short_of_next;
+        int cut = seg->size < file_size;
         if (cut && seg->next_offset < cut_at)
             cut_at = seg->next_offset;
         if (!last && limit > recovery_point) {
@@ -195,9 +185,12 @@ static int recover(fr_partlog_t *log, int64_t recovery_point, int clean) {
     log->log_start = log->segs[0]->base_offset; /* the broker may raise it from its checkpoint */
     for (size_t i = 0; i < log->nsegs; i++)
         log->size_bytes += log->segs[i]->size;
-    /* A producer snapshot past a cut describes batches the log no longer has. */
+    /* A producer snapshot past a cut describes batches the log no longer has, and the one at the
+     * cut itself may be the roll's after it, written before any producer was loaded: both go, and
+     * the state is replayed from an older snapshot. */
+    int64_t snapshots_upto = cut_at < INT64_MAX ? cut_at - 1 : log->leo;
     return fr_producer_state_recover(&log->producers, log->dirfd, log->dir, log->segs, log->nsegs,
-                                     cut_at < log->leo ? cut_at : log->leo, now);
+                                     snapshots_upto < log->leo ? snapshots_upto : log->leo, now);
 }
 
 static int open_log(const char *dir, const fr_log_config_t *cfg, int64_t recovery_point, int clean,

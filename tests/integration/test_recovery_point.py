@@ -191,6 +191,50 @@ def test_what_a_crash_left_in_the_page_cache_is_fsynced_at_start():
         b.cleanup()
 
 
+def test_a_cut_keeps_the_idempotent_producers():
+    # Recovery cuts the log at a bad batch and starts a new segment after it.  That roll wrote a
+    # producer snapshot before any producer was loaded, and the empty snapshot was then taken as
+    # the newest: a retry of a batch still on disk was stored a second time.  Now the producers are
+    # replayed from an older snapshot, and the retry is a duplicate.
+    b = Broker({"log.retention.check.interval.ms": "600000", "log.cleaner.enable": "false"})
+    try:
+        b.start()
+        create_topic(b.bootstrap, "idem")
+        c = RawClient(b.port)
+        c.request(22, 0, kw.init_producer_id_v0())
+        err, pid, epoch = kw.parse_init_producer_id_v0_response(c.recv_frame())
+        assert err == 0, err
+
+        def send(seq):
+            records = kw.record_batch([(b"k", value(seq))], producer=(pid, epoch, seq),
+                                      base_ts=int(time.time() * 1000))  # older producers expire at load
+            c.request(0, 3, kw.produce_v3("idem", 0, records, acks=1, timeout=5000))
+            return kw.parse_produce_v3_response(c.recv_frame())[1][0][2:]
+        assert [send(seq) for seq in range(400)] == [(0, seq) for seq in range(400)]
+        c.close()
+        b.kill()
+        part_dir = os.path.join(b.log_dir, "idem-0")
+        bases = segment_bases(part_dir)
+        assert len(bases) >= 4, bases
+        path = os.path.join(part_dir, "%020d.log" % bases[2])
+        pos, bad_offset, _ = batches(path)[1]
+        with open(path, "r+b") as f:  # a byte of the second batch's records, under its CRC
+            f.seek(pos + 61 + 2)
+            ch = f.read(1)
+            f.seek(pos + 61 + 2)
+            f.write(bytes([ch[0] ^ 0x20]))
+        b.start()
+        assert "corrupt or torn batch" in b.log(), b.log()[-3000:]
+        c = RawClient(b.port)
+        assert send(bad_offset - 1) == (0, bad_offset - 1)  # on disk still: a duplicate, not stored again
+        c.close()
+        high, got = read_from(b.bootstrap, "idem", 0)
+        assert high == bad_offset, (high, bad_offset)
+        b.stop()
+    finally:
+        b.cleanup()
+
+
 def test_a_failed_fsync_holds_the_recovery_point_and_the_clean_shutdown_file():
     # The kernel may drop the pages an fsync failed to write, and a later fsync that succeeds says
     # nothing of them: from the failure on, the recovery point stays, and the stop is not clean.
@@ -220,5 +264,5 @@ def test_a_failed_fsync_holds_the_recovery_point_and_the_clean_shutdown_file():
 
 if __name__ == "__main__":
     run_tests([test_rolled_segments_are_flushed_and_checkpointed, test_a_crash_rescans_from_the_recovery_point,
-               test_what_a_crash_left_in_the_page_cache_is_fsynced_at_start,
+               test_what_a_crash_left_in_the_page_cache_is_fsynced_at_start, test_a_cut_keeps_the_idempotent_producers,
                test_a_failed_fsync_holds_the_recovery_point_and_the_clean_shutdown_file])

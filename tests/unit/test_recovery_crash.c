@@ -241,52 +241,11 @@ FR_TEST(a_clean_open_still_repairs_what_does_not_match) {
     FR_CHECK_EQ_INT(file_size(path), end);
 }
 
-/* After a power cut an older segment past the recovery point can end, whole
- * batches and all, short of the next segment's base: its unflushed tail never
- * reached the disk while the later files' names did.  The log is cut there as
- * at a torn batch, not left with a hole below its end (found with a power-loss
- * emulation); a compacted log, whose gaps compaction makes, is let be. */
-FR_TEST(an_older_segment_short_of_the_next_is_cut_unless_compacted) {
-    size_t s = nsegs / 2;
-    const tb_t *b = second_batch_of(s);
-    FR_CHECK(b != NULL && s + 1 < nsegs);
-    if (!b)
-        return;
-    for (int keep = 0; keep < 2; keep++) { /* nothing left of it, or its first batch */
-        restore();
-        char path[256];
-        seg_path(path, sizeof(path), seg_bases[s], ".log");
-        FR_CHECK_EQ_INT(truncate(path, keep ? b->position : 0), 0);
-        int64_t end = keep ? b->base : seg_bases[s];
-        expect_t e = {end, 0, 0};
-        open_recovery_point = seg_bases[s];
-        FR_CHECK_EQ_INT(reopen_and_check(&e, -1, keep ? "short of the next by a batch" : "emptied"), 1);
-        open_recovery_point = INT64_MAX;
-        for (size_t later = s + 1; later < nsegs; later++) {
-            seg_path(path, sizeof(path), seg_bases[later], ".log");
-            FR_CHECK_EQ_INT(file_size(path), -1);
-        }
-    }
-    /* compacted: the same shape is a gap compaction could have left, and stays */
-    restore();
-    char path[256];
-    seg_path(path, sizeof(path), seg_bases[s], ".log");
-    FR_CHECK_EQ_INT(truncate(path, b->position), 0);
-    fr_log_config_t compacted = cfg;
-    compacted.compacted = 1;
-    fr_partlog_t *log;
-    FR_CHECK_EQ_INT(fr_partlog_open_from(dir, &compacted, seg_bases[s], &log), 0);
-    FR_CHECK_EQ_INT(fr_partlog_end_offset(log), full().leo);
-    FR_CHECK_EQ_INT(fr_partlog_segment_count(log), nsegs);
-    fr_partlog_close(log);
-}
-
 int main(void) {
     fixture_setup();
     FR_RUN(unflushed_older_segment_is_scanned_and_cut);
     FR_RUN(flushed_older_segment_is_trusted);
     FR_RUN(a_cut_segment_with_a_gap_survives_the_next_open);
-    FR_RUN(an_older_segment_short_of_the_next_is_cut_unless_compacted);
     FR_RUN(a_roll_is_reported_by_the_next_append_that_succeeds);
     FR_RUN(recovery_point_follows_flushes);
     FR_RUN(a_clean_open_trusts_the_active_segment);
