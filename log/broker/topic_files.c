@@ -178,10 +178,13 @@ int fr_topic_partition_open(const fr_broker_config_t *cfg, int log_dir, const ch
      * idempotent retry answered as a duplicate of it is on disk; Kafka leaves it to the next
      * flush.  A failure leaves it counted as unflushed. */
     int64_t durable = fr_partlog_recovery_point(p->log);
-    if (durable < end && fr_partlog_flush(p->log) == 0)
+    if (durable < end && fr_partlog_flush(p->log) == 0) {
         durable = end;
-    else if (durable < end)
+    } else if (durable < end) { /* a retry of what it holds is refused, as after a failed flush */
         fr_error("topics", "%s: cannot fsync what recovery found past offset %" PRId64, dir, durable);
+        p->flush_error = FR_ERR_KAFKA_STORAGE_ERROR;
+        p->flush_error_end = end;
+    }
     p->flushed_end = durable;
     *out = p;
     return 0;

@@ -38,6 +38,7 @@ typedef struct fr_partition {
     int64_t flushed_end;       /* log end offset covered by the last completed fsync */
     int flush_error;           /* Kafka error of the last fsync, 0 when it succeeded */
     int64_t flush_error_end;   /* the end offset that failed fsync was to cover */
+    int64_t flush_awaited_end; /* the highest end offset a produce request waits to see fsynced */
     int64_t cache_mark;        /* log size when its last page-cache release was queued */
     int cache_release_wanted;  /* enough was appended since: waits for the running release */
     int64_t fetch_lag;         /* most bytes behind the end a fetch read from, this lag window */

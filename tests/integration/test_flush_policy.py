@@ -87,6 +87,38 @@ def test_an_idempotent_retry_is_answered_with_the_fsync_of_its_first_append():
         retry.close()
 
 
+def test_a_retry_the_flush_policy_does_not_hold_is_answered_at_once():
+    """Kafka's default flush policy: a retry of a batch whose first append no
+    fsync was asked for is answered at once, even while an fsync (here a
+    roll's, 300 ms) runs that does not reach it.  Before, it waited for a
+    flush nothing would start, until the request timed out."""
+    with ShimBroker({"log.segment.bytes": "700"}) as b:
+        first, retry = RawClient(b.port), RawClient(b.port)
+        first.request(19, 0, kw.create_topics_v0("lazy", 1))
+        first.recv_frame()
+        first.request(22, 0, kw.init_producer_id_v0())
+        err, pid, epoch = kw.parse_init_producer_id_v0_response(first.recv_frame())
+        assert err == 0, err
+
+        def batch(seq):
+            records = kw.record_batch([(b"k", b"v" * 200)], producer=(pid, epoch, seq))
+            return kw.produce_v3("lazy", 0, records, acks=-1, timeout=10000)
+        for seq in range(2):
+            first.request(0, 3, batch(seq))
+            assert kw.parse_produce_v3_response(first.recv_frame())[1][0][2:] == (0, seq)
+        open(b.delay_flag, "w").close()
+        for seq in (2, 3):  # 2 rolls, and the roll's fsync sleeps; 3 goes in after it
+            first.request(0, 3, batch(seq))
+            assert answered(first, 0.2), "batch %d waited for an fsync" % seq
+            assert kw.parse_produce_v3_response(first.recv_frame())[1][0][2:] == (0, seq)
+        retry.request(0, 3, batch(3))
+        assert answered(retry, 0.2), "the retry waited for an fsync its first append was not held for"
+        assert kw.parse_produce_v3_response(retry.recv_frame())[1][0][2:] == (0, 3)
+        os.unlink(b.delay_flag)
+        first.close()
+        retry.close()
+
+
 def test_without_flush_policy_acks_do_not_wait_for_fsync():
     with ShimBroker({}) as b:
         c = RawClient(b.port)
@@ -317,6 +349,7 @@ if __name__ == "__main__":
         test_a_failed_writeback_fails_the_next_flush,
         test_flush_messages_1_acks_only_after_a_successful_fsync,
         test_an_idempotent_retry_is_answered_with_the_fsync_of_its_first_append,
+        test_a_retry_the_flush_policy_does_not_hold_is_answered_at_once,
         test_without_flush_policy_acks_do_not_wait_for_fsync,
         test_group_commit_concurrent_producers_share_fsyncs,
         test_appends_go_on_where_blocks_cannot_be_reserved,

@@ -201,13 +201,16 @@ static void append_outcome(fr_req_t *req, produce_state_t *st, fr_slice_t name, 
     /* The wait names the topic with the request's own bytes (they stay put while
      * it is parked): the topic, and its name, may be deleted before the fsync. */
     int64_t end = info->last_offset + 1;
-    /* An idempotent producer's retry of an append whose fsync has not come back is
-     * answered with that fsync, as the first was: Kafka flushes under the log's
-     * lock, so a retry never finds the batch before it is on disk. */
+    /* An idempotent producer's retry of an append still waiting for its fsync (or whose fsync
+     * failed) is answered with that fsync, as the first is: Kafka flushes under the log's lock,
+     * so a retry never finds the batch before it is on disk.  Any other retry is answered now. */
     int retry_unsynced = info->duplicate && p && p->flushed_end < end &&
-                         (p->flush_in_progress || (p->flush_error && p->flush_error_end >= end));
-    if (acks != 0 && ((!info->duplicate && info->needs_flush) || retry_unsynced))
+                         (p->flush_awaited_end >= end || (p->flush_error && p->flush_error_end >= end));
+    if (acks != 0 && ((!info->duplicate && info->needs_flush) || retry_unsynced)) {
         st->waits[st->nwaits++] = (flush_wait_t){name, partition, end, pr};
+        if (p && end > p->flush_awaited_end)
+            p->flush_awaited_end = end;
+    }
 }
 
 /* Appends one partition's batches, or sends them off the loop; 0, or FR_ERR_NOMEM. */
