@@ -119,6 +119,36 @@ def test_a_retry_the_flush_policy_does_not_hold_is_answered_at_once():
         retry.close()
 
 
+def test_a_failed_fsync_at_start_refuses_retries_of_what_recovery_found():
+    """After a kill -9, what recovery finds past the recovery point is fsynced
+    at start.  When that fsync fails, a retry of a batch recovery found is
+    refused (KAFKA_STORAGE_ERROR), as after any failed flush, rather than
+    acknowledged as a duplicate of records that may not be on disk."""
+    with ShimBroker({}) as b:
+        c = RawClient(b.port)
+        c.request(19, 0, kw.create_topics_v0("found", 1))
+        c.recv_frame()
+        c.request(22, 0, kw.init_producer_id_v0())
+        err, pid, epoch = kw.parse_init_producer_id_v0_response(c.recv_frame())
+        assert err == 0, err
+
+        def send(seq):
+            records = kw.record_batch([(b"k", b"v%d" % seq)], producer=(pid, epoch, seq),
+                                      base_ts=int(time.time() * 1000))
+            c.request(0, 3, kw.produce_v3("found", 0, records, acks=-1, timeout=5000))
+            return kw.parse_produce_v3_response(c.recv_frame())[1][0][2:]
+        assert [send(seq) for seq in range(3)] == [(0, 0), (0, 1), (0, 2)]  # no fsync: default policy
+        c.close()
+        b.kill()
+        open(b.flag, "w").close()
+        b.start()
+        assert "cannot fsync what recovery found" in b.log(), b.log()[-3000:]
+        c = RawClient(b.port)
+        assert send(2)[0] == KAFKA_STORAGE_ERROR
+        os.unlink(b.flag)
+        c.close()
+
+
 def test_without_flush_policy_acks_do_not_wait_for_fsync():
     with ShimBroker({}) as b:
         c = RawClient(b.port)
@@ -350,6 +380,7 @@ if __name__ == "__main__":
         test_flush_messages_1_acks_only_after_a_successful_fsync,
         test_an_idempotent_retry_is_answered_with_the_fsync_of_its_first_append,
         test_a_retry_the_flush_policy_does_not_hold_is_answered_at_once,
+        test_a_failed_fsync_at_start_refuses_retries_of_what_recovery_found,
         test_without_flush_policy_acks_do_not_wait_for_fsync,
         test_group_commit_concurrent_producers_share_fsyncs,
         test_appends_go_on_where_blocks_cannot_be_reserved,
