@@ -2,6 +2,7 @@
 and a few classic (non-flexible) request bodies.  Written from the protocol
 spec so tests can send exactly the bytes they mean, including wrong ones."""
 import struct
+import time
 
 _CRC32C_TABLE = []
 for i in range(256):
@@ -94,6 +95,21 @@ def parse_init_producer_id_v0_response(resp):
     """-> (error, producer_id, epoch)"""
     _corr, _throttle, err, pid, epoch = struct.unpack_from(">iihqh", resp, 0)
     return err, pid, epoch
+
+
+def idempotent_batches(c, topic, value, timeout, acks=-1):
+    """InitProducerId on RawClient c -> batch(seq): a Produce v3 body for
+    partition 0 of one record from that producer, sequence seq, value
+    value(seq), stamped now (a producer whose batches are old expires when a
+    restart loads it)."""
+    c.request(22, 0, init_producer_id_v0())
+    err, pid, epoch = parse_init_producer_id_v0_response(c.recv_frame())
+    assert err == 0, err
+
+    def batch(seq):
+        records = record_batch([(b"k", value(seq))], producer=(pid, epoch, seq), base_ts=int(time.time() * 1000))
+        return produce_v3(topic, 0, records, acks=acks, timeout=timeout)
+    return batch
 
 
 def produce_v3(topic, partition, batch, acks=1, timeout=5000):

@@ -50,20 +50,6 @@ def test_flush_messages_1_acks_only_after_a_successful_fsync():
         c.close()
 
 
-def idempotent_batches(c, topic, value, timeout):
-    """InitProducerId on c -> batch(seq): a Produce v3 body (acks=-1) of one record
-    from that producer, sequence seq, value value(seq), stamped now (a producer
-    whose batches are old expires when a restart loads it)."""
-    c.request(22, 0, kw.init_producer_id_v0())
-    err, pid, epoch = kw.parse_init_producer_id_v0_response(c.recv_frame())
-    assert err == 0, err
-
-    def batch(seq):
-        records = kw.record_batch([(b"k", value(seq))], producer=(pid, epoch, seq), base_ts=int(time.time() * 1000))
-        return kw.produce_v3(topic, 0, records, acks=-1, timeout=timeout)
-    return batch
-
-
 def test_an_idempotent_retry_is_answered_with_the_fsync_of_its_first_append():
     """flush.messages=1: an idempotent producer's retry of an append whose fsync
     is still running (every sync takes 300 ms here) is answered only once that
@@ -74,7 +60,7 @@ def test_an_idempotent_retry_is_answered_with_the_fsync_of_its_first_append():
         first, retry = RawClient(b.port), RawClient(b.port)
         first.request(19, 0, kw.create_topics_v0("durable", 1))
         first.recv_frame()
-        batch = idempotent_batches(first, "durable", lambda seq: b"v%d" % seq, 30000)
+        batch = kw.idempotent_batches(first, "durable", lambda seq: b"v%d" % seq, 30000)
         first.request(0, 3, batch(0))
         assert kw.parse_produce_v3_response(first.recv_frame())[1][0][2:] == (0, 0)
         open(b.delay_flag, "w").close()
@@ -104,7 +90,7 @@ def test_a_retry_the_flush_policy_does_not_hold_is_answered_at_once():
         first, retry = RawClient(b.port), RawClient(b.port)
         first.request(19, 0, kw.create_topics_v0("lazy", 1))
         first.recv_frame()
-        batch = idempotent_batches(first, "lazy", lambda seq: b"v" * 200, 10000)
+        batch = kw.idempotent_batches(first, "lazy", lambda seq: b"v" * 200, 10000)
         for seq in range(2):
             first.request(0, 3, batch(seq))
             assert kw.parse_produce_v3_response(first.recv_frame())[1][0][2:] == (0, seq)
@@ -130,7 +116,7 @@ def test_a_failed_fsync_at_start_refuses_retries_of_what_recovery_found():
         c = RawClient(b.port)
         c.request(19, 0, kw.create_topics_v0("found", 1))
         c.recv_frame()
-        batch = idempotent_batches(c, "found", lambda seq: b"v%d" % seq, 5000)
+        batch = kw.idempotent_batches(c, "found", lambda seq: b"v%d" % seq, 5000)
 
         def send(seq):
             c.request(0, 3, batch(seq))

@@ -84,6 +84,18 @@ def batches(path):
     return out
 
 
+def damage_second_batch(path):
+    """Flips a byte of the records of a segment file's second batch, under its
+    CRC -> (that batch's base offset, its record count)."""
+    pos, base, records = batches(path)[1]
+    with open(path, "r+b") as f:
+        f.seek(pos + 61 + 2)
+        byte = f.read(1)
+        f.seek(pos + 61 + 2)
+        f.write(bytes([byte[0] ^ 0x20]))
+    return base, records
+
+
 def read_from(bootstrap, topic, start):
     c = Consumer({"bootstrap.servers": bootstrap, "group.id": "unused", "enable.auto.commit": False})
     try:
@@ -143,13 +155,8 @@ def test_a_crash_rescans_from_the_recovery_point():
         assert len(unflushed) >= 4, bases
         victim = unflushed[1]  # an older segment, with later ones, all past the recovery point
         path = os.path.join(part_dir, "%020d.log" % victim)
-        pos, bad_offset, records = batches(path)[1]
+        bad_offset, records = damage_second_batch(path)
         assert records >= 1 and bad_offset > victim
-        with open(path, "r+b") as f:  # a byte of the second batch's records, under its CRC
-            f.seek(pos + 61 + 2)
-            c = f.read(1)
-            f.seek(pos + 61 + 2)
-            f.write(bytes([c[0] ^ 0x20]))
 
         b.start()
         log = b.log()
@@ -201,14 +208,10 @@ def test_a_cut_keeps_the_idempotent_producers():
         b.start()
         create_topic(b.bootstrap, "idem")
         c = RawClient(b.port)
-        c.request(22, 0, kw.init_producer_id_v0())
-        err, pid, epoch = kw.parse_init_producer_id_v0_response(c.recv_frame())
-        assert err == 0, err
+        batch = kw.idempotent_batches(c, "idem", value, 5000, acks=1)
 
         def send(seq):
-            records = kw.record_batch([(b"k", value(seq))], producer=(pid, epoch, seq),
-                                      base_ts=int(time.time() * 1000))  # older producers expire at load
-            c.request(0, 3, kw.produce_v3("idem", 0, records, acks=1, timeout=5000))
+            c.request(0, 3, batch(seq))
             return kw.parse_produce_v3_response(c.recv_frame())[1][0][2:]
         assert [send(seq) for seq in range(400)] == [(0, seq) for seq in range(400)]
         c.close()
@@ -217,12 +220,7 @@ def test_a_cut_keeps_the_idempotent_producers():
         bases = segment_bases(part_dir)
         assert len(bases) >= 4, bases
         path = os.path.join(part_dir, "%020d.log" % bases[2])
-        pos, bad_offset, _ = batches(path)[1]
-        with open(path, "r+b") as f:  # a byte of the second batch's records, under its CRC
-            f.seek(pos + 61 + 2)
-            ch = f.read(1)
-            f.seek(pos + 61 + 2)
-            f.write(bytes([ch[0] ^ 0x20]))
+        bad_offset, _ = damage_second_batch(path)
         b.start()
         assert "corrupt or torn batch" in b.log(), b.log()[-3000:]
         c = RawClient(b.port)
