@@ -39,6 +39,7 @@
 #include "commands.h"
 #include "fr_err.h"
 #include "fr_props.h"
+#include "fr_version.h"
 #include "tool_args.h"
 #include "tool_client.h"
 #include "tool_configs_parse.h"
@@ -71,6 +72,7 @@ static const tool_opt_t opts[] = {
     {"broker-defaults", TOOL_FLAG, NULL, "The config defaults for all brokers."},
     {"broker-logger", TOOL_ARG, "String", "The broker's ID for its logger config."},
     {"help", TOOL_FLAG, NULL, "Print usage information."},
+    {"version", TOOL_FLAG, NULL, "Display Freshet version."},
 };
 #define NOPTS (sizeof(opts) / sizeof(opts[0]))
 
@@ -656,6 +658,11 @@ int fr_cmd_configs(int argc, char **argv) {
         tool_usage(argc < 2 ? stderr : stdout, SUMMARY, opts, NOPTS);
         tool_args_free(&a);
         return argc < 2 ? 1 : 0;
+    }
+    if (tool_args_has(&a, "version")) { /* as Kafka's tools: before any other check */
+        printf("%s\n", fr_version());
+        tool_args_free(&a);
+        return 0;
     }
     const char *type = NULL, *name = NULL;
     int rc = check_actions(&a);

@@ -36,6 +36,7 @@
 #include "commands.h"
 #include "fr_logging.h"
 #include "fr_props.h"
+#include "fr_version.h"
 #include "tool_args.h"
 #include "tool_client.h"
 #include "tool_fetch_nudge.h"
@@ -102,6 +103,7 @@ static const tool_opt_t opts[] = {
      "The consumer group id of the consumer. Without it no group is used: every partition is "
      "assigned directly."},
     {"help", TOOL_FLAG, NULL, "Print usage information."},
+    {"version", TOOL_FLAG, NULL, "Display Freshet version."},
 };
 #define NOPTS (sizeof(opts) / sizeof(opts[0]))
 
@@ -568,6 +570,11 @@ int fr_cmd_console_consumer(int argc, char **argv) {
         tool_usage(argc < 2 ? stderr : stdout, summary, opts, NOPTS);
         tool_args_free(&a);
         return argc < 2 ? 1 : 0;
+    }
+    if (tool_args_has(&a, "version")) { /* as Kafka's tools: before any other check */
+        printf("%s\n", fr_version());
+        tool_args_free(&a);
+        return 0;
     }
 
     consumer_cfg_t cfg;

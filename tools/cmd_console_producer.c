@@ -26,6 +26,7 @@
 #include "commands.h"
 #include "fr_logging.h"
 #include "fr_props.h"
+#include "fr_version.h"
 #include "tool_args.h"
 #include "tool_client.h"
 #include "tool_reader.h"
@@ -98,6 +99,7 @@ static const tool_opt_t opts[] = {
      "Producer config properties file. Note that --producer-property takes precedence over this "
      "config."},
     {"help", TOOL_FLAG, NULL, "Print usage information."},
+    {"version", TOOL_FLAG, NULL, "Display Freshet version."},
 };
 #define NOPTS (sizeof(opts) / sizeof(opts[0]))
 
@@ -415,6 +417,11 @@ int fr_cmd_console_producer(int argc, char **argv) {
         tool_usage(argc < 2 ? stderr : stdout, summary, opts, NOPTS);
         tool_args_free(&a);
         return argc < 2 ? 1 : 0;
+    }
+    if (tool_args_has(&a, "version")) { /* as Kafka's tools: before any other check */
+        printf("%s\n", fr_version());
+        tool_args_free(&a);
+        return 0;
     }
 
     int rc = 1;

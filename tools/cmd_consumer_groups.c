@@ -26,6 +26,7 @@
 #include "commands.h"
 #include "fr_logging.h"
 #include "fr_props.h"
+#include "fr_version.h"
 #include "tool_args.h"
 #include "tool_client.h"
 #include "tool_groups_admin.h"
@@ -101,6 +102,7 @@ static const tool_opt_t opts[] = {
      "stable,empty" NL "This option may be used with '--describe', '--list' and '--bootstrap-server' "
      "options only."},
     {"help", TOOL_FLAG, NULL, "Print usage information."},
+    {"version", TOOL_FLAG, NULL, "Display Freshet version."},
 };
 #define NOPTS (sizeof(opts) / sizeof(opts[0]))
 
@@ -492,6 +494,11 @@ int fr_cmd_consumer_groups(int argc, char **argv) {
     }
     if (tool_args_has(&a, "help")) {
         tool_usage(stdout, summary, opts, NOPTS);
+        tool_args_free(&a);
+        return 0;
+    }
+    if (tool_args_has(&a, "version")) { /* as Kafka's tools: before any other check */
+        printf("%s\n", fr_version());
         tool_args_free(&a);
         return 0;
     }

@@ -30,6 +30,7 @@
 #include "commands.h"
 #include "fr_logging.h"
 #include "fr_props.h"
+#include "fr_version.h"
 #include "tool_args.h"
 #include "tool_client.h"
 #include "tool_perf.h"
@@ -71,7 +72,7 @@ static const tool_opt_t opts[] = {
     {"json", TOOL_FLAG, NULL,
      "(freshet) Also print the final figures as one JSON line."},
     {"help", TOOL_FLAG, NULL, "Print usage information."},
-    {"version", TOOL_FLAG, NULL, "Display Kafka version."},
+    {"version", TOOL_FLAG, NULL, "Display Freshet version."},
 };
 #define NOPTS (sizeof(opts) / sizeof(opts[0]))
 
@@ -237,8 +238,8 @@ int fr_cmd_consumer_perf_test(int argc, char **argv) {
         tool_args_free(&a);
         return argc < 2 ? 1 : 0;
     }
-    if (tool_args_has(&a, "version")) {
-        printf("%s (freshet, librdkafka)\n", rd_kafka_version_str());
+    if (tool_args_has(&a, "version")) { /* as Kafka's tools: before any other check */
+        printf("%s\n", fr_version());
         tool_args_free(&a);
         return 0;
     }

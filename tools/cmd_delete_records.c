@@ -24,6 +24,7 @@
 
 #include "commands.h"
 #include "fr_props.h"
+#include "fr_version.h"
 #include "tool_args.h"
 #include "tool_client.h"
 
@@ -38,6 +39,7 @@ static const tool_opt_t opts[] = {
     {"command-config", TOOL_ARG, "String: command config property file path",
      "A property file containing configs to be passed to Admin Client."},
     {"help", TOOL_FLAG, NULL, "Print usage information."},
+    {"version", TOOL_FLAG, NULL, "Display Freshet version."},
 };
 #define NOPTS (sizeof(opts) / sizeof(opts[0]))
 #define SUMMARY "This tool helps to delete records of the given partitions down to the specified offset."
@@ -237,6 +239,11 @@ int fr_cmd_delete_records(int argc, char **argv) {
         tool_usage(help ? stdout : stderr, SUMMARY, opts, NOPTS);
         tool_args_free(&a);
         return help ? 0 : 1;
+    }
+    if (tool_args_has(&a, "version")) { /* as Kafka's tools: before any other check */
+        printf("%s\n", fr_version());
+        tool_args_free(&a);
+        return 0;
     }
     const char *missing = !tool_args_has(&a, "bootstrap-server") ? "bootstrap-server"
                           : !tool_args_has(&a, "offset-json-file") ? "offset-json-file" : NULL;

@@ -41,6 +41,7 @@
 #include "commands.h"
 #include "compression.h"
 #include "fr_buf.h"
+#include "fr_version.h"
 #include "record_batch.h"
 #include "tool_args.h"
 
@@ -64,6 +65,7 @@ static const tool_opt_t opts[] = {
      "if set, uses deep instead of shallow iteration. Automatically set if print-data-log is enabled."},
     {"skip-record-metadata", TOOL_FLAG, NULL, "Whether to skip printing metadata for each record."},
     {"help", TOOL_FLAG, NULL, "Print usage information."},
+    {"version", TOOL_FLAG, NULL, "Display Freshet version."},
 };
 #define NOPTS (sizeof(opts) / sizeof(opts[0]))
 #define SUMMARY                                                                                                    \
@@ -530,6 +532,11 @@ int fr_cmd_dump_log_segments(int argc, char **argv) {
         tool_usage(help ? stdout : stderr, SUMMARY, opts, NOPTS);
         tool_args_free(&a);
         return help ? 0 : 1;
+    }
+    if (tool_args_has(&a, "version")) { /* as Kafka's tools: before any other check */
+        printf("%s\n", fr_version());
+        tool_args_free(&a);
+        return 0;
     }
     if (!tool_args_has(&a, "files")) {
         tool_args_free(&a);

@@ -29,6 +29,7 @@
 #include "fr_arena.h"
 #include "fr_err.h"
 #include "fr_messages.h"
+#include "fr_version.h"
 #include "tool_args.h"
 #include "tool_client.h"
 #include "tool_wire.h"
@@ -49,6 +50,7 @@ static const tool_opt_t opts[] = {
      "The list of brokers to be queried in the form \"0,1,2\". All brokers in the cluster will be queried if no "
      "broker list is specified"},
     {"help", TOOL_FLAG, NULL, "Print usage information."},
+    {"version", TOOL_FLAG, NULL, "Display Freshet version."},
 };
 #define NOPTS (sizeof(opts) / sizeof(opts[0]))
 #define SUMMARY "This tool helps to query log directory usage on the specified brokers."
@@ -270,6 +272,11 @@ int fr_cmd_log_dirs(int argc, char **argv) {
         tool_usage(help ? stdout : stderr, SUMMARY, opts, NOPTS);
         tool_args_free(&a);
         return help ? 0 : 1;
+    }
+    if (tool_args_has(&a, "version")) { /* as Kafka's tools: before any other check */
+        printf("%s\n", fr_version());
+        tool_args_free(&a);
+        return 0;
     }
     const char *missing = !tool_args_has(&a, "bootstrap-server") ? "bootstrap-server"
                           : !tool_args_has(&a, "describe")       ? "describe"

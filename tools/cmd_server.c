@@ -13,6 +13,7 @@
 #include "commands.h"
 #include "fr_err.h"
 #include "fr_logging.h"
+#include "fr_version.h"
 
 /* A broker holds two or three descriptors per partition, and a soft limit of
  * 1024 (a common default) runs out at a few hundred.  The soft limit goes up
@@ -33,7 +34,8 @@ static void raise_open_files_limit(void) {
 static void usage(void) {
     fprintf(stderr,
             "USAGE: freshet server [server.properties] [--override property=value]*\n"
-            "  --override k=v   set a broker property, overriding the file (repeatable)\n");
+            "  --override k=v   set a broker property, overriding the file (repeatable)\n"
+            "  --version        print the version and exit\n");
 }
 
 int fr_cmd_server(int argc, char **argv) {
@@ -44,6 +46,18 @@ int fr_cmd_server(int argc, char **argv) {
     int rc = 1;
     fr_props_t overrides;
     fr_props_init(&overrides);
+    /* Kafka's server looks for --help, then --version, anywhere among its arguments */
+    for (int want_help = 1; want_help >= 0; want_help--)
+        for (int i = 1; i < argc; i++) {
+            if (want_help && (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0)) {
+                usage();
+                return 0;
+            }
+            if (!want_help && strcmp(argv[i], "--version") == 0) {
+                printf("%s\n", fr_version());
+                return 0;
+            }
+        }
     for (int i = 1; i < argc; i++) {
         if (strcmp(argv[i], "--override") == 0) {
             if (i + 1 >= argc) {
@@ -54,10 +68,6 @@ int fr_cmd_server(int argc, char **argv) {
                 fprintf(stderr, "Invalid --override: %s\n", err);
                 goto out;
             }
-        } else if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
-            usage();
-            rc = 0;
-            goto out;
         } else if (argv[i][0] == '-') {
             fprintf(stderr, "Unknown option %s\n", argv[i]);
             usage();
@@ -89,6 +99,7 @@ int fr_cmd_server(int argc, char **argv) {
         fr_broker_config_free(&cfg);
         goto out;
     }
+    fr_info("server", "Freshet version: %s", fr_version());
     raise_open_files_limit();
     uv_loop_t loop;
     uv_loop_init(&loop);

@@ -28,12 +28,13 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cmd_topics.h"
 #include "commands.h"
 #include "fr_logging.h"
 #include "fr_props.h"
+#include "fr_version.h"
 #include "tool_args.h"
 #include "tool_client.h"
-#include "cmd_topics.h"
 
 #define COMPONENT "topics"
 
@@ -90,6 +91,7 @@ static const tool_opt_t opts[] = {
      "Exclude internal topics when running list or describe command. The internal topics will be "
      "listed by default."},
     {"help", TOOL_FLAG, NULL, "Print usage information."},
+    {"version", TOOL_FLAG, NULL, "Display Freshet version."},
 };
 #define NOPTS (sizeof(opts) / sizeof(opts[0]))
 
@@ -712,6 +714,11 @@ int fr_cmd_topics(int argc, char **argv) {
     }
     if (tool_args_has(&a, "help")) {
         tool_usage(stdout, "This tool helps to create, delete, describe, or change a topic.", opts, NOPTS);
+        tool_args_free(&a);
+        return 0;
+    }
+    if (tool_args_has(&a, "version")) { /* as Kafka's tools: before any other check */
+        printf("%s\n", fr_version());
         tool_args_free(&a);
         return 0;
     }

@@ -7,6 +7,7 @@
 
 #include "commands.h"
 #include "fr_logging.h"
+#include "fr_version.h"
 
 static const fr_command_t commands[] = {
 #define FR_CMD_ROW_(name, fn, help) {name, fn, help},
@@ -15,7 +16,7 @@ static const fr_command_t commands[] = {
 };
 
 static void usage(FILE *out) {
-    fprintf(out, "usage: freshet <command> [options]\n\ncommands:\n");
+    fprintf(out, "usage: freshet <command> [options]\n       freshet --version\n\ncommands:\n");
     for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
         fprintf(out, "  %-20s %s\n", commands[i].name, commands[i].help);
 }
@@ -25,6 +26,10 @@ int main(int argc, char **argv) {
     if (argc < 2 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
         usage(argc < 2 ? stderr : stdout);
         return argc < 2 ? 2 : 0;
+    }
+    if (strcmp(argv[1], "--version") == 0) {
+        printf("%s\n", fr_version());
+        return 0;
     }
     for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
         if (strcmp(argv[1], commands[i].name) == 0)

@@ -250,6 +250,35 @@ def test_every_plaintext_listener_is_served_and_answers_with_its_own_address():
         assert r.returncode != 0 and message in r.stderr, (settings, r.returncode, r.stderr)
 
 
+# Kafka's tools that take --version (CommandDefaultOptions); the perf producer
+# (argparse) and the end-to-end latency tool (positional) take none, as in Kafka.
+VERSIONED_TOOLS = ["topics", "console-producer", "console-consumer", "consumer-groups", "configs",
+                   "delete-records", "log-dirs", "dump-log-segments", "consumer-perf-test"]
+
+
+def project_version():
+    cmake = open(os.path.join(os.environ.get("FRESHET_SOURCE_DIR", os.path.join(os.path.dirname(__file__), "..", "..")),
+                              "CMakeLists.txt")).read()
+    return re.search(r"project\(freshet VERSION ([0-9.]+)", cmake).group(1)
+
+
+def test_every_tool_and_the_server_print_the_version():
+    version = project_version()
+    for args in [["--version"], ["server", "--version"], ["server", "--override", "x=y", "--version"]] + \
+            [[tool, "--version"] for tool in VERSIONED_TOOLS]:
+        # without the options each tool requires: Kafka's tools answer --version before checking them
+        r = subprocess.run([FRESHET] + args, capture_output=True, text=True, timeout=30)
+        assert (r.returncode, r.stdout, r.stderr) == (0, version + "\n", ""), (args, r)
+    for tool in VERSIONED_TOOLS:
+        r = subprocess.run([FRESHET, tool, "--help"], capture_output=True, text=True, timeout=30)
+        assert r.returncode == 0 and re.search(r"^--version +Display Freshet version\.$", r.stdout, re.M), (tool, r)
+    # --help comes first, as Kafka's server checks it first
+    r = subprocess.run([FRESHET, "server", "--version", "--help"], capture_output=True, text=True, timeout=30)
+    assert r.returncode == 0 and r.stdout == "" and "USAGE: freshet server" in r.stderr, r
+    with Broker() as b:
+        assert "Freshet version: %s" % version in b.log(), b.log()[-2000:]
+
+
 if __name__ == "__main__":
     run_tests([
         test_every_plaintext_listener_is_served_and_answers_with_its_own_address,
@@ -260,4 +289,5 @@ if __name__ == "__main__":
         test_second_instance_on_same_dirs_is_refused,
         test_sigint_and_sigterm_shut_down_cleanly,
         test_topics_offsets_and_data_survive_restart,
+        test_every_tool_and_the_server_print_the_version,
     ])
