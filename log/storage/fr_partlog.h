@@ -276,6 +276,20 @@ int fr_partlog_offset_for_time(fr_partlog_t *log, int64_t ts, int64_t *offset_ou
  */
 int fr_partlog_offset_of_max_timestamp(fr_partlog_t *log, int64_t *offset_out, int64_t *ts_out);
 
+/*
+ * ListOffsets v0's answer (Kafka's legacyFetchOffsetsBefore): each segment
+ * stands for its base offset (at least the log start) at its file's
+ * modification time, and a log whose last segment holds data adds its end
+ * offset at now_ms.  ts -1 starts from the newest of these, -2 from the
+ * oldest, any other ts from the newest modified at or before it; from there
+ * up to max of them, newest first, go into out[0..cap).  Returns how many
+ * (0 when none was modified by ts).  The caller sizes out to
+ * min(max, fr_partlog_segment_count() + 1); a roll in between only makes
+ * the answer stop at cap.
+ */
+size_t fr_partlog_legacy_offsets_before(fr_partlog_t *log, int64_t ts, int64_t now_ms, int32_t max, int64_t *out,
+                                        size_t cap);
+
 int64_t fr_partlog_start_offset(fr_partlog_t *log);
 int64_t fr_partlog_end_offset(fr_partlog_t *log);   /* next offset to be assigned */
 /* Every offset below it is on disk: the log end when the last completed

@@ -2,7 +2,8 @@
  * partlog_time.c — ListOffsets by timestamp: the time index finds the batch,
  * then its records (decompressed if need be) give the first one whose
  * timestamp reaches the target.  See fr_partlog_offset_for_time() and
- * fr_partlog_offset_of_max_timestamp().
+ * fr_partlog_offset_of_max_timestamp().  Version 0's segment-time answer is
+ * here too (fr_partlog_legacy_offsets_before()).
  */
 #include "compression.h"
 #include <errno.h>
@@ -173,4 +174,43 @@ int fr_partlog_offset_of_max_timestamp(fr_partlog_t *log, int64_t *offset_out, i
         return 0;
     }
     return fr_partlog_offset_for_time(log, max, offset_out, ts_out);
+}
+
+/* ---- ListOffsets v0: offsets before a time, by segment ---- */
+
+/* A segment's modification time in ms, as Java's File.lastModified (0 when it cannot be read). */
+static int64_t segment_mtime_ms(const fr_segment_t *seg) {
+    struct stat st;
+    if (fstat(seg->log->fd, &st) < 0)
+        return 0;
+    return (int64_t)st.st_mtim.tv_sec * 1000 + st.st_mtim.tv_nsec / 1000000;
+}
+
+/* Kafka's offset-time array, entry i: segment i's base offset (at least the log start), or past
+ * the segments the log end; and its time, the segment's mtime or now_ms for the log end. */
+static int64_t legacy_offset(const fr_partlog_t *log, size_t i) {
+    if (i == log->nsegs)
+        return log->leo;
+    return log->segs[i]->base_offset > log->log_start ? log->segs[i]->base_offset : log->log_start;
+}
+
+static int64_t legacy_time(const fr_partlog_t *log, size_t i, int64_t now_ms) {
+    return i == log->nsegs ? now_ms : segment_mtime_ms(log->segs[i]);
+}
+
+size_t fr_partlog_legacy_offsets_before(fr_partlog_t *log, int64_t ts, int64_t now_ms, int32_t max, int64_t *out,
+                                        size_t cap) {
+    size_t n = 0;
+    pthread_mutex_lock(&log->lock);
+    size_t entries = log->nsegs + (log->segs[log->nsegs - 1]->size > 0 ? 1 : 0);
+    size_t next = entries; /* one past the newest entry to answer; 0 when none */
+    if (ts == -2)
+        next = 1;
+    else if (ts != -1)
+        while (next > 0 && legacy_time(log, next - 1, now_ms) > ts)
+            next--;
+    for (; next > 0 && (int64_t)n < max && n < cap; next--)
+        out[n++] = legacy_offset(log, next - 1);
+    pthread_mutex_unlock(&log->lock);
+    return n;
 }

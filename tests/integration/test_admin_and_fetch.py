@@ -173,6 +173,63 @@ def test_list_offsets_max_timestamp_and_the_tiered_specials():
         c.close()
 
 
+def list_offsets_v0(c, topic, partition, ts, max_num_offsets):
+    """-> (error, [offsets]) of one partition, ListOffsets v0 (old-style offsets)."""
+    body = struct.pack(">ii", -1, 1) + kw.string(topic) + struct.pack(">iiqi", 1, partition, ts, max_num_offsets)
+    c.request(2, 0, body)
+    resp = c.recv_frame()
+    _name, off = kw._read_string(resp, 4 + 4)  # correlation id, topic count
+    _p, err, n = struct.unpack_from(">ihi", resp, off + 4)
+    return err, list(struct.unpack_from(">%dq" % n, resp, off + 14))
+
+
+def test_list_offsets_v0_lists_segments_by_modification_time():
+    """ListOffsets v0 is Kafka's legacyFetchOffsetsBefore, not v1's record
+    search: each segment stands for its base offset (at least the log start)
+    at its file's modification time, plus the log end at now when the last
+    segment holds data; -1 starts from the newest, -2 from the oldest, a
+    timestamp from the newest modified at or before it, and up to
+    max_num_offsets of them come back, newest first.  Before, v0 answered
+    v1's one offset (a sarama client at Version 0.10.0 found [0] for an hour
+    ago, where Kafka gives none, and nothing for an hour ahead, where Kafka
+    gives the log end)."""
+    UNKNOWN_SERVER_ERROR, UNSUPPORTED_VERSION, UNKNOWN_TOPIC_OR_PARTITION = -1, 35, 3
+    with Broker(overrides={"log.segment.bytes": "8192"}) as b:
+        c = RawClient(b.port)
+        c.request(19, 0, kw.create_topics_v0("old", 1))
+        c.recv_frame()
+        now = int(time.time() * 1000)  # (record_batch's default timestamps are past retention.ms)
+        for i in range(12):  # batches of two 1 KiB records, three to a segment
+            c.request(0, 3, kw.produce_v3("old", 0, kw.record_batch([(b"k", b"v" * 1000)] * 2, base_ts=now)))
+            assert kw.parse_produce_v3_response(c.recv_frame())[1][0][2] == 0
+        part = os.path.join(b.log_dir, "old-0")
+        bases = sorted(int(f[:-4]) for f in os.listdir(part) if f.endswith(".log"))
+        assert bases == [0, 6, 12, 18], bases
+        hour_ago = int(time.time()) - 3600
+        mtimes = [(hour_ago + 60 * i) * 1000 for i in range(len(bases))]  # a minute apart, in order
+        for base, ms in zip(bases, mtimes):
+            os.utime(os.path.join(part, "%020d.log" % base), (ms / 1000, ms / 1000))
+        newest_first = [24] + bases[::-1]  # the log end (24 records), then every segment
+        assert list_offsets_v0(c, "old", 0, -1, 100) == (0, newest_first)
+        assert list_offsets_v0(c, "old", 0, -1, 2) == (0, newest_first[:2])
+        assert list_offsets_v0(c, "old", 0, -2, 5) == (0, [0])
+        assert list_offsets_v0(c, "old", 0, mtimes[1], 10) == (0, [bases[1], 0])
+        assert list_offsets_v0(c, "old", 0, mtimes[1] + 30000, 1) == (0, [bases[1]])
+        assert list_offsets_v0(c, "old", 0, mtimes[0] - 1, 10) == (0, [])
+        assert list_offsets_v0(c, "old", 0, int(time.time() * 1000) + 3600000, 100) == (0, newest_first)
+        assert list_offsets_v0(c, "old", 0, -1, 0) == (0, [])
+        assert list_offsets_v0(c, "old", 0, -1, -1) == (UNKNOWN_SERVER_ERROR, [])
+        assert list_offsets_v0(c, "old", 0, -3, 10) == (UNSUPPORTED_VERSION, [])
+        assert list_offsets_v0(c, "old", 1, -1, 10) == (UNKNOWN_TOPIC_OR_PARTITION, [])
+        # a log start inside the first segment stands for it: max(base offset, log start)
+        body = struct.pack(">i", 1) + kw.string("old") + struct.pack(">iiq", 1, 0, 3) + struct.pack(">i", 10000)
+        c.request(21, 0, body)
+        c.recv_frame()
+        assert list_offsets_v0(c, "old", 0, -2, 5) == (0, [3])
+        assert list_offsets_v0(c, "old", 0, mtimes[1], 10) == (0, [bases[1], 3])
+        c.close()
+
+
 def fetch_v9_error(port, topic, partition, current_leader_epoch):
     """The partition's error in a Fetch v9 that gives current_leader_epoch."""
     body = struct.pack(">iiiibii", -1, 0, 1, 1 << 20, 0, 0, -1) + struct.pack(">i", 1) + kw.string(topic)
@@ -443,6 +500,7 @@ if __name__ == "__main__":
         test_list_offsets_by_timestamp,
         test_list_offsets_and_fetch_checks_in_kafkas_order,
         test_list_offsets_max_timestamp_and_the_tiered_specials,
+        test_list_offsets_v0_lists_segments_by_modification_time,
         test_fetch_long_poll_and_sizes,
         test_fetch_long_poll_and_sizes_follow_kafkas_replica_manager,
         test_the_brokers_fetch_max_bytes_caps_every_response,

@@ -3,8 +3,10 @@
  * timestamp, and from v7 the record with the largest timestamp (-3, KIP-734),
  * from v8 the earliest local offset (-4: the log start, as Kafka answers
  * without tiered storage) and from v9 the latest tiered one (-5: none, -1).
- * Version 0 answers in the old style (a list of offsets); v10's timeout is
- * for remote storage, which there is none of.
+ * Version 0 answers in the old style, Kafka's offsets before a time: a list
+ * of segment base offsets by the segments' modification times
+ * (fr_partlog_legacy_offsets_before), not v1's record search.  v10's timeout
+ * is for remote storage, which there is none of.
  *
  * Timestamps (and the max timestamp) are looked up on a worker thread
  * (time_lookup.c): the search reads and decodes batches, old ones from the
@@ -70,9 +72,11 @@ static int unsupported_timestamp(int64_t ts, int16_t v) {
     }
 }
 
-/* Whether an entry's offset is looked up by time (it passes the checks that come first). */
+/* Whether an entry's offset is looked up by time (it passes the checks that come first; v1+). */
 static int by_time(const list_offsets_state_t *st, int32_t k,
                    const fr_list_offsets_request_list_offsets_partition_t *pp) {
+    if (st->v == 0)
+        return 0;
     int searched = pp->timestamp >= 0 ||
                    (pp->timestamp == FR_LIST_OFFSETS_MAX_TIMESTAMP && !unsupported_timestamp(pp->timestamp, st->v));
     return searched && st->dups[k] == FR_NAME_UNIQUE &&
@@ -130,6 +134,26 @@ static void answer_partition(const list_offsets_state_t *st, size_t *next_query,
     }
 }
 
+/* Version 0's list for a partition that passed the checks: Kafka's legacyFetchOffsetsBefore. */
+static int legacy_offsets(fr_req_t *req, fr_topic_t *topic, const fr_list_offsets_request_list_offsets_partition_t *pp,
+                          fr_list_offsets_response_list_offsets_partition_response_t *pr) {
+    if (pp->max_num_offsets < 0) { /* Kafka's array of that many offsets throws: an unexpected error */
+        pr->error_code = FR_ERR_UNKNOWN_SERVER_ERROR;
+        return 0;
+    }
+    fr_partlog_t *log = fr_topic_partition(topic, pp->partition_index)->log;
+    size_t cap = fr_partlog_segment_count(log) + 1;
+    if ((size_t)pp->max_num_offsets < cap)
+        cap = (size_t)pp->max_num_offsets;
+    int64_t *o = FR_REQ_ARRAY(req, int64_t, cap ? cap : 1);
+    if (!o)
+        return FR_ERR_NOMEM;
+    pr->old_style_offsets = o;
+    pr->old_style_offsets_count =
+        (int32_t)fr_partlog_legacy_offsets_before(log, pp->timestamp, fr_now_ms(), pp->max_num_offsets, o, cap);
+    return 0;
+}
+
 static int list_offsets_build(fr_req_t *req) {
     list_offsets_state_t *st = req->state;
     fr_list_offsets_request_t *in = &st->in;
@@ -159,14 +183,8 @@ static int list_offsets_build(fr_req_t *req) {
             answer_partition(st, &next_query, k, topic, pp, pr);
             pr->old_style_offsets = NULL;
             pr->old_style_offsets_count = 0;
-            if (v == 0 && pr->error_code == FR_ERR_NONE) {
-                int64_t *o = FR_REQ_ARRAY(req, int64_t, 1);
-                if (!o)
-                    return FR_ERR_NOMEM;
-                *o = pr->offset;
-                pr->old_style_offsets = o;
-                pr->old_style_offsets_count = pr->offset >= 0 && pp->max_num_offsets > 0 ? 1 : 0;
-            }
+            if (v == 0 && pr->error_code == FR_ERR_NONE && legacy_offsets(req, topic, pp, pr))
+                return FR_ERR_NOMEM;
         }
         if (tr->partitions_count > 0 || t->partitions_count == 0)
             out.topics_count++; /* a topic entry of repeats only is left out */
