@@ -67,6 +67,8 @@ static size_t member_partition_count(const rd_kafka_MemberDescription_t *m) {
 static void add_rows(offset_row_t *rows, size_t *n, const rd_kafka_topic_partition_list_t *parts,
                      const rd_kafka_topic_partition_list_t *owner, const rd_kafka_topic_partition_list_t *committed,
                      const rd_kafka_MemberDescription_t *member) {
+    if (parts->cnt == 0) /* (an empty list has no elems for qsort) */
+        return;
     rd_kafka_topic_partition_list_t *sorted = rd_kafka_topic_partition_list_copy(parts);
     qsort(sorted->elems, (size_t)sorted->cnt, sizeof(*sorted->elems), cmp_partition_then_topic);
     for (int i = 0; i < sorted->cnt; i++) {

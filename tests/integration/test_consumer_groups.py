@@ -350,6 +350,26 @@ def utc(ms):
     return datetime.datetime.fromtimestamp(ms / 1000, datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3]
 
 
+def test_describe_a_group_before_its_first_commit():
+    """A group whose member holds partitions but has committed nothing: each
+    partition's row has "-" for the offset and the lag, and the member's id,
+    as Kafka's tool prints it.  Before, the sanitizer build stopped on a
+    qsort of an empty list (no committed offsets, so no unassigned ones)."""
+    with Broker(overrides=FAST) as b:
+        create_topic(b, "fresh", 2)
+        live = Consumer(b, "fresh", "nocommit", "live", "--consumer-property", "enable.auto.commit=false")
+        try:
+            def joined():  # (until the first join completes the group does not exist: rc 1)
+                p = run("consumer-groups", "--bootstrap-server", b.bootstrap, "--describe", "--group", "nocommit")
+                assert p.returncode in (0, 1) and "runtime error" not in p.stderr, p.stderr
+                return p.returncode == 0 and "live-" in p.stdout
+            wait_for("the member's assignment", joined)
+            rows = offsets(b, "nocommit")
+            assert all(r[:3] == ("-", "0", "-") and r[3].startswith("live-") for r in rows.values()), rows
+        finally:
+            live.stop()
+
+
 def test_describe_and_reset_offsets():
     topic, group = "orders", "shop"
     with Broker(overrides=FAST) as b:
@@ -584,6 +604,7 @@ def main():
     run_tests([
         test_training_lab_three_consumers_one_group_then_kill_then_three_groups,
         test_describe_and_reset_offsets,
+        test_describe_a_group_before_its_first_commit,
         test_list_delete_and_delete_offsets,
         test_usage_errors_and_command_config,
     ])

@@ -164,7 +164,36 @@ def test_a_static_leader_back_under_a_new_id():
         a2.close()
 
 
+def group_records(bootstrap):
+    """{group: [value or None, ...]}: the group metadata records (key version 2) in __consumer_offsets."""
+    from confluent_kafka import Consumer, KafkaError, TopicPartition
+    c = Consumer({"bootstrap.servers": bootstrap, "group.id": "records-reader", "enable.partition.eof": True,
+                  "enable.auto.commit": False})
+    c.assign([TopicPartition("__consumer_offsets", p, 0) for p in range(int(FAST["offsets.topic.num.partitions"]))])
+    out, at_end, deadline = {}, set(), time.time() + 30
+    while len(at_end) < int(FAST["offsets.topic.num.partitions"]) and time.time() < deadline:
+        m = c.poll(1)
+        if m is None:
+            continue
+        if m.error():
+            assert m.error().code() == KafkaError._PARTITION_EOF, m.error()
+            at_end.add(m.partition())
+        elif struct.unpack_from(">h", m.key())[0] == 2:
+            name, _ = kw._read_string(m.key(), 2)
+            out.setdefault(name, []).append(m.value())
+    c.close()
+    assert len(at_end) == int(FAST["offsets.topic.num.partitions"]), at_end
+    return out
+
+
 def test_offsets_of_deleted_topics_are_dropped_and_groups_survive_restart():
+    """A deleted topic's offsets are dropped, and with them every Empty group
+    left without offsets, at once (Kafka's handleDeletedPartitions runs its
+    cleanupGroupMetadata): Dead, unlisted, and after a restart still gone.
+    Only a group that had a generation gets a group tombstone; one that only
+    stored offsets (generation 0) never wrote metadata and gets none, as in
+    Kafka.  Before, such groups stayed listed until the next offset-retention
+    check (up to 10 minutes), and generation-0 groups got a tombstone."""
     b = Broker(coordinator=True, overrides=FAST)
     try:
         b.start()
@@ -173,9 +202,30 @@ def test_offsets_of_deleted_topics_are_dropped_and_groups_survive_restart():
         call(c, 19, 0, kw.create_topics_v0("kept", 1))
         res = kw.parse_offset_commit_v2_response(call(c, 8, 2, kw.offset_commit_v2("g", -1, "", [("gone", 0, 3), ("kept", 0, 4)])))
         assert set(res.values()) == {0}, res
+        res = kw.parse_offset_commit_v2_response(call(c, 8, 2, kw.offset_commit_v2("only-gone", -1, "", [("gone", 0, 1)])))
+        assert set(res.values()) == {0}, res
+        # a consumer group whose member committed and left: Empty, in generation 2
+        m = RawClient(b.port)
+        err, gen, _, _, mid, _ = kw.parse_join_group_v0_response(call(m, 11, 0, kw.join_group_v0("left", topics=["gone"])))
+        assert err == 0 and kw.parse_sync_group_v0_response(call(m, 14, 0, kw.sync_group_v0("left", gen, mid, [(mid, b"")])))[0] == 0
+        assert kw.parse_offset_commit_v2_response(call(m, 8, 2, kw.offset_commit_v2("left", gen, mid, [("gone", 0, 2)]))) == {("gone", 0): 0}
+        assert kw.parse_error_only_v0(call(m, 13, 0, kw.string("left") + kw.string(mid))) == 0
+        m.close()
+        assert describe_groups_v3(c, ["left"], False)["left"][1] == "Empty"
         assert kw.parse_delete_topics_v0_response(call(c, 20, 0, kw.delete_topics_v0(["gone"])))[1] == [("gone", 0)]
         got = kw.parse_offset_fetch_v1_response(call(c, 9, 1, kw.offset_fetch_v1("g", "gone", [0])))
         assert got == {("gone", 0): (-1, 0)}, got
+        states = describe_groups_v3(c, ["g", "only-gone", "left"], False)
+        assert [states[g][1] for g in ("g", "only-gone", "left")] == ["Empty", "Dead", "Dead"], states
+        listed = list_groups(c)
+        assert "g" in listed and "only-gone" not in listed and "left" not in listed, listed
+        # DeleteGroups of a generation-0 group writes no group tombstone either
+        call(c, 8, 2, kw.offset_commit_v2("admin-only", -1, "", [("kept", 0, 1)]))
+        resp = call(c, 42, 0, struct.pack(">i", 1) + kw.string("admin-only"))
+        assert resp[8:] == struct.pack(">i", 1) + kw.string("admin-only") + struct.pack(">h", 0), resp
+        records = group_records(b.bootstrap)
+        assert "only-gone" not in records and "admin-only" not in records, records
+        assert records["left"][-1] is None and all(records["left"][:-1]), records
         err, gen, _, _, m, _ = kw.parse_join_group_v0_response(call(c, 11, 0, kw.join_group_v0("live", topics=["kept"])))
         assert err == 0
         # group metadata is written when the leader's assignment makes the group Stable (as in Kafka)
@@ -187,9 +237,9 @@ def test_offsets_of_deleted_topics_are_dropped_and_groups_survive_restart():
         assert got == {("kept", 0): (4, 0)}, got
         got = kw.parse_offset_fetch_v1_response(call(c, 9, 1, kw.offset_fetch_v1("g", "gone", [0])))
         assert got == {("gone", 0): (-1, 0)}, got
-        groups = kw.parse_describe_groups_v0_response(call(c, 15, 0, kw.describe_groups_v0(["g", "live", "nope"])))
+        groups = kw.parse_describe_groups_v0_response(call(c, 15, 0, kw.describe_groups_v0(["g", "live", "nope", "left"])))
         assert groups["g"][1] == "Empty", groups
-        assert groups["nope"][1] == "Dead", groups
+        assert groups["nope"][1] == "Dead" and groups["left"][1] == "Dead", groups
         # the member of "live" survived the restart in the group's metadata and may heartbeat on
         assert groups["live"][1] == "Stable" and groups["live"][4] == [m], groups
         assert kw.parse_error_only_v0(call(c, 12, 0, kw.heartbeat_v0("live", gen, m))) in (0, REBALANCE_IN_PROGRESS)

@@ -476,8 +476,10 @@ int fr_groups_delete(fr_groups_t *g, fr_slice_t group_id) {
         return FR_ERR_NON_EMPTY_GROUP;
     grp->state = FR_GROUP_DEAD;
     int rc = fr_group_delete_offsets(g, grp, NULL, -1);
-    if (!rc)
-        rc = fr_group_store_metadata(g, grp); /* Dead: writes the group tombstone */
+    /* Dead: the group tombstone; not for generation 0, a group that only stored offsets and never
+     * wrote metadata (Kafka's cleanupGroupMetadata) */
+    if (!rc && grp->generation_id > 0)
+        rc = fr_group_store_metadata(g, grp);
     if (rc)
         return rc;
     fr_info(COMPONENT, "Group %s deleted", grp->group_id);

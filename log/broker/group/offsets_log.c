@@ -229,6 +229,17 @@ void fr_groups_topic_deleted(fr_groups_t *g, const char *topic) {
     for (size_t i = 0; i < g->count; i++)
         if (fr_group_offset(g->items[i], fr_slice_from_cstr(topic), -1) || g->items[i]->num_offsets)
             fr_group_delete_offsets(g, g->items[i], topic, -1);
+    /* Kafka's handleDeletedPartitions goes on as its periodic clean-up does (cleanupGroupMetadata):
+     * every Empty group left without offsets is Dead at once, not at the next retention check.
+     * Backwards: a deletion closes the gap in g->items behind it. */
+    for (size_t i = g->count; i-- > 0;) {
+        fr_group_t *grp = g->items[i];
+        if (grp->state == FR_GROUP_EMPTY && grp->num_members == 0 && grp->num_offsets == 0 && grp->num_pending == 0) {
+            int rc = fr_groups_delete(g, fr_slice_from_cstr(grp->group_id));
+            if (rc)
+                fr_warn(COMPONENT, "could not delete an empty group: %s", fr_err_str(rc));
+        }
+    }
 }
 
 int fr_group_store_metadata(fr_groups_t *g, fr_group_t *grp) {
@@ -500,6 +511,13 @@ int fr_groups_open(fr_groups_t *g, fr_server_t *srv, char *err, size_t errlen) {
             fr_groups_close(g);
             return rc;
         }
+    }
+    /* Kafka's loader makes a group of the offsets left of one that has no metadata record: one
+     * whose offsets were all deleted (a generation-0 group gets no group tombstone) is not loaded */
+    for (size_t i = g->count; i-- > 0;) {
+        fr_group_t *grp = g->items[i];
+        if (grp->generation_id == 0 && grp->state == FR_GROUP_EMPTY && grp->num_members == 0 && grp->num_offsets == 0)
+            fr_groups_forget(g, grp);
     }
     for (size_t i = 0; i < g->count; i++) /* group.max.size may have been lowered meanwhile */
         if (g->items[i]->num_members > g->max_size)
