@@ -57,3 +57,45 @@ def parse_join_v4(resp):
         off += 4 + max(ml, 0)
         members.append(mid)
     return err, gen, member, members
+
+
+def describe_groups_v3(c, groups, include_ops):
+    """-> {group: (error, state, protocol type, protocol data, [(member id, metadata, assignment)], ops)}"""
+    body = struct.pack(">i", len(groups)) + b"".join(kw.string(g) for g in groups) + struct.pack(">?", include_ops)
+    resp = call(c, 15, 3, body)
+    off, out = 12, {}  # correlation id, throttle, count
+    for _ in range(struct.unpack_from(">i", resp, 8)[0]):
+        err, = struct.unpack_from(">h", resp, off)
+        fields = []
+        off += 2
+        for _ in range(4):
+            s, off = kw._read_string(resp, off)
+            fields.append(s)
+        members = []
+        n, = struct.unpack_from(">i", resp, off)
+        off += 4
+        for _ in range(n):
+            mid, off = kw._read_string(resp, off)
+            _client, off = kw._read_string(resp, off)
+            _host, off = kw._read_string(resp, off)
+            blobs = []
+            for _ in range(2):
+                ln, = struct.unpack_from(">i", resp, off)
+                blobs.append(resp[off + 4:off + 4 + max(ln, 0)])
+                off += 4 + max(ln, 0)
+            members.append((mid, blobs[0], blobs[1]))
+        ops, = struct.unpack_from(">i", resp, off)
+        off += 4
+        out[fields[0]] = (err, fields[1], fields[2], fields[3], members, ops)
+    return out
+
+
+def list_groups(c):
+    """ListGroups v0 -> [group ids]"""
+    resp = call(c, 16, 0, b"")
+    off, out = 10, []  # correlation id, error, count
+    for _ in range(struct.unpack_from(">i", resp, 6)[0]):
+        gid, off = kw._read_string(resp, off)
+        _ptype, off = kw._read_string(resp, off)
+        out.append(gid)
+    return out
