@@ -418,11 +418,8 @@ int fr_cmd_console_producer(int argc, char **argv) {
         tool_args_free(&a);
         return argc < 2 ? 1 : 0;
     }
-    if (tool_args_has(&a, "version")) { /* as Kafka's tools: before any other check */
-        printf("%s\n", fr_version());
-        tool_args_free(&a);
+    if (tool_args_version(&a)) /* as Kafka's tools: before any other check */
         return 0;
-    }
 
     int rc = 1;
     fr_props_t props, reader_props;

@@ -497,11 +497,8 @@ int fr_cmd_consumer_groups(int argc, char **argv) {
         tool_args_free(&a);
         return 0;
     }
-    if (tool_args_has(&a, "version")) { /* as Kafka's tools: before any other check */
-        printf("%s\n", fr_version());
-        tool_args_free(&a);
+    if (tool_args_version(&a)) /* as Kafka's tools: before any other check */
         return 0;
-    }
     int rc = check_args(&a);
     if (rc != 0) {
         tool_args_free(&a);

@@ -240,11 +240,8 @@ int fr_cmd_delete_records(int argc, char **argv) {
         tool_args_free(&a);
         return help ? 0 : 1;
     }
-    if (tool_args_has(&a, "version")) { /* as Kafka's tools: before any other check */
-        printf("%s\n", fr_version());
-        tool_args_free(&a);
+    if (tool_args_version(&a)) /* as Kafka's tools: before any other check */
         return 0;
-    }
     const char *missing = !tool_args_has(&a, "bootstrap-server") ? "bootstrap-server"
                           : !tool_args_has(&a, "offset-json-file") ? "offset-json-file" : NULL;
     if (missing) {

@@ -533,11 +533,8 @@ int fr_cmd_dump_log_segments(int argc, char **argv) {
         tool_args_free(&a);
         return help ? 0 : 1;
     }
-    if (tool_args_has(&a, "version")) { /* as Kafka's tools: before any other check */
-        printf("%s\n", fr_version());
-        tool_args_free(&a);
+    if (tool_args_version(&a)) /* as Kafka's tools: before any other check */
         return 0;
-    }
     if (!tool_args_has(&a, "files")) {
         tool_args_free(&a);
         return usage_error("Missing required argument \"[files]\"");

@@ -2,8 +2,11 @@
 
 #include <ctype.h>
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include "fr_version.h"
 
 /* Finds an option by exact name or (prefixes) by unique prefix.  Returns its
  * index, -1 if unknown, -2 if the prefix is ambiguous. */
@@ -128,6 +131,14 @@ size_t tool_args_count(const tool_args_t *a, const char *name) {
 }
 
 bool tool_args_has(const tool_args_t *a, const char *name) { return tool_args_count(a, name) > 0; }
+
+bool tool_args_version(tool_args_t *a) {
+    if (!tool_args_has(a, "version"))
+        return false;
+    printf("%s\n", fr_version());
+    tool_args_free(a);
+    return true;
+}
 
 /* jopt-simple's valueOf: an option that is not a list, given twice, is an error. */
 static int repeated_single(const tool_args_t *a, char *err, size_t errlen) {

@@ -72,6 +72,10 @@ void tool_args_free(tool_args_t *a);
 
 /* True when the option (full name) was given at least once. */
 bool tool_args_has(const tool_args_t *a, const char *name);
+
+/* When --version was given: prints Freshet's version, frees a and returns true (the tool then
+ * exits 0, as Kafka's print AppInfoParser's version before checking anything else). */
+bool tool_args_version(tool_args_t *a);
 /* How many times the option was given. */
 size_t tool_args_count(const tool_args_t *a, const char *name);
 /* The last value given for the option, or NULL (absent, a flag, or an optional argument left out). */

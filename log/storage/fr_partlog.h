@@ -283,9 +283,9 @@ int fr_partlog_offset_of_max_timestamp(fr_partlog_t *log, int64_t *offset_out, i
  * offset at now_ms.  ts -1 starts from the newest of these, -2 from the
  * oldest, any other ts from the newest modified at or before it; from there
  * up to max of them, newest first, go into out[0..cap).  Returns how many
- * (0 when none was modified by ts).  The caller sizes out to
- * min(max, fr_partlog_segment_count() + 1); a roll in between only makes
- * the answer stop at cap.
+ * the answer has (0 when none was modified by ts); when that is more than
+ * cap (a roll since the caller counted the segments), only cap were written
+ * and the caller asks again with room for them all.
  */
 size_t fr_partlog_legacy_offsets_before(fr_partlog_t *log, int64_t ts, int64_t now_ms, int32_t max, int64_t *out,
                                         size_t cap);

@@ -149,15 +149,6 @@ static void map_free(offset_map_t *m) {
 /* ---- the segments of a pass ---- */
 
 
-static int64_t largest_timestamp(const fr_segment_t *seg) {
-    struct stat st;
-    if (seg->max_timestamp >= 0)
-        return seg->max_timestamp;
-    if (fstat(seg->log->fd, &st) < 0)
-        return INT64_MAX;
-    return (int64_t)st.st_mtim.tv_sec * 1000 + st.st_mtim.tv_nsec / 1000000;
-}
-
 static int read_all(int fd, uint8_t *buf, int64_t len) {
     int64_t done = 0;
     while (done < len) {
@@ -393,7 +384,9 @@ static size_t group_length(const fr_clean_seg_t *segs, size_t n, int64_t max_byt
 /* Puts the cleaned bytes in place of the k segments g[0..k) (partlog_swap.c). */
 static int swap_group(fr_partlog_t *log, const fr_clean_seg_t *g, size_t k, const fr_writer_t *out, int64_t before,
                       fr_compact_result_t *res) {
-    int fd = fr_partlog_write_swap(log, g[0].base, out);
+    struct stat last; /* Kafka's cleaner gives the cleaned segment the last one's lastModified */
+    int has_last = fstat(g[k - 1].file->fd, &last) == 0;
+    int fd = fr_partlog_write_swap(log, g[0].base, out, has_last ? &last.st_mtim : NULL);
     if (fd < 0)
         return FR_ERR_KAFKA_STORAGE_ERROR;
     pthread_mutex_lock(&log->lock);
@@ -443,7 +436,8 @@ int fr_partlog_compact(fr_partlog_t *log, const fr_compact_policy_t *p, int64_t 
             break;
         /* Kafka's cleanableOffsets: the first *dirty* segment too young for min.compaction.lag.ms
          * ends the range (a cleaned one with a future timestamp must not stall the cleaner) */
-        if (p->min_lag_ms > 0 && seg->next_offset > *first_dirty && now_ms - largest_timestamp(seg) < p->min_lag_ms)
+        if (p->min_lag_ms > 0 && seg->next_offset > *first_dirty &&
+            now_ms - fr_segment_largest_timestamp(seg) < p->min_lag_ms)
             break;
         fr_segfile_ref(seg->log);
         segs[n++] = (fr_clean_seg_t){seg->base_offset, seg->size, seg->next_offset, seg->roll_base_ms, seg->log};

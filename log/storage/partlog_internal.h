@@ -73,9 +73,10 @@ typedef struct fr_clean_seg {
     fr_segfile_t *file;            /* a reference taken under the lock */
 } fr_clean_seg_t;
 
-/* Writes out as <base>.log.cleaned, fsyncs it, renames it <base>.log.swap and fsyncs the
- * directory.  Returns the open fd, or -1 (nothing left behind). */
-int fr_partlog_write_swap(const fr_partlog_t *log, int64_t base, const fr_writer_t *out);
+/* Writes out as <base>.log.cleaned (modified at *mtime unless NULL), fsyncs it, renames it
+ * <base>.log.swap and fsyncs the directory.  Returns the open fd, or -1 (nothing left behind). */
+int fr_partlog_write_swap(const fr_partlog_t *log, int64_t base, const fr_writer_t *out,
+                          const struct timespec *mtime);
 /* Removes <base>.log.swap. */
 void fr_partlog_drop_swap(const fr_partlog_t *log, int64_t base);
 /*

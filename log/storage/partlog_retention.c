@@ -25,19 +25,6 @@
 
 /* ---- retention, DeleteRecords and the log start offset ---- */
 
-/*
- * Kafka's LogSegment.largestTimestamp: the largest record timestamp, or the
- * file's modification time when the segment has none.
- */
-static int64_t largest_timestamp(const fr_segment_t *seg) {
-    struct stat st;
-    if (seg->max_timestamp >= 0)
-        return seg->max_timestamp;
-    if (fstat(seg->log->fd, &st) < 0)
-        return INT64_MAX; /* unknown: never old enough */
-    return (int64_t)st.st_mtim.tv_sec * 1000 + st.st_mtim.tv_nsec / 1000000;
-}
-
 enum { EXPIRED_START, EXPIRED_SIZE, EXPIRED_TIME, EXPIRED_RULES };
 
 /*
@@ -66,7 +53,7 @@ static size_t count_expired(const fr_partlog_t *log, const fr_retention_policy_t
     }
     upto[EXPIRED_SIZE] = k;
     if (p->delete_enabled && p->retention_ms >= 0)
-        while (TAKEABLE(k) && now_ms - largest_timestamp(log->segs[k]) > p->retention_ms)
+        while (TAKEABLE(k) && now_ms - fr_segment_largest_timestamp(log->segs[k]) > p->retention_ms)
             k++;
     upto[EXPIRED_TIME] = k;
 #undef TAKEABLE

@@ -56,13 +56,17 @@ static void swap_name(char *buf, size_t len, int64_t base) {
 
 /* ---- the cleaner's side ---- */
 
-int fr_partlog_write_swap(const fr_partlog_t *log, int64_t base, const fr_writer_t *out) {
+int fr_partlog_write_swap(const fr_partlog_t *log, int64_t base, const fr_writer_t *out,
+                          const struct timespec *mtime) {
     char name[FR_SEGMENT_FILENAME_MAX], cleaned[FR_SEGMENT_FILENAME_MAX + 16], swap[FR_SEGMENT_FILENAME_MAX + 16];
     fr_segment_filename(name, base, "");
     snprintf(cleaned, sizeof(cleaned), "%s%s", name, CLEANED_SUFFIX);
     swap_name(swap, sizeof(swap), base);
     int fd = openat(log->dirfd, cleaned, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-    if (fd < 0 || fr_pwrite_full(fd, out->buf, out->len, 0) || fdatasync(fd) < 0 ||
+    struct timespec times[2] = {{.tv_nsec = UTIME_OMIT}, {.tv_nsec = UTIME_NOW}};
+    if (mtime)
+        times[1] = *mtime;
+    if (fd < 0 || fr_pwrite_full(fd, out->buf, out->len, 0) || futimens(fd, times) < 0 || fdatasync(fd) < 0 ||
         renameat(log->dirfd, cleaned, log->dirfd, swap) < 0) {
         fr_error(COMPONENT, "%s/%s: cannot write the cleaned segment: %s", log->dir, cleaned, strerror(errno));
         if (fd >= 0)

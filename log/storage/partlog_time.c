@@ -178,14 +178,6 @@ int fr_partlog_offset_of_max_timestamp(fr_partlog_t *log, int64_t *offset_out, i
 
 /* ---- ListOffsets v0: offsets before a time, by segment ---- */
 
-/* A segment's modification time in ms, as Java's File.lastModified (0 when it cannot be read). */
-static int64_t segment_mtime_ms(const fr_segment_t *seg) {
-    struct stat st;
-    if (fstat(seg->log->fd, &st) < 0)
-        return 0;
-    return (int64_t)st.st_mtim.tv_sec * 1000 + st.st_mtim.tv_nsec / 1000000;
-}
-
 /* Kafka's offset-time array, entry i: segment i's base offset (at least the log start), or past
  * the segments the log end; and its time, the segment's mtime or now_ms for the log end. */
 static int64_t legacy_offset(const fr_partlog_t *log, size_t i) {
@@ -195,7 +187,10 @@ static int64_t legacy_offset(const fr_partlog_t *log, size_t i) {
 }
 
 static int64_t legacy_time(const fr_partlog_t *log, size_t i, int64_t now_ms) {
-    return i == log->nsegs ? now_ms : segment_mtime_ms(log->segs[i]);
+    if (i == log->nsegs)
+        return now_ms;
+    int64_t mtime = fr_segment_mtime_ms(log->segs[i]);
+    return mtime >= 0 ? mtime : 0; /* Java's File.lastModified gives 0 when it cannot tell */
 }
 
 size_t fr_partlog_legacy_offsets_before(fr_partlog_t *log, int64_t ts, int64_t now_ms, int32_t max, int64_t *out,
@@ -209,8 +204,9 @@ size_t fr_partlog_legacy_offsets_before(fr_partlog_t *log, int64_t ts, int64_t n
     else if (ts != -1)
         while (next > 0 && legacy_time(log, next - 1, now_ms) > ts)
             next--;
-    for (; next > 0 && (int64_t)n < max && n < cap; next--)
-        out[n++] = legacy_offset(log, next - 1);
+    for (; next > 0 && (int64_t)n < max; next--, n++)
+        if (n < cap)
+            out[n] = legacy_offset(log, next - 1);
     pthread_mutex_unlock(&log->lock);
     return n;
 }

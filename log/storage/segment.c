@@ -224,10 +224,29 @@ void fr_segment_unreserve(fr_segment_t *seg) {
         return;
     /* allocated beyond the last file system block holding data: reserved blocks
      * (or an extent tree block, which st_blocks counts too: the cut is then a no-op) */
-    if ((int64_t)st.st_blocks * 512 > ((st.st_size + st.st_blksize - 1) / st.st_blksize) * st.st_blksize &&
-        ftruncate(seg->log->fd, st.st_size) < 0) /* cutting at the size frees the blocks past it */
-        fr_warn(COMPONENT, "%s: cannot give back the reserved blocks: %s", seg->name, strerror(errno));
+    if ((int64_t)st.st_blocks * 512 > ((st.st_size + st.st_blksize - 1) / st.st_blksize) * st.st_blksize) {
+        if (ftruncate(seg->log->fd, st.st_size) < 0) /* cutting at the size frees the blocks past it */
+            fr_warn(COMPONENT, "%s: cannot give back the reserved blocks: %s", seg->name, strerror(errno));
+        /* the cut stamps the file, whose time is the segment's lastModified: put it back */
+        const struct timespec times[2] = {st.st_atim, st.st_mtim};
+        if (futimens(seg->log->fd, times) < 0)
+            fr_warn(COMPONENT, "%s: cannot keep the modification time: %s", seg->name, strerror(errno));
+    }
     seg->reserved_end = 0;
+}
+
+int64_t fr_segment_mtime_ms(const fr_segment_t *seg) {
+    struct stat st;
+    if (fstat(seg->log->fd, &st) < 0)
+        return -1;
+    return (int64_t)st.st_mtim.tv_sec * 1000 + st.st_mtim.tv_nsec / 1000000;
+}
+
+int64_t fr_segment_largest_timestamp(const fr_segment_t *seg) {
+    if (seg->max_timestamp >= 0)
+        return seg->max_timestamp;
+    int64_t mtime = fr_segment_mtime_ms(seg);
+    return mtime >= 0 ? mtime : INT64_MAX;
 }
 
 void fr_segment_seal(fr_segment_t *seg) {

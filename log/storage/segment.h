@@ -127,6 +127,15 @@ void fr_segment_reserve(fr_segment_t *seg, int64_t end, int64_t segment_bytes);
 /* Gives back the blocks reserved past the end of the .log (at the roll and at
  * close; also those a crash left behind). */
 void fr_segment_unreserve(fr_segment_t *seg);
+
+/* The .log's modification time in ms (Java's File.lastModified), -1 when it cannot be read.
+ * Kafka's segment lastModified: ListOffsets v0 and, for a segment without timestamps, time
+ * retention go by it, so the broker's own housekeeping keeps it (unreserve, the cleaner's swap). */
+int64_t fr_segment_mtime_ms(const fr_segment_t *seg);
+
+/* Kafka's LogSegment.largestTimestamp: the largest record timestamp, else the file's modification
+ * time; INT64_MAX when neither is known (never old enough). */
+int64_t fr_segment_largest_timestamp(const fr_segment_t *seg);
 /* Adds the final time index entry (the segment's max timestamp), at the roll,
  * drops the ring of recent batches (no longer the tail) and gives back the
  * blocks reserved past its end. */

@@ -227,6 +227,23 @@ def test_list_offsets_v0_lists_segments_by_modification_time():
         c.recv_frame()
         assert list_offsets_v0(c, "old", 0, -2, 5) == (0, [3])
         assert list_offsets_v0(c, "old", 0, mtimes[1], 10) == (0, [bases[1], 3])
+        assert list_offsets_v0(c, "old", 0, mtimes[3], 10) == (0, [18, 12, 6, 3])
+        # past 1 MiB a segment has blocks reserved ahead; closing gives them back with a cut,
+        # which used to stamp the file with the time of the shutdown
+        c.request(19, 0, struct.pack(">i", 1) + kw.string("big") + struct.pack(">ihii", 1, 1, 0, 1)
+                  + kw.string("segment.bytes") + kw.string("104857600") + struct.pack(">i", 5000))
+        c.recv_frame()
+        for i in range(2):
+            c.request(0, 3, kw.produce_v3("big", 0, kw.record_batch([(b"k", b"v" * 1000)] * 900, base_ts=now)))
+            got = kw.parse_produce_v3_response(c.recv_frame())
+            assert got[1][0][2] == 0, got
+        os.utime(os.path.join(b.log_dir, "big-0", "%020d.log" % 0), (hour_ago, hour_ago))
+        assert list_offsets_v0(c, "big", 0, hour_ago * 1000 + 1000, 10) == (0, [0])
+        c.close()
+        b.restart()  # a clean restart keeps every file's time
+        c = RawClient(b.port)
+        assert list_offsets_v0(c, "old", 0, mtimes[3], 10) == (0, [18, 12, 6, 3])
+        assert list_offsets_v0(c, "big", 0, hour_ago * 1000 + 1000, 10) == (0, [0])
         c.close()
 
 

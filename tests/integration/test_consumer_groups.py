@@ -365,7 +365,7 @@ def test_describe_a_group_before_its_first_commit():
                 return p.returncode == 0 and "live-" in p.stdout
             wait_for("the member's assignment", joined)
             rows = offsets(b, "nocommit")
-            assert all(r[:3] == ("-", "0", "-") and r[3].startswith("live-") for r in rows.values()), rows
+            assert set(rows) == {0, 1} and all(r[:3] == ("-", "0", "-") and r[3].startswith("live-") for r in rows.values()), rows
         finally:
             live.stop()
 

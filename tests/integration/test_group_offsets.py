@@ -90,9 +90,14 @@ def test_offsets_of_deleted_topics_are_dropped_and_groups_survive_restart():
         assert got == {("kept", 0): (4, 0)}, got
         got = kw.parse_offset_fetch_v1_response(call(c, 9, 1, kw.offset_fetch_v1("g", "gone", [0])))
         assert got == {("gone", 0): (-1, 0)}, got
-        groups = kw.parse_describe_groups_v0_response(call(c, 15, 0, kw.describe_groups_v0(["g", "live", "nope", "left"])))
+        groups = kw.parse_describe_groups_v0_response(call(c, 15, 0, kw.describe_groups_v0(
+            ["g", "live", "nope", "left", "only-gone", "admin-only"])))
         assert groups["g"][1] == "Empty", groups
-        assert groups["nope"][1] == "Dead" and groups["left"][1] == "Dead", groups
+        # the deleted groups stay deleted: the one with a generation by its tombstone, the two
+        # that only stored offsets because the loader makes no group of offsets all deleted
+        assert [groups[g][1] for g in ("nope", "left", "only-gone", "admin-only")] == ["Dead"] * 4, groups
+        listed = list_groups(c)
+        assert not {"left", "only-gone", "admin-only"} & set(listed), listed
         # the member of "live" survived the restart in the group's metadata and may heartbeat on
         assert groups["live"][1] == "Stable" and groups["live"][4] == [m], groups
         assert kw.parse_error_only_v0(call(c, 12, 0, kw.heartbeat_v0("live", gen, m))) in (0, REBALANCE_IN_PROGRESS)
@@ -153,7 +158,8 @@ def test_offsets_of_empty_groups_expire_after_retention():
         m.close()
         groups["emptied"][0].close()
         # left without offsets, the empty group is deleted (Kafka's cleanupGroupMetadata): Dead, and
-        # not listed, also after a restart (its tombstone)
+        # not listed, also after a restart (its offsets' tombstones: a generation-0 group gets no
+        # group tombstone, and the loader makes no group of offsets all deleted)
         wait_for(lambda: describe_groups_v3(c, ["old"], False)["old"][1] == "Dead", "the empty group's deletion")
         assert "old" not in list_groups(c)
         c.close()

@@ -2,6 +2,7 @@
  * and delete.retention.ms, gzip/lz4/zstd batches, reopen (recovery accepts
  * the offset gaps), and a reader running during compaction.  Merging the
  * cleaned segments: test_compact_merge.c. */
+#include <fcntl.h>
 #include <pthread.h>
 #include <stdatomic.h>
 
@@ -57,6 +58,13 @@ static void classic(int per_batch, int codec) {
     int64_t first_dirty = 0;
     fr_compact_policy_t p = policy(86400000);
     fr_compact_result_t res;
+    if (per_batch == 1) /* the segments' files modified a second apart, long ago */
+        for (int i = 0; i < 11; i++) {
+            char path[600];
+            snprintf(path, sizeof(path), "%s/%020d.log", tmp, i);
+            const struct timespec t[2] = {{.tv_sec = 1600000000 + i}, {.tv_sec = 1600000000 + i}};
+            FR_CHECK_EQ_INT(utimensat(AT_FDCWD, path, t, 0), 0);
+        }
     int64_t before = fr_partlog_size_bytes(log);
     FR_CHECK_EQ_INT(flush_and_compact(log, &p, 2000, &first_dirty, &res), 0);
     FR_CHECK(!res.skipped);
@@ -78,6 +86,11 @@ static void classic(int per_batch, int codec) {
         FR_CHECK_EQ_INT(access(path, F_OK), -1);
         snprintf(path, sizeof(path), "%s/%020d.log", tmp, 0);
         FR_CHECK_EQ_INT(access(path, F_OK), 0);
+        /* modified when the last segment cleaned into it was, as Kafka's cleaner sets lastModified
+         * (ListOffsets v0 and time retention of segments without timestamps go by it) */
+        struct stat st;
+        FR_CHECK_EQ_INT(stat(path, &st), 0);
+        FR_CHECK_EQ_INT(st.st_mtim.tv_sec, 1600000000 + 10);
     }
 
     /* a second pass finds nothing dirty */

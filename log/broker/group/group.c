@@ -459,13 +459,18 @@ void fr_groups_tick(fr_groups_t *g, uint64_t now) {
                     }
                 }
             }
-            if (empty && grp->num_offsets == 0 && grp->num_pending == 0) {
-                int rc = fr_groups_delete(g, fr_slice_from_cstr(grp->group_id)); /* writes its tombstone */
+            if (fr_group_deletable(grp)) {
+                int rc = fr_groups_delete(g, fr_slice_from_cstr(grp->group_id)); /* and its tombstone */
                 if (rc)
                     fr_warn(COMPONENT, "could not delete an empty group: %s", fr_err_str(rc));
             }
         }
     }
+}
+
+int fr_group_deletable(const fr_group_t *grp) {
+    /* (ids handed out with MEMBER_ID_REQUIRED are members about to join: the group is kept for them) */
+    return grp->state == FR_GROUP_EMPTY && grp->num_members == 0 && grp->num_offsets == 0 && grp->num_pending == 0;
 }
 
 int fr_groups_delete(fr_groups_t *g, fr_slice_t group_id) {
@@ -480,8 +485,10 @@ int fr_groups_delete(fr_groups_t *g, fr_slice_t group_id) {
      * wrote metadata (Kafka's cleanupGroupMetadata) */
     if (!rc && grp->generation_id > 0)
         rc = fr_group_store_metadata(g, grp);
-    if (rc)
+    if (rc) {
+        grp->state = FR_GROUP_EMPTY; /* still there, so the next clean-up (or DeleteGroups) tries again */
         return rc;
+    }
     fr_info(COMPONENT, "Group %s deleted", grp->group_id);
     fr_groups_forget(g, grp);
     return 0;

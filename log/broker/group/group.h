@@ -172,8 +172,11 @@ void fr_group_maybe_complete_join(fr_groups_t *g, fr_group_t *grp, uint64_t now)
 void fr_group_remove_member(fr_groups_t *g, fr_group_t *grp, fr_member_t *m, uint64_t now, const char *reason);
 /* Stores the leader's assignments and makes the group Stable. */
 void fr_group_complete_sync(fr_groups_t *g, fr_group_t *grp);
-/* Deletes an empty group and its offsets (tombstones).  NON_EMPTY_GROUP / GROUP_ID_NOT_FOUND. */
+/* Deletes an empty group and its offsets (tombstones; the group's only when it had a generation).
+ * NON_EMPTY_GROUP / GROUP_ID_NOT_FOUND, or the write's error with the group left Empty. */
 int fr_groups_delete(fr_groups_t *g, fr_slice_t group_id);
+/* Kafka's cleanupGroupMetadata test: Empty, without offsets (nor ids handed out to joiners). */
+int fr_group_deletable(const fr_group_t *grp);
 
 /* Offsets. */
 fr_offset_entry_t *fr_group_offset(const fr_group_t *grp, fr_slice_t topic, int32_t partition);

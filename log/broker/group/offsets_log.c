@@ -234,7 +234,7 @@ void fr_groups_topic_deleted(fr_groups_t *g, const char *topic) {
      * Backwards: a deletion closes the gap in g->items behind it. */
     for (size_t i = g->count; i-- > 0;) {
         fr_group_t *grp = g->items[i];
-        if (grp->state == FR_GROUP_EMPTY && grp->num_members == 0 && grp->num_offsets == 0 && grp->num_pending == 0) {
+        if (fr_group_deletable(grp)) {
             int rc = fr_groups_delete(g, fr_slice_from_cstr(grp->group_id));
             if (rc)
                 fr_warn(COMPONENT, "could not delete an empty group: %s", fr_err_str(rc));

@@ -142,15 +142,21 @@ static int legacy_offsets(fr_req_t *req, fr_topic_t *topic, const fr_list_offset
         return 0;
     }
     fr_partlog_t *log = fr_topic_partition(topic, pp->partition_index)->log;
-    size_t cap = fr_partlog_segment_count(log) + 1;
+    int64_t now = fr_now_ms();
+    size_t n, cap = fr_partlog_segment_count(log) + 1; /* every segment and the log end */
     if ((size_t)pp->max_num_offsets < cap)
         cap = (size_t)pp->max_num_offsets;
-    int64_t *o = FR_REQ_ARRAY(req, int64_t, cap ? cap : 1);
-    if (!o)
-        return FR_ERR_NOMEM;
-    pr->old_style_offsets = o;
-    pr->old_style_offsets_count =
-        (int32_t)fr_partlog_legacy_offsets_before(log, pp->timestamp, fr_now_ms(), pp->max_num_offsets, o, cap);
+    for (;;) { /* again with more room if appends on a worker rolled a segment meanwhile */
+        int64_t *o = FR_REQ_ARRAY(req, int64_t, cap ? cap : 1);
+        if (!o)
+            return FR_ERR_NOMEM;
+        n = fr_partlog_legacy_offsets_before(log, pp->timestamp, now, pp->max_num_offsets, o, cap);
+        pr->old_style_offsets = o;
+        if (n <= cap)
+            break;
+        cap = n;
+    }
+    pr->old_style_offsets_count = (int32_t)n;
     return 0;
 }
 
