@@ -6,6 +6,7 @@ A clean stop must exit 0 with no sanitizer report in its log: that turns
 memory errors and leaks in the broker into test failures.
 """
 import os
+import random
 import select
 import shutil
 import signal
@@ -19,10 +20,46 @@ import time
 FRESHET = os.environ.get("FRESHET_BIN") or os.path.join(os.getcwd(), "freshet")
 
 
+def _ephemeral_low():
+    try:
+        with open("/proc/sys/net/ipv4/ip_local_port_range") as f:
+            return int(f.read().split()[0])
+    except (OSError, ValueError, IndexError):
+        return 32768
+
+
+def _listens(pid, port):
+    """Whether process pid holds the socket listening on port (/proc/net/tcp's inode among its fds)."""
+    want = ":%04X" % port
+    inodes = set()
+    try:
+        with open("/proc/net/tcp") as f:
+            for line in f.readlines()[1:]:
+                fields = line.split()
+                if fields[1].endswith(want) and fields[3] == "0A":  # local address, state LISTEN
+                    inodes.add("socket:[%s]" % fields[9])
+        fd_dir = "/proc/%d/fd" % pid
+        return any(os.readlink(os.path.join(fd_dir, fd)) in inodes for fd in os.listdir(fd_dir))
+    except OSError:
+        return False
+
+
 def free_port():
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+    """A free port below the kernel's ephemeral range.  Tests run in parallel
+    (ctest -j): a port the kernel handed out for bind(0) could meanwhile be
+    taken as the local end of another test's outgoing connection, before the
+    broker binds it (or again between a stop and a restart).  Ports below
+    the range are never used that way; two tests picking the same one at
+    random is left to Broker.start to notice."""
+    low = min(_ephemeral_low(), 32768)
+    while True:
+        port = random.randrange(20000, low)
+        with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+            try:
+                s.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+            return port
 
 
 class Broker:
@@ -34,6 +71,7 @@ class Broker:
         self.coordinator = coordinator
         self.own_dir = data_dir is None
         self.data_dir = data_dir or tempfile.mkdtemp(prefix="freshet-test-")
+        self.chosen_port = port is None  # ours to change if another process binds it first
         self.port = port or free_port()
         self.config_file = config_file
         self.proc = None
@@ -69,11 +107,17 @@ class Broker:
         deadline = time.time() + timeout
         while time.time() < deadline:
             if self.proc.poll() is not None:
+                if self.chosen_port and self.starts == 1 and "Socket server failed to bind" in self.log():
+                    self.port, self.starts = free_port(), 0  # a parallel test took it first
+                    return self.start(timeout)
                 raise AssertionError("broker exited with %s during startup:\n%s" % (self.proc.returncode, self.log()))
             try:
                 with socket.create_connection(("127.0.0.1", self.port), timeout=1):
                     pass
             except OSError:
+                time.sleep(0.05)
+                continue
+            if not _listens(self.proc.pid, self.port):  # the port may answer for another test's broker
                 time.sleep(0.05)
                 continue
             if self.coordinator:
