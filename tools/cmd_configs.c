@@ -39,7 +39,6 @@
 #include "commands.h"
 #include "fr_err.h"
 #include "fr_props.h"
-#include "fr_version.h"
 #include "tool_args.h"
 #include "tool_client.h"
 #include "tool_configs_parse.h"

@@ -30,7 +30,6 @@
 #include "commands.h"
 #include "fr_logging.h"
 #include "fr_props.h"
-#include "fr_version.h"
 #include "tool_args.h"
 #include "tool_client.h"
 #include "tool_perf.h"

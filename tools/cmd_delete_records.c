@@ -24,7 +24,6 @@
 
 #include "commands.h"
 #include "fr_props.h"
-#include "fr_version.h"
 #include "tool_args.h"
 #include "tool_client.h"
 

@@ -41,7 +41,6 @@
 #include "commands.h"
 #include "compression.h"
 #include "fr_buf.h"
-#include "fr_version.h"
 #include "record_batch.h"
 #include "tool_args.h"
 

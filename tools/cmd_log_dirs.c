@@ -29,7 +29,6 @@
 #include "fr_arena.h"
 #include "fr_err.h"
 #include "fr_messages.h"
-#include "fr_version.h"
 #include "tool_args.h"
 #include "tool_client.h"
 #include "tool_wire.h"

@@ -28,13 +28,12 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cmd_topics.h"
 #include "commands.h"
 #include "fr_logging.h"
 #include "fr_props.h"
-#include "fr_version.h"
 #include "tool_args.h"
 #include "tool_client.h"
+#include "cmd_topics.h"
 
 #define COMPONENT "topics"
 

@@ -516,7 +516,7 @@ int fr_groups_open(fr_groups_t *g, fr_server_t *srv, char *err, size_t errlen) {
      * whose offsets were all deleted (a generation-0 group gets no group tombstone) is not loaded */
     for (size_t i = g->count; i-- > 0;) {
         fr_group_t *grp = g->items[i];
-        if (grp->generation_id == 0 && grp->state == FR_GROUP_EMPTY && grp->num_members == 0 && grp->num_offsets == 0)
+        if (grp->generation_id == 0 && fr_group_deletable(grp))
             fr_groups_forget(g, grp);
     }
     for (size_t i = 0; i < g->count; i++) /* group.max.size may have been lowered meanwhile */
