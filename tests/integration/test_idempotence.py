@@ -35,7 +35,8 @@ N_RECORDS = int(os.environ.get("FRESHET_IDEMPOTENCE_RECORDS", "100000"))
 PARTITIONS = 3
 
 NONE, OUT_OF_ORDER, INVALID_PRODUCER_EPOCH = 0, 45, 47
-INVALID_REQUEST, INVALID_TXN_TIMEOUT, INVALID_RECORD, PRODUCER_FENCED = 42, 50, 87, 90
+INVALID_REQUEST, INVALID_RECORD = 42, 87
+TRANSACTIONAL_ID_AUTHORIZATION_FAILED = 53
 
 
 # ---- the proxy ----
@@ -342,10 +343,13 @@ def check_exactly_once_in_order(port, topic, counts):
 
 
 def test_a_transactional_producer_is_told_at_init_that_transactions_are_not_served():
-    """Transactions are not served yet: the transaction coordinator is
-    COORDINATOR_NOT_AVAILABLE (Kafka's answer when its transaction log cannot
-    be made), so librdkafka's init_transactions fails.  Before, it succeeded
-    and the first transactional send hung with no error."""
+    """Transactions are not served yet, so no transactional id is authorized: the
+    transaction coordinator's lookup and InitProducerId with a transactional id are
+    TRANSACTIONAL_ID_AUTHORIZATION_FAILED (Kafka's answer for an id its authorizer
+    refuses), and librdkafka's init_transactions fails at once with a fatal error.
+    Before, the lookup was a retriable COORDINATOR_NOT_AVAILABLE: init_transactions
+    waited out its whole timeout, and the Java admin's fenceProducers asked again
+    without back-off, thousands of times a second."""
     from confluent_kafka import KafkaError, KafkaException, Producer
     b = Broker()
     try:
@@ -353,16 +357,54 @@ def test_a_transactional_producer_is_told_at_init_that_transactions_are_not_serv
         c = RawClient(b.port)
         c.request(10, 1, kw.string("tx-1") + b"\x01")  # FindCoordinator v1, key type TRANSACTION
         resp = c.recv_frame()
-        assert struct.unpack_from(">h", resp, 8)[0] == 15, resp  # COORDINATOR_NOT_AVAILABLE
+        err, = struct.unpack_from(">h", resp, 8)
+        why, _ = kw._read_string(resp, 10)
+        assert err == TRANSACTIONAL_ID_AUTHORIZATION_FAILED and "does not serve transactions" in why, (err, why)
+        # v4 (batched keys): each key answered alike; a group key still finds this broker
+        make_offsets_topic(b.port)
+        body = b"\x01" + kw.uvarint(3) + kw.uvarint(5) + b"tx-1" + kw.uvarint(5) + b"tx-2" + b"\x00"
+        corr = c.request(10, 4, body, flexible=True)
+        resp = c.recv_frame()
+        assert struct.unpack_from(">i", resp, 0)[0] == corr
+        off = 4 + 1 + 4  # correlation id, header tags, throttle time
+        n = resp[off] - 1
+        off += 1
+        keys = []
+        for _ in range(n):
+            klen = resp[off] - 1
+            key = resp[off + 1:off + 1 + klen].decode()
+            off += 1 + klen
+            node, = struct.unpack_from(">i", resp, off)
+            off += 4
+            off += resp[off]  # host (compact string: length + 1, then bytes)
+            port, code = struct.unpack_from(">ih", resp, off)
+            off += 6
+            mlen = resp[off] - 1
+            msg = resp[off + 1:off + 1 + mlen].decode() if mlen >= 0 else None
+            off += 1 + max(mlen, 0) + 1  # message, tags
+            keys.append((key, node, port, code, msg is not None and "transactions" in msg))
+        assert keys == [("tx-1", -1, -1, TRANSACTIONAL_ID_AUTHORIZATION_FAILED, True),
+                        ("tx-2", -1, -1, TRANSACTIONAL_ID_AUTHORIZATION_FAILED, True)], keys
+        corr = c.request(10, 4, b"\x00" + kw.uvarint(2) + kw.uvarint(4) + b"grp" + b"\x00", flexible=True)
+        resp = c.recv_frame()
+        off = 4 + 1 + 4 + 1 + 1  # to the first key's text: header, throttle, array length, key length
+        assert struct.unpack_from(">i", resp, 0)[0] == corr and resp[off:off + 3] == b"grp" and struct.unpack_from(">i", resp, off + 3)[0] == 0, resp
+        # InitProducerId with a transactional id, even an empty one, at every version
+        for version in range(5):
+            for txn in ("tx-1", ""):
+                assert init_producer_id(c, version, txn=txn) == (TRANSACTIONAL_ID_AUTHORIZATION_FAILED, -1, -1), \
+                    (version, txn)
         c.close()
-        make_offsets_topic(b.port)  # groups are still coordinated
         p = Producer({"bootstrap.servers": b.bootstrap, "transactional.id": "tx-1"})
+        t0 = time.monotonic()
         try:
-            p.init_transactions(3)
+            p.init_transactions(30)
             raise AssertionError("init_transactions succeeded")
         except KafkaException as e:
-            # librdkafka keeps asking for the coordinator until the call's time is up
-            assert e.args[0].code() == KafkaError._TIMED_OUT and not e.args[0].fatal(), e
+            assert e.args[0].code() == KafkaError.TRANSACTIONAL_ID_AUTHORIZATION_FAILED and e.args[0].fatal(), e
+            assert "does not serve transactions" in e.args[0].str(), e
+        # the failure is immediate, not the call's 30 s timeout (a bound far above any load)
+        assert time.monotonic() - t0 < 20, time.monotonic() - t0
         b.stop()
     finally:
         b.cleanup()
@@ -391,16 +433,10 @@ def test_init_producer_id_and_bad_producer_input():
             err, pid3, e3 = init_producer_id(c, 3, pid=odd[0], epoch=odd[1])
             assert (err, e3) == (NONE, 0) and pid3 > pid2, (odd, err, pid3, e3)
             pid2 = pid3
-        assert init_producer_id(c, 4, txn="")[0] == INVALID_REQUEST
-        assert init_producer_id(c, 4, txn="tx", timeout=0)[0] == INVALID_TXN_TIMEOUT
-        # transactional ids: epochs bump, stale ones are fenced
-        err, tpid, e0 = init_producer_id(c, 4, txn="tx")
-        assert (err, e0) == (NONE, 0), (err, e0)
-        assert init_producer_id(c, 4, txn="tx") == (NONE, tpid, 1)
-        assert init_producer_id(c, 4, txn="tx", pid=tpid, epoch=1) == (NONE, tpid, 2)
-        assert init_producer_id(c, 4, txn="tx", pid=tpid, epoch=0)[0] == PRODUCER_FENCED
-        assert init_producer_id(c, 3, txn="tx", pid=tpid, epoch=0)[0] == INVALID_PRODUCER_EPOCH
-        assert init_producer_id(c, 4, txn="tx", pid=-5, epoch=-5)[0] == PRODUCER_FENCED  # a pair, not ours
+        # a transactional id is refused before its timeout or pair is looked at, as Kafka's
+        # authorizer check comes first (the epoch rules for ids: test_producer_state_ids.c)
+        assert init_producer_id(c, 4, txn="tx", timeout=0)[0] == TRANSACTIONAL_ID_AUTHORIZATION_FAILED
+        assert init_producer_id(c, 3, txn="tx", pid=5, epoch=-1)[0] == TRANSACTIONAL_ID_AUTHORIZATION_FAILED
 
         # Produce: sequences, duplicates, epochs, unknown and bogus producers
         t = "idem-wire"

@@ -226,10 +226,11 @@ def test_produce_checks_in_kafkas_order():
         still_serving(b)
 
 
-def test_a_transactional_batch_needs_a_transactional_id():
+def test_a_transactional_batch_is_refused():
     """KafkaApis.handleProduceRequest, before anything else: a request carrying a transactional
-    batch without a transactional id answers every partition TRANSACTIONAL_ID_AUTHORIZATION_FAILED
-    and appends nothing (with acks=0, the connection is closed)."""
+    batch without a transactional id, or with one not authorized (none is while transactions are
+    not served), answers every partition TRANSACTIONAL_ID_AUTHORIZATION_FAILED and appends nothing
+    (with acks=0, the connection is closed)."""
     with Broker() as b:
         c = RawClient(b.port)
         c.request(19, 0, kw.create_topics_v0("tx", 2))
@@ -250,6 +251,13 @@ def test_a_transactional_batch_needs_a_transactional_id():
         c.request(1, 4, kw.fetch_v4("tx", [(0, 0), (1, 0)], max_wait=0))
         got = kw.parse_fetch_v4_response(c.recv_frame())
         assert {p: (e, hw) for p, (e, hw, _) in got.items()} == {0: (0, 0), 1: (0, 0)}, got
+        # with a transactional id the same; without transactional batches the id does not matter
+        for partition, batch, want in ((0, txn, (TRANSACTIONAL_ID_AUTHORIZATION_FAILED, -1, why)),
+                                       (1, plain, (0, 0, None))):
+            body = kw.string("tx-id") + struct.pack(">hii", 1, 5000, 1) + kw.string("tx") + struct.pack(">i", 1)
+            c.request(0, 8, body + struct.pack(">ii", partition, len(batch)) + batch)
+            res = kw.parse_produce_v8_response(c.recv_frame())
+            assert [(p, e, o, m) for _, p, e, o, _, _, m in res] == [(partition,) + want], res
         # a transactional batch cut short is no batch to Kafka's check: the records' shape answers
         assert produce_v8(b.port, "tx", 0, txn[:-5])[0] == INVALID_RECORD
         # the same records as an idempotent (not transactional) batch are taken
@@ -466,6 +474,6 @@ if __name__ == "__main__":
         test_produce_error_codes,
         test_produce_checks_in_kafkas_order,
         test_create_topics_error_codes,
-        test_a_transactional_batch_needs_a_transactional_id,
+        test_a_transactional_batch_is_refused,
         test_metadata_by_topic_id_only_from_v12,
     ])

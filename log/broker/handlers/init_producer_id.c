@@ -1,7 +1,10 @@
 /*
- * InitProducerId: a producer id and epoch for an idempotent (or, later,
- * transactional) producer.  The rules live in producer_ids.h; this file maps
- * the request onto them and the answer onto Kafka's error codes.
+ * InitProducerId: a producer id and epoch for an idempotent producer.  The
+ * rules live in producer_ids.h; this file maps the request onto them and the
+ * answer onto Kafka's error codes.  A transactional id is refused first, as
+ * Kafka's authorizer refuses one, since transactions are not served (see
+ * find_coordinator.c); producer_ids.h keeps the transactional rules for when
+ * they are.
  */
 #include "handlers.h"
 #include "producer_ids.h"
@@ -19,7 +22,9 @@ int fr_handle_init_producer_id(fr_req_t *req) {
     out.producer_epoch = -1;
 
     int rc;
-    if ((in.producer_id == -1) != (in.producer_epoch == -1)) {
+    if (!fr_slice_is_null(in.transactional_id)) {
+        rc = FR_ERR_TRANSACTIONAL_ID_AUTHORIZATION_FAILED;
+    } else if ((in.producer_id == -1) != (in.producer_epoch == -1)) {
         /* a producer id without an epoch or the other way round; any other pair, below -1 too,
          * is Kafka's Some(ProducerIdAndEpoch), which an idempotent producer's init ignores */
         rc = FR_ERR_INVALID_REQUEST;

@@ -398,9 +398,10 @@ int fr_handle_produce(fr_req_t *req) {
         1, &nentries);
     if (!dups)
         return FR_ERR_NOMEM;
-    /* Kafka answers every partition with this when a transactional batch
-     * comes without a transactional id (nothing could have authorized it). */
-    int txn_refused = fr_slice_is_null(in.transactional_id) && has_transactional_batch(&in);
+    /* Kafka answers every partition with this when a transactional batch comes
+     * with a transactional id it does not authorize, or with none; no id is
+     * authorized while transactions are not served (find_coordinator.c). */
+    int txn_refused = has_transactional_batch(&in);
     for (int32_t i = 0, k = 0; i < in.topic_data_count; i++) {
         fr_produce_request_topic_produce_data_t *td = &in.topic_data[i];
         fr_produce_response_topic_produce_response_t *tr = &out->responses[out->responses_count];
