@@ -384,6 +384,10 @@ int fr_broker_config_load(fr_broker_config_t *cfg, const fr_props_t *props, char
                          "of: FATAL, ERROR, WARN, INFO, DEBUG, TRACE", val);
                 return FR_ERR_CONFIG;
             }
+        } else if (strcmp(k, "log.message.format.version") == 0 || strcmp(k, "log.message.downconversion.enable") == 0) {
+            /* deprecated and without effect (batches are magic v2 only), but checked as Kafka checks them */
+            if (fr_config_validate_value(fr_topic_config_find_broker(k), k, val, err, errlen))
+                return FR_ERR_CONFIG;
         } else if (is_accepted(k)) {
             fr_debug("config", "%s is accepted but has no effect on a single-node broker", k);
         } else {

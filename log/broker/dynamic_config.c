@@ -12,7 +12,11 @@
 
 #define COMPONENT "config"
 
-int fr_dynamic_config_is_dynamic(const char *key) { return fr_topic_config_find_broker(key) != NULL; }
+/* The broker synonyms of topic configs, but for the message format version
+ * (Kafka's DynamicLogConfig.NonReconfigrableLogConfigs). */
+int fr_dynamic_config_is_dynamic(const char *key) {
+    return fr_topic_config_find_broker(key) != NULL && strcmp(key, "log.message.format.version") != 0;
+}
 
 static void set_path(const fr_broker_config_t *cfg, int per_broker, char *buf, size_t len) {
     if (per_broker)

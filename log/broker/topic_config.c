@@ -10,6 +10,7 @@
 
 #include "compression.h"
 #include "fr_err.h"
+#include "metadata_version.h"
 #include "record_batch.h"
 
 #define NO_MIN INT64_MIN
@@ -32,6 +33,8 @@ static const fr_topic_config_def_t defs[] = {
     {"local.retention.ms", "log.local.retention.ms", FR_CFG_LONG, -2, "Local time kept before deletion under tiered storage (-2: retention.ms); tiered storage is not served."},
     {"max.compaction.lag.ms", "log.cleaner.max.compaction.lag.ms", FR_CFG_LONG, 1, "Maximum time a message stays ineligible for compaction."},
     {"max.message.bytes", "message.max.bytes", FR_CFG_INT, 0, "Largest record batch size allowed."},
+    {"message.downconversion.enable", "log.message.downconversion.enable", FR_CFG_BOOLEAN, NO_MIN, "[DEPRECATED] Whether old fetchers get batches down-converted; Freshet converts none (Fetch starts at v4)."},
+    {"message.format.version", "log.message.format.version", FR_CFG_STRING, NO_MIN, "[DEPRECATED] Ignored, as by Kafka 3.x at inter-broker protocol 3.0 or later: batches are always stored as magic v2."},
     {"message.timestamp.after.max.ms", "log.message.timestamp.after.max.ms", FR_CFG_LONG, 0, "How far a CreateTime record's timestamp may be ahead of the broker's clock."},
     {"message.timestamp.before.max.ms", "log.message.timestamp.before.max.ms", FR_CFG_LONG, 0, "How far a CreateTime record's timestamp may be behind the broker's clock."},
     {"message.timestamp.difference.max.ms", "log.message.timestamp.difference.max.ms", FR_CFG_LONG, 0, "[DEPRECATED] Both bounds at once, where neither of the two is set."},
@@ -86,6 +89,8 @@ static const struct {
     {"log.local.retention.ms", "-2"},
     {"log.cleaner.max.compaction.lag.ms", "9223372036854775807"},
     {"message.max.bytes", "1048588"},
+    {"log.message.downconversion.enable", "true"},
+    {"log.message.format.version", FR_MESSAGE_FORMAT_VERSION_DEFAULT},
     {"log.message.timestamp.after.max.ms", "9223372036854775807"},
     {"log.message.timestamp.before.max.ms", "9223372036854775807"},
     {"log.message.timestamp.difference.max.ms", "9223372036854775807"},
@@ -114,6 +119,8 @@ static const struct {
     {"local.retention.ms", "-2"},
     {"max.compaction.lag.ms", "9223372036854775807"},
     {"max.message.bytes", "1048588"},
+    {"message.downconversion.enable", "true"},
+    {"message.format.version", FR_MESSAGE_FORMAT_VERSION_DEFAULT},
     {"message.timestamp.after.max.ms", "9223372036854775807"},
     {"message.timestamp.before.max.ms", "9223372036854775807"},
     {"message.timestamp.difference.max.ms", "9223372036854775807"},
@@ -332,6 +339,11 @@ int fr_config_validate_value(const fr_topic_config_def_t *d, const char *name, c
                        "String must be one of: uncompressed, zstd, lz4, snappy, gzip, producer");
         if (strcmp(d->name, "message.timestamp.type") == 0 && !one_of(v, timestamp_types))
             return bad(err, errlen, name, value, "String must be one of: CreateTime, LogAppendTime");
+        if (strcmp(d->name, "message.format.version") == 0 && !fr_metadata_version_valid(v)) {
+            char version_why[sizeof(v) + 32];
+            snprintf(version_why, sizeof(version_why), "Version %s is not a valid version", v);
+            return bad(err, errlen, name, value, version_why);
+        }
         return 0;
     }
 }

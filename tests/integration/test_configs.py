@@ -687,8 +687,57 @@ def test_replication_throttle_and_tiered_storage_configs_as_a_broker_without_the
         assert r[0][0] == INVALID_CONFIG and "Tiered Storage" in r[0][1], r
 
 
+def test_deprecated_message_format_configs_are_accepted_and_ignored():
+    """Kafka 3.x still defines message.format.version and message.downconversion.enable
+    (with their broker names) and checks their values, though it ignores the format from
+    inter-broker protocol 3.0 on; configs copied from older clusters carry them.  Freshet
+    stores magic v2 only and converts nothing, so they change nothing, but are accepted,
+    checked and described as Kafka does.  Before, each was an unknown config (found with
+    the Java admin client)."""
+    with Broker(overrides={"log.message.format.version": "2.8"}) as b:
+        admin = AdminClient({"bootstrap.servers": b.bootstrap})
+        admin.create_topics([NewTopic("old-style", 1, 1, config={
+            "message.format.version": "0.10.2", "message.downconversion.enable": "false"})])["old-style"].result(30)
+        cfg = describe(admin, ConfigResource.Type.TOPIC, "old-style")
+        assert (cfg["message.format.version"].value, cfg["message.format.version"].source) == ("0.10.2", SRC_TOPIC)
+        assert cfg["message.downconversion.enable"].value == "false"
+        admin.create_topics([NewTopic("plain", 1, 1)])["plain"].result(30)
+        cfg = describe(admin, ConfigResource.Type.TOPIC, "plain")
+        assert (cfg["message.format.version"].value, cfg["message.format.version"].source) == ("2.8", SRC_STATIC)
+        assert (cfg["message.downconversion.enable"].value,
+                cfg["message.downconversion.enable"].source) == ("true", SRC_DEFAULT)
+        broker = describe(admin, ConfigResource.Type.BROKER, "0")
+        assert broker["log.message.format.version"].value == "2.8", broker["log.message.format.version"]
+        assert broker["log.message.downconversion.enable"].value == "true"
+        # values are checked as Kafka's MetadataVersionValidator checks them
+        try:
+            admin.create_topics([NewTopic("bad", 1, 1, config={"message.format.version": "0.7"})])["bad"].result(30)
+            raise AssertionError("created with message.format.version=0.7")
+        except Exception as e:  # noqa: BLE001 - confluent_kafka raises KafkaException
+            assert (e.args[0].code(), e.args[0].str()) == (
+                INVALID_CONFIG, "Invalid value 0.7 for configuration message.format.version: "
+                "Version 0.7 is not a valid version"), e
+        r = incremental(b.port, [(TOPIC, "plain", [("message.format.version", OP_SET, "3.0-IV1")])])
+        assert r == [(NONE, None, TOPIC, "plain")], r
+        # the broker's format version is not dynamic in Kafka; down-conversion is
+        r = incremental(b.port, [(BROKER, "0", [("log.message.format.version", OP_SET, "3.0")])])
+        assert r[0][0] == INVALID_REQUEST and \
+            r[0][1].endswith("Cannot update these configs dynamically: Set(log.message.format.version)"), r
+        r = incremental(b.port, [(BROKER, "0", [("log.message.downconversion.enable", OP_SET, "false")])])
+        assert r[0][0] == NONE, r
+        # the records are magic v2 whatever the topic says
+        c = RawClient(b.port)
+        c.request(0, 3, kw.produce_v3("old-style", 0, kw.record_batch([(b"k", b"v")])))
+        assert kw.parse_produce_v3_response(c.recv_frame())[1][0][2] == NONE
+        c.request(1, 4, kw.fetch_v4("old-style", [(0, 0)], max_wait=0))
+        err, hw, blob = kw.parse_fetch_v4_response(c.recv_frame())[0]
+        assert (err, hw, blob[16]) == (NONE, 1, 2), (err, hw, blob[:20])  # magic at byte 16
+        c.close()
+
+
 if __name__ == "__main__":
     run_tests([
+        test_deprecated_message_format_configs_are_accepted_and_ignored,
         test_replication_throttle_and_tiered_storage_configs_as_a_broker_without_them,
         test_tool_changes_apply_at_once_and_survive_restart,
         test_tool_errors,

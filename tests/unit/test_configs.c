@@ -54,6 +54,53 @@ FR_TEST(topic_values_are_checked_with_kafkas_messages) {
     FR_CHECK_EQ_INT(rc, FR_ERR_INVALID_CONFIG);
 }
 
+/* Kafka 3.x still defines the deprecated format keys and checks their values
+ * (MetadataVersionValidator), though it ignores them from IBP 3.0 on. */
+FR_TEST(deprecated_message_format_keys_are_checked_as_kafka_checks_them) {
+    int rc;
+    static const char *const good[] = {"3.0-IV1", "2.8", "2.8.2", "0.8.0", "0.10.2.1", "0.10.0-IV1", "4.0-IV1",
+                                       "3.9", "3.9-IV0", "1.0.2-rc1"};
+    for (size_t i = 0; i < sizeof(good) / sizeof(good[0]); i++) {
+        validate_msg("message.format.version", good[i], &rc);
+        FR_CHECK_EQ_INT(rc, 0);
+    }
+    /* 4.0 is not a production release in 3.9; a 0.x release needs three parts; parts are Java's split's */
+    static const char *const bad[] = {"4.0", "3", "3.0.", "0.10", "banana", "", "3.0-IV9", "2.8-IV1x"};
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        validate_msg("message.format.version", bad[i], &rc);
+        FR_CHECK_EQ_INT(rc, FR_ERR_INVALID_CONFIG);
+    }
+    FR_CHECK_EQ_STR(validate_msg("message.format.version", "banana", &rc),
+                    "Invalid value banana for configuration message.format.version: "
+                    "Version banana is not a valid version");
+    FR_CHECK_EQ_STR(validate_msg("message.downconversion.enable", "maybe", &rc),
+                    "Invalid value maybe for configuration message.downconversion.enable: "
+                    "Expected value to be either true or false");
+    FR_CHECK_EQ_STR(fr_config_default("message.format.version"), "3.0-IV1");
+    FR_CHECK_EQ_STR(fr_config_default("log.message.downconversion.enable"), "true");
+    /* the format version is not dynamic in Kafka (NonReconfigrableLogConfigs); down-conversion is */
+    FR_CHECK(!fr_dynamic_config_is_dynamic("log.message.format.version"));
+    FR_CHECK(fr_dynamic_config_is_dynamic("log.message.downconversion.enable"));
+    /* server.properties: checked too */
+    fr_broker_config_t cfg;
+    fr_props_t p;
+    fr_props_init(&p);
+    fr_props_set(&p, "log.dirs", "/nonexistent-freshet-test");
+    fr_props_set(&p, "log.message.format.version", "2.1-IV2");
+    fr_props_set(&p, "log.message.downconversion.enable", "false");
+    char err[256] = "";
+    fr_broker_config_defaults(&cfg);
+    FR_CHECK_EQ_INT(fr_broker_config_load(&cfg, &p, err, sizeof(err)), 0);
+    fr_broker_config_free(&cfg);
+    fr_props_set(&p, "log.message.format.version", "0.7");
+    fr_broker_config_defaults(&cfg);
+    FR_CHECK_EQ_INT(fr_broker_config_load(&cfg, &p, err, sizeof(err)), FR_ERR_CONFIG);
+    FR_CHECK_EQ_STR(err, "Invalid value 0.7 for configuration log.message.format.version: "
+                         "Version 0.7 is not a valid version");
+    fr_broker_config_free(&cfg);
+    fr_props_free(&p);
+}
+
 /* A broker config with the given static pairs, loaded as the server loads it. */
 static void broker_with(fr_broker_config_t *cfg, const char *const *kv) {
     fr_props_t p;
@@ -377,6 +424,7 @@ FR_TEST(add_config_syntax_is_kafkas) {
 
 int main(void) {
     FR_RUN(topic_values_are_checked_with_kafkas_messages);
+    FR_RUN(deprecated_message_format_keys_are_checked_as_kafka_checks_them);
     FR_RUN(synonym_chains_follow_kafkas_order);
     FR_RUN(page_cache_retain_bytes_is_checked);
     FR_RUN(page_cache_lag_window_is_checked);
