@@ -13,37 +13,48 @@ import kafka_wire as kw  # noqa: E402
 from group_wire import FAST, call, first_member, join_v4, parse_join_v4  # noqa: E402
 
 
-def list_groups_v4(c, states):
-    """ListGroups v4 with a states filter -> [(group id, state)] (flexible: compact
-    strings and arrays, one-byte lengths are enough here)"""
-    body = bytes([len(states) + 1]) + b"".join(bytes([len(s) + 1]) + s.encode() for s in states) + b"\x00"
-    c.request(16, 4, body, flexible=True)
+def list_groups_flexible(c, states, types=None):
+    """ListGroups v4 with a states filter, or v5 with a types filter too
+    -> [(group id, state)], or [(group id, state, type)] at v5 (flexible:
+    compact strings and arrays, one-byte lengths are enough here)"""
+    def strings(items):
+        return bytes([len(items) + 1]) + b"".join(bytes([len(s) + 1]) + s.encode() for s in items)
+    version = 4 if types is None else 5
+    body = strings(states) + (b"" if types is None else strings(types)) + b"\x00"
+    c.request(16, version, body, flexible=True)
     resp = c.recv_frame()
     assert struct.unpack_from(">h", resp, 9)[0] == 0, resp  # correlation, header tags, throttle, error
     off, out = 12, []
     for _ in range(resp[11] - 1):
         fields = []
-        for _f in range(3):  # group id, protocol type, state
+        for _f in range(3 if version == 4 else 4):  # group id, protocol type, state (, type)
             n = resp[off] - 1
             fields.append(resp[off + 1:off + 1 + n].decode())
             off += 1 + n
         off += 1  # the entry's tagged fields
-        out.append((fields[0], fields[2]))
+        out.append((fields[0], fields[2]) + tuple(fields[3:]))
     return out
 
 
 def test_list_groups_matches_states_as_kafka_does():
     """GroupMetadataManager.listGroups: a state filter is trimmed and compared
-    without regard to case."""
+    without regard to case.  v5's types filter (KIP-848): every group here is
+    "classic", as every group of Kafka's classic coordinator; a type is
+    matched without regard to case but not trimmed (Group.GroupType.parse)."""
     with Broker(coordinator=True, overrides=FAST) as b:
         c = RawClient(b.port)
         gen, member = first_member(c, "g")
         assert kw.parse_sync_group_v0_response(call(c, 14, 0, kw.sync_group_v0("g", gen, member, [])))[0] == 0
-        assert list_groups_v4(c, ["Stable"]) == [("g", "Stable")]
-        assert list_groups_v4(c, ["stable"]) == [("g", "Stable")]
-        assert list_groups_v4(c, [" STABLE "]) == [("g", "Stable")]
-        assert list_groups_v4(c, ["empty", "dead"]) == []
-        assert list_groups_v4(c, ["Stabl"]) == []
+        assert list_groups_flexible(c, ["Stable"]) == [("g", "Stable")]
+        assert list_groups_flexible(c, ["stable"]) == [("g", "Stable")]
+        assert list_groups_flexible(c, [" STABLE "]) == [("g", "Stable")]
+        assert list_groups_flexible(c, ["empty", "dead"]) == []
+        assert list_groups_flexible(c, ["Stabl"]) == []
+        for types in ([], ["classic"], ["CLASSIC"], ["consumer", "Classic"]):
+            assert list_groups_flexible(c, [], types) == [("g", "Stable", "classic")], types
+        for types in (["consumer"], ["share"], [" classic"], ["classics"]):
+            assert list_groups_flexible(c, [], types) == [], types
+        assert list_groups_flexible(c, ["Empty"], ["classic"]) == []
         c.close()
 
 
