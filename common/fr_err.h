@@ -95,7 +95,9 @@
     X(INVALID_RECORD, 87, "invalid record")                                   \
     X(UNSTABLE_OFFSET_COMMIT, 88, "unstable offset commit")                   \
     X(PRODUCER_FENCED, 90, "producer fenced by a newer epoch")                 \
-    X(UNKNOWN_TOPIC_ID, 100, "unknown topic id")
+    X(UNKNOWN_TOPIC_ID, 100, "unknown topic id")                               \
+    X(MISMATCHED_ENDPOINT_TYPE, 114, "the request was sent to an endpoint of the wrong type") \
+    X(UNSUPPORTED_ENDPOINT_TYPE, 115, "this endpoint type is not supported")
 
 /* Internal errors: never sent on the wire as they are. */
 #define FR_INTERNAL_ERRORS(X)                                                 \

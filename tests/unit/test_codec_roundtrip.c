@@ -120,7 +120,7 @@ FR_TEST(api_table_is_sorted_and_complete) {
         {FR_API_FIND_COORDINATOR, 0, 4, 3}, {FR_API_JOIN_GROUP, 0, 9, 6},
         {FR_API_HEARTBEAT, 0, 4, 4},        {FR_API_LEAVE_GROUP, 0, 5, 4},
         {FR_API_SYNC_GROUP, 0, 5, 4},       {FR_API_DESCRIBE_GROUPS, 0, 5, 5},
-        {FR_API_LIST_GROUPS, 0, 4, 3},      {FR_API_API_VERSIONS, 0, 3, 3},
+        {FR_API_LIST_GROUPS, 0, 5, 3},      {FR_API_API_VERSIONS, 0, 3, 3},
         {FR_API_CREATE_TOPICS, 0, 7, 5},    {FR_API_DELETE_TOPICS, 0, 6, 4},
         {FR_API_INIT_PRODUCER_ID, 0, 4, 2}, {FR_API_DESCRIBE_CONFIGS, 0, 4, 4},
         {FR_API_CREATE_PARTITIONS, 0, 3, 2}, {FR_API_DELETE_GROUPS, 0, 2, 2},
@@ -131,6 +131,7 @@ FR_TEST(api_table_is_sorted_and_complete) {
         {FR_API_DELETE_ACLS, 0, 3, 2},     {FR_API_SASL_HANDSHAKE, 0, 1, -1},
         {FR_API_SASL_AUTHENTICATE, 0, 2, 2},
         {FR_API_ALTER_PARTITION_REASSIGNMENTS, 0, 0, 0}, {FR_API_LIST_PARTITION_REASSIGNMENTS, 0, 0, 0},
+        {FR_API_DESCRIBE_CLUSTER, 0, 1, 0},
     };
     FR_CHECK_EQ_INT(fr_api_table_len, sizeof(want) / sizeof(want[0]));
     for (size_t i = 0; i < sizeof(want) / sizeof(want[0]); i++) {

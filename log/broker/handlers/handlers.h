@@ -31,6 +31,7 @@ int fr_handle_leave_group(fr_req_t *req);
 int fr_handle_offset_commit(fr_req_t *req);
 int fr_handle_offset_fetch(fr_req_t *req);
 int fr_handle_list_groups(fr_req_t *req);
+int fr_handle_describe_cluster(fr_req_t *req);
 int fr_handle_describe_groups(fr_req_t *req);
 int fr_handle_delete_groups(fr_req_t *req);
 int fr_handle_offset_delete(fr_req_t *req);
