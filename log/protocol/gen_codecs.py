@@ -150,6 +150,8 @@ def member_decls(f):
         base = SCALARS[f.type][0]
     if f.array:
         return ['%s *%s;' % (base, f.snake), 'int32_t %s_count;' % f.snake]
+    if f.is_struct and f.nullable:
+        return ['%s %s;' % (base, f.snake), 'bool %s_null;' % f.snake]
     if f.type == 'uuid':
         return ['uint8_t %s[16];' % f.snake]
     return ['%s %s;' % (base, f.snake)]
@@ -227,6 +229,12 @@ def read_value(f):
         return ['fr_codec_read_records(r, flex, %s, &%s);' % (null, m)]
     if f.type == 'uuid':
         return ['fr_read_uuid(r, %s);' % m]
+    if f.is_struct and f.nullable:
+        # Kafka's nullable struct: an int8 marker, negative for null, then the struct
+        present = ['int8_t present = 1;']
+        present += (['fr_read_i8(r, &present);'] if null == '1' else ['if (%s)' % null, '    fr_read_i8(r, &present);'])
+        return ['{'] + indent(present + ['%s_null = present < 0;' % m, 'if (!%s_null)' % m,
+                                         '    ' + read_elem(f, m)]) + ['}']
     return [read_elem(f, m)]
 
 
@@ -304,6 +312,11 @@ def write_value(f, w):
         return ['fr_codec_write_bytes(%s, flex, %s, %s);' % (w, null, m)]
     if f.type == 'records':
         return ['fr_codec_write_records(%s, flex, %s, &%s);' % (w, null, m)]
+    if f.is_struct and f.nullable:
+        if null == '1':
+            return ['fr_write_i8(%s, %s_null ? -1 : 1);' % (w, m), 'if (!%s_null)' % m, '    ' + write_elem(f, w, m)]
+        return ['if (%s)' % null, '    fr_write_i8(%s, %s_null ? -1 : 1);' % (w, m),
+                'if (!(%s) || !%s_null)' % (null, m), '    ' + write_elem(f, w, m)]
     return [write_elem(f, w, m)]
 
 
@@ -364,6 +377,8 @@ def gen_init(s):
     for f in s.fields:
         if f.is_struct and not f.array:
             body.append('%s_init(&m->%s);' % (f.struct.fn, f.snake))
+            if f.default == 'null':
+                body.append('m->%s_null = true;' % f.snake)
         elif f.type == 'records' and not f.array:
             body.append('m->%s = FR_RECORDS_NULL;' % f.snake)
         elif c_default(f):
@@ -383,7 +398,7 @@ def gen_typedef(s):
         decls = member_decls(f)
         note = member_note(f, s.versions, api)
         for i, d in enumerate(decls):
-            c = note if i == 0 else ('-1 = null' if f.nullable else '')
+            c = note if i == 0 else ('true = null' if f.is_struct and not f.array else '-1 = null' if f.nullable else '')
             rows.append((d, c))
     width = max(len(d) for d, _ in rows) + 1
     lines = ['typedef struct %s {' % s.ctype[:-2]]
@@ -426,7 +441,10 @@ def sample_value(f, idx, api):
             body.append('    %s[i] = %s;' % (m, sample_scalar(f, k, 'i')))
         null = ['%s_count = -1;' % m]
     elif f.is_struct:
-        return ['sample_%s(&%s, version, arena, %s);' % (f.struct.fn, m, idx)]
+        body = ['sample_%s(&%s, version, arena, %s);' % (f.struct.fn, m, idx), '%s_null = false;' % m]
+        null = ['%s_null = true;' % m]
+        if not f.nullable:
+            return body[:1]
     elif f.type in ('string', 'bytes'):
         body = ['%s = sample_string(arena, "%s", %s);' % (m, f.snake, idx)]
         null = ['%s = FR_SLICE_NULL;' % m]
@@ -482,6 +500,7 @@ HEADER_TOP = r'''/*
  *
  * Arrays are `T *name; int32_t name_count;` (count -1 = null array).
  * Strings and bytes are fr_slice_t (len -1 = null), uuids uint8_t[16].
+ * A nullable struct has `bool name_null;` beside it (true = null).
  * The comment beside a member gives the versions that carry it when they
  * differ from its struct's, its nullability, default and tag.
  */

@@ -217,10 +217,12 @@ def parse_field(where, words, parent, msg, seed):
             raise DefError('%s: struct %s defined twice in %s' % (where, base, msg.name))
         f.struct = Struct(msg, base, f.versions)
         msg.structs.append(f.struct)
-    if f.nullable and not (array or base in BLOBS):
-        raise DefError('%s: only strings, bytes, records and arrays can be nullable' % where)
+    if f.nullable and not (array or base in BLOBS or f.is_struct):
+        raise DefError('%s: only strings, bytes, records, arrays and structs can be nullable' % where)
     api = msg.api
     if f.tag is not None:
+        if f.nullable and f.is_struct and not f.array:
+            raise DefError('%s: a tagged struct cannot be nullable' % where)
         if api.flex_min is None or f.versions[0] < api.flex_min:
             raise DefError('%s: tagged fields exist only in flexible versions' % where)
         if f.type == 'records':
@@ -234,8 +236,9 @@ def check_default(f):
     if d is None:
         return
     if f.is_struct:
-        raise DefError('%s: struct fields take their members\' defaults' % f.where)
-    if f.array or f.type in ('bytes', 'records'):
+        if d != 'null' or f.array:
+            raise DefError('%s: struct fields take their members\' defaults, or null' % f.where)
+    elif f.array or f.type in ('bytes', 'records'):
         if d != 'null':
             raise DefError('%s: arrays and bytes default to empty or null' % f.where)
     elif f.type == 'string':
@@ -264,7 +267,8 @@ def check_default(f):
 def check_struct(s):
     names, tags = set(), set()
     for f in s.fields:
-        for n in (f.snake, f.snake + '_count') if f.array else (f.snake,):
+        for n in (f.snake, f.snake + '_count') if f.array else (f.snake, f.snake + '_null') if f.struct and \
+                f.nullable else (f.snake,):
             if n in names:
                 raise DefError('%s: C member name %s used twice in %s' % (f.where, n, s.name))
             names.add(n)

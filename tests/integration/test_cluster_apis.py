@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """The admin APIs that describe the cluster as a whole, over the wire, as a
 Kafka 3.9 broker answers them: DescribeCluster (KIP-700; the Java admin's
-describeCluster with authorized operations needs it)."""
+describeCluster with authorized operations needs it) and DescribeTopicPartitions
+(KIP-966; the Java admin's describeTopics uses it and warns without it)."""
 import os
 import struct
 import sys
@@ -11,10 +12,13 @@ from harness import Broker, RawClient, run_tests  # noqa: E402
 import kafka_wire as kw  # noqa: E402
 from confluent_kafka.admin import AdminClient  # noqa: E402
 
-NONE, INVALID_REQUEST, MISMATCHED_ENDPOINT_TYPE, UNSUPPORTED_ENDPOINT_TYPE = 0, 42, 114, 115
+NONE, UNKNOWN_TOPIC, INVALID_TOPIC, INVALID_REQUEST = 0, 3, 17, 42
+MISMATCHED_ENDPOINT_TYPE, UNSUPPORTED_ENDPOINT_TYPE = 114, 115
 # Kafka's operations on a cluster without an authorizer: CREATE, ALTER, DESCRIBE, CLUSTER_ACTION,
-# DESCRIBE_CONFIGS, ALTER_CONFIGS, IDEMPOTENT_WRITE (as Metadata reports them)
+# DESCRIBE_CONFIGS, ALTER_CONFIGS, IDEMPOTENT_WRITE (as Metadata reports them); on a topic: READ,
+# WRITE, CREATE, DELETE, ALTER, DESCRIBE, DESCRIBE_CONFIGS, ALTER_CONFIGS
 CLUSTER_OPS = sum(1 << op for op in (5, 7, 8, 9, 10, 11, 12))
+TOPIC_OPS = sum(1 << op for op in (3, 4, 5, 6, 7, 8, 10, 11))
 NOT_ASKED = -2147483648
 
 
@@ -103,8 +107,121 @@ def test_describe_cluster_refuses_other_endpoint_types_in_kafkas_words():
         c.close()
 
 
+def create_topic(c, name, partitions):
+    c.request(19, 0, kw.create_topics_v0(name, partitions))
+    assert kw.parse_topic_errors_v0(c.recv_frame())[1] == [(name, NONE)]
+
+
+def describe_topic_partitions(c, topics, limit=2000, cursor=None):
+    """-> ([(error, name, id, internal, ops, [(error, index, leader, epoch, replicas, isr, elr, last elr,
+    offline)])], next cursor or None)"""
+    def name(n):
+        return kw._compact(n)
+    body = kw.uvarint(len(topics) + 1) + b"".join(name(t) + b"\x00" for t in topics) + struct.pack(">i", limit)
+    body += b"\xff" if cursor is None else b"\x01" + name(cursor[0]) + struct.pack(">i", cursor[1]) + b"\x00"
+    corr = c.request(75, 0, body + b"\x00", flexible=True)
+    resp = c.recv_frame()
+    assert struct.unpack_from(">i", resp, 0)[0] == corr
+    r = Reader(resp, 4)
+    r.tags()
+    assert r.fixed(">i") == 0  # throttle
+
+    def int32s():
+        n = r.count()
+        return None if n < 0 else [r.fixed(">i") for _ in range(n)]
+    out = []
+    for _ in range(r.count()):
+        err, tname, tid, internal = r.fixed(">h"), r.string(), resp[r.off:r.off + 16], None
+        r.off += 16
+        internal = r.fixed(">?")
+        parts = []
+        for _p in range(r.count()):
+            parts.append((r.fixed(">h"), r.fixed(">i"), r.fixed(">i"), r.fixed(">i"), int32s(), int32s(),
+                          int32s(), int32s(), int32s()))
+            r.tags()
+        out.append((err, tname, tid, internal, r.fixed(">i"), parts))
+        r.tags()
+    nxt = None
+    if r.fixed(">b") >= 0:
+        nxt = (r.string(), r.fixed(">i"))
+        r.tags()
+    r.tags()
+    assert r.off == len(resp), (r.off, len(resp))
+    return out, nxt
+
+
+def test_describe_topic_partitions_pages_through_sorted_topics():
+    """DescribeTopicPartitionsRequestHandler: every topic when none is named, sorted;
+    at most ResponsePartitionLimit partitions a page (at least one), and a cursor to
+    the next; a topic ends a page only when the next has no room left."""
+    with Broker() as b:
+        c = RawClient(b.port)
+        for topic, n in (("c", 5), ("a", 3), ("b", 1)):
+            create_topic(c, topic, n)
+
+        def pages(topics, limit, cursor=None):
+            got = []
+            while True:
+                page, cursor = describe_topic_partitions(c, topics, limit, cursor)
+                got.append(([(t[1], [p[1] for p in t[5]]) for t in page], cursor))
+                if cursor is None:
+                    return got
+        everything, cursor = describe_topic_partitions(c, [])
+        assert cursor is None
+        assert [(t[0], t[1], t[3], t[4], len(t[5])) for t in everything] == [
+            (NONE, "a", False, TOPIC_OPS, 3), (NONE, "b", False, TOPIC_OPS, 1), (NONE, "c", False, TOPIC_OPS, 5)]
+        ids = {t[2] for t in everything}
+        assert len(ids) == 3 and bytes(16) not in ids, ids
+        # each partition as a single KRaft broker has it: led here, in sync, no ELR (empty, not null)
+        assert everything[0][5] == [(NONE, i, 0, 0, [0], [0], [], [], []) for i in range(3)], everything[0][5]
+        assert pages([], 2) == [
+            ([("a", [0, 1])], ("a", 2)),
+            ([("a", [2]), ("b", [0])], ("c", 0)),
+            ([("c", [0, 1])], ("c", 2)),
+            ([("c", [2, 3])], ("c", 4)),
+            ([("c", [4])], None)]
+        assert pages([], 4) == [([("a", [0, 1, 2]), ("b", [0])], ("c", 0)), ([("c", [0, 1, 2, 3])], ("c", 4)),
+                                ([("c", [4])], None)]
+        assert pages(["c", "a"], 0) == pages(["a", "c"], 1)  # at least one a page
+        assert pages([], 9) == [([("a", [0, 1, 2]), ("b", [0]), ("c", [0, 1, 2, 3, 4])], None)]
+        c.close()
+
+
+def test_describe_topic_partitions_answers_each_named_topic_once():
+    """Named topics: each once, sorted, from the cursor's topic on; unknown and invalid
+    names with their errors (and whether the name is Kafka's internal one); a cursor
+    past a topic's partitions gives none.  A cursor outside the topics named, or with a
+    negative partition, refuses the request (every topic named, INVALID_REQUEST)."""
+    with Broker() as b:
+        c = RawClient(b.port)
+        create_topic(c, "a", 3)
+        create_topic(c, "c", 2)
+        page, cursor = describe_topic_partitions(c, ["c", "zz", "a", "a", "bad name!", "__consumer_offsets"])
+        assert cursor is None
+        assert [(t[0], t[1], t[3], t[4], [p[1] for p in t[5]]) for t in page] == [
+            (UNKNOWN_TOPIC, "__consumer_offsets", True, TOPIC_OPS, []), (NONE, "a", False, TOPIC_OPS, [0, 1, 2]),
+            (INVALID_TOPIC, "bad name!", False, TOPIC_OPS, []), (NONE, "c", False, TOPIC_OPS, [0, 1]),
+            (UNKNOWN_TOPIC, "zz", False, TOPIC_OPS, [])], page
+        assert page[0][2] == bytes(16) and page[1][2] != bytes(16)
+        page, cursor = describe_topic_partitions(c, ["c", "a", "zz"], cursor=("a", 1))
+        assert ([(t[1], [p[1] for p in t[5]]) for t in page], cursor) == ([("a", [1, 2]), ("c", [0, 1]), ("zz", [])],
+                                                                          None), page
+        page, cursor = describe_topic_partitions(c, ["c"], cursor=("c", 7))
+        assert ([(t[0], t[1], t[5]) for t in page], cursor) == ([(NONE, "c", [])], None)
+        for topics, bad in ((["a", "c", "a"], ("b", 0)), (["a"], ("a", -1)), ([], ("a", -1))):
+            page, cursor = describe_topic_partitions(c, topics, cursor=bad)
+            assert [(t[0], t[1], t[2], t[3], t[4], t[5]) for t in page] == [
+                (INVALID_REQUEST, n, bytes(16), False, NOT_ASKED, []) for n in topics] and cursor is None, (bad, page)
+        # every topic: a cursor on a topic that does not exist starts from where it would be
+        page, cursor = describe_topic_partitions(c, [], cursor=("b", 5))
+        assert [(t[1], [p[1] for p in t[5]]) for t in page] == [("c", [0, 1])] and cursor is None, page
+        c.close()
+
+
 if __name__ == "__main__":
     run_tests([
         test_describe_cluster_names_this_broker_as_metadata_does,
         test_describe_cluster_refuses_other_endpoint_types_in_kafkas_words,
+        test_describe_topic_partitions_pages_through_sorted_topics,
+        test_describe_topic_partitions_answers_each_named_topic_once,
     ])
