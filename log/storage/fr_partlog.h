@@ -99,6 +99,20 @@ typedef struct fr_record_error {
 void fr_record_error_message(const fr_record_error_t *e, int64_t lo, int64_t hi, const char *topic_partition,
                              char *buf, size_t n);
 
+/* A batch refused for its size: which limit it passed (Kafka words each
+ * differently), its size and the limit. */
+typedef enum {
+    FR_OVERSIZE_NONE = 0,
+    FR_OVERSIZE_MESSAGE,        /* max.message.bytes, as produced */
+    FR_OVERSIZE_STORED_MESSAGE, /* max.message.bytes, once re-compressed */
+    FR_OVERSIZE_SEGMENT,        /* segment.bytes */
+} fr_oversize_kind_t;
+
+typedef struct fr_oversize {
+    fr_oversize_kind_t kind;
+    int64_t size, limit;
+} fr_oversize_t;
+
 typedef struct fr_append_info {
     int64_t base_offset;      /* offset assigned to the first record */
     int64_t last_offset;      /* offset of the last record */
@@ -116,6 +130,7 @@ typedef struct fr_append_info {
                                  producer's retry); nothing was appended, base_offset and
                                  last_offset are the original ones, record_count is 0 */
     const char *why;          /* on a refused append: a static string saying why, or NULL */
+    fr_oversize_t oversize;   /* on MESSAGE_TOO_LARGE or RECORD_LIST_TOO_LARGE: the sizes */
     /* On INVALID_RECORD or INVALID_TIMESTAMP for records: every refused record of
      * the first batch that has one, in order (Kafka lists them all), with the
      * bounds the untimely ones missed.  Owned by info: fr_append_info_release. */

@@ -260,14 +260,17 @@ void fr_record_error_message(const fr_record_error_t *e, int64_t lo, int64_t hi,
     }
 }
 
-/* Kafka's limits on a batch as it is to be stored. */
-static int check_size(const fr_log_config_t *cfg, size_t blen, const char **why) {
+/* Kafka's limits on a batch as it is to be stored (stored: once re-compressed). */
+static int check_size(const fr_log_config_t *cfg, size_t blen, int stored, const char **why, fr_oversize_t *over) {
     if ((int64_t)blen > cfg->max_message_bytes) {
         *why = "batch larger than max.message.bytes";
+        *over = (fr_oversize_t){stored ? FR_OVERSIZE_STORED_MESSAGE : FR_OVERSIZE_MESSAGE, (int64_t)blen,
+                                cfg->max_message_bytes};
         return FR_ERR_MESSAGE_TOO_LARGE;
     }
     if ((int64_t)blen > cfg->segment_bytes) {
         *why = "batch larger than segment.bytes";
+        *over = (fr_oversize_t){FR_OVERSIZE_SEGMENT, (int64_t)blen, cfg->segment_bytes};
         return FR_ERR_RECORD_LIST_TOO_LARGE;
     }
     return 0;
@@ -296,7 +299,7 @@ int fr_log_validate(const fr_log_config_t *cfg, const uint8_t *buf, size_t len, 
     *v = (fr_log_validation_t){.max_ts = -1};
     fr_batch_iter_init(&it, buf, len);
     while (fr_batch_iter_next(&it, &h, &batch, &blen)) {
-        if ((rc = check_size(cfg, blen, &v->why)) != 0)
+        if ((rc = check_size(cfg, blen, 0, &v->why, &v->oversize)) != 0)
             break;
         if ((rc = fr_batch_validate(batch, blen, &h, FR_BATCH_V_CLIENT, &v->why)) != 0)
             break;
@@ -380,7 +383,7 @@ size_t fr_partlog_codec_bytes(const fr_log_config_t *cfg, const uint8_t *buf, si
 }
 
 int fr_log_convert(const fr_log_config_t *cfg, const uint8_t *buf, size_t len, fr_writer_t *out,
-                   const char **why) {
+                   const char **why, fr_oversize_t *oversize) {
     fr_batch_iter_t it;
     fr_batch_header_t h;
     const uint8_t *batch;
@@ -395,7 +398,7 @@ int fr_log_convert(const fr_log_config_t *cfg, const uint8_t *buf, size_t len, f
         if (fr_batch_compression(&h) == cfg->codec)
             fr_write_raw(out, batch, blen);
         else if ((rc = fr_batch_recompress(batch, blen, &h, cfg->codec, cfg->codec_level, &scratch, out, why)) == 0)
-            rc = check_size(cfg, out->len - start, why); /* the limits apply to what is stored */
+            rc = check_size(cfg, out->len - start, 1, why, oversize); /* the limits apply to what is stored */
     }
     fr_writer_free(&scratch);
     if (rc == 0 && out->err) {

@@ -27,6 +27,7 @@ typedef struct fr_log_validation {
     int fix_max_ts;       /* some batch's maxTimestamp is not its records' largest, or it
                              says LogAppendTime on a CreateTime topic: fr_log_fix_max_timestamps */
     const char *why;      /* static string when an error is returned */
+    fr_oversize_t oversize; /* a batch refused for its size */
     /* On INVALID_RECORD or INVALID_TIMESTAMP for records: every refused record of
      * the first batch with one (malloc'd; fr_log_validation_release, unless
      * moved out), and the bounds the untimely ones missed; NULL when the
@@ -65,11 +66,11 @@ int fr_log_validate(const fr_log_config_t *cfg, const uint8_t *buf, size_t len, 
  * as they are).  What *v says of buf holds for out too, and out's batches
  * need no validation again but for size: a re-compressed batch past
  * max.message.bytes (or segment.bytes) is refused here, as in Kafka.
- * Returns 0, FR_ERR_MESSAGE_TOO_LARGE, FR_ERR_RECORD_LIST_TOO_LARGE or an
- * error of fr_batch_recompress, with *why.
+ * Returns 0, FR_ERR_MESSAGE_TOO_LARGE, FR_ERR_RECORD_LIST_TOO_LARGE (with
+ * *oversize) or an error of fr_batch_recompress, with *why.
  */
 int fr_log_convert(const fr_log_config_t *cfg, const uint8_t *buf, size_t len, fr_writer_t *out,
-                   const char **why);
+                   const char **why, fr_oversize_t *oversize);
 
 /*
  * Gives every batch of buf[0..len) (validated under cfg, v->fix_max_ts set;

@@ -373,12 +373,13 @@ int fr_partlog_append(fr_partlog_t *log, uint8_t *buf, size_t len, int64_t now_m
     int rc = fr_log_validate(&cfg, buf, len, now_ms, &v);
     if (rc == 0 && v.fix_max_ts) /* before a conversion, which copies the header */
         fr_log_fix_max_timestamps(&cfg, buf, len);
-    if (rc == 0 && v.convert && (rc = fr_log_convert(&cfg, buf, len, &converted, &v.why)) == 0) {
+    if (rc == 0 && v.convert && (rc = fr_log_convert(&cfg, buf, len, &converted, &v.why, &v.oversize)) == 0) {
         buf = converted.buf;
         len = converted.len;
     }
     if (rc) {
         info->why = v.why;
+        info->oversize = v.oversize;
         info->record_errors = v.errors; /* info owns them now */
         info->n_record_errors = v.n_errors;
         info->ts_lo = v.ts_lo;

@@ -153,7 +153,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
         fr_writer_t out;
         fr_writer_init(&out);
         const char *why = NULL;
-        int crc = fr_log_convert(&cfg, buf, len, &out, &why);
+        fr_oversize_t over = {0};
+        int crc = fr_log_convert(&cfg, buf, len, &out, &why, &over);
+        /* a size refusal says its size and limit, and the size is past the limit */
+        CHECK(over.kind == FR_OVERSIZE_NONE || crc == FR_ERR_MESSAGE_TOO_LARGE || crc == FR_ERR_RECORD_LIST_TOO_LARGE);
+        CHECK(over.kind == FR_OVERSIZE_NONE || over.size > over.limit);
         if (crc == 0) {
             fr_log_validation_t again; /* conversion kept to the limits itself */
             CHECK(fr_log_validate(&cfg, out.buf, out.len, NOW_MS, &again) == 0);

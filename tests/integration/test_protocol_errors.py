@@ -16,7 +16,7 @@ CORRUPT_MESSAGE, UNKNOWN_TOPIC_OR_PARTITION, MESSAGE_TOO_LARGE = 2, 3, 10
 INVALID_TOPIC_EXCEPTION, UNSUPPORTED_VERSION, TOPIC_ALREADY_EXISTS = 17, 35, 36
 INVALID_PARTITIONS, INVALID_REQUEST = 37, 42
 UNSUPPORTED_FOR_MESSAGE_FORMAT, INVALID_RECORD, INVALID_REQUIRED_ACKS = 43, 87, 21
-TRANSACTIONAL_ID_AUTHORIZATION_FAILED = 53
+TRANSACTIONAL_ID_AUTHORIZATION_FAILED, RECORD_LIST_TOO_LARGE, NONE = 53, 18, 0
 
 
 def still_serving(broker):
@@ -163,6 +163,33 @@ def produce_v8(port, topic, partition, records, acks=1, client_id=b"raw-test"):
         return err, base, msg
     finally:
         c.close()
+
+
+def test_a_batch_too_large_is_refused_in_kafkas_words():
+    """UnifiedLog's three size refusals, each worded as Kafka words it: a batch past
+    max.message.bytes as produced, one past it once re-compressed for the topic, and
+    one past segment.bytes."""
+    with Broker(overrides={"message.max.bytes": "3000", "log.segment.bytes": "2000",
+                           "compression.type": "uncompressed"}) as b:
+        c = RawClient(b.port)
+        c.request(19, 0, kw.create_topics_v0("t", 1))
+        assert kw.parse_create_topics_v0_response(c.recv_frame())[1] == [("t", 0)]
+        c.close()
+        big = kw.record_batch([(b"k", b"x" * 3500)])
+        assert produce_v8(b.port, "t", 0, big) == (MESSAGE_TOO_LARGE, -1, (
+            "The record batch size in the append to t-0 is %d bytes which exceeds the maximum configured value "
+            "of 3000." % len(big)))
+        mid = kw.record_batch([(b"k", b"x" * 2500)])
+        assert produce_v8(b.port, "t", 0, mid) == (RECORD_LIST_TOO_LARGE, -1, (
+            "Message batch size is %d bytes in append to partition t-0, which exceeds the maximum configured "
+            "segment size of 2000." % len(mid)))
+        packed = kw.record_batch([(b"k", b"y" * 20000)], gzip=True)
+        assert len(packed) < 2000
+        err, base, msg = produce_v8(b.port, "t", 0, packed)
+        assert (err, base) == (MESSAGE_TOO_LARGE, -1) and msg.startswith("Message batch size is ") and msg.endswith(
+            " bytes in append to partition t-0 which exceeds the maximum configured size of 3000."), msg
+        assert int(msg.split()[4]) > 20000, msg  # the size once stored uncompressed
+        assert produce_v8(b.port, "t", 0, kw.record_batch([(b"k", b"fits")])) == (NONE, 0, None)
 
 
 def test_produce_checks_in_kafkas_order():
@@ -475,5 +502,6 @@ if __name__ == "__main__":
         test_produce_checks_in_kafkas_order,
         test_create_topics_error_codes,
         test_a_transactional_batch_is_refused,
+        test_a_batch_too_large_is_refused_in_kafkas_words,
         test_metadata_by_topic_id_only_from_v12,
     ])

@@ -204,7 +204,9 @@ FR_TEST(conversion_touches_only_batches_in_another_codec) {
     FR_CHECK_EQ_INT(fr_log_validate(&cfg, w.buf, w.len, NOW_MS, &v), 0);
     FR_CHECK_EQ_INT(v.convert, 1);
     const char *why;
-    FR_CHECK_EQ_INT(fr_log_convert(&cfg, w.buf, w.len, &out, &why), 0);
+    fr_oversize_t over = {0};
+    FR_CHECK_EQ_INT(fr_log_convert(&cfg, w.buf, w.len, &out, &why, &over), 0);
+    FR_CHECK_EQ_INT(over.kind, FR_OVERSIZE_NONE);
     FR_CHECK(out.len > first && memcmp(out.buf, w.buf, first) == 0); /* the zstd batch as it was */
     check_batch(out.buf + first, out.len - first, 4);
     FR_CHECK_EQ_INT(fr_log_validate(&cfg, out.buf, out.len, NOW_MS, &v), 0);

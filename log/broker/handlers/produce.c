@@ -125,9 +125,26 @@ static void refused(fr_req_t *req, fr_slice_t topic, int32_t partition, int rc, 
         refused_records(req, topic, partition, rc, info, pr);
         return;
     }
-    if (info->why)
-        snprintf(msg, sizeof(msg), "%s in topic partition %.*s-%d.", info->why, (int)topic.len,
-                 (const char *)topic.ptr, partition);
+    const fr_oversize_t *o = &info->oversize;
+    int tl = (int)topic.len;
+    const char *tp = (const char *)topic.ptr;
+    if (o->kind == FR_OVERSIZE_MESSAGE) /* Kafka's words for each (UnifiedLog) */
+        snprintf(msg, sizeof(msg),
+                 "The record batch size in the append to %.*s-%d is %" PRId64
+                 " bytes which exceeds the maximum configured value of %" PRId64 ".",
+                 tl, tp, partition, o->size, o->limit);
+    else if (o->kind == FR_OVERSIZE_STORED_MESSAGE)
+        snprintf(msg, sizeof(msg),
+                 "Message batch size is %" PRId64 " bytes in append to partition %.*s-%d which exceeds the maximum "
+                 "configured size of %" PRId64 ".",
+                 o->size, tl, tp, partition, o->limit);
+    else if (o->kind == FR_OVERSIZE_SEGMENT)
+        snprintf(msg, sizeof(msg),
+                 "Message batch size is %" PRId64 " bytes in append to partition %.*s-%d, which exceeds the maximum "
+                 "configured segment size of %" PRId64 ".",
+                 o->size, tl, tp, partition, o->limit);
+    else if (info->why)
+        snprintf(msg, sizeof(msg), "%s in topic partition %.*s-%d.", info->why, tl, tp, partition);
     else
         snprintf(msg, sizeof(msg), "%s", fr_err_str(rc));
     pr->error_message = fr_req_msg(req, msg);
