@@ -305,6 +305,21 @@ int fr_partlog_offset_of_max_timestamp(fr_partlog_t *log, int64_t *offset_out, i
 size_t fr_partlog_legacy_offsets_before(fr_partlog_t *log, int64_t ts, int64_t now_ms, int32_t max, int64_t *out,
                                         size_t cap);
 
+/* One idempotent producer as DescribeProducers shows it. */
+typedef struct fr_producer_summary {
+    int64_t producer_id;
+    int16_t epoch;
+    int32_t last_sequence;  /* of its newest batch, -1 when none is kept */
+    int64_t last_timestamp; /* its newest batch's max timestamp, -1 when none is kept */
+} fr_producer_summary_t;
+
+/*
+ * The partition's idempotent producers, sorted by id, into *out: an array of
+ * *count the caller owns and frees with free() (NULL when there are none).
+ * Returns 0 or FR_ERR_NOMEM.
+ */
+int fr_partlog_active_producers(fr_partlog_t *log, fr_producer_summary_t **out, int32_t *count);
+
 int64_t fr_partlog_start_offset(fr_partlog_t *log);
 int64_t fr_partlog_end_offset(fr_partlog_t *log);   /* next offset to be assigned */
 /* Every offset below it is on disk: the log end when the last completed

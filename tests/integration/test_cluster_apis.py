@@ -1,11 +1,13 @@
 #!/usr/bin/env python3
 """The admin APIs that describe the cluster as a whole, over the wire, as a
 Kafka 3.9 broker answers them: DescribeCluster (KIP-700; the Java admin's
-describeCluster with authorized operations needs it) and DescribeTopicPartitions
-(KIP-966; the Java admin's describeTopics uses it and warns without it)."""
+describeCluster with authorized operations needs it), DescribeTopicPartitions
+(KIP-966; the Java admin's describeTopics uses it and warns without it) and
+DescribeProducers (KIP-664: kafka-transactions.sh describe-producers)."""
 import os
 import struct
 import sys
+import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from harness import Broker, RawClient, run_tests  # noqa: E402
@@ -218,10 +220,87 @@ def test_describe_topic_partitions_answers_each_named_topic_once():
         c.close()
 
 
+def describe_producers(c, topics):
+    """topics: [(name, [partitions])] -> {(name, partition): (error, message, [(id, epoch, last seq,
+    last timestamp, coordinator epoch, txn start)])}"""
+    body = kw.uvarint(len(topics) + 1)
+    for name, parts in topics:
+        body += kw._compact(name) + kw.uvarint(len(parts) + 1) + b"".join(struct.pack(">i", p) for p in parts)
+        body += b"\x00"
+    corr = c.request(61, 0, body + b"\x00", flexible=True)
+    resp = c.recv_frame()
+    assert struct.unpack_from(">i", resp, 0)[0] == corr
+    r = Reader(resp, 4)
+    r.tags()
+    assert r.fixed(">i") == 0  # throttle
+    out = {}
+    for _ in range(r.count()):
+        name = r.string()
+        for _p in range(r.count()):
+            index, err, msg = r.fixed(">i"), r.fixed(">h"), r.string()
+            producers = []
+            for _q in range(r.count()):
+                producers.append((r.fixed(">q"), r.fixed(">i"), r.fixed(">i"), r.fixed(">q"), r.fixed(">i"),
+                                  r.fixed(">q")))
+                r.tags()
+            r.tags()
+            out[(name, index)] = (err, msg, producers)
+        r.tags()
+    r.tags()
+    assert r.off == len(resp), (r.off, len(resp))
+    return out
+
+
+def test_describe_producers_shows_each_partitions_idempotent_producers():
+    """UnifiedLog.activeProducers: each producer id with its epoch, its newest batch's
+    last sequence and max timestamp, and no transaction (-1s); plain batches leave no
+    trace; the same after a restart, from the producer state snapshot.  Errors as
+    KafkaApis gives them: an invalid or unknown topic for every partition asked, with
+    its message, an unknown partition with the code alone."""
+    with Broker() as b:
+        c = RawClient(b.port)
+        create_topic(c, "p", 2)
+        pids = []
+        for _ in range(2):
+            c.request(22, 0, kw.init_producer_id_v0())
+            err, pid, epoch = kw.parse_init_producer_id_v0_response(c.recv_frame())
+            assert (err, epoch) == (NONE, 0), (err, epoch)
+            pids.append(pid)
+        base = int(time.time() * 1000) - 60000  # recent: a producer is forgotten a day after its last batch
+
+        def produce(partition, batch):
+            c.request(0, 3, kw.produce_v3("p", partition, batch, acks=-1))
+            assert kw.parse_produce_v3_response(c.recv_frame())[1][0][2] == NONE
+        produce(0, kw.record_batch([(b"k", b"a"), (b"k", b"b"), (b"k", b"c")], base_ts=base, producer=(pids[0], 0, 0),
+                                   ts_deltas=[0, 9, 5]))
+        produce(0, kw.record_batch([(b"k", b"d")], base_ts=base + 100, producer=(pids[0], 0, 3)))
+        produce(0, kw.record_batch([(b"k", b"e")], base_ts=base + 50, producer=(pids[1], 0, 0)))
+        produce(1, kw.record_batch([(None, b"%d" % i) for i in range(5)], base_ts=base, producer=(pids[1], 0, 0)))
+        produce(1, kw.record_batch([(None, b"plain")], base_ts=base + 999))
+        asked = [("p", [0, 1, 7]), ("nope", [0]), ("bad name!", [0, 1]), ("q", [])]
+        want = {("p", 0): (NONE, None, sorted([(pids[0], 0, 3, base + 100, -1, -1), (pids[1], 0, 0, base + 50, -1, -1)])),
+                ("p", 1): (NONE, None, [(pids[1], 0, 4, base, -1, -1)]),
+                ("p", 7): (UNKNOWN_TOPIC, None, []),
+                ("nope", 0): (UNKNOWN_TOPIC, "This server does not host this topic-partition.", [])}
+        got = describe_producers(c, asked)
+        for tp in (("bad name!", 0), ("bad name!", 1)):
+            err, msg, producers = got.pop(tp)
+            assert (err, msg, producers) == (INVALID_TOPIC, "Topic name is invalid: 'bad name!' contains one or more "
+                                             "characters other than ASCII alphanumerics, '.', '_' and '-'", []), tp
+        assert got == want, got
+        c.close()
+        b.restart()
+        c = RawClient(b.port)
+        got = describe_producers(c, asked[:2])
+        assert got == want, got
+        c.close()
+
+
 if __name__ == "__main__":
     run_tests([
         test_describe_cluster_names_this_broker_as_metadata_does,
         test_describe_cluster_refuses_other_endpoint_types_in_kafkas_words,
         test_describe_topic_partitions_pages_through_sorted_topics,
         test_describe_topic_partitions_answers_each_named_topic_once,
+        test_describe_producers_shows_each_partitions_idempotent_producers,
     ])

@@ -131,7 +131,8 @@ FR_TEST(api_table_is_sorted_and_complete) {
         {FR_API_DELETE_ACLS, 0, 3, 2},     {FR_API_SASL_HANDSHAKE, 0, 1, -1},
         {FR_API_SASL_AUTHENTICATE, 0, 2, 2},
         {FR_API_ALTER_PARTITION_REASSIGNMENTS, 0, 0, 0}, {FR_API_LIST_PARTITION_REASSIGNMENTS, 0, 0, 0},
-        {FR_API_DESCRIBE_CLUSTER, 0, 1, 0}, {FR_API_DESCRIBE_TOPIC_PARTITIONS, 0, 0, 0},
+        {FR_API_DESCRIBE_CLUSTER, 0, 1, 0}, {FR_API_DESCRIBE_PRODUCERS, 0, 0, 0},
+        {FR_API_DESCRIBE_TOPIC_PARTITIONS, 0, 0, 0},
     };
     FR_CHECK_EQ_INT(fr_api_table_len, sizeof(want) / sizeof(want[0]));
     for (size_t i = 0; i < sizeof(want) / sizeof(want[0]); i++) {

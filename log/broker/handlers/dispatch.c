@@ -42,6 +42,7 @@ static const fr_handler_t handlers[] = {
     {FR_API_ALTER_CONFIGS, 0, 2, fr_handle_alter_configs},
     {FR_API_INCREMENTAL_ALTER_CONFIGS, 0, 1, fr_handle_incremental_alter_configs},
     {FR_API_DESCRIBE_CLUSTER, 0, 1, fr_handle_describe_cluster},
+    {FR_API_DESCRIBE_PRODUCERS, 0, 0, fr_handle_describe_producers},
     {FR_API_DESCRIBE_TOPIC_PARTITIONS, 0, 0, fr_handle_describe_topic_partitions},
 };
 
