@@ -257,6 +257,96 @@ def fetch_v9_error(port, topic, partition, current_leader_epoch):
     return struct.unpack_from(">h", resp, off + 4 + 4)[0]
 
 
+def offset_for_leader_epoch(c, version, topics):
+    """topics: [(name, [(partition, current epoch, epoch)])] -> [(name, [(error, partition, epoch, end)])];
+    epoch is None at v0, which has no such field."""
+    flex = version >= 4
+
+    def array(n):
+        return kw.uvarint(n + 1) if flex else struct.pack(">i", n)
+    body = struct.pack(">i", -1) if version >= 3 else b""
+    body += array(len(topics))
+    for name, parts in topics:
+        body += (kw._compact(name) if flex else kw.string(name)) + array(len(parts))
+        for p, current, epoch in parts:
+            body += struct.pack(">i", p) + (struct.pack(">i", current) if version >= 2 else b"")
+            body += struct.pack(">i", epoch) + (b"\x00" if flex else b"")
+        body += b"\x00" if flex else b""
+    corr = c.request(23, version, body + (b"\x00" if flex else b""), flexible=flex)
+    resp = c.recv_frame()
+    assert struct.unpack_from(">i", resp, 0)[0] == corr
+    off = 4 + (1 if flex else 0) + (4 if version >= 2 else 0)
+
+    def count():
+        nonlocal off
+        if flex:
+            n, off = kw.read_uvarint(resp, off)
+            return n - 1
+        n, = struct.unpack_from(">i", resp, off)
+        off += 4
+        return n
+    out = []
+    for _ in range(count()):
+        if flex:
+            name, off = kw._read_compact(resp, off)
+            name = name.decode()
+        else:
+            name, off = kw._read_string(resp, off)
+        parts = []
+        for _p in range(count()):
+            err, p = struct.unpack_from(">hi", resp, off)
+            off += 6
+            epoch = None
+            if version >= 1:
+                epoch, = struct.unpack_from(">i", resp, off)
+                off += 4
+            end, = struct.unpack_from(">q", resp, off)
+            off += 8 + (1 if flex else 0)
+            parts.append((err, p, epoch, end))
+        off += 1 if flex else 0
+        out.append((name, parts))
+    assert off + (1 if flex else 0) == len(resp), (off, len(resp))
+    return out
+
+
+def test_offset_for_leader_epoch_answers_as_kafkas_epoch_cache():
+    """LeaderEpochFileCache.endOffsetFor for a partition whose only leader epoch is 0
+    (it starts at the log start): epoch 0 ends at the log end, a lower epoch is answered
+    with the log start, a higher one or -1 is unknown (-1, -1).  The current leader epoch
+    is checked first (FENCED below, UNKNOWN above), and an unknown topic or partition is
+    UNKNOWN_TOPIC_OR_PARTITION.  The Java consumer validates its position with this after
+    a seek with an epoch; before, it was not served, and the check silently skipped."""
+    UNKNOWN_TOPIC_OR_PARTITION, FENCED_LEADER_EPOCH, UNKNOWN_LEADER_EPOCH = 3, 74, 75
+    with Broker() as b:
+        c = RawClient(b.port)
+        c.request(19, 0, kw.create_topics_v0("e", 2))
+        assert kw.parse_create_topics_v0_response(c.recv_frame())[1] == [("e", 0)]
+        now = int(time.time() * 1000)  # not past retention.ms, which a DeleteRecords applies at once
+        c.request(0, 3, kw.produce_v3("e", 0, kw.record_batch([(None, b"%d" % i) for i in range(5)], base_ts=now)))
+        assert kw.parse_produce_v3_response(c.recv_frame())[1] == [("e", 0, 0, 0)]
+        asked = [("e", [(0, -1, 0), (0, 0, 0), (0, 1, 0), (0, -3, 0), (0, -1, 5), (0, -1, -1), (0, -1, -7),
+                        (1, -1, 0), (9, -1, 0)]), ("zz", [(0, -1, 0)])]
+
+        def want(start):
+            return [("e", [(0, 0, 0, 5), (0, 0, 0, 5), (UNKNOWN_LEADER_EPOCH, 0, -1, -1),
+                           (FENCED_LEADER_EPOCH, 0, -1, -1), (0, 0, -1, -1), (0, 0, -1, -1), (0, 0, -7, start),
+                           (0, 1, 0, 0), (UNKNOWN_TOPIC_OR_PARTITION, 9, -1, -1)]),
+                    ("zz", [(UNKNOWN_TOPIC_OR_PARTITION, 0, -1, -1)])]
+        for version in (2, 3, 4):
+            assert offset_for_leader_epoch(c, version, asked) == want(0), version
+        # v0 and v1 have no current epoch (so no fencing); v0 no epoch in the answer
+        plain = [("e", [(0, -1, 0), (0, -1, 3), (0, -1, -7)])]
+        assert offset_for_leader_epoch(c, 1, plain) == [("e", [(0, 0, 0, 5), (0, 0, -1, -1), (0, 0, -7, 0)])]
+        assert offset_for_leader_epoch(c, 0, plain) == [("e", [(0, 0, None, 5), (0, 0, None, -1), (0, 0, None, 0)])]
+        # DeleteRecords v0 to offset 3: the epoch's start moves with the log start
+        c.request(21, 0, struct.pack(">i", 1) + kw.string("e") + struct.pack(">iiqi", 1, 0, 3, 5000))
+        resp = c.recv_frame()
+        assert struct.unpack_from(">iqh", resp, 4 + 4 + 4 + 2 + 1 + 4) == (0, 3, 0), resp
+        got = offset_for_leader_epoch(c, 4, asked)
+        assert got == want(3), got
+        c.close()
+
+
 def test_list_offsets_and_fetch_checks_in_kafkas_order():
     """ReplicaManager.fetchOffset's order: a partition named twice, a special
     timestamp the version does not serve, an unknown partition, then the
@@ -515,6 +605,7 @@ if __name__ == "__main__":
         test_describe_configs_topic_and_broker,
         test_create_partitions_and_delete_topics,
         test_list_offsets_by_timestamp,
+        test_offset_for_leader_epoch_answers_as_kafkas_epoch_cache,
         test_list_offsets_and_fetch_checks_in_kafkas_order,
         test_list_offsets_max_timestamp_and_the_tiered_specials,
         test_list_offsets_v0_lists_segments_by_modification_time,

@@ -132,6 +132,7 @@ FR_TEST(api_table_is_sorted_and_complete) {
         {FR_API_SASL_AUTHENTICATE, 0, 2, 2},
         {FR_API_ALTER_PARTITION_REASSIGNMENTS, 0, 0, 0}, {FR_API_LIST_PARTITION_REASSIGNMENTS, 0, 0, 0},
         {FR_API_DESCRIBE_CLUSTER, 0, 1, 0}, {FR_API_DESCRIBE_PRODUCERS, 0, 0, 0},
+        {FR_API_OFFSET_FOR_LEADER_EPOCH, 0, 4, 4},
         {FR_API_DESCRIBE_TOPIC_PARTITIONS, 0, 0, 0},
     };
     FR_CHECK_EQ_INT(fr_api_table_len, sizeof(want) / sizeof(want[0]));

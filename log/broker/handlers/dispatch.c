@@ -22,6 +22,7 @@ static const fr_handler_t handlers[] = {
     {FR_API_SYNC_GROUP, 0, 5, fr_handle_sync_group},
     {FR_API_DESCRIBE_GROUPS, 0, 5, fr_handle_describe_groups},
     {FR_API_LIST_GROUPS, 0, 5, fr_handle_list_groups},
+    {FR_API_OFFSET_FOR_LEADER_EPOCH, 0, 4, fr_handle_offset_for_leader_epoch},
     {FR_API_DESCRIBE_CONFIGS, 0, 4, fr_handle_describe_configs},
     {FR_API_SASL_HANDSHAKE, 0, 1, fr_handle_sasl_handshake},
     {FR_API_API_VERSIONS, 0, 3, fr_handle_api_versions},

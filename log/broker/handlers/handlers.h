@@ -32,6 +32,7 @@ int fr_handle_offset_commit(fr_req_t *req);
 int fr_handle_offset_fetch(fr_req_t *req);
 int fr_handle_list_groups(fr_req_t *req);
 int fr_handle_describe_cluster(fr_req_t *req);
+int fr_handle_offset_for_leader_epoch(fr_req_t *req);
 int fr_handle_describe_producers(fr_req_t *req);
 int fr_handle_describe_topic_partitions(fr_req_t *req);
 int fr_handle_describe_groups(fr_req_t *req);
