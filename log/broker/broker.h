@@ -99,6 +99,7 @@ struct fr_server {
     uv_check_t check;           /* after each I/O round: retries parked requests, then sends held output */
     uv_timer_t flush_timer;     /* time-based flush policy and the coordinator's clock */
     uv_timer_t park_timer;      /* fires at the earliest parked-fetch deadline */
+    uv_timer_t group_timer;     /* fires at a group deadline due before the next flush tick */
     fr_conn_t *conns;           /* all connections (doubly linked) */
     fr_conn_t *parked;          /* connections with a parked request (singly linked via park_next) */
     fr_conn_t *held_output;     /* connections whose responses wait for the parked ones (conn.c) */

@@ -287,10 +287,21 @@ void fr_server_note_append(fr_server_t *srv, fr_partition_t *p, const fr_append_
         p->unflushed_since_ms = (int64_t)uv_now(srv->loop);
 }
 
+/* Group deadlines are met to the millisecond, as Kafka's timer wheel meets them (a
+ * client may wait out a session timeout and count on the member being gone); the
+ * flush tick alone would be up to a round late. */
+static void on_group_timer(uv_timer_t *t) {
+    fr_server_t *srv = t->data;
+    fr_groups_tick(&srv->groups, uv_now(srv->loop));
+}
+
 static void on_flush_timer(uv_timer_t *t) {
     fr_server_t *srv = t->data;
     int64_t now = (int64_t)uv_now(srv->loop);
     fr_groups_tick(&srv->groups, (uint64_t)now);
+    uint64_t due = fr_groups_next_deadline(&srv->groups);
+    if (due < (uint64_t)now + FLUSH_TICK_MS)
+        uv_timer_start(&srv->group_timer, on_group_timer, due > (uint64_t)now ? due - (uint64_t)now : 0, 0);
     int64_t sharing = 0;
     int64_t window_ticks = (srv->cfg->page_cache_lag_window_ms + FLUSH_TICK_MS - 1) / FLUSH_TICK_MS;
     int new_lag_window = ++srv->flush_ticks % (window_ticks > 0 ? window_ticks : 1) == 0;
@@ -545,6 +556,8 @@ int fr_server_init(fr_server_t *srv, uv_loop_t *loop, fr_broker_config_t *cfg, c
     uv_timer_start(&srv->flush_timer, on_flush_timer, FLUSH_TICK_MS, FLUSH_TICK_MS);
     uv_timer_init(loop, &srv->park_timer);
     srv->park_timer.data = srv;
+    uv_timer_init(loop, &srv->group_timer);
+    srv->group_timer.data = srv;
     if (fr_retention_start(srv, err, errlen))
         fr_error(COMPONENT, "log retention is off: %s", err);
     return 0;
@@ -564,6 +577,7 @@ void fr_server_stop(fr_server_t *srv) {
     uv_close((uv_handle_t *)&srv->check, NULL);
     uv_close((uv_handle_t *)&srv->flush_timer, NULL);
     uv_close((uv_handle_t *)&srv->park_timer, NULL);
+    uv_close((uv_handle_t *)&srv->group_timer, NULL);
     fr_retention_stop(srv);
 }
 

@@ -10,7 +10,7 @@ import time
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from harness import Broker, RawClient, answered, run_tests, wait_for  # noqa: E402
 import kafka_wire as kw  # noqa: E402
-from group_wire import FAST, call, first_member, join_v4, parse_join_v4  # noqa: E402
+from group_wire import FAST, await_coordinator, call, first_member, join_v4, parse_join_v4  # noqa: E402
 
 
 def list_groups_flexible(c, states, types=None):
@@ -55,6 +55,37 @@ def test_list_groups_matches_states_as_kafka_does():
         for types in (["consumer"], ["share"], [" classic"], ["classics"]):
             assert list_groups_flexible(c, [], types) == [], types
         assert list_groups_flexible(c, ["Empty"], ["classic"]) == []
+        c.close()
+
+
+def test_a_session_expires_at_its_deadline():
+    """Kafka's heartbeat purgatory removes a member when its session timeout has
+    passed since its last heartbeat, to the millisecond; a client may wait out the
+    timeout and count on it (librdkafka's 0081 test sleeps the session timeout,
+    then deletes the group).  Freshet looked only on its 100 ms tick, so up to a
+    tick late (measured: 55-80 ms).  Three groups, each asked about 30 ms after
+    its member's deadline: the tick alone would be in time for all three about
+    one time in forty."""
+    overrides = dict(FAST, **{"group.min.session.timeout.ms": "500"})
+    with Broker(coordinator=True, overrides=overrides) as b:
+        c = RawClient(b.port)
+        call(c, 19, 0, kw.create_topics_v0("t", 1))
+        still_there = []
+        for i in range(3):
+            group = "expiry-%d" % i
+            await_coordinator(c, group)
+            err, gen, _p, _l, member, _m = kw.parse_join_group_v0_response(
+                call(c, 11, 0, kw.join_group_v0(group, session_timeout=1000)))
+            assert err == 0, err
+            assert kw.parse_sync_group_v0_response(call(c, 14, 0, kw.sync_group_v0(group, gen, member, [])))[0] == 0
+            time.sleep(0.2 + 0.03 * i)  # deadlines at different points of the tick's round
+            assert kw.parse_error_only_v0(call(c, 12, 0, kw.heartbeat_v0(group, gen, member))) == 0
+            beat = time.monotonic()  # the broker's deadline is at most a second after this
+            time.sleep(max(0.0, beat + 1.030 - time.monotonic()))
+            got = kw.parse_describe_groups_v0_response(call(c, 15, 0, kw.describe_groups_v0([group])))[group]
+            if got[4]:
+                still_there.append((group, got[1], round(time.monotonic() - beat, 3)))
+        assert not still_there, still_there
         c.close()
 
 
@@ -524,6 +555,7 @@ def test_a_member_whose_sync_was_turned_away_keeps_its_session():
 if __name__ == "__main__":
     run_tests([
         test_list_groups_matches_states_as_kafka_does,
+        test_a_session_expires_at_its_deadline,
         test_the_offsets_topic_is_made_when_a_client_first_needs_a_coordinator,
         test_a_waiting_join_hears_not_coordinator_when_the_offsets_topic_goes,
         test_deleting_the_offsets_topic_drops_the_groups_and_it_comes_back,

@@ -402,6 +402,27 @@ void fr_group_remove_member(fr_groups_t *g, fr_group_t *grp, fr_member_t *m, uin
     fr_server_wake(g->srv);
 }
 
+uint64_t fr_groups_next_deadline(const fr_groups_t *g) {
+    uint64_t next = UINT64_MAX;
+#define EARLIER(t) next = (t) < next ? (t) : next
+    for (size_t gi = 0; gi < g->count; gi++) {
+        const fr_group_t *grp = g->items[gi];
+        for (int32_t i = 0; i < grp->num_members; i++) {
+            const fr_member_t *m = grp->members[i];
+            if (!m->awaiting_join && !m->awaiting_sync)
+                EARLIER(m->last_heartbeat + (uint64_t)m->session_timeout_ms);
+        }
+        for (int32_t i = 0; i < grp->num_pending; i++)
+            EARLIER(grp->pending[i].expires);
+        if (grp->state == FR_GROUP_PREPARING_REBALANCE)
+            EARLIER(grp->join_deadline);
+        if (grp->state == FR_GROUP_COMPLETING_REBALANCE || grp->state == FR_GROUP_STABLE)
+            EARLIER(grp->sync_deadline);
+    }
+#undef EARLIER
+    return next;
+}
+
 void fr_groups_tick(fr_groups_t *g, uint64_t now) {
     for (size_t gi = 0; gi < g->count; gi++) {
         fr_group_t *grp = g->items[gi];
@@ -409,13 +430,13 @@ void fr_groups_tick(fr_groups_t *g, uint64_t now) {
             fr_member_t *m = grp->members[i];
             if (m->awaiting_join || m->awaiting_sync)
                 continue;
-            if (now > m->last_heartbeat + (uint64_t)m->session_timeout_ms)
+            if (now >= m->last_heartbeat + (uint64_t)m->session_timeout_ms)
                 fr_group_remove_member(g, grp, m, now, "session timeout expired");
         }
         expire_pending_sync(g, grp, now);
         int expired = 0;
         for (int32_t i = grp->num_pending - 1; i >= 0; i--)
-            if (now > grp->pending[i].expires) {
+            if (now >= grp->pending[i].expires) {
                 fr_info(COMPONENT, "Pending member %s in group %s has been removed after session timeout expiration",
                         grp->pending[i].id, grp->group_id);
                 pending_drop_at(grp, i);

@@ -160,6 +160,10 @@ void fr_groups_forget(fr_groups_t *g, fr_group_t *grp);
 
 /* Time passes: completes join phases past their deadline, expires members. */
 void fr_groups_tick(fr_groups_t *g, uint64_t now);
+/* The earliest time fr_groups_tick has a deadline to act on (a member's
+ * session, a pending member, a join or sync phase), UINT64_MAX for none.
+ * It may be one already put off (a heartbeat since): a tick then does nothing. */
+uint64_t fr_groups_next_deadline(const fr_groups_t *g);
 
 /* Moves the group to PreparingRebalance (if not already) with a join deadline. */
 void fr_group_prepare_rebalance(fr_groups_t *g, fr_group_t *grp, uint64_t now, const char *reason);
