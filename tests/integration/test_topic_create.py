@@ -130,6 +130,33 @@ def test_timed_out_and_no_wait_creates_go_on_and_a_client_that_left_loses_nothin
         c.close()
 
 
+def test_a_growth_or_deletion_right_after_a_no_wait_creation_finds_the_topic():
+    """Kafka's ZkAdminManager writes a topic before it answers a CreateTopics that
+    would not wait (timeout_ms <= 0), so a CreatePartitions or DeleteTopics right
+    after finds it.  Both wait for the creation, whatever their own timeout, then
+    act.  Before, they answered UNKNOWN_TOPIC_OR_PARTITION, and the deletion left
+    the topic behind (librdkafka's 0081 test: CreateTopics and CreatePartitions
+    with an operation timeout of 0)."""
+    with ShimBroker({"auto.create.topics.enable": "false"}) as b:
+        c, grower, deleter = RawClient(b.port), RawClient(b.port), RawClient(b.port)
+        open(b.pool_mkdir_flag, "w").close()
+        for topic in ("soon", "gone"):
+            create(c, topic, 1, timeout=0)
+            assert created(c) == [(topic, REQUEST_TIMED_OUT)]
+        grow(grower, "soon", 3, timeout=0)
+        delete(deleter, "gone", timeout=0)
+        assert not answered(grower, 0.3), "CreatePartitions answered before its topic was made"
+        assert not answered(deleter, 0.1), "DeleteTopics answered before its topic was made"
+        os.unlink(b.pool_mkdir_flag)
+        [(name, err, msg)] = grown(grower)
+        assert (name, err) == ("soon", REQUEST_TIMED_OUT) and "timeout_ms <= 0" in msg, (name, err, msg)
+        assert deleted(deleter) == [("gone", REQUEST_TIMED_OUT)]
+        wait_for(lambda: metadata(c, ["soon", "gone"]) == {"soon": (0, 3), "gone": (UNKNOWN_TOPIC_OR_PARTITION, 0)},
+                 "soon grown to three partitions and gone deleted")
+        for client in (c, grower, deleter):
+            client.close()
+
+
 def test_auto_created_topics_answer_leader_not_available_until_made():
     with ShimBroker({"num.partitions": "4"}) as b:
         c = RawClient(b.port)
@@ -490,6 +517,7 @@ if __name__ == "__main__":
         test_the_broker_raises_its_soft_open_files_limit_to_the_hard_one,
         test_the_loop_answers_while_a_topic_is_made,
         test_timed_out_and_no_wait_creates_go_on_and_a_client_that_left_loses_nothing,
+        test_a_growth_or_deletion_right_after_a_no_wait_creation_finds_the_topic,
         test_auto_created_topics_answer_leader_not_available_until_made,
         test_internal_topics_are_auto_created_in_their_own_shape,
         test_a_failed_creation_leaves_nothing_and_frees_the_name,

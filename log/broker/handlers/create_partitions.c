@@ -6,7 +6,11 @@
  * (then REQUEST_TIMED_OUT, and the partitions are added all the same, as
  * Kafka does; 0 or less answers at once, REQUEST_TIMED_OUT while they are
  * added, as Kafka's ZkAdminManager does).  A second request for the
- * same topic is checked against the count the first one asked for.
+ * same topic is checked against the count the first one asked for.  A
+ * named topic still being created (a CreateTopics answered before its files
+ * were made, as with timeout_ms <= 0) is waited for first, whatever the
+ * timeout: Kafka's ZkAdminManager has written such a topic before it
+ * answers, so a request right after finds it.
  *
  * As in Kafka (ControllerApis.createPartitions, ReplicationControlManager):
  * a name given twice is answered once, INVALID_REQUEST, and grows nothing;
@@ -41,9 +45,11 @@ static int check_assignments(fr_req_t *req, const fr_topic_t *topic,
 }
 
 typedef struct create_partitions_state {
+    fr_create_partitions_request_t in;
     fr_create_partitions_response_t out;
     fr_topic_build_t **builds; /* per topic, NULL when nothing is built (errors, validate_only) */
     int no_wait;
+    uint64_t deadline_ms;      /* the request's own, kept while it waits for a creation */
 } create_partitions_state_t;
 
 static void fail_one(void *ctx, int32_t i, int rc, const char *msg) {
@@ -69,23 +75,53 @@ static int create_partitions_retry(fr_req_t *req, int timed_out) {
     return FR_REQ_DONE;
 }
 
+/* True while a topic the request names is still being created. */
+static int creation_pending(fr_req_t *req, const fr_create_partitions_request_t *in) {
+    for (int32_t i = 0; i < in->topics_count; i++)
+        if (!fr_topics_find(&req->srv->topics, in->topics[i].name) &&
+            fr_topics_pending(&req->srv->topics, in->topics[i].name))
+            return 1;
+    return 0;
+}
+
+static int create_partitions_start(fr_req_t *req);
+
+static int create_partitions_wait(fr_req_t *req, int timed_out) {
+    (void)timed_out; /* no deadline while waiting: a creation always ends, and its build wakes us */
+    if (creation_pending(req, &((create_partitions_state_t *)req->state)->in))
+        return FR_REQ_PARKED;
+    return create_partitions_start(req);
+}
+
 int fr_handle_create_partitions(fr_req_t *req) {
-    int16_t v = req->hdr.api_version;
-    fr_create_partitions_request_t in;
-    if (fr_create_partitions_request_read(&req->body, v, req->arena, &in))
-        return FR_ERR_PARSE;
-    fr_server_t *srv = req->srv;
     create_partitions_state_t *st = fr_arena_calloc(req->arena, 1, sizeof(*st));
     if (!st)
         return FR_ERR_NOMEM;
+    if (fr_create_partitions_request_read(&req->body, req->hdr.api_version, req->arena, &st->in))
+        return FR_ERR_PARSE;
     fr_create_partitions_response_init(&st->out);
     st->out.results =
-        FR_REQ_ARRAY(req, fr_create_partitions_response_create_partitions_topic_result_t, in.topics_count);
-    st->builds = FR_REQ_ARRAY(req, fr_topic_build_t *, in.topics_count);
+        FR_REQ_ARRAY(req, fr_create_partitions_response_create_partitions_topic_result_t, st->in.topics_count);
+    st->builds = FR_REQ_ARRAY(req, fr_topic_build_t *, st->in.topics_count);
     if (!st->out.results || !st->builds)
         return FR_ERR_NOMEM;
     req->state = st;
     req->cleanup = create_partitions_cleanup;
+    st->no_wait = st->in.timeout_ms <= 0;
+    st->deadline_ms = uv_now(req->srv->loop) + (uint64_t)(st->no_wait ? 0 : st->in.timeout_ms);
+    if (creation_pending(req, &st->in)) {
+        req->retry = create_partitions_wait;
+        req->deadline_ms = UINT64_MAX;
+        return FR_REQ_PARKED;
+    }
+    return create_partitions_start(req);
+}
+
+/* Checks each topic and starts its growth; then waits for them as the request asks. */
+static int create_partitions_start(fr_req_t *req) {
+    create_partitions_state_t *st = req->state;
+    fr_create_partitions_request_t in = st->in;
+    fr_server_t *srv = req->srv;
     size_t name_off = offsetof(fr_create_partitions_request_create_partitions_topic_t, name);
     uint8_t *dups = fr_req_mark_duplicate_names(req, in.topics, in.topics_count, sizeof(*in.topics), name_off, 0);
     if (!dups)
@@ -124,7 +160,6 @@ int fr_handle_create_partitions(fr_req_t *req) {
             r->error_message = fr_req_msg(req, err[0] ? err : fr_err_str(rc));
     }
     req->retry = create_partitions_retry;
-    st->no_wait = in.timeout_ms <= 0;
-    req->deadline_ms = uv_now(srv->loop) + (uint64_t)(st->no_wait ? 0 : in.timeout_ms);
+    req->deadline_ms = st->deadline_ms;
     return create_partitions_retry(req, 0);
 }

@@ -13,6 +13,11 @@
  * With timeout_ms <= 0 the answer does not wait, and every deleted topic is
  * answered REQUEST_TIMED_OUT, as CreateTopics' (Kafka's ZkAdminManager).
  *
+ * A named topic still being created (a CreateTopics answered before its
+ * files were made, as with timeout_ms <= 0) is waited for first, whatever
+ * the timeout, and then deleted: Kafka's ZkAdminManager has written such a
+ * topic before it answers, so a deletion right after finds it.
+ *
  * Before anything is deleted, entries are checked as Kafka's ControllerApis
  * does: a name or id given twice is answered once ("Duplicate topic
  * name."/"Duplicate topic id.", INVALID_REQUEST) and deletes nothing; a v6
@@ -32,6 +37,8 @@ typedef struct delete_topics_state {
     int32_t *entry;       /* per answer: the request entry it answers */
     uint8_t *settled;     /* per answer: refused before deletion; delete_now leaves it */
     int deleted;          /* the deletions were made; what is left is their sync */
+    int created;          /* no named topic is still being created */
+    uint64_t deadline_ms; /* the request's own, kept while it waits for a creation */
     uint64_t sync_ticket; /* the sync that makes them durable (0: none deleted) */
 } delete_topics_state_t;
 
@@ -95,8 +102,32 @@ static void answer_deleted(fr_req_t *req, delete_topics_state_t *st, int16_t cod
     }
 }
 
+/* True while a topic named by an unsettled answer is still being created. */
+static int creation_pending(fr_req_t *req, delete_topics_state_t *st) {
+    for (int32_t k = 0; k < st->out.responses_count; k++) {
+        if (st->settled[k])
+            continue;
+        int32_t i = st->entry[k];
+        fr_slice_t name = req->hdr.api_version < 6 ? st->in.topic_names[i] : st->in.topics[i].name;
+        if (!fr_slice_is_null(name) && !fr_topics_find(&req->srv->topics, name) &&
+            fr_topics_pending(&req->srv->topics, name))
+            return 1;
+    }
+    return 0;
+}
+
 static int delete_topics_retry(fr_req_t *req, int timed_out) {
     delete_topics_state_t *st = req->state;
+    if (!st->created) {
+        /* a creation always ends (its build wakes the parked requests): no deadline meanwhile */
+        if (creation_pending(req, st)) {
+            req->deadline_ms = UINT64_MAX;
+            return FR_REQ_PARKED;
+        }
+        st->created = 1;
+        req->deadline_ms = st->deadline_ms;
+        timed_out = uv_now(req->srv->loop) >= st->deadline_ms && st->in.timeout_ms > 0 ? 1 : timed_out;
+    }
     if (!st->deleted && delete_now(req, st, timed_out) == FR_REQ_PARKED)
         return FR_REQ_PARKED;
     int sync = st->sync_ticket && st->in.timeout_ms > 0 ? fr_dir_sync_state(req->srv, st->sync_ticket) : 0;
@@ -226,6 +257,7 @@ int fr_handle_delete_topics(fr_req_t *req) {
         return rc;
     req->state = st;
     req->retry = delete_topics_retry;
-    req->deadline_ms = uv_now(req->srv->loop) + (uint64_t)(st->in.timeout_ms > 0 ? st->in.timeout_ms : 0);
+    st->deadline_ms = uv_now(req->srv->loop) + (uint64_t)(st->in.timeout_ms > 0 ? st->in.timeout_ms : 0);
+    req->deadline_ms = st->deadline_ms;
     return delete_topics_retry(req, 0);
 }

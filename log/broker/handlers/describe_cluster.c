@@ -30,7 +30,8 @@ int fr_handle_describe_cluster(fr_req_t *req) {
             snprintf(msg, sizeof(msg), "Unsupported endpoint type %d", in.endpoint_type);
         } else {
             out.error_code = v == 0 ? FR_ERR_INVALID_REQUEST : FR_ERR_MISMATCHED_ENDPOINT_TYPE;
-            snprintf(msg, sizeof(msg), "The request was sent to an endpoint of type %s, but we wanted an endpoint of type %s",
+            snprintf(msg, sizeof(msg),
+                     "The request was sent to an endpoint of type %s, but we wanted an endpoint of type %s",
                      endpoint_name(ENDPOINT_BROKER), endpoint_name(in.endpoint_type));
         }
         out.error_message = fr_req_msg(req, msg);

@@ -38,9 +38,9 @@ int fr_handle_find_coordinator(fr_req_t *req) {
         out.error_code = err;
         /* Kafka's Errors.message(): the name for NONE, the exception's text otherwise */
         out.error_message = fr_slice_from_cstr(why   ? why
-                                               : err ? "This most likely occurs because of a request being malformed by "
-                                                       "the client library or the message was sent to an incompatible "
-                                                       "broker. See the broker logs for more details."
+                                               : err ? "This most likely occurs because of a request being malformed "
+                                                       "by the client library or the message was sent to an "
+                                                       "incompatible broker. See the broker logs for more details."
                                                      : "NONE");
         out.node_id = err ? -1 : cfg->broker_id;
         out.host = fr_slice_from_cstr(err ? "" : adv->host);
