@@ -7,6 +7,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "dynamic_config.h"
 #include "fr_err.h"
 #include "fr_logging.h"
 #include "topic_config.h"
@@ -384,6 +385,10 @@ int fr_broker_config_load(fr_broker_config_t *cfg, const fr_props_t *props, char
                          "of: FATAL, ERROR, WARN, INFO, DEBUG, TRACE", val);
                 return FR_ERR_CONFIG;
             }
+        } else if (fr_dynamic_config_broker_key(k)) {
+            /* a dynamic key with nothing to apply it to here, checked as Kafka checks it */
+            if (fr_config_validate_value(fr_dynamic_config_broker_key(k), k, val, err, errlen))
+                return FR_ERR_CONFIG;
         } else if (strcmp(k, "log.message.format.version") == 0 || strcmp(k, "log.message.downconversion.enable") == 0) {
             /* deprecated and without effect (batches are magic v2 only), but checked as Kafka checks them */
             if (fr_config_validate_value(fr_topic_config_find_broker(k), k, val, err, errlen))

@@ -6,6 +6,7 @@
 
 #include "dynamic_config.h"
 #include "fr_err.h"
+#include "retention.h"
 #include "topic_config.h"
 
 static const char *type_name(int8_t type) {
@@ -225,6 +226,7 @@ int fr_config_target_apply(fr_server_t *srv, const fr_config_target_t *t, const 
                 snprintf(err, errlen, "%s", e2);
         } else if (!validate_only) {
             fr_topics_reconfigure(&srv->topics);
+            fr_retention_reconfigure(srv); /* log.cleaner.backoff.ms */
         }
     }
     return fr_err_to_kafka(rc);

@@ -12,11 +12,56 @@
 
 #define COMPONENT "config"
 
-/* The broker synonyms of topic configs, but for the message format version
- * (Kafka's DynamicLogConfig.NonReconfigrableLogConfigs). */
-int fr_dynamic_config_is_dynamic(const char *key) {
-    return fr_topic_config_find_broker(key) != NULL && strcmp(key, "log.message.format.version") != 0;
+#define NO_MIN INT64_MIN
+#define PER_BROKER_ONLY "[per broker only] "
+
+/* Kafka's dynamic broker configs that are not topic synonyms
+ * (DynamicBrokerConfig.AllDynamicConfigs), those Freshet takes, with
+ * KafkaConfig's types and lower bounds.  The connection limits are not
+ * among them: taken without being enforced, they would promise what
+ * Freshet does not do. */
+static const fr_topic_config_def_t broker_keys[] = {
+    {"background.threads", "background.threads", FR_CFG_INT, 1, "No effect here (one loop thread)."},
+    {"log.cleaner.backoff.ms", "log.cleaner.backoff.ms", FR_CFG_LONG, 0, "How long the cleaner waits when there is nothing to clean."},
+    {"log.cleaner.dedupe.buffer.size", "log.cleaner.dedupe.buffer.size", FR_CFG_LONG, NO_MIN, "No effect here."},
+    {"log.cleaner.io.buffer.size", "log.cleaner.io.buffer.size", FR_CFG_INT, 0, "No effect here."},
+    {"log.cleaner.threads", "log.cleaner.threads", FR_CFG_INT, 0, "No effect here (one cleaner)."},
+    {"num.io.threads", "num.io.threads", FR_CFG_INT, 1, "No effect here (one loop thread)."},
+    {"num.network.threads", "num.network.threads", FR_CFG_INT, 1, "No effect here (one loop thread)."},
+    {"num.recovery.threads.per.data.dir", "num.recovery.threads.per.data.dir", FR_CFG_INT, 1, "No effect here."},
+    {"num.replica.fetchers", "num.replica.fetchers", FR_CFG_INT, NO_MIN, "No effect on one broker."},
+    {"producer.id.expiration.ms", "producer.id.expiration.ms", FR_CFG_INT, 1, "How long an idempotent producer is remembered after its last write."},
+    {"sasl.kerberos.kinit.cmd", "sasl.kerberos.kinit.cmd", FR_CFG_STRING, NO_MIN, PER_BROKER_ONLY "No effect here (no SASL)."},
+    {"sasl.kerberos.min.time.before.relogin", "sasl.kerberos.min.time.before.relogin", FR_CFG_LONG, NO_MIN, PER_BROKER_ONLY "No effect here (no SASL)."},
+    {"sasl.kerberos.service.name", "sasl.kerberos.service.name", FR_CFG_STRING, NO_MIN, PER_BROKER_ONLY "No effect here (no SASL)."},
+};
+#define NKEYS (sizeof(broker_keys) / sizeof(broker_keys[0]))
+
+const fr_topic_config_def_t *fr_dynamic_config_broker_keys(size_t *count) {
+    *count = NKEYS;
+    return broker_keys;
 }
+
+const fr_topic_config_def_t *fr_dynamic_config_broker_key(const char *key) {
+    for (size_t i = 0; i < NKEYS; i++)
+        if (strcmp(broker_keys[i].name, key) == 0)
+            return &broker_keys[i];
+    return NULL;
+}
+
+static int per_broker_only(const fr_topic_config_def_t *d) {
+    return strncmp(d->doc, PER_BROKER_ONLY, strlen(PER_BROKER_ONLY)) == 0;
+}
+
+/* The rules of a dynamic key: a topic config's (through its broker synonym) or a broker key's; NULL when not dynamic. */
+static const fr_topic_config_def_t *dynamic_def(const char *key) {
+    if (strcmp(key, "log.message.format.version") == 0)
+        return NULL; /* Kafka's DynamicLogConfig.NonReconfigrableLogConfigs */
+    const fr_topic_config_def_t *d = fr_topic_config_find_broker(key);
+    return d ? d : fr_dynamic_config_broker_key(key);
+}
+
+int fr_dynamic_config_is_dynamic(const char *key) { return dynamic_def(key) != NULL; }
 
 static void set_path(const fr_broker_config_t *cfg, int per_broker, char *buf, size_t len) {
     if (per_broker)
@@ -106,10 +151,27 @@ int fr_dynamic_config_validate(const fr_broker_config_t *cfg, int per_broker, co
         return FR_ERR_INVALID_REQUEST;
     }
     for (size_t i = 0; i < set->count; i++) {
-        const fr_topic_config_def_t *d = fr_topic_config_find_broker(set->items[i].key);
+        const fr_topic_config_def_t *d = dynamic_def(set->items[i].key);
         int rc = fr_config_validate_value(d, set->items[i].key, set->items[i].value, err, errlen);
         if (rc)
             return rc;
+    }
+    if (!per_broker) { /* Kafka's DynamicBrokerConfig.validateConfigs, for PerBrokerConfigs */
+        o = (size_t)snprintf(err, errlen,
+                             "Cannot update these configs at default cluster level, broker id must be specified: Set(");
+        for (size_t i = 0; i < set->count; i++) {
+            const fr_topic_config_def_t *d = fr_dynamic_config_broker_key(set->items[i].key);
+            if (!d || !per_broker_only(d))
+                continue;
+            if (o < errlen)
+                o += (size_t)snprintf(err + o, errlen - o, "%s%s", refused ? ", " : "", set->items[i].key);
+            refused++;
+        }
+        if (refused) {
+            if (o < errlen)
+                snprintf(err + o, errlen - o, ")");
+            return FR_ERR_INVALID_REQUEST;
+        }
     }
     /* The broker's own checks, on the config as it would be. */
     fr_broker_config_t fresh;
@@ -183,8 +245,8 @@ static int load_level(fr_broker_config_t *cfg, int per_broker, char *err, size_t
     fr_props_t *level = per_broker ? &cfg->dynamic_broker : &cfg->dynamic_default;
     for (size_t i = 0; i < raw.count && !rc; i++) {
         const char *k = raw.items[i].key, *v = raw.items[i].value;
-        const fr_topic_config_def_t *d = fr_topic_config_find_broker(k);
-        if (!d) {
+        const fr_topic_config_def_t *d = dynamic_def(k);
+        if (!d || (!per_broker && fr_dynamic_config_broker_key(k) && per_broker_only(d))) {
             fr_warn(COMPONENT, "%s: ignoring %s, which cannot be updated dynamically", path, k);
             continue;
         }

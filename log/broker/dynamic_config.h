@@ -7,8 +7,16 @@
  * synonyms of the topic configs (log.retention.ms, log.segment.bytes,
  * log.cleanup.policy, message.max.bytes, log.flush.interval.messages, ...):
  * the broker-level defaults every topic without an override of its own
- * inherits.  Everything else (log.dirs, listeners, broker.id, ...) is
- * refused as Kafka refuses it: "Cannot update these configs dynamically".
+ * inherits (not log.message.format.version, which Kafka does not let
+ * change).  Also the broker-only keys of Kafka's dynamic set that Freshet
+ * knows (fr_dynamic_config_broker_keys): the cleaner's, the thread pools',
+ * producer.id.expiration.ms and a listener's Kerberos login settings.  Of
+ * these log.cleaner.backoff.ms and producer.id.expiration.ms take effect;
+ * the others are kept and described, as the same keys in server.properties
+ * are, with nothing in Freshet to apply them to (one network thread, one
+ * cleaner, no SASL/GSSAPI).  The Kerberos ones are per broker only, as in
+ * Kafka.  Everything else (log.dirs, listeners, broker.id, ...) is refused
+ * as Kafka refuses it: "Cannot update these configs dynamically".
  *
  * The two sets live in cfg->dynamic_broker and cfg->dynamic_default and are
  * persisted in the first log dir as .broker-configs/<broker.id>.properties
@@ -28,9 +36,16 @@
 
 #include "broker_config.h"
 #include "fr_props.h"
+#include "topic_config.h"
 
 /* 1 when key may be changed at runtime. */
 int fr_dynamic_config_is_dynamic(const char *key);
+
+/* The broker-only dynamic keys above, with their types and bounds (name and
+ * broker_key are both the key; min is Kafka's lower bound, if any). */
+const fr_topic_config_def_t *fr_dynamic_config_broker_keys(size_t *count);
+/* The entry of fr_dynamic_config_broker_keys for key, or NULL. */
+const fr_topic_config_def_t *fr_dynamic_config_broker_key(const char *key);
 
 /*
  * Loads the persisted sets and applies them over the static config; call

@@ -352,14 +352,20 @@ int fr_retention_start(fr_server_t *srv, char *err, size_t errlen) {
     /* Kafka's cleaner thread looks again log.cleaner.backoff.ms after finding nothing to clean */
     uv_timer_init(srv->loop, &task->clean_timer);
     task->clean_timer.data = task;
-    if (srv->cfg->log_cleaner_enable) {
-        /* (floored at 100 ms: each look builds the list of every partition on the loop) */
-        uint64_t backoff = srv->cfg->log_cleaner_backoff_ms > 100 ? (uint64_t)srv->cfg->log_cleaner_backoff_ms : 100;
-        uv_timer_start(&task->clean_timer, on_clean_timer, backoff, backoff);
-    }
     srv->retention = task;
+    fr_retention_reconfigure(srv);
     fr_info(COMPONENT, "Starting log cleanup with a period of %" PRId64 " ms.", task->interval_ms);
     return 0;
+}
+
+void fr_retention_reconfigure(fr_server_t *srv) {
+    fr_retention_task_t *task = srv->retention;
+    if (!task || !srv->cfg->log_cleaner_enable || srv->stopping)
+        return;
+    /* (floored at 100 ms: each look builds the list of every partition on the loop) */
+    uint64_t backoff = srv->cfg->log_cleaner_backoff_ms > 100 ? (uint64_t)srv->cfg->log_cleaner_backoff_ms : 100;
+    if (uv_timer_get_repeat(&task->clean_timer) != backoff)
+        uv_timer_start(&task->clean_timer, on_clean_timer, backoff, backoff);
 }
 
 void fr_retention_kick(fr_server_t *srv) {

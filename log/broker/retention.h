@@ -40,6 +40,8 @@
 /* Restores the log start and first dirty offsets from the checkpoints and starts the timers.
  * 0, or FR_ERR_NOMEM with a message (a bad checkpoint is only a warning). */
 int fr_retention_start(fr_server_t *srv, char *err, size_t errlen);
+/* Starts the cleaner's timer, or restarts it when log.cleaner.backoff.ms changed. */
+void fr_retention_reconfigure(fr_server_t *srv);
 /* Asks for a pass now (or right after the running one). */
 void fr_retention_kick(fr_server_t *srv);
 /* The topic is about to be deleted: the running pass lets go of it. */

@@ -76,6 +76,19 @@ static const struct {
     const char *key, *value;
 } kafka_defaults[] = {
     {"log.cleanup.policy", "delete"},
+    /* broker-only dynamic keys (dynamic_config.c) */
+    {"background.threads", "10"},
+    {"log.cleaner.backoff.ms", "15000"},
+    {"log.cleaner.dedupe.buffer.size", "134217728"},
+    {"log.cleaner.io.buffer.size", "524288"},
+    {"log.cleaner.threads", "1"},
+    {"num.io.threads", "8"},
+    {"num.network.threads", "3"},
+    {"num.recovery.threads.per.data.dir", "1"},
+    {"num.replica.fetchers", "1"},
+    {"producer.id.expiration.ms", "86400000"},
+    {"sasl.kerberos.kinit.cmd", "/usr/bin/kinit"},
+    {"sasl.kerberos.min.time.before.relogin", "60000"},
     {"compression.type", "producer"},
     {"compression.gzip.level", "-1"},
     {"compression.lz4.level", "9"},

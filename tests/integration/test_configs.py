@@ -735,9 +735,42 @@ def test_deprecated_message_format_configs_are_accepted_and_ignored():
         c.close()
 
 
+def test_kafkas_dynamic_broker_only_keys():
+    """DynamicBrokerConfig.AllDynamicConfigs beyond the topic synonyms: the cleaner's, the
+    thread pools', producer.id.expiration.ms and a listener's Kerberos login settings are
+    taken per broker, described with their dynamic source and kept across a restart; the
+    Kerberos ones not at the cluster default (PerBrokerConfigs); connection limits, which
+    Freshet does not enforce, are refused.  Before, all of them were (the Java admin's
+    log.cleaner.threads, librdkafka's 0081 test's sasl.kerberos.min.time.before.relogin)."""
+    with Broker() as b:
+        admin = AdminClient({"bootstrap.servers": b.bootstrap})
+        sets = [("log.cleaner.threads", "2"), ("num.io.threads", "4"), ("log.cleaner.backoff.ms", "5000"),
+                ("sasl.kerberos.min.time.before.relogin", "58000")]
+        r = incremental(b.port, [(BROKER, "0", [(k, OP_SET, v) for k, v in sets])])
+        assert r == [(NONE, None, BROKER, "0")], r
+        for restarted in (False, True):
+            cfg = describe(admin, ConfigResource.Type.BROKER, "0")
+            for k, v in sets:
+                assert (cfg[k].value, cfg[k].source, cfg[k].is_read_only) == (v, SRC_BROKER, False), (restarted, k)
+            assert (cfg["producer.id.expiration.ms"].value, cfg["producer.id.expiration.ms"].source) == (
+                "86400000", SRC_DEFAULT)
+            if not restarted:
+                b.restart()
+                admin = AdminClient({"bootstrap.servers": b.bootstrap})
+        r = incremental(b.port, [(BROKER, "", [("sasl.kerberos.min.time.before.relogin", OP_SET, "1")])])
+        assert r[0][0] == INVALID_REQUEST and r[0][1].endswith(
+            "Cannot update these configs at default cluster level, broker id must be specified: "
+            "Set(sasl.kerberos.min.time.before.relogin)"), r
+        r = incremental(b.port, [(BROKER, "0", [("max.connections", OP_SET, "100")])])
+        assert r[0][0] == INVALID_REQUEST and r[0][1].endswith("Set(max.connections)"), r
+        r = incremental(b.port, [(BROKER, "0", [("num.network.threads", OP_SET, "0")])])
+        assert r[0][0] == INVALID_CONFIG and r[0][1].endswith("Value must be at least 1"), r
+
+
 if __name__ == "__main__":
     run_tests([
         test_deprecated_message_format_configs_are_accepted_and_ignored,
+        test_kafkas_dynamic_broker_only_keys,
         test_replication_throttle_and_tiered_storage_configs_as_a_broker_without_them,
         test_tool_changes_apply_at_once_and_survive_restart,
         test_tool_errors,

@@ -357,6 +357,62 @@ FR_TEST(dynamic_broker_sets_are_validated) {
     fr_broker_config_free(&cfg);
 }
 
+/* Kafka's dynamic broker-only keys: checked by KafkaConfig's types and bounds,
+ * the Kerberos ones per broker only, the connection limits refused (not
+ * enforced here); log.cleaner.backoff.ms and producer.id.expiration.ms apply. */
+FR_TEST(dynamic_broker_only_keys_are_kafkas) {
+    char dir[] = "/tmp/freshet-dyn-XXXXXX";
+    FR_CHECK(mkdtemp(dir) != NULL);
+    fr_broker_config_t cfg;
+    fr_props_t p;
+    fr_props_init(&p);
+    fr_props_set(&p, "log.dirs", dir);
+    char err[512];
+    fr_broker_config_defaults(&cfg);
+    FR_CHECK_EQ_INT(fr_broker_config_load(&cfg, &p, err, sizeof(err)), 0);
+    FR_CHECK(fr_dynamic_config_is_dynamic("log.cleaner.threads"));
+    FR_CHECK(fr_dynamic_config_is_dynamic("sasl.kerberos.min.time.before.relogin"));
+    FR_CHECK(!fr_dynamic_config_is_dynamic("max.connections"));
+    FR_CHECK(!fr_dynamic_config_is_dynamic("listeners"));
+    fr_props_t set;
+    fr_props_init(&set);
+    fr_props_set(&set, "log.cleaner.threads", "two");
+    FR_CHECK_EQ_INT(fr_dynamic_config_validate(&cfg, 1, &set, err, sizeof(err)), FR_ERR_INVALID_CONFIG);
+    FR_CHECK_EQ_STR(err, "Invalid value two for configuration log.cleaner.threads: Not a number of type INT");
+    fr_props_free(&set);
+    fr_props_set(&set, "num.io.threads", "0");
+    FR_CHECK_EQ_INT(fr_dynamic_config_validate(&cfg, 1, &set, err, sizeof(err)), FR_ERR_INVALID_CONFIG);
+    FR_CHECK_EQ_STR(err, "Invalid value 0 for configuration num.io.threads: Value must be at least 1");
+    fr_props_free(&set);
+    fr_props_set(&set, "sasl.kerberos.min.time.before.relogin", "58000");
+    fr_props_set(&set, "log.cleaner.threads", "2");
+    FR_CHECK_EQ_INT(fr_dynamic_config_validate(&cfg, 0, &set, err, sizeof(err)), FR_ERR_INVALID_REQUEST);
+    FR_CHECK_EQ_STR(err, "Cannot update these configs at default cluster level, broker id must be specified: "
+                         "Set(sasl.kerberos.min.time.before.relogin)");
+    FR_CHECK_EQ_INT(fr_dynamic_config_validate(&cfg, 1, &set, err, sizeof(err)), 0);
+    fr_props_free(&set);
+    fr_props_set(&set, "log.cleaner.backoff.ms", "2000");
+    fr_props_set(&set, "producer.id.expiration.ms", "5000");
+    FR_CHECK_EQ_INT(fr_dynamic_config_replace(&cfg, 1, &set, err, sizeof(err)), 0);
+    FR_CHECK_EQ_INT(cfg.log_cleaner_backoff_ms, 2000);
+    FR_CHECK_EQ_INT(cfg.log.producer_id_expiration_ms, 5000);
+    fr_props_free(&set);
+    FR_CHECK_EQ_INT(fr_dynamic_config_replace(&cfg, 1, &set, err, sizeof(err)), 0); /* back to the defaults */
+    FR_CHECK_EQ_INT(cfg.log_cleaner_backoff_ms, 15000);
+    FR_CHECK_EQ_INT(cfg.log.producer_id_expiration_ms, 86400000);
+    fr_broker_config_free(&cfg);
+    /* server.properties: checked the same way */
+    fr_props_set(&p, "log.cleaner.threads", "-1");
+    fr_broker_config_defaults(&cfg);
+    FR_CHECK_EQ_INT(fr_broker_config_load(&cfg, &p, err, sizeof(err)), FR_ERR_CONFIG);
+    FR_CHECK_EQ_STR(err, "Invalid value -1 for configuration log.cleaner.threads: Value must be at least 0");
+    fr_broker_config_free(&cfg);
+    fr_props_free(&p);
+    char cmd[128];
+    snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
+    FR_CHECK_EQ_INT(system(cmd), 0);
+}
+
 FR_TEST(props_store_round_trips) {
     char dir[] = "/tmp/freshet-props-XXXXXX";
     FR_CHECK(mkdtemp(dir) != NULL);
@@ -425,6 +481,7 @@ FR_TEST(add_config_syntax_is_kafkas) {
 int main(void) {
     FR_RUN(topic_values_are_checked_with_kafkas_messages);
     FR_RUN(deprecated_message_format_keys_are_checked_as_kafka_checks_them);
+    FR_RUN(dynamic_broker_only_keys_are_kafkas);
     FR_RUN(synonym_chains_follow_kafkas_order);
     FR_RUN(page_cache_retain_bytes_is_checked);
     FR_RUN(page_cache_lag_window_is_checked);

@@ -52,7 +52,6 @@ static const struct {
     {"fetch.max.bytes", FR_CFG_INT, K_I32, FIELD(fetch_max_bytes)},
     {"log.retention.check.interval.ms", FR_CFG_LONG, K_I64, FIELD(log_retention_check_interval_ms)},
     {"log.cleaner.enable", FR_CFG_BOOLEAN, K_BOOL, FIELD(log_cleaner_enable)},
-    {"log.cleaner.backoff.ms", FR_CFG_LONG, K_I64, FIELD(log_cleaner_backoff_ms)},
     {"group.initial.rebalance.delay.ms", FR_CFG_INT, K_I32, FIELD(group_initial_rebalance_delay_ms)},
     {"group.min.session.timeout.ms", FR_CFG_INT, K_I32, FIELD(group_min_session_timeout_ms)},
     {"group.max.session.timeout.ms", FR_CFG_INT, K_I32, FIELD(group_max_session_timeout_ms)},
@@ -62,7 +61,6 @@ static const struct {
     {"offsets.topic.num.partitions", FR_CFG_INT, K_I32, FIELD(offsets_topic_num_partitions)},
     {"offsets.topic.segment.bytes", FR_CFG_INT, K_I32, FIELD(offsets_topic_segment_bytes)},
     {"offset.metadata.max.bytes", FR_CFG_INT, K_I32, FIELD(offset_metadata_max_bytes)},
-    {"producer.id.expiration.ms", FR_CFG_INT, K_I64, FIELD(log.producer_id_expiration_ms)},
     {"transaction.state.log.num.partitions", FR_CFG_INT, K_I32, FIELD(txn_state_num_partitions)},
     {"transaction.state.log.segment.bytes", FR_CFG_INT, K_I32, FIELD(txn_state_segment_bytes)},
     {"freshet.page.cache.retain.bytes", FR_CFG_LONG, K_I64, FIELD(page_cache_retain_bytes)},
@@ -256,7 +254,9 @@ static int describe_broker(fr_req_t *req, fr_describe_configs_request_describe_c
     const char *other[FR_CFG_MAX_OTHER_NAMES];
     int other_type[FR_CFG_MAX_OTHER_NAMES];
     size_t nother = fr_broker_config_other_names(other, other_type, FR_CFG_MAX_OTHER_NAMES);
-    r->configs = FR_REQ_ARRAY(req, entry_t, ndefs + nb + nother);
+    size_t ndyn;
+    const fr_topic_config_def_t *dyn = fr_dynamic_config_broker_keys(&ndyn);
+    r->configs = FR_REQ_ARRAY(req, entry_t, ndefs + nb + nother + ndyn);
     if (!r->configs)
         return FR_ERR_NOMEM;
     int32_t k = 0;
@@ -280,6 +280,13 @@ static int describe_broker(fr_req_t *req, fr_describe_configs_request_describe_c
                                                   broker_only_value(&defaults, i, dbuf, sizeof(dbuf)),
                                                   FR_CFG_SRC_DEFAULT};
         if (synonyms && set_synonyms(req, &r->configs[k], chain, nsyn))
+            return FR_ERR_NOMEM;
+        k++;
+    }
+    for (size_t i = 0; i < ndyn; i++) { /* the broker-only dynamic keys, with their dynamic sources */
+        if (!wanted(res->configuration_keys, res->configuration_keys_count, dyn[i].name))
+            continue;
+        if (add_broker_key(req, r, k, dyn[i].name, dyn[i].type, docs ? dyn[i].doc : NULL, synonyms))
             return FR_ERR_NOMEM;
         k++;
     }
