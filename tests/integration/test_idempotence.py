@@ -528,7 +528,7 @@ def test_producers_expire_by_their_batches_timestamps():
         admin = AdminClient({"bootstrap.servers": b.bootstrap})
         res = ConfigResource(ConfigResource.Type.BROKER, "0")
         entry = admin.describe_configs([res])[res].result(30)["producer.id.expiration.ms"]
-        assert (entry.value, entry.is_read_only) == ("1500", True), entry
+        assert (entry.value, entry.is_read_only) == ("1500", False), entry  # dynamic, as in Kafka
         create_topic(b.port, "expiry", 1)
         c = RawClient(b.port)
         try:
@@ -547,6 +547,13 @@ def test_producers_expire_by_their_batches_timestamps():
             assert produce(c, "expiry", 0, idempotent_batch([b"o"], pid2, 0, 0, old)) == (NONE, 2)
             time.sleep(0.3)
             assert produce(c, "expiry", 0, idempotent_batch([b"p"], pid2, 0, 7, old)) == (NONE, 3)
+            # the setting is dynamic, as in Kafka: an hour now, so that producer is remembered
+            res_set = ConfigResource(ConfigResource.Type.BROKER, "0", set_config={"producer.id.expiration.ms": "3600000"})
+            admin.alter_configs([res_set])[res_set].result(30)
+            _, pid3, _ = init_producer_id(c, 0)
+            assert produce(c, "expiry", 0, idempotent_batch([b"q"], pid3, 0, 0, old)) == (NONE, 4)
+            time.sleep(0.3)
+            assert produce(c, "expiry", 0, idempotent_batch([b"q"], pid3, 0, 0, old)) == (NONE, 4)  # a retry
         finally:
             c.close()
 
