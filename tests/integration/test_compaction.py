@@ -17,7 +17,7 @@ import sys
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from harness import Broker, RawClient, run_tests  # noqa: E402
+from harness import Broker, RawClient, run_tests, wait_for  # noqa: E402
 import kafka_wire as kw  # noqa: E402
 from confluent_kafka import Consumer, Producer, TopicPartition  # noqa: E402
 from confluent_kafka.admin import AdminClient, ConfigResource, NewTopic  # noqa: E402
@@ -220,6 +220,10 @@ def test_the_cleaner_keeps_its_checkpoint_and_its_own_pace():
         c.close()
         time.sleep(2)  # ten retention passes, no look of the cleaner
         assert "cleaned paced-0" not in b.log(), b.log()[-2000:]
+        # the pace is a dynamic config, as in Kafka: the cleaner takes the new one at once
+        res = ConfigResource(ConfigResource.Type.BROKER, "0", set_config={"log.cleaner.backoff.ms": "200"})
+        admin.alter_configs([res])[res].result(30)
+        wait_for(lambda: "cleaned paced-0" in b.log(), "the cleaner at its new pace", timeout=20)
 
 
 if __name__ == "__main__":
