@@ -133,46 +133,46 @@ static int recompute(fr_broker_config_t *cfg, char *err, size_t errlen) {
     return 0;
 }
 
-int fr_dynamic_config_validate(const fr_broker_config_t *cfg, int per_broker, const fr_props_t *set, char *err,
-                               size_t errlen) {
-    /* Kafka names every refused key at once, as a Scala Set. */
-    size_t o = (size_t)snprintf(err, errlen, "Cannot update these configs dynamically: Set(");
-    int refused = 0;
+/* Kafka names every refused key at once, as a Scala Set: "<why>: Set(a, b)".  How many it refused. */
+static int refuse_keys(const fr_props_t *set, int (*refused)(const char *key), const char *why, char *err,
+                       size_t errlen) {
+    size_t o = (size_t)snprintf(err, errlen, "%s: Set(", why);
+    int n = 0;
     for (size_t i = 0; i < set->count; i++) {
-        if (fr_dynamic_config_is_dynamic(set->items[i].key))
+        if (!refused(set->items[i].key))
             continue;
         if (o < errlen)
-            o += (size_t)snprintf(err + o, errlen - o, "%s%s", refused ? ", " : "", set->items[i].key);
-        refused++;
+            o += (size_t)snprintf(err + o, errlen - o, "%s%s", n ? ", " : "", set->items[i].key);
+        n++;
     }
-    if (refused) {
-        if (o < errlen)
-            snprintf(err + o, errlen - o, ")");
+    if (n && o < errlen)
+        snprintf(err + o, errlen - o, ")");
+    return n;
+}
+
+static int not_dynamic(const char *key) { return !fr_dynamic_config_is_dynamic(key); }
+
+static int per_broker_key(const char *key) {
+    const fr_topic_config_def_t *d = fr_dynamic_config_broker_key(key);
+    return d && per_broker_only(d);
+}
+
+int fr_dynamic_config_validate(const fr_broker_config_t *cfg, int per_broker, const fr_props_t *set, char *err,
+                               size_t errlen) {
+    /* Kafka's DynamicBrokerConfig.validateConfigs, in its order */
+    if (refuse_keys(set, not_dynamic, "Cannot update these configs dynamically", err, errlen))
         return FR_ERR_INVALID_REQUEST;
-    }
     for (size_t i = 0; i < set->count; i++) {
         const fr_topic_config_def_t *d = dynamic_def(set->items[i].key);
         int rc = fr_config_validate_value(d, set->items[i].key, set->items[i].value, err, errlen);
         if (rc)
             return rc;
     }
-    if (!per_broker) { /* Kafka's DynamicBrokerConfig.validateConfigs, for PerBrokerConfigs */
-        o = (size_t)snprintf(err, errlen,
-                             "Cannot update these configs at default cluster level, broker id must be specified: Set(");
-        for (size_t i = 0; i < set->count; i++) {
-            const fr_topic_config_def_t *d = fr_dynamic_config_broker_key(set->items[i].key);
-            if (!d || !per_broker_only(d))
-                continue;
-            if (o < errlen)
-                o += (size_t)snprintf(err + o, errlen - o, "%s%s", refused ? ", " : "", set->items[i].key);
-            refused++;
-        }
-        if (refused) {
-            if (o < errlen)
-                snprintf(err + o, errlen - o, ")");
-            return FR_ERR_INVALID_REQUEST;
-        }
-    }
+    if (!per_broker && refuse_keys(set, per_broker_key,
+                                   "Cannot update these configs at default cluster level, broker id must be "
+                                   "specified",
+                                   err, errlen))
+        return FR_ERR_INVALID_REQUEST;
     /* The broker's own checks, on the config as it would be. */
     fr_broker_config_t fresh;
     int rc = effective(cfg, per_broker ? &cfg->dynamic_default : set, per_broker ? set : &cfg->dynamic_broker,
@@ -246,7 +246,7 @@ static int load_level(fr_broker_config_t *cfg, int per_broker, char *err, size_t
     for (size_t i = 0; i < raw.count && !rc; i++) {
         const char *k = raw.items[i].key, *v = raw.items[i].value;
         const fr_topic_config_def_t *d = dynamic_def(k);
-        if (!d || (!per_broker && fr_dynamic_config_broker_key(k) && per_broker_only(d))) {
+        if (!d || (!per_broker && per_broker_key(k))) {
             fr_warn(COMPONENT, "%s: ignoring %s, which cannot be updated dynamically", path, k);
             continue;
         }
