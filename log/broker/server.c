@@ -290,18 +290,30 @@ void fr_server_note_append(fr_server_t *srv, fr_partition_t *p, const fr_append_
 /* Group deadlines are met to the millisecond, as Kafka's timer wheel meets them (a
  * client may wait out a session timeout and count on the member being gone); the
  * flush tick alone would be up to a round late. */
+static void on_group_timer(uv_timer_t *t);
+
+/* After a tick: the next group deadline, when it falls before the flush tick's next round.
+ * One still due after the tick (a phase that could not end yet) is left to that round,
+ * when `later` asks for deadlines to come only.  (A deadline a request sets under a
+ * round ahead also waits for the round.) */
+static void arm_group_timer(fr_server_t *srv, uint64_t now, int later) {
+    uint64_t due = fr_groups_next_deadline(&srv->groups);
+    if (due < now + FLUSH_TICK_MS && (!later || due > now))
+        uv_timer_start(&srv->group_timer, on_group_timer, due > now ? due - now : 0, 0);
+}
+
 static void on_group_timer(uv_timer_t *t) {
     fr_server_t *srv = t->data;
-    fr_groups_tick(&srv->groups, uv_now(srv->loop));
+    uint64_t now = uv_now(srv->loop);
+    fr_groups_tick(&srv->groups, now);
+    arm_group_timer(srv, now, 1);
 }
 
 static void on_flush_timer(uv_timer_t *t) {
     fr_server_t *srv = t->data;
     int64_t now = (int64_t)uv_now(srv->loop);
     fr_groups_tick(&srv->groups, (uint64_t)now);
-    uint64_t due = fr_groups_next_deadline(&srv->groups);
-    if (due < (uint64_t)now + FLUSH_TICK_MS)
-        uv_timer_start(&srv->group_timer, on_group_timer, due > (uint64_t)now ? due - (uint64_t)now : 0, 0);
+    arm_group_timer(srv, (uint64_t)now, 0);
     int64_t sharing = 0;
     int64_t window_ticks = (srv->cfg->page_cache_lag_window_ms + FLUSH_TICK_MS - 1) / FLUSH_TICK_MS;
     int new_lag_window = ++srv->flush_ticks % (window_ticks > 0 ? window_ticks : 1) == 0;

@@ -87,7 +87,8 @@ def min_size(f, flex):
     if f.type == 'string':
         return 1 if flex else 2
     if f.is_struct:
-        return struct_min_size(f.struct, flex) or 0
+        size = struct_min_size(f.struct, flex) or 0
+        return min(size, 1) if f.nullable else size  # a null one is its int8 marker alone
     return SCALARS[f.type][3]
 
 

@@ -260,20 +260,25 @@ void fr_record_error_message(const fr_record_error_t *e, int64_t lo, int64_t hi,
     }
 }
 
-/* Kafka's limits on a batch as it is to be stored (stored: once re-compressed). */
-static int check_size(const fr_log_config_t *cfg, size_t blen, int stored, const char **why, fr_oversize_t *over) {
-    if ((int64_t)blen > cfg->max_message_bytes) {
-        *why = "batch larger than max.message.bytes";
-        *over = (fr_oversize_t){stored ? FR_OVERSIZE_STORED_MESSAGE : FR_OVERSIZE_MESSAGE, (int64_t)blen,
-                                cfg->max_message_bytes};
-        return FR_ERR_MESSAGE_TOO_LARGE;
-    }
-    if ((int64_t)blen > cfg->segment_bytes) {
-        *why = "batch larger than segment.bytes";
-        *over = (fr_oversize_t){FR_OVERSIZE_SEGMENT, (int64_t)blen, cfg->segment_bytes};
-        return FR_ERR_RECORD_LIST_TOO_LARGE;
-    }
-    return 0;
+/* Kafka's limit on a batch as produced, checked before its CRC, and again once
+ * re-compressed (stored) (UnifiedLog.analyzeAndValidateRecords, append). */
+static int check_max_size(const fr_log_config_t *cfg, size_t blen, int stored, const char **why,
+                          fr_oversize_t *over) {
+    if ((int64_t)blen <= cfg->max_message_bytes)
+        return 0;
+    *why = "batch larger than max.message.bytes";
+    *over = (fr_oversize_t){stored ? FR_OVERSIZE_STORED_MESSAGE : FR_OVERSIZE_MESSAGE, (int64_t)blen,
+                            cfg->max_message_bytes};
+    return FR_ERR_MESSAGE_TOO_LARGE;
+}
+
+/* Kafka's limit on what is appended, checked last, on the batches as stored. */
+static int check_segment_size(const fr_log_config_t *cfg, size_t blen, const char **why, fr_oversize_t *over) {
+    if ((int64_t)blen <= cfg->segment_bytes)
+        return 0;
+    *why = "batch larger than segment.bytes";
+    *over = (fr_oversize_t){FR_OVERSIZE_SEGMENT, (int64_t)blen, cfg->segment_bytes};
+    return FR_ERR_RECORD_LIST_TOO_LARGE;
 }
 
 /* a - b and a + b for a bound b (below 0 read as 0), held within int64 */
@@ -299,7 +304,7 @@ int fr_log_validate(const fr_log_config_t *cfg, const uint8_t *buf, size_t len, 
     *v = (fr_log_validation_t){.max_ts = -1};
     fr_batch_iter_init(&it, buf, len);
     while (fr_batch_iter_next(&it, &h, &batch, &blen)) {
-        if ((rc = check_size(cfg, blen, 0, &v->why, &v->oversize)) != 0)
+        if ((rc = check_max_size(cfg, blen, 0, &v->why, &v->oversize)) != 0)
             break;
         if ((rc = fr_batch_validate(batch, blen, &h, FR_BATCH_V_CLIENT, &v->why)) != 0)
             break;
@@ -332,8 +337,11 @@ int fr_log_validate(const fr_log_config_t *cfg, const uint8_t *buf, size_t len, 
                 v->fix_max_ts |= max_ts != h.max_timestamp || fr_batch_is_log_append_time(&h);
             }
         }
+        int converted = cfg->recompress && fr_batch_compression(&h) != cfg->codec;
+        if (!converted && (rc = check_segment_size(cfg, blen, &v->why, &v->oversize)) != 0)
+            break; /* a batch re-compressed is measured once it is (fr_log_convert) */
         v->idempotent |= h.producer_id >= 0;
-        v->convert |= cfg->recompress && fr_batch_compression(&h) != cfg->codec;
+        v->convert |= converted;
         v->n_offsets += (int64_t)h.last_offset_delta + 1;
         v->n_records += h.records_count;
         if (max_ts > v->max_ts)
@@ -398,7 +406,8 @@ int fr_log_convert(const fr_log_config_t *cfg, const uint8_t *buf, size_t len, f
         if (fr_batch_compression(&h) == cfg->codec)
             fr_write_raw(out, batch, blen);
         else if ((rc = fr_batch_recompress(batch, blen, &h, cfg->codec, cfg->codec_level, &scratch, out, why)) == 0)
-            rc = check_size(cfg, out->len - start, 1, why, oversize); /* the limits apply to what is stored */
+            if ((rc = check_max_size(cfg, out->len - start, 1, why, oversize)) == 0) /* the limits apply */
+                rc = check_segment_size(cfg, out->len - start, why, oversize);        /* to what is stored */
     }
     fr_writer_free(&scratch);
     if (rc == 0 && out->err) {

@@ -55,7 +55,10 @@ void fr_log_validation_release(fr_log_validation_t *v);
  * parse is FR_ERR_INVALID_RECORD, a records section that does not
  * decompress FR_ERR_CORRUPT_MESSAGE, as in Kafka.  With
  * cfg->trust_compressed only those of a compacted topic (for their keys) or
- * of a bounded CreateTime topic (for their timestamps) are.
+ * of a bounded CreateTime topic (for their timestamps) are.  Sizes, in
+ * Kafka's order: max.message.bytes before the CRC, segment.bytes after every
+ * other check, and for a batch to be re-compressed only once it is
+ * (fr_log_convert); a refusal fills v->oversize.
  */
 int fr_log_validate(const fr_log_config_t *cfg, const uint8_t *buf, size_t len, int64_t now_ms,
                     fr_log_validation_t *v);

@@ -63,14 +63,15 @@ def test_a_session_expires_at_its_deadline():
     passed since its last heartbeat, to the millisecond; a client may wait out the
     timeout and count on it (librdkafka's 0081 test sleeps the session timeout,
     then deletes the group).  Freshet looked only on its 100 ms tick, so up to a
-    tick late (measured: 55-80 ms).  Three groups, each asked about 30 ms after
-    its member's deadline: the tick alone would be in time for all three about
-    one time in forty."""
+    tick late (55-80 ms in that test).  Three groups whose members last beat 35 ms
+    apart, so that their deadlines share a tick's round, each asked about 30 ms
+    after its deadline: the tick alone would be in time for all three about one
+    time in forty, a timer for the first deadline alone about one in eight."""
     overrides = dict(FAST, **{"group.min.session.timeout.ms": "500"})
     with Broker(coordinator=True, overrides=overrides) as b:
         c = RawClient(b.port)
         call(c, 19, 0, kw.create_topics_v0("t", 1))
-        still_there = []
+        members = []
         for i in range(3):
             group = "expiry-%d" % i
             await_coordinator(c, group)
@@ -78,9 +79,14 @@ def test_a_session_expires_at_its_deadline():
                 call(c, 11, 0, kw.join_group_v0(group, session_timeout=1000)))
             assert err == 0, err
             assert kw.parse_sync_group_v0_response(call(c, 14, 0, kw.sync_group_v0(group, gen, member, [])))[0] == 0
-            time.sleep(0.2 + 0.03 * i)  # deadlines at different points of the tick's round
+            members.append((group, gen, member))
+        beats = []
+        for group, gen, member in members:
             assert kw.parse_error_only_v0(call(c, 12, 0, kw.heartbeat_v0(group, gen, member))) == 0
-            beat = time.monotonic()  # the broker's deadline is at most a second after this
+            beats.append(time.monotonic())  # the broker's deadline is at most a second after this
+            time.sleep(0.035)
+        still_there = []
+        for (group, _gen, _member), beat in zip(members, beats):
             time.sleep(max(0.0, beat + 1.030 - time.monotonic()))
             got = kw.parse_describe_groups_v0_response(call(c, 15, 0, kw.describe_groups_v0([group])))[group]
             if got[4]:

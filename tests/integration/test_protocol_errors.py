@@ -168,7 +168,7 @@ def produce_v8(port, topic, partition, records, acks=1, client_id=b"raw-test"):
 def test_a_batch_too_large_is_refused_in_kafkas_words():
     """UnifiedLog's three size refusals, each worded as Kafka words it: a batch past
     max.message.bytes as produced, one past it once re-compressed for the topic, and
-    one past segment.bytes."""
+    one past segment.bytes (Kafka's "in append topartition" gets its missing space)."""
     with Broker(overrides={"message.max.bytes": "3000", "log.segment.bytes": "2000",
                            "compression.type": "uncompressed"}) as b:
         c = RawClient(b.port)
@@ -190,6 +190,16 @@ def test_a_batch_too_large_is_refused_in_kafkas_words():
             " bytes in append to partition t-0 which exceeds the maximum configured size of 3000."), msg
         assert int(msg.split()[4]) > 20000, msg  # the size once stored uncompressed
         assert produce_v8(b.port, "t", 0, kw.record_batch([(b"k", b"fits")])) == (NONE, 0, None)
+        # the CRC is checked before the segment size, which applies to the batch as stored: one
+        # past segment.bytes as produced fits once the topic compresses it
+        bad = kw.record_batch([(b"k", b"x" * 2500)], corrupt_crc=True)
+        assert produce_v8(b.port, "t", 0, bad)[0] == CORRUPT_MESSAGE
+        c = RawClient(b.port)
+        c.request(19, 0, struct.pack(">i", 1) + kw.string("z") + struct.pack(">ihii", 1, 1, 0, 1)
+                  + kw.string("compression.type") + kw.string("gzip") + struct.pack(">i", 5000))
+        assert kw.parse_create_topics_v0_response(c.recv_frame())[1] == [("z", 0)]
+        c.close()
+        assert produce_v8(b.port, "z", 0, mid) == (NONE, 0, None)
 
 
 def test_produce_checks_in_kafkas_order():

@@ -128,7 +128,7 @@ static void refused(fr_req_t *req, fr_slice_t topic, int32_t partition, int rc, 
     const fr_oversize_t *o = &info->oversize;
     int tl = (int)topic.len;
     const char *tp = (const char *)topic.ptr;
-    if (o->kind == FR_OVERSIZE_MESSAGE) /* Kafka's words for each (UnifiedLog) */
+    if (o->kind == FR_OVERSIZE_MESSAGE) /* Kafka's words for each (UnifiedLog; its "append topartition" spaced) */
         snprintf(msg, sizeof(msg),
                  "The record batch size in the append to %.*s-%d is %" PRId64
                  " bytes which exceeds the maximum configured value of %" PRId64 ".",
