@@ -277,6 +277,11 @@ def test_describe_producers_shows_each_partitions_idempotent_producers():
         produce(0, kw.record_batch([(b"k", b"e")], base_ts=base + 50, producer=(pids[1], 0, 0)))
         produce(1, kw.record_batch([(None, b"%d" % i) for i in range(5)], base_ts=base, producer=(pids[1], 0, 0)))
         produce(1, kw.record_batch([(None, b"plain")], base_ts=base + 999))
+        # a producer whose newest batch is older than producer.id.expiration.ms (a day) is not
+        # listed, as Kafka's periodic expiry would have dropped it by now
+        c.request(22, 0, kw.init_producer_id_v0())
+        _err, stale, _epoch = kw.parse_init_producer_id_v0_response(c.recv_frame())
+        produce(1, kw.record_batch([(None, b"old")], base_ts=base - 2 * 86400000, producer=(stale, 0, 0)))
         asked = [("p", [0, 1, 7]), ("nope", [0]), ("bad name!", [0, 1]), ("q", [])]
         want = {("p", 0): (NONE, None, sorted([(pids[0], 0, 3, base + 100, -1, -1), (pids[1], 0, 0, base + 50, -1, -1)])),
                 ("p", 1): (NONE, None, [(pids[1], 0, 4, base, -1, -1)]),
