@@ -315,8 +315,9 @@ typedef struct fr_producer_summary {
 
 /*
  * The partition's idempotent producers, sorted by id, into *out: an array of
- * *count the caller owns and frees with free() (NULL when there are none).
- * Returns 0 or FR_ERR_NOMEM.
+ * *count the caller owns and frees with free() (it may be NULL).  Producers
+ * past producer.id.expiration.ms are left out, as Kafka's periodic check
+ * would have dropped them.  Returns 0 or FR_ERR_NOMEM.
  */
 int fr_partlog_active_producers(fr_partlog_t *log, fr_producer_summary_t **out, int32_t *count);
 
