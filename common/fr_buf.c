@@ -66,6 +66,12 @@ int fr_slice_cmp_cstr(fr_slice_t s, const char *cstr) {
     return c ? c : (al < bl ? -1 : al > bl ? 1 : 0);
 }
 
+int fr_slice_cmp(fr_slice_t a, fr_slice_t b) {
+    int32_t al = a.len > 0 ? a.len : 0, bl = b.len > 0 ? b.len : 0, n = al < bl ? al : bl;
+    int c = n ? memcmp(a.ptr, b.ptr, (size_t)n) : 0;
+    return c ? c : (al > bl) - (al < bl);
+}
+
 long fr_sorted_search(void *const *items, size_t count, fr_slice_t key, const char *(*name_of)(const void *item)) {
     size_t lo = 0, hi = count;
     while (lo < hi) {

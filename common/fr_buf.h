@@ -36,6 +36,8 @@ fr_slice_t fr_slice_from_cstr(const char *s);
 int fr_slice_eq_cstr(fr_slice_t s, const char *cstr);
 /* strcmp-style order of a (non-null) slice against a C string. */
 int fr_slice_cmp_cstr(fr_slice_t s, const char *cstr);
+/* The same order between two slices (a null one as empty): bytes, then length. */
+int fr_slice_cmp(fr_slice_t a, fr_slice_t b);
 /*
  * What Java's String.length() says of these bytes decoded as UTF-8: UTF-16
  * code units, so a character outside the Basic Multilingual Plane counts

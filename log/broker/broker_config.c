@@ -16,19 +16,18 @@
  * single-node broker (threads, ZooKeeper, KRaft quorum, replication of internal
  * topics).  They are accepted silently so a Kafka file works unchanged. */
 static const char *const accepted_keys[] = {
-    "num.network.threads", "num.io.threads", "num.recovery.threads.per.data.dir",
     "offsets.topic.replication.factor", "transaction.state.log.replication.factor",
     "transaction.state.log.min.isr",
     "zookeeper.connect", "zookeeper.connection.timeout.ms",
     "process.roles", "controller.quorum.voters", "controller.quorum.bootstrap.servers",
     "inter.broker.listener.name",
     "min.insync.replicas",
-    "log.cleaner.threads", "log.preallocate", "log.roll.jitter.ms",
+    "log.preallocate", "log.roll.jitter.ms",
     "log.roll.jitter.hours",
     "log.cleaner.delete.retention.ms", "log.cleaner.min.cleanable.ratio",
     "log.cleaner.min.compaction.lag.ms", "log.cleaner.max.compaction.lag.ms",
     "log.segment.delete.delay.ms", "log.flush.scheduler.interval.ms",
-    "unclean.leader.election.enable", "replica.fetch.max.bytes", "num.replica.fetchers",
+    "unclean.leader.election.enable", "replica.fetch.max.bytes",
     "queued.max.requests",
     "connections.max.idle.ms", "request.timeout.ms", "metadata.log.dir", "cluster.id",
 };
@@ -191,6 +190,7 @@ int fr_broker_config_load(fr_broker_config_t *cfg, const fr_props_t *props, char
     int have_roll_ms = 0, have_retention_ms = 0, have_retention_minutes = 0, have_log_dirs = 0;
     int64_t roll_hours = -1, retention_hours = -1, retention_minutes = -1;
     const int64_t I32 = INT32_MAX;
+    const fr_topic_config_def_t *dynamic_only;
 
     for (size_t i = 0; i < props->count; i++) {
         const char *k = props->items[i].key, *val = props->items[i].value;
@@ -385,9 +385,9 @@ int fr_broker_config_load(fr_broker_config_t *cfg, const fr_props_t *props, char
                          "of: FATAL, ERROR, WARN, INFO, DEBUG, TRACE", val);
                 return FR_ERR_CONFIG;
             }
-        } else if (fr_dynamic_config_broker_key(k)) {
+        } else if ((dynamic_only = fr_dynamic_config_broker_key(k)) != NULL) {
             /* a dynamic key with nothing to apply it to here, checked as Kafka checks it */
-            if (fr_config_validate_value(fr_dynamic_config_broker_key(k), k, val, err, errlen))
+            if (fr_config_validate_value(dynamic_only, k, val, err, errlen))
                 return FR_ERR_CONFIG;
         } else if (strcmp(k, "log.message.format.version") == 0 || strcmp(k, "log.message.downconversion.enable") == 0) {
             /* deprecated and without effect (batches are magic v2 only), but checked as Kafka checks them */

@@ -13,7 +13,7 @@
 #define COMPONENT "config"
 
 #define NO_MIN INT64_MIN
-#define PER_BROKER_ONLY "[per broker only] "
+#define PER_BROKER_ONLY "[per broker only] " /* in the documentation of the keys below */
 
 /* Kafka's dynamic broker configs that are not topic synonyms
  * (DynamicBrokerConfig.AllDynamicConfigs), those Freshet takes, with
@@ -49,9 +49,12 @@ const fr_topic_config_def_t *fr_dynamic_config_broker_key(const char *key) {
     return NULL;
 }
 
-static int per_broker_only(const fr_topic_config_def_t *d) {
-    return strncmp(d->doc, PER_BROKER_ONLY, strlen(PER_BROKER_ONLY)) == 0;
-}
+/* Kafka's PerBrokerConfigs among the keys above: a listener's, not for the cluster default. */
+static const char *const per_broker_keys[] = {
+    "sasl.kerberos.kinit.cmd",
+    "sasl.kerberos.min.time.before.relogin",
+    "sasl.kerberos.service.name",
+};
 
 /* The rules of a dynamic key: a topic config's (through its broker synonym) or a broker key's; NULL when not dynamic. */
 static const fr_topic_config_def_t *dynamic_def(const char *key) {
@@ -153,8 +156,10 @@ static int refuse_keys(const fr_props_t *set, int (*refused)(const char *key), c
 static int not_dynamic(const char *key) { return !fr_dynamic_config_is_dynamic(key); }
 
 static int per_broker_key(const char *key) {
-    const fr_topic_config_def_t *d = fr_dynamic_config_broker_key(key);
-    return d && per_broker_only(d);
+    for (size_t i = 0; i < sizeof(per_broker_keys) / sizeof(per_broker_keys[0]); i++)
+        if (strcmp(per_broker_keys[i], key) == 0)
+            return 1;
+    return 0;
 }
 
 int fr_dynamic_config_validate(const fr_broker_config_t *cfg, int per_broker, const fr_props_t *set, char *err,

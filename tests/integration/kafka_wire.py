@@ -223,6 +223,13 @@ def parse_topic_errors_v0(resp):
 parse_create_topics_v0_response = parse_topic_errors_v0
 
 
+def create_topic(c, name, partitions):
+    """CreateTopics v0 of one topic on RawClient c, which must succeed."""
+    c.request(19, 0, create_topics_v0(name, partitions))
+    got = parse_topic_errors_v0(c.recv_frame())[1]
+    assert got == [(name, 0)], got
+
+
 def delete_topics_v0(names, timeout=5000):
     return struct.pack(">i", len(names)) + b"".join(string(n) for n in names) + struct.pack(">i", timeout)
 

@@ -319,8 +319,7 @@ def test_offset_for_leader_epoch_answers_as_kafkas_epoch_cache():
     UNKNOWN_TOPIC_OR_PARTITION, FENCED_LEADER_EPOCH, UNKNOWN_LEADER_EPOCH = 3, 74, 75
     with Broker() as b:
         c = RawClient(b.port)
-        c.request(19, 0, kw.create_topics_v0("e", 2))
-        assert kw.parse_create_topics_v0_response(c.recv_frame())[1] == [("e", 0)]
+        kw.create_topic(c, "e", 2)
         now = int(time.time() * 1000)  # not past retention.ms, which a DeleteRecords applies at once
         c.request(0, 3, kw.produce_v3("e", 0, kw.record_batch([(None, b"%d" % i) for i in range(5)], base_ts=now)))
         assert kw.parse_produce_v3_response(c.recv_frame())[1] == [("e", 0, 0, 0)]

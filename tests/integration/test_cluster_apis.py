@@ -43,6 +43,14 @@ class Reader:
         n, self.off = kw.read_uvarint(self.buf, self.off)
         return n - 1
 
+    def raw(self, n):
+        b = self.buf[self.off:self.off + n]
+        self.off += n
+        return b
+
+    def done(self):
+        assert self.off == len(self.buf), (self.off, len(self.buf))
+
     def tags(self):
         for _ in range(self.count() + 1):
             _tag, self.off = kw.read_uvarint(self.buf, self.off)
@@ -50,14 +58,20 @@ class Reader:
             self.off += size
 
 
+def call_flexible(c, api, version, body):
+    """One flexible request on c -> a Reader past the response header (at the throttle time)."""
+    corr = c.request(api, version, body, flexible=True)
+    resp = c.recv_frame()
+    assert struct.unpack_from(">i", resp, 0)[0] == corr
+    r = Reader(resp, 4)
+    r.tags()
+    return r
+
+
 def describe_cluster(c, version, include_ops=False, endpoint_type=1):
     """-> dict of the response's fields"""
     body = struct.pack(">?", include_ops) + (struct.pack(">b", endpoint_type) if version >= 1 else b"") + b"\x00"
-    corr = c.request(60, version, body, flexible=True)
-    resp = c.recv_frame()
-    r = Reader(resp, 4)
-    assert struct.unpack_from(">i", resp, 0)[0] == corr
-    r.tags()  # response header
+    r = call_flexible(c, 60, version, body)
     out = {"throttle": r.fixed(">i"), "error": r.fixed(">h"), "message": r.string()}
     if version >= 1:
         out["endpoint_type"] = r.fixed(">b")
@@ -69,7 +83,7 @@ def describe_cluster(c, version, include_ops=False, endpoint_type=1):
         brokers.append(broker)
     out["brokers"], out["ops"] = brokers, r.fixed(">i")
     r.tags()
-    assert r.off == len(resp), (r.off, len(resp))
+    r.done()
     return out
 
 
@@ -109,23 +123,12 @@ def test_describe_cluster_refuses_other_endpoint_types_in_kafkas_words():
         c.close()
 
 
-def create_topic(c, name, partitions):
-    c.request(19, 0, kw.create_topics_v0(name, partitions))
-    assert kw.parse_topic_errors_v0(c.recv_frame())[1] == [(name, NONE)]
-
-
 def describe_topic_partitions(c, topics, limit=2000, cursor=None):
     """-> ([(error, name, id, internal, ops, [(error, index, leader, epoch, replicas, isr, elr, last elr,
     offline)])], next cursor or None)"""
-    def name(n):
-        return kw._compact(n)
-    body = kw.uvarint(len(topics) + 1) + b"".join(name(t) + b"\x00" for t in topics) + struct.pack(">i", limit)
-    body += b"\xff" if cursor is None else b"\x01" + name(cursor[0]) + struct.pack(">i", cursor[1]) + b"\x00"
-    corr = c.request(75, 0, body + b"\x00", flexible=True)
-    resp = c.recv_frame()
-    assert struct.unpack_from(">i", resp, 0)[0] == corr
-    r = Reader(resp, 4)
-    r.tags()
+    body = kw.uvarint(len(topics) + 1) + b"".join(kw._compact(t) + b"\x00" for t in topics) + struct.pack(">i", limit)
+    body += b"\xff" if cursor is None else b"\x01" + kw._compact(cursor[0]) + struct.pack(">i", cursor[1]) + b"\x00"
+    r = call_flexible(c, 75, 0, body + b"\x00")
     assert r.fixed(">i") == 0  # throttle
 
     def int32s():
@@ -133,9 +136,7 @@ def describe_topic_partitions(c, topics, limit=2000, cursor=None):
         return None if n < 0 else [r.fixed(">i") for _ in range(n)]
     out = []
     for _ in range(r.count()):
-        err, tname, tid, internal = r.fixed(">h"), r.string(), resp[r.off:r.off + 16], None
-        r.off += 16
-        internal = r.fixed(">?")
+        err, tname, tid, internal = r.fixed(">h"), r.string(), r.raw(16), r.fixed(">?")
         parts = []
         for _p in range(r.count()):
             parts.append((r.fixed(">h"), r.fixed(">i"), r.fixed(">i"), r.fixed(">i"), int32s(), int32s(),
@@ -148,7 +149,7 @@ def describe_topic_partitions(c, topics, limit=2000, cursor=None):
         nxt = (r.string(), r.fixed(">i"))
         r.tags()
     r.tags()
-    assert r.off == len(resp), (r.off, len(resp))
+    r.done()
     return out, nxt
 
 
@@ -159,7 +160,7 @@ def test_describe_topic_partitions_pages_through_sorted_topics():
     with Broker() as b:
         c = RawClient(b.port)
         for topic, n in (("c", 5), ("a", 3), ("b", 1)):
-            create_topic(c, topic, n)
+            kw.create_topic(c, topic, n)
 
         def pages(topics, limit, cursor=None):
             got = []
@@ -196,8 +197,8 @@ def test_describe_topic_partitions_answers_each_named_topic_once():
     negative partition, refuses the request (every topic named, INVALID_REQUEST)."""
     with Broker() as b:
         c = RawClient(b.port)
-        create_topic(c, "a", 3)
-        create_topic(c, "c", 2)
+        kw.create_topic(c, "a", 3)
+        kw.create_topic(c, "c", 2)
         page, cursor = describe_topic_partitions(c, ["c", "zz", "a", "a", "bad name!", "__consumer_offsets"])
         assert cursor is None
         assert [(t[0], t[1], t[3], t[4], [p[1] for p in t[5]]) for t in page] == [
@@ -227,11 +228,7 @@ def describe_producers(c, topics):
     for name, parts in topics:
         body += kw._compact(name) + kw.uvarint(len(parts) + 1) + b"".join(struct.pack(">i", p) for p in parts)
         body += b"\x00"
-    corr = c.request(61, 0, body + b"\x00", flexible=True)
-    resp = c.recv_frame()
-    assert struct.unpack_from(">i", resp, 0)[0] == corr
-    r = Reader(resp, 4)
-    r.tags()
+    r = call_flexible(c, 61, 0, body + b"\x00")
     assert r.fixed(">i") == 0  # throttle
     out = {}
     for _ in range(r.count()):
@@ -247,7 +244,7 @@ def describe_producers(c, topics):
             out[(name, index)] = (err, msg, producers)
         r.tags()
     r.tags()
-    assert r.off == len(resp), (r.off, len(resp))
+    r.done()
     return out
 
 
@@ -259,7 +256,7 @@ def test_describe_producers_shows_each_partitions_idempotent_producers():
     its message, an unknown partition with the code alone."""
     with Broker() as b:
         c = RawClient(b.port)
-        create_topic(c, "p", 2)
+        kw.create_topic(c, "p", 2)
         pids = []
         for _ in range(2):
             c.request(22, 0, kw.init_producer_id_v0())

@@ -111,6 +111,17 @@ FR_TEST(java_length_counts_utf16_units) {
     FR_CHECK_EQ_INT(java_length("\xf0\x9f\x98", 3), 1);           /* a cut 4-byte sequence at the end */
 }
 
+/* Slices order by bytes, then length, as strcmp orders C strings; null is empty. */
+FR_TEST(slices_compare_in_byte_order) {
+    fr_slice_t a = fr_slice_from_cstr("ab"), abc = fr_slice_from_cstr("abc"), b = fr_slice_from_cstr("b");
+    FR_CHECK(fr_slice_cmp(a, abc) < 0 && fr_slice_cmp(abc, a) > 0);
+    FR_CHECK(fr_slice_cmp(abc, b) < 0 && fr_slice_cmp(b, a) > 0);
+    FR_CHECK_EQ_INT(fr_slice_cmp(a, fr_slice_from_cstr("ab")), 0);
+    FR_CHECK_EQ_INT(fr_slice_cmp(FR_SLICE_NULL, fr_slice_from_cstr("")), 0);
+    FR_CHECK(fr_slice_cmp(FR_SLICE_NULL, a) < 0);
+    FR_CHECK((fr_slice_cmp(abc, b) < 0) == (fr_slice_cmp_cstr(abc, "b") < 0));
+}
+
 FR_TEST(hostile_array_count_is_refused_before_allocation) {
     uint8_t buf[] = {0x7f, 0xff, 0xff, 0xff, 0, 0, 0, 0};
     fr_reader_t r;
@@ -351,6 +362,7 @@ int main(void) {
     FR_RUN(strings_classic_and_compact);
     FR_RUN(string_length_beyond_buffer_is_refused);
     FR_RUN(java_length_counts_utf16_units);
+    FR_RUN(slices_compare_in_byte_order);
     FR_RUN(hostile_array_count_is_refused_before_allocation);
     FR_RUN(tags_are_skipped);
     FR_RUN(writer_splices_files_and_patches);

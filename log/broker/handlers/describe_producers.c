@@ -16,13 +16,14 @@ typedef fr_describe_producers_response_producer_state_t producer_out_t;
 #define UNKNOWN_TOPIC_MESSAGE "This server does not host this topic-partition."
 
 static int describe_partition(fr_req_t *req, fr_topic_t *topic, partition_out_t *pr) {
-    if (pr->partition_index < 0 || pr->partition_index >= topic->num_partitions) {
+    fr_partition_t *p = fr_topic_partition(topic, pr->partition_index);
+    if (!p) {
         pr->error_code = FR_ERR_UNKNOWN_TOPIC_OR_PARTITION;
         return 0;
     }
     fr_producer_summary_t *s;
     int32_t n;
-    if (fr_partlog_active_producers(fr_topic_partition(topic, pr->partition_index)->log, &s, &n))
+    if (fr_partlog_active_producers(p->log, &s, &n))
         return FR_ERR_NOMEM;
     pr->active_producers = FR_REQ_ARRAY(req, producer_out_t, n > 0 ? n : 1);
     if (!pr->active_producers) {

@@ -22,14 +22,10 @@
 typedef fr_describe_topic_partitions_response_describe_topic_partitions_response_topic_t topic_out_t;
 typedef fr_describe_topic_partitions_response_describe_topic_partitions_response_partition_t partition_out_t;
 
-/* Java's String.compareTo for the ASCII names topics have. */
-static int slice_cmp(fr_slice_t a, fr_slice_t b) {
-    int32_t n = a.len < b.len ? a.len : b.len;
-    int c = n > 0 ? memcmp(a.ptr, b.ptr, (size_t)n) : 0;
-    return c ? c : (a.len > b.len) - (a.len < b.len);
+/* Byte order: Java's String.compareTo for the ASCII names topics have. */
+static int cmp_names(const void *a, const void *b) {
+    return fr_slice_cmp(*(const fr_slice_t *)a, *(const fr_slice_t *)b);
 }
-
-static int cmp_names(const void *a, const void *b) { return slice_cmp(*(const fr_slice_t *)a, *(const fr_slice_t *)b); }
 
 /* DescribeTopicPartitionsRequest.getErrorResponse: each topic asked for, repeats too. */
 static int answer_invalid_request(fr_req_t *req, const fr_describe_topic_partitions_request_t *in) {
@@ -58,22 +54,23 @@ static fr_slice_t *names_to_describe(fr_req_t *req, const fr_describe_topic_part
     if (!names)
         return NULL;
     int32_t n = 0;
-    if (all) {
+    if (all) { /* the topics are kept sorted by name already */
         for (size_t i = 0; i < topics->count; i++) {
             fr_slice_t name = fr_slice_from_cstr(topics->items[i]->name);
-            if (slice_cmp(name, from) >= 0)
+            if (fr_slice_cmp(name, from) >= 0)
                 names[n++] = name;
         }
-    } else {
-        uint8_t *dups = fr_req_mark_duplicate_names(req, in->topics, in->topics_count, sizeof(*in->topics),
-                                                    offsetof(fr_describe_topic_partitions_request_topic_request_t,
-                                                             name), 0);
-        if (!dups)
-            return NULL;
-        for (int32_t i = 0; i < in->topics_count; i++)
-            if (dups[i] != FR_NAME_REPEAT && slice_cmp(in->topics[i].name, from) >= 0)
-                names[n++] = in->topics[i].name;
+        *count = n;
+        return names;
     }
+    uint8_t *dups = fr_req_mark_duplicate_names(req, in->topics, in->topics_count, sizeof(*in->topics),
+                                                offsetof(fr_describe_topic_partitions_request_topic_request_t, name),
+                                                0);
+    if (!dups)
+        return NULL;
+    for (int32_t i = 0; i < in->topics_count; i++)
+        if (dups[i] != FR_NAME_REPEAT && fr_slice_cmp(in->topics[i].name, from) >= 0)
+            names[n++] = in->topics[i].name;
     qsort(names, (size_t)n, sizeof(*names), cmp_names);
     *count = n;
     return names;
@@ -120,7 +117,7 @@ int fr_handle_describe_topic_partitions(fr_req_t *req) {
     if (!in.cursor_null) {
         int found = all; /* the cursor's topic must be among those named */
         for (int32_t i = 0; i < nnames && !found; i++)
-            found = slice_cmp(names[i], from) == 0;
+            found = fr_slice_cmp(names[i], from) == 0;
         if (!found || in.cursor.partition_index < 0)
             return answer_invalid_request(req, &in);
     }
@@ -157,7 +154,7 @@ int fr_handle_describe_topic_partitions(fr_req_t *req) {
             continue;
         }
         memcpy(t->topic_id, topic->id, 16);
-        int32_t start = slice_cmp(names[i], from) == 0 && !in.cursor_null ? in.cursor.partition_index : 0, next;
+        int32_t start = fr_slice_cmp(names[i], from) == 0 && !in.cursor_null ? in.cursor.partition_index : 0, next;
         if (fill_partitions(req, t, topic, start, remaining, &next))
             return FR_ERR_NOMEM;
         out.topics_count++;

@@ -33,10 +33,7 @@ typedef struct named {
 
 static int by_name_then_index(const void *a, const void *b) {
     const named_t *x = a, *y = b;
-    int32_t n = x->name.len < y->name.len ? x->name.len : y->name.len;
-    int c = n > 0 ? memcmp(x->name.ptr, y->name.ptr, (size_t)n) : 0;
-    if (c == 0 && x->name.len != y->name.len)
-        c = x->name.len < y->name.len ? -1 : 1;
+    int c = fr_slice_cmp(x->name, y->name);
     if (c == 0)
         c = x->index < y->index ? -1 : x->index > y->index;
     return c;

@@ -51,10 +51,11 @@ int fr_handle_offset_for_leader_epoch(fr_req_t *req) {
             result_t *r = &tr->partitions[j];
             fr_offset_for_leader_epoch_response_epoch_end_offset_init(r);
             r->partition = pq->partition;
-            if (!topic || pq->partition < 0 || pq->partition >= topic->num_partitions)
+            fr_partition_t *p = fr_topic_partition(topic, pq->partition); /* NULL for no topic too */
+            if (!p)
                 r->error_code = FR_ERR_UNKNOWN_TOPIC_OR_PARTITION;
             else if ((r->error_code = fr_req_leader_epoch_error(pq->current_leader_epoch)) == FR_ERR_NONE)
-                end_offset_for(fr_topic_partition(topic, pq->partition)->log, pq->leader_epoch, r);
+                end_offset_for(p->log, pq->leader_epoch, r);
         }
     }
     fr_offset_for_leader_epoch_response_write(req->resp, v, &out);
