@@ -56,8 +56,15 @@ def log_files(broker):
     return [os.path.join(d, f) for f in os.listdir(d) if f.endswith(".log")]
 
 
-def cleaned_passes(broker):
-    return broker.log().count("cleaned %s-0:" % TOPIC)
+def cleaner_first_dirty(broker):
+    """The first dirty offset of TOPIC-0 in cleaner-offset-checkpoint: the cleaner has cleaned
+    everything below it in one pass (one offset map over all of it)."""
+    try:
+        with open(os.path.join(broker.log_dir, "cleaner-offset-checkpoint")) as f:
+            lines = f.read().splitlines()[2:]
+    except FileNotFoundError:
+        return -1
+    return max([int(l.split()[2]) for l in lines if l.split()[:2] == [TOPIC, "0"]] or [-1])
 
 
 def test_keyed_workload_compacts_to_the_latest_value_per_key():
@@ -84,19 +91,22 @@ def test_keyed_workload_compacts_to_the_latest_value_per_key():
         produced_segments = len(log_files(b))
         live = {k: v for k, v in latest.items() if v is not None}
 
-        def roll_and_clean(sentinel):
-            """After segment.ms the next append rolls: everything before it becomes clean-able."""
+        def roll_and_clean(sentinel, offset):
+            """After segment.ms the next append (the sentinel, at offset) rolls: everything before
+            it becomes clean-able.  A pass already running when it rolls (the cleaner can trail the
+            producer under load) ends without the rolled segment, so what is waited for is the
+            cleaner's checkpoint reaching the sentinel, not just any pass ending."""
             time.sleep(3.5)
-            before = cleaned_passes(b)
             p.produce(TOPIC, key=sentinel, value=sentinel, partition=0)
             assert p.flush(30) == 0
             deadline = time.time() + 90
-            while cleaned_passes(b) <= before:
-                assert time.time() < deadline, "no cleaner pass after the roll:\n" + b.log()[-3000:]
+            while cleaner_first_dirty(b) < offset:
+                assert time.time() < deadline, "the cleaner did not reach offset %d (at %d):\n%s" % (
+                    offset, cleaner_first_dirty(b), b.log()[-3000:])
                 time.sleep(0.2)
             return consume_from_start(b, sentinel)
 
-        got = roll_and_clean(b"sentinel")
+        got = roll_and_clean(b"sentinel", N)
         body = got[:-1]
         keys = [k for _, k, _ in body]
         assert len(keys) == len(set(keys)), "a key appears twice after compaction"
@@ -109,7 +119,7 @@ def test_keyed_workload_compacts_to_the_latest_value_per_key():
         res = ConfigResource(ConfigResource.Type.TOPIC, TOPIC,
                              set_config=dict(TOPIC_CONFIG, **{"min.cleanable.dirty.ratio": "0"}))
         admin.alter_configs([res])[res].result(30)
-        got = roll_and_clean(b"sentinel2")
+        got = roll_and_clean(b"sentinel2", N + 1)
         offsets = [o for o, _, _ in got]
         body = got[:-2]
         assert [k for _, k, _ in got[-2:]] == [b"sentinel", b"sentinel2"], got[-2:]
