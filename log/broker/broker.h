@@ -25,6 +25,7 @@
 #include <uv.h>
 
 #include "broker_config.h"
+#include "fetch_sessions.h"
 #include "fr_arena.h"
 #include "fr_buf.h"
 #include "fr_messages.h"
@@ -88,6 +89,7 @@ struct fr_server {
     fr_topics_t topics;
     fr_groups_t groups;         /* the group coordinator */
     fr_producer_ids_t *producer_ids; /* InitProducerId (producer_ids.h) */
+    fr_fetch_sessions_t fetch_sessions; /* incremental fetch sessions (fetch_sessions.h) */
     struct fr_server_listener {
         fr_server_t *srv;
         int fd;

@@ -43,6 +43,7 @@ void fr_broker_config_defaults(fr_broker_config_t *cfg) {
     cfg->socket_request_max_bytes = 104857600;
     cfg->socket_send_buffer_bytes = 262144;
     cfg->fetch_max_bytes = 57671680;
+    cfg->max_incremental_fetch_session_cache_slots = 1000;
     cfg->socket_receive_buffer_bytes = -1;
     cfg->log_retention_ms = 168LL * 3600 * 1000;
     cfg->log_retention_bytes = -1;
@@ -352,6 +353,9 @@ int fr_broker_config_load(fr_broker_config_t *cfg, const fr_props_t *props, char
         } else if (strcmp(k, "fetch.max.bytes") == 0) {
             NUM(1024, I32, "INT");
             cfg->fetch_max_bytes = (int32_t)v;
+        } else if (strcmp(k, "max.incremental.fetch.session.cache.slots") == 0) {
+            NUM(0, I32, "INT");
+            cfg->max_incremental_fetch_session_cache_slots = (int32_t)v;
         } else if (strcmp(k, "log.message.timestamp.difference.max.ms") == 0) {
             NUM(0, INT64_MAX, "LONG");
             cfg->ts_difference_max_ms = v;

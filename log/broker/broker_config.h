@@ -43,6 +43,9 @@ typedef struct fr_broker_config {
      * response carries whatever the client asks, but for the first batch, which always
      * goes out whole */
     int32_t fetch_max_bytes;
+    /* max.incremental.fetch.session.cache.slots, 1000 (at least 0): fetch sessions kept
+     * (fetch_sessions.h) */
+    int32_t max_incremental_fetch_session_cache_slots;
     int64_t log_retention_ms;          /* log.retention.{ms,minutes,hours}, 7 days */
     int64_t log_retention_bytes;       /* log.retention.bytes, -1 */
     int64_t log_retention_check_interval_ms; /* log.retention.check.interval.ms, 300000 */

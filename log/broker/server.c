@@ -530,6 +530,8 @@ int fr_server_init(fr_server_t *srv, uv_loop_t *loop, fr_broker_config_t *cfg, c
     fr_lane_init(&srv->topic_build_lane, 1);
     fr_lane_init(&srv->discard_lane, 1);
     fr_lane_init(&srv->append_lane, 1);
+    fr_fetch_sessions_init(&srv->fetch_sessions, cfg->max_incremental_fetch_session_cache_slots,
+                           FR_FETCH_SESSION_EVICTION_MS);
     int rc = fr_dynamic_config_load(cfg, err, errlen); /* before the topics inherit from it */
     if (rc)
         return rc;
@@ -614,6 +616,7 @@ int fr_server_run(fr_server_t *srv) {
     }
     fr_retention_shutdown(srv); /* the last offset checkpoints, recovery points at the log ends */
     fr_producer_ids_close(srv->producer_ids);
+    fr_fetch_sessions_free(&srv->fetch_sessions);
     fr_groups_close(&srv->groups);
     fr_topics_close(&srv->topics);
     if (clean) /* last, as Kafka writes it once its logs are closed */

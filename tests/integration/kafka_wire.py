@@ -312,6 +312,41 @@ def parse_fetch_v4_response(resp):
     return {p: (err, hw, recs) for p, (err, hw, _lso, _aborted, recs) in parse_fetch_v4_partitions(resp).items()}
 
 
+def fetch_v7(topics, session_id=0, epoch=-1, forgotten=(), max_wait=0, min_bytes=1, max_bytes=0x7FFFFFFF,
+             partition_max_bytes=1 << 20):
+    """A Fetch v7 body (the first with sessions).  topics: [(topic, [(partition, fetch_offset)])];
+    forgotten: [(topic, [partition])]."""
+    body = struct.pack(">iiiibii", -1, max_wait, min_bytes, max_bytes, 0, session_id, epoch)
+    body += struct.pack(">i", len(topics))
+    for topic, parts in topics:
+        body += string(topic) + struct.pack(">i", len(parts))
+        for p, off in parts:
+            body += struct.pack(">iqqi", p, off, -1, partition_max_bytes)
+    body += struct.pack(">i", len(forgotten))
+    for topic, parts in forgotten:
+        body += string(topic) + struct.pack(">i", len(parts)) + b"".join(struct.pack(">i", p) for p in parts)
+    return body
+
+
+def parse_fetch_v7_response(resp):
+    """-> (error, session_id, [(topic, partition, error, high_watermark, log_start_offset, records_bytes)])
+    in the response's order."""
+    _corr, _throttle, err, sid, n = struct.unpack_from(">iihii", resp, 0)
+    off, out = 18, []
+    for _ in range(n):
+        topic, off = _read_string(resp, off)
+        pn, = struct.unpack_from(">i", resp, off); off += 4
+        for _ in range(pn):
+            p, perr, hw, _lso, lstart = struct.unpack_from(">ihqqq", resp, off); off += 30
+            na, = struct.unpack_from(">i", resp, off); off += 4
+            off += max(na, 0) * 16
+            rl, = struct.unpack_from(">i", resp, off); off += 4
+            out.append((topic, p, perr, hw, lstart, resp[off:off + max(rl, 0)]))
+            off += max(rl, 0)
+    assert off == len(resp), (off, len(resp))
+    return err, sid, out
+
+
 def batch_offsets(records_bytes):
     """Base offsets and record counts of the batches in a fetched records blob."""
     out, off = [], 0

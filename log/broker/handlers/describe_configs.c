@@ -50,6 +50,7 @@ static const struct {
     {"socket.send.buffer.bytes", FR_CFG_INT, K_I32, FIELD(socket_send_buffer_bytes)},
     {"socket.receive.buffer.bytes", FR_CFG_INT, K_I32, FIELD(socket_receive_buffer_bytes)},
     {"fetch.max.bytes", FR_CFG_INT, K_I32, FIELD(fetch_max_bytes)},
+    {"max.incremental.fetch.session.cache.slots", FR_CFG_INT, K_I32, FIELD(max_incremental_fetch_session_cache_slots)},
     {"log.retention.check.interval.ms", FR_CFG_LONG, K_I64, FIELD(log_retention_check_interval_ms)},
     {"log.cleaner.enable", FR_CFG_BOOLEAN, K_BOOL, FIELD(log_cleaner_enable)},
     {"group.initial.rebalance.delay.ms", FR_CFG_INT, K_I32, FIELD(group_initial_rebalance_delay_ms)},

@@ -23,8 +23,9 @@
  * "erroneous" ones, answered without a read) and a zstd topic read before
  * v10 (refused only when the answer is built) do not end the wait, unless
  * no partition asked for is there at all.
- * Fetch sessions are not kept: session_id 0 tells clients to send full
- * fetches.  A fetch before v10 from a topic whose compression.type is zstd
+ * Fetch sessions (v7+, KIP-227) are kept as Kafka keeps them
+ * (fetch_sessions.h): an incremental fetch reads every partition of its
+ * session and is answered with the ones that changed.  A fetch before v10 from a topic whose compression.type is zstd
  * gets UNSUPPORTED_COMPRESSION_TYPE, as in Kafka.
  */
 #include "handlers.h"
@@ -32,6 +33,7 @@
 
 typedef struct fetch_state {
     fr_fetch_request_t in;
+    fr_fetch_context_t ctx; /* its session, if any: for an incremental fetch, in.topics are the session's */
     fr_warm_t *warm;      /* the cold ranges being read into the page cache (fetch_warm.c) */
     uint64_t deadline_ms; /* the long poll's deadline, kept while warming */
 } fetch_state_t;
@@ -109,6 +111,7 @@ static void fetch_cleanup(fr_req_t *req) {
     fetch_state_t *st = req->state;
     fr_warm_release(st->warm);
     st->warm = NULL;
+    fr_fetch_context_release(&st->ctx);
 }
 
 /* Builds the response.  Returns FR_REQ_DONE, FR_REQ_PARKED (nothing written), or an error. */
@@ -199,6 +202,11 @@ static int fetch_build(fr_req_t *req, int final) {
         release_records(&out);
         return FR_REQ_PARKED;
     }
+    if (fr_fetch_context_answer(&req->srv->fetch_sessions, &st->ctx, in, &out, req->arena,
+                                uv_now(req->srv->loop))) {
+        release_records(&out);
+        return FR_ERR_NOMEM;
+    }
     /* The writer takes over every file reference. */
     fr_fetch_response_write(req->resp, v, &out);
     return FR_REQ_DONE;
@@ -225,11 +233,15 @@ int fr_handle_fetch(fr_req_t *req) {
         return FR_ERR_PARSE;
     req->state = st;
     req->retry = fetch_retry;
+    req->cleanup = fetch_cleanup;
+    if (fr_fetch_context_open(&req->srv->fetch_sessions, &st->in, req->arena, uv_now(req->srv->loop), &st->ctx))
+        return FR_ERR_NOMEM;
+    if (st->ctx.kind == FR_FETCH_SESSION_ERROR)
+        st->in.topics_count = 0; /* nothing is read: the answer is the session's error alone */
     st->deadline_ms = uv_now(req->srv->loop) + (uint64_t)(st->in.max_wait_ms > 0 ? st->in.max_wait_ms : 0);
     req->deadline_ms = st->deadline_ms;
     if (fetch_warm_cold(req, st)) {
         /* no deadline: the warm-up always ends, and its end wakes parked requests */
-        req->cleanup = fetch_cleanup;
         req->deadline_ms = UINT64_MAX;
         return FR_REQ_PARKED;
     }

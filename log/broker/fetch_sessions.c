@@ -1,0 +1,544 @@
+#include "fetch_sessions.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+
+#include "fr_err.h"
+
+#define NAMES_BLOCK 4096
+
+/* ---- one session's partitions ---- */
+
+static uint64_t part_hash(fr_slice_t topic, int32_t partition) {
+    uint64_t h = 1469598103934665603ULL;
+    for (int32_t i = 0; i < topic.len; i++)
+        h = (h ^ topic.ptr[i]) * 1099511628211ULL;
+    h ^= (uint32_t)partition;
+    h *= 0x9E3779B97F4A7C15ULL;
+    return h ^ (h >> 29);
+}
+
+static int same_part(const fr_fetch_session_part_t *p, fr_slice_t topic, int32_t partition) {
+    return p->partition == partition && fr_slice_cmp(p->topic, topic) == 0;
+}
+
+static void slots_insert(fr_fetch_session_t *s, size_t index) {
+    size_t mask = s->nslots - 1;
+    size_t at = part_hash(s->parts[index].topic, s->parts[index].partition) & mask;
+    while (s->slots[at])
+        at = (at + 1) & mask;
+    s->slots[at] = (uint32_t)index + 1;
+}
+
+/* Makes room for n parts in the lookup table, at most half full. */
+static int slots_fit(fr_fetch_session_t *s, size_t n) {
+    if (!s->slots_stale && s->nslots >= 2 * n && s->slots)
+        return 0;
+    size_t want = s->nslots ? s->nslots : 16;
+    while (want < 2 * n)
+        want *= 2;
+    if (want != s->nslots) {
+        uint32_t *slots = malloc(want * sizeof(*slots));
+        if (!slots)
+            return FR_ERR_NOMEM;
+        free(s->slots);
+        s->slots = slots;
+        s->nslots = want;
+    }
+    memset(s->slots, 0, s->nslots * sizeof(*s->slots));
+    for (size_t i = 0; i < s->n; i++)
+        slots_insert(s, i);
+    s->slots_stale = 0;
+    return 0;
+}
+
+/* The index of (topic, partition) in s, or -1.  The table must be fresh. */
+static long part_find(const fr_fetch_session_t *s, fr_slice_t topic, int32_t partition) {
+    if (!s->nslots)
+        return -1;
+    size_t mask = s->nslots - 1;
+    for (size_t at = part_hash(topic, partition) & mask; s->slots[at]; at = (at + 1) & mask)
+        if (same_part(&s->parts[s->slots[at] - 1], topic, partition))
+            return (long)s->slots[at] - 1;
+    return -1;
+}
+
+/* A copy of topic in the session's names, shared with the last part when it is the same topic
+ * (requests list a topic's partitions together). */
+static int name_copy(fr_fetch_session_t *s, fr_slice_t topic, fr_slice_t *out) {
+    if (s->n && fr_slice_cmp(s->parts[s->n - 1].topic, topic) == 0) {
+        *out = s->parts[s->n - 1].topic;
+        return 0;
+    }
+    uint8_t *copy = fr_arena_alloc(&s->names, topic.len > 0 ? (size_t)topic.len : 1);
+    if (!copy)
+        return FR_ERR_NOMEM;
+    if (topic.len > 0)
+        memcpy(copy, topic.ptr, (size_t)topic.len);
+    s->names_bytes += topic.len > 0 ? (size_t)topic.len : 1;
+    *out = (fr_slice_t){copy, topic.len > 0 ? topic.len : 0};
+    return 0;
+}
+
+static void params_set(fr_fetch_session_part_t *p, const fr_fetch_request_fetch_partition_t *fp) {
+    p->max_bytes = fp->partition_max_bytes;
+    p->current_leader_epoch = fp->current_leader_epoch;
+    p->last_fetched_epoch = fp->last_fetched_epoch;
+    p->fetch_offset = fp->fetch_offset;
+    p->log_start_offset = fp->log_start_offset;
+}
+
+/* Appends a partition not in s yet; the caller keeps the table fresh or marks it stale. */
+static int part_add(fr_fetch_session_t *s, fr_slice_t topic, const fr_fetch_request_fetch_partition_t *fp) {
+    if (s->n == s->cap) {
+        size_t cap = s->cap ? s->cap * 2 : 16;
+        fr_fetch_session_part_t *parts = realloc(s->parts, cap * sizeof(*parts));
+        if (!parts)
+            return FR_ERR_NOMEM;
+        s->parts = parts;
+        s->cap = cap;
+    }
+    fr_fetch_session_part_t *p = &s->parts[s->n];
+    if (name_copy(s, topic, &p->topic))
+        return FR_ERR_NOMEM;
+    p->partition = fp->partition;
+    params_set(p, fp);
+    p->high_watermark = -1;
+    p->local_log_start = -1;
+    s->n++;
+    return 0;
+}
+
+/* After removals the names arena holds dead copies: start it again once they are most of it.
+ * Out of memory, it keeps the old one (only memory is lost). */
+static void names_compact(fr_fetch_session_t *s) {
+    size_t live = 0;
+    for (size_t i = 0; i < s->n; i++)
+        live += (size_t)s->parts[i].topic.len;
+    if (s->names_bytes <= 2 * live + NAMES_BLOCK)
+        return;
+    fr_arena_t fresh;
+    fr_arena_init(&fresh, NAMES_BLOCK);
+    fr_slice_t *moved = malloc((s->n ? s->n : 1) * sizeof(*moved));
+    size_t bytes = 0;
+    for (size_t i = 0; moved && i < s->n; i++) {
+        const fr_slice_t *t = &s->parts[i].topic;
+        if (i > 0 && t->ptr == s->parts[i - 1].topic.ptr) { /* shared with the part before: stays shared */
+            moved[i] = moved[i - 1];
+            continue;
+        }
+        uint8_t *copy = fr_arena_alloc(&fresh, t->len > 0 ? (size_t)t->len : 1);
+        if (!copy) {
+            free(moved);
+            moved = NULL;
+            break;
+        }
+        if (t->len > 0)
+            memcpy(copy, t->ptr, (size_t)t->len);
+        moved[i] = (fr_slice_t){copy, t->len};
+        bytes += t->len > 0 ? (size_t)t->len : 1;
+    }
+    if (!moved) {
+        fr_arena_free(&fresh);
+        return;
+    }
+    for (size_t i = 0; i < s->n; i++)
+        s->parts[i].topic = moved[i];
+    free(moved);
+    fr_arena_free(&s->names);
+    s->names = fresh;
+    s->names_bytes = bytes;
+}
+
+static fr_fetch_session_t *session_new(void) {
+    fr_fetch_session_t *s = calloc(1, sizeof(*s));
+    if (s)
+        fr_arena_init(&s->names, NAMES_BLOCK);
+    return s;
+}
+
+static void session_unref(fr_fetch_session_t *s) {
+    if (!s || --s->refs > 0)
+        return;
+    free(s->parts);
+    free(s->slots);
+    fr_arena_free(&s->names);
+    free(s);
+}
+
+/* Kafka's FetchSession.update: the request's partitions are added or take their new parameters,
+ * then the forgotten ones go. */
+static int session_update(fr_fetch_session_t *s, const fr_fetch_request_t *in, fr_arena_t *arena) {
+    size_t asked = 0;
+    for (int32_t i = 0; i < in->topics_count; i++)
+        asked += (size_t)in->topics[i].partitions_count;
+    if (slots_fit(s, s->n + asked))
+        return FR_ERR_NOMEM;
+    for (int32_t i = 0; i < in->topics_count; i++) {
+        const fr_fetch_request_fetch_topic_t *ft = &in->topics[i];
+        for (int32_t j = 0; j < ft->partitions_count; j++) {
+            const fr_fetch_request_fetch_partition_t *fp = &ft->partitions[j];
+            long at = part_find(s, ft->topic, fp->partition);
+            if (at >= 0) {
+                params_set(&s->parts[at], fp);
+            } else {
+                if (part_add(s, ft->topic, fp))
+                    return FR_ERR_NOMEM;
+                slots_insert(s, s->n - 1);
+            }
+        }
+    }
+    /* the forgotten ones are marked first and dropped together: the lookups stay valid meanwhile */
+    uint8_t *gone = NULL;
+    size_t removed = 0;
+    for (int32_t i = 0; i < in->forgotten_topics_data_count; i++) {
+        const fr_fetch_request_forgotten_topic_t *f = &in->forgotten_topics_data[i];
+        for (int32_t j = 0; j < f->partitions_count; j++) {
+            long at = part_find(s, f->topic, f->partitions[j]);
+            if (at < 0)
+                continue;
+            if (!gone && !(gone = fr_arena_calloc(arena, s->n, 1)))
+                return FR_ERR_NOMEM;
+            removed += !gone[at];
+            gone[at] = 1;
+        }
+    }
+    if (removed) {
+        size_t m = 0;
+        for (size_t i = 0; i < s->n; i++)
+            if (!gone[i])
+                s->parts[m++] = s->parts[i];
+        s->n = m;
+        s->slots_stale = 1;
+        names_compact(s);
+    }
+    return 0;
+}
+
+/* ---- the cache ---- */
+
+void fr_fetch_sessions_init(fr_fetch_sessions_t *c, int32_t max_sessions, uint64_t eviction_ms) {
+    memset(c, 0, sizeof(*c));
+    c->max_sessions = max_sessions > 0 ? max_sessions : 0;
+    c->eviction_ms = eviction_ms;
+}
+
+void fr_fetch_sessions_free(fr_fetch_sessions_t *c) {
+    for (size_t i = 0; i < c->n; i++)
+        session_unref(c->by_id[i]);
+    free(c->by_id);
+    c->by_id = NULL;
+    c->n = c->cap = 0;
+}
+
+size_t fr_fetch_sessions_count(const fr_fetch_sessions_t *c) { return c->n; }
+
+/* The index of id in by_id, or -(insertion point)-1. */
+static long id_search(const fr_fetch_sessions_t *c, int32_t id) {
+    size_t lo = 0, hi = c->n;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (c->by_id[mid]->id == id)
+            return (long)mid;
+        if (c->by_id[mid]->id < id)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return -(long)lo - 1;
+}
+
+fr_fetch_session_t *fr_fetch_sessions_get(const fr_fetch_sessions_t *c, int32_t id) {
+    long at = id_search(c, id);
+    return at >= 0 ? c->by_id[at] : NULL;
+}
+
+static void remove_at(fr_fetch_sessions_t *c, size_t at) {
+    fr_fetch_session_t *s = c->by_id[at];
+    memmove(&c->by_id[at], &c->by_id[at + 1], (c->n - at - 1) * sizeof(*c->by_id));
+    c->n--;
+    session_unref(s);
+}
+
+static void remove_id(fr_fetch_sessions_t *c, int32_t id) {
+    long at = id_search(c, id);
+    if (at >= 0)
+        remove_at(c, (size_t)at);
+}
+
+/* Kafka's FetchSessionCacheShard.touch: last use, and the weight and standing for eviction. */
+static void touch(const fr_fetch_sessions_t *c, fr_fetch_session_t *s, uint64_t now) {
+    s->last_used_ms = now;
+    s->cached_size = s->n;
+    s->evictable = now - s->created_ms > c->eviction_ms;
+}
+
+int32_t fr_fetch_session_next_epoch(int32_t epoch) {
+    if (epoch < 0)
+        return epoch;
+    return epoch == INT32_MAX ? 1 : epoch + 1;
+}
+
+/* Kafka's tryEvict for a consumer's new session of `size` partitions: the least recently used
+ * session if unused for the eviction time, else the lightest evictable one if it is lighter. */
+static int try_evict(fr_fetch_sessions_t *c, size_t size, uint64_t now) {
+    if (c->n == 0)
+        return 0;
+    size_t lru = 0, light = c->n;
+    for (size_t i = 0; i < c->n; i++) {
+        const fr_fetch_session_t *s = c->by_id[i], *l = c->by_id[lru];
+        if (s->last_used_ms < l->last_used_ms || (s->last_used_ms == l->last_used_ms && s->id < l->id))
+            lru = i;
+        /* by_id is in id order, so the first of the lightest has the smallest id */
+        if (s->evictable && (light == c->n || s->cached_size < c->by_id[light]->cached_size))
+            light = i;
+    }
+    if (now - c->by_id[lru]->last_used_ms > c->eviction_ms) {
+        remove_at(c, lru);
+        c->evictions++;
+        return 1;
+    }
+    /* Kafka compares (privileged, size, id) with the new one's id as 0: only a lighter one goes */
+    if (light == c->n || size <= c->by_id[light]->cached_size)
+        return 0;
+    remove_at(c, light);
+    c->evictions++;
+    return 1;
+}
+
+static int32_t new_session_id(const fr_fetch_sessions_t *c) {
+    for (;;) {
+        uint32_t r = 0;
+        if (getrandom(&r, sizeof(r), 0) != (ssize_t)sizeof(r))
+            r = (uint32_t)rand();
+        int32_t id = (int32_t)(r & 0x7fffffff);
+        if (id != 0 && !fr_fetch_sessions_get(c, id))
+            return id;
+    }
+}
+
+static int insert(fr_fetch_sessions_t *c, fr_fetch_session_t *s) {
+    if (c->n == c->cap) {
+        size_t cap = c->cap ? c->cap * 2 : 16;
+        fr_fetch_session_t **by_id = realloc(c->by_id, cap * sizeof(*by_id));
+        if (!by_id)
+            return FR_ERR_NOMEM;
+        c->by_id = by_id;
+        c->cap = cap;
+    }
+    s->id = new_session_id(c);
+    size_t at = (size_t)(-id_search(c, s->id) - 1);
+    memmove(&c->by_id[at + 1], &c->by_id[at], (c->n - at) * sizeof(*c->by_id));
+    c->by_id[at] = s;
+    c->n++;
+    s->refs++;
+    return 0;
+}
+
+/* ---- contexts ---- */
+
+/* Replaces in->topics by the session's partitions, a topic entry per run of the same topic. */
+static int session_as_request(const fr_fetch_session_t *s, fr_fetch_request_t *in, fr_arena_t *arena) {
+    size_t runs = 0;
+    for (size_t i = 0; i < s->n; i++)
+        if (i == 0 || fr_slice_cmp(s->parts[i].topic, s->parts[i - 1].topic) != 0)
+            runs++;
+    fr_fetch_request_fetch_topic_t *topics = fr_arena_calloc(arena, runs ? runs : 1, sizeof(*topics));
+    fr_fetch_request_fetch_partition_t *parts = fr_arena_calloc(arena, s->n ? s->n : 1, sizeof(*parts));
+    if (!topics || !parts)
+        return FR_ERR_NOMEM;
+    int32_t t = -1;
+    for (size_t i = 0; i < s->n; i++) {
+        const fr_fetch_session_part_t *p = &s->parts[i];
+        if (t < 0 || fr_slice_cmp(p->topic, topics[t].topic) != 0) {
+            char *name = fr_arena_strndup(arena, p->topic.ptr, (size_t)p->topic.len);
+            if (!name)
+                return FR_ERR_NOMEM;
+            t++;
+            topics[t].topic = (fr_slice_t){(const uint8_t *)name, p->topic.len};
+            topics[t].partitions = &parts[i];
+        }
+        topics[t].partitions_count++;
+        parts[i] = (fr_fetch_request_fetch_partition_t){p->partition, p->current_leader_epoch, p->fetch_offset,
+                                                        p->last_fetched_epoch, p->log_start_offset, p->max_bytes};
+    }
+    in->topics = topics;
+    in->topics_count = t + 1;
+    return 0;
+}
+
+int fr_fetch_context_open(fr_fetch_sessions_t *c, fr_fetch_request_t *in, fr_arena_t *arena, uint64_t now,
+                          fr_fetch_context_t *ctx) {
+    *ctx = (fr_fetch_context_t){.kind = FR_FETCH_SESSIONLESS};
+    if (in->session_epoch == 0 || in->session_epoch == -1) { /* a full fetch closes the session it names */
+        if (in->session_id != 0)
+            remove_id(c, in->session_id);
+        ctx->kind = in->session_epoch == 0 ? FR_FETCH_FULL : FR_FETCH_SESSIONLESS;
+        return 0;
+    }
+    fr_fetch_session_t *s = fr_fetch_sessions_get(c, in->session_id);
+    if (!s || s->epoch != in->session_epoch) {
+        ctx->kind = FR_FETCH_SESSION_ERROR;
+        ctx->error = s ? FR_ERR_INVALID_FETCH_SESSION_EPOCH : FR_ERR_FETCH_SESSION_ID_NOT_FOUND;
+        return 0;
+    }
+    if (session_update(s, in, arena)) {
+        /* part of the update may have landed: the session can no longer be trusted */
+        remove_id(c, s->id);
+        return FR_ERR_NOMEM;
+    }
+    if (s->n == 0) { /* Kafka closes it and answers the request's own partitions without one */
+        remove_id(c, s->id);
+        return 0;
+    }
+    if (session_as_request(s, in, arena))
+        return FR_ERR_NOMEM;
+    touch(c, s, now);
+    s->epoch = fr_fetch_session_next_epoch(s->epoch);
+    s->refs++;
+    ctx->kind = FR_FETCH_INCREMENTAL;
+    ctx->session = s;
+    ctx->expected_epoch = s->epoch;
+    return 0;
+}
+
+static void release_all_records(fr_fetch_response_t *out) {
+    for (int32_t i = 0; i < out->responses_count; i++)
+        for (int32_t j = 0; j < out->responses[i].partitions_count; j++) {
+            fr_records_t *r = &out->responses[i].partitions[j].records;
+            if (r->unref)
+                r->unref(r->ref);
+            r->unref = NULL;
+        }
+}
+
+/* Kafka's FullFetchContext: a session of the partitions answered, if there is room for it. */
+static int answer_full(fr_fetch_sessions_t *c, const fr_fetch_request_t *in, fr_fetch_response_t *out,
+                       uint64_t now) {
+    size_t asked = 0;
+    for (int32_t i = 0; i < in->topics_count; i++)
+        asked += (size_t)in->topics[i].partitions_count;
+    if (c->n >= (size_t)c->max_sessions && !try_evict(c, asked, now))
+        return 0; /* also when the slots are 0: no sessions at all */
+    fr_fetch_session_t *s = session_new();
+    if (!s || slots_fit(s, asked))
+        goto nomem;
+    for (int32_t i = 0; i < in->topics_count && i < out->responses_count; i++) {
+        const fr_fetch_request_fetch_topic_t *ft = &in->topics[i];
+        const fr_fetch_response_fetchable_topic_response_t *tr = &out->responses[i];
+        for (int32_t j = 0; j < ft->partitions_count && j < tr->partitions_count; j++) {
+            const fr_fetch_response_partition_data_t *pd = &tr->partitions[j];
+            long at = part_find(s, ft->topic, ft->partitions[j].partition);
+            if (at < 0) { /* a partition named twice is one, with what was asked last (Java's map) */
+                if (part_add(s, ft->topic, &ft->partitions[j]))
+                    goto nomem;
+                slots_insert(s, s->n - 1);
+                at = (long)s->n - 1;
+            } else {
+                params_set(&s->parts[at], &ft->partitions[j]);
+            }
+            s->parts[at].high_watermark = pd->high_watermark;
+            s->parts[at].local_log_start = pd->log_start_offset;
+        }
+    }
+    s->created_ms = now;
+    s->epoch = fr_fetch_session_next_epoch(0);
+    if (insert(c, s))
+        goto nomem;
+    touch(c, s, now);
+    out->session_id = s->id;
+    return 0;
+nomem:
+    if (s) {
+        s->refs = 1;
+        session_unref(s);
+    }
+    return FR_ERR_NOMEM;
+}
+
+/* Kafka's CachedPartition.maybeUpdateResponseData, updating. */
+static int must_answer(fr_fetch_session_part_t *p, const fr_fetch_response_partition_data_t *pd) {
+    int must = pd->records.len > 0;
+    if (p->high_watermark != pd->high_watermark) {
+        p->high_watermark = pd->high_watermark;
+        must = 1;
+    }
+    if (p->local_log_start != pd->log_start_offset) {
+        p->local_log_start = pd->log_start_offset;
+        must = 1;
+    }
+    if (pd->error_code != FR_ERR_NONE) {
+        p->high_watermark = -1; /* so the partition is answered again once the error is gone */
+        must = 1;
+    }
+    return must;
+}
+
+/* Kafka's IncrementalFetchContext: only what changed, and who got records goes last. */
+static int answer_incremental(fr_fetch_context_t *ctx, fr_fetch_response_t *out, fr_arena_t *arena) {
+    fr_fetch_session_t *s = ctx->session;
+    out->session_id = s->id;
+    if (s->epoch != ctx->expected_epoch) {
+        release_all_records(out);
+        out->error_code = FR_ERR_INVALID_FETCH_SESSION_EPOCH;
+        out->responses_count = 0;
+        return 0;
+    }
+    uint8_t *served = fr_arena_calloc(arena, s->n ? s->n : 1, 1);
+    fr_fetch_session_part_t *moved = fr_arena_calloc(arena, s->n ? s->n : 1, sizeof(*moved));
+    if (!served || !moved)
+        return FR_ERR_NOMEM;
+    size_t k = 0, any_served = 0;
+    int32_t topics = 0;
+    for (int32_t i = 0; i < out->responses_count; i++) {
+        fr_fetch_response_fetchable_topic_response_t *tr = &out->responses[i];
+        int32_t kept = 0;
+        for (int32_t j = 0; j < tr->partitions_count && k < s->n; j++, k++) {
+            if (!must_answer(&s->parts[k], &tr->partitions[j]))
+                continue;
+            if (tr->partitions[j].records.len > 0)
+                served[k] = 1, any_served++;
+            tr->partitions[kept++] = tr->partitions[j];
+        }
+        tr->partitions_count = kept;
+        if (kept)
+            out->responses[topics++] = *tr;
+    }
+    out->responses_count = topics;
+    if (any_served) { /* stable: the others keep their order, then the served ones in theirs */
+        size_t m = 0;
+        for (size_t i = 0; i < s->n; i++)
+            if (!served[i])
+                moved[m++] = s->parts[i];
+        for (size_t i = 0; i < s->n; i++)
+            if (served[i])
+                moved[m++] = s->parts[i];
+        memcpy(s->parts, moved, s->n * sizeof(*moved));
+        s->slots_stale = 1;
+    }
+    return 0;
+}
+
+int fr_fetch_context_answer(fr_fetch_sessions_t *c, fr_fetch_context_t *ctx, const fr_fetch_request_t *in,
+                            fr_fetch_response_t *out, fr_arena_t *arena, uint64_t now) {
+    out->session_id = 0;
+    switch (ctx->kind) {
+    case FR_FETCH_SESSION_ERROR:
+        release_all_records(out);
+        out->error_code = ctx->error;
+        out->responses_count = 0;
+        return 0;
+    case FR_FETCH_FULL:
+        return answer_full(c, in, out, now);
+    case FR_FETCH_INCREMENTAL:
+        return answer_incremental(ctx, out, arena);
+    default:
+        return 0;
+    }
+}
+
+void fr_fetch_context_release(fr_fetch_context_t *ctx) {
+    session_unref(ctx->session);
+    ctx->session = NULL;
+}
