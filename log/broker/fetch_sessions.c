@@ -449,12 +449,12 @@ static int answer_full(fr_fetch_sessions_t *c, const fr_fetch_request_t *in, fr_
     touch(c, s, now);
     out->session_id = s->id;
     return 0;
-nomem:
+nomem: /* answered without a session, as when the cache is full: the client asks again in full */
     if (s) {
         s->refs = 1;
         session_unref(s);
     }
-    return FR_ERR_NOMEM;
+    return 0;
 }
 
 /* Kafka's CachedPartition.maybeUpdateResponseData, updating. */

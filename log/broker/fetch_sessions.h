@@ -97,8 +97,8 @@ typedef struct fr_fetch_context {
  * to its session, moves the session's epoch on, and replaces in->topics by
  * every partition of the session (from arena), in the session's order.  A
  * session left without partitions is closed and the fetch is answered
- * without one.  0, or FR_ERR_NOMEM (the context is then sessionless and the
- * session, if any, as it was).
+ * without one.  0, or FR_ERR_NOMEM (a session that was being updated is
+ * closed: part of the update may have landed).
  */
 int fr_fetch_context_open(fr_fetch_sessions_t *c, fr_fetch_request_t *in, fr_arena_t *arena, uint64_t now,
                           fr_fetch_context_t *ctx);
@@ -112,8 +112,10 @@ int fr_fetch_context_open(fr_fetch_sessions_t *c, fr_fetch_request_t *in, fr_are
  * records to the end of the session (so the next response's size limit
  * favours the others).  If the session's epoch moved meanwhile (another
  * request on it), out becomes INVALID_FETCH_SESSION_EPOCH with nothing in it,
- * its records released.  arena gives scratch space.  0 or FR_ERR_NOMEM (a
- * full fetch then answers without a session).
+ * its records released.  arena gives scratch space.  0, or FR_ERR_NOMEM
+ * when an incremental answer's scratch space cannot be had (out is then
+ * unchanged).  A full fetch whose session cannot be made for want of memory
+ * is answered without one, as when the cache is full.
  */
 int fr_fetch_context_answer(fr_fetch_sessions_t *c, fr_fetch_context_t *ctx, const fr_fetch_request_t *in,
                             fr_fetch_response_t *out, fr_arena_t *arena, uint64_t now);
