@@ -403,7 +403,7 @@ int fr_fetch_context_open(fr_fetch_sessions_t *c, fr_fetch_request_t *in, fr_are
     return 0;
 }
 
-static void release_all_records(fr_fetch_response_t *out) {
+void fr_fetch_response_release(fr_fetch_response_t *out) {
     for (int32_t i = 0; i < out->responses_count; i++)
         for (int32_t j = 0; j < out->responses[i].partitions_count; j++) {
             fr_records_t *r = &out->responses[i].partitions[j].records;
@@ -480,7 +480,7 @@ static int answer_incremental(fr_fetch_context_t *ctx, fr_fetch_response_t *out,
     fr_fetch_session_t *s = ctx->session;
     out->session_id = s->id;
     if (s->epoch != ctx->expected_epoch) {
-        release_all_records(out);
+        fr_fetch_response_release(out);
         out->error_code = FR_ERR_INVALID_FETCH_SESSION_EPOCH;
         out->responses_count = 0;
         return 0;
@@ -525,7 +525,7 @@ int fr_fetch_context_answer(fr_fetch_sessions_t *c, fr_fetch_context_t *ctx, con
     out->session_id = 0;
     switch (ctx->kind) {
     case FR_FETCH_SESSION_ERROR:
-        release_all_records(out);
+        fr_fetch_response_release(out);
         out->error_code = ctx->error;
         out->responses_count = 0;
         return 0;

@@ -120,6 +120,10 @@ int fr_fetch_context_open(fr_fetch_sessions_t *c, fr_fetch_request_t *in, fr_are
 int fr_fetch_context_answer(fr_fetch_sessions_t *c, fr_fetch_context_t *ctx, const fr_fetch_request_t *in,
                             fr_fetch_response_t *out, fr_arena_t *arena, uint64_t now);
 
+/* Lets go of the file references out's records hold, for a response that will not be written
+ * (the writer takes them over otherwise); idempotent. */
+void fr_fetch_response_release(fr_fetch_response_t *out);
+
 /* Lets go of the context's session reference (idempotent). */
 void fr_fetch_context_release(fr_fetch_context_t *ctx);
 

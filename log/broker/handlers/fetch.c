@@ -63,16 +63,6 @@ static int64_t response_max_bytes(const fr_req_t *req, const fr_fetch_request_t 
 
 static int64_t min64(int64_t a, int64_t b) { return a < b ? a : b; }
 
-static void release_records(fr_fetch_response_t *out) {
-    for (int32_t i = 0; i < out->responses_count; i++)
-        for (int32_t j = 0; j < out->responses[i].partitions_count; j++) {
-            fr_records_t *r = &out->responses[i].partitions[j].records;
-            if (r->unref)
-                r->unref(r->ref);
-            r->unref = NULL;
-        }
-}
-
 /*
  * Starts reading into the page cache, off the loop, the partitions' ranges
  * this fetch would otherwise read from the disk on it (fetch_warm.c).
@@ -139,7 +129,7 @@ static int fetch_build(fr_req_t *req, int final) {
         tr->topic = ft->topic;
         tr->partitions = FR_REQ_ARRAY(req, fr_fetch_response_partition_data_t, ft->partitions_count);
         if (!tr->partitions) {
-            release_records(&out);
+            fr_fetch_response_release(&out);
             return FR_ERR_NOMEM;
         }
         tr->partitions_count = ft->partitions_count;
@@ -199,12 +189,12 @@ static int fetch_build(fr_req_t *req, int final) {
     }
     if (!final && !any_error && interesting && min64(readable, max_bytes) < min64(in->min_bytes, max_bytes) &&
         in->max_wait_ms > 0) {
-        release_records(&out);
+        fr_fetch_response_release(&out);
         return FR_REQ_PARKED;
     }
     if (fr_fetch_context_answer(&req->srv->fetch_sessions, &st->ctx, in, &out, req->arena,
                                 uv_now(req->srv->loop))) {
-        release_records(&out);
+        fr_fetch_response_release(&out);
         return FR_ERR_NOMEM;
     }
     /* The writer takes over every file reference. */
