@@ -58,6 +58,7 @@
 
 #include "compression.h"
 #include "fr_err.h"
+#include "fr_hash.h"
 #include "fr_logging.h"
 #include "partlog_internal.h"
 #include "record_batch.h"
@@ -81,10 +82,7 @@ typedef struct offset_map {
 } offset_map_t;
 
 static uint64_t hash_bytes(const uint8_t *p, size_t n) {
-    uint64_t h = 1469598103934665603ull;
-    for (size_t i = 0; i < n; i++)
-        h = (h ^ p[i]) * 1099511628211ull;
-    h ^= h >> 29;
+    uint64_t h = fr_hash_bytes(p, n);
     return h ? h : 1;
 }
 

@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "fr_hash.h"
 #include "fr_logging.h"
 #include "store_internal.h"
 
@@ -34,13 +35,6 @@ static const uint8_t empty_bytes[1];
 
 static size_t entry_cost(const cache_entry_t *e) {
     return sizeof(*e) + e->klen + (e->oldlen > 0 ? (size_t)e->oldlen : 0);
-}
-
-static uint64_t hash_bytes(const uint8_t *p, size_t n) {
-    uint64_t h = 1469598103934665603ull; /* FNV-1a */
-    for (size_t i = 0; i < n; i++)
-        h = (h ^ p[i]) * 1099511628211ull;
-    return h;
 }
 
 /* ---- index keys ---- */
@@ -232,7 +226,7 @@ int store_update(fr_store_t *s, const uint8_t *key, size_t klen, fr_slice_t valu
     if (env->cache_max == 0)
         return update_uncached(s, key, klen, value, ts);
 
-    uint64_t h = hash_bytes(key, klen);
+    uint64_t h = fr_hash_bytes(key, klen);
     cache_entry_t *e = cache_find(&s->cache, key, klen, h);
     if (e)
         list_unlink(&s->cache, e);

@@ -9,6 +9,7 @@
 #include "fr_arena.h"
 #include "fr_array.h"
 #include "fr_buf.h"
+#include "fr_hash.h"
 #include "fr_err.h"
 #include "fr_fs.h"
 #include "fr_props.h"
@@ -355,6 +356,13 @@ FR_TEST(file_replace_is_all_or_nothing_and_rmtree_stays_inside) {
     FR_CHECK_EQ_INT(rmdir(outside), 0);
 }
 
+FR_TEST(hash_is_xxh3) {
+    /* XXH3_64bits of the empty input, from xxHash's own test vectors: the library, not a stand-in */
+    FR_CHECK(fr_hash_bytes("", 0) == 0x2D06800538D394C2ULL);
+    FR_CHECK(fr_hash_bytes("topic", 5) == fr_hash_bytes_seed("topic", 5, 0));
+    FR_CHECK(fr_hash_bytes_seed("topic", 5, 1) != fr_hash_bytes_seed("topic", 5, 2));
+}
+
 int main(void) {
     FR_RUN(reader_refuses_reads_past_end);
     FR_RUN(varints_round_trip);
@@ -372,5 +380,6 @@ int main(void) {
     FR_RUN(error_names_and_mapping);
     FR_RUN(mkdir_p_makes_missing_parents_and_accepts_existing);
     FR_RUN(file_replace_is_all_or_nothing_and_rmtree_stays_inside);
+    FR_RUN(hash_is_xxh3);
     return fr_test_done();
 }
