@@ -5,18 +5,14 @@
 #include <sys/random.h>
 
 #include "fr_err.h"
+#include "fr_hash.h"
 
 #define NAMES_BLOCK 4096
 
 /* ---- one session's partitions ---- */
 
 static uint64_t part_hash(fr_slice_t topic, int32_t partition) {
-    uint64_t h = 1469598103934665603ULL;
-    for (int32_t i = 0; i < topic.len; i++)
-        h = (h ^ topic.ptr[i]) * 1099511628211ULL;
-    h ^= (uint32_t)partition;
-    h *= 0x9E3779B97F4A7C15ULL;
-    return h ^ (h >> 29);
+    return fr_hash_bytes_seed(topic.ptr, topic.len > 0 ? (size_t)topic.len : 0, (uint32_t)partition);
 }
 
 static int same_part(const fr_fetch_session_part_t *p, fr_slice_t topic, int32_t partition) {
@@ -25,19 +21,22 @@ static int same_part(const fr_fetch_session_part_t *p, fr_slice_t topic, int32_t
 
 static void slots_insert(fr_fetch_session_t *s, size_t index) {
     size_t mask = s->nslots - 1;
-    size_t at = part_hash(s->parts[index].topic, s->parts[index].partition) & mask;
+    size_t at = s->parts[index].hash & mask;
     while (s->slots[at])
         at = (at + 1) & mask;
     s->slots[at] = (uint32_t)index + 1;
 }
 
-/* Makes room for n parts in the lookup table, at most half full. */
+/* Makes the lookup table fresh, with room for n parts at most half full; it is sized anew when
+ * rebuilt, so it shrinks with the session. */
 static int slots_fit(fr_fetch_session_t *s, size_t n) {
     if (!s->slots_stale && s->nslots >= 2 * n && s->slots)
         return 0;
-    size_t want = s->nslots ? s->nslots : 16;
+    size_t want = 16;
     while (want < 2 * n)
         want *= 2;
+    if (want < s->nslots && !s->slots_stale)
+        want = s->nslots; /* growing for one more: never smaller than it is */
     if (want != s->nslots) {
         uint32_t *slots = malloc(want * sizeof(*slots));
         if (!slots)
@@ -58,8 +57,9 @@ static long part_find(const fr_fetch_session_t *s, fr_slice_t topic, int32_t par
     if (!s->nslots)
         return -1;
     size_t mask = s->nslots - 1;
-    for (size_t at = part_hash(topic, partition) & mask; s->slots[at]; at = (at + 1) & mask)
-        if (same_part(&s->parts[s->slots[at] - 1], topic, partition))
+    uint64_t h = part_hash(topic, partition);
+    for (size_t at = h & mask; s->slots[at]; at = (at + 1) & mask)
+        if (s->parts[s->slots[at] - 1].hash == h && same_part(&s->parts[s->slots[at] - 1], topic, partition))
             return (long)s->slots[at] - 1;
     return -1;
 }
@@ -89,7 +89,7 @@ static void params_set(fr_fetch_session_part_t *p, const fr_fetch_request_fetch_
     p->log_start_offset = fp->log_start_offset;
 }
 
-/* Appends a partition not in s yet; the caller keeps the table fresh or marks it stale. */
+/* Appends a partition not in s yet (the lookup table must be fresh, and stays so). */
 static int part_add(fr_fetch_session_t *s, fr_slice_t topic, const fr_fetch_request_fetch_partition_t *fp) {
     if (s->n == s->cap) {
         size_t cap = s->cap ? s->cap * 2 : 16;
@@ -99,14 +99,18 @@ static int part_add(fr_fetch_session_t *s, fr_slice_t topic, const fr_fetch_requ
         s->parts = parts;
         s->cap = cap;
     }
+    if (slots_fit(s, s->n + 1))
+        return FR_ERR_NOMEM;
     fr_fetch_session_part_t *p = &s->parts[s->n];
     if (name_copy(s, topic, &p->topic))
         return FR_ERR_NOMEM;
     p->partition = fp->partition;
+    p->hash = part_hash(p->topic, p->partition);
     params_set(p, fp);
     p->high_watermark = -1;
     p->local_log_start = -1;
     s->n++;
+    slots_insert(s, s->n - 1);
     return 0;
 }
 
@@ -170,23 +174,17 @@ static void session_unref(fr_fetch_session_t *s) {
 /* Kafka's FetchSession.update: the request's partitions are added or take their new parameters,
  * then the forgotten ones go. */
 static int session_update(fr_fetch_session_t *s, const fr_fetch_request_t *in, fr_arena_t *arena) {
-    size_t asked = 0;
-    for (int32_t i = 0; i < in->topics_count; i++)
-        asked += (size_t)in->topics[i].partitions_count;
-    if (slots_fit(s, s->n + asked))
+    if (slots_fit(s, s->n))
         return FR_ERR_NOMEM;
     for (int32_t i = 0; i < in->topics_count; i++) {
         const fr_fetch_request_fetch_topic_t *ft = &in->topics[i];
         for (int32_t j = 0; j < ft->partitions_count; j++) {
             const fr_fetch_request_fetch_partition_t *fp = &ft->partitions[j];
             long at = part_find(s, ft->topic, fp->partition);
-            if (at >= 0) {
+            if (at >= 0)
                 params_set(&s->parts[at], fp);
-            } else {
-                if (part_add(s, ft->topic, fp))
-                    return FR_ERR_NOMEM;
-                slots_insert(s, s->n - 1);
-            }
+            else if (part_add(s, ft->topic, fp))
+                return FR_ERR_NOMEM;
         }
     }
     /* the forgotten ones are marked first and dropped together: the lookups stay valid meanwhile */
@@ -276,7 +274,7 @@ static void touch(const fr_fetch_sessions_t *c, fr_fetch_session_t *s, uint64_t 
 
 int32_t fr_fetch_session_next_epoch(int32_t epoch) {
     if (epoch < 0)
-        return epoch;
+        return -1; /* FINAL_EPOCH */
     return epoch == INT32_MAX ? 1 : epoch + 1;
 }
 
@@ -383,8 +381,11 @@ int fr_fetch_context_open(fr_fetch_sessions_t *c, fr_fetch_request_t *in, fr_are
         ctx->error = s ? FR_ERR_INVALID_FETCH_SESSION_EPOCH : FR_ERR_FETCH_SESSION_ID_NOT_FOUND;
         return 0;
     }
-    if (session_update(s, in, arena)) {
-        /* part of the update may have landed: the session can no longer be trusted */
+    int rc = session_update(s, in, arena);
+    /* the session changed: a fetch parked on it meanwhile must find its epoch moved (its
+     * partitions are no longer the ones it read), also when the session closes below */
+    s->epoch = fr_fetch_session_next_epoch(s->epoch);
+    if (rc) { /* part of the update may have landed: the session can no longer be trusted */
         remove_id(c, s->id);
         return FR_ERR_NOMEM;
     }
@@ -395,7 +396,6 @@ int fr_fetch_context_open(fr_fetch_sessions_t *c, fr_fetch_request_t *in, fr_are
     if (session_as_request(s, in, arena))
         return FR_ERR_NOMEM;
     touch(c, s, now);
-    s->epoch = fr_fetch_session_next_epoch(s->epoch);
     s->refs++;
     ctx->kind = FR_FETCH_INCREMENTAL;
     ctx->session = s;
@@ -413,17 +413,15 @@ void fr_fetch_response_release(fr_fetch_response_t *out) {
         }
 }
 
-/* Kafka's FullFetchContext: a session of the partitions answered, if there is room for it. */
+/* Kafka's FullFetchContext: a session of the partitions answered, if there is room for it.  It is
+ * built first: its weight for eviction is its partitions, each counted once (Kafka's updates.size). */
 static int answer_full(fr_fetch_sessions_t *c, const fr_fetch_request_t *in, fr_fetch_response_t *out,
                        uint64_t now) {
-    size_t asked = 0;
-    for (int32_t i = 0; i < in->topics_count; i++)
-        asked += (size_t)in->topics[i].partitions_count;
-    if (c->n >= (size_t)c->max_sessions && !try_evict(c, asked, now))
-        return 0; /* also when the slots are 0: no sessions at all */
+    if (c->max_sessions == 0)
+        return 0;
     fr_fetch_session_t *s = session_new();
-    if (!s || slots_fit(s, asked))
-        goto nomem;
+    if (!s || slots_fit(s, 0))
+        goto drop;
     for (int32_t i = 0; i < in->topics_count && i < out->responses_count; i++) {
         const fr_fetch_request_fetch_topic_t *ft = &in->topics[i];
         const fr_fetch_response_fetchable_topic_response_t *tr = &out->responses[i];
@@ -432,8 +430,7 @@ static int answer_full(fr_fetch_sessions_t *c, const fr_fetch_request_t *in, fr_
             long at = part_find(s, ft->topic, ft->partitions[j].partition);
             if (at < 0) { /* a partition named twice is one, with what was asked last (Java's map) */
                 if (part_add(s, ft->topic, &ft->partitions[j]))
-                    goto nomem;
-                slots_insert(s, s->n - 1);
+                    goto drop;
                 at = (long)s->n - 1;
             } else {
                 params_set(&s->parts[at], &ft->partitions[j]);
@@ -442,14 +439,16 @@ static int answer_full(fr_fetch_sessions_t *c, const fr_fetch_request_t *in, fr_
             s->parts[at].local_log_start = pd->log_start_offset;
         }
     }
+    if (c->n >= (size_t)c->max_sessions && !try_evict(c, s->n, now))
+        goto drop;
     s->created_ms = now;
     s->epoch = fr_fetch_session_next_epoch(0);
     if (insert(c, s))
-        goto nomem;
+        goto drop;
     touch(c, s, now);
     out->session_id = s->id;
     return 0;
-nomem: /* answered without a session, as when the cache is full: the client asks again in full */
+drop: /* no room, or no memory: answered without a session, and the client asks again in full */
     if (s) {
         s->refs = 1;
         session_unref(s);
@@ -475,37 +474,46 @@ static int must_answer(fr_fetch_session_part_t *p, const fr_fetch_response_parti
     return must;
 }
 
-/* Kafka's IncrementalFetchContext: only what changed, and who got records goes last. */
+/* Kafka's IncrementalFetchContext: only what changed, and who got records goes last.  The answer
+ * groups neighbours of one topic in one entry, as Kafka's FetchResponse does: after the filter, and
+ * after earlier rotations, two entries of a topic may meet. */
 static int answer_incremental(fr_fetch_context_t *ctx, fr_fetch_response_t *out, fr_arena_t *arena) {
     fr_fetch_session_t *s = ctx->session;
+    size_t answered = 0;
+    for (int32_t i = 0; i < out->responses_count; i++)
+        answered += (size_t)out->responses[i].partitions_count;
     out->session_id = s->id;
-    if (s->epoch != ctx->expected_epoch) {
+    /* the epoch moves with every change to the session; the count is belt and braces */
+    if (s->epoch != ctx->expected_epoch || answered != s->n) {
         fr_fetch_response_release(out);
         out->error_code = FR_ERR_INVALID_FETCH_SESSION_EPOCH;
         out->responses_count = 0;
         return 0;
     }
-    uint8_t *served = fr_arena_calloc(arena, s->n ? s->n : 1, 1);
-    fr_fetch_session_part_t *moved = fr_arena_calloc(arena, s->n ? s->n : 1, sizeof(*moved));
-    if (!served || !moved)
+    size_t slots = s->n ? s->n : 1;
+    uint8_t *served = fr_arena_calloc(arena, slots, 1);
+    fr_fetch_session_part_t *moved = fr_arena_calloc(arena, slots, sizeof(*moved));
+    fr_fetch_response_partition_data_t *kept = fr_arena_calloc(arena, slots, sizeof(*kept));
+    fr_fetch_response_fetchable_topic_response_t *topics = fr_arena_calloc(arena, slots, sizeof(*topics));
+    if (!served || !moved || !kept || !topics)
         return FR_ERR_NOMEM;
-    size_t k = 0, any_served = 0;
-    int32_t topics = 0;
+    size_t k = 0, nkept = 0, any_served = 0;
+    int32_t ntopics = 0;
     for (int32_t i = 0; i < out->responses_count; i++) {
-        fr_fetch_response_fetchable_topic_response_t *tr = &out->responses[i];
-        int32_t kept = 0;
-        for (int32_t j = 0; j < tr->partitions_count && k < s->n; j++, k++) {
+        const fr_fetch_response_fetchable_topic_response_t *tr = &out->responses[i];
+        for (int32_t j = 0; j < tr->partitions_count; j++, k++) {
             if (!must_answer(&s->parts[k], &tr->partitions[j]))
                 continue;
             if (tr->partitions[j].records.len > 0)
                 served[k] = 1, any_served++;
-            tr->partitions[kept++] = tr->partitions[j];
+            if (ntopics == 0 || fr_slice_cmp(topics[ntopics - 1].topic, tr->topic) != 0)
+                topics[ntopics++] = (fr_fetch_response_fetchable_topic_response_t){tr->topic, &kept[nkept], 0};
+            topics[ntopics - 1].partitions_count++;
+            kept[nkept++] = tr->partitions[j];
         }
-        tr->partitions_count = kept;
-        if (kept)
-            out->responses[topics++] = *tr;
     }
-    out->responses_count = topics;
+    out->responses = topics;
+    out->responses_count = ntopics;
     if (any_served) { /* stable: the others keep their order, then the served ones in theirs */
         size_t m = 0;
         for (size_t i = 0; i < s->n; i++)

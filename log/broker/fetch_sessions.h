@@ -45,6 +45,7 @@ typedef struct fr_fetch_session_part {
     int64_t fetch_offset, log_start_offset;
     int64_t high_watermark;    /* as last answered: -1 before the first answer, and after an error */
     int64_t local_log_start;   /* the partition's log start as last answered */
+    uint64_t hash;             /* of topic and partition, kept so the lookup table rebuilds without them */
 } fr_fetch_session_part_t;
 
 typedef struct fr_fetch_session {

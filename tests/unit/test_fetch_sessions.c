@@ -1,8 +1,10 @@
 /* Unit tests for the fetch session cache (fetch_sessions.c): epochs, Kafka's
  * eviction rules on a clock the test moves, sessions of thousands of
- * partitions updated and forgotten in bulk, answers that keep only what
- * changed, and a session closed under a context that still holds it.
- * (test_fetch_sessions.py drives the same over the wire.) */
+ * partitions updated and forgotten in bulk, which partitions an answer keeps
+ * (records, a moved high watermark or log start, an error) and in what
+ * order, and sessions changed or closed under a context that still holds
+ * them.  (test_fetch_sessions_model.c checks random sequences against a
+ * plain model; test_fetch_sessions.py drives the same over the wire.) */
 #include <stdio.h>
 #include <string.h>
 
@@ -87,6 +89,7 @@ FR_TEST(epochs_move_on_as_kafkas_next_epoch) {
     FR_CHECK_EQ_INT(fr_fetch_session_next_epoch(0), 1);
     FR_CHECK_EQ_INT(fr_fetch_session_next_epoch(41), 42);
     FR_CHECK_EQ_INT(fr_fetch_session_next_epoch(INT32_MAX), 1);
+    FR_CHECK_EQ_INT(fr_fetch_session_next_epoch(-5), -1);
 }
 
 FR_TEST(a_full_cache_evicts_a_stale_session_then_a_lighter_old_one) {
@@ -228,12 +231,130 @@ FR_TEST(a_moved_epoch_refuses_the_answer_and_a_closed_session_outlives_its_conte
     fr_fetch_sessions_free(&c);
 }
 
+/* An incremental fetch naming nothing on sid, opened at its current epoch. */
+static fr_fetch_request_t open_incremental(fr_fetch_sessions_t *c, int32_t sid, fr_fetch_context_t *ctx) {
+    fr_fetch_session_t *s = fr_fetch_sessions_get(c, sid);
+    fr_fetch_request_t in = request(sid, s ? s->epoch : 1, 0, 0, 0);
+    FR_CHECK_EQ_INT(fr_fetch_context_open(c, &in, &arena, 1, ctx), 0);
+    FR_CHECK_EQ_INT(ctx->kind, FR_FETCH_INCREMENTAL);
+    return in;
+}
+
+static int32_t answered_partition(const fr_fetch_response_t *out, int32_t topic, int32_t i) {
+    return out->responses[topic].partitions[i].partition_index;
+}
+
+FR_TEST(an_answer_keeps_records_moved_offsets_and_errors_and_serves_the_rest_first_next_time) {
+    fr_fetch_sessions_t c;
+    fr_fetch_sessions_init(&c, 10, 120000);
+    int32_t sid = open_full(&c, 2, 3, 0); /* t0: 0 1 2, t1: 0 1 2, every high watermark 0 */
+    fr_fetch_context_t ctx;
+    fr_fetch_request_t in = open_incremental(&c, sid, &ctx);
+    fr_fetch_response_t out = respond(&in, 0);
+    out.responses[0].partitions[1].records = (fr_records_t){NULL, 70, -1, 0, NULL, NULL}; /* t0-1: records */
+    out.responses[1].partitions[0].log_start_offset = 4;                                 /* t1-0: log start */
+    out.responses[1].partitions[2].error_code = FR_ERR_UNKNOWN_TOPIC_OR_PARTITION;       /* t1-2: an error */
+    out.responses[1].partitions[2].high_watermark = -1;
+    FR_CHECK_EQ_INT(fr_fetch_context_answer(&c, &ctx, &in, &out, &arena, 1), 0);
+    fr_fetch_context_release(&ctx);
+    FR_CHECK_EQ_INT(out.responses_count, 2);
+    FR_CHECK(out.responses_count == 2 && out.responses[0].partitions_count == 1 &&
+             out.responses[1].partitions_count == 2);
+    if (out.responses_count == 2) {
+        FR_CHECK_EQ_INT(answered_partition(&out, 0, 0), 1);
+        FR_CHECK_EQ_INT(answered_partition(&out, 1, 0), 0);
+        FR_CHECK_EQ_INT(answered_partition(&out, 1, 1), 2);
+    }
+    /* t0-1 got records: it is read last now; the error is answered again, the rest is not */
+    in = open_incremental(&c, sid, &ctx);
+    FR_CHECK(in.topics_count == 3 && fr_slice_eq_cstr(in.topics[2].topic, "t0") &&
+             in.topics[2].partitions_count == 1 && in.topics[2].partitions[0].partition == 1);
+    out = respond(&in, 0);
+    out.responses[1].partitions[0].log_start_offset = 4;
+    out.responses[1].partitions[2].error_code = FR_ERR_UNKNOWN_TOPIC_OR_PARTITION;
+    out.responses[1].partitions[2].high_watermark = -1;
+    FR_CHECK_EQ_INT(fr_fetch_context_answer(&c, &ctx, &in, &out, &arena, 1), 0);
+    fr_fetch_context_release(&ctx);
+    FR_CHECK(out.responses_count == 1 && out.responses[0].partitions_count == 1 &&
+             answered_partition(&out, 0, 0) == 2);
+    /* the error gone, the partition is answered once more (its high watermark was reset), then not */
+    for (int round = 0; round < 2; round++) {
+        in = open_incremental(&c, sid, &ctx);
+        out = respond(&in, 0);
+        out.responses[1].partitions[0].log_start_offset = 4;
+        FR_CHECK_EQ_INT(fr_fetch_context_answer(&c, &ctx, &in, &out, &arena, 1), 0);
+        fr_fetch_context_release(&ctx);
+        FR_CHECK_EQ_INT(out.responses_count, round == 0 ? 1 : 0);
+    }
+    fr_fetch_sessions_free(&c);
+}
+
+FR_TEST(neighbours_of_one_topic_share_an_entry_in_the_answer) {
+    fr_fetch_sessions_t c;
+    fr_fetch_sessions_init(&c, 10, 120000);
+    /* a session of t0-0, t1-0, t0-1: t1-0 unchanged, both t0 partitions answered */
+    fr_fetch_request_t in = request(0, 0, 2, 2, 0);
+    in.topics[1].partitions_count = 1;
+    fr_fetch_request_fetch_topic_t three[3] = {in.topics[0], in.topics[1], in.topics[0]};
+    three[0].partitions_count = 1;
+    three[2].partitions = &in.topics[0].partitions[1];
+    three[2].partitions_count = 1;
+    in.topics = three;
+    in.topics_count = 3;
+    fr_fetch_context_t ctx;
+    FR_CHECK_EQ_INT(fr_fetch_context_open(&c, &in, &arena, 0, &ctx), 0);
+    fr_fetch_response_t out = respond(&in, 0);
+    FR_CHECK_EQ_INT(fr_fetch_context_answer(&c, &ctx, &in, &out, &arena, 0), 0);
+    int32_t sid = out.session_id;
+    in = open_incremental(&c, sid, &ctx);
+    FR_CHECK_EQ_INT(in.topics_count, 3);
+    out = respond(&in, 0);
+    out.responses[0].partitions[0].high_watermark = 1;
+    out.responses[2].partitions[0].high_watermark = 1;
+    FR_CHECK_EQ_INT(fr_fetch_context_answer(&c, &ctx, &in, &out, &arena, 1), 0);
+    fr_fetch_context_release(&ctx);
+    FR_CHECK(out.responses_count == 1 && fr_slice_eq_cstr(out.responses[0].topic, "t0") &&
+             out.responses[0].partitions_count == 2);
+    fr_fetch_sessions_free(&c);
+}
+
+FR_TEST(a_parked_fetch_on_a_session_another_request_empties_lets_its_records_go) {
+    fr_fetch_sessions_t c;
+    fr_fetch_sessions_init(&c, 10, 120000);
+    int32_t sid = open_full(&c, 1, 1, 0);
+    fr_fetch_context_t parked, other;
+    fr_fetch_request_t in = open_incremental(&c, sid, &parked);
+    /* another connection forgets the session's one partition: the session closes */
+    fr_fetch_request_t forget = request(sid, 2, 0, 0, 0);
+    forget.forgotten_topics_data_count = 1;
+    forget.forgotten_topics_data = fr_arena_calloc(&arena, 1, sizeof(*forget.forgotten_topics_data));
+    forget.forgotten_topics_data[0].topic = fr_slice_from_cstr("t0");
+    forget.forgotten_topics_data[0].partitions_count = 1;
+    forget.forgotten_topics_data[0].partitions = fr_arena_calloc(&arena, 1, sizeof(int32_t));
+    FR_CHECK_EQ_INT(fr_fetch_context_open(&c, &forget, &arena, 2, &other), 0);
+    FR_CHECK_EQ_INT(other.kind, FR_FETCH_SESSIONLESS);
+    FR_CHECK(fr_fetch_sessions_get(&c, sid) == NULL);
+    /* the parked fetch read records meanwhile: they are let go, and the answer says the session moved */
+    fr_fetch_response_t out = respond(&in, 1);
+    out.responses[0].partitions[0].records = (fr_records_t){NULL, 100, 3, 0, count_release, NULL};
+    released = 0;
+    FR_CHECK_EQ_INT(fr_fetch_context_answer(&c, &parked, &in, &out, &arena, 3), 0);
+    FR_CHECK_EQ_INT(out.error_code, FR_ERR_INVALID_FETCH_SESSION_EPOCH);
+    FR_CHECK_EQ_INT(out.responses_count, 0);
+    FR_CHECK_EQ_INT(released, 1);
+    fr_fetch_context_release(&parked);
+    fr_fetch_sessions_free(&c);
+}
+
 int main(void) {
     fr_arena_init(&arena, 1 << 16);
     FR_RUN(epochs_move_on_as_kafkas_next_epoch);
     FR_RUN(a_full_cache_evicts_a_stale_session_then_a_lighter_old_one);
     FR_RUN(thousands_of_partitions_updated_and_forgotten_in_bulk);
     FR_RUN(a_moved_epoch_refuses_the_answer_and_a_closed_session_outlives_its_context);
+    FR_RUN(an_answer_keeps_records_moved_offsets_and_errors_and_serves_the_rest_first_next_time);
+    FR_RUN(neighbours_of_one_topic_share_an_entry_in_the_answer);
+    FR_RUN(a_parked_fetch_on_a_session_another_request_empties_lets_its_records_go);
     fr_arena_free(&arena);
     return fr_test_done();
 }
