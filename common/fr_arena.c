@@ -4,6 +4,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* The largest block a reset keeps: a connection whose requests need more (a fetch of thousands of
+ * partitions needs a few hundred KiB) keeps one block that holds them, instead of getting and
+ * giving back (mapping and unmapping, page by page) that memory on every request. */
+#define KEEP_MAX ((size_t)512 * 1024)
+
 struct fr_arena_block {
     fr_arena_block_t *prev;
     size_t size;
@@ -23,6 +28,9 @@ void *fr_arena_alloc(fr_arena_t *a, size_t size) {
     fr_arena_block_t *b = a->head;
     if (!b || b->size - b->used < size) {
         size_t bsz = size > a->block_size ? size : a->block_size;
+        /* each new block twice the last, within what a reset keeps: a big request ends in one block */
+        if (b && b->size <= KEEP_MAX / 2 && 2 * b->size > bsz)
+            bsz = 2 * b->size;
         if (bsz > SIZE_MAX - sizeof(*b))
             return NULL;
         b = malloc(sizeof(*b) + bsz);
@@ -58,17 +66,21 @@ char *fr_arena_strndup(fr_arena_t *a, const void *s, size_t len) {
 }
 
 void fr_arena_reset(fr_arena_t *a) {
-    fr_arena_block_t *b = a->head;
-    if (!b)
-        return;
-    /* Keep the oldest block: it is the default size; big one-off blocks go. */
-    while (b->prev) {
+    fr_arena_block_t *keep = NULL; /* the largest up to KEEP_MAX; none when all are bigger */
+    for (fr_arena_block_t *b = a->head; b; b = b->prev)
+        if (b->size <= KEEP_MAX && (!keep || b->size > keep->size))
+            keep = b;
+    for (fr_arena_block_t *b = a->head; b;) {
         fr_arena_block_t *prev = b->prev;
-        free(b);
+        if (b != keep)
+            free(b);
         b = prev;
     }
-    b->used = 0;
-    a->head = b;
+    if (keep) {
+        keep->used = 0;
+        keep->prev = NULL;
+    }
+    a->head = keep;
 }
 
 void fr_arena_free(fr_arena_t *a) {

@@ -174,6 +174,8 @@ static void session_unref(fr_fetch_session_t *s) {
 /* Kafka's FetchSession.update: the request's partitions are added or take their new parameters,
  * then the forgotten ones go. */
 static int session_update(fr_fetch_session_t *s, const fr_fetch_request_t *in, fr_arena_t *arena) {
+    if (in->topics_count == 0 && in->forgotten_topics_data_count == 0)
+        return 0; /* the common fetch: nothing to look up, so no table to rebuild after a rotation */
     if (slots_fit(s, s->n))
         return FR_ERR_NOMEM;
     for (int32_t i = 0; i < in->topics_count; i++) {
@@ -490,22 +492,32 @@ static int answer_incremental(fr_fetch_context_t *ctx, fr_fetch_response_t *out,
         out->responses_count = 0;
         return 0;
     }
-    size_t slots = s->n ? s->n : 1;
-    uint8_t *served = fr_arena_calloc(arena, slots, 1);
-    fr_fetch_session_part_t *moved = fr_arena_calloc(arena, slots, sizeof(*moved));
-    fr_fetch_response_partition_data_t *kept = fr_arena_calloc(arena, slots, sizeof(*kept));
-    fr_fetch_response_fetchable_topic_response_t *topics = fr_arena_calloc(arena, slots, sizeof(*topics));
-    if (!served || !moved || !kept || !topics)
+    /* first which partitions are answered (and the session's record of them updated), then room for
+     * just those: a session of thousands of partitions mostly answers a few */
+    uint8_t *mark = fr_arena_alloc(arena, s->n ? s->n : 1); /* 0 left out, 1 answered, 2 answered with records */
+    if (!mark)
         return FR_ERR_NOMEM;
-    size_t k = 0, nkept = 0, any_served = 0;
+    size_t k = 0, nkept = 0, nserved = 0;
+    for (int32_t i = 0; i < out->responses_count; i++)
+        for (int32_t j = 0; j < out->responses[i].partitions_count; j++, k++) {
+            const fr_fetch_response_partition_data_t *pd = &out->responses[i].partitions[j];
+            mark[k] = must_answer(&s->parts[k], pd) ? (pd->records.len > 0 ? 2 : 1) : 0;
+            nkept += mark[k] != 0;
+            nserved += mark[k] == 2;
+        }
+    fr_fetch_response_partition_data_t *kept = fr_arena_alloc(arena, (nkept ? nkept : 1) * sizeof(*kept));
+    fr_fetch_response_fetchable_topic_response_t *topics =
+        fr_arena_alloc(arena, (nkept ? nkept : 1) * sizeof(*topics));
+    fr_fetch_session_part_t *served = fr_arena_alloc(arena, (nserved ? nserved : 1) * sizeof(*served));
+    if (!kept || !topics || !served)
+        return FR_ERR_NOMEM; /* the session's record moved on already: the client is answered nothing */
     int32_t ntopics = 0;
+    nkept = k = 0;
     for (int32_t i = 0; i < out->responses_count; i++) {
         const fr_fetch_response_fetchable_topic_response_t *tr = &out->responses[i];
         for (int32_t j = 0; j < tr->partitions_count; j++, k++) {
-            if (!must_answer(&s->parts[k], &tr->partitions[j]))
+            if (!mark[k])
                 continue;
-            if (tr->partitions[j].records.len > 0)
-                served[k] = 1, any_served++;
             if (ntopics == 0 || fr_slice_cmp(topics[ntopics - 1].topic, tr->topic) != 0)
                 topics[ntopics++] = (fr_fetch_response_fetchable_topic_response_t){tr->topic, &kept[nkept], 0};
             topics[ntopics - 1].partitions_count++;
@@ -514,15 +526,15 @@ static int answer_incremental(fr_fetch_context_t *ctx, fr_fetch_response_t *out,
     }
     out->responses = topics;
     out->responses_count = ntopics;
-    if (any_served) { /* stable: the others keep their order, then the served ones in theirs */
-        size_t m = 0;
-        for (size_t i = 0; i < s->n; i++)
-            if (!served[i])
-                moved[m++] = s->parts[i];
-        for (size_t i = 0; i < s->n; i++)
-            if (served[i])
-                moved[m++] = s->parts[i];
-        memcpy(s->parts, moved, s->n * sizeof(*moved));
+    if (nserved) { /* stable: the others keep their order, then the served ones in theirs */
+        size_t m = 0, ns = 0;
+        for (size_t i = 0; i < s->n; i++) {
+            if (mark[i] == 2)
+                served[ns++] = s->parts[i];
+            else
+                s->parts[m++] = s->parts[i];
+        }
+        memcpy(&s->parts[m], served, ns * sizeof(*served));
         s->slots_stale = 1;
     }
     return 0;

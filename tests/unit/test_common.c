@@ -197,6 +197,27 @@ FR_TEST(arena_allocates_aligned_and_resets) {
     fr_arena_free(&a);
 }
 
+FR_TEST(arena_keeps_the_block_a_big_request_grew_into) {
+    fr_arena_t a;
+    fr_arena_init(&a, 16384);
+    /* a request of a few hundred KiB in pieces: blocks double until one holds it */
+    for (int round = 0; round < 3; round++) {
+        for (int i = 0; i < 100; i++)
+            FR_CHECK(fr_arena_alloc(&a, 3000) != NULL);
+        fr_arena_reset(&a);
+    }
+    const void *kept = a.head;
+    for (int i = 0; i < 100; i++) /* the same request again: no new block */
+        FR_CHECK(fr_arena_alloc(&a, 3000) != NULL);
+    FR_CHECK(a.head == kept);
+    fr_arena_reset(&a);
+    /* a block over the 512 KiB cap is not kept */
+    FR_CHECK(fr_arena_alloc(&a, 600 * 1024) != NULL);
+    fr_arena_reset(&a);
+    FR_CHECK(a.head == kept);
+    fr_arena_free(&a);
+}
+
 FR_TEST(array_grows_by_doubling_and_fails_cleanly) {
     int64_t *a = NULL;
     size_t cap = 0;
@@ -375,6 +396,7 @@ int main(void) {
     FR_RUN(tags_are_skipped);
     FR_RUN(writer_splices_files_and_patches);
     FR_RUN(arena_allocates_aligned_and_resets);
+    FR_RUN(arena_keeps_the_block_a_big_request_grew_into);
     FR_RUN(array_grows_by_doubling_and_fails_cleanly);
     FR_RUN(properties_parse_like_java);
     FR_RUN(error_names_and_mapping);
