@@ -17,7 +17,7 @@ round-trip time, and the broker's CPU (from /proc).  Not part of the test
 suite; a figure here is read against the other mode of the same run.
 
   bench/fetch_sessions.py [--bin build-perf/freshet] [--partitions 1000]
-                          [--active 10] [--rounds 2000] [--blocks 3]
+                          [--active 10] [--rounds 2000] [--blocks 3] [--only MODE]
 """
 import argparse
 import os
@@ -79,6 +79,7 @@ def main():
     ap.add_argument("--active", type=int, default=10)
     ap.add_argument("--rounds", type=int, default=2000)
     ap.add_argument("--blocks", type=int, default=3)
+    ap.add_argument("--only", choices=("full", "incremental"), help="run one mode (to profile it)")
     a = ap.parse_args()
     os.environ["FRESHET_BIN"] = os.path.abspath(a.bin)
     import harness
@@ -90,7 +91,7 @@ def main():
         offsets = [0] * a.partitions
         rows = {"full": [], "incremental": []}
         for _ in range(a.blocks):
-            for mode in ("full", "incremental"):
+            for mode in [a.only] if a.only else ("full", "incremental"):
                 rows[mode].append(run_block(kw, client, producer, b, "many", a.partitions, a.active, a.rounds,
                                             mode == "incremental", offsets))
         client.close()
@@ -98,9 +99,11 @@ def main():
     print("fetch sessions: %d partitions, %d active (one record before each fetch), %d fetches x %d blocks"
           % (a.partitions, a.active, a.rounds, a.blocks))
     print("%-12s %14s %15s %14s %16s" % ("mode", "request B", "response B", "round trip us", "broker CPU us"))
-    med = {m: [statistics.median(col) for col in zip(*rows[m])] for m in rows}
-    for m in ("full", "incremental"):
+    med = {m: [statistics.median(col) for col in zip(*rows[m])] for m in rows if rows[m]}
+    for m in med:
         print("%-12s %14.0f %15.0f %14.1f %16.1f" % (m, *med[m]))
+    if len(med) < 2:
+        return
     print("%-12s %14.3f %15.3f %14.3f %16.3f" % ("incr/full", *[i / f if f else 0 for i, f in
                                                                zip(med["incremental"], med["full"])]))
 
