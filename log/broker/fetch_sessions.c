@@ -35,8 +35,6 @@ static int slots_fit(fr_fetch_session_t *s, size_t n) {
     size_t want = 16;
     while (want < 2 * n)
         want *= 2;
-    if (want < s->nslots && !s->slots_stale)
-        want = s->nslots; /* growing for one more: never smaller than it is */
     if (want != s->nslots) {
         uint32_t *slots = malloc(want * sizeof(*slots));
         if (!slots)
