@@ -41,9 +41,7 @@ def run_block(kw, client, producer, broker, topic, partitions, active, rounds, i
     cpu0, t0 = cpu_s(broker.proc.pid), time.perf_counter()
     for r in range(rounds):
         p = r % active
-        producer.request(0, 3, kw.produce_v3(topic, p, kw.record_batch([(b"k", b"v" * 100)],
-                                                                       base_ts=int(time.time() * 1000))))
-        producer.recv_frame()
+        kw.produce_now(producer, topic, p, b"v" * 100)
         named = sorted(moved) if incremental else range(partitions)
         body = kw.fetch_v7([(topic, [(q, offsets[q]) for q in named])], session_id=sid, epoch=epoch)
         client.request(1, 7, body)
@@ -82,9 +80,8 @@ def main():
     ap.add_argument("--only", choices=("full", "incremental"), help="run one mode (to profile it)")
     a = ap.parse_args()
     os.environ["FRESHET_BIN"] = os.path.abspath(a.bin)
-    import harness
+    import harness  # reads FRESHET_BIN
     import kafka_wire as kw
-    harness.FRESHET = os.environ["FRESHET_BIN"]
     with harness.Broker() as b:
         client, producer = harness.RawClient(b.port, timeout=60), harness.RawClient(b.port, timeout=60)
         kw.create_topic(client, "many", a.partitions)

@@ -62,6 +62,20 @@ static long part_find(const fr_fetch_session_t *s, fr_slice_t topic, int32_t par
     return -1;
 }
 
+/* A copy of name in names (an empty one takes a byte, so every copy has an address); *bytes
+ * grows by what it took.  0 or FR_ERR_NOMEM. */
+static int arena_copy(fr_arena_t *names, fr_slice_t name, fr_slice_t *out, size_t *bytes) {
+    size_t len = name.len > 0 ? (size_t)name.len : 0;
+    uint8_t *copy = fr_arena_alloc(names, len ? len : 1);
+    if (!copy)
+        return FR_ERR_NOMEM;
+    if (len)
+        memcpy(copy, name.ptr, len);
+    *bytes += len ? len : 1;
+    *out = (fr_slice_t){copy, (int32_t)len};
+    return 0;
+}
+
 /* A copy of topic in the session's names, shared with the last part when it is the same topic
  * (requests list a topic's partitions together). */
 static int name_copy(fr_fetch_session_t *s, fr_slice_t topic, fr_slice_t *out) {
@@ -69,14 +83,7 @@ static int name_copy(fr_fetch_session_t *s, fr_slice_t topic, fr_slice_t *out) {
         *out = s->parts[s->n - 1].topic;
         return 0;
     }
-    uint8_t *copy = fr_arena_alloc(&s->names, topic.len > 0 ? (size_t)topic.len : 1);
-    if (!copy)
-        return FR_ERR_NOMEM;
-    if (topic.len > 0)
-        memcpy(copy, topic.ptr, (size_t)topic.len);
-    s->names_bytes += topic.len > 0 ? (size_t)topic.len : 1;
-    *out = (fr_slice_t){copy, topic.len > 0 ? topic.len : 0};
-    return 0;
+    return arena_copy(&s->names, topic, out, &s->names_bytes);
 }
 
 static void params_set(fr_fetch_session_part_t *p, const fr_fetch_request_fetch_partition_t *fp) {
@@ -113,8 +120,9 @@ static int part_add(fr_fetch_session_t *s, fr_slice_t topic, const fr_fetch_requ
 }
 
 /* After removals the names arena holds dead copies: start it again once they are most of it.
- * Out of memory, it keeps the old one (only memory is lost). */
-static void names_compact(fr_fetch_session_t *s) {
+ * scratch (the request's arena) holds the new slices until all are copied; out of memory, the old
+ * arena stays (only memory is lost). */
+static void names_compact(fr_fetch_session_t *s, fr_arena_t *scratch) {
     size_t live = 0;
     for (size_t i = 0; i < s->n; i++)
         live += (size_t)s->parts[i].topic.len;
@@ -122,7 +130,7 @@ static void names_compact(fr_fetch_session_t *s) {
         return;
     fr_arena_t fresh;
     fr_arena_init(&fresh, NAMES_BLOCK);
-    fr_slice_t *moved = malloc((s->n ? s->n : 1) * sizeof(*moved));
+    fr_slice_t *moved = fr_arena_alloc(scratch, (s->n ? s->n : 1) * sizeof(*moved));
     size_t bytes = 0;
     for (size_t i = 0; moved && i < s->n; i++) {
         const fr_slice_t *t = &s->parts[i].topic;
@@ -130,16 +138,10 @@ static void names_compact(fr_fetch_session_t *s) {
             moved[i] = moved[i - 1];
             continue;
         }
-        uint8_t *copy = fr_arena_alloc(&fresh, t->len > 0 ? (size_t)t->len : 1);
-        if (!copy) {
-            free(moved);
+        if (arena_copy(&fresh, *t, &moved[i], &bytes)) {
             moved = NULL;
             break;
         }
-        if (t->len > 0)
-            memcpy(copy, t->ptr, (size_t)t->len);
-        moved[i] = (fr_slice_t){copy, t->len};
-        bytes += t->len > 0 ? (size_t)t->len : 1;
     }
     if (!moved) {
         fr_arena_free(&fresh);
@@ -147,7 +149,6 @@ static void names_compact(fr_fetch_session_t *s) {
     }
     for (size_t i = 0; i < s->n; i++)
         s->parts[i].topic = moved[i];
-    free(moved);
     fr_arena_free(&s->names);
     s->names = fresh;
     s->names_bytes = bytes;
@@ -209,7 +210,7 @@ static int session_update(fr_fetch_session_t *s, const fr_fetch_request_t *in, f
                 s->parts[m++] = s->parts[i];
         s->n = m;
         s->slots_stale = 1;
-        names_compact(s);
+        names_compact(s, arena);
     }
     return 0;
 }

@@ -117,6 +117,15 @@ def produce_v3(topic, partition, batch, acks=1, timeout=5000):
             + struct.pack(">i", 1) + struct.pack(">i", partition) + struct.pack(">i", len(batch)) + batch)
 
 
+def produce_now(c, topic, partition, value, key=b"k"):
+    """One record stamped with the current time (record_batch's default stamps 2023, which the
+    broker's first retention pass, 30 s after start, deletes), produced with acks=1 on RawClient c;
+    -> (topic, partition, error_code, base_offset) from the response."""
+    batch = record_batch([(key, value)], base_ts=int(time.time() * 1000))
+    c.request(0, 3, produce_v3(topic, partition, batch))
+    return parse_produce_v3_response(c.recv_frame())[1][0]
+
+
 def parse_produce_v3_response(resp):
     """-> (correlation_id, [(topic, partition, error_code, base_offset)])"""
     off = 0

@@ -12,7 +12,6 @@ first version with sessions (the Java client's; librdkafka, kafkajs and
 kafka-python fetch without them)."""
 import os
 import sys
-import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from harness import Broker, RawClient, run_tests  # noqa: E402
@@ -24,11 +23,8 @@ NONE, UNKNOWN_TOPIC_OR_PARTITION, FETCH_SESSION_ID_NOT_FOUND, INVALID_FETCH_SESS
 
 
 def produce(c, topic, partition, value):
-    """Stamped now: records of 2023 would go at the next retention pass (log.retention.hours)."""
-    batch = kw.record_batch([(b"k", value)], base_ts=int(time.time() * 1000))
-    c.request(0, 3, kw.produce_v3(topic, partition, batch))
-    _, res = kw.parse_produce_v3_response(c.recv_frame())
-    assert res[0][2] == 0, res
+    res = kw.produce_now(c, topic, partition, value)
+    assert res[2] == 0, res
 
 
 def fetch(c, topics, **kw_args):

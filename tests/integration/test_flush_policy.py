@@ -29,11 +29,8 @@ UNKNOWN_TOPIC_OR_PARTITION = 3
 
 
 def produce(c, topic, partition, value=b"v"):
-    """Stamped now: records of 2023 (record_batch's default) go at the first retention pass, 30 s after
-    the start, which a slow run of the longer tests here reaches."""
-    batch = kw.record_batch([(b"k", value)], base_ts=int(time.time() * 1000))
-    c.request(0, 3, kw.produce_v3(topic, partition, batch, acks=1, timeout=5000))
-    return kw.parse_produce_v3_response(c.recv_frame())[1][0]
+    """Stamped now: a slow run of the longer tests here reaches the first retention pass."""
+    return kw.produce_now(c, topic, partition, value)
 
 
 def test_flush_messages_1_acks_only_after_a_successful_fsync():

@@ -25,8 +25,9 @@
  * no partition asked for is there at all.
  * Fetch sessions (v7+, KIP-227) are kept as Kafka keeps them
  * (fetch_sessions.h): an incremental fetch reads every partition of its
- * session and is answered with the ones that changed.  A fetch before v10 from a topic whose compression.type is zstd
- * gets UNSUPPORTED_COMPRESSION_TYPE, as in Kafka.
+ * session and is answered with the ones that changed.  A fetch before v10
+ * from a topic whose compression.type is zstd gets
+ * UNSUPPORTED_COMPRESSION_TYPE, as in Kafka.
  */
 #include "handlers.h"
 #include "record_batch.h"
