@@ -4,6 +4,7 @@
 #include <string.h>
 #include <sys/random.h>
 
+#include "fr_array.h"
 #include "fr_err.h"
 #include "fr_hash.h"
 
@@ -96,15 +97,7 @@ static void params_set(fr_fetch_session_part_t *p, const fr_fetch_request_fetch_
 
 /* Appends a partition not in s yet (the lookup table must be fresh, and stays so). */
 static int part_add(fr_fetch_session_t *s, fr_slice_t topic, const fr_fetch_request_fetch_partition_t *fp) {
-    if (s->n == s->cap) {
-        size_t cap = s->cap ? s->cap * 2 : 16;
-        fr_fetch_session_part_t *parts = realloc(s->parts, cap * sizeof(*parts));
-        if (!parts)
-            return FR_ERR_NOMEM;
-        s->parts = parts;
-        s->cap = cap;
-    }
-    if (slots_fit(s, s->n + 1))
+    if (FR_ARRAY_GROW(s->parts, s->cap, s->n + 1, 16) || slots_fit(s, s->n + 1))
         return FR_ERR_NOMEM;
     fr_fetch_session_part_t *p = &s->parts[s->n];
     if (name_copy(s, topic, &p->topic))
@@ -318,14 +311,8 @@ static int32_t new_session_id(const fr_fetch_sessions_t *c) {
 }
 
 static int insert(fr_fetch_sessions_t *c, fr_fetch_session_t *s) {
-    if (c->n == c->cap) {
-        size_t cap = c->cap ? c->cap * 2 : 16;
-        fr_fetch_session_t **by_id = realloc(c->by_id, cap * sizeof(*by_id));
-        if (!by_id)
-            return FR_ERR_NOMEM;
-        c->by_id = by_id;
-        c->cap = cap;
-    }
+    if (FR_ARRAY_GROW(c->by_id, c->cap, c->n + 1, 16))
+        return FR_ERR_NOMEM;
     s->id = new_session_id(c);
     size_t at = (size_t)(-id_search(c, s->id) - 1);
     memmove(&c->by_id[at + 1], &c->by_id[at], (c->n - at) * sizeof(*c->by_id));
