@@ -173,6 +173,7 @@ int fr_topics_insert(fr_topics_t *t, fr_topic_t *topic) {
     memmove(t->items + pos + 1, t->items + pos, (t->count - pos) * sizeof(*t->items));
     t->items[pos] = topic;
     t->count++;
+    t->id_stale = 1;
     return 0;
 }
 
@@ -212,6 +213,9 @@ void fr_topics_close(fr_topics_t *t) {
     free(t->items);
     t->items = NULL;
     t->count = t->cap = 0;
+    free(t->id_table);
+    t->id_table = NULL;
+    t->id_slots = 0;
     for (size_t i = 0; i < t->npending; i++) /* none when the loop has ended: each creation ends on it */
         fr_topic_free(t->pending[i], 0);
     free(t->pending);
@@ -460,6 +464,7 @@ int fr_topics_delete(fr_topics_t *t, fr_topic_t *topic, fr_topics_discard_fn dis
         return FR_ERR_REQUEST_TIMED_OUT; /* callers wait for topic->growths to be 0 */
     memmove(t->items + i, t->items + i + 1, (t->count - (size_t)i - 1) * sizeof(*t->items));
     t->count--;
+    t->id_stale = 1;
     fr_info(COMPONENT, "Deleted topic %s", topic->name);
     /* Each partition's directory is renamed out of the topic's way at once (a
      * topic of the same name may be created next) and its files are deleted

@@ -67,6 +67,9 @@ typedef struct fr_topics {
     size_t npending, pending_cap;
     int lock_fds[FR_MAX_LOG_DIRS];
     char cluster_id[32];
+    fr_topic_t **id_table;     /* the topics by id, open addressing (topic_ids.c) */
+    size_t id_slots;
+    int id_stale;              /* a topic came or went: rebuilt at the next lookup by id */
 } fr_topics_t;
 
 /* Locks the log dirs, reads or writes meta.properties, opens (and recovers)
@@ -86,6 +89,9 @@ void fr_topics_close(fr_topics_t *t);
 fr_topic_t *fr_topics_find(const fr_topics_t *t, fr_slice_t name);
 fr_topic_t *fr_topics_find_cstr(const fr_topics_t *t, const char *name);
 fr_partition_t *fr_topic_partition(const fr_topic_t *topic, int32_t index);
+/* The topic with this id, or NULL (also for the zero id, which names no
+ * topic).  Hashed: Fetch v13+ looks up every topic it reads this way. */
+fr_topic_t *fr_topics_find_id(fr_topics_t *t, const uint8_t id[16]);
 
 /* Kafka's topic name rules: 1..249 chars of [a-zA-Z0-9._-], not "." or "..".
  * 0, or FR_ERR_INVALID_TOPIC_EXCEPTION with Kafka's message. */

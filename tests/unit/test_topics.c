@@ -1,5 +1,5 @@
-/* Unit tests for the topic registry's growth in steps (topics.c, topic_files.c):
- * what CreatePartitions relies on when it makes partitions off the loop. */
+/* Unit tests for the topic registry (topics.c, topic_files.c, topic_ids.c): its growth in steps,
+ * what CreatePartitions relies on when it makes partitions off the loop, and lookups by id. */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -130,6 +130,49 @@ FR_TEST(partition_metadata_gives_its_topic_id_or_none) {
     FR_CHECK_EQ_INT(fr_topic_id_parse(ours, strlen(ours) - 3, id), -1);
 }
 
+/* Every topic is found by its id, through creations and deletions that come between lookups, and
+ * after a restart; an id never made, and the zero id, find nothing. */
+FR_TEST(topics_are_found_by_id) {
+    fr_topics_t t;
+    char err[512] = "", name[16];
+    uint8_t ids[40][16];
+    FR_CHECK_EQ_INT(fr_topics_open(&t, &cfg, err, sizeof(err)), 0);
+    for (int i = 0; i < 40; i++) {
+        snprintf(name, sizeof(name), "id-%d", i);
+        fr_topic_t *topic = NULL;
+        FR_CHECK_EQ_INT(fr_topics_create(&t, fr_slice_from_cstr(name), 1, NULL, 0, &topic, err, sizeof(err)), 0);
+        FR_CHECK(topic != NULL);
+        if (!topic)
+            return;
+        memcpy(ids[i], topic->id, 16);
+        FR_CHECK(fr_topics_find_id(&t, ids[i]) == topic); /* the table follows each creation */
+    }
+    for (int i = 0; i < 40; i += 3)
+        FR_CHECK_EQ_INT(fr_topics_delete(&t, fr_topics_find_id(&t, ids[i]), discard, NULL), 0);
+    for (int i = 0; i < 40; i++) {
+        snprintf(name, sizeof(name), "id-%d", i);
+        FR_CHECK(fr_topics_find_id(&t, ids[i]) == (i % 3 ? topic_named(&t, name) : NULL));
+    }
+    uint8_t zero[16] = {0}, never[16];
+    memcpy(never, ids[1], 16);
+    never[15] ^= 1;
+    FR_CHECK(fr_topics_find_id(&t, zero) == NULL);
+    FR_CHECK(fr_topics_find_id(&t, never) == NULL);
+    fr_topics_close(&t);
+
+    FR_CHECK_EQ_INT(fr_topics_open(&t, &cfg, err, sizeof(err)), 0);
+    for (int i = 0; i < 40; i++) {
+        snprintf(name, sizeof(name), "id-%d", i);
+        fr_topic_t *topic = fr_topics_find_id(&t, ids[i]);
+        FR_CHECK(topic == (i % 3 ? topic_named(&t, name) : NULL) && (i % 3 == 0 || topic != NULL));
+        if (topic)
+            FR_CHECK_EQ_INT(fr_topics_delete(&t, topic, discard, NULL), 0);
+    }
+    FR_CHECK_EQ_INT((int)t.count, 0);
+    FR_CHECK(fr_topics_find_id(&t, ids[1]) == NULL);
+    fr_topics_close(&t);
+}
+
 static void write_file(const char *path, const char *text) {
     FILE *f = fopen(path, "w");
     FR_CHECK(f != NULL);
@@ -178,6 +221,7 @@ int main(void) {
     FR_RUN(growths_queue_up_and_a_failed_one_leaves_no_hole);
     FR_RUN(partition_metadata_gives_its_topic_id_or_none);
     FR_RUN(a_topic_build_file_is_followed_only_with_a_real_id);
+    FR_RUN(topics_are_found_by_id);
     fr_broker_config_free(&cfg);
     fr_rmtree(base);
     return fr_test_done();

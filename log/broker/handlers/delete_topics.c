@@ -51,12 +51,10 @@ static fr_topic_t *lookup(fr_req_t *req, delete_topics_state_t *st, int32_t k) {
         return fr_topics_find(&srv->topics, st->in.topic_names[i]);
     if (!fr_slice_is_null(st->in.topics[i].name))
         return fr_topics_find(&srv->topics, st->in.topics[i].name);
-    for (size_t j = 0; j < srv->topics.count; j++)
-        if (memcmp(srv->topics.items[j]->id, st->in.topics[i].topic_id, 16) == 0) {
-            r->name = fr_req_msg(req, srv->topics.items[j]->name);
-            return srv->topics.items[j];
-        }
-    return NULL;
+    fr_topic_t *topic = fr_topics_find_id(&srv->topics, st->in.topics[i].topic_id);
+    if (topic)
+        r->name = fr_req_msg(req, topic->name);
+    return topic;
 }
 
 /* Deletes what can be deleted, once no named topic is still growing. */

@@ -143,10 +143,7 @@ int fr_handle_metadata(fr_req_t *req) {
             t->topic_authorized_operations = fr_slice_is_null(name) ? INT32_MIN : topic_ops;
             fr_topic_t *topic = NULL;
             if (fr_slice_is_null(name)) {
-                /* lookup by topic id (v10+) */
-                for (size_t j = 0; j < srv->topics.count && !topic; j++)
-                    if (memcmp(srv->topics.items[j]->id, in.topics[i].topic_id, 16) == 0)
-                        topic = srv->topics.items[j];
+                topic = fr_topics_find_id(&srv->topics, in.topics[i].topic_id); /* by id (v10+) */
                 if (!topic) {
                     t->error_code = FR_ERR_UNKNOWN_TOPIC_ID;
                     memcpy(t->topic_id, in.topics[i].topic_id, 16);
