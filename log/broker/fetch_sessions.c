@@ -346,17 +346,21 @@ static int session_as_request(const fr_fetch_session_t *s, fr_fetch_request_t *i
             topics[t].partitions = &parts[i];
         }
         topics[t].partitions_count++;
-        parts[i] = (fr_fetch_request_fetch_partition_t){p->partition, p->current_leader_epoch, p->fetch_offset,
-                                                        p->last_fetched_epoch, p->log_start_offset, p->max_bytes};
+        parts[i] = (fr_fetch_request_fetch_partition_t){.partition = p->partition,
+                                                        .current_leader_epoch = p->current_leader_epoch,
+                                                        .fetch_offset = p->fetch_offset,
+                                                        .last_fetched_epoch = p->last_fetched_epoch,
+                                                        .log_start_offset = p->log_start_offset,
+                                                        .partition_max_bytes = p->max_bytes};
     }
     in->topics = topics;
     in->topics_count = t + 1;
     return 0;
 }
 
-int fr_fetch_context_open(fr_fetch_sessions_t *c, fr_fetch_request_t *in, fr_arena_t *arena, uint64_t now,
-                          fr_fetch_context_t *ctx) {
-    *ctx = (fr_fetch_context_t){.kind = FR_FETCH_SESSIONLESS};
+int fr_fetch_context_open(fr_fetch_sessions_t *c, fr_fetch_request_t *in, int uses_topic_ids, fr_arena_t *arena,
+                          uint64_t now, fr_fetch_context_t *ctx) {
+    *ctx = (fr_fetch_context_t){.kind = FR_FETCH_SESSIONLESS, .uses_topic_ids = uses_topic_ids};
     if (in->session_epoch == 0 || in->session_epoch == -1) { /* a full fetch closes the session it names */
         if (in->session_id != 0)
             remove_id(c, in->session_id);
@@ -367,6 +371,11 @@ int fr_fetch_context_open(fr_fetch_sessions_t *c, fr_fetch_request_t *in, fr_are
     if (!s || s->epoch != in->session_epoch) {
         ctx->kind = FR_FETCH_SESSION_ERROR;
         ctx->error = s ? FR_ERR_INVALID_FETCH_SESSION_EPOCH : FR_ERR_FETCH_SESSION_ID_NOT_FOUND;
+        return 0;
+    }
+    if (s->uses_topic_ids != uses_topic_ids) { /* its partitions are keyed the other way: left as it is */
+        ctx->kind = FR_FETCH_SESSION_ERROR;
+        ctx->error = FR_ERR_FETCH_SESSION_TOPIC_ID_ERROR;
         return 0;
     }
     int rc = session_update(s, in, arena);
@@ -403,13 +412,14 @@ void fr_fetch_response_release(fr_fetch_response_t *out) {
 
 /* Kafka's FullFetchContext: a session of the partitions answered, if there is room for it.  It is
  * built first: its weight for eviction is its partitions, each counted once (Kafka's updates.size). */
-static int answer_full(fr_fetch_sessions_t *c, const fr_fetch_request_t *in, fr_fetch_response_t *out,
-                       uint64_t now) {
+static int answer_full(fr_fetch_sessions_t *c, const fr_fetch_context_t *ctx, const fr_fetch_request_t *in,
+                       fr_fetch_response_t *out, uint64_t now) {
     if (c->max_sessions == 0)
         return 0;
     fr_fetch_session_t *s = session_new();
     if (!s || slots_fit(s, 0))
         goto drop;
+    s->uses_topic_ids = ctx->uses_topic_ids;
     for (int32_t i = 0; i < in->topics_count && i < out->responses_count; i++) {
         const fr_fetch_request_fetch_topic_t *ft = &in->topics[i];
         const fr_fetch_response_fetchable_topic_response_t *tr = &out->responses[i];
@@ -504,8 +514,11 @@ static int answer_incremental(fr_fetch_context_t *ctx, fr_fetch_response_t *out,
         for (int32_t j = 0; j < tr->partitions_count; j++, k++) {
             if (!mark[k])
                 continue;
-            if (ntopics == 0 || fr_slice_cmp(topics[ntopics - 1].topic, tr->topic) != 0)
-                topics[ntopics++] = (fr_fetch_response_fetchable_topic_response_t){tr->topic, &kept[nkept], 0};
+            if (ntopics == 0 || fr_slice_cmp(topics[ntopics - 1].topic, tr->topic) != 0) {
+                topics[ntopics] = (fr_fetch_response_fetchable_topic_response_t){.topic = tr->topic,
+                                                                                  .partitions = &kept[nkept]};
+                memcpy(topics[ntopics++].topic_id, tr->topic_id, sizeof(tr->topic_id));
+            }
             topics[ntopics - 1].partitions_count++;
             kept[nkept++] = tr->partitions[j];
         }
@@ -536,7 +549,7 @@ int fr_fetch_context_answer(fr_fetch_sessions_t *c, fr_fetch_context_t *ctx, con
         out->responses_count = 0;
         return 0;
     case FR_FETCH_FULL:
-        return answer_full(c, in, out, now);
+        return answer_full(c, ctx, in, out, now);
     case FR_FETCH_INCREMENTAL:
         return answer_incremental(ctx, out, arena);
     default:

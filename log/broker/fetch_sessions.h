@@ -39,7 +39,7 @@
 #define FR_FETCH_SESSION_EVICTION_MS 120000
 
 typedef struct fr_fetch_session_part {
-    fr_slice_t topic;          /* in the session's names arena */
+    fr_slice_t topic;          /* in the session's names arena: the name, or the 16-byte id (uses_topic_ids) */
     int32_t partition;
     int32_t max_bytes, current_leader_epoch, last_fetched_epoch; /* as the fetcher last asked */
     int64_t fetch_offset, log_start_offset;
@@ -50,6 +50,8 @@ typedef struct fr_fetch_session_part {
 
 typedef struct fr_fetch_session {
     int32_t id, epoch;          /* epoch: what the fetcher's next request must carry */
+    int uses_topic_ids;         /* made by a Fetch v13+: its parts are keyed by topic id, and only such
+                                   fetches may use it (Kafka's usesTopicIds) */
     uint64_t created_ms, last_used_ms;
     fr_fetch_session_part_t *parts; /* in the order they are read and answered */
     size_t n, cap;
@@ -89,6 +91,7 @@ typedef struct fr_fetch_context {
     int16_t error;               /* FR_FETCH_SESSION_ERROR: FETCH_SESSION_ID_NOT_FOUND or INVALID_FETCH_SESSION_EPOCH */
     fr_fetch_session_t *session; /* FR_FETCH_INCREMENTAL: a reference (fr_fetch_context_release) */
     int32_t expected_epoch;      /* the session's epoch this context's answer must still find */
+    int uses_topic_ids;          /* the fetch names topics by id (v13+): a session it makes is keyed so */
 } fr_fetch_context_t;
 
 /*
@@ -98,11 +101,15 @@ typedef struct fr_fetch_context {
  * to its session, moves the session's epoch on, and replaces in->topics by
  * every partition of the session (from arena), in the session's order.  A
  * session left without partitions is closed and the fetch is answered
- * without one.  0, or FR_ERR_NOMEM (a session that was being updated is
- * closed: part of the update may have landed).
+ * without one.  uses_topic_ids: the fetch is v13+ and the caller has put
+ * each topic's 16-byte id where its name goes (in->topics and
+ * in->forgotten_topics_data), so the session is keyed by id; an
+ * incremental fetch of the other kind than its session gets
+ * FETCH_SESSION_TOPIC_ID_ERROR.  0, or FR_ERR_NOMEM (a session that was
+ * being updated is closed: part of the update may have landed).
  */
-int fr_fetch_context_open(fr_fetch_sessions_t *c, fr_fetch_request_t *in, fr_arena_t *arena, uint64_t now,
-                          fr_fetch_context_t *ctx);
+int fr_fetch_context_open(fr_fetch_sessions_t *c, fr_fetch_request_t *in, int uses_topic_ids, fr_arena_t *arena,
+                          uint64_t now, fr_fetch_context_t *ctx);
 
 /*
  * Finishes `out`, built for in->topics index for index, as Kafka's

@@ -356,6 +356,65 @@ def parse_fetch_v7_response(resp):
     return err, sid, out
 
 
+def fetch_flexible(topics, version=13, session_id=0, epoch=-1, forgotten=(), max_wait=0, min_bytes=1,
+                   max_bytes=0x7FFFFFFF, partition_max_bytes=1 << 20):
+    """A Fetch v12-v17 body (flexible: send with flexible=True).  topics: [(topic, [(partition,
+    fetch_offset)])]; forgotten: [(topic, [partition])]; a topic is its name before v13 and its
+    16-byte id from v13 (KIP-516).  v15 drops ReplicaId (it moved into a tagged ReplicaState)."""
+    def key(t):
+        return t if version >= 13 else _compact(t)
+    body = struct.pack(">i", -1) if version < 15 else b""
+    body += struct.pack(">iiibii", max_wait, min_bytes, max_bytes, 0, session_id, epoch)
+    body += uvarint(len(topics) + 1)
+    for t, parts in topics:
+        body += key(t) + uvarint(len(parts) + 1)
+        for p, off in parts:
+            body += struct.pack(">iiqiqi", p, -1, off, -1, -1, partition_max_bytes) + b"\x00"
+        body += b"\x00"
+    body += uvarint(len(forgotten) + 1)
+    for t, parts in forgotten:
+        body += key(t) + uvarint(len(parts) + 1) + b"".join(struct.pack(">i", p) for p in parts) + b"\x00"
+    return body + _compact("") + b"\x00"
+
+
+def _skip_tags(buf, off):
+    n, off = read_uvarint(buf, off)
+    for _ in range(n):
+        _tag, off = read_uvarint(buf, off)
+        size, off = read_uvarint(buf, off)
+        off += size
+    return off
+
+
+def parse_fetch_flexible_response(resp, version=13):
+    """-> (error, session_id, [(topic, partition, error, high_watermark, log_start_offset, records_bytes)])
+    in the response's order (Fetch v12+, response header v1); topic as fetch_flexible has it."""
+    off = _skip_tags(resp, 4)  # correlation id, header tags
+    _throttle, err, sid = struct.unpack_from(">ihi", resp, off); off += 10
+    n, off = read_uvarint(resp, off)
+    out = []
+    for _ in range(n - 1):
+        if version >= 13:
+            topic = resp[off:off + 16]; off += 16
+        else:
+            name, off = _read_compact(resp, off)
+            topic = name.decode()
+        pn, off = read_uvarint(resp, off)
+        for _ in range(pn - 1):
+            p, perr, hw, _lso, lstart = struct.unpack_from(">ihqqq", resp, off); off += 30
+            na, off = read_uvarint(resp, off)
+            for _ in range(max(na - 1, 0)):
+                off = _skip_tags(resp, off + 16)
+            off += 4  # preferred read replica
+            recs, off = _read_compact(resp, off)
+            off = _skip_tags(resp, off)
+            out.append((topic, p, perr, hw, lstart, recs or b""))
+        off = _skip_tags(resp, off)
+    off = _skip_tags(resp, off)
+    assert off == len(resp), (off, len(resp))
+    return err, sid, out
+
+
 def batch_offsets(records_bytes):
     """Base offsets and record counts of the batches in a fetched records blob."""
     out, off = [], 0

@@ -29,7 +29,9 @@ static fr_fetch_request_t request(int32_t sid, int32_t epoch, int topics, int pe
         in.topics[t].partitions_count = per;
         in.topics[t].partitions = fr_arena_calloc(&arena, (size_t)per, sizeof(fr_fetch_request_fetch_partition_t));
         for (int p = 0; p < per; p++)
-            in.topics[t].partitions[p] = (fr_fetch_request_fetch_partition_t){p, -1, base + p, -1, -1, 1 << 20};
+            in.topics[t].partitions[p] = (fr_fetch_request_fetch_partition_t){
+                .partition = p, .current_leader_epoch = -1, .fetch_offset = base + p, .last_fetched_epoch = -1,
+                .log_start_offset = -1, .partition_max_bytes = 1 << 20};
     }
     return in;
 }
@@ -60,7 +62,7 @@ static fr_fetch_response_t respond(const fr_fetch_request_t *in, int64_t hw) {
 static int32_t open_full(fr_fetch_sessions_t *c, int topics, int per, uint64_t now) {
     fr_fetch_request_t in = request(0, 0, topics, per, 0);
     fr_fetch_context_t ctx;
-    FR_CHECK_EQ_INT(fr_fetch_context_open(c, &in, &arena, now, &ctx), 0);
+    FR_CHECK_EQ_INT(fr_fetch_context_open(c, &in, 0, &arena, now, &ctx), 0);
     FR_CHECK_EQ_INT(ctx.kind, FR_FETCH_FULL);
     fr_fetch_response_t out = respond(&in, 0);
     FR_CHECK_EQ_INT(fr_fetch_context_answer(c, &ctx, &in, &out, &arena, now), 0);
@@ -76,7 +78,7 @@ static void use(fr_fetch_sessions_t *c, int32_t sid, uint64_t now) {
         return;
     fr_fetch_request_t in = request(sid, s->epoch, 0, 0, 0);
     fr_fetch_context_t ctx;
-    FR_CHECK_EQ_INT(fr_fetch_context_open(c, &in, &arena, now, &ctx), 0);
+    FR_CHECK_EQ_INT(fr_fetch_context_open(c, &in, 0, &arena, now, &ctx), 0);
     FR_CHECK_EQ_INT(ctx.kind, FR_FETCH_INCREMENTAL);
     fr_fetch_response_t out = respond(&in, 0);
     FR_CHECK_EQ_INT(fr_fetch_context_answer(c, &ctx, &in, &out, &arena, now), 0);
@@ -148,7 +150,7 @@ FR_TEST(thousands_of_partitions_updated_and_forgotten_in_bulk) {
             in.forgotten_topics_data[t].partitions[p] = 2 * p + 1;
     }
     fr_fetch_context_t ctx;
-    FR_CHECK_EQ_INT(fr_fetch_context_open(&c, &in, &arena, 5, &ctx), 0);
+    FR_CHECK_EQ_INT(fr_fetch_context_open(&c, &in, 0, &arena, 5, &ctx), 0);
     FR_CHECK_EQ_INT(ctx.kind, FR_FETCH_INCREMENTAL);
     FR_CHECK_EQ_INT(s->n, 5000 - 2000 + 2);
     FR_CHECK_EQ_INT(s->epoch, 2);
@@ -199,8 +201,8 @@ FR_TEST(a_moved_epoch_refuses_the_answer_and_a_closed_session_outlives_its_conte
     /* a parked fetch at epoch 1, then another request on the session at epoch 2 */
     fr_fetch_request_t first = request(sid, 1, 0, 0, 0), second = request(sid, 2, 0, 0, 0);
     fr_fetch_context_t a, b;
-    FR_CHECK_EQ_INT(fr_fetch_context_open(&c, &first, &arena, 1, &a), 0);
-    FR_CHECK_EQ_INT(fr_fetch_context_open(&c, &second, &arena, 2, &b), 0);
+    FR_CHECK_EQ_INT(fr_fetch_context_open(&c, &first, 0, &arena, 1, &a), 0);
+    FR_CHECK_EQ_INT(fr_fetch_context_open(&c, &second, 0, &arena, 2, &b), 0);
     FR_CHECK_EQ_INT(b.kind, FR_FETCH_INCREMENTAL);
     fr_fetch_response_t out = respond(&first, 5);
     out.responses[0].partitions[0].records = (fr_records_t){NULL, 100, 3, 0, count_release, NULL};
@@ -214,7 +216,7 @@ FR_TEST(a_moved_epoch_refuses_the_answer_and_a_closed_session_outlives_its_conte
     /* a full fetch naming the session closes it while b still holds it: b answers from it */
     fr_fetch_request_t full = request(sid, -1, 1, 1, 0);
     fr_fetch_context_t f;
-    FR_CHECK_EQ_INT(fr_fetch_context_open(&c, &full, &arena, 4, &f), 0);
+    FR_CHECK_EQ_INT(fr_fetch_context_open(&c, &full, 0, &arena, 4, &f), 0);
     FR_CHECK_EQ_INT(f.kind, FR_FETCH_SESSIONLESS);
     FR_CHECK(fr_fetch_sessions_get(&c, sid) == NULL);
     out = respond(&second, 5);
@@ -225,7 +227,7 @@ FR_TEST(a_moved_epoch_refuses_the_answer_and_a_closed_session_outlives_its_conte
     fr_fetch_context_release(&b); /* idempotent */
     /* and the id is unknown now */
     fr_fetch_request_t late = request(sid, 3, 0, 0, 0);
-    FR_CHECK_EQ_INT(fr_fetch_context_open(&c, &late, &arena, 6, &f), 0);
+    FR_CHECK_EQ_INT(fr_fetch_context_open(&c, &late, 0, &arena, 6, &f), 0);
     FR_CHECK_EQ_INT(f.kind, FR_FETCH_SESSION_ERROR);
     FR_CHECK_EQ_INT(f.error, FR_ERR_FETCH_SESSION_ID_NOT_FOUND);
     fr_fetch_sessions_free(&c);
@@ -235,7 +237,7 @@ FR_TEST(a_moved_epoch_refuses_the_answer_and_a_closed_session_outlives_its_conte
 static fr_fetch_request_t open_incremental(fr_fetch_sessions_t *c, int32_t sid, fr_fetch_context_t *ctx) {
     fr_fetch_session_t *s = fr_fetch_sessions_get(c, sid);
     fr_fetch_request_t in = request(sid, s ? s->epoch : 1, 0, 0, 0);
-    FR_CHECK_EQ_INT(fr_fetch_context_open(c, &in, &arena, 1, ctx), 0);
+    FR_CHECK_EQ_INT(fr_fetch_context_open(c, &in, 0, &arena, 1, ctx), 0);
     FR_CHECK_EQ_INT(ctx->kind, FR_FETCH_INCREMENTAL);
     return in;
 }
@@ -302,7 +304,7 @@ FR_TEST(neighbours_of_one_topic_share_an_entry_in_the_answer) {
     in.topics = three;
     in.topics_count = 3;
     fr_fetch_context_t ctx;
-    FR_CHECK_EQ_INT(fr_fetch_context_open(&c, &in, &arena, 0, &ctx), 0);
+    FR_CHECK_EQ_INT(fr_fetch_context_open(&c, &in, 0, &arena, 0, &ctx), 0);
     fr_fetch_response_t out = respond(&in, 0);
     FR_CHECK_EQ_INT(fr_fetch_context_answer(&c, &ctx, &in, &out, &arena, 0), 0);
     int32_t sid = out.session_id;
@@ -331,7 +333,7 @@ FR_TEST(a_parked_fetch_on_a_session_another_request_empties_lets_its_records_go)
     forget.forgotten_topics_data[0].topic = fr_slice_from_cstr("t0");
     forget.forgotten_topics_data[0].partitions_count = 1;
     forget.forgotten_topics_data[0].partitions = fr_arena_calloc(&arena, 1, sizeof(int32_t));
-    FR_CHECK_EQ_INT(fr_fetch_context_open(&c, &forget, &arena, 2, &other), 0);
+    FR_CHECK_EQ_INT(fr_fetch_context_open(&c, &forget, 0, &arena, 2, &other), 0);
     FR_CHECK_EQ_INT(other.kind, FR_FETCH_SESSIONLESS);
     FR_CHECK(fr_fetch_sessions_get(&c, sid) == NULL);
     /* the parked fetch read records meanwhile: they are let go, and the answer says the session moved */

@@ -67,8 +67,10 @@ static void random_request(fr_fetch_request_t *in, int k, int partitions) {
         ft->partitions = fr_arena_calloc(&arena, (size_t)run, sizeof(*ft->partitions));
         ft->partitions_count = run;
         for (int j = 0; j < run; j++)
-            ft->partitions[j] = (fr_fetch_request_fetch_partition_t){(int32_t)rnd((unsigned)partitions), -1,
-                                                                     (int64_t)rnd(1000), -1, -1, 1 << 20};
+            ft->partitions[j] = (fr_fetch_request_fetch_partition_t){
+                .partition = (int32_t)rnd((unsigned)partitions), .current_leader_epoch = -1,
+                .fetch_offset = (int64_t)rnd(1000), .last_fetched_epoch = -1, .log_start_offset = -1,
+                .partition_max_bytes = 1 << 20};
         i += run;
     }
 }
@@ -152,7 +154,7 @@ static int full_fetch(int slot) {
         in.session_id = m->id, m->live = 0;
     random_request(&in, 1 + (int)rnd(40), 8);
     fr_fetch_context_t ctx;
-    if (fr_fetch_context_open(&cache, &in, &arena, 0, &ctx))
+    if (fr_fetch_context_open(&cache, &in, 0, &arena, 0, &ctx))
         return 0;
     fr_fetch_response_t out = random_answer(&in);
     int rc = fr_fetch_context_answer(&cache, &ctx, &in, &out, &arena, 0);
@@ -203,7 +205,7 @@ static int incremental_fetch(int slot) {
     }
     model_update(m, &in);
     fr_fetch_context_t ctx;
-    if (fr_fetch_context_open(&cache, &in, &arena, 0, &ctx))
+    if (fr_fetch_context_open(&cache, &in, 0, &arena, 0, &ctx))
         return 0;
     if (m->n == 0) { /* emptied: closed, and the fetch answered without a session */
         m->live = 0;

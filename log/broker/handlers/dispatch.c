@@ -10,7 +10,7 @@
 
 static const fr_handler_t handlers[] = {
     {FR_API_PRODUCE, 0, 9, fr_handle_produce},
-    {FR_API_FETCH, 4, 12, fr_handle_fetch},
+    {FR_API_FETCH, 4, 17, fr_handle_fetch},
     {FR_API_LIST_OFFSETS, 0, 10, fr_handle_list_offsets},
     {FR_API_METADATA, 0, 12, fr_handle_metadata},
     {FR_API_OFFSET_COMMIT, 0, 8, fr_handle_offset_commit},

@@ -23,12 +23,16 @@
  * "erroneous" ones, answered without a read) and a zstd topic read before
  * v10 (refused only when the answer is built) do not end the wait, unless
  * no partition asked for is there at all.
+ * From v13 topics are named by id (KIP-516): an id the broker does not
+ * know is answered UNKNOWN_TOPIC_ID, and a session keeps the ids.
  * Fetch sessions (v7+, KIP-227) are kept as Kafka keeps them
  * (fetch_sessions.h): an incremental fetch reads every partition of its
  * session and is answered with the ones that changed.  A fetch before v10
  * from a topic whose compression.type is zstd gets
  * UNSUPPORTED_COMPRESSION_TYPE, as in Kafka.
  */
+#include <string.h>
+
 #include "handlers.h"
 #include "record_batch.h"
 
@@ -64,6 +68,22 @@ static int64_t response_max_bytes(const fr_req_t *req, const fr_fetch_request_t 
 
 static int64_t min64(int64_t a, int64_t b) { return a < b ? a : b; }
 
+/* The topic a request entry names: by name, or from v13 by the id put in its place (fr_handle_fetch). */
+static fr_topic_t *fetch_topic(const fr_req_t *req, fr_slice_t key) {
+    if (req->hdr.api_version >= 13)
+        return key.len == 16 ? fr_topics_find_id(&req->srv->topics, key.ptr) : NULL;
+    return fr_topics_find(&req->srv->topics, key);
+}
+
+/* From v13 topics are named by id (KIP-516).  The id takes the name's place, so the session and
+ * the answer handle both alike; the response writer sends the id. */
+static void ids_as_names(fr_fetch_request_t *in) {
+    for (int32_t i = 0; i < in->topics_count; i++)
+        in->topics[i].topic = (fr_slice_t){in->topics[i].topic_id, 16};
+    for (int32_t i = 0; i < in->forgotten_topics_data_count; i++)
+        in->forgotten_topics_data[i].topic = (fr_slice_t){in->forgotten_topics_data[i].topic_id, 16};
+}
+
 /*
  * Starts reading into the page cache, off the loop, the partitions' ranges
  * this fetch would otherwise read from the disk on it (fetch_warm.c).
@@ -81,7 +101,7 @@ static int fetch_warm_cold(fr_req_t *req, fetch_state_t *st) {
     int64_t remaining = response_max_bytes(req, in);
     for (int32_t i = 0; i < in->topics_count && remaining > 0; i++) {
         fr_fetch_request_fetch_topic_t *ft = &in->topics[i];
-        fr_topic_t *topic = fr_topics_find(&req->srv->topics, ft->topic);
+        fr_topic_t *topic = fetch_topic(req, ft->topic);
         for (int32_t j = 0; j < ft->partitions_count && remaining > 0; j++) {
             fr_fetch_request_fetch_partition_t *fp = &ft->partitions[j];
             fr_partition_t *p = fr_topic_partition(topic, fp->partition);
@@ -128,19 +148,22 @@ static int fetch_build(fr_req_t *req, int final) {
         fr_fetch_request_fetch_topic_t *ft = &in->topics[i];
         fr_fetch_response_fetchable_topic_response_t *tr = &out.responses[i];
         tr->topic = ft->topic;
+        if (v >= 13)
+            memcpy(tr->topic_id, ft->topic.ptr, sizeof(tr->topic_id));
         tr->partitions = FR_REQ_ARRAY(req, fr_fetch_response_partition_data_t, ft->partitions_count);
         if (!tr->partitions) {
             fr_fetch_response_release(&out);
             return FR_ERR_NOMEM;
         }
         tr->partitions_count = ft->partitions_count;
-        fr_topic_t *topic = fr_topics_find(&req->srv->topics, ft->topic);
+        fr_topic_t *topic = fetch_topic(req, ft->topic);
         for (int32_t j = 0; j < ft->partitions_count; j++) {
             fr_fetch_request_fetch_partition_t *fp = &ft->partitions[j];
             fr_fetch_response_partition_data_t *pd = &tr->partitions[j];
             fr_partition_t *p = fr_topic_partition(topic, fp->partition);
-            if (!p) {
-                empty_partition(pd, fp->partition, FR_ERR_UNKNOWN_TOPIC_OR_PARTITION);
+            if (!p) { /* as Kafka: an id it does not know, else a name or partition */
+                empty_partition(pd, fp->partition,
+                                !topic && v >= 13 ? FR_ERR_UNKNOWN_TOPIC_ID : FR_ERR_UNKNOWN_TOPIC_OR_PARTITION);
                 continue;
             }
             interesting++;
@@ -225,7 +248,11 @@ int fr_handle_fetch(fr_req_t *req) {
     req->state = st;
     req->retry = fetch_retry;
     req->cleanup = fetch_cleanup;
-    if (fr_fetch_context_open(&req->srv->fetch_sessions, &st->in, req->arena, uv_now(req->srv->loop), &st->ctx))
+    int by_id = req->hdr.api_version >= 13;
+    if (by_id)
+        ids_as_names(&st->in);
+    if (fr_fetch_context_open(&req->srv->fetch_sessions, &st->in, by_id, req->arena, uv_now(req->srv->loop),
+                              &st->ctx))
         return FR_ERR_NOMEM;
     if (st->ctx.kind == FR_FETCH_SESSION_ERROR)
         st->in.topics_count = 0; /* nothing is read: the answer is the session's error alone */
