@@ -146,7 +146,7 @@ void fr_partlog_close(fr_partlog_t *log) {
     if (fr_segment_write_indexes(active(log), log->dirfd))
         fr_warn(COMPONENT, "%s/%s: cannot write the index files: %s", log->dir, active(log)->name,
                 strerror(errno));
-    fr_producer_snapshot_write(&log->producers, log->dirfd, log->dir, log->leo); /* warns on failure */
+    fr_producer_snapshot_write(&log->producers, log->dirfd, log->dir, log->leo, 1); /* warns on failure */
     fr_partlog_free(log);
 }
 
@@ -202,7 +202,9 @@ int fr_partlog_roll_locked(fr_partlog_t *log) {
     }
     log->dir_changes++;
     fr_debug(COMPONENT, "%s: rolled to %s", log->dir, seg->name);
-    fr_producer_snapshot_write(&log->producers, log->dirfd, log->dir, log->leo); /* warns on failure */
+    /* synced by the flush this roll asks for (rolled_unsynced), before the directory */
+    if (fr_producer_snapshot_write(&log->producers, log->dirfd, log->dir, log->leo, 0) == 0)
+        log->snapshot_unsynced = log->leo;
     return 0;
 }
 
@@ -564,6 +566,7 @@ int fr_partlog_flush(fr_partlog_t *log) {
     int64_t leo = log->leo; /* every byte below it is in the files synced here */
     int64_t messages = log->appended_messages;
     int64_t append_ms = log->last_append_ms;
+    int64_t snapshot = log->snapshot_unsynced;
     pthread_mutex_unlock(&log->lock);
 
     for (size_t i = 0; i < n; i++) {
@@ -580,6 +583,12 @@ int fr_partlog_flush(fr_partlog_t *log) {
             pthread_mutex_unlock(&log->lock);
             items[i].size = -1;
         }
+    }
+    if (snapshot >= 0 && fr_producer_snapshot_sync(log->dirfd, snapshot) != 0) {
+        /* not the log's data: a snapshot that is lost is found out at open and replayed past */
+        fr_warn(COMPONENT, "%s: fsync of the producer snapshot at %" PRId64 " failed: %s", log->dir, snapshot,
+                strerror(errno));
+        snapshot = -1;
     }
     if (rc == 0 && dir_dirty && fsync(log->dirfd) < 0) {
         fr_error(COMPONENT, "%s: fsync of the directory failed: %s", log->dir, strerror(errno));
@@ -602,6 +611,8 @@ int fr_partlog_flush(fr_partlog_t *log) {
         }
         fr_segfile_unref(items[i].file);
     }
+    if (snapshot >= 0 && log->snapshot_unsynced == snapshot)
+        log->snapshot_unsynced = -1; /* a roll meanwhile wrote a newer one: that one still waits */
     if (rc == 0) {
         if (dir_dirty && dir_changes > log->dir_synced)
             log->dir_synced = dir_changes;

@@ -35,6 +35,7 @@ struct fr_partlog {
     int rolled_unsynced;        /* a roll not yet reported by an append (fr_append_info_t.rolled) */
     uint64_t dir_changes;       /* segment files created, ever */
     uint64_t dir_synced;        /* dir_changes covered by the last directory fsync */
+    int64_t snapshot_unsynced;  /* offset of the producer snapshot a roll wrote, until a flush syncs it; -1 */
     int writeback_error;        /* errno of a failed writeback in fr_partlog_release_cache: every
                                    later flush fails, as the kernel reports it only once */
     int tail_dirty;             /* a failed append left bytes past the active segment's size

@@ -203,6 +203,7 @@ static int open_log(const char *dir, const fr_log_config_t *cfg, int64_t recover
     fr_producer_state_init(&log->producers);
     log->dirfd = -1;
     log->last_flush_ms = -1;
+    log->snapshot_unsynced = -1;
     fr_partlog_set_config_locked(log, cfg); /* (nobody else has log yet) */
     log->dir = strdup(dir);
     if (!log->dir) {

@@ -32,7 +32,7 @@ static void unlink_snapshot(int dirfd, int64_t offset) {
         fr_warn(COMPONENT, "cannot delete the producer snapshot %s: %s", name, strerror(errno));
 }
 
-int fr_producer_snapshot_write(fr_producer_state_t *ps, int dirfd, const char *dir, int64_t offset) {
+int fr_producer_snapshot_write(fr_producer_state_t *ps, int dirfd, const char *dir, int64_t offset, int sync) {
     char name[FR_SEGMENT_FILENAME_MAX], tmp[FR_SEGMENT_FILENAME_MAX];
     fr_writer_t w;
     int rc = 0;
@@ -48,10 +48,12 @@ int fr_producer_snapshot_write(fr_producer_state_t *ps, int dirfd, const char *d
     int fd = openat(dirfd, tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
     if (fd >= 0) {
         int wrc = fr_pwrite_full(fd, w.buf, w.len, 0);
+        if (!wrc && sync && fdatasync(fd) < 0)
+            wrc = -1;
         if (close(fd) < 0 || wrc)
             fd = -1;
     }
-    if (fd < 0 || renameat(dirfd, tmp, dirfd, name)) {
+    if (fd < 0 || renameat(dirfd, tmp, dirfd, name) || (sync && fsync(dirfd) < 0)) {
         fr_warn(COMPONENT, "%s/%s: cannot write the producer snapshot: %s", dir, name, strerror(errno));
         unlinkat(dirfd, tmp, 0);
         rc = FR_ERR_IO;
@@ -68,6 +70,17 @@ int fr_producer_snapshot_write(fr_producer_state_t *ps, int dirfd, const char *d
         ps->snapshots[0] = offset;
     }
     return 0;
+}
+
+int fr_producer_snapshot_sync(int dirfd, int64_t offset) {
+    char name[FR_SEGMENT_FILENAME_MAX];
+    fr_segment_filename(name, offset, SNAPSHOT_SUFFIX);
+    int fd = openat(dirfd, name, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return errno == ENOENT ? 0 : FR_ERR_IO; /* a newer roll or retention deleted it */
+    int rc = fdatasync(fd) < 0 ? FR_ERR_IO : 0;
+    close(fd);
+    return rc;
 }
 
 /* ---- open ---- */

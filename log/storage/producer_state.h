@@ -186,10 +186,16 @@ int fr_producer_state_decode(fr_producer_state_t *ps, const uint8_t *buf, size_t
 
 /*
  * Writes <offset>.snapshot in dirfd (see the top of this file) and deletes
- * the snapshot that is now third newest.  Returns 0 or FR_ERR_IO /
- * FR_ERR_NOMEM; a failure is only worth a warning (recovery rescans the log).
+ * the snapshot that is now third newest.  sync: the file and the directory
+ * entry are fsynced before it returns (at close, as Kafka's takeSnapshot
+ * does then); otherwise the caller has a flush sync it later
+ * (fr_producer_snapshot_sync), as Kafka's roll does, since an fsync under the
+ * log's lock would hold up appends.  Returns 0 or FR_ERR_IO / FR_ERR_NOMEM;
+ * a failure is only worth a warning (recovery rescans the log).
  */
-int fr_producer_snapshot_write(fr_producer_state_t *ps, int dirfd, const char *dir, int64_t offset);
+int fr_producer_snapshot_write(fr_producer_state_t *ps, int dirfd, const char *dir, int64_t offset, int sync);
+/* fdatasyncs <offset>.snapshot in dirfd; one deleted meanwhile is no error.  0 or FR_ERR_IO. */
+int fr_producer_snapshot_sync(int dirfd, int64_t offset);
 
 /*
  * Rebuilds the state when a partition log is opened: loads the newest

@@ -35,7 +35,8 @@
  * re-compress or decompress gzip batches, append_offload.c).  lz4's
  * LZ4F_decompress calls are counted likewise, in FR_MAIN_LZ4_COUNT_FILE and
  * FR_POOL_LZ4_COUNT_FILE (an lz4 batch's records checked on the loop or off
- * it).
+ * it).  Every fsync and fdatasync of a regular file appends its path to
+ * FR_FILE_SYNC_LOG_FILE, so a test can check which files were made durable.
  */
 #include <dlfcn.h>
 #include <errno.h>
@@ -80,17 +81,31 @@ static void log_dir_event(const char *what, const char *path) {
     }
 }
 
-static void log_dir_fsync(int fd) {
+/* A directory's fsync goes to FR_DIR_LOG_FILE as "fsync <path>", a regular
+ * file's fsync or fdatasync to FR_FILE_SYNC_LOG_FILE as its path alone. */
+static void log_sync(int fd) {
     struct stat st;
     char link[64], path[4096];
-    if (!getenv("FR_DIR_LOG_FILE") || fstat(fd, &st) != 0 || !S_ISDIR(st.st_mode))
+    const char *files = getenv("FR_FILE_SYNC_LOG_FILE");
+    if (fstat(fd, &st) != 0 || !(S_ISDIR(st.st_mode) ? getenv("FR_DIR_LOG_FILE") != NULL
+                                                     : S_ISREG(st.st_mode) && files != NULL))
         return;
     snprintf(link, sizeof(link), "/proc/self/fd/%d", fd);
     ssize_t n = readlink(link, path, sizeof(path) - 1);
     if (n <= 0)
         return;
     path[n] = 0;
-    log_dir_event("fsync", path);
+    if (S_ISDIR(st.st_mode)) {
+        log_dir_event("fsync", path);
+        return;
+    }
+    int lfd = open(files, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+    if (lfd >= 0) {
+        path[n] = '\n';
+        ssize_t w = write(lfd, path, (size_t)n + 1);
+        (void)w;
+        close(lfd);
+    }
 }
 
 /* A rename's or unlink's event: the path with its directory resolved (a
@@ -145,7 +160,7 @@ static int faulty(void) {
 }
 
 int fsync(int fd) {
-    log_dir_fsync(fd);
+    log_sync(fd);
     if (is_dir(fd))
         hold_off_main("FR_POOL_DIR_SYNC_COUNT_FILE", "FR_POOL_DIR_SYNC_HOLD_FLAG");
     if (faulty()) {
@@ -157,7 +172,7 @@ int fsync(int fd) {
 }
 
 int fdatasync(int fd) {
-    log_dir_fsync(fd);
+    log_sync(fd);
     if (faulty()) {
         errno = EIO;
         return -1;

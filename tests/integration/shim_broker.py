@@ -27,6 +27,7 @@ _FILES = {
     "FR_POOL_DIR_SYNC_HOLD_FLAG": "pool_dir_sync_flag",
     "FR_POOL_DIR_SYNC_COUNT_FILE": "pool_dir_sync_counter",
     "FR_DIR_LOG_FILE": "dir_log",
+    "FR_FILE_SYNC_LOG_FILE": "file_sync_log",
     "FR_POOL_ZLIB_HOLD_FLAG": "pool_zlib_flag",
     "FR_POOL_ZLIB_COUNT_FILE": "pool_zlib_counter",
     "FR_MAIN_ZLIB_COUNT_FILE": "main_zlib_counter",
@@ -63,6 +64,7 @@ class ShimBroker(Broker):
         self.pool_dir_sync_flag = os.path.join(self.data_dir, "hold-pool-dir-syncs")
         self.pool_dir_sync_counter = os.path.join(self.data_dir, "pool-dir-sync-count")
         self.dir_log = os.path.join(self.data_dir, "dir-events")
+        self.file_sync_log = os.path.join(self.data_dir, "file-syncs")
         self.pool_zlib_flag = os.path.join(self.data_dir, "hold-pool-zlib")
         self.pool_zlib_counter = os.path.join(self.data_dir, "pool-zlib-count")
         self.main_zlib_counter = os.path.join(self.data_dir, "main-zlib-count")
@@ -89,6 +91,14 @@ class ShimBroker(Broker):
         try:
             with open(self.dir_log) as f:
                 return [tuple(line.rstrip("\n").split(" ", 1)) for line in f]
+        except OSError:
+            return []
+
+    def file_syncs(self):
+        """[path]: every fsync and fdatasync of a regular file so far, in order."""
+        try:
+            with open(self.file_sync_log) as f:
+                return f.read().splitlines()
         except OSError:
             return []
 
