@@ -187,7 +187,9 @@ int fr_partlog_open_from(const char *dir, const fr_log_config_t *cfg, int64_t re
  * indexes do not match its .log (lost, torn, stale) is scanned and repaired.
  */
 int fr_partlog_open_clean(const char *dir, const fr_log_config_t *cfg, fr_partlog_t **out);
-/* Flushes nothing, closes files, frees. */
+/* Writes the active segment's indexes and a producer snapshot, fsyncs them
+ * (what the next start trusts after a clean stop; the segments themselves
+ * are the caller's flush), closes files, frees. */
 void fr_partlog_close(fr_partlog_t *log);
 /* Closes and removes the directory with everything in it. */
 int fr_partlog_delete(fr_partlog_t *log);

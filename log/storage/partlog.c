@@ -139,13 +139,19 @@ void fr_partlog_free(fr_partlog_t *log) {
 }
 
 
+static int fsync_index_files(int dirfd, int64_t base);
+
 void fr_partlog_close(fr_partlog_t *log) {
     if (!log)
         return;
+    /* What a clean stop's next start trusts without a scan is made durable here, before the clean
+     * shutdown file is written: the active segment's indexes (Kafka's shutdown flushes every log,
+     * indexes included, before it closes them) and the producer snapshot. */
     fr_segment_seal(active(log)); /* the time index gets the max timestamp, as Kafka's LogSegment.close */
-    if (fr_segment_write_indexes(active(log), log->dirfd))
+    if (fr_segment_write_indexes(active(log), log->dirfd) || fsync_index_files(log->dirfd, active(log)->base_offset))
         fr_warn(COMPONENT, "%s/%s: cannot write the index files: %s", log->dir, active(log)->name,
                 strerror(errno));
+    /* its directory fsync also covers index files made above */
     fr_producer_snapshot_write(&log->producers, log->dirfd, log->dir, log->leo, 1); /* warns on failure */
     fr_partlog_free(log);
 }

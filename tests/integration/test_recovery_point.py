@@ -9,8 +9,8 @@ in full, so a bad batch in the middle of an older segment is found: the log
 ends just before it, the later segments are deleted, and every record before
 it still reads back.  A failed fsync (the LD_PRELOAD shim fsync_fault.c)
 holds the recovery point where it was and makes the stop unclean.  The
-producer snapshot a roll writes is fsynced by the roll's flush, and the one a
-close writes before the close ends, as Kafka's are."""
+producer snapshot a roll writes is fsynced by the roll's flush, and a close
+fsyncs its snapshot and the active segment's indexes, as Kafka's are."""
 import os
 import struct
 import sys
@@ -130,10 +130,11 @@ def test_rolled_segments_are_flushed_and_checkpointed():
         assert not os.path.exists(os.path.join(b.log_dir, MARKER))
 
 
-def test_producer_snapshots_are_fsynced():
+def test_producer_snapshots_and_the_active_indexes_are_fsynced():
     # A snapshot whose rename reached the disk and whose bytes did not is found corrupt at the next
     # start and replayed past: slower, not wrong.  Kafka still fsyncs it (UnifiedLog.roll's
-    # flush-log task, ProducerStateManager.takeSnapshot at close), and so does Freshet.
+    # flush-log task, ProducerStateManager.takeSnapshot at close), and so does Freshet; and its
+    # shutdown flushes each log, the active segment's indexes included, before the close.
     with ShimBroker({}) as b:
         create_topic(b.bootstrap, "snap")
         produce(b.bootstrap, "snap", 0, 600)
@@ -144,9 +145,14 @@ def test_producer_snapshots_are_fsynced():
         # come faster than flushes leave the older ones, which the newest makes redundant)
         path = os.path.join(part_dir, "%020d.snapshot" % rolled[-1])
         wait_for(lambda: path in b.file_syncs(), "an fsync of " + path, timeout=30)
+        active = os.path.join(part_dir, "%020d" % segment_bases(part_dir)[-1])
+        assert active + ".index" not in b.file_syncs()  # an active segment's indexes wait for its roll...
         b.stop()
+        # ...or for the close, which a clean stop's next start trusts them from (no scan)
         closing = os.path.join(part_dir, "%020d.snapshot" % 600)
-        assert os.path.exists(closing) and closing + ".tmp" in b.file_syncs(), (closing, b.file_syncs()[-5:])
+        syncs = b.file_syncs()
+        assert os.path.exists(closing) and closing + ".tmp" in syncs, (closing, syncs[-5:])
+        assert active + ".index" in syncs and active + ".timeindex" in syncs, (active, syncs[-5:])
         assert os.path.exists(os.path.join(b.log_dir, MARKER))
 
 
@@ -283,7 +289,7 @@ def test_a_failed_fsync_holds_the_recovery_point_and_the_clean_shutdown_file():
 
 
 if __name__ == "__main__":
-    run_tests([test_rolled_segments_are_flushed_and_checkpointed, test_producer_snapshots_are_fsynced,
+    run_tests([test_rolled_segments_are_flushed_and_checkpointed, test_producer_snapshots_and_the_active_indexes_are_fsynced,
                test_a_crash_rescans_from_the_recovery_point,
                test_what_a_crash_left_in_the_page_cache_is_fsynced_at_start, test_a_cut_keeps_the_idempotent_producers,
                test_a_failed_fsync_holds_the_recovery_point_and_the_clean_shutdown_file])
