@@ -31,7 +31,7 @@ def string(s):
     return struct.pack(">h", len(b)) + b
 
 
-def record_batch(records, base_ts=1700000000000, corrupt_crc=False, zstd=False, gzip=False, producer=(-1, -1, -1),
+def record_batch(records, base_ts=None, corrupt_crc=False, zstd=False, gzip=False, producer=(-1, -1, -1),
                  lz4=False, snappy=False, offset_deltas=None, ts_deltas=None, max_ts=None, log_append_time=False,
                  transactional=False, lz4_linked=False):
     """records: list of (key bytes|None, value bytes|None).  zstd: the records
@@ -43,7 +43,12 @@ def record_batch(records, base_ts=1700000000000, corrupt_crc=False, zstd=False, 
     (a malformed batch whose CRC still holds).  ts_deltas: each record's
     timestamp delta instead of 0; max_ts: the header's maxTimestamp instead of
     the records' largest; log_append_time: the batch says LogAppendTime (only
-    a broker should); transactional: the batch says it belongs to a transaction."""
+    a broker should); transactional: the batch says it belongs to a transaction.
+    base_ts: the first timestamp (ms), now by default: a stamp older than the
+    topic's retention.ms would have the broker's first retention pass (30 s
+    after it starts) delete the records under a test that runs that long."""
+    if base_ts is None:
+        base_ts = int(time.time() * 1000)
     body = b""
     for i, (k, v) in enumerate(records):
         r = b"\x00" + varint(0 if ts_deltas is None else ts_deltas[i])
@@ -107,7 +112,7 @@ def idempotent_batches(c, topic, value, timeout, acks=-1):
     assert err == 0, err
 
     def batch(seq):
-        records = record_batch([(b"k", value(seq))], producer=(pid, epoch, seq), base_ts=int(time.time() * 1000))
+        records = record_batch([(b"k", value(seq))], producer=(pid, epoch, seq))
         return produce_v3(topic, 0, records, acks=acks, timeout=timeout)
     return batch
 
@@ -121,7 +126,7 @@ def produce_now(c, topic, partition, value, key=b"k"):
     """One record stamped with the current time (record_batch's default stamps 2023, which the
     broker's first retention pass, 30 s after start, deletes), produced with acks=1 on RawClient c;
     -> (topic, partition, error_code, base_offset) from the response."""
-    batch = record_batch([(key, value)], base_ts=int(time.time() * 1000))
+    batch = record_batch([(key, value)])
     c.request(0, 3, produce_v3(topic, partition, batch))
     return parse_produce_v3_response(c.recv_frame())[1][0]
 
