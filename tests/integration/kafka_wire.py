@@ -361,6 +361,49 @@ def parse_fetch_v7_response(resp):
     return err, sid, out
 
 
+def metadata_by_id(v, topics):
+    """Metadata v10-v12 (flexible) asking for [(topic id bytes, name or None)]."""
+    body = bytes([len(topics) + 1])
+    for tid, name in topics:
+        body += tid + (b"\x00" if name is None else bytes([len(name) + 1]) + name.encode()) + b"\x00"
+    body += b"\x00" + (b"\x00" if v == 10 else b"") + b"\x00" + b"\x00"  # auto-create, cluster ops (v10), topic ops
+    return body
+
+
+def parse_metadata_v10_plus(v, resp):
+    """-> (broker count, [(error, name, topic id, partition count)]) of a v10-v12 response"""
+    off = 4 + 1 + 4  # correlation id, header tags, throttle
+    brokers = resp[off] - 1
+    off += 1
+    for _ in range(brokers):
+        off += 4
+        n = resp[off] - 1
+        off += 1 + n + 4  # host, port
+        off += 1 + max(resp[off] - 1, 0) + 1  # rack (compact nullable), tags
+    off += 1 + max(resp[off] - 1, 0) + 4  # cluster id, controller id
+    ntopics = resp[off] - 1
+    off += 1
+    topics = []
+    for _ in range(ntopics):
+        err = struct.unpack_from(">h", resp, off)[0]
+        off += 2
+        n = resp[off] - 1
+        name = resp[off + 1:off + 1 + n].decode() if n >= 0 else None
+        off += 1 + max(n, 0)
+        tid = resp[off:off + 16]
+        off += 16 + 1  # id, is_internal
+        parts = resp[off] - 1
+        off += 1
+        for _p in range(parts):  # error, index, leader, epoch, replicas, isr, offline, tags: one node each
+            off += 2 + 4 + 4 + 4
+            for _arr in range(3):
+                off += 1 + 4 * (resp[off] - 1)
+            off += 1
+        off += 4 + 1  # authorized operations, tags
+        topics.append((err, name, tid, parts))
+    return brokers, topics
+
+
 def fetch_flexible(topics, version=13, session_id=0, epoch=-1, forgotten=(), max_wait=0, min_bytes=1,
                    max_bytes=0x7FFFFFFF, partition_max_bytes=1 << 20):
     """A Fetch v12-v17 body (flexible: send with flexible=True).  topics: [(topic, [(partition,

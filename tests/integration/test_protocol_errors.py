@@ -422,49 +422,6 @@ def test_sasl_on_a_plaintext_listener_is_illegal_sasl_state():
         still_serving(b)
 
 
-def metadata_by_id(v, topics):
-    """Metadata v10-v12 (flexible) asking for [(topic id bytes, name or None)]."""
-    body = bytes([len(topics) + 1])
-    for tid, name in topics:
-        body += tid + (b"\x00" if name is None else bytes([len(name) + 1]) + name.encode()) + b"\x00"
-    body += b"\x00" + (b"\x00" if v == 10 else b"") + b"\x00" + b"\x00"  # auto-create, cluster ops (v10), topic ops
-    return body
-
-
-def parse_metadata_v10_plus(v, resp):
-    """-> (broker count, [(error, name, topic id, partition count)]) of a v10-v12 response"""
-    off = 4 + 1 + 4  # correlation id, header tags, throttle
-    brokers = resp[off] - 1
-    off += 1
-    for _ in range(brokers):
-        off += 4
-        n = resp[off] - 1
-        off += 1 + n + 4  # host, port
-        off += 1 + max(resp[off] - 1, 0) + 1  # rack (compact nullable), tags
-    off += 1 + max(resp[off] - 1, 0) + 4  # cluster id, controller id
-    ntopics = resp[off] - 1
-    off += 1
-    topics = []
-    for _ in range(ntopics):
-        err = struct.unpack_from(">h", resp, off)[0]
-        off += 2
-        n = resp[off] - 1
-        name = resp[off + 1:off + 1 + n].decode() if n >= 0 else None
-        off += 1 + max(n, 0)
-        tid = resp[off:off + 16]
-        off += 16 + 1  # id, is_internal
-        parts = resp[off] - 1
-        off += 1
-        for _p in range(parts):  # error, index, leader, epoch, replicas, isr, offline, tags: one node each
-            off += 2 + 4 + 4 + 4
-            for _arr in range(3):
-                off += 1 + 4 * (resp[off] - 1)
-            off += 1
-        off += 4 + 1  # authorized operations, tags
-        topics.append((err, name, tid, parts))
-    return brokers, topics
-
-
 def test_metadata_by_topic_id_only_from_v12():
     """Metadata v10 and v11 have a topic id and a nullable name on the wire, but
     Kafka looks topics up by id only from v12: asked there by id or with no
@@ -475,25 +432,25 @@ def test_metadata_by_topic_id_only_from_v12():
         c = RawClient(b.port)
         c.request(19, 0, kw.create_topics_v0("known", 2))
         c.recv_frame()
-        c.request(3, 12, metadata_by_id(12, [(bytes(16), "known")]), flexible=True)
-        [(err, name, tid, parts)] = parse_metadata_v10_plus(12, c.recv_frame())[1]
+        c.request(3, 12, kw.metadata_by_id(12, [(bytes(16), "known")]), flexible=True)
+        [(err, name, tid, parts)] = kw.parse_metadata_v10_plus(12, c.recv_frame())[1]
         assert (err, name, parts) == (0, "known", 2) and tid != bytes(16), (err, name, tid, parts)
         # v12: by id
-        c.request(3, 12, metadata_by_id(12, [(tid, None)]), flexible=True)
-        assert parse_metadata_v10_plus(12, c.recv_frame()) == (1, [(0, "known", tid, 2)])
+        c.request(3, 12, kw.metadata_by_id(12, [(tid, None)]), flexible=True)
+        assert kw.parse_metadata_v10_plus(12, c.recv_frame()) == (1, [(0, "known", tid, 2)])
         # once any topic is asked for by id, Kafka looks up ids only (useTopicId): a name beside
         # it is not answered, and an id with a wrong name is answered by the id
-        c.request(3, 12, metadata_by_id(12, [(bytes(16), "known"), (tid, "other")]), flexible=True)
-        assert parse_metadata_v10_plus(12, c.recv_frame()) == (1, [(0, "known", tid, 2)])
+        c.request(3, 12, kw.metadata_by_id(12, [(bytes(16), "known"), (tid, "other")]), flexible=True)
+        assert kw.parse_metadata_v10_plus(12, c.recv_frame()) == (1, [(0, "known", tid, 2)])
         for v in (10, 11):
-            c.request(3, v, metadata_by_id(v, [(tid, None)]), flexible=True)
-            assert parse_metadata_v10_plus(v, c.recv_frame()) == (0, [(INVALID_REQUEST, "", tid, 0)]), v
-            c.request(3, v, metadata_by_id(v, [(bytes(16), "known"), (tid, "known")]), flexible=True)
-            assert parse_metadata_v10_plus(v, c.recv_frame()) == (
+            c.request(3, v, kw.metadata_by_id(v, [(tid, None)]), flexible=True)
+            assert kw.parse_metadata_v10_plus(v, c.recv_frame()) == (0, [(INVALID_REQUEST, "", tid, 0)]), v
+            c.request(3, v, kw.metadata_by_id(v, [(bytes(16), "known"), (tid, "known")]), flexible=True)
+            assert kw.parse_metadata_v10_plus(v, c.recv_frame()) == (
                 0, [(INVALID_REQUEST, "known", bytes(16), 0), (INVALID_REQUEST, "known", tid, 0)]), v
             # by name alone, as these versions are meant to be used
-            c.request(3, v, metadata_by_id(v, [(bytes(16), "known")]), flexible=True)
-            assert parse_metadata_v10_plus(v, c.recv_frame()) == (1, [(0, "known", tid, 2)]), v
+            c.request(3, v, kw.metadata_by_id(v, [(bytes(16), "known")]), flexible=True)
+            assert kw.parse_metadata_v10_plus(v, c.recv_frame()) == (1, [(0, "known", tid, 2)]), v
         c.close()
         still_serving(b)
 
