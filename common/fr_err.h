@@ -96,7 +96,6 @@
     X(UNSTABLE_OFFSET_COMMIT, 88, "unstable offset commit")                   \
     X(PRODUCER_FENCED, 90, "producer fenced by a newer epoch")                 \
     X(UNKNOWN_TOPIC_ID, 100, "unknown topic id")                               \
-    X(INCONSISTENT_TOPIC_ID, 103, "the log's topic id did not match the topic id in the request") \
     X(FETCH_SESSION_TOPIC_ID_ERROR, 106, "the fetch session encountered inconsistent topic id usage") \
     X(MISMATCHED_ENDPOINT_TYPE, 114, "the request was sent to an endpoint of the wrong type") \
     X(UNSUPPORTED_ENDPOINT_TYPE, 115, "this endpoint type is not supported")

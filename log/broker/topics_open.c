@@ -440,6 +440,7 @@ int fr_topics_open(fr_topics_t *t, const fr_broker_config_t *cfg, char *err, siz
         fr_topics_close(t);
         return rc;
     }
+    t->id_stale = 1; /* ids were set or settled after the topics went in */
     fr_info(COMPONENT, "loaded %zu topics from %d log dir(s)", t->count, cfg->num_log_dirs);
     return 0;
 }

@@ -11,7 +11,7 @@ import os
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from harness import Broker, RawClient, api_versions, run_tests  # noqa: E402
+from harness import Broker, RawClient, answered, api_versions, run_tests  # noqa: E402
 import kafka_wire as kw  # noqa: E402
 
 FETCH = 1
@@ -133,5 +133,34 @@ def test_sessions_keep_topic_ids():
             other.close()
 
 
+def test_a_topic_deleted_under_a_parked_fetch_ends_its_wait():
+    """Kafka's DelayedFetch completes at once when a partition it waits on goes away; a partition
+    that was never there does not end the wait (test_admin_and_fetch).  By name and by id."""
+    with Broker() as b:
+        c, admin = RawClient(b.port, timeout=90), RawClient(b.port)
+        try:
+            for v in (12, 16):
+                kw.create_topic(admin, "stays", 1)
+                kw.create_topic(admin, "goes", 1)
+                key = (lambda t: topic_id(b, t)) if v >= 13 else (lambda t: t)
+                stays, goes = key("stays"), key("goes")
+                c.request(FETCH, v, kw.fetch_flexible([(stays, [(0, 0)]), (goes, [(0, 0)])], version=v,
+                                                      max_wait=60000), flexible=True)
+                assert not answered(c, 0.5), v  # parked: nothing to read
+                admin.request(20, 0, kw.delete_topics_v0(["goes"]))
+                admin.recv_frame()
+                assert answered(c, 20), "a parked fetch outlived its deleted topic (v%d)" % v
+                err, _, got = kw.parse_fetch_flexible_response(c.recv_frame(), v)
+                gone = UNKNOWN_TOPIC_ID if v >= 13 else UNKNOWN_TOPIC_OR_PARTITION
+                assert (err, parts_of(got)) == (NONE, {(stays, 0): (NONE, 0, 0, []), (goes, 0): (gone, -1, -1, [])}), \
+                    (v, got)
+                admin.request(20, 0, kw.delete_topics_v0(["stays"]))
+                admin.recv_frame()
+        finally:
+            c.close()
+            admin.close()
+
+
 if __name__ == "__main__":
-    run_tests([test_fetch_names_topics_by_id, test_sessions_keep_topic_ids])
+    run_tests([test_fetch_names_topics_by_id, test_sessions_keep_topic_ids,
+               test_a_topic_deleted_under_a_parked_fetch_ends_its_wait])

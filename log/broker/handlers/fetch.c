@@ -22,7 +22,8 @@
  * answers at once; a partition the broker does not have (Kafka's
  * "erroneous" ones, answered without a read) and a zstd topic read before
  * v10 (refused only when the answer is built) do not end the wait, unless
- * no partition asked for is there at all.
+ * no partition asked for is there at all; one that goes away while the
+ * fetch waits (its topic deleted) does.
  * From v13 topics are named by id (KIP-516): an id the broker does not
  * know is answered UNKNOWN_TOPIC_ID, and a session keeps the ids.
  * Fetch sessions (v7+, KIP-227) are kept as Kafka keeps them
@@ -41,6 +42,7 @@ typedef struct fetch_state {
     fr_fetch_context_t ctx; /* its session, if any: for an incremental fetch, in.topics are the session's */
     fr_warm_t *warm;      /* the cold ranges being read into the page cache (fetch_warm.c) */
     uint64_t deadline_ms; /* the long poll's deadline, kept while warming */
+    int interesting;      /* partitions the broker had at the first build, -1 before it */
 } fetch_state_t;
 
 /* An answer without records: an error's carries -1 offsets and null aborted
@@ -69,7 +71,7 @@ static int64_t response_max_bytes(const fr_req_t *req, const fr_fetch_request_t 
 static int64_t min64(int64_t a, int64_t b) { return a < b ? a : b; }
 
 /* The topic a request entry names: by name, or from v13 by the id put in its place (fr_handle_fetch). */
-static fr_topic_t *fetch_topic(const fr_req_t *req, fr_slice_t key) {
+static fr_topic_t *fetch_topic(fr_req_t *req, fr_slice_t key) {
     if (req->hdr.api_version >= 13)
         return key.len == 16 ? fr_topics_find_id(&req->srv->topics, key.ptr) : NULL;
     return fr_topics_find(&req->srv->topics, key);
@@ -211,8 +213,13 @@ static int fetch_build(fr_req_t *req, int final) {
             remaining -= (int64_t)rr.len;
         }
     }
-    if (!final && !any_error && interesting && min64(readable, max_bytes) < min64(in->min_bytes, max_bytes) &&
-        in->max_wait_ms > 0) {
+    /* one that went away while the fetch waited ends the wait, as Kafka's DelayedFetch does (a
+     * deleted topic's partitions are no longer found) */
+    int lost = st->interesting >= 0 && interesting < st->interesting;
+    if (st->interesting < 0)
+        st->interesting = interesting;
+    if (!final && !any_error && !lost && interesting &&
+        min64(readable, max_bytes) < min64(in->min_bytes, max_bytes) && in->max_wait_ms > 0) {
         fr_fetch_response_release(&out);
         return FR_REQ_PARKED;
     }
@@ -243,6 +250,7 @@ int fr_handle_fetch(fr_req_t *req) {
     fetch_state_t *st = fr_arena_calloc(req->arena, 1, sizeof(*st));
     if (!st)
         return FR_ERR_NOMEM;
+    st->interesting = -1;
     if (fr_fetch_request_read(&req->body, req->hdr.api_version, req->arena, &st->in))
         return FR_ERR_PARSE;
     req->state = st;
