@@ -88,7 +88,8 @@ enum { FR_FETCH_SESSIONLESS = 0, FR_FETCH_FULL, FR_FETCH_INCREMENTAL, FR_FETCH_S
 /* What a fetch's session fields make of it. */
 typedef struct fr_fetch_context {
     int kind;                    /* FR_FETCH_* */
-    int16_t error;               /* FR_FETCH_SESSION_ERROR: FETCH_SESSION_ID_NOT_FOUND or INVALID_FETCH_SESSION_EPOCH */
+    int16_t error;               /* FR_FETCH_SESSION_ERROR: FETCH_SESSION_ID_NOT_FOUND, INVALID_FETCH_SESSION_EPOCH
+                                    or FETCH_SESSION_TOPIC_ID_ERROR */
     fr_fetch_session_t *session; /* FR_FETCH_INCREMENTAL: a reference (fr_fetch_context_release) */
     int32_t expected_epoch;      /* the session's epoch this context's answer must still find */
     int uses_topic_ids;          /* the fetch names topics by id (v13+): a session it makes is keyed so */
