@@ -22,8 +22,7 @@ OVERRIDES = {"log.segment.bytes": str(512 * 1024)}
 
 
 def create(c, topic):
-    c.request(19, 0, kw.create_topics_v0(topic, 1))
-    assert kw.parse_create_topics_v0_response(c.recv_frame())[1] == [(topic, 0)]
+    kw.create_topic(c, topic, 1)
 
 
 def produce(c, topic, n, value):

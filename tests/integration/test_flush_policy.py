@@ -308,8 +308,7 @@ def test_deleting_a_topic_while_its_fsyncs_and_releases_run():
             time.sleep(0.1)
         assert not os.path.exists(part), "the deleted partition is still on disk"
         c = RawClient(b.port)
-        c.request(19, 0, kw.create_topics_v0("doomed", 1))
-        assert kw.parse_create_topics_v0_response(c.recv_frame())[1] == [("doomed", 0)]
+        kw.create_topic(c, "doomed", 1)
         assert produce(c, "doomed", 0, b"again")[2:] == (0, 0)
         c.request(1, 4, kw.fetch_v4("doomed", [(0, 0)]))
         err, hw, recs = kw.parse_fetch_v4_response(c.recv_frame())[0]
@@ -340,8 +339,7 @@ def test_a_failed_writeback_fails_the_next_flush():
 def test_appends_go_on_where_blocks_cannot_be_reserved():
     with ShimBroker({}) as b:
         c = RawClient(b.port)
-        c.request(19, 0, kw.create_topics_v0("unreserved", 1))
-        assert kw.parse_create_topics_v0_response(c.recv_frame())[1] == [("unreserved", 0)]
+        kw.create_topic(c, "unreserved", 1)
         open(b.fallocate_flag, "w").close()
         produce_mib(c, "unreserved", 5)  # ten 512 KiB records
         # a segment reserves every few MiB, but asks no more once refused
@@ -354,8 +352,7 @@ def test_appends_go_on_where_blocks_cannot_be_reserved():
             got += kw.batch_offsets(recs)
         assert got == [(i, 1) for i in range(10)], got
         os.unlink(b.fallocate_flag)
-        c.request(19, 0, kw.create_topics_v0("reserved", 1))
-        assert kw.parse_create_topics_v0_response(c.recv_frame())[1] == [("reserved", 0)]
+        kw.create_topic(c, "reserved", 1)
         produce_mib(c, "reserved", 5)
         assert b.fallocates() > 2, "where it can, a segment reserves again and again"
         c.close()

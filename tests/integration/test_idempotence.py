@@ -318,10 +318,10 @@ def read_partition(port, topic, partition):
 
 def create_topic(port, topic, partitions=PARTITIONS):
     c = RawClient(port)
-    c.request(19, 0, kw.create_topics_v0(topic, partitions))
-    _, res = kw.parse_create_topics_v0_response(c.recv_frame())
-    c.close()
-    assert res == [(topic, 0)], res
+    try:
+        kw.create_topic(c, topic, partitions)
+    finally:
+        c.close()
 
 
 def check_exactly_once_in_order(port, topic, counts):

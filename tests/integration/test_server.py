@@ -126,8 +126,7 @@ def test_topics_offsets_and_data_survive_restart():
     try:
         b.start()
         c = RawClient(b.port)
-        c.request(19, 0, kw.create_topics_v0("keep", 3))
-        assert kw.parse_create_topics_v0_response(c.recv_frame())[1] == [("keep", 0)]
+        kw.create_topic(c, "keep", 3)
         for i in range(200):
             c.request(0, 3, kw.produce_v3("keep", i % 3, kw.record_batch([(b"k%d" % i, b"v" * 100)])))
             _, res = kw.parse_produce_v3_response(c.recv_frame())

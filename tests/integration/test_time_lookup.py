@@ -21,8 +21,7 @@ OVERRIDES = {"log.segment.bytes": str(16 * 1024)}  # several segments: the looku
 
 
 def create(c, topic, partitions=1):
-    c.request(19, 0, kw.create_topics_v0(topic, partitions))
-    assert kw.parse_create_topics_v0_response(c.recv_frame())[1] == [(topic, 0)]
+    kw.create_topic(c, topic, partitions)
 
 
 def produce(c, topic, partition, n, first_ts=T0):

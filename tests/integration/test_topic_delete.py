@@ -31,8 +31,7 @@ GONE = re.compile(r"^doomed-[01]\.[0-9a-f]{32}-delete$")
 
 
 def create(c, topic, partitions=1):
-    c.request(19, 0, kw.create_topics_v0(topic, partitions))
-    assert kw.parse_create_topics_v0_response(c.recv_frame())[1] == [(topic, 0)]
+    kw.create_topic(c, topic, partitions)
 
 
 def produce(c, topic, partition, n, value):
