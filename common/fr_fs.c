@@ -71,6 +71,17 @@ int fr_fsync_dir(const char *dir) {
     return rc;
 }
 
+int fr_fdatasync_at(int dirfd, const char *name) {
+    int fd = openat(dirfd, name, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return -1;
+    int rc = fdatasync(fd);
+    int saved = errno;
+    close(fd);
+    errno = saved;
+    return rc;
+}
+
 int fr_fsync_parent(const char *path) {
     char dir[4096];
     const char *slash = strrchr(path, '/');

@@ -24,6 +24,11 @@ int fr_fsync_dir(const char *dir);
 /* fr_fsync_dir of the directory that holds path ("." when it has no slash). */
 int fr_fsync_parent(const char *path);
 
+/* fdatasyncs the file name in the directory dirfd refers to (errno ENOENT
+ * when there is none: callers whose files may be deleted meanwhile let that
+ * pass). */
+int fr_fdatasync_at(int dirfd, const char *name);
+
 /* fr_file_replace: also fsync the directory, so the rename itself survives a
  * crash.  Without it a crash may leave the old file (never a torn one). */
 #define FR_FS_SYNC_DIR 1

@@ -139,7 +139,16 @@ void fr_partlog_free(fr_partlog_t *log) {
 }
 
 
-static int fsync_index_files(int dirfd, int64_t base);
+/* fdatasyncs a segment's index files; a segment deleted by retention meanwhile is no error. */
+static int fsync_index_files(int dirfd, int64_t base) {
+    for (int i = 1; i < FR_SEGMENT_FILES; i++) { /* the indexes */
+        char name[FR_SEGMENT_FILENAME_MAX];
+        fr_segment_filename(name, base, fr_segment_file_suffixes[i]);
+        if (fr_fdatasync_at(dirfd, name) < 0 && errno != ENOENT)
+            return FR_ERR_IO;
+    }
+    return 0;
+}
 
 void fr_partlog_close(fr_partlog_t *log) {
     if (!log)
@@ -523,23 +532,6 @@ typedef struct flush_item {
     int64_t size;
     int indexes;
 } flush_item_t;
-
-static int fsync_index_files(int dirfd, int64_t base) {
-    for (int i = 1; i < FR_SEGMENT_FILES; i++) { /* the indexes */
-        char name[FR_SEGMENT_FILENAME_MAX];
-        fr_segment_filename(name, base, fr_segment_file_suffixes[i]);
-        int fd = openat(dirfd, name, O_RDONLY | O_CLOEXEC);
-        if (fd < 0 && errno == ENOENT)
-            continue; /* the segment was deleted by retention meanwhile */
-        if (fd < 0)
-            return FR_ERR_IO;
-        int rc = fdatasync(fd) < 0 ? FR_ERR_IO : 0;
-        close(fd);
-        if (rc)
-            return rc;
-    }
-    return 0;
-}
 
 int fr_partlog_flush(fr_partlog_t *log) {
     flush_item_t *items;

@@ -75,12 +75,8 @@ int fr_producer_snapshot_write(fr_producer_state_t *ps, int dirfd, const char *d
 int fr_producer_snapshot_sync(int dirfd, int64_t offset) {
     char name[FR_SEGMENT_FILENAME_MAX];
     fr_segment_filename(name, offset, SNAPSHOT_SUFFIX);
-    int fd = openat(dirfd, name, O_RDONLY | O_CLOEXEC);
-    if (fd < 0)
-        return errno == ENOENT ? 0 : FR_ERR_IO; /* a newer roll or retention deleted it */
-    int rc = fdatasync(fd) < 0 ? FR_ERR_IO : 0;
-    close(fd);
-    return rc;
+    /* a newer roll or retention may have deleted it */
+    return fr_fdatasync_at(dirfd, name) < 0 && errno != ENOENT ? FR_ERR_IO : 0;
 }
 
 /* ---- open ---- */

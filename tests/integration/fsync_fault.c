@@ -65,12 +65,13 @@ static void count_call(const char *count) {
     }
 }
 
-/* One "<what> <path>" line in FR_DIR_LOG_FILE (a single write: lines from
- * several threads do not mix). */
-static void log_dir_event(const char *what, const char *path) {
-    const char *log = getenv("FR_DIR_LOG_FILE");
+/* Appends "<what> <path>" (or the path alone when what is NULL) as one line to
+ * the file the environment variable env names, if set (a single write: lines
+ * from several threads do not mix). */
+static void log_line(const char *env, const char *what, const char *path) {
+    const char *log = getenv(env);
     char line[4200];
-    int n = snprintf(line, sizeof(line), "%s %s\n", what, path);
+    int n = what ? snprintf(line, sizeof(line), "%s %s\n", what, path) : snprintf(line, sizeof(line), "%s\n", path);
     if (!log || n <= 0 || n >= (int)sizeof(line))
         return;
     int fd = open(log, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
@@ -80,6 +81,9 @@ static void log_dir_event(const char *what, const char *path) {
         close(fd);
     }
 }
+
+/* One "<what> <path>" line in FR_DIR_LOG_FILE. */
+static void log_dir_event(const char *what, const char *path) { log_line("FR_DIR_LOG_FILE", what, path); }
 
 /* A directory's fsync goes to FR_DIR_LOG_FILE as "fsync <path>", a regular
  * file's fsync or fdatasync to FR_FILE_SYNC_LOG_FILE as its path alone. */
@@ -95,17 +99,10 @@ static void log_sync(int fd) {
     if (n <= 0)
         return;
     path[n] = 0;
-    if (S_ISDIR(st.st_mode)) {
+    if (S_ISDIR(st.st_mode))
         log_dir_event("fsync", path);
-        return;
-    }
-    int lfd = open(files, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
-    if (lfd >= 0) {
-        path[n] = '\n';
-        ssize_t w = write(lfd, path, (size_t)n + 1);
-        (void)w;
-        close(lfd);
-    }
+    else
+        log_line("FR_FILE_SYNC_LOG_FILE", NULL, path);
 }
 
 /* A rename's or unlink's event: the path with its directory resolved (a
