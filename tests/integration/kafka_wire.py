@@ -123,8 +123,7 @@ def produce_v3(topic, partition, batch, acks=1, timeout=5000):
 
 
 def produce_now(c, topic, partition, value, key=b"k"):
-    """One record stamped with the current time (record_batch's default stamps 2023, which the
-    broker's first retention pass, 30 s after start, deletes), produced with acks=1 on RawClient c;
+    """One record stamped with the current time, produced with acks=1 on RawClient c;
     -> (topic, partition, error_code, base_offset) from the response."""
     batch = record_batch([(key, value)])
     c.request(0, 3, produce_v3(topic, partition, batch))

@@ -6,7 +6,6 @@ partitions; a fetch session made by a v13+ fetch keeps ids, and an
 incremental fetch of the other kind than its session is refused with
 FETCH_SESSION_TOPIC_ID_ERROR, the session left as it was (Kafka's
 FetchManager.newContext)."""
-import base64
 import os
 import sys
 
@@ -19,11 +18,14 @@ NONE, UNKNOWN_TOPIC_OR_PARTITION, UNKNOWN_TOPIC_ID, FETCH_SESSION_TOPIC_ID_ERROR
 
 
 def topic_id(b, topic):
-    """The id in partition 0's partition.metadata (Kafka's Uuid: base64url, no padding)."""
-    with open(os.path.join(b.log_dir, topic + "-0", "partition.metadata")) as f:
-        text = next(ln.split(": ", 1)[1].strip() for ln in f if ln.startswith("topic_id: "))
-    tid = base64.urlsafe_b64decode(text + "==")
-    assert len(tid) == 16 and tid != bytes(16), text
+    """The topic's id as a client learns it: from Metadata v12."""
+    c = RawClient(b.port)
+    try:
+        c.request(3, 12, kw.metadata_by_id(12, [(bytes(16), topic)]), flexible=True)
+        [(err, name, tid, _)] = kw.parse_metadata_v10_plus(12, c.recv_frame())[1]
+    finally:
+        c.close()
+    assert (err, name) == (NONE, topic) and tid != bytes(16), (err, name, tid)
     return tid
 
 
